@@ -1,0 +1,97 @@
+using System;
+using System.Collections.Immutable;
+using DenseGen.Generator.Emit;
+using DenseGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+
+namespace DenseGen.Generator;
+
+/// <summary>
+/// Generates a fully connected layer for every partial class or struct annotated with <c>[DenseGen.Dense]</c>.
+/// </summary>
+/// <remarks>
+/// Pipeline: ForAttributeWithMetadataName → <see cref="LayerParser"/> (symbols to plain values) → split into
+/// diagnostics and <see cref="LayerSpec"/>s → combined with the compilation's <see cref="TargetInfo"/> →
+/// <see cref="LayerEmitter"/>. Every model between steps is value-equatable, so the IDE reuses cached output
+/// for any edit that does not change a layer's declaration.
+/// </remarks>
+[Generator(LanguageNames.CSharp)]
+public sealed class DenseGenerator : IIncrementalGenerator
+{
+    /// <summary>Names of the pipeline steps, for incremental-caching tests.</summary>
+    public static class TrackingNames
+    {
+        /// <summary>The parser's output: spec and diagnostics per annotated type.</summary>
+        public const string Parse = nameof(Parse);
+
+        /// <summary>The valid layer specs.</summary>
+        public const string Specs = nameof(Specs);
+
+        /// <summary>The compilation-wide facts.</summary>
+        public const string Target = nameof(Target);
+    }
+
+    private const string AttributeName = "DenseGen.DenseAttribute";
+
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                AttributeName,
+                predicate: static (node, _) => node is TypeDeclarationSyntax,
+                transform: static (syntaxContext, cancellationToken) => LayerParser.Parse(syntaxContext, cancellationToken))
+            .WithTrackingName(TrackingNames.Parse);
+
+        context.RegisterSourceOutput(
+            parsed.Select(static (result, _) => result.Diagnostics),
+            static (output, diagnostics) =>
+            {
+                foreach (DiagnosticInfo diagnostic in diagnostics)
+                    output.ReportDiagnostic(diagnostic.ToDiagnostic());
+            });
+
+        IncrementalValuesProvider<LayerSpec> specs = parsed
+            .Where(static result => result.Spec is not null)
+            .Select(static (result, _) => result.Spec!)
+            .WithTrackingName(TrackingNames.Specs);
+
+        IncrementalValueProvider<TargetInfo> target = context.CompilationProvider
+            .Select(static (compilation, _) => TargetInfo.From(compilation))
+            .WithTrackingName(TrackingNames.Target);
+
+        context.RegisterSourceOutput(specs.Combine(target), static (output, pair) => EmitLayer(output, pair.Left, pair.Right));
+
+        // One error per project that cannot compile the generated code, rather than one per layer, and none
+        // when the project declares no layer at all.
+        IncrementalValueProvider<bool> hasLayers = specs.Collect().Select(static (all, _) => !all.IsEmpty);
+        context.RegisterSourceOutput(hasLayers.Combine(target), static (output, pair) =>
+        {
+            if (pair.Left && !pair.Right.IsSupported)
+                output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnsupportedTarget, Location.None, pair.Right.MissingRequirement));
+        });
+    }
+
+    private static void EmitLayer(SourceProductionContext output, LayerSpec spec, TargetInfo target)
+    {
+        // Emitting into a project that cannot compile it would bury the one useful error (DG0009) under
+        // dozens of errors in generated code.
+        if (!target.IsSupported)
+            return;
+
+        string source;
+        try
+        {
+            source = LayerEmitter.Emit(spec);
+        }
+        catch (Exception exception)
+        {
+            output.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.InternalError, Location.None, spec.TypeName, exception.GetType().Name + ": " + exception.Message));
+            return;
+        }
+        output.AddSource(LayerEmitter.HintName(spec), SourceText.From(source, System.Text.Encoding.UTF8));
+    }
+}

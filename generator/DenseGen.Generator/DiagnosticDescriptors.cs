@@ -1,0 +1,92 @@
+using Microsoft.CodeAnalysis;
+
+namespace DenseGen.Generator;
+
+/// <summary>
+/// Every diagnostic DenseGen reports. Ids are stable once shipped; each is listed in
+/// AnalyzerReleases.Unshipped.md (or Shipped.md after a release) and in the README.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "DenseGen";
+
+    public static readonly DiagnosticDescriptor TypeNotPartial = new(
+        id: "DG0001",
+        title: "A [Dense] layer must be partial",
+        messageFormat: "'{0}' must be declared partial so DenseGen can add the layer's members to it; add the 'partial' modifier",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ContainingTypeNotPartial = new(
+        id: "DG0002",
+        title: "A type containing a [Dense] layer must be partial",
+        messageFormat: "'{0}' contains the layer '{1}' and must be declared partial so DenseGen can add the layer's members; add the 'partial' modifier to '{0}'",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidSize = new(
+        id: "DG0003",
+        title: "[Dense] sizes must be positive",
+        messageFormat: "The layer '{0}' needs {1} set to a positive number of {2}, but it is {3}; write for example [Dense(In = 784, Out = 128)]",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LayerTooLarge = new(
+        id: "DG0004",
+        title: "[Dense] layer has too many weights",
+        messageFormat: "The layer '{0}' has In × Out = {1} weights, more than the {2} elements a .NET array or span can index; split it into smaller layers",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnsupportedElementType = new(
+        id: "DG0005",
+        title: "Unsupported [Dense] element type",
+        messageFormat: "The layer '{0}' has ElementType = typeof({1}); DenseGen supports typeof(float) (the default) and typeof(double)",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnsupportedTypeShape = new(
+        id: "DG0006",
+        title: "[Dense] is not supported on this kind of type",
+        messageFormat: "The layer '{0}' cannot be generated: {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LargeStructLayer = new(
+        id: "DG0007",
+        title: "Large struct layer may overflow the stack",
+        messageFormat: "The struct layer '{0}' holds {1} bytes of parameters and gradients; a local or copy of it can overflow the stack (1 MiB on Windows' main thread). Declare it as a class, or keep it only in fields of a class or in arrays.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor StructLayerTooLarge = new(
+        id: "DG0008",
+        title: "Struct layer too large for inline storage",
+        messageFormat: "The struct layer '{0}' needs {1} bytes for its weights alone, more than the {2} bytes DenseGen stores inline; declare it as a class, which keeps large buffers in arrays",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnsupportedTarget = new(
+        id: "DG0009",
+        title: "The project cannot compile DenseGen layers",
+        messageFormat: "DenseGen cannot generate layers for this project: the generated code needs {0}. Target .NET 8 or later with C# 12 or later.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InternalError = new(
+        id: "DG0010",
+        title: "DenseGen failed unexpectedly",
+        messageFormat: "DenseGen failed while generating '{0}': {1}. This is a bug in DenseGen; please report it with the declaration of '{0}'.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+}

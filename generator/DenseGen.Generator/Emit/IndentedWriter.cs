@@ -1,0 +1,38 @@
+using System.Text;
+
+namespace DenseGen.Generator.Emit;
+
+/// <summary>
+/// Builds source text line by line with four-space indentation and '\n' newlines on every platform, so the
+/// generated files are byte-identical wherever they are produced.
+/// </summary>
+internal sealed class IndentedWriter
+{
+    private readonly StringBuilder _text = new();
+    private int _depth;
+
+    /// <summary>Writes one line at the current indentation; an empty line carries no trailing spaces.</summary>
+    public void Line(string line = "")
+    {
+        if (line.Length > 0)
+            _text.Append(' ', _depth * 4).Append(line);
+        _text.Append('\n');
+    }
+
+    /// <summary>Writes <paramref name="header"/> and an opening brace, and indents what follows.</summary>
+    public void Open(string header)
+    {
+        Line(header);
+        Line("{");
+        _depth++;
+    }
+
+    /// <summary>Closes the innermost block opened by <see cref="Open"/>.</summary>
+    public void Close()
+    {
+        _depth--;
+        Line("}");
+    }
+
+    public override string ToString() => _text.ToString();
+}

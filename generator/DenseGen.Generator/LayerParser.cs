@@ -1,0 +1,241 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using DenseGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace DenseGen.Generator;
+
+/// <summary>
+/// Turns a type annotated with [Dense] into a <see cref="LayerSpec"/> and the diagnostics it deserves.
+/// Reads symbols and syntax here and nowhere else; what leaves this class is plain values.
+/// </summary>
+internal static class LayerParser
+{
+    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return ParseCore(context, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception exception)
+        {
+            // Never let an exception reach the compiler: it would disable the generator for the whole project.
+            return new ParseResult(null, ImmutableArray.Create(DiagnosticInfo.Create(
+                DiagnosticDescriptors.InternalError,
+                LocationInfo.From(context.TargetNode),
+                context.TargetSymbol.Name,
+                exception.GetType().Name + ": " + exception.Message)).ToEquatableArray());
+        }
+    }
+
+    private static ParseResult ParseCore(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax declaration)
+            return Nothing;
+
+        AttributeData attribute = context.Attributes[0];
+        // A malformed attribute (wrong argument type, unknown name) already has a compiler error; adding
+        // ours on top would only repeat it.
+        if (attribute.AttributeClass is null || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error)
+            || attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error))
+        {
+            return Nothing;
+        }
+
+        var diagnostics = new List<DiagnosticInfo>();
+        string name = type.Name;
+
+        CheckTypeShape(type, declaration, diagnostics);
+        EquatableArray<ContainingType> containingTypes = ReadContainingTypes(declaration, name, diagnostics);
+
+        var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        int inputs = ReadSize(attribute, attributeSyntax, "In", "inputs", name, diagnostics);
+        int outputs = ReadSize(attribute, attributeSyntax, "Out", "outputs", name, diagnostics);
+        ElementKind? element = ReadElementType(attribute, attributeSyntax, name, diagnostics);
+
+        bool isStruct = type.TypeKind == TypeKind.Struct;
+        if (inputs > 0 && outputs > 0 && element is ElementKind kind)
+            CheckStorageSize(inputs, outputs, kind, isStruct, name, LocationInfo.From(declaration.Identifier), attributeSyntax, diagnostics);
+
+        bool hasErrors = diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
+        LayerSpec? spec = hasErrors
+            ? null
+            : new LayerSpec(
+                Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+                ContainingTypes: containingTypes,
+                TypeName: name,
+                IsStruct: isStruct,
+                Element: element!.Value,
+                In: inputs,
+                Out: outputs);
+        return new ParseResult(spec, diagnostics.ToEquatableArray());
+    }
+
+    private static readonly ParseResult Nothing = new(null, EquatableArray<DiagnosticInfo>.Empty);
+
+    private static void CheckTypeShape(INamedTypeSymbol type, TypeDeclarationSyntax declaration, List<DiagnosticInfo> diagnostics)
+    {
+        LocationInfo? location = LocationInfo.From(declaration.Identifier);
+        string? reason = null;
+        if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct))
+            reason = "[Dense] applies to classes and structs only";
+        else if (type.IsRecord)
+            reason = "records are not supported, because their generated equality and printing would walk the whole parameter storage; use a class or struct";
+        else if (type.IsStatic)
+            reason = "a static class cannot hold a layer's parameters; remove 'static'";
+        else if (type.IsRefLikeType)
+            reason = "a ref struct cannot implement IDenseLayer<T> on every supported compiler; use a struct or class";
+        else if (type.IsReadOnly)
+            reason = "a readonly struct cannot accumulate gradients; remove 'readonly'";
+        else if (type.IsGenericType)
+            reason = "generic types are not supported, since the layer's sizes and element type are fixed; remove the type parameters";
+        else
+        {
+            for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+            {
+                if (outer.IsGenericType)
+                {
+                    reason = "it is nested in the generic type '" + outer.Name + "', which is not supported; move it out";
+                    break;
+                }
+            }
+        }
+
+        if (reason is not null)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedTypeShape, location, type.Name, reason));
+
+        if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TypeNotPartial, location, type.Name));
+    }
+
+    private static EquatableArray<ContainingType> ReadContainingTypes(
+        TypeDeclarationSyntax declaration, string layerName, List<DiagnosticInfo> diagnostics)
+    {
+        var types = new List<ContainingType>();
+        for (SyntaxNode? node = declaration.Parent; node is TypeDeclarationSyntax outer; node = outer.Parent)
+        {
+            if (!outer.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.ContainingTypeNotPartial, LocationInfo.From(outer.Identifier), outer.Identifier.ValueText, layerName));
+            }
+            types.Add(new ContainingType(KeywordOf(outer), outer.Identifier.ValueText));
+        }
+        types.Reverse();
+        return types.ToEquatableArray();
+    }
+
+    private static string KeywordOf(TypeDeclarationSyntax declaration) => declaration switch
+    {
+        RecordDeclarationSyntax record when record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "record struct",
+        RecordDeclarationSyntax => "record",
+        _ => declaration.Keyword.ValueText,
+    };
+
+    private static int ReadSize(
+        AttributeData attribute, AttributeSyntax? syntax, string property, string noun, string layerName, List<DiagnosticInfo> diagnostics)
+    {
+        TypedConstant? value = NamedArgument(attribute, property);
+        if (value is { Value: int size } && size > 0)
+            return size;
+
+        string problem = value is { Value: int given } ? given.ToString(CultureInfo.InvariantCulture) : "not set";
+        LocationInfo? location = LocationInfo.From((SyntaxNode?)ArgumentSyntax(syntax, property) ?? syntax);
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSize, location, layerName, property, noun, problem));
+        return 0;
+    }
+
+    private static ElementKind? ReadElementType(AttributeData attribute, AttributeSyntax? syntax, string layerName, List<DiagnosticInfo> diagnostics)
+    {
+        TypedConstant? value = NamedArgument(attribute, "ElementType");
+        if (value is null)
+            return ElementKind.Float32;
+
+        if (value.Value.Value is ITypeSymbol elementType)
+        {
+            switch (elementType.SpecialType)
+            {
+                case SpecialType.System_Single:
+                    return ElementKind.Float32;
+                case SpecialType.System_Double:
+                    return ElementKind.Float64;
+            }
+        }
+
+        string shown = value.Value.Value is ITypeSymbol other
+            ? other.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)
+            : "null";
+        diagnostics.Add(DiagnosticInfo.Create(
+            DiagnosticDescriptors.UnsupportedElementType,
+            LocationInfo.From((SyntaxNode?)ArgumentSyntax(syntax, "ElementType") ?? syntax),
+            layerName,
+            shown));
+        return null;
+    }
+
+    private static void CheckStorageSize(
+        int inputs, int outputs, ElementKind element, bool isStruct, string layerName, LocationInfo? typeLocation,
+        AttributeSyntax? attributeSyntax, List<DiagnosticInfo> diagnostics)
+    {
+        long weights = (long)inputs * outputs;
+        if (weights > LayerLimits.MaxElements)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.LayerTooLarge,
+                LocationInfo.From(attributeSyntax) ?? typeLocation,
+                layerName,
+                weights.ToString("N0", CultureInfo.InvariantCulture),
+                LayerLimits.MaxElements.ToString("N0", CultureInfo.InvariantCulture)));
+            return;
+        }
+
+        if (!isStruct)
+            return;
+
+        int elementSize = element == ElementKind.Float64 ? 8 : 4;
+        long bufferBytes = LayerLimits.WeightBufferBytes(inputs, outputs, elementSize);
+        if (bufferBytes > LayerLimits.MaxInlineBufferBytes)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.StructLayerTooLarge,
+                typeLocation,
+                layerName,
+                bufferBytes.ToString("N0", CultureInfo.InvariantCulture),
+                LayerLimits.MaxInlineBufferBytes.ToString("N0", CultureInfo.InvariantCulture)));
+            return;
+        }
+
+        long storageBytes = LayerLimits.StorageBytes(inputs, outputs, elementSize);
+        if (storageBytes > LayerLimits.StructStackWarningBytes)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.LargeStructLayer,
+                typeLocation,
+                layerName,
+                storageBytes.ToString("N0", CultureInfo.InvariantCulture)));
+        }
+    }
+
+    private static TypedConstant? NamedArgument(AttributeData attribute, string name)
+    {
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+        {
+            if (argument.Key == name)
+                return argument.Value;
+        }
+        return null;
+    }
+
+    private static AttributeArgumentSyntax? ArgumentSyntax(AttributeSyntax? syntax, string name) =>
+        syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name);
+}

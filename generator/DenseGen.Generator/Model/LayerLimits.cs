@@ -1,0 +1,32 @@
+namespace DenseGen.Generator.Model;
+
+/// <summary>Size limits that decide diagnostics and storage; shared by the parser and the emitter.</summary>
+internal static class LayerLimits
+{
+    /// <summary>The most elements a .NET array or span can hold (<c>Array.MaxLength</c>).</summary>
+    public const long MaxElements = 0x7FFFFFC7;
+
+    /// <summary>
+    /// The largest buffer stored as an <c>[InlineArray]</c> field. The runtime refuses to load a type with an
+    /// inline field somewhere between 64 MiB (loads) and 128 MiB (TypeLoadException); a class layer keeps two
+    /// weight-sized buffers, so each stays at or below 16 MiB, well clear of that, and larger class layers keep
+    /// their buffers in arrays allocated once at construction.
+    /// </summary>
+    public const long MaxInlineBufferBytes = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// A struct layer larger than this draws a warning: a local of it takes a quarter of the 1 MiB main-thread
+    /// stack Windows gives a program, and every copy of the struct takes as much again.
+    /// </summary>
+    public const long StructStackWarningBytes = 256L * 1024;
+
+    /// <summary>Bytes of one buffer holding the weights (or their gradients).</summary>
+    public static long WeightBufferBytes(long inputs, long outputs, int elementSize) => inputs * outputs * elementSize;
+
+    /// <summary>Bytes of parameters and gradients together: what a layer instance holds.</summary>
+    public static long StorageBytes(long inputs, long outputs, int elementSize) => 2 * (inputs * outputs + outputs) * elementSize;
+
+    /// <summary>Whether a layer's buffers are <c>[InlineArray]</c> fields (else arrays, for large class layers).</summary>
+    public static bool UsesInlineStorage(LayerSpec spec) =>
+        spec.IsStruct || WeightBufferBytes(spec.In, spec.Out, spec.ElementSize) <= MaxInlineBufferBytes;
+}

@@ -1,0 +1,35 @@
+namespace DenseGen.Generator.Model;
+
+/// <summary>The element type of a layer's parameters and data.</summary>
+internal enum ElementKind
+{
+    Float32,
+    Float64,
+}
+
+/// <summary>A type that encloses the layer, outermost first: emitted as <c>partial {Keyword} {Name}</c>.</summary>
+internal sealed record ContainingType(string Keyword, string Name);
+
+/// <summary>
+/// Everything the emitter needs to write one layer, and nothing else: plain strings, numbers and an
+/// equatable array, so that an edit which doesn't change these values leaves the generated source cached.
+/// Never holds symbols, syntax, locations or the compilation.
+/// </summary>
+internal sealed record LayerSpec(
+    string? Namespace,
+    EquatableArray<ContainingType> ContainingTypes,
+    string TypeName,
+    bool IsStruct,
+    ElementKind Element,
+    int In,
+    int Out)
+{
+    /// <summary>Number of weights, <c>In × Out</c>; the parser guarantees it fits an array.</summary>
+    public int WeightCount => In * Out;
+
+    /// <summary>The C# keyword of the element type.</summary>
+    public string ElementKeyword => Element == ElementKind.Float64 ? "double" : "float";
+
+    /// <summary>Size of one element in bytes.</summary>
+    public int ElementSize => Element == ElementKind.Float64 ? 8 : 4;
+}

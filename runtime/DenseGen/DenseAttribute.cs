@@ -1,0 +1,37 @@
+using System;
+
+namespace DenseGen;
+
+/// <summary>
+/// Marks a <c>partial</c> class or struct as a fully connected layer, <c>y = W x + b</c>, whose sizes are
+/// compile-time constants. The DenseGen source generator adds the layer's parameters, gradients and its
+/// <c>Forward</c>, <c>Backward</c> and <c>ZeroGradients</c> methods, specialized to <see cref="In"/> and
+/// <see cref="Out"/>.
+/// </summary>
+/// <example>
+/// <code>
+/// [Dense(In = 784, Out = 128)]
+/// public partial class Hidden;
+///
+/// [Dense(In = 3, Out = 2, ElementType = typeof(double))]
+/// public partial struct Tiny;
+/// </code>
+/// </example>
+/// <remarks>
+/// The annotated type and every type containing it must be <c>partial</c> and non-generic. A struct layer
+/// holds its parameters and gradients inline, so it is as large as they are: prefer a class for large layers.
+/// </remarks>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, AllowMultiple = false, Inherited = false)]
+public sealed class DenseAttribute : Attribute
+{
+    /// <summary>Number of inputs per sample (the length of <c>x</c>). Required; at least 1.</summary>
+    public int In { get; set; }
+
+    /// <summary>Number of outputs per sample (the length of <c>y</c>). Required; at least 1.</summary>
+    public int Out { get; set; }
+
+    /// <summary>
+    /// Element type of parameters, inputs and outputs: <c>typeof(float)</c> (the default) or <c>typeof(double)</c>.
+    /// </summary>
+    public Type ElementType { get; set; } = typeof(float);
+}

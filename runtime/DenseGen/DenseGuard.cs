@@ -1,0 +1,81 @@
+using System;
+using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+
+namespace DenseGen;
+
+/// <summary>
+/// Argument checks shared by generated layers. Not meant to be called by user code: it exists so every
+/// layer throws the same, precise exceptions without repeating the message text in each generated file.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class DenseGuard
+{
+    /// <summary>
+    /// Returns the number of samples in a sample-major batch of <paramref name="length"/> elements, or throws
+    /// when the length is not a positive multiple of <paramref name="sampleSize"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The length is zero or not a multiple of <paramref name="sampleSize"/>.</exception>
+    public static int SampleCount(int length, int sampleSize, string paramName)
+    {
+        if (length == 0 || length % sampleSize != 0)
+            ThrowNotWholeSamples(length, sampleSize, paramName);
+        return length / sampleSize;
+    }
+
+    /// <summary>Throws unless <paramref name="length"/> equals <paramref name="samples"/> × <paramref name="sampleSize"/>.</summary>
+    /// <exception cref="ArgumentException">The length differs.</exception>
+    public static void RequireSamples(int length, int samples, int sampleSize, string paramName, string sizeName)
+    {
+        if (length != (long)samples * sampleSize)
+            ThrowWrongLength(length, samples, sampleSize, paramName, sizeName, allowEmpty: false);
+    }
+
+    /// <summary>Like <see cref="RequireSamples"/>, but an empty span is accepted too (it means "skip this output").</summary>
+    /// <exception cref="ArgumentException">The length is neither zero nor the expected one.</exception>
+    public static void RequireSamplesOrEmpty(int length, int samples, int sampleSize, string paramName, string sizeName)
+    {
+        if (length != 0 && length != (long)samples * sampleSize)
+            ThrowWrongLength(length, samples, sampleSize, paramName, sizeName, allowEmpty: true);
+    }
+
+    /// <summary>
+    /// Throws when <paramref name="written"/>, a span the method is about to write, shares memory with
+    /// <paramref name="other"/>, which the method reads or writes too, since the result would be corrupted.
+    /// </summary>
+    /// <exception cref="ArgumentException">The spans overlap.</exception>
+    public static void RequireDisjoint<T>(ReadOnlySpan<T> written, string writtenName, ReadOnlySpan<T> other, string otherName)
+    {
+        if (written.Overlaps(other))
+            ThrowOverlap(writtenName, otherName);
+    }
+
+    [DoesNotReturn]
+    private static void ThrowNotWholeSamples(int length, int sampleSize, string paramName) =>
+        throw new ArgumentException(
+            string.Format(
+                CultureInfo.InvariantCulture,
+                "{0} has length {1}; expected a positive multiple of {2} (one or more whole samples).",
+                paramName, length, sampleSize),
+            paramName);
+
+    [DoesNotReturn]
+    private static void ThrowWrongLength(int length, int samples, int sampleSize, string paramName, string sizeName, bool allowEmpty) =>
+        throw new ArgumentException(
+            string.Format(
+                CultureInfo.InvariantCulture,
+                "{0} has length {1}; expected {2} ({3} sample{4} × {5} {6}){7}.",
+                paramName, length, (long)samples * sampleSize, samples, samples == 1 ? "" : "s", sizeName, sampleSize,
+                allowEmpty ? ", or 0 to skip it" : ""),
+            paramName);
+
+    [DoesNotReturn]
+    private static void ThrowOverlap(string writtenName, string otherName) =>
+        throw new ArgumentException(
+            string.Format(
+                CultureInfo.InvariantCulture,
+                "{0} overlaps {1}; the layer would overwrite values it still has to read. Pass a separate buffer.",
+                writtenName, otherName),
+            writtenName);
+}

@@ -1,0 +1,114 @@
+using System;
+using System.Collections.Concurrent;
+using System.Numerics;
+using Xunit;
+using Xunit.Sdk;
+
+namespace DenseGen.Tests.Infrastructure;
+
+/// <summary>
+/// Checks one generated layer against <see cref="Reference"/>: forward, weight, bias and input gradients,
+/// accumulation over two Backward calls, and ZeroGradients. Used for the layers compiled into this project
+/// and for the random layers the property tests compile in memory.
+/// </summary>
+internal static class LayerChecks
+{
+    /// <summary>Largest |layer − reference| seen per element type, and the largest ratio of error to allowed bound.</summary>
+    public static readonly ConcurrentDictionary<Type, (double AbsoluteError, double BoundRatio)> LargestErrors = new();
+
+    public static void CheckAgainstReference<T>(IDenseLayer<T> layer, int samples, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int inputs = layer.InputSize, outputs = layer.OutputSize;
+        var random = new Random(seed);
+        T[] w = RandomValues<T>(random, inputs * outputs);
+        T[] b = RandomValues<T>(random, outputs);
+        T[] x = RandomValues<T>(random, samples * inputs);
+        T[] dy = RandomValues<T>(random, samples * outputs);
+        T[] dy2 = RandomValues<T>(random, samples * outputs);
+        w.CopyTo(layer.Weights);
+        b.CopyTo(layer.Bias);
+        layer.ZeroGradients();
+
+        string shape = $"{inputs}→{outputs}, batch {samples}, {typeof(T).Name}";
+
+        var y = new T[samples * outputs];
+        layer.Forward(x, y);
+        var forward = Reference.Forward(Wide(w), Wide(b), Wide(x), inputs, outputs);
+        Compare(y, forward, terms: inputs + 1, $"Forward output ({shape})");
+
+        var dx = new T[samples * inputs];
+        layer.Backward(x, dy, dx);
+        var dw = Reference.WeightGradient(Wide(x), Wide(dy), inputs, outputs);
+        var db = Reference.BiasGradient(Wide(dy), outputs);
+        Compare(layer.WeightGradients.ToArray(), dw, terms: samples, $"WeightGradients ({shape})");
+        Compare(layer.BiasGradients.ToArray(), db, terms: samples, $"BiasGradients ({shape})");
+        Compare(dx, Reference.InputGradient(Wide(w), Wide(dy), inputs, outputs), terms: outputs, $"input gradient ({shape})");
+
+        // A second call accumulates: the gradients are the sums over both batches (2k terms each), and an
+        // empty input gradient is skipped.
+        layer.Backward(x, dy2, Span<T>.Empty);
+        var dw2 = Reference.WeightGradient(Wide(x), Wide(dy2), inputs, outputs);
+        var db2 = Reference.BiasGradient(Wide(dy2), outputs);
+        Compare(layer.WeightGradients.ToArray(), Add(dw, dw2), terms: 2 * samples, $"accumulated WeightGradients ({shape})");
+        Compare(layer.BiasGradients.ToArray(), Add(db, db2), terms: 2 * samples, $"accumulated BiasGradients ({shape})");
+
+        // Parameters are untouched by Backward.
+        Assert.Equal(w, layer.Weights.ToArray());
+        Assert.Equal(b, layer.Bias.ToArray());
+
+        layer.ZeroGradients();
+        Assert.All(layer.WeightGradients.ToArray(), g => Assert.Equal(T.Zero, g));
+        Assert.All(layer.BiasGradients.ToArray(), g => Assert.Equal(T.Zero, g));
+    }
+
+    /// <summary>Uniform values in [-1, 1), generated in <typeparamref name="T"/> so widening them is exact.</summary>
+    public static T[] RandomValues<T>(Random random, int count) where T : IFloatingPointIeee754<T>
+    {
+        var values = new T[count];
+        for (int i = 0; i < count; i++)
+            values[i] = T.CreateChecked(random.NextDouble() * 2 - 1);
+        return values;
+    }
+
+    public static double[] Wide<T>(T[] values) where T : IFloatingPointIeee754<T> =>
+        Array.ConvertAll(values, v => double.CreateChecked(v));
+
+    private static (double[] Value, double[] Scale) Add((double[] Value, double[] Scale) a, (double[] Value, double[] Scale) b)
+    {
+        var value = new double[a.Value.Length];
+        var scale = new double[a.Value.Length];
+        for (int i = 0; i < value.Length; i++)
+        {
+            value[i] = a.Value[i] + b.Value[i];
+            scale[i] = a.Scale[i] + b.Scale[i];
+        }
+        return (value, scale);
+    }
+
+    private static void Compare<T>(T[] actual, (double[] Value, double[] Scale) expected, int terms, string what)
+        where T : IFloatingPointIeee754<T>
+    {
+        Assert.Equal(expected.Value.Length, actual.Length);
+        double largestError = 0, largestRatio = 0;
+        for (int i = 0; i < actual.Length; i++)
+        {
+            double value = double.CreateChecked(actual[i]);
+            double error = Math.Abs(value - expected.Value[i]);
+            double allowed = ErrorBound.Allowed<T>(terms, expected.Scale[i]);
+            if (!(error <= allowed))
+            {
+                throw new XunitException(
+                    $"{what}: element {i} is {value:R}, reference {expected.Value[i]:R}; error {error:E3} exceeds the bound {allowed:E3} " +
+                    $"(γ({terms}) × Σ|terms| = {expected.Scale[i]:R}).");
+            }
+            largestError = Math.Max(largestError, error);
+            if (allowed > 0)
+                largestRatio = Math.Max(largestRatio, error / allowed);
+        }
+        LargestErrors.AddOrUpdate(
+            typeof(T),
+            (largestError, largestRatio),
+            (_, old) => (Math.Max(old.AbsoluteError, largestError), Math.Max(old.BoundRatio, largestRatio)));
+    }
+}

@@ -1,0 +1,129 @@
+using System;
+using System.Numerics;
+
+namespace DenseGen.Tests.Infrastructure;
+
+/// <summary>
+/// A plain double-precision fully connected layer, written from the formulas in the README and nothing else,
+/// so it shares no code with the generator. Every result comes with the magnitude that bounds its rounding
+/// error (see <see cref="ErrorBound"/>).
+/// </summary>
+internal static class Reference
+{
+    /// <summary>y[s, o] = Σ_i W[o, i] x[s, i] + b[o]; scale[s, o] = Σ_i |W[o, i] x[s, i]| + |b[o]|.</summary>
+    public static (double[] Value, double[] Scale) Forward(double[] w, double[] b, double[] x, int inputs, int outputs)
+    {
+        int samples = x.Length / inputs;
+        var y = new double[samples * outputs];
+        var scale = new double[samples * outputs];
+        for (int s = 0; s < samples; s++)
+        {
+            for (int o = 0; o < outputs; o++)
+            {
+                double sum = b[o], magnitude = Math.Abs(b[o]);
+                for (int i = 0; i < inputs; i++)
+                {
+                    double term = w[o * inputs + i] * x[s * inputs + i];
+                    sum += term;
+                    magnitude += Math.Abs(term);
+                }
+                y[s * outputs + o] = sum;
+                scale[s * outputs + o] = magnitude;
+            }
+        }
+        return (y, scale);
+    }
+
+    /// <summary>dW[o, i] = Σ_s dy[s, o] x[s, i], with the sum of |terms|.</summary>
+    public static (double[] Value, double[] Scale) WeightGradient(double[] x, double[] dy, int inputs, int outputs)
+    {
+        int samples = x.Length / inputs;
+        var dw = new double[outputs * inputs];
+        var scale = new double[outputs * inputs];
+        for (int o = 0; o < outputs; o++)
+        {
+            for (int i = 0; i < inputs; i++)
+            {
+                double sum = 0, magnitude = 0;
+                for (int s = 0; s < samples; s++)
+                {
+                    double term = dy[s * outputs + o] * x[s * inputs + i];
+                    sum += term;
+                    magnitude += Math.Abs(term);
+                }
+                dw[o * inputs + i] = sum;
+                scale[o * inputs + i] = magnitude;
+            }
+        }
+        return (dw, scale);
+    }
+
+    /// <summary>db[o] = Σ_s dy[s, o], with the sum of |terms|.</summary>
+    public static (double[] Value, double[] Scale) BiasGradient(double[] dy, int outputs)
+    {
+        int samples = dy.Length / outputs;
+        var db = new double[outputs];
+        var scale = new double[outputs];
+        for (int s = 0; s < samples; s++)
+        {
+            for (int o = 0; o < outputs; o++)
+            {
+                db[o] += dy[s * outputs + o];
+                scale[o] += Math.Abs(dy[s * outputs + o]);
+            }
+        }
+        return (db, scale);
+    }
+
+    /// <summary>dx[s, i] = Σ_o dy[s, o] W[o, i], with the sum of |terms|.</summary>
+    public static (double[] Value, double[] Scale) InputGradient(double[] w, double[] dy, int inputs, int outputs)
+    {
+        int samples = dy.Length / outputs;
+        var dx = new double[samples * inputs];
+        var scale = new double[samples * inputs];
+        for (int s = 0; s < samples; s++)
+        {
+            for (int i = 0; i < inputs; i++)
+            {
+                double sum = 0, magnitude = 0;
+                for (int o = 0; o < outputs; o++)
+                {
+                    double term = dy[s * outputs + o] * w[o * inputs + i];
+                    sum += term;
+                    magnitude += Math.Abs(term);
+                }
+                dx[s * inputs + i] = sum;
+                scale[s * inputs + i] = magnitude;
+            }
+        }
+        return (dx, scale);
+    }
+}
+
+/// <summary>
+/// The tolerance every numerical test uses, derived rather than chosen.
+/// </summary>
+/// <remarks>
+/// A sum of n products computed in floating point with unit roundoff u, in any order and with or without
+/// fused multiply-add, satisfies |computed − exact| ≤ γ(n) · Σ|terms|, where γ(n) = n·u / (1 − n·u)
+/// (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., §3.1, eq. 3.5). A bias added to a dot
+/// product of length n counts as one more term. The reference above is itself a double sum with its own
+/// γ(n) at u = 2⁻⁵³, so the test allows the layer's bound plus the reference's: for a float layer that adds
+/// almost nothing; for a double layer it doubles the bound. Inputs are generated in the layer's element type
+/// and widened exactly, so input conversion adds no error.
+/// </remarks>
+internal static class ErrorBound
+{
+    public const double FloatRoundoff = 1.0 / (1 << 24);        // 2⁻²⁴
+    public const double DoubleRoundoff = 1.0 / (1L << 53);      // 2⁻⁵³
+
+    public static double Roundoff<T>() where T : IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float) ? FloatRoundoff : typeof(T) == typeof(double) ? DoubleRoundoff
+        : throw new NotSupportedException(typeof(T).Name);
+
+    public static double Gamma(int terms, double roundoff) => terms * roundoff / (1 - terms * roundoff);
+
+    /// <summary>The largest allowed |layer − reference| for a sum of <paramref name="terms"/> terms whose magnitudes add to <paramref name="scale"/>.</summary>
+    public static double Allowed<T>(int terms, double scale) where T : IFloatingPointIeee754<T> =>
+        (Gamma(terms, Roundoff<T>()) + Gamma(terms, DoubleRoundoff)) * scale;
+}

@@ -1,0 +1,97 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using DenseGen.Tests.Infrastructure;
+using DenseGen.Tests.Layers;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace DenseGen.Tests;
+
+/// <summary>Forward and all three gradients of the layers compiled into this project, against the double reference.</summary>
+public class NumericalTests(ITestOutputHelper output)
+{
+    public static readonly int[] BatchSizes = [1, 2, 3, 7, 64];
+
+    private static readonly Func<IDenseLayer<float>>[] FloatLayers =
+    [
+        () => new F1x1(), () => new F1x100(), () => new F100x1(), () => new F3x5(), () => new F17x33(),
+        () => new F31x7(), () => new F64x32(), () => new F784x128(), () => new SF3x5(), () => new SF17x33(),
+        () => new Container.NestedF4x3(),
+    ];
+
+    private static readonly Func<IDenseLayer<double>>[] DoubleLayers =
+    [
+        () => new D1x1(), () => new D1x100(), () => new D100x1(), () => new D3x5(), () => new D17x33(),
+        () => new D31x7(), () => new D64x32(), () => new D784x128(), () => new SD3x2(),
+    ];
+
+    public static IEnumerable<object[]> FloatCases() =>
+        from layer in Enumerable.Range(0, FloatLayers.Length) from batch in BatchSizes select new object[] { layer, batch };
+
+    public static IEnumerable<object[]> DoubleCases() =>
+        from layer in Enumerable.Range(0, DoubleLayers.Length) from batch in BatchSizes select new object[] { layer, batch };
+
+    [Theory]
+    [MemberData(nameof(FloatCases))]
+    public void FloatLayerMatchesReference(int layer, int batch) =>
+        LayerChecks.CheckAgainstReference(FloatLayers[layer](), batch, seed: 1000 * layer + batch);
+
+    [Theory]
+    [MemberData(nameof(DoubleCases))]
+    public void DoubleLayerMatchesReference(int layer, int batch) =>
+        LayerChecks.CheckAgainstReference(DoubleLayers[layer](), batch, seed: 1000 * layer + batch);
+
+    [Fact]
+    public void GeneratedConstantsMatchTheAttribute()
+    {
+        Assert.Equal(784, F784x128.InputSize);
+        Assert.Equal(128, F784x128.OutputSize);
+        var layer = new F784x128();
+        Assert.Equal(784 * 128, layer.Weights.Length);
+        Assert.Equal(128, layer.Bias.Length);
+        Assert.Equal(784 * 128, layer.WeightGradients.Length);
+        Assert.Equal(128, layer.BiasGradients.Length);
+        Assert.Equal(3, SD3x2.InputSize);
+        Assert.Equal(2, SD3x2.OutputSize);
+    }
+
+    [Fact]
+    public void StructLayerHoldsItsStorageInline()
+    {
+        // Two 3x2 buffers and two 2-element buffers of doubles: (6 + 2) * 2 * 8 bytes, nothing else.
+        Assert.Equal((6 + 2) * 2 * sizeof(double), System.Runtime.CompilerServices.Unsafe.SizeOf<SD3x2>());
+        SD3x2 layer = default;
+        layer.Weights[5] = 1.5;
+        SD3x2 copy = layer;
+        copy.Weights[5] = 2.5;
+        Assert.Equal(1.5, layer.Weights[5]);
+    }
+
+    [Fact]
+    public void StructLayerWorksWithoutBoxing()
+    {
+        SF3x5 layer = default;
+        for (int i = 0; i < layer.Weights.Length; i++)
+            layer.Weights[i] = i;
+        layer.Bias.Fill(1);
+        Span<float> y = stackalloc float[5];
+        layer.Forward([1f, 2f, 3f], y);
+        // Row o of W is (3o, 3o + 1, 3o + 2): y[o] = 3o + 2(3o + 1) + 3(3o + 2) + 1 = 18o + 9.
+        Assert.Equal([9f, 27f, 45f, 63f, 81f], y.ToArray());
+    }
+
+    /// <summary>Runs every shape once more and prints the largest error seen, for the record.</summary>
+    [Fact]
+    public void ReportLargestErrors()
+    {
+        for (int i = 0; i < FloatLayers.Length; i++)
+            LayerChecks.CheckAgainstReference(FloatLayers[i](), 64, seed: 77 + i);
+        for (int i = 0; i < DoubleLayers.Length; i++)
+            LayerChecks.CheckAgainstReference(DoubleLayers[i](), 64, seed: 77 + i);
+        foreach ((Type type, (double error, double ratio)) in LayerChecks.LargestErrors.OrderBy(p => p.Key.Name))
+            output.WriteLine($"{type.Name}: largest |layer − reference| = {error:E3}, largest error / bound = {ratio:F4}");
+        Assert.True(LayerChecks.LargestErrors.ContainsKey(typeof(float)));
+        Assert.True(LayerChecks.LargestErrors.ContainsKey(typeof(double)));
+    }
+}
