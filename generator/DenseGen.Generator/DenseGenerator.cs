@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Immutable;
+using System.Threading;
 using DenseGen.Generator.Emit;
 using DenseGen.Generator.Model;
 using Microsoft.CodeAnalysis;
@@ -35,6 +36,22 @@ public sealed class DenseGenerator : IIncrementalGenerator
 
     private const string AttributeName = "DenseGen.DenseAttribute";
 
+    private readonly Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult> _parse;
+    private readonly Func<LayerSpec, string> _emit;
+
+    /// <summary>Creates the generator; the compiler calls this.</summary>
+    public DenseGenerator()
+        : this(LayerParser.Parse, LayerEmitter.Emit)
+    {
+    }
+
+    /// <summary>Lets tests substitute a failing parser or emitter to prove that failures become diagnostics.</summary>
+    internal DenseGenerator(Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult> parse, Func<LayerSpec, string> emit)
+    {
+        _parse = parse;
+        _emit = emit;
+    }
+
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
@@ -42,7 +59,7 @@ public sealed class DenseGenerator : IIncrementalGenerator
             .ForAttributeWithMetadataName(
                 AttributeName,
                 predicate: static (node, _) => node is TypeDeclarationSyntax,
-                transform: static (syntaxContext, cancellationToken) => LayerParser.Parse(syntaxContext, cancellationToken))
+                transform: ParseSafely)
             .WithTrackingName(TrackingNames.Parse);
 
         context.RegisterSourceOutput(
@@ -62,7 +79,7 @@ public sealed class DenseGenerator : IIncrementalGenerator
             .Select(static (compilation, _) => TargetInfo.From(compilation))
             .WithTrackingName(TrackingNames.Target);
 
-        context.RegisterSourceOutput(specs.Combine(target), static (output, pair) => EmitLayer(output, pair.Left, pair.Right));
+        context.RegisterSourceOutput(specs.Combine(target), (output, pair) => EmitSafely(output, pair.Left, pair.Right));
 
         // One error per project that cannot compile the generated code, rather than one per layer, and none
         // when the project declares no layer at all.
@@ -74,7 +91,23 @@ public sealed class DenseGenerator : IIncrementalGenerator
         });
     }
 
-    private static void EmitLayer(SourceProductionContext output, LayerSpec spec, TargetInfo target)
+    // An exception escaping a generator disables it for the whole project with an opaque warning, so every
+    // failure becomes a DG0010 error that names the layer instead.
+    private ParseResult ParseSafely(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return _parse(context, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            DiagnosticInfo error = DiagnosticInfo.Create(
+                DiagnosticDescriptors.InternalError, LocationInfo.From(context.TargetNode), context.TargetSymbol.Name, Describe(exception));
+            return new ParseResult(null, ImmutableArray.Create(error).ToEquatableArray());
+        }
+    }
+
+    private void EmitSafely(SourceProductionContext output, LayerSpec spec, TargetInfo target)
     {
         // Emitting into a project that cannot compile it would bury the one useful error (DG0009) under
         // dozens of errors in generated code.
@@ -84,14 +117,15 @@ public sealed class DenseGenerator : IIncrementalGenerator
         string source;
         try
         {
-            source = LayerEmitter.Emit(spec);
+            source = _emit(spec);
         }
-        catch (Exception exception)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            output.ReportDiagnostic(Diagnostic.Create(
-                DiagnosticDescriptors.InternalError, Location.None, spec.TypeName, exception.GetType().Name + ": " + exception.Message));
+            output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, spec.TypeName, Describe(exception)));
             return;
         }
         output.AddSource(LayerEmitter.HintName(spec), SourceText.From(source, System.Text.Encoding.UTF8));
     }
+
+    private static string Describe(Exception exception) => exception.GetType().Name + ": " + exception.Message;
 }

@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
@@ -18,27 +17,6 @@ namespace DenseGen.Generator;
 internal static class LayerParser
 {
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return ParseCore(context, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            throw;
-        }
-        catch (Exception exception)
-        {
-            // Never let an exception reach the compiler: it would disable the generator for the whole project.
-            return new ParseResult(null, ImmutableArray.Create(DiagnosticInfo.Create(
-                DiagnosticDescriptors.InternalError,
-                LocationInfo.From(context.TargetNode),
-                context.TargetSymbol.Name,
-                exception.GetType().Name + ": " + exception.Message)).ToEquatableArray());
-        }
-    }
-
-    private static ParseResult ParseCore(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax declaration)
             return Nothing;
@@ -97,13 +75,13 @@ internal static class LayerParser
             reason = "a ref struct cannot implement IDenseLayer<T> on every supported compiler; use a struct or class";
         else if (type.IsReadOnly)
             reason = "a readonly struct cannot accumulate gradients; remove 'readonly'";
-        else if (type.IsGenericType)
+        else if (type.TypeParameters.Length > 0)
             reason = "generic types are not supported, since the layer's sizes and element type are fixed; remove the type parameters";
         else
         {
             for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
             {
-                if (outer.IsGenericType)
+                if (outer.TypeParameters.Length > 0)
                 {
                     reason = "it is nested in the generic type '" + outer.Name + "', which is not supported; move it out";
                     break;

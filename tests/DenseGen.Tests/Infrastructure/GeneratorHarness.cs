@@ -39,7 +39,9 @@ internal static class GeneratorHarness
             new CSharpCompilationOptions(
                 OutputKind.DynamicallyLinkedLibrary,
                 optimizationLevel: OptimizationLevel.Release,
-                nullableContextOptions: NullableContextOptions.Enable));
+                nullableContextOptions: NullableContextOptions.Enable)
+                // The SDK suppresses these two by default (binding DenseGen's net8.0 references to net10.0 ones is intended).
+                .WithSpecificDiagnosticOptions([new("CS1701", ReportDiagnostic.Suppress), new("CS1702", ReportDiagnostic.Suppress)]));
     }
 
     public static CSharpCompilation CreateCompilation(string source, LanguageVersion version = LanguageVersion.Latest) =>

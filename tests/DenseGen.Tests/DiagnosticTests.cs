@@ -1,0 +1,306 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using DenseGen.Generator;
+using DenseGen.Generator.Emit;
+using DenseGen.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Xunit;
+
+namespace DenseGen.Tests;
+
+/// <summary>
+/// Every bad declaration gets its own diagnostic, pointing at what to change, and nothing else: no generated
+/// code to fail in, so the user sees one error, not a cascade. Each case snapshots every diagnostic of the
+/// build (the generator's and the compiler's) with its location and message.
+/// </summary>
+public class DiagnosticTests
+{
+    [Fact]
+    public void TypeNotPartial()
+    {
+        Verify("""
+            using DenseGen;
+            [Dense(In = 3, Out = 2)]
+            public class Hidden;
+            """, ["DG0001"]);
+    }
+
+    [Fact]
+    public void ContainingTypeNotPartial()
+    {
+        Verify("""
+            using DenseGen;
+            public class Network
+            {
+                [Dense(In = 3, Out = 2)]
+                public partial class Hidden;
+            }
+            """, ["DG0002"]);
+    }
+
+    [Fact]
+    public void InMissing()
+    {
+        Verify("""
+            using DenseGen;
+            [Dense(Out = 2)]
+            public partial class Hidden;
+            """, ["DG0003"]);
+    }
+
+    [Fact]
+    public void OutZero()
+    {
+        Verify("""
+            using DenseGen;
+            [Dense(In = 3, Out = 0)]
+            public partial class Hidden;
+            """, ["DG0003"]);
+    }
+
+    [Fact]
+    public void BothSizesNegative()
+    {
+        Verify("""
+            using DenseGen;
+            [Dense(In = -3, Out = -1)]
+            public partial class Hidden;
+            """, ["DG0003", "DG0003"]);
+    }
+
+    [Fact]
+    public void TooManyWeightsToIndex()
+    {
+        Verify("""
+            using DenseGen;
+            [Dense(In = 65536, Out = 65536)]
+            public partial class Huge;
+            """, ["DG0004"]);
+    }
+
+    [Fact]
+    public void UnsupportedElementType()
+    {
+        Verify("""
+            using DenseGen;
+            [Dense(In = 3, Out = 2, ElementType = typeof(int))]
+            public partial class Hidden;
+            """, ["DG0005"]);
+    }
+
+    [Fact]
+    public void GenericType()
+    {
+        Verify("""
+            using DenseGen;
+            [Dense(In = 3, Out = 2)]
+            public partial class Hidden<T>;
+            """, ["DG0006"]);
+    }
+
+    [Fact]
+    public void NestedInGenericType()
+    {
+        Verify("""
+            using DenseGen;
+            public partial class Network<T>
+            {
+                [Dense(In = 3, Out = 2)]
+                public partial class Hidden;
+            }
+            """, ["DG0006"]);
+    }
+
+    [Fact]
+    public void StaticClass()
+    {
+        Verify("""
+            using DenseGen;
+            [Dense(In = 3, Out = 2)]
+            public static partial class Hidden;
+            """, ["DG0006"]);
+    }
+
+    [Fact]
+    public void ReadOnlyStruct()
+    {
+        Verify("""
+            using DenseGen;
+            [Dense(In = 3, Out = 2)]
+            public readonly partial struct Hidden;
+            """, ["DG0006"]);
+    }
+
+    [Fact]
+    public void RefStruct()
+    {
+        Verify("""
+            using DenseGen;
+            [Dense(In = 3, Out = 2)]
+            public ref partial struct Hidden;
+            """, ["DG0006"]);
+    }
+
+    [Fact]
+    public void Record()
+    {
+        Verify("""
+            using DenseGen;
+            [Dense(In = 3, Out = 2)]
+            public partial record Hidden;
+            """, ["DG0006"]);
+    }
+
+    [Fact]
+    public void LargeStructLayerWarns()
+    {
+        // 784x128 floats, weights and gradients: 803,840 bytes. Still generated, and it compiles.
+        ImmutableArray<Diagnostic> diagnostics = Verify("""
+            using DenseGen;
+            [Dense(In = 784, Out = 128)]
+            public partial struct Hidden;
+            """, ["DG0007"]);
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostics.Single().Severity);
+    }
+
+    [Fact]
+    public void SmallStructLayerDoesNotWarn()
+    {
+        // 127x128 floats with gradients is 131,072 bytes, half the warning threshold.
+        Verify("""
+            using DenseGen;
+            [Dense(In = 127, Out = 128)]
+            public partial struct Hidden;
+            """, []);
+    }
+
+    [Fact]
+    public void StructLayerTooLargeForInlineStorage()
+    {
+        // 2048x2049 floats: 16 MiB + 8 KiB of weights, past the inline limit.
+        Verify("""
+            using DenseGen;
+            [Dense(In = 2049, Out = 2048)]
+            public partial struct Hidden;
+            """, ["DG0008"]);
+    }
+
+    [Fact]
+    public void LanguageVersionTooOld()
+    {
+        Verify("""
+            using DenseGen;
+            [Dense(In = 3, Out = 2)]
+            public partial class Hidden { }
+            """, ["DG0009"], LanguageVersion.CSharp11);
+    }
+
+    [Fact]
+    public void NetStandard20Target()
+    {
+        // A netstandard2.0 library has no Span<T>; DenseGen.dll itself is referenced so the attribute resolves.
+        Verify("""
+            using DenseGen;
+            [Dense(In = 3, Out = 2)]
+            public partial class Hidden;
+            """, ["DG0009"], references: [.. Basic.Reference.Assemblies.NetStandard20.References.All, GeneratorHarness.RuntimeReference]);
+    }
+
+    [Fact]
+    public void InvalidLayerDoesNotCascade()
+    {
+        // Using a layer whose declaration is wrong gives the generator's error and one compiler error per
+        // use of a missing member, never errors inside generated code.
+        ImmutableArray<Diagnostic> diagnostics = Verify("""
+            using DenseGen;
+            [Dense(In = 0, Out = 2)]
+            public partial class Hidden;
+
+            public static class Use
+            {
+                public static void Run() => new Hidden().Forward(new float[3], new float[2]);
+            }
+            """, ["DG0003", "CS1061"]);
+        Assert.DoesNotContain(diagnostics, d => d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public void MalformedAttributeLeavesTheErrorToTheCompiler()
+    {
+        Verify("""
+            using DenseGen;
+            [Dense(In = "three", Out = 2)]
+            public partial class Hidden;
+            """, ["CS0029"]);
+    }
+
+    [Fact]
+    public void ParserFailureBecomesDiagnostic()
+    {
+        var generator = new DenseGenerator((_, _) => throw new InvalidOperationException("parser exploded"), LayerEmitter.Emit);
+        AssertInternalError(generator, expectedLocationInSource: true);
+    }
+
+    [Fact]
+    public void EmitterFailureBecomesDiagnostic()
+    {
+        var generator = new DenseGenerator(LayerParser.Parse, _ => throw new InvalidOperationException("emitter exploded"));
+        AssertInternalError(generator, expectedLocationInSource: false);
+    }
+
+    private static void AssertInternalError(DenseGenerator generator, bool expectedLocationInSource)
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation("""
+            [DenseGen.Dense(In = 3, Out = 2)]
+            public partial class Hidden;
+            """);
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(generator).RunGenerators(compilation);
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+
+        Assert.Null(result.Exception);
+        Assert.Empty(result.GeneratedSources);
+        Diagnostic error = Assert.Single(result.Diagnostics);
+        Assert.Equal("DG0010", error.Id);
+        Assert.Equal(DiagnosticSeverity.Error, error.Severity);
+        Assert.Contains("'Hidden'", error.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("exploded", error.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal(expectedLocationInSource ? "Layer0.cs" : "", error.Location.GetLineSpan().Path ?? "");
+    }
+
+    private static ImmutableArray<Diagnostic> Verify(
+        string source, string[] expectedIds, LanguageVersion version = LanguageVersion.Latest, MetadataReference[]? references = null,
+        [CallerMemberName] string testMethod = "")
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation([source], version, references);
+        (GeneratorRunResult result, Compilation output) = GeneratorHarness.Run(compilation);
+        Assert.Null(result.Exception);
+
+        ImmutableArray<Diagnostic> diagnostics = GeneratorHarness.AllDiagnostics(result, output);
+        Assert.Equal(expectedIds.Order(), diagnostics.Select(d => d.Id).Order());
+        bool hasGeneratorError = result.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
+        if (hasGeneratorError)
+            Assert.Empty(result.GeneratedSources);
+
+        Snapshot.VerifyText(Format(diagnostics), nameof(DiagnosticTests), testMethod);
+        return diagnostics;
+    }
+
+    private static string Format(ImmutableArray<Diagnostic> diagnostics) =>
+        string.Concat(diagnostics
+            .OrderBy(d => d.Location.GetLineSpan().Path, StringComparer.Ordinal)
+            .ThenBy(d => d.Location.SourceSpan.Start)
+            .ThenBy(d => d.Id, StringComparer.Ordinal)
+            .Select(d =>
+            {
+                // The generator's own diagnostics carry file locations rebuilt from plain values (see LocationInfo),
+                // the compiler's carry source locations; both have a path and a line span.
+                FileLinePositionSpan span = d.Location.GetLineSpan();
+                string where = d.Location.Kind == LocationKind.None
+                    ? "(no location)"
+                    : $"{span.Path}({span.StartLinePosition.Line + 1},{span.StartLinePosition.Character + 1})-({span.EndLinePosition.Line + 1},{span.EndLinePosition.Character + 1})";
+                return $"{d.Id} {d.Severity} {where}: {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}\n";
+            }));
+}

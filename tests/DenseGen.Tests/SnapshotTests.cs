@@ -1,0 +1,95 @@
+using System.Linq;
+using System.Runtime.CompilerServices;
+using DenseGen.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace DenseGen.Tests;
+
+/// <summary>
+/// The generated source, snapshotted: any change to the emitted text shows up as a failing test and a
+/// .received.cs file to review. Each case also proves the output compiles without warnings.
+/// </summary>
+public class SnapshotTests
+{
+    [Fact]
+    public void ClassLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        [Dense(In = 3, Out = 2)]
+        public partial class Hidden;
+        """);
+
+    [Fact]
+    public void StructLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        [Dense(In = 3, Out = 2)]
+        public partial struct Tiny;
+        """);
+
+    [Fact]
+    public void DoubleLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        [Dense(In = 3, Out = 2, ElementType = typeof(double))]
+        internal partial class Precise;
+        """);
+
+    [Fact]
+    public void GlobalNamespaceLayer() => Verify("""
+        [DenseGen.Dense(In = 2, Out = 3)]
+        partial class TopLevel;
+        """);
+
+    [Fact]
+    public void NestedLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame;
+
+        public static partial class Network
+        {
+            internal partial struct Blocks
+            {
+                [Dense(In = 4, Out = 2)]
+                public partial class Output;
+            }
+        }
+        """);
+
+    [Fact]
+    public void OneByOneLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame;
+
+        [Dense(In = 1, Out = 1)]
+        public partial class Scalar;
+        """);
+
+    [Fact]
+    public void Mnist784x128Layer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame;
+
+        [Dense(In = 784, Out = 128)]
+        public partial class Hidden;
+        """);
+
+    private static void Verify(string source, [CallerMemberName] string testMethod = "")
+    {
+        (GeneratorRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.CreateCompilation(source));
+        Assert.Null(result.Exception);
+        Assert.Empty(GeneratorHarness.AllDiagnostics(result, output));
+        GeneratedSourceResult generated = Assert.Single(result.GeneratedSources);
+        Snapshot.VerifySource(generated.SourceText.ToString(), generated.HintName, nameof(SnapshotTests), testMethod);
+    }
+}
