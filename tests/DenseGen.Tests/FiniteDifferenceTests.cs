@@ -1,0 +1,136 @@
+using System;
+using DenseGen.Tests.Infrastructure;
+using DenseGen.Tests.Layers;
+using Xunit;
+using Xunit.Sdk;
+
+namespace DenseGen.Tests;
+
+/// <summary>
+/// Backward agrees with central finite differences of a scalar loss computed from Forward alone, in double:
+/// the gradients are those of the function Forward computes, whatever the reference says.
+/// </summary>
+/// <remarks>
+/// Loss: L = Σ_{s,o} sin(y[s,o] + c[s,o]), so ∂L/∂y = cos(y + c) is what Backward receives.
+/// Error of the central difference (L(θ+h) − L(θ−h)) / 2h against the true derivative:
+/// truncation ≤ h²/6 · max|∂³L/∂θ³|, and since y is linear in each parameter θ,
+/// ∂³L/∂θ³ = −Σ cos(y + c)·(∂y/∂θ)³, bounded by Σ |∂y/∂θ|³ over the outputs θ touches;
+/// rounding ≤ 2·δL / 2h, where δL bounds the error of computing L in double: each y within
+/// γ(In+1)·Σ|terms| (see ErrorBound), sin adding one ulp, and the sum over N = k·Out terms γ(N)·N.
+/// Backward's own error: each of its n terms is dy·v with |v| < 1 (inputs and weights are drawn from [−1, 1))
+/// and dy = cos(y + c) off by at most δy + u, where δy is the largest error bound of a y; with the
+/// summation's γ(n) that gives n·(γ(n) + δy + u). It is far below the other two and added for completeness.
+/// </remarks>
+public class FiniteDifferenceTests
+{
+    private const double Step = 1e-4;
+
+    [Fact]
+    public void SmallLayer() => Check(new D3x5(), samples: 3);
+
+    [Fact]
+    public void OddLayer() => Check(new D17x33(), samples: 4);
+
+    [Fact]
+    public void StructLayer() => Check(new SD3x2(), samples: 2);
+
+    private static void Check(IDenseLayer<double> layer, int samples)
+    {
+        int inputs = layer.InputSize, outputs = layer.OutputSize;
+        var random = new Random(11);
+        LayerChecks.RandomValues<double>(random, inputs * outputs).CopyTo(layer.Weights);
+        LayerChecks.RandomValues<double>(random, outputs).CopyTo(layer.Bias);
+        double[] x = LayerChecks.RandomValues<double>(random, samples * inputs);
+        double[] c = LayerChecks.RandomValues<double>(random, samples * outputs);
+
+        var y = new double[samples * outputs];
+        layer.Forward(x, y);
+        var dy = new double[y.Length];
+        for (int j = 0; j < y.Length; j++)
+            dy[j] = Math.Cos(y[j] + c[j]);
+        var dx = new double[x.Length];
+        layer.ZeroGradients();
+        layer.Backward(x, dy, dx);
+        double[] dw = layer.WeightGradients.ToArray(), db = layer.BiasGradients.ToArray();
+
+        (double lossError, double outputError) = LossErrorBound(layer, x, samples);
+        for (int p = 0; p < inputs * outputs; p++)
+        {
+            int o = p / inputs, i = p % inputs;
+            double thirdDerivative = 0; // Σ_s |∂y[s,o]/∂W[o,i]|³ = Σ_s |x[s,i]|³
+            for (int s = 0; s < samples; s++)
+                thirdDerivative += Math.Pow(Math.Abs(x[s * inputs + i]), 3);
+            double numeric = Central(layer.Weights, p, () => Loss(layer, x, c));
+            AssertClose(dw[p], numeric, thirdDerivative, lossError, outputError, samples, $"dL/dW[{o},{i}]");
+        }
+        for (int o = 0; o < outputs; o++)
+        {
+            double numeric = Central(layer.Bias, o, () => Loss(layer, x, c)); // ∂y[s,o]/∂b[o] = 1: Σ_s 1³ = samples
+            AssertClose(db[o], numeric, thirdDerivative: samples, lossError, outputError, samples, $"dL/db[{o}]");
+        }
+        for (int j = 0; j < x.Length; j++)
+        {
+            int s = j / inputs, i = j % inputs;
+            double thirdDerivative = 0; // Σ_o |W[o,i]|³
+            for (int o = 0; o < outputs; o++)
+                thirdDerivative += Math.Pow(Math.Abs(layer.Weights[o * inputs + i]), 3);
+            double numeric = Central(x, j, () => Loss(layer, x, c));
+            AssertClose(dx[j], numeric, thirdDerivative, lossError, outputError, outputs, $"dL/dx[{s},{i}]");
+        }
+    }
+
+    private static double Central(Span<double> values, int index, Func<double> loss)
+    {
+        double original = values[index];
+        values[index] = original + Step;
+        double plus = loss();
+        values[index] = original - Step;
+        double minus = loss();
+        values[index] = original;
+        return (plus - minus) / (2 * Step);
+    }
+
+    private static double Loss(IDenseLayer<double> layer, double[] x, double[] c)
+    {
+        var y = new double[c.Length];
+        layer.Forward(x, y);
+        double loss = 0;
+        for (int j = 0; j < y.Length; j++)
+            loss += Math.Sin(y[j] + c[j]);
+        return loss;
+    }
+
+    /// <summary>A bound on the error of computing L, and the largest bound on the error of one y.</summary>
+    private static (double Loss, double Output) LossErrorBound(IDenseLayer<double> layer, double[] x, int samples)
+    {
+        int inputs = layer.InputSize, outputs = layer.OutputSize;
+        double u = ErrorBound.DoubleRoundoff, total = 0, largest = 0;
+        for (int s = 0; s < samples; s++)
+        {
+            for (int o = 0; o < outputs; o++)
+            {
+                // Parameters move by at most Step while differencing, so bound |W|, |x| by |value| + Step.
+                double scale = Math.Abs(layer.Bias[o]) + Step;
+                for (int i = 0; i < inputs; i++)
+                    scale += (Math.Abs(layer.Weights[o * inputs + i]) + Step) * (Math.Abs(x[s * inputs + i]) + Step);
+                double outputError = ErrorBound.Gamma(inputs + 1, u) * scale;
+                largest = Math.Max(largest, outputError);
+                total += outputError + u;
+            }
+        }
+        int terms = samples * outputs;
+        return (total + ErrorBound.Gamma(terms, u) * terms, largest);
+    }
+
+    private static void AssertClose(
+        double analytic, double numeric, double thirdDerivative, double lossError, double outputError, int backwardTerms, string what)
+    {
+        double u = ErrorBound.DoubleRoundoff;
+        double truncation = Step * Step / 6 * thirdDerivative;
+        double rounding = lossError / Step;
+        double backward = backwardTerms * (ErrorBound.Gamma(backwardTerms, u) + outputError + u);
+        double allowed = truncation + rounding + backward;
+        if (!(Math.Abs(analytic - numeric) <= allowed))
+            throw new XunitException($"{what}: Backward gives {analytic:R}, finite difference {numeric:R}; difference {Math.Abs(analytic - numeric):E3} exceeds {allowed:E3}.");
+    }
+}

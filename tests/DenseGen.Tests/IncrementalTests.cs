@@ -1,0 +1,192 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Reflection;
+using DenseGen.Generator;
+using DenseGen.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Xunit;
+
+namespace DenseGen.Tests;
+
+/// <summary>
+/// The generator's pipeline caches: an unchanged compilation, or an edit elsewhere, reuses the layer's spec and
+/// source; changing the layer regenerates it. Its models hold only plain values, and its output is deterministic.
+/// </summary>
+public class IncrementalTests
+{
+    private const string LayerSource = """
+        using DenseGen;
+        namespace App;
+
+        [Dense(In = 3, Out = 2)]
+        public partial class Hidden;
+        """;
+
+    private const string OtherSource = """
+        namespace App;
+        public static class Helper { public static int Twice(int x) => 2 * x; }
+        """;
+
+    private static readonly IncrementalStepRunReason[] Reused = [IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged];
+
+    [Fact]
+    public void RerunOnUnchangedCompilationIsCached()
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation([LayerSource, OtherSource]);
+        GeneratorRunResult second = RunTwice(compilation, compilation.Clone());
+
+        AssertReused(second, DenseGenerator.TrackingNames.Parse);
+        AssertReused(second, DenseGenerator.TrackingNames.Specs);
+        AssertSourceOutputReused(second);
+    }
+
+    [Fact]
+    public void UnrelatedEditIsCached()
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation([LayerSource, OtherSource]);
+        SyntaxTree other = compilation.SyntaxTrees.Last();
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(
+            other, other.WithChangedText(other.GetText().Replace(0, 0, "// an edit that has nothing to do with the layer\n")));
+        GeneratorRunResult second = RunTwice(compilation, edited);
+
+        AssertReused(second, DenseGenerator.TrackingNames.Specs);
+        AssertSourceOutputReused(second);
+    }
+
+    [Fact]
+    public void EditAboveTheLayerKeepsTheSourceCached()
+    {
+        // Moving the declaration changes diagnostic locations, which live apart from the spec.
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation([LayerSource]);
+        SyntaxTree tree = compilation.SyntaxTrees.Single();
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(tree.GetText().Replace(0, 0, "\n\n// moved down\n")));
+        GeneratorRunResult second = RunTwice(compilation, edited);
+
+        AssertReused(second, DenseGenerator.TrackingNames.Specs);
+        AssertSourceOutputReused(second);
+    }
+
+    [Fact]
+    public void ChangingOutRegenerates()
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation([LayerSource, OtherSource]);
+        SyntaxTree layer = compilation.SyntaxTrees.First();
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(
+            layer, layer.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(LayerSource.Replace("Out = 2", "Out = 4"))));
+        GeneratorRunResult second = RunTwice(compilation, edited);
+
+        IncrementalGeneratorRunStep spec = second.TrackedSteps[DenseGenerator.TrackingNames.Specs].Single();
+        Assert.Equal(IncrementalStepRunReason.Modified, spec.Outputs.Single().Reason);
+        Assert.Contains(
+            second.TrackedOutputSteps.SelectMany(p => p.Value).SelectMany(step => step.Outputs),
+            output => output.Reason == IncrementalStepRunReason.Modified);
+        Assert.Contains("public const int OutputSize = 4;", second.GeneratedSources.Single().SourceText.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PipelineModelsHoldNoCompilerObjects()
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation([LayerSource, """
+            using DenseGen;
+            [Dense(In = 0, Out = 2)]
+            public partial class Broken;
+            """]);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+
+        string[] names = [DenseGenerator.TrackingNames.Parse, DenseGenerator.TrackingNames.Specs, DenseGenerator.TrackingNames.Target];
+        int inspected = 0;
+        foreach (string name in names)
+        {
+            foreach (IncrementalGeneratorRunStep step in result.TrackedSteps[name])
+            {
+                foreach ((object value, _) in step.Outputs)
+                {
+                    AssertPlainValues(value, name, new HashSet<object>(ReferenceEqualityComparer.Instance));
+                    inspected++;
+                }
+            }
+        }
+        Assert.True(inspected >= 4, $"expected to inspect the models of both layers, saw {inspected}");
+    }
+
+    [Fact]
+    public void OutputIsByteIdenticalAcrossRunsAndCultures()
+    {
+        string[] sources = [LayerSource, """
+            using DenseGen;
+            namespace App;
+            [Dense(In = 1234, Out = 5678, ElementType = typeof(double))]
+            public partial class Wide;
+            """];
+        string first = GenerateAll(sources);
+        CultureInfo original = CultureInfo.CurrentCulture;
+        try
+        {
+            // A culture with a different digit grouping and decimal separator must not leak into the source.
+            CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("de-DE");
+            Assert.Equal(first, GenerateAll(sources));
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = original;
+        }
+        Assert.Equal(first, GenerateAll(sources));
+        Assert.DoesNotContain("\r", first, StringComparison.Ordinal);
+    }
+
+    private static string GenerateAll(string[] sources)
+    {
+        (GeneratorRunResult result, _) = GeneratorHarness.Run(GeneratorHarness.CreateCompilation(sources));
+        return string.Concat(result.GeneratedSources.OrderBy(s => s.HintName, StringComparer.Ordinal).Select(s => s.HintName + "\n" + s.SourceText));
+    }
+
+    private static GeneratorRunResult RunTwice(Compilation first, Compilation second)
+    {
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(first);
+        Assert.NotEmpty(driver.GetRunResult().Results.Single().GeneratedSources);
+        return driver.RunGenerators(second).GetRunResult().Results.Single();
+    }
+
+    private static void AssertReused(GeneratorRunResult result, string stepName)
+    {
+        IncrementalGeneratorRunStep[] steps = result.TrackedSteps[stepName].ToArray();
+        Assert.NotEmpty(steps);
+        foreach ((object _, IncrementalStepRunReason reason) in steps.SelectMany(step => step.Outputs))
+            Assert.Contains(reason, Reused);
+    }
+
+    private static void AssertSourceOutputReused(GeneratorRunResult result)
+    {
+        (object, IncrementalStepRunReason)[] outputs = result.TrackedOutputSteps.SelectMany(p => p.Value).SelectMany(step => step.Outputs).ToArray();
+        Assert.NotEmpty(outputs);
+        Assert.All(outputs, output => Assert.Contains(output.Item2, Reused));
+    }
+
+    private static readonly Type[] ForbiddenTypes = [typeof(ISymbol), typeof(SyntaxNode), typeof(Location), typeof(Compilation), typeof(SemanticModel), typeof(SyntaxTree)];
+
+    private static void AssertPlainValues(object? value, string path, HashSet<object> seen)
+    {
+        if (value is null || value is string || value.GetType().IsPrimitive || value.GetType().IsEnum)
+            return;
+        Type type = value.GetType();
+        Assert.False(ForbiddenTypes.Any(t => t.IsAssignableFrom(type)), $"{path} holds a {type.FullName}");
+        if (!type.IsValueType && !seen.Add(value))
+            return;
+        if (value is DiagnosticDescriptor)
+            return; // Immutable and value-equatable: the same instance every run.
+
+        if (value is IEnumerable items)
+        {
+            int index = 0;
+            foreach (object? item in items)
+                AssertPlainValues(item, $"{path}[{index++}]", seen);
+        }
+        foreach (FieldInfo field in type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
+            AssertPlainValues(field.GetValue(value), $"{path}.{field.Name}", seen);
+    }
+}
