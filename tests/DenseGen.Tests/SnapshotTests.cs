@@ -1,7 +1,9 @@
+using System;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using DenseGen.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
 
 namespace DenseGen.Tests;
@@ -84,11 +86,27 @@ public class SnapshotTests
         public partial class Hidden;
         """);
 
+    [Fact]
+    public void NestedAndNamespacedLayersOfOneNameGetDistinctFiles()
+    {
+        (GeneratorRunResult result, _) = GeneratorHarness.Run(GeneratorHarness.CreateCompilation("""
+            namespace App.Network { [DenseGen.Dense(In = 1, Out = 1)] partial class Hidden; }
+            namespace App { partial class Network { [DenseGen.Dense(In = 1, Out = 1)] partial class Hidden; } }
+            """));
+        Assert.Null(result.Exception);
+        Assert.Equal(
+            ["App.Network+Hidden.Dense.g.cs", "App.Network.Hidden.Dense.g.cs"],
+            result.GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal));
+    }
+
     private static void Verify(string source, [CallerMemberName] string testMethod = "")
     {
-        (GeneratorRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.CreateCompilation(source));
+        // Documentation comments are checked too, as in a user project with GenerateDocumentationFile.
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation([source], documentation: DocumentationMode.Diagnose);
+        (GeneratorRunResult result, Compilation output) = GeneratorHarness.Run(compilation);
         Assert.Null(result.Exception);
-        Assert.Empty(GeneratorHarness.AllDiagnostics(result, output));
+        // The user's own undocumented types may draw CS1591; nothing may come from the generated files.
+        Assert.Empty(GeneratorHarness.AllDiagnostics(result, output).Where(d => d.Id != "CS1591" || d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true));
         GeneratedSourceResult generated = Assert.Single(result.GeneratedSources);
         Snapshot.VerifySource(generated.SourceText.ToString(), generated.HintName, nameof(SnapshotTests), testMethod);
     }

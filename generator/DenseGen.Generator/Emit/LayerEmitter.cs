@@ -22,14 +22,19 @@ internal static class LayerEmitter
     private const string WeightStorageType = "__DenseWeightStorage";
     private const string BiasStorageType = "__DenseBiasStorage";
 
-    /// <summary>The hint name: namespace, containing types and type joined by dots, e.g. <c>App.Model.Hidden.Dense.g.cs</c>.</summary>
+    /// <summary>
+    /// The hint name: namespace, then containing types and the type joined by '+' as in reflection names, e.g.
+    /// <c>App.Model.Hidden.Dense.g.cs</c> or <c>App.Network+Hidden.Dense.g.cs</c>. The '+' keeps a nested
+    /// <c>Network.Hidden</c> apart from a type <c>Hidden</c> in a namespace <c>App.Network</c>; two sources with
+    /// one hint name would make AddSource throw.
+    /// </summary>
     public static string HintName(LayerSpec spec)
     {
         var name = new System.Text.StringBuilder();
         if (spec.Namespace is not null)
             name.Append(spec.Namespace).Append('.');
         foreach (ContainingType outer in spec.ContainingTypes)
-            name.Append(outer.Name).Append('.');
+            name.Append(outer.Name).Append('+');
         return name.Append(spec.TypeName).Append(".Dense.g.cs").ToString();
     }
 

@@ -24,13 +24,15 @@ internal static class GeneratorHarness
     public static readonly ImmutableArray<MetadataReference> References =
         [.. Basic.Reference.Assemblies.Net100.References.All, RuntimeReference];
 
-    public static CSharpParseOptions ParseOptions(LanguageVersion version = LanguageVersion.Latest) =>
-        CSharpParseOptions.Default.WithLanguageVersion(version);
+    public static CSharpParseOptions ParseOptions(
+        LanguageVersion version = LanguageVersion.Latest, DocumentationMode documentation = DocumentationMode.Parse) =>
+        CSharpParseOptions.Default.WithLanguageVersion(version).WithDocumentationMode(documentation);
 
     public static CSharpCompilation CreateCompilation(
-        IEnumerable<string> sources, LanguageVersion version = LanguageVersion.Latest, IEnumerable<MetadataReference>? references = null)
+        IEnumerable<string> sources, LanguageVersion version = LanguageVersion.Latest, IEnumerable<MetadataReference>? references = null,
+        DocumentationMode documentation = DocumentationMode.Parse)
     {
-        CSharpParseOptions options = ParseOptions(version);
+        CSharpParseOptions options = ParseOptions(version, documentation);
         SyntaxTree[] trees = sources.Select((text, i) => CSharpSyntaxTree.ParseText(text, options, path: $"Layer{i}.cs")).ToArray();
         return CSharpCompilation.Create(
             "DenseGenTestAssembly",
