@@ -45,7 +45,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedElementType = new(
         id: "DG0005",
         title: "Unsupported [Dense] element type",
-        messageFormat: "The layer '{0}' has ElementType = typeof({1}); DenseGen supports typeof(float) (the default) and typeof(double)",
+        messageFormat: "The layer '{0}' has ElementType = {1}; DenseGen supports typeof(float) (the default) and typeof(double)",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);

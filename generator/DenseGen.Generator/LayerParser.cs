@@ -72,7 +72,7 @@ internal static class LayerParser
         else if (type.IsStatic)
             reason = "a static class cannot hold a layer's parameters; remove 'static'";
         else if (type.IsRefLikeType)
-            reason = "a ref struct cannot implement IDenseLayer<T> on every supported compiler; use a struct or class";
+            reason = "a ref struct cannot be boxed or kept in a field, so it cannot serve as IDenseLayer<T>; use a struct or class";
         else if (type.IsReadOnly)
             reason = "a readonly struct cannot accumulate gradients; remove 'readonly'";
         else if (type.TypeParameters.Length > 0)
@@ -151,7 +151,7 @@ internal static class LayerParser
         }
 
         string shown = value.Value.Value is ITypeSymbol other
-            ? other.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)
+            ? "typeof(" + other.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + ")"
             : "null";
         diagnostics.Add(DiagnosticInfo.Create(
             DiagnosticDescriptors.UnsupportedElementType,

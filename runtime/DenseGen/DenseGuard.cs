@@ -17,10 +17,10 @@ public static class DenseGuard
     /// when the length is not a positive multiple of <paramref name="sampleSize"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The length is zero or not a multiple of <paramref name="sampleSize"/>.</exception>
-    public static int SampleCount(int length, int sampleSize, string paramName)
+    public static int SampleCount(int length, int sampleSize, string paramName, string sizeName)
     {
         if (length == 0 || length % sampleSize != 0)
-            ThrowNotWholeSamples(length, sampleSize, paramName);
+            ThrowNotWholeSamples(length, sampleSize, paramName, sizeName);
         return length / sampleSize;
     }
 
@@ -52,12 +52,12 @@ public static class DenseGuard
     }
 
     [DoesNotReturn]
-    private static void ThrowNotWholeSamples(int length, int sampleSize, string paramName) =>
+    private static void ThrowNotWholeSamples(int length, int sampleSize, string paramName, string sizeName) =>
         throw new ArgumentException(
             string.Format(
                 CultureInfo.InvariantCulture,
-                "{0} has length {1}; expected a positive multiple of {2} (one or more whole samples).",
-                paramName, length, sampleSize),
+                "{0} has length {1}; expected a positive multiple of {2} ({3}): one or more whole samples.",
+                paramName, length, sizeName, sampleSize),
             paramName);
 
     [DoesNotReturn]

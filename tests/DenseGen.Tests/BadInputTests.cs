@@ -28,11 +28,11 @@ public class BadInputTests
 
     [Theory, MemberData(nameof(Layers))]
     public void ForwardRejectsEmptyInput(string kind) =>
-        AssertRejected(kind, "input", ["length 0", "positive multiple of 3"], (layer, buffers) => layer.Forward([], buffers.Output));
+        AssertRejected(kind, "input", ["length 0", "positive multiple of InputSize (3)"], (layer, buffers) => layer.Forward([], buffers.Output));
 
     [Theory, MemberData(nameof(Layers))]
     public void ForwardRejectsPartialSample(string kind) =>
-        AssertRejected(kind, "input", ["length 4", "positive multiple of 3"], (layer, buffers) => layer.Forward(buffers.Input.AsSpan(0, 4), buffers.Output));
+        AssertRejected(kind, "input", ["length 4", "positive multiple of InputSize (3)"], (layer, buffers) => layer.Forward(buffers.Input.AsSpan(0, 4), buffers.Output));
 
     [Theory, MemberData(nameof(Layers))]
     public void ForwardRejectsShortOutput(string kind) =>
@@ -64,7 +64,7 @@ public class BadInputTests
 
     [Theory, MemberData(nameof(Layers))]
     public void BackwardRejectsPartialSample(string kind) =>
-        AssertRejected(kind, "input", ["length 5", "positive multiple of 3"], (layer, buffers) => layer.Backward(buffers.Input.AsSpan(0, 5), buffers.OutputGradient.AsSpan(0, 5), []));
+        AssertRejected(kind, "input", ["length 5", "positive multiple of InputSize (3)"], (layer, buffers) => layer.Backward(buffers.Input.AsSpan(0, 5), buffers.OutputGradient.AsSpan(0, 5), []));
 
     [Theory, MemberData(nameof(Layers))]
     public void BackwardRejectsWrongOutputGradientLength(string kind) =>

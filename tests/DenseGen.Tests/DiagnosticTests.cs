@@ -92,6 +92,16 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void NullElementType()
+    {
+        Verify("""
+            using DenseGen;
+            [Dense(In = 3, Out = 2, ElementType = null)]
+            public partial class Hidden;
+            """, ["DG0005"]);
+    }
+
+    [Fact]
     public void GenericType()
     {
         Verify("""

@@ -152,7 +152,7 @@ internal static class LayerEmitter
         w.Line("/// <remarks>Reads the parameters and writes only <paramref name=\"output\"/>: several threads may call it at once while nothing modifies the parameters. Allocates nothing.</remarks>");
         string modifiers = spec.IsStruct ? "public readonly void" : "public void";
         w.Open($"{modifiers} Forward({ReadOnlySpan}<{t}> input, {Span}<{t}> output)");
-        w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input));");
+        w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
         w.Line($"{ReadOnlySpan}<{t}> weights = {WeightsField};");
         w.Line($"{ReadOnlySpan}<{t}> bias = {BiasField};");
@@ -183,7 +183,7 @@ internal static class LayerEmitter
         w.Line("/// </exception>");
         w.Line("/// <remarks>Gradients accumulate across calls until <see cref=\"ZeroGradients\"/>. Writes the gradients: do not call it on one layer from several threads at once. Allocates nothing.</remarks>");
         w.Open($"public void Backward({ReadOnlySpan}<{t}> input, {ReadOnlySpan}<{t}> outputGradient, {Span}<{t}> inputGradient)");
-        w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input));");
+        w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));");
         w.Line($"{Guard}.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));");
         w.Line($"{ReadOnlySpan}<{t}> weights = {WeightsField};");

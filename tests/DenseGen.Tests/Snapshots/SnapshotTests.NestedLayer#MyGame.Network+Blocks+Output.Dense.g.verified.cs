@@ -61,7 +61,7 @@ namespace MyGame
                 /// <remarks>Reads the parameters and writes only <paramref name="output"/>: several threads may call it at once while nothing modifies the parameters. Allocates nothing.</remarks>
                 public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
                 {
-                    int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input));
+                    int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
                     global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
                     global::System.ReadOnlySpan<float> weights = __denseWeights;
                     global::System.ReadOnlySpan<float> bias = __denseBias;
@@ -104,7 +104,7 @@ namespace MyGame
                 /// <remarks>Gradients accumulate across calls until <see cref="ZeroGradients"/>. Writes the gradients: do not call it on one layer from several threads at once. Allocates nothing.</remarks>
                 public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
                 {
-                    int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input));
+                    int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
                     global::DenseGen.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
                     global::DenseGen.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
                     global::System.ReadOnlySpan<float> weights = __denseWeights;
