@@ -98,7 +98,7 @@ public class DiagnosticTests
             using DenseGen;
             [Dense(In = 3, Out = 2, ElementType = null)]
             public partial class Hidden;
-            """, ["DG0005"]);
+            """, ["DG0005", "CS8625"]); // CS8625: the compiler's nullable warning, as ElementType is non-nullable.
     }
 
     [Fact]
