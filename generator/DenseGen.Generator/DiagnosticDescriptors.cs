@@ -82,6 +82,22 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor FullUnrollTooLarge = new(
+        id: "DG0011",
+        title: "Fully unrolled layer exceeds the JIT's optimization limits",
+        messageFormat: "The layer '{0}' asks for Unroll = UnrollMode.Full, which makes its {1} method about {2} bytes of IL (estimated), past the {3} the JIT optimizes; the JIT will compile it unoptimized and it will run many times slower. UnrollMode.Auto would {4}.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnknownUnrollMode = new(
+        id: "DG0012",
+        title: "Unknown UnrollMode",
+        messageFormat: "The layer '{0}' has Unroll = {1}, which is not a value of UnrollMode; use UnrollMode.Auto or UnrollMode.Full",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "DG0010",
         title: "DenseGen failed unexpectedly",

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
+using DenseGen.Generator.Emit;
 using DenseGen.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -40,6 +41,7 @@ internal static class LayerParser
         int inputs = ReadSize(attribute, attributeSyntax, "In", "inputs", name, diagnostics);
         int outputs = ReadSize(attribute, attributeSyntax, "Out", "outputs", name, diagnostics);
         ElementKind? element = ReadElementType(attribute, attributeSyntax, name, diagnostics);
+        bool fullUnroll = ReadUnroll(attribute, attributeSyntax, name, diagnostics);
 
         bool isStruct = type.TypeKind == TypeKind.Struct;
         if (inputs > 0 && outputs > 0 && element is ElementKind kind)
@@ -55,7 +57,19 @@ internal static class LayerParser
                 IsStruct: isStruct,
                 Element: element!.Value,
                 In: inputs,
-                Out: outputs);
+                Out: outputs,
+                FullUnroll: fullUnroll);
+        if (spec is { FullUnroll: true } && KernelPlanner.FullUnrollOverLimit(spec) is { } overLimit)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.FullUnrollTooLarge,
+                LocationInfo.From((SyntaxNode?)ArgumentSyntax(attributeSyntax, "Unroll") ?? attributeSyntax),
+                name,
+                overLimit.Method,
+                overLimit.IlBytes.ToString("N0", CultureInfo.InvariantCulture),
+                KernelPlanner.JitIlSizeLimit.ToString("N0", CultureInfo.InvariantCulture),
+                overLimit.AutoPlan));
+        }
         return new ParseResult(spec, diagnostics.ToEquatableArray());
     }
 
@@ -159,6 +173,29 @@ internal static class LayerParser
             layerName,
             shown));
         return null;
+    }
+
+    // UnrollMode's values, as the runtime declares them.
+    private const int UnrollAuto = 0, UnrollFull = 1;
+
+    private static bool ReadUnroll(AttributeData attribute, AttributeSyntax? syntax, string layerName, List<DiagnosticInfo> diagnostics)
+    {
+        TypedConstant? value = NamedArgument(attribute, "Unroll");
+        switch (value?.Value)
+        {
+            case null:
+            case UnrollAuto:
+                return false;
+            case UnrollFull:
+                return true;
+            default:
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.UnknownUnrollMode,
+                    LocationInfo.From((SyntaxNode?)ArgumentSyntax(syntax, "Unroll") ?? syntax),
+                    layerName,
+                    System.Convert.ToString(value.Value.Value, CultureInfo.InvariantCulture) ?? ""));
+                return false;
+        }
     }
 
     private static void CheckStorageSize(

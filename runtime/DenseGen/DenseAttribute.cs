@@ -34,4 +34,7 @@ public sealed class DenseAttribute : Attribute
     /// Element type of parameters, inputs and outputs: <c>typeof(float)</c> (the default) or <c>typeof(double)</c>.
     /// </summary>
     public Type ElementType { get; set; } = typeof(float);
+
+    /// <summary>How far to unroll the generated kernels: <see cref="UnrollMode.Auto"/> (the default) or <see cref="UnrollMode.Full"/>.</summary>
+    public UnrollMode Unroll { get; set; } = UnrollMode.Auto;
 }

@@ -19,10 +19,11 @@ internal sealed class IndentedWriter
         _text.Append('\n');
     }
 
-    /// <summary>Writes <paramref name="header"/> and an opening brace, and indents what follows.</summary>
+    /// <summary>Writes <paramref name="header"/> (unless empty: a bare block) and an opening brace, and indents what follows.</summary>
     public void Open(string header)
     {
-        Line(header);
+        if (header.Length > 0)
+            Line(header);
         Line("{");
         _depth++;
     }

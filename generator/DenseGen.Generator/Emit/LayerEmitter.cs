@@ -54,9 +54,11 @@ internal static class LayerEmitter
         WriteConstants(w, spec);
         WriteStorage(w, spec);
         WriteProperties(w, spec);
-        WriteForward(w, spec);
-        WriteBackward(w, spec);
+        VectorWidth[] widths = VectorWidth.For(spec);
+        WriteForward(w, spec, widths);
+        WriteBackward(w, spec, widths);
         WriteZeroGradients(w);
+        WriteKernels(w, spec, widths);
         w.Close();
 
         for (int i = 0; i < spec.ContainingTypes.Count; i++)
@@ -136,7 +138,7 @@ internal static class LayerEmitter
         w.Line();
     }
 
-    private static void WriteForward(IndentedWriter w, LayerSpec spec)
+    private static void WriteForward(IndentedWriter w, LayerSpec spec, VectorWidth[] widths)
     {
         string t = spec.ElementKeyword;
         w.Line("/// <summary>");
@@ -162,12 +164,32 @@ internal static class LayerEmitter
         w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), {WeightGradientsField}, nameof(WeightGradients));");
         w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), {BiasGradientsField}, nameof(BiasGradients));");
         w.Line();
-        LoopKernels.WriteForward(w, spec);
+        w.Line($"ref {t} x = ref {KernelWriter.Marshal}.GetReference(input);");
+        w.Line($"ref {t} y = ref {KernelWriter.Marshal}.GetReference(output);");
+        w.Line($"ref {t} w = ref {KernelWriter.Marshal}.GetReference(weights);");
+        w.Line($"ref {t} b = ref {KernelWriter.Marshal}.GetReference(bias);");
+        WriteDispatch(w, widths, VectorKernels.ForwardName, LoopKernels.ForwardName, "(ref x, ref y, ref w, ref b, samples);");
         w.Close();
         w.Line();
     }
 
-    private static void WriteBackward(IndentedWriter w, LayerSpec spec)
+    /// <summary>
+    /// Calls the kernel of the widest vector size the hardware accelerates. IsHardwareAccelerated is a constant
+    /// to the JIT, so the chain folds to one direct call and only that kernel is ever compiled.
+    /// </summary>
+    private static void WriteDispatch(IndentedWriter w, VectorWidth[] widths, System.Func<VectorWidth, string> vectorKernel, string scalarKernel, string arguments)
+    {
+        for (int i = 0; i < widths.Length; i++)
+        {
+            w.Line($"{(i == 0 ? "if" : "else if")} ({widths[i].Static}.IsHardwareAccelerated)");
+            w.Line($"    {vectorKernel(widths[i])}{arguments}");
+        }
+        w.Line(widths.Length == 0 ? $"{scalarKernel}{arguments}" : "else");
+        if (widths.Length > 0)
+            w.Line($"    {scalarKernel}{arguments}");
+    }
+
+    private static void WriteBackward(IndentedWriter w, LayerSpec spec, VectorWidth[] widths)
     {
         string t = spec.ElementKeyword;
         w.Line("/// <summary>");
@@ -200,9 +222,44 @@ internal static class LayerEmitter
         w.Line($"{Guard}.RequireDisjoint<{t}>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));");
         w.Line($"{Guard}.RequireDisjoint<{t}>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));");
         w.Line();
-        LoopKernels.WriteBackward(w, spec);
+        w.Line($"ref {t} x = ref {KernelWriter.Marshal}.GetReference(input);");
+        w.Line($"ref {t} dy = ref {KernelWriter.Marshal}.GetReference(outputGradient);");
+        w.Line($"ref {t} dw = ref {KernelWriter.Marshal}.GetReference(weightGradients);");
+        w.Line($"ref {t} db = ref {KernelWriter.Marshal}.GetReference(biasGradients);");
+        w.Line("// db += Σ dy: a small share of the work (k × OutputSize additions), kept scalar.");
+        w.Line("ref " + t + " dyRow = ref dy;");
+        w.Open("for (int sample = 0; sample < samples; sample++)");
+        w.Line($"for (int o = 0; o < {Number(spec.Out)}; o++)");
+        w.Line($"    {KernelWriter.Unsafe}.Add(ref db, o) += {KernelWriter.Unsafe}.Add(ref dyRow, o);");
+        w.Line($"dyRow = ref {KernelWriter.Unsafe}.Add(ref dyRow, {Number(spec.Out)});");
+        w.Close();
+        WriteDispatch(w, widths, VectorKernels.WeightGradientName, LoopKernels.WeightGradientName, "(ref x, ref dy, ref dw, samples);");
+        w.Open("if (!inputGradient.IsEmpty)");
+        w.Line($"ref {t} dx = ref {KernelWriter.Marshal}.GetReference(inputGradient);");
+        w.Line($"ref {t} w = ref {KernelWriter.Marshal}.GetReference(weights);");
+        WriteDispatch(w, widths, VectorKernels.InputGradientName, LoopKernels.InputGradientName, "(ref dy, ref w, ref dx, samples);");
+        w.Close();
         w.Close();
         w.Line();
+    }
+
+    private static void WriteKernels(IndentedWriter w, LayerSpec spec, VectorWidth[] widths)
+    {
+        var kernels = new KernelWriter(w, spec);
+        w.Line();
+        foreach (VectorWidth width in widths)
+        {
+            foreach (KernelKind kind in new[] { KernelKind.Forward, KernelKind.WeightGradient, KernelKind.InputGradient })
+            {
+                Unrolling unrolling = KernelPlanner.Choose(spec, width, kind);
+                w.Line($"// {width.Name}, {unrolling switch { Unrolling.Full => "fully unrolled", Unrolling.Chunks => "rows looped, row vectors unrolled", _ => "rows and row vectors looped around unrolled tiles" }}.");
+                KernelPlanner.Write(kernels, width, kind, unrolling);
+            }
+        }
+        w.Line("// Scalar, for hardware without accelerated vectors.");
+        LoopKernels.WriteForward(kernels);
+        LoopKernels.WriteWeightGradient(kernels);
+        LoopKernels.WriteInputGradient(kernels);
     }
 
     private static void WriteZeroGradients(IndentedWriter w)

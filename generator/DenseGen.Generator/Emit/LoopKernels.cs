@@ -1,87 +1,76 @@
-using System.Globalization;
 using DenseGen.Generator.Model;
+using static DenseGen.Generator.Emit.KernelWriter;
 
 namespace DenseGen.Generator.Emit;
 
 /// <summary>
-/// Writes the arithmetic of Forward and Backward as loops whose trip counts are the layer's constant sizes,
-/// walking the data through refs so the loops carry no bounds checks (the caller has validated every length).
-/// This is the first code shape; a kernel planner choosing vector and unrolled shapes per layer slots in here.
+/// The scalar kernels: plain loops with the layer's constant trip counts, walking refs so they carry no bounds
+/// checks. They run where the hardware has no vector unit the JIT accelerates, and they double as the
+/// readable statement of what every vector kernel must compute.
 /// </summary>
-/// <remarks>
-/// Contract with <see cref="LayerEmitter"/>: when a body starts, the locals <c>samples</c> (the batch size),
-/// the spans <c>input</c>, <c>output</c> / <c>outputGradient</c>, <c>inputGradient</c>, <c>weights</c>,
-/// <c>bias</c>, <c>weightGradients</c>, <c>biasGradients</c> are in scope, every length checked and no
-/// written span overlapping another.
-/// </remarks>
 internal static class LoopKernels
 {
-    private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
-    private const string Marshal = "global::System.Runtime.InteropServices.MemoryMarshal";
+    public const string ForwardName = "__DenseForwardScalar";
+    public const string WeightGradientName = "__DenseWeightGradientScalar";
+    public const string InputGradientName = "__DenseInputGradientScalar";
 
-    public static void WriteForward(IndentedWriter w, LayerSpec spec)
+    public static void WriteForward(KernelWriter k)
     {
-        string t = spec.ElementKeyword;
-        string inputs = Number(spec.In), outputs = Number(spec.Out);
-
-        w.Line($"ref {t} x = ref {Marshal}.GetReference(input);");
-        w.Line($"ref {t} y = ref {Marshal}.GetReference(output);");
-        w.Line($"ref {t} w = ref {Marshal}.GetReference(weights);");
-        w.Line($"ref {t} b = ref {Marshal}.GetReference(bias);");
-        w.Open("for (int sample = 0; sample < samples; sample++)");
-        w.Open($"for (int o = 0; o < {outputs}; o++)");
-        w.Line($"ref {t} row = ref {Unsafe}.Add(ref w, o * {inputs});");
-        w.Line($"{t} sum = {Zero(spec)};");
-        w.Line($"for (int i = 0; i < {inputs}; i++)");
-        w.Line($"    sum += {Unsafe}.Add(ref row, i) * {Unsafe}.Add(ref x, i);");
-        w.Line($"{Unsafe}.Add(ref y, o) = sum + {Unsafe}.Add(ref b, o);");
-        w.Close();
-        w.Line($"x = ref {Unsafe}.Add(ref x, {inputs});");
-        w.Line($"y = ref {Unsafe}.Add(ref y, {outputs});");
-        w.Close();
+        LayerSpec spec = k.Spec;
+        string t = k.T, inputs = Number(spec.In), outputs = Number(spec.Out);
+        k.Open($"private static void {ForwardName}(ref {t} x, ref {t} y, ref {t} w, ref {t} b, int samples)");
+        k.Open("for (int sample = 0; sample < samples; sample++)");
+        k.Open($"for (int o = 0; o < {outputs}; o++)");
+        k.Line($"ref {t} row = ref {Unsafe}.Add(ref w, o * {inputs});");
+        k.Line($"{t} sum = {k.Zero};");
+        k.Line($"for (int i = 0; i < {inputs}; i++)");
+        k.Op($"    sum += {Unsafe}.Add(ref row, i) * {Unsafe}.Add(ref x, i);");
+        k.Op($"{Unsafe}.Add(ref y, o) = sum + {Unsafe}.Add(ref b, o);");
+        k.Close();
+        k.Line($"x = ref {Unsafe}.Add(ref x, {inputs});");
+        k.Line($"y = ref {Unsafe}.Add(ref y, {outputs});");
+        k.Close();
+        k.Close();
+        k.Line("");
     }
 
-    public static void WriteBackward(IndentedWriter w, LayerSpec spec)
+    public static void WriteWeightGradient(KernelWriter k)
     {
-        string t = spec.ElementKeyword;
-        string inputs = Number(spec.In), outputs = Number(spec.Out);
-
-        w.Line("bool computeInputGradient = !inputGradient.IsEmpty;");
-        w.Line($"ref {t} x = ref {Marshal}.GetReference(input);");
-        w.Line($"ref {t} dy = ref {Marshal}.GetReference(outputGradient);");
-        w.Line($"ref {t} dx = ref {Marshal}.GetReference(inputGradient);");
-        w.Line($"ref {t} w = ref {Marshal}.GetReference(weights);");
-        w.Line($"ref {t} dw = ref {Marshal}.GetReference(weightGradients);");
-        w.Line($"ref {t} db = ref {Marshal}.GetReference(biasGradients);");
-        w.Open("for (int sample = 0; sample < samples; sample++)");
-
-        w.Line("// dW += dy ⊗ x and db += dy, one output row at a time.");
-        w.Open($"for (int o = 0; o < {outputs}; o++)");
-        w.Line($"{t} g = {Unsafe}.Add(ref dy, o);");
-        w.Line($"{Unsafe}.Add(ref db, o) += g;");
-        w.Line($"ref {t} gradientRow = ref {Unsafe}.Add(ref dw, o * {inputs});");
-        w.Line($"for (int i = 0; i < {inputs}; i++)");
-        w.Line($"    {Unsafe}.Add(ref gradientRow, i) += g * {Unsafe}.Add(ref x, i);");
-        w.Close();
-
-        w.Open("if (computeInputGradient)");
-        w.Line("// dx = Wᵀ dy, summed over the rows of W so both walk memory in order.");
-        w.Line($"{Marshal}.CreateSpan(ref dx, {inputs}).Clear();");
-        w.Open($"for (int o = 0; o < {outputs}; o++)");
-        w.Line($"{t} g = {Unsafe}.Add(ref dy, o);");
-        w.Line($"ref {t} row = ref {Unsafe}.Add(ref w, o * {inputs});");
-        w.Line($"for (int i = 0; i < {inputs}; i++)");
-        w.Line($"    {Unsafe}.Add(ref dx, i) += g * {Unsafe}.Add(ref row, i);");
-        w.Close();
-        w.Line($"dx = ref {Unsafe}.Add(ref dx, {inputs});");
-        w.Close();
-
-        w.Line($"x = ref {Unsafe}.Add(ref x, {inputs});");
-        w.Line($"dy = ref {Unsafe}.Add(ref dy, {outputs});");
-        w.Close();
+        LayerSpec spec = k.Spec;
+        string t = k.T, inputs = Number(spec.In), outputs = Number(spec.Out);
+        k.Open($"private static void {WeightGradientName}(ref {t} x, ref {t} dy, ref {t} dw, int samples)");
+        k.Open("for (int sample = 0; sample < samples; sample++)");
+        k.Open($"for (int o = 0; o < {outputs}; o++)");
+        k.Line($"{t} g = {Unsafe}.Add(ref dy, o);");
+        k.Line($"ref {t} gradientRow = ref {Unsafe}.Add(ref dw, o * {inputs});");
+        k.Line($"for (int i = 0; i < {inputs}; i++)");
+        k.Op($"    {Unsafe}.Add(ref gradientRow, i) += g * {Unsafe}.Add(ref x, i);");
+        k.Close();
+        k.Line($"x = ref {Unsafe}.Add(ref x, {inputs});");
+        k.Line($"dy = ref {Unsafe}.Add(ref dy, {outputs});");
+        k.Close();
+        k.Close();
+        k.Line("");
     }
 
-    private static string Zero(LayerSpec spec) => spec.Element == ElementKind.Float64 ? "0d" : "0f";
-
-    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+    public static void WriteInputGradient(KernelWriter k)
+    {
+        LayerSpec spec = k.Spec;
+        string t = k.T, inputs = Number(spec.In), outputs = Number(spec.Out);
+        k.Open($"private static void {InputGradientName}(ref {t} dy, ref {t} w, ref {t} dx, int samples)");
+        k.Open("for (int sample = 0; sample < samples; sample++)");
+        k.Line("// dx = Wᵀ dy, summed over the rows of W so both walk memory in order.");
+        k.Op($"{Marshal}.CreateSpan(ref dx, {inputs}).Clear();");
+        k.Open($"for (int o = 0; o < {outputs}; o++)");
+        k.Line($"{t} g = {Unsafe}.Add(ref dy, o);");
+        k.Line($"ref {t} row = ref {Unsafe}.Add(ref w, o * {inputs});");
+        k.Line($"for (int i = 0; i < {inputs}; i++)");
+        k.Op($"    {Unsafe}.Add(ref dx, i) += g * {Unsafe}.Add(ref row, i);");
+        k.Close();
+        k.Line($"dx = ref {Unsafe}.Add(ref dx, {inputs});");
+        k.Line($"dy = ref {Unsafe}.Add(ref dy, {outputs});");
+        k.Close();
+        k.Close();
+        k.Line("");
+    }
 }

@@ -22,7 +22,8 @@ internal sealed record LayerSpec(
     bool IsStruct,
     ElementKind Element,
     int In,
-    int Out)
+    int Out,
+    bool FullUnroll)
 {
     /// <summary>Number of weights, <c>In × Out</c>; the parser guarantees it fits an array.</summary>
     public int WeightCount => In * Out;

@@ -71,19 +71,10 @@ namespace MyGame.Model
             ref double y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
             ref double w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
             ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
-            for (int sample = 0; sample < samples; sample++)
-            {
-                for (int o = 0; o < 2; o++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 3);
-                    double sum = 0d;
-                    for (int i = 0; i < 3; i++)
-                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y, o) = sum + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3);
-                y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 2);
-            }
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                __DenseForwardVector128(ref x, ref y, ref w, ref b, samples);
+            else
+                __DenseForwardScalar(ref x, ref y, ref w, ref b, samples);
         }
 
         /// <summary>
@@ -117,39 +108,30 @@ namespace MyGame.Model
             global::DenseGen.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
             global::DenseGen.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
 
-            bool computeInputGradient = !inputGradient.IsEmpty;
             ref double x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref double dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputGradient);
-            ref double dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
-            ref double w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
             ref double dw = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
             ref double db = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(biasGradients);
+            // db += Σ dy: a small share of the work (k × OutputSize additions), kept scalar.
+            ref double dyRow = ref dy;
             for (int sample = 0; sample < samples; sample++)
             {
-                // dW += dy ⊗ x and db += dy, one output row at a time.
                 for (int o = 0; o < 2; o++)
-                {
-                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, o) += g;
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 3);
-                    for (int i = 0; i < 3; i++)
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
-                }
-                if (computeInputGradient)
-                {
-                    // dx = Wᵀ dy, summed over the rows of W so both walk memory in order.
-                    global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dx, 3).Clear();
-                    for (int o = 0; o < 2; o++)
-                    {
-                        double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 3);
-                        for (int i = 0; i < 3; i++)
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
-                    }
-                    dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 3);
-                }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3);
-                dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, o) += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, o);
+                dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, 2);
+            }
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                __DenseWeightGradientVector128(ref x, ref dy, ref dw, samples);
+            else
+                __DenseWeightGradientScalar(ref x, ref dy, ref dw, samples);
+            if (!inputGradient.IsEmpty)
+            {
+                ref double dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
+                ref double w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+                if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseInputGradientVector128(ref dy, ref w, ref dx, samples);
+                else
+                    __DenseInputGradientScalar(ref dy, ref w, ref dx, samples);
             }
         }
 
@@ -159,5 +141,290 @@ namespace MyGame.Model
             WeightGradients.Clear();
             BiasGradients.Clear();
         }
+
+        // Vector128, fully unrolled.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseForwardVector128(ref double x, ref double y, ref double w, ref double b, int samples)
+        {
+            ref double xs = ref x;
+            ref double ys = ref y;
+            int sample = 0;
+            for (; sample <= samples - 3; sample += 3)
+            {
+                {
+                    ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                    ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3);
+                    ref double x0 = ref xs;
+                    ref double x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3);
+                    ref double x2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> wv;
+                        wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                        wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                    }
+                    double sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
+                    sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 2) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0);
+                    double sum0_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_1);
+                    sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 2) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1);
+                    double sum1_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_0);
+                    sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 2) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 2) = sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0);
+                    double sum1_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_1);
+                    sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 2) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 3) = sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1);
+                    double sum2_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_0);
+                    sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 2) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4) = sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0);
+                    double sum2_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_1);
+                    sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 2) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5) = sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1);
+                }
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 9);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 6);
+            }
+            for (; sample < samples; sample++)
+            {
+                {
+                    ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                    ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3);
+                    ref double x0 = ref xs;
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> wv;
+                        wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                    }
+                    double sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
+                    sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 2) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0);
+                    double sum0_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_1);
+                    sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 2) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1);
+                }
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 2);
+            }
+        }
+
+        // Vector128, fully unrolled.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseWeightGradientVector128(ref double x, ref double dy, ref double dw, int samples)
+        {
+            {
+                ref double g0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                ref double g1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 3);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 0);
+                    ref double xs = ref x;
+                    ref double dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
+                    for (int s = 0; s < samples; s++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> d;
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3);
+                        dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 0);
+                }
+                ref double tailX = ref x;
+                ref double tailDy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
+                for (int s = 0; s < samples; s++)
+                {
+                    double d0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref tailDy, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref g0, 2) += d0 * global::System.Runtime.CompilerServices.Unsafe.Add(ref tailX, 2);
+                    double d1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref tailDy, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref g1, 2) += d1 * global::System.Runtime.CompilerServices.Unsafe.Add(ref tailX, 2);
+                    tailX = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref tailX, 3);
+                    tailDy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref tailDy, 2);
+                }
+            }
+        }
+
+        // Vector128, fully unrolled.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseInputGradientVector128(ref double dy, ref double w, ref double dx, int samples)
+        {
+            ref double dys = ref dy;
+            ref double dxs = ref dx;
+            int sample = 0;
+            for (; sample <= samples - 3; sample += 3)
+            {
+                ref double dyRow0 = ref dys;
+                ref double dxRow0 = ref dxs;
+                ref double dyRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2);
+                ref double dxRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 3);
+                ref double dyRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 4);
+                ref double dxRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 6);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> d;
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                    }
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3);
+                        global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> d;
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dxRow1, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref dxRow2, 0);
+                }
+                double tail0_2 = 0d;
+                double tail1_2 = 0d;
+                double tail2_2 = 0d;
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                    double g0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0);
+                    tail0_2 += g0 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    double g1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0);
+                    tail1_2 += g1 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    double g2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0);
+                    tail2_2 += g2 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                }
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3);
+                    double g0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1);
+                    tail0_2 += g0 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    double g1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1);
+                    tail1_2 += g1 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    double g2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1);
+                    tail2_2 += g2 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow0, 2) = tail0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow1, 2) = tail1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow2, 2) = tail2_2;
+                dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
+                dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 9);
+            }
+            for (; sample < samples; sample++)
+            {
+                ref double dyRow0 = ref dys;
+                ref double dxRow0 = ref dxs;
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                    }
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3);
+                        global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
+                }
+                double tail0_2 = 0d;
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                    double g0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0);
+                    tail0_2 += g0 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                }
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3);
+                    double g0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1);
+                    tail0_2 += g0 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow0, 2) = tail0_2;
+                dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2);
+                dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 3);
+            }
+        }
+
+        // Scalar, for hardware without accelerated vectors.
+        private static void __DenseForwardScalar(ref double x, ref double y, ref double w, ref double b, int samples)
+        {
+            for (int sample = 0; sample < samples; sample++)
+            {
+                for (int o = 0; o < 2; o++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 3);
+                    double sum = 0d;
+                    for (int i = 0; i < 3; i++)
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y, o) = sum + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3);
+                y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 2);
+            }
+        }
+
+        private static void __DenseWeightGradientScalar(ref double x, ref double dy, ref double dw, int samples)
+        {
+            for (int sample = 0; sample < samples; sample++)
+            {
+                for (int o = 0; o < 2; o++)
+                {
+                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 3);
+                    for (int i = 0; i < 3; i++)
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3);
+                dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
+            }
+        }
+
+        private static void __DenseInputGradientScalar(ref double dy, ref double w, ref double dx, int samples)
+        {
+            for (int sample = 0; sample < samples; sample++)
+            {
+                // dx = Wᵀ dy, summed over the rows of W so both walk memory in order.
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dx, 3).Clear();
+                for (int o = 0; o < 2; o++)
+                {
+                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 3);
+                    for (int i = 0; i < 3; i++)
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
+                }
+                dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 3);
+                dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
+            }
+        }
+
     }
 }

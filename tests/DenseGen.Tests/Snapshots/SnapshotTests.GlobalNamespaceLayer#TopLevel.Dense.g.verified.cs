@@ -69,19 +69,7 @@ partial class TopLevel : global::DenseGen.IDenseLayer<float>
         ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
         ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
         ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
-        for (int sample = 0; sample < samples; sample++)
-        {
-            for (int o = 0; o < 3; o++)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 2);
-                float sum = 0f;
-                for (int i = 0; i < 2; i++)
-                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, o) = sum + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-            }
-            x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
-            y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 3);
-        }
+        __DenseForwardScalar(ref x, ref y, ref w, ref b, samples);
     }
 
     /// <summary>
@@ -115,39 +103,24 @@ partial class TopLevel : global::DenseGen.IDenseLayer<float>
         global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
         global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
 
-        bool computeInputGradient = !inputGradient.IsEmpty;
         ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
         ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputGradient);
-        ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
-        ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
         ref float dw = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
         ref float db = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(biasGradients);
+        // db += Σ dy: a small share of the work (k × OutputSize additions), kept scalar.
+        ref float dyRow = ref dy;
         for (int sample = 0; sample < samples; sample++)
         {
-            // dW += dy ⊗ x and db += dy, one output row at a time.
             for (int o = 0; o < 3; o++)
-            {
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, o) += g;
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 2);
-                for (int i = 0; i < 2; i++)
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
-            }
-            if (computeInputGradient)
-            {
-                // dx = Wᵀ dy, summed over the rows of W so both walk memory in order.
-                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dx, 2).Clear();
-                for (int o = 0; o < 3; o++)
-                {
-                    float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 2);
-                    for (int i = 0; i < 2; i++)
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
-                }
-                dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 2);
-            }
-            x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
-            dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, o) += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, o);
+            dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, 3);
+        }
+        __DenseWeightGradientScalar(ref x, ref dy, ref dw, samples);
+        if (!inputGradient.IsEmpty)
+        {
+            ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
+            ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            __DenseInputGradientScalar(ref dy, ref w, ref dx, samples);
         }
     }
 
@@ -157,4 +130,57 @@ partial class TopLevel : global::DenseGen.IDenseLayer<float>
         WeightGradients.Clear();
         BiasGradients.Clear();
     }
+
+    // Scalar, for hardware without accelerated vectors.
+    private static void __DenseForwardScalar(ref float x, ref float y, ref float w, ref float b, int samples)
+    {
+        for (int sample = 0; sample < samples; sample++)
+        {
+            for (int o = 0; o < 3; o++)
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 2);
+                float sum = 0f;
+                for (int i = 0; i < 2; i++)
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, o) = sum + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+            }
+            x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
+            y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 3);
+        }
+    }
+
+    private static void __DenseWeightGradientScalar(ref float x, ref float dy, ref float dw, int samples)
+    {
+        for (int sample = 0; sample < samples; sample++)
+        {
+            for (int o = 0; o < 3; o++)
+            {
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 2);
+                for (int i = 0; i < 2; i++)
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+            }
+            x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
+            dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3);
+        }
+    }
+
+    private static void __DenseInputGradientScalar(ref float dy, ref float w, ref float dx, int samples)
+    {
+        for (int sample = 0; sample < samples; sample++)
+        {
+            // dx = Wᵀ dy, summed over the rows of W so both walk memory in order.
+            global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dx, 2).Clear();
+            for (int o = 0; o < 3; o++)
+            {
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 2);
+                for (int i = 0; i < 2; i++)
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
+            }
+            dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 2);
+            dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3);
+        }
+    }
+
 }

@@ -71,19 +71,14 @@ namespace MyGame
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
             ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
             ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
-            for (int sample = 0; sample < samples; sample++)
-            {
-                for (int o = 0; o < 128; o++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
-                    float sum = 0f;
-                    for (int i = 0; i < 784; i++)
-                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y, o) = sum + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 784);
-                y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 128);
-            }
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                __DenseForwardVector512(ref x, ref y, ref w, ref b, samples);
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                __DenseForwardVector256(ref x, ref y, ref w, ref b, samples);
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                __DenseForwardVector128(ref x, ref y, ref w, ref b, samples);
+            else
+                __DenseForwardScalar(ref x, ref y, ref w, ref b, samples);
         }
 
         /// <summary>
@@ -117,39 +112,38 @@ namespace MyGame
             global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
             global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
 
-            bool computeInputGradient = !inputGradient.IsEmpty;
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputGradient);
-            ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
-            ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
             ref float dw = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
             ref float db = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(biasGradients);
+            // db += Σ dy: a small share of the work (k × OutputSize additions), kept scalar.
+            ref float dyRow = ref dy;
             for (int sample = 0; sample < samples; sample++)
             {
-                // dW += dy ⊗ x and db += dy, one output row at a time.
                 for (int o = 0; o < 128; o++)
-                {
-                    float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, o) += g;
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
-                    for (int i = 0; i < 784; i++)
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
-                }
-                if (computeInputGradient)
-                {
-                    // dx = Wᵀ dy, summed over the rows of W so both walk memory in order.
-                    global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dx, 784).Clear();
-                    for (int o = 0; o < 128; o++)
-                    {
-                        float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
-                        for (int i = 0; i < 784; i++)
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
-                    }
-                    dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 784);
-                }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 784);
-                dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 128);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, o) += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, o);
+                dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, 128);
+            }
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                __DenseWeightGradientVector512(ref x, ref dy, ref dw, samples);
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                __DenseWeightGradientVector256(ref x, ref dy, ref dw, samples);
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                __DenseWeightGradientVector128(ref x, ref dy, ref dw, samples);
+            else
+                __DenseWeightGradientScalar(ref x, ref dy, ref dw, samples);
+            if (!inputGradient.IsEmpty)
+            {
+                ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
+                ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                    __DenseInputGradientVector512(ref dy, ref w, ref dx, samples);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                    __DenseInputGradientVector256(ref dy, ref w, ref dx, samples);
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseInputGradientVector128(ref dy, ref w, ref dx, samples);
+                else
+                    __DenseInputGradientScalar(ref dy, ref w, ref dx, samples);
             }
         }
 
@@ -159,5 +153,1899 @@ namespace MyGame
             WeightGradients.Clear();
             BiasGradients.Clear();
         }
+
+        // Vector512, rows and row vectors looped around unrolled tiles.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseForwardVector512(ref float x, ref float y, ref float w, ref float b, int samples)
+        {
+            ref float xs = ref x;
+            ref float ys = ref y;
+            int sample = 0;
+            for (; sample <= samples - 4; sample += 4)
+            {
+                for (int o = 0; o < 128; o += 4)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 784);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 784);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 784);
+                    ref float x0 = ref xs;
+                    ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
+                    ref float x2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 1568);
+                    ref float x3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2352);
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a3_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a3_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a3_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a3_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nuint c = 0; c < 784; c += 16)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, c);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, c);
+                        global::System.Runtime.Intrinsics.Vector512<float> x2v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, c);
+                        global::System.Runtime.Intrinsics.Vector512<float> x3v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x3, c);
+                        global::System.Runtime.Intrinsics.Vector512<float> wv;
+                        wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, c);
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_0);
+                        wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, c);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                        a3_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_1);
+                        wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, c);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                        a3_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_2);
+                        wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, c);
+                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                        a3_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_3);
+                    }
+                    float sum0_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    float sum0_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                    float sum0_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                    float sum0_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                    float sum1_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a1_0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 128) = sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    float sum1_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a1_1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 129) = sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                    float sum1_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a1_2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 130) = sum1_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                    float sum1_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a1_3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 131) = sum1_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                    float sum2_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a2_0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 256) = sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    float sum2_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a2_1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 257) = sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                    float sum2_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a2_2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 258) = sum2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                    float sum2_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a2_3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 259) = sum2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                    float sum3_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a3_0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 384) = sum3_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    float sum3_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a3_1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 385) = sum3_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                    float sum3_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a3_2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 386) = sum3_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                    float sum3_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a3_3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 387) = sum3_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                }
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3136);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 512);
+            }
+            for (; sample < samples; sample++)
+            {
+                for (int o = 0; o < 128; o += 4)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 784);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 784);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 784);
+                    ref float x0 = ref xs;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nuint c = 0; c < 784; c += 16)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, c);
+                        global::System.Runtime.Intrinsics.Vector512<float> wv;
+                        wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, c);
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, c);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, c);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, c);
+                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                    }
+                    float sum0_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    float sum0_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                    float sum0_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                    float sum0_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                }
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 128);
+            }
+        }
+
+        // Vector512, rows and row vectors looped around unrolled tiles.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseWeightGradientVector512(ref float x, ref float dy, ref float dw, int samples)
+        {
+            for (int o = 0; o < 128; o += 4)
+            {
+                ref float g0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
+                ref float g1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, (o + 1) * 784);
+                ref float g2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, (o + 2) * 784);
+                ref float g3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, (o + 3) * 784);
+                for (nuint c = 0; c < 768; c += 48)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, c);
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, c + 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, c + 32);
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, c);
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, c + 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, c + 32);
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, c);
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, c + 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, c + 32);
+                    global::System.Runtime.Intrinsics.Vector512<float> a3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, c);
+                    global::System.Runtime.Intrinsics.Vector512<float> a3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, c + 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> a3_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, c + 32);
+                    ref float xs = ref x;
+                    ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                    for (int s = 0; s < samples; s++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, c);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, c + 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, c + 32);
+                        global::System.Runtime.Intrinsics.Vector512<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a2_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
+                        a3_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a3_1);
+                        a3_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a3_2);
+                        xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
+                        dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 128);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref g0, c);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref g0, c + 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref g0, c + 32);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref g1, c);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref g1, c + 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref g1, c + 32);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref g2, c);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref g2, c + 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref g2, c + 32);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_0, ref g3, c);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_1, ref g3, c + 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_2, ref g3, c + 32);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, 768);
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g1, 768);
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g2, 768);
+                    global::System.Runtime.Intrinsics.Vector512<float> a3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g3, 768);
+                    ref float xs = ref x;
+                    ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                    for (int s = 0; s < samples; s++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, 768);
+                        global::System.Runtime.Intrinsics.Vector512<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
+                        xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
+                        dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 128);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref g0, 768);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref g1, 768);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref g2, 768);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_0, ref g3, 768);
+                }
+            }
+        }
+
+        // Vector512, rows looped, row vectors unrolled.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseInputGradientVector512(ref float dy, ref float w, ref float dx, int samples)
+        {
+            ref float dys = ref dy;
+            ref float dxs = ref dx;
+            int sample = 0;
+            for (; sample <= samples - 3; sample += 3)
+            {
+                ref float dyRow0 = ref dys;
+                ref float dxRow0 = ref dxs;
+                ref float dyRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 128);
+                ref float dxRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 784);
+                ref float dyRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 256);
+                ref float dxRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 1568);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32);
+                        global::System.Runtime.Intrinsics.Vector512<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 32);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref dxRow1, 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref dxRow1, 32);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref dxRow2, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref dxRow2, 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref dxRow2, 32);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 64);
+                        global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 80);
+                        global::System.Runtime.Intrinsics.Vector512<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 48);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 64);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 80);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 48);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref dxRow1, 64);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref dxRow1, 80);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref dxRow2, 48);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref dxRow2, 64);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref dxRow2, 80);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 96);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 112);
+                        global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 128);
+                        global::System.Runtime.Intrinsics.Vector512<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 96);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 112);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 128);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 96);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref dxRow1, 112);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref dxRow1, 128);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref dxRow2, 96);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref dxRow2, 112);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref dxRow2, 128);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 144);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 160);
+                        global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 176);
+                        global::System.Runtime.Intrinsics.Vector512<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 144);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 160);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 176);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 144);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref dxRow1, 160);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref dxRow1, 176);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref dxRow2, 144);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref dxRow2, 160);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref dxRow2, 176);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 192);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 208);
+                        global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 224);
+                        global::System.Runtime.Intrinsics.Vector512<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 192);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 208);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 224);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 192);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref dxRow1, 208);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref dxRow1, 224);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref dxRow2, 192);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref dxRow2, 208);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref dxRow2, 224);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 240);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 256);
+                        global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 272);
+                        global::System.Runtime.Intrinsics.Vector512<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 240);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 256);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 272);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 240);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref dxRow1, 256);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref dxRow1, 272);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref dxRow2, 240);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref dxRow2, 256);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref dxRow2, 272);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 288);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 304);
+                        global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 320);
+                        global::System.Runtime.Intrinsics.Vector512<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 288);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 304);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 320);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 288);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref dxRow1, 304);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref dxRow1, 320);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref dxRow2, 288);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref dxRow2, 304);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref dxRow2, 320);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 336);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 352);
+                        global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 368);
+                        global::System.Runtime.Intrinsics.Vector512<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 336);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 352);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 368);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 336);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref dxRow1, 352);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref dxRow1, 368);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref dxRow2, 336);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref dxRow2, 352);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref dxRow2, 368);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 384);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 400);
+                        global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 416);
+                        global::System.Runtime.Intrinsics.Vector512<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 384);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 400);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 416);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 384);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref dxRow1, 400);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref dxRow1, 416);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref dxRow2, 384);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref dxRow2, 400);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref dxRow2, 416);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 432);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 448);
+                        global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 464);
+                        global::System.Runtime.Intrinsics.Vector512<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 432);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 448);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 464);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 432);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref dxRow1, 448);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref dxRow1, 464);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref dxRow2, 432);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref dxRow2, 448);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref dxRow2, 464);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 480);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 496);
+                        global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 512);
+                        global::System.Runtime.Intrinsics.Vector512<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 480);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 496);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 512);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 480);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref dxRow1, 496);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref dxRow1, 512);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref dxRow2, 480);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref dxRow2, 496);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref dxRow2, 512);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 528);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 544);
+                        global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 560);
+                        global::System.Runtime.Intrinsics.Vector512<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 528);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 544);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 560);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 528);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref dxRow1, 544);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref dxRow1, 560);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref dxRow2, 528);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref dxRow2, 544);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref dxRow2, 560);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 576);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 592);
+                        global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 608);
+                        global::System.Runtime.Intrinsics.Vector512<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 576);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 592);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 608);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 576);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref dxRow1, 592);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref dxRow1, 608);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref dxRow2, 576);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref dxRow2, 592);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref dxRow2, 608);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 624);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 640);
+                        global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 656);
+                        global::System.Runtime.Intrinsics.Vector512<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 624);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 640);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 656);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 624);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref dxRow1, 640);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref dxRow1, 656);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref dxRow2, 624);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref dxRow2, 640);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref dxRow2, 656);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 672);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 688);
+                        global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 704);
+                        global::System.Runtime.Intrinsics.Vector512<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 672);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 688);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 704);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 672);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref dxRow1, 688);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref dxRow1, 704);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref dxRow2, 672);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref dxRow2, 688);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref dxRow2, 704);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 720);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 736);
+                        global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 752);
+                        global::System.Runtime.Intrinsics.Vector512<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 720);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 736);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 752);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 720);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref dxRow1, 736);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref dxRow1, 752);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref dxRow2, 720);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref dxRow2, 736);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref dxRow2, 752);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 768);
+                        global::System.Runtime.Intrinsics.Vector512<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 768);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 768);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref dxRow2, 768);
+                }
+                dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 384);
+                dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 2352);
+            }
+            for (; sample < samples; sample++)
+            {
+                ref float dyRow0 = ref dys;
+                ref float dxRow0 = ref dxs;
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), a0_2);
+                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48), a0_3);
+                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 64), a0_4);
+                        a0_5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 80), a0_5);
+                        a0_6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 96), a0_6);
+                        a0_7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 112), a0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 32);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref dxRow0, 48);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_4, ref dxRow0, 64);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_5, ref dxRow0, 80);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_6, ref dxRow0, 96);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_7, ref dxRow0, 112);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 128), a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 144), a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 160), a0_2);
+                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 176), a0_3);
+                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 192), a0_4);
+                        a0_5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 208), a0_5);
+                        a0_6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 224), a0_6);
+                        a0_7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 240), a0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 128);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 144);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 160);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref dxRow0, 176);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_4, ref dxRow0, 192);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_5, ref dxRow0, 208);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_6, ref dxRow0, 224);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_7, ref dxRow0, 240);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 256), a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 272), a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 288), a0_2);
+                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 304), a0_3);
+                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 320), a0_4);
+                        a0_5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 336), a0_5);
+                        a0_6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 352), a0_6);
+                        a0_7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 368), a0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 256);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 272);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 288);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref dxRow0, 304);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_4, ref dxRow0, 320);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_5, ref dxRow0, 336);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_6, ref dxRow0, 352);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_7, ref dxRow0, 368);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 384), a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 400), a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 416), a0_2);
+                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 432), a0_3);
+                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 448), a0_4);
+                        a0_5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 464), a0_5);
+                        a0_6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 480), a0_6);
+                        a0_7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 496), a0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 384);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 400);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 416);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref dxRow0, 432);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_4, ref dxRow0, 448);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_5, ref dxRow0, 464);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_6, ref dxRow0, 480);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_7, ref dxRow0, 496);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 512), a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 528), a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 544), a0_2);
+                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 560), a0_3);
+                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 576), a0_4);
+                        a0_5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 592), a0_5);
+                        a0_6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 608), a0_6);
+                        a0_7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 624), a0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 512);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 528);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 544);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref dxRow0, 560);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_4, ref dxRow0, 576);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_5, ref dxRow0, 592);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_6, ref dxRow0, 608);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_7, ref dxRow0, 624);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 640), a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 656), a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 672), a0_2);
+                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 688), a0_3);
+                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 704), a0_4);
+                        a0_5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 720), a0_5);
+                        a0_6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 736), a0_6);
+                        a0_7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 752), a0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 640);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, 656);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dxRow0, 672);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref dxRow0, 688);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_4, ref dxRow0, 704);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_5, ref dxRow0, 720);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_6, ref dxRow0, 736);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_7, ref dxRow0, 752);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 768), a0_0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 768);
+                }
+                dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 128);
+                dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 784);
+            }
+        }
+
+        // Vector256, rows and row vectors looped around unrolled tiles.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseForwardVector256(ref float x, ref float y, ref float w, ref float b, int samples)
+        {
+            ref float xs = ref x;
+            ref float ys = ref y;
+            int sample = 0;
+            for (; sample <= samples - 3; sample += 3)
+            {
+                for (int o = 0; o < 128; o += 4)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 784);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 784);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 784);
+                    ref float x0 = ref xs;
+                    ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
+                    ref float x2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 1568);
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nuint c = 0; c < 784; c += 8)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, c);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, c);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, c);
+                        global::System.Runtime.Intrinsics.Vector256<float> wv;
+                        wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, c);
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                        wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, c);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                        wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, c);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                        wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, c);
+                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                    }
+                    float sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    float sum0_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                    float sum0_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                    float sum0_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                    float sum1_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 128) = sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    float sum1_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 129) = sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                    float sum1_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 130) = sum1_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                    float sum1_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 131) = sum1_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                    float sum2_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 256) = sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    float sum2_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 257) = sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                    float sum2_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 258) = sum2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                    float sum2_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 259) = sum2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                }
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2352);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 384);
+            }
+            for (; sample < samples; sample++)
+            {
+                for (int o = 0; o < 128; o += 4)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 784);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 784);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 784);
+                    ref float x0 = ref xs;
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nuint c = 0; c < 784; c += 8)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, c);
+                        global::System.Runtime.Intrinsics.Vector256<float> wv;
+                        wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, c);
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, c);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, c);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, c);
+                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                    }
+                    float sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    float sum0_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                    float sum0_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                    float sum0_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                }
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 128);
+            }
+        }
+
+        // Vector256, rows and row vectors looped around unrolled tiles.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseWeightGradientVector256(ref float x, ref float dy, ref float dw, int samples)
+        {
+            for (int o = 0; o < 128; o += 4)
+            {
+                ref float g0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
+                ref float g1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, (o + 1) * 784);
+                ref float g2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, (o + 2) * 784);
+                ref float g3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, (o + 3) * 784);
+                for (nuint c = 0; c < 768; c += 24)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, c);
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, c + 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, c + 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, c);
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, c + 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, c + 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, c);
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, c + 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, c + 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> a3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, c);
+                    global::System.Runtime.Intrinsics.Vector256<float> a3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, c + 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> a3_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, c + 16);
+                    ref float xs = ref x;
+                    ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                    for (int s = 0; s < samples; s++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, c);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, c + 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, c + 16);
+                        global::System.Runtime.Intrinsics.Vector256<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a2_2);
+                        d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
+                        a3_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a3_1);
+                        a3_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a3_2);
+                        xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
+                        dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 128);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref g0, c);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref g0, c + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref g0, c + 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref g1, c);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref g1, c + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref g1, c + 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref g2, c);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref g2, c + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_2, ref g2, c + 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_0, ref g3, c);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_1, ref g3, c + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_2, ref g3, c + 16);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, 768);
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g0, 776);
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, 768);
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g1, 776);
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, 768);
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g2, 776);
+                    global::System.Runtime.Intrinsics.Vector256<float> a3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, 768);
+                    global::System.Runtime.Intrinsics.Vector256<float> a3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g3, 776);
+                    ref float xs = ref x;
+                    ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                    for (int s = 0; s < samples; s++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, 768);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, 776);
+                        global::System.Runtime.Intrinsics.Vector256<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
+                        d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
+                        d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a2_1);
+                        d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
+                        a3_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a3_1);
+                        xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
+                        dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 128);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref g0, 768);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref g0, 776);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref g1, 768);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref g1, 776);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref g2, 768);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref g2, 776);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_0, ref g3, 768);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_1, ref g3, 776);
+                }
+            }
+        }
+
+        // Vector256, rows and row vectors looped around unrolled tiles.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseInputGradientVector256(ref float dy, ref float w, ref float dx, int samples)
+        {
+            ref float dys = ref dy;
+            ref float dxs = ref dx;
+            int sample = 0;
+            for (; sample <= samples - 3; sample += 3)
+            {
+                ref float dyRow0 = ref dys;
+                ref float dxRow0 = ref dxs;
+                ref float dyRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 128);
+                ref float dxRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 784);
+                ref float dyRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 256);
+                ref float dxRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 1568);
+                for (nuint c = 0; c < 768; c += 24)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c);
+                        global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 16);
+                        global::System.Runtime.Intrinsics.Vector256<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dxRow0, c);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref dxRow0, c + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref dxRow0, c + 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref dxRow1, c);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref dxRow1, c + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref dxRow1, c + 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref dxRow2, c);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref dxRow2, c + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_2, ref dxRow2, c + 16);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 768);
+                        global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 776);
+                        global::System.Runtime.Intrinsics.Vector256<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dxRow0, 768);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref dxRow0, 776);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref dxRow1, 768);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref dxRow1, 776);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref dxRow2, 768);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref dxRow2, 776);
+                }
+                dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 384);
+                dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 2352);
+            }
+            for (; sample < samples; sample++)
+            {
+                ref float dyRow0 = ref dys;
+                ref float dxRow0 = ref dxs;
+                for (nuint c = 0; c < 768; c += 64)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_7 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c), a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 8), a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 16), a0_2);
+                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 24), a0_3);
+                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 32), a0_4);
+                        a0_5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 40), a0_5);
+                        a0_6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 48), a0_6);
+                        a0_7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 56), a0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dxRow0, c);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref dxRow0, c + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref dxRow0, c + 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref dxRow0, c + 24);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_4, ref dxRow0, c + 32);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_5, ref dxRow0, c + 40);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_6, ref dxRow0, c + 48);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_7, ref dxRow0, c + 56);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 768), a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 776), a0_1);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dxRow0, 768);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref dxRow0, 776);
+                }
+                dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 128);
+                dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 784);
+            }
+        }
+
+        // Vector128, rows and row vectors looped around unrolled tiles.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseForwardVector128(ref float x, ref float y, ref float w, ref float b, int samples)
+        {
+            ref float xs = ref x;
+            ref float ys = ref y;
+            int sample = 0;
+            for (; sample <= samples - 3; sample += 3)
+            {
+                for (int o = 0; o < 128; o += 4)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 784);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 784);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 784);
+                    ref float x0 = ref xs;
+                    ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
+                    ref float x2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 1568);
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nuint c = 0; c < 784; c += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, c);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, c);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, c);
+                        global::System.Runtime.Intrinsics.Vector128<float> wv;
+                        wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, c);
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                        wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, c);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                        wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, c);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                        wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, c);
+                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                    }
+                    float sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    float sum0_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                    float sum0_2 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                    float sum0_3 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                    float sum1_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 128) = sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    float sum1_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 129) = sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                    float sum1_2 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 130) = sum1_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                    float sum1_3 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 131) = sum1_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                    float sum2_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 256) = sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    float sum2_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 257) = sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                    float sum2_2 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 258) = sum2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                    float sum2_3 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 259) = sum2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                }
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2352);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 384);
+            }
+            for (; sample < samples; sample++)
+            {
+                for (int o = 0; o < 128; o += 4)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 784);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 784);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 784);
+                    ref float x0 = ref xs;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nuint c = 0; c < 784; c += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, c);
+                        global::System.Runtime.Intrinsics.Vector128<float> wv;
+                        wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, c);
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, c);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, c);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, c);
+                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                    }
+                    float sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    float sum0_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                    float sum0_2 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                    float sum0_3 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                }
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 128);
+            }
+        }
+
+        // Vector128, rows and row vectors looped around unrolled tiles.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseWeightGradientVector128(ref float x, ref float dy, ref float dw, int samples)
+        {
+            for (int o = 0; o < 128; o += 4)
+            {
+                ref float g0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
+                ref float g1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, (o + 1) * 784);
+                ref float g2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, (o + 2) * 784);
+                ref float g3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, (o + 3) * 784);
+                for (nuint c = 0; c < 780; c += 12)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, c);
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, c + 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, c + 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, c);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, c + 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, c + 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, c);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, c + 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, c + 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, c);
+                    global::System.Runtime.Intrinsics.Vector128<float> a3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, c + 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a3_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, c + 8);
+                    ref float xs = ref x;
+                    ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                    for (int s = 0; s < samples; s++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, c);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, c + 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, c + 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a2_2);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
+                        a3_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a3_1);
+                        a3_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a3_2);
+                        xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
+                        dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 128);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, c);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, c + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref g0, c + 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, c);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, c + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref g1, c + 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, c);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref g2, c + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref g2, c + 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, c);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_1, ref g3, c + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_2, ref g3, c + 8);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 780);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 780);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 780);
+                    global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 780);
+                    ref float xs = ref x;
+                    ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                    for (int s = 0; s < samples; s++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 780);
+                        global::System.Runtime.Intrinsics.Vector128<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
+                        xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
+                        dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 128);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 780);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 780);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 780);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 780);
+                }
+            }
+        }
+
+        // Vector128, rows and row vectors looped around unrolled tiles.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseInputGradientVector128(ref float dy, ref float w, ref float dx, int samples)
+        {
+            ref float dys = ref dy;
+            ref float dxs = ref dx;
+            int sample = 0;
+            for (; sample <= samples - 3; sample += 3)
+            {
+                ref float dyRow0 = ref dys;
+                ref float dxRow0 = ref dxs;
+                ref float dyRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 128);
+                ref float dxRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 784);
+                ref float dyRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 256);
+                ref float dxRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 1568);
+                for (nuint c = 0; c < 780; c += 12)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c);
+                        global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, c);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxRow0, c + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dxRow0, c + 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dxRow1, c);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref dxRow1, c + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref dxRow1, c + 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref dxRow2, c);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref dxRow2, c + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref dxRow2, c + 8);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 780);
+                        global::System.Runtime.Intrinsics.Vector128<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 780);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dxRow1, 780);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref dxRow2, 780);
+                }
+                dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 384);
+                dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 2352);
+            }
+            for (; sample < samples; sample++)
+            {
+                ref float dyRow0 = ref dys;
+                ref float dxRow0 = ref dxs;
+                for (nuint c = 0; c < 768; c += 32)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_5 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_6 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_7 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c), a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 4), a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 8), a0_2);
+                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 12), a0_3);
+                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 16), a0_4);
+                        a0_5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 20), a0_5);
+                        a0_6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 24), a0_6);
+                        a0_7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 28), a0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, c);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxRow0, c + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dxRow0, c + 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dxRow0, c + 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_4, ref dxRow0, c + 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_5, ref dxRow0, c + 20);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_6, ref dxRow0, c + 24);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_7, ref dxRow0, c + 28);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (int o = 0; o < 128; o += 1)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                        global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 768), a0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 772), a0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 776), a0_2);
+                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 780), a0_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 768);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxRow0, 772);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dxRow0, 776);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dxRow0, 780);
+                }
+                dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 128);
+                dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 784);
+            }
+        }
+
+        // Scalar, for hardware without accelerated vectors.
+        private static void __DenseForwardScalar(ref float x, ref float y, ref float w, ref float b, int samples)
+        {
+            for (int sample = 0; sample < samples; sample++)
+            {
+                for (int o = 0; o < 128; o++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                    float sum = 0f;
+                    for (int i = 0; i < 784; i++)
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y, o) = sum + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 784);
+                y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 128);
+            }
+        }
+
+        private static void __DenseWeightGradientScalar(ref float x, ref float dy, ref float dw, int samples)
+        {
+            for (int sample = 0; sample < samples; sample++)
+            {
+                for (int o = 0; o < 128; o++)
+                {
+                    float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
+                    for (int i = 0; i < 784; i++)
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 784);
+                dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 128);
+            }
+        }
+
+        private static void __DenseInputGradientScalar(ref float dy, ref float w, ref float dx, int samples)
+        {
+            for (int sample = 0; sample < samples; sample++)
+            {
+                // dx = Wᵀ dy, summed over the rows of W so both walk memory in order.
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dx, 784).Clear();
+                for (int o = 0; o < 128; o++)
+                {
+                    float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                    for (int i = 0; i < 784; i++)
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
+                }
+                dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 784);
+                dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 128);
+            }
+        }
+
     }
 }

@@ -75,19 +75,10 @@ namespace MyGame
                     ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
                     ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
                     ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
-                    for (int sample = 0; sample < samples; sample++)
-                    {
-                        for (int o = 0; o < 2; o++)
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 4);
-                            float sum = 0f;
-                            for (int i = 0; i < 4; i++)
-                                sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref y, o) = sum + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 2);
-                    }
+                    if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        __DenseForwardVector128(ref x, ref y, ref w, ref b, samples);
+                    else
+                        __DenseForwardScalar(ref x, ref y, ref w, ref b, samples);
                 }
 
                 /// <summary>
@@ -121,39 +112,30 @@ namespace MyGame
                     global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
                     global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
 
-                    bool computeInputGradient = !inputGradient.IsEmpty;
                     ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
                     ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputGradient);
-                    ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
-                    ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
                     ref float dw = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
                     ref float db = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(biasGradients);
+                    // db += Σ dy: a small share of the work (k × OutputSize additions), kept scalar.
+                    ref float dyRow = ref dy;
                     for (int sample = 0; sample < samples; sample++)
                     {
-                        // dW += dy ⊗ x and db += dy, one output row at a time.
                         for (int o = 0; o < 2; o++)
-                        {
-                            float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref db, o) += g;
-                            ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 4);
-                            for (int i = 0; i < 4; i++)
-                                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
-                        }
-                        if (computeInputGradient)
-                        {
-                            // dx = Wᵀ dy, summed over the rows of W so both walk memory in order.
-                            global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dx, 4).Clear();
-                            for (int o = 0; o < 2; o++)
-                            {
-                                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
-                                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 4);
-                                for (int i = 0; i < 4; i++)
-                                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
-                            }
-                            dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 4);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4);
-                        dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref db, o) += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, o);
+                        dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, 2);
+                    }
+                    if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        __DenseWeightGradientVector128(ref x, ref dy, ref dw, samples);
+                    else
+                        __DenseWeightGradientScalar(ref x, ref dy, ref dw, samples);
+                    if (!inputGradient.IsEmpty)
+                    {
+                        ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
+                        ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+                        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                            __DenseInputGradientVector128(ref dy, ref w, ref dx, samples);
+                        else
+                            __DenseInputGradientScalar(ref dy, ref w, ref dx, samples);
                     }
                 }
 
@@ -163,6 +145,236 @@ namespace MyGame
                     WeightGradients.Clear();
                     BiasGradients.Clear();
                 }
+
+                // Vector128, fully unrolled.
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void __DenseForwardVector128(ref float x, ref float y, ref float w, ref float b, int samples)
+                {
+                    ref float xs = ref x;
+                    ref float ys = ref y;
+                    int sample = 0;
+                    for (; sample <= samples - 3; sample += 3)
+                    {
+                        {
+                            ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                            ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
+                            ref float x0 = ref xs;
+                            ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 4);
+                            ref float x2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 8);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            {
+                                global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                                global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
+                                global::System.Runtime.Intrinsics.Vector128<float> x2v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, 0);
+                                global::System.Runtime.Intrinsics.Vector128<float> wv;
+                                wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
+                                a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                                a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                                a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                                wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
+                                a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                                a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                                a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                            }
+                            float sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0);
+                            float sum0_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_1);
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1);
+                            float sum1_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_0);
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 2) = sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0);
+                            float sum1_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_1);
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 3) = sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1);
+                            float sum2_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_0);
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4) = sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0);
+                            float sum2_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_1);
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5) = sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1);
+                        }
+                        xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 12);
+                        ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 6);
+                    }
+                    for (; sample < samples; sample++)
+                    {
+                        {
+                            ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                            ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
+                            ref float x0 = ref xs;
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            {
+                                global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                                global::System.Runtime.Intrinsics.Vector128<float> wv;
+                                wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
+                                a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                                wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
+                                a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            }
+                            float sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0);
+                            float sum0_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_1);
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1);
+                        }
+                        xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 4);
+                        ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 2);
+                    }
+                }
+
+                // Vector128, fully unrolled.
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void __DenseWeightGradientVector128(ref float x, ref float dy, ref float dw, int samples)
+                {
+                    {
+                        ref float g0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                        ref float g1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 4);
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 0);
+                            ref float xs = ref x;
+                            ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
+                            for (int s = 0; s < samples; s++)
+                            {
+                                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
+                                global::System.Runtime.Intrinsics.Vector128<float> d;
+                                d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                                a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                                d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                                a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 4);
+                                dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 0);
+                        }
+                    }
+                }
+
+                // Vector128, fully unrolled.
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void __DenseInputGradientVector128(ref float dy, ref float w, ref float dx, int samples)
+                {
+                    ref float dys = ref dy;
+                    ref float dxs = ref dx;
+                    int sample = 0;
+                    for (; sample <= samples - 3; sample += 3)
+                    {
+                        ref float dyRow0 = ref dys;
+                        ref float dxRow0 = ref dxs;
+                        ref float dyRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2);
+                        ref float dxRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 4);
+                        ref float dyRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 4);
+                        ref float dxRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 8);
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            {
+                                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                                global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                                global::System.Runtime.Intrinsics.Vector128<float> d;
+                                d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
+                                a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                                d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0));
+                                a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                                d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0));
+                                a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                            }
+                            {
+                                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
+                                global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                                global::System.Runtime.Intrinsics.Vector128<float> d;
+                                d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
+                                a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                                d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1));
+                                a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                                d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1));
+                                a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dxRow1, 0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref dxRow2, 0);
+                        }
+                        dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
+                        dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 12);
+                    }
+                    for (; sample < samples; sample++)
+                    {
+                        ref float dyRow0 = ref dys;
+                        ref float dxRow0 = ref dxs;
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            {
+                                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
+                                a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                            }
+                            {
+                                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
+                                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
+                                a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
+                        }
+                        dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2);
+                        dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 4);
+                    }
+                }
+
+                // Scalar, for hardware without accelerated vectors.
+                private static void __DenseForwardScalar(ref float x, ref float y, ref float w, ref float b, int samples)
+                {
+                    for (int sample = 0; sample < samples; sample++)
+                    {
+                        for (int o = 0; o < 2; o++)
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 4);
+                            float sum = 0f;
+                            for (int i = 0; i < 4; i++)
+                                sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref y, o) = sum + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4);
+                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 2);
+                    }
+                }
+
+                private static void __DenseWeightGradientScalar(ref float x, ref float dy, ref float dw, int samples)
+                {
+                    for (int sample = 0; sample < samples; sample++)
+                    {
+                        for (int o = 0; o < 2; o++)
+                        {
+                            float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                            ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 4);
+                            for (int i = 0; i < 4; i++)
+                                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4);
+                        dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
+                    }
+                }
+
+                private static void __DenseInputGradientScalar(ref float dy, ref float w, ref float dx, int samples)
+                {
+                    for (int sample = 0; sample < samples; sample++)
+                    {
+                        // dx = Wᵀ dy, summed over the rows of W so both walk memory in order.
+                        global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dx, 4).Clear();
+                        for (int o = 0; o < 2; o++)
+                        {
+                            float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 4);
+                            for (int i = 0; i < 4; i++)
+                                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
+                        }
+                        dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 4);
+                        dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
+                    }
+                }
+
             }
         }
     }

@@ -1,0 +1,100 @@
+using System;
+using System.Globalization;
+using DenseGen.Generator.Model;
+
+namespace DenseGen.Generator.Emit;
+
+/// <summary>How much of a kernel is spelled out as straight-line code.</summary>
+internal enum Unrolling
+{
+    /// <summary>Register tiles unrolled; rows and vector chunks walked by loops with constant trip counts.</summary>
+    Loops = 0,
+
+    /// <summary>Additionally every vector chunk of a row spelled out with constant offsets; rows still looped.</summary>
+    Chunks = 1,
+
+    /// <summary>Everything spelled out: every row, every chunk, every index a constant (only the batch stays a loop).</summary>
+    Full = 2,
+}
+
+/// <summary>
+/// Shared plumbing of the kernel emitters: writes lines, counts the arithmetic statements (the planner's measure
+/// of code size), and spells a loop either as a <c>for</c> with a constant trip count or unrolled with constants.
+/// </summary>
+internal sealed class KernelWriter
+{
+    public const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+    public const string Marshal = "global::System.Runtime.InteropServices.MemoryMarshal";
+    public const string MultiplyAdd = "global::DenseGen.VectorMath.MultiplyAdd";
+    public const string AggressiveOptimization =
+        "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
+    public KernelWriter(IndentedWriter writer, LayerSpec spec)
+    {
+        Writer = writer;
+        Spec = spec;
+        T = spec.ElementKeyword;
+    }
+
+    public IndentedWriter Writer { get; }
+
+    public LayerSpec Spec { get; }
+
+    /// <summary>The element type keyword.</summary>
+    public string T { get; }
+
+    /// <summary>Loads, stores and multiply-adds written so far: what the planner budgets.</summary>
+    public int Statements { get; private set; }
+
+    public void Line(string line) => Writer.Line(line);
+
+    /// <summary>Writes a line that does arithmetic or memory traffic, and counts it.</summary>
+    public void Op(string line)
+    {
+        Statements++;
+        Writer.Line(line);
+    }
+
+    public void Open(string header) => Writer.Open(header);
+
+    public void Close() => Writer.Close();
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for offsets 0, step, 2·step, … (count of them): unrolled, each in its own
+    /// block with the offset as a literal, or as one <c>for</c> loop over <paramref name="variable"/>.
+    /// </summary>
+    public void Repeat(int count, int step, string variable, string type, bool unroll, Action<string> body)
+    {
+        if (count <= 0)
+            return;
+        if (unroll || count == 1)
+        {
+            for (int k = 0; k < count; k++)
+            {
+                Writer.Open("");
+                body(Number(k * step));
+                Writer.Close();
+            }
+            return;
+        }
+        Writer.Open($"for ({type} {variable} = 0; {variable} < {Number(count * step)}; {variable} += {Number(step)})");
+        body(variable);
+        Writer.Close();
+    }
+
+    /// <summary><c>(index + add) * scale</c>, folded to a literal when <paramref name="index"/> is one.</summary>
+    public static string Scaled(string index, int add, int scale)
+    {
+        if (int.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out int value))
+            return Number((value + add) * scale);
+        string sum = add == 0 ? index : $"({index} + {Number(add)})";
+        return scale == 1 ? (add == 0 ? index : $"{index} + {Number(add)}") : $"{sum} * {Number(scale)}";
+    }
+
+    /// <summary><c>index + add</c>, folded to a literal when <paramref name="index"/> is one.</summary>
+    public static string Plus(string index, int add) => Scaled(index, add, 1);
+
+    public static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public string Zero => Spec.Element == ElementKind.Float64 ? "0d" : "0f";
+}

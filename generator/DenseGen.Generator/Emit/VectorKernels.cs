@@ -1,0 +1,301 @@
+using System.Linq;
+using DenseGen.Generator.Model;
+using static DenseGen.Generator.Emit.KernelWriter;
+
+namespace DenseGen.Generator.Emit;
+
+/// <summary>
+/// Writes the SIMD kernels of one vector width: Forward, the weight gradient and the input gradient, each a
+/// static method over refs whose lengths the caller has checked. Every size is a constant; rows, vector chunks
+/// and the scalar tail of a row (In mod lanes) are laid out exactly, and register tiles are unrolled so that
+/// each loaded vector feeds several multiply-adds.
+/// </summary>
+/// <remarks>
+/// Tiles (accumulators held in registers), sized for 16 vector registers, the x64 count without AVX-512:
+/// <list type="bullet">
+/// <item>Forward: samples × 4 weight rows of dot products, reduced at the end of the row (3 samples, or 4 with
+/// Vector512, whose hardware has 32 registers; 1 for a single sample).</item>
+/// <item>Weight gradient: 4 rows × 3 vector chunks of dW, each loaded once, updated by every sample, stored once.</item>
+/// <item>Input gradient: samples × chunks of dx, summed over the weight rows (3 × 3, or 1 × 8 for one sample).</item>
+/// </list>
+/// </remarks>
+internal static class VectorKernels
+{
+    private const int ForwardRows = 4;
+    private const int GradientRows = 4;
+    private const int GradientChunks = 3;
+    private const int InputGradientSamples = 3;
+    private const int InputGradientChunks = 3;
+    private const int SingleSampleInputGradientChunks = 8;
+
+    private static int ForwardSamples(VectorWidth v) => v.Bits == 512 ? 4 : 3;
+
+    public static string ForwardName(VectorWidth v) => "__DenseForward" + v.Name;
+
+    public static string WeightGradientName(VectorWidth v) => "__DenseWeightGradient" + v.Name;
+
+    public static string InputGradientName(VectorWidth v) => "__DenseInputGradient" + v.Name;
+
+    // ---- Forward: y[s, o] = Σ_i W[o, i] x[s, i] + b[o] ----
+
+    public static void WriteForward(KernelWriter k, VectorWidth v, Unrolling unrolling)
+    {
+        LayerSpec spec = k.Spec;
+        string t = k.T;
+        int samplesPerTile = ForwardSamples(v);
+        k.Line(AggressiveOptimization);
+        k.Open($"private static void {ForwardName(v)}(ref {t} x, ref {t} y, ref {t} w, ref {t} b, int samples)");
+        k.Line($"ref {t} xs = ref x;");
+        k.Line($"ref {t} ys = ref y;");
+        k.Line("int sample = 0;");
+        k.Open($"for (; sample <= samples - {samplesPerTile}; sample += {samplesPerTile})");
+        ForwardRowTiles(k, v, unrolling, samplesPerTile);
+        k.Line($"xs = ref {Unsafe}.Add(ref xs, {Number(samplesPerTile * spec.In)});");
+        k.Line($"ys = ref {Unsafe}.Add(ref ys, {Number(samplesPerTile * spec.Out)});");
+        k.Close();
+        k.Open("for (; sample < samples; sample++)");
+        ForwardRowTiles(k, v, unrolling, 1);
+        k.Line($"xs = ref {Unsafe}.Add(ref xs, {Number(spec.In)});");
+        k.Line($"ys = ref {Unsafe}.Add(ref ys, {Number(spec.Out)});");
+        k.Close();
+        k.Close();
+        k.Line("");
+    }
+
+    private static void ForwardRowTiles(KernelWriter k, VectorWidth v, Unrolling unrolling, int samples)
+    {
+        int outputs = k.Spec.Out;
+        int tiles = outputs / ForwardRows, rest = outputs % ForwardRows;
+        k.Repeat(tiles, ForwardRows, "o", "int", unrolling == Unrolling.Full, o => ForwardTile(k, v, unrolling, samples, ForwardRows, o));
+        if (rest > 0)
+        {
+            k.Writer.Open("");
+            ForwardTile(k, v, unrolling, samples, rest, Number(tiles * ForwardRows));
+            k.Close();
+        }
+    }
+
+    private static void ForwardTile(KernelWriter k, VectorWidth v, Unrolling unrolling, int samples, int rows, string o)
+    {
+        LayerSpec spec = k.Spec;
+        string t = k.T;
+        int chunks = spec.In / v.Lanes, tail = spec.In % v.Lanes, vectorEnd = chunks * v.Lanes;
+
+        for (int r = 0; r < rows; r++)
+            k.Line($"ref {t} w{r} = ref {Unsafe}.Add(ref w, {Scaled(o, r, spec.In)});");
+        for (int s = 0; s < samples; s++)
+            k.Line(s == 0 ? $"ref {t} x0 = ref xs;" : $"ref {t} x{s} = ref {Unsafe}.Add(ref xs, {Number(s * spec.In)});");
+        for (int s = 0; s < samples; s++)
+            for (int r = 0; r < rows; r++)
+                k.Line($"{v.Type} a{s}_{r} = {v.Type}.Zero;");
+
+        k.Repeat(chunks, v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks, c =>
+        {
+            for (int s = 0; s < samples; s++)
+                k.Op($"{v.Type} x{s}v = {v.Static}.LoadUnsafe(ref x{s}, {c});");
+            k.Line($"{v.Type} wv;");
+            for (int r = 0; r < rows; r++)
+            {
+                k.Op($"wv = {v.Static}.LoadUnsafe(ref w{r}, {c});");
+                for (int s = 0; s < samples; s++)
+                    k.Op($"a{s}_{r} = {MultiplyAdd}(wv, x{s}v, a{s}_{r});");
+            }
+        });
+
+        // Reduce each accumulator, add the row's scalar tail (fewer elements than a vector), then the bias.
+        for (int s = 0; s < samples; s++)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                k.Op($"{t} sum{s}_{r} = {v.Static}.Sum(a{s}_{r});");
+                for (int i = vectorEnd; i < vectorEnd + tail; i++)
+                    k.Op($"sum{s}_{r} += {Unsafe}.Add(ref w{r}, {Number(i)}) * {Unsafe}.Add(ref x{s}, {Number(i)});");
+                k.Op($"{Unsafe}.Add(ref ys, {Plus(o, s * spec.Out + r)}) = sum{s}_{r} + {Unsafe}.Add(ref b, {Plus(o, r)});");
+            }
+        }
+    }
+
+    // ---- Weight gradient: dW[o, i] += Σ_s dy[s, o] x[s, i] ----
+
+    public static void WriteWeightGradient(KernelWriter k, VectorWidth v, Unrolling unrolling)
+    {
+        LayerSpec spec = k.Spec;
+        string t = k.T;
+        k.Line(AggressiveOptimization);
+        k.Open($"private static void {WeightGradientName(v)}(ref {t} x, ref {t} dy, ref {t} dw, int samples)");
+        int tiles = spec.Out / GradientRows, rest = spec.Out % GradientRows;
+        k.Repeat(tiles, GradientRows, "o", "int", unrolling == Unrolling.Full, o => WeightGradientRows(k, v, unrolling, GradientRows, o));
+        if (rest > 0)
+        {
+            k.Writer.Open("");
+            WeightGradientRows(k, v, unrolling, rest, Number(tiles * GradientRows));
+            k.Close();
+        }
+        k.Close();
+        k.Line("");
+    }
+
+    private static void WeightGradientRows(KernelWriter k, VectorWidth v, Unrolling unrolling, int rows, string o)
+    {
+        LayerSpec spec = k.Spec;
+        string t = k.T;
+        int chunks = spec.In / v.Lanes, tail = spec.In % v.Lanes, vectorEnd = chunks * v.Lanes;
+        for (int r = 0; r < rows; r++)
+            k.Line($"ref {t} g{r} = ref {Unsafe}.Add(ref dw, {Scaled(o, r, spec.In)});");
+
+        int groups = chunks / GradientChunks, restChunks = chunks % GradientChunks;
+        k.Repeat(groups, GradientChunks * v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks,
+            c => WeightGradientBlock(k, v, rows, GradientChunks, o, c));
+        if (restChunks > 0)
+        {
+            k.Writer.Open("");
+            WeightGradientBlock(k, v, rows, restChunks, o, Number(groups * GradientChunks * v.Lanes));
+            k.Close();
+        }
+
+        if (tail > 0)
+        {
+            // The last In mod lanes columns, one scalar at a time.
+            k.Line($"ref {t} tailX = ref x;");
+            k.Line($"ref {t} tailDy = ref {Unsafe}.Add(ref dy, {o});");
+            k.Open("for (int s = 0; s < samples; s++)");
+            for (int r = 0; r < rows; r++)
+            {
+                k.Line($"{t} d{r} = {Unsafe}.Add(ref tailDy, {Number(r)});");
+                for (int i = vectorEnd; i < spec.In; i++)
+                    k.Op($"{Unsafe}.Add(ref g{r}, {Number(i)}) += d{r} * {Unsafe}.Add(ref tailX, {Number(i)});");
+            }
+            k.Line($"tailX = ref {Unsafe}.Add(ref tailX, {Number(spec.In)});");
+            k.Line($"tailDy = ref {Unsafe}.Add(ref tailDy, {Number(spec.Out)});");
+            k.Close();
+        }
+    }
+
+    private static void WeightGradientBlock(KernelWriter k, VectorWidth v, int rows, int chunks, string o, string c)
+    {
+        LayerSpec spec = k.Spec;
+        string t = k.T;
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < chunks; j++)
+                k.Op($"{v.Type} a{r}_{j} = {v.Static}.LoadUnsafe(ref g{r}, {Plus(c, j * v.Lanes)});");
+        k.Line($"ref {t} xs = ref x;");
+        k.Line($"ref {t} dys = ref {Unsafe}.Add(ref dy, {o});");
+        k.Open("for (int s = 0; s < samples; s++)");
+        for (int j = 0; j < chunks; j++)
+            k.Op($"{v.Type} x{j} = {v.Static}.LoadUnsafe(ref xs, {Plus(c, j * v.Lanes)});");
+        k.Line($"{v.Type} d;");
+        for (int r = 0; r < rows; r++)
+        {
+            k.Op($"d = {v.Static}.Create({Unsafe}.Add(ref dys, {Number(r)}));");
+            for (int j = 0; j < chunks; j++)
+                k.Op($"a{r}_{j} = {MultiplyAdd}(d, x{j}, a{r}_{j});");
+        }
+        k.Line($"xs = ref {Unsafe}.Add(ref xs, {Number(spec.In)});");
+        k.Line($"dys = ref {Unsafe}.Add(ref dys, {Number(spec.Out)});");
+        k.Close();
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < chunks; j++)
+                k.Op($"{v.Static}.StoreUnsafe(a{r}_{j}, ref g{r}, {Plus(c, j * v.Lanes)});");
+    }
+
+    // ---- Input gradient: dx[s, i] = Σ_o dy[s, o] W[o, i] ----
+
+    public static void WriteInputGradient(KernelWriter k, VectorWidth v, Unrolling unrolling)
+    {
+        LayerSpec spec = k.Spec;
+        string t = k.T;
+        k.Line(AggressiveOptimization);
+        k.Open($"private static void {InputGradientName(v)}(ref {t} dy, ref {t} w, ref {t} dx, int samples)");
+        k.Line($"ref {t} dys = ref dy;");
+        k.Line($"ref {t} dxs = ref dx;");
+        k.Line("int sample = 0;");
+        k.Open($"for (; sample <= samples - {InputGradientSamples}; sample += {InputGradientSamples})");
+        InputGradientSamplesTile(k, v, unrolling, InputGradientSamples, InputGradientChunks);
+        k.Line($"dys = ref {Unsafe}.Add(ref dys, {Number(InputGradientSamples * spec.Out)});");
+        k.Line($"dxs = ref {Unsafe}.Add(ref dxs, {Number(InputGradientSamples * spec.In)});");
+        k.Close();
+        k.Open("for (; sample < samples; sample++)");
+        InputGradientSamplesTile(k, v, unrolling, 1, SingleSampleInputGradientChunks);
+        k.Line($"dys = ref {Unsafe}.Add(ref dys, {Number(spec.Out)});");
+        k.Line($"dxs = ref {Unsafe}.Add(ref dxs, {Number(spec.In)});");
+        k.Close();
+        k.Close();
+        k.Line("");
+    }
+
+    private static void InputGradientSamplesTile(KernelWriter k, VectorWidth v, Unrolling unrolling, int samples, int chunksPerBlock)
+    {
+        LayerSpec spec = k.Spec;
+        string t = k.T;
+        int chunks = spec.In / v.Lanes, tail = spec.In % v.Lanes, vectorEnd = chunks * v.Lanes;
+        for (int s = 0; s < samples; s++)
+        {
+            k.Line(s == 0 ? $"ref {t} dyRow0 = ref dys;" : $"ref {t} dyRow{s} = ref {Unsafe}.Add(ref dys, {Number(s * spec.Out)});");
+            k.Line(s == 0 ? $"ref {t} dxRow0 = ref dxs;" : $"ref {t} dxRow{s} = ref {Unsafe}.Add(ref dxs, {Number(s * spec.In)});");
+        }
+
+        int groups = chunks / chunksPerBlock, restChunks = chunks % chunksPerBlock;
+        k.Repeat(groups, chunksPerBlock * v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks,
+            c => InputGradientBlock(k, v, unrolling, samples, chunksPerBlock, c));
+        if (restChunks > 0)
+        {
+            k.Writer.Open("");
+            InputGradientBlock(k, v, unrolling, samples, restChunks, Number(groups * chunksPerBlock * v.Lanes));
+            k.Close();
+        }
+
+        if (tail > 0)
+        {
+            // The last In mod lanes columns: scalar sums over the rows of W.
+            for (int s = 0; s < samples; s++)
+                for (int i = vectorEnd; i < spec.In; i++)
+                    k.Line($"{t} tail{s}_{i} = {k.Zero};");
+            k.Repeat(spec.Out, 1, "o", "int", unrolling == Unrolling.Full, o =>
+            {
+                k.Line($"ref {t} row = ref {Unsafe}.Add(ref w, {Scaled(o, 0, spec.In)});");
+                for (int s = 0; s < samples; s++)
+                {
+                    k.Line($"{t} g{s} = {Unsafe}.Add(ref dyRow{s}, {o});");
+                    for (int i = vectorEnd; i < spec.In; i++)
+                        k.Op($"tail{s}_{i} += g{s} * {Unsafe}.Add(ref row, {Number(i)});");
+                }
+            });
+            for (int s = 0; s < samples; s++)
+                for (int i = vectorEnd; i < spec.In; i++)
+                    k.Op($"{Unsafe}.Add(ref dxRow{s}, {Number(i)}) = tail{s}_{i};");
+        }
+    }
+
+    private static void InputGradientBlock(KernelWriter k, VectorWidth v, Unrolling unrolling, int samples, int chunks, string c)
+    {
+        LayerSpec spec = k.Spec;
+        string t = k.T;
+        for (int s = 0; s < samples; s++)
+            for (int j = 0; j < chunks; j++)
+                k.Line($"{v.Type} a{s}_{j} = {v.Type}.Zero;");
+        k.Repeat(spec.Out, 1, "o", "int", unrolling == Unrolling.Full, o =>
+        {
+            k.Line($"ref {t} row = ref {Unsafe}.Add(ref w, {Scaled(o, 0, spec.In)});");
+            if (samples == 1)
+            {
+                // One sample: each weight vector is used once, so load it straight into the multiply-add.
+                k.Op($"{v.Type} d = {v.Static}.Create({Unsafe}.Add(ref dyRow0, {o}));");
+                for (int j = 0; j < chunks; j++)
+                    k.Op($"a0_{j} = {MultiplyAdd}(d, {v.Static}.LoadUnsafe(ref row, {Plus(c, j * v.Lanes)}), a0_{j});");
+                return;
+            }
+            for (int j = 0; j < chunks; j++)
+                k.Op($"{v.Type} w{j} = {v.Static}.LoadUnsafe(ref row, {Plus(c, j * v.Lanes)});");
+            k.Line($"{v.Type} d;");
+            for (int s = 0; s < samples; s++)
+            {
+                k.Op($"d = {v.Static}.Create({Unsafe}.Add(ref dyRow{s}, {o}));");
+                for (int j = 0; j < chunks; j++)
+                    k.Op($"a{s}_{j} = {MultiplyAdd}(d, w{j}, a{s}_{j});");
+            }
+        });
+        for (int s = 0; s < samples; s++)
+            for (int j = 0; j < chunks; j++)
+                k.Op($"{v.Static}.StoreUnsafe(a{s}_{j}, ref dxRow{s}, {Plus(c, j * v.Lanes)});");
+    }
+}

@@ -1,0 +1,64 @@
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+
+namespace DenseGen;
+
+/// <summary>
+/// Vector helpers shared by generated kernels. Not meant for user code: it keeps the hardware-specific
+/// choice of fused multiply-add in one place instead of in every generated file.
+/// </summary>
+/// <remarks>
+/// Each method computes <c>a × b + c</c>, fused (one rounding) where the processor has an FMA instruction and
+/// as a multiply then an add elsewhere; the <c>IsSupported</c> checks are JIT-time constants, so only one
+/// branch survives. (.NET 9 added <c>Vector128.FusedMultiplyAdd</c>, but on hardware without FMA it emulates
+/// the single rounding in software, far slower than the two-rounding fallback used here, and it does not
+/// exist on .NET 8.)
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class VectorMath
+{
+    /// <summary>Returns <c>a × b + c</c> lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c)
+    {
+        if (Fma.IsSupported)
+            return Fma.MultiplyAdd(a, b, c);
+        if (AdvSimd.IsSupported)
+            return AdvSimd.FusedMultiplyAdd(c, a, b);
+        return a * b + c;
+    }
+
+    /// <summary>Returns <c>a × b + c</c> lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<double> MultiplyAdd(Vector128<double> a, Vector128<double> b, Vector128<double> c)
+    {
+        if (Fma.IsSupported)
+            return Fma.MultiplyAdd(a, b, c);
+        if (AdvSimd.Arm64.IsSupported)
+            return AdvSimd.Arm64.FusedMultiplyAdd(c, a, b);
+        return a * b + c;
+    }
+
+    /// <summary>Returns <c>a × b + c</c> lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
+
+    /// <summary>Returns <c>a × b + c</c> lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> MultiplyAdd(Vector256<double> a, Vector256<double> b, Vector256<double> c) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
+
+    /// <summary>Returns <c>a × b + c</c> lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) =>
+        Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(a, b, c) : a * b + c;
+
+    /// <summary>Returns <c>a × b + c</c> lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> MultiplyAdd(Vector512<double> a, Vector512<double> b, Vector512<double> c) =>
+        Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(a, b, c) : a * b + c;
+}
