@@ -22,6 +22,20 @@ namespace DenseGen.Tests.Layers;
 [Dense(In = 64, Out = 32, ElementType = typeof(double))] public partial class D64x32;
 [Dense(In = 784, Out = 128, ElementType = typeof(double))] public partial class D784x128;
 
+// Shapes that reach every tile and tail case of the vector kernels (16, 8 and 4 float lanes; half as many
+// doubles): rows left over after 4-row tiles (Out mod 4 = 0…3), vector chunks left over after groups of 3
+// and 8, a scalar tail after the last full vector (In mod lanes), and rows narrower than a vector.
+[Dense(In = 48, Out = 12)] public partial class F48x12;
+[Dense(In = 200, Out = 6)] public partial class F200x6;
+[Dense(In = 130, Out = 15)] public partial class F130x15;
+[Dense(In = 8, Out = 3)] public partial class F8x3;
+[Dense(In = 5, Out = 9)] public partial class F5x9;
+[Dense(In = 1000, Out = 20)] public partial class F1000x20;
+[Dense(In = 20, Out = 12, Unroll = UnrollMode.Full)] public partial class F20x12Full;
+[Dense(In = 130, Out = 15, ElementType = typeof(double))] public partial class D130x15;
+[Dense(In = 6, Out = 5, ElementType = typeof(double))] public partial class D6x5;
+[Dense(In = 41, Out = 10, ElementType = typeof(double), Unroll = UnrollMode.Full)] public partial class D41x10Full;
+
 [Dense(In = 3, Out = 5)] public partial struct SF3x5;
 [Dense(In = 17, Out = 33)] public partial struct SF17x33;
 [Dense(In = 3, Out = 2, ElementType = typeof(double))] public partial struct SD3x2;

@@ -11,19 +11,22 @@ namespace DenseGen.Tests;
 /// <summary>Forward and all three gradients of the layers compiled into this project, against the double reference.</summary>
 public class NumericalTests(ITestOutputHelper output)
 {
-    public static readonly int[] BatchSizes = [1, 2, 3, 7, 64];
+    // 3 and 4 samples are the forward and input-gradient tiles; 1, 2, 5 and 7 leave remainders after them.
+    public static readonly int[] BatchSizes = [1, 2, 3, 4, 5, 7, 64];
 
-    private static readonly Func<IDenseLayer<float>>[] FloatLayers =
+    public static readonly Func<IDenseLayer<float>>[] FloatLayers =
     [
         () => new F1x1(), () => new F1x100(), () => new F100x1(), () => new F3x5(), () => new F17x33(),
         () => new F31x7(), () => new F64x32(), () => new F784x128(), () => new SF3x5(), () => new SF17x33(),
-        () => new Container.NestedF4x3(),
+        () => new Container.NestedF4x3(), () => new F48x12(), () => new F200x6(), () => new F130x15(),
+        () => new F8x3(), () => new F5x9(), () => new F1000x20(), () => new F20x12Full(),
     ];
 
-    private static readonly Func<IDenseLayer<double>>[] DoubleLayers =
+    public static readonly Func<IDenseLayer<double>>[] DoubleLayers =
     [
         () => new D1x1(), () => new D1x100(), () => new D100x1(), () => new D3x5(), () => new D17x33(),
-        () => new D31x7(), () => new D64x32(), () => new D784x128(), () => new SD3x2(),
+        () => new D31x7(), () => new D64x32(), () => new D784x128(), () => new SD3x2(), () => new D130x15(),
+        () => new D6x5(), () => new D41x10Full(),
     ];
 
     public static IEnumerable<object[]> FloatCases() =>

@@ -29,7 +29,7 @@ internal static class KernelPlanner
     public const int StatementBudget = 700;
 
     /// <summary>Average IL bytes per counted statement, measured (see the IL-size test).</summary>
-    public const int IlBytesPerStatement = 22;
+    public const int IlBytesPerStatement = 18;
 
     /// <summary>The JIT's IL size limit for optimizing a method (DEFAULT_MIN_OPTS_CODE_SIZE).</summary>
     public const int JitIlSizeLimit = 60_000;

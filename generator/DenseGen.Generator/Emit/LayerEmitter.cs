@@ -153,6 +153,8 @@ internal static class LayerEmitter
         w.Line("/// </exception>");
         w.Line("/// <remarks>Reads the parameters and writes only <paramref name=\"output\"/>: several threads may call it at once while nothing modifies the parameters. Allocates nothing.</remarks>");
         string modifiers = spec.IsStruct ? "public readonly void" : "public void";
+        // Fully optimized from the first call: a frame budget cannot wait for tiering to promote the method.
+        w.Line(KernelWriter.AggressiveOptimization);
         w.Open($"{modifiers} Forward({ReadOnlySpan}<{t}> input, {Span}<{t}> output)");
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
@@ -204,6 +206,7 @@ internal static class LayerEmitter
         w.Line("/// <c>k</c> samples each), or a span overlaps one that the call writes. Nothing is written when it is thrown.");
         w.Line("/// </exception>");
         w.Line("/// <remarks>Gradients accumulate across calls until <see cref=\"ZeroGradients\"/>. Writes the gradients: do not call it on one layer from several threads at once. Allocates nothing.</remarks>");
+        w.Line(KernelWriter.AggressiveOptimization);
         w.Open($"public void Backward({ReadOnlySpan}<{t}> input, {ReadOnlySpan}<{t}> outputGradient, {Span}<{t}> inputGradient)");
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));");

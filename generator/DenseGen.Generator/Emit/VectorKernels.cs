@@ -102,6 +102,17 @@ internal static class VectorKernels
             }
         });
 
+        if (rows == ForwardRows && tail == 0)
+        {
+            // Four rows' sums in one vector: horizontal adds, one bias load and one store per sample.
+            string sums = spec.Element == ElementKind.Float64 ? "global::System.Runtime.Intrinsics.Vector256" : "global::System.Runtime.Intrinsics.Vector128";
+            for (int s = 0; s < samples; s++)
+            {
+                k.Op($"{sums}.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a{s}_0, a{s}_1, a{s}_2, a{s}_3) + {sums}.LoadUnsafe(ref {Unsafe}.Add(ref b, {o})), ref {Unsafe}.Add(ref ys, {Plus(o, s * spec.Out)}));");
+            }
+            return;
+        }
+
         // Reduce each accumulator, add the row's scalar tail (fewer elements than a vector), then the bias.
         for (int s = 0; s < samples; s++)
         {

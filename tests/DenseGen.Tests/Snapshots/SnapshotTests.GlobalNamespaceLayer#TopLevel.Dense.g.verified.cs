@@ -53,6 +53,7 @@ partial class TopLevel : global::DenseGen.IDenseLayer<float>
     /// Nothing is written when it is thrown.
     /// </exception>
     /// <remarks>Reads the parameters and writes only <paramref name="output"/>: several threads may call it at once while nothing modifies the parameters. Allocates nothing.</remarks>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
     {
         int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
@@ -84,6 +85,7 @@ partial class TopLevel : global::DenseGen.IDenseLayer<float>
     /// <c>k</c> samples each), or a span overlaps one that the call writes. Nothing is written when it is thrown.
     /// </exception>
     /// <remarks>Gradients accumulate across calls until <see cref="ZeroGradients"/>. Writes the gradients: do not call it on one layer from several threads at once. Allocates nothing.</remarks>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
     {
         int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));

@@ -55,6 +55,7 @@ namespace MyGame
         /// Nothing is written when it is thrown.
         /// </exception>
         /// <remarks>Reads the parameters and writes only <paramref name="output"/>: several threads may call it at once while nothing modifies the parameters. Allocates nothing.</remarks>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
@@ -93,6 +94,7 @@ namespace MyGame
         /// <c>k</c> samples each), or a span overlaps one that the call writes. Nothing is written when it is thrown.
         /// </exception>
         /// <remarks>Gradients accumulate across calls until <see cref="ZeroGradients"/>. Writes the gradients: do not call it on one layer from several threads at once. Allocates nothing.</remarks>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
         {
             int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
@@ -217,38 +219,10 @@ namespace MyGame
                         a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
                         a3_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_3);
                     }
-                    float sum0_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                    float sum0_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
-                    float sum0_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
-                    float sum0_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
-                    float sum1_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a1_0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 128) = sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                    float sum1_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a1_1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 129) = sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
-                    float sum1_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a1_2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 130) = sum1_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
-                    float sum1_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a1_3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 131) = sum1_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
-                    float sum2_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a2_0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 256) = sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                    float sum2_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a2_1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 257) = sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
-                    float sum2_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a2_2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 258) = sum2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
-                    float sum2_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a2_3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 259) = sum2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
-                    float sum3_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a3_0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 384) = sum3_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                    float sum3_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a3_1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 385) = sum3_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
-                    float sum3_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a3_2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 386) = sum3_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
-                    float sum3_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a3_3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 387) = sum3_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 128));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a2_0, a2_1, a2_2, a2_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 256));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a3_0, a3_1, a3_2, a3_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 384));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3136);
                 ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 512);
@@ -279,14 +253,7 @@ namespace MyGame
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, c);
                         a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
                     }
-                    float sum0_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                    float sum0_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
-                    float sum0_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
-                    float sum0_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
                 ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 128);
@@ -1323,30 +1290,9 @@ namespace MyGame
                         a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
                         a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
                     }
-                    float sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                    float sum0_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
-                    float sum0_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
-                    float sum0_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
-                    float sum1_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 128) = sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                    float sum1_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 129) = sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
-                    float sum1_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 130) = sum1_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
-                    float sum1_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 131) = sum1_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
-                    float sum2_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 256) = sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                    float sum2_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 257) = sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
-                    float sum2_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 258) = sum2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
-                    float sum2_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 259) = sum2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 128));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a2_0, a2_1, a2_2, a2_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 256));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2352);
                 ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 384);
@@ -1377,14 +1323,7 @@ namespace MyGame
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, c);
                         a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
                     }
-                    float sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                    float sum0_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
-                    float sum0_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
-                    float sum0_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
                 ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 128);
@@ -1694,30 +1633,9 @@ namespace MyGame
                         a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
                         a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
                     }
-                    float sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                    float sum0_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
-                    float sum0_2 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
-                    float sum0_3 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
-                    float sum1_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 128) = sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                    float sum1_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 129) = sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
-                    float sum1_2 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 130) = sum1_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
-                    float sum1_3 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 131) = sum1_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
-                    float sum2_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 256) = sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                    float sum2_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 257) = sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
-                    float sum2_2 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 258) = sum2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
-                    float sum2_3 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 259) = sum2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 128));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a2_0, a2_1, a2_2, a2_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 256));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2352);
                 ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 384);
@@ -1748,14 +1666,7 @@ namespace MyGame
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, c);
                         a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
                     }
-                    float sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                    float sum0_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
-                    float sum0_2 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
-                    float sum0_3 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
                 ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 128);

@@ -1,0 +1,10 @@
+using DenseGen;
+
+namespace DenseGen.Benchmarks;
+
+// The benchmarked shapes, as structs so the generic benchmark class is specialized for each and calls the
+// layer directly, the way user code calls a layer it declares.
+[Dense(In = 16, Out = 16)] public partial struct Layer16x16;
+[Dense(In = 64, Out = 32)] public partial struct Layer64x32;
+[Dense(In = 128, Out = 10)] public partial struct Layer128x10;
+[Dense(In = 784, Out = 128)] public partial struct Layer784x128;

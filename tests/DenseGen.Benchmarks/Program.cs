@@ -1,0 +1,25 @@
+using System.Linq;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using DenseGen.Benchmarks;
+
+// In process: every implementation runs in this one process, and TorchSharp's native library is prepared once
+// (LibTorchLoader) rather than in each of BenchmarkDotNet's generated child projects.
+// "--quick" trades precision for time while iterating on a kernel; published figures use the full job.
+LibTorchLoader.PrepareNativeLibrary();
+bool quick = args.Contains("--quick");
+args = args.Where(a => a != "--quick").ToArray();
+IConfig config = DefaultConfig.Instance
+    .AddJob(Job.Default
+        .WithToolchain(InProcessEmitToolchain.Instance)
+        .WithWarmupCount(quick ? 2 : 5)
+        .WithIterationCount(quick ? 5 : 15)
+        .WithId("InProcess"))
+    .AddDiagnoser(MemoryDiagnoser.Default)
+    .AddColumn(StatisticColumn.Median)
+    .HideColumns(Column.Error, Column.StdDev);
+BenchmarkSwitcher.FromAssembly(typeof(LayerBenchmarks<>).Assembly).Run(args, config);

@@ -1,0 +1,79 @@
+using System;
+using System.Linq;
+using System.Reflection;
+using DenseGen.Generator.Emit;
+using DenseGen.Generator.Model;
+using DenseGen.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace DenseGen.Tests;
+
+/// <summary>
+/// Every generated method of the largest layers stays inside the limits past which RyuJIT gives up optimizing
+/// (and a kernel would run many times slower), in Auto mode; and the planner's IL estimate, which DG0011 quotes,
+/// is close to what the compiler really emits.
+/// </summary>
+public class IlSizeTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData(1024, 1024, "float")]
+    [InlineData(1024, 1024, "double")]
+    [InlineData(784, 128, "float")]
+    [InlineData(2048, 64, "float")]
+    [InlineData(16, 1024, "float")]
+    [InlineData(301, 297, "double")]
+    public void AutoKernelsStayWithinJitLimits(int inputs, int outputs, string element)
+    {
+        Type layer = CompileLayer(inputs, outputs, element, full: false);
+        MethodInfo[] methods = layer.GetMethods(BindingFlags.DeclaredOnly | BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)
+            .Where(m => m.GetMethodBody() is not null)
+            .ToArray();
+        Assert.Contains(methods, m => m.Name.StartsWith("__DenseForwardVector", StringComparison.Ordinal));
+
+        foreach (MethodInfo method in methods)
+        {
+            IlMeasure measure = IlInspector.Measure(method);
+            string what = $"{inputs}x{outputs} {element} {method.Name}: {measure}";
+            Assert.True(measure.Bytes < IlInspector.MaxBytes, what);
+            Assert.True(measure.Instructions < IlInspector.MaxInstructions, what);
+            Assert.True(measure.Locals < IlInspector.MaxLocals, what);
+            Assert.True(measure.LocalReferences < IlInspector.MaxLocalReferences, what);
+            Assert.True(measure.BasicBlocksUpperBound < IlInspector.MaxBasicBlocks, what);
+        }
+        MethodInfo largest = methods.MaxBy(m => IlInspector.Measure(m).Bytes)!;
+        output.WriteLine($"{inputs}x{outputs} {element}: largest method {largest.Name}, {IlInspector.Measure(largest)}");
+    }
+
+    [Theory]
+    [InlineData(64, 48, false)]
+    [InlineData(40, 24, true)]
+    [InlineData(33, 7, false)]
+    public void IlEstimateMatchesCompiledSize(int inputs, int outputs, bool isDouble)
+    {
+        ElementKind element = isDouble ? ElementKind.Float64 : ElementKind.Float32;
+        var spec = new LayerSpec(null, EquatableArray<ContainingType>.Empty, "Estimated", false, element, inputs, outputs, FullUnroll: true);
+        Type layer = CompileLayer(inputs, outputs, element == ElementKind.Float64 ? "double" : "float", full: true);
+        foreach (VectorWidth width in VectorWidth.For(spec))
+        {
+            foreach (KernelKind kind in Enum.GetValues<KernelKind>())
+            {
+                string name = KernelPlanner.KernelName(kind, width);
+                int actual = IlInspector.Measure(layer.GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!).Bytes;
+                int estimate = KernelPlanner.Statements(spec, width, kind, Unrolling.Full) * KernelPlanner.IlBytesPerStatement;
+                double ratio = (double)estimate / actual;
+                output.WriteLine($"{inputs}x{outputs} {element} {name}: estimated {estimate} bytes, compiled {actual} ({ratio:F2}×)");
+                // The estimate steers a warning, not a limit: within a factor of 1.5 either way is what it promises.
+                Assert.InRange(ratio, 1 / 1.5, 1.5);
+            }
+        }
+    }
+
+    private static Type CompileLayer(int inputs, int outputs, string element, bool full)
+    {
+        string unroll = full ? ", Unroll = DenseGen.UnrollMode.Full" : "";
+        Assembly assembly = GeneratorHarness.CompileAndLoad(
+            $"[DenseGen.Dense(In = {inputs}, Out = {outputs}, ElementType = typeof({element}){unroll})] public partial class Measured;");
+        return assembly.GetType("Measured")!;
+    }
+}

@@ -1,0 +1,60 @@
+using System;
+using System.Runtime.Intrinsics;
+using DenseGen.Tests.Infrastructure;
+
+namespace DenseGen.Tests;
+
+/// <summary>
+/// The test assembly's entry point. The test runner never calls it; <see cref="VectorPathTests"/> starts this
+/// assembly as a child process with some of the processor's vector instructions disabled (a setting the runtime
+/// reads only at start-up), so that the numerical checks run through each kernel the JIT can pick.
+/// </summary>
+public static class KernelPathProgram
+{
+    public const string CheckCommand = "check-kernels";
+
+    public static int Main(string[] args)
+    {
+        if (args.Length != 1 || args[0] != CheckCommand)
+        {
+            Console.Error.WriteLine($"usage: dotnet exec DenseGen.Tests.dll {CheckCommand}");
+            return 2;
+        }
+
+        Console.WriteLine("active kernels: " + ActiveKernels());
+        int checks = 0;
+        try
+        {
+            for (int layer = 0; layer < NumericalTests.FloatLayers.Length; layer++)
+            {
+                foreach (int batch in NumericalTests.BatchSizes)
+                {
+                    LayerChecks.CheckAgainstReference(NumericalTests.FloatLayers[layer](), batch, seed: 1000 * layer + batch);
+                    checks++;
+                }
+            }
+            for (int layer = 0; layer < NumericalTests.DoubleLayers.Length; layer++)
+            {
+                foreach (int batch in NumericalTests.BatchSizes)
+                {
+                    LayerChecks.CheckAgainstReference(NumericalTests.DoubleLayers[layer](), batch, seed: 1000 * layer + batch);
+                    checks++;
+                }
+            }
+        }
+        catch (Exception exception)
+        {
+            Console.WriteLine($"FAILED after {checks} checks: {exception.Message}");
+            return 1;
+        }
+        Console.WriteLine($"{checks} checks passed");
+        return 0;
+    }
+
+    /// <summary>The kernel family the generated dispatch picks on this process, widest accelerated first.</summary>
+    public static string ActiveKernels() =>
+        Vector512.IsHardwareAccelerated ? "Vector512"
+        : Vector256.IsHardwareAccelerated ? "Vector256"
+        : Vector128.IsHardwareAccelerated ? "Vector128"
+        : "Scalar";
+}

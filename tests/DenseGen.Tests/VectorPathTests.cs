@@ -1,0 +1,64 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Runtime.Intrinsics;
+using Xunit;
+
+namespace DenseGen.Tests;
+
+/// <summary>
+/// Runs the numerical checks in child processes whose runtime has Vector512, then Vector256, then every
+/// hardware intrinsic disabled, so the Vector256, Vector128 and scalar kernels are all checked on a machine
+/// that would otherwise only ever run its widest one. (The in-process tests cover the widest.)
+/// </summary>
+public class VectorPathTests
+{
+    public static TheoryData<string, string> Paths => new()
+    {
+        // .NET 10 reads EnableAVX512; .NET 8 and 9 read EnableAVX512F. Both are set so either runtime obeys.
+        { "DOTNET_EnableAVX512F=0;DOTNET_EnableAVX512=0", "Vector256" },
+        { "DOTNET_EnableAVX2=0", "Vector128" },
+        { "DOTNET_EnableHWIntrinsic=0", "Scalar" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void NumericalChecksPassOnKernelPath(string environment, string expectedPath)
+    {
+        // On hardware without the wider vectors the child falls back further; expect what this machine can do.
+        string expected = Narrower(expectedPath, KernelPathProgram.ActiveKernels());
+
+        var start = new ProcessStartInfo(DotnetHost(), ["exec", typeof(KernelPathProgram).Assembly.Location, KernelPathProgram.CheckCommand])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string setting in environment.Split(';'))
+        {
+            string[] pair = setting.Split('=');
+            start.Environment[pair[0]] = pair[1];
+        }
+        using Process child = Process.Start(start)!;
+        string output = child.StandardOutput.ReadToEnd() + child.StandardError.ReadToEnd();
+        Assert.True(child.WaitForExit(TimeSpan.FromMinutes(3)), "the child process did not finish");
+
+        Assert.Contains("active kernels: " + expected, output, StringComparison.Ordinal);
+        Assert.True(child.ExitCode == 0, output);
+        Assert.Contains("checks passed", output, StringComparison.Ordinal);
+    }
+
+    private static readonly string[] Order = ["Scalar", "Vector128", "Vector256", "Vector512"];
+
+    private static string Narrower(string a, string b) =>
+        Order[Math.Min(Array.IndexOf(Order, a), Array.IndexOf(Order, b))];
+
+    private static string DotnetHost()
+    {
+        // The SDK tells child processes where its host is; otherwise use the one running this process.
+        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(host) && File.Exists(host))
+            return host;
+        string? current = Environment.ProcessPath;
+        return current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
+    }
+}
