@@ -37,7 +37,7 @@ public sealed class DenseGenerator : IIncrementalGenerator
     private const string AttributeName = "DenseGen.DenseAttribute";
 
     private readonly Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult> _parse;
-    private readonly Func<LayerSpec, string> _emit;
+    private readonly Func<LayerSpec, bool, string> _emit;
 
     /// <summary>Creates the generator; the compiler calls this.</summary>
     public DenseGenerator()
@@ -46,7 +46,7 @@ public sealed class DenseGenerator : IIncrementalGenerator
     }
 
     /// <summary>Lets tests substitute a failing parser or emitter to prove that failures become diagnostics.</summary>
-    internal DenseGenerator(Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult> parse, Func<LayerSpec, string> emit)
+    internal DenseGenerator(Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult> parse, Func<LayerSpec, bool, string> emit)
     {
         _parse = parse;
         _emit = emit;
@@ -117,7 +117,7 @@ public sealed class DenseGenerator : IIncrementalGenerator
         string source;
         try
         {
-            source = _emit(spec);
+            source = _emit(spec, target.AllowsUnsafe);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

@@ -85,7 +85,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor FullUnrollTooLarge = new(
         id: "DG0011",
         title: "Fully unrolled layer exceeds the JIT's optimization limits",
-        messageFormat: "The layer '{0}' asks for Unroll = UnrollMode.Full, which makes its {1} method about {2} bytes of IL (estimated), past the {3} the JIT optimizes; the JIT will compile it unoptimized and it will run many times slower. UnrollMode.Auto would {4}.",
+        messageFormat: "The layer '{0}' asks for Unroll = UnrollMode.Full, which makes its {1} method about {2} bytes of IL (estimated), past the JIT's limit of {3} bytes for optimizing a method; the JIT will compile it unoptimized and it will run many times slower. UnrollMode.Auto would {4}.",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true);

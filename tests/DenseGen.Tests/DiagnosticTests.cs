@@ -220,6 +220,38 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void FullUnrollPastJitLimitsWarns()
+    {
+        // 64x48 fully unrolled: its Vector128 forward kernel compiles to about 100 KB of IL. Still generated.
+        ImmutableArray<Diagnostic> diagnostics = Verify("""
+            using DenseGen;
+            [Dense(In = 64, Out = 48, Unroll = UnrollMode.Full)]
+            public partial class Wide;
+            """, ["DG0011"]);
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostics.Single().Severity);
+    }
+
+    [Fact]
+    public void FullUnrollWithinJitLimitsDoesNotWarn()
+    {
+        Verify("""
+            using DenseGen;
+            [Dense(In = 16, Out = 16, Unroll = UnrollMode.Full)]
+            public partial class Small;
+            """, []);
+    }
+
+    [Fact]
+    public void UnknownUnrollMode()
+    {
+        Verify("""
+            using DenseGen;
+            [Dense(In = 3, Out = 2, Unroll = (UnrollMode)7)]
+            public partial class Hidden;
+            """, ["DG0012"]);
+    }
+
+    [Fact]
     public void InvalidLayerDoesNotCascade()
     {
         // Using a layer whose declaration is wrong gives the generator's error and one compiler error per
@@ -257,7 +289,7 @@ public class DiagnosticTests
     [Fact]
     public void EmitterFailureBecomesDiagnostic()
     {
-        var generator = new DenseGenerator(LayerParser.Parse, _ => throw new InvalidOperationException("emitter exploded"));
+        var generator = new DenseGenerator(LayerParser.Parse, (_, _) => throw new InvalidOperationException("emitter exploded"));
         AssertInternalError(generator, expectedLocationInSource: false);
     }
 

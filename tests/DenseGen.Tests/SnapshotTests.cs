@@ -87,6 +87,27 @@ public class SnapshotTests
         """);
 
     [Fact]
+    public void UnsafeProjectLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame;
+
+        // In a project with AllowUnsafeBlocks the methods also get [SkipLocalsInit].
+        [Dense(In = 8, Out = 2)]
+        public partial class Quick;
+        """, allowUnsafe: true);
+
+    [Fact]
+    public void FullyUnrolledLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame;
+
+        [Dense(In = 16, Out = 5, Unroll = UnrollMode.Full)]
+        public partial class Straight;
+        """);
+
+    [Fact]
     public void NestedAndNamespacedLayersOfOneNameGetDistinctFiles()
     {
         (GeneratorRunResult result, _) = GeneratorHarness.Run(GeneratorHarness.CreateCompilation("""
@@ -99,10 +120,11 @@ public class SnapshotTests
             result.GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal));
     }
 
-    private static void Verify(string source, [CallerMemberName] string testMethod = "")
+    private static void Verify(string source, bool allowUnsafe = false, [CallerMemberName] string testMethod = "")
     {
         // Documentation comments are checked too, as in a user project with GenerateDocumentationFile.
         CSharpCompilation compilation = GeneratorHarness.CreateCompilation([source], documentation: DocumentationMode.Diagnose);
+        compilation = compilation.WithOptions(compilation.Options.WithAllowUnsafe(allowUnsafe));
         (GeneratorRunResult result, Compilation output) = GeneratorHarness.Run(compilation);
         Assert.Null(result.Exception);
         // The user's own undocumented types may draw CS1591; nothing may come from the generated files.

@@ -26,15 +26,26 @@ internal sealed class KernelWriter
     public const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
     public const string Marshal = "global::System.Runtime.InteropServices.MemoryMarshal";
     public const string MultiplyAdd = "global::DenseGen.VectorMath.MultiplyAdd";
-    public const string AggressiveOptimization =
+    private const string AggressiveOptimization =
         "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
 
-    public KernelWriter(IndentedWriter writer, LayerSpec spec)
+    public KernelWriter(IndentedWriter writer, LayerSpec spec, bool skipLocalsInit = false)
     {
         Writer = writer;
         Spec = spec;
         T = spec.ElementKeyword;
+        Attributes = MethodAttributes(skipLocalsInit);
     }
+
+    /// <summary>
+    /// The attributes of every generated method that does arithmetic: compiled fully optimized on its first
+    /// call (no tiering), and with [SkipLocalsInit] where the project allows it.
+    /// </summary>
+    public static string MethodAttributes(bool skipLocalsInit) =>
+        skipLocalsInit ? AggressiveOptimization + " [global::System.Runtime.CompilerServices.SkipLocalsInit]" : AggressiveOptimization;
+
+    /// <summary>This writer's <see cref="MethodAttributes(bool)"/>.</summary>
+    public string Attributes { get; }
 
     public IndentedWriter Writer { get; }
 

@@ -18,6 +18,7 @@ internal static class LoopKernels
     {
         LayerSpec spec = k.Spec;
         string t = k.T, inputs = Number(spec.In), outputs = Number(spec.Out);
+        k.Line(k.Attributes);
         k.Open($"private static void {ForwardName}(ref {t} x, ref {t} y, ref {t} w, ref {t} b, int samples)");
         k.Open("for (int sample = 0; sample < samples; sample++)");
         k.Open($"for (int o = 0; o < {outputs}; o++)");
@@ -38,6 +39,7 @@ internal static class LoopKernels
     {
         LayerSpec spec = k.Spec;
         string t = k.T, inputs = Number(spec.In), outputs = Number(spec.Out);
+        k.Line(k.Attributes);
         k.Open($"private static void {WeightGradientName}(ref {t} x, ref {t} dy, ref {t} dw, int samples)");
         k.Open("for (int sample = 0; sample < samples; sample++)");
         k.Open($"for (int o = 0; o < {outputs}; o++)");
@@ -57,6 +59,7 @@ internal static class LoopKernels
     {
         LayerSpec spec = k.Spec;
         string t = k.T, inputs = Number(spec.In), outputs = Number(spec.Out);
+        k.Line(k.Attributes);
         k.Open($"private static void {InputGradientName}(ref {t} dy, ref {t} w, ref {t} dx, int samples)");
         k.Open("for (int sample = 0; sample < samples; sample++)");
         k.Line("// dx = Wᵀ dy, summed over the rows of W so both walk memory in order.");

@@ -43,7 +43,7 @@ internal static class VectorKernels
         LayerSpec spec = k.Spec;
         string t = k.T;
         int samplesPerTile = ForwardSamples(v);
-        k.Line(AggressiveOptimization);
+        k.Line(k.Attributes);
         k.Open($"private static void {ForwardName(v)}(ref {t} x, ref {t} y, ref {t} w, ref {t} b, int samples)");
         k.Line($"ref {t} xs = ref x;");
         k.Line($"ref {t} ys = ref y;");
@@ -89,18 +89,47 @@ internal static class VectorKernels
             for (int r = 0; r < rows; r++)
                 k.Line($"{v.Type} a{s}_{r} = {v.Type}.Zero;");
 
-        k.Repeat(chunks, v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks, c =>
+        if (samples == 1 && chunks >= 2)
         {
-            for (int s = 0; s < samples; s++)
-                k.Op($"{v.Type} x{s}v = {v.Static}.LoadUnsafe(ref x{s}, {c});");
-            k.Line($"{v.Type} wv;");
+            // One sample: a second set of accumulators for odd chunks, so eight independent multiply-add
+            // chains hide the FMA latency that four would leave exposed.
             for (int r = 0; r < rows; r++)
+                k.Line($"{v.Type} b0_{r} = {v.Type}.Zero;");
+            k.Repeat(chunks / 2, 2 * v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks, c =>
             {
-                k.Op($"wv = {v.Static}.LoadUnsafe(ref w{r}, {c});");
-                for (int s = 0; s < samples; s++)
-                    k.Op($"a{s}_{r} = {MultiplyAdd}(wv, x{s}v, a{s}_{r});");
+                k.Op($"{v.Type} xe = {v.Static}.LoadUnsafe(ref x0, {c});");
+                k.Op($"{v.Type} xo = {v.Static}.LoadUnsafe(ref x0, {Plus(c, v.Lanes)});");
+                for (int r = 0; r < rows; r++)
+                {
+                    k.Op($"a0_{r} = {MultiplyAdd}({v.Static}.LoadUnsafe(ref w{r}, {c}), xe, a0_{r});");
+                    k.Op($"b0_{r} = {MultiplyAdd}({v.Static}.LoadUnsafe(ref w{r}, {Plus(c, v.Lanes)}), xo, b0_{r});");
+                }
+            });
+            if (chunks % 2 == 1)
+            {
+                string last = Number((chunks - 1) * v.Lanes);
+                k.Op($"{v.Type} xl = {v.Static}.LoadUnsafe(ref x0, {last});");
+                for (int r = 0; r < rows; r++)
+                    k.Op($"a0_{r} = {MultiplyAdd}({v.Static}.LoadUnsafe(ref w{r}, {last}), xl, a0_{r});");
             }
-        });
+            for (int r = 0; r < rows; r++)
+                k.Op($"a0_{r} += b0_{r};");
+        }
+        else
+        {
+            k.Repeat(chunks, v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks, c =>
+            {
+                for (int s = 0; s < samples; s++)
+                    k.Op($"{v.Type} x{s}v = {v.Static}.LoadUnsafe(ref x{s}, {c});");
+                k.Line($"{v.Type} wv;");
+                for (int r = 0; r < rows; r++)
+                {
+                    k.Op($"wv = {v.Static}.LoadUnsafe(ref w{r}, {c});");
+                    for (int s = 0; s < samples; s++)
+                        k.Op($"a{s}_{r} = {MultiplyAdd}(wv, x{s}v, a{s}_{r});");
+                }
+            });
+        }
 
         if (rows == ForwardRows && tail == 0)
         {
@@ -132,7 +161,7 @@ internal static class VectorKernels
     {
         LayerSpec spec = k.Spec;
         string t = k.T;
-        k.Line(AggressiveOptimization);
+        k.Line(k.Attributes);
         k.Open($"private static void {WeightGradientName(v)}(ref {t} x, ref {t} dy, ref {t} dw, int samples)");
         int tiles = spec.Out / GradientRows, rest = spec.Out % GradientRows;
         k.Repeat(tiles, GradientRows, "o", "int", unrolling == Unrolling.Full, o => WeightGradientRows(k, v, unrolling, GradientRows, o));
@@ -215,7 +244,7 @@ internal static class VectorKernels
     {
         LayerSpec spec = k.Spec;
         string t = k.T;
-        k.Line(AggressiveOptimization);
+        k.Line(k.Attributes);
         k.Open($"private static void {InputGradientName(v)}(ref {t} dy, ref {t} w, ref {t} dx, int samples)");
         k.Line($"ref {t} dys = ref dy;");
         k.Line($"ref {t} dxs = ref dx;");

@@ -8,7 +8,10 @@ namespace DenseGen.Generator.Model;
 /// record so that the whole <see cref="Compilation"/> never enters the pipeline's model.
 /// </summary>
 /// <param name="MissingRequirement">What the target lacks for the generated code to compile, or null when nothing is missing.</param>
-internal sealed record TargetInfo(string? MissingRequirement)
+/// <param name="AllowsUnsafe">
+/// Whether the project compiles with AllowUnsafeBlocks, which C# requires before code may use [SkipLocalsInit].
+/// </param>
+internal sealed record TargetInfo(string? MissingRequirement, bool AllowsUnsafe = false)
 {
     // LanguageVersion.CSharp12 has no enum member in the Roslyn this generator compiles against (4.3), so compare numbers.
     private const int CSharp12 = 1200;
@@ -25,10 +28,8 @@ internal sealed record TargetInfo(string? MissingRequirement)
             return new TargetInfo("[UnscopedRef], which needs .NET 7 or later");
         if (compilation is CSharpCompilation csharp && (int)csharp.LanguageVersion < CSharp12)
             return new TargetInfo("C# 12 or later (this project compiles as C# " + FormatVersion((int)csharp.LanguageVersion) + ")");
-        return Supported;
+        return new TargetInfo(null, compilation.Options is CSharpCompilationOptions { AllowUnsafe: true });
     }
-
-    private static readonly TargetInfo Supported = new((string?)null);
 
     private static string FormatVersion(int version) =>
         version % 100 == 0

@@ -377,6 +377,7 @@ namespace MyGame.Model
         }
 
         // Scalar, for hardware without accelerated vectors.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardScalar(ref double x, ref double y, ref double w, ref double b, int samples)
         {
             for (int sample = 0; sample < samples; sample++)
@@ -394,6 +395,7 @@ namespace MyGame.Model
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseWeightGradientScalar(ref double x, ref double dy, ref double dw, int samples)
         {
             for (int sample = 0; sample < samples; sample++)
@@ -410,6 +412,7 @@ namespace MyGame.Model
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseInputGradientScalar(ref double dy, ref double w, ref double dx, int samples)
         {
             for (int sample = 0; sample < samples; sample++)

@@ -134,6 +134,7 @@ partial class TopLevel : global::DenseGen.IDenseLayer<float>
     }
 
     // Scalar, for hardware without accelerated vectors.
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void __DenseForwardScalar(ref float x, ref float y, ref float w, ref float b, int samples)
     {
         for (int sample = 0; sample < samples; sample++)
@@ -151,6 +152,7 @@ partial class TopLevel : global::DenseGen.IDenseLayer<float>
         }
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void __DenseWeightGradientScalar(ref float x, ref float dy, ref float dw, int samples)
     {
         for (int sample = 0; sample < samples; sample++)
@@ -167,6 +169,7 @@ partial class TopLevel : global::DenseGen.IDenseLayer<float>
         }
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void __DenseInputGradientScalar(ref float dy, ref float w, ref float dx, int samples)
     {
         for (int sample = 0; sample < samples; sample++)

@@ -240,19 +240,32 @@ namespace MyGame
                     global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    for (nuint c = 0; c < 784; c += 16)
+                    global::System.Runtime.Intrinsics.Vector512<float> b0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> b0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> b0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> b0_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nuint c = 0; c < 768; c += 32)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> x0v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, c);
-                        global::System.Runtime.Intrinsics.Vector512<float> wv;
-                        wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, c);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, c);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, c);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, c);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        global::System.Runtime.Intrinsics.Vector512<float> xe = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, c);
+                        global::System.Runtime.Intrinsics.Vector512<float> xo = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, c + 16);
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, c), xe, a0_0);
+                        b0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, c + 16), xo, b0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, c), xe, a0_1);
+                        b0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, c + 16), xo, b0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, c), xe, a0_2);
+                        b0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, c + 16), xo, b0_2);
+                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, c), xe, a0_3);
+                        b0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, c + 16), xo, b0_3);
                     }
+                    global::System.Runtime.Intrinsics.Vector512<float> xl = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, 768);
+                    a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 768), xl, a0_0);
+                    a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 768), xl, a0_1);
+                    a0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 768), xl, a0_2);
+                    a0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 768), xl, a0_3);
+                    a0_0 += b0_0;
+                    a0_1 += b0_1;
+                    a0_2 += b0_2;
+                    a0_3 += b0_3;
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
@@ -1310,19 +1323,27 @@ namespace MyGame
                     global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nuint c = 0; c < 784; c += 8)
+                    global::System.Runtime.Intrinsics.Vector256<float> b0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nuint c = 0; c < 784; c += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, c);
-                        global::System.Runtime.Intrinsics.Vector256<float> wv;
-                        wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, c);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, c);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, c);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, c);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        global::System.Runtime.Intrinsics.Vector256<float> xe = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, c);
+                        global::System.Runtime.Intrinsics.Vector256<float> xo = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, c + 8);
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, c), xe, a0_0);
+                        b0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, c + 8), xo, b0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, c), xe, a0_1);
+                        b0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, c + 8), xo, b0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, c), xe, a0_2);
+                        b0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, c + 8), xo, b0_2);
+                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, c), xe, a0_3);
+                        b0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, c + 8), xo, b0_3);
                     }
+                    a0_0 += b0_0;
+                    a0_1 += b0_1;
+                    a0_2 += b0_2;
+                    a0_3 += b0_3;
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
@@ -1653,19 +1674,27 @@ namespace MyGame
                     global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nuint c = 0; c < 784; c += 4)
+                    global::System.Runtime.Intrinsics.Vector128<float> b0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> b0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> b0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> b0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nuint c = 0; c < 784; c += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, c);
-                        global::System.Runtime.Intrinsics.Vector128<float> wv;
-                        wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, c);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, c);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, c);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, c);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        global::System.Runtime.Intrinsics.Vector128<float> xe = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, c);
+                        global::System.Runtime.Intrinsics.Vector128<float> xo = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, c + 4);
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, c), xe, a0_0);
+                        b0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, c + 4), xo, b0_0);
+                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, c), xe, a0_1);
+                        b0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, c + 4), xo, b0_1);
+                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, c), xe, a0_2);
+                        b0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, c + 4), xo, b0_2);
+                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, c), xe, a0_3);
+                        b0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, c + 4), xo, b0_3);
                     }
+                    a0_0 += b0_0;
+                    a0_1 += b0_1;
+                    a0_2 += b0_2;
+                    a0_3 += b0_3;
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
@@ -1907,6 +1936,7 @@ namespace MyGame
         }
 
         // Scalar, for hardware without accelerated vectors.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardScalar(ref float x, ref float y, ref float w, ref float b, int samples)
         {
             for (int sample = 0; sample < samples; sample++)
@@ -1924,6 +1954,7 @@ namespace MyGame
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseWeightGradientScalar(ref float x, ref float dy, ref float dw, int samples)
         {
             for (int sample = 0; sample < samples; sample++)
@@ -1940,6 +1971,7 @@ namespace MyGame
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseInputGradientScalar(ref float dy, ref float w, ref float dx, int samples)
         {
             for (int sample = 0; sample < samples; sample++)

@@ -136,6 +136,7 @@ namespace MyGame
         }
 
         // Scalar, for hardware without accelerated vectors.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardScalar(ref float x, ref float y, ref float w, ref float b, int samples)
         {
             for (int sample = 0; sample < samples; sample++)
@@ -153,6 +154,7 @@ namespace MyGame
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseWeightGradientScalar(ref float x, ref float dy, ref float dw, int samples)
         {
             for (int sample = 0; sample < samples; sample++)
@@ -169,6 +171,7 @@ namespace MyGame
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseInputGradientScalar(ref float dy, ref float w, ref float dx, int samples)
         {
             for (int sample = 0; sample < samples; sample++)

@@ -140,6 +140,7 @@ namespace MyGame.Model
         }
 
         // Scalar, for hardware without accelerated vectors.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardScalar(ref float x, ref float y, ref float w, ref float b, int samples)
         {
             for (int sample = 0; sample < samples; sample++)
@@ -157,6 +158,7 @@ namespace MyGame.Model
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseWeightGradientScalar(ref float x, ref float dy, ref float dw, int samples)
         {
             for (int sample = 0; sample < samples; sample++)
@@ -173,6 +175,7 @@ namespace MyGame.Model
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseInputGradientScalar(ref float dy, ref float w, ref float dx, int samples)
         {
             for (int sample = 0; sample < samples; sample++)
