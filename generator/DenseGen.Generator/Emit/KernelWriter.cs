@@ -93,6 +93,24 @@ internal sealed class KernelWriter
         Writer.Close();
     }
 
+    /// <summary>
+    /// Covers <paramref name="total"/> items (rows or vector chunks, each <paramref name="itemStep"/> elements
+    /// apart) in tiles of <paramref name="tileSize"/>: the full tiles through <see cref="Repeat"/>, then one
+    /// smaller tile for the remainder, in its own block at its literal offset. <paramref name="body"/> gets the
+    /// tile's offset expression and its size.
+    /// </summary>
+    public void Tiles(int total, int tileSize, int itemStep, string variable, string type, bool unroll, Action<string, int> body)
+    {
+        int tiles = total / tileSize, rest = total % tileSize;
+        Repeat(tiles, tileSize * itemStep, variable, type, unroll, offset => body(offset, tileSize));
+        if (rest > 0)
+        {
+            Writer.Open("");
+            body(Number(tiles * tileSize * itemStep), rest);
+            Writer.Close();
+        }
+    }
+
     /// <summary><c>(index + add) * scale</c>, folded to a literal when <paramref name="index"/> is one.</summary>
     public static string Scaled(string index, int add, int scale)
     {

@@ -63,7 +63,7 @@ internal static class LayerEmitter
         string methodAttributes = KernelWriter.MethodAttributes(skipLocalsInit);
         WriteForward(w, spec, widths, methodAttributes);
         WriteBackward(w, spec, widths, methodAttributes);
-        WriteZeroGradients(w);
+        WriteZeroGradients(w, methodAttributes);
         WriteKernels(w, spec, widths, skipLocalsInit);
         w.Close();
 
@@ -271,9 +271,10 @@ internal static class LayerEmitter
         LoopKernels.WriteInputGradient(kernels);
     }
 
-    private static void WriteZeroGradients(IndentedWriter w)
+    private static void WriteZeroGradients(IndentedWriter w, string methodAttributes)
     {
         w.Line("/// <summary>Sets <see cref=\"WeightGradients\"/> and <see cref=\"BiasGradients\"/> to zero, typically before each batch.</summary>");
+        w.Line(methodAttributes);
         w.Open("public void ZeroGradients()");
         w.Line("WeightGradients.Clear();");
         w.Line("BiasGradients.Clear();");

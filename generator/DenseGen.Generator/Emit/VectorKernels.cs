@@ -64,15 +64,8 @@ internal static class VectorKernels
 
     private static void ForwardRowTiles(KernelWriter k, VectorWidth v, Unrolling unrolling, int samples)
     {
-        int outputs = k.Spec.Out;
-        int tiles = outputs / ForwardRows, rest = outputs % ForwardRows;
-        k.Repeat(tiles, ForwardRows, "o", "int", unrolling == Unrolling.Full, o => ForwardTile(k, v, unrolling, samples, ForwardRows, o));
-        if (rest > 0)
-        {
-            k.Writer.Open("");
-            ForwardTile(k, v, unrolling, samples, rest, Number(tiles * ForwardRows));
-            k.Close();
-        }
+        k.Tiles(k.Spec.Out, ForwardRows, 1, "o", "int", unrolling == Unrolling.Full,
+            (o, rows) => ForwardTile(k, v, unrolling, samples, rows, o));
     }
 
     private static void ForwardTile(KernelWriter k, VectorWidth v, Unrolling unrolling, int samples, int rows, string o)
@@ -163,14 +156,8 @@ internal static class VectorKernels
         string t = k.T;
         k.Line(k.Attributes);
         k.Open($"private static void {WeightGradientName(v)}(ref {t} x, ref {t} dy, ref {t} dw, int samples)");
-        int tiles = spec.Out / GradientRows, rest = spec.Out % GradientRows;
-        k.Repeat(tiles, GradientRows, "o", "int", unrolling == Unrolling.Full, o => WeightGradientRows(k, v, unrolling, GradientRows, o));
-        if (rest > 0)
-        {
-            k.Writer.Open("");
-            WeightGradientRows(k, v, unrolling, rest, Number(tiles * GradientRows));
-            k.Close();
-        }
+        k.Tiles(spec.Out, GradientRows, 1, "o", "int", unrolling == Unrolling.Full,
+            (o, rows) => WeightGradientRows(k, v, unrolling, rows, o));
         k.Close();
         k.Line("");
     }
@@ -183,15 +170,8 @@ internal static class VectorKernels
         for (int r = 0; r < rows; r++)
             k.Line($"ref {t} g{r} = ref {Unsafe}.Add(ref dw, {Scaled(o, r, spec.In)});");
 
-        int groups = chunks / GradientChunks, restChunks = chunks % GradientChunks;
-        k.Repeat(groups, GradientChunks * v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks,
-            c => WeightGradientBlock(k, v, rows, GradientChunks, o, c));
-        if (restChunks > 0)
-        {
-            k.Writer.Open("");
-            WeightGradientBlock(k, v, rows, restChunks, o, Number(groups * GradientChunks * v.Lanes));
-            k.Close();
-        }
+        k.Tiles(chunks, GradientChunks, v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks,
+            (c, count) => WeightGradientBlock(k, v, rows, count, o, c));
 
         if (tail > 0)
         {
@@ -274,15 +254,8 @@ internal static class VectorKernels
             k.Line(s == 0 ? $"ref {t} dxRow0 = ref dxs;" : $"ref {t} dxRow{s} = ref {Unsafe}.Add(ref dxs, {Number(s * spec.In)});");
         }
 
-        int groups = chunks / chunksPerBlock, restChunks = chunks % chunksPerBlock;
-        k.Repeat(groups, chunksPerBlock * v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks,
-            c => InputGradientBlock(k, v, unrolling, samples, chunksPerBlock, c));
-        if (restChunks > 0)
-        {
-            k.Writer.Open("");
-            InputGradientBlock(k, v, unrolling, samples, restChunks, Number(groups * chunksPerBlock * v.Lanes));
-            k.Close();
-        }
+        k.Tiles(chunks, chunksPerBlock, v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks,
+            (c, count) => InputGradientBlock(k, v, unrolling, samples, count, c));
 
         if (tail > 0)
         {

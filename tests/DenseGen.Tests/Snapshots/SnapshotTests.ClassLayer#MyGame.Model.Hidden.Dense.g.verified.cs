@@ -129,6 +129,7 @@ namespace MyGame.Model
         }
 
         /// <summary>Sets <see cref="WeightGradients"/> and <see cref="BiasGradients"/> to zero, typically before each batch.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void ZeroGradients()
         {
             WeightGradients.Clear();

@@ -127,6 +127,7 @@ partial class TopLevel : global::DenseGen.IDenseLayer<float>
     }
 
     /// <summary>Sets <see cref="WeightGradients"/> and <see cref="BiasGradients"/> to zero, typically before each batch.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ZeroGradients()
     {
         WeightGradients.Clear();
