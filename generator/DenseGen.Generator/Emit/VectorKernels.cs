@@ -1,4 +1,3 @@
-using System.Linq;
 using DenseGen.Generator.Model;
 using static DenseGen.Generator.Emit.KernelWriter;
 
@@ -14,7 +13,7 @@ namespace DenseGen.Generator.Emit;
 /// Tiles (accumulators held in registers), sized for 16 vector registers, the x64 count without AVX-512:
 /// <list type="bullet">
 /// <item>Forward: samples × 4 weight rows of dot products, reduced at the end of the row (3 samples, or 4 with
-/// Vector512, whose hardware has 32 registers; 1 for a single sample).</item>
+/// Vector512, whose hardware has 32 registers); a single sample keeps two accumulators per row.</item>
 /// <item>Weight gradient: 4 rows × 3 vector chunks of dW, each loaded once, updated by every sample, stored once.</item>
 /// <item>Input gradient: samples × chunks of dx, summed over the weight rows (3 × 3, or 1 × 8 for one sample).</item>
 /// </list>
