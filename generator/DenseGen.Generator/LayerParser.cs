@@ -217,7 +217,7 @@ internal static class LayerParser
         if (!isStruct)
             return;
 
-        int elementSize = element == ElementKind.Float64 ? 8 : 4;
+        int elementSize = element.Size();
         long bufferBytes = LayerLimits.WeightBufferBytes(inputs, outputs, elementSize);
         if (bufferBytes > LayerLimits.MaxInlineBufferBytes)
         {

@@ -8,10 +8,10 @@ internal sealed class VectorWidth
     private VectorWidth(int bits, ElementKind element)
     {
         Bits = bits;
-        Lanes = bits / (element == ElementKind.Float64 ? 64 : 32);
+        Lanes = bits / (8 * element.Size());
         Name = "Vector" + bits.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Static = "global::System.Runtime.Intrinsics." + Name;
-        Type = Static + "<" + (element == ElementKind.Float64 ? "double" : "float") + ">";
+        Type = Static + "<" + element.Keyword() + ">";
     }
 
     /// <summary>512, 256 or 128.</summary>

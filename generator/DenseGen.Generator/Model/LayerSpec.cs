@@ -7,6 +7,16 @@ internal enum ElementKind
     Float64,
 }
 
+/// <summary>The facts of an element type, in one place for the parser, the planner and the emitter.</summary>
+internal static class ElementKindFacts
+{
+    /// <summary>The C# keyword: <c>float</c> or <c>double</c>.</summary>
+    public static string Keyword(this ElementKind element) => element == ElementKind.Float64 ? "double" : "float";
+
+    /// <summary>Size of one element in bytes.</summary>
+    public static int Size(this ElementKind element) => element == ElementKind.Float64 ? 8 : 4;
+}
+
 /// <summary>A type that encloses the layer, outermost first: emitted as <c>partial {Keyword} {Name}</c>.</summary>
 internal sealed record ContainingType(string Keyword, string Name);
 
@@ -29,8 +39,8 @@ internal sealed record LayerSpec(
     public int WeightCount => In * Out;
 
     /// <summary>The C# keyword of the element type.</summary>
-    public string ElementKeyword => Element == ElementKind.Float64 ? "double" : "float";
+    public string ElementKeyword => Element.Keyword();
 
     /// <summary>Size of one element in bytes.</summary>
-    public int ElementSize => Element == ElementKind.Float64 ? 8 : 4;
+    public int ElementSize => Element.Size();
 }
