@@ -98,6 +98,22 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor UnknownActivation = new(
+        id: "DG0013",
+        title: "Unknown Activation",
+        messageFormat: "The layer '{0}' has Activation = {1}, which is not a value of Activation; use None, ReLU, LeakyReLU, Sigmoid or Tanh",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ActivationLayerTooWide = new(
+        id: "DG0014",
+        title: "Layer too wide for a fused activation",
+        messageFormat: "The layer '{0}' has {1} outputs of {2} bytes, {3} bytes per sample; a fused activation's backward pass keeps one sample's gradient on the stack, at most {4} bytes. Use Activation = None and apply the activation with DenseGen.Activations.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "DG0010",
         title: "DenseGen failed unexpectedly",

@@ -42,10 +42,24 @@ internal static class LayerParser
         int outputs = ReadSize(attribute, attributeSyntax, "Out", "outputs", name, diagnostics);
         ElementKind? element = ReadElementType(attribute, attributeSyntax, name, diagnostics);
         bool fullUnroll = ReadUnroll(attribute, attributeSyntax, name, diagnostics);
+        ActivationKind activation = ReadActivation(attribute, attributeSyntax, name, diagnostics);
 
         bool isStruct = type.TypeKind == TypeKind.Struct;
         if (inputs > 0 && outputs > 0 && element is ElementKind kind)
+        {
             CheckStorageSize(inputs, outputs, kind, isStruct, name, LocationInfo.From(declaration.Identifier), attributeSyntax, diagnostics);
+            if (activation != ActivationKind.None && !LayerLimits.ActivationFitsScratch(outputs, kind.Size()))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.ActivationLayerTooWide,
+                    LocationInfo.From((SyntaxNode?)ArgumentSyntax(attributeSyntax, "Activation") ?? attributeSyntax),
+                    name,
+                    outputs.ToString("N0", CultureInfo.InvariantCulture),
+                    kind.Size().ToString(CultureInfo.InvariantCulture),
+                    ((long)outputs * kind.Size()).ToString("N0", CultureInfo.InvariantCulture),
+                    LayerLimits.ActivationScratchBytes.ToString("N0", CultureInfo.InvariantCulture)));
+            }
+        }
 
         bool hasErrors = diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
         LayerSpec? spec = hasErrors
@@ -58,7 +72,8 @@ internal static class LayerParser
                 Element: element!.Value,
                 In: inputs,
                 Out: outputs,
-                FullUnroll: fullUnroll);
+                FullUnroll: fullUnroll,
+                Activation: activation);
         if (spec is { FullUnroll: true } && KernelPlanner.FullUnrollOverLimit(spec) is { } overLimit)
         {
             diagnostics.Add(DiagnosticInfo.Create(
@@ -196,6 +211,21 @@ internal static class LayerParser
                     System.Convert.ToString(value.Value.Value, CultureInfo.InvariantCulture) ?? ""));
                 return false;
         }
+    }
+
+    private static ActivationKind ReadActivation(AttributeData attribute, AttributeSyntax? syntax, string layerName, List<DiagnosticInfo> diagnostics)
+    {
+        TypedConstant? value = NamedArgument(attribute, "Activation");
+        if (value?.Value is null)
+            return ActivationKind.None;
+        if (value.Value.Value is int number && number >= (int)ActivationKind.None && number <= (int)ActivationKind.Tanh)
+            return (ActivationKind)number;
+        diagnostics.Add(DiagnosticInfo.Create(
+            DiagnosticDescriptors.UnknownActivation,
+            LocationInfo.From((SyntaxNode?)ArgumentSyntax(syntax, "Activation") ?? syntax),
+            layerName,
+            System.Convert.ToString(value.Value.Value, CultureInfo.InvariantCulture) ?? ""));
+        return ActivationKind.None;
     }
 
     private static void CheckStorageSize(

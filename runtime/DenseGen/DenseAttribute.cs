@@ -13,6 +13,9 @@ namespace DenseGen;
 /// [Dense(In = 784, Out = 128)]
 /// public partial class Hidden;
 ///
+/// [Dense(In = 784, Out = 128, Activation = Activation.ReLU)]
+/// public partial class HiddenWithReLU;
+///
 /// [Dense(In = 3, Out = 2, ElementType = typeof(double))]
 /// public partial struct Tiny;
 /// </code>
@@ -37,4 +40,11 @@ public sealed class DenseAttribute : Attribute
 
     /// <summary>How far to unroll the generated kernels: <see cref="UnrollMode.Auto"/> (the default) or <see cref="UnrollMode.Full"/>.</summary>
     public UnrollMode Unroll { get; set; } = UnrollMode.Auto;
+
+    /// <summary>
+    /// The activation applied to <c>W x + b</c> (<see cref="DenseGen.Activation.None"/>, the default, applies none).
+    /// With an activation the layer implements <see cref="IActivatedDenseLayer{T}"/>, whose <c>Backward</c> also takes
+    /// the forward's output.
+    /// </summary>
+    public Activation Activation { get; set; } = Activation.None;
 }

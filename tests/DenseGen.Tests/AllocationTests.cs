@@ -25,6 +25,35 @@ public class AllocationTests
     public void DoubleLayerAllocatesNothing() => AssertNoAllocation(new D64x32(), samples: 3);
 
     [Fact]
+    public void ActivatedLayerAllocatesNothing()
+    {
+        // Batch 100 takes two chunks of the backward's stack buffer (64 samples each for 128 float outputs).
+        var layer = new F784x128ReLU();
+        const int samples = 100;
+        float[] input = new float[samples * F784x128ReLU.InputSize], output = new float[samples * F784x128ReLU.OutputSize];
+        float[] outputGradient = new float[output.Length], inputGradient = new float[input.Length];
+        input.AsSpan().Fill(0.5f);
+        outputGradient.AsSpan().Fill(0.25f);
+        CallActivated(layer, input, output, outputGradient, inputGradient, 3);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        CallActivated(layer, input, output, outputGradient, inputGradient, 20);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CallActivated(F784x128ReLU layer, float[] input, float[] output, float[] outputGradient, float[] inputGradient, int calls)
+    {
+        for (int i = 0; i < calls; i++)
+        {
+            layer.Forward(input, output);
+            layer.Backward(input, output, outputGradient, inputGradient);
+            layer.Backward(input, output, outputGradient, Span<float>.Empty);
+            layer.ZeroGradients();
+        }
+    }
+
+    [Fact]
     public void StructLayerCalledDirectlyAllocatesNothing()
     {
         SF17x33 layer = default;

@@ -98,6 +98,27 @@ public class BadInputTests
     public void BackwardRejectsOutputGradientOverlappingBiasGradients(string kind) =>
         AssertRejected(kind, "outputGradient", ["overlaps BiasGradients"], (layer, buffers) => layer.Backward(buffers.Input.AsSpan(0, 3), layer.BiasGradients, buffers.InputGradient.AsSpan(0, 3)));
 
+    // The four-argument Backward of a layer with an activation (SF3x5Tanh: In = 3, Out = 5) checks its extra span too.
+    [Fact]
+    public void ActivatedBackwardRejectsWrongOutputLength() =>
+        AssertActivatedRejected("output", ["length 5", "expected 10"], (layer, buffers) =>
+            layer.Backward(buffers.Input.AsSpan(0, 6), buffers.Output.AsSpan(0, 5), buffers.OutputGradient.AsSpan(0, 10), []));
+
+    [Fact]
+    public void ActivatedBackwardRejectsInputGradientOverlappingOutput() =>
+        AssertActivatedRejected("inputGradient", ["overlaps output"], (layer, buffers) =>
+            layer.Backward(buffers.Input.AsSpan(0, 3), buffers.Shared.AsSpan(0, 5), buffers.OutputGradient.AsSpan(0, 5), buffers.Shared.AsSpan(2, 3)));
+
+    [Fact]
+    public void ActivatedBackwardRejectsOutputOverlappingWeightGradients() =>
+        AssertActivatedRejected("output", ["overlaps WeightGradients"], (layer, buffers) =>
+            layer.Backward(buffers.Input.AsSpan(0, 3), layer.WeightGradients[..5], buffers.OutputGradient.AsSpan(0, 5), []));
+
+    [Fact]
+    public void ActivatedBackwardRejectsWrongOutputGradientLength() =>
+        AssertActivatedRejected("outputGradient", ["length 6", "expected 5"], (layer, buffers) =>
+            layer.Backward(buffers.Input.AsSpan(0, 3), buffers.Output.AsSpan(0, 5), buffers.OutputGradient.AsSpan(0, 6), []));
+
     [Fact]
     public void ReadingTheInputFromTheParametersIsAllowed()
     {
@@ -133,6 +154,25 @@ public class BadInputTests
     private static void AssertRejected(string kind, string paramName, string[] messageParts, Action<IDenseLayer<float>, Buffers> call)
     {
         IDenseLayer<float> layer = CreateTrainedLayer(kind);
+        var buffers = new Buffers();
+        float[][] before = [layer.Weights.ToArray(), layer.Bias.ToArray(), layer.WeightGradients.ToArray(), layer.BiasGradients.ToArray(), .. Copy(buffers.All)];
+
+        ArgumentException exception = Assert.ThrowsAny<ArgumentException>(() => call(layer, buffers));
+
+        Assert.Equal(paramName, exception.ParamName);
+        foreach (string part in messageParts)
+            Assert.Contains(part, exception.Message, StringComparison.Ordinal);
+        float[][] after = [layer.Weights.ToArray(), layer.Bias.ToArray(), layer.WeightGradients.ToArray(), layer.BiasGradients.ToArray(), .. Copy(buffers.All)];
+        Assert.Equal(before, after);
+    }
+
+    private static void AssertActivatedRejected(string paramName, string[] messageParts, Action<IActivatedDenseLayer<float>, Buffers> call)
+    {
+        IActivatedDenseLayer<float> layer = new SF3x5Tanh();
+        var random = new Random(7);
+        for (int i = 0; i < layer.Weights.Length; i++)
+            layer.Weights[i] = (float)random.NextDouble();
+        layer.Backward([1f, 2f, 3f], [0.1f, 0.2f, 0.3f, 0.4f, 0.5f], [1f, 2f, 3f, 4f, 5f], []);
         var buffers = new Buffers();
         float[][] before = [layer.Weights.ToArray(), layer.Bias.ToArray(), layer.WeightGradients.ToArray(), layer.BiasGradients.ToArray(), .. Copy(buffers.All)];
 

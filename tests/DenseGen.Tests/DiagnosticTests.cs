@@ -252,6 +252,37 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void UnknownActivation()
+    {
+        Verify("""
+            using DenseGen;
+            [Dense(In = 3, Out = 2, Activation = (Activation)9)]
+            public partial class Hidden;
+            """, ["DG0013"]);
+    }
+
+    [Fact]
+    public void ActivationOnTooWideLayer()
+    {
+        // 8,193 float outputs are 32,772 bytes per sample, four past the backward's stack buffer.
+        Verify("""
+            using DenseGen;
+            [Dense(In = 2, Out = 8193, Activation = Activation.ReLU)]
+            public partial class Wide;
+            """, ["DG0014"]);
+    }
+
+    [Fact]
+    public void ActivationOnWidestAllowedLayerIsAccepted()
+    {
+        Verify("""
+            using DenseGen;
+            [Dense(In = 2, Out = 4096, ElementType = typeof(double), Activation = Activation.Tanh)]
+            public partial class Widest;
+            """, []);
+    }
+
+    [Fact]
     public void InvalidLayerDoesNotCascade()
     {
         // Using a layer whose declaration is wrong gives the generator's error and one compiler error per

@@ -41,6 +41,23 @@ public static class KernelPathProgram
                     checks++;
                 }
             }
+            // Activated layers: the activation helpers have vector and scalar paths of their own.
+            for (int layer = 0; layer < NumericalTests.ActivatedFloatLayers.Length; layer++)
+            {
+                foreach (int batch in NumericalTests.BatchSizes)
+                {
+                    LayerChecks.CheckActivatedAgainstReference(NumericalTests.ActivatedFloatLayers[layer](), batch, seed: 1000 * layer + batch);
+                    checks++;
+                }
+            }
+            for (int layer = 0; layer < NumericalTests.ActivatedDoubleLayers.Length; layer++)
+            {
+                foreach (int batch in NumericalTests.BatchSizes)
+                {
+                    LayerChecks.CheckActivatedAgainstReference(NumericalTests.ActivatedDoubleLayers[layer](), batch, seed: 1000 * layer + batch);
+                    checks++;
+                }
+            }
         }
         catch (Exception exception)
         {

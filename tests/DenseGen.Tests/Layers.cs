@@ -44,3 +44,19 @@ public static partial class Container
 {
     [Dense(In = 4, Out = 3)] public partial class NestedF4x3;
 }
+
+// Fused activations: each one on a shape with vector tiles and tails, float and double, class and struct; the
+// 130-output layer takes two chunks of the backward's stack buffer at batch 64 (float) and more for double.
+[Dense(In = 17, Out = 33, Activation = Activation.ReLU)] public partial class F17x33ReLU;
+[Dense(In = 130, Out = 15, Activation = Activation.LeakyReLU)] public partial class F130x15LeakyReLU;
+[Dense(In = 31, Out = 7, Activation = Activation.Sigmoid)] public partial class F31x7Sigmoid;
+[Dense(In = 48, Out = 12, Activation = Activation.Tanh)] public partial class F48x12Tanh;
+[Dense(In = 784, Out = 128, Activation = Activation.ReLU)] public partial class F784x128ReLU;
+[Dense(In = 3, Out = 5, Activation = Activation.Tanh)] public partial struct SF3x5Tanh;
+[Dense(In = 9, Out = 300, Activation = Activation.Sigmoid)] public partial class F9x300Sigmoid;
+[Dense(In = 3, Out = 5, ElementType = typeof(double), Activation = Activation.ReLU)] public partial class D3x5ReLU;
+[Dense(In = 17, Out = 33, ElementType = typeof(double), Activation = Activation.LeakyReLU)] public partial class D17x33LeakyReLU;
+[Dense(In = 6, Out = 5, ElementType = typeof(double), Activation = Activation.Sigmoid)] public partial class D6x5Sigmoid;
+[Dense(In = 41, Out = 10, ElementType = typeof(double), Activation = Activation.Tanh)] public partial class D41x10Tanh;
+[Dense(In = 5, Out = 1100, ElementType = typeof(double), Activation = Activation.Tanh)] public partial class D5x1100Tanh;
+[Dense(In = 3, Out = 2, ElementType = typeof(double), Activation = Activation.Sigmoid)] public partial struct SD3x2Sigmoid;

@@ -29,6 +29,43 @@ public class NumericalTests(ITestOutputHelper output)
         () => new D6x5(), () => new D41x10Full(),
     ];
 
+    public static readonly Func<IActivatedDenseLayer<float>>[] ActivatedFloatLayers =
+    [
+        () => new F17x33ReLU(), () => new F130x15LeakyReLU(), () => new F31x7Sigmoid(), () => new F48x12Tanh(),
+        () => new F784x128ReLU(), () => new SF3x5Tanh(), () => new F9x300Sigmoid(),
+    ];
+
+    public static readonly Func<IActivatedDenseLayer<double>>[] ActivatedDoubleLayers =
+    [
+        () => new D3x5ReLU(), () => new D17x33LeakyReLU(), () => new D6x5Sigmoid(), () => new D41x10Tanh(),
+        () => new D5x1100Tanh(), () => new SD3x2Sigmoid(),
+    ];
+
+    public static IEnumerable<object[]> ActivatedFloatCases() =>
+        from layer in Enumerable.Range(0, ActivatedFloatLayers.Length) from batch in BatchSizes select new object[] { layer, batch };
+
+    public static IEnumerable<object[]> ActivatedDoubleCases() =>
+        from layer in Enumerable.Range(0, ActivatedDoubleLayers.Length) from batch in BatchSizes select new object[] { layer, batch };
+
+    [Theory]
+    [MemberData(nameof(ActivatedFloatCases))]
+    public void ActivatedFloatLayerMatchesReference(int layer, int batch) =>
+        LayerChecks.CheckActivatedAgainstReference(ActivatedFloatLayers[layer](), batch, seed: 1000 * layer + batch);
+
+    [Theory]
+    [MemberData(nameof(ActivatedDoubleCases))]
+    public void ActivatedDoubleLayerMatchesReference(int layer, int batch) =>
+        LayerChecks.CheckActivatedAgainstReference(ActivatedDoubleLayers[layer](), batch, seed: 1000 * layer + batch);
+
+    [Fact]
+    public void ActivatedLayersReportTheirActivation()
+    {
+        Assert.Equal(Activation.ReLU, new F784x128ReLU().Activation);
+        Assert.Equal(Activation.LeakyReLU, new F130x15LeakyReLU().Activation);
+        Assert.Equal(Activation.Sigmoid, new SD3x2Sigmoid().Activation);
+        Assert.Equal(Activation.Tanh, new SF3x5Tanh().Activation);
+    }
+
     public static IEnumerable<object[]> FloatCases() =>
         from layer in Enumerable.Range(0, FloatLayers.Length) from batch in BatchSizes select new object[] { layer, batch };
 

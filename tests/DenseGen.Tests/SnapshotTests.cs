@@ -45,6 +45,46 @@ public class SnapshotTests
         """);
 
     [Fact]
+    public void ReLULayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        [Dense(In = 20, Out = 6, Activation = Activation.ReLU)]
+        public partial class Rectified;
+        """);
+
+    [Fact]
+    public void LeakyReLUStructLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        [Dense(In = 3, Out = 2, Activation = Activation.LeakyReLU)]
+        public partial struct Leaky;
+        """);
+
+    [Fact]
+    public void SigmoidDoubleLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        [Dense(In = 3, Out = 2, ElementType = typeof(double), Activation = Activation.Sigmoid)]
+        public partial class Gate;
+        """);
+
+    [Fact]
+    public void TanhLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        [Dense(In = 5, Out = 4, Activation = Activation.Tanh)]
+        public partial class Squashed;
+        """);
+
+    [Fact]
     public void GlobalNamespaceLayer() => Verify("""
         [DenseGen.Dense(In = 2, Out = 3)]
         partial class TopLevel;

@@ -55,7 +55,8 @@ internal static class LayerEmitter
             w.Open("partial " + outer.Keyword + " " + outer.Name);
 
         string t = spec.ElementKeyword;
-        w.Open($"partial {(spec.IsStruct ? "struct" : "class")} {spec.TypeName} : global::DenseGen.IDenseLayer<{t}>");
+        string layerInterface = spec.HasActivation ? "IActivatedDenseLayer" : "IDenseLayer";
+        w.Open($"partial {(spec.IsStruct ? "struct" : "class")} {spec.TypeName} : global::DenseGen.{layerInterface}<{t}>");
         WriteConstants(w, spec);
         WriteStorage(w, spec);
         WriteProperties(w, spec);
@@ -82,10 +83,16 @@ internal static class LayerEmitter
         w.Line("/// <summary>Number of outputs per sample: the length of <c>y</c>.</summary>");
         w.Line($"public const int OutputSize = {Number(spec.Out)};");
         w.Line();
-        w.Line($"int global::DenseGen.IDenseLayer<{spec.ElementKeyword}>.InputSize => InputSize;");
+        w.Line($"int global::DenseGen.IDenseParameters<{spec.ElementKeyword}>.InputSize => InputSize;");
         w.Line();
-        w.Line($"int global::DenseGen.IDenseLayer<{spec.ElementKeyword}>.OutputSize => OutputSize;");
+        w.Line($"int global::DenseGen.IDenseParameters<{spec.ElementKeyword}>.OutputSize => OutputSize;");
         w.Line();
+        if (spec.HasActivation)
+        {
+            w.Line("/// <summary>The activation applied to <c>W x + b</c>.</summary>");
+            w.Line($"public {(spec.IsStruct ? "readonly " : "")}global::DenseGen.Activation Activation => global::DenseGen.Activation.{spec.Activation};");
+            w.Line();
+        }
     }
 
     private static void WriteStorage(IndentedWriter w, LayerSpec spec)
@@ -148,7 +155,10 @@ internal static class LayerEmitter
     {
         string t = spec.ElementKeyword;
         w.Line("/// <summary>");
-        w.Line("/// Computes <c>y = W x + b</c> for each of the <c>k</c> samples in <paramref name=\"input\"/>: <c>output = input Wᵀ + b</c>.");
+        if (spec.HasActivation)
+            w.Line($"/// Computes <c>y = {ActivationName(spec)}(W x + b)</c> for each of the <c>k</c> samples in <paramref name=\"input\"/>: <c>output = {ActivationName(spec)}(input Wᵀ + b)</c>.");
+        else
+            w.Line("/// Computes <c>y = W x + b</c> for each of the <c>k</c> samples in <paramref name=\"input\"/>: <c>output = input Wᵀ + b</c>.");
         w.Line("/// </summary>");
         w.Line("/// <param name=\"input\"><c>k</c> samples, <c>[k, InputSize]</c> row-major; <c>k ≥ 1</c> is implied by the length.</param>");
         w.Line("/// <param name=\"output\">Receives <c>[k, OutputSize]</c>. Must not overlap <paramref name=\"input\"/> or the layer's parameters and gradients.</param>");
@@ -177,6 +187,11 @@ internal static class LayerEmitter
         w.Line($"ref {t} w = ref {KernelWriter.Marshal}.GetReference(weights);");
         w.Line($"ref {t} b = ref {KernelWriter.Marshal}.GetReference(bias);");
         WriteDispatch(w, widths, VectorKernels.ForwardName, LoopKernels.ForwardName, "(ref x, ref y, ref w, ref b, samples);");
+        if (spec.HasActivation)
+        {
+            // A second pass over the output, which the kernel has just written and which is still in L1.
+            w.Line($"global::DenseGen.Activations.{spec.Activation}<{t}>(output);");
+        }
         w.Close();
         w.Line();
     }
@@ -200,11 +215,24 @@ internal static class LayerEmitter
     private static void WriteBackward(IndentedWriter w, LayerSpec spec, VectorWidth[] widths, string methodAttributes)
     {
         string t = spec.ElementKeyword;
+        bool activated = spec.HasActivation;
+        string dz = activated ? "dZ" : "dy";
         w.Line("/// <summary>");
-        w.Line("/// Back-propagates a batch: adds <c>∂L/∂W = dYᵀ X</c> to <see cref=\"WeightGradients\"/> and <c>∂L/∂b = Σ dY</c> (over the");
-        w.Line("/// samples) to <see cref=\"BiasGradients\"/>, and writes <c>∂L/∂X = dY W</c> into <paramref name=\"inputGradient\"/> unless it is empty.");
+        if (activated)
+        {
+            w.Line($"/// Back-propagates a batch through the activation and the layer: with <c>dZ = dY ⊙ {ActivationName(spec)}′</c>, the derivative");
+            w.Line("/// taken from <paramref name=\"output\"/>, adds <c>∂L/∂W = dZᵀ X</c> to <see cref=\"WeightGradients\"/> and <c>∂L/∂b = Σ dZ</c>");
+            w.Line("/// (over the samples) to <see cref=\"BiasGradients\"/>, and writes <c>∂L/∂X = dZ W</c> into <paramref name=\"inputGradient\"/> unless it is empty.");
+        }
+        else
+        {
+            w.Line("/// Back-propagates a batch: adds <c>∂L/∂W = dYᵀ X</c> to <see cref=\"WeightGradients\"/> and <c>∂L/∂b = Σ dY</c> (over the");
+            w.Line("/// samples) to <see cref=\"BiasGradients\"/>, and writes <c>∂L/∂X = dY W</c> into <paramref name=\"inputGradient\"/> unless it is empty.");
+        }
         w.Line("/// </summary>");
         w.Line("/// <param name=\"input\">The batch given to <see cref=\"Forward\"/>, <c>[k, InputSize]</c>.</param>");
+        if (activated)
+            w.Line("/// <param name=\"output\">What <see cref=\"Forward\"/> wrote for that batch, <c>[k, OutputSize]</c>.</param>");
         w.Line("/// <param name=\"outputGradient\"><c>∂L/∂Y</c>, <c>[k, OutputSize]</c>.</param>");
         w.Line("/// <param name=\"inputGradient\">Receives <c>∂L/∂X</c>, <c>[k, InputSize]</c>; pass an empty span to skip it (the first layer of a network needs none).</param>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">");
@@ -213,14 +241,19 @@ internal static class LayerEmitter
         w.Line("/// </exception>");
         w.Line("/// <remarks>Gradients accumulate across calls until <see cref=\"ZeroGradients\"/>. Writes the gradients: do not call it on one layer from several threads at once. Allocates nothing.</remarks>");
         w.Line(methodAttributes);
-        w.Open($"public void Backward({ReadOnlySpan}<{t}> input, {ReadOnlySpan}<{t}> outputGradient, {Span}<{t}> inputGradient)");
+        string outputParameter = activated ? $"{ReadOnlySpan}<{t}> output, " : "";
+        w.Open($"public void Backward({ReadOnlySpan}<{t}> input, {outputParameter}{ReadOnlySpan}<{t}> outputGradient, {Span}<{t}> inputGradient)");
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
+        if (activated)
+            w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
         w.Line($"{Guard}.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));");
         w.Line($"{Guard}.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));");
         w.Line($"{ReadOnlySpan}<{t}> weights = {WeightsField};");
         w.Line($"{Span}<{t}> weightGradients = {WeightGradientsField};");
         w.Line($"{Span}<{t}> biasGradients = {BiasGradientsField};");
         w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), input, nameof(input));");
+        if (activated)
+            w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), output, nameof(output));");
         w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));");
         w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), weights, nameof(Weights));");
         w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), {BiasField}, nameof(Bias));");
@@ -228,29 +261,74 @@ internal static class LayerEmitter
         w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));");
         w.Line($"{Guard}.RequireDisjoint<{t}>(input, nameof(input), weightGradients, nameof(WeightGradients));");
         w.Line($"{Guard}.RequireDisjoint<{t}>(input, nameof(input), biasGradients, nameof(BiasGradients));");
+        if (activated)
+        {
+            w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), weightGradients, nameof(WeightGradients));");
+            w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), biasGradients, nameof(BiasGradients));");
+        }
         w.Line($"{Guard}.RequireDisjoint<{t}>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));");
         w.Line($"{Guard}.RequireDisjoint<{t}>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));");
         w.Line();
-        w.Line($"ref {t} x = ref {KernelWriter.Marshal}.GetReference(input);");
-        w.Line($"ref {t} dy = ref {KernelWriter.Marshal}.GetReference(outputGradient);");
-        w.Line($"ref {t} dw = ref {KernelWriter.Marshal}.GetReference(weightGradients);");
-        w.Line($"ref {t} db = ref {KernelWriter.Marshal}.GetReference(biasGradients);");
-        w.Line("// db += Σ dy: a small share of the work (k × OutputSize additions), kept scalar.");
+        if (!activated)
+        {
+            w.Line($"ref {t} x = ref {KernelWriter.Marshal}.GetReference(input);");
+            w.Line($"ref {t} dy = ref {KernelWriter.Marshal}.GetReference(outputGradient);");
+            w.Line($"ref {t} dw = ref {KernelWriter.Marshal}.GetReference(weightGradients);");
+            w.Line($"ref {t} db = ref {KernelWriter.Marshal}.GetReference(biasGradients);");
+            WriteLinearBackward(w, spec, widths, dz, "inputGradient");
+        }
+        else
+        {
+            w.Line($"ref {t} dw = ref {KernelWriter.Marshal}.GetReference(weightGradients);");
+            w.Line($"ref {t} db = ref {KernelWriter.Marshal}.GetReference(biasGradients);");
+            // dZ goes to a stack buffer a chunk of samples at a time (LayerLimits.ActivationScratchBytes), so the
+            // kernels below read it like any dY and nothing is allocated whatever the batch size.
+            w.Line($"const int chunkSamples = {Number(LayerLimits.ActivationChunkSamples(spec))};");
+            w.Line($"{Span}<{t}> scratch = stackalloc {t}[global::System.Math.Min(samples, chunkSamples) * OutputSize];");
+            w.Open("for (int first = 0; first < samples; first += chunkSamples)");
+            w.Line("int count = global::System.Math.Min(chunkSamples, samples - first);");
+            w.Line($"{Span}<{t}> dZ = scratch.Slice(0, count * OutputSize);");
+            w.Line($"global::DenseGen.Activations.{spec.Activation}Backward<{t}>(output.Slice(first * OutputSize, count * OutputSize), outputGradient.Slice(first * OutputSize, count * OutputSize), dZ);");
+            w.Line($"ref {t} x = ref {KernelWriter.Unsafe}.Add(ref {KernelWriter.Marshal}.GetReference(input), first * InputSize);");
+            w.Line($"ref {t} dy = ref {KernelWriter.Marshal}.GetReference(dZ);");
+            w.Line($"{Span}<{t}> chunkInputGradient = inputGradient.IsEmpty ? default : inputGradient.Slice(first * InputSize, count * InputSize);");
+            WriteLinearBackward(w, spec, widths, dz, "chunkInputGradient", samples: "count");
+            w.Close();
+        }
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>
+    /// The backward of the linear part, given locals <c>x</c>, <c>dy</c> (holding <paramref name="gradientName"/>),
+    /// <c>dw</c> and <c>db</c>: the bias sum, then the dW and dX kernels.
+    /// </summary>
+    private static void WriteLinearBackward(IndentedWriter w, LayerSpec spec, VectorWidth[] widths, string gradientName, string inputGradient, string samples = "samples")
+    {
+        string t = spec.ElementKeyword;
+        w.Line($"// db += Σ {gradientName}: a small share of the work (k × OutputSize additions), kept scalar.");
         w.Line("ref " + t + " dyRow = ref dy;");
-        w.Open("for (int sample = 0; sample < samples; sample++)");
+        w.Open($"for (int sample = 0; sample < {samples}; sample++)");
         w.Line($"for (int o = 0; o < {Number(spec.Out)}; o++)");
         w.Line($"    {KernelWriter.Unsafe}.Add(ref db, o) += {KernelWriter.Unsafe}.Add(ref dyRow, o);");
         w.Line($"dyRow = ref {KernelWriter.Unsafe}.Add(ref dyRow, {Number(spec.Out)});");
         w.Close();
-        WriteDispatch(w, widths, VectorKernels.WeightGradientName, LoopKernels.WeightGradientName, "(ref x, ref dy, ref dw, samples);");
-        w.Open("if (!inputGradient.IsEmpty)");
-        w.Line($"ref {t} dx = ref {KernelWriter.Marshal}.GetReference(inputGradient);");
+        WriteDispatch(w, widths, VectorKernels.WeightGradientName, LoopKernels.WeightGradientName, $"(ref x, ref dy, ref dw, {samples});");
+        w.Open($"if (!{inputGradient}.IsEmpty)");
+        w.Line($"ref {t} dx = ref {KernelWriter.Marshal}.GetReference({inputGradient});");
         w.Line($"ref {t} w = ref {KernelWriter.Marshal}.GetReference(weights);");
-        WriteDispatch(w, widths, VectorKernels.InputGradientName, LoopKernels.InputGradientName, "(ref dy, ref w, ref dx, samples);");
+        WriteDispatch(w, widths, VectorKernels.InputGradientName, LoopKernels.InputGradientName, $"(ref dy, ref w, ref dx, {samples});");
         w.Close();
-        w.Close();
-        w.Line();
     }
+
+    /// <summary>The activation as the docs write it: <c>relu</c>, <c>leaky_relu</c>, <c>sigmoid</c>, <c>tanh</c>.</summary>
+    private static string ActivationName(LayerSpec spec) => spec.Activation switch
+    {
+        ActivationKind.ReLU => "relu",
+        ActivationKind.LeakyReLU => "leaky_relu",
+        ActivationKind.Sigmoid => "sigmoid",
+        _ => "tanh",
+    };
 
     private static void WriteKernels(IndentedWriter w, LayerSpec spec, VectorWidth[] widths, bool skipLocalsInit)
     {

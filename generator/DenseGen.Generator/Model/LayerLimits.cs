@@ -20,6 +20,23 @@ internal static class LayerLimits
     /// </summary>
     public const long StructStackWarningBytes = 256L * 1024;
 
+    /// <summary>
+    /// The backward pass of a layer with an activation needs <c>dZ = dY ⊙ act′</c> before its kernels run. It is
+    /// computed into a stack buffer, a chunk of samples at a time, of at most this many bytes: small beside any
+    /// thread's stack, yet 64 samples of a 128-output float layer, so usual batches take one chunk.
+    /// </summary>
+    public const int ActivationScratchBytes = 32 * 1024;
+
+    /// <summary>The samples per chunk of that buffer; at least one.</summary>
+    public static int ActivationChunkSamples(LayerSpec spec) =>
+        System.Math.Max(1, ActivationScratchBytes / (spec.Out * spec.ElementSize));
+
+    /// <summary>
+    /// The widest layer an activation is allowed on: one sample's <c>dZ</c> must fit the scratch buffer, so that
+    /// no backward pass needs a heap allocation or a large stack frame.
+    /// </summary>
+    public static bool ActivationFitsScratch(int outputs, int elementSize) => (long)outputs * elementSize <= ActivationScratchBytes;
+
     /// <summary>Bytes of one buffer holding the weights (or their gradients).</summary>
     public static long WeightBufferBytes(long inputs, long outputs, int elementSize) => inputs * outputs * elementSize;
 

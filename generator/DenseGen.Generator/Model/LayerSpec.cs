@@ -17,6 +17,16 @@ internal static class ElementKindFacts
     public static int Size(this ElementKind element) => element == ElementKind.Float64 ? 8 : 4;
 }
 
+/// <summary>The activation of a layer, with the values of the runtime's <c>DenseGen.Activation</c>.</summary>
+internal enum ActivationKind
+{
+    None = 0,
+    ReLU = 1,
+    LeakyReLU = 2,
+    Sigmoid = 3,
+    Tanh = 4,
+}
+
 /// <summary>A type that encloses the layer, outermost first: emitted as <c>partial {Keyword} {Name}</c>.</summary>
 internal sealed record ContainingType(string Keyword, string Name);
 
@@ -33,8 +43,12 @@ internal sealed record LayerSpec(
     ElementKind Element,
     int In,
     int Out,
-    bool FullUnroll)
+    bool FullUnroll,
+    ActivationKind Activation = ActivationKind.None)
 {
+    /// <summary>Whether the layer applies an activation, and so has the four-argument Backward.</summary>
+    public bool HasActivation => Activation != ActivationKind.None;
+
     /// <summary>Number of weights, <c>In × Out</c>; the parser guarantees it fits an array.</summary>
     public int WeightCount => In * Out;
 

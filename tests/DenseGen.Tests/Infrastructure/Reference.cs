@@ -98,7 +98,43 @@ internal static class Reference
         }
         return (dx, scale);
     }
+
+    /// <summary>The activation of a pre-activation value, from its textbook definition.</summary>
+    public static double Activate(Activation activation, double z) => activation switch
+    {
+        Activation.None => z,
+        Activation.ReLU => z > 0 ? z : 0,
+        Activation.LeakyReLU => z > 0 ? z : 0.01 * z,
+        Activation.Sigmoid => 1 / (1 + Math.Exp(-z)),
+        Activation.Tanh => Math.Tanh(z),
+        _ => throw new ArgumentOutOfRangeException(nameof(activation)),
+    };
+
+    /// <summary>The activation's derivative, written as a function of its output y.</summary>
+    public static double ActivationDerivative(Activation activation, double y) => activation switch
+    {
+        Activation.None => 1,
+        Activation.ReLU => y > 0 ? 1 : 0,
+        Activation.LeakyReLU => y > 0 ? 1 : 0.01,
+        Activation.Sigmoid => y * (1 - y),
+        Activation.Tanh => 1 - y * y,
+        _ => throw new ArgumentOutOfRangeException(nameof(activation)),
+    };
+
+    /// <summary>
+    /// The activation's own rounding, in units of u relative to |y|. ReLU is exact. LeakyReLU multiplies by
+    /// 0.01 rounded to the element type (≤ u) and rounds the product (≤ u): 2. Sigmoid and tanh call the math
+    /// library's exp or tanh, within 2 ulps (≤ 4u) on the platforms .NET supports, and sigmoid adds two
+    /// correctly rounded operations whose errors the quotient carries (≤ 2u); 8 covers both.
+    /// </summary>
+    public static double ActivationRounding(Activation activation) => activation switch
+    {
+        Activation.None or Activation.ReLU => 0,
+        Activation.LeakyReLU => 2,
+        _ => 8,
+    };
 }
+
 
 /// <summary>
 /// The tolerance every numerical test uses, derived rather than chosen.

@@ -11,9 +11,9 @@ namespace MyGame.Model
         /// <summary>Number of outputs per sample: the length of <c>y</c>.</summary>
         public const int OutputSize = 2;
 
-        int global::DenseGen.IDenseLayer<double>.InputSize => InputSize;
+        int global::DenseGen.IDenseParameters<double>.InputSize => InputSize;
 
-        int global::DenseGen.IDenseLayer<double>.OutputSize => OutputSize;
+        int global::DenseGen.IDenseParameters<double>.OutputSize => OutputSize;
 
         private __DenseWeightStorage __denseWeights;
         private __DenseBiasStorage __denseBias;

@@ -9,9 +9,9 @@ partial class TopLevel : global::DenseGen.IDenseLayer<float>
     /// <summary>Number of outputs per sample: the length of <c>y</c>.</summary>
     public const int OutputSize = 3;
 
-    int global::DenseGen.IDenseLayer<float>.InputSize => InputSize;
+    int global::DenseGen.IDenseParameters<float>.InputSize => InputSize;
 
-    int global::DenseGen.IDenseLayer<float>.OutputSize => OutputSize;
+    int global::DenseGen.IDenseParameters<float>.OutputSize => OutputSize;
 
     private __DenseWeightStorage __denseWeights;
     private __DenseBiasStorage __denseBias;

@@ -11,9 +11,9 @@ namespace MyGame.Model
         /// <summary>Number of outputs per sample: the length of <c>y</c>.</summary>
         public const int OutputSize = 2;
 
-        int global::DenseGen.IDenseLayer<float>.InputSize => InputSize;
+        int global::DenseGen.IDenseParameters<float>.InputSize => InputSize;
 
-        int global::DenseGen.IDenseLayer<float>.OutputSize => OutputSize;
+        int global::DenseGen.IDenseParameters<float>.OutputSize => OutputSize;
 
         private __DenseWeightStorage __denseWeights;
         private __DenseBiasStorage __denseBias;

@@ -1,0 +1,27 @@
+namespace DenseGen;
+
+/// <summary>
+/// The element-wise function a layer applies to <c>W x + b</c>; set with <see cref="DenseAttribute.Activation"/>.
+/// A layer with an activation other than <see cref="None"/> computes <c>y = act(W x + b)</c> in <c>Forward</c>, and
+/// its <c>Backward</c> takes the forward's output as well, from which it computes the activation's derivative.
+/// </summary>
+public enum Activation
+{
+    /// <summary>No activation: <c>y = W x + b</c>.</summary>
+    None = 0,
+
+    /// <summary><c>max(0, z)</c>. Its derivative is taken as 0 at <c>z = 0</c>, as PyTorch does.</summary>
+    ReLU = 1,
+
+    /// <summary>
+    /// <c>z</c> for <c>z &gt; 0</c>, else <c>0.01 z</c> (the negative slope is PyTorch's default,
+    /// <see cref="Activations.LeakyReLUNegativeSlope"/>).
+    /// </summary>
+    LeakyReLU = 2,
+
+    /// <summary>The logistic function <c>1 / (1 + e^(−z))</c>; derivative <c>y (1 − y)</c>.</summary>
+    Sigmoid = 3,
+
+    /// <summary>The hyperbolic tangent; derivative <c>1 − y²</c>.</summary>
+    Tanh = 4,
+}
