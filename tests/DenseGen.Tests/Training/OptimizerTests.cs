@@ -1,0 +1,149 @@
+using System;
+using DenseGen.Tests.Layers;
+using Xunit;
+
+namespace DenseGen.Tests.Training;
+
+/// <summary>SGD and Adam: one step against the formulas, many steps reduce a loss, bad use changes nothing.</summary>
+public class OptimizerTests
+{
+    [Fact]
+    public void SgdStepIsParameterMinusRateTimesGradient()
+    {
+        var layer = new D3x5();
+        Fill(layer, seed: 1);
+        double[] weights = layer.Weights.ToArray(), gradients = layer.WeightGradients.ToArray();
+        double[] bias = layer.Bias.ToArray(), biasGradients = layer.BiasGradients.ToArray();
+
+        new Sgd<double>(layer, learningRate: 0.1).Step(layer);
+
+        // g + 0·p is g exactly, so the update is one multiply and one subtract, as computed here.
+        for (int i = 0; i < weights.Length; i++)
+            Assert.Equal(weights[i] - 0.1 * gradients[i], layer.Weights[i]);
+        for (int i = 0; i < bias.Length; i++)
+            Assert.Equal(bias[i] - 0.1 * biasGradients[i], layer.Bias[i]);
+    }
+
+    [Fact]
+    public void SgdWithMomentumAndWeightDecayFollowsPyTorch()
+    {
+        // Two steps by hand: g = ∇ + λp, v₁ = g₁, p₁ = p₀ − η v₁; v₂ = μ v₁ + g₂, p₂ = p₁ − η v₂ (PyTorch's SGD with
+        // dampening 0), evaluated in the same order of operations as the optimizer, so the results are identical.
+        const double rate = 0.05, momentum = 0.9, decay = 0.01;
+        var layer = new D3x5();
+        Fill(layer, seed: 2);
+        var optimizer = new Sgd<double>(layer, rate, momentum, decay);
+        double p0 = layer.Weights[4], g1 = layer.WeightGradients[4];
+        optimizer.Step(layer);
+        double v1 = momentum * 0 + (g1 + decay * p0), p1 = p0 - rate * v1;
+        Assert.Equal(p1, layer.Weights[4]);
+
+        layer.WeightGradients[4] = -0.25;
+        optimizer.Step(layer);
+        double v2 = momentum * v1 + (-0.25 + decay * p1), p2 = p1 - rate * v2;
+        Assert.Equal(p2, layer.Weights[4]);
+        Assert.Equal(2, optimizer.Steps);
+    }
+
+    [Fact]
+    public void AdamFirstStepsMatchTheFormula()
+    {
+        // PyTorch's Adam: m = β₁m + (1−β₁)g, v = β₂v + (1−β₂)g², p −= η/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε). Evaluated here
+        // in double by the textbook form m̂/(√v̂ + ε); the two forms differ by a few roundings, so the tolerance is
+        // 16u relative to the update (u = 2⁻⁵³), far below the update itself (≈ η).
+        const double rate = 0.01, beta1 = 0.8, beta2 = 0.99, epsilon = 1e-6;
+        var layer = new D3x5();
+        Fill(layer, seed: 3);
+        var optimizer = new Adam<double>(layer, rate, beta1, beta2, epsilon);
+        double p = layer.Weights[7], m = 0, v = 0;
+        for (int t = 1; t <= 3; t++)
+        {
+            double g = 0.5 - 0.3 * t;
+            layer.WeightGradients[7] = g;
+            optimizer.Step(layer);
+            m = beta1 * m + (1 - beta1) * g;
+            v = beta2 * v + (1 - beta2) * g * g;
+            double update = rate * (m / (1 - Math.Pow(beta1, t))) / (Math.Sqrt(v / (1 - Math.Pow(beta2, t))) + epsilon);
+            p -= update;
+            Assert.Equal(p, layer.Weights[7], 16 * Math.Abs(update) / (1L << 53) + 1e-18);
+        }
+    }
+
+    [Theory]
+    [InlineData("sgd")]
+    [InlineData("adam")]
+    public void AFewHundredStepsFitATeacher(string kind)
+    {
+        // A 17→33 student learns the outputs of a fixed random teacher of the same shape under the mean squared
+        // error; after 300 steps the loss must be below a hundredth of where it started.
+        var teacher = new F17x33();
+        Initializer.Initialize(teacher, Initialization.PyTorchDefault, seed: 10);
+        var student = new F17x33();
+        Initializer.Initialize(student, Initialization.PyTorchDefault, seed: 11);
+        Optimizer<float> optimizer = kind == "sgd" ? new Sgd<float>(student, 0.1, momentum: 0.9) : new Adam<float>(student, 0.01);
+        var random = new SeededRandom(12);
+        float[] x = new float[8 * 17], target = new float[8 * 33], y = new float[8 * 33], dy = new float[8 * 33];
+        float first = 0, last = 0;
+        for (int step = 0; step < 300; step++)
+        {
+            for (int i = 0; i < x.Length; i++)
+                x[i] = (float)(2 * random.NextDouble() - 1);
+            teacher.Forward(x, target);
+            student.Forward(x, y);
+            float loss = Losses.MeanSquaredError<float>(y, target, dy);
+            student.ZeroGradients();
+            student.Backward(x, dy, []);
+            optimizer.Step(student);
+            if (step == 0)
+                first = loss;
+            last = loss;
+        }
+        Assert.True(last < first / 100, $"loss went from {first} to {last}");
+    }
+
+    [Fact]
+    public void StepOnALayerOfAnotherShapeThrowsAndChangesNothing()
+    {
+        var layer = new D3x5();
+        var other = new D6x5();
+        Fill(other, seed: 4);
+        double[] before = other.Weights.ToArray();
+        var optimizer = new Adam<double>(layer);
+        ArgumentException exception = Assert.Throws<ArgumentException>(() => optimizer.Step(other));
+        Assert.Contains("6→5", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("3→5", exception.Message, StringComparison.Ordinal);
+        Assert.Equal(before, other.Weights.ToArray());
+        Assert.Equal(0, optimizer.Steps);
+    }
+
+    [Fact]
+    public void StructLayersAreSteppedInPlace()
+    {
+        SD3x2 layer = default;
+        layer.WeightGradients.Fill(1);
+        var optimizer = new Sgd<double>(layer, learningRate: 0.5);
+        optimizer.Step(ref layer);
+        Assert.All(layer.Weights.ToArray(), w => Assert.Equal(-0.5, w));
+    }
+
+    [Fact]
+    public void HyperparametersOutOfRangeAreRejected()
+    {
+        var layer = new F3x5();
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd<float>(layer, learningRate: -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd<float>(layer, 0.1, momentum: 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Adam<float>(layer, beta1: 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Adam<float>(layer, beta2: double.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Adam<float>(layer, weightDecay: -0.1));
+        Assert.Throws<InvalidOperationException>(() => new Sgd<float>(layer, 0.1) { Momentum = 0.9 });
+    }
+
+    private static void Fill(IDenseParameters<double> layer, int seed)
+    {
+        var random = new Random(seed);
+        foreach (ref double value in layer.Weights) value = random.NextDouble() - 0.5;
+        foreach (ref double value in layer.Bias) value = random.NextDouble() - 0.5;
+        foreach (ref double value in layer.WeightGradients) value = random.NextDouble() - 0.5;
+        foreach (ref double value in layer.BiasGradients) value = random.NextDouble() - 0.5;
+    }
+}
