@@ -60,3 +60,6 @@ public static partial class Container
 [Dense(In = 41, Out = 10, ElementType = typeof(double), Activation = Activation.Tanh)] public partial class D41x10Tanh;
 [Dense(In = 5, Out = 1100, ElementType = typeof(double), Activation = Activation.Tanh)] public partial class D5x1100Tanh;
 [Dense(In = 3, Out = 2, ElementType = typeof(double), Activation = Activation.Sigmoid)] public partial struct SD3x2Sigmoid;
+
+// 3→2 in float, for loading a double file into a float layer.
+[Dense(In = 3, Out = 2)] public partial class F3x2;

@@ -1,0 +1,400 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Numerics;
+using System.Text.Json;
+
+namespace DenseGen;
+
+/// <summary>
+/// Saves and loads layers in the safetensors format, the one PyTorch (<c>safetensors.torch.save_file</c>) and the
+/// Hugging Face tools write: an 8-byte little-endian header length, a JSON header naming each tensor's dtype, shape
+/// and byte range, then the raw little-endian tensor data. A layer named <c>fc1</c> is stored as <c>fc1.weight</c>
+/// (<c>[Out, In]</c>, the layout of <see cref="IDenseParameters{T}.Weights"/> and of PyTorch's <c>nn.Linear.weight</c>)
+/// and <c>fc1.bias</c> (<c>[Out]</c>).
+/// </summary>
+/// <remarks>
+/// These overloads take layers as <see cref="IDenseParameters{T}"/>: use class layers, since loading into a boxed
+/// struct layer fills the box, not the struct. For struct layers read the file with <see cref="SafeTensorsFile.Read"/>
+/// and copy each tensor into the layer's spans with <see cref="SafeTensorsFile.CopyTo{T}"/>.
+/// </remarks>
+public static class SafeTensors
+{
+    /// <summary>
+    /// Writes the layers' weights and biases to <paramref name="path"/>, in <see cref="float"/> (F32) or
+    /// <see cref="double"/> (F64) as the layers hold them. Atomic: the file is written under a temporary name in the
+    /// same directory, flushed to disk, then renamed over <paramref name="path"/>, so a reader (or a crash) never
+    /// sees half a file and an existing file is replaced only by a complete one.
+    /// </summary>
+    /// <param name="path">The file to write.</param>
+    /// <param name="layers">Each layer with the name its tensors get; names must be distinct and non-empty.</param>
+    /// <exception cref="ArgumentException">No layers, a null layer, or an empty, duplicate or reserved name.</exception>
+    /// <exception cref="IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
+    public static void Save<T>(string path, params (string Name, IDenseParameters<T> Layer)[] layers)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        RequireLayers(layers);
+        string dtype = SafeTensorsFile.DtypeOf<T>();
+        int size = SafeTensorsFile.SizeOf(dtype);
+
+        var tensors = new List<(string Name, int[] Shape, ReadOnlyMemory<T> Data)>();
+        foreach ((string name, IDenseParameters<T> layer) in layers)
+        {
+            tensors.Add((name + ".weight", [layer.OutputSize, layer.InputSize], layer.Weights.ToArray()));
+            tensors.Add((name + ".bias", [layer.OutputSize], layer.Bias.ToArray()));
+        }
+
+        byte[] header = SafeTensorsFile.WriteHeader(tensors.Select(t => (t.Name, dtype, t.Shape, (long)t.Data.Length * size)));
+        string fullPath = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(fullPath)!;
+        string temporary = Path.Combine(directory, "." + Path.GetFileName(fullPath) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                Span<byte> length = stackalloc byte[8];
+                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+                stream.Write(length);
+                stream.Write(header);
+                var buffer = new byte[64 * 1024];
+                foreach (var tensor in tensors)
+                    WriteLittleEndian(stream, tensor.Data.Span, buffer);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, fullPath, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Loads the layers' weights and biases from <paramref name="path"/>. The whole file is validated first (header,
+    /// dtypes, shapes and byte ranges against the file's length), then every requested tensor is checked (present,
+    /// F32 or F64, the layer's shape); only then are the layers written. So when it throws, every layer is exactly as
+    /// it was. F64 data loaded into a float layer is rounded to nearest; F32 into a double layer is exact.
+    /// </summary>
+    /// <param name="path">The file to read.</param>
+    /// <param name="layers">Each layer with the name its tensors have in the file.</param>
+    /// <exception cref="ArgumentException">No layers, a null layer, or an empty or duplicate name.</exception>
+    /// <exception cref="InvalidDataException">The file is not valid safetensors, or a tensor is missing or does not fit its layer; the message says which.</exception>
+    /// <exception cref="IOException">The file could not be read.</exception>
+    public static void Load<T>(string path, params (string Name, IDenseParameters<T> Layer)[] layers)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        RequireLayers(layers);
+        SafeTensorsFile file = SafeTensorsFile.Read(path);
+        foreach ((string name, IDenseParameters<T> layer) in layers)
+        {
+            file.Require(name + ".weight", [layer.OutputSize, (long)layer.InputSize]);
+            file.Require(name + ".bias", [(long)layer.OutputSize]);
+        }
+        foreach ((string name, IDenseParameters<T> layer) in layers)
+        {
+            file.CopyTo(name + ".weight", layer.Weights);
+            file.CopyTo(name + ".bias", layer.Bias);
+        }
+    }
+
+    private static void RequireLayers<T>((string Name, IDenseParameters<T> Layer)[] layers) where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        if (layers.Length == 0)
+            throw new ArgumentException("No layers given.", nameof(layers));
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach ((string name, IDenseParameters<T> layer) in layers)
+        {
+            if (string.IsNullOrEmpty(name))
+                throw new ArgumentException("A layer name is null or empty.", nameof(layers));
+            if (name == SafeTensorsFile.MetadataKey)
+                throw new ArgumentException($"'{name}' is reserved by the format for metadata.", nameof(layers));
+            if (!names.Add(name))
+                throw new ArgumentException($"The layer name '{name}' is given twice.", nameof(layers));
+            if (layer is null)
+                throw new ArgumentException($"The layer named '{name}' is null.", nameof(layers));
+        }
+    }
+
+    private static void WriteLittleEndian<T>(Stream stream, ReadOnlySpan<T> values, byte[] buffer) where T : unmanaged
+    {
+        int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        int perBuffer = buffer.Length / size;
+        for (int start = 0; start < values.Length; start += perBuffer)
+        {
+            int count = Math.Min(perBuffer, values.Length - start);
+            for (int i = 0; i < count; i++)
+            {
+                Span<byte> at = buffer.AsSpan(i * size, size);
+                if (typeof(T) == typeof(float))
+                    BinaryPrimitives.WriteSingleLittleEndian(at, (float)(object)values[start + i]);
+                else
+                    BinaryPrimitives.WriteDoubleLittleEndian(at, (double)(object)values[start + i]);
+            }
+            stream.Write(buffer, 0, count * size);
+        }
+    }
+}
+
+/// <summary>Where one tensor lies in a safetensors file.</summary>
+/// <param name="Dtype">The format's dtype name, such as <c>F32</c> or <c>BF16</c>.</param>
+/// <param name="Shape">The dimensions, outermost first; empty for a scalar.</param>
+/// <param name="Begin">First byte of the data, counted from the start of the data section.</param>
+/// <param name="End">One past the last byte.</param>
+public sealed record SafeTensorInfo(string Dtype, IReadOnlyList<long> Shape, long Begin, long End);
+
+/// <summary>
+/// A safetensors file read into memory and validated: the header is well-formed JSON, every tensor has a known
+/// dtype, a non-negative shape and a byte range whose length matches it, and the ranges tile the data section
+/// exactly (no overlaps, no holes, nothing past the end), as the format's reference implementation requires.
+/// </summary>
+public sealed class SafeTensorsFile
+{
+    internal const string MetadataKey = "__metadata__";
+
+    // The reference implementation refuses headers above 100 MB; a larger one is a corrupt length field.
+    private const long MaxHeaderBytes = 100_000_000;
+
+    private static readonly Dictionary<string, int> DtypeSizes = new(StringComparer.Ordinal)
+    {
+        ["BOOL"] = 1, ["U8"] = 1, ["I8"] = 1, ["F8_E5M2"] = 1, ["F8_E4M3"] = 1,
+        ["I16"] = 2, ["U16"] = 2, ["F16"] = 2, ["BF16"] = 2,
+        ["I32"] = 4, ["U32"] = 4, ["F32"] = 4,
+        ["I64"] = 8, ["U64"] = 8, ["F64"] = 8,
+    };
+
+    private readonly string _source;
+    private readonly byte[] _bytes;
+    private readonly long _dataStart;
+
+    private SafeTensorsFile(string source, byte[] bytes, long dataStart, Dictionary<string, SafeTensorInfo> tensors, Dictionary<string, string> metadata)
+    {
+        _source = source;
+        _bytes = bytes;
+        _dataStart = dataStart;
+        Tensors = tensors;
+        Metadata = metadata;
+    }
+
+    /// <summary>The tensors by name.</summary>
+    public IReadOnlyDictionary<string, SafeTensorInfo> Tensors { get; }
+
+    /// <summary>The header's <c>__metadata__</c> strings, empty when it has none.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>Reads and validates a whole file.</summary>
+    /// <exception cref="InvalidDataException">The file is not valid safetensors; the message says what is wrong and where.</exception>
+    /// <exception cref="IOException">The file could not be read.</exception>
+    public static SafeTensorsFile Read(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return Parse(File.ReadAllBytes(path), Path.GetFileName(path));
+    }
+
+    /// <summary>Validates the bytes of a file already in memory; <paramref name="source"/> names it in error messages.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not valid safetensors.</exception>
+    public static SafeTensorsFile Parse(byte[] bytes, string source)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        if (bytes.Length < 8)
+            throw Invalid(source, $"the file is {bytes.Length} bytes long, shorter than the 8-byte header length that starts every safetensors file");
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        if (headerLength > MaxHeaderBytes)
+            throw Invalid(source, $"the header length field says {headerLength:N0} bytes, more than the format's limit of {MaxHeaderBytes:N0}; the file is corrupt or not safetensors");
+        if (headerLength == 0 || headerLength > (ulong)(bytes.Length - 8))
+            throw Invalid(source, $"the header length field says {headerLength:N0} bytes, but the file has {bytes.Length - 8:N0} bytes after it; the file is truncated or corrupt");
+        long dataStart = 8 + (long)headerLength;
+        long dataLength = bytes.Length - dataStart;
+
+        var tensors = new Dictionary<string, SafeTensorInfo>(StringComparer.Ordinal);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength));
+        }
+        catch (JsonException exception)
+        {
+            throw Invalid(source, $"the header is not valid JSON: {exception.Message}");
+        }
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+                throw Invalid(source, $"the header is a JSON {document.RootElement.ValueKind}, not an object");
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (JsonProperty property in document.RootElement.EnumerateObject())
+            {
+                if (!seen.Add(property.Name))
+                    throw Invalid(source, $"the header names '{property.Name}' twice");
+                if (property.Name == MetadataKey)
+                    ReadMetadata(source, property.Value, metadata);
+                else
+                    tensors.Add(property.Name, ReadTensor(source, property.Name, property.Value, dataLength));
+            }
+        }
+
+        // The byte ranges must tile the data section: sorted by start, each begins where the previous ended.
+        long expectedBegin = 0;
+        foreach ((string name, SafeTensorInfo info) in tensors.OrderBy(t => t.Value.Begin).ThenBy(t => t.Value.End))
+        {
+            if (info.Begin != expectedBegin)
+            {
+                throw info.Begin < expectedBegin
+                    ? Invalid(source, $"tensor '{name}' (bytes {info.Begin}–{info.End}) overlaps another tensor's data")
+                    : Invalid(source, $"the data section has a gap at bytes {expectedBegin}–{info.Begin} before tensor '{name}'");
+            }
+            expectedBegin = info.End;
+        }
+        if (expectedBegin != dataLength)
+            throw Invalid(source, $"the tensors cover {expectedBegin:N0} bytes of data, but the file holds {dataLength:N0} after the header; it is truncated or has trailing bytes");
+
+        return new SafeTensorsFile(source, bytes, dataStart, tensors, metadata);
+    }
+
+    /// <summary>Throws unless the file has tensor <paramref name="name"/> as F32 or F64 with exactly <paramref name="shape"/>.</summary>
+    /// <exception cref="InvalidDataException">The tensor is missing, of another dtype or another shape.</exception>
+    public void Require(string name, ReadOnlySpan<long> shape)
+    {
+        if (!Tensors.TryGetValue(name, out SafeTensorInfo? info))
+        {
+            string known = Tensors.Count == 0 ? "the file has no tensors" : "the file has " + string.Join(", ", Tensors.Keys.Order(StringComparer.Ordinal).Take(10)) + (Tensors.Count > 10 ? ", …" : "");
+            throw Invalid(_source, $"tensor '{name}' is missing; {known}");
+        }
+        if (info.Dtype is not ("F32" or "F64"))
+            throw Invalid(_source, $"tensor '{name}' has dtype {info.Dtype}; a layer can load F32 or F64");
+        if (!info.Shape.SequenceEqual(shape.ToArray()))
+            throw Invalid(_source, $"tensor '{name}' has shape [{string.Join(", ", info.Shape)}]; the layer needs [{string.Join(", ", shape.ToArray())}]");
+    }
+
+    /// <summary>
+    /// Copies tensor <paramref name="name"/> into <paramref name="destination"/>, converting F32 and F64 as needed.
+    /// Checks everything before writing: on an exception <paramref name="destination"/> is unchanged.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The tensor is missing, not F32 or F64, or holds a different number of elements.</exception>
+    public void CopyTo<T>(string name, Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Tensors.TryGetValue(name, out SafeTensorInfo? info))
+            throw Invalid(_source, $"tensor '{name}' is missing");
+        if (info.Dtype is not ("F32" or "F64"))
+            throw Invalid(_source, $"tensor '{name}' has dtype {info.Dtype}; a layer can load F32 or F64");
+        int size = SizeOf(info.Dtype);
+        long count = (info.End - info.Begin) / size;
+        if (count != destination.Length)
+            throw Invalid(_source, $"tensor '{name}' holds {count:N0} elements; the destination has room for {destination.Length:N0}");
+        ReadOnlySpan<byte> data = _bytes.AsSpan((int)(_dataStart + info.Begin), (int)(info.End - info.Begin));
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = info.Dtype == "F32"
+                ? T.CreateChecked(BinaryPrimitives.ReadSingleLittleEndian(data.Slice(i * 4, 4)))
+                : T.CreateChecked(BinaryPrimitives.ReadDoubleLittleEndian(data.Slice(i * 8, 8)));
+        }
+    }
+
+    internal static string DtypeOf<T>() =>
+        typeof(T) == typeof(float) ? "F32"
+        : typeof(T) == typeof(double) ? "F64"
+        : throw new NotSupportedException($"Layers of {typeof(T).Name} cannot be saved; use float or double.");
+
+    internal static int SizeOf(string dtype) => DtypeSizes[dtype];
+
+    /// <summary>The JSON header, padded with spaces to a multiple of 8 bytes so the data that follows stays aligned.</summary>
+    internal static byte[] WriteHeader(IEnumerable<(string Name, string Dtype, int[] Shape, long Bytes)> tensors)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartObject(MetadataKey);
+            writer.WriteString("format", "pt");
+            writer.WriteString("producer", "DenseGen");
+            writer.WriteEndObject();
+            long offset = 0;
+            foreach ((string name, string dtype, int[] shape, long bytes) in tensors)
+            {
+                writer.WriteStartObject(name);
+                writer.WriteString("dtype", dtype);
+                writer.WriteStartArray("shape");
+                foreach (int dimension in shape)
+                    writer.WriteNumberValue(dimension);
+                writer.WriteEndArray();
+                writer.WriteStartArray("data_offsets");
+                writer.WriteNumberValue(offset);
+                writer.WriteNumberValue(offset + bytes);
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+                offset += bytes;
+            }
+            writer.WriteEndObject();
+        }
+        while (stream.Length % 8 != 0)
+            stream.WriteByte((byte)' ');
+        return stream.ToArray();
+    }
+
+    private static void ReadMetadata(string source, JsonElement value, Dictionary<string, string> metadata)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+            throw Invalid(source, $"'{MetadataKey}' is a JSON {value.ValueKind}; the format wants an object of strings");
+        foreach (JsonProperty entry in value.EnumerateObject())
+        {
+            if (entry.Value.ValueKind != JsonValueKind.String)
+                throw Invalid(source, $"metadata entry '{entry.Name}' is a JSON {entry.Value.ValueKind}; the format allows strings only");
+            metadata[entry.Name] = entry.Value.GetString()!;
+        }
+    }
+
+    private static SafeTensorInfo ReadTensor(string source, string name, JsonElement value, long dataLength)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+            throw Invalid(source, $"tensor '{name}' is a JSON {value.ValueKind}, not an object with dtype, shape and data_offsets");
+        if (!value.TryGetProperty("dtype", out JsonElement dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String)
+            throw Invalid(source, $"tensor '{name}' has no dtype string");
+        string dtype = dtypeElement.GetString()!;
+        if (!DtypeSizes.TryGetValue(dtype, out int size))
+            throw Invalid(source, $"tensor '{name}' has dtype '{dtype}', which the format does not define");
+
+        long[] shape = ReadIntegers(source, name, value, "shape");
+        long[] offsets = ReadIntegers(source, name, value, "data_offsets");
+        if (offsets.Length != 2 || offsets[0] > offsets[1])
+            throw Invalid(source, $"tensor '{name}' has data_offsets [{string.Join(", ", offsets)}]; expected [begin, end] with begin ≤ end");
+        if (offsets[1] > dataLength)
+            throw Invalid(source, $"tensor '{name}' ends at byte {offsets[1]:N0} of the data, but the file holds only {dataLength:N0} bytes of data; it is truncated");
+
+        long elements = 1;
+        try
+        {
+            foreach (long dimension in shape)
+                elements = checked(elements * dimension);
+            if (checked(elements * size) != offsets[1] - offsets[0])
+                throw Invalid(source, $"tensor '{name}' is {dtype} of shape [{string.Join(", ", shape)}], {elements * size:N0} bytes, but its data_offsets span {offsets[1] - offsets[0]:N0}");
+        }
+        catch (OverflowException)
+        {
+            throw Invalid(source, $"tensor '{name}' has shape [{string.Join(", ", shape)}], too many elements to address");
+        }
+        return new SafeTensorInfo(dtype, shape, offsets[0], offsets[1]);
+    }
+
+    private static long[] ReadIntegers(string source, string name, JsonElement tensor, string field)
+    {
+        if (!tensor.TryGetProperty(field, out JsonElement array) || array.ValueKind != JsonValueKind.Array)
+            throw Invalid(source, $"tensor '{name}' has no {field} array");
+        var values = new long[array.GetArrayLength()];
+        int i = 0;
+        foreach (JsonElement item in array.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt64(out long number) || number < 0)
+                throw Invalid(source, $"tensor '{name}' has {field} entry {item.GetRawText()}; expected a non-negative integer");
+            values[i++] = number;
+        }
+        return values;
+    }
+
+    private static InvalidDataException Invalid(string source, FormattableString problem) =>
+        new(source + ": " + FormattableString.Invariant(problem) + ".");
+}
