@@ -63,3 +63,6 @@ public static partial class Container
 
 // 3→2 in float, for loading a double file into a float layer.
 [Dense(In = 3, Out = 2)] public partial class F3x2;
+
+// The MNIST sample's output layer, for the training-step allocation test.
+[Dense(In = 128, Out = 10)] public partial class F128x10;

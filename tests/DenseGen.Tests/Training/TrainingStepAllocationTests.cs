@@ -1,0 +1,72 @@
+using System;
+using System.Runtime.CompilerServices;
+using DenseGen.Tests.Layers;
+using Xunit;
+
+namespace DenseGen.Tests.Training;
+
+/// <summary>
+/// A whole training step of the MNIST sample's network (forward, loss, backward, optimizer step) allocates nothing
+/// once the optimizers exist. The measured loop is compiled fully optimized at once and warmed up first, as in
+/// AllocationTests, so no tiering event falls inside it.
+/// </summary>
+public class TrainingStepAllocationTests
+{
+    private const int Batch = 32;
+
+    private sealed class Network
+    {
+        public readonly F784x128ReLU Hidden = new();
+        public readonly F128x10 Output = new();
+        public readonly Optimizer<float> HiddenOptimizer, OutputOptimizer;
+        public readonly float[] X = new float[Batch * 784], H = new float[Batch * 128], Logits = new float[Batch * 10];
+        public readonly float[] LogitGradient = new float[Batch * 10], HiddenGradient = new float[Batch * 128];
+        public readonly int[] Labels = new int[Batch];
+
+        public Network(bool adam)
+        {
+            Initializer.Initialize(Hidden, Initialization.HeUniform, seed: 1);
+            Initializer.Initialize(Output, Initialization.XavierUniform, seed: 2);
+            HiddenOptimizer = adam ? new Adam<float>(Hidden) : new Sgd<float>(Hidden, 0.01, momentum: 0.9, weightDecay: 1e-4);
+            OutputOptimizer = adam ? new Adam<float>(Output) : new Sgd<float>(Output, 0.01, momentum: 0.9, weightDecay: 1e-4);
+            var random = new SeededRandom(3);
+            for (int i = 0; i < X.Length; i++)
+                X[i] = (float)random.NextDouble();
+            for (int i = 0; i < Labels.Length; i++)
+                Labels[i] = random.NextInt32(10);
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TrainingStepAllocatesNothing(bool adam)
+    {
+        var network = new Network(adam);
+        float first = Steps(network, 5);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        float last = Steps(network, 50);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // And the steps did train: the same batch 55 times over is learnt.
+        Assert.True(last < first, $"loss {first} → {last}");
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Steps(Network n, int steps)
+    {
+        float loss = 0;
+        for (int step = 0; step < steps; step++)
+        {
+            n.Hidden.Forward(n.X, n.H);
+            n.Output.Forward(n.H, n.Logits);
+            loss = Losses.SoftmaxCrossEntropy<float>(n.Logits, n.Labels, n.LogitGradient);
+            n.Hidden.ZeroGradients();
+            n.Output.ZeroGradients();
+            n.Output.Backward(n.H, n.LogitGradient, n.HiddenGradient);
+            n.Hidden.Backward(n.X, n.H, n.HiddenGradient, []);
+            n.HiddenOptimizer.Step(n.Hidden);
+            n.OutputOptimizer.Step(n.Output);
+        }
+        return loss;
+    }
+}
