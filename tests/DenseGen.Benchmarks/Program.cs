@@ -11,6 +11,11 @@ using DenseGen.Benchmarks;
 // (LibTorchLoader) rather than in each of BenchmarkDotNet's generated child projects.
 // "--quick" trades precision for time while iterating on a kernel; published figures use the full job.
 LibTorchLoader.PrepareNativeLibrary();
+if (args is [TorchSharpMnistReference.Command])
+{
+    TorchSharpMnistReference.Run();
+    return;
+}
 bool quick = args.Contains("--quick");
 args = args.Where(a => a != "--quick").ToArray();
 IConfig config = DefaultConfig.Instance
