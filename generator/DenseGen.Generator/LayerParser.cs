@@ -48,17 +48,7 @@ internal static class LayerParser
         if (inputs > 0 && outputs > 0 && element is ElementKind kind)
         {
             CheckStorageSize(inputs, outputs, kind, isStruct, name, LocationInfo.From(declaration.Identifier), attributeSyntax, diagnostics);
-            if (activation != ActivationKind.None && !LayerLimits.ActivationFitsScratch(outputs, kind.Size()))
-            {
-                diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.ActivationLayerTooWide,
-                    LocationInfo.From((SyntaxNode?)ArgumentSyntax(attributeSyntax, "Activation") ?? attributeSyntax),
-                    name,
-                    outputs.ToString("N0", CultureInfo.InvariantCulture),
-                    kind.Size().ToString(CultureInfo.InvariantCulture),
-                    ((long)outputs * kind.Size()).ToString("N0", CultureInfo.InvariantCulture),
-                    LayerLimits.ActivationScratchBytes.ToString("N0", CultureInfo.InvariantCulture)));
-            }
+            CheckActivationWidth(activation, outputs, kind, name, attributeSyntax, diagnostics);
         }
 
         bool hasErrors = diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
@@ -226,6 +216,21 @@ internal static class LayerParser
             layerName,
             System.Convert.ToString(value.Value.Value, CultureInfo.InvariantCulture) ?? ""));
         return ActivationKind.None;
+    }
+
+    private static void CheckActivationWidth(
+        ActivationKind activation, int outputs, ElementKind element, string layerName, AttributeSyntax? attributeSyntax, List<DiagnosticInfo> diagnostics)
+    {
+        if (activation == ActivationKind.None || LayerLimits.ActivationFitsScratch(outputs, element.Size()))
+            return;
+        diagnostics.Add(DiagnosticInfo.Create(
+            DiagnosticDescriptors.ActivationLayerTooWide,
+            LocationInfo.From((SyntaxNode?)ArgumentSyntax(attributeSyntax, "Activation") ?? attributeSyntax),
+            layerName,
+            outputs.ToString("N0", CultureInfo.InvariantCulture),
+            element.Size().ToString(CultureInfo.InvariantCulture),
+            ((long)outputs * element.Size()).ToString("N0", CultureInfo.InvariantCulture),
+            LayerLimits.ActivationScratchBytes.ToString("N0", CultureInfo.InvariantCulture)));
     }
 
     private static void CheckStorageSize(

@@ -66,11 +66,9 @@ public static class Activations
         {
             for (; i <= values.Length - Vector<T>.Count; i += Vector<T>.Count)
             {
-                ref T at = ref Unsafe.Add(ref start, i);
-                Vector<T> z = Unsafe.ReadUnaligned<Vector<T>>(ref Unsafe.As<T, byte>(ref at));
-                // Keep z where z > 0 is false only because z is NaN: z < 0 selects zero, everything else keeps z.
-                Vector<T> y = Vector.ConditionalSelect(Vector.LessThan(z, Vector<T>.Zero), Vector<T>.Zero, z);
-                Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref at), y);
+                Vector<T> z = Load(ref start, i);
+                // Select on z < 0 rather than take a maximum, so that NaN (never less than 0) stays NaN.
+                Store(Vector.ConditionalSelect(Vector.LessThan(z, Vector<T>.Zero), Vector<T>.Zero, z), ref start, i);
             }
         }
         for (; i < values.Length; i++)
