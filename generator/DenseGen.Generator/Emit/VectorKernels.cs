@@ -15,7 +15,7 @@ namespace DenseGen.Generator.Emit;
 /// <item>Forward: samples × 4 weight rows of dot products, reduced at the end of the row (3 samples, or 4 with
 /// Vector512, whose hardware has 32 registers); a single sample keeps two accumulators per row.</item>
 /// <item>Weight gradient: 4 rows × 3 vector chunks of dW, each loaded once, updated by every sample, stored once.</item>
-/// <item>Input gradient: samples × chunks of dx, summed over the weight rows (3 × 3, or 1 × 8 for one sample).</item>
+/// <item>Input gradient: samples × chunks of dx, summed over the weight rows (3 × 3, or for one sample 1 × 16 with Vector512, 1 × 8 otherwise).</item>
 /// </list>
 /// </remarks>
 internal static class VectorKernels
@@ -25,7 +25,10 @@ internal static class VectorKernels
     private const int GradientChunks = 3;
     private const int InputGradientSamples = 3;
     private const int InputGradientChunks = 3;
-    private const int SingleSampleInputGradientChunks = 8;
+
+    // One sample's dx: as many accumulators as registers allow, so each weight row is read in long contiguous
+    // runs (Vector512 hardware has 32 vector registers, the others 16).
+    private static int SingleSampleInputGradientChunks(VectorWidth v) => v.Bits == 512 ? 16 : 8;
 
     private static int ForwardSamples(VectorWidth v) => v.Bits == 512 ? 4 : 3;
 
@@ -234,7 +237,7 @@ internal static class VectorKernels
         k.Line($"dxs = ref {Unsafe}.Add(ref dxs, {Number(InputGradientSamples * spec.In)});");
         k.Close();
         k.Open("for (; sample < samples; sample++)");
-        InputGradientSamplesTile(k, v, unrolling, 1, SingleSampleInputGradientChunks);
+        InputGradientSamplesTile(k, v, unrolling, 1, SingleSampleInputGradientChunks(v));
         k.Line($"dys = ref {Unsafe}.Add(ref dys, {Number(spec.Out)});");
         k.Line($"dxs = ref {Unsafe}.Add(ref dxs, {Number(spec.In)});");
         k.Close();

@@ -451,7 +451,7 @@ namespace MyGame
             {
                 ref float dyRow0 = ref dys;
                 ref float dxRow0 = ref dxs;
-                for (nuint c = 0; c < 768; c += 128)
+                for (nuint c = 0; c < 768; c += 256)
                 {
                     global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -461,6 +461,14 @@ namespace MyGame
                     global::System.Runtime.Intrinsics.Vector512<float> a0_5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> a0_6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> a0_7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_8 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_9 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_13 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_14 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_15 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     for (int o = 0; o < 128; o += 1)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
@@ -473,6 +481,14 @@ namespace MyGame
                         a0_5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 80), a0_5);
                         a0_6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 96), a0_6);
                         a0_7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 112), a0_7);
+                        a0_8 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 128), a0_8);
+                        a0_9 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 144), a0_9);
+                        a0_10 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 160), a0_10);
+                        a0_11 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 176), a0_11);
+                        a0_12 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 192), a0_12);
+                        a0_13 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 208), a0_13);
+                        a0_14 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 224), a0_14);
+                        a0_15 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 240), a0_15);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, c);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, c + 16);
@@ -482,6 +498,14 @@ namespace MyGame
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_5, ref dxRow0, c + 80);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_6, ref dxRow0, c + 96);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_7, ref dxRow0, c + 112);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_8, ref dxRow0, c + 128);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_9, ref dxRow0, c + 144);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_10, ref dxRow0, c + 160);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_11, ref dxRow0, c + 176);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_12, ref dxRow0, c + 192);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_13, ref dxRow0, c + 208);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_14, ref dxRow0, c + 224);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_15, ref dxRow0, c + 240);
                 }
                 {
                     global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
