@@ -61,7 +61,7 @@ for (int e = 0; e < options.Epochs; e++)
 }
 
 Console.WriteLine();
-Console.WriteLine(FormattableString.Invariant($"test accuracy after {options.Epochs} epochs: {testAccuracy[^1]:F2}% of {data.Test.Count:N0} held-out digits"));
+Console.WriteLine(FormattableString.Invariant($"test accuracy after {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}: {testAccuracy[^1]:F2}% of {data.Test.Count:N0} held-out digits"));
 // The first epoch includes compiling the kernels; the median is the steady state.
 double[] sorted = epochSeconds.Order().ToArray();
 double median = (sorted[(sorted.Length - 1) / 2] + sorted[sorted.Length / 2]) / 2;
