@@ -83,6 +83,20 @@ internal static class LayerEmitter
         w.Line("/// <summary>Number of outputs per sample: the length of <c>y</c>.</summary>");
         w.Line($"public const int OutputSize = {Number(spec.Out)};");
         w.Line();
+        long parameters = (long)spec.In * spec.Out + spec.Out;
+        w.Line("/// <summary>Number of parameters: <c>InputSize × OutputSize</c> weights and <c>OutputSize</c> biases.</summary>");
+        w.Line($"public const long ParameterCount = {Number(parameters)};");
+        w.Line();
+        w.Line($"/// <summary>Bytes of the parameters (weights and biases), {Number(spec.ElementSize)} per element; the gradients take as many again.</summary>");
+        w.Line($"public const long ParameterBytes = {Number(parameters * spec.ElementSize)};");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Bytes of parameters and gradients together: the size of a struct layer, and of a class layer's data (its");
+        w.Line("/// object and array headers aside). A build can check a memory budget at compile time, e.g.");
+        w.Line("/// <c>const ulong fits = Budget - (ulong)StorageBytes;</c> fails to compile (CS0220) when the layer is larger than <c>Budget</c>.");
+        w.Line("/// </summary>");
+        w.Line($"public const long StorageBytes = {Number(LayerLimits.StorageBytes(spec.In, spec.Out, spec.ElementSize))};");
+        w.Line();
         w.Line($"int global::DenseGen.IDenseParameters<{spec.ElementKeyword}>.InputSize => InputSize;");
         w.Line();
         w.Line($"int global::DenseGen.IDenseParameters<{spec.ElementKeyword}>.OutputSize => OutputSize;");
@@ -360,4 +374,6 @@ internal static class LayerEmitter
     }
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -15,6 +15,19 @@ namespace MyGame
                 /// <summary>Number of outputs per sample: the length of <c>y</c>.</summary>
                 public const int OutputSize = 2;
 
+                /// <summary>Number of parameters: <c>InputSize × OutputSize</c> weights and <c>OutputSize</c> biases.</summary>
+                public const long ParameterCount = 10;
+
+                /// <summary>Bytes of the parameters (weights and biases), 4 per element; the gradients take as many again.</summary>
+                public const long ParameterBytes = 40;
+
+                /// <summary>
+                /// Bytes of parameters and gradients together: the size of a struct layer, and of a class layer's data (its
+                /// object and array headers aside). A build can check a memory budget at compile time, e.g.
+                /// <c>const ulong fits = Budget - (ulong)StorageBytes;</c> fails to compile (CS0220) when the layer is larger than <c>Budget</c>.
+                /// </summary>
+                public const long StorageBytes = 80;
+
                 int global::DenseGen.IDenseParameters<float>.InputSize => InputSize;
 
                 int global::DenseGen.IDenseParameters<float>.OutputSize => OutputSize;
