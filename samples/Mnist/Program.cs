@@ -73,7 +73,7 @@ Console.WriteLine();
 string plotPath = Path.GetFullPath(Path.Combine(options.OutputDirectory, "mnist-training.png"));
 string weightsPath = Path.GetFullPath(Path.Combine(options.OutputDirectory, "mnist.safetensors"));
 TrainingPlot.Save(plotPath, trainingLoss, testLoss, testAccuracy);
-SafeTensors.Save(weightsPath, ("hidden", (IDenseParameters<float>)network.Hidden), ("output", network.Output));
+SafeTensors.Save(weightsPath, ("hidden", network.Hidden), ("output", network.Output));
 Console.WriteLine($"plot:    {plotPath}");
 Console.WriteLine($"weights: {weightsPath} (tensors hidden.weight [128, 784], hidden.bias, output.weight [10, 128], output.bias)");
 return 0;
