@@ -252,6 +252,17 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void PreviewLanguageVersionIsAccepted()
+    {
+        // "Preview" is a sentinel, not a version number; with this SDK's compiler it is newer than C# 12.
+        Verify("""
+            using DenseGen;
+            [Dense(In = 3, Out = 2)]
+            public partial class Hidden;
+            """, [], LanguageVersion.Preview);
+    }
+
+    [Fact]
     public void UnknownActivation()
     {
         Verify("""

@@ -26,10 +26,23 @@ internal sealed record TargetInfo(string? MissingRequirement, bool AllowsUnsafe 
             return new TargetInfo("[InlineArray] storage, which needs .NET 8 or later");
         if (compilation.GetTypeByMetadataName("System.Diagnostics.CodeAnalysis.UnscopedRefAttribute") is null)
             return new TargetInfo("[UnscopedRef], which needs .NET 7 or later");
-        if (compilation is CSharpCompilation csharp && (int)csharp.LanguageVersion < CSharp12)
-            return new TargetInfo("C# 12 or later (this project compiles as C# " + FormatVersion((int)csharp.LanguageVersion) + ")");
+        if (compilation is CSharpCompilation csharp && EffectiveVersion(csharp.LanguageVersion) < CSharp12)
+        {
+            return new TargetInfo(csharp.LanguageVersion == LanguageVersion.Preview
+                ? "C# 12 or later (this project compiles as the preview of C# " + FormatVersion(EffectiveVersion(LanguageVersion.Preview)) + ", the newest this compiler knows)"
+                : "C# 12 or later (this project compiles as C# " + FormatVersion((int)csharp.LanguageVersion) + ")");
+        }
         return new TargetInfo(null, compilation.Options is CSharpCompilationOptions { AllowUnsafe: true });
     }
+
+    /// <summary>
+    /// The language version as a number. "Preview" is a large sentinel value whatever the compiler, so it stands for
+    /// the version after the newest one this compiler has released: C# 11 in Roslyn 4.3, whose latest is C# 10.
+    /// </summary>
+    private static int EffectiveVersion(LanguageVersion version) =>
+        version == LanguageVersion.Preview
+            ? (int)LanguageVersion.Latest.MapSpecifiedToEffectiveVersion() + 100
+            : (int)version;
 
     private static string FormatVersion(int version) =>
         version % 100 == 0
