@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using static DenseGen.SpanVectors;
 
 namespace DenseGen;
 
@@ -190,14 +191,6 @@ public static class Activations
             inputGradient[i] = outputGradient[i] * (T.One - y * y);
         }
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> Load<T>(ref T start, int index) where T : unmanaged =>
-        Unsafe.ReadUnaligned<Vector<T>>(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref start, index)));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<T>(Vector<T> value, ref T start, int index) where T : unmanaged =>
-        Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref start, index)), value);
 
     private static void RequireSameLengths(int output, int outputGradient, int inputGradient)
     {

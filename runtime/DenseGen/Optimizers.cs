@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using static DenseGen.SpanVectors;
 
 namespace DenseGen;
 
@@ -75,12 +76,6 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         return T.CreateChecked(value);
     }
-
-    private protected static Vector<T> Load(ref T start, int index) =>
-        Unsafe.ReadUnaligned<Vector<T>>(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref start, index)));
-
-    private protected static void Store(Vector<T> value, ref T start, int index) =>
-        Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref start, index)), value);
 
     private void RequireShape(int inputSize, int outputSize)
     {

@@ -260,13 +260,7 @@ public sealed class SafeTensorsFile
     /// <exception cref="InvalidDataException">The tensor is missing, of another dtype or another shape.</exception>
     public void Require(string name, ReadOnlySpan<long> shape)
     {
-        if (!Tensors.TryGetValue(name, out SafeTensorInfo? info))
-        {
-            string known = Tensors.Count == 0 ? "the file has no tensors" : "the file has " + string.Join(", ", Tensors.Keys.Order(StringComparer.Ordinal).Take(10)) + (Tensors.Count > 10 ? ", …" : "");
-            throw Invalid(_source, $"tensor '{name}' is missing; {known}");
-        }
-        if (info.Dtype is not ("F32" or "F64"))
-            throw Invalid(_source, $"tensor '{name}' has dtype {info.Dtype}; a layer can load F32 or F64");
+        SafeTensorInfo info = LayerTensor(name);
         if (!info.Shape.SequenceEqual(shape.ToArray()))
             throw Invalid(_source, $"tensor '{name}' has shape [{string.Join(", ", info.Shape)}]; the layer needs [{string.Join(", ", shape.ToArray())}]");
     }
@@ -278,10 +272,7 @@ public sealed class SafeTensorsFile
     /// <exception cref="InvalidDataException">The tensor is missing, not F32 or F64, or holds a different number of elements.</exception>
     public void CopyTo<T>(string name, Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!Tensors.TryGetValue(name, out SafeTensorInfo? info))
-            throw Invalid(_source, $"tensor '{name}' is missing");
-        if (info.Dtype is not ("F32" or "F64"))
-            throw Invalid(_source, $"tensor '{name}' has dtype {info.Dtype}; a layer can load F32 or F64");
+        SafeTensorInfo info = LayerTensor(name);
         int size = SizeOf(info.Dtype);
         long count = (info.End - info.Begin) / size;
         if (count != destination.Length)
@@ -293,6 +284,19 @@ public sealed class SafeTensorsFile
                 ? T.CreateChecked(BinaryPrimitives.ReadSingleLittleEndian(data.Slice(i * 4, 4)))
                 : T.CreateChecked(BinaryPrimitives.ReadDoubleLittleEndian(data.Slice(i * 8, 8)));
         }
+    }
+
+    /// <summary>The tensor <paramref name="name"/>, which must exist and be F32 or F64, the dtypes a layer loads.</summary>
+    private SafeTensorInfo LayerTensor(string name)
+    {
+        if (!Tensors.TryGetValue(name, out SafeTensorInfo? info))
+        {
+            string known = Tensors.Count == 0 ? "the file has no tensors" : "the file has " + string.Join(", ", Tensors.Keys.Order(StringComparer.Ordinal).Take(10)) + (Tensors.Count > 10 ? ", …" : "");
+            throw Invalid(_source, $"tensor '{name}' is missing; {known}");
+        }
+        if (info.Dtype is not ("F32" or "F64"))
+            throw Invalid(_source, $"tensor '{name}' has dtype {info.Dtype}; a layer can load F32 or F64");
+        return info;
     }
 
     internal static string DtypeOf<T>() =>
