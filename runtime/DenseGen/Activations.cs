@@ -1,8 +1,7 @@
 using System;
+#if NET8_0_OR_GREATER
 using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using static DenseGen.SpanVectors;
+#endif
 
 namespace DenseGen;
 
@@ -14,15 +13,24 @@ namespace DenseGen;
 /// <remarks>
 /// Every backward method takes the activation's <em>output</em> <c>y</c>, not its input: each derivative here is a
 /// function of <c>y</c> alone, so a layer need not keep <c>W x + b</c> around. None of them allocates.
+/// <para>
+/// On .NET 8 and later <c>T</c> is any IEEE floating-point type and ReLU and leaky ReLU use <see cref="System.Numerics.Vector{T}"/>;
+/// the .NET Standard builds take <see cref="float"/> and <see cref="double"/> and compute element by element, to the
+/// same formulas.
+/// </para>
 /// </remarks>
-public static class Activations
+public static partial class Activations
 {
     /// <summary>The slope of <see cref="Activation.LeakyReLU"/> for negative inputs: 0.01, PyTorch's default.</summary>
     public const double LeakyReLUNegativeSlope = 0.01;
 
     /// <summary>Replaces each element <c>z</c> of <paramref name="values"/> with <c>act(z)</c>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="activation"/> is not a defined value.</exception>
-    public static void Apply<T>(Activation activation, Span<T> values) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Apply<T>(Activation activation, Span<T> values)
+        where T : unmanaged
+#if NET8_0_OR_GREATER
+        , IFloatingPointIeee754<T>
+#endif
     {
         switch (activation)
         {
@@ -42,7 +50,10 @@ public static class Activations
     /// <exception cref="ArgumentException">The three spans differ in length.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="activation"/> is not a defined value.</exception>
     public static void Backward<T>(Activation activation, ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged
+#if NET8_0_OR_GREATER
+        , IFloatingPointIeee754<T>
+#endif
     {
         switch (activation)
         {
@@ -55,140 +66,6 @@ public static class Activations
             case Activation.Sigmoid: SigmoidBackward(output, outputGradient, inputGradient); return;
             case Activation.Tanh: TanhBackward(output, outputGradient, inputGradient); return;
             default: throw UnknownActivation(activation);
-        }
-    }
-
-    /// <summary>Replaces each element <c>z</c> with <c>max(0, z)</c>; NaN stays NaN.</summary>
-    public static void ReLU<T>(Span<T> values) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        ref T start = ref MemoryMarshal.GetReference(values);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            for (; i <= values.Length - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                Vector<T> z = Load(ref start, i);
-                // Select on z < 0 rather than take a maximum, so that NaN (never less than 0) stays NaN.
-                Store(Vector.ConditionalSelect(Vector.LessThan(z, Vector<T>.Zero), Vector<T>.Zero, z), ref start, i);
-            }
-        }
-        for (; i < values.Length; i++)
-        {
-            ref T z = ref Unsafe.Add(ref start, i);
-            if (z < T.Zero)
-                z = T.Zero;
-        }
-    }
-
-    /// <summary>Writes <c>dY</c> where <c>y &gt; 0</c> and 0 elsewhere.</summary>
-    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
-    public static void ReLUBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        RequireSameLengths(output.Length, outputGradient.Length, inputGradient.Length);
-        ref T y = ref MemoryMarshal.GetReference(output);
-        ref T dy = ref MemoryMarshal.GetReference(outputGradient);
-        ref T dz = ref MemoryMarshal.GetReference(inputGradient);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            for (; i <= output.Length - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                Vector<T> yv = Load(ref y, i), dyv = Load(ref dy, i);
-                Store(Vector.ConditionalSelect(Vector.GreaterThan(yv, Vector<T>.Zero), dyv, Vector<T>.Zero), ref dz, i);
-            }
-        }
-        for (; i < output.Length; i++)
-            Unsafe.Add(ref dz, i) = Unsafe.Add(ref y, i) > T.Zero ? Unsafe.Add(ref dy, i) : T.Zero;
-    }
-
-    /// <summary>Replaces each element <c>z</c> with <c>z</c> if <c>z &gt; 0</c>, else <c>0.01 z</c>.</summary>
-    public static void LeakyReLU<T>(Span<T> values) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        T slope = T.CreateChecked(LeakyReLUNegativeSlope);
-        ref T start = ref MemoryMarshal.GetReference(values);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var slopes = new Vector<T>(slope);
-            for (; i <= values.Length - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                Vector<T> z = Load(ref start, i);
-                Store(Vector.ConditionalSelect(Vector.LessThan(z, Vector<T>.Zero), z * slopes, z), ref start, i);
-            }
-        }
-        for (; i < values.Length; i++)
-        {
-            ref T z = ref Unsafe.Add(ref start, i);
-            if (z < T.Zero)
-                z *= slope;
-        }
-    }
-
-    /// <summary>Writes <c>dY</c> where <c>y &gt; 0</c> and <c>0.01 dY</c> elsewhere (for a positive slope, <c>y &gt; 0</c> exactly when <c>z &gt; 0</c>).</summary>
-    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
-    public static void LeakyReLUBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        RequireSameLengths(output.Length, outputGradient.Length, inputGradient.Length);
-        T slope = T.CreateChecked(LeakyReLUNegativeSlope);
-        ref T y = ref MemoryMarshal.GetReference(output);
-        ref T dy = ref MemoryMarshal.GetReference(outputGradient);
-        ref T dz = ref MemoryMarshal.GetReference(inputGradient);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var slopes = new Vector<T>(slope);
-            for (; i <= output.Length - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                Vector<T> yv = Load(ref y, i), dyv = Load(ref dy, i);
-                Store(Vector.ConditionalSelect(Vector.GreaterThan(yv, Vector<T>.Zero), dyv, dyv * slopes), ref dz, i);
-            }
-        }
-        for (; i < output.Length; i++)
-        {
-            T g = Unsafe.Add(ref dy, i);
-            Unsafe.Add(ref dz, i) = Unsafe.Add(ref y, i) > T.Zero ? g : g * slope;
-        }
-    }
-
-    /// <summary>Replaces each element <c>z</c> with <c>1 / (1 + e^(−z))</c>.</summary>
-    public static void Sigmoid<T>(Span<T> values) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        foreach (ref T z in values)
-            z = T.One / (T.One + T.Exp(-z));
-    }
-
-    /// <summary>Writes <c>dY ⊙ y (1 − y)</c>.</summary>
-    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
-    public static void SigmoidBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        RequireSameLengths(output.Length, outputGradient.Length, inputGradient.Length);
-        for (int i = 0; i < output.Length; i++)
-        {
-            T y = output[i];
-            inputGradient[i] = outputGradient[i] * (y * (T.One - y));
-        }
-    }
-
-    /// <summary>Replaces each element <c>z</c> with <c>tanh z</c>.</summary>
-    public static void Tanh<T>(Span<T> values) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        foreach (ref T z in values)
-            z = T.Tanh(z);
-    }
-
-    /// <summary>Writes <c>dY ⊙ (1 − y²)</c>.</summary>
-    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
-    public static void TanhBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        RequireSameLengths(output.Length, outputGradient.Length, inputGradient.Length);
-        for (int i = 0; i < output.Length; i++)
-        {
-            T y = output[i];
-            inputGradient[i] = outputGradient[i] * (T.One - y * y);
         }
     }
 

@@ -1,0 +1,197 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace DenseGen;
+
+// The element-wise functions for the .NET Standard builds, which have no generic math: the same public generic
+// methods as the .NET 8 build (so a netstandard library that calls them binds to either build), each dispatching
+// on T to a float or double loop. typeof(T) tests are constants once a generic method is compiled for a value type.
+public static partial class Activations
+{
+    /// <summary>Replaces each element <c>z</c> with <c>max(0, z)</c>; NaN stays NaN.</summary>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
+    public static void ReLU<T>(Span<T> values) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            foreach (ref float z in MemoryMarshal.Cast<T, float>(values))
+            {
+                // Compare with 0 rather than take a maximum, so that NaN (never less than 0) stays NaN.
+                if (z < 0f)
+                    z = 0f;
+            }
+        }
+        else
+        {
+            foreach (ref double z in AsDouble(values))
+            {
+                if (z < 0d)
+                    z = 0d;
+            }
+        }
+    }
+
+    /// <summary>Writes <c>dY</c> where <c>y &gt; 0</c> and 0 elsewhere.</summary>
+    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
+    public static void ReLUBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient) where T : unmanaged
+    {
+        RequireSameLengths(output.Length, outputGradient.Length, inputGradient.Length);
+        if (typeof(T) == typeof(float))
+        {
+            ReadOnlySpan<float> y = MemoryMarshal.Cast<T, float>(output), dy = MemoryMarshal.Cast<T, float>(outputGradient);
+            Span<float> dz = MemoryMarshal.Cast<T, float>(inputGradient);
+            for (int i = 0; i < y.Length; i++)
+                dz[i] = y[i] > 0f ? dy[i] : 0f;
+        }
+        else
+        {
+            ReadOnlySpan<double> y = AsDouble(output), dy = AsDouble(outputGradient);
+            Span<double> dz = AsDouble(inputGradient);
+            for (int i = 0; i < y.Length; i++)
+                dz[i] = y[i] > 0d ? dy[i] : 0d;
+        }
+    }
+
+    /// <summary>Replaces each element <c>z</c> with <c>z</c> if <c>z &gt; 0</c>, else <c>0.01 z</c>.</summary>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
+    public static void LeakyReLU<T>(Span<T> values) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            const float slope = (float)LeakyReLUNegativeSlope;
+            foreach (ref float z in MemoryMarshal.Cast<T, float>(values))
+            {
+                if (z < 0f)
+                    z *= slope;
+            }
+        }
+        else
+        {
+            foreach (ref double z in AsDouble(values))
+            {
+                if (z < 0d)
+                    z *= LeakyReLUNegativeSlope;
+            }
+        }
+    }
+
+    /// <summary>Writes <c>dY</c> where <c>y &gt; 0</c> and <c>0.01 dY</c> elsewhere (for a positive slope, <c>y &gt; 0</c> exactly when <c>z &gt; 0</c>).</summary>
+    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
+    public static void LeakyReLUBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient) where T : unmanaged
+    {
+        RequireSameLengths(output.Length, outputGradient.Length, inputGradient.Length);
+        if (typeof(T) == typeof(float))
+        {
+            const float slope = (float)LeakyReLUNegativeSlope;
+            ReadOnlySpan<float> y = MemoryMarshal.Cast<T, float>(output), dy = MemoryMarshal.Cast<T, float>(outputGradient);
+            Span<float> dz = MemoryMarshal.Cast<T, float>(inputGradient);
+            for (int i = 0; i < y.Length; i++)
+                dz[i] = y[i] > 0f ? dy[i] : dy[i] * slope;
+        }
+        else
+        {
+            ReadOnlySpan<double> y = AsDouble(output), dy = AsDouble(outputGradient);
+            Span<double> dz = AsDouble(inputGradient);
+            for (int i = 0; i < y.Length; i++)
+                dz[i] = y[i] > 0d ? dy[i] : dy[i] * LeakyReLUNegativeSlope;
+        }
+    }
+
+    /// <summary>Replaces each element <c>z</c> with <c>1 / (1 + e^(−z))</c>.</summary>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
+    public static void Sigmoid<T>(Span<T> values) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            foreach (ref float z in MemoryMarshal.Cast<T, float>(values))
+                z = 1f / (1f + ExpF(-z));
+        }
+        else
+        {
+            foreach (ref double z in AsDouble(values))
+                z = 1d / (1d + Math.Exp(-z));
+        }
+    }
+
+    /// <summary>Writes <c>dY ⊙ y (1 − y)</c>.</summary>
+    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
+    public static void SigmoidBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient) where T : unmanaged
+    {
+        RequireSameLengths(output.Length, outputGradient.Length, inputGradient.Length);
+        if (typeof(T) == typeof(float))
+        {
+            ReadOnlySpan<float> y = MemoryMarshal.Cast<T, float>(output), dy = MemoryMarshal.Cast<T, float>(outputGradient);
+            Span<float> dz = MemoryMarshal.Cast<T, float>(inputGradient);
+            for (int i = 0; i < y.Length; i++)
+                dz[i] = dy[i] * (y[i] * (1f - y[i]));
+        }
+        else
+        {
+            ReadOnlySpan<double> y = AsDouble(output), dy = AsDouble(outputGradient);
+            Span<double> dz = AsDouble(inputGradient);
+            for (int i = 0; i < y.Length; i++)
+                dz[i] = dy[i] * (y[i] * (1d - y[i]));
+        }
+    }
+
+    /// <summary>Replaces each element <c>z</c> with <c>tanh z</c>.</summary>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
+    public static void Tanh<T>(Span<T> values) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            foreach (ref float z in MemoryMarshal.Cast<T, float>(values))
+                z = TanhF(z);
+        }
+        else
+        {
+            foreach (ref double z in AsDouble(values))
+                z = Math.Tanh(z);
+        }
+    }
+
+    /// <summary>Writes <c>dY ⊙ (1 − y²)</c>.</summary>
+    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
+    public static void TanhBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient) where T : unmanaged
+    {
+        RequireSameLengths(output.Length, outputGradient.Length, inputGradient.Length);
+        if (typeof(T) == typeof(float))
+        {
+            ReadOnlySpan<float> y = MemoryMarshal.Cast<T, float>(output), dy = MemoryMarshal.Cast<T, float>(outputGradient);
+            Span<float> dz = MemoryMarshal.Cast<T, float>(inputGradient);
+            for (int i = 0; i < y.Length; i++)
+                dz[i] = dy[i] * (1f - y[i] * y[i]);
+        }
+        else
+        {
+            ReadOnlySpan<double> y = AsDouble(output), dy = AsDouble(outputGradient);
+            Span<double> dz = AsDouble(inputGradient);
+            for (int i = 0; i < y.Length; i++)
+                dz[i] = dy[i] * (1d - y[i] * y[i]);
+        }
+    }
+
+    private static Span<double> AsDouble<T>(Span<T> values) where T : unmanaged =>
+        typeof(T) == typeof(double) ? MemoryMarshal.Cast<T, double>(values) : throw UnsupportedElement<T>();
+
+    private static ReadOnlySpan<double> AsDouble<T>(ReadOnlySpan<T> values) where T : unmanaged =>
+        typeof(T) == typeof(double) ? MemoryMarshal.Cast<T, double>(values) : throw UnsupportedElement<T>();
+
+    private static NotSupportedException UnsupportedElement<T>() =>
+        new("The .NET Standard build of DenseGen computes activations of float and double, not " + typeof(T).Name + ".");
+
+#if NETSTANDARD2_1
+    private static float ExpF(float z) => MathF.Exp(z);
+
+    private static float TanhF(float z) => MathF.Tanh(z);
+#else
+    // .NET Standard 2.0 has no MathF: round the double result, which is at least as accurate.
+    private static float ExpF(float z) => (float)Math.Exp(z);
+
+    private static float TanhF(float z) => (float)Math.Tanh(z);
+#endif
+}

@@ -1,0 +1,145 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using static DenseGen.SpanVectors;
+
+namespace DenseGen;
+
+// The element-wise functions for .NET 8 and later: generic math, vectorized with Vector<T> where it pays.
+public static partial class Activations
+{
+    /// <summary>Replaces each element <c>z</c> with <c>max(0, z)</c>; NaN stays NaN.</summary>
+    public static void ReLU<T>(Span<T> values) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T start = ref MemoryMarshal.GetReference(values);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= values.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                Vector<T> z = Load(ref start, i);
+                // Select on z < 0 rather than take a maximum, so that NaN (never less than 0) stays NaN.
+                Store(Vector.ConditionalSelect(Vector.LessThan(z, Vector<T>.Zero), Vector<T>.Zero, z), ref start, i);
+            }
+        }
+        for (; i < values.Length; i++)
+        {
+            ref T z = ref Unsafe.Add(ref start, i);
+            if (z < T.Zero)
+                z = T.Zero;
+        }
+    }
+
+    /// <summary>Writes <c>dY</c> where <c>y &gt; 0</c> and 0 elsewhere.</summary>
+    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
+    public static void ReLUBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        RequireSameLengths(output.Length, outputGradient.Length, inputGradient.Length);
+        ref T y = ref MemoryMarshal.GetReference(output);
+        ref T dy = ref MemoryMarshal.GetReference(outputGradient);
+        ref T dz = ref MemoryMarshal.GetReference(inputGradient);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= output.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                Vector<T> yv = Load(ref y, i), dyv = Load(ref dy, i);
+                Store(Vector.ConditionalSelect(Vector.GreaterThan(yv, Vector<T>.Zero), dyv, Vector<T>.Zero), ref dz, i);
+            }
+        }
+        for (; i < output.Length; i++)
+            Unsafe.Add(ref dz, i) = Unsafe.Add(ref y, i) > T.Zero ? Unsafe.Add(ref dy, i) : T.Zero;
+    }
+
+    /// <summary>Replaces each element <c>z</c> with <c>z</c> if <c>z &gt; 0</c>, else <c>0.01 z</c>.</summary>
+    public static void LeakyReLU<T>(Span<T> values) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T slope = T.CreateChecked(LeakyReLUNegativeSlope);
+        ref T start = ref MemoryMarshal.GetReference(values);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var slopes = new Vector<T>(slope);
+            for (; i <= values.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                Vector<T> z = Load(ref start, i);
+                Store(Vector.ConditionalSelect(Vector.LessThan(z, Vector<T>.Zero), z * slopes, z), ref start, i);
+            }
+        }
+        for (; i < values.Length; i++)
+        {
+            ref T z = ref Unsafe.Add(ref start, i);
+            if (z < T.Zero)
+                z *= slope;
+        }
+    }
+
+    /// <summary>Writes <c>dY</c> where <c>y &gt; 0</c> and <c>0.01 dY</c> elsewhere (for a positive slope, <c>y &gt; 0</c> exactly when <c>z &gt; 0</c>).</summary>
+    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
+    public static void LeakyReLUBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        RequireSameLengths(output.Length, outputGradient.Length, inputGradient.Length);
+        T slope = T.CreateChecked(LeakyReLUNegativeSlope);
+        ref T y = ref MemoryMarshal.GetReference(output);
+        ref T dy = ref MemoryMarshal.GetReference(outputGradient);
+        ref T dz = ref MemoryMarshal.GetReference(inputGradient);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var slopes = new Vector<T>(slope);
+            for (; i <= output.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                Vector<T> yv = Load(ref y, i), dyv = Load(ref dy, i);
+                Store(Vector.ConditionalSelect(Vector.GreaterThan(yv, Vector<T>.Zero), dyv, dyv * slopes), ref dz, i);
+            }
+        }
+        for (; i < output.Length; i++)
+        {
+            T g = Unsafe.Add(ref dy, i);
+            Unsafe.Add(ref dz, i) = Unsafe.Add(ref y, i) > T.Zero ? g : g * slope;
+        }
+    }
+
+    /// <summary>Replaces each element <c>z</c> with <c>1 / (1 + e^(−z))</c>.</summary>
+    public static void Sigmoid<T>(Span<T> values) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        foreach (ref T z in values)
+            z = T.One / (T.One + T.Exp(-z));
+    }
+
+    /// <summary>Writes <c>dY ⊙ y (1 − y)</c>.</summary>
+    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
+    public static void SigmoidBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        RequireSameLengths(output.Length, outputGradient.Length, inputGradient.Length);
+        for (int i = 0; i < output.Length; i++)
+        {
+            T y = output[i];
+            inputGradient[i] = outputGradient[i] * (y * (T.One - y));
+        }
+    }
+
+    /// <summary>Replaces each element <c>z</c> with <c>tanh z</c>.</summary>
+    public static void Tanh<T>(Span<T> values) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        foreach (ref T z in values)
+            z = T.Tanh(z);
+    }
+
+    /// <summary>Writes <c>dY ⊙ (1 − y²)</c>.</summary>
+    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
+    public static void TanhBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        RequireSameLengths(output.Length, outputGradient.Length, inputGradient.Length);
+        for (int i = 0; i < output.Length; i++)
+        {
+            T y = output[i];
+            inputGradient[i] = outputGradient[i] * (T.One - y * y);
+        }
+    }
+}
