@@ -37,7 +37,7 @@ public sealed class DenseGenerator : IIncrementalGenerator
     private const string AttributeName = "DenseGen.DenseAttribute";
 
     private readonly Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult> _parse;
-    private readonly Func<LayerSpec, bool, string> _emit;
+    private readonly Func<LayerSpec, TargetInfo, string> _emit;
 
     /// <summary>Creates the generator; the compiler calls this.</summary>
     public DenseGenerator()
@@ -46,7 +46,7 @@ public sealed class DenseGenerator : IIncrementalGenerator
     }
 
     /// <summary>Lets tests substitute a failing parser or emitter to prove that failures become diagnostics.</summary>
-    internal DenseGenerator(Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult> parse, Func<LayerSpec, bool, string> emit)
+    internal DenseGenerator(Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult> parse, Func<LayerSpec, TargetInfo, string> emit)
     {
         _parse = parse;
         _emit = emit;
@@ -87,7 +87,20 @@ public sealed class DenseGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(hasLayers.Combine(target), static (output, pair) =>
         {
             if (pair.Left && !pair.Right.IsSupported)
-                output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnsupportedTarget, Location.None, pair.Right.MissingRequirement));
+                output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnsupportedTarget, Location.None, pair.Right.Reason));
+        });
+
+        // Portable output keeps parameters in arrays, which a struct cannot own with value semantics.
+        IncrementalValuesProvider<(string Name, LocationInfo? Location)> structLayers = parsed
+            .Where(static result => result.Spec is { IsStruct: true })
+            .Select(static (result, _) => (result.Spec!.TypeName, result.StructDeclaration));
+        context.RegisterSourceOutput(structLayers.Combine(target), static (output, pair) =>
+        {
+            if (pair.Right.IsPortable)
+            {
+                output.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.StructLayerNeedsFullTarget, pair.Left.Location?.ToLocation() ?? Location.None, pair.Left.Name, pair.Right.Reason));
+            }
         });
     }
 
@@ -111,13 +124,13 @@ public sealed class DenseGenerator : IIncrementalGenerator
     {
         // Emitting into a project that cannot compile it would bury the one useful error (DG0009) under
         // dozens of errors in generated code.
-        if (!target.IsSupported)
+        if (!target.IsSupported || (target.IsPortable && spec.IsStruct))
             return;
 
         string source;
         try
         {
-            source = _emit(spec, target.AllowsUnsafe);
+            source = _emit(spec, target);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

@@ -77,7 +77,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedTarget = new(
         id: "DG0009",
         title: "The project cannot compile DenseGen layers",
-        messageFormat: "DenseGen cannot generate layers for this project: the generated code needs {0}. Target .NET 8 or later with C# 12 or later.",
+        messageFormat: "DenseGen cannot generate layers for this project: the generated code needs {0}. Layers need C# 9 or later and System.Span<T>; .NET 8 or later with C# 12 or later gets the fastest code.",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
@@ -110,6 +110,14 @@ internal static class DiagnosticDescriptors
         id: "DG0014",
         title: "Layer too wide for a fused activation",
         messageFormat: "The layer '{0}' has {1} outputs of {2} bytes, {3} bytes per sample; a fused activation's backward pass keeps one sample's gradient on the stack, at most {4} bytes. Use Activation = None and apply the activation with DenseGen.Activations.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor StructLayerNeedsFullTarget = new(
+        id: "DG0015",
+        title: "Struct layers need .NET 8 and C# 12",
+        messageFormat: "'{0}' is a struct, and this project takes DenseGen's portable output, which lacks {1}: a struct layer keeps its parameters inline and returns spans over its own fields, which needs [InlineArray] and [UnscopedRef]. Declare '{0}' as a class, or target .NET 8 or later with C# 12 or later.",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);

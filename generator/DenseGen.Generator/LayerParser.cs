@@ -75,7 +75,9 @@ internal static class LayerParser
                 KernelPlanner.JitIlSizeLimit.ToString("N0", CultureInfo.InvariantCulture),
                 overLimit.AutoPlan));
         }
-        return new ParseResult(spec, diagnostics.ToEquatableArray());
+        // Where a struct layer is declared, in case the target turns out to need class layers (DG0015).
+        LocationInfo? structDeclaration = spec is { IsStruct: true } ? LocationInfo.From(declaration.Identifier) : null;
+        return new ParseResult(spec, diagnostics.ToEquatableArray(), structDeclaration);
     }
 
     private static readonly ParseResult Nothing = new(null, EquatableArray<DiagnosticInfo>.Empty);

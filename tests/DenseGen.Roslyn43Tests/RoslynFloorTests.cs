@@ -2,6 +2,7 @@ using System;
 using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
+using System.Reflection;
 using DenseGen.Generator;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -10,13 +11,19 @@ using Xunit;
 namespace DenseGen.Roslyn43Tests;
 
 /// <summary>
-/// The generator under the oldest Roslyn it supports, 4.3.1 (the first with ForAttributeWithMetadataName): it must
-/// load, run its whole pipeline and report through diagnostics, never throw. That Roslyn knows C# 11 at most, one
-/// version short of what today's generated code needs ([InlineArray], C# 12), so the expected outcome is the clear
-/// DG0009 error rather than generated source; a portable output for such compilers is future work.
+/// The generator under the oldest Roslyn it supports, 4.3.1 (the first with ForAttributeWithMetadataName, and the
+/// one Unity 6 ships): it must load, run its whole pipeline and never throw. That Roslyn knows C# 10 (11 as preview),
+/// short of the C# 12 the full output needs, so it gets the portable output, which must compile there and compute
+/// the layer; below C# 9 it gets the clear DG0009 error.
 /// </summary>
 public class RoslynFloorTests
 {
+    private const string ClassLayer = """
+        using DenseGen;
+        [Dense(In = 19, Out = 3)]
+        public partial class Hidden { }
+        """;
+
     [Fact]
     public void ThisIsRoslyn43()
     {
@@ -24,34 +31,78 @@ public class RoslynFloorTests
     }
 
     [Theory]
-    [InlineData(LanguageVersion.Latest, "compiles as C# 10)")]
-    [InlineData(LanguageVersion.Preview, "compiles as the preview of C# 11,")]
-    public void GeneratorRunsAndExplainsWhatTheCompilerLacks(LanguageVersion version, string explanation)
+    [InlineData(LanguageVersion.CSharp9)]
+    [InlineData(LanguageVersion.Latest)]
+    [InlineData(LanguageVersion.Preview)]
+    public void PortableOutputCompilesAndComputesTheLayer(LanguageVersion version)
     {
-        GeneratorRunResult result = Run("""
-            using DenseGen;
-            [Dense(In = 3, Out = 2)]
-            public partial class Hidden;
-            """, version);
+        (GeneratorRunResult result, Compilation output) = Run(ClassLayer, version);
+        Assert.Null(result.Exception);
+        Assert.Empty(result.Diagnostics);
+        Assert.Contains("__DenseForwardPortable", Assert.Single(result.GeneratedSources).SourceText.ToString(), StringComparison.Ordinal);
 
+        using var image = new MemoryStream();
+        var emitted = output.Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        var layer = (IDenseLayer<float>)Activator.CreateInstance(Assembly.Load(image.ToArray()).GetType("Hidden", throwOnError: true)!)!;
+
+        // y = W x + b for one sample, against a double reference within γ(In + 1)·Σ|terms| (Higham 3.5).
+        var random = new Random(5);
+        float[] x = new float[19], y = new float[3];
+        for (int i = 0; i < layer.Weights.Length; i++) layer.Weights[i] = (float)(random.NextDouble() - 0.5);
+        for (int i = 0; i < 3; i++) layer.Bias[i] = (float)(random.NextDouble() - 0.5);
+        for (int i = 0; i < 19; i++) x[i] = (float)(random.NextDouble() - 0.5);
+        layer.Forward(x, y);
+        double u = Math.Pow(2, -24), gamma = 20 * u / (1 - 20 * u);
+        for (int o = 0; o < 3; o++)
+        {
+            double sum = layer.Bias[o], magnitude = Math.Abs(layer.Bias[o]);
+            for (int i = 0; i < 19; i++)
+            {
+                double term = (double)layer.Weights[o * 19 + i] * x[i];
+                sum += term;
+                magnitude += Math.Abs(term);
+            }
+            Assert.InRange(Math.Abs(y[o] - sum), 0, gamma * magnitude);
+        }
+    }
+
+    [Fact]
+    public void BelowCSharp9TheGeneratorExplainsWhatIsMissing()
+    {
+        (GeneratorRunResult result, _) = Run(ClassLayer, LanguageVersion.CSharp8);
         Assert.Null(result.Exception);
         Assert.Empty(result.GeneratedSources);
         Diagnostic diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal("DG0009", diagnostic.Id);
-        Assert.Contains("C# 12 or later", diagnostic.GetMessage(), StringComparison.Ordinal);
-        Assert.Contains(explanation, diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("C# 9 or later (this project compiles as C# 8)", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StructLayersAskForAClass()
+    {
+        (GeneratorRunResult result, _) = Run("""
+            using DenseGen;
+            [Dense(In = 3, Out = 2)]
+            public partial struct Tiny { }
+            """, LanguageVersion.Preview);
+        Assert.Null(result.Exception);
+        Assert.Empty(result.GeneratedSources);
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("DG0015", diagnostic.Id);
+        Assert.Contains("C# 12 or later (this project compiles as the preview of C# 11,", diagnostic.GetMessage(), StringComparison.Ordinal);
     }
 
     [Fact]
     public void GeneratorIgnoresCodeWithoutLayers()
     {
-        GeneratorRunResult result = Run("public class Plain { }", LanguageVersion.Latest);
+        (GeneratorRunResult result, _) = Run("public class Plain { }", LanguageVersion.Latest);
         Assert.Null(result.Exception);
         Assert.Empty(result.GeneratedSources);
         Assert.Empty(result.Diagnostics);
     }
 
-    private static GeneratorRunResult Run(string source, LanguageVersion version)
+    private static (GeneratorRunResult Result, Compilation Output) Run(string source, LanguageVersion version)
     {
         // The running .NET's own assemblies as references, and the DenseGen runtime for [Dense].
         string[] platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
@@ -65,7 +116,8 @@ public class RoslynFloorTests
             [CSharpSyntaxTree.ParseText(source, parseOptions)],
             references,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-        GeneratorDriver driver = CSharpGeneratorDriver.Create([new DenseGenerator().AsSourceGenerator()], parseOptions: parseOptions);
-        return driver.RunGenerators(compilation).GetRunResult().Results.Single();
+        GeneratorDriver driver = CSharpGeneratorDriver.Create([new DenseGenerator().AsSourceGenerator()], parseOptions: parseOptions)
+            .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
+        return (driver.GetRunResult().Results.Single(), output);
     }
 }

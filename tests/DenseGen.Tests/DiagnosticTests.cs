@@ -205,7 +205,19 @@ public class DiagnosticTests
             using DenseGen;
             [Dense(In = 3, Out = 2)]
             public partial class Hidden { }
-            """, ["DG0009"], LanguageVersion.CSharp11);
+            """, ["DG0009"], LanguageVersion.CSharp8);
+    }
+
+    [Fact]
+    public void StructLayerOnPortableTarget()
+    {
+        // C# 11 takes the portable output, which keeps parameters in arrays: a struct layer cannot own them with
+        // value semantics, so it is refused at its declaration.
+        Verify("""
+            using DenseGen;
+            [Dense(In = 3, Out = 2)]
+            public partial struct Tiny { }
+            """, ["DG0015"], LanguageVersion.CSharp11);
     }
 
     [Fact]

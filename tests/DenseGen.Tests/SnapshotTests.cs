@@ -160,10 +160,34 @@ public class SnapshotTests
             result.GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal));
     }
 
-    private static void Verify(string source, bool allowUnsafe = false, [CallerMemberName] string testMethod = "")
+    [Fact]
+    public void PortableLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model
+        {
+            // C# 9, as Unity 6 compiles: the portable output (arrays, Vector<T> loops).
+            [Dense(In = 20, Out = 6)]
+            public partial class Hidden { }
+        }
+        """, version: LanguageVersion.CSharp9);
+
+    [Fact]
+    public void PortableTanhDoubleLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model
+        {
+            [Dense(In = 5, Out = 4, ElementType = typeof(double), Activation = Activation.Tanh)]
+            public partial class Squashed { }
+        }
+        """, allowUnsafe: true, version: LanguageVersion.CSharp9);
+
+    private static void Verify(
+        string source, bool allowUnsafe = false, LanguageVersion version = LanguageVersion.Latest, [CallerMemberName] string testMethod = "")
     {
         // Documentation comments are checked too, as in a user project with GenerateDocumentationFile.
-        CSharpCompilation compilation = GeneratorHarness.CreateCompilation([source], documentation: DocumentationMode.Diagnose);
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation([source], version, documentation: DocumentationMode.Diagnose);
         compilation = compilation.WithOptions(compilation.Options.WithAllowUnsafe(allowUnsafe));
         (GeneratorRunResult result, Compilation output) = GeneratorHarness.Run(compilation);
         Assert.Null(result.Exception);

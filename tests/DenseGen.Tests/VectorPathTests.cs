@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Runtime.Intrinsics;
+using DenseGen.Tests.Infrastructure;
 using Xunit;
 
 namespace DenseGen.Tests;
@@ -28,7 +29,7 @@ public class VectorPathTests
         // On hardware without the wider vectors the child falls back further; expect what this machine can do.
         string expected = Narrower(expectedPath, KernelPathProgram.ActiveKernels());
 
-        var start = new ProcessStartInfo(DotnetHost(), ["exec", typeof(KernelPathProgram).Assembly.Location, KernelPathProgram.CheckCommand])
+        var start = new ProcessStartInfo(DotnetHost.Path, ["exec", typeof(KernelPathProgram).Assembly.Location, KernelPathProgram.CheckCommand])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -51,14 +52,4 @@ public class VectorPathTests
 
     private static string Narrower(string a, string b) =>
         Order[Math.Min(Array.IndexOf(Order, a), Array.IndexOf(Order, b))];
-
-    private static string DotnetHost()
-    {
-        // The SDK tells child processes where its host is; otherwise use the one running this process.
-        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host))
-            return host;
-        string? current = Environment.ProcessPath;
-        return current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
-    }
 }

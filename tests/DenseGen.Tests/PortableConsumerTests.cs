@@ -1,0 +1,121 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using DenseGen.Tests.Infrastructure;
+using Xunit;
+
+namespace DenseGen.Tests;
+
+/// <summary>
+/// The portable output as a Unity 6 project gets it: packs DenseGen, builds <c>tests/Consumers/Portable</c>
+/// (netstandard2.1, C# 9) against that package, loads the library into this .NET 10 process and runs the same
+/// numerical checks as every other layer. Loading it here also proves the binary contract: the library was compiled
+/// against DenseGen's netstandard2.1 build and runs against its net8.0 build, as it would inside a .NET 8 app.
+/// </summary>
+public class PortableConsumerTests
+{
+    private static readonly int[] BatchSizes = [1, 2, 5, 64];
+
+    private static readonly Lazy<Assembly> Consumer = new(BuildConsumer);
+
+    [Fact]
+    public void EveryPortableLayerMatchesTheReference()
+    {
+        Type[] layers = Consumer.Value.GetExportedTypes().Where(t => !t.IsAbstract && t.GetCustomAttribute<DenseAttribute>() is not null).ToArray();
+        Assert.Equal(12, layers.Length);
+        foreach (Type type in layers)
+        {
+            foreach (int batch in BatchSizes)
+            {
+                object layer = Activator.CreateInstance(type)!;
+                int seed = 31 * batch + type.Name.Length;
+                switch (layer)
+                {
+                    case IDenseLayer<float> f: LayerChecks.CheckAgainstReference(f, batch, seed); break;
+                    case IDenseLayer<double> d: LayerChecks.CheckAgainstReference(d, batch, seed); break;
+                    case IActivatedDenseLayer<float> f: LayerChecks.CheckActivatedAgainstReference(f, batch, seed); break;
+                    case IActivatedDenseLayer<double> d: LayerChecks.CheckActivatedAgainstReference(d, batch, seed); break;
+                    default: Assert.Fail(type.Name + " implements no layer interface"); break;
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void TheConsumerGotPortableCodeWithTheFullPublicSurface()
+    {
+        Type portable = Consumer.Value.GetType("Portable.F17x33", throwOnError: true)!;
+        const BindingFlags Private = BindingFlags.NonPublic | BindingFlags.Static;
+        Assert.NotNull(portable.GetMethod("__DenseForwardPortable", Private));
+        Assert.NotNull(portable.GetMethod("__DenseBackwardPortable", Private));
+        // What a .NET 8 layer offers (Layers.F17x33 here, generated as full output), the portable one offers too.
+        string[] Surface(Type t) => t.GetMembers(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
+            .Select(m => m.MemberType + " " + m.ToString()).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(Surface(typeof(Layers.F17x33)), Surface(portable));
+        Assert.Equal(typeof(Layers.F17x33).GetInterfaces(), portable.GetInterfaces());
+    }
+
+    private static Assembly BuildConsumer()
+    {
+        string root = RepositoryRoot();
+        string work = Directory.CreateTempSubdirectory("densegen-portable-").FullName;
+        // A version no earlier run can have left in the package cache, so only the package packed here can restore.
+        string version = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
+        string feed = Path.Combine(work, "feed"), output = Path.Combine(work, "out");
+        try
+        {
+            Run(root, "pack", "runtime/DenseGen", "-c", "Release", "-o", feed, "-p:PackageVersion=" + version);
+            string config = Path.Combine(work, "NuGet.config");
+            // The folder feed first; nuget.org for the netstandard2.1 targeting pack on a machine that lacks it.
+            File.WriteAllText(config, $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources>
+                    <clear />
+                    <add key="local" value="{feed}" />
+                    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+                  </packageSources>
+                </configuration>
+                """);
+            Run(root, "build", "tests/Consumers/Portable", "-c", "Release", "--configfile", config, "-o", output, "-p:DenseGenVersion=" + version);
+            return Assembly.LoadFrom(Path.Combine(output, "Portable.dll"));
+        }
+        finally
+        {
+            // The test version would otherwise pile up in the user's package cache, one per run.
+            string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+            string cached = Path.Combine(cache, "densegen", version);
+            if (Directory.Exists(cached))
+                Directory.Delete(cached, recursive: true);
+        }
+    }
+
+    private static void Run(string workingDirectory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(DotnetHost.Path, arguments)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using Process child = Process.Start(start)!;
+        var stderr = child.StandardError.ReadToEndAsync();
+        string stdout = child.StandardOutput.ReadToEnd();
+        Assert.True(child.WaitForExit(TimeSpan.FromMinutes(5)), "dotnet " + string.Join(' ', arguments) + " did not finish");
+        Assert.True(child.ExitCode == 0, "dotnet " + string.Join(' ', arguments) + " failed:\n" + stdout + stderr.Result);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "DenseGen.sln")))
+                return directory.FullName;
+        }
+        throw new InvalidOperationException("DenseGen.sln not found above " + AppContext.BaseDirectory);
+    }
+}
