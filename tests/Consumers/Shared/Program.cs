@@ -1,4 +1,5 @@
-// Built by Roslyn 4.14 (C# 13, the Microsoft.Net.Compilers.Toolset package; the build says so): checks a generated
+// A user program of the DenseGen package, built by the PackageConsumer project (the SDK's compiler) and the
+// OlderCompiler project (Roslyn 4.14, C# 13, from the Microsoft.Net.Compilers.Toolset package): checks a generated
 // layer's forward and input gradient against plain loops in double. Exit code 0 only if every value is within
 // the float error bound.
 using System;

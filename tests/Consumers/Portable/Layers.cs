@@ -1,0 +1,46 @@
+// Layers compiled as C# 9 for .NET Standard 2.1: class layers only (a struct layer draws DG0015 here). Sizes
+// cover rows shorter than one Vector<T> (all scalar), rows with a scalar tail after whole vectors, and exact
+// multiples; activations cover the stack-chunked backward (300 outputs: 27 samples per chunk).
+using DenseGen;
+
+namespace Portable
+{
+    [Dense(In = 3, Out = 5)]
+    public partial class F3x5 { }
+
+    [Dense(In = 17, Out = 33)]
+    public partial class F17x33 { }
+
+    [Dense(In = 64, Out = 32)]
+    public partial class F64x32 { }
+
+    [Dense(In = 784, Out = 128)]
+    public partial class F784x128 { }
+
+    [Dense(In = 17, Out = 33, ElementType = typeof(double))]
+    public partial class D17x33 { }
+
+    [Dense(In = 2, Out = 3, ElementType = typeof(double))]
+    public partial class D2x3 { }
+
+    [Dense(In = 31, Out = 7, Activation = Activation.ReLU)]
+    public partial class F31x7ReLU { }
+
+    [Dense(In = 130, Out = 15, Activation = Activation.LeakyReLU)]
+    public partial class F130x15LeakyReLU { }
+
+    [Dense(In = 48, Out = 12, Activation = Activation.Tanh)]
+    public partial class F48x12Tanh { }
+
+    [Dense(In = 9, Out = 300, Activation = Activation.Sigmoid)]
+    public partial class F9x300Sigmoid { }
+
+    [Dense(In = 6, Out = 5, ElementType = typeof(double), Activation = Activation.Sigmoid)]
+    public partial class D6x5Sigmoid { }
+
+    public partial class Network
+    {
+        [Dense(In = 41, Out = 10, ElementType = typeof(double), Activation = Activation.Tanh)]
+        public partial class D41x10Tanh { }
+    }
+}
