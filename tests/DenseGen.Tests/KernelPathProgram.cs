@@ -13,11 +13,16 @@ public static class KernelPathProgram
 {
     public const string CheckCommand = "check-kernels";
 
+    /// <summary>Checks every layer of a portable library instead (see <see cref="PortableConsumerTests"/>).</summary>
+    public const string CheckPortableCommand = "check-portable";
+
     public static int Main(string[] args)
     {
+        if (args.Length == 2 && args[0] == CheckPortableCommand)
+            return CheckPortable(args[1]);
         if (args.Length != 1 || args[0] != CheckCommand)
         {
-            Console.Error.WriteLine($"usage: dotnet exec DenseGen.Tests.dll {CheckCommand}");
+            Console.Error.WriteLine($"usage: dotnet exec DenseGen.Tests.dll {CheckCommand} | {CheckPortableCommand} <library.dll>");
             return 2;
         }
 
@@ -66,6 +71,22 @@ public static class KernelPathProgram
         }
         Console.WriteLine($"{checks} checks passed");
         return 0;
+    }
+
+    private static int CheckPortable(string library)
+    {
+        Console.WriteLine("Vector<T> accelerated: " + System.Numerics.Vector.IsHardwareAccelerated);
+        try
+        {
+            int checks = PortableConsumerTests.CheckEveryLayer(System.Reflection.Assembly.LoadFrom(library));
+            Console.WriteLine($"{checks} checks passed");
+            return 0;
+        }
+        catch (Exception exception)
+        {
+            Console.WriteLine("FAILED: " + exception.Message);
+            return 1;
+        }
     }
 
     /// <summary>The kernel family the generated dispatch picks on this process, widest accelerated first.</summary>

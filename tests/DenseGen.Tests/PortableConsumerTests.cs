@@ -2,8 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.IO.Compression;
 using System.Linq;
 using System.Reflection;
+using System.Xml.Linq;
 using DenseGen.Tests.Infrastructure;
 using Xunit;
 
@@ -19,14 +21,39 @@ public class PortableConsumerTests
 {
     private static readonly int[] BatchSizes = [1, 2, 5, 64];
 
-    private static readonly Lazy<Assembly> Consumer = new(BuildConsumer);
+    private static readonly Lazy<(string Package, Assembly Library)> Consumer = new(BuildConsumer);
 
     [Fact]
-    public void EveryPortableLayerMatchesTheReference()
+    public void EveryPortableLayerMatchesTheReference() =>
+        Assert.Equal(12 * BatchSizes.Length, CheckEveryLayer(Consumer.Value.Library));
+
+    /// <summary>
+    /// The same checks with Vector&lt;T&gt; unaccelerated, as on Mono and IL2CPP: a child process (the test assembly's
+    /// own entry point) started with DOTNET_EnableHWIntrinsic=0, so every row takes the element-by-element loops.
+    /// </summary>
+    [Fact]
+    public void EveryPortableLayerMatchesTheReferenceWithoutVectors()
     {
-        Type[] layers = Consumer.Value.GetExportedTypes().Where(t => !t.IsAbstract && t.GetCustomAttribute<DenseAttribute>() is not null).ToArray();
-        Assert.Equal(12, layers.Length);
-        foreach (Type type in layers)
+        string library = Consumer.Value.Library.Location;
+        var start = new ProcessStartInfo(DotnetHost.Path, ["exec", typeof(KernelPathProgram).Assembly.Location, KernelPathProgram.CheckPortableCommand, library])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["DOTNET_EnableHWIntrinsic"] = "0";
+        using Process child = Process.Start(start)!;
+        string output = child.StandardOutput.ReadToEnd() + child.StandardError.ReadToEnd();
+        Assert.True(child.WaitForExit(TimeSpan.FromMinutes(3)), "the child process did not finish");
+        Assert.True(child.ExitCode == 0, output);
+        Assert.Contains("Vector<T> accelerated: False", output, StringComparison.Ordinal);
+        Assert.Contains($"{12 * BatchSizes.Length} checks passed", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs the numerical checks on every layer of a library, at each batch size; returns how many ran.</summary>
+    internal static int CheckEveryLayer(Assembly library)
+    {
+        int checks = 0;
+        foreach (Type type in library.GetExportedTypes().Where(t => !t.IsAbstract && t.GetCustomAttribute<DenseAttribute>() is not null))
         {
             foreach (int batch in BatchSizes)
             {
@@ -38,16 +65,18 @@ public class PortableConsumerTests
                     case IDenseLayer<double> d: LayerChecks.CheckAgainstReference(d, batch, seed); break;
                     case IActivatedDenseLayer<float> f: LayerChecks.CheckActivatedAgainstReference(f, batch, seed); break;
                     case IActivatedDenseLayer<double> d: LayerChecks.CheckActivatedAgainstReference(d, batch, seed); break;
-                    default: Assert.Fail(type.Name + " implements no layer interface"); break;
+                    default: throw new InvalidOperationException(type.Name + " implements no layer interface");
                 }
+                checks++;
             }
         }
+        return checks;
     }
 
     [Fact]
     public void TheConsumerGotPortableCodeWithTheFullPublicSurface()
     {
-        Type portable = Consumer.Value.GetType("Portable.F17x33", throwOnError: true)!;
+        Type portable = Consumer.Value.Library.GetType("Portable.F17x33", throwOnError: true)!;
         const BindingFlags Private = BindingFlags.NonPublic | BindingFlags.Static;
         Assert.NotNull(portable.GetMethod("__DenseForwardPortable", Private));
         Assert.NotNull(portable.GetMethod("__DenseBackwardPortable", Private));
@@ -58,7 +87,44 @@ public class PortableConsumerTests
         Assert.Equal(typeof(Layers.F17x33).GetInterfaces(), portable.GetInterfaces());
     }
 
-    private static Assembly BuildConsumer()
+    [Fact]
+    public void ThePackageHoldsWhatAUserNeeds()
+    {
+        using ZipArchive package = ZipFile.OpenRead(Consumer.Value.Package);
+        string[] files = package.Entries.Select(e => e.FullName)
+            .Where(name => !name.StartsWith("_rels/", StringComparison.Ordinal) && !name.StartsWith("package/", StringComparison.Ordinal) && name != "[Content_Types].xml")
+            .Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(
+            [
+                "DenseGen.nuspec",
+                "README.md",
+                // The generator as an analyzer only: never in lib/, where it would become a reference of every user.
+                "analyzers/dotnet/roslyn4.3/cs/DenseGen.Generator.dll",
+                "lib/net8.0/DenseGen.dll", "lib/net8.0/DenseGen.xml",
+                "lib/netstandard2.0/DenseGen.dll", "lib/netstandard2.0/DenseGen.xml",
+                "lib/netstandard2.1/DenseGen.dll", "lib/netstandard2.1/DenseGen.xml",
+            ],
+            files);
+
+        XDocument nuspec;
+        using (Stream stream = package.GetEntry("DenseGen.nuspec")!.Open())
+            nuspec = XDocument.Load(stream);
+        XNamespace ns = nuspec.Root!.Name.Namespace;
+        XElement metadata = nuspec.Root.Element(ns + "metadata")!;
+        string Field(string name) => metadata.Element(ns + name)?.Value ?? "";
+        Assert.Equal("DenseGen", Field("id"));
+        Assert.Equal("README.md", Field("readme"));
+        Assert.False(string.IsNullOrWhiteSpace(Field("license")));
+        Assert.Contains("source-generator", Field("tags"), StringComparison.Ordinal);
+        Assert.True(Field("description").Length > 100, "the description says what DenseGen is");
+        // Not a development dependency: users compile against [Dense], so it must flow to their dependants.
+        Assert.NotEqual("true", Field("developmentDependency"));
+        // Only netstandard2.0 depends on anything (System.Memory, for Span<T>); the generator is no dependency.
+        string[] dependencies = metadata.Descendants(ns + "dependency").Select(d => (string)d.Attribute("id")!).ToArray();
+        Assert.Equal(["System.Memory"], dependencies);
+    }
+
+    private static (string Package, Assembly Library) BuildConsumer()
     {
         string root = RepositoryRoot();
         string work = Directory.CreateTempSubdirectory("densegen-portable-").FullName;
@@ -81,7 +147,7 @@ public class PortableConsumerTests
                 </configuration>
                 """);
             Run(root, "build", "tests/Consumers/Portable", "-c", "Release", "--configfile", config, "-o", output, "-p:DenseGenVersion=" + version);
-            return Assembly.LoadFrom(Path.Combine(output, "Portable.dll"));
+            return (Path.Combine(feed, "DenseGen." + version + ".nupkg"), Assembly.LoadFrom(Path.Combine(output, "Portable.dll")));
         }
         finally
         {
