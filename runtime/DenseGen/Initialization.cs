@@ -1,5 +1,9 @@
 using System;
+#if NET8_0_OR_GREATER
 using System.Numerics;
+#else
+using System.Runtime.InteropServices;
+#endif
 
 namespace DenseGen;
 
@@ -35,24 +39,38 @@ public static class Initializer
     /// <exception cref="ArgumentNullException"><paramref name="layer"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="scheme"/> is not a defined value; nothing is changed.</exception>
     public static void Initialize<T>(IDenseParameters<T> layer, Initialization scheme, ulong seed)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged
+#if NET8_0_OR_GREATER
+        , IFloatingPointIeee754<T>
+#endif
     {
-        ArgumentNullException.ThrowIfNull(layer);
+        if (layer is null)
+            throw new ArgumentNullException(nameof(layer));
         Fill(layer.Weights, layer.Bias, layer.InputSize, layer.OutputSize, scheme, seed);
     }
 
     /// <summary>Fills the weights, then the bias, of a struct layer in place from <paramref name="seed"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="scheme"/> is not a defined value; nothing is changed.</exception>
     public static void Initialize<T, TLayer>(ref TLayer layer, Initialization scheme, ulong seed)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged
+#if NET8_0_OR_GREATER
+        , IFloatingPointIeee754<T>
+#endif
         where TLayer : struct, IDenseParameters<T>
     {
         Fill(layer.Weights, layer.Bias, layer.InputSize, layer.OutputSize, scheme, seed);
     }
 
     private static void Fill<T>(Span<T> weights, Span<T> bias, int inputSize, int outputSize, Initialization scheme, ulong seed)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged
+#if NET8_0_OR_GREATER
+        , IFloatingPointIeee754<T>
+#endif
     {
+#if !NET8_0_OR_GREATER
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+            throw new NotSupportedException("The .NET Standard build of DenseGen initializes float and double layers, not " + typeof(T).Name + ".");
+#endif
         double fanIn = inputSize, fanAverage = (inputSize + outputSize) / 2.0;
         (bool normal, double scale, bool randomBias) = scheme switch
         {
@@ -64,9 +82,30 @@ public static class Initializer
             _ => throw new ArgumentOutOfRangeException(nameof(scheme), scheme, "Not a defined Initialization value."),
         };
         var random = new SeededRandom(seed);
+        double NextWeight() => normal ? scale * random.NextGaussian() : scale * (2 * random.NextDouble() - 1);
+        double NextBias() => randomBias ? scale * (2 * random.NextDouble() - 1) : 0;
+#if NET8_0_OR_GREATER
         foreach (ref T weight in weights)
-            weight = T.CreateChecked(normal ? scale * random.NextGaussian() : scale * (2 * random.NextDouble() - 1));
+            weight = T.CreateChecked(NextWeight());
         foreach (ref T b in bias)
-            b = randomBias ? T.CreateChecked(scale * (2 * random.NextDouble() - 1)) : T.Zero;
+            b = T.CreateChecked(NextBias());
+#else
+        // No generic math in .NET Standard: write through float or double views. Rounding a double to float is
+        // what CreateChecked does too, so both builds give the same bits.
+        if (typeof(T) == typeof(float))
+        {
+            foreach (ref float weight in MemoryMarshal.Cast<T, float>(weights))
+                weight = (float)NextWeight();
+            foreach (ref float b in MemoryMarshal.Cast<T, float>(bias))
+                b = (float)NextBias();
+        }
+        else
+        {
+            foreach (ref double weight in MemoryMarshal.Cast<T, double>(weights))
+                weight = NextWeight();
+            foreach (ref double b in MemoryMarshal.Cast<T, double>(bias))
+                b = NextBias();
+        }
+#endif
     }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Numerics;
 
 namespace DenseGen;
 
@@ -37,14 +36,14 @@ public sealed class SeededRandom
     /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
-        ulong result = BitOperations.RotateLeft(_s1 * 5, 7) * 9;
+        ulong result = Bits.RotateLeft(_s1 * 5, 7) * 9;
         ulong t = _s1 << 17;
         _s2 ^= _s0;
         _s3 ^= _s1;
         _s1 ^= _s2;
         _s0 ^= _s3;
         _s2 ^= t;
-        _s3 = BitOperations.RotateLeft(_s3, 45);
+        _s3 = Bits.RotateLeft(_s3, 45);
         return result;
     }
 
@@ -55,11 +54,12 @@ public sealed class SeededRandom
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxExclusive"/> is not positive.</exception>
     public int NextInt32(int maxExclusive)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxExclusive);
+        if (maxExclusive <= 0)
+            throw new ArgumentOutOfRangeException(nameof(maxExclusive), maxExclusive, "Must be positive.");
         ulong range = (ulong)maxExclusive;
         while (true)
         {
-            ulong high = Math.BigMul(NextUInt64(), range, out ulong low);
+            ulong high = Bits.BigMul(NextUInt64(), range, out ulong low);
             // Reject the few low values that would make some results one draw more likely than others.
             if (low >= range || low >= (0UL - range) % range)
                 return (int)high;

@@ -23,6 +23,9 @@ public class PortableConsumerTests
 
     private static readonly Lazy<(string Package, Assembly Library)> Consumer = new(BuildConsumer);
 
+    /// <summary>The package packed for these tests and the portable library built from it, made once per test run.</summary>
+    internal static (string Package, Assembly Library) PackedConsumer => Consumer.Value;
+
     [Fact]
     public void EveryPortableLayerMatchesTheReference() =>
         Assert.Equal(12 * BatchSizes.Length, CheckEveryLayer(Consumer.Value.Library));

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using DenseGen.Tests.Layers;
 using Xunit;
@@ -95,6 +96,22 @@ public class InitializerTests
             double expected = Math.Log(x);
             double ulp = Math.BitIncrement(Math.Abs(expected)) - Math.Abs(expected);
             Assert.True(Math.Abs(SeededRandom.PortableLog(x) - expected) <= 4 * ulp + 1e-300, $"ln {x:R}: {SeededRandom.PortableLog(x):R} vs {expected:R}");
+        }
+    }
+
+    [Fact]
+    public void PortableBigMulMatchesMathBigMul()
+    {
+        // The .NET Standard builds draw bounded integers through this instead of Math.BigMul.
+        ulong[] edges = [0, 1, 2, uint.MaxValue, (ulong)uint.MaxValue + 1, ulong.MaxValue - 1, ulong.MaxValue, 0x8000_0000_0000_0000UL];
+        var random = new SeededRandom(10);
+        IEnumerable<(ulong, ulong)> pairs = edges.SelectMany(a => edges.Select(b => (a, b)))
+            .Concat(Enumerable.Range(0, 100_000).Select(_ => (random.NextUInt64(), random.NextUInt64())));
+        foreach ((ulong a, ulong b) in pairs)
+        {
+            ulong high = Math.BigMul(a, b, out ulong low);
+            ulong portableHigh = Bits.BigMulPortable(a, b, out ulong portableLow);
+            Assert.True(high == portableHigh && low == portableLow, $"{a} × {b}");
         }
     }
 
