@@ -1754,7 +1754,7 @@ namespace MyGame.Model
             ref float xs = ref x;
             ref float ys = ref y;
             int sample = 0;
-            for (; sample <= samples - 3; sample += 3)
+            for (; sample <= samples - 2; sample += 2)
             {
                 {
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
@@ -1763,7 +1763,6 @@ namespace MyGame.Model
                     ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
                     ref float x0 = ref xs;
                     ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
-                    ref float x2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 40);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -1772,205 +1771,157 @@ namespace MyGame.Model
                     global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
                         a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                         a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0);
                         a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
                         a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_2);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0);
                         a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
                         a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
-                        a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4);
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4);
                         a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                         a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 4);
                         a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
                         a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_2);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 4);
                         a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
                         a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
-                        a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 8);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8);
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8);
                         a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                         a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 8);
                         a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
                         a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_2);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 8);
                         a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
                         a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
-                        a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 12);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 12);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, 12);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12);
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12);
                         a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                         a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 12);
                         a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
                         a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_2);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 12);
                         a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
                         a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
-                        a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 16);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16);
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16);
                         a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                         a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 16);
                         a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
                         a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_2);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 16);
                         a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
                         a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
-                        a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 6));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a2_0, a2_1, a2_2, a2_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 12));
                 }
                 {
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                     ref float x0 = ref xs;
                     ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
-                    ref float x2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 40);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
                         a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                         a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4);
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4);
                         a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                         a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 8);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8);
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8);
                         a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                         a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 12);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 12);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, 12);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12);
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12);
                         a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                         a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 16);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16);
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16);
                         a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                         a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4);
@@ -1980,13 +1931,9 @@ namespace MyGame.Model
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 10) = sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4);
                     float sum1_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_1);
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 11) = sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5);
-                    float sum2_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 16) = sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4);
-                    float sum2_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 17) = sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5);
                 }
-                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 60);
-                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 18);
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 40);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 12);
             }
             for (; sample < samples; sample++)
             {
@@ -2090,71 +2037,58 @@ namespace MyGame.Model
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 8);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 8);
                     global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 8);
                     global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a3_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 8);
                     ref float xs = ref x;
                     ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
                     for (int s = 0; s < samples; s++)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
                         a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
                         a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
                         a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
                         a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
                         a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a2_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
                         a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
                         a3_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a3_1);
-                        a3_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a3_2);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref g0, 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref g1, 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref g2, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref g2, 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_1, ref g3, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_2, ref g3, 8);
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> a3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 12);
                     ref float xs = ref x;
                     ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
                     for (int s = 0; s < samples; s++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 12);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 16);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 12);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
@@ -2171,14 +2105,41 @@ namespace MyGame.Model
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 12);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, 16);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 12);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, 16);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 12);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref g2, 16);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 12);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_1, ref g3, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref g2, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_1, ref g3, 12);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 16);
+                    ref float xs = ref x;
+                    ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
+                    for (int s = 0; s < samples; s++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 16);
+                        global::System.Runtime.Intrinsics.Vector128<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
+                        xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
+                        dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 16);
                 }
             }
             {
@@ -2187,47 +2148,40 @@ namespace MyGame.Model
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 8);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 8);
                     ref float xs = ref x;
                     ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
                     for (int s = 0; s < samples; s++)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
                         a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
                         a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
                         a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a1_2);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref g0, 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref g1, 8);
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 12);
                     ref float xs = ref x;
                     ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
                     for (int s = 0; s < samples; s++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 12);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 16);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 12);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
@@ -2238,10 +2192,29 @@ namespace MyGame.Model
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 12);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, 16);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 12);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, 12);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 16);
+                    ref float xs = ref x;
+                    ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
+                    for (int s = 0; s < samples; s++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 16);
+                        global::System.Runtime.Intrinsics.Vector128<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
+                        dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 16);
                 }
             }
         }

@@ -184,33 +184,27 @@ namespace MyGame.Model
             ref double xs = ref x;
             ref double ys = ref y;
             int sample = 0;
-            for (; sample <= samples - 3; sample += 3)
+            for (; sample <= samples - 2; sample += 2)
             {
                 {
                     ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3);
                     ref double x0 = ref xs;
                     ref double x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3);
-                    ref double x2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
                     global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
                     {
                         global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector128<double> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
-                        global::System.Runtime.Intrinsics.Vector128<double> x2v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, 0);
                         global::System.Runtime.Intrinsics.Vector128<double> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
                         a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                         a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                     }
                     double sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 2) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 2);
@@ -224,15 +218,9 @@ namespace MyGame.Model
                     double sum1_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_1);
                     sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 2) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 2);
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 3) = sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1);
-                    double sum2_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_0);
-                    sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 2) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4) = sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0);
-                    double sum2_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_1);
-                    sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 2) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5) = sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1);
                 }
-                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 9);
-                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 6);
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4);
             }
             for (; sample < samples; sample++)
             {

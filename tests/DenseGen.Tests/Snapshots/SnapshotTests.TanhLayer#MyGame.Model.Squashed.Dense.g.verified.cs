@@ -184,7 +184,7 @@ namespace MyGame.Model
             ref float xs = ref x;
             ref float ys = ref y;
             int sample = 0;
-            for (; sample <= samples - 3; sample += 3)
+            for (; sample <= samples - 2; sample += 2)
             {
                 {
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
@@ -193,7 +193,6 @@ namespace MyGame.Model
                     ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15);
                     ref float x0 = ref xs;
                     ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 5);
-                    ref float x2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 10);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -202,31 +201,22 @@ namespace MyGame.Model
                     global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
                         a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                         a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0);
                         a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
                         a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_2);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0);
                         a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
                         a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
-                        a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
@@ -252,21 +242,9 @@ namespace MyGame.Model
                     float sum1_3 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_3);
                     sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 4);
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 7) = sum1_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3);
-                    float sum2_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_0);
-                    sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 4);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 8) = sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0);
-                    float sum2_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_1);
-                    sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 4);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 9) = sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1);
-                    float sum2_2 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_2);
-                    sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 4);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 10) = sum2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2);
-                    float sum2_3 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_3);
-                    sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 4);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 11) = sum2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3);
                 }
-                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 15);
-                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 12);
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 10);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 8);
             }
             for (; sample < samples; sample++)
             {

@@ -348,47 +348,38 @@ namespace MyGame
             ref float xs = ref x;
             ref float ys = ref y;
             int sample = 0;
-            for (; sample <= samples - 3; sample += 3)
+            for (; sample <= samples - 2; sample += 2)
             {
                 {
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
                     ref float x0 = ref xs;
                     ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 8);
-                    ref float x2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 16);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
                         a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                         a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x2, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4);
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4);
                         a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                         a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0);
@@ -398,13 +389,9 @@ namespace MyGame
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 2) = sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0);
                     float sum1_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_1);
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 3) = sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1);
-                    float sum2_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4) = sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0);
-                    float sum2_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a2_1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5) = sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1);
                 }
-                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 24);
-                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 6);
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 16);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4);
             }
             for (; sample < samples; sample++)
             {
