@@ -15,7 +15,8 @@ namespace DenseGen.Generator.Emit;
 /// <item>Forward: samples × 4 weight rows of dot products, reduced at the end of the row (3 samples; 4 with
 /// Vector512, whose hardware has 32 registers; 2 with Vector128, see <see cref="ForwardSamples"/>); a single
 /// sample keeps two accumulators per row.</item>
-/// <item>Weight gradient: 4 rows × 3 vector chunks of dW, each loaded once, updated by every sample, stored once.</item>
+/// <item>Weight gradient: 4 rows × 3 vector chunks of dW (× 2 with Vector128), each loaded once, updated by
+/// every sample, stored once.</item>
 /// <item>Input gradient: samples × chunks of dx, summed over the weight rows (3 × 3, or for one sample 1 × 16 with Vector512, 1 × 8 otherwise).</item>
 /// </list>
 /// </remarks>
@@ -30,14 +31,15 @@ internal static class VectorKernels
     // runs (Vector512 hardware has 32 vector registers, the others 16).
     private static int SingleSampleInputGradientChunks(VectorWidth v) => v.Bits == 512 ? 16 : 8;
 
-    private const int GradientChunks = 3;
-
-    // The Vector128 forward tile has 2 samples, not 3. On x64 that kernel runs only without AVX2 (a default
-    // NativeAOT build targets x86-64-v2), where a multiply-add is a multiply and an add that needs one more
-    // register: a 3 × 4 tile (12 accumulators, 3 inputs, a weight vector and the product: 17 of 16 registers)
-    // spilled, and 2 × 4 ran a 64-sample 784→128 forward in 274 µs instead of 489 µs (JIT with
-    // DOTNET_EnableAVX=0, which compiles like that AOT baseline).
+    // Vector128 tiles are smaller. On x64 that kernel runs only without AVX2 (a default NativeAOT build targets
+    // x86-64-v2), where a multiply-add is a multiply and an add that needs one more register. A 3 × 4 forward
+    // tile (12 accumulators, 3 inputs, a weight vector and the product: 17 of 16 registers) spilled: 2 × 4 ran a
+    // 64-sample 784→128 forward in 274 µs instead of 489 µs (JIT with DOTNET_EnableAVX=0, which compiles like
+    // that AOT baseline). Likewise 4 × 3 dW blocks (12 + 3 inputs + the broadcast dY + the product): 4 × 2 took
+    // a 64-sample Forward+Backward under AOT x86-64-v2 from 1,131–1,327 µs to 938–955 µs in alternate runs.
     private static int ForwardSamples(VectorWidth v) => v.Bits switch { 512 => 4, 256 => 3, _ => 2 };
+
+    private static int GradientChunks(VectorWidth v) => v.Bits == 128 ? 2 : 3;
 
     public static string ForwardName(VectorWidth v) => "__DenseForward" + v.Name;
 
@@ -179,7 +181,7 @@ internal static class VectorKernels
         for (int r = 0; r < rows; r++)
             k.Line($"ref {t} g{r} = ref {Unsafe}.Add(ref dw, {Scaled(o, r, spec.In)});");
 
-        k.Tiles(chunks, GradientChunks, v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks,
+        k.Tiles(chunks, GradientChunks(v), v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks,
             (c, count) => WeightGradientBlock(k, v, rows, count, o, c));
 
         if (tail > 0)

@@ -986,86 +986,46 @@ namespace MyGame
                 ref float g1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, (o + 1) * 784);
                 ref float g2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, (o + 2) * 784);
                 ref float g3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, (o + 3) * 784);
-                for (nuint c = 0; c < 780; c += 12)
+                for (nuint c = 0; c < 784; c += 8)
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, c);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, c + 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, c + 8);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, c);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, c + 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, c + 8);
                     global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, c);
                     global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, c + 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, c + 8);
                     global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, c);
                     global::System.Runtime.Intrinsics.Vector128<float> a3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, c + 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a3_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, c + 8);
                     ref float xs = ref x;
                     ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
                     for (int s = 0; s < samples; s++)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, c);
                         global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, c + 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, c + 8);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
                         a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
                         a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
                         a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
                         a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
                         a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a2_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
                         a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
                         a3_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a3_1);
-                        a3_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a3_2);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 128);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, c);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, c + 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref g0, c + 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, c);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, c + 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref g1, c + 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, c);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref g2, c + 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref g2, c + 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, c);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_1, ref g3, c + 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_2, ref g3, c + 8);
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 780);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 780);
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 780);
-                    global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 780);
-                    ref float xs = ref x;
-                    ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
-                    for (int s = 0; s < samples; s++)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 780);
-                        global::System.Runtime.Intrinsics.Vector128<float> d;
-                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
-                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
-                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
-                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
-                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
-                        xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
-                        dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 128);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 780);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 780);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 780);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 780);
                 }
             }
         }

@@ -2037,71 +2037,58 @@ namespace MyGame.Model
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 8);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 8);
                     global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 8);
                     global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a3_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 8);
                     ref float xs = ref x;
                     ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
                     for (int s = 0; s < samples; s++)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
                         a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
                         a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
                         a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
                         a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
                         a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a2_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
                         a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
                         a3_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a3_1);
-                        a3_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a3_2);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref g0, 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref g1, 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref g2, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref g2, 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_1, ref g3, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_2, ref g3, 8);
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> a3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 12);
                     ref float xs = ref x;
                     ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
                     for (int s = 0; s < samples; s++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 12);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 16);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 12);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
@@ -2118,14 +2105,41 @@ namespace MyGame.Model
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 12);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, 16);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 12);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, 16);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 12);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref g2, 16);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 12);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_1, ref g3, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref g2, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_1, ref g3, 12);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 16);
+                    ref float xs = ref x;
+                    ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
+                    for (int s = 0; s < samples; s++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 16);
+                        global::System.Runtime.Intrinsics.Vector128<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
+                        xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
+                        dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 16);
                 }
             }
             {
@@ -2134,47 +2148,40 @@ namespace MyGame.Model
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 8);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 8);
                     ref float xs = ref x;
                     ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
                     for (int s = 0; s < samples; s++)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
                         a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
                         a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
                         a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a1_2);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref g0, 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref g1, 8);
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 12);
                     ref float xs = ref x;
                     ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
                     for (int s = 0; s < samples; s++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 12);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 16);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 12);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
                         a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
@@ -2185,10 +2192,29 @@ namespace MyGame.Model
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 12);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, 16);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 12);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, 12);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 16);
+                    ref float xs = ref x;
+                    ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
+                    for (int s = 0; s < samples; s++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 16);
+                        global::System.Runtime.Intrinsics.Vector128<float> d;
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
+                        dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 16);
                 }
             }
         }
