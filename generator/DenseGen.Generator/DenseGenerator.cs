@@ -14,8 +14,8 @@ namespace DenseGen.Generator;
 /// </summary>
 /// <remarks>
 /// Pipeline: ForAttributeWithMetadataName → <see cref="LayerParser"/> (symbols to plain values) → split into
-/// diagnostics and <see cref="LayerSpec"/>s → combined with the compilation's <see cref="TargetInfo"/> →
-/// <see cref="LayerEmitter"/>. Every model between steps is value-equatable, so the IDE reuses cached output
+/// diagnostics and <see cref="LayerSpec"/>s → combined with the compilation's <see cref="TargetInfo"/>, which picks
+/// the full or the portable output → <see cref="LayerEmitter"/>. Every model between steps is value-equatable, so the IDE reuses cached output
 /// for any edit that does not change a layer's declaration.
 /// </remarks>
 [Generator(LanguageNames.CSharp)]

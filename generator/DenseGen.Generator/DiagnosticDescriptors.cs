@@ -117,7 +117,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor StructLayerNeedsFullTarget = new(
         id: "DG0015",
         title: "Struct layers need .NET 8 and C# 12",
-        messageFormat: "'{0}' is a struct, and this project takes DenseGen's portable output, which lacks {1}: a struct layer keeps its parameters inline and returns spans over its own fields, which needs [InlineArray] and [UnscopedRef]. Declare '{0}' as a class, or target .NET 8 or later with C# 12 or later.",
+        messageFormat: "'{0}' is a struct, but this project lacks {1}, so it gets DenseGen's portable output, which keeps parameters in arrays; a struct layer keeps them inline and returns spans over its own fields, which needs [InlineArray] and [UnscopedRef]. Declare '{0}' as a class, or target .NET 8 or later with C# 12 or later.",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
