@@ -20,6 +20,8 @@ public class NetStandardRuntimeTests
 {
     private const int Samples = 5;
 
+    private static readonly object ExtractLock = new();
+
     private delegate void ForwardCall<T>(ReadOnlySpan<T> input, Span<T> output);
 
     private delegate void BackwardCall<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> outputGradient, Span<T> inputGradient);
@@ -137,7 +139,7 @@ public class NetStandardRuntimeTests
     {
         string directory = Path.Combine(Path.GetDirectoryName(package)!, Path.GetDirectoryName(entry)!);
         string path = Path.Combine(directory, Path.GetFileName(entry));
-        lock (typeof(NetStandardRuntimeTests))
+        lock (ExtractLock)
         {
             if (!File.Exists(path))
             {

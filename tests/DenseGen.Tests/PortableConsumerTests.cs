@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
@@ -38,16 +37,10 @@ public class PortableConsumerTests
     public void EveryPortableLayerMatchesTheReferenceWithoutVectors()
     {
         string library = Consumer.Value.Library.Location;
-        var start = new ProcessStartInfo(DotnetHost.Path, ["exec", typeof(KernelPathProgram).Assembly.Location, KernelPathProgram.CheckPortableCommand, library])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["DOTNET_EnableHWIntrinsic"] = "0";
-        using Process child = Process.Start(start)!;
-        string output = child.StandardOutput.ReadToEnd() + child.StandardError.ReadToEnd();
-        Assert.True(child.WaitForExit(TimeSpan.FromMinutes(3)), "the child process did not finish");
-        Assert.True(child.ExitCode == 0, output);
+        (int exitCode, string output) = DotnetHost.Run(
+            ["exec", typeof(KernelPathProgram).Assembly.Location, KernelPathProgram.CheckPortableCommand, library],
+            TimeSpan.FromMinutes(3), environment: new Dictionary<string, string> { ["DOTNET_EnableHWIntrinsic"] = "0" });
+        Assert.True(exitCode == 0, output);
         Assert.Contains("Vector<T> accelerated: False", output, StringComparison.Ordinal);
         Assert.Contains($"{12 * BatchSizes.Length} checks passed", output, StringComparison.Ordinal);
     }
@@ -165,17 +158,8 @@ public class PortableConsumerTests
 
     private static void Run(string workingDirectory, params string[] arguments)
     {
-        var start = new ProcessStartInfo(DotnetHost.Path, arguments)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using Process child = Process.Start(start)!;
-        var stderr = child.StandardError.ReadToEndAsync();
-        string stdout = child.StandardOutput.ReadToEnd();
-        Assert.True(child.WaitForExit(TimeSpan.FromMinutes(5)), "dotnet " + string.Join(' ', arguments) + " did not finish");
-        Assert.True(child.ExitCode == 0, "dotnet " + string.Join(' ', arguments) + " failed:\n" + stdout + stderr.Result);
+        (int exitCode, string output) = DotnetHost.Run(arguments, TimeSpan.FromMinutes(5), workingDirectory);
+        Assert.True(exitCode == 0, "dotnet " + string.Join(' ', arguments) + " failed:\n" + output);
     }
 
     private static string RepositoryRoot()

@@ -1,5 +1,5 @@
 using System;
-using System.Diagnostics;
+using System.Collections.Generic;
 using System.IO;
 using System.Runtime.Intrinsics;
 using DenseGen.Tests.Infrastructure;
@@ -29,22 +29,17 @@ public class VectorPathTests
         // On hardware without the wider vectors the child falls back further; expect what this machine can do.
         string expected = Narrower(expectedPath, KernelPathProgram.ActiveKernels());
 
-        var start = new ProcessStartInfo(DotnetHost.Path, ["exec", typeof(KernelPathProgram).Assembly.Location, KernelPathProgram.CheckCommand])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        var settings = new Dictionary<string, string>();
         foreach (string setting in environment.Split(';'))
         {
             string[] pair = setting.Split('=');
-            start.Environment[pair[0]] = pair[1];
+            settings[pair[0]] = pair[1];
         }
-        using Process child = Process.Start(start)!;
-        string output = child.StandardOutput.ReadToEnd() + child.StandardError.ReadToEnd();
-        Assert.True(child.WaitForExit(TimeSpan.FromMinutes(3)), "the child process did not finish");
+        (int exitCode, string output) = DotnetHost.Run(
+            ["exec", typeof(KernelPathProgram).Assembly.Location, KernelPathProgram.CheckCommand], TimeSpan.FromMinutes(3), environment: settings);
 
         Assert.Contains("active kernels: " + expected, output, StringComparison.Ordinal);
-        Assert.True(child.ExitCode == 0, output);
+        Assert.True(exitCode == 0, output);
         Assert.Contains("checks passed", output, StringComparison.Ordinal);
     }
 

@@ -65,7 +65,7 @@ internal static class LayerEmitter
         WriteProperties(w, spec);
         // Portable output has no method attributes: AggressiveOptimization and [SkipLocalsInit] are .NET Core's,
         // and the hosts portable code is for (Mono, IL2CPP, .NET Framework) do not tier.
-        VectorWidth[] widths = portable ? new VectorWidth[0] : VectorWidth.For(spec);
+        VectorWidth[] widths = portable ? System.Array.Empty<VectorWidth>() : VectorWidth.For(spec);
         string? methodAttributes = portable ? null : KernelWriter.MethodAttributes(skipLocalsInit);
         WriteForward(w, spec, widths, methodAttributes, portable);
         WriteBackward(w, spec, widths, methodAttributes, portable);
