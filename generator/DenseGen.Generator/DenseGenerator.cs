@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Threading;
 using DenseGen.Generator.Emit;
 using DenseGen.Generator.Model;
+using DenseGen.Generator.Networks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
@@ -10,7 +11,8 @@ using Microsoft.CodeAnalysis.Text;
 namespace DenseGen.Generator;
 
 /// <summary>
-/// Generates a fully connected layer for every partial class or struct annotated with <c>[DenseGen.Dense]</c>.
+/// Generates a fully connected layer for every partial class or struct annotated with <c>[DenseGen.Dense]</c>, and a
+/// network for every one annotated with <c>[DenseGen.Sequential]</c>.
 /// </summary>
 /// <remarks>
 /// Pipeline: ForAttributeWithMetadataName → <see cref="LayerParser"/> (symbols to plain values) → split into
@@ -32,6 +34,12 @@ public sealed class DenseGenerator : IIncrementalGenerator
 
         /// <summary>The compilation-wide facts.</summary>
         public const string Target = nameof(Target);
+
+        /// <summary>The network parser's output: spec and diagnostics per [Sequential] type.</summary>
+        public const string ParseNetwork = nameof(ParseNetwork);
+
+        /// <summary>The valid network specs.</summary>
+        public const string NetworkSpecs = nameof(NetworkSpecs);
     }
 
     private const string AttributeName = "DenseGen.DenseAttribute";
@@ -81,6 +89,8 @@ public sealed class DenseGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(specs.Combine(target), (output, pair) => EmitSafely(output, pair.Left, pair.Right));
 
+        InitializeNetworks(context, target);
+
         // One error per project that cannot compile the generated code, rather than one per layer, and none
         // when the project declares no layer at all.
         IncrementalValueProvider<bool> hasLayers = specs.Collect().Select(static (all, _) => !all.IsEmpty);
@@ -102,6 +112,77 @@ public sealed class DenseGenerator : IIncrementalGenerator
                     DiagnosticDescriptors.StructLayerNeedsFullTarget, pair.Left.Location?.ToLocation() ?? Location.None, pair.Left.Name, pair.Right.Reason));
             }
         });
+    }
+
+    /// <summary>
+    /// The [Sequential] pipeline: parse each network (its layer fields read through their types' [Dense] attributes),
+    /// report its diagnostics apart from its spec, and emit it for the target.
+    /// </summary>
+    private static void InitializeNetworks(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<TargetInfo> target)
+    {
+        IncrementalValuesProvider<NetworkParseResult> parsed = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                NetworkParser.AttributeName,
+                predicate: static (node, _) => node is TypeDeclarationSyntax,
+                transform: static (context, cancellationToken) => ParseNetworkSafely(context, cancellationToken))
+            .WithTrackingName(TrackingNames.ParseNetwork);
+
+        context.RegisterSourceOutput(
+            parsed.Select(static (result, _) => result.Diagnostics),
+            static (output, diagnostics) =>
+            {
+                foreach (DiagnosticInfo diagnostic in diagnostics)
+                    output.ReportDiagnostic(diagnostic.ToDiagnostic());
+            });
+
+        IncrementalValuesProvider<NetworkSpec> specs = parsed
+            .Where(static result => result.Spec is not null)
+            .Select(static (result, _) => result.Spec!)
+            .WithTrackingName(TrackingNames.NetworkSpecs);
+        context.RegisterSourceOutput(specs.Combine(target), static (output, pair) => EmitNetworkSafely(output, pair.Left, pair.Right));
+
+        IncrementalValuesProvider<(string Name, LocationInfo? Location)> structNetworks = parsed
+            .Where(static result => result.Spec is { IsStruct: true })
+            .Select(static (result, _) => (result.Spec!.TypeName, result.StructDeclaration));
+        context.RegisterSourceOutput(structNetworks.Combine(target), static (output, pair) =>
+        {
+            if (pair.Right.IsPortable)
+            {
+                output.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.StructNetworkNeedsFullTarget, pair.Left.Location?.ToLocation() ?? Location.None, pair.Left.Name, pair.Right.Reason));
+            }
+        });
+    }
+
+    private static NetworkParseResult ParseNetworkSafely(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return NetworkParser.Parse(context, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            DiagnosticInfo error = DiagnosticInfo.Create(
+                DiagnosticDescriptors.InternalError, LocationInfo.From(context.TargetNode), context.TargetSymbol.Name, Describe(exception));
+            return new NetworkParseResult(null, ImmutableArray.Create(error).ToEquatableArray());
+        }
+    }
+
+    private static void EmitNetworkSafely(SourceProductionContext output, NetworkSpec spec, TargetInfo target)
+    {
+        if (!target.IsSupported || (target.IsPortable && spec.IsStruct))
+            return;
+        string source;
+        try
+        {
+            source = NetworkEmitter.Emit(spec, target);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, spec.TypeName, Describe(exception)));
+            return;
+        }
+        output.AddSource(NetworkEmitter.HintName(spec), SourceText.From(source, System.Text.Encoding.UTF8));
     }
 
     // An exception escaping a generator disables it for the whole project with an opaque warning, so every

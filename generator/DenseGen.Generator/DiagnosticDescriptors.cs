@@ -122,6 +122,110 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor NetworkNotPartial = new(
+        id: "DG0016",
+        title: "A [Sequential] network and the types containing it must be partial",
+        messageFormat: "'{0}' must be declared partial so DenseGen can add the members of the network '{1}'; add the 'partial' modifier to '{0}'",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnsupportedNetworkShape = new(
+        id: "DG0017",
+        title: "[Sequential] is not supported on this kind of type",
+        messageFormat: "The network '{0}' cannot be generated: {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LayerSizesDoNotChain = new(
+        id: "DG0018",
+        title: "A layer's input size differs from the previous layer's output size",
+        messageFormat: "The layer '{0}' ({1}) takes {2} inputs per sample, but the layer before it, '{3}' ({4}), gives {5} outputs; change In of {1} or Out of {4} so they agree",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NotALayerField = new(
+        id: "DG0019",
+        title: "A field of a [Sequential] network is not a layer",
+        messageFormat: "The field '{0}' of the network '{1}' has type '{2}', which is not a DenseGen layer (a type with [Dense]); every instance field of a [Sequential] type is a layer, run in declaration order. Make the field static, or keep other state outside the network.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LayerElementTypesDiffer = new(
+        id: "DG0020",
+        title: "The layers of a network hold different element types",
+        messageFormat: "The layer '{0}' ({1}) holds {2}, but the network's first layer '{3}' holds {4}; all layers of a network use one element type",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NetworkHasNoLayers = new(
+        id: "DG0021",
+        title: "A [Sequential] network has no layers",
+        messageFormat: "The network '{0}' declares no layer fields; add instance fields of [Dense] layer types, such as 'public readonly Hidden Hidden = new();'",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ClassLayerFieldNotInitialized = new(
+        id: "DG0022",
+        title: "A class layer field of a network has no initializer",
+        messageFormat: "The layer field '{0}' of the network '{1}' has the class type '{2}' and no initializer, so it would be null; write '= new();' after it",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LayerFieldsSplitAcrossParts = new(
+        id: "DG0023",
+        title: "A network's layer fields are split across partial declarations",
+        messageFormat: "The layer field '{0}' of the network '{1}' is declared in another part of the partial type than '{2}'; the order of fields across parts is not defined, so declare every layer field in one part",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidTensorName = new(
+        id: "DG0024",
+        title: "A layer's tensor name is empty or taken",
+        messageFormat: "The layer field '{0}' of the network '{1}' has the tensor name '{2}', {3}; give it a distinct [TensorName]",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidMaxBatch = new(
+        id: "DG0025",
+        title: "[Sequential] MaxBatch must be positive",
+        messageFormat: "The network '{0}' has MaxBatch = {1}; it sizes the network's buffers in samples and {2}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ReadOnlyStructLayerField = new(
+        id: "DG0026",
+        title: "A struct layer field of a network is readonly",
+        messageFormat: "The layer field '{0}' of the network '{1}' is readonly, but its type '{2}' is a struct: Backward and the optimizers would write a defensive copy and the gradients and updates would be lost; remove 'readonly'",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LargeStructNetwork = new(
+        id: "DG0027",
+        title: "Large struct network may overflow the stack",
+        messageFormat: "The struct network '{0}' holds {1} bytes of layers and buffers; a local or copy of it can overflow the stack (1 MiB on Windows' main thread). Declare it as a class, or keep it only in fields of a class or in arrays.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor StructNetworkNeedsFullTarget = new(
+        id: "DG0028",
+        title: "Struct networks need .NET 8 and C# 12",
+        messageFormat: "'{0}' is a struct network, but this project lacks {1}, so it gets DenseGen's portable output, in which only classes hold layers and buffers; declare '{0}' as a class, or target .NET 8 or later with C# 12 or later",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "DG0010",
         title: "DenseGen failed unexpectedly",

@@ -47,4 +47,11 @@ public sealed class DenseAttribute : Attribute
     /// the forward's output.
     /// </summary>
     public Activation Activation { get; set; } = Activation.None;
+
+    /// <summary>
+    /// Whether the layer learns (the default). A frozen layer (<c>Trainable = false</c>) has no gradient storage, half
+    /// the memory, and its <c>Backward</c> only passes the gradient on to its input; optimizers do not see it. A network
+    /// of frozen layers is inference-only: what a game or a device ships.
+    /// </summary>
+    public bool Trainable { get; set; } = true;
 }

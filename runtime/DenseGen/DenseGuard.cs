@@ -51,6 +51,40 @@ public static class DenseGuard
             ThrowOverlap(writtenName, otherName);
     }
 
+    /// <summary>
+    /// Throws unless the network's last <c>Forward</c> had exactly <paramref name="samples"/> samples, at most
+    /// <paramref name="maxBatch"/>: a network's <c>Backward</c> needs that call's activations.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The last Forward had another number of samples, more than MaxBatch, or there was none.</exception>
+    public static void RequireForwardOf(int samples, int lastForwardSamples, int maxBatch)
+    {
+        if (samples != lastForwardSamples || samples > maxBatch)
+            ThrowNoForward(samples, lastForwardSamples, maxBatch);
+    }
+
+    /// <summary>Throws unless a scratch span has at least <paramref name="required"/> elements.</summary>
+    /// <exception cref="ArgumentException">It is shorter.</exception>
+    public static void RequireScratch(int length, int required, string paramName)
+    {
+        if (length < required)
+        {
+            throw new ArgumentException(string.Format(CultureInfo.InvariantCulture,
+                "{0} has length {1}; expected at least {2} (ForwardScratchLength).", paramName, length, required), paramName);
+        }
+    }
+
+    [DoesNotReturn]
+    private static void ThrowNoForward(int samples, int lastForwardSamples, int maxBatch) =>
+        throw new InvalidOperationException(string.Format(CultureInfo.InvariantCulture,
+            "Backward was given {0} sample{1}, but {2}. Backward needs the activations of a Forward of the same samples, at most MaxBatch = {3}; call Forward on this batch first.",
+            samples, samples == 1 ? "" : "s",
+            lastForwardSamples == 0 ? "no complete Forward has run since the network was created" : samples > maxBatch ? "that is more than MaxBatch" : "the last Forward had " + lastForwardSamples.ToString(CultureInfo.InvariantCulture),
+            maxBatch));
+
+    /// <summary>The exception for a parameter-tensor index outside <c>[0, count)</c>, for generated <c>ITrainable</c> members to throw.</summary>
+    public static ArgumentOutOfRangeException TensorIndexOutOfRange(int index, int count) =>
+        new("index", index, string.Format(CultureInfo.InvariantCulture, "There are {0} parameter tensors; the index must be in [0, {0}).", count));
+
     [DoesNotReturn]
     private static void ThrowNotWholeSamples(int length, int sampleSize, string paramName, string sizeName) =>
         throw new ArgumentException(

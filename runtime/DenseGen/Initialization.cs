@@ -38,7 +38,7 @@ public static class Initializer
     /// <summary>Fills the weights, then the bias, of a class layer from <paramref name="seed"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="layer"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="scheme"/> is not a defined value; nothing is changed.</exception>
-    public static void Initialize<T>(IDenseParameters<T> layer, Initialization scheme, ulong seed)
+    public static void Initialize<T>(IDenseWeights<T> layer, Initialization scheme, ulong seed)
         where T : unmanaged
 #if NET8_0_OR_GREATER
         , IFloatingPointIeee754<T>
@@ -56,7 +56,7 @@ public static class Initializer
 #if NET8_0_OR_GREATER
         , IFloatingPointIeee754<T>
 #endif
-        where TLayer : struct, IDenseParameters<T>
+        where TLayer : struct, IDenseWeights<T>
     {
         Fill(layer.Weights, layer.Bias, layer.InputSize, layer.OutputSize, scheme, seed);
     }

@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -8,56 +10,106 @@ using static DenseGen.SpanVectors;
 namespace DenseGen;
 
 /// <summary>
-/// Updates one layer's <see cref="IDenseParameters{T}.Weights"/> and <see cref="IDenseParameters{T}.Bias"/> from its
-/// accumulated gradients. Create one optimizer per layer: its state (momentum, moment estimates) is allocated
-/// once, in the constructor, for that layer's shape; <see cref="Step(IDenseParameters{T})"/> allocates nothing.
+/// Updates the parameters of a layer or network (anything <see cref="ITrainable{T}"/>) from its accumulated gradients.
+/// An optimizer binds to what it updates once, at construction, where its state (momentum, moment estimates) is
+/// allocated for that model's tensors; a step allocates nothing.
 /// </summary>
-/// <typeparam name="T">The layer's element type, <see cref="float"/> or <see cref="double"/>.</typeparam>
+/// <typeparam name="T">The element type, <see cref="float"/> or <see cref="double"/>.</typeparam>
 /// <remarks>
-/// A step reads the gradients and leaves them as they are: call the layer's <c>ZeroGradients</c> before the next
-/// batch's <c>Backward</c>, as with PyTorch's <c>zero_grad</c>. Hyperparameters may be changed between steps
-/// (a learning-rate schedule, say).
+/// <para>
+/// Class layers and class networks: create the optimizer with the model and call <see cref="Step()"/>. A struct model
+/// cannot be held by reference, so an optimizer created with a struct (it is boxed once, to read its tensor sizes)
+/// is typed to that struct: call <see cref="Step{TModel}(ref TModel)"/> with the struct itself.
+/// </para>
+/// <para>
+/// A step reads the gradients and leaves them as they are: call <c>ZeroGradients</c> before the next batch's
+/// <c>Backward</c>, as with PyTorch's <c>zero_grad</c>. Hyperparameters may be changed between steps (a learning-rate
+/// schedule, say). <see cref="Save"/> and <see cref="Load"/> keep the state, so training can resume where it stopped.
+/// </para>
 /// </remarks>
 public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly int _inputSize;
-    private readonly int _outputSize;
+    private readonly ITrainable<T>? _model;
+    private readonly Type _modelType;
+    private readonly string[] _tensorNames;
+    private readonly int[] _tensorOffsets;
+    private readonly int[] _tensorLengths;
 
-    /// <summary>Sizes the optimizer for <paramref name="layer"/>; later steps must be given a layer of the same shape.</summary>
-    /// <exception cref="ArgumentNullException"><paramref name="layer"/> is null.</exception>
-    protected Optimizer(IDenseParameters<T> layer)
+    /// <summary>Binds the optimizer to <paramref name="model"/> and records the length of each of its tensors.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="model"/> has no parameter tensors, or too many parameters for one array.</exception>
+    protected Optimizer(ITrainable<T> model)
     {
-        ArgumentNullException.ThrowIfNull(layer);
-        _inputSize = layer.InputSize;
-        _outputSize = layer.OutputSize;
+        ArgumentNullException.ThrowIfNull(model);
+        _modelType = model.GetType();
+        // A boxed struct is a copy: stepping it would change nothing the caller sees, so struct models are stepped by ref.
+        _model = _modelType.IsValueType ? null : model;
+        int count = model.ParameterTensorCount;
+        if (count <= 0)
+            throw new ArgumentException($"{_modelType.Name} has no parameter tensors to optimize (are all its layers frozen?).", nameof(model));
+        _tensorNames = new string[count];
+        _tensorOffsets = new int[count];
+        _tensorLengths = new int[count];
+        long total = 0;
+        for (int i = 0; i < count; i++)
+        {
+            _tensorNames[i] = model.ParameterTensorName(i);
+            _tensorOffsets[i] = (int)Math.Min(total, int.MaxValue);
+            _tensorLengths[i] = model.ParameterTensor(i).Length;
+            total += _tensorLengths[i];
+        }
+        if (total > Array.MaxLength)
+            throw new ArgumentException($"{_modelType.Name} has {total:N0} parameters, more than one array of optimizer state can hold.", nameof(model));
+        ParameterCount = (int)total;
     }
 
-    /// <summary>Number of parameters of the layer: weights, then biases. State arrays are laid out the same way.</summary>
-    protected int ParameterCount => _inputSize * _outputSize + _outputSize;
+    /// <summary>Number of parameters of the model, all tensors together. State arrays are laid out tensor after tensor.</summary>
+    protected int ParameterCount { get; }
 
     /// <summary>Number of steps taken so far.</summary>
     public long Steps { get; private set; }
 
-    /// <summary>Applies one update to a class layer (or any layer held by reference).</summary>
-    /// <exception cref="ArgumentNullException"><paramref name="layer"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="layer"/> differs in shape from the layer this optimizer was created for; nothing is changed.</exception>
-    public void Step(IDenseParameters<T> layer)
+    /// <summary>Applies one update to the class layer or network this optimizer was created with.</summary>
+    /// <exception cref="InvalidOperationException">The optimizer was created with a struct; call <see cref="Step{TModel}(ref TModel)"/>.</exception>
+    public void Step()
     {
-        ArgumentNullException.ThrowIfNull(layer);
-        RequireShape(layer.InputSize, layer.OutputSize);
-        Steps++;
-        Update(layer.Weights, layer.WeightGradients, 0);
-        Update(layer.Bias, layer.BiasGradients, _inputSize * _outputSize);
+        if (_model is null)
+        {
+            throw new InvalidOperationException(
+                $"This optimizer was created with the struct {_modelType.Name}, which it cannot hold by reference; call Step(ref model) with it.");
+        }
+        ITrainable<T> model = _model;
+        Apply(ref model);
     }
 
-    /// <summary>Applies one update to a struct layer in place, without copying or boxing it.</summary>
-    /// <exception cref="ArgumentException"><paramref name="layer"/> differs in shape from the layer this optimizer was created for; nothing is changed.</exception>
-    public void Step<TLayer>(ref TLayer layer) where TLayer : struct, IDenseParameters<T>
+    /// <summary>Applies one update to a struct layer or network in place, without copying or boxing it.</summary>
+    /// <exception cref="ArgumentException">
+    /// The optimizer was created with another type, or a tensor's length differs from what it recorded; nothing is changed.
+    /// </exception>
+    public void Step<TModel>(ref TModel model) where TModel : struct, ITrainable<T>
     {
-        RequireShape(layer.InputSize, layer.OutputSize);
+        if (typeof(TModel) != _modelType)
+        {
+            throw new ArgumentException(_model is null
+                ? $"This optimizer was created for {_modelType.Name}, not {typeof(TModel).Name}; create one optimizer per model."
+                : $"This optimizer was created with the class {_modelType.Name} and steps it with Step(); it cannot step {typeof(TModel).Name}.", nameof(model));
+        }
+        Apply(ref model);
+    }
+
+    private void Apply<TModel>(ref TModel model) where TModel : ITrainable<T>
+    {
+        // Checked before anything is written, so a mismatched model is left as it was.
+        if (model.ParameterTensorCount != _tensorLengths.Length)
+            throw new ArgumentException($"the model has {model.ParameterTensorCount} parameter tensors; this optimizer was created for {_tensorLengths.Length}.", nameof(model));
+        for (int i = 0; i < _tensorLengths.Length; i++)
+        {
+            if (model.ParameterTensor(i).Length != _tensorLengths[i] || model.GradientTensor(i).Length != _tensorLengths[i])
+                throw new ArgumentException($"tensor {i} ({_tensorNames[i]}) of the model differs in length from the one this optimizer was created for.", nameof(model));
+        }
         Steps++;
-        Update(layer.Weights, layer.WeightGradients, 0);
-        Update(layer.Bias, layer.BiasGradients, _inputSize * _outputSize);
+        for (int i = 0; i < _tensorLengths.Length; i++)
+            Update(model.ParameterTensor(i), model.GradientTensor(i), _tensorOffsets[i]);
     }
 
     /// <summary>
@@ -65,6 +117,81 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// parameter <c>i</c> is at <c>stateOffset + i</c>. <see cref="Steps"/> already counts this step.
     /// </summary>
     protected abstract void Update(Span<T> parameters, ReadOnlySpan<T> gradients, int stateOffset);
+
+    /// <summary>The names of this optimizer's state arrays as PyTorch's optimizers name them (<c>exp_avg</c>, …); empty when it keeps none.</summary>
+    private protected abstract string[] StateNames { get; }
+
+    /// <summary>State array <paramref name="index"/> of <see cref="StateNames"/>, <see cref="ParameterCount"/> long.</summary>
+    private protected abstract T[] State(int index);
+
+    /// <summary>
+    /// Writes the optimizer's state (its step count and, per parameter tensor, each state array, named
+    /// <c>{tensor}.{state}</c> such as <c>hidden.weight.exp_avg</c>) to a safetensors file, atomically.
+    /// </summary>
+    /// <exception cref="IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
+    public void Save(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var tensors = new List<(string Name, int[] Shape, T[] Data)>();
+        string[] states = StateNames;
+        for (int k = 0; k < states.Length; k++)
+        {
+            T[] state = State(k);
+            for (int i = 0; i < _tensorNames.Length; i++)
+                tensors.Add((_tensorNames[i] + "." + states[k], [_tensorLengths[i]], state.AsSpan(_tensorOffsets[i], _tensorLengths[i]).ToArray()));
+        }
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [OptimizerKey] = GetType().Name.Split('`')[0],
+            [StepsKey] = Steps.ToString(CultureInfo.InvariantCulture),
+        };
+        SafeTensorsFile.Write(path, tensors, metadata);
+    }
+
+    /// <summary>
+    /// Reads state written by <see cref="Save"/> for the same kind of optimizer and the same model. Everything is
+    /// checked first (optimizer kind, every tensor present with its length, nothing unexpected); on an error the
+    /// optimizer is unchanged.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not valid, was written by another optimizer or for another model; the message says what differs.</exception>
+    /// <exception cref="IOException">The file could not be read.</exception>
+    public void Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        SafeTensorsFile file = SafeTensorsFile.Read(path);
+        string source = Path.GetFileName(path);
+        string kind = GetType().Name.Split('`')[0];
+        if (!file.Metadata.TryGetValue(OptimizerKey, out string? savedKind) || savedKind != kind)
+            throw new InvalidDataException($"{source}: the file holds the state of {(savedKind is null ? "no DenseGen optimizer" : "a " + savedKind + " optimizer")}, not of {kind}.");
+        if (!file.Metadata.TryGetValue(StepsKey, out string? stepsText) || !long.TryParse(stepsText, NumberStyles.None, CultureInfo.InvariantCulture, out long steps))
+            throw new InvalidDataException($"{source}: the file records no valid step count ('{StepsKey}').");
+        string[] states = StateNames;
+        var expected = new HashSet<string>(StringComparer.Ordinal);
+        for (int k = 0; k < states.Length; k++)
+        {
+            for (int i = 0; i < _tensorNames.Length; i++)
+            {
+                string name = _tensorNames[i] + "." + states[k];
+                expected.Add(name);
+                file.Require(name, [_tensorLengths[i]]);
+            }
+        }
+        foreach (string name in file.Tensors.Keys)
+        {
+            if (!expected.Contains(name))
+                throw new InvalidDataException($"{source}: the file has the tensor '{name}', which this optimizer's model does not have.");
+        }
+        for (int k = 0; k < states.Length; k++)
+        {
+            T[] state = State(k);
+            for (int i = 0; i < _tensorNames.Length; i++)
+                file.CopyTo(_tensorNames[i] + "." + states[k], state.AsSpan(_tensorOffsets[i], _tensorLengths[i]));
+        }
+        Steps = steps;
+    }
+
+    private const string OptimizerKey = "densegen.optimizer";
+    private const string StepsKey = "densegen.steps";
 
     /// <summary>Converts a hyperparameter given as a <see cref="double"/>, checking it lies in <c>[min, max)</c> or <c>[min, max]</c>.</summary>
     private protected static T Hyperparameter(double value, string name, double min, double max, bool maxInclusive)
@@ -75,16 +202,6 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 "{0} must be in [{1}, {2}{3}.", name, min, max, maxInclusive ? "]" : ")"));
         }
         return T.CreateChecked(value);
-    }
-
-    private void RequireShape(int inputSize, int outputSize)
-    {
-        if (inputSize != _inputSize || outputSize != _outputSize)
-        {
-            throw new ArgumentException(string.Format(CultureInfo.InvariantCulture,
-                "layer is {0}→{1}; this optimizer was created for a {2}→{3} layer. Create one optimizer per layer.",
-                inputSize, outputSize, _inputSize, _outputSize), "layer");
-        }
     }
 }
 
@@ -99,14 +216,14 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     private readonly T[] _velocity;
     private T _learningRate, _momentum, _weightDecay;
 
-    /// <summary>Creates an SGD optimizer for <paramref name="layer"/>; momentum state is allocated here, if any.</summary>
-    /// <param name="layer">The layer this optimizer will step.</param>
+    /// <summary>Creates an SGD optimizer for <paramref name="model"/>; momentum state is allocated here, if any.</summary>
+    /// <param name="model">The layer or network this optimizer will step.</param>
     /// <param name="learningRate">η, at least 0.</param>
     /// <param name="momentum">μ, in [0, 1); 0 (the default) keeps no state.</param>
     /// <param name="weightDecay">λ, the L2 penalty added to the gradient, at least 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is out of range (or NaN).</exception>
-    public Sgd(IDenseParameters<T> layer, double learningRate, double momentum = 0, double weightDecay = 0)
-        : base(layer)
+    public Sgd(ITrainable<T> model, double learningRate, double momentum = 0, double weightDecay = 0)
+        : base(model)
     {
         LearningRate = learningRate;
         Momentum = momentum;
@@ -140,6 +257,10 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         get => double.CreateChecked(_weightDecay);
         set => _weightDecay = Hyperparameter(value, nameof(WeightDecay), 0, double.MaxValue, maxInclusive: true);
     }
+
+    private protected override string[] StateNames => _velocity.Length == 0 ? [] : ["momentum_buffer"];
+
+    private protected override T[] State(int index) => _velocity;
 
     /// <inheritdoc/>
     protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients, int stateOffset)
@@ -180,17 +301,17 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
     private double _learningRate, _beta1, _beta2;
     private T _epsilon, _weightDecay;
 
-    /// <summary>Creates an Adam optimizer for <paramref name="layer"/>, allocating its two moment arrays.</summary>
-    /// <param name="layer">The layer this optimizer will step.</param>
+    /// <summary>Creates an Adam optimizer for <paramref name="model"/>, allocating its two moment arrays.</summary>
+    /// <param name="model">The layer or network this optimizer will step.</param>
     /// <param name="learningRate">η, at least 0; PyTorch's default 0.001.</param>
     /// <param name="beta1">β₁, in [0, 1).</param>
     /// <param name="beta2">β₂, in [0, 1).</param>
     /// <param name="epsilon">ε, greater than 0 in practice (at least 0).</param>
     /// <param name="weightDecay">λ, the L2 penalty added to the gradient (not decoupled as in AdamW), at least 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is out of range (or NaN).</exception>
-    public Adam(IDenseParameters<T> layer, double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999,
+    public Adam(ITrainable<T> model, double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999,
         double epsilon = 1e-8, double weightDecay = 0)
-        : base(layer)
+        : base(model)
     {
         LearningRate = learningRate;
         Beta1 = beta1;
@@ -236,6 +357,10 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
         set => _weightDecay = Hyperparameter(value, nameof(WeightDecay), 0, double.MaxValue, maxInclusive: true);
     }
 
+    private protected override string[] StateNames => ["exp_avg", "exp_avg_sq"];
+
+    private protected override T[] State(int index) => index == 0 ? _firstMoment : _secondMoment;
+
     /// <inheritdoc/>
     protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients, int stateOffset)
     {
@@ -259,10 +384,10 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
             Vector<T> stepSizes = new(stepSize), inverseRoots = new(inverseRootCorrection2), epsilons = new(epsilon), decays = new(decay);
             for (; i <= parameters.Length - Vector<T>.Count; i += Vector<T>.Count)
             {
-                Vector<T> pv = Load(ref p, i);
-                Vector<T> gv = Load(ref g, i) + decays * pv;
-                Vector<T> mv = beta1s * Load(ref m, i) + oneMinusBeta1s * gv;
-                Vector<T> vv = beta2s * Load(ref v, i) + oneMinusBeta2s * (gv * gv);
+                Vector<T> pv = SpanVectors.Load(ref p, i);
+                Vector<T> gv = SpanVectors.Load(ref g, i) + decays * pv;
+                Vector<T> mv = beta1s * SpanVectors.Load(ref m, i) + oneMinusBeta1s * gv;
+                Vector<T> vv = beta2s * SpanVectors.Load(ref v, i) + oneMinusBeta2s * (gv * gv);
                 Store(mv, ref m, i);
                 Store(vv, ref v, i);
                 Store(pv - stepSizes * mv / (Vector.SquareRoot(vv) * inverseRoots + epsilons), ref p, i);

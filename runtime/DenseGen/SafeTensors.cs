@@ -12,7 +12,7 @@ namespace DenseGen;
 /// Saves and loads layers in the safetensors format, the one PyTorch (<c>safetensors.torch.save_file</c>) and the
 /// Hugging Face tools write: an 8-byte little-endian header length, a JSON header naming each tensor's dtype, shape
 /// and byte range, then the raw little-endian tensor data. A layer named <c>fc1</c> is stored as <c>fc1.weight</c>
-/// (<c>[Out, In]</c>, the layout of <see cref="IDenseParameters{T}.Weights"/> and of PyTorch's <c>nn.Linear.weight</c>)
+/// (<c>[Out, In]</c>, the layout of <see cref="IDenseWeights{T}.Weights"/> and of PyTorch's <c>nn.Linear.weight</c>)
 /// and <c>fc1.bias</c> (<c>[Out]</c>).
 /// </summary>
 /// <remarks>
@@ -32,45 +32,18 @@ public static class SafeTensors
     /// <param name="layers">Each layer with the name its tensors get; names must be distinct and non-empty.</param>
     /// <exception cref="ArgumentException">No layers, a null layer, or an empty, duplicate or reserved name.</exception>
     /// <exception cref="IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
-    public static void Save<T>(string path, params (string Name, IDenseParameters<T> Layer)[] layers)
+    public static void Save<T>(string path, params (string Name, IDenseWeights<T> Layer)[] layers)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         RequireLayers(layers);
-        string dtype = SafeTensorsFile.DtypeOf<T>();
-        int size = SafeTensorsFile.SizeOf(dtype);
-
-        var tensors = new List<(string Name, int[] Shape, ReadOnlyMemory<T> Data)>();
-        foreach ((string name, IDenseParameters<T> layer) in layers)
+        var tensors = new List<(string Name, int[] Shape, T[] Data)>();
+        foreach ((string name, IDenseWeights<T> layer) in layers)
         {
             tensors.Add((name + ".weight", [layer.OutputSize, layer.InputSize], layer.Weights.ToArray()));
             tensors.Add((name + ".bias", [layer.OutputSize], layer.Bias.ToArray()));
         }
-
-        byte[] header = SafeTensorsFile.WriteHeader(tensors.Select(t => (t.Name, dtype, t.Shape, (long)t.Data.Length * size)));
-        string fullPath = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(fullPath)!;
-        string temporary = Path.Combine(directory, "." + Path.GetFileName(fullPath) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-                stream.Write(length);
-                stream.Write(header);
-                var buffer = new byte[64 * 1024];
-                foreach (var tensor in tensors)
-                    WriteLittleEndian(stream, tensor.Data.Span, buffer);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        SafeTensorsFile.Write(path, tensors, new Dictionary<string, string>());
     }
 
     /// <summary>
@@ -84,31 +57,31 @@ public static class SafeTensors
     /// <exception cref="ArgumentException">No layers, a null layer, or an empty or duplicate name.</exception>
     /// <exception cref="InvalidDataException">The file is not valid safetensors, or a tensor is missing or does not fit its layer; the message says which.</exception>
     /// <exception cref="IOException">The file could not be read.</exception>
-    public static void Load<T>(string path, params (string Name, IDenseParameters<T> Layer)[] layers)
+    public static void Load<T>(string path, params (string Name, IDenseWeights<T> Layer)[] layers)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         RequireLayers(layers);
         SafeTensorsFile file = SafeTensorsFile.Read(path);
-        foreach ((string name, IDenseParameters<T> layer) in layers)
+        foreach ((string name, IDenseWeights<T> layer) in layers)
         {
             file.Require(name + ".weight", [layer.OutputSize, (long)layer.InputSize]);
             file.Require(name + ".bias", [(long)layer.OutputSize]);
         }
-        foreach ((string name, IDenseParameters<T> layer) in layers)
+        foreach ((string name, IDenseWeights<T> layer) in layers)
         {
             file.CopyTo(name + ".weight", layer.Weights);
             file.CopyTo(name + ".bias", layer.Bias);
         }
     }
 
-    private static void RequireLayers<T>((string Name, IDenseParameters<T> Layer)[] layers) where T : unmanaged
+    private static void RequireLayers<T>((string Name, IDenseWeights<T> Layer)[] layers) where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(layers);
         if (layers.Length == 0)
             throw new ArgumentException("No layers given.", nameof(layers));
         var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach ((string name, IDenseParameters<T> layer) in layers)
+        foreach ((string name, IDenseWeights<T> layer) in layers)
         {
             if (string.IsNullOrEmpty(name))
                 throw new ArgumentException("A layer name is null or empty.", nameof(layers));
@@ -118,25 +91,6 @@ public static class SafeTensors
                 throw new ArgumentException($"The layer name '{name}' is given twice.", nameof(layers));
             if (layer is null)
                 throw new ArgumentException($"The layer named '{name}' is null.", nameof(layers));
-        }
-    }
-
-    private static void WriteLittleEndian<T>(Stream stream, ReadOnlySpan<T> values, byte[] buffer) where T : unmanaged
-    {
-        int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-        int perBuffer = buffer.Length / size;
-        for (int start = 0; start < values.Length; start += perBuffer)
-        {
-            int count = Math.Min(perBuffer, values.Length - start);
-            for (int i = 0; i < count; i++)
-            {
-                Span<byte> at = buffer.AsSpan(i * size, size);
-                if (typeof(T) == typeof(float))
-                    BinaryPrimitives.WriteSingleLittleEndian(at, (float)(object)values[start + i]);
-                else
-                    BinaryPrimitives.WriteDoubleLittleEndian(at, (double)(object)values[start + i]);
-            }
-            stream.Write(buffer, 0, count * size);
         }
     }
 }
@@ -306,8 +260,66 @@ public sealed class SafeTensorsFile
 
     internal static int SizeOf(string dtype) => DtypeSizes[dtype];
 
+    /// <summary>
+    /// Writes <paramref name="tensors"/> and <paramref name="metadata"/> (beside DenseGen's own <c>format</c> and
+    /// <c>producer</c> entries) to <paramref name="path"/>. Atomic: the file is written under a temporary name in the same
+    /// directory, flushed to disk, then renamed over <paramref name="path"/>, so a reader (or a crash) never sees half a
+    /// file and an existing file is replaced only by a complete one.
+    /// </summary>
+    /// <exception cref="IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
+    internal static void Write<T>(string path, IReadOnlyList<(string Name, int[] Shape, T[] Data)> tensors, IReadOnlyDictionary<string, string> metadata)
+        where T : unmanaged
+    {
+        string dtype = DtypeOf<T>();
+        int size = SizeOf(dtype);
+        byte[] header = WriteHeader(tensors.Select(t => (t.Name, dtype, t.Shape, (long)t.Data.Length * size)), metadata);
+        string fullPath = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(fullPath)!;
+        string temporary = Path.Combine(directory, "." + Path.GetFileName(fullPath) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                Span<byte> length = stackalloc byte[8];
+                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+                stream.Write(length);
+                stream.Write(header);
+                var buffer = new byte[64 * 1024];
+                foreach (var tensor in tensors)
+                    WriteLittleEndian<T>(stream, tensor.Data, buffer);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, fullPath, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    private static void WriteLittleEndian<T>(Stream stream, ReadOnlySpan<T> values, byte[] buffer) where T : unmanaged
+    {
+        int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        int perBuffer = buffer.Length / size;
+        for (int start = 0; start < values.Length; start += perBuffer)
+        {
+            int count = Math.Min(perBuffer, values.Length - start);
+            ReadOnlySpan<T> chunk = values.Slice(start, count);
+            for (int i = 0; i < count; i++)
+            {
+                Span<byte> at = buffer.AsSpan(i * size, size);
+                if (typeof(T) == typeof(float))
+                    BinaryPrimitives.WriteSingleLittleEndian(at, System.Runtime.CompilerServices.Unsafe.As<T, float>(ref System.Runtime.CompilerServices.Unsafe.AsRef(in chunk[i])));
+                else
+                    BinaryPrimitives.WriteDoubleLittleEndian(at, System.Runtime.CompilerServices.Unsafe.As<T, double>(ref System.Runtime.CompilerServices.Unsafe.AsRef(in chunk[i])));
+            }
+            stream.Write(buffer, 0, count * size);
+        }
+    }
+
     /// <summary>The JSON header, padded with spaces to a multiple of 8 bytes so the data that follows stays aligned.</summary>
-    internal static byte[] WriteHeader(IEnumerable<(string Name, string Dtype, int[] Shape, long Bytes)> tensors)
+    internal static byte[] WriteHeader(IEnumerable<(string Name, string Dtype, int[] Shape, long Bytes)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream))
@@ -316,6 +328,11 @@ public sealed class SafeTensorsFile
             writer.WriteStartObject(MetadataKey);
             writer.WriteString("format", "pt");
             writer.WriteString("producer", "DenseGen");
+            if (metadata is not null)
+            {
+                foreach (KeyValuePair<string, string> entry in metadata.OrderBy(e => e.Key, StringComparer.Ordinal))
+                    writer.WriteString(entry.Key, entry.Value);
+            }
             writer.WriteEndObject();
             long offset = 0;
             foreach ((string name, string dtype, int[] shape, long bytes) in tensors)

@@ -12,7 +12,7 @@ public sealed record Options(int Epochs, int BatchSize, double LearningRate, ulo
         usage: dotnet run -c Release --project samples/Mnist -- [options]
 
           --epochs N          passes over the training set (default 10)
-          --batch-size N      samples per step (default 32)
+          --batch-size N      samples per step, 1 to 256 (default 32)
           --learning-rate X   Adam's learning rate (default 0.001)
           --seed N            seeds the weights and the shuffling; same seed, same run (default 1)
           --data DIR          train on the standard MNIST IDX files in DIR (train-images-idx3-ubyte and
@@ -44,7 +44,7 @@ public sealed record Options(int Epochs, int BatchSize, double LearningRate, ulo
             switch (name)
             {
                 case "--epochs": ok = int.TryParse(value, CultureInfo.InvariantCulture, out int epochs) && epochs > 0; options = options with { Epochs = epochs }; break;
-                case "--batch-size": ok = int.TryParse(value, CultureInfo.InvariantCulture, out int batch) && batch > 0; options = options with { BatchSize = batch }; break;
+                case "--batch-size": ok = int.TryParse(value, CultureInfo.InvariantCulture, out int batch) && batch > 0 && batch <= MnistNetwork.MaxBatch; options = options with { BatchSize = batch }; break;
                 case "--learning-rate": ok = double.TryParse(value, CultureInfo.InvariantCulture, out double rate) && rate > 0 && double.IsFinite(rate); options = options with { LearningRate = rate }; break;
                 case "--seed": ok = ulong.TryParse(value, CultureInfo.InvariantCulture, out ulong seed); options = options with { Seed = seed }; break;
                 case "--data": options = options with { DataDirectory = value }; break;

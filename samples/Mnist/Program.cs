@@ -38,9 +38,10 @@ if (typeof(MnistNetwork).Assembly.GetCustomAttributes(typeof(DebuggableAttribute
     Console.WriteLine("note: this is a Debug build, in which the JIT does not optimize the layers; run with -c Release for full speed.");
 Console.WriteLine();
 
-// Evaluation reuses the network's buffers in batches of up to 256.
-var network = new MnistNetwork(Math.Max(options.BatchSize, 256), options.LearningRate, options.Seed);
-var epoch = new EpochRunner(network, data.Train, options.BatchSize, options.Seed);
+var network = new MnistNetwork();
+network.Initialize(options.Seed);                       // layer i from seed + i, PyTorch's nn.Linear default
+var adam = new Adam<float>(network, options.LearningRate);
+var epoch = new EpochRunner(network, adam, data.Train, options.BatchSize, options.Seed);
 var progress = new ProgressBar(options.Epochs, data.Train.Count);
 double[] trainingLoss = new double[options.Epochs], testLoss = new double[options.Epochs], testAccuracy = new double[options.Epochs];
 double[] epochSeconds = new double[options.Epochs];
@@ -73,9 +74,20 @@ Console.WriteLine();
 string plotPath = Path.GetFullPath(Path.Combine(options.OutputDirectory, "mnist-training.png"));
 string weightsPath = Path.GetFullPath(Path.Combine(options.OutputDirectory, "mnist.safetensors"));
 TrainingPlot.Save(plotPath, trainingLoss, testLoss, testAccuracy);
-SafeTensors.Save(weightsPath, ("hidden", network.Hidden), ("output", network.Output));
+network.Save(weightsPath);
 Console.WriteLine($"plot:    {plotPath}");
 Console.WriteLine($"weights: {weightsPath} (tensors hidden.weight [128, 784], hidden.bias, output.weight [10, 128], output.bias)");
+
+// The saved file loads back into a fresh network, which must classify exactly as the trained one does.
+var reloaded = new MnistNetwork();
+reloaded.Load(weightsPath);
+double reloadedAccuracy = Evaluation.Evaluate(reloaded, data.Test).Accuracy;
+Console.WriteLine(FormattableString.Invariant($"reloaded: {100 * reloadedAccuracy:F2}% test accuracy from {Path.GetFileName(weightsPath)}"));
+if (reloadedAccuracy != testAccuracy[^1] / 100)
+{
+    Console.Error.WriteLine("error: the reloaded weights classify differently from the trained network.");
+    return 1;
+}
 return 0;
 
 static string KernelDescription() =>

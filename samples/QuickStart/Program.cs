@@ -1,4 +1,4 @@
-// QuickStart: fit y = sin(x) on [-π, π] with a 1 → 32 (tanh) → 1 network of two generated layers, trained with
+// QuickStart: fit y = sin(x) on [-π, π] with a 1 → 32 (tanh) → 1 network declared with [Sequential], trained with
 // mean squared error and SGD with momentum from the DenseGen runtime. Everything is seeded, so every run prints
 // the same.
 using System;
@@ -10,13 +10,10 @@ const int BatchSize = 32;
 const int Epochs = 3000;
 const double LearningRate = 0.05;
 
-var hidden = new Hidden();
-var output = new Output();
-Initializer.Initialize(hidden, Initialization.PyTorchDefault, seed: 1);
-Initializer.Initialize(output, Initialization.PyTorchDefault, seed: 2);
-// One optimizer per layer; its state is allocated here, and a step allocates nothing.
-var hiddenOptimizer = new Sgd<float>(hidden, LearningRate, momentum: 0.5);
-var outputOptimizer = new Sgd<float>(output, LearningRate, momentum: 0.5);
+var network = new SineNet();
+network.Initialize(seed: 1);   // layer i from seed + i
+// The optimizer binds to the network once; its state is allocated here, and a step allocates nothing.
+var optimizer = new Sgd<float>(network, LearningRate, momentum: 0.5);
 
 // Training data: evenly spaced x, y = sin x.
 var xs = new float[TrainingPoints];
@@ -32,12 +29,10 @@ var order = new int[TrainingPoints];
 for (int i = 0; i < order.Length; i++)
     order[i] = i;
 var shuffle = new SeededRandom(3);
-var batchX = new float[BatchSize * Hidden.InputSize];
-var batchY = new float[BatchSize * Output.OutputSize];
-var hiddenActivation = new float[BatchSize * Hidden.OutputSize];
-var prediction = new float[BatchSize * Output.OutputSize];
-var predictionGradient = new float[BatchSize * Output.OutputSize];
-var hiddenGradient = new float[BatchSize * Hidden.OutputSize];
+var batchX = new float[BatchSize * SineNet.InputSize];
+var batchY = new float[BatchSize * SineNet.OutputSize];
+var prediction = new float[BatchSize * SineNet.OutputSize];
+var predictionGradient = new float[BatchSize * SineNet.OutputSize];
 
 Console.WriteLine($"Fitting y = sin(x) with {Hidden.InputSize} → {Hidden.OutputSize} (tanh) → {Output.OutputSize}, SGD (learning rate {LearningRate}, momentum 0.5), batch {BatchSize}.");
 var clock = Stopwatch.StartNew();
@@ -53,19 +48,14 @@ for (int epoch = 1; epoch <= Epochs; epoch++)
             batchY[j] = ys[order[start + j]];
         }
 
-        // Forward: h = tanh(W1 x + b1) (the layer applies tanh itself), ŷ = W2 h + b2.
-        hidden.Forward(batchX, hiddenActivation);
-        output.Forward(hiddenActivation, prediction);
+        // Forward: h = tanh(W1 x + b1), ŷ = W2 h + b2; the network keeps h for Backward.
+        network.Forward(batchX, prediction);
         lossSum += Losses.MeanSquaredError<float>(prediction, batchY, predictionGradient) * BatchSize;
 
-        // Backward: the output layer hands back ∂L/∂h; the hidden layer takes its own output too, to differentiate
-        // tanh; the first layer needs no input gradient.
-        hidden.ZeroGradients();
-        output.ZeroGradients();
-        output.Backward(hiddenActivation, predictionGradient, hiddenGradient);
-        hidden.Backward(batchX, hiddenActivation, hiddenGradient, []);
-        hiddenOptimizer.Step(hidden);
-        outputOptimizer.Step(output);
+        // Backward through both layers and tanh; the input x needs no gradient, so an empty span skips it.
+        network.ZeroGradients();
+        network.Backward(batchX, predictionGradient, []);
+        optimizer.Step();
     }
 
     if (epoch == 1 || epoch % 300 == 0)
@@ -73,15 +63,13 @@ for (int epoch = 1; epoch <= Epochs; epoch++)
 }
 clock.Stop();
 
-// Evaluate on 1,000 points between the training points, one batched Forward per layer.
+// Evaluate on 1,000 points between the training points: one Forward, which runs them MaxBatch at a time.
 const int TestPoints = 1000;
 var testX = new float[TestPoints];
 for (int i = 0; i < TestPoints; i++)
     testX[i] = -MathF.PI + 2 * MathF.PI * (i + 0.5f) / TestPoints;
-var testHidden = new float[TestPoints * Hidden.OutputSize];
 var testPrediction = new float[TestPoints];
-hidden.Forward(testX, testHidden);
-output.Forward(testHidden, testPrediction);
+network.Forward(testX, testPrediction);
 
 float largestError = 0, squaredErrorSum = 0;
 for (int i = 0; i < TestPoints; i++)
@@ -93,12 +81,10 @@ for (int i = 0; i < TestPoints; i++)
 Console.WriteLine();
 Console.WriteLine($"Trained {Epochs} epochs in {clock.Elapsed.TotalSeconds:F2} s.");
 Console.WriteLine($"On {TestPoints} unseen points: mean squared error {squaredErrorSum / TestPoints:F6}, largest |ŷ − sin x| {largestError:F4}.");
-Span<float> oneHidden = stackalloc float[Hidden.OutputSize];
-Span<float> oneOutput = stackalloc float[Output.OutputSize];
+Span<float> oneOutput = stackalloc float[SineNet.OutputSize];
 foreach (float x in (float[])[-3f, -1.5f, 0f, 0.5f, 2f])
 {
-    hidden.Forward([x], oneHidden);
-    output.Forward(oneHidden, oneOutput);
+    network.Forward([x], oneOutput);
     Console.WriteLine($"  sin({x,4:F1}) = {MathF.Sin(x),7:F4}   network: {oneOutput[0],7:F4}");
 }
 
@@ -109,3 +95,11 @@ partial class Hidden;
 /// <summary>The output layer: 32 inputs, one output.</summary>
 [Dense(In = 32, Out = 1)]
 partial class Output;
+
+/// <summary>The network: its layers are its fields, run in order; the sizes are checked when it compiles.</summary>
+[Sequential(MaxBatch = 32)]
+partial class SineNet
+{
+    public readonly Hidden Hidden = new();
+    public readonly Output Output = new();
+}

@@ -28,8 +28,9 @@ public class TrainingEpochBenchmarks
     public void Setup()
     {
         MnistData data = MnistData.LoadBuiltIn(Path.Combine(AppContext.BaseDirectory, "data"));
-        var network = new MnistNetwork(BatchSize, learningRate: 0.001, seed: 1);
-        _denseGen = new EpochRunner(network, data.Train, BatchSize, seed: 1);
+        var network = new MnistNetwork();
+        network.Initialize(seed: 1);
+        _denseGen = new EpochRunner(network, new Adam<float>(network, 0.001), data.Train, BatchSize, seed: 1);
 
         LibTorchLoader.PrepareNativeLibrary();
         torch.set_num_threads(1);

@@ -39,6 +39,7 @@ namespace DenseGen.Tests.Layers;
 [Dense(In = 3, Out = 5)] public partial struct SF3x5;
 [Dense(In = 17, Out = 33)] public partial struct SF17x33;
 [Dense(In = 3, Out = 2, ElementType = typeof(double))] public partial struct SD3x2;
+[Dense(In = 6, Out = 5, ElementType = typeof(double))] public partial struct SD6x5;
 
 public static partial class Container
 {

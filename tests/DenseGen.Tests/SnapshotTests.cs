@@ -183,6 +183,134 @@ public class SnapshotTests
         }
         """, allowUnsafe: true, version: LanguageVersion.CSharp9);
 
+    private const string NetworkLayers = """
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        [Dense(In = 6, Out = 5, Activation = Activation.ReLU)] public partial class Hidden;
+        [Dense(In = 5, Out = 3, Activation = Activation.Tanh)] public partial class Middle;
+        [Dense(In = 3, Out = 2)] public partial class Output;
+        [Dense(In = 6, Out = 5, Activation = Activation.ReLU)] public partial struct HiddenValue;
+        [Dense(In = 5, Out = 2, Activation = Activation.Sigmoid)] public partial struct OutputValue;
+        [Dense(In = 6, Out = 5, ElementType = typeof(double), Activation = Activation.LeakyReLU)] public partial class PreciseHidden;
+        [Dense(In = 5, Out = 2, ElementType = typeof(double))] public partial class PreciseOutput;
+        [Dense(In = 6, Out = 5, Activation = Activation.ReLU, Trainable = false)] public partial class FrozenHidden;
+        [Dense(In = 5, Out = 2, Trainable = false)] public partial class FrozenOutput;
+        """;
+
+    [Fact]
+    public void ClassNetwork() => VerifyNetwork("""
+        namespace MyGame.Model;
+
+        [DenseGen.Sequential(MaxBatch = 4)]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+            [DenseGen.TensorName("2")] public readonly Middle Middle = new();
+            public readonly Output Output = new();
+        }
+        """);
+
+    [Fact]
+    public void StructNetwork() => VerifyNetwork("""
+        namespace MyGame.Model;
+
+        [DenseGen.Sequential(MaxBatch = 3)]
+        public partial struct Net
+        {
+            public HiddenValue Hidden;
+            public OutputValue Output;
+        }
+        """);
+
+    [Fact]
+    public void DoubleNetwork() => VerifyNetwork("""
+        namespace MyGame.Model;
+
+        [DenseGen.Sequential]
+        internal partial class Net
+        {
+            public readonly PreciseHidden Hidden = new();
+            public readonly PreciseOutput Output = new();
+        }
+        """);
+
+    [Fact]
+    public void FrozenNetwork() => VerifyNetwork("""
+        namespace MyGame.Model;
+
+        [DenseGen.Sequential(MaxBatch = 16)]
+        public partial class Net
+        {
+            public readonly FrozenHidden Hidden = new();
+            public readonly FrozenOutput Output = new();
+        }
+        """);
+
+    [Fact]
+    public void FineTuneNetwork() => VerifyNetwork("""
+        namespace MyGame.Model;
+
+        [DenseGen.Sequential(MaxBatch = 2)]
+        public partial class Net
+        {
+            public readonly FrozenHidden Hidden = new();
+            public readonly Middle Middle = new();
+            public readonly Output Output = new();
+        }
+        """);
+
+    [Fact]
+    public void NestedNetwork() => VerifyNetwork("""
+        namespace MyGame.Model.Agents;
+
+        public static partial class Brains
+        {
+            [DenseGen.Sequential(MaxBatch = 1)]
+            public partial class Policy
+            {
+                public readonly MyGame.Model.Hidden Hidden = new();
+                public readonly MyGame.Model.Middle Middle = new();
+            }
+        }
+        """);
+
+    [Fact]
+    public void PortableNetwork() => VerifyNetwork("""
+        namespace MyGame.Model
+        {
+            [DenseGen.Sequential(MaxBatch = 4)]
+            public partial class Net
+            {
+                public readonly Hidden Hidden = new Hidden();
+                public readonly Output Output = new Output();
+            }
+        }
+        """, LanguageVersion.CSharp9);
+
+    /// <summary>Snapshots the network's source alone (its layers have snapshots of their own); everything must compile cleanly.</summary>
+    private static void VerifyNetwork(string source, LanguageVersion version = LanguageVersion.Latest, [CallerMemberName] string testMethod = "")
+    {
+        string layers = version >= LanguageVersion.CSharp10 ? NetworkLayers : PortableLayers;
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation([layers, source], version, documentation: DocumentationMode.Diagnose);
+        (GeneratorRunResult result, Compilation output) = GeneratorHarness.Run(compilation);
+        Assert.Null(result.Exception);
+        Assert.Empty(GeneratorHarness.AllDiagnostics(result, output).Where(d => d.Id != "CS1591" || d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true));
+        GeneratedSourceResult generated = Assert.Single(result.GeneratedSources, s => s.HintName.EndsWith(".Sequential.g.cs", StringComparison.Ordinal));
+        Snapshot.VerifySource(generated.SourceText.ToString(), generated.HintName, nameof(SnapshotTests), testMethod);
+    }
+
+    private const string PortableLayers = """
+        using DenseGen;
+
+        namespace MyGame.Model
+        {
+            [Dense(In = 6, Out = 5, Activation = Activation.ReLU)] public partial class Hidden { }
+            [Dense(In = 5, Out = 2)] public partial class Output { }
+        }
+        """;
+
     private static void Verify(
         string source, bool allowUnsafe = false, LanguageVersion version = LanguageVersion.Latest, [CallerMemberName] string testMethod = "")
     {

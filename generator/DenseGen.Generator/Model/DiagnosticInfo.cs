@@ -15,7 +15,7 @@ internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePosition
 
     public static LocationInfo? From(SyntaxToken token) => From(token.GetLocation());
 
-    private static LocationInfo? From(Location? location) =>
+    public static LocationInfo? From(Location? location) =>
         location is null || location.SourceTree is null
             ? null
             : new LocationInfo(location.SourceTree.FilePath, location.SourceSpan, location.GetLineSpan().Span);

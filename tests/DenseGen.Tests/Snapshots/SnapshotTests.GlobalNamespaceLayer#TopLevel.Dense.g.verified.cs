@@ -22,9 +22,9 @@ partial class TopLevel : global::DenseGen.IDenseLayer<float>
     /// </summary>
     public const long StorageBytes = 72;
 
-    int global::DenseGen.IDenseParameters<float>.InputSize => InputSize;
+    int global::DenseGen.IDenseShape.InputSize => InputSize;
 
-    int global::DenseGen.IDenseParameters<float>.OutputSize => OutputSize;
+    int global::DenseGen.IDenseShape.OutputSize => OutputSize;
 
     private __DenseWeightStorage __denseWeights;
     private __DenseBiasStorage __denseBias;
@@ -146,6 +146,14 @@ partial class TopLevel : global::DenseGen.IDenseLayer<float>
         WeightGradients.Clear();
         BiasGradients.Clear();
     }
+
+    int global::DenseGen.ITrainable<float>.ParameterTensorCount => 2;
+
+    string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+
+    global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+
+    global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
     // Scalar, for hardware without accelerated vectors.
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -24,9 +24,9 @@ namespace MyGame.Model
         /// </summary>
         public const long StorageBytes = 1008;
 
-        int global::DenseGen.IDenseParameters<float>.InputSize => InputSize;
+        int global::DenseGen.IDenseShape.InputSize => InputSize;
 
-        int global::DenseGen.IDenseParameters<float>.OutputSize => OutputSize;
+        int global::DenseGen.IDenseShape.OutputSize => OutputSize;
 
         private readonly float[] __denseWeights = new float[120];
         private readonly float[] __denseBias = new float[6];
@@ -111,6 +111,14 @@ namespace MyGame.Model
             WeightGradients.Clear();
             BiasGradients.Clear();
         }
+
+        int global::DenseGen.ITrainable<float>.ParameterTensorCount => 2;
+
+        string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+
+        global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+
+        global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         // Portable kernels: each row of W as whole Vector<T>s, then element by element.
         private static void __DenseForwardPortable(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> bias, int samples)

@@ -24,9 +24,9 @@ namespace MyGame.Model
         /// </summary>
         public const long StorageBytes = 384;
 
-        int global::DenseGen.IDenseParameters<double>.InputSize => InputSize;
+        int global::DenseGen.IDenseShape.InputSize => InputSize;
 
-        int global::DenseGen.IDenseParameters<double>.OutputSize => OutputSize;
+        int global::DenseGen.IDenseShape.OutputSize => OutputSize;
 
         /// <summary>The activation applied to <c>W x + b</c>.</summary>
         public global::DenseGen.Activation Activation => global::DenseGen.Activation.Tanh;
@@ -130,6 +130,14 @@ namespace MyGame.Model
             WeightGradients.Clear();
             BiasGradients.Clear();
         }
+
+        int global::DenseGen.ITrainable<double>.ParameterTensorCount => 2;
+
+        string global::DenseGen.ITrainable<double>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+
+        global::System.Span<double> global::DenseGen.ITrainable<double>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+
+        global::System.Span<double> global::DenseGen.ITrainable<double>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         // Portable kernels: each row of W as whole Vector<T>s, then element by element.
         private static void __DenseForwardPortable(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> bias, int samples)

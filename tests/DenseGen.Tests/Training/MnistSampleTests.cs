@@ -38,8 +38,9 @@ public class MnistSampleTests
         static double Train()
         {
             MnistData data = BuiltIn();
-            var network = new MnistNetwork(256, learningRate: 0.001, seed: 1);
-            var epoch = new EpochRunner(network, data.Train, batchSize: 32, seed: 1);
+            var network = new MnistNetwork();
+            network.Initialize(seed: 1);
+            var epoch = new EpochRunner(network, new Adam<float>(network, 0.001), data.Train, batchSize: 32, seed: 1);
             for (int e = 0; e < 10; e++)
                 epoch.Run();
             return Evaluation.Evaluate(network, data.Test).Accuracy;

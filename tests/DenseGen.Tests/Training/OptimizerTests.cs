@@ -15,7 +15,7 @@ public class OptimizerTests
         double[] weights = layer.Weights.ToArray(), gradients = layer.WeightGradients.ToArray();
         double[] bias = layer.Bias.ToArray(), biasGradients = layer.BiasGradients.ToArray();
 
-        new Sgd<double>(layer, learningRate: 0.1).Step(layer);
+        new Sgd<double>(layer, learningRate: 0.1).Step();
 
         // g + 0·p is g exactly, so the update is one multiply and one subtract, as computed here.
         for (int i = 0; i < weights.Length; i++)
@@ -34,12 +34,12 @@ public class OptimizerTests
         Fill(layer, seed: 2);
         var optimizer = new Sgd<double>(layer, rate, momentum, decay);
         double p0 = layer.Weights[4], g1 = layer.WeightGradients[4];
-        optimizer.Step(layer);
+        optimizer.Step();
         double v1 = momentum * 0 + (g1 + decay * p0), p1 = p0 - rate * v1;
         Assert.Equal(p1, layer.Weights[4]);
 
         layer.WeightGradients[4] = -0.25;
-        optimizer.Step(layer);
+        optimizer.Step();
         double v2 = momentum * v1 + (-0.25 + decay * p1), p2 = p1 - rate * v2;
         Assert.Equal(p2, layer.Weights[4]);
         Assert.Equal(2, optimizer.Steps);
@@ -60,7 +60,7 @@ public class OptimizerTests
         {
             double g = 0.5 - 0.3 * t;
             layer.WeightGradients[7] = g;
-            optimizer.Step(layer);
+            optimizer.Step();
             m = beta1 * m + (1 - beta1) * g;
             v = beta2 * v + (1 - beta2) * g * g;
             double update = rate * (m / (1 - Math.Pow(beta1, t))) / (Math.Sqrt(v / (1 - Math.Pow(beta2, t))) + epsilon);
@@ -93,7 +93,7 @@ public class OptimizerTests
             float loss = Losses.MeanSquaredError<float>(y, target, dy);
             student.ZeroGradients();
             student.Backward(x, dy, []);
-            optimizer.Step(student);
+            optimizer.Step();
             if (step == 0)
                 first = loss;
             last = loss;
@@ -102,18 +102,24 @@ public class OptimizerTests
     }
 
     [Fact]
-    public void StepOnALayerOfAnotherShapeThrowsAndChangesNothing()
+    public void AnOptimizerTypedToOneStructRefusesAnotherAndChangesNothing()
     {
-        var layer = new D3x5();
-        var other = new D6x5();
-        Fill(other, seed: 4);
-        double[] before = other.Weights.ToArray();
-        var optimizer = new Adam<double>(layer);
-        ArgumentException exception = Assert.Throws<ArgumentException>(() => optimizer.Step(other));
-        Assert.Contains("6→5", exception.Message, StringComparison.Ordinal);
-        Assert.Contains("3→5", exception.Message, StringComparison.Ordinal);
-        Assert.Equal(before, other.Weights.ToArray());
+        // Optimizers bind to what they update, so two models can never swap their moments: one created for SD3x2
+        // refuses an SD6x5, and one bound to a class refuses any struct (and Step() without a model refuses a struct).
+        SD3x2 bound = default;
+        var optimizer = new Adam<double>(bound);
+        SD6x5 other = default;
+        other.WeightGradients.Fill(1);
+        ArgumentException exception = Assert.Throws<ArgumentException>(() => optimizer.Step(ref other));
+        Assert.Contains("SD3x2", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("SD6x5", exception.Message, StringComparison.Ordinal);
+        Assert.All(other.Weights.ToArray(), w => Assert.Equal(0, w));
         Assert.Equal(0, optimizer.Steps);
+        Assert.Contains("Step(ref", Assert.Throws<InvalidOperationException>(optimizer.Step).Message, StringComparison.Ordinal);
+
+        var classBound = new Sgd<double>(new D3x5(), learningRate: 0.1);
+        Assert.Throws<ArgumentException>(() => classBound.Step(ref bound));
+        Assert.Equal(0, classBound.Steps);
     }
 
     [Fact]
@@ -136,6 +142,48 @@ public class OptimizerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new Adam<float>(layer, beta2: double.NaN));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Adam<float>(layer, weightDecay: -0.1));
         Assert.Throws<InvalidOperationException>(() => new Sgd<float>(layer, 0.1) { Momentum = 0.9 });
+    }
+
+    [Fact]
+    public void StateSavedAndLoadedResumesToTheBit()
+    {
+        // Two optimizers on two copies of one layer: the first runs four steps; the second runs two, saves its state and
+        // the layer, a fresh optimizer loads it, and the last two steps must give the first run's weights exactly.
+        var straight = new D3x5();
+        var resumed = new D3x5();
+        Fill(straight, seed: 5);
+        Fill(resumed, seed: 5);
+        var straightAdam = new Adam<double>(straight, 0.01);
+        var firstAdam = new Adam<double>(resumed, 0.01);
+        straightAdam.Step();
+        straightAdam.Step();
+        firstAdam.Step();
+        firstAdam.Step();
+        string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"densegen-adam-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            firstAdam.Save(path);
+            var secondAdam = new Adam<double>(resumed, 0.01);
+            secondAdam.Load(path);
+            Assert.Equal(2, secondAdam.Steps);
+            straightAdam.Step();
+            straightAdam.Step();
+            secondAdam.Step();
+            secondAdam.Step();
+            Assert.Equal(straight.Weights.ToArray(), resumed.Weights.ToArray());
+            Assert.Equal(straight.Bias.ToArray(), resumed.Bias.ToArray());
+
+            // Another optimizer's state, or another model's, is refused and changes nothing.
+            var sgd = new Sgd<double>(resumed, 0.1, momentum: 0.9);
+            Assert.Contains("Adam", Assert.Throws<System.IO.InvalidDataException>(() => sgd.Load(path)).Message, StringComparison.Ordinal);
+            var otherShape = new Adam<double>(new D6x5());
+            Assert.Contains("weight", Assert.Throws<System.IO.InvalidDataException>(() => otherShape.Load(path)).Message, StringComparison.Ordinal);
+            Assert.Equal(0, otherShape.Steps);
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
     }
 
     private static void Fill(IDenseParameters<double> layer, int seed)

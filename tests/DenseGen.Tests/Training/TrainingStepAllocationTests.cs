@@ -64,8 +64,8 @@ public class TrainingStepAllocationTests
             n.Output.ZeroGradients();
             n.Output.Backward(n.H, n.LogitGradient, n.HiddenGradient);
             n.Hidden.Backward(n.X, n.H, n.HiddenGradient, []);
-            n.HiddenOptimizer.Step(n.Hidden);
-            n.OutputOptimizer.Step(n.Output);
+            n.HiddenOptimizer.Step();
+            n.OutputOptimizer.Step();
         }
         return loss;
     }

@@ -14,6 +14,7 @@ internal static class PortableKernels
 {
     public const string ForwardName = "__DenseForwardPortable";
     public const string BackwardName = "__DenseBackwardPortable";
+    public const string InputGradientName = "__DenseInputGradientPortable";
 
     private const string Span = "global::System.Span";
     private const string ReadOnlySpan = "global::System.ReadOnlySpan";
@@ -59,6 +60,11 @@ internal static class PortableKernels
         w.Close();
         w.Line();
 
+        if (!spec.Trainable)
+        {
+            WriteInputGradient(w, spec, hasVectorT);
+            return;
+        }
         w.Line("// db += Σ dY; dW += dYᵀ X; dX = dY W unless inputGradient is empty. Rows of W and dW are walked in order.");
         w.Open($"private static void {BackwardName}({ReadOnlySpan}<{t}> input, {ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> weightGradients, {Span}<{t}> biasGradients, {Span}<{t}> inputGradient, int samples)");
         WriteVectorEnd(w, inputs, vector, hasVectorT);
@@ -96,6 +102,37 @@ internal static class PortableKernels
         w.Line($"for (int i = vectorEnd; i < {inputs}; i++)");
         w.Line("    dx[i] += g * row[i];");
         w.Close();
+        w.Close();
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>A frozen layer's backward: <c>dX = dY W</c> only, rows of W walked in order.</summary>
+    private static void WriteInputGradient(IndentedWriter w, LayerSpec spec, bool hasVectorT)
+    {
+        string t = spec.ElementKeyword, inputs = Number(spec.In), outputs = Number(spec.Out);
+        string vector = $"global::System.Numerics.Vector<{t}>";
+        w.Line("// dX = dY W, for a frozen layer: rows of W are walked in order.");
+        w.Open($"private static void {InputGradientName}({ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> inputGradient, int samples)");
+        WriteVectorEnd(w, inputs, vector, hasVectorT);
+        w.Open("for (int sample = 0; sample < samples; sample++)");
+        w.Line($"{ReadOnlySpan}<{t}> dy = outputGradient.Slice(sample * {outputs}, {outputs});");
+        w.Line($"{Span}<{t}> dx = inputGradient.Slice(sample * {inputs}, {inputs});");
+        w.Line("dx.Clear();");
+        if (hasVectorT)
+            w.Line($"{Span}<{vector}> dxVectors = {Cast}<{t}, {vector}>(dx.Slice(0, vectorEnd));");
+        w.Open($"for (int o = 0; o < {outputs}; o++)");
+        w.Line($"{t} g = dy[o];");
+        w.Line($"{ReadOnlySpan}<{t}> row = weights.Slice(o * {inputs}, {inputs});");
+        if (hasVectorT)
+        {
+            w.Line($"var gs = new {vector}(g);");
+            w.Line($"{ReadOnlySpan}<{vector}> rowVectors = {Cast}<{t}, {vector}>(row.Slice(0, vectorEnd));");
+            w.Line("for (int v = 0; v < dxVectors.Length; v++)");
+            w.Line("    dxVectors[v] += gs * rowVectors[v];");
+        }
+        w.Line($"for (int i = vectorEnd; i < {inputs}; i++)");
+        w.Line("    dx[i] += g * row[i];");
         w.Close();
         w.Close();
         w.Close();

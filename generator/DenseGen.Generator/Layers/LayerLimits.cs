@@ -40,8 +40,9 @@ internal static class LayerLimits
     /// <summary>Bytes of one buffer holding the weights (or their gradients).</summary>
     public static long WeightBufferBytes(long inputs, long outputs, int elementSize) => inputs * outputs * elementSize;
 
-    /// <summary>Bytes of parameters and gradients together: what a layer instance holds.</summary>
-    public static long StorageBytes(long inputs, long outputs, int elementSize) => 2 * (inputs * outputs + outputs) * elementSize;
+    /// <summary>Bytes of parameters and gradients together (a frozen layer keeps no gradients): what a layer instance holds.</summary>
+    public static long StorageBytes(long inputs, long outputs, int elementSize, bool trainable = true) =>
+        (trainable ? 2 : 1) * (inputs * outputs + outputs) * elementSize;
 
     /// <summary>Whether a layer's buffers are <c>[InlineArray]</c> fields (else arrays, for large class layers).</summary>
     public static bool UsesInlineStorage(LayerSpec spec) =>

@@ -43,11 +43,12 @@ internal static class LayerParser
         ElementKind? element = ReadElementType(attribute, attributeSyntax, name, diagnostics);
         bool fullUnroll = ReadUnroll(attribute, attributeSyntax, name, diagnostics);
         ActivationKind activation = ReadActivation(attribute, attributeSyntax, name, diagnostics);
+        bool trainable = NamedArgument(attribute, "Trainable")?.Value is not false;
 
         bool isStruct = type.TypeKind == TypeKind.Struct;
         if (inputs > 0 && outputs > 0 && element is ElementKind kind)
         {
-            CheckStorageSize(inputs, outputs, kind, isStruct, name, LocationInfo.From(declaration.Identifier), attributeSyntax, diagnostics);
+            CheckStorageSize(inputs, outputs, kind, isStruct, trainable, name, LocationInfo.From(declaration.Identifier), attributeSyntax, diagnostics);
             CheckActivationWidth(activation, outputs, kind, name, attributeSyntax, diagnostics);
         }
 
@@ -63,7 +64,8 @@ internal static class LayerParser
                 In: inputs,
                 Out: outputs,
                 FullUnroll: fullUnroll,
-                Activation: activation);
+                Activation: activation,
+                Trainable: trainable);
         if (spec is { FullUnroll: true } && KernelPlanner.FullUnrollOverLimit(spec) is { } overLimit)
         {
             diagnostics.Add(DiagnosticInfo.Create(
@@ -236,7 +238,7 @@ internal static class LayerParser
     }
 
     private static void CheckStorageSize(
-        int inputs, int outputs, ElementKind element, bool isStruct, string layerName, LocationInfo? typeLocation,
+        int inputs, int outputs, ElementKind element, bool isStruct, bool trainable, string layerName, LocationInfo? typeLocation,
         AttributeSyntax? attributeSyntax, List<DiagnosticInfo> diagnostics)
     {
         long weights = (long)inputs * outputs;
@@ -267,7 +269,7 @@ internal static class LayerParser
             return;
         }
 
-        long storageBytes = LayerLimits.StorageBytes(inputs, outputs, elementSize);
+        long storageBytes = LayerLimits.StorageBytes(inputs, outputs, elementSize, trainable);
         if (storageBytes > LayerLimits.StructStackWarningBytes)
         {
             diagnostics.Add(DiagnosticInfo.Create(
@@ -278,16 +280,7 @@ internal static class LayerParser
         }
     }
 
-    private static TypedConstant? NamedArgument(AttributeData attribute, string name)
-    {
-        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
-        {
-            if (argument.Key == name)
-                return argument.Value;
-        }
-        return null;
-    }
+    private static TypedConstant? NamedArgument(AttributeData attribute, string name) => AttributeArguments.Named(attribute, name);
 
-    private static AttributeArgumentSyntax? ArgumentSyntax(AttributeSyntax? syntax, string name) =>
-        syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name);
+    private static AttributeArgumentSyntax? ArgumentSyntax(AttributeSyntax? syntax, string name) => AttributeArguments.Syntax(syntax, name);
 }

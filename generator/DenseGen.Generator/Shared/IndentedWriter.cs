@@ -28,11 +28,11 @@ internal sealed class IndentedWriter
         _depth++;
     }
 
-    /// <summary>Closes the innermost block opened by <see cref="Open"/>.</summary>
-    public void Close()
+    /// <summary>Closes the innermost block opened by <see cref="Open"/>; <paramref name="suffix"/> follows the brace (";" after an initializer).</summary>
+    public void Close(string suffix = "")
     {
         _depth--;
-        Line("}");
+        Line("}" + suffix);
     }
 
     public override string ToString() => _text.ToString();

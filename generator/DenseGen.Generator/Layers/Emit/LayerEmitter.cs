@@ -58,7 +58,7 @@ internal static class LayerEmitter
             w.Open("partial " + outer.Keyword + " " + outer.Name);
 
         string t = spec.ElementKeyword;
-        string layerInterface = spec.HasActivation ? "IActivatedDenseLayer" : "IDenseLayer";
+        string layerInterface = !spec.Trainable ? "IFrozenDenseLayer" : spec.HasActivation ? "IActivatedDenseLayer" : "IDenseLayer";
         w.Open($"partial {(spec.IsStruct ? "struct" : "class")} {spec.TypeName} : global::DenseGen.{layerInterface}<{t}>");
         WriteConstants(w, spec);
         WriteStorage(w, spec, inline: !portable && LayerLimits.UsesInlineStorage(spec));
@@ -69,7 +69,11 @@ internal static class LayerEmitter
         string? methodAttributes = portable ? null : KernelWriter.MethodAttributes(skipLocalsInit);
         WriteForward(w, spec, widths, methodAttributes, portable);
         WriteBackward(w, spec, widths, methodAttributes, portable);
-        WriteZeroGradients(w, methodAttributes);
+        if (spec.Trainable)
+        {
+            WriteZeroGradients(w, methodAttributes);
+            WriteTrainableMembers(w, spec);
+        }
         if (portable)
             PortableKernels.Write(w, spec, target.HasVectorT);
         else
@@ -95,24 +99,31 @@ internal static class LayerEmitter
         w.Line("/// <summary>Number of parameters: <c>InputSize × OutputSize</c> weights and <c>OutputSize</c> biases.</summary>");
         w.Line($"public const long ParameterCount = {Number(parameters)};");
         w.Line();
-        w.Line($"/// <summary>Bytes of the parameters (weights and biases), {Number(spec.ElementSize)} per element; the gradients take as many again.</summary>");
+        w.Line($"/// <summary>Bytes of the parameters (weights and biases), {Number(spec.ElementSize)} per element; {(spec.Trainable ? "the gradients take as many again" : "a frozen layer keeps no gradients")}.</summary>");
         w.Line($"public const long ParameterBytes = {Number(parameters * spec.ElementSize)};");
         w.Line();
         w.Line("/// <summary>");
-        w.Line("/// Bytes of parameters and gradients together: the size of a struct layer, and of a class layer's data (its");
+        w.Line(spec.Trainable
+            ? "/// Bytes of parameters and gradients together: the size of a struct layer, and of a class layer's data (its"
+            : "/// Bytes of the parameters (a frozen layer keeps no gradients): the size of a struct layer, and of a class layer's data (its");
         w.Line("/// object and array headers aside). A build can check a memory budget at compile time, e.g.");
         w.Line("/// <c>const ulong fits = Budget - (ulong)StorageBytes;</c> fails to compile (CS0220) when the layer is larger than <c>Budget</c>.");
         w.Line("/// </summary>");
-        w.Line($"public const long StorageBytes = {Number(LayerLimits.StorageBytes(spec.In, spec.Out, spec.ElementSize))};");
+        w.Line($"public const long StorageBytes = {Number(LayerLimits.StorageBytes(spec.In, spec.Out, spec.ElementSize, spec.Trainable))};");
         w.Line();
-        w.Line($"int global::DenseGen.IDenseParameters<{spec.ElementKeyword}>.InputSize => InputSize;");
+        w.Line("int global::DenseGen.IDenseShape.InputSize => InputSize;");
         w.Line();
-        w.Line($"int global::DenseGen.IDenseParameters<{spec.ElementKeyword}>.OutputSize => OutputSize;");
+        w.Line("int global::DenseGen.IDenseShape.OutputSize => OutputSize;");
         w.Line();
         if (spec.HasActivation)
         {
             w.Line("/// <summary>The activation applied to <c>W x + b</c>.</summary>");
             w.Line($"public {(spec.IsStruct ? "readonly " : "")}global::DenseGen.Activation Activation => global::DenseGen.Activation.{spec.Activation};");
+            w.Line();
+        }
+        else if (!spec.Trainable)
+        {
+            w.Line($"global::DenseGen.Activation global::DenseGen.IFrozenDenseLayer<{spec.ElementKeyword}>.Activation => global::DenseGen.Activation.None;");
             w.Line();
         }
     }
@@ -126,8 +137,11 @@ internal static class LayerEmitter
             // value, a class layer one object, with no indirection on the hot path.
             w.Line($"private {WeightStorageType} {WeightsField};");
             w.Line($"private {BiasStorageType} {BiasField};");
-            w.Line($"private {WeightStorageType} {WeightGradientsField};");
-            w.Line($"private {BiasStorageType} {BiasGradientsField};");
+            if (spec.Trainable)
+            {
+                w.Line($"private {WeightStorageType} {WeightGradientsField};");
+                w.Line($"private {BiasStorageType} {BiasGradientsField};");
+            }
             w.Line();
             WriteInlineArray(w, WeightStorageType, t, spec.WeightCount);
             WriteInlineArray(w, BiasStorageType, t, spec.Out);
@@ -137,8 +151,11 @@ internal static class LayerEmitter
             // Too large for an inline field (see LayerLimits), or portable output: one array per buffer, allocated with the layer.
             w.Line($"private readonly {t}[] {WeightsField} = new {t}[{Number(spec.WeightCount)}];");
             w.Line($"private readonly {t}[] {BiasField} = new {t}[{Number(spec.Out)}];");
-            w.Line($"private readonly {t}[] {WeightGradientsField} = new {t}[{Number(spec.WeightCount)}];");
-            w.Line($"private readonly {t}[] {BiasGradientsField} = new {t}[{Number(spec.Out)}];");
+            if (spec.Trainable)
+            {
+                w.Line($"private readonly {t}[] {WeightGradientsField} = new {t}[{Number(spec.WeightCount)}];");
+                w.Line($"private readonly {t}[] {BiasGradientsField} = new {t}[{Number(spec.Out)}];");
+            }
             w.Line();
         }
     }
@@ -158,6 +175,8 @@ internal static class LayerEmitter
             "The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.");
         WriteSpanProperty(w, spec, "Bias", BiasField,
             "The bias vector <c>b</c>, <c>[OutputSize]</c>. Starts at zero.");
+        if (!spec.Trainable)
+            return;
         WriteSpanProperty(w, spec, "WeightGradients", WeightGradientsField,
             "<c>∂L/∂W</c> summed over every sample given to <see cref=\"Backward\"/> since the last <see cref=\"ZeroGradients\"/>; laid out like <see cref=\"Weights\"/>.");
         WriteSpanProperty(w, spec, "BiasGradients", BiasGradientsField,
@@ -183,7 +202,7 @@ internal static class LayerEmitter
             w.Line("/// Computes <c>y = W x + b</c> for each of the <c>k</c> samples in <paramref name=\"input\"/>: <c>output = input Wᵀ + b</c>.");
         w.Line("/// </summary>");
         w.Line("/// <param name=\"input\"><c>k</c> samples, <c>[k, InputSize]</c> row-major; <c>k ≥ 1</c> is implied by the length.</param>");
-        w.Line("/// <param name=\"output\">Receives <c>[k, OutputSize]</c>. Must not overlap <paramref name=\"input\"/> or the layer's parameters and gradients.</param>");
+        w.Line($"/// <param name=\"output\">Receives <c>[k, OutputSize]</c>. Must not overlap <paramref name=\"input\"/> or the layer's {(spec.Trainable ? "parameters and gradients" : "parameters")}.</param>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">");
         w.Line("/// The length of <paramref name=\"input\"/> is not a positive multiple of <see cref=\"InputSize\"/>, the length of");
         w.Line("/// <paramref name=\"output\"/> is not <c>k × OutputSize</c>, or <paramref name=\"output\"/> overlaps memory the layer reads.");
@@ -201,8 +220,11 @@ internal static class LayerEmitter
         w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), input, nameof(input));");
         w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), weights, nameof(Weights));");
         w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), bias, nameof(Bias));");
-        w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), {WeightGradientsField}, nameof(WeightGradients));");
-        w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), {BiasGradientsField}, nameof(BiasGradients));");
+        if (spec.Trainable)
+        {
+            w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), {WeightGradientsField}, nameof(WeightGradients));");
+            w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), {BiasGradientsField}, nameof(BiasGradients));");
+        }
         w.Line();
         if (portable)
         {
@@ -243,6 +265,11 @@ internal static class LayerEmitter
 
     private static void WriteBackward(IndentedWriter w, LayerSpec spec, VectorWidth[] widths, string? methodAttributes, bool portable)
     {
+        if (!spec.Trainable)
+        {
+            WriteFrozenBackward(w, spec, widths, methodAttributes, portable);
+            return;
+        }
         string t = spec.ElementKeyword;
         bool activated = spec.HasActivation;
         string dz = activated ? "dZ" : "dy";
@@ -366,6 +393,99 @@ internal static class LayerEmitter
         w.Close();
     }
 
+    /// <summary>
+    /// The backward of a frozen layer: no gradient storage, so only <c>∂L/∂X</c> is computed, for a trainable layer
+    /// before it in a network.
+    /// </summary>
+    private static void WriteFrozenBackward(IndentedWriter w, LayerSpec spec, VectorWidth[] widths, string? methodAttributes, bool portable)
+    {
+        string t = spec.ElementKeyword;
+        bool activated = spec.HasActivation;
+        w.Line("/// <summary>");
+        if (activated)
+            w.Line($"/// Passes a batch's gradient back through the activation and the frozen layer: writes <c>∂L/∂X = dZ W</c>, with <c>dZ = dY ⊙ {ActivationName(spec)}′</c> taken from <paramref name=\"output\"/>.");
+        else
+            w.Line("/// Passes a batch's gradient back through the frozen layer: writes <c>∂L/∂X = dY W</c>.");
+        w.Line("/// The layer has no gradients of its own: it is not trained (<c>Trainable = false</c>).");
+        w.Line("/// </summary>");
+        w.Line("/// <param name=\"input\">The batch given to <see cref=\"Forward\"/>, <c>[k, InputSize]</c>; only its length is used.</param>");
+        if (activated)
+            w.Line("/// <param name=\"output\">What <see cref=\"Forward\"/> wrote for that batch, <c>[k, OutputSize]</c>.</param>");
+        w.Line("/// <param name=\"outputGradient\"><c>∂L/∂Y</c>, <c>[k, OutputSize]</c>.</param>");
+        w.Line("/// <param name=\"inputGradient\">Receives <c>∂L/∂X</c>, <c>[k, InputSize]</c>.</param>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">");
+        w.Line("/// A length does not match, or <paramref name=\"inputGradient\"/> overlaps a span the call reads. Nothing is written when it is thrown.");
+        w.Line("/// </exception>");
+        w.Line("/// <remarks>Only reads the layer: several threads may call it at once. Allocates nothing.</remarks>");
+        WriteAttributes(w, methodAttributes);
+        string outputParameter = activated ? $"{ReadOnlySpan}<{t}> output, " : "";
+        w.Open($"public {(spec.IsStruct ? "readonly " : "")}void Backward({ReadOnlySpan}<{t}> input, {outputParameter}{ReadOnlySpan}<{t}> outputGradient, {Span}<{t}> inputGradient)");
+        w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
+        if (activated)
+            w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
+        w.Line($"{Guard}.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));");
+        w.Line($"{Guard}.RequireSamples(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));");
+        w.Line($"{ReadOnlySpan}<{t}> weights = {WeightsField};");
+        w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), input, nameof(input));");
+        if (activated)
+            w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), output, nameof(output));");
+        w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));");
+        w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), weights, nameof(Weights));");
+        w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), {BiasField}, nameof(Bias));");
+        w.Line();
+        if (!activated)
+        {
+            WriteFrozenInputGradient(w, spec, widths, portable, "outputGradient", "inputGradient", "samples");
+        }
+        else
+        {
+            w.Line($"const int chunkSamples = {Number(LayerLimits.ActivationChunkSamples(spec))};");
+            w.Line($"{Span}<{t}> scratch = stackalloc {t}[global::System.Math.Min(samples, chunkSamples) * OutputSize];");
+            w.Open("for (int first = 0; first < samples; first += chunkSamples)");
+            w.Line("int count = global::System.Math.Min(chunkSamples, samples - first);");
+            w.Line($"{Span}<{t}> dZ = scratch.Slice(0, count * OutputSize);");
+            w.Line($"global::DenseGen.Activations.{spec.Activation}Backward<{t}>(output.Slice(first * OutputSize, count * OutputSize), outputGradient.Slice(first * OutputSize, count * OutputSize), dZ);");
+            w.Line($"{Span}<{t}> chunkInputGradient = inputGradient.Slice(first * InputSize, count * InputSize);");
+            WriteFrozenInputGradient(w, spec, widths, portable, "dZ", "chunkInputGradient", "count");
+            w.Close();
+        }
+        w.Close();
+        w.Line();
+    }
+
+    private static void WriteFrozenInputGradient(IndentedWriter w, LayerSpec spec, VectorWidth[] widths, bool portable, string gradient, string inputGradient, string samples)
+    {
+        string t = spec.ElementKeyword;
+        if (portable)
+        {
+            w.Line($"{PortableKernels.InputGradientName}({gradient}, weights, {inputGradient}, {samples});");
+            return;
+        }
+        w.Line($"ref {t} dy = ref {KernelWriter.Marshal}.GetReference({gradient});");
+        w.Line($"ref {t} dx = ref {KernelWriter.Marshal}.GetReference({inputGradient});");
+        w.Line($"ref {t} w = ref {KernelWriter.Marshal}.GetReference(weights);");
+        WriteDispatch(w, widths, VectorKernels.InputGradientName, LoopKernels.InputGradientName, $"(ref dy, ref w, ref dx, {samples});");
+    }
+
+    /// <summary>
+    /// The runtime's <c>ITrainable&lt;T&gt;</c>: the weights and the bias as two tensors, so optimizers
+    /// take a lone layer as they take a network. Explicit, so the layer's own surface stays as it was.
+    /// </summary>
+    private static void WriteTrainableMembers(IndentedWriter w, LayerSpec spec)
+    {
+        string t = spec.ElementKeyword;
+        string trainable = $"global::DenseGen.ITrainable<{t}>";
+        string unscoped = spec.IsStruct ? "[global::System.Diagnostics.CodeAnalysis.UnscopedRef] " : "";
+        w.Line();
+        w.Line($"int {trainable}.ParameterTensorCount => 2;");
+        w.Line();
+        w.Line($"string {trainable}.ParameterTensorName(int index) => index switch {{ 0 => \"weight\", 1 => \"bias\", _ => throw {Guard}.TensorIndexOutOfRange(index, 2) }};");
+        w.Line();
+        w.Line($"{unscoped}{Span}<{t}> {trainable}.ParameterTensor(int index) => index switch {{ 0 => Weights, 1 => Bias, _ => throw {Guard}.TensorIndexOutOfRange(index, 2) }};");
+        w.Line();
+        w.Line($"{unscoped}{Span}<{t}> {trainable}.GradientTensor(int index) => index switch {{ 0 => WeightGradients, 1 => BiasGradients, _ => throw {Guard}.TensorIndexOutOfRange(index, 2) }};");
+    }
+
     /// <summary>The activation as the docs write it: <c>relu</c>, <c>leaky_relu</c>, <c>sigmoid</c>, <c>tanh</c>.</summary>
     private static string ActivationName(LayerSpec spec) => spec.Activation switch
     {
@@ -383,6 +503,8 @@ internal static class LayerEmitter
         {
             foreach (KernelKind kind in new[] { KernelKind.Forward, KernelKind.WeightGradient, KernelKind.InputGradient })
             {
+                if (kind == KernelKind.WeightGradient && !spec.Trainable)
+                    continue;
                 Unrolling unrolling = KernelPlanner.Choose(spec, width, kind);
                 w.Line($"// {width.Name}, {unrolling switch { Unrolling.Full => "fully unrolled", Unrolling.Chunks => "rows looped, row vectors unrolled", _ => "rows and row vectors looped around unrolled tiles" }}.");
                 KernelPlanner.Write(kernels, width, kind, unrolling);
@@ -390,7 +512,8 @@ internal static class LayerEmitter
         }
         w.Line("// Scalar, for hardware without accelerated vectors.");
         LoopKernels.WriteForward(kernels);
-        LoopKernels.WriteWeightGradient(kernels);
+        if (spec.Trainable)
+            LoopKernels.WriteWeightGradient(kernels);
         LoopKernels.WriteInputGradient(kernels);
     }
 

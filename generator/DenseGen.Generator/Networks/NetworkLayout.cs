@@ -1,0 +1,80 @@
+using DenseGen.Generator.Model;
+
+namespace DenseGen.Generator.Networks;
+
+/// <summary>
+/// Where a network keeps its buffers, in elements, in one block of <see cref="Length"/>: shared by the parser (which
+/// checks the sizes) and the emitter (which writes the offsets as constants).
+/// </summary>
+/// <remarks>
+/// A trainable network keeps the output of every layer but the last (the next layer's input, which its backward
+/// needs), the last layer's output too when it has an activation (its backward takes the derivative from it), and
+/// two buffers the gradient between layers ping-pongs through. A frozen network keeps only two ping-pong buffers for
+/// the activations, as inference needs nothing more.
+/// </remarks>
+internal sealed class NetworkLayout
+{
+    private readonly long[] _activations;
+
+    private NetworkLayout(long[] activations, long gradients0, long gradients1, long length)
+    {
+        _activations = activations;
+        Gradients0 = gradients0;
+        Gradients1 = gradients1;
+        Length = length;
+    }
+
+    /// <summary>Where layer <paramref name="index"/>'s output is kept for <see cref="NetworkSpec.MaxBatch"/> samples; -1 if it goes straight to the caller.</summary>
+    public long Activations(int index) => _activations[index];
+
+    /// <summary>The first gradient ping-pong buffer; -1 for a frozen or one-layer network.</summary>
+    public long Gradients0 { get; }
+
+    /// <summary>The second gradient ping-pong buffer.</summary>
+    public long Gradients1 { get; }
+
+    /// <summary>Elements of all buffers together; 0 when the network needs none.</summary>
+    public long Length { get; }
+
+    public static NetworkLayout Of(NetworkSpec spec)
+    {
+        int count = spec.Layers.Count;
+        long batch = spec.MaxBatch;
+        long widest = spec.WidestHidden;
+        var activations = new long[count];
+        long next = 0;
+        if (!spec.IsTrainable)
+        {
+            // Layer i's output alternates between two buffers; the last layer writes to the caller's span.
+            for (int i = 0; i < count; i++)
+                activations[i] = i == count - 1 ? -1 : (i % 2) * batch * widest;
+            return new NetworkLayout(activations, -1, -1, count > 1 ? 2 * batch * widest : 0);
+        }
+        for (int i = 0; i < count; i++)
+        {
+            NetworkLayer layer = spec.Layers[i];
+            if (i < count - 1 || layer.HasActivation)
+            {
+                activations[i] = next;
+                next += batch * layer.Out;
+            }
+            else
+            {
+                activations[i] = -1;
+            }
+        }
+        if (count < 2)
+            return new NetworkLayout(activations, -1, -1, next);
+        long gradients0 = next, gradients1 = next + batch * widest;
+        return new NetworkLayout(activations, gradients0, gradients1, gradients1 + batch * widest);
+    }
+
+    /// <summary>Bytes the network holds inline: its buffers and, for a struct network, its struct layers' parameters and gradients.</summary>
+    public static long StorageBytes(NetworkSpec spec)
+    {
+        long bytes = Of(spec).Length * spec.ElementSize;
+        foreach (NetworkLayer layer in spec.Layers)
+            bytes += LayerLimits.StorageBytes(layer.In, layer.Out, spec.ElementSize, layer.Trainable);
+        return bytes;
+    }
+}

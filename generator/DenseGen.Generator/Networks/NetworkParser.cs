@@ -1,0 +1,330 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using DenseGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace DenseGen.Generator.Networks;
+
+/// <summary>What the network parser found: the network to emit (null when invalid) and its diagnostics.</summary>
+/// <param name="StructDeclaration">The identifier of a valid struct network, for DG0028 once the target is known.</param>
+internal sealed record NetworkParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics, LocationInfo? StructDeclaration = null);
+
+/// <summary>
+/// Turns a type annotated with [Sequential] into a <see cref="NetworkSpec"/> and its diagnostics. A layer field is
+/// recognized by the [Dense] attribute on its type, whose arguments give the sizes; symbols and syntax are read here
+/// and nowhere else.
+/// </summary>
+internal static class NetworkParser
+{
+    public const string AttributeName = "DenseGen.SequentialAttribute";
+    private const string DenseAttributeName = "DenseGen.DenseAttribute";
+    private const string TensorNameAttributeName = "DenseGen.TensorNameAttribute";
+
+    private static readonly NetworkParseResult Nothing = new(null, EquatableArray<DiagnosticInfo>.Empty);
+
+    public static NetworkParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax declaration)
+            return Nothing;
+        AttributeData attribute = context.Attributes[0];
+        // A malformed attribute already has a compiler error; adding ours would only repeat it.
+        if (attribute.AttributeClass is null || attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error))
+            return Nothing;
+
+        var diagnostics = new List<DiagnosticInfo>();
+        string name = type.Name;
+        LocationInfo? typeLocation = LocationInfo.From(declaration.Identifier);
+        CheckTypeShape(type, typeLocation, diagnostics);
+        CheckPartial(type, declaration, diagnostics);
+        EquatableArray<ContainingType> containingTypes = ReadContainingTypes(declaration);
+        var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        int maxBatch = ReadMaxBatch(attribute, attributeSyntax, name, diagnostics);
+
+        List<FieldLayer> fields = ReadLayerFields(type, name, diagnostics, cancellationToken);
+        bool fieldErrors = diagnostics.Any(IsError);
+        if (fields.Count == 0 && !diagnostics.Any(d => d.Descriptor.Id == DiagnosticDescriptors.NotALayerField.Id))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkHasNoLayers, typeLocation, name));
+        CheckTensorNames(fields, name, diagnostics);
+        ElementKind? element = CheckElementTypes(fields, diagnostics);
+        CheckChain(fields, diagnostics);
+
+        bool valid = !diagnostics.Any(IsError) && !fieldErrors && fields.Count > 0 && fields.All(f => f.Layer is not null) && element is not null;
+        if (!valid)
+            return new NetworkParseResult(null, diagnostics.ToEquatableArray());
+
+        var spec = new NetworkSpec(
+            Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+            ContainingTypes: containingTypes,
+            TypeName: name,
+            IsStruct: type.TypeKind == TypeKind.Struct,
+            Element: element!.Value,
+            MaxBatch: maxBatch,
+            Layers: fields.Select(f => f.Layer!).ToEquatableArray());
+        long bufferElements = NetworkLayout.Of(spec).Length;
+        if (bufferElements > LayerLimits.MaxElements)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.InvalidMaxBatch,
+                LocationInfo.From((SyntaxNode?)AttributeArguments.Syntax(attributeSyntax, "MaxBatch") ?? attributeSyntax),
+                name, Number(maxBatch),
+                "makes buffers of " + bufferElements.ToString("N0", CultureInfo.InvariantCulture) + " elements, more than one array can hold; lower it"));
+            return new NetworkParseResult(null, diagnostics.ToEquatableArray());
+        }
+        if (spec.IsStruct)
+        {
+            long bytes = NetworkLayout.StorageBytes(spec);
+            if (bytes > LayerLimits.StructStackWarningBytes)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LargeStructNetwork, typeLocation, name, bytes.ToString("N0", CultureInfo.InvariantCulture)));
+        }
+        return new NetworkParseResult(spec, diagnostics.ToEquatableArray(), spec.IsStruct ? typeLocation : null);
+    }
+
+    /// <summary>A layer field as read, before the checks between fields; <see cref="Layer"/> is null for an invalid layer type.</summary>
+    private sealed class FieldLayer
+    {
+        public FieldLayer(IFieldSymbol field, NetworkLayer? layer, ElementKind? element, LocationInfo? location)
+        {
+            Field = field;
+            Layer = layer;
+            Element = element;
+            Location = location;
+        }
+
+        public IFieldSymbol Field { get; }
+
+        public NetworkLayer? Layer { get; }
+
+        public ElementKind? Element { get; }
+
+        public LocationInfo? Location { get; }
+
+        public string TypeName => Field.Type.Name;
+    }
+
+    private static bool IsError(DiagnosticInfo diagnostic) => diagnostic.Descriptor.DefaultSeverity == DiagnosticSeverity.Error;
+
+    private static void CheckTypeShape(INamedTypeSymbol type, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        string? reason = null;
+        if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct))
+            reason = "[Sequential] applies to classes and structs only";
+        else if (type.IsRecord)
+            reason = "records are not supported, because their generated equality and printing would walk every layer; use a class or struct";
+        else if (type.IsStatic)
+            reason = "a static class cannot hold layers and buffers; remove 'static'";
+        else if (type.IsRefLikeType)
+            reason = "a ref struct cannot be kept in a field or given to an optimizer; use a struct or class";
+        else if (type.IsReadOnly)
+            reason = "a readonly struct cannot write its buffers or its layers' gradients; remove 'readonly'";
+        else if (type.TypeParameters.Length > 0)
+            reason = "generic types are not supported, since the layers and their sizes are fixed; remove the type parameters";
+        else
+        {
+            for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+            {
+                if (outer.TypeParameters.Length > 0)
+                {
+                    reason = "it is nested in the generic type '" + outer.Name + "', which is not supported; move it out";
+                    break;
+                }
+            }
+        }
+        if (reason is not null)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedNetworkShape, location, type.Name, reason));
+    }
+
+    private static void CheckPartial(INamedTypeSymbol type, TypeDeclarationSyntax declaration, List<DiagnosticInfo> diagnostics)
+    {
+        for (SyntaxNode? node = declaration; node is TypeDeclarationSyntax current; node = current.Parent)
+        {
+            if (!current.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.NetworkNotPartial, LocationInfo.From(current.Identifier), current.Identifier.ValueText, type.Name));
+            }
+        }
+    }
+
+    private static EquatableArray<ContainingType> ReadContainingTypes(TypeDeclarationSyntax declaration)
+    {
+        var types = new List<ContainingType>();
+        for (SyntaxNode? node = declaration.Parent; node is TypeDeclarationSyntax outer; node = outer.Parent)
+        {
+            string keyword = outer switch
+            {
+                RecordDeclarationSyntax record when record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "record struct",
+                RecordDeclarationSyntax => "record",
+                _ => outer.Keyword.ValueText,
+            };
+            types.Add(new ContainingType(keyword, outer.Identifier.ValueText));
+        }
+        types.Reverse();
+        return types.ToEquatableArray();
+    }
+
+    private static int ReadMaxBatch(AttributeData attribute, AttributeSyntax? syntax, string name, List<DiagnosticInfo> diagnostics)
+    {
+        TypedConstant? value = AttributeArguments.Named(attribute, "MaxBatch");
+        if (value?.Value is not int maxBatch)
+            return 1;
+        if (maxBatch >= 1)
+            return maxBatch;
+        diagnostics.Add(DiagnosticInfo.Create(
+            DiagnosticDescriptors.InvalidMaxBatch,
+            LocationInfo.From((SyntaxNode?)AttributeArguments.Syntax(syntax, "MaxBatch") ?? syntax),
+            name, Number(maxBatch), "must be at least 1"));
+        return 1;
+    }
+
+    /// <summary>
+    /// The instance fields the user declared, in declaration order, each read as a layer. Fields the compiler makes
+    /// (auto-property backing fields) are not layers and are passed over.
+    /// </summary>
+    private static List<FieldLayer> ReadLayerFields(INamedTypeSymbol type, string network, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        var declared = new List<(IFieldSymbol Field, VariableDeclaratorSyntax Syntax, TypeDeclarationSyntax Owner)>();
+        foreach (ISymbol member in type.GetMembers())
+        {
+            if (member is not IFieldSymbol { IsStatic: false, IsConst: false, IsImplicitlyDeclared: false } field)
+                continue;
+            if (field.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not VariableDeclaratorSyntax syntax)
+                continue;
+            if (syntax.FirstAncestorOrSelf<TypeDeclarationSyntax>() is not { } owner)
+                continue;
+            declared.Add((field, syntax, owner));
+        }
+
+        var layers = new List<FieldLayer>();
+        TypeDeclarationSyntax? firstOwner = declared.Count > 0 ? declared[0].Owner : null;
+        string? firstFieldName = declared.Count > 0 ? declared[0].Field.Name : null;
+        foreach ((IFieldSymbol field, VariableDeclaratorSyntax syntax, TypeDeclarationSyntax owner) in declared.OrderBy(d => d.Owner == firstOwner ? 0 : 1).ThenBy(d => d.Syntax.SpanStart))
+        {
+            LocationInfo? location = LocationInfo.From(syntax.Identifier);
+            if (field.Type.TypeKind == TypeKind.Error)
+                continue;
+            AttributeData? dense = field.Type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == DenseAttributeName);
+            if (dense is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.NotALayerField, location, field.Name, network, field.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
+                continue;
+            }
+            if (owner != firstOwner)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerFieldsSplitAcrossParts, location, field.Name, network, firstFieldName!));
+            bool isStruct = field.Type.IsValueType;
+            if (!isStruct && syntax.Initializer is null)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassLayerFieldNotInitialized, location, field.Name, network, field.Type.Name));
+            if (isStruct && field.IsReadOnly)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReadOnlyStructLayerField, location, field.Name, network, field.Type.Name));
+            layers.Add(ReadLayer(field, dense, isStruct, location));
+        }
+        return layers;
+    }
+
+    /// <summary>
+    /// Reads the layer's attribute. An invalid one (sizes not positive, an unknown element type or activation) has
+    /// diagnostics of its own at the layer, so it yields no <see cref="NetworkLayer"/> and no further diagnostics here.
+    /// </summary>
+    private static FieldLayer ReadLayer(IFieldSymbol field, AttributeData dense, bool isStruct, LocationInfo? location)
+    {
+        int inputs = AttributeArguments.Named(dense, "In")?.Value is int i ? i : 0;
+        int outputs = AttributeArguments.Named(dense, "Out")?.Value is int o ? o : 0;
+        TypedConstant? elementArgument = AttributeArguments.Named(dense, "ElementType");
+        ElementKind? element = elementArgument is null
+            ? ElementKind.Float32
+            : (elementArgument.Value.Value as ITypeSymbol)?.SpecialType switch
+            {
+                SpecialType.System_Single => ElementKind.Float32,
+                SpecialType.System_Double => ElementKind.Float64,
+                _ => null,
+            };
+        object? activationValue = AttributeArguments.Named(dense, "Activation")?.Value;
+        int activation = activationValue is int a ? a : 0;
+        bool trainable = AttributeArguments.Named(dense, "Trainable")?.Value is not false;
+        string tensorName = ReadTensorName(field);
+        bool valid = inputs > 0 && outputs > 0 && element is not null
+            && activation >= (int)ActivationKind.None && activation <= (int)ActivationKind.Tanh
+            && dense.NamedArguments.All(argument => argument.Value.Kind != TypedConstantKind.Error);
+        NetworkLayer? layer = valid
+            ? new NetworkLayer(
+                field.Name,
+                field.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+                isStruct,
+                tensorName,
+                inputs,
+                outputs,
+                (ActivationKind)activation,
+                trainable)
+            : null;
+        return new FieldLayer(field, layer, element, location);
+    }
+
+    /// <summary>The [TensorName] given, or the field's name with its first letter lowered, as PyTorch's attribute names usually are.</summary>
+    private static string ReadTensorName(IFieldSymbol field)
+    {
+        AttributeData? named = field.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TensorNameAttributeName);
+        if (named is { ConstructorArguments.Length: 1 } && named.ConstructorArguments[0].Value is string given)
+            return given;
+        if (named is not null)
+            return "";
+        return char.ToLowerInvariant(field.Name[0]) + field.Name.Substring(1);
+    }
+
+    private static void CheckTensorNames(List<FieldLayer> fields, string network, List<DiagnosticInfo> diagnostics)
+    {
+        var owners = new Dictionary<string, string>(System.StringComparer.Ordinal);
+        foreach (FieldLayer field in fields)
+        {
+            if (field.Layer is not { } layer)
+                continue;
+            string? problem = layer.TensorName.Length == 0 ? "which is empty"
+                : owners.TryGetValue(layer.TensorName, out string? owner) ? "which the layer field '" + owner + "' already has"
+                : null;
+            if (problem is not null)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidTensorName, field.Location, field.Field.Name, network, layer.TensorName, problem));
+            else
+                owners.Add(layer.TensorName, field.Field.Name);
+        }
+    }
+
+    private static ElementKind? CheckElementTypes(List<FieldLayer> fields, List<DiagnosticInfo> diagnostics)
+    {
+        FieldLayer? first = fields.FirstOrDefault(f => f.Element is not null);
+        if (first is null)
+            return null;
+        bool same = true;
+        foreach (FieldLayer field in fields)
+        {
+            if (field.Element is { } element && element != first.Element)
+            {
+                same = false;
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.LayerElementTypesDiffer, field.Location, field.Field.Name, field.TypeName, element.Keyword(),
+                    first.Field.Name, first.Element!.Value.Keyword()));
+            }
+        }
+        return same ? first.Element : null;
+    }
+
+    private static void CheckChain(List<FieldLayer> fields, List<DiagnosticInfo> diagnostics)
+    {
+        for (int i = 1; i < fields.Count; i++)
+        {
+            // An invalid layer has its own diagnostic; comparing with its sizes would only cascade.
+            if (fields[i - 1].Layer is not { } previous || fields[i].Layer is not { } current)
+                continue;
+            if (previous.Out != current.In)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.LayerSizesDoNotChain, fields[i].Location,
+                    current.FieldName, fields[i].TypeName, Number(current.In), previous.FieldName, fields[i - 1].TypeName, Number(previous.Out)));
+            }
+        }
+    }
+
+    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,131 @@
+using System;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Numerics;
+
+namespace DenseGen;
+
+/// <summary>One layer of a <c>[Sequential]</c> network, as the network's weight files record it.</summary>
+/// <param name="TensorName">The prefix of the layer's tensors: <c>{TensorName}.weight</c>, <c>{TensorName}.bias</c>.</param>
+/// <param name="InputSize">Inputs per sample.</param>
+/// <param name="OutputSize">Outputs per sample.</param>
+/// <param name="Activation">The activation applied to <c>W x + b</c>.</param>
+/// <param name="Trainable">Whether the layer learns; frozen layers are saved and loaded like the others.</param>
+public sealed record LayerDescription(string TensorName, int InputSize, int OutputSize, Activation Activation, bool Trainable)
+{
+    /// <summary>The architecture as a weight file records it, e.g. <c>Dense(In = 784, Out = 128, Activation = ReLU)</c>.</summary>
+    public string Architecture =>
+        string.Format(CultureInfo.InvariantCulture, "Dense(In = {0}, Out = {1}, Activation = {2})", InputSize, OutputSize, Activation);
+}
+
+/// <summary>
+/// Reads and writes the weight files of generated networks. Called by generated code; use the network's own
+/// <c>Save</c> and <c>Load</c>.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class NetworkFile
+{
+    private const string LayerCountKey = "densegen.layers";
+    private const string LayerKeyPrefix = "densegen.layer.";
+
+    /// <summary>
+    /// Writes each layer's weights and bias (<paramref name="tensors"/> holds weight 0, bias 0, weight 1, …) and the
+    /// architecture, atomically.
+    /// </summary>
+    /// <exception cref="IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
+    public static void Save<T>(string path, IReadOnlyList<LayerDescription> layers, T[][] tensors) where T : unmanaged
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(layers);
+        ArgumentNullException.ThrowIfNull(tensors);
+        if (tensors.Length != 2 * layers.Count)
+            throw new ArgumentException($"expected {2 * layers.Count} tensors, a weight and a bias per layer; got {tensors.Length}.", nameof(tensors));
+        var entries = new List<(string Name, int[] Shape, T[] Data)>(tensors.Length);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [LayerCountKey] = layers.Count.ToString(CultureInfo.InvariantCulture),
+        };
+        for (int i = 0; i < layers.Count; i++)
+        {
+            LayerDescription layer = layers[i];
+            entries.Add((layer.TensorName + ".weight", [layer.OutputSize, layer.InputSize], tensors[2 * i]));
+            entries.Add((layer.TensorName + ".bias", [layer.OutputSize], tensors[2 * i + 1]));
+            metadata[LayerKeyPrefix + i.ToString(CultureInfo.InvariantCulture)] = layer.TensorName + ": " + layer.Architecture;
+        }
+        SafeTensorsFile.Write(path, entries, metadata);
+    }
+
+    /// <summary>Reads <paramref name="path"/> and validates it against <paramref name="layers"/>; see <see cref="Parse{T}"/>.</summary>
+    /// <exception cref="InvalidDataException">The file is invalid or does not fit the network; the message names the tensor or layer.</exception>
+    /// <exception cref="IOException">The file could not be read.</exception>
+    public static T[][] Read<T>(string path, IReadOnlyList<LayerDescription> layers, bool strict) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return Parse<T>(File.ReadAllBytes(path), Path.GetFileName(path), layers, strict);
+    }
+
+    /// <summary>
+    /// Validates a whole weight file against the network's layers and returns their tensors (weight 0, bias 0, weight 1,
+    /// …) converted to <typeparamref name="T"/>, ready to copy. Refuses a file whose recorded architecture differs (a
+    /// different activation, say), a missing or mis-shaped tensor, and, when <paramref name="strict"/>, any tensor the
+    /// network does not have: as PyTorch's <c>load_state_dict(strict=True)</c>. A file without DenseGen's architecture
+    /// record (one written by PyTorch, say) is checked by its tensors' names and shapes alone.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is invalid or does not fit the network; the message names the tensor or layer.</exception>
+    public static T[][] Parse<T>(byte[] bytes, string source, IReadOnlyList<LayerDescription> layers, bool strict)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        SafeTensorsFile file = SafeTensorsFile.Parse(bytes, source);
+        CheckArchitecture(file, source, layers);
+        var expected = new HashSet<string>(StringComparer.Ordinal);
+        foreach (LayerDescription layer in layers)
+        {
+            file.Require(layer.TensorName + ".weight", [layer.OutputSize, (long)layer.InputSize]);
+            file.Require(layer.TensorName + ".bias", [(long)layer.OutputSize]);
+            expected.Add(layer.TensorName + ".weight");
+            expected.Add(layer.TensorName + ".bias");
+        }
+        if (strict)
+        {
+            string? unexpected = file.Tensors.Keys.Where(name => !expected.Contains(name)).Order(StringComparer.Ordinal).FirstOrDefault();
+            if (unexpected is not null)
+            {
+                throw new InvalidDataException(
+                    $"{source}: the file has the tensor '{unexpected}', which the network does not have; load with strict: false to ignore extra tensors.");
+            }
+        }
+        var tensors = new T[2 * layers.Count][];
+        for (int i = 0; i < layers.Count; i++)
+        {
+            LayerDescription layer = layers[i];
+            tensors[2 * i] = new T[layer.OutputSize * layer.InputSize];
+            tensors[2 * i + 1] = new T[layer.OutputSize];
+            file.CopyTo(layer.TensorName + ".weight", tensors[2 * i].AsSpan());
+            file.CopyTo(layer.TensorName + ".bias", tensors[2 * i + 1].AsSpan());
+        }
+        return tensors;
+    }
+
+    private static void CheckArchitecture(SafeTensorsFile file, string source, IReadOnlyList<LayerDescription> layers)
+    {
+        if (!file.Metadata.TryGetValue(LayerCountKey, out string? countText))
+            return;
+        if (!int.TryParse(countText, NumberStyles.None, CultureInfo.InvariantCulture, out int count) || count < 0)
+            throw new InvalidDataException($"{source}: the metadata entry '{LayerCountKey}' is '{countText}', not a number of layers.");
+        if (count != layers.Count)
+            throw new InvalidDataException($"{source}: the file records a network of {count} layers; this network has {layers.Count}.");
+        for (int i = 0; i < count; i++)
+        {
+            string key = LayerKeyPrefix + i.ToString(CultureInfo.InvariantCulture);
+            string expected = layers[i].TensorName + ": " + layers[i].Architecture;
+            if (!file.Metadata.TryGetValue(key, out string? recorded))
+                throw new InvalidDataException($"{source}: the file records {count} layers but no metadata entry '{key}' for layer {i}.");
+            if (recorded != expected)
+                throw new InvalidDataException($"{source}: layer {i} is recorded as '{recorded}'; this network's layer {i} is '{expected}'.");
+        }
+    }
+}

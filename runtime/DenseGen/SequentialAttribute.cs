@@ -1,0 +1,53 @@
+using System;
+
+namespace DenseGen;
+
+/// <summary>
+/// Marks a <c>partial</c> class or struct as a network: its instance fields whose types are <c>[Dense]</c> layers, in
+/// declaration order, run one after another. The generator checks at compile time that each layer's input size is
+/// the previous layer's output size, and adds the network's sizes, buffers, <c>Forward</c>, <c>Backward</c>,
+/// <c>ZeroGradients</c>, <c>Initialize</c>, <c>Save</c> and <c>Load</c>.
+/// </summary>
+/// <example>
+/// <code>
+/// [Dense(In = 784, Out = 128, Activation = Activation.ReLU)] public partial class Hidden;
+/// [Dense(In = 128, Out = 10)] public partial class Output;
+///
+/// [Sequential(MaxBatch = 32)]
+/// public partial class MnistNet
+/// {
+///     public readonly Hidden Hidden = new();
+///     public readonly Output Output = new();
+/// }
+/// </code>
+/// </example>
+/// <remarks>
+/// A class network allocates its buffers once, with the network; a struct network keeps them inline, so a struct
+/// network of struct layers is one stack-allocatable value. Layer fields must all be declared in one part of the
+/// partial type, since their order is the order the layers run in.
+/// </remarks>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, AllowMultiple = false, Inherited = false)]
+public sealed class SequentialAttribute : Attribute
+{
+    /// <summary>
+    /// The most samples one <c>Backward</c> takes, and the chunk size of <c>Forward</c>: the network's buffers hold the
+    /// activations of this many samples. At least 1; the default is 1.
+    /// </summary>
+    public int MaxBatch { get; set; } = 1;
+}
+
+/// <summary>
+/// Names a layer field's tensors in the network's weight files: <c>[TensorName("0")]</c> stores the layer as
+/// <c>0.weight</c> and <c>0.bias</c>, as PyTorch's <c>nn.Sequential</c> numbers its modules. Without it, the tensors
+/// are named after the field, its first letter lowered (<c>Hidden</c> → <c>hidden.weight</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Field, AllowMultiple = false, Inherited = false)]
+public sealed class TensorNameAttribute : Attribute
+{
+    /// <summary>Names the layer's tensors <c>{name}.weight</c> and <c>{name}.bias</c>.</summary>
+    /// <param name="name">The prefix; not empty, and unique within the network.</param>
+    public TensorNameAttribute(string name) => Name = name;
+
+    /// <summary>The prefix of the layer's tensor names.</summary>
+    public string Name { get; }
+}

@@ -1,0 +1,356 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Numerics;
+using DenseGen.Tests.Infrastructure;
+using Xunit;
+
+namespace DenseGen.Tests.Networks;
+
+/// <summary>
+/// A generated network is its layers called in order: the same calls, on the same buffers' contents, give the same
+/// bits. Each layer is verified against the double reference by the layer tests; here the chain is checked against
+/// those calls exactly, and the forward pass against a double reference of the whole chain within a composed bound.
+/// </summary>
+public class NetworkTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(ThreeLayerNet.MaxBatch)]
+    public void ThreeLayerNetworkIsItsLayersCalledInOrder(int samples)
+    {
+        var network = new ThreeLayerNet();
+        network.Initialize(seed: 5);
+        var byHand = new ThreeLayerNet();
+        byHand.Initialize(seed: 5);
+        var random = new Random(samples);
+        float[] x = LayerChecks.RandomValues<float>(random, samples * 13), dy = LayerChecks.RandomValues<float>(random, samples * 3);
+
+        var y = new float[samples * 3];
+        var dx = new float[samples * 13];
+        network.Forward(x, y);
+        network.Backward(x, dy, dx);
+
+        float[] h1 = new float[samples * 9], h2 = new float[samples * 7], expectedY = new float[samples * 3];
+        byHand.First.Forward(x, h1);
+        byHand.Second.Forward(h1, h2);
+        byHand.Third.Forward(h2, expectedY);
+        float[] g2 = new float[samples * 7], g1 = new float[samples * 9], expectedDx = new float[samples * 13];
+        byHand.Third.Backward(h2, dy, g2);
+        byHand.Second.Backward(h1, h2, g2, g1);
+        byHand.First.Backward(x, h1, g1, expectedDx);
+
+        Assert.Equal(expectedY, y);
+        Assert.Equal(expectedDx, dx);
+        AssertSameGradients(byHand.First, network.First);
+        AssertSameGradients(byHand.Second, network.Second);
+        AssertSameGradients(byHand.Third, network.Third);
+    }
+
+    [Fact]
+    public void ForwardRunsMoreThanMaxBatchInChunks()
+    {
+        const int samples = ThreeLayerNet.MaxBatch + 3;
+        var network = new ThreeLayerNet();
+        network.Initialize(seed: 6);
+        float[] x = LayerChecks.RandomValues<float>(new Random(1), samples * 13);
+        var y = new float[samples * 3];
+        network.Forward(x, y);
+
+        var expected = new float[samples * 3];
+        foreach ((int first, int count) in new[] { (0, ThreeLayerNet.MaxBatch), (ThreeLayerNet.MaxBatch, 3) })
+        {
+            float[] h1 = new float[count * 9], h2 = new float[count * 7];
+            network.First.Forward(x.AsSpan(first * 13, count * 13), h1);
+            network.Second.Forward(h1, h2);
+            network.Third.Forward(h2, expected.AsSpan(first * 3, count * 3));
+        }
+        Assert.Equal(expected, y);
+        // Its activations are not a batch Backward can take.
+        Assert.Throws<InvalidOperationException>(() => network.Backward(x, new float[samples * 3], []));
+    }
+
+    [Fact]
+    public void LastLayerWithAnActivationBackpropagatesFromItsKeptOutput()
+    {
+        const int samples = 3;
+        var network = new DoubleNet();
+        network.Initialize(seed: 2);
+        var byHand = new DoubleNet();
+        byHand.Initialize(seed: 2);
+        var random = new Random(3);
+        double[] x = LayerChecks.RandomValues<double>(random, samples * 5), dy = LayerChecks.RandomValues<double>(random, samples * 2);
+        double[] y = new double[samples * 2], dx = new double[samples * 5];
+        network.Forward(x, y);
+        network.Backward(x, dy, dx);
+
+        double[] h = new double[samples * 4], expectedY = new double[samples * 2], g = new double[samples * 4], expectedDx = new double[samples * 5];
+        byHand.A.Forward(x, h);
+        byHand.B.Forward(h, expectedY);
+        byHand.B.Backward(h, expectedY, dy, g);
+        byHand.A.Backward(x, h, g, expectedDx);
+        Assert.Equal(expectedY, y);
+        Assert.Equal(expectedDx, dx);
+        AssertSameGradients(byHand.A, network.A);
+        AssertSameGradients(byHand.B, network.B);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(ThreeLayerNet.MaxBatch)]
+    [InlineData(ThreeLayerNet.MaxBatch + 3)]
+    public void FloatForwardAgreesWithADoubleReferenceOfTheChain(int samples)
+    {
+        var network = new ThreeLayerNet();
+        network.Initialize(seed: 8);
+        float[] x = LayerChecks.RandomValues<float>(new Random(samples + 100), samples * 13);
+        var y = new float[samples * 3];
+        network.Forward(x, y);
+        ChainReference.AssertForwardWithinBound<float>(
+            y, x,
+            [ChainReference.Layer(network.First), ChainReference.Layer(network.Second), ChainReference.Layer(network.Third)]);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(DoubleNet.MaxBatch)]
+    [InlineData(DoubleNet.MaxBatch + 3)]
+    public void DoubleForwardAgreesWithADoubleReferenceOfTheChain(int samples)
+    {
+        var network = new DoubleNet();
+        network.Initialize(seed: 9);
+        double[] x = LayerChecks.RandomValues<double>(new Random(samples + 200), samples * 5);
+        var y = new double[samples * 2];
+        network.Forward(x, y);
+        ChainReference.AssertForwardWithinBound<double>(y, x, [ChainReference.Layer(network.A), ChainReference.Layer(network.B)]);
+    }
+
+    [Fact]
+    public void StructNetworkLivesOnTheStackAndStepsByRef()
+    {
+        StructNet network = default;
+        network.Initialize(seed: 3);
+        StructNet byHand = network;
+        var random = new Random(4);
+        float[] x = LayerChecks.RandomValues<float>(random, 5 * 6), dy = LayerChecks.RandomValues<float>(random, 5 * 2);
+        var y = new float[5 * 2];
+        network.Forward(x, y);
+        network.Backward(x, dy, []);
+
+        float[] h = new float[5 * 4], expectedY = new float[5 * 2], g = new float[5 * 4];
+        byHand.Hidden.Forward(x, h);
+        byHand.Output.Forward(h, expectedY);
+        byHand.Output.Backward(h, dy, g);
+        byHand.Hidden.Backward(x, h, g, []);
+        Assert.Equal(expectedY, y);
+        Assert.Equal(byHand.Hidden.WeightGradients.ToArray(), network.Hidden.WeightGradients.ToArray());
+        Assert.Equal(byHand.Output.BiasGradients.ToArray(), network.Output.BiasGradients.ToArray());
+
+        var sgd = new Sgd<float>(network, learningRate: 0.5);
+        float[] before = network.Output.Bias.ToArray();
+        sgd.Step(ref network);
+        for (int o = 0; o < before.Length; o++)
+            Assert.Equal(before[o] - 0.5f * network.Output.BiasGradients[o], network.Output.Bias[o]);
+    }
+
+    [Fact]
+    public void BackwardNeedsTheSamplesOfTheLastForwardAndOtherwiseChangesNothing()
+    {
+        var network = new ThreeLayerNet();
+        network.Initialize(seed: 1);
+        float[] x3 = LayerChecks.RandomValues<float>(new Random(1), 3 * 13);
+        var dy3 = new float[3 * 3];
+        dy3.AsSpan().Fill(1);
+
+        string message = Assert.Throws<InvalidOperationException>(() => network.Backward(x3, dy3, [])).Message;
+        Assert.Contains("no complete Forward", message, StringComparison.Ordinal);
+        network.Forward(x3.AsSpan(0, 2 * 13), new float[2 * 3]);
+        message = Assert.Throws<InvalidOperationException>(() => network.Backward(x3, dy3, [])).Message;
+        Assert.Contains("the last Forward had 2", message, StringComparison.Ordinal);
+        Assert.All(network.First.WeightGradients.ToArray(), g => Assert.Equal(0, g));
+        Assert.All(network.Third.BiasGradients.ToArray(), g => Assert.Equal(0, g));
+    }
+
+    [Fact]
+    public void RejectedCallsChangeNothing()
+    {
+        var network = new ThreeLayerNet();
+        network.Initialize(seed: 2);
+        var reference = new ThreeLayerNet();
+        reference.Initialize(seed: 2);
+        float[] x = LayerChecks.RandomValues<float>(new Random(2), 3 * 13), dy = LayerChecks.RandomValues<float>(new Random(3), 3 * 3);
+        var y = new float[3 * 3];
+        network.Forward(x, y);
+        reference.Forward(x, new float[3 * 3]);
+
+        // A wrong length, an output that overlaps the input, or one that overlaps a layer's weights: refused before any write.
+        Assert.Contains("output", Assert.Throws<ArgumentException>(() => network.Forward(x, new float[4 * 3])).Message, StringComparison.Ordinal);
+        var shared = new float[3 * 13 + 3 * 3];
+        Assert.Throws<ArgumentException>(() => network.Forward(shared.AsSpan(0, 3 * 13), shared.AsSpan(3 * 13 - 1, 3 * 3)));
+        Assert.Contains("Third.Weights", Assert.Throws<ArgumentException>(() => network.Forward(x.AsSpan(0, 13), network.Third.Weights.Slice(0, 3))).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => network.Backward(x, dy.AsSpan(0, 6), []));
+        Assert.Contains("inputGradient", Assert.Throws<ArgumentException>(() => network.Backward(x, dy, network.First.WeightGradients.Slice(0, 3 * 13))).Message, StringComparison.Ordinal);
+
+        // The rejected Forward left the activations of the good one: Backward still gives what it gives on an untouched network.
+        network.Backward(x, dy, []);
+        reference.Backward(x, dy, []);
+        AssertSameGradients(reference.First, network.First);
+        AssertSameGradients(reference.Third, network.Third);
+        Assert.Equal(reference.Third.Weights.ToArray(), network.Third.Weights.ToArray());
+    }
+
+    [Fact]
+    public void InitializeSeedsLayerIWithSeedPlusI()
+    {
+        var network = new ThreeLayerNet();
+        network.Initialize(seed: 40);
+        var first = new N13x9ReLU();
+        var second = new N9x7Tanh();
+        var third = new N7x3();
+        Initializer.Initialize(first, Initialization.PyTorchDefault, 40);
+        Initializer.Initialize(second, Initialization.PyTorchDefault, 41);
+        Initializer.Initialize(third, Initialization.PyTorchDefault, 42);
+        Assert.Equal(first.Weights.ToArray(), network.First.Weights.ToArray());
+        Assert.Equal(second.Bias.ToArray(), network.Second.Bias.ToArray());
+        Assert.Equal(third.Weights.ToArray(), network.Third.Weights.ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => network.Initialize(1, (Initialization)99));
+        Assert.Equal(first.Weights.ToArray(), network.First.Weights.ToArray());
+    }
+
+    [Fact]
+    public void OptimizersSeeTheTrainableLayersInOrder()
+    {
+        ITrainable<float> network = new ThreeLayerNet();
+        Assert.Equal(
+            ["first.weight", "first.bias", "second.weight", "second.bias", "third.weight", "third.bias"],
+            Enumerable.Range(0, network.ParameterTensorCount).Select(network.ParameterTensorName));
+        ITrainable<float> fineTune = new FineTuneNet();
+        Assert.Equal(
+            ["second.weight", "second.bias", "third.weight", "third.bias"],
+            Enumerable.Range(0, fineTune.ParameterTensorCount).Select(fineTune.ParameterTensorName));
+        Assert.Equal(7 * 9, fineTune.ParameterTensor(0).Length);
+        Assert.Throws<ArgumentOutOfRangeException>(() => fineTune.GradientTensor(4));
+        Assert.Equal(ThreeLayerNet.ParameterCount, Enumerable.Range(0, network.ParameterTensorCount).Sum(i => (long)network.ParameterTensor(i).Length));
+    }
+
+    [Fact]
+    public void FrozenNetworkComputesWhatTheTrainableOneDoes()
+    {
+        var trainable = new ThreeLayerNet();
+        trainable.Initialize(seed: 12);
+        var frozen = new FrozenNet();
+        frozen.Initialize(seed: 12);
+        Assert.Equal(trainable.Second.Weights.ToArray(), frozen.Second.Weights.ToArray());
+        float[] x = LayerChecks.RandomValues<float>(new Random(12), 11 * 13);
+        float[] expected = new float[11 * 3], y = new float[11 * 3], withScratch = new float[11 * 3];
+        trainable.Forward(x, expected);
+        frozen.Forward(x, y);
+        frozen.Forward(x, withScratch, new float[FrozenNet.ForwardScratchLength]);
+        Assert.Equal(expected, y);
+        Assert.Equal(expected, withScratch);
+        Assert.Contains("ForwardScratchLength", Assert.Throws<ArgumentException>(
+            () => frozen.Forward(x, withScratch, new float[FrozenNet.ForwardScratchLength - 1])).Message, StringComparison.Ordinal);
+        // Two ping-pong buffers of the widest hidden layer, nothing more; and no gradients anywhere.
+        Assert.Equal(2 * 8 * 9, FrozenNet.ForwardScratchLength);
+        Assert.Equal(ThreeLayerNet.ParameterBytes + 2 * 8 * 9 * sizeof(float), FrozenNet.StorageBytes);
+        Assert.False(typeof(ITrainable<float>).IsAssignableFrom(typeof(FrozenNet)));
+        Assert.Null(typeof(FrozenNet).GetMethod("Backward"));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void FineTuningTrainsOnlyTheLayersAfterTheFrozenOne(bool wantInputGradient)
+    {
+        const int samples = 4;
+        var fineTune = new FineTuneNet();
+        fineTune.Initialize(seed: 21);
+        var reference = new ThreeLayerNet();
+        reference.Initialize(seed: 21);
+        var random = new Random(21);
+        float[] x = LayerChecks.RandomValues<float>(random, samples * 13), dy = LayerChecks.RandomValues<float>(random, samples * 3);
+        float[] y = new float[samples * 3], expectedY = new float[samples * 3];
+        float[] dx = new float[wantInputGradient ? samples * 13 : 0], expectedDx = new float[samples * 13];
+        fineTune.Forward(x, y);
+        fineTune.Backward(x, dy, dx);
+        reference.Forward(x, expectedY);
+        reference.Backward(x, dy, expectedDx);
+        Assert.Equal(expectedY, y);
+        AssertSameGradients(reference.Second, fineTune.Second);
+        AssertSameGradients(reference.Third, fineTune.Third);
+        if (wantInputGradient)
+            Assert.Equal(expectedDx, dx);
+    }
+
+    internal static void AssertSameGradients<T>(IDenseParameters<T> expected, IDenseParameters<T> actual) where T : unmanaged
+    {
+        Assert.Equal(expected.WeightGradients.ToArray(), actual.WeightGradients.ToArray());
+        Assert.Equal(expected.BiasGradients.ToArray(), actual.BiasGradients.ToArray());
+    }
+}
+
+/// <summary>
+/// The forward pass of a whole chain in double, with a bound on how far a network in <c>T</c> may be from it, composed
+/// from the per-layer bounds of <see cref="ErrorBound"/> (first order in u).
+/// </summary>
+/// <remarks>
+/// Let e be the bound on a layer's inputs' error (0 for the network's input, which is exact). Its pre-activation
+/// z = W x̂ + b is computed from inputs x̂ = x + δ, |δ| ≤ e, so |ẑ − z| ≤ |W| e + γ(In + 1)·(|W|(|x| + e) + |b|): the
+/// propagated error plus the dot product's own (Higham eq. 3.5 on the computed inputs, whose magnitude is at most
+/// |x| + e). Every activation here is 1-Lipschitz (ReLU, LeakyReLU, tanh; sigmoid's slope is at most ¼), and rounds
+/// by at most ρu relative to its output (<see cref="Reference.ActivationRounding"/>), so the layer's outputs are off
+/// by at most e′ = ε_z + ρu·(|y| + ε_z). The double reference's own error is added the same way at u = 2⁻⁵³.
+/// </remarks>
+internal static class ChainReference
+{
+    public sealed record LayerValues(double[] Weights, double[] Bias, int In, int Out, Activation Activation);
+
+    public static LayerValues Layer<T>(IDenseParameters<T> layer) where T : unmanaged, IFloatingPointIeee754<T> =>
+        new(LayerChecks.Wide(layer.Weights.ToArray()), LayerChecks.Wide(layer.Bias.ToArray()), layer.InputSize, layer.OutputSize,
+            layer is IActivatedDenseLayer<T> activated ? activated.Activation : Activation.None);
+
+    public static void AssertForwardWithinBound<T>(T[] actual, T[] input, LayerValues[] layers) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double u = ErrorBound.Roundoff<T>(), d = ErrorBound.DoubleRoundoff;
+        int samples = input.Length / layers[0].In;
+        double[] x = LayerChecks.Wide(input);
+        double[] error = new double[x.Length];
+        foreach (LayerValues layer in layers)
+        {
+            var y = new double[samples * layer.Out];
+            var next = new double[samples * layer.Out];
+            double gamma = ErrorBound.Gamma(layer.In + 1, u) + ErrorBound.Gamma(layer.In + 1, d);
+            double rounding = Reference.ActivationRounding(layer.Activation) * (u + d);
+            for (int s = 0; s < samples; s++)
+            {
+                for (int o = 0; o < layer.Out; o++)
+                {
+                    double z = layer.Bias[o], propagated = 0, magnitude = Math.Abs(layer.Bias[o]);
+                    for (int i = 0; i < layer.In; i++)
+                    {
+                        double w = layer.Weights[o * layer.In + i];
+                        z += w * x[s * layer.In + i];
+                        propagated += Math.Abs(w) * error[s * layer.In + i];
+                        magnitude += Math.Abs(w) * (Math.Abs(x[s * layer.In + i]) + error[s * layer.In + i]);
+                    }
+                    double zError = propagated + gamma * magnitude;
+                    double value = Reference.Activate(layer.Activation, z);
+                    y[s * layer.Out + o] = value;
+                    next[s * layer.Out + o] = zError + rounding * (Math.Abs(value) + zError);
+                }
+            }
+            x = y;
+            error = next;
+        }
+        double[] computed = LayerChecks.Wide(actual);
+        for (int j = 0; j < computed.Length; j++)
+        {
+            double difference = Math.Abs(computed[j] - x[j]);
+            Assert.True(difference <= error[j], $"output {j}: network {computed[j]:R}, reference {x[j]:R}; difference {difference:E3} exceeds the bound {error[j]:E3}");
+        }
+    }
+}
