@@ -384,7 +384,7 @@ public class DiagnosticTests
         return diagnostics;
     }
 
-    private static string Format(ImmutableArray<Diagnostic> diagnostics) =>
+    internal static string Format(ImmutableArray<Diagnostic> diagnostics) =>
         string.Concat(diagnostics
             .OrderBy(d => d.Location.GetLineSpan().Path, StringComparer.Ordinal)
             .ThenBy(d => d.Location.SourceSpan.Start)

@@ -87,6 +87,62 @@ public class IncrementalTests
         Assert.Contains("public const int OutputSize = 4;", second.GeneratedSources.Single().SourceText.ToString(), StringComparison.Ordinal);
     }
 
+    private const string NetworkLayers = """
+        using DenseGen;
+        namespace App;
+
+        [Dense(In = 3, Out = 4)]
+        public partial class First;
+
+        [Dense(In = 4, Out = 2)]
+        public partial class Second;
+        """;
+
+    private const string NetworkSource = """
+        namespace App;
+
+        [DenseGen.Sequential(MaxBatch = 2)]
+        public partial class Net
+        {
+            public readonly First First = new();
+            public readonly Second Second = new();
+        }
+        """;
+
+    [Fact]
+    public void UnrelatedEditLeavesTheNetworkCached()
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation([NetworkLayers, NetworkSource, OtherSource]);
+        SyntaxTree other = compilation.SyntaxTrees.Last();
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(other, other.WithChangedText(other.GetText().Replace(0, 0, "// unrelated\n")));
+        GeneratorRunResult second = RunTwice(compilation, edited);
+
+        AssertReused(second, DenseGenerator.TrackingNames.NetworkSpecs);
+        AssertSourceOutputReused(second);
+    }
+
+    [Fact]
+    public void ChangingALayersOutRegeneratesTheNetworkAndItsCheck()
+    {
+        // The network sees its layers' sizes through their attributes, in another file: the edit must reach it.
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation([NetworkLayers, NetworkSource]);
+        SyntaxTree layers = compilation.SyntaxTrees.First();
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(
+            layers, layers.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(NetworkLayers.Replace("[Dense(In = 4, Out = 2)]", "[Dense(In = 4, Out = 5)]"))));
+        GeneratorRunResult second = RunTwice(compilation, edited);
+        IncrementalGeneratorRunStep network = second.TrackedSteps[DenseGenerator.TrackingNames.NetworkSpecs].Single();
+        Assert.Equal(IncrementalStepRunReason.Modified, network.Outputs.Single().Reason);
+        Assert.Contains("public const int OutputSize = 5;",
+            second.GeneratedSources.Single(s => s.HintName == "App.Net.Sequential.g.cs").SourceText.ToString(), StringComparison.Ordinal);
+
+        // And a change that breaks the chain is caught on the same incremental run.
+        CSharpCompilation broken = compilation.ReplaceSyntaxTree(
+            layers, layers.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(NetworkLayers.Replace("[Dense(In = 4, Out = 2)]", "[Dense(In = 6, Out = 2)]"))));
+        GeneratorRunResult third = RunTwice(compilation, broken);
+        Assert.Contains(third.Diagnostics, d => d.Id == "DG0018");
+        Assert.DoesNotContain(third.GeneratedSources, s => s.HintName == "App.Net.Sequential.g.cs");
+    }
+
     [Fact]
     public void PipelineModelsHoldNoCompilerObjects()
     {
@@ -99,6 +155,10 @@ public class IncrementalTests
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
 
         string[] names = [DenseGenerator.TrackingNames.Parse, DenseGenerator.TrackingNames.Specs, DenseGenerator.TrackingNames.Target];
+        compilation = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText(NetworkLayers.Replace("namespace App;", "namespace App.Networks;") + NetworkSource.Replace("namespace App;", ""), (CSharpParseOptions)compilation.SyntaxTrees.First().Options));
+        driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        result = driver.GetRunResult().Results.Single();
+        names = [.. names, DenseGenerator.TrackingNames.ParseNetwork, DenseGenerator.TrackingNames.NetworkSpecs];
         int inspected = 0;
         foreach (string name in names)
         {

@@ -286,6 +286,68 @@ public class NetworkTests
             Assert.Equal(expectedDx, dx);
     }
 
+    [Fact]
+    public void ClassNetworkTrainsAThousandStepsWithoutAllocating()
+    {
+        var network = new ThreeLayerNet();
+        network.Initialize(seed: 30);
+        var adam = new Adam<float>(network, 0.01);
+        var random = new Random(30);
+        float[] x = LayerChecks.RandomValues<float>(random, 8 * 13), target = LayerChecks.RandomValues<float>(random, 8 * 3);
+        float[] y = new float[8 * 3], dy = new float[8 * 3];
+        float first = TrainClass(network, adam, x, target, y, dy, 5);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        float last = TrainClass(network, adam, x, target, y, dy, 1000);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(last < first, $"loss {first} → {last}");
+    }
+
+    [Fact]
+    public void StructNetworkTrainsAThousandStepsWithoutAllocating()
+    {
+        StructNet network = default;
+        network.Initialize(seed: 31);
+        var sgd = new Sgd<float>(network, 0.05, momentum: 0.9);
+        var random = new Random(31);
+        float[] x = LayerChecks.RandomValues<float>(random, 5 * 6), target = LayerChecks.RandomValues<float>(random, 5 * 2);
+        float[] y = new float[5 * 2], dy = new float[5 * 2];
+        float first = TrainStruct(ref network, sgd, x, target, y, dy, 5);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        float last = TrainStruct(ref network, sgd, x, target, y, dy, 1000);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(last < first, $"loss {first} → {last}");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static float TrainClass(ThreeLayerNet network, Optimizer<float> optimizer, float[] x, float[] target, float[] y, float[] dy, int steps)
+    {
+        float loss = 0;
+        for (int step = 0; step < steps; step++)
+        {
+            network.Forward(x, y);
+            loss = Losses.MeanSquaredError<float>(y, target, dy);
+            network.ZeroGradients();
+            network.Backward(x, dy, []);
+            optimizer.Step();
+        }
+        return loss;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static float TrainStruct(ref StructNet network, Optimizer<float> optimizer, float[] x, float[] target, float[] y, float[] dy, int steps)
+    {
+        float loss = 0;
+        for (int step = 0; step < steps; step++)
+        {
+            network.Forward(x, y);
+            loss = Losses.MeanSquaredError<float>(y, target, dy);
+            network.ZeroGradients();
+            network.Backward(x, dy, []);
+            optimizer.Step(ref network);
+        }
+        return loss;
+    }
+
     internal static void AssertSameGradients<T>(IDenseParameters<T> expected, IDenseParameters<T> actual) where T : unmanaged
     {
         Assert.Equal(expected.WeightGradients.ToArray(), actual.WeightGradients.ToArray());

@@ -1,0 +1,234 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using DenseGen.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Xunit;
+
+namespace DenseGen.Tests;
+
+/// <summary>
+/// Every bad network declaration gets its own diagnostic at the field (or attribute) to change, and no network is
+/// generated to fail in; valid layers are still generated. Each case snapshots every diagnostic of the build.
+/// </summary>
+public class NetworkDiagnosticTests
+{
+    private const string Layers = """
+        using DenseGen;
+        [Dense(In = 784, Out = 128, Activation = Activation.ReLU)] public partial class Hidden;
+        [Dense(In = 128, Out = 10)] public partial class Output;
+        [Dense(In = 64, Out = 10)] public partial class Narrow;
+        [Dense(In = 128, Out = 10, ElementType = typeof(double))] public partial class PreciseOutput;
+        [Dense(In = 784, Out = 128)] public partial struct HiddenValue;
+        [Dense(In = 128, Out = 10)] public partial struct OutputValue;
+        [Dense(In = 0, Out = 10)] public partial class Broken;
+        """;
+
+    [Fact]
+    public void SizesDoNotChain() => Verify("""
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+            public readonly Narrow Output = new();
+        }
+        """, ["DG0018"]);
+
+    [Fact]
+    public void FieldIsNotALayer() => Verify("""
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+            public int Epoch;
+            public readonly Output Output = new();
+        }
+        """, ["DG0019"]);
+
+    [Fact]
+    public void StaticFieldsAndPropertiesAreNotLayers() => Verify("""
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public static int Created;
+            public int Epoch { get; set; }
+            public readonly Hidden Hidden = new();
+            public readonly Output Output = new();
+        }
+        """, []);
+
+    [Fact]
+    public void ElementTypesDiffer() => Verify("""
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+            public readonly PreciseOutput Output = new();
+        }
+        """, ["DG0020"]);
+
+    [Fact]
+    public void NoLayers() => Verify("""
+        [DenseGen.Sequential]
+        public partial class Net;
+        """, ["DG0021"]);
+
+    [Fact]
+    public void ClassLayerFieldWithoutInitializer() => Verify("""
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+            public Output Output;
+        }
+        """, ["DG0022", "CS8618"]);
+
+    [Fact]
+    public void LayerFieldsSplitAcrossParts() => Verify("""
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+        }
+
+        public partial class Net
+        {
+            public readonly Output Output = new();
+        }
+        """, ["DG0023"]);
+
+    [Fact]
+    public void DuplicateTensorNames() => Verify("""
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            [DenseGen.TensorName("0")] public readonly Hidden Hidden = new();
+            [DenseGen.TensorName("0")] public readonly Output Output = new();
+        }
+        """, ["DG0024"]);
+
+    [Fact]
+    public void EmptyTensorName() => Verify("""
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            [DenseGen.TensorName("")] public readonly Hidden Hidden = new();
+            public readonly Output Output = new();
+        }
+        """, ["DG0024"]);
+
+    [Fact]
+    public void MaxBatchZero() => Verify("""
+        [DenseGen.Sequential(MaxBatch = 0)]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+            public readonly Output Output = new();
+        }
+        """, ["DG0025"]);
+
+    [Fact]
+    public void MaxBatchTooLargeForTheBuffers() => Verify("""
+        [DenseGen.Sequential(MaxBatch = 100000000)]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+            public readonly Output Output = new();
+        }
+        """, ["DG0025"]);
+
+    [Fact]
+    public void NotPartial() => Verify("""
+        [DenseGen.Sequential]
+        public class Net
+        {
+            public readonly Hidden Hidden = new();
+            public readonly Output Output = new();
+        }
+        """, ["DG0016"]);
+
+    [Fact]
+    public void ContainingTypeNotPartial() => Verify("""
+        public class Game
+        {
+            [DenseGen.Sequential]
+            public partial class Net
+            {
+                public readonly Hidden Hidden = new();
+                public readonly Output Output = new();
+            }
+        }
+        """, ["DG0016"]);
+
+    [Fact]
+    public void RecordNetwork() => Verify("""
+        [DenseGen.Sequential]
+        public partial record Net
+        {
+            public readonly Hidden Hidden = new();
+            public readonly Output Output = new();
+        }
+        """, ["DG0017"]);
+
+    [Fact]
+    public void ReadOnlyStructLayerField() => Verify("""
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly HiddenValue Hidden;
+            public OutputValue Output;
+        }
+        """, ["DG0026"]);
+
+    [Fact]
+    public void LargeStructNetwork() => Verify("""
+        [DenseGen.Sequential(MaxBatch = 4)]
+        public partial struct Net
+        {
+            public HiddenValue Hidden;
+            public OutputValue Output;
+        }
+        """, ["DG0027"]);
+
+    /// <summary>The broken layer's own DG0003 stands at the layer; the network adds nothing about it.</summary>
+    [Fact]
+    public void InvalidLayerDoesNotCascade() => Verify("""
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+            public readonly Broken Output = new();
+        }
+        """, []);
+
+    [Fact]
+    public void StructNetworkInPortableOutput() => Verify("""
+        namespace App
+        {
+            [DenseGen.Dense(In = 3, Out = 2)] public partial struct Small { }
+
+            [DenseGen.Sequential]
+            public partial struct Net
+            {
+                public Small Small;
+            }
+        }
+        """, ["DG0015", "DG0028"], LanguageVersion.CSharp9, layers: false);
+
+    private static void Verify(string source, string[] expectedIds, LanguageVersion version = LanguageVersion.Latest, bool layers = true, [CallerMemberName] string testMethod = "")
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(layers ? [Layers, source] : [source], version);
+        (GeneratorRunResult result, Compilation output) = GeneratorHarness.Run(compilation);
+        Assert.Null(result.Exception);
+        // The shared layers' own diagnostics (the broken layer's DG0003, DG0007 for the large struct layer) stand in their
+        // file and are the layer tests' business.
+        ImmutableArray<Diagnostic> diagnostics = GeneratorHarness.AllDiagnostics(result, output)
+            .Where(d => !layers || d.Location.GetLineSpan().Path != "Layer0.cs").ToImmutableArray();
+        Assert.Equal(expectedIds.Order(), diagnostics.Select(d => d.Id).Order());
+        if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error && d.Id.StartsWith("DG", StringComparison.Ordinal)))
+            Assert.DoesNotContain(result.GeneratedSources, s => s.HintName.EndsWith(".Sequential.g.cs", StringComparison.Ordinal));
+        Snapshot.VerifyText(DiagnosticTests.Format(diagnostics), nameof(NetworkDiagnosticTests), testMethod);
+    }
+}
