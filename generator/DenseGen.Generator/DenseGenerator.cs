@@ -15,9 +15,9 @@ namespace DenseGen.Generator;
 /// network for every one annotated with <c>[DenseGen.Sequential]</c>.
 /// </summary>
 /// <remarks>
-/// Pipeline: ForAttributeWithMetadataName → <see cref="LayerParser"/> (symbols to plain values) → split into
-/// diagnostics and <see cref="LayerSpec"/>s → combined with the compilation's <see cref="TargetInfo"/>, which picks
-/// the full or the portable output → <see cref="LayerEmitter"/>. Every model between steps is value-equatable, so the IDE reuses cached output
+/// Two pipelines of one shape, layers and networks: ForAttributeWithMetadataName → a parser (<see cref="LayerParser"/>,
+/// <see cref="NetworkParser"/>: symbols to plain values) → split into diagnostics and specs → combined with the
+/// compilation's <see cref="TargetInfo"/>, which picks the full or the portable output → an emitter. Every model between steps is value-equatable, so the IDE reuses cached output
 /// for any edit that does not change a layer's declaration.
 /// </remarks>
 [Generator(LanguageNames.CSharp)]
@@ -44,7 +44,7 @@ public sealed class DenseGenerator : IIncrementalGenerator
 
     private const string AttributeName = "DenseGen.DenseAttribute";
 
-    private readonly Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult> _parse;
+    private readonly Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult<LayerSpec>> _parse;
     private readonly Func<LayerSpec, TargetInfo, string> _emit;
 
     /// <summary>Creates the generator; the compiler calls this.</summary>
@@ -53,8 +53,8 @@ public sealed class DenseGenerator : IIncrementalGenerator
     {
     }
 
-    /// <summary>Lets tests substitute a failing parser or emitter to prove that failures become diagnostics.</summary>
-    internal DenseGenerator(Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult> parse, Func<LayerSpec, TargetInfo, string> emit)
+    /// <summary>Lets tests substitute a failing layer parser or emitter to prove that failures become diagnostics.</summary>
+    internal DenseGenerator(Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult<LayerSpec>> parse, Func<LayerSpec, TargetInfo, string> emit)
     {
         _parse = parse;
         _emit = emit;
@@ -63,69 +63,50 @@ public sealed class DenseGenerator : IIncrementalGenerator
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
-            .ForAttributeWithMetadataName(
-                AttributeName,
-                predicate: static (node, _) => node is TypeDeclarationSyntax,
-                transform: ParseSafely)
-            .WithTrackingName(TrackingNames.Parse);
-
-        context.RegisterSourceOutput(
-            parsed.Select(static (result, _) => result.Diagnostics),
-            static (output, diagnostics) =>
-            {
-                foreach (DiagnosticInfo diagnostic in diagnostics)
-                    output.ReportDiagnostic(diagnostic.ToDiagnostic());
-            });
-
-        IncrementalValuesProvider<LayerSpec> specs = parsed
-            .Where(static result => result.Spec is not null)
-            .Select(static (result, _) => result.Spec!)
-            .WithTrackingName(TrackingNames.Specs);
-
         IncrementalValueProvider<TargetInfo> target = context.CompilationProvider
             .Select(static (compilation, _) => TargetInfo.From(compilation))
             .WithTrackingName(TrackingNames.Target);
 
-        context.RegisterSourceOutput(specs.Combine(target), (output, pair) => EmitSafely(output, pair.Left, pair.Right));
-
-        InitializeNetworks(context, target);
+        IncrementalValuesProvider<LayerSpec> layers = RegisterPipeline(
+            context, target, AttributeName, _parse, _emit, LayerEmitter.HintName,
+            DiagnosticDescriptors.StructLayerNeedsFullTarget, TrackingNames.Parse, TrackingNames.Specs);
+        RegisterPipeline(
+            context, target, NetworkParser.AttributeName, NetworkParser.Parse, NetworkEmitter.Emit, NetworkEmitter.HintName,
+            DiagnosticDescriptors.StructNetworkNeedsFullTarget, TrackingNames.ParseNetwork, TrackingNames.NetworkSpecs);
 
         // One error per project that cannot compile the generated code, rather than one per layer, and none
-        // when the project declares no layer at all.
-        IncrementalValueProvider<bool> hasLayers = specs.Collect().Select(static (all, _) => !all.IsEmpty);
+        // when the project declares no layer at all (a network without valid layers has errors of its own).
+        IncrementalValueProvider<bool> hasLayers = layers.Collect().Select(static (all, _) => !all.IsEmpty);
         context.RegisterSourceOutput(hasLayers.Combine(target), static (output, pair) =>
         {
             if (pair.Left && !pair.Right.IsSupported)
                 output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnsupportedTarget, Location.None, pair.Right.Reason));
         });
-
-        // Portable output keeps parameters in arrays, which a struct cannot own with value semantics.
-        IncrementalValuesProvider<(string Name, LocationInfo? Location)> structLayers = parsed
-            .Where(static result => result.Spec is { IsStruct: true })
-            .Select(static (result, _) => (result.Spec!.TypeName, result.StructDeclaration));
-        context.RegisterSourceOutput(structLayers.Combine(target), static (output, pair) =>
-        {
-            if (pair.Right.IsPortable)
-            {
-                output.ReportDiagnostic(Diagnostic.Create(
-                    DiagnosticDescriptors.StructLayerNeedsFullTarget, pair.Left.Location?.ToLocation() ?? Location.None, pair.Left.Name, pair.Right.Reason));
-            }
-        });
     }
 
     /// <summary>
-    /// The [Sequential] pipeline: parse each network (its layer fields read through their types' [Dense] attributes),
-    /// report its diagnostics apart from its spec, and emit it for the target.
+    /// One pipeline, the same for layers and networks: parse each annotated type into a spec and diagnostics, report the
+    /// diagnostics apart from the spec, emit the spec for the target, and, where the target gets the portable output
+    /// (which keeps storage in arrays, which a struct cannot own with value semantics), report a struct instead.
     /// </summary>
-    private static void InitializeNetworks(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<TargetInfo> target)
+    private static IncrementalValuesProvider<TSpec> RegisterPipeline<TSpec>(
+        IncrementalGeneratorInitializationContext context,
+        IncrementalValueProvider<TargetInfo> target,
+        string attributeName,
+        Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult<TSpec>> parse,
+        Func<TSpec, TargetInfo, string> emit,
+        Func<TSpec, string> hintName,
+        DiagnosticDescriptor structNeedsFullTarget,
+        string parseStep,
+        string specStep)
+        where TSpec : class, IGeneratedTypeSpec
     {
-        IncrementalValuesProvider<NetworkParseResult> parsed = context.SyntaxProvider
+        IncrementalValuesProvider<ParseResult<TSpec>> parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                NetworkParser.AttributeName,
+                attributeName,
                 predicate: static (node, _) => node is TypeDeclarationSyntax,
-                transform: static (context, cancellationToken) => ParseNetworkSafely(context, cancellationToken))
-            .WithTrackingName(TrackingNames.ParseNetwork);
+                transform: (syntax, cancellationToken) => ParseSafely(parse, syntax, cancellationToken))
+            .WithTrackingName(parseStep);
 
         context.RegisterSourceOutput(
             parsed.Select(static (result, _) => result.Diagnostics),
@@ -135,90 +116,60 @@ public sealed class DenseGenerator : IIncrementalGenerator
                     output.ReportDiagnostic(diagnostic.ToDiagnostic());
             });
 
-        IncrementalValuesProvider<NetworkSpec> specs = parsed
+        IncrementalValuesProvider<TSpec> specs = parsed
             .Where(static result => result.Spec is not null)
             .Select(static (result, _) => result.Spec!)
-            .WithTrackingName(TrackingNames.NetworkSpecs);
-        context.RegisterSourceOutput(specs.Combine(target), static (output, pair) => EmitNetworkSafely(output, pair.Left, pair.Right));
+            .WithTrackingName(specStep);
+        context.RegisterSourceOutput(specs.Combine(target), (output, pair) => EmitSafely(output, pair.Left, pair.Right, emit, hintName));
 
-        IncrementalValuesProvider<(string Name, LocationInfo? Location)> structNetworks = parsed
+        IncrementalValuesProvider<(string Name, LocationInfo? Location)> structs = parsed
             .Where(static result => result.Spec is { IsStruct: true })
             .Select(static (result, _) => (result.Spec!.TypeName, result.StructDeclaration));
-        context.RegisterSourceOutput(structNetworks.Combine(target), static (output, pair) =>
+        context.RegisterSourceOutput(structs.Combine(target), (output, pair) =>
         {
             if (pair.Right.IsPortable)
-            {
-                output.ReportDiagnostic(Diagnostic.Create(
-                    DiagnosticDescriptors.StructNetworkNeedsFullTarget, pair.Left.Location?.ToLocation() ?? Location.None, pair.Left.Name, pair.Right.Reason));
-            }
+                output.ReportDiagnostic(Diagnostic.Create(structNeedsFullTarget, pair.Left.Location?.ToLocation() ?? Location.None, pair.Left.Name, pair.Right.Reason));
         });
-    }
-
-    private static NetworkParseResult ParseNetworkSafely(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return NetworkParser.Parse(context, cancellationToken);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            DiagnosticInfo error = DiagnosticInfo.Create(
-                DiagnosticDescriptors.InternalError, LocationInfo.From(context.TargetNode), context.TargetSymbol.Name, Describe(exception));
-            return new NetworkParseResult(null, ImmutableArray.Create(error).ToEquatableArray());
-        }
-    }
-
-    private static void EmitNetworkSafely(SourceProductionContext output, NetworkSpec spec, TargetInfo target)
-    {
-        if (!target.IsSupported || (target.IsPortable && spec.IsStruct))
-            return;
-        string source;
-        try
-        {
-            source = NetworkEmitter.Emit(spec, target);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, spec.TypeName, Describe(exception)));
-            return;
-        }
-        output.AddSource(NetworkEmitter.HintName(spec), SourceText.From(source, System.Text.Encoding.UTF8));
+        return specs;
     }
 
     // An exception escaping a generator disables it for the whole project with an opaque warning, so every
-    // failure becomes a DG0010 error that names the layer instead.
-    private ParseResult ParseSafely(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    // failure becomes a DG0010 error that names the type instead.
+    private static ParseResult<TSpec> ParseSafely<TSpec>(
+        Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult<TSpec>> parse, GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        where TSpec : class, IGeneratedTypeSpec
     {
         try
         {
-            return _parse(context, cancellationToken);
+            return parse(context, cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             DiagnosticInfo error = DiagnosticInfo.Create(
                 DiagnosticDescriptors.InternalError, LocationInfo.From(context.TargetNode), context.TargetSymbol.Name, Describe(exception));
-            return new ParseResult(null, ImmutableArray.Create(error).ToEquatableArray());
+            return new ParseResult<TSpec>(null, ImmutableArray.Create(error).ToEquatableArray());
         }
     }
 
-    private void EmitSafely(SourceProductionContext output, LayerSpec spec, TargetInfo target)
+    private static void EmitSafely<TSpec>(SourceProductionContext output, TSpec spec, TargetInfo target, Func<TSpec, TargetInfo, string> emit, Func<TSpec, string> hintName)
+        where TSpec : class, IGeneratedTypeSpec
     {
-        // Emitting into a project that cannot compile it would bury the one useful error (DG0009) under
-        // dozens of errors in generated code.
+        // Emitting into a project that cannot compile it would bury the one useful error (DG0009, DG0015, DG0028)
+        // under dozens of errors in generated code.
         if (!target.IsSupported || (target.IsPortable && spec.IsStruct))
             return;
 
         string source;
         try
         {
-            source = _emit(spec, target);
+            source = emit(spec, target);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, spec.TypeName, Describe(exception)));
             return;
         }
-        output.AddSource(LayerEmitter.HintName(spec), SourceText.From(source, System.Text.Encoding.UTF8));
+        output.AddSource(hintName(spec), SourceText.From(source, System.Text.Encoding.UTF8));
     }
 
     private static string Describe(Exception exception) => exception.GetType().Name + ": " + exception.Message;

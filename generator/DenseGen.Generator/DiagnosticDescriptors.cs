@@ -4,7 +4,7 @@ namespace DenseGen.Generator;
 
 /// <summary>
 /// Every diagnostic DenseGen reports. Ids are stable once shipped; each is listed in
-/// AnalyzerReleases.Unshipped.md (or Shipped.md after a release) and in the README.
+/// AnalyzerReleases.Unshipped.md (or Shipped.md after a release) and in docs/diagnostics.md.
 /// </summary>
 internal static class DiagnosticDescriptors
 {

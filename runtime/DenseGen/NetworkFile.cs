@@ -51,8 +51,7 @@ public static class NetworkFile
         for (int i = 0; i < layers.Count; i++)
         {
             LayerDescription layer = layers[i];
-            entries.Add((layer.TensorName + ".weight", [layer.OutputSize, layer.InputSize], tensors[2 * i]));
-            entries.Add((layer.TensorName + ".bias", [layer.OutputSize], tensors[2 * i + 1]));
+            SafeTensorsFile.AddLayer(entries, layer.TensorName, layer.InputSize, layer.OutputSize, tensors[2 * i], tensors[2 * i + 1]);
             metadata[LayerKeyPrefix + i.ToString(CultureInfo.InvariantCulture)] = layer.TensorName + ": " + layer.Architecture;
         }
         SafeTensorsFile.Write(path, entries, metadata);
@@ -84,8 +83,7 @@ public static class NetworkFile
         var expected = new HashSet<string>(StringComparer.Ordinal);
         foreach (LayerDescription layer in layers)
         {
-            file.Require(layer.TensorName + ".weight", [layer.OutputSize, (long)layer.InputSize]);
-            file.Require(layer.TensorName + ".bias", [(long)layer.OutputSize]);
+            file.RequireLayer(layer.TensorName, layer.InputSize, layer.OutputSize);
             expected.Add(layer.TensorName + ".weight");
             expected.Add(layer.TensorName + ".bias");
         }

@@ -50,17 +50,17 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
         _tensorNames = new string[count];
         _tensorOffsets = new int[count];
         _tensorLengths = new int[count];
-        long total = 0;
+        int total = 0;
         for (int i = 0; i < count; i++)
         {
             _tensorNames[i] = model.ParameterTensorName(i);
-            _tensorOffsets[i] = (int)Math.Min(total, int.MaxValue);
             _tensorLengths[i] = model.ParameterTensor(i).Length;
+            _tensorOffsets[i] = total;
+            if (_tensorLengths[i] > Array.MaxLength - total)
+                throw new ArgumentException($"{_modelType.Name} has more parameters than one array of optimizer state can hold.", nameof(model));
             total += _tensorLengths[i];
         }
-        if (total > Array.MaxLength)
-            throw new ArgumentException($"{_modelType.Name} has {total:N0} parameters, more than one array of optimizer state can hold.", nameof(model));
-        ParameterCount = (int)total;
+        ParameterCount = total;
     }
 
     /// <summary>Number of parameters of the model, all tensors together. State arrays are laid out tensor after tensor.</summary>

@@ -39,10 +39,7 @@ public static class SafeTensors
         RequireLayers(layers);
         var tensors = new List<(string Name, int[] Shape, T[] Data)>();
         foreach ((string name, IDenseWeights<T> layer) in layers)
-        {
-            tensors.Add((name + ".weight", [layer.OutputSize, layer.InputSize], layer.Weights.ToArray()));
-            tensors.Add((name + ".bias", [layer.OutputSize], layer.Bias.ToArray()));
-        }
+            SafeTensorsFile.AddLayer(tensors, name, layer.InputSize, layer.OutputSize, layer.Weights.ToArray(), layer.Bias.ToArray());
         SafeTensorsFile.Write(path, tensors, new Dictionary<string, string>());
     }
 
@@ -64,10 +61,7 @@ public static class SafeTensors
         RequireLayers(layers);
         SafeTensorsFile file = SafeTensorsFile.Read(path);
         foreach ((string name, IDenseWeights<T> layer) in layers)
-        {
-            file.Require(name + ".weight", [layer.OutputSize, (long)layer.InputSize]);
-            file.Require(name + ".bias", [(long)layer.OutputSize]);
-        }
+            file.RequireLayer(name, layer.InputSize, layer.OutputSize);
         foreach ((string name, IDenseWeights<T> layer) in layers)
         {
             file.CopyTo(name + ".weight", layer.Weights);
@@ -217,6 +211,21 @@ public sealed class SafeTensorsFile
         SafeTensorInfo info = LayerTensor(name);
         if (!info.Shape.SequenceEqual(shape.ToArray()))
             throw Invalid(_source, $"tensor '{name}' has shape [{string.Join(", ", info.Shape)}]; the layer needs [{string.Join(", ", shape.ToArray())}]");
+    }
+
+    /// <summary>Throws unless the file has <c>{name}.weight</c> <c>[outputs, inputs]</c> and <c>{name}.bias</c> <c>[outputs]</c>, as F32 or F64: an <c>nn.Linear</c>.</summary>
+    /// <exception cref="InvalidDataException">A tensor is missing, of another dtype or another shape.</exception>
+    internal void RequireLayer(string name, int inputs, int outputs)
+    {
+        Require(name + ".weight", [outputs, (long)inputs]);
+        Require(name + ".bias", [(long)outputs]);
+    }
+
+    /// <summary>Adds a layer's <c>{name}.weight</c> <c>[outputs, inputs]</c> and <c>{name}.bias</c> <c>[outputs]</c>, as <c>nn.Linear</c> names and shapes them.</summary>
+    internal static void AddLayer<T>(List<(string Name, int[] Shape, T[] Data)> tensors, string name, int inputs, int outputs, T[] weights, T[] bias)
+    {
+        tensors.Add((name + ".weight", [outputs, inputs], weights));
+        tensors.Add((name + ".bias", [outputs], bias));
     }
 
     /// <summary>

@@ -148,6 +148,37 @@ public class SnapshotTests
         """);
 
     [Fact]
+    public void FrozenLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        [Dense(In = 20, Out = 6, Trainable = false)]
+        public partial struct Deployed;
+        """);
+
+    [Fact]
+    public void FrozenTanhLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        [Dense(In = 5, Out = 4, Activation = Activation.Tanh, Trainable = false)]
+        public partial class Deployed;
+        """);
+
+    [Fact]
+    public void PortableFrozenReLULayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model
+        {
+            [Dense(In = 20, Out = 6, Activation = Activation.ReLU, Trainable = false)]
+            public partial class Deployed { }
+        }
+        """, version: LanguageVersion.CSharp9);
+
+    [Fact]
     public void NestedAndNamespacedLayersOfOneNameGetDistinctFiles()
     {
         (GeneratorRunResult result, _) = GeneratorHarness.Run(GeneratorHarness.CreateCompilation("""

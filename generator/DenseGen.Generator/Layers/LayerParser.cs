@@ -17,10 +17,10 @@ namespace DenseGen.Generator;
 /// </summary>
 internal static class LayerParser
 {
-    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    public static ParseResult<LayerSpec> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax declaration)
-            return Nothing;
+            return ParseResult<LayerSpec>.Nothing;
 
         AttributeData attribute = context.Attributes[0];
         // A malformed attribute (wrong argument type, unknown name) already has a compiler error; adding
@@ -28,14 +28,14 @@ internal static class LayerParser
         if (attribute.AttributeClass is null || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error)
             || attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error))
         {
-            return Nothing;
+            return ParseResult<LayerSpec>.Nothing;
         }
 
         var diagnostics = new List<DiagnosticInfo>();
         string name = type.Name;
 
         CheckTypeShape(type, declaration, diagnostics);
-        EquatableArray<ContainingType> containingTypes = ReadContainingTypes(declaration, name, diagnostics);
+        EquatableArray<ContainingType> containingTypes = Declarations.ContainingTypes(declaration);
 
         var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
         int inputs = ReadSize(attribute, attributeSyntax, "In", "inputs", name, diagnostics);
@@ -79,69 +79,35 @@ internal static class LayerParser
         }
         // Where a struct layer is declared, in case the target turns out to need class layers (DG0015).
         LocationInfo? structDeclaration = spec is { IsStruct: true } ? LocationInfo.From(declaration.Identifier) : null;
-        return new ParseResult(spec, diagnostics.ToEquatableArray(), structDeclaration);
+        return new ParseResult<LayerSpec>(spec, diagnostics.ToEquatableArray(), structDeclaration);
     }
-
-    private static readonly ParseResult Nothing = new(null, EquatableArray<DiagnosticInfo>.Empty);
 
     private static void CheckTypeShape(INamedTypeSymbol type, TypeDeclarationSyntax declaration, List<DiagnosticInfo> diagnostics)
     {
         LocationInfo? location = LocationInfo.From(declaration.Identifier);
-        string? reason = null;
-        if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct))
-            reason = "[Dense] applies to classes and structs only";
-        else if (type.IsRecord)
-            reason = "records are not supported, because their generated equality and printing would walk the whole parameter storage; use a class or struct";
-        else if (type.IsStatic)
-            reason = "a static class cannot hold a layer's parameters; remove 'static'";
-        else if (type.IsRefLikeType)
-            reason = "a ref struct cannot be boxed or kept in a field, so it cannot serve as IDenseLayer<T>; use a struct or class";
-        else if (type.IsReadOnly)
-            reason = "a readonly struct cannot accumulate gradients; remove 'readonly'";
-        else if (type.TypeParameters.Length > 0)
-            reason = "generic types are not supported, since the layer's sizes and element type are fixed; remove the type parameters";
-        else
+        (ShapeProblem problem, string? genericOuter) = Declarations.ShapeOf(type);
+        string? reason = problem switch
         {
-            for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
-            {
-                if (outer.TypeParameters.Length > 0)
-                {
-                    reason = "it is nested in the generic type '" + outer.Name + "', which is not supported; move it out";
-                    break;
-                }
-            }
-        }
-
+            ShapeProblem.NotClassOrStruct => "[Dense] applies to classes and structs only",
+            ShapeProblem.Record => "records are not supported, because their generated equality and printing would walk the whole parameter storage; use a class or struct",
+            ShapeProblem.Static => "a static class cannot hold a layer's parameters; remove 'static'",
+            ShapeProblem.RefStruct => "a ref struct cannot be boxed or kept in a field, so it cannot serve as IDenseLayer<T>; use a struct or class",
+            ShapeProblem.ReadOnlyStruct => "a readonly struct cannot accumulate gradients; remove 'readonly'",
+            ShapeProblem.Generic => "generic types are not supported, since the layer's sizes and element type are fixed; remove the type parameters",
+            ShapeProblem.NestedInGeneric => "it is nested in the generic type '" + genericOuter + "', which is not supported; move it out",
+            _ => null,
+        };
         if (reason is not null)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedTypeShape, location, type.Name, reason));
 
         if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TypeNotPartial, location, type.Name));
-    }
-
-    private static EquatableArray<ContainingType> ReadContainingTypes(
-        TypeDeclarationSyntax declaration, string layerName, List<DiagnosticInfo> diagnostics)
-    {
-        var types = new List<ContainingType>();
-        for (SyntaxNode? node = declaration.Parent; node is TypeDeclarationSyntax outer; node = outer.Parent)
+        foreach (TypeDeclarationSyntax outer in Declarations.NonPartialContainers(declaration))
         {
-            if (!outer.Modifiers.Any(SyntaxKind.PartialKeyword))
-            {
-                diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.ContainingTypeNotPartial, LocationInfo.From(outer.Identifier), outer.Identifier.ValueText, layerName));
-            }
-            types.Add(new ContainingType(KeywordOf(outer), outer.Identifier.ValueText));
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.ContainingTypeNotPartial, LocationInfo.From(outer.Identifier), outer.Identifier.ValueText, type.Name));
         }
-        types.Reverse();
-        return types.ToEquatableArray();
     }
-
-    private static string KeywordOf(TypeDeclarationSyntax declaration) => declaration switch
-    {
-        RecordDeclarationSyntax record when record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "record struct",
-        RecordDeclarationSyntax => "record",
-        _ => declaration.Keyword.ValueText,
-    };
 
     private static int ReadSize(
         AttributeData attribute, AttributeSyntax? syntax, string property, string noun, string layerName, List<DiagnosticInfo> diagnostics)
@@ -159,21 +125,10 @@ internal static class LayerParser
     private static ElementKind? ReadElementType(AttributeData attribute, AttributeSyntax? syntax, string layerName, List<DiagnosticInfo> diagnostics)
     {
         TypedConstant? value = NamedArgument(attribute, "ElementType");
-        if (value is null)
-            return ElementKind.Float32;
+        if (Declarations.ElementKindOf(value) is ElementKind element)
+            return element;
 
-        if (value.Value.Value is ITypeSymbol elementType)
-        {
-            switch (elementType.SpecialType)
-            {
-                case SpecialType.System_Single:
-                    return ElementKind.Float32;
-                case SpecialType.System_Double:
-                    return ElementKind.Float64;
-            }
-        }
-
-        string shown = value.Value.Value is ITypeSymbol other
+        string shown = value!.Value.Value is ITypeSymbol other
             ? "typeof(" + other.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + ")"
             : "null";
         diagnostics.Add(DiagnosticInfo.Create(
@@ -212,7 +167,7 @@ internal static class LayerParser
         TypedConstant? value = NamedArgument(attribute, "Activation");
         if (value?.Value is null)
             return ActivationKind.None;
-        if (value.Value.Value is int number && number >= (int)ActivationKind.None && number <= (int)ActivationKind.Tanh)
+        if (value.Value.Value is int number && Declarations.IsActivation(number))
             return (ActivationKind)number;
         diagnostics.Add(DiagnosticInfo.Create(
             DiagnosticDescriptors.UnknownActivation,

@@ -15,7 +15,7 @@ internal sealed record LayerSpec(
     int Out,
     bool FullUnroll,
     ActivationKind Activation = ActivationKind.None,
-    bool Trainable = true)
+    bool Trainable = true) : IGeneratedTypeSpec
 {
     /// <summary>Whether the layer applies an activation, and so has the four-argument Backward.</summary>
     public bool HasActivation => Activation != ActivationKind.None;

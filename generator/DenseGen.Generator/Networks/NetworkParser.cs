@@ -9,10 +9,6 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace DenseGen.Generator.Networks;
 
-/// <summary>What the network parser found: the network to emit (null when invalid) and its diagnostics.</summary>
-/// <param name="StructDeclaration">The identifier of a valid struct network, for DG0028 once the target is known.</param>
-internal sealed record NetworkParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics, LocationInfo? StructDeclaration = null);
-
 /// <summary>
 /// Turns a type annotated with [Sequential] into a <see cref="NetworkSpec"/> and its diagnostics. A layer field is
 /// recognized by the [Dense] attribute on its type, whose arguments give the sizes; symbols and syntax are read here
@@ -24,37 +20,34 @@ internal static class NetworkParser
     private const string DenseAttributeName = "DenseGen.DenseAttribute";
     private const string TensorNameAttributeName = "DenseGen.TensorNameAttribute";
 
-    private static readonly NetworkParseResult Nothing = new(null, EquatableArray<DiagnosticInfo>.Empty);
-
-    public static NetworkParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    public static ParseResult<NetworkSpec> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax declaration)
-            return Nothing;
+            return ParseResult<NetworkSpec>.Nothing;
         AttributeData attribute = context.Attributes[0];
         // A malformed attribute already has a compiler error; adding ours would only repeat it.
         if (attribute.AttributeClass is null || attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error))
-            return Nothing;
+            return ParseResult<NetworkSpec>.Nothing;
 
         var diagnostics = new List<DiagnosticInfo>();
         string name = type.Name;
         LocationInfo? typeLocation = LocationInfo.From(declaration.Identifier);
         CheckTypeShape(type, typeLocation, diagnostics);
         CheckPartial(type, declaration, diagnostics);
-        EquatableArray<ContainingType> containingTypes = ReadContainingTypes(declaration);
+        EquatableArray<ContainingType> containingTypes = Declarations.ContainingTypes(declaration);
         var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
         int maxBatch = ReadMaxBatch(attribute, attributeSyntax, name, diagnostics);
 
         List<FieldLayer> fields = ReadLayerFields(type, name, diagnostics, cancellationToken);
-        bool fieldErrors = diagnostics.Any(IsError);
         if (fields.Count == 0 && !diagnostics.Any(d => d.Descriptor.Id == DiagnosticDescriptors.NotALayerField.Id))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkHasNoLayers, typeLocation, name));
         CheckTensorNames(fields, name, diagnostics);
         ElementKind? element = CheckElementTypes(fields, diagnostics);
         CheckChain(fields, diagnostics);
 
-        bool valid = !diagnostics.Any(IsError) && !fieldErrors && fields.Count > 0 && fields.All(f => f.Layer is not null) && element is not null;
+        bool valid = !diagnostics.Any(IsError) && fields.Count > 0 && fields.All(f => f.Layer is not null) && element is not null;
         if (!valid)
-            return new NetworkParseResult(null, diagnostics.ToEquatableArray());
+            return new ParseResult<NetworkSpec>(null, diagnostics.ToEquatableArray());
 
         var spec = new NetworkSpec(
             Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
@@ -72,7 +65,7 @@ internal static class NetworkParser
                 LocationInfo.From((SyntaxNode?)AttributeArguments.Syntax(attributeSyntax, "MaxBatch") ?? attributeSyntax),
                 name, Number(maxBatch),
                 "makes buffers of " + bufferElements.ToString("N0", CultureInfo.InvariantCulture) + " elements, more than one array can hold; lower it"));
-            return new NetworkParseResult(null, diagnostics.ToEquatableArray());
+            return new ParseResult<NetworkSpec>(null, diagnostics.ToEquatableArray());
         }
         if (spec.IsStruct)
         {
@@ -80,7 +73,7 @@ internal static class NetworkParser
             if (bytes > LayerLimits.StructStackWarningBytes)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LargeStructNetwork, typeLocation, name, bytes.ToString("N0", CultureInfo.InvariantCulture)));
         }
-        return new NetworkParseResult(spec, diagnostics.ToEquatableArray(), spec.IsStruct ? typeLocation : null);
+        return new ParseResult<NetworkSpec>(spec, diagnostics.ToEquatableArray(), spec.IsStruct ? typeLocation : null);
     }
 
     /// <summary>A layer field as read, before the checks between fields; <see cref="Layer"/> is null for an invalid layer type.</summary>
@@ -109,61 +102,31 @@ internal static class NetworkParser
 
     private static void CheckTypeShape(INamedTypeSymbol type, LocationInfo? location, List<DiagnosticInfo> diagnostics)
     {
-        string? reason = null;
-        if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct))
-            reason = "[Sequential] applies to classes and structs only";
-        else if (type.IsRecord)
-            reason = "records are not supported, because their generated equality and printing would walk every layer; use a class or struct";
-        else if (type.IsStatic)
-            reason = "a static class cannot hold layers and buffers; remove 'static'";
-        else if (type.IsRefLikeType)
-            reason = "a ref struct cannot be kept in a field or given to an optimizer; use a struct or class";
-        else if (type.IsReadOnly)
-            reason = "a readonly struct cannot write its buffers or its layers' gradients; remove 'readonly'";
-        else if (type.TypeParameters.Length > 0)
-            reason = "generic types are not supported, since the layers and their sizes are fixed; remove the type parameters";
-        else
+        (ShapeProblem problem, string? genericOuter) = Declarations.ShapeOf(type);
+        string? reason = problem switch
         {
-            for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
-            {
-                if (outer.TypeParameters.Length > 0)
-                {
-                    reason = "it is nested in the generic type '" + outer.Name + "', which is not supported; move it out";
-                    break;
-                }
-            }
-        }
+            ShapeProblem.NotClassOrStruct => "[Sequential] applies to classes and structs only",
+            ShapeProblem.Record => "records are not supported, because their generated equality and printing would walk every layer; use a class or struct",
+            ShapeProblem.Static => "a static class cannot hold layers and buffers; remove 'static'",
+            ShapeProblem.RefStruct => "a ref struct cannot be kept in a field or given to an optimizer; use a struct or class",
+            ShapeProblem.ReadOnlyStruct => "a readonly struct cannot write its buffers or its layers' gradients; remove 'readonly'",
+            ShapeProblem.Generic => "generic types are not supported, since the layers and their sizes are fixed; remove the type parameters",
+            ShapeProblem.NestedInGeneric => "it is nested in the generic type '" + genericOuter + "', which is not supported; move it out",
+            _ => null,
+        };
         if (reason is not null)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedNetworkShape, location, type.Name, reason));
     }
 
     private static void CheckPartial(INamedTypeSymbol type, TypeDeclarationSyntax declaration, List<DiagnosticInfo> diagnostics)
     {
-        for (SyntaxNode? node = declaration; node is TypeDeclarationSyntax current; node = current.Parent)
+        if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkNotPartial, LocationInfo.From(declaration.Identifier), type.Name, type.Name));
+        foreach (TypeDeclarationSyntax outer in Declarations.NonPartialContainers(declaration))
         {
-            if (!current.Modifiers.Any(SyntaxKind.PartialKeyword))
-            {
-                diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.NetworkNotPartial, LocationInfo.From(current.Identifier), current.Identifier.ValueText, type.Name));
-            }
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.NetworkNotPartial, LocationInfo.From(outer.Identifier), outer.Identifier.ValueText, type.Name));
         }
-    }
-
-    private static EquatableArray<ContainingType> ReadContainingTypes(TypeDeclarationSyntax declaration)
-    {
-        var types = new List<ContainingType>();
-        for (SyntaxNode? node = declaration.Parent; node is TypeDeclarationSyntax outer; node = outer.Parent)
-        {
-            string keyword = outer switch
-            {
-                RecordDeclarationSyntax record when record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "record struct",
-                RecordDeclarationSyntax => "record",
-                _ => outer.Keyword.ValueText,
-            };
-            types.Add(new ContainingType(keyword, outer.Identifier.ValueText));
-        }
-        types.Reverse();
-        return types.ToEquatableArray();
     }
 
     private static int ReadMaxBatch(AttributeData attribute, AttributeSyntax? syntax, string name, List<DiagnosticInfo> diagnostics)
@@ -233,21 +196,13 @@ internal static class NetworkParser
     {
         int inputs = AttributeArguments.Named(dense, "In")?.Value is int i ? i : 0;
         int outputs = AttributeArguments.Named(dense, "Out")?.Value is int o ? o : 0;
-        TypedConstant? elementArgument = AttributeArguments.Named(dense, "ElementType");
-        ElementKind? element = elementArgument is null
-            ? ElementKind.Float32
-            : (elementArgument.Value.Value as ITypeSymbol)?.SpecialType switch
-            {
-                SpecialType.System_Single => ElementKind.Float32,
-                SpecialType.System_Double => ElementKind.Float64,
-                _ => null,
-            };
+        ElementKind? element = Declarations.ElementKindOf(AttributeArguments.Named(dense, "ElementType"));
         object? activationValue = AttributeArguments.Named(dense, "Activation")?.Value;
         int activation = activationValue is int a ? a : 0;
         bool trainable = AttributeArguments.Named(dense, "Trainable")?.Value is not false;
         string tensorName = ReadTensorName(field);
         bool valid = inputs > 0 && outputs > 0 && element is not null
-            && activation >= (int)ActivationKind.None && activation <= (int)ActivationKind.Tanh
+            && Declarations.IsActivation(activation)
             && dense.NamedArguments.All(argument => argument.Value.Kind != TypedConstantKind.Error);
         NetworkLayer? layer = valid
             ? new NetworkLayer(

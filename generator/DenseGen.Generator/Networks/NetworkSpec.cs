@@ -35,7 +35,7 @@ internal sealed record NetworkSpec(
     bool IsStruct,
     ElementKind Element,
     int MaxBatch,
-    EquatableArray<NetworkLayer> Layers)
+    EquatableArray<NetworkLayer> Layers) : IGeneratedTypeSpec
 {
     public string ElementKeyword => Element.Keyword();
 

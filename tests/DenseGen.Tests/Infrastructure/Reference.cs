@@ -4,7 +4,7 @@ using System.Numerics;
 namespace DenseGen.Tests.Infrastructure;
 
 /// <summary>
-/// A plain double-precision fully connected layer, written from the formulas in the README and nothing else,
+/// A plain double-precision fully connected layer, written from the formulas in docs/math.md and nothing else,
 /// so it shares no code with the generator. Every result comes with the magnitude that bounds its rounding
 /// error (see <see cref="ErrorBound"/>).
 /// </summary>

@@ -60,39 +60,55 @@ internal static class PortableKernels
         w.Close();
         w.Line();
 
-        if (!spec.Trainable)
+        // A frozen layer has no gradients: its kernel is the dX part alone, and its inputGradient is never empty.
+        bool trainable = spec.Trainable;
+        if (trainable)
         {
-            WriteInputGradient(w, spec, hasVectorT);
-            return;
+            w.Line("// db += Σ dY; dW += dYᵀ X; dX = dY W unless inputGradient is empty. Rows of W and dW are walked in order.");
+            w.Open($"private static void {BackwardName}({ReadOnlySpan}<{t}> input, {ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> weightGradients, {Span}<{t}> biasGradients, {Span}<{t}> inputGradient, int samples)");
         }
-        w.Line("// db += Σ dY; dW += dYᵀ X; dX = dY W unless inputGradient is empty. Rows of W and dW are walked in order.");
-        w.Open($"private static void {BackwardName}({ReadOnlySpan}<{t}> input, {ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> weightGradients, {Span}<{t}> biasGradients, {Span}<{t}> inputGradient, int samples)");
+        else
+        {
+            w.Line("// dX = dY W, for a frozen layer: rows of W are walked in order.");
+            w.Open($"private static void {InputGradientName}({ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> inputGradient, int samples)");
+        }
         WriteVectorEnd(w, inputs, vector, hasVectorT);
         w.Open("for (int sample = 0; sample < samples; sample++)");
-        w.Line($"{ReadOnlySpan}<{t}> x = input.Slice(sample * {inputs}, {inputs});");
+        if (trainable)
+            w.Line($"{ReadOnlySpan}<{t}> x = input.Slice(sample * {inputs}, {inputs});");
         w.Line($"{ReadOnlySpan}<{t}> dy = outputGradient.Slice(sample * {outputs}, {outputs});");
-        w.Line($"{Span}<{t}> dx = inputGradient.IsEmpty ? default : inputGradient.Slice(sample * {inputs}, {inputs});");
+        w.Line(trainable
+            ? $"{Span}<{t}> dx = inputGradient.IsEmpty ? default : inputGradient.Slice(sample * {inputs}, {inputs});"
+            : $"{Span}<{t}> dx = inputGradient.Slice(sample * {inputs}, {inputs});");
         w.Line("dx.Clear();");
         if (hasVectorT)
         {
-            w.Line($"{ReadOnlySpan}<{vector}> xVectors = {Cast}<{t}, {vector}>(x.Slice(0, vectorEnd));");
-            w.Line($"{Span}<{vector}> dxVectors = {Cast}<{t}, {vector}>(dx.IsEmpty ? dx : dx.Slice(0, vectorEnd));");
+            if (trainable)
+                w.Line($"{ReadOnlySpan}<{vector}> xVectors = {Cast}<{t}, {vector}>(x.Slice(0, vectorEnd));");
+            w.Line($"{Span}<{vector}> dxVectors = {Cast}<{t}, {vector}>({(trainable ? "dx.IsEmpty ? dx : dx.Slice(0, vectorEnd)" : "dx.Slice(0, vectorEnd)")});");
         }
         w.Open($"for (int o = 0; o < {outputs}; o++)");
         w.Line($"{t} g = dy[o];");
-        w.Line("biasGradients[o] += g;");
-        w.Line($"{Span}<{t}> gradientRow = weightGradients.Slice(o * {inputs}, {inputs});");
+        if (trainable)
+        {
+            w.Line("biasGradients[o] += g;");
+            w.Line($"{Span}<{t}> gradientRow = weightGradients.Slice(o * {inputs}, {inputs});");
+        }
         w.Line($"{ReadOnlySpan}<{t}> row = weights.Slice(o * {inputs}, {inputs});");
         if (hasVectorT)
-        {
             w.Line($"var gs = new {vector}(g);");
-            w.Line($"{Span}<{vector}> gradientVectors = {Cast}<{t}, {vector}>(gradientRow.Slice(0, vectorEnd));");
-            w.Line("for (int v = 0; v < gradientVectors.Length; v++)");
-            w.Line("    gradientVectors[v] += gs * xVectors[v];");
+        if (trainable)
+        {
+            if (hasVectorT)
+            {
+                w.Line($"{Span}<{vector}> gradientVectors = {Cast}<{t}, {vector}>(gradientRow.Slice(0, vectorEnd));");
+                w.Line("for (int v = 0; v < gradientVectors.Length; v++)");
+                w.Line("    gradientVectors[v] += gs * xVectors[v];");
+            }
+            w.Line($"for (int i = vectorEnd; i < {inputs}; i++)");
+            w.Line("    gradientRow[i] += g * x[i];");
+            w.Open("if (!dx.IsEmpty)");
         }
-        w.Line($"for (int i = vectorEnd; i < {inputs}; i++)");
-        w.Line("    gradientRow[i] += g * x[i];");
-        w.Open("if (!dx.IsEmpty)");
         if (hasVectorT)
         {
             w.Line($"{ReadOnlySpan}<{vector}> rowVectors = {Cast}<{t}, {vector}>(row.Slice(0, vectorEnd));");
@@ -101,38 +117,8 @@ internal static class PortableKernels
         }
         w.Line($"for (int i = vectorEnd; i < {inputs}; i++)");
         w.Line("    dx[i] += g * row[i];");
-        w.Close();
-        w.Close();
-        w.Close();
-        w.Close();
-    }
-
-    /// <summary>A frozen layer's backward: <c>dX = dY W</c> only, rows of W walked in order.</summary>
-    private static void WriteInputGradient(IndentedWriter w, LayerSpec spec, bool hasVectorT)
-    {
-        string t = spec.ElementKeyword, inputs = Number(spec.In), outputs = Number(spec.Out);
-        string vector = $"global::System.Numerics.Vector<{t}>";
-        w.Line("// dX = dY W, for a frozen layer: rows of W are walked in order.");
-        w.Open($"private static void {InputGradientName}({ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> inputGradient, int samples)");
-        WriteVectorEnd(w, inputs, vector, hasVectorT);
-        w.Open("for (int sample = 0; sample < samples; sample++)");
-        w.Line($"{ReadOnlySpan}<{t}> dy = outputGradient.Slice(sample * {outputs}, {outputs});");
-        w.Line($"{Span}<{t}> dx = inputGradient.Slice(sample * {inputs}, {inputs});");
-        w.Line("dx.Clear();");
-        if (hasVectorT)
-            w.Line($"{Span}<{vector}> dxVectors = {Cast}<{t}, {vector}>(dx.Slice(0, vectorEnd));");
-        w.Open($"for (int o = 0; o < {outputs}; o++)");
-        w.Line($"{t} g = dy[o];");
-        w.Line($"{ReadOnlySpan}<{t}> row = weights.Slice(o * {inputs}, {inputs});");
-        if (hasVectorT)
-        {
-            w.Line($"var gs = new {vector}(g);");
-            w.Line($"{ReadOnlySpan}<{vector}> rowVectors = {Cast}<{t}, {vector}>(row.Slice(0, vectorEnd));");
-            w.Line("for (int v = 0; v < dxVectors.Length; v++)");
-            w.Line("    dxVectors[v] += gs * rowVectors[v];");
-        }
-        w.Line($"for (int i = vectorEnd; i < {inputs}; i++)");
-        w.Line("    dx[i] += g * row[i];");
+        if (trainable)
+            w.Close();
         w.Close();
         w.Close();
         w.Close();
