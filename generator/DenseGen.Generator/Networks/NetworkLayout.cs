@@ -36,19 +36,25 @@ internal sealed class NetworkLayout
     /// <summary>Elements of all buffers together; 0 when the network needs none.</summary>
     public long Length { get; }
 
+    /// <summary>The runtime's <c>AlignedBuffer.Alignment</c>: a cache line.</summary>
+    public const int AlignmentBytes = 64;
+
     public static NetworkLayout Of(NetworkSpec spec)
     {
         int count = spec.Layers.Count;
         long batch = spec.MaxBatch;
-        long widest = spec.WidestHidden;
+        // Every buffer is whole cache lines, so each starts on one when the block does (see the runtime's AlignedBuffer).
+        long line = AlignmentBytes / spec.ElementSize;
+        long Lines(long elements) => (elements + line - 1) / line * line;
+        long widest = Lines(batch * spec.WidestHidden);
         var activations = new long[count];
         long next = 0;
         if (!spec.IsTrainable)
         {
             // Layer i's output alternates between two buffers; the last layer writes to the caller's span.
             for (int i = 0; i < count; i++)
-                activations[i] = i == count - 1 ? -1 : (i % 2) * batch * widest;
-            return new NetworkLayout(activations, -1, -1, count > 1 ? 2 * batch * widest : 0);
+                activations[i] = i == count - 1 ? -1 : (i % 2) * widest;
+            return new NetworkLayout(activations, -1, -1, count > 1 ? 2 * widest : 0);
         }
         for (int i = 0; i < count; i++)
         {
@@ -56,7 +62,7 @@ internal sealed class NetworkLayout
             if (i < count - 1 || layer.HasActivation)
             {
                 activations[i] = next;
-                next += batch * layer.Out;
+                next += Lines(batch * layer.Out);
             }
             else
             {
@@ -65,8 +71,8 @@ internal sealed class NetworkLayout
         }
         if (count < 2)
             return new NetworkLayout(activations, -1, -1, next);
-        long gradients0 = next, gradients1 = next + batch * widest;
-        return new NetworkLayout(activations, gradients0, gradients1, gradients1 + batch * widest);
+        long gradients0 = next, gradients1 = next + widest;
+        return new NetworkLayout(activations, gradients0, gradients1, gradients1 + widest);
     }
 
     /// <summary>Bytes the network holds inline: its buffers and, for a struct network, its struct layers' parameters and gradients.</summary>

@@ -254,9 +254,11 @@ public class NetworkTests
         Assert.Equal(expected, withScratch);
         Assert.Contains("ForwardScratchLength", Assert.Throws<ArgumentException>(
             () => frozen.Forward(x, withScratch, new float[FrozenNet.ForwardScratchLength - 1])).Message, StringComparison.Ordinal);
-        // Two ping-pong buffers of the widest hidden layer, nothing more; and no gradients anywhere.
-        Assert.Equal(2 * 8 * 9, FrozenNet.ForwardScratchLength);
-        Assert.Equal(ThreeLayerNet.ParameterBytes + 2 * 8 * 9 * sizeof(float), FrozenNet.StorageBytes);
+        // Two ping-pong buffers of MaxBatch × the widest hidden layer (8 × 9 floats, in whole 64-byte lines of 16 floats),
+        // nothing more; and no gradients anywhere.
+        const int pingPong = (8 * 9 + 15) / 16 * 16;
+        Assert.Equal(2 * pingPong, FrozenNet.ForwardScratchLength);
+        Assert.Equal(ThreeLayerNet.ParameterBytes + 2 * pingPong * sizeof(float), FrozenNet.StorageBytes);
         Assert.False(typeof(ITrainable<float>).IsAssignableFrom(typeof(FrozenNet)));
         Assert.Null(typeof(FrozenNet).GetMethod("Backward"));
     }
@@ -346,6 +348,36 @@ public class NetworkTests
             optimizer.Step(ref network);
         }
         return loss;
+    }
+
+    [Fact]
+    public void AlignedBuffersStartOnACacheLine()
+    {
+        // Arrays start 8 bytes into a 16-byte object header, at whatever address the allocator hands out; many
+        // allocations of both element types must all give a span at a 64-byte boundary, of the length asked for.
+        for (int i = 0; i < 50; i++)
+        {
+            float[] floats = AlignedBuffer.Allocate<float>(100 + i);
+            double[] doubles = AlignedBuffer.Allocate<double>(100 + i);
+            Assert.Equal(0, Address(floats, AlignedBuffer.Slice(floats, 100 + i)) % AlignedBuffer.Alignment);
+            Assert.Equal(0, Address(doubles, AlignedBuffer.Slice(doubles, 100 + i)) % AlignedBuffer.Alignment);
+            Assert.Equal(100 + i, AlignedBuffer.Slice(floats, 100 + i).Length);
+        }
+
+        // The array's address from a pinned GCHandle, plus how far into it the span starts.
+        static long Address<T>(T[] array, Span<T> span) where T : unmanaged
+        {
+            System.Runtime.InteropServices.GCHandle handle = System.Runtime.InteropServices.GCHandle.Alloc(array, System.Runtime.InteropServices.GCHandleType.Pinned);
+            try
+            {
+                long offset = System.Runtime.CompilerServices.Unsafe.ByteOffset(ref array[0], ref span[0]);
+                return handle.AddrOfPinnedObject().ToInt64() + offset;
+            }
+            finally
+            {
+                handle.Free();
+            }
+        }
     }
 
     internal static void AssertSameGradients<T>(IDenseParameters<T> expected, IDenseParameters<T> actual) where T : unmanaged

@@ -27,7 +27,7 @@ namespace MyGame.Model
         /// Bytes of data the network holds: every layer's parameters and gradients (frozen layers keep none) and the network's
         /// buffers. Object and array headers aside, this is the size of a struct network of struct layers.
         /// </summary>
-        public const long StorageBytes = 776;
+        public const long StorageBytes = 936;
 
         int global::DenseGen.IDenseShape.InputSize => InputSize;
 
@@ -35,7 +35,7 @@ namespace MyGame.Model
 
         // Each hidden layer's output for MaxBatch samples (the next layer's input, kept for Backward), then two buffers the
         // gradient between layers ping-pongs through. Offsets are constants; one block, allocated (or inlined) once.
-        private readonly float[] __denseBuffers = new float[72];
+        private readonly float[] __denseBuffers = global::DenseGen.AlignedBuffer.Allocate<float>(112);
 
         // Samples of the last complete Forward: Backward needs its activations.
         private int __denseForwardSamples;
@@ -68,15 +68,15 @@ namespace MyGame.Model
             global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Bias, "Output.Bias");
             global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.WeightGradients, "Output.WeightGradients");
             global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.BiasGradients, "Output.BiasGradients");
-            global::System.Span<float> buffers = __denseBuffers;
+            global::System.Span<float> buffers = global::DenseGen.AlignedBuffer.Slice(__denseBuffers, 112);
             // Until this call completes, its activations are not a whole batch Backward could use.
             __denseForwardSamples = 0;
             for (int first = 0; first < samples; first += MaxBatch)
             {
                 int count = global::System.Math.Min(MaxBatch, samples - first);
                 Hidden.Forward(input.Slice(first * InputSize, count * InputSize), buffers.Slice(0, count * 5));
-                Middle.Forward(buffers.Slice(0, count * 5), buffers.Slice(20, count * 3));
-                Output.Forward(buffers.Slice(20, count * 3), output.Slice(first * OutputSize, count * OutputSize));
+                Middle.Forward(buffers.Slice(0, count * 5), buffers.Slice(32, count * 3));
+                Output.Forward(buffers.Slice(32, count * 3), output.Slice(first * OutputSize, count * OutputSize));
             }
             __denseForwardSamples = samples;
         }
@@ -117,14 +117,14 @@ namespace MyGame.Model
             global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), Hidden.BiasGradients, "Hidden.BiasGradients");
             global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Output.WeightGradients, "Output.WeightGradients");
             global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Output.BiasGradients, "Output.BiasGradients");
-            global::System.Span<float> buffers = __denseBuffers;
+            global::System.Span<float> buffers = global::DenseGen.AlignedBuffer.Slice(__denseBuffers, 112);
 
             // Output: 3 → 2
-            Output.Backward(buffers.Slice(20, samples * 3), outputGradient, buffers.Slice(52, samples * 3));
+            Output.Backward(buffers.Slice(32, samples * 3), outputGradient, buffers.Slice(80, samples * 3));
             // Middle: 5 → 3, Tanh
-            Middle.Backward(buffers.Slice(0, samples * 5), buffers.Slice(20, samples * 3), buffers.Slice(52, samples * 3), buffers.Slice(32, samples * 5));
+            Middle.Backward(buffers.Slice(0, samples * 5), buffers.Slice(32, samples * 3), buffers.Slice(80, samples * 3), buffers.Slice(48, samples * 5));
             // Hidden: 6 → 5, ReLU
-            Hidden.Backward(input, buffers.Slice(0, samples * 5), buffers.Slice(32, samples * 5), inputGradient);
+            Hidden.Backward(input, buffers.Slice(0, samples * 5), buffers.Slice(48, samples * 5), inputGradient);
         }
 
         /// <summary>Sets the gradients of every trainable layer to zero, typically before each batch.</summary>

@@ -27,7 +27,7 @@ namespace MyGame.Model
         /// Bytes of data the network holds: every layer's parameters and gradients (frozen layers keep none) and the network's
         /// buffers. Object and array headers aside, this is the size of a struct network of struct layers.
         /// </summary>
-        public const long StorageBytes = 492;
+        public const long StorageBytes = 604;
 
         int global::DenseGen.IDenseShape.InputSize => InputSize;
 
@@ -35,7 +35,7 @@ namespace MyGame.Model
 
         // Each hidden layer's output for MaxBatch samples (the next layer's input, kept for Backward), then two buffers the
         // gradient between layers ping-pongs through. Offsets are constants; one block, allocated (or inlined) once.
-        private readonly float[] __denseBuffers = new float[36];
+        private readonly float[] __denseBuffers = global::DenseGen.AlignedBuffer.Allocate<float>(64);
 
         // Samples of the last complete Forward: Backward needs its activations.
         private int __denseForwardSamples;
@@ -66,15 +66,15 @@ namespace MyGame.Model
             global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Bias, "Output.Bias");
             global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.WeightGradients, "Output.WeightGradients");
             global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.BiasGradients, "Output.BiasGradients");
-            global::System.Span<float> buffers = __denseBuffers;
+            global::System.Span<float> buffers = global::DenseGen.AlignedBuffer.Slice(__denseBuffers, 64);
             // Until this call completes, its activations are not a whole batch Backward could use.
             __denseForwardSamples = 0;
             for (int first = 0; first < samples; first += MaxBatch)
             {
                 int count = global::System.Math.Min(MaxBatch, samples - first);
                 Hidden.Forward(input.Slice(first * InputSize, count * InputSize), buffers.Slice(0, count * 5));
-                Middle.Forward(buffers.Slice(0, count * 5), buffers.Slice(10, count * 3));
-                Output.Forward(buffers.Slice(10, count * 3), output.Slice(first * OutputSize, count * OutputSize));
+                Middle.Forward(buffers.Slice(0, count * 5), buffers.Slice(16, count * 3));
+                Output.Forward(buffers.Slice(16, count * 3), output.Slice(first * OutputSize, count * OutputSize));
             }
             __denseForwardSamples = samples;
         }
@@ -111,17 +111,17 @@ namespace MyGame.Model
             global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.BiasGradients, "Output.BiasGradients");
             global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Output.WeightGradients, "Output.WeightGradients");
             global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Output.BiasGradients, "Output.BiasGradients");
-            global::System.Span<float> buffers = __denseBuffers;
+            global::System.Span<float> buffers = global::DenseGen.AlignedBuffer.Slice(__denseBuffers, 64);
 
             // Output: 3 → 2
-            Output.Backward(buffers.Slice(10, samples * 3), outputGradient, buffers.Slice(26, samples * 3));
+            Output.Backward(buffers.Slice(16, samples * 3), outputGradient, buffers.Slice(48, samples * 3));
             // Middle: 5 → 3, Tanh
-            Middle.Backward(buffers.Slice(0, samples * 5), buffers.Slice(10, samples * 3), buffers.Slice(26, samples * 3), inputGradient.IsEmpty ? default(global::System.Span<float>) : buffers.Slice(16, samples * 5));
+            Middle.Backward(buffers.Slice(0, samples * 5), buffers.Slice(16, samples * 3), buffers.Slice(48, samples * 3), inputGradient.IsEmpty ? default(global::System.Span<float>) : buffers.Slice(32, samples * 5));
             // The layers before the first trainable one learn nothing; they run only to give the caller ∂L/∂X.
             if (!inputGradient.IsEmpty)
             {
                 // Hidden: 6 → 5, ReLU, frozen
-                Hidden.Backward(input, buffers.Slice(0, samples * 5), buffers.Slice(16, samples * 5), inputGradient);
+                Hidden.Backward(input, buffers.Slice(0, samples * 5), buffers.Slice(32, samples * 5), inputGradient);
             }
         }
 

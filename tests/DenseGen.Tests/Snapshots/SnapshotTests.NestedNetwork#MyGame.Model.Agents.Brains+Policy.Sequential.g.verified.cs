@@ -29,7 +29,7 @@ namespace MyGame.Model.Agents
             /// Bytes of data the network holds: every layer's parameters and gradients (frozen layers keep none) and the network's
             /// buffers. Object and array headers aside, this is the size of a struct network of struct layers.
             /// </summary>
-            public const long StorageBytes = 496;
+            public const long StorageBytes = 680;
 
             int global::DenseGen.IDenseShape.InputSize => InputSize;
 
@@ -37,7 +37,7 @@ namespace MyGame.Model.Agents
 
             // Each hidden layer's output for MaxBatch samples (the next layer's input, kept for Backward), then two buffers the
             // gradient between layers ping-pongs through. Offsets are constants; one block, allocated (or inlined) once.
-            private readonly float[] __denseBuffers = new float[18];
+            private readonly float[] __denseBuffers = global::DenseGen.AlignedBuffer.Allocate<float>(64);
 
             // Samples of the last complete Forward: Backward needs its activations.
             private int __denseForwardSamples;
@@ -66,16 +66,16 @@ namespace MyGame.Model.Agents
                 global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.Bias, "Middle.Bias");
                 global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.WeightGradients, "Middle.WeightGradients");
                 global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.BiasGradients, "Middle.BiasGradients");
-                global::System.Span<float> buffers = __denseBuffers;
+                global::System.Span<float> buffers = global::DenseGen.AlignedBuffer.Slice(__denseBuffers, 64);
                 // Until this call completes, its activations are not a whole batch Backward could use.
                 __denseForwardSamples = 0;
                 for (int first = 0; first < samples; first += MaxBatch)
                 {
                     int count = global::System.Math.Min(MaxBatch, samples - first);
                     Hidden.Forward(input.Slice(first * InputSize, count * InputSize), buffers.Slice(0, count * 5));
-                    Middle.Forward(buffers.Slice(0, count * 5), buffers.Slice(5, count * 3));
+                    Middle.Forward(buffers.Slice(0, count * 5), buffers.Slice(16, count * 3));
                     // The last layer's output is kept too: its activation's derivative is taken from it in Backward.
-                    buffers.Slice(5, count * 3).CopyTo(output.Slice(first * OutputSize, count * OutputSize));
+                    buffers.Slice(16, count * 3).CopyTo(output.Slice(first * OutputSize, count * OutputSize));
                 }
                 __denseForwardSamples = samples;
             }
@@ -112,12 +112,12 @@ namespace MyGame.Model.Agents
                 global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), Hidden.BiasGradients, "Hidden.BiasGradients");
                 global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Middle.WeightGradients, "Middle.WeightGradients");
                 global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Middle.BiasGradients, "Middle.BiasGradients");
-                global::System.Span<float> buffers = __denseBuffers;
+                global::System.Span<float> buffers = global::DenseGen.AlignedBuffer.Slice(__denseBuffers, 64);
 
                 // Middle: 5 → 3, Tanh
-                Middle.Backward(buffers.Slice(0, samples * 5), buffers.Slice(5, samples * 3), outputGradient, buffers.Slice(8, samples * 5));
+                Middle.Backward(buffers.Slice(0, samples * 5), buffers.Slice(16, samples * 3), outputGradient, buffers.Slice(32, samples * 5));
                 // Hidden: 6 → 5, ReLU
-                Hidden.Backward(input, buffers.Slice(0, samples * 5), buffers.Slice(8, samples * 5), inputGradient);
+                Hidden.Backward(input, buffers.Slice(0, samples * 5), buffers.Slice(32, samples * 5), inputGradient);
             }
 
             /// <summary>Sets the gradients of every trainable layer to zero, typically before each batch.</summary>

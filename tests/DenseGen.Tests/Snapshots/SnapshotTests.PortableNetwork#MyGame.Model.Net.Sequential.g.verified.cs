@@ -27,7 +27,7 @@ namespace MyGame.Model
         /// Bytes of data the network holds: every layer's parameters and gradients (frozen layers keep none) and the network's
         /// buffers. Object and array headers aside, this is the size of a struct network of struct layers.
         /// </summary>
-        public const long StorageBytes = 616;
+        public const long StorageBytes = 760;
 
         int global::DenseGen.IDenseShape.InputSize => InputSize;
 
@@ -35,7 +35,7 @@ namespace MyGame.Model
 
         // Each hidden layer's output for MaxBatch samples (the next layer's input, kept for Backward), then two buffers the
         // gradient between layers ping-pongs through. Offsets are constants; one block, allocated (or inlined) once.
-        private readonly float[] __denseBuffers = new float[60];
+        private readonly float[] __denseBuffers = new float[96];
 
         // Samples of the last complete Forward: Backward needs its activations.
         private int __denseForwardSamples;
@@ -109,9 +109,9 @@ namespace MyGame.Model
             global::System.Span<float> buffers = __denseBuffers;
 
             // Output: 5 → 2
-            Output.Backward(buffers.Slice(0, samples * 5), outputGradient, buffers.Slice(20, samples * 5));
+            Output.Backward(buffers.Slice(0, samples * 5), outputGradient, buffers.Slice(32, samples * 5));
             // Hidden: 6 → 5, ReLU
-            Hidden.Backward(input, buffers.Slice(0, samples * 5), buffers.Slice(20, samples * 5), inputGradient);
+            Hidden.Backward(input, buffers.Slice(0, samples * 5), buffers.Slice(32, samples * 5), inputGradient);
         }
 
         /// <summary>Sets the gradients of every trainable layer to zero, typically before each batch.</summary>

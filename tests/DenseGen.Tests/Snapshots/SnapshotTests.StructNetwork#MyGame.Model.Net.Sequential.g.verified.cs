@@ -27,7 +27,7 @@ namespace MyGame.Model
         /// Bytes of data the network holds: every layer's parameters and gradients (frozen layers keep none) and the network's
         /// buffers. Object and array headers aside, this is the size of a struct network of struct layers.
         /// </summary>
-        public const long StorageBytes = 580;
+        public const long StorageBytes = 632;
 
         int global::DenseGen.IDenseShape.InputSize => InputSize;
 
@@ -37,7 +37,7 @@ namespace MyGame.Model
         // gradient between layers ping-pongs through. Offsets are constants; one block, allocated (or inlined) once.
         private __DenseBufferStorage __denseBuffers;
 
-        [global::System.Runtime.CompilerServices.InlineArray(51)]
+        [global::System.Runtime.CompilerServices.InlineArray(64)]
         private struct __DenseBufferStorage
         {
             private float __element;
@@ -77,9 +77,9 @@ namespace MyGame.Model
             {
                 int count = global::System.Math.Min(MaxBatch, samples - first);
                 Hidden.Forward(input.Slice(first * InputSize, count * InputSize), buffers.Slice(0, count * 5));
-                Output.Forward(buffers.Slice(0, count * 5), buffers.Slice(15, count * 2));
+                Output.Forward(buffers.Slice(0, count * 5), buffers.Slice(16, count * 2));
                 // The last layer's output is kept too: its activation's derivative is taken from it in Backward.
-                buffers.Slice(15, count * 2).CopyTo(output.Slice(first * OutputSize, count * OutputSize));
+                buffers.Slice(16, count * 2).CopyTo(output.Slice(first * OutputSize, count * OutputSize));
             }
             __denseForwardSamples = samples;
         }
@@ -119,9 +119,9 @@ namespace MyGame.Model
             global::System.Span<float> buffers = __denseBuffers;
 
             // Output: 5 → 2, Sigmoid
-            Output.Backward(buffers.Slice(0, samples * 5), buffers.Slice(15, samples * 2), outputGradient, buffers.Slice(21, samples * 5));
+            Output.Backward(buffers.Slice(0, samples * 5), buffers.Slice(16, samples * 2), outputGradient, buffers.Slice(32, samples * 5));
             // Hidden: 6 → 5, ReLU
-            Hidden.Backward(input, buffers.Slice(0, samples * 5), buffers.Slice(21, samples * 5), inputGradient);
+            Hidden.Backward(input, buffers.Slice(0, samples * 5), buffers.Slice(32, samples * 5), inputGradient);
         }
 
         /// <summary>Sets the gradients of every trainable layer to zero, typically before each batch.</summary>
