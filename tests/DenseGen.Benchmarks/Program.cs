@@ -16,6 +16,11 @@ if (args is [TorchSharpMnistReference.Command])
     TorchSharpMnistReference.Run();
     return;
 }
+if (args is [TorchSharpNetworkParity.Command, string parityFile])
+{
+    TorchSharpNetworkParity.Write(parityFile);
+    return;
+}
 bool quick = args.Contains("--quick");
 args = args.Where(a => a != "--quick").ToArray();
 IConfig config = DefaultConfig.Instance

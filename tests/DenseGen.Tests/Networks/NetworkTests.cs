@@ -129,6 +129,54 @@ public class NetworkTests
         ChainReference.AssertForwardWithinBound<double>(y, x, [ChainReference.Layer(network.A), ChainReference.Layer(network.B)]);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(ThreeLayerNet.MaxBatch)]
+    public void FloatGradientsAgreeWithADoubleReferenceOfTheChain(int samples)
+    {
+        var network = new ThreeLayerNet();
+        network.Initialize(seed: 8);
+        var random = new Random(samples + 300);
+        float[] x = LayerChecks.RandomValues<float>(random, samples * 13), dy = LayerChecks.RandomValues<float>(random, samples * 3);
+        float[] y = new float[samples * 3], dx = new float[samples * 13];
+        network.Forward(x, y);
+        network.Backward(x, dy, dx);
+        AssertChain(
+            ErrorBound.FloatRoundoff, x, dy, y, dx,
+            [ChainReference.Layer(network.First), ChainReference.Layer(network.Second), ChainReference.Layer(network.Third)],
+            [network.First, network.Second, network.Third]);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(DoubleNet.MaxBatch)]
+    public void DoubleGradientsAgreeWithADoubleReferenceOfTheChain(int samples)
+    {
+        var network = new DoubleNet();
+        network.Initialize(seed: 10);
+        var random = new Random(samples + 400);
+        double[] x = LayerChecks.RandomValues<double>(random, samples * 5), dy = LayerChecks.RandomValues<double>(random, samples * 2);
+        double[] y = new double[samples * 2], dx = new double[samples * 5];
+        network.Forward(x, y);
+        network.Backward(x, dy, dx);
+        AssertChain(ErrorBound.DoubleRoundoff, x, dy, y, dx, [ChainReference.Layer(network.A), ChainReference.Layer(network.B)], [network.A, network.B]);
+    }
+
+    private static void AssertChain<T>(double u, T[] x, T[] dy, T[] y, T[] dx, ChainReference.LayerValues[] values, IDenseParameters<T>[] layers)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ChainReference.Chain chain = ChainReference.Compute(u, LayerChecks.Wide(x), LayerChecks.Wide(dy), values);
+        ChainReference.AssertWithin(LayerChecks.Wide(y), chain.Output, chain.OutputError, "output");
+        ChainReference.AssertWithin(LayerChecks.Wide(dx), chain.InputGradient, chain.InputGradientError, "input gradient");
+        for (int l = 0; l < layers.Length; l++)
+        {
+            ChainReference.AssertWithin(LayerChecks.Wide(layers[l].WeightGradients.ToArray()), chain.WeightGradients[l], chain.WeightGradientErrors[l], $"layer {l} weight gradient");
+            ChainReference.AssertWithin(LayerChecks.Wide(layers[l].BiasGradients.ToArray()), chain.BiasGradients[l], chain.BiasGradientErrors[l], $"layer {l} bias gradient");
+        }
+    }
+
     [Fact]
     public void StructNetworkLivesOnTheStackAndStepsByRef()
     {
@@ -388,33 +436,67 @@ public class NetworkTests
 }
 
 /// <summary>
-/// The forward pass of a whole chain in double, with a bound on how far a network in <c>T</c> may be from it, composed
-/// from the per-layer bounds of <see cref="ErrorBound"/> (first order in u).
+/// A whole chain in double (forward and backward), with bounds on how far a network computed in <c>T</c> may be from
+/// it, composed from the per-layer bounds of <see cref="ErrorBound"/> (first order in u).
 /// </summary>
 /// <remarks>
-/// Let e be the bound on a layer's inputs' error (0 for the network's input, which is exact). Its pre-activation
-/// z = W x̂ + b is computed from inputs x̂ = x + δ, |δ| ≤ e, so |ẑ − z| ≤ |W| e + γ(In + 1)·(|W|(|x| + e) + |b|): the
-/// propagated error plus the dot product's own (Higham eq. 3.5 on the computed inputs, whose magnitude is at most
-/// |x| + e). Every activation here is 1-Lipschitz (ReLU, LeakyReLU, tanh; sigmoid's slope is at most ¼), and rounds
-/// by at most ρu relative to its output (<see cref="Reference.ActivationRounding"/>), so the layer's outputs are off
-/// by at most e′ = ε_z + ρu·(|y| + ε_z). The double reference's own error is added the same way at u = 2⁻⁵³.
+/// <para>
+/// Forward. Let e bound a layer's inputs' error (0 for the network's input, which is exact). Its pre-activation
+/// z = W x̂ + b is computed from inputs x̂ = x + δ, |δ| ≤ e, so |ẑ − z| ≤ ε_z = |W| e + γ(In + 1)·(|W|(|x| + e) + |b|):
+/// the propagated error plus the dot product's own (Higham eq. 3.5 on the computed inputs, whose magnitude is at most
+/// |x| + e). Every activation here is 1-Lipschitz (ReLU, LeakyReLU, tanh; sigmoid's slope is at most ¼) and rounds
+/// by at most ρu relative to its output (<see cref="Reference.ActivationRounding"/>), so the outputs are off by at
+/// most e′ = ε_z + ρu·(|y| + ε_z).
+/// </para>
+/// <para>
+/// Backward, from an exact output gradient G. A layer forms dZ = G ⊙ act′(y) with act′ taken from its computed output
+/// ŷ: with ĝ bounding the error of the incoming gradient, |dẐ − dZ| ≤ ĝ·|act′| + |G|·S·e + 3u|G|, where S bounds how
+/// fast act′ changes with y (2 for tanh's 1 − y², 1 for sigmoid's y(1 − y), 0 for ReLU, whose derivative is the same
+/// on both sides of the computed value as long as no pre-activation lies within its error bound of 0: asserted) and
+/// 3u is dZ's own rounding. Then db = Σ_s dZ, dW = Σ_s dZ xᵀ and the next gradient Σ_o dZ W are dot products with
+/// inputs off by their bounds: error ≤ Σ (err(dZ)·|v| + |dZ|·err(v)) + γ(n)·Σ (|dZ| + err(dZ))(|v| + err(v)).
+/// The double reference's own error enters every γ and rounding term at u = 2⁻⁵³.
+/// </para>
 /// </remarks>
 internal static class ChainReference
 {
     public sealed record LayerValues(double[] Weights, double[] Bias, int In, int Out, Activation Activation);
 
-    public static LayerValues Layer<T>(IDenseParameters<T> layer) where T : unmanaged, IFloatingPointIeee754<T> =>
+    /// <summary>Values and error bounds of every quantity the tests compare, in double.</summary>
+    public sealed record Chain(
+        double[] Output, double[] OutputError,
+        double[][] WeightGradients, double[][] WeightGradientErrors,
+        double[][] BiasGradients, double[][] BiasGradientErrors,
+        double[] InputGradient, double[] InputGradientError);
+
+    public static LayerValues Layer<T>(IDenseWeights<T> layer) where T : unmanaged, IFloatingPointIeee754<T> =>
         new(LayerChecks.Wide(layer.Weights.ToArray()), LayerChecks.Wide(layer.Bias.ToArray()), layer.InputSize, layer.OutputSize,
-            layer is IActivatedDenseLayer<T> activated ? activated.Activation : Activation.None);
+            layer switch
+            {
+                IActivatedDenseLayer<T> activated => activated.Activation,
+                IFrozenDenseLayer<T> frozen => frozen.Activation,
+                _ => Activation.None,
+            });
 
     public static void AssertForwardWithinBound<T>(T[] actual, T[] input, LayerValues[] layers) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        double u = ErrorBound.Roundoff<T>(), d = ErrorBound.DoubleRoundoff;
+        Chain chain = Compute(ErrorBound.Roundoff<T>(), LayerChecks.Wide(input), new double[input.Length / layers[0].In * layers[^1].Out], layers);
+        AssertWithin(LayerChecks.Wide(actual), chain.Output, chain.OutputError, "output");
+    }
+
+    /// <summary>The chain's forward pass and, for the output gradient <paramref name="outputGradient"/>, its backward.</summary>
+    public static Chain Compute(double u, double[] input, double[] outputGradient, LayerValues[] layers)
+    {
+        double d = ErrorBound.DoubleRoundoff;
         int samples = input.Length / layers[0].In;
-        double[] x = LayerChecks.Wide(input);
-        double[] error = new double[x.Length];
-        foreach (LayerValues layer in layers)
+        var xs = new double[layers.Length + 1][];
+        var errors = new double[layers.Length + 1][];
+        xs[0] = input;
+        errors[0] = new double[input.Length];
+        for (int l = 0; l < layers.Length; l++)
         {
+            LayerValues layer = layers[l];
+            double[] x = xs[l], e = errors[l];
             var y = new double[samples * layer.Out];
             var next = new double[samples * layer.Out];
             double gamma = ErrorBound.Gamma(layer.In + 1, u) + ErrorBound.Gamma(layer.In + 1, d);
@@ -428,23 +510,107 @@ internal static class ChainReference
                     {
                         double w = layer.Weights[o * layer.In + i];
                         z += w * x[s * layer.In + i];
-                        propagated += Math.Abs(w) * error[s * layer.In + i];
-                        magnitude += Math.Abs(w) * (Math.Abs(x[s * layer.In + i]) + error[s * layer.In + i]);
+                        propagated += Math.Abs(w) * e[s * layer.In + i];
+                        magnitude += Math.Abs(w) * (Math.Abs(x[s * layer.In + i]) + e[s * layer.In + i]);
                     }
                     double zError = propagated + gamma * magnitude;
+                    if (layer.Activation is Activation.ReLU or Activation.LeakyReLU)
+                        Assert.True(Math.Abs(z) > zError, $"layer {l}: pre-activation {z:R} lies within its error bound {zError:E2} of the kink; pick another seed.");
                     double value = Reference.Activate(layer.Activation, z);
                     y[s * layer.Out + o] = value;
                     next[s * layer.Out + o] = zError + rounding * (Math.Abs(value) + zError);
                 }
             }
-            x = y;
-            error = next;
+            xs[l + 1] = y;
+            errors[l + 1] = next;
         }
-        double[] computed = LayerChecks.Wide(actual);
-        for (int j = 0; j < computed.Length; j++)
+
+        var weightGradients = new double[layers.Length][];
+        var weightErrors = new double[layers.Length][];
+        var biasGradients = new double[layers.Length][];
+        var biasErrors = new double[layers.Length][];
+        double[] g = outputGradient, gError = new double[outputGradient.Length];
+        for (int l = layers.Length - 1; l >= 0; l--)
         {
-            double difference = Math.Abs(computed[j] - x[j]);
-            Assert.True(difference <= error[j], $"output {j}: network {computed[j]:R}, reference {x[j]:R}; difference {difference:E3} exceeds the bound {error[j]:E3}");
+            LayerValues layer = layers[l];
+            double[] x = xs[l], xError = errors[l], y = xs[l + 1], yError = errors[l + 1];
+            double slope = layer.Activation switch { Activation.Tanh => 2, Activation.Sigmoid => 1, _ => 0 };
+            var dz = new double[g.Length];
+            var dzError = new double[g.Length];
+            for (int j = 0; j < g.Length; j++)
+            {
+                double derivative = Reference.ActivationDerivative(layer.Activation, y[j]);
+                dz[j] = g[j] * derivative;
+                dzError[j] = gError[j] * Math.Abs(derivative) + Math.Abs(g[j]) * slope * yError[j] + 3 * (u + d) * Math.Abs(g[j]);
+            }
+
+            var dw = new double[layer.Out * layer.In];
+            var dwError = new double[dw.Length];
+            var db = new double[layer.Out];
+            var dbError = new double[layer.Out];
+            double gammaSamples = ErrorBound.Gamma(samples, u) + ErrorBound.Gamma(samples, d);
+            for (int o = 0; o < layer.Out; o++)
+            {
+                double propagated = 0, magnitude = 0;
+                for (int s = 0; s < samples; s++)
+                {
+                    db[o] += dz[s * layer.Out + o];
+                    propagated += dzError[s * layer.Out + o];
+                    magnitude += Math.Abs(dz[s * layer.Out + o]) + dzError[s * layer.Out + o];
+                }
+                dbError[o] = propagated + gammaSamples * magnitude;
+                for (int i = 0; i < layer.In; i++)
+                {
+                    double sum = 0, carried = 0, size = 0;
+                    for (int s = 0; s < samples; s++)
+                    {
+                        double a = dz[s * layer.Out + o], ae = dzError[s * layer.Out + o];
+                        double v = x[s * layer.In + i], ve = xError[s * layer.In + i];
+                        sum += a * v;
+                        carried += ae * Math.Abs(v) + Math.Abs(a) * ve;
+                        size += (Math.Abs(a) + ae) * (Math.Abs(v) + ve);
+                    }
+                    dw[o * layer.In + i] = sum;
+                    dwError[o * layer.In + i] = carried + gammaSamples * size;
+                }
+            }
+
+            var dx = new double[samples * layer.In];
+            var dxError = new double[dx.Length];
+            double gammaOutputs = ErrorBound.Gamma(layer.Out, u) + ErrorBound.Gamma(layer.Out, d);
+            for (int s = 0; s < samples; s++)
+            {
+                for (int i = 0; i < layer.In; i++)
+                {
+                    double sum = 0, carried = 0, size = 0;
+                    for (int o = 0; o < layer.Out; o++)
+                    {
+                        double a = dz[s * layer.Out + o], ae = dzError[s * layer.Out + o], w = layer.Weights[o * layer.In + i];
+                        sum += a * w;
+                        carried += ae * Math.Abs(w);
+                        size += (Math.Abs(a) + ae) * Math.Abs(w);
+                    }
+                    dx[s * layer.In + i] = sum;
+                    dxError[s * layer.In + i] = carried + gammaOutputs * size;
+                }
+            }
+            weightGradients[l] = dw;
+            weightErrors[l] = dwError;
+            biasGradients[l] = db;
+            biasErrors[l] = dbError;
+            g = dx;
+            gError = dxError;
+        }
+        return new Chain(xs[^1], errors[^1], weightGradients, weightErrors, biasGradients, biasErrors, g, gError);
+    }
+
+    public static void AssertWithin(double[] actual, double[] expected, double[] allowed, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int j = 0; j < actual.Length; j++)
+        {
+            double difference = Math.Abs(actual[j] - expected[j]);
+            Assert.True(difference <= allowed[j], $"{what}[{j}]: computed {actual[j]:R}, reference {expected[j]:R}; difference {difference:E3} exceeds the bound {allowed[j]:E3}");
         }
     }
 }

@@ -61,7 +61,7 @@ public partial class FineTuneNet
 }
 
 /// <summary>Named as PyTorch's nn.Sequential(Linear, ReLU, Linear, Tanh, Linear) numbers its modules.</summary>
-[Sequential(MaxBatch = 2)]
+[Sequential(MaxBatch = 8)]
 public partial class TorchNamedNet
 {
     [TensorName("0")] public readonly N13x9ReLU First = new();
