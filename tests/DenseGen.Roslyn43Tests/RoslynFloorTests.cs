@@ -24,6 +24,53 @@ public class RoslynFloorTests
         public partial class Hidden { }
         """;
 
+    private const string Network = """
+        using DenseGen;
+
+        [Dense(In = 19, Out = 5, Activation = Activation.Tanh)]
+        public partial class First { }
+
+        [Dense(In = 5, Out = 3)]
+        public partial class Second { }
+
+        [Sequential(MaxBatch = 2)]
+        public partial class Net
+        {
+            public readonly First First = new First();
+            public readonly Second Second = new Second();
+        }
+        """;
+
+    [Theory]
+    [InlineData(LanguageVersion.CSharp9)]
+    [InlineData(LanguageVersion.Latest)]
+    [InlineData(LanguageVersion.Preview)]
+    public void PortableNetworkCompilesAndIsItsLayersInOrder(LanguageVersion version)
+    {
+        (GeneratorRunResult result, Compilation output) = Run(Network, version);
+        Assert.Null(result.Exception);
+        Assert.Empty(result.Diagnostics);
+        Assert.Contains(result.GeneratedSources, s => s.HintName == "Net.Sequential.g.cs");
+
+        using var image = new MemoryStream();
+        var emitted = output.Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        Type type = Assembly.Load(image.ToArray()).GetType("Net", throwOnError: true)!;
+        object network = Activator.CreateInstance(type)!;
+        type.GetMethod("Initialize")!.Invoke(network, [11UL, Initialization.PyTorchDefault]);
+        var first = (IActivatedDenseLayer<float>)type.GetField("First")!.GetValue(network)!;
+        var second = (IDenseLayer<float>)type.GetField("Second")!.GetValue(network)!;
+
+        // Three samples: two chunks of MaxBatch = 2. The network must give exactly what its layers give called in order.
+        var random = new Random(12);
+        float[] x = new float[3 * 19], y = new float[3 * 3], hidden = new float[3 * 5], expected = new float[3 * 3];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(random.NextDouble() - 0.5);
+        ((IDenseModule<float>)network).Forward(x, y);
+        first.Forward(x, hidden);
+        second.Forward(hidden, expected);
+        Assert.Equal(expected, y);
+    }
+
     [Fact]
     public void ThisIsRoslyn43()
     {

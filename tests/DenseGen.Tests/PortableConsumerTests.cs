@@ -27,7 +27,7 @@ public class PortableConsumerTests
 
     [Fact]
     public void EveryPortableLayerMatchesTheReference() =>
-        Assert.Equal(12 * BatchSizes.Length, CheckEveryLayer(Consumer.Value.Library));
+        Assert.Equal(13 * BatchSizes.Length, CheckEveryLayer(Consumer.Value.Library));
 
     /// <summary>
     /// The same checks with Vector&lt;T&gt; unaccelerated, as on Mono and IL2CPP: a child process (the test assembly's
@@ -42,7 +42,35 @@ public class PortableConsumerTests
             TimeSpan.FromMinutes(3), environment: new Dictionary<string, string> { ["DOTNET_EnableHWIntrinsic"] = "0" });
         Assert.True(exitCode == 0, output);
         Assert.Contains("Vector<T> accelerated: False", output, StringComparison.Ordinal);
-        Assert.Contains($"{12 * BatchSizes.Length} checks passed", output, StringComparison.Ordinal);
+        Assert.Contains($"{13 * BatchSizes.Length} checks passed", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A [Sequential] network in portable output runs: forward beyond MaxBatch (in chunks), then forward and backward,
+    /// within the bounds of a double reference of the chain, as full-output networks do.
+    /// </summary>
+    [Fact]
+    public void ThePortableNetworkMatchesTheChainReference()
+    {
+        Type type = Consumer.Value.Library.GetType("Portable.PortableNet", throwOnError: true)!;
+        object network = Activator.CreateInstance(type)!;
+        type.GetMethod("Initialize")!.Invoke(network, [5UL, Initialization.PyTorchDefault]);
+        var module = (IDenseModule<float>)network;
+        var hidden = (IDenseParameters<float>)type.GetField("Hidden")!.GetValue(network)!;
+        var output = (IDenseParameters<float>)type.GetField("Output")!.GetValue(network)!;
+        Networks.ChainReference.LayerValues[] layers = [Networks.ChainReference.Layer(hidden), Networks.ChainReference.Layer(output)];
+        var random = new Random(6);
+
+        float[] many = LayerChecks.RandomValues<float>(random, 6 * 31);
+        var manyOutputs = new float[6 * 3];
+        module.Forward(many, manyOutputs);
+        Networks.ChainReference.AssertForwardWithinBound(manyOutputs, many, layers);
+
+        float[] x = LayerChecks.RandomValues<float>(random, 4 * 31), dy = LayerChecks.RandomValues<float>(random, 4 * 3);
+        float[] y = new float[4 * 3], dx = new float[4 * 31];
+        module.Forward(x, y);
+        module.Backward(x, dy, dx);
+        Networks.NetworkTests.AssertChain(ErrorBound.FloatRoundoff, x, dy, y, dx, layers, [hidden, output]);
     }
 
     /// <summary>Runs the numerical checks on every layer of a library, at each batch size; returns how many ran.</summary>

@@ -38,6 +38,17 @@ namespace Portable
     [Dense(In = 6, Out = 5, ElementType = typeof(double), Activation = Activation.Sigmoid)]
     public partial class D6x5Sigmoid { }
 
+    [Dense(In = 7, Out = 3)]
+    public partial class F7x3 { }
+
+    // A network in portable output: class layers, buffers in an array, C# 9 syntax.
+    [Sequential(MaxBatch = 4)]
+    public partial class PortableNet
+    {
+        public readonly F31x7ReLU Hidden = new F31x7ReLU();
+        public readonly F7x3 Output = new F7x3();
+    }
+
     public partial class Network
     {
         [Dense(In = 41, Out = 10, ElementType = typeof(double), Activation = Activation.Tanh)]

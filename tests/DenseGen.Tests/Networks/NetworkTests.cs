@@ -164,7 +164,7 @@ public class NetworkTests
         AssertChain(ErrorBound.DoubleRoundoff, x, dy, y, dx, [ChainReference.Layer(network.A), ChainReference.Layer(network.B)], [network.A, network.B]);
     }
 
-    private static void AssertChain<T>(double u, T[] x, T[] dy, T[] y, T[] dx, ChainReference.LayerValues[] values, IDenseParameters<T>[] layers)
+    internal static void AssertChain<T>(double u, T[] x, T[] dy, T[] y, T[] dx, ChainReference.LayerValues[] values, IDenseParameters<T>[] layers)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ChainReference.Chain chain = ChainReference.Compute(u, LayerChecks.Wide(x), LayerChecks.Wide(dy), values);
