@@ -55,7 +55,7 @@ public class NetStandardRuntimeTests
                     Compare<float>(type, isolatedType, isolatedRuntime, exact);
                 compared++;
             }
-            Assert.Equal(12, compared);
+            Assert.Equal(13, compared);
         }
         finally
         {

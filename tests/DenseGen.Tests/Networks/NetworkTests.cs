@@ -484,8 +484,12 @@ internal static class ChainReference
         AssertWithin(LayerChecks.Wide(actual), chain.Output, chain.OutputError, "output");
     }
 
-    /// <summary>The chain's forward pass and, for the output gradient <paramref name="outputGradient"/>, its backward.</summary>
-    public static Chain Compute(double u, double[] input, double[] outputGradient, LayerValues[] layers)
+    /// <summary>
+    /// The chain's forward pass and, for the output gradient <paramref name="outputGradient"/>, its backward. When the
+    /// gradient the computation is given is itself off by up to <paramref name="outputGradientError"/> per element, the
+    /// backward bounds carry that too.
+    /// </summary>
+    public static Chain Compute(double u, double[] input, double[] outputGradient, LayerValues[] layers, double[]? outputGradientError = null)
     {
         double d = ErrorBound.DoubleRoundoff;
         int samples = input.Length / layers[0].In;
@@ -529,7 +533,7 @@ internal static class ChainReference
         var weightErrors = new double[layers.Length][];
         var biasGradients = new double[layers.Length][];
         var biasErrors = new double[layers.Length][];
-        double[] g = outputGradient, gError = new double[outputGradient.Length];
+        double[] g = outputGradient, gError = outputGradientError ?? new double[outputGradient.Length];
         for (int l = layers.Length - 1; l >= 0; l--)
         {
             LayerValues layer = layers[l];

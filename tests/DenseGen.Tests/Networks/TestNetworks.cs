@@ -79,3 +79,28 @@ public partial class OtherActivationNet
     public readonly N9x7Sigmoid Second = new();
     public readonly N7x3 Third = new();
 }
+
+[Dense(In = 4, Out = 5, ElementType = typeof(double), Activation = Activation.LeakyReLU)] public partial class D4x5Leaky;
+[Dense(In = 5, Out = 4, ElementType = typeof(double), Activation = Activation.Tanh)] public partial class D5x4Tanh;
+[Dense(In = 4, Out = 3, ElementType = typeof(double), Activation = Activation.Sigmoid)] public partial class D4x3Sigmoid;
+[Dense(In = 4, Out = 5, ElementType = typeof(double), Activation = Activation.ReLU)] public partial class D4x5ReLU;
+[Dense(In = 5, Out = 4, ElementType = typeof(double), Activation = Activation.Sigmoid)] public partial class D5x4Sigmoid;
+[Dense(In = 4, Out = 2, ElementType = typeof(double))] public partial class D4x2;
+
+/// <summary>Three double layers: LeakyReLU, tanh, sigmoid, for finite differences.</summary>
+[Sequential(MaxBatch = 4)]
+public partial class SmoothNet
+{
+    public readonly D4x5Leaky A = new();
+    public readonly D5x4Tanh B = new();
+    public readonly D4x3Sigmoid C = new();
+}
+
+/// <summary>Three double layers: ReLU, sigmoid, none, for finite differences.</summary>
+[Sequential(MaxBatch = 4)]
+public partial class KinkNet
+{
+    public readonly D4x5ReLU A = new();
+    public readonly D5x4Sigmoid B = new();
+    public readonly D4x2 C = new();
+}
