@@ -3,6 +3,7 @@ using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using DenseGen.Benchmarks;
@@ -31,5 +32,10 @@ IConfig config = DefaultConfig.Instance
         .WithId("InProcess"))
     .AddDiagnoser(MemoryDiagnoser.Default)
     .AddColumn(StatisticColumn.Median)
+    .AddColumn(LimitColumn.Rate, LimitColumn.OfLimit)
     .HideColumns(Column.Error, Column.StdDev);
-BenchmarkSwitcher.FromAssembly(typeof(LayerBenchmarks<>).Assembly).Run(args, config);
+foreach (Summary summary in BenchmarkSwitcher.FromAssembly(typeof(LayerBenchmarks<>).Assembly).Run(args, config))
+{
+    if (summary.BenchmarksCases.Any(c => c.Descriptor.Type == typeof(LimitBenchmarks)))
+        TargetTable.Print(summary);
+}
