@@ -31,3 +31,27 @@ public static class AlignedBuffer
         return block.AsSpan(skip, length);
     }
 }
+
+/// <summary>
+/// A pinned array of <c>T</c> whose elements start on a 64-byte boundary: the parameters and gradients of a generated
+/// class layer. Its start is found once, when it is allocated, so <see cref="Span"/> costs no more than an array's.
+/// Called by generated code; not part of the supported API.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public readonly struct AlignedArray<T> where T : unmanaged
+{
+    private readonly T[] _block;
+    private readonly int _start;
+    private readonly int _length;
+
+    /// <summary>Allocates <paramref name="length"/> zeroed elements from a cache-line boundary.</summary>
+    public AlignedArray(int length)
+    {
+        _block = AlignedBuffer.Allocate<T>(length);
+        _length = length;
+        _start = (int)Unsafe.ByteOffset(ref _block[0], ref MemoryMarshal.GetReference(AlignedBuffer.Slice(_block, length))) / Unsafe.SizeOf<T>();
+    }
+
+    /// <summary>The elements.</summary>
+    public Span<T> Span => new(_block, _start, _length);
+}

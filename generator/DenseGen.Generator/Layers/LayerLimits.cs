@@ -7,10 +7,10 @@ internal static class LayerLimits
     public const long MaxElements = 0x7FFFFFC7;
 
     /// <summary>
-    /// The largest buffer stored as an <c>[InlineArray]</c> field. The runtime refuses to load a type with an
-    /// inline field somewhere between 64 MiB (loads) and 128 MiB (TypeLoadException); a class layer keeps two
-    /// weight-sized buffers, so each stays at or below 16 MiB, well clear of that, and larger class layers keep
-    /// their buffers in arrays allocated once at construction.
+    /// The largest buffer a struct layer may store as an <c>[InlineArray]</c> field. The runtime refuses to load a type
+    /// with an inline field somewhere between 64 MiB (loads) and 128 MiB (TypeLoadException); a layer keeps two
+    /// weight-sized buffers, so each stays at or below 16 MiB, well clear of that. Class layers keep their buffers in
+    /// cache-line-aligned arrays and have no such limit.
     /// </summary>
     public const long MaxInlineBufferBytes = 16L * 1024 * 1024;
 
@@ -43,8 +43,4 @@ internal static class LayerLimits
     /// <summary>Bytes of parameters and gradients together (a frozen layer keeps no gradients): what a layer instance holds.</summary>
     public static long StorageBytes(long inputs, long outputs, int elementSize, bool trainable = true) =>
         (trainable ? 2 : 1) * (inputs * outputs + outputs) * elementSize;
-
-    /// <summary>Whether a layer's buffers are <c>[InlineArray]</c> fields (else arrays, for large class layers).</summary>
-    public static bool UsesInlineStorage(LayerSpec spec) =>
-        spec.IsStruct || WeightBufferBytes(spec.In, spec.Out, spec.ElementSize) <= MaxInlineBufferBytes;
 }

@@ -31,26 +31,14 @@ namespace MyGame.Model
         /// <summary>The activation applied to <c>W x + b</c>.</summary>
         public global::DenseGen.Activation Activation => global::DenseGen.Activation.Tanh;
 
-        private __DenseWeightStorage __denseWeights;
-        private __DenseBiasStorage __denseBias;
-
-        [global::System.Runtime.CompilerServices.InlineArray(20)]
-        private struct __DenseWeightStorage
-        {
-            private float __element;
-        }
-
-        [global::System.Runtime.CompilerServices.InlineArray(4)]
-        private struct __DenseBiasStorage
-        {
-            private float __element;
-        }
+        private readonly global::DenseGen.AlignedArray<float> __denseWeights = new(20);
+        private readonly global::DenseGen.AlignedArray<float> __denseBias = new(4);
 
         /// <summary>The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.</summary>
-        public global::System.Span<float> Weights => __denseWeights;
+        public global::System.Span<float> Weights => __denseWeights.Span;
 
         /// <summary>The bias vector <c>b</c>, <c>[OutputSize]</c>. Starts at zero.</summary>
-        public global::System.Span<float> Bias => __denseBias;
+        public global::System.Span<float> Bias => __denseBias.Span;
 
         /// <summary>
         /// Computes <c>y = tanh(W x + b)</c> for each of the <c>k</c> samples in <paramref name="input"/>: <c>output = tanh(input Wᵀ + b)</c>.
@@ -68,8 +56,8 @@ namespace MyGame.Model
         {
             int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
             global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
-            global::System.ReadOnlySpan<float> weights = __denseWeights;
-            global::System.ReadOnlySpan<float> bias = __denseBias;
+            global::System.ReadOnlySpan<float> weights = __denseWeights.Span;
+            global::System.ReadOnlySpan<float> bias = __denseBias.Span;
             global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
             global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), weights, nameof(Weights));
             global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), bias, nameof(Bias));
@@ -104,12 +92,12 @@ namespace MyGame.Model
             global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
             global::DenseGen.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
             global::DenseGen.DenseGuard.RequireSamples(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
-            global::System.ReadOnlySpan<float> weights = __denseWeights;
+            global::System.ReadOnlySpan<float> weights = __denseWeights.Span;
             global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
             global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), output, nameof(output));
             global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
             global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias, nameof(Bias));
+            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias.Span, nameof(Bias));
 
             const int chunkSamples = 2048;
             global::System.Span<float> scratch = stackalloc float[global::System.Math.Min(samples, chunkSamples) * OutputSize];

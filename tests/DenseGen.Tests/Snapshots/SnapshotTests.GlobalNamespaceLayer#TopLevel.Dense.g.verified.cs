@@ -26,34 +26,22 @@ partial class TopLevel : global::DenseGen.IDenseLayer<float>
 
     int global::DenseGen.IDenseShape.OutputSize => OutputSize;
 
-    private __DenseWeightStorage __denseWeights;
-    private __DenseBiasStorage __denseBias;
-    private __DenseWeightStorage __denseWeightGradients;
-    private __DenseBiasStorage __denseBiasGradients;
-
-    [global::System.Runtime.CompilerServices.InlineArray(6)]
-    private struct __DenseWeightStorage
-    {
-        private float __element;
-    }
-
-    [global::System.Runtime.CompilerServices.InlineArray(3)]
-    private struct __DenseBiasStorage
-    {
-        private float __element;
-    }
+    private readonly global::DenseGen.AlignedArray<float> __denseWeights = new(6);
+    private readonly global::DenseGen.AlignedArray<float> __denseBias = new(3);
+    private readonly global::DenseGen.AlignedArray<float> __denseWeightGradients = new(6);
+    private readonly global::DenseGen.AlignedArray<float> __denseBiasGradients = new(3);
 
     /// <summary>The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.</summary>
-    public global::System.Span<float> Weights => __denseWeights;
+    public global::System.Span<float> Weights => __denseWeights.Span;
 
     /// <summary>The bias vector <c>b</c>, <c>[OutputSize]</c>. Starts at zero.</summary>
-    public global::System.Span<float> Bias => __denseBias;
+    public global::System.Span<float> Bias => __denseBias.Span;
 
     /// <summary><c>∂L/∂W</c> summed over every sample given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="Weights"/>.</summary>
-    public global::System.Span<float> WeightGradients => __denseWeightGradients;
+    public global::System.Span<float> WeightGradients => __denseWeightGradients.Span;
 
     /// <summary><c>∂L/∂b</c> summed over every sample given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="Bias"/>.</summary>
-    public global::System.Span<float> BiasGradients => __denseBiasGradients;
+    public global::System.Span<float> BiasGradients => __denseBiasGradients.Span;
 
     /// <summary>
     /// Computes <c>y = W x + b</c> for each of the <c>k</c> samples in <paramref name="input"/>: <c>output = input Wᵀ + b</c>.
@@ -71,13 +59,13 @@ partial class TopLevel : global::DenseGen.IDenseLayer<float>
     {
         int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
         global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
-        global::System.ReadOnlySpan<float> weights = __denseWeights;
-        global::System.ReadOnlySpan<float> bias = __denseBias;
+        global::System.ReadOnlySpan<float> weights = __denseWeights.Span;
+        global::System.ReadOnlySpan<float> bias = __denseBias.Span;
         global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
         global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), weights, nameof(Weights));
         global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), bias, nameof(Bias));
-        global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseWeightGradients, nameof(WeightGradients));
-        global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseBiasGradients, nameof(BiasGradients));
+        global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseWeightGradients.Span, nameof(WeightGradients));
+        global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseBiasGradients.Span, nameof(BiasGradients));
 
         ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
         ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
@@ -104,13 +92,13 @@ partial class TopLevel : global::DenseGen.IDenseLayer<float>
         int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
         global::DenseGen.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
         global::DenseGen.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
-        global::System.ReadOnlySpan<float> weights = __denseWeights;
-        global::System.Span<float> weightGradients = __denseWeightGradients;
-        global::System.Span<float> biasGradients = __denseBiasGradients;
+        global::System.ReadOnlySpan<float> weights = __denseWeights.Span;
+        global::System.Span<float> weightGradients = __denseWeightGradients.Span;
+        global::System.Span<float> biasGradients = __denseBiasGradients.Span;
         global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
         global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
         global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
-        global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias, nameof(Bias));
+        global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias.Span, nameof(Bias));
         global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
         global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
         global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), weightGradients, nameof(WeightGradients));

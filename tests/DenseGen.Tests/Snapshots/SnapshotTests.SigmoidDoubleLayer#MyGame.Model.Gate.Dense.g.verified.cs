@@ -31,34 +31,22 @@ namespace MyGame.Model
         /// <summary>The activation applied to <c>W x + b</c>.</summary>
         public global::DenseGen.Activation Activation => global::DenseGen.Activation.Sigmoid;
 
-        private __DenseWeightStorage __denseWeights;
-        private __DenseBiasStorage __denseBias;
-        private __DenseWeightStorage __denseWeightGradients;
-        private __DenseBiasStorage __denseBiasGradients;
-
-        [global::System.Runtime.CompilerServices.InlineArray(6)]
-        private struct __DenseWeightStorage
-        {
-            private double __element;
-        }
-
-        [global::System.Runtime.CompilerServices.InlineArray(2)]
-        private struct __DenseBiasStorage
-        {
-            private double __element;
-        }
+        private readonly global::DenseGen.AlignedArray<double> __denseWeights = new(6);
+        private readonly global::DenseGen.AlignedArray<double> __denseBias = new(2);
+        private readonly global::DenseGen.AlignedArray<double> __denseWeightGradients = new(6);
+        private readonly global::DenseGen.AlignedArray<double> __denseBiasGradients = new(2);
 
         /// <summary>The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.</summary>
-        public global::System.Span<double> Weights => __denseWeights;
+        public global::System.Span<double> Weights => __denseWeights.Span;
 
         /// <summary>The bias vector <c>b</c>, <c>[OutputSize]</c>. Starts at zero.</summary>
-        public global::System.Span<double> Bias => __denseBias;
+        public global::System.Span<double> Bias => __denseBias.Span;
 
         /// <summary><c>∂L/∂W</c> summed over every sample given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="Weights"/>.</summary>
-        public global::System.Span<double> WeightGradients => __denseWeightGradients;
+        public global::System.Span<double> WeightGradients => __denseWeightGradients.Span;
 
         /// <summary><c>∂L/∂b</c> summed over every sample given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="Bias"/>.</summary>
-        public global::System.Span<double> BiasGradients => __denseBiasGradients;
+        public global::System.Span<double> BiasGradients => __denseBiasGradients.Span;
 
         /// <summary>
         /// Computes <c>y = sigmoid(W x + b)</c> for each of the <c>k</c> samples in <paramref name="input"/>: <c>output = sigmoid(input Wᵀ + b)</c>.
@@ -76,13 +64,13 @@ namespace MyGame.Model
         {
             int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
             global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
-            global::System.ReadOnlySpan<double> weights = __denseWeights;
-            global::System.ReadOnlySpan<double> bias = __denseBias;
+            global::System.ReadOnlySpan<double> weights = __denseWeights.Span;
+            global::System.ReadOnlySpan<double> bias = __denseBias.Span;
             global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), input, nameof(input));
             global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), weights, nameof(Weights));
             global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), bias, nameof(Bias));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasGradients, nameof(BiasGradients));
+            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightGradients.Span, nameof(WeightGradients));
+            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasGradients.Span, nameof(BiasGradients));
 
             ref double x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref double y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
@@ -116,14 +104,14 @@ namespace MyGame.Model
             global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
             global::DenseGen.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
             global::DenseGen.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
-            global::System.ReadOnlySpan<double> weights = __denseWeights;
-            global::System.Span<double> weightGradients = __denseWeightGradients;
-            global::System.Span<double> biasGradients = __denseBiasGradients;
+            global::System.ReadOnlySpan<double> weights = __denseWeights.Span;
+            global::System.Span<double> weightGradients = __denseWeightGradients.Span;
+            global::System.Span<double> biasGradients = __denseBiasGradients.Span;
             global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), input, nameof(input));
             global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), output, nameof(output));
             global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
             global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseBias, nameof(Bias));
+            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseBias.Span, nameof(Bias));
             global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
             global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
             global::DenseGen.DenseGuard.RequireDisjoint<double>(input, nameof(input), weightGradients, nameof(WeightGradients));
