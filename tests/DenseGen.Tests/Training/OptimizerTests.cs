@@ -186,6 +186,61 @@ public class OptimizerTests
         }
     }
 
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("sgd")]
+    public void AMomentumThatDecaysPastTheSmallestNormalFloatBecomesZero(string kind)
+    {
+        // One step with gradient 1 gives the momentum 0.1 (Adam, β₁ = 0.9) or 1 (SGD, μ = 0.9); with zero gradients it
+        // then decays by 0.9 a step. After 700 more steps it is still normal (Adam: 0.1·0.9⁷⁰⁰ ≈ 9e-34); after 900 it
+        // would be subnormal (0.1·0.9⁹⁰⁰ ≈ 1.5e-42, SGD's ten times that), so it must be exactly zero. 37 elements: vector
+        // loops and a scalar tail both.
+        var model = new OneTensor(37);
+        model.Gradients.AsSpan().Fill(1);
+        Optimizer<float> optimizer = kind == "adam" ? new Adam<float>(model, 1e-3) : new Sgd<float>(model, 1e-3, momentum: 0.9);
+        optimizer.Step();
+        Array.Clear(model.Gradients);
+        for (int step = 0; step < 700; step++)
+            optimizer.Step();
+        Assert.All(Momentum(optimizer, kind), m => Assert.True(float.IsNormal(m), $"{m} should still be normal"));
+        for (int step = 0; step < 200; step++)
+            optimizer.Step();
+        Assert.All(Momentum(optimizer, kind), m => Assert.Equal(0f, m));
+        Assert.All(model.Parameters, p => Assert.True(float.IsFinite(p)));
+    }
+
+    private static float[] Momentum(Optimizer<float> optimizer, string kind)
+    {
+        string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"densegen-momentum-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            optimizer.Save(path);
+            var values = new float[37];
+            SafeTensorsFile.Read(path).CopyTo(kind == "adam" ? "w.exp_avg" : "w.momentum_buffer", values.AsSpan());
+            return values;
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    }
+
+    /// <summary>A model of one parameter tensor named "w".</summary>
+    private sealed class OneTensor(int length) : ITrainable<float>
+    {
+        public float[] Parameters { get; } = new float[length];
+
+        public float[] Gradients { get; } = new float[length];
+
+        public int ParameterTensorCount => 1;
+
+        public string ParameterTensorName(int index) => "w";
+
+        public Span<float> ParameterTensor(int index) => Parameters;
+
+        public Span<float> GradientTensor(int index) => Gradients;
+    }
+
     private static void Fill(IDenseParameters<double> layer, int seed)
     {
         var random = new Random(seed);
