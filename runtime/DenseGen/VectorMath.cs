@@ -104,4 +104,25 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> MultiplyAdd(Vector512<double> a, Vector512<double> b, Vector512<double> c) =>
         Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(a, b, c) : a * b + c;
+
+    /// <summary>
+    /// ReLU, fused into a forward kernel's store: 0 where <c>z &lt; 0</c>, else <c>z</c>, exactly as
+    /// <see cref="Activations.ReLU{T}"/> (NaN and −0 pass through unchanged).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ReLU(float z) => z < 0 ? 0 : z;
+
+    /// <inheritdoc cref="ReLU(float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double ReLU(double z) => z < 0 ? 0 : z;
+
+    /// <inheritdoc cref="ReLU(float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ReLU(Vector128<float> z) =>
+        Vector128.ConditionalSelect(Vector128.LessThan(z, Vector128<float>.Zero), Vector128<float>.Zero, z);
+
+    /// <inheritdoc cref="ReLU(float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> ReLU(Vector256<double> z) =>
+        Vector256.ConditionalSelect(Vector256.LessThan(z, Vector256<double>.Zero), Vector256<double>.Zero, z);
 }

@@ -1,4 +1,5 @@
 using System;
+using DenseGen.Tests.Layers;
 using Xunit;
 
 namespace DenseGen.Tests.Training;
@@ -13,6 +14,45 @@ public class ActivationsTests
         float[] values = [-1f, 0f, 2f, float.NaN, -0.5f, 3f, float.NegativeInfinity, float.PositiveInfinity, -2f, 1f, -3f, 4f, -5f, 6f, -7f, 8f, float.NaN, -9f, 10f];
         Activations.ReLU<float>(values);
         Assert.Equal([0f, 0f, 2f, float.NaN, 0f, 3f, 0f, float.PositiveInfinity, 0f, 1f, 0f, 4f, 0f, 6f, 0f, 8f, float.NaN, 0f, 10f], values);
+    }
+
+    [Fact]
+    public void ReLUFusedIntoTheForwardKernelsKeepsNaNAndZeroesNegatives()
+    {
+        // Zero weights, so each output is ReLU(0 + b): the kernels apply ReLU as they store, in their vector tiles (784→128),
+        // their scalar tails (17→33: 33 rows are eight 4-row tiles and one row) and in double (3→5). Five samples: a
+        // 4-sample tile and a lone sample.
+        float[] pattern = [-1f, 2f, float.NaN, -0.5f, float.NegativeInfinity, float.PositiveInfinity, 0f, -0f, 3f];
+        CheckFused(new F784x128ReLU());
+        CheckFused(new F17x33ReLU());
+        var layer = new D3x5ReLU();
+        for (int o = 0; o < 5; o++)
+            layer.Bias[o] = pattern[o + 2];
+        var output = new double[5 * 5];
+        layer.Forward(new double[5 * 3], output);
+        for (int i = 0; i < output.Length; i++)
+            Assert.Equal(Expected(pattern[i % 5 + 2]), output[i]);
+
+        void CheckFused(IActivatedDenseLayer<float> f)
+        {
+            for (int o = 0; o < f.OutputSize; o++)
+                f.Bias[o] = pattern[o % pattern.Length];
+            var input = new float[5 * f.InputSize];
+            new Random(1).NextBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(input.AsSpan()));
+            for (int i = 0; i < input.Length; i++)
+                input[i] = float.IsFinite(input[i]) ? input[i] : 1f;
+            var y = new float[5 * f.OutputSize];
+            f.Forward(input, y);
+            for (int i = 0; i < y.Length; i++)
+                Assert.Equal(BitConverter.SingleToInt32Bits((float)Expected(pattern[i % f.OutputSize % pattern.Length])), BitConverter.SingleToInt32Bits(y[i]));
+        }
+
+        // 0 + b, then ReLU: negative values (and −∞) become +0, NaN stays NaN, −0 becomes +0 already in the sum.
+        static double Expected(float bias)
+        {
+            float z = 0f + bias;
+            return z < 0 ? 0 : z;
+        }
     }
 
     [Fact]

@@ -126,4 +126,13 @@ internal sealed class KernelWriter
     public static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     public string Zero => Spec.Element == ElementKind.Float64 ? "0d" : "0f";
+
+    /// <summary>
+    /// Whether the forward kernels apply the layer's activation as they store each output, saving a second pass over
+    /// the output: ReLU, a select per value. The other activations call the runtime's implementations afterwards.
+    /// </summary>
+    public static bool FusesActivation(LayerSpec spec) => spec.Activation == ActivationKind.ReLU;
+
+    /// <summary>A forward output value (scalar or vector expression) with the fused activation applied, if any.</summary>
+    public string Activated(string value) => FusesActivation(Spec) ? $"global::DenseGen.VectorMath.ReLU({value})" : value;
 }

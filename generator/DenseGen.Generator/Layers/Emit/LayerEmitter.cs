@@ -234,9 +234,10 @@ internal static class LayerEmitter
             w.Line($"ref {t} b = ref {KernelWriter.Marshal}.GetReference(bias);");
             WriteDispatch(w, widths, VectorKernels.ForwardName, LoopKernels.ForwardName, "(ref x, ref y, ref w, ref b, samples);");
         }
-        if (spec.HasActivation)
+        if (spec.HasActivation && (portable || !KernelWriter.FusesActivation(spec)))
         {
-            // A second pass over the output, which the kernel has just written and which is still in L1.
+            // A second pass over the output, which the kernel has just written and which is still in L1 (ReLU is applied
+            // by the kernels themselves, except in portable output).
             w.Line($"global::DenseGen.Activations.{spec.Activation}<{t}>(output);");
         }
         w.Close();

@@ -26,7 +26,7 @@ internal static class LoopKernels
         k.Line($"{t} sum = {k.Zero};");
         k.Line($"for (int i = 0; i < {inputs}; i++)");
         k.Op($"    sum += {Unsafe}.Add(ref row, i) * {Unsafe}.Add(ref x, i);");
-        k.Op($"{Unsafe}.Add(ref y, o) = sum + {Unsafe}.Add(ref b, o);");
+        k.Op($"{Unsafe}.Add(ref y, o) = {k.Activated($"sum + {Unsafe}.Add(ref b, o)")};");
         k.Close();
         k.Line($"x = ref {Unsafe}.Add(ref x, {inputs});");
         k.Line($"y = ref {Unsafe}.Add(ref y, {outputs});");

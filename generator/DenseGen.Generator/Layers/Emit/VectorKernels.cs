@@ -12,7 +12,7 @@ namespace DenseGen.Generator.Emit;
 /// <remarks>
 /// Tiles (accumulators held in registers), sized for 16 vector registers, the x64 count without AVX-512:
 /// <list type="bullet">
-/// <item>Forward: samples × 4 weight rows of dot products, reduced at the end of the row (3 samples; 4 with
+/// <item>Forward: samples × 4 weight rows of dot products, reduced (and ReLU applied, see <see cref="KernelWriter.FusesActivation(LayerSpec)"/>) at the end of the row (3 samples; 4 with
 /// Vector512, whose hardware has 32 registers; 2 with Vector128, see <see cref="ForwardSamples"/>); a single
 /// sample keeps two accumulators per row.</item>
 /// <item>Weight gradient: 4 rows × 3 vector chunks of dW (× 2 with Vector128), each loaded once, updated by
@@ -141,7 +141,7 @@ internal static class VectorKernels
             string sums = spec.Element == ElementKind.Float64 ? "global::System.Runtime.Intrinsics.Vector256" : "global::System.Runtime.Intrinsics.Vector128";
             for (int s = 0; s < samples; s++)
             {
-                k.Op($"{sums}.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a{s}_0, a{s}_1, a{s}_2, a{s}_3) + {sums}.LoadUnsafe(ref {Unsafe}.Add(ref b, {o})), ref {Unsafe}.Add(ref ys, {Plus(o, s * spec.Out)}));");
+                k.Op($"{sums}.StoreUnsafe({k.Activated($"global::DenseGen.VectorMath.SumEach(a{s}_0, a{s}_1, a{s}_2, a{s}_3) + {sums}.LoadUnsafe(ref {Unsafe}.Add(ref b, {o}))")}, ref {Unsafe}.Add(ref ys, {Plus(o, s * spec.Out)}));");
             }
             return;
         }
@@ -154,7 +154,7 @@ internal static class VectorKernels
                 k.Op($"{t} sum{s}_{r} = {v.Static}.Sum(a{s}_{r});");
                 for (int i = vectorEnd; i < vectorEnd + tail; i++)
                     k.Op($"sum{s}_{r} += {Unsafe}.Add(ref w{r}, {Number(i)}) * {Unsafe}.Add(ref x{s}, {Number(i)});");
-                k.Op($"{Unsafe}.Add(ref ys, {Plus(o, s * spec.Out + r)}) = sum{s}_{r} + {Unsafe}.Add(ref b, {Plus(o, r)});");
+                k.Op($"{Unsafe}.Add(ref ys, {Plus(o, s * spec.Out + r)}) = {k.Activated($"sum{s}_{r} + {Unsafe}.Add(ref b, {Plus(o, r)})")};");
             }
         }
     }
