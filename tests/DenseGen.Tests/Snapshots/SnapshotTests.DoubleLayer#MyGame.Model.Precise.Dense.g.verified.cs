@@ -123,18 +123,31 @@ namespace MyGame.Model
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref db, o) += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, o);
                 dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, 2);
             }
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                __DenseWeightGradientVector128(ref x, ref dy, ref dw, samples);
-            else
-                __DenseWeightGradientScalar(ref x, ref dy, ref dw, samples);
-            if (!inputGradient.IsEmpty)
+            if (samples == 1 && !inputGradient.IsEmpty)
             {
+                // One sample: dW and dX in one sweep over the rows.
                 ref double dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
                 ref double w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
                 if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                    __DenseInputGradientVector128(ref dy, ref w, ref dx, samples);
+                    __DenseBackwardOneSampleVector128(ref x, ref dy, ref w, ref dw, ref dx);
                 else
-                    __DenseInputGradientScalar(ref dy, ref w, ref dx, samples);
+                    __DenseBackwardOneSampleScalar(ref x, ref dy, ref w, ref dw, ref dx);
+            }
+            else
+            {
+                if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseWeightGradientVector128(ref x, ref dy, ref dw, samples);
+                else
+                    __DenseWeightGradientScalar(ref x, ref dy, ref dw, samples);
+                if (!inputGradient.IsEmpty)
+                {
+                    ref double dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
+                    ref double w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+                    if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        __DenseInputGradientVector128(ref dy, ref w, ref dx, samples);
+                    else
+                        __DenseInputGradientScalar(ref dy, ref w, ref dx, samples);
+                }
             }
         }
 
@@ -374,6 +387,46 @@ namespace MyGame.Model
             }
         }
 
+        // Vector128, fully unrolled.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseBackwardOneSampleVector128(ref double x, ref double dy, ref double w, ref double dw, ref double dx)
+        {
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<double>.Zero, ref dx, 0);
+            }
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 2) = 0d;
+            {
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 2) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+            }
+            {
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3);
+                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 3);
+                double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
+                global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 2) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+            }
+        }
+
         // Scalar, for hardware without accelerated vectors.
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardScalar(ref double x, ref double y, ref double w, ref double b, int samples)
@@ -427,6 +480,12 @@ namespace MyGame.Model
                 dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 3);
                 dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
             }
+        }
+
+        private static void __DenseBackwardOneSampleScalar(ref double x, ref double dy, ref double w, ref double dw, ref double dx)
+        {
+            __DenseWeightGradientScalar(ref x, ref dy, ref dw, 1);
+            __DenseInputGradientScalar(ref dy, ref w, ref dx, 1);
         }
 
     }

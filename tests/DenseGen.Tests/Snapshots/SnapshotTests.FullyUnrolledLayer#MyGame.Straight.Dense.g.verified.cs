@@ -127,26 +127,43 @@ namespace MyGame
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref db, o) += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, o);
                 dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, 5);
             }
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                __DenseWeightGradientVector512(ref x, ref dy, ref dw, samples);
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                __DenseWeightGradientVector256(ref x, ref dy, ref dw, samples);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                __DenseWeightGradientVector128(ref x, ref dy, ref dw, samples);
-            else
-                __DenseWeightGradientScalar(ref x, ref dy, ref dw, samples);
-            if (!inputGradient.IsEmpty)
+            if (samples == 1 && !inputGradient.IsEmpty)
             {
+                // One sample: dW and dX in one sweep over the rows.
                 ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
                 ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                    __DenseInputGradientVector512(ref dy, ref w, ref dx, samples);
+                    __DenseBackwardOneSampleVector512(ref x, ref dy, ref w, ref dw, ref dx);
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                    __DenseInputGradientVector256(ref dy, ref w, ref dx, samples);
+                    __DenseBackwardOneSampleVector256(ref x, ref dy, ref w, ref dw, ref dx);
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                    __DenseInputGradientVector128(ref dy, ref w, ref dx, samples);
+                    __DenseBackwardOneSampleVector128(ref x, ref dy, ref w, ref dw, ref dx);
                 else
-                    __DenseInputGradientScalar(ref dy, ref w, ref dx, samples);
+                    __DenseBackwardOneSampleScalar(ref x, ref dy, ref w, ref dw, ref dx);
+            }
+            else
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                    __DenseWeightGradientVector512(ref x, ref dy, ref dw, samples);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                    __DenseWeightGradientVector256(ref x, ref dy, ref dw, samples);
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseWeightGradientVector128(ref x, ref dy, ref dw, samples);
+                else
+                    __DenseWeightGradientScalar(ref x, ref dy, ref dw, samples);
+                if (!inputGradient.IsEmpty)
+                {
+                    ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
+                    ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                        __DenseInputGradientVector512(ref dy, ref w, ref dx, samples);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                        __DenseInputGradientVector256(ref dy, ref w, ref dx, samples);
+                    else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        __DenseInputGradientVector128(ref dy, ref w, ref dx, samples);
+                    else
+                        __DenseInputGradientScalar(ref dy, ref w, ref dx, samples);
+                }
             }
         }
 
@@ -483,6 +500,80 @@ namespace MyGame
                 }
                 dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 5);
                 dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 16);
+            }
+        }
+
+        // Vector512, fully unrolled.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseBackwardOneSampleVector512(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
+        {
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 0);
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 0);
+                }
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 16);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
+                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 0);
+                }
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 32);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
+                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 0);
+                }
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 48);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3);
+                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 0);
+                }
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 64);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
+                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 0);
+                }
             }
         }
 
@@ -878,6 +969,108 @@ namespace MyGame
                 }
                 dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 5);
                 dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 16);
+            }
+        }
+
+        // Vector256, fully unrolled.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseBackwardOneSampleVector256(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
+        {
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dx, 0);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dx, 8);
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref dx, 8);
+                }
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 16);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
+                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref dx, 8);
+                }
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 32);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
+                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref dx, 8);
+                }
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 48);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3);
+                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref dx, 8);
+                }
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 64);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
+                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref dx, 8);
+                }
             }
         }
 
@@ -1482,6 +1675,164 @@ namespace MyGame
             }
         }
 
+        // Vector128, fully unrolled.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseBackwardOneSampleVector128(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
+        {
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dx, 0);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dx, 4);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dx, 8);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dx, 12);
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref dx, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref dx, 12);
+                }
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 16);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
+                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref dx, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref dx, 12);
+                }
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 32);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
+                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref dx, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref dx, 12);
+                }
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 48);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3);
+                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref dx, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref dx, 12);
+                }
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 64);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref dx, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref dx, 12);
+                }
+            }
+        }
+
         // Scalar, for hardware without accelerated vectors.
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardScalar(ref float x, ref float y, ref float w, ref float b, int samples)
@@ -1535,6 +1886,12 @@ namespace MyGame
                 dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16);
                 dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 5);
             }
+        }
+
+        private static void __DenseBackwardOneSampleScalar(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
+        {
+            __DenseWeightGradientScalar(ref x, ref dy, ref dw, 1);
+            __DenseInputGradientScalar(ref dy, ref w, ref dx, 1);
         }
 
     }

@@ -118,12 +118,22 @@ partial class TopLevel : global::DenseGen.IDenseLayer<float>
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref db, o) += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, o);
             dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, 3);
         }
-        __DenseWeightGradientScalar(ref x, ref dy, ref dw, samples);
-        if (!inputGradient.IsEmpty)
+        if (samples == 1 && !inputGradient.IsEmpty)
         {
+            // One sample: dW and dX in one sweep over the rows.
             ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
             ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            __DenseInputGradientScalar(ref dy, ref w, ref dx, samples);
+            __DenseBackwardOneSampleScalar(ref x, ref dy, ref w, ref dw, ref dx);
+        }
+        else
+        {
+            __DenseWeightGradientScalar(ref x, ref dy, ref dw, samples);
+            if (!inputGradient.IsEmpty)
+            {
+                ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
+                ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+                __DenseInputGradientScalar(ref dy, ref w, ref dx, samples);
+            }
         }
     }
 
@@ -196,6 +206,12 @@ partial class TopLevel : global::DenseGen.IDenseLayer<float>
             dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 2);
             dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3);
         }
+    }
+
+    private static void __DenseBackwardOneSampleScalar(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
+    {
+        __DenseWeightGradientScalar(ref x, ref dy, ref dw, 1);
+        __DenseInputGradientScalar(ref dy, ref w, ref dx, 1);
     }
 
 }

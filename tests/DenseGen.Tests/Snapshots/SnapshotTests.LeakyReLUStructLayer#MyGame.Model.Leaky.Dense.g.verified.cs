@@ -154,12 +154,22 @@ namespace MyGame.Model
                         global::System.Runtime.CompilerServices.Unsafe.Add(ref db, o) += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, o);
                     dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, 2);
                 }
-                __DenseWeightGradientScalar(ref x, ref dy, ref dw, count);
-                if (!chunkInputGradient.IsEmpty)
+                if (count == 1 && !chunkInputGradient.IsEmpty)
                 {
+                    // One sample: dW and dX in one sweep over the rows.
                     ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(chunkInputGradient);
                     ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-                    __DenseInputGradientScalar(ref dy, ref w, ref dx, count);
+                    __DenseBackwardOneSampleScalar(ref x, ref dy, ref w, ref dw, ref dx);
+                }
+                else
+                {
+                    __DenseWeightGradientScalar(ref x, ref dy, ref dw, count);
+                    if (!chunkInputGradient.IsEmpty)
+                    {
+                        ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(chunkInputGradient);
+                        ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+                        __DenseInputGradientScalar(ref dy, ref w, ref dx, count);
+                    }
                 }
             }
         }
@@ -233,6 +243,12 @@ namespace MyGame.Model
                 dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 3);
                 dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
             }
+        }
+
+        private static void __DenseBackwardOneSampleScalar(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
+        {
+            __DenseWeightGradientScalar(ref x, ref dy, ref dw, 1);
+            __DenseInputGradientScalar(ref dy, ref w, ref dx, 1);
         }
 
     }

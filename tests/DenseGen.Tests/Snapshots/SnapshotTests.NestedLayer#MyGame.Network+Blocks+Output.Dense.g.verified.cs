@@ -127,18 +127,31 @@ namespace MyGame
                             global::System.Runtime.CompilerServices.Unsafe.Add(ref db, o) += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, o);
                         dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, 2);
                     }
-                    if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                        __DenseWeightGradientVector128(ref x, ref dy, ref dw, samples);
-                    else
-                        __DenseWeightGradientScalar(ref x, ref dy, ref dw, samples);
-                    if (!inputGradient.IsEmpty)
+                    if (samples == 1 && !inputGradient.IsEmpty)
                     {
+                        // One sample: dW and dX in one sweep over the rows.
                         ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
                         ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
                         if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                            __DenseInputGradientVector128(ref dy, ref w, ref dx, samples);
+                            __DenseBackwardOneSampleVector128(ref x, ref dy, ref w, ref dw, ref dx);
                         else
-                            __DenseInputGradientScalar(ref dy, ref w, ref dx, samples);
+                            __DenseBackwardOneSampleScalar(ref x, ref dy, ref w, ref dw, ref dx);
+                    }
+                    else
+                    {
+                        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                            __DenseWeightGradientVector128(ref x, ref dy, ref dw, samples);
+                        else
+                            __DenseWeightGradientScalar(ref x, ref dy, ref dw, samples);
+                        if (!inputGradient.IsEmpty)
+                        {
+                            ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
+                            ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+                            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                                __DenseInputGradientVector128(ref dy, ref w, ref dx, samples);
+                            else
+                                __DenseInputGradientScalar(ref dy, ref w, ref dx, samples);
+                        }
                     }
                 }
 
@@ -325,6 +338,41 @@ namespace MyGame
                     }
                 }
 
+                // Vector128, fully unrolled.
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void __DenseBackwardOneSampleVector128(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
+                {
+                    {
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dx, 0);
+                    }
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                        float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
+                        }
+                    }
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
+                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 4);
+                        float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
+                        global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
+                        }
+                    }
+                }
+
                 // Scalar, for hardware without accelerated vectors.
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void __DenseForwardScalar(ref float x, ref float y, ref float w, ref float b, int samples)
@@ -378,6 +426,12 @@ namespace MyGame
                         dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 4);
                         dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
                     }
+                }
+
+                private static void __DenseBackwardOneSampleScalar(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
+                {
+                    __DenseWeightGradientScalar(ref x, ref dy, ref dw, 1);
+                    __DenseInputGradientScalar(ref dy, ref w, ref dx, 1);
                 }
 
             }

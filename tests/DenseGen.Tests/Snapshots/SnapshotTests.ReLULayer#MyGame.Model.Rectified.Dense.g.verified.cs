@@ -144,26 +144,43 @@ namespace MyGame.Model
                         global::System.Runtime.CompilerServices.Unsafe.Add(ref db, o) += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, o);
                     dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, 6);
                 }
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                    __DenseWeightGradientVector512(ref x, ref dy, ref dw, count);
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                    __DenseWeightGradientVector256(ref x, ref dy, ref dw, count);
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                    __DenseWeightGradientVector128(ref x, ref dy, ref dw, count);
-                else
-                    __DenseWeightGradientScalar(ref x, ref dy, ref dw, count);
-                if (!chunkInputGradient.IsEmpty)
+                if (count == 1 && !chunkInputGradient.IsEmpty)
                 {
+                    // One sample: dW and dX in one sweep over the rows.
                     ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(chunkInputGradient);
                     ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                        __DenseInputGradientVector512(ref dy, ref w, ref dx, count);
+                        __DenseBackwardOneSampleVector512(ref x, ref dy, ref w, ref dw, ref dx);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                        __DenseInputGradientVector256(ref dy, ref w, ref dx, count);
+                        __DenseBackwardOneSampleVector256(ref x, ref dy, ref w, ref dw, ref dx);
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                        __DenseInputGradientVector128(ref dy, ref w, ref dx, count);
+                        __DenseBackwardOneSampleVector128(ref x, ref dy, ref w, ref dw, ref dx);
                     else
-                        __DenseInputGradientScalar(ref dy, ref w, ref dx, count);
+                        __DenseBackwardOneSampleScalar(ref x, ref dy, ref w, ref dw, ref dx);
+                }
+                else
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                        __DenseWeightGradientVector512(ref x, ref dy, ref dw, count);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                        __DenseWeightGradientVector256(ref x, ref dy, ref dw, count);
+                    else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        __DenseWeightGradientVector128(ref x, ref dy, ref dw, count);
+                    else
+                        __DenseWeightGradientScalar(ref x, ref dy, ref dw, count);
+                    if (!chunkInputGradient.IsEmpty)
+                    {
+                        ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(chunkInputGradient);
+                        ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+                        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                            __DenseInputGradientVector512(ref dy, ref w, ref dx, count);
+                        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                            __DenseInputGradientVector256(ref dy, ref w, ref dx, count);
+                        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                            __DenseInputGradientVector128(ref dy, ref w, ref dx, count);
+                        else
+                            __DenseInputGradientScalar(ref dy, ref w, ref dx, count);
+                    }
                 }
             }
         }
@@ -933,6 +950,145 @@ namespace MyGame.Model
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow0, 19) = tail0_19;
                 dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                 dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 20);
+            }
+        }
+
+        // Vector512, fully unrolled.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseBackwardOneSampleVector512(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
+        {
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 0);
+            }
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) = 0f;
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) = 0f;
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) = 0f;
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) = 0f;
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 0);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 20);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
+                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 0);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 40);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
+                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 0);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 60);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3);
+                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 0);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 80);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
+                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 0);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 100);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 5);
+                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 0);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
             }
         }
 
@@ -1742,6 +1898,178 @@ namespace MyGame.Model
             }
         }
 
+        // Vector256, fully unrolled.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseBackwardOneSampleVector256(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
+        {
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dx, 0);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dx, 8);
+            }
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) = 0f;
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) = 0f;
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) = 0f;
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) = 0f;
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref dx, 8);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 20);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
+                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref dx, 8);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 40);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
+                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref dx, 8);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 60);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3);
+                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref dx, 8);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 80);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
+                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref dx, 8);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 100);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 5);
+                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref dx, 8);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+            }
+        }
+
         // Vector128, fully unrolled.
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardVector128(ref float x, ref float y, ref float w, ref float b, int samples)
@@ -2545,6 +2873,237 @@ namespace MyGame.Model
             }
         }
 
+        // Vector128, fully unrolled.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseBackwardOneSampleVector128(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
+        {
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dx, 0);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dx, 4);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dx, 8);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dx, 12);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dx, 16);
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref dx, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref dx, 12);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 16);
+                }
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 20);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
+                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref dx, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref dx, 12);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 16);
+                }
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 40);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
+                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref dx, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref dx, 12);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 16);
+                }
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 60);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3);
+                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref dx, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref dx, 12);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 16);
+                }
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 80);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref dx, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref dx, 12);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 16);
+                }
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 100);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 5);
+                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref dx, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref dx, 12);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 16);
+                }
+            }
+        }
+
         // Scalar, for hardware without accelerated vectors.
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardScalar(ref float x, ref float y, ref float w, ref float b, int samples)
@@ -2598,6 +3157,12 @@ namespace MyGame.Model
                 dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 20);
                 dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 6);
             }
+        }
+
+        private static void __DenseBackwardOneSampleScalar(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
+        {
+            __DenseWeightGradientScalar(ref x, ref dy, ref dw, 1);
+            __DenseInputGradientScalar(ref dy, ref w, ref dx, 1);
         }
 
     }

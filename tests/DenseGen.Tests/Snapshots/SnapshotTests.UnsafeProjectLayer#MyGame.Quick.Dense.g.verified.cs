@@ -125,22 +125,37 @@ namespace MyGame
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref db, o) += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, o);
                 dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, 2);
             }
-            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                __DenseWeightGradientVector256(ref x, ref dy, ref dw, samples);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                __DenseWeightGradientVector128(ref x, ref dy, ref dw, samples);
-            else
-                __DenseWeightGradientScalar(ref x, ref dy, ref dw, samples);
-            if (!inputGradient.IsEmpty)
+            if (samples == 1 && !inputGradient.IsEmpty)
             {
+                // One sample: dW and dX in one sweep over the rows.
                 ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
                 ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                    __DenseInputGradientVector256(ref dy, ref w, ref dx, samples);
+                    __DenseBackwardOneSampleVector256(ref x, ref dy, ref w, ref dw, ref dx);
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                    __DenseInputGradientVector128(ref dy, ref w, ref dx, samples);
+                    __DenseBackwardOneSampleVector128(ref x, ref dy, ref w, ref dw, ref dx);
                 else
-                    __DenseInputGradientScalar(ref dy, ref w, ref dx, samples);
+                    __DenseBackwardOneSampleScalar(ref x, ref dy, ref w, ref dw, ref dx);
+            }
+            else
+            {
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                    __DenseWeightGradientVector256(ref x, ref dy, ref dw, samples);
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseWeightGradientVector128(ref x, ref dy, ref dw, samples);
+                else
+                    __DenseWeightGradientScalar(ref x, ref dy, ref dw, samples);
+                if (!inputGradient.IsEmpty)
+                {
+                    ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
+                    ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+                    if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                        __DenseInputGradientVector256(ref dy, ref w, ref dx, samples);
+                    else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        __DenseInputGradientVector128(ref dy, ref w, ref dx, samples);
+                    else
+                        __DenseInputGradientScalar(ref dy, ref w, ref dx, samples);
+                }
             }
         }
 
@@ -334,6 +349,41 @@ namespace MyGame
                 }
                 dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2);
                 dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 8);
+            }
+        }
+
+        // Vector256, fully unrolled.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] [global::System.Runtime.CompilerServices.SkipLocalsInit]
+        private static void __DenseBackwardOneSampleVector256(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
+        {
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dx, 0);
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 0);
+                }
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 8);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
+                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 0);
+                }
             }
         }
 
@@ -544,6 +594,54 @@ namespace MyGame
             }
         }
 
+        // Vector128, fully unrolled.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] [global::System.Runtime.CompilerServices.SkipLocalsInit]
+        private static void __DenseBackwardOneSampleVector128(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
+        {
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dx, 0);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dx, 4);
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, 4);
+                }
+            }
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 8);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
+                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, 4);
+                }
+            }
+        }
+
         // Scalar, for hardware without accelerated vectors.
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] [global::System.Runtime.CompilerServices.SkipLocalsInit]
         private static void __DenseForwardScalar(ref float x, ref float y, ref float w, ref float b, int samples)
@@ -597,6 +695,12 @@ namespace MyGame
                 dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 8);
                 dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
             }
+        }
+
+        private static void __DenseBackwardOneSampleScalar(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
+        {
+            __DenseWeightGradientScalar(ref x, ref dy, ref dw, 1);
+            __DenseInputGradientScalar(ref dy, ref w, ref dx, 1);
         }
 
     }

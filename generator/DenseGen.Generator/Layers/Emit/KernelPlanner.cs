@@ -9,6 +9,7 @@ internal enum KernelKind
     Forward,
     WeightGradient,
     InputGradient,
+    OneSampleBackward,
 }
 
 /// <summary>
@@ -71,6 +72,9 @@ internal static class KernelPlanner
             case KernelKind.InputGradient:
                 VectorKernels.WriteInputGradient(writer, width, unrolling);
                 break;
+            case KernelKind.OneSampleBackward:
+                VectorKernels.WriteOneSampleBackward(writer, width, unrolling);
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind));
         }
@@ -88,7 +92,7 @@ internal static class KernelPlanner
         // The narrowest width has the most statements.
         VectorWidth narrowest = widths[widths.Length - 1];
         (string Method, long IlBytes)? largest = null;
-        foreach (KernelKind kind in new[] { KernelKind.Forward, KernelKind.WeightGradient, KernelKind.InputGradient })
+        foreach (KernelKind kind in new[] { KernelKind.Forward, KernelKind.WeightGradient, KernelKind.InputGradient, KernelKind.OneSampleBackward })
         {
             long bytes = (long)EstimatedStatements(spec, narrowest, kind) * IlBytesPerStatement;
             if (largest is null || bytes > largest.Value.IlBytes)
@@ -122,6 +126,7 @@ internal static class KernelPlanner
     {
         KernelKind.Forward => VectorKernels.ForwardName(width),
         KernelKind.WeightGradient => VectorKernels.WeightGradientName(width),
-        _ => VectorKernels.InputGradientName(width),
+        KernelKind.InputGradient => VectorKernels.InputGradientName(width),
+        _ => VectorKernels.OneSampleBackwardName(width),
     };
 }

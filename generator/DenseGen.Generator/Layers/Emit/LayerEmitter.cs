@@ -432,9 +432,17 @@ internal static class LayerEmitter
         w.Line($"    {KernelWriter.Unsafe}.Add(ref db, o) += {KernelWriter.Unsafe}.Add(ref dyRow, o);");
         w.Line($"dyRow = ref {KernelWriter.Unsafe}.Add(ref dyRow, {Number(spec.Out)});");
         w.Close();
+        w.Open($"if ({samples} == 1 && !{inputGradient}.IsEmpty)");
+        w.Line("// One sample: dW and dX in one sweep over the rows.");
+        w.Line($"ref {t} dx = ref {KernelWriter.Marshal}.GetReference({inputGradient});");
+        w.Line($"ref {t} w = ref {KernelWriter.Marshal}.GetReference(weights);");
+        WriteDispatch(w, widths, VectorKernels.OneSampleBackwardName, LoopKernels.OneSampleBackwardName, "(ref x, ref dy, ref w, ref dw, ref dx);");
+        w.Close();
+        w.Open("else");
         WriteDispatch(w, widths, VectorKernels.WeightGradientName, LoopKernels.WeightGradientName, $"(ref x, ref dy, ref dw, {samples});");
         w.Open($"if (!{inputGradient}.IsEmpty)");
         WriteInputGradientDispatch(w, spec, widths, inputGradient, samples);
+        w.Close();
         w.Close();
     }
 
@@ -481,9 +489,9 @@ internal static class LayerEmitter
         w.Line();
         foreach (VectorWidth width in widths)
         {
-            foreach (KernelKind kind in new[] { KernelKind.Forward, KernelKind.WeightGradient, KernelKind.InputGradient })
+            foreach (KernelKind kind in new[] { KernelKind.Forward, KernelKind.WeightGradient, KernelKind.InputGradient, KernelKind.OneSampleBackward })
             {
-                if (kind == KernelKind.WeightGradient && !spec.Trainable)
+                if ((kind == KernelKind.WeightGradient || kind == KernelKind.OneSampleBackward) && !spec.Trainable)
                     continue;
                 Unrolling unrolling = KernelPlanner.Choose(spec, width, kind);
                 w.Line($"// {width.Name}, {unrolling switch { Unrolling.Full => "fully unrolled", Unrolling.Chunks => "rows looped, row vectors unrolled", _ => "rows and row vectors looped around unrolled tiles" }}.");
@@ -495,6 +503,8 @@ internal static class LayerEmitter
         if (spec.Trainable)
             LoopKernels.WriteWeightGradient(kernels);
         LoopKernels.WriteInputGradient(kernels);
+        if (spec.Trainable)
+            LoopKernels.WriteOneSampleBackward(kernels);
     }
 
     private static void WriteZeroGradients(IndentedWriter w, string? methodAttributes)

@@ -13,6 +13,7 @@ internal static class LoopKernels
     public const string ForwardName = "__DenseForwardScalar";
     public const string WeightGradientName = "__DenseWeightGradientScalar";
     public const string InputGradientName = "__DenseInputGradientScalar";
+    public const string OneSampleBackwardName = "__DenseBackwardOneSampleScalar";
 
     public static void WriteForward(KernelWriter k)
     {
@@ -73,6 +74,17 @@ internal static class LoopKernels
         k.Line($"dx = ref {Unsafe}.Add(ref dx, {inputs});");
         k.Line($"dy = ref {Unsafe}.Add(ref dy, {outputs});");
         k.Close();
+        k.Close();
+        k.Line("");
+    }
+
+    /// <summary>The vector kernels' fused one-sample backward has no scalar counterpart of its own: the two loops, one after the other.</summary>
+    public static void WriteOneSampleBackward(KernelWriter k)
+    {
+        string t = k.T;
+        k.Open($"private static void {OneSampleBackwardName}(ref {t} x, ref {t} dy, ref {t} w, ref {t} dw, ref {t} dx)");
+        k.Line($"{WeightGradientName}(ref x, ref dy, ref dw, 1);");
+        k.Line($"{InputGradientName}(ref dy, ref w, ref dx, 1);");
         k.Close();
         k.Line("");
     }

@@ -18,6 +18,7 @@ namespace DenseGen.Generator.Emit;
 /// <item>Weight gradient: 4 rows × 3 vector chunks of dW (× 2 with Vector128), each loaded once, updated by
 /// every sample, stored once.</item>
 /// <item>Input gradient: samples × chunks of dx, summed over the weight rows (3 × 3, or for one sample 1 × 16 with Vector512, 1 × 8 otherwise).</item>
+/// <item>One sample's backward, when dx is wanted: dW and dx together in one sweep over the rows (<see cref="WriteOneSampleBackward"/>).</item>
 /// </list>
 /// </remarks>
 internal static class VectorKernels
@@ -46,6 +47,11 @@ internal static class VectorKernels
     public static string WeightGradientName(VectorWidth v) => "__DenseWeightGradient" + v.Name;
 
     public static string InputGradientName(VectorWidth v) => "__DenseInputGradient" + v.Name;
+
+    public static string OneSampleBackwardName(VectorWidth v) => "__DenseBackwardOneSample" + v.Name;
+
+    // Vector chunks per step of the one-sample backward's row loop: two loads and a store for dW and for dx each.
+    private const int OneSampleBackwardChunks = 4;
 
     // ---- Forward: y[s, o] = Σ_i W[o, i] x[s, i] + b[o] ----
 
@@ -321,5 +327,52 @@ internal static class VectorKernels
         for (int s = 0; s < samples; s++)
             for (int j = 0; j < chunks; j++)
                 k.Op($"{v.Static}.StoreUnsafe(a{s}_{j}, ref dxRow{s}, {Plus(c, j * v.Lanes)});");
+    }
+
+    // ---- One sample's backward in one sweep: dW[o, i] += dy[o] x[i] and dx[i] = Σ_o dy[o] W[o, i] ----
+
+    /// <summary>
+    /// One sample's weight and input gradients in a single pass over the rows, in memory order: each row of W and of dW is
+    /// streamed once while x and dx stay in L1, instead of one sweep for dW and another over W for dx. Every value is
+    /// computed as the separate kernels compute it (dW by one multiply-add per element, dx from zero adding the rows in
+    /// order), so the results are the same to the bit.
+    /// </summary>
+    public static void WriteOneSampleBackward(KernelWriter k, VectorWidth v, Unrolling unrolling)
+    {
+        LayerSpec spec = k.Spec;
+        string t = k.T;
+        int chunks = spec.In / v.Lanes, tail = spec.In % v.Lanes, vectorEnd = chunks * v.Lanes;
+        k.Line(k.Attributes);
+        k.Open($"private static void {OneSampleBackwardName(v)}(ref {t} x, ref {t} dy, ref {t} w, ref {t} dw, ref {t} dx)");
+        k.Repeat(chunks, v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks, c =>
+            k.Op($"{v.Static}.StoreUnsafe({v.Type}.Zero, ref dx, {c});"));
+        for (int i = vectorEnd; i < spec.In; i++)
+            k.Op($"{Unsafe}.Add(ref dx, {Number(i)}) = {k.Zero};");
+        k.Repeat(spec.Out, 1, "o", "int", unrolling == Unrolling.Full, o =>
+        {
+            k.Line($"ref {t} row = ref {Unsafe}.Add(ref w, {Scaled(o, 0, spec.In)});");
+            k.Line($"ref {t} gradientRow = ref {Unsafe}.Add(ref dw, {Scaled(o, 0, spec.In)});");
+            k.Line($"{t} g = {Unsafe}.Add(ref dy, {o});");
+            k.Op($"{v.Type} d = {v.Static}.Create(g);");
+            k.Tiles(chunks, OneSampleBackwardChunks, v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks, (c, count) =>
+            {
+                for (int j = 0; j < count; j++)
+                {
+                    string at = Plus(c, j * v.Lanes);
+                    k.Op($"{v.Type} x{j} = {v.Static}.LoadUnsafe(ref x, {at});");
+                    k.Op($"{v.Type} g{j} = {MultiplyAdd}(d, x{j}, {v.Static}.LoadUnsafe(ref gradientRow, {at}));");
+                    k.Op($"{v.Static}.StoreUnsafe(g{j}, ref gradientRow, {at});");
+                    k.Op($"{v.Type} s{j} = {MultiplyAdd}(d, {v.Static}.LoadUnsafe(ref row, {at}), {v.Static}.LoadUnsafe(ref dx, {at}));");
+                    k.Op($"{v.Static}.StoreUnsafe(s{j}, ref dx, {at});");
+                }
+            });
+            for (int i = vectorEnd; i < vectorEnd + tail; i++)
+            {
+                k.Op($"{Unsafe}.Add(ref gradientRow, {Number(i)}) += g * {Unsafe}.Add(ref x, {Number(i)});");
+                k.Op($"{Unsafe}.Add(ref dx, {Number(i)}) += g * {Unsafe}.Add(ref row, {Number(i)});");
+            }
+        });
+        k.Close();
+        k.Line("");
     }
 }
