@@ -176,7 +176,13 @@ namespace MyGame.Model
             int sample = 0;
             for (; sample <= samples - 2; sample += 2)
             {
+                bool prefetchNext = sample + 4 <= samples;
                 {
+                    if (prefetchNext)
+                    {
+                        ref double nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                    }
                     ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3);
                     ref double x0 = ref xs;

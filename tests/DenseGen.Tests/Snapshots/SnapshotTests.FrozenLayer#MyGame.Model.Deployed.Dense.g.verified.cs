@@ -135,7 +135,15 @@ namespace MyGame.Model
             int sample = 0;
             for (; sample <= samples - 4; sample += 4)
             {
+                bool prefetchNext = sample + 8 <= samples;
                 {
+                    if (prefetchNext)
+                    {
+                        ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 80);
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 32));
+                    }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
                     ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
@@ -285,6 +293,12 @@ namespace MyGame.Model
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 21) = sum3_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3);
                 }
                 {
+                    if (prefetchNext)
+                    {
+                        ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 80);
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 48));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 64));
+                    }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                     ref float x0 = ref xs;
@@ -781,7 +795,14 @@ namespace MyGame.Model
             int sample = 0;
             for (; sample <= samples - 3; sample += 3)
             {
+                bool prefetchNext = sample + 6 <= samples;
                 {
+                    if (prefetchNext)
+                    {
+                        ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 60);
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
+                    }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
                     ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
@@ -919,6 +940,12 @@ namespace MyGame.Model
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 15) = sum2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3);
                 }
                 {
+                    if (prefetchNext)
+                    {
+                        ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 60);
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 32));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 48));
+                    }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                     ref float x0 = ref xs;
@@ -1461,7 +1488,14 @@ namespace MyGame.Model
             int sample = 0;
             for (; sample <= samples - 2; sample += 2)
             {
+                bool prefetchNext = sample + 4 <= samples;
                 {
+                    if (prefetchNext)
+                    {
+                        ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 40);
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
+                    }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
                     ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
@@ -1565,6 +1599,11 @@ namespace MyGame.Model
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 6));
                 }
                 {
+                    if (prefetchNext)
+                    {
+                        ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 40);
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 32));
+                    }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                     ref float x0 = ref xs;

@@ -192,7 +192,14 @@ namespace MyGame
             int sample = 0;
             for (; sample <= samples - 4; sample += 4)
             {
+                bool prefetchNext = sample + 8 <= samples;
                 {
+                    if (prefetchNext)
+                    {
+                        ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 64);
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
+                    }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
                     ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32);
@@ -250,6 +257,12 @@ namespace MyGame
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a3_0, a3_1, a3_2, a3_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 15));
                 }
                 {
+                    if (prefetchNext)
+                    {
+                        ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 64);
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 32));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 48));
+                    }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64);
                     ref float x0 = ref xs;
                     ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 16);
@@ -586,7 +599,14 @@ namespace MyGame
             int sample = 0;
             for (; sample <= samples - 3; sample += 3)
             {
+                bool prefetchNext = sample + 6 <= samples;
                 {
+                    if (prefetchNext)
+                    {
+                        ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 48);
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
+                    }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
                     ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32);
@@ -655,6 +675,11 @@ namespace MyGame
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a2_0, a2_1, a2_2, a2_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 10));
                 }
                 {
+                    if (prefetchNext)
+                    {
+                        ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 48);
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 32));
+                    }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64);
                     ref float x0 = ref xs;
                     ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 16);
@@ -1083,7 +1108,13 @@ namespace MyGame
             int sample = 0;
             for (; sample <= samples - 2; sample += 2)
             {
+                bool prefetchNext = sample + 4 <= samples;
                 {
+                    if (prefetchNext)
+                    {
+                        ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 32);
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                    }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
                     ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32);
@@ -1170,6 +1201,11 @@ namespace MyGame
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5));
                 }
                 {
+                    if (prefetchNext)
+                    {
+                        ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 32);
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
+                    }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64);
                     ref float x0 = ref xs;
                     ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 16);

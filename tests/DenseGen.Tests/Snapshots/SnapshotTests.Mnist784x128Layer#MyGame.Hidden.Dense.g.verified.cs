@@ -192,8 +192,20 @@ namespace MyGame
             int sample = 0;
             for (; sample <= samples - 4; sample += 4)
             {
+                bool prefetchNext = sample + 8 <= samples;
                 for (int o = 0; o < 128; o += 4)
                 {
+                    if (prefetchNext)
+                    {
+                        ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3136);
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 0, 3120)));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 16, 3120)));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 32, 3120)));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 48, 3120)));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 64, 3120)));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 80, 3120)));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 96, 3120)));
+                    }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 784);
                     ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 784);
@@ -988,8 +1000,18 @@ namespace MyGame
             int sample = 0;
             for (; sample <= samples - 3; sample += 3)
             {
+                bool prefetchNext = sample + 6 <= samples;
                 for (int o = 0; o < 128; o += 4)
                 {
+                    if (prefetchNext)
+                    {
+                        ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2352);
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 20 + 0, 2336)));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 20 + 16, 2336)));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 20 + 32, 2336)));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 20 + 48, 2336)));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 20 + 64, 2336)));
+                    }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 784);
                     ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 784);
@@ -1391,8 +1413,17 @@ namespace MyGame
             int sample = 0;
             for (; sample <= samples - 2; sample += 2)
             {
+                bool prefetchNext = sample + 4 <= samples;
                 for (int o = 0; o < 128; o += 4)
                 {
+                    if (prefetchNext)
+                    {
+                        ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 1568);
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 16 + 0, 1552)));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 16 + 16, 1552)));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 16 + 32, 1552)));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 16 + 48, 1552)));
+                    }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 784);
                     ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 784);

@@ -180,7 +180,13 @@ namespace MyGame
                     int sample = 0;
                     for (; sample <= samples - 2; sample += 2)
                     {
+                        bool prefetchNext = sample + 4 <= samples;
                         {
+                            if (prefetchNext)
+                            {
+                                ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 8);
+                                global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                            }
                             ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                             ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
                             ref float x0 = ref xs;

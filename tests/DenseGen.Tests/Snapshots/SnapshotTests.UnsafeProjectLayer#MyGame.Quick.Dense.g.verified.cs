@@ -184,7 +184,14 @@ namespace MyGame
             int sample = 0;
             for (; sample <= samples - 3; sample += 3)
             {
+                bool prefetchNext = sample + 6 <= samples;
                 {
+                    if (prefetchNext)
+                    {
+                        ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 24);
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
+                    }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
                     ref float x0 = ref xs;
@@ -396,7 +403,13 @@ namespace MyGame
             int sample = 0;
             for (; sample <= samples - 2; sample += 2)
             {
+                bool prefetchNext = sample + 4 <= samples;
                 {
+                    if (prefetchNext)
+                    {
+                        ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 16);
+                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                    }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
                     ref float x0 = ref xs;

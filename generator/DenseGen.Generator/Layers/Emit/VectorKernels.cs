@@ -66,6 +66,7 @@ internal static class VectorKernels
         k.Line($"ref {t} ys = ref y;");
         k.Line("int sample = 0;");
         k.Open($"for (; sample <= samples - {samplesPerTile}; sample += {samplesPerTile})");
+        k.Line($"bool prefetchNext = sample + {Number(2 * samplesPerTile)} <= samples;");
         ForwardRowTiles(k, v, unrolling, samplesPerTile);
         k.Line($"xs = ref {Unsafe}.Add(ref xs, {Number(samplesPerTile * spec.In)});");
         k.Line($"ys = ref {Unsafe}.Add(ref ys, {Number(samplesPerTile * spec.Out)});");
@@ -81,8 +82,48 @@ internal static class VectorKernels
 
     private static void ForwardRowTiles(KernelWriter k, VectorWidth v, Unrolling unrolling, int samples)
     {
-        k.Tiles(k.Spec.Out, ForwardRows, 1, "o", "int", unrolling == Unrolling.Full,
-            (o, rows) => ForwardTile(k, v, unrolling, samples, rows, o));
+        k.Tiles(k.Spec.Out, ForwardRows, 1, "o", "int", unrolling == Unrolling.Full, (o, rows) =>
+        {
+            if (samples > 1)
+                PrefetchNextInputs(k, samples, o);
+            ForwardTile(k, v, unrolling, samples, rows, o);
+        });
+    }
+
+    /// <summary>
+    /// Prefetches a share of the next sample tile's inputs while this tile works through the rows, so that tile finds
+    /// them in cache. A large batch's inputs come from L3 or memory, which the hardware prefetchers do not fetch ahead:
+    /// each tile reads its inputs once per row tile, so the stream only moves on between tiles. Each row tile asks for
+    /// <c>lines / row tiles</c> cache lines of it, so the requests are spread over the whole tile.
+    /// </summary>
+    private static void PrefetchNextInputs(KernelWriter k, int samples, string o)
+    {
+        LayerSpec spec = k.Spec;
+        int lineElements = 64 / spec.ElementSize;
+        int lines = (samples * spec.In + lineElements - 1) / lineElements;
+        int rowTiles = (spec.Out + ForwardRows - 1) / ForwardRows;
+        int perRowTile = (lines + rowTiles - 1) / rowTiles;
+        bool literal = int.TryParse(o, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int row);
+        k.Open("if (prefetchNext)");
+        k.Line($"ref {k.T} nextInputs = ref {Unsafe}.Add(ref xs, {Number(samples * spec.In)});");
+        for (int j = 0; j < perRowTile; j++)
+        {
+            string offset;
+            if (literal)
+            {
+                int line = row / ForwardRows * perRowTile + j;
+                if (line >= lines)
+                    break;
+                offset = Number(line * lineElements);
+            }
+            else
+            {
+                // o advances by ForwardRows, and each row tile takes perRowTile lines: o · perRowTile / ForwardRows lines in.
+                offset = $"global::System.Math.Min(o * {Number(perRowTile * lineElements / ForwardRows)} + {Number(j * lineElements)}, {Number((lines - 1) * lineElements)})";
+            }
+            k.Op($"global::DenseGen.VectorMath.Prefetch(ref {Unsafe}.Add(ref nextInputs, {offset}));");
+        }
+        k.Close();
     }
 
     private static void ForwardTile(KernelWriter k, VectorWidth v, Unrolling unrolling, int samples, int rows, string o)
