@@ -971,139 +971,124 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseBackwardOneSampleVector512(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
         {
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 0);
-            }
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) = 0f;
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) = 0f;
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) = 0f;
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) = 0f;
+            global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            float tail16 = 0f;
+            float tail17 = 0f;
+            float tail18 = 0f;
+            float tail19 = 0f;
             {
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
                 global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 0));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 0);
-                }
+                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                tail17 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                tail18 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+                tail19 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
             }
             {
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 20);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
                 global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 0));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 0);
-                }
+                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                tail17 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                tail18 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+                tail19 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
             }
             {
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 40);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
                 global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 0));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 0);
-                }
+                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                tail17 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                tail18 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+                tail19 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
             }
             {
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 60);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3);
                 global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 0));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 0);
-                }
+                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                tail17 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                tail18 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+                tail19 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
             }
             {
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 80);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
                 global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 0));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 0);
-                }
+                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                tail17 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                tail18 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+                tail19 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
             }
             {
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 100);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 5);
                 global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 0));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 0);
-                }
+                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                tail17 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                tail18 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+                tail19 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
             }
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 0);
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) = tail16;
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) = tail17;
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) = tail18;
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) = tail19;
         }
 
         // Vector256, fully unrolled.
@@ -1929,172 +1914,150 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseBackwardOneSampleVector256(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
         {
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dx, 0);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dx, 8);
-            }
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) = 0f;
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) = 0f;
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) = 0f;
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) = 0f;
+            global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            float tail16 = 0f;
+            float tail17 = 0f;
+            float tail18 = 0f;
+            float tail19 = 0f;
             {
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
                 global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 0));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref dx, 8);
-                }
+                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                tail17 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                tail18 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+                tail19 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
             }
             {
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 20);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
                 global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 0));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref dx, 8);
-                }
+                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                tail17 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                tail18 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+                tail19 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
             }
             {
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 40);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
                 global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 0));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref dx, 8);
-                }
+                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                tail17 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                tail18 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+                tail19 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
             }
             {
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 60);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3);
                 global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 0));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref dx, 8);
-                }
+                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                tail17 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                tail18 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+                tail19 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
             }
             {
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 80);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
                 global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 0));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref dx, 8);
-                }
+                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                tail17 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                tail18 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+                tail19 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
             }
             {
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 100);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 5);
                 global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 0));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref dx, 8);
-                }
+                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                tail17 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
+                tail18 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
+                tail19 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
             }
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref dx, 0);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref dx, 8);
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) = tail16;
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) = tail17;
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) = tail18;
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 19) = tail19;
         }
 
         // Vector128, fully unrolled.

@@ -53,6 +53,9 @@ internal static class VectorKernels
     // Vector chunks per step of the one-sample backward's row loop: two loads and a store for dW and for dx each.
     private const int OneSampleBackwardChunks = 4;
 
+    // The longest row (in vectors) whose dx the one-sample backward keeps in registers: half the registers.
+    private static int OneSampleRegisterChunks(VectorWidth v) => v.Bits == 512 ? 8 : 4;
+
     // ---- Forward: y[s, o] = Σ_i W[o, i] x[s, i] + b[o] ----
 
     public static void WriteForward(KernelWriter k, VectorWidth v, Unrolling unrolling)
@@ -374,45 +377,78 @@ internal static class VectorKernels
 
     /// <summary>
     /// One sample's weight and input gradients in a single pass over the rows, in memory order: each row of W and of dW is
-    /// streamed once while x and dx stay in L1, instead of one sweep for dW and another over W for dx. Every value is
-    /// computed as the separate kernels compute it (dW by one multiply-add per element, dx from zero adding the rows in
-    /// order), so the results are the same to the bit.
+    /// streamed once, instead of one sweep for dW and another over W for dx. Every value is computed as the separate
+    /// kernels compute it (dW by one multiply-add per element, dx from zero adding the rows in order), so the results
+    /// are the same to the bit. A short row keeps dx in registers (<see cref="OneSampleRegisterChunks"/>); a long one
+    /// adds each row into dx in L1, where the row's many independent chunks hide the store-to-load latency that a short
+    /// row would wait on at every row.
     /// </summary>
     public static void WriteOneSampleBackward(KernelWriter k, VectorWidth v, Unrolling unrolling)
     {
         LayerSpec spec = k.Spec;
         string t = k.T;
         int chunks = spec.In / v.Lanes, tail = spec.In % v.Lanes, vectorEnd = chunks * v.Lanes;
+        bool inRegisters = chunks <= OneSampleRegisterChunks(v);
         k.Line(k.Attributes);
         k.Open($"private static void {OneSampleBackwardName(v)}(ref {t} x, ref {t} dy, ref {t} w, ref {t} dw, ref {t} dx)");
-        k.Repeat(chunks, v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks, c =>
-            k.Op($"{v.Static}.StoreUnsafe({v.Type}.Zero, ref dx, {c});"));
+        if (inRegisters)
+        {
+            for (int j = 0; j < chunks; j++)
+                k.Line($"{v.Type} sum{j} = {v.Type}.Zero;");
+        }
+        else
+        {
+            k.Repeat(chunks, v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks, c =>
+                k.Op($"{v.Static}.StoreUnsafe({v.Type}.Zero, ref dx, {c});"));
+        }
+        // The last In mod lanes columns of dx: scalar sums in locals.
         for (int i = vectorEnd; i < spec.In; i++)
-            k.Op($"{Unsafe}.Add(ref dx, {Number(i)}) = {k.Zero};");
+            k.Line($"{t} tail{i} = {k.Zero};");
         k.Repeat(spec.Out, 1, "o", "int", unrolling == Unrolling.Full, o =>
         {
             k.Line($"ref {t} row = ref {Unsafe}.Add(ref w, {Scaled(o, 0, spec.In)});");
             k.Line($"ref {t} gradientRow = ref {Unsafe}.Add(ref dw, {Scaled(o, 0, spec.In)});");
             k.Line($"{t} g = {Unsafe}.Add(ref dy, {o});");
             k.Op($"{v.Type} d = {v.Static}.Create(g);");
-            k.Tiles(chunks, OneSampleBackwardChunks, v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks, (c, count) =>
+            if (inRegisters)
             {
-                for (int j = 0; j < count; j++)
+                for (int j = 0; j < chunks; j++)
                 {
-                    string at = Plus(c, j * v.Lanes);
+                    string at = Number(j * v.Lanes);
                     k.Op($"{v.Type} x{j} = {v.Static}.LoadUnsafe(ref x, {at});");
                     k.Op($"{v.Type} g{j} = {MultiplyAdd}(d, x{j}, {v.Static}.LoadUnsafe(ref gradientRow, {at}));");
                     k.Op($"{v.Static}.StoreUnsafe(g{j}, ref gradientRow, {at});");
-                    k.Op($"{v.Type} s{j} = {MultiplyAdd}(d, {v.Static}.LoadUnsafe(ref row, {at}), {v.Static}.LoadUnsafe(ref dx, {at}));");
-                    k.Op($"{v.Static}.StoreUnsafe(s{j}, ref dx, {at});");
+                    k.Op($"sum{j} = {MultiplyAdd}(d, {v.Static}.LoadUnsafe(ref row, {at}), sum{j});");
                 }
-            });
+            }
+            else
+            {
+                k.Tiles(chunks, OneSampleBackwardChunks, v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks, (c, count) =>
+                {
+                    for (int j = 0; j < count; j++)
+                    {
+                        string at = Plus(c, j * v.Lanes);
+                        k.Op($"{v.Type} x{j} = {v.Static}.LoadUnsafe(ref x, {at});");
+                        k.Op($"{v.Type} g{j} = {MultiplyAdd}(d, x{j}, {v.Static}.LoadUnsafe(ref gradientRow, {at}));");
+                        k.Op($"{v.Static}.StoreUnsafe(g{j}, ref gradientRow, {at});");
+                        k.Op($"{v.Type} s{j} = {MultiplyAdd}(d, {v.Static}.LoadUnsafe(ref row, {at}), {v.Static}.LoadUnsafe(ref dx, {at}));");
+                        k.Op($"{v.Static}.StoreUnsafe(s{j}, ref dx, {at});");
+                    }
+                });
+            }
             for (int i = vectorEnd; i < vectorEnd + tail; i++)
             {
                 k.Op($"{Unsafe}.Add(ref gradientRow, {Number(i)}) += g * {Unsafe}.Add(ref x, {Number(i)});");
-                k.Op($"{Unsafe}.Add(ref dx, {Number(i)}) += g * {Unsafe}.Add(ref row, {Number(i)});");
+                k.Op($"tail{i} += g * {Unsafe}.Add(ref row, {Number(i)});");
             }
         });
+        if (inRegisters)
+        {
+            for (int j = 0; j < chunks; j++)
+                k.Op($"{v.Static}.StoreUnsafe(sum{j}, ref dx, {Number(j * v.Lanes)});");
+        }
+        for (int i = vectorEnd; i < spec.In; i++)
+            k.Op($"{Unsafe}.Add(ref dx, {Number(i)}) = tail{i};");
         k.Close();
         k.Line("");
     }
