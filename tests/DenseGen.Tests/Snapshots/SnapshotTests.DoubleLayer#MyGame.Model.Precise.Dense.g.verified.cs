@@ -397,17 +397,32 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseBackwardOneSampleVector128(ref double x, ref double dy, ref double w, ref double dw, ref double dx)
         {
-            global::System.Runtime.Intrinsics.Vector128<double> sum0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> sum0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
+                    global::System.Runtime.Intrinsics.Vector128<double> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                }
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3);
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
+                    global::System.Runtime.Intrinsics.Vector128<double> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, 0);
+            }
             double tail2 = 0d;
             {
                 ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                 ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
                 double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
-                global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector128<double> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
                 tail2 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
             }
@@ -415,15 +430,9 @@ namespace MyGame.Model
                 ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3);
                 ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 3);
                 double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
-                global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector128<double> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
                 tail2 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
             }
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, 0);
             global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 2) = tail2;
         }
 

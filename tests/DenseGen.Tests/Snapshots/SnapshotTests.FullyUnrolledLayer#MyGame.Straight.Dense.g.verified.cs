@@ -520,58 +520,51 @@ namespace MyGame
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseBackwardOneSampleVector512(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
         {
-            global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
             {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
                 global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
+                global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 32);
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 48);
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 64);
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 0);
             }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 16);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
-                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
-                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
-            }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 32);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
-                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
-                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
-            }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 48);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3);
-                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
-                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
-            }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 64);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
-                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
-                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
-            }
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 0);
         }
 
         // Vector256, fully unrolled.
@@ -985,80 +978,69 @@ namespace MyGame
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseBackwardOneSampleVector256(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
         {
-            global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
                 global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
+                global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 32);
+                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 48);
+                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 64);
+                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref dx, 8);
             }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 16);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
-                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
-                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
-            }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 32);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
-                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
-                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
-            }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 48);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3);
-                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
-                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
-            }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 64);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
-                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
-                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
-            }
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref dx, 0);
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref dx, 8);
         }
 
         // Vector128, fully unrolled.
@@ -1677,124 +1659,105 @@ namespace MyGame
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseBackwardOneSampleVector128(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
         {
-            global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
             {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
                 global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
+                global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
-                sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
+                global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
-                global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
-                sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
+                global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
+                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
+                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
+                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
+                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 32);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
+                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
+                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 48);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
+                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
+                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 64);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
+                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
+                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref dx, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref dx, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref dx, 12);
             }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 16);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
-                global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
-                global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
-                sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
-                global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
-                global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
-                sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
-            }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 32);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
-                global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
-                global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
-                sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
-                global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
-                global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
-                sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
-            }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 48);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3);
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
-                global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
-                global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
-                sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
-                global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
-                global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
-                sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
-            }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 64);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
-                global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
-                global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
-                sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
-                global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
-                global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
-                sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
-            }
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, 0);
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref dx, 4);
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref dx, 8);
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref dx, 12);
         }
 
         // Scalar, for hardware without accelerated vectors.

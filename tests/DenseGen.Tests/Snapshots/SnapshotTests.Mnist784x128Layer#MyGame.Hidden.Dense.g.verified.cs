@@ -565,429 +565,354 @@ namespace MyGame
         private static void __DenseBackwardOneSampleVector512(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
         {
             {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 0);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 16);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 32);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 48);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 64);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 80);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 96);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 112);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 128);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 144);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 160);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 176);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 192);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 208);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 224);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 240);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 256);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 272);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 288);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 304);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 320);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 336);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 352);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 368);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 384);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 400);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 416);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 432);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 448);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 464);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 480);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 496);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 512);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 528);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 544);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 560);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 576);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 592);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 608);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 624);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 640);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 656);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 672);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 688);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 704);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 720);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 736);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 752);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dx, 768);
-            }
-            for (int o = 0; o < 128; o += 1)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
-                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
+                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 16);
+                global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 32);
+                global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 48);
+                global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 64);
+                global::System.Runtime.Intrinsics.Vector512<float> sum4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 80);
+                global::System.Runtime.Intrinsics.Vector512<float> sum5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 96);
+                global::System.Runtime.Intrinsics.Vector512<float> sum6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112);
+                global::System.Runtime.Intrinsics.Vector512<float> sum7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                for (int o = 0; o < 128; o += 1)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
                     global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 0));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 16);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
                     global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 16));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g1, ref gradientRow, 16);
-                    global::System.Runtime.Intrinsics.Vector512<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 16));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1, ref dx, 16);
-                    global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 32);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), sum1);
                     global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 32));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g2, ref gradientRow, 32);
-                    global::System.Runtime.Intrinsics.Vector512<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 32));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2, ref dx, 32);
-                    global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 48);
+                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), sum2);
                     global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 48));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g3, ref gradientRow, 48);
-                    global::System.Runtime.Intrinsics.Vector512<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 48));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3, ref dx, 48);
+                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48), sum3);
+                    global::System.Runtime.Intrinsics.Vector512<float> g4 = global::DenseGen.VectorMath.MultiplyAdd(d, x4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 64));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g4, ref gradientRow, 64);
+                    sum4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 64), sum4);
+                    global::System.Runtime.Intrinsics.Vector512<float> g5 = global::DenseGen.VectorMath.MultiplyAdd(d, x5, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 80));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g5, ref gradientRow, 80);
+                    sum5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 80), sum5);
+                    global::System.Runtime.Intrinsics.Vector512<float> g6 = global::DenseGen.VectorMath.MultiplyAdd(d, x6, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 96));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g6, ref gradientRow, 96);
+                    sum6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 96), sum6);
+                    global::System.Runtime.Intrinsics.Vector512<float> g7 = global::DenseGen.VectorMath.MultiplyAdd(d, x7, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 112));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g7, ref gradientRow, 112);
+                    sum7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 112), sum7);
                 }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref dx, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref dx, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref dx, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum4, ref dx, 64);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum5, ref dx, 80);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum6, ref dx, 96);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum7, ref dx, 112);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 128);
+                global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 144);
+                global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 160);
+                global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 176);
+                global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 192);
+                global::System.Runtime.Intrinsics.Vector512<float> sum4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 208);
+                global::System.Runtime.Intrinsics.Vector512<float> sum5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 224);
+                global::System.Runtime.Intrinsics.Vector512<float> sum6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 240);
+                global::System.Runtime.Intrinsics.Vector512<float> sum7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                for (int o = 0; o < 128; o += 1)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 64);
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 64));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 64);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 64), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 64));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 64);
-                    global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 80);
-                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 80));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g1, ref gradientRow, 80);
-                    global::System.Runtime.Intrinsics.Vector512<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 80), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 80));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1, ref dx, 80);
-                    global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 96);
-                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 96));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g2, ref gradientRow, 96);
-                    global::System.Runtime.Intrinsics.Vector512<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 96), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 96));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2, ref dx, 96);
-                    global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112);
-                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 112));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g3, ref gradientRow, 112);
-                    global::System.Runtime.Intrinsics.Vector512<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 112));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3, ref dx, 112);
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 128);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
                     global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 128));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 128);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 128), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 128));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 128);
-                    global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 144);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 128), sum0);
                     global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 144));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g1, ref gradientRow, 144);
-                    global::System.Runtime.Intrinsics.Vector512<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 144), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 144));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1, ref dx, 144);
-                    global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 160);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 144), sum1);
                     global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 160));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g2, ref gradientRow, 160);
-                    global::System.Runtime.Intrinsics.Vector512<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 160), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 160));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2, ref dx, 160);
-                    global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 176);
+                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 160), sum2);
                     global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 176));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g3, ref gradientRow, 176);
-                    global::System.Runtime.Intrinsics.Vector512<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 176), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 176));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3, ref dx, 176);
+                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 176), sum3);
+                    global::System.Runtime.Intrinsics.Vector512<float> g4 = global::DenseGen.VectorMath.MultiplyAdd(d, x4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 192));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g4, ref gradientRow, 192);
+                    sum4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 192), sum4);
+                    global::System.Runtime.Intrinsics.Vector512<float> g5 = global::DenseGen.VectorMath.MultiplyAdd(d, x5, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 208));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g5, ref gradientRow, 208);
+                    sum5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 208), sum5);
+                    global::System.Runtime.Intrinsics.Vector512<float> g6 = global::DenseGen.VectorMath.MultiplyAdd(d, x6, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 224));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g6, ref gradientRow, 224);
+                    sum6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 224), sum6);
+                    global::System.Runtime.Intrinsics.Vector512<float> g7 = global::DenseGen.VectorMath.MultiplyAdd(d, x7, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 240));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g7, ref gradientRow, 240);
+                    sum7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 240), sum7);
                 }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 128);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref dx, 144);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref dx, 160);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref dx, 176);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum4, ref dx, 192);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum5, ref dx, 208);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum6, ref dx, 224);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum7, ref dx, 240);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 256);
+                global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 272);
+                global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 288);
+                global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 304);
+                global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 320);
+                global::System.Runtime.Intrinsics.Vector512<float> sum4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 336);
+                global::System.Runtime.Intrinsics.Vector512<float> sum5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 352);
+                global::System.Runtime.Intrinsics.Vector512<float> sum6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 368);
+                global::System.Runtime.Intrinsics.Vector512<float> sum7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                for (int o = 0; o < 128; o += 1)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 192);
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 192));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 192);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 192), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 192));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 192);
-                    global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 208);
-                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 208));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g1, ref gradientRow, 208);
-                    global::System.Runtime.Intrinsics.Vector512<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 208), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 208));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1, ref dx, 208);
-                    global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 224);
-                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 224));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g2, ref gradientRow, 224);
-                    global::System.Runtime.Intrinsics.Vector512<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 224), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 224));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2, ref dx, 224);
-                    global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 240);
-                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 240));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g3, ref gradientRow, 240);
-                    global::System.Runtime.Intrinsics.Vector512<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 240), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 240));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3, ref dx, 240);
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 256);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
                     global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 256));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 256);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 256), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 256));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 256);
-                    global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 272);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 256), sum0);
                     global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 272));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g1, ref gradientRow, 272);
-                    global::System.Runtime.Intrinsics.Vector512<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 272), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 272));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1, ref dx, 272);
-                    global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 288);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 272), sum1);
                     global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 288));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g2, ref gradientRow, 288);
-                    global::System.Runtime.Intrinsics.Vector512<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 288), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 288));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2, ref dx, 288);
-                    global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 304);
+                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 288), sum2);
                     global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 304));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g3, ref gradientRow, 304);
-                    global::System.Runtime.Intrinsics.Vector512<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 304), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 304));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3, ref dx, 304);
+                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 304), sum3);
+                    global::System.Runtime.Intrinsics.Vector512<float> g4 = global::DenseGen.VectorMath.MultiplyAdd(d, x4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 320));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g4, ref gradientRow, 320);
+                    sum4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 320), sum4);
+                    global::System.Runtime.Intrinsics.Vector512<float> g5 = global::DenseGen.VectorMath.MultiplyAdd(d, x5, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 336));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g5, ref gradientRow, 336);
+                    sum5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 336), sum5);
+                    global::System.Runtime.Intrinsics.Vector512<float> g6 = global::DenseGen.VectorMath.MultiplyAdd(d, x6, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 352));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g6, ref gradientRow, 352);
+                    sum6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 352), sum6);
+                    global::System.Runtime.Intrinsics.Vector512<float> g7 = global::DenseGen.VectorMath.MultiplyAdd(d, x7, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 368));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g7, ref gradientRow, 368);
+                    sum7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 368), sum7);
                 }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 256);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref dx, 272);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref dx, 288);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref dx, 304);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum4, ref dx, 320);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum5, ref dx, 336);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum6, ref dx, 352);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum7, ref dx, 368);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 384);
+                global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 400);
+                global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 416);
+                global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 432);
+                global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 448);
+                global::System.Runtime.Intrinsics.Vector512<float> sum4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 464);
+                global::System.Runtime.Intrinsics.Vector512<float> sum5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 480);
+                global::System.Runtime.Intrinsics.Vector512<float> sum6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 496);
+                global::System.Runtime.Intrinsics.Vector512<float> sum7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                for (int o = 0; o < 128; o += 1)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 320);
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 320));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 320);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 320), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 320));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 320);
-                    global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 336);
-                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 336));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g1, ref gradientRow, 336);
-                    global::System.Runtime.Intrinsics.Vector512<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 336), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 336));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1, ref dx, 336);
-                    global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 352);
-                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 352));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g2, ref gradientRow, 352);
-                    global::System.Runtime.Intrinsics.Vector512<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 352), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 352));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2, ref dx, 352);
-                    global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 368);
-                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 368));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g3, ref gradientRow, 368);
-                    global::System.Runtime.Intrinsics.Vector512<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 368), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 368));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3, ref dx, 368);
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 384);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
                     global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 384));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 384);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 384), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 384));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 384);
-                    global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 400);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 384), sum0);
                     global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 400));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g1, ref gradientRow, 400);
-                    global::System.Runtime.Intrinsics.Vector512<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 400), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 400));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1, ref dx, 400);
-                    global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 416);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 400), sum1);
                     global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 416));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g2, ref gradientRow, 416);
-                    global::System.Runtime.Intrinsics.Vector512<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 416), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 416));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2, ref dx, 416);
-                    global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 432);
+                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 416), sum2);
                     global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 432));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g3, ref gradientRow, 432);
-                    global::System.Runtime.Intrinsics.Vector512<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 432), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 432));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3, ref dx, 432);
+                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 432), sum3);
+                    global::System.Runtime.Intrinsics.Vector512<float> g4 = global::DenseGen.VectorMath.MultiplyAdd(d, x4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 448));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g4, ref gradientRow, 448);
+                    sum4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 448), sum4);
+                    global::System.Runtime.Intrinsics.Vector512<float> g5 = global::DenseGen.VectorMath.MultiplyAdd(d, x5, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 464));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g5, ref gradientRow, 464);
+                    sum5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 464), sum5);
+                    global::System.Runtime.Intrinsics.Vector512<float> g6 = global::DenseGen.VectorMath.MultiplyAdd(d, x6, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 480));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g6, ref gradientRow, 480);
+                    sum6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 480), sum6);
+                    global::System.Runtime.Intrinsics.Vector512<float> g7 = global::DenseGen.VectorMath.MultiplyAdd(d, x7, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 496));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g7, ref gradientRow, 496);
+                    sum7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 496), sum7);
                 }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 384);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref dx, 400);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref dx, 416);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref dx, 432);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum4, ref dx, 448);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum5, ref dx, 464);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum6, ref dx, 480);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum7, ref dx, 496);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 512);
+                global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 528);
+                global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 544);
+                global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 560);
+                global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 576);
+                global::System.Runtime.Intrinsics.Vector512<float> sum4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 592);
+                global::System.Runtime.Intrinsics.Vector512<float> sum5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 608);
+                global::System.Runtime.Intrinsics.Vector512<float> sum6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 624);
+                global::System.Runtime.Intrinsics.Vector512<float> sum7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                for (int o = 0; o < 128; o += 1)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 448);
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 448));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 448);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 448), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 448));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 448);
-                    global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 464);
-                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 464));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g1, ref gradientRow, 464);
-                    global::System.Runtime.Intrinsics.Vector512<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 464), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 464));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1, ref dx, 464);
-                    global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 480);
-                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 480));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g2, ref gradientRow, 480);
-                    global::System.Runtime.Intrinsics.Vector512<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 480), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 480));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2, ref dx, 480);
-                    global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 496);
-                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 496));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g3, ref gradientRow, 496);
-                    global::System.Runtime.Intrinsics.Vector512<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 496), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 496));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3, ref dx, 496);
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 512);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
                     global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 512));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 512);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 512), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 512));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 512);
-                    global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 528);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 512), sum0);
                     global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 528));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g1, ref gradientRow, 528);
-                    global::System.Runtime.Intrinsics.Vector512<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 528), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 528));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1, ref dx, 528);
-                    global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 544);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 528), sum1);
                     global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 544));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g2, ref gradientRow, 544);
-                    global::System.Runtime.Intrinsics.Vector512<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 544), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 544));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2, ref dx, 544);
-                    global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 560);
+                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 544), sum2);
                     global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 560));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g3, ref gradientRow, 560);
-                    global::System.Runtime.Intrinsics.Vector512<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 560), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 560));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3, ref dx, 560);
+                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 560), sum3);
+                    global::System.Runtime.Intrinsics.Vector512<float> g4 = global::DenseGen.VectorMath.MultiplyAdd(d, x4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 576));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g4, ref gradientRow, 576);
+                    sum4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 576), sum4);
+                    global::System.Runtime.Intrinsics.Vector512<float> g5 = global::DenseGen.VectorMath.MultiplyAdd(d, x5, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 592));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g5, ref gradientRow, 592);
+                    sum5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 592), sum5);
+                    global::System.Runtime.Intrinsics.Vector512<float> g6 = global::DenseGen.VectorMath.MultiplyAdd(d, x6, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 608));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g6, ref gradientRow, 608);
+                    sum6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 608), sum6);
+                    global::System.Runtime.Intrinsics.Vector512<float> g7 = global::DenseGen.VectorMath.MultiplyAdd(d, x7, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 624));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g7, ref gradientRow, 624);
+                    sum7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 624), sum7);
                 }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 512);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref dx, 528);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref dx, 544);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref dx, 560);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum4, ref dx, 576);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum5, ref dx, 592);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum6, ref dx, 608);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum7, ref dx, 624);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 640);
+                global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 656);
+                global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 672);
+                global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 688);
+                global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 704);
+                global::System.Runtime.Intrinsics.Vector512<float> sum4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 720);
+                global::System.Runtime.Intrinsics.Vector512<float> sum5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 736);
+                global::System.Runtime.Intrinsics.Vector512<float> sum6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> x7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 752);
+                global::System.Runtime.Intrinsics.Vector512<float> sum7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                for (int o = 0; o < 128; o += 1)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 576);
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 576));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 576);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 576), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 576));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 576);
-                    global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 592);
-                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 592));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g1, ref gradientRow, 592);
-                    global::System.Runtime.Intrinsics.Vector512<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 592), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 592));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1, ref dx, 592);
-                    global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 608);
-                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 608));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g2, ref gradientRow, 608);
-                    global::System.Runtime.Intrinsics.Vector512<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 608), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 608));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2, ref dx, 608);
-                    global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 624);
-                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 624));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g3, ref gradientRow, 624);
-                    global::System.Runtime.Intrinsics.Vector512<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 624), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 624));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3, ref dx, 624);
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 640);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
                     global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 640));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 640);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 640), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 640));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 640);
-                    global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 656);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 640), sum0);
                     global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 656));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g1, ref gradientRow, 656);
-                    global::System.Runtime.Intrinsics.Vector512<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 656), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 656));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1, ref dx, 656);
-                    global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 672);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 656), sum1);
                     global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 672));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g2, ref gradientRow, 672);
-                    global::System.Runtime.Intrinsics.Vector512<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 672), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 672));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2, ref dx, 672);
-                    global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 688);
+                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 672), sum2);
                     global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 688));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g3, ref gradientRow, 688);
-                    global::System.Runtime.Intrinsics.Vector512<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 688), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 688));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3, ref dx, 688);
+                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 688), sum3);
+                    global::System.Runtime.Intrinsics.Vector512<float> g4 = global::DenseGen.VectorMath.MultiplyAdd(d, x4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 704));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g4, ref gradientRow, 704);
+                    sum4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 704), sum4);
+                    global::System.Runtime.Intrinsics.Vector512<float> g5 = global::DenseGen.VectorMath.MultiplyAdd(d, x5, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 720));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g5, ref gradientRow, 720);
+                    sum5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 720), sum5);
+                    global::System.Runtime.Intrinsics.Vector512<float> g6 = global::DenseGen.VectorMath.MultiplyAdd(d, x6, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 736));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g6, ref gradientRow, 736);
+                    sum6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 736), sum6);
+                    global::System.Runtime.Intrinsics.Vector512<float> g7 = global::DenseGen.VectorMath.MultiplyAdd(d, x7, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 752));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g7, ref gradientRow, 752);
+                    sum7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 752), sum7);
                 }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 640);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref dx, 656);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref dx, 672);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref dx, 688);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum4, ref dx, 704);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum5, ref dx, 720);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum6, ref dx, 736);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum7, ref dx, 752);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 768);
+                global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                for (int o = 0; o < 128; o += 1)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 704);
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 704));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 704);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 704), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 704));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 704);
-                    global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 720);
-                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 720));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g1, ref gradientRow, 720);
-                    global::System.Runtime.Intrinsics.Vector512<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 720), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 720));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1, ref dx, 720);
-                    global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 736);
-                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 736));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g2, ref gradientRow, 736);
-                    global::System.Runtime.Intrinsics.Vector512<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 736), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 736));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2, ref dx, 736);
-                    global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 752);
-                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 752));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g3, ref gradientRow, 752);
-                    global::System.Runtime.Intrinsics.Vector512<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 752), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 752));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3, ref dx, 752);
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 768);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
                     global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 768));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 768);
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 768), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, 768));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref dx, 768);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 768), sum0);
                 }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 768);
             }
         }
 
@@ -1356,51 +1281,58 @@ namespace MyGame
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseBackwardOneSampleVector256(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
         {
-            for (nuint c = 0; c < 784; c += 8)
+            for (nuint c = 0; c < 768; c += 32)
             {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dx, c);
-            }
-            for (int o = 0; o < 128; o += 1)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
-                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                for (nuint c = 0; c < 768; c += 32)
+                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, c);
+                global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, c + 8);
+                global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, c + 16);
+                global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, c + 24);
+                global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (int o = 0; o < 128; o += 1)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, c);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
+                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
                     global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, c));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, c);
-                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, c));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, c);
-                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, c + 8);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c), sum0);
                     global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, c + 8));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, c + 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, c + 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref dx, c + 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, c + 16);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 8), sum1);
                     global::System.Runtime.Intrinsics.Vector256<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, c + 16));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g2, ref gradientRow, c + 16);
-                    global::System.Runtime.Intrinsics.Vector256<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, c + 16));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s2, ref dx, c + 16);
-                    global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, c + 24);
+                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 16), sum2);
                     global::System.Runtime.Intrinsics.Vector256<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, c + 24));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g3, ref gradientRow, c + 24);
-                    global::System.Runtime.Intrinsics.Vector256<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, c + 24));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s3, ref dx, c + 24);
+                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 24), sum3);
                 }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref dx, c);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref dx, c + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref dx, c + 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref dx, c + 24);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 768);
+                global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 776);
+                global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (int o = 0; o < 128; o += 1)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 768);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
+                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
                     global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 768));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 768);
-                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 768), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 768));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref dx, 768);
-                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 776);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 768), sum0);
                     global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 776));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 776);
-                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 776), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx, 776));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref dx, 776);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 776), sum1);
                 }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref dx, 768);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref dx, 776);
             }
         }
 
@@ -1700,39 +1632,38 @@ namespace MyGame
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseBackwardOneSampleVector128(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
         {
-            for (nuint c = 0; c < 784; c += 4)
+            for (nuint c = 0; c < 784; c += 16)
             {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dx, c);
-            }
-            for (int o = 0; o < 128; o += 1)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                for (nuint c = 0; c < 784; c += 16)
+                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, c);
+                global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, c + 4);
+                global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, c + 8);
+                global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, c + 12);
+                global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                for (int o = 0; o < 128; o += 1)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, c);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
                     global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, c));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, c);
-                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, c));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, c);
-                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, c + 4);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c), sum0);
                     global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, c + 4));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, c + 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, c + 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, c + 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, c + 8);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 4), sum1);
                     global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, c + 8));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, c + 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, c + 8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref dx, c + 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, c + 12);
+                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 8), sum2);
                     global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, c + 12));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, c + 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, c + 12));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref dx, c + 12);
+                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 12), sum3);
                 }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, c);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref dx, c + 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref dx, c + 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref dx, c + 12);
             }
         }
 

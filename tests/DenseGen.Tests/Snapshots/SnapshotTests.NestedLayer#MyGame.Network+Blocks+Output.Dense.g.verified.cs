@@ -348,28 +348,27 @@ namespace MyGame
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void __DenseBackwardOneSampleVector128(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
-                        float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
-                        global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
                         global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
-                        global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                        sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                        global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                            ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                            sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                        }
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
+                            ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
+                            global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                            sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, 0);
                     }
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 4);
-                        float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
-                        global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
-                        global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                        sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, 0);
                 }
 
                 // Scalar, for hardware without accelerated vectors.

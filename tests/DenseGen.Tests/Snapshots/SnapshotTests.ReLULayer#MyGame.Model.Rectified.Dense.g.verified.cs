@@ -971,7 +971,59 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseBackwardOneSampleVector512(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
         {
-            global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 20);
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 40);
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 60);
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 80);
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 100);
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 5));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 0);
+            }
             float tail16 = 0f;
             float tail17 = 0f;
             float tail18 = 0f;
@@ -980,11 +1032,6 @@ namespace MyGame.Model
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
-                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
                 tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
@@ -998,11 +1045,6 @@ namespace MyGame.Model
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 20);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
-                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
-                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
                 tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
@@ -1016,11 +1058,6 @@ namespace MyGame.Model
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 40);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
-                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
-                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
                 tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
@@ -1034,11 +1071,6 @@ namespace MyGame.Model
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 60);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3);
-                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
-                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
                 tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
@@ -1052,11 +1084,6 @@ namespace MyGame.Model
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 80);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
-                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
-                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
                 tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
@@ -1070,11 +1097,6 @@ namespace MyGame.Model
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 100);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 5);
-                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(g);
-                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
                 tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
@@ -1084,7 +1106,6 @@ namespace MyGame.Model
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
                 tail19 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
             }
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 0);
             global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) = tail16;
             global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) = tail17;
             global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) = tail18;
@@ -1914,8 +1935,80 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseBackwardOneSampleVector256(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
         {
-            global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 20);
+                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 40);
+                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 60);
+                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 80);
+                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 100);
+                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 5));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref dx, 8);
+            }
             float tail16 = 0f;
             float tail17 = 0f;
             float tail18 = 0f;
@@ -1924,15 +2017,6 @@ namespace MyGame.Model
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
-                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
                 tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
@@ -1946,15 +2030,6 @@ namespace MyGame.Model
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 20);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
-                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
-                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
                 tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
@@ -1968,15 +2043,6 @@ namespace MyGame.Model
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 40);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
-                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
-                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
                 tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
@@ -1990,15 +2056,6 @@ namespace MyGame.Model
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 60);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3);
-                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
-                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
                 tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
@@ -2012,15 +2069,6 @@ namespace MyGame.Model
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 80);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
-                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
-                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
                 tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
@@ -2034,15 +2082,6 @@ namespace MyGame.Model
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 100);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 5);
-                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
-                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 16) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
                 tail16 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 17) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
@@ -2052,8 +2091,6 @@ namespace MyGame.Model
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 19) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
                 tail19 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19);
             }
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref dx, 0);
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref dx, 8);
             global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 16) = tail16;
             global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 17) = tail17;
             global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 18) = tail18;
@@ -2880,229 +2917,173 @@ namespace MyGame.Model
         private static void __DenseBackwardOneSampleVector128(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
         {
             {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dx, 0);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dx, 4);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dx, 8);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dx, 12);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dx, 16);
-            }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
+                global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
                     global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                     global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
                     global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref dx, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
+                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
                     global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 12));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref dx, 12);
+                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 16);
-                }
-            }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 20);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 20);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
                     global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                     global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
                     global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref dx, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
+                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
                     global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 12));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref dx, 12);
+                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 16);
-                }
-            }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 40);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 40);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2));
                     global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                     global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
                     global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref dx, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
+                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
                     global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 12));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref dx, 12);
+                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 16);
-                }
-            }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 60);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3);
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 60);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3));
                     global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                     global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
                     global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref dx, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
+                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
                     global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 12));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref dx, 12);
+                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 16);
-                }
-            }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 80);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 80);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4));
                     global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                     global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
                     global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref dx, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
+                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
                     global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 12));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref dx, 12);
+                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 16);
-                }
-            }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 100);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 5);
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 100);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 5));
                     global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                     global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref dx, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
                     global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref dx, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12);
+                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
                     global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 12));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref dx, 12);
+                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
                 }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref dx, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref dx, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref dx, 12);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 16);
+                global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 16);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
                     global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx, 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref dx, 16);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), sum0);
                 }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 20);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), sum0);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 40);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), sum0);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 60);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), sum0);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 80);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), sum0);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 100);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 5));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), sum0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, 16);
             }
         }
 

@@ -528,17 +528,48 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseBackwardOneSampleVector128(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
         {
-            global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 5);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 10);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 15);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, 0);
+            }
             float tail4 = 0f;
             {
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 4) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4);
                 tail4 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
             }
@@ -546,11 +577,6 @@ namespace MyGame.Model
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 5);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 4) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4);
                 tail4 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
             }
@@ -558,11 +584,6 @@ namespace MyGame.Model
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 10);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 4) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4);
                 tail4 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
             }
@@ -570,15 +591,9 @@ namespace MyGame.Model
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15);
                 ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 15);
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3);
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 4) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4);
                 tail4 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
             }
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, 0);
             global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 4) = tail4;
         }
 

@@ -363,28 +363,27 @@ namespace MyGame
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] [global::System.Runtime.CompilerServices.SkipLocalsInit]
         private static void __DenseBackwardOneSampleVector256(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
         {
-            global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
                 global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref dx, 0);
             }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 8);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
-                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
-            }
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref dx, 0);
         }
 
         // Vector128, fully unrolled.
@@ -604,38 +603,36 @@ namespace MyGame
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] [global::System.Runtime.CompilerServices.SkipLocalsInit]
         private static void __DenseBackwardOneSampleVector128(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
         {
-            global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
             {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
                 global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
+                global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
+                }
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
+                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
+                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref dx, 4);
             }
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 8);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1);
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
-                global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
-            }
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, 0);
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref dx, 4);
         }
 
         // Scalar, for hardware without accelerated vectors.

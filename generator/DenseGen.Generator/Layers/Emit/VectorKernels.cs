@@ -18,7 +18,7 @@ namespace DenseGen.Generator.Emit;
 /// <item>Weight gradient: 4 rows × 3 vector chunks of dW (× 2 with Vector128), each loaded once, updated by
 /// every sample, stored once.</item>
 /// <item>Input gradient: samples × chunks of dx, summed over the weight rows (3 × 3, or for one sample 1 × 16 with Vector512, 1 × 8 otherwise).</item>
-/// <item>One sample's backward, when dx is wanted: dW and dx together in one sweep over the rows (<see cref="WriteOneSampleBackward"/>).</item>
+/// <item>One sample's backward, when dx is wanted: dW and dx together, 8 chunks of dx at a time (4 without AVX-512), every row read once (<see cref="WriteOneSampleBackward"/>).</item>
 /// </list>
 /// </remarks>
 internal static class VectorKernels
@@ -50,11 +50,9 @@ internal static class VectorKernels
 
     public static string OneSampleBackwardName(VectorWidth v) => "__DenseBackwardOneSample" + v.Name;
 
-    // Vector chunks per step of the one-sample backward's row loop: two loads and a store for dW and for dx each.
-    private const int OneSampleBackwardChunks = 4;
-
-    // The longest row (in vectors) whose dx the one-sample backward keeps in registers: half the registers.
-    private static int OneSampleRegisterChunks(VectorWidth v) => v.Bits == 512 ? 8 : 4;
+    // Vector chunks of dx (and of x) the one-sample backward keeps in registers while it walks the rows: half the
+    // registers, the rest for the row's loads and the broadcast dy.
+    private static int OneSampleBackwardChunks(VectorWidth v) => v.Bits == 512 ? 8 : 4;
 
     // ---- Forward: y[s, o] = Σ_i W[o, i] x[s, i] + b[o] ----
 
@@ -373,82 +371,64 @@ internal static class VectorKernels
                 k.Op($"{v.Static}.StoreUnsafe(a{s}_{j}, ref dxRow{s}, {Plus(c, j * v.Lanes)});");
     }
 
-    // ---- One sample's backward in one sweep: dW[o, i] += dy[o] x[i] and dx[i] = Σ_o dy[o] W[o, i] ----
+    // ---- One sample's backward: dW[o, i] += dy[o] x[i] and dx[i] = Σ_o dy[o] W[o, i] in one pass ----
 
     /// <summary>
-    /// One sample's weight and input gradients in a single pass over the rows, in memory order: each row of W and of dW is
-    /// streamed once, instead of one sweep for dW and another over W for dx. Every value is computed as the separate
-    /// kernels compute it (dW by one multiply-add per element, dx from zero adding the rows in order), so the results
-    /// are the same to the bit. A short row keeps dx in registers (<see cref="OneSampleRegisterChunks"/>); a long one
-    /// adds each row into dx in L1, where the row's many independent chunks hide the store-to-load latency that a short
-    /// row would wait on at every row.
+    /// One sample's weight and input gradients together: for each block of a few vector chunks of the row, the dx
+    /// block and the matching x stay in registers while every row's slice of W is read once and its slice of dW
+    /// updated, so W is read once for both gradients and nothing waits on a store. Every value is computed as the separate
+    /// kernels compute it (dW by one multiply-add per element, dx from zero adding the rows in order), so the results are
+    /// the same to the bit.
     /// </summary>
     public static void WriteOneSampleBackward(KernelWriter k, VectorWidth v, Unrolling unrolling)
     {
         LayerSpec spec = k.Spec;
         string t = k.T;
         int chunks = spec.In / v.Lanes, tail = spec.In % v.Lanes, vectorEnd = chunks * v.Lanes;
-        bool inRegisters = chunks <= OneSampleRegisterChunks(v);
         k.Line(k.Attributes);
         k.Open($"private static void {OneSampleBackwardName(v)}(ref {t} x, ref {t} dy, ref {t} w, ref {t} dw, ref {t} dx)");
-        if (inRegisters)
+        k.Tiles(chunks, OneSampleBackwardChunks(v), v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks, (c, count) =>
         {
-            for (int j = 0; j < chunks; j++)
-                k.Line($"{v.Type} sum{j} = {v.Type}.Zero;");
-        }
-        else
-        {
-            k.Repeat(chunks, v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks, c =>
-                k.Op($"{v.Static}.StoreUnsafe({v.Type}.Zero, ref dx, {c});"));
-        }
-        // The last In mod lanes columns of dx: scalar sums in locals.
-        for (int i = vectorEnd; i < spec.In; i++)
-            k.Line($"{t} tail{i} = {k.Zero};");
-        k.Repeat(spec.Out, 1, "o", "int", unrolling == Unrolling.Full, o =>
-        {
-            k.Line($"ref {t} row = ref {Unsafe}.Add(ref w, {Scaled(o, 0, spec.In)});");
-            k.Line($"ref {t} gradientRow = ref {Unsafe}.Add(ref dw, {Scaled(o, 0, spec.In)});");
-            k.Line($"{t} g = {Unsafe}.Add(ref dy, {o});");
-            k.Op($"{v.Type} d = {v.Static}.Create(g);");
-            if (inRegisters)
+            for (int j = 0; j < count; j++)
             {
-                for (int j = 0; j < chunks; j++)
+                k.Op($"{v.Type} x{j} = {v.Static}.LoadUnsafe(ref x, {Plus(c, j * v.Lanes)});");
+                k.Line($"{v.Type} sum{j} = {v.Type}.Zero;");
+            }
+            k.Repeat(spec.Out, 1, "o", "int", unrolling == Unrolling.Full, o =>
+            {
+                k.Line($"ref {t} row = ref {Unsafe}.Add(ref w, {Scaled(o, 0, spec.In)});");
+                k.Line($"ref {t} gradientRow = ref {Unsafe}.Add(ref dw, {Scaled(o, 0, spec.In)});");
+                k.Op($"{v.Type} d = {v.Static}.Create({Unsafe}.Add(ref dy, {o}));");
+                for (int j = 0; j < count; j++)
                 {
-                    string at = Number(j * v.Lanes);
-                    k.Op($"{v.Type} x{j} = {v.Static}.LoadUnsafe(ref x, {at});");
+                    string at = Plus(c, j * v.Lanes);
                     k.Op($"{v.Type} g{j} = {MultiplyAdd}(d, x{j}, {v.Static}.LoadUnsafe(ref gradientRow, {at}));");
                     k.Op($"{v.Static}.StoreUnsafe(g{j}, ref gradientRow, {at});");
                     k.Op($"sum{j} = {MultiplyAdd}(d, {v.Static}.LoadUnsafe(ref row, {at}), sum{j});");
                 }
-            }
-            else
-            {
-                k.Tiles(chunks, OneSampleBackwardChunks, v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks, (c, count) =>
-                {
-                    for (int j = 0; j < count; j++)
-                    {
-                        string at = Plus(c, j * v.Lanes);
-                        k.Op($"{v.Type} x{j} = {v.Static}.LoadUnsafe(ref x, {at});");
-                        k.Op($"{v.Type} g{j} = {MultiplyAdd}(d, x{j}, {v.Static}.LoadUnsafe(ref gradientRow, {at}));");
-                        k.Op($"{v.Static}.StoreUnsafe(g{j}, ref gradientRow, {at});");
-                        k.Op($"{v.Type} s{j} = {MultiplyAdd}(d, {v.Static}.LoadUnsafe(ref row, {at}), {v.Static}.LoadUnsafe(ref dx, {at}));");
-                        k.Op($"{v.Static}.StoreUnsafe(s{j}, ref dx, {at});");
-                    }
-                });
-            }
-            for (int i = vectorEnd; i < vectorEnd + tail; i++)
-            {
-                k.Op($"{Unsafe}.Add(ref gradientRow, {Number(i)}) += g * {Unsafe}.Add(ref x, {Number(i)});");
-                k.Op($"tail{i} += g * {Unsafe}.Add(ref row, {Number(i)});");
-            }
+            });
+            for (int j = 0; j < count; j++)
+                k.Op($"{v.Static}.StoreUnsafe(sum{j}, ref dx, {Plus(c, j * v.Lanes)});");
         });
-        if (inRegisters)
+        if (tail > 0)
         {
-            for (int j = 0; j < chunks; j++)
-                k.Op($"{v.Static}.StoreUnsafe(sum{j}, ref dx, {Number(j * v.Lanes)});");
+            // The last In mod lanes columns, one scalar at a time, dx summed in locals.
+            for (int i = vectorEnd; i < spec.In; i++)
+                k.Line($"{t} tail{i} = {k.Zero};");
+            k.Repeat(spec.Out, 1, "o", "int", unrolling == Unrolling.Full, o =>
+            {
+                k.Line($"ref {t} row = ref {Unsafe}.Add(ref w, {Scaled(o, 0, spec.In)});");
+                k.Line($"ref {t} gradientRow = ref {Unsafe}.Add(ref dw, {Scaled(o, 0, spec.In)});");
+                k.Line($"{t} g = {Unsafe}.Add(ref dy, {o});");
+                for (int i = vectorEnd; i < spec.In; i++)
+                {
+                    k.Op($"{Unsafe}.Add(ref gradientRow, {Number(i)}) += g * {Unsafe}.Add(ref x, {Number(i)});");
+                    k.Op($"tail{i} += g * {Unsafe}.Add(ref row, {Number(i)});");
+                }
+            });
+            for (int i = vectorEnd; i < spec.In; i++)
+                k.Op($"{Unsafe}.Add(ref dx, {Number(i)}) = tail{i};");
         }
-        for (int i = vectorEnd; i < spec.In; i++)
-            k.Op($"{Unsafe}.Add(ref dx, {Number(i)}) = tail{i};");
         k.Close();
         k.Line("");
     }
