@@ -125,7 +125,7 @@ namespace MyGame.Model
             }
             if (samples == 1 && !inputGradient.IsEmpty)
             {
-                // One sample: dW and dX in one sweep over the rows.
+                // One sample: dW and dX in one kernel, reading W once.
                 ref double dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
                 ref double w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
                 if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)

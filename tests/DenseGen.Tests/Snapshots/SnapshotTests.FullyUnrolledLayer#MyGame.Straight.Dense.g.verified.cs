@@ -129,7 +129,7 @@ namespace MyGame
             }
             if (samples == 1 && !inputGradient.IsEmpty)
             {
-                // One sample: dW and dX in one sweep over the rows.
+                // One sample: dW and dX in one kernel, reading W once.
                 ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
                 ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)

@@ -156,7 +156,7 @@ namespace MyGame.Model
                 }
                 if (count == 1 && !chunkInputGradient.IsEmpty)
                 {
-                    // One sample: dW and dX in one sweep over the rows.
+                    // One sample: dW and dX in one kernel, reading W once.
                     ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(chunkInputGradient);
                     ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
                     __DenseBackwardOneSampleScalar(ref x, ref dy, ref w, ref dw, ref dx);

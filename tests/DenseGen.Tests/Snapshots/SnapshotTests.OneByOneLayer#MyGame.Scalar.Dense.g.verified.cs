@@ -122,7 +122,7 @@ namespace MyGame
             }
             if (samples == 1 && !inputGradient.IsEmpty)
             {
-                // One sample: dW and dX in one sweep over the rows.
+                // One sample: dW and dX in one kernel, reading W once.
                 ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
                 ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
                 __DenseBackwardOneSampleScalar(ref x, ref dy, ref w, ref dw, ref dx);

@@ -143,7 +143,7 @@ namespace MyGame.Model
                 }
                 if (count == 1 && !chunkInputGradient.IsEmpty)
                 {
-                    // One sample: dW and dX in one sweep over the rows.
+                    // One sample: dW and dX in one kernel, reading W once.
                     ref double dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(chunkInputGradient);
                     ref double w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
                     if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)

@@ -433,7 +433,7 @@ internal static class LayerEmitter
         w.Line($"dyRow = ref {KernelWriter.Unsafe}.Add(ref dyRow, {Number(spec.Out)});");
         w.Close();
         w.Open($"if ({samples} == 1 && !{inputGradient}.IsEmpty)");
-        w.Line("// One sample: dW and dX in one sweep over the rows.");
+        w.Line("// One sample: dW and dX in one kernel, reading W once.");
         w.Line($"ref {t} dx = ref {KernelWriter.Marshal}.GetReference({inputGradient});");
         w.Line($"ref {t} w = ref {KernelWriter.Marshal}.GetReference(weights);");
         WriteDispatch(w, widths, VectorKernels.OneSampleBackwardName, LoopKernels.OneSampleBackwardName, "(ref x, ref dy, ref w, ref dw, ref dx);");

@@ -105,6 +105,8 @@ internal static class VectorKernels
         int rowTiles = (spec.Out + ForwardRows - 1) / ForwardRows;
         int perRowTile = (lines + rowTiles - 1) / rowTiles;
         bool literal = int.TryParse(o, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int row);
+        if (literal && row / ForwardRows * perRowTile >= lines)
+            return; // The earlier row tiles have asked for every line.
         k.Open("if (prefetchNext)");
         k.Line($"ref {k.T} nextInputs = ref {Unsafe}.Add(ref xs, {Number(samples * spec.In)});");
         for (int j = 0; j < perRowTile; j++)
