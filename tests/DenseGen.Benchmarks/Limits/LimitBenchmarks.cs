@@ -22,20 +22,19 @@ public class LimitBenchmarks
 
     // The 784→128 layer lives in pinned memory from a 64-byte boundary: where its weights fall against cache lines
     // moves a one-sample call by 10–20% between allocations, which would blur the ratio to the floor.
-    private byte[] _layerBlock = [];
-    private int _layerOffset;
+    private AlignedArray<byte> _layerBlock;
     // The floors' copy of the weights and a gradient of the same size, in one block: the gradient starts 2 KiB past a
     // 4 KiB multiple from the weights. Two arrays allocated apart land at any distance, and when that distance is a
     // multiple of 4 KiB each load of W waits on the store to G whose address matches it in the low 12 bits (4K
     // aliasing); the read-while-updating floor then varied from 7.8 to 12.3 µs between runs.
-    private Aligned _floorBlock;
+    private AlignedArray<float> _floorBlock;
     private const int FloorGradientStart = In * Out + 512;
 
     private Span<float> FloorWeights => _floorBlock.Span.Slice(0, In * Out);
 
     private Span<float> FloorGradient => _floorBlock.Span.Slice(FloorGradientStart, In * Out);
-    private Aligned _x1, _y1, _dy1, _dx1;
-    private Aligned _x64, _y64, _dy64, _dx64;
+    private AlignedArray<float> _x1, _y1, _dy1, _dx1;
+    private AlignedArray<float> _x64, _y64, _dy64, _dx64;
 
     private readonly OrtComparisonMlp _mlp = new();
     private readonly Dictionary<int, (float[] Input, float[] Output, OrtMlp Ort)> _mlpRuns = [];
@@ -70,20 +69,19 @@ public class LimitBenchmarks
 
     private static long MlpFlops(int batch) => 2L * batch * (In * Out + Out * 10);
 
-    private ref Layer784x128 Layer => ref Unsafe.As<byte, Layer784x128>(ref _layerBlock[_layerOffset]);
+    private ref Layer784x128 Layer => ref Unsafe.As<byte, Layer784x128>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(_layerBlock.Span));
 
     [GlobalSetup]
     public void Setup()
     {
-        _layerBlock = AlignedBuffer.Allocate<byte>(Unsafe.SizeOf<Layer784x128>());
-        _layerOffset = OffsetOfSlice(_layerBlock);
+        _layerBlock = new AlignedArray<byte>(Unsafe.SizeOf<Layer784x128>());
         Layer = default;
         var random = new SeededRandom(7);
         Fill(random, Layer.Weights, 1 / MathF.Sqrt(In));
         Fill(random, Layer.Bias, 1 / MathF.Sqrt(In));
         (_x1, _y1, _dy1, _dx1) = Buffers(random, 1);
         (_x64, _y64, _dy64, _dx64) = Buffers(random, 64);
-        _floorBlock = new Aligned(FloorGradientStart + In * Out);
+        _floorBlock = new AlignedArray<float>(FloorGradientStart + In * Out);
         Layer.Weights.CopyTo(FloorWeights);
 
         MlpWeights.Fill(_mlp);
@@ -204,18 +202,12 @@ public class LimitBenchmarks
     [Benchmark, BenchmarkCategory("7 MNIST epoch")]
     public void Epoch_TorchSharp() => _epoch.TorchSharp_Epoch();
 
-    private static int OffsetOfSlice(byte[] block)
+    private static (AlignedArray<float> X, AlignedArray<float> Y, AlignedArray<float> Dy, AlignedArray<float> Dx) Buffers(SeededRandom random, int batch)
     {
-        Span<byte> aligned = AlignedBuffer.Slice(block, 1);
-        return (int)Unsafe.ByteOffset(ref block[0], ref aligned[0]);
-    }
-
-    private static (Aligned X, Aligned Y, Aligned Dy, Aligned Dx) Buffers(SeededRandom random, int batch)
-    {
-        Aligned x = new(batch * In), dy = new(batch * Out);
+        AlignedArray<float> x = new(batch * In), dy = new(batch * Out);
         Fill(random, x.Span, 1);
         Fill(random, dy.Span, 1);
-        return (x, new Aligned(batch * Out), dy, new Aligned(batch * In));
+        return (x, new AlignedArray<float>(batch * Out), dy, new AlignedArray<float>(batch * In));
     }
 
     private static void Fill(SeededRandom random, Span<float> values, float bound)
@@ -223,14 +215,6 @@ public class LimitBenchmarks
         for (int i = 0; i < values.Length; i++)
             values[i] = (float)((2 * random.NextDouble() - 1) * bound);
     }
-}
-
-/// <summary>Floats from a 64-byte boundary, in a pinned block (see <see cref="AlignedBuffer"/>).</summary>
-public readonly struct Aligned(int length)
-{
-    private readonly float[] _block = AlignedBuffer.Allocate<float>(length);
-
-    public Span<float> Span => AlignedBuffer.Slice(_block, length);
 }
 
 /// <summary>Which memory floor bounds a one-sample row.</summary>
