@@ -153,7 +153,7 @@ internal static class NetworkEmitter
             }
             else
             {
-                w.Line($"private readonly {c.T}[] {BuffersField} = global::DenseGen.AlignedBuffer.Allocate<{c.T}>({Number(length)});");
+                w.Line($"private readonly global::DenseGen.AlignedArray<{c.T}> {BuffersField} = new({Number(length)});");
             }
             w.Line();
         }
@@ -198,7 +198,7 @@ internal static class NetworkEmitter
     /// wherever the struct does.
     /// </summary>
     private static string Buffers(Context c) =>
-        c.Spec.IsStruct || c.Portable ? BuffersField : $"global::DenseGen.AlignedBuffer.Slice({BuffersField}, {Number(c.Layout.Length)})";
+        c.Spec.IsStruct || c.Portable ? BuffersField : BuffersField + ".Span";
 
     private static void WriteTrainingForward(Context c)
     {

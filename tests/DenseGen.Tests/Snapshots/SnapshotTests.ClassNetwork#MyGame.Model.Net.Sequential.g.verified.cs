@@ -35,7 +35,7 @@ namespace MyGame.Model
 
         // Each hidden layer's output for MaxBatch samples (the next layer's input, kept for Backward), then two buffers the
         // gradient between layers ping-pongs through. Offsets are constants; one block, allocated (or inlined) once.
-        private readonly float[] __denseBuffers = global::DenseGen.AlignedBuffer.Allocate<float>(112);
+        private readonly global::DenseGen.AlignedArray<float> __denseBuffers = new(112);
 
         // Samples of the last complete Forward: Backward needs its activations.
         private int __denseForwardSamples;
@@ -68,7 +68,7 @@ namespace MyGame.Model
             global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Bias, "Output.Bias");
             global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.WeightGradients, "Output.WeightGradients");
             global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.BiasGradients, "Output.BiasGradients");
-            global::System.Span<float> buffers = global::DenseGen.AlignedBuffer.Slice(__denseBuffers, 112);
+            global::System.Span<float> buffers = __denseBuffers.Span;
             // Until this call completes, its activations are not a whole batch Backward could use.
             __denseForwardSamples = 0;
             for (int first = 0; first < samples; first += MaxBatch)
@@ -117,7 +117,7 @@ namespace MyGame.Model
             global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), Hidden.BiasGradients, "Hidden.BiasGradients");
             global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Output.WeightGradients, "Output.WeightGradients");
             global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Output.BiasGradients, "Output.BiasGradients");
-            global::System.Span<float> buffers = global::DenseGen.AlignedBuffer.Slice(__denseBuffers, 112);
+            global::System.Span<float> buffers = __denseBuffers.Span;
 
             // Output: 3 → 2
             Output.Backward(buffers.Slice(32, samples * 3), outputGradient, buffers.Slice(80, samples * 3));

@@ -35,7 +35,7 @@ namespace MyGame.Model
 
         // Each hidden layer's output for MaxBatch samples (the next layer's input, kept for Backward), then two buffers the
         // gradient between layers ping-pongs through. Offsets are constants; one block, allocated (or inlined) once.
-        private readonly double[] __denseBuffers = global::DenseGen.AlignedBuffer.Allocate<double>(24);
+        private readonly global::DenseGen.AlignedArray<double> __denseBuffers = new(24);
 
         // Samples of the last complete Forward: Backward needs its activations.
         private int __denseForwardSamples;
@@ -64,7 +64,7 @@ namespace MyGame.Model
             global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), Output.Bias, "Output.Bias");
             global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), Output.WeightGradients, "Output.WeightGradients");
             global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), Output.BiasGradients, "Output.BiasGradients");
-            global::System.Span<double> buffers = global::DenseGen.AlignedBuffer.Slice(__denseBuffers, 24);
+            global::System.Span<double> buffers = __denseBuffers.Span;
             // Until this call completes, its activations are not a whole batch Backward could use.
             __denseForwardSamples = 0;
             for (int first = 0; first < samples; first += MaxBatch)
@@ -108,7 +108,7 @@ namespace MyGame.Model
             global::DenseGen.DenseGuard.RequireDisjoint<double>(input, nameof(input), Hidden.BiasGradients, "Hidden.BiasGradients");
             global::DenseGen.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), Output.WeightGradients, "Output.WeightGradients");
             global::DenseGen.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), Output.BiasGradients, "Output.BiasGradients");
-            global::System.Span<double> buffers = global::DenseGen.AlignedBuffer.Slice(__denseBuffers, 24);
+            global::System.Span<double> buffers = __denseBuffers.Span;
 
             // Output: 5 → 2
             Output.Backward(buffers.Slice(0, samples * 5), outputGradient, buffers.Slice(8, samples * 5));

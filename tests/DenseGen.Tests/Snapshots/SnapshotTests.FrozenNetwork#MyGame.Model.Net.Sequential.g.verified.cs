@@ -34,7 +34,7 @@ namespace MyGame.Model
         int global::DenseGen.IDenseShape.OutputSize => OutputSize;
 
         // Two buffers the activations ping-pong through, MaxBatch samples of the widest hidden layer each.
-        private readonly float[] __denseBuffers = global::DenseGen.AlignedBuffer.Allocate<float>(160);
+        private readonly global::DenseGen.AlignedArray<float> __denseBuffers = new(160);
 
         /// <summary>The length of the scratch span that <c>Forward(input, output, scratch)</c> needs.</summary>
         public const int ForwardScratchLength = 160;
@@ -56,7 +56,7 @@ namespace MyGame.Model
             global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Bias, "Hidden.Bias");
             global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Weights, "Output.Weights");
             global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Bias, "Output.Bias");
-            __DenseInfer(input, output, global::DenseGen.AlignedBuffer.Slice(__denseBuffers, 160), samples);
+            __DenseInfer(input, output, __denseBuffers.Span, samples);
         }
 
         /// <summary>

@@ -37,7 +37,7 @@ namespace MyGame.Model.Agents
 
             // Each hidden layer's output for MaxBatch samples (the next layer's input, kept for Backward), then two buffers the
             // gradient between layers ping-pongs through. Offsets are constants; one block, allocated (or inlined) once.
-            private readonly float[] __denseBuffers = global::DenseGen.AlignedBuffer.Allocate<float>(64);
+            private readonly global::DenseGen.AlignedArray<float> __denseBuffers = new(64);
 
             // Samples of the last complete Forward: Backward needs its activations.
             private int __denseForwardSamples;
@@ -66,7 +66,7 @@ namespace MyGame.Model.Agents
                 global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.Bias, "Middle.Bias");
                 global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.WeightGradients, "Middle.WeightGradients");
                 global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.BiasGradients, "Middle.BiasGradients");
-                global::System.Span<float> buffers = global::DenseGen.AlignedBuffer.Slice(__denseBuffers, 64);
+                global::System.Span<float> buffers = __denseBuffers.Span;
                 // Until this call completes, its activations are not a whole batch Backward could use.
                 __denseForwardSamples = 0;
                 for (int first = 0; first < samples; first += MaxBatch)
@@ -112,7 +112,7 @@ namespace MyGame.Model.Agents
                 global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), Hidden.BiasGradients, "Hidden.BiasGradients");
                 global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Middle.WeightGradients, "Middle.WeightGradients");
                 global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Middle.BiasGradients, "Middle.BiasGradients");
-                global::System.Span<float> buffers = global::DenseGen.AlignedBuffer.Slice(__denseBuffers, 64);
+                global::System.Span<float> buffers = __denseBuffers.Span;
 
                 // Middle: 5 → 3, Tanh
                 Middle.Backward(buffers.Slice(0, samples * 5), buffers.Slice(16, samples * 3), outputGradient, buffers.Slice(32, samples * 5));
