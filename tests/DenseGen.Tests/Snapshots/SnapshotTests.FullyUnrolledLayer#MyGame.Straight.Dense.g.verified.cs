@@ -251,10 +251,7 @@ namespace MyGame
                         a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
                         a3_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a2_0, a2_1, a2_2, a2_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 10));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a3_0, a3_1, a3_2, a3_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 15));
+                    global::DenseGen.VectorMath.StoreEach(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3, a1_0, a1_1, a1_2, a1_3, a2_0, a2_1, a2_2, a2_3, a3_0, a3_1, a3_2, a3_3) + global::DenseGen.VectorMath.LoadRepeated(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 10), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 15));
                 }
                 {
                     if (prefetchNext)

@@ -258,10 +258,7 @@ namespace MyGame
                         a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
                         a3_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 128));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a2_0, a2_1, a2_2, a2_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 256));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a3_0, a3_1, a3_2, a3_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 384));
+                    global::DenseGen.VectorMath.StoreEach(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3, a1_0, a1_1, a1_2, a1_3, a2_0, a2_1, a2_2, a2_3, a3_0, a3_1, a3_2, a3_3) + global::DenseGen.VectorMath.LoadRepeated(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 384));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3136);
                 ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 512);

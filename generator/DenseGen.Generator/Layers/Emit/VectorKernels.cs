@@ -1,3 +1,4 @@
+using System.Linq;
 using DenseGen.Generator.Model;
 using static DenseGen.Generator.Emit.KernelWriter;
 
@@ -12,7 +13,7 @@ namespace DenseGen.Generator.Emit;
 /// <remarks>
 /// Tiles (accumulators held in registers), sized for 16 vector registers, the x64 count without AVX-512:
 /// <list type="bullet">
-/// <item>Forward: samples × 4 weight rows of dot products, reduced (and ReLU applied, see <see cref="KernelWriter.FusesActivation(LayerSpec)"/>) at the end of the row (3 samples; 4 with
+/// <item>Forward: samples × 4 weight rows of dot products, reduced (and ReLU applied, see <see cref="KernelWriter.FusesActivation(LayerSpec)"/>) at the end of the row, a float Vector512 tile in one shuffle tree (3 samples; 4 with
 /// Vector512, whose hardware has 32 registers; 2 with Vector128, see <see cref="ForwardSamples"/>); a single
 /// sample keeps two accumulators per row.</item>
 /// <item>Weight gradient: 4 rows × 3 vector chunks of dW (× 2 with Vector128), each loaded once, updated by
@@ -183,6 +184,16 @@ internal static class VectorKernels
                         k.Op($"a{s}_{r} = {MultiplyAdd}(wv, x{s}v, a{s}_{r});");
                 }
             });
+        }
+
+        if (rows == ForwardRows && tail == 0 && samples == 4 && v.Bits == 512 && spec.Element == ElementKind.Float32)
+        {
+            // The whole 4 × 4 tile's sums in one vector (sample s in 128-bit block s) by one shuffle tree, with the
+            // additions of the per-sample reduction below: one bias add and one activation for all four samples.
+            string accumulators = string.Join(", ", Enumerable.Range(0, 16).Select(i => $"a{i / 4}_{i % 4}"));
+            string destinations = string.Join(", ", Enumerable.Range(0, 4).Select(s => $"ref {Unsafe}.Add(ref ys, {Plus(o, s * spec.Out)})"));
+            k.Op($"global::DenseGen.VectorMath.StoreEach({k.Activated($"global::DenseGen.VectorMath.SumEach({accumulators}) + global::DenseGen.VectorMath.LoadRepeated(ref {Unsafe}.Add(ref b, {o}))")}, {destinations});");
+            return;
         }
 
         if (rows == ForwardRows && tail == 0)

@@ -1,0 +1,64 @@
+using System;
+using System.Runtime.Intrinsics;
+using Xunit;
+
+namespace DenseGen.Tests;
+
+/// <summary>
+/// The Vector512 forward kernel reduces a 4 × 4 tile's sixteen accumulators with one shuffle tree
+/// (<see cref="VectorMath.SumEach(Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float})"/>)
+/// instead of four reductions of four. It must add the same lanes in the same order, so the numerical bounds of the
+/// forward pass stand unchanged: every block must equal, to the bit, the four-vector reduction of its sample.
+/// </summary>
+public class TileReductionTests
+{
+    [Fact]
+    public void SixteenAccumulatorsSumToTheBitsOfFourReductionsOfFour()
+    {
+        var random = new Random(5);
+        var a = new Vector512<float>[16];
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            // Magnitudes 2^-20 to 2^20 and both signs: sums that cancel and round differently in any other order.
+            for (int i = 0; i < a.Length; i++)
+            {
+                var lanes = new float[16];
+                for (int lane = 0; lane < lanes.Length; lane++)
+                    lanes[lane] = (float)((random.NextDouble() - 0.5) * Math.Pow(2, random.Next(-20, 21)));
+                a[i] = Vector512.Create(lanes);
+            }
+            Vector512<float> tile = VectorMath.SumEach(
+                a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]);
+            for (int sample = 0; sample < 4; sample++)
+            {
+                Vector128<float> expected = VectorMath.SumEach(a[4 * sample], a[4 * sample + 1], a[4 * sample + 2], a[4 * sample + 3]);
+                for (int row = 0; row < 4; row++)
+                {
+                    Assert.Equal(
+                        BitConverter.SingleToInt32Bits(expected.GetElement(row)),
+                        BitConverter.SingleToInt32Bits(tile.GetElement(4 * sample + row)));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void LoadRepeatedAndStoreEachMoveWholeBlocks()
+    {
+        float[] source = [1, 2, 3, 4, 99];
+        Vector512<float> repeated = VectorMath.LoadRepeated(ref source[0]);
+        for (int lane = 0; lane < 16; lane++)
+            Assert.Equal(source[lane % 4], repeated.GetElement(lane));
+
+        var values = new float[16];
+        for (int lane = 0; lane < values.Length; lane++)
+            values[lane] = lane + 1;
+        var destination = new float[40];
+        VectorMath.StoreEach(Vector512.Create(values), ref destination[0], ref destination[10], ref destination[20], ref destination[30]);
+        for (int block = 0; block < 4; block++)
+        {
+            for (int i = 0; i < 10; i++)
+                Assert.Equal(i < 4 ? values[4 * block + i] : 0f, destination[10 * block + i]);
+        }
+    }
+}
