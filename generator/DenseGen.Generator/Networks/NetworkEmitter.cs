@@ -215,7 +215,8 @@ internal static class NetworkEmitter
         w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
         w.Line($"{Guard}.RequireDisjoint<{c.T}>(output, nameof(output), input, nameof(input));");
         WriteDisjointFromLayers(c, "output");
-        w.Line($"{Span}<{c.T}> buffers = {Buffers(c)};");
+        if (c.Layout.Length > 0)
+            w.Line($"{Span}<{c.T}> buffers = {Buffers(c)};");
         w.Line("// Until this call completes, its activations are not a whole batch Backward could use.");
         w.Line($"{ForwardSamplesField} = 0;");
         w.Open("for (int first = 0; first < samples; first += MaxBatch)");
@@ -283,7 +284,9 @@ internal static class NetworkEmitter
             w.Line($"{Guard}.RequireDisjoint<{c.T}>(outputGradient, nameof(outputGradient), {last.FieldName}.WeightGradients, \"{last.FieldName}.WeightGradients\");");
             w.Line($"{Guard}.RequireDisjoint<{c.T}>(outputGradient, nameof(outputGradient), {last.FieldName}.BiasGradients, \"{last.FieldName}.BiasGradients\");");
         }
-        w.Line($"{Span}<{c.T}> buffers = {Buffers(c)};");
+        // One layer without an activation keeps nothing between calls: it has no buffers.
+        if (c.Layout.Length > 0)
+            w.Line($"{Span}<{c.T}> buffers = {Buffers(c)};");
         w.Line();
         for (int i = count - 1; i > firstTrainable; i--)
             WriteLayerBackward(c, i, i == 0 ? "inputGradient" : GradientSlice(c, i - 1));

@@ -50,6 +50,33 @@ public class NetworkTests
     }
 
     [Fact]
+    public void OneLayerNetworkWithoutBuffersIsItsLayer()
+    {
+        // Its generated code once referred to a buffer block it had not declared, and did not compile.
+        Assert.Equal(0, OneLayerNet.StorageBytes - OneLayerNet.ParameterBytes * 2);
+        var network = new OneLayerNet();
+        network.Initialize(seed: 3);
+        var byHand = new N7x3();
+        network.Only.Weights.CopyTo(byHand.Weights);
+        network.Only.Bias.CopyTo(byHand.Bias);
+        var random = new Random(4);
+        const int Samples = 5;
+        float[] x = LayerChecks.RandomValues<float>(random, Samples * 7), dy = LayerChecks.RandomValues<float>(random, Samples * 3);
+        float[] y = new float[Samples * 3], expectedY = new float[Samples * 3];
+        network.Forward(x, y);
+        byHand.Forward(x, expectedY);
+        Assert.Equal(expectedY, y);
+
+        // Backward takes at most MaxBatch samples: the last three.
+        float[] dx = new float[3 * 7], expectedDx = new float[3 * 7];
+        network.Forward(x.AsSpan(2 * 7), y.AsSpan(0, 3 * 3));
+        network.Backward(x.AsSpan(2 * 7), dy.AsSpan(0, 3 * 3), dx);
+        byHand.Backward(x.AsSpan(2 * 7), dy.AsSpan(0, 3 * 3), expectedDx);
+        Assert.Equal(expectedDx, dx);
+        AssertSameGradients(byHand, network.Only);
+    }
+
+    [Fact]
     public void ForwardRunsMoreThanMaxBatchInChunks()
     {
         const int samples = ThreeLayerNet.MaxBatch + 3;

@@ -104,3 +104,10 @@ public partial class KinkNet
     public readonly D5x4Sigmoid B = new();
     public readonly D4x2 C = new();
 }
+
+/// <summary>One layer without an activation: a network that keeps nothing between calls, so it has no buffers.</summary>
+[Sequential(MaxBatch = 3)]
+public partial class OneLayerNet
+{
+    public readonly N7x3 Only = new();
+}
