@@ -96,33 +96,42 @@ internal static class NetworkEmitter
         NetworkSpec spec = c.Spec;
         long parameters = spec.Layers.Sum(layer => (long)layer.In * layer.Out + layer.Out);
         w.Line($"/// <summary>Number of inputs per sample: the first layer's, <c>{spec.First.FieldName}</c>.</summary>");
+        GeneratedFile.Field(w);
         w.Line($"public const int InputSize = {Number(spec.First.In)};");
         w.Line();
         w.Line($"/// <summary>Number of outputs per sample: the last layer's, <c>{spec.Last.FieldName}</c>.</summary>");
+        GeneratedFile.Field(w);
         w.Line($"public const int OutputSize = {Number(spec.Last.Out)};");
         w.Line();
         w.Line(spec.IsTrainable
             ? "/// <summary>The most samples one <see cref=\"Backward\"/> takes; <see cref=\"Forward\"/> runs larger batches in chunks of this many.</summary>"
             : "/// <summary>The chunk size of <c>Forward</c>: the network's buffers hold this many samples.</summary>");
+        GeneratedFile.Field(w);
         w.Line($"public const int MaxBatch = {Number(spec.MaxBatch)};");
         w.Line();
         w.Line("/// <summary>Number of layers.</summary>");
+        GeneratedFile.Field(w);
         w.Line($"public const int LayerCount = {Number(spec.Layers.Count)};");
         w.Line();
         w.Line("/// <summary>Number of parameters of all layers: their weights and biases.</summary>");
+        GeneratedFile.Field(w);
         w.Line($"public const long ParameterCount = {Number(parameters)};");
         w.Line();
         w.Line($"/// <summary>Bytes of the parameters of all layers, {Number(spec.ElementSize)} per element.</summary>");
+        GeneratedFile.Field(w);
         w.Line($"public const long ParameterBytes = {Number(parameters * spec.ElementSize)};");
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Bytes of data the network holds: every layer's parameters and gradients (frozen layers keep none) and the network's");
         w.Line("/// buffers. Object and array headers aside, this is the size of a struct network of struct layers.");
         w.Line("/// </summary>");
+        GeneratedFile.Field(w);
         w.Line($"public const long StorageBytes = {Number(NetworkLayout.StorageBytes(spec))};");
         w.Line();
+        GeneratedFile.Member(w);
         w.Line("int global::DenseGen.IDenseShape.InputSize => InputSize;");
         w.Line();
+        GeneratedFile.Member(w);
         w.Line("int global::DenseGen.IDenseShape.OutputSize => OutputSize;");
         w.Line();
     }
@@ -140,8 +149,10 @@ internal static class NetworkEmitter
                 w.Line("// gradient between layers ping-pongs through. Offsets are constants; one block, allocated (or inlined) once.");
             if (c.Spec.IsStruct)
             {
+                GeneratedFile.Field(w);
                 w.Line($"private {BufferStorageType} {BuffersField};");
                 w.Line();
+                GeneratedFile.Member(w);
                 w.Line($"[global::System.Runtime.CompilerServices.InlineArray({Number(length)})]");
                 w.Open($"private struct {BufferStorageType}");
                 w.Line($"private {c.T} __element;");
@@ -149,10 +160,12 @@ internal static class NetworkEmitter
             }
             else if (c.Portable)
             {
+                GeneratedFile.Field(w);
                 w.Line($"private readonly {c.T}[] {BuffersField} = new {c.T}[{Number(length)}];");
             }
             else
             {
+                GeneratedFile.Field(w);
                 w.Line($"private readonly global::DenseGen.AlignedArray<{c.T}> {BuffersField} = new({Number(length)});");
             }
             w.Line();
@@ -160,6 +173,7 @@ internal static class NetworkEmitter
         if (c.Spec.IsTrainable)
         {
             w.Line("// Samples of the last complete Forward: Backward needs its activations.");
+            GeneratedFile.Field(w);
             w.Line($"private int {ForwardSamplesField};");
             w.Line();
         }
@@ -210,6 +224,7 @@ internal static class NetworkEmitter
         w.Line("/// Forward when there were at most <see cref=\"MaxBatch\"/>. Writes those buffers: one thread at a time per network. Allocates nothing.");
         w.Line("/// </remarks>");
         c.Attributes();
+        GeneratedFile.Member(w);
         w.Open($"public void Forward({ReadOnlySpan}<{c.T}> input, {Span}<{c.T}> output)");
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
@@ -265,6 +280,7 @@ internal static class NetworkEmitter
         w.Line("/// <exception cref=\"global::System.InvalidOperationException\">The last Forward did not have these <c>k</c> samples, or had more than <see cref=\"MaxBatch\"/>. Nothing is written.</exception>");
         w.Line("/// <remarks>Gradients accumulate across calls until <see cref=\"ZeroGradients\"/>. Writes the gradients and the buffers: one thread at a time per network. Allocates nothing.</remarks>");
         c.Attributes();
+        GeneratedFile.Member(w);
         w.Open($"public void Backward({ReadOnlySpan}<{c.T}> input, {ReadOnlySpan}<{c.T}> outputGradient, {Span}<{c.T}> inputGradient)");
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));");
@@ -322,6 +338,7 @@ internal static class NetworkEmitter
         IndentedWriter w = c.W;
         w.Line("/// <summary>Sets the gradients of every trainable layer to zero, typically before each batch.</summary>");
         c.Attributes();
+        GeneratedFile.Member(w);
         w.Open("public void ZeroGradients()");
         foreach (NetworkLayer layer in c.Spec.Layers.Where(layer => layer.Trainable))
             w.Line($"{layer.FieldName}.ZeroGradients();");
@@ -334,11 +351,13 @@ internal static class NetworkEmitter
         IndentedWriter w = c.W;
         NetworkSpec spec = c.Spec;
         w.Line("/// <summary>The length of the scratch span that <c>Forward(input, output, scratch)</c> needs.</summary>");
+        GeneratedFile.Field(w);
         w.Line($"public const int ForwardScratchLength = {Number(c.Layout.Length)};");
         w.Line();
         WriteForwardDocs(c, scratch: false);
         w.Line("/// <remarks>Uses the network's own buffers: one thread at a time per network; for many threads, give each its own scratch span. Allocates nothing.</remarks>");
         c.Attributes();
+        GeneratedFile.Member(w);
         w.Open($"public void Forward({ReadOnlySpan}<{c.T}> input, {Span}<{c.T}> output)");
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
@@ -351,6 +370,7 @@ internal static class NetworkEmitter
         WriteForwardDocs(c, scratch: true);
         w.Line("/// <remarks>Only reads the network: any number of threads may call it at once, each with its own scratch span, while nothing writes the weights. Allocates nothing.</remarks>");
         c.Attributes();
+        GeneratedFile.Member(w);
         w.Open($"public {(spec.IsStruct ? "readonly " : "")}void Forward({ReadOnlySpan}<{c.T}> input, {Span}<{c.T}> output, {Span}<{c.T}> scratch)");
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
@@ -365,6 +385,7 @@ internal static class NetworkEmitter
         w.Line();
 
         c.Attributes();
+        GeneratedFile.Member(w);
         w.Open($"private {(spec.IsStruct ? "readonly " : "")}void __DenseInfer({ReadOnlySpan}<{c.T}> input, {Span}<{c.T}> output, {Span}<{c.T}> buffers, int samples)");
         w.Open("for (int first = 0; first < samples; first += MaxBatch)");
         w.Line("int count = global::System.Math.Min(MaxBatch, samples - first);");
@@ -389,6 +410,7 @@ internal static class NetworkEmitter
         w.Line("/// <param name=\"seed\">The same seed gives bit-identical weights on every machine.</param>");
         w.Line("/// <param name=\"scheme\">How to draw them; PyTorch's <c>nn.Linear</c> default unless given.</param>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"scheme\"/> is not a defined value; nothing is changed.</exception>");
+        GeneratedFile.Member(w);
         w.Open("public void Initialize(ulong seed, global::DenseGen.Initialization scheme = global::DenseGen.Initialization.PyTorchDefault)");
         for (int i = 0; i < c.Spec.Layers.Count; i++)
         {
@@ -406,6 +428,7 @@ internal static class NetworkEmitter
     {
         IndentedWriter w = c.W;
         NetworkSpec spec = c.Spec;
+        GeneratedFile.Field(w);
         w.Line($"private static readonly global::DenseGen.LayerDescription[] {LayersField} = new global::DenseGen.LayerDescription[]");
         w.Open("");
         foreach (NetworkLayer layer in spec.Layers)
@@ -413,6 +436,7 @@ internal static class NetworkEmitter
         w.Close(";");
         w.Line();
         w.Line("/// <summary>The layers in order, with the names their tensors have in weight files.</summary>");
+        GeneratedFile.Member(w);
         w.Line($"public static global::System.Collections.Generic.IReadOnlyList<global::DenseGen.LayerDescription> Architecture => {LayersField};");
         w.Line();
         w.Line("/// <summary>");
@@ -420,6 +444,7 @@ internal static class NetworkEmitter
         w.Line($"/// ({string.Join(", ", spec.Layers.Select(l => "<c>" + l.TensorName + ".weight</c>"))}, …), with the architecture in its metadata. Atomic: an existing file is replaced only by a complete one.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.IO.IOException\">The file could not be written; <paramref name=\"path\"/> is unchanged.</exception>");
+        GeneratedFile.Member(w);
         w.Open("public void Save(string path)");
         w.Line($"{c.T}[][] tensors = new {c.T}[][]");
         w.Open("");
@@ -437,6 +462,7 @@ internal static class NetworkEmitter
         w.Line("/// <param name=\"strict\">Whether tensors the network does not have are refused (as PyTorch's <c>load_state_dict(strict=True)</c>); missing ones always are.</param>");
         w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The file is invalid, records another architecture, or a tensor is missing, mis-shaped or unexpected; the message names it.</exception>");
         w.Line("/// <exception cref=\"global::System.IO.IOException\">The file could not be read.</exception>");
+        GeneratedFile.Member(w);
         w.Open("public void Load(string path, bool strict = true)");
         w.Line($"{c.T}[][] tensors = global::DenseGen.NetworkFile.Read<{c.T}>(path, {LayersField}, strict);");
         for (int i = 0; i < spec.Layers.Count; i++)
@@ -457,8 +483,10 @@ internal static class NetworkEmitter
         string trainableInterface = $"global::DenseGen.ITrainable<{c.T}>";
         string unscoped = c.Spec.IsStruct ? "[global::System.Diagnostics.CodeAnalysis.UnscopedRef] " : "";
         string outOfRange = $"_ => throw {Guard}.TensorIndexOutOfRange(index, {Number(tensors)})";
+        GeneratedFile.Member(w);
         w.Line($"int {trainableInterface}.ParameterTensorCount => {Number(tensors)};");
         w.Line();
+        GeneratedFile.Member(w);
         w.Open($"string {trainableInterface}.ParameterTensorName(int index) => index switch");
         for (int i = 0; i < trainable.Count; i++)
         {
@@ -470,6 +498,7 @@ internal static class NetworkEmitter
         w.Line();
         foreach ((string method, string weights, string bias) in new[] { ("ParameterTensor", "Weights", "Bias"), ("GradientTensor", "WeightGradients", "BiasGradients") })
         {
+            GeneratedFile.Member(w);
             w.Open($"{unscoped}{Span}<{c.T}> {trainableInterface}.{method}(int index) => index switch");
             for (int i = 0; i < trainable.Count; i++)
             {

@@ -6,38 +6,49 @@ namespace MyGame.Model
     partial class Net : global::DenseGen.IDenseModule<double>, global::DenseGen.ITrainable<double>
     {
         /// <summary>Number of inputs per sample: the first layer's, <c>Hidden</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int InputSize = 6;
 
         /// <summary>Number of outputs per sample: the last layer's, <c>Output</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int OutputSize = 2;
 
         /// <summary>The most samples one <see cref="Backward"/> takes; <see cref="Forward"/> runs larger batches in chunks of this many.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int MaxBatch = 1;
 
         /// <summary>Number of layers.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int LayerCount = 2;
 
         /// <summary>Number of parameters of all layers: their weights and biases.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long ParameterCount = 47;
 
         /// <summary>Bytes of the parameters of all layers, 8 per element.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long ParameterBytes = 376;
 
         /// <summary>
         /// Bytes of data the network holds: every layer's parameters and gradients (frozen layers keep none) and the network's
         /// buffers. Object and array headers aside, this is the size of a struct network of struct layers.
         /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long StorageBytes = 944;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.IDenseShape.InputSize => InputSize;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.IDenseShape.OutputSize => OutputSize;
 
         // Each hidden layer's output for MaxBatch samples (the next layer's input, kept for Backward), then two buffers the
         // gradient between layers ping-pongs through. Offsets are constants; one block, allocated (or inlined) once.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.AlignedArray<double> __denseBuffers = new(24);
 
         // Samples of the last complete Forward: Backward needs its activations.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private int __denseForwardSamples;
 
         /// <summary>
@@ -51,6 +62,7 @@ namespace MyGame.Model
         /// Forward when there were at most <see cref="MaxBatch"/>. Writes those buffers: one thread at a time per network. Allocates nothing.
         /// </remarks>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Forward(global::System.ReadOnlySpan<double> input, global::System.Span<double> output)
         {
             int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
@@ -88,6 +100,7 @@ namespace MyGame.Model
         /// <exception cref="global::System.InvalidOperationException">The last Forward did not have these <c>k</c> samples, or had more than <see cref="MaxBatch"/>. Nothing is written.</exception>
         /// <remarks>Gradients accumulate across calls until <see cref="ZeroGradients"/>. Writes the gradients and the buffers: one thread at a time per network. Allocates nothing.</remarks>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Backward(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> outputGradient, global::System.Span<double> inputGradient)
         {
             int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
@@ -118,6 +131,7 @@ namespace MyGame.Model
 
         /// <summary>Sets the gradients of every trainable layer to zero, typically before each batch.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void ZeroGradients()
         {
             Hidden.ZeroGradients();
@@ -131,12 +145,14 @@ namespace MyGame.Model
         /// <param name="seed">The same seed gives bit-identical weights on every machine.</param>
         /// <param name="scheme">How to draw them; PyTorch's <c>nn.Linear</c> default unless given.</param>
         /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="scheme"/> is not a defined value; nothing is changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Initialize(ulong seed, global::DenseGen.Initialization scheme = global::DenseGen.Initialization.PyTorchDefault)
         {
             global::DenseGen.Initializer.Initialize<double>(Hidden, scheme, seed);
             global::DenseGen.Initializer.Initialize<double>(Output, scheme, unchecked(seed + 1UL));
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private static readonly global::DenseGen.LayerDescription[] __denseLayers = new global::DenseGen.LayerDescription[]
         {
             new global::DenseGen.LayerDescription("hidden", 6, 5, global::DenseGen.Activation.LeakyReLU, true),
@@ -144,6 +160,7 @@ namespace MyGame.Model
         };
 
         /// <summary>The layers in order, with the names their tensors have in weight files.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Collections.Generic.IReadOnlyList<global::DenseGen.LayerDescription> Architecture => __denseLayers;
 
         /// <summary>
@@ -151,6 +168,7 @@ namespace MyGame.Model
         /// (<c>hidden.weight</c>, <c>output.weight</c>, …), with the architecture in its metadata. Atomic: an existing file is replaced only by a complete one.
         /// </summary>
         /// <exception cref="global::System.IO.IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Save(string path)
         {
             double[][] tensors = new double[][]
@@ -169,6 +187,7 @@ namespace MyGame.Model
         /// <param name="strict">Whether tensors the network does not have are refused (as PyTorch's <c>load_state_dict(strict=True)</c>); missing ones always are.</param>
         /// <exception cref="global::System.IO.InvalidDataException">The file is invalid, records another architecture, or a tensor is missing, mis-shaped or unexpected; the message names it.</exception>
         /// <exception cref="global::System.IO.IOException">The file could not be read.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Load(string path, bool strict = true)
         {
             double[][] tensors = global::DenseGen.NetworkFile.Read<double>(path, __denseLayers, strict);
@@ -178,8 +197,10 @@ namespace MyGame.Model
             new global::System.ReadOnlySpan<double>(tensors[3]).CopyTo(Output.Bias);
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.ITrainable<double>.ParameterTensorCount => 4;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         string global::DenseGen.ITrainable<double>.ParameterTensorName(int index) => index switch
         {
             0 => "hidden.weight",
@@ -189,6 +210,7 @@ namespace MyGame.Model
             _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 4),
         };
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         global::System.Span<double> global::DenseGen.ITrainable<double>.ParameterTensor(int index) => index switch
         {
             0 => Hidden.Weights,
@@ -199,6 +221,7 @@ namespace MyGame.Model
         }
         ;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         global::System.Span<double> global::DenseGen.ITrainable<double>.GradientTensor(int index) => index switch
         {
             0 => Hidden.WeightGradients,

@@ -6,38 +6,49 @@ namespace MyGame.Model
     partial class Net : global::DenseGen.IDenseModule<float>, global::DenseGen.ITrainable<float>
     {
         /// <summary>Number of inputs per sample: the first layer's, <c>Hidden</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int InputSize = 6;
 
         /// <summary>Number of outputs per sample: the last layer's, <c>Output</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int OutputSize = 2;
 
         /// <summary>The most samples one <see cref="Backward"/> takes; <see cref="Forward"/> runs larger batches in chunks of this many.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int MaxBatch = 2;
 
         /// <summary>Number of layers.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int LayerCount = 3;
 
         /// <summary>Number of parameters of all layers: their weights and biases.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long ParameterCount = 61;
 
         /// <summary>Bytes of the parameters of all layers, 4 per element.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long ParameterBytes = 244;
 
         /// <summary>
         /// Bytes of data the network holds: every layer's parameters and gradients (frozen layers keep none) and the network's
         /// buffers. Object and array headers aside, this is the size of a struct network of struct layers.
         /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long StorageBytes = 604;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.IDenseShape.InputSize => InputSize;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.IDenseShape.OutputSize => OutputSize;
 
         // Each hidden layer's output for MaxBatch samples (the next layer's input, kept for Backward), then two buffers the
         // gradient between layers ping-pongs through. Offsets are constants; one block, allocated (or inlined) once.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.AlignedArray<float> __denseBuffers = new(64);
 
         // Samples of the last complete Forward: Backward needs its activations.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private int __denseForwardSamples;
 
         /// <summary>
@@ -51,6 +62,7 @@ namespace MyGame.Model
         /// Forward when there were at most <see cref="MaxBatch"/>. Writes those buffers: one thread at a time per network. Allocates nothing.
         /// </remarks>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
@@ -91,6 +103,7 @@ namespace MyGame.Model
         /// <exception cref="global::System.InvalidOperationException">The last Forward did not have these <c>k</c> samples, or had more than <see cref="MaxBatch"/>. Nothing is written.</exception>
         /// <remarks>Gradients accumulate across calls until <see cref="ZeroGradients"/>. Writes the gradients and the buffers: one thread at a time per network. Allocates nothing.</remarks>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
         {
             int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
@@ -127,6 +140,7 @@ namespace MyGame.Model
 
         /// <summary>Sets the gradients of every trainable layer to zero, typically before each batch.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void ZeroGradients()
         {
             Middle.ZeroGradients();
@@ -140,6 +154,7 @@ namespace MyGame.Model
         /// <param name="seed">The same seed gives bit-identical weights on every machine.</param>
         /// <param name="scheme">How to draw them; PyTorch's <c>nn.Linear</c> default unless given.</param>
         /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="scheme"/> is not a defined value; nothing is changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Initialize(ulong seed, global::DenseGen.Initialization scheme = global::DenseGen.Initialization.PyTorchDefault)
         {
             global::DenseGen.Initializer.Initialize<float>(Hidden, scheme, seed);
@@ -147,6 +162,7 @@ namespace MyGame.Model
             global::DenseGen.Initializer.Initialize<float>(Output, scheme, unchecked(seed + 2UL));
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private static readonly global::DenseGen.LayerDescription[] __denseLayers = new global::DenseGen.LayerDescription[]
         {
             new global::DenseGen.LayerDescription("hidden", 6, 5, global::DenseGen.Activation.ReLU, false),
@@ -155,6 +171,7 @@ namespace MyGame.Model
         };
 
         /// <summary>The layers in order, with the names their tensors have in weight files.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Collections.Generic.IReadOnlyList<global::DenseGen.LayerDescription> Architecture => __denseLayers;
 
         /// <summary>
@@ -162,6 +179,7 @@ namespace MyGame.Model
         /// (<c>hidden.weight</c>, <c>middle.weight</c>, <c>output.weight</c>, …), with the architecture in its metadata. Atomic: an existing file is replaced only by a complete one.
         /// </summary>
         /// <exception cref="global::System.IO.IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Save(string path)
         {
             float[][] tensors = new float[][]
@@ -181,6 +199,7 @@ namespace MyGame.Model
         /// <param name="strict">Whether tensors the network does not have are refused (as PyTorch's <c>load_state_dict(strict=True)</c>); missing ones always are.</param>
         /// <exception cref="global::System.IO.InvalidDataException">The file is invalid, records another architecture, or a tensor is missing, mis-shaped or unexpected; the message names it.</exception>
         /// <exception cref="global::System.IO.IOException">The file could not be read.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Load(string path, bool strict = true)
         {
             float[][] tensors = global::DenseGen.NetworkFile.Read<float>(path, __denseLayers, strict);
@@ -192,8 +211,10 @@ namespace MyGame.Model
             new global::System.ReadOnlySpan<float>(tensors[5]).CopyTo(Output.Bias);
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.ITrainable<float>.ParameterTensorCount => 4;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch
         {
             0 => "middle.weight",
@@ -203,6 +224,7 @@ namespace MyGame.Model
             _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 4),
         };
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch
         {
             0 => Middle.Weights,
@@ -213,6 +235,7 @@ namespace MyGame.Model
         }
         ;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch
         {
             0 => Middle.WeightGradients,

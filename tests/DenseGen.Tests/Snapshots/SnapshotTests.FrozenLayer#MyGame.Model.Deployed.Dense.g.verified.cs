@@ -6,15 +6,19 @@ namespace MyGame.Model
     partial struct Deployed : global::DenseGen.IFrozenDenseLayer<float>
     {
         /// <summary>Number of inputs per sample: the length of <c>x</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int InputSize = 20;
 
         /// <summary>Number of outputs per sample: the length of <c>y</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int OutputSize = 6;
 
         /// <summary>Number of parameters: <c>InputSize × OutputSize</c> weights and <c>OutputSize</c> biases.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long ParameterCount = 126;
 
         /// <summary>Bytes of the parameters (weights and biases), 4 per element; a frozen layer keeps no gradients.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long ParameterBytes = 504;
 
         /// <summary>
@@ -22,23 +26,31 @@ namespace MyGame.Model
         /// object and array headers aside). A build can check a memory budget at compile time, e.g.
         /// <c>const ulong fits = Budget - (ulong)StorageBytes;</c> fails to compile (CS0220) when the layer is larger than <c>Budget</c>.
         /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long StorageBytes = 504;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.IDenseShape.InputSize => InputSize;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.IDenseShape.OutputSize => OutputSize;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         global::DenseGen.Activation global::DenseGen.IFrozenDenseLayer<float>.Activation => global::DenseGen.Activation.None;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private __DenseWeightStorage __denseWeights;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private __DenseBiasStorage __denseBias;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.InlineArray(120)]
         private struct __DenseWeightStorage
         {
             private float __element;
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.InlineArray(6)]
         private struct __DenseBiasStorage
         {
@@ -46,10 +58,12 @@ namespace MyGame.Model
         }
 
         /// <summary>The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
         public global::System.Span<float> Weights => __denseWeights;
 
         /// <summary>The bias vector <c>b</c>, <c>[OutputSize]</c>. Starts at zero.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
         public global::System.Span<float> Bias => __denseBias;
 
@@ -64,6 +78,7 @@ namespace MyGame.Model
         /// Nothing is written when it is thrown.
         /// </exception>
         /// <remarks>Reads the parameters and writes only <paramref name="output"/>: several threads may call it at once while nothing modifies the parameters. Allocates nothing.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public readonly void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
@@ -100,6 +115,7 @@ namespace MyGame.Model
         /// A length does not match, or <paramref name="inputGradient"/> overlaps a span the call reads. Nothing is written when it is thrown.
         /// </exception>
         /// <remarks>Only reads the layer: several threads may call it at once. Allocates nothing.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public readonly void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
         {
@@ -127,6 +143,7 @@ namespace MyGame.Model
 
 
         // Vector512, fully unrolled.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardVector512(ref float x, ref float y, ref float w, ref float b, int samples)
         {
@@ -464,6 +481,7 @@ namespace MyGame.Model
         }
 
         // Vector512, fully unrolled.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseInputGradientVector512(ref float dy, ref float w, ref float dx, int samples)
         {
@@ -787,6 +805,7 @@ namespace MyGame.Model
         }
 
         // Vector256, fully unrolled.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardVector256(ref float x, ref float y, ref float w, ref float b, int samples)
         {
@@ -1119,6 +1138,7 @@ namespace MyGame.Model
         }
 
         // Vector256, fully unrolled.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseInputGradientVector256(ref float dy, ref float w, ref float dx, int samples)
         {
@@ -1480,6 +1500,7 @@ namespace MyGame.Model
         }
 
         // Vector128, fully unrolled.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardVector128(ref float x, ref float y, ref float w, ref float b, int samples)
         {
@@ -1770,6 +1791,7 @@ namespace MyGame.Model
         }
 
         // Vector128, fully unrolled.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseInputGradientVector128(ref float dy, ref float w, ref float dx, int samples)
         {
@@ -2101,6 +2123,7 @@ namespace MyGame.Model
         }
 
         // Scalar, for hardware without accelerated vectors.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardScalar(ref float x, ref float y, ref float w, ref float b, int samples)
         {
@@ -2119,6 +2142,7 @@ namespace MyGame.Model
             }
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseInputGradientScalar(ref float dy, ref float w, ref float dx, int samples)
         {

@@ -6,37 +6,48 @@ namespace MyGame.Model
     partial class Net : global::DenseGen.IDenseForward<float>
     {
         /// <summary>Number of inputs per sample: the first layer's, <c>Hidden</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int InputSize = 6;
 
         /// <summary>Number of outputs per sample: the last layer's, <c>Output</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int OutputSize = 2;
 
         /// <summary>The chunk size of <c>Forward</c>: the network's buffers hold this many samples.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int MaxBatch = 16;
 
         /// <summary>Number of layers.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int LayerCount = 2;
 
         /// <summary>Number of parameters of all layers: their weights and biases.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long ParameterCount = 47;
 
         /// <summary>Bytes of the parameters of all layers, 4 per element.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long ParameterBytes = 188;
 
         /// <summary>
         /// Bytes of data the network holds: every layer's parameters and gradients (frozen layers keep none) and the network's
         /// buffers. Object and array headers aside, this is the size of a struct network of struct layers.
         /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long StorageBytes = 828;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.IDenseShape.InputSize => InputSize;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.IDenseShape.OutputSize => OutputSize;
 
         // Two buffers the activations ping-pong through, MaxBatch samples of the widest hidden layer each.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.AlignedArray<float> __denseBuffers = new(160);
 
         /// <summary>The length of the scratch span that <c>Forward(input, output, scratch)</c> needs.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int ForwardScratchLength = 160;
 
         /// <summary>
@@ -47,6 +58,7 @@ namespace MyGame.Model
         /// <exception cref="global::System.ArgumentException">A length does not match, or <paramref name="output"/> overlaps memory the network reads. Nothing is written when it is thrown.</exception>
         /// <remarks>Uses the network's own buffers: one thread at a time per network; for many threads, give each its own scratch span. Allocates nothing.</remarks>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
@@ -68,6 +80,7 @@ namespace MyGame.Model
         /// <exception cref="global::System.ArgumentException">A length does not match, or <paramref name="output"/> overlaps memory the network reads. Nothing is written when it is thrown.</exception>
         /// <remarks>Only reads the network: any number of threads may call it at once, each with its own scratch span, while nothing writes the weights. Allocates nothing.</remarks>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> scratch)
         {
             int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
@@ -88,6 +101,7 @@ namespace MyGame.Model
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private void __DenseInfer(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> buffers, int samples)
         {
             for (int first = 0; first < samples; first += MaxBatch)
@@ -105,12 +119,14 @@ namespace MyGame.Model
         /// <param name="seed">The same seed gives bit-identical weights on every machine.</param>
         /// <param name="scheme">How to draw them; PyTorch's <c>nn.Linear</c> default unless given.</param>
         /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="scheme"/> is not a defined value; nothing is changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Initialize(ulong seed, global::DenseGen.Initialization scheme = global::DenseGen.Initialization.PyTorchDefault)
         {
             global::DenseGen.Initializer.Initialize<float>(Hidden, scheme, seed);
             global::DenseGen.Initializer.Initialize<float>(Output, scheme, unchecked(seed + 1UL));
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private static readonly global::DenseGen.LayerDescription[] __denseLayers = new global::DenseGen.LayerDescription[]
         {
             new global::DenseGen.LayerDescription("hidden", 6, 5, global::DenseGen.Activation.ReLU, false),
@@ -118,6 +134,7 @@ namespace MyGame.Model
         };
 
         /// <summary>The layers in order, with the names their tensors have in weight files.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Collections.Generic.IReadOnlyList<global::DenseGen.LayerDescription> Architecture => __denseLayers;
 
         /// <summary>
@@ -125,6 +142,7 @@ namespace MyGame.Model
         /// (<c>hidden.weight</c>, <c>output.weight</c>, …), with the architecture in its metadata. Atomic: an existing file is replaced only by a complete one.
         /// </summary>
         /// <exception cref="global::System.IO.IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Save(string path)
         {
             float[][] tensors = new float[][]
@@ -143,6 +161,7 @@ namespace MyGame.Model
         /// <param name="strict">Whether tensors the network does not have are refused (as PyTorch's <c>load_state_dict(strict=True)</c>); missing ones always are.</param>
         /// <exception cref="global::System.IO.InvalidDataException">The file is invalid, records another architecture, or a tensor is missing, mis-shaped or unexpected; the message names it.</exception>
         /// <exception cref="global::System.IO.IOException">The file could not be read.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Load(string path, bool strict = true)
         {
             float[][] tensors = global::DenseGen.NetworkFile.Read<float>(path, __denseLayers, strict);

@@ -6,15 +6,19 @@ namespace MyGame.Model
     partial class Squashed : global::DenseGen.IActivatedDenseLayer<double>
     {
         /// <summary>Number of inputs per sample: the length of <c>x</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int InputSize = 5;
 
         /// <summary>Number of outputs per sample: the length of <c>y</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int OutputSize = 4;
 
         /// <summary>Number of parameters: <c>InputSize × OutputSize</c> weights and <c>OutputSize</c> biases.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long ParameterCount = 24;
 
         /// <summary>Bytes of the parameters (weights and biases), 8 per element; the gradients take as many again.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long ParameterBytes = 192;
 
         /// <summary>
@@ -22,30 +26,42 @@ namespace MyGame.Model
         /// object and array headers aside). A build can check a memory budget at compile time, e.g.
         /// <c>const ulong fits = Budget - (ulong)StorageBytes;</c> fails to compile (CS0220) when the layer is larger than <c>Budget</c>.
         /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long StorageBytes = 384;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.IDenseShape.InputSize => InputSize;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.IDenseShape.OutputSize => OutputSize;
 
         /// <summary>The activation applied to <c>W x + b</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::DenseGen.Activation Activation => global::DenseGen.Activation.Tanh;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly double[] __denseWeights = new double[20];
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly double[] __denseBias = new double[4];
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly double[] __denseWeightGradients = new double[20];
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly double[] __denseBiasGradients = new double[4];
 
         /// <summary>The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<double> Weights => __denseWeights;
 
         /// <summary>The bias vector <c>b</c>, <c>[OutputSize]</c>. Starts at zero.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<double> Bias => __denseBias;
 
         /// <summary><c>∂L/∂W</c> summed over every sample given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="Weights"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<double> WeightGradients => __denseWeightGradients;
 
         /// <summary><c>∂L/∂b</c> summed over every sample given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="Bias"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<double> BiasGradients => __denseBiasGradients;
 
         /// <summary>
@@ -59,6 +75,7 @@ namespace MyGame.Model
         /// Nothing is written when it is thrown.
         /// </exception>
         /// <remarks>Reads the parameters and writes only <paramref name="output"/>: several threads may call it at once while nothing modifies the parameters. Allocates nothing.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Forward(global::System.ReadOnlySpan<double> input, global::System.Span<double> output)
         {
             int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
@@ -89,6 +106,7 @@ namespace MyGame.Model
         /// <c>k</c> samples each), or a span overlaps one that the call writes. Nothing is written when it is thrown.
         /// </exception>
         /// <remarks>Gradients accumulate across calls until <see cref="ZeroGradients"/>. Writes the gradients: do not call it on one layer from several threads at once. Allocates nothing.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Backward(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> outputGradient, global::System.Span<double> inputGradient)
         {
             int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
@@ -125,21 +143,27 @@ namespace MyGame.Model
         }
 
         /// <summary>Sets <see cref="WeightGradients"/> and <see cref="BiasGradients"/> to zero, typically before each batch.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void ZeroGradients()
         {
             WeightGradients.Clear();
             BiasGradients.Clear();
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.ITrainable<double>.ParameterTensorCount => 2;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         string global::DenseGen.ITrainable<double>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         global::System.Span<double> global::DenseGen.ITrainable<double>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         global::System.Span<double> global::DenseGen.ITrainable<double>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         // Portable kernels: each row of W as whole Vector<T>s, then element by element.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private static void __DenseForwardPortable(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> bias, int samples)
         {
             int vectorEnd = global::System.Numerics.Vector.IsHardwareAccelerated ? 5 - 5 % global::System.Numerics.Vector<double>.Count : 0;
@@ -164,6 +188,7 @@ namespace MyGame.Model
         }
 
         // db += Σ dY; dW += dYᵀ X; dX = dY W unless inputGradient is empty. Rows of W and dW are walked in order.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private static void __DenseBackwardPortable(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> outputGradient, global::System.ReadOnlySpan<double> weights, global::System.Span<double> weightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradient, int samples)
         {
             int vectorEnd = global::System.Numerics.Vector.IsHardwareAccelerated ? 5 - 5 % global::System.Numerics.Vector<double>.Count : 0;

@@ -6,15 +6,19 @@ namespace MyGame.Model
     partial class Gate : global::DenseGen.IActivatedDenseLayer<double>
     {
         /// <summary>Number of inputs per sample: the length of <c>x</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int InputSize = 3;
 
         /// <summary>Number of outputs per sample: the length of <c>y</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int OutputSize = 2;
 
         /// <summary>Number of parameters: <c>InputSize × OutputSize</c> weights and <c>OutputSize</c> biases.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long ParameterCount = 8;
 
         /// <summary>Bytes of the parameters (weights and biases), 8 per element; the gradients take as many again.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long ParameterBytes = 64;
 
         /// <summary>
@@ -22,30 +26,42 @@ namespace MyGame.Model
         /// object and array headers aside). A build can check a memory budget at compile time, e.g.
         /// <c>const ulong fits = Budget - (ulong)StorageBytes;</c> fails to compile (CS0220) when the layer is larger than <c>Budget</c>.
         /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long StorageBytes = 128;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.IDenseShape.InputSize => InputSize;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.IDenseShape.OutputSize => OutputSize;
 
         /// <summary>The activation applied to <c>W x + b</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::DenseGen.Activation Activation => global::DenseGen.Activation.Sigmoid;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.AlignedArray<double> __denseWeights = new(6);
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.AlignedArray<double> __denseBias = new(2);
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.AlignedArray<double> __denseWeightGradients = new(6);
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.AlignedArray<double> __denseBiasGradients = new(2);
 
         /// <summary>The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<double> Weights => __denseWeights.Span;
 
         /// <summary>The bias vector <c>b</c>, <c>[OutputSize]</c>. Starts at zero.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<double> Bias => __denseBias.Span;
 
         /// <summary><c>∂L/∂W</c> summed over every sample given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="Weights"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<double> WeightGradients => __denseWeightGradients.Span;
 
         /// <summary><c>∂L/∂b</c> summed over every sample given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="Bias"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<double> BiasGradients => __denseBiasGradients.Span;
 
         /// <summary>
@@ -59,6 +75,7 @@ namespace MyGame.Model
         /// Nothing is written when it is thrown.
         /// </exception>
         /// <remarks>Reads the parameters and writes only <paramref name="output"/>: several threads may call it at once while nothing modifies the parameters. Allocates nothing.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Forward(global::System.ReadOnlySpan<double> input, global::System.Span<double> output)
         {
@@ -97,6 +114,7 @@ namespace MyGame.Model
         /// <c>k</c> samples each), or a span overlaps one that the call writes. Nothing is written when it is thrown.
         /// </exception>
         /// <remarks>Gradients accumulate across calls until <see cref="ZeroGradients"/>. Writes the gradients: do not call it on one layer from several threads at once. Allocates nothing.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Backward(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> outputGradient, global::System.Span<double> inputGradient)
         {
@@ -171,6 +189,7 @@ namespace MyGame.Model
         }
 
         /// <summary>Sets <see cref="WeightGradients"/> and <see cref="BiasGradients"/> to zero, typically before each batch.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void ZeroGradients()
         {
@@ -178,15 +197,20 @@ namespace MyGame.Model
             BiasGradients.Clear();
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.ITrainable<double>.ParameterTensorCount => 2;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         string global::DenseGen.ITrainable<double>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         global::System.Span<double> global::DenseGen.ITrainable<double>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         global::System.Span<double> global::DenseGen.ITrainable<double>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         // Vector128, fully unrolled.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardVector128(ref double x, ref double y, ref double w, ref double b, int samples)
         {
@@ -266,6 +290,7 @@ namespace MyGame.Model
         }
 
         // Vector128, fully unrolled.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseWeightGradientVector128(ref double x, ref double dy, ref double dw, int samples)
         {
@@ -306,6 +331,7 @@ namespace MyGame.Model
         }
 
         // Vector128, fully unrolled.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseInputGradientVector128(ref double dy, ref double w, ref double dx, int samples)
         {
@@ -413,6 +439,7 @@ namespace MyGame.Model
         }
 
         // Vector128, fully unrolled.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseBackwardOneSampleVector128(ref double x, ref double dy, ref double w, ref double dw, ref double dx)
         {
@@ -456,6 +483,7 @@ namespace MyGame.Model
         }
 
         // Scalar, for hardware without accelerated vectors.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardScalar(ref double x, ref double y, ref double w, ref double b, int samples)
         {
@@ -474,6 +502,7 @@ namespace MyGame.Model
             }
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseWeightGradientScalar(ref double x, ref double dy, ref double dw, int samples)
         {
@@ -491,6 +520,7 @@ namespace MyGame.Model
             }
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseInputGradientScalar(ref double dy, ref double w, ref double dx, int samples)
         {
@@ -510,6 +540,7 @@ namespace MyGame.Model
             }
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private static void __DenseBackwardOneSampleScalar(ref double x, ref double dy, ref double w, ref double dw, ref double dx)
         {
             __DenseWeightGradientScalar(ref x, ref dy, ref dw, 1);

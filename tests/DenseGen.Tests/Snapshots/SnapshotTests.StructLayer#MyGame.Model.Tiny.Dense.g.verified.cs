@@ -6,15 +6,19 @@ namespace MyGame.Model
     partial struct Tiny : global::DenseGen.IDenseLayer<float>
     {
         /// <summary>Number of inputs per sample: the length of <c>x</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int InputSize = 3;
 
         /// <summary>Number of outputs per sample: the length of <c>y</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int OutputSize = 2;
 
         /// <summary>Number of parameters: <c>InputSize × OutputSize</c> weights and <c>OutputSize</c> biases.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long ParameterCount = 8;
 
         /// <summary>Bytes of the parameters (weights and biases), 4 per element; the gradients take as many again.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long ParameterBytes = 32;
 
         /// <summary>
@@ -22,23 +26,32 @@ namespace MyGame.Model
         /// object and array headers aside). A build can check a memory budget at compile time, e.g.
         /// <c>const ulong fits = Budget - (ulong)StorageBytes;</c> fails to compile (CS0220) when the layer is larger than <c>Budget</c>.
         /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long StorageBytes = 64;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.IDenseShape.InputSize => InputSize;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.IDenseShape.OutputSize => OutputSize;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private __DenseWeightStorage __denseWeights;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private __DenseBiasStorage __denseBias;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private __DenseWeightStorage __denseWeightGradients;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private __DenseBiasStorage __denseBiasGradients;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.InlineArray(6)]
         private struct __DenseWeightStorage
         {
             private float __element;
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.InlineArray(2)]
         private struct __DenseBiasStorage
         {
@@ -46,18 +59,22 @@ namespace MyGame.Model
         }
 
         /// <summary>The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
         public global::System.Span<float> Weights => __denseWeights;
 
         /// <summary>The bias vector <c>b</c>, <c>[OutputSize]</c>. Starts at zero.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
         public global::System.Span<float> Bias => __denseBias;
 
         /// <summary><c>∂L/∂W</c> summed over every sample given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="Weights"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
         public global::System.Span<float> WeightGradients => __denseWeightGradients;
 
         /// <summary><c>∂L/∂b</c> summed over every sample given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="Bias"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
         public global::System.Span<float> BiasGradients => __denseBiasGradients;
 
@@ -72,6 +89,7 @@ namespace MyGame.Model
         /// Nothing is written when it is thrown.
         /// </exception>
         /// <remarks>Reads the parameters and writes only <paramref name="output"/>: several threads may call it at once while nothing modifies the parameters. Allocates nothing.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public readonly void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
@@ -104,6 +122,7 @@ namespace MyGame.Model
         /// <c>k</c> samples each), or a span overlaps one that the call writes. Nothing is written when it is thrown.
         /// </exception>
         /// <remarks>Gradients accumulate across calls until <see cref="ZeroGradients"/>. Writes the gradients: do not call it on one layer from several threads at once. Allocates nothing.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
         {
@@ -156,6 +175,7 @@ namespace MyGame.Model
         }
 
         /// <summary>Sets <see cref="WeightGradients"/> and <see cref="BiasGradients"/> to zero, typically before each batch.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void ZeroGradients()
         {
@@ -163,15 +183,20 @@ namespace MyGame.Model
             BiasGradients.Clear();
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.ITrainable<float>.ParameterTensorCount => 2;
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Diagnostics.CodeAnalysis.UnscopedRef] global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Diagnostics.CodeAnalysis.UnscopedRef] global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         // Scalar, for hardware without accelerated vectors.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardScalar(ref float x, ref float y, ref float w, ref float b, int samples)
         {
@@ -190,6 +215,7 @@ namespace MyGame.Model
             }
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseWeightGradientScalar(ref float x, ref float dy, ref float dw, int samples)
         {
@@ -207,6 +233,7 @@ namespace MyGame.Model
             }
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseInputGradientScalar(ref float dy, ref float w, ref float dx, int samples)
         {
@@ -226,6 +253,7 @@ namespace MyGame.Model
             }
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private static void __DenseBackwardOneSampleScalar(ref float x, ref float dy, ref float w, ref float dw, ref float dx)
         {
             __DenseWeightGradientScalar(ref x, ref dy, ref dw, 1);

@@ -47,6 +47,13 @@ internal sealed class KernelWriter
     /// <summary>This writer's <see cref="MethodAttributes(bool)"/>.</summary>
     public string Attributes { get; }
 
+    /// <summary>Writes the attributes of a kernel method: generated, excluded from coverage, then <see cref="Attributes"/>.</summary>
+    public void WriteAttributes()
+    {
+        GeneratedFile.Member(Writer);
+        Writer.Line(Attributes);
+    }
+
     public IndentedWriter Writer { get; }
 
     public LayerSpec Spec { get; }

@@ -70,16 +70,20 @@ internal static class LayerEmitter
     private static void WriteConstants(IndentedWriter w, LayerSpec spec)
     {
         w.Line("/// <summary>Number of inputs per sample: the length of <c>x</c>.</summary>");
+        GeneratedFile.Field(w);
         w.Line($"public const int InputSize = {Number(spec.In)};");
         w.Line();
         w.Line("/// <summary>Number of outputs per sample: the length of <c>y</c>.</summary>");
+        GeneratedFile.Field(w);
         w.Line($"public const int OutputSize = {Number(spec.Out)};");
         w.Line();
         long parameters = (long)spec.In * spec.Out + spec.Out;
         w.Line("/// <summary>Number of parameters: <c>InputSize × OutputSize</c> weights and <c>OutputSize</c> biases.</summary>");
+        GeneratedFile.Field(w);
         w.Line($"public const long ParameterCount = {Number(parameters)};");
         w.Line();
         w.Line($"/// <summary>Bytes of the parameters (weights and biases), {Number(spec.ElementSize)} per element; {(spec.Trainable ? "the gradients take as many again" : "a frozen layer keeps no gradients")}.</summary>");
+        GeneratedFile.Field(w);
         w.Line($"public const long ParameterBytes = {Number(parameters * spec.ElementSize)};");
         w.Line();
         w.Line("/// <summary>");
@@ -89,20 +93,25 @@ internal static class LayerEmitter
         w.Line("/// object and array headers aside). A build can check a memory budget at compile time, e.g.");
         w.Line("/// <c>const ulong fits = Budget - (ulong)StorageBytes;</c> fails to compile (CS0220) when the layer is larger than <c>Budget</c>.");
         w.Line("/// </summary>");
+        GeneratedFile.Field(w);
         w.Line($"public const long StorageBytes = {Number(LayerLimits.StorageBytes(spec.In, spec.Out, spec.ElementSize, spec.Trainable))};");
         w.Line();
+        GeneratedFile.Member(w);
         w.Line("int global::DenseGen.IDenseShape.InputSize => InputSize;");
         w.Line();
+        GeneratedFile.Member(w);
         w.Line("int global::DenseGen.IDenseShape.OutputSize => OutputSize;");
         w.Line();
         if (spec.HasActivation)
         {
             w.Line("/// <summary>The activation applied to <c>W x + b</c>.</summary>");
+            GeneratedFile.Member(w);
             w.Line($"public {(spec.IsStruct ? "readonly " : "")}global::DenseGen.Activation Activation => global::DenseGen.Activation.{spec.Activation};");
             w.Line();
         }
         else if (!spec.Trainable)
         {
+            GeneratedFile.Member(w);
             w.Line($"global::DenseGen.Activation global::DenseGen.IFrozenDenseLayer<{spec.ElementKeyword}>.Activation => global::DenseGen.Activation.None;");
             w.Line();
         }
@@ -116,11 +125,15 @@ internal static class LayerEmitter
             case LayerStorage.Inline:
                 // Inline arrays keep a struct layer's parameters inside the value: one stack-allocatable value with no
                 // indirection on the hot path.
+                GeneratedFile.Field(w);
                 w.Line($"private {WeightStorageType} {WeightsField};");
+                GeneratedFile.Field(w);
                 w.Line($"private {BiasStorageType} {BiasField};");
                 if (spec.Trainable)
                 {
+                    GeneratedFile.Field(w);
                     w.Line($"private {WeightStorageType} {WeightGradientsField};");
+                    GeneratedFile.Field(w);
                     w.Line($"private {BiasStorageType} {BiasGradientsField};");
                 }
                 w.Line();
@@ -130,22 +143,30 @@ internal static class LayerEmitter
             case LayerStorage.AlignedArrays:
                 // Each buffer starts on a cache line, wherever the layer is allocated: where the weights fall against
                 // 64-byte lines otherwise moves a one-sample call by a tenth or more from one allocation to the next.
+                GeneratedFile.Field(w);
                 w.Line($"private readonly global::DenseGen.AlignedArray<{t}> {WeightsField} = new({Number(spec.WeightCount)});");
+                GeneratedFile.Field(w);
                 w.Line($"private readonly global::DenseGen.AlignedArray<{t}> {BiasField} = new({Number(spec.Out)});");
                 if (spec.Trainable)
                 {
+                    GeneratedFile.Field(w);
                     w.Line($"private readonly global::DenseGen.AlignedArray<{t}> {WeightGradientsField} = new({Number(spec.WeightCount)});");
+                    GeneratedFile.Field(w);
                     w.Line($"private readonly global::DenseGen.AlignedArray<{t}> {BiasGradientsField} = new({Number(spec.Out)});");
                 }
                 w.Line();
                 break;
             default:
                 // Portable output: one array per buffer, allocated with the layer.
+                GeneratedFile.Field(w);
                 w.Line($"private readonly {t}[] {WeightsField} = new {t}[{Number(spec.WeightCount)}];");
+                GeneratedFile.Field(w);
                 w.Line($"private readonly {t}[] {BiasField} = new {t}[{Number(spec.Out)}];");
                 if (spec.Trainable)
                 {
+                    GeneratedFile.Field(w);
                     w.Line($"private readonly {t}[] {WeightGradientsField} = new {t}[{Number(spec.WeightCount)}];");
+                    GeneratedFile.Field(w);
                     w.Line($"private readonly {t}[] {BiasGradientsField} = new {t}[{Number(spec.Out)}];");
                 }
                 w.Line();
@@ -155,6 +176,7 @@ internal static class LayerEmitter
 
     private static void WriteInlineArray(IndentedWriter w, string name, string elementType, int length)
     {
+        GeneratedFile.Member(w);
         w.Line($"[global::System.Runtime.CompilerServices.InlineArray({Number(length)})]");
         w.Open($"private struct {name}");
         w.Line($"private {elementType} __element;");
@@ -182,6 +204,7 @@ internal static class LayerEmitter
     private static void WriteSpanProperty(IndentedWriter w, LayerSpec spec, string name, string field, string summary)
     {
         w.Line($"/// <summary>{summary}</summary>");
+        GeneratedFile.Member(w);
         if (spec.IsStruct)
             w.Line("[global::System.Diagnostics.CodeAnalysis.UnscopedRef]");
         w.Line($"public {Span}<{spec.ElementKeyword}> {name} => {field};");
@@ -465,12 +488,16 @@ internal static class LayerEmitter
         string trainable = $"global::DenseGen.ITrainable<{t}>";
         string unscoped = spec.IsStruct ? "[global::System.Diagnostics.CodeAnalysis.UnscopedRef] " : "";
         w.Line();
+        GeneratedFile.Member(w);
         w.Line($"int {trainable}.ParameterTensorCount => 2;");
         w.Line();
+        GeneratedFile.Member(w);
         w.Line($"string {trainable}.ParameterTensorName(int index) => index switch {{ 0 => \"weight\", 1 => \"bias\", _ => throw {Guard}.TensorIndexOutOfRange(index, 2) }};");
         w.Line();
+        GeneratedFile.Member(w);
         w.Line($"{unscoped}{Span}<{t}> {trainable}.ParameterTensor(int index) => index switch {{ 0 => Weights, 1 => Bias, _ => throw {Guard}.TensorIndexOutOfRange(index, 2) }};");
         w.Line();
+        GeneratedFile.Member(w);
         w.Line($"{unscoped}{Span}<{t}> {trainable}.GradientTensor(int index) => index switch {{ 0 => WeightGradients, 1 => BiasGradients, _ => throw {Guard}.TensorIndexOutOfRange(index, 2) }};");
     }
 
@@ -517,8 +544,10 @@ internal static class LayerEmitter
         w.Close();
     }
 
+    /// <summary>A method's attributes: generated and excluded from coverage, then the JIT's, if any.</summary>
     private static void WriteAttributes(IndentedWriter w, string? attributes)
     {
+        GeneratedFile.Member(w);
         if (attributes is not null)
             w.Line(attributes);
     }

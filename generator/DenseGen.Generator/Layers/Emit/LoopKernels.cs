@@ -19,7 +19,7 @@ internal static class LoopKernels
     {
         LayerSpec spec = k.Spec;
         string t = k.T, inputs = Number(spec.In), outputs = Number(spec.Out);
-        k.Line(k.Attributes);
+        k.WriteAttributes();
         k.Open($"private static void {ForwardName}(ref {t} x, ref {t} y, ref {t} w, ref {t} b, int samples)");
         k.Open("for (int sample = 0; sample < samples; sample++)");
         k.Open($"for (int o = 0; o < {outputs}; o++)");
@@ -40,7 +40,7 @@ internal static class LoopKernels
     {
         LayerSpec spec = k.Spec;
         string t = k.T, inputs = Number(spec.In), outputs = Number(spec.Out);
-        k.Line(k.Attributes);
+        k.WriteAttributes();
         k.Open($"private static void {WeightGradientName}(ref {t} x, ref {t} dy, ref {t} dw, int samples)");
         k.Open("for (int sample = 0; sample < samples; sample++)");
         k.Open($"for (int o = 0; o < {outputs}; o++)");
@@ -60,7 +60,7 @@ internal static class LoopKernels
     {
         LayerSpec spec = k.Spec;
         string t = k.T, inputs = Number(spec.In), outputs = Number(spec.Out);
-        k.Line(k.Attributes);
+        k.WriteAttributes();
         k.Open($"private static void {InputGradientName}(ref {t} dy, ref {t} w, ref {t} dx, int samples)");
         k.Open("for (int sample = 0; sample < samples; sample++)");
         k.Line("// dx = Wᵀ dy, summed over the rows of W so both walk memory in order.");
@@ -82,6 +82,7 @@ internal static class LoopKernels
     public static void WriteOneSampleBackward(KernelWriter k)
     {
         string t = k.T;
+        GeneratedFile.Member(k.Writer);
         k.Open($"private static void {OneSampleBackwardName}(ref {t} x, ref {t} dy, ref {t} w, ref {t} dw, ref {t} dx)");
         k.Line($"{WeightGradientName}(ref x, ref dy, ref dw, 1);");
         k.Line($"{InputGradientName}(ref dy, ref w, ref dx, 1);");

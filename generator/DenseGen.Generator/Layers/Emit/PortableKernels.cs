@@ -31,6 +31,7 @@ internal static class PortableKernels
         w.Line();
 
         w.Line("// Portable kernels: each row of W as whole Vector<T>s, then element by element.");
+        GeneratedFile.Member(w);
         w.Open($"private static void {ForwardName}({ReadOnlySpan}<{t}> input, {Span}<{t}> output, {ReadOnlySpan}<{t}> weights, {ReadOnlySpan}<{t}> bias, int samples)");
         WriteVectorEnd(w, inputs, vector, hasVectorT);
         w.Open("for (int sample = 0; sample < samples; sample++)");
@@ -65,11 +66,13 @@ internal static class PortableKernels
         if (trainable)
         {
             w.Line("// db += Σ dY; dW += dYᵀ X; dX = dY W unless inputGradient is empty. Rows of W and dW are walked in order.");
+            GeneratedFile.Member(w);
             w.Open($"private static void {BackwardName}({ReadOnlySpan}<{t}> input, {ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> weightGradients, {Span}<{t}> biasGradients, {Span}<{t}> inputGradient, int samples)");
         }
         else
         {
             w.Line("// dX = dY W, for a frozen layer: rows of W are walked in order.");
+            GeneratedFile.Member(w);
             w.Open($"private static void {InputGradientName}({ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> inputGradient, int samples)");
         }
         WriteVectorEnd(w, inputs, vector, hasVectorT);

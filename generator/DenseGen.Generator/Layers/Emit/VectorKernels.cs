@@ -62,7 +62,7 @@ internal static class VectorKernels
         LayerSpec spec = k.Spec;
         string t = k.T;
         int samplesPerTile = ForwardSamples(v);
-        k.Line(k.Attributes);
+        k.WriteAttributes();
         k.Open($"private static void {ForwardName(v)}(ref {t} x, ref {t} y, ref {t} w, ref {t} b, int samples)");
         k.Line($"ref {t} xs = ref x;");
         k.Line($"ref {t} ys = ref y;");
@@ -226,7 +226,7 @@ internal static class VectorKernels
     {
         LayerSpec spec = k.Spec;
         string t = k.T;
-        k.Line(k.Attributes);
+        k.WriteAttributes();
         k.Open($"private static void {WeightGradientName(v)}(ref {t} x, ref {t} dy, ref {t} dw, int samples)");
         k.Tiles(spec.Out, GradientRows, 1, "o", "int", unrolling == Unrolling.Full,
             (o, rows) => WeightGradientRows(k, v, unrolling, rows, o));
@@ -296,7 +296,7 @@ internal static class VectorKernels
     {
         LayerSpec spec = k.Spec;
         string t = k.T;
-        k.Line(k.Attributes);
+        k.WriteAttributes();
         k.Open($"private static void {InputGradientName(v)}(ref {t} dy, ref {t} w, ref {t} dx, int samples)");
         k.Line($"ref {t} dys = ref dy;");
         k.Line($"ref {t} dxs = ref dx;");
@@ -398,7 +398,7 @@ internal static class VectorKernels
         LayerSpec spec = k.Spec;
         string t = k.T;
         int chunks = spec.In / v.Lanes, tail = spec.In % v.Lanes, vectorEnd = chunks * v.Lanes;
-        k.Line(k.Attributes);
+        k.WriteAttributes();
         k.Open($"private static void {OneSampleBackwardName(v)}(ref {t} x, ref {t} dy, ref {t} w, ref {t} dw, ref {t} dx)");
         k.Tiles(chunks, OneSampleBackwardChunks(v), v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks, (c, count) =>
         {
