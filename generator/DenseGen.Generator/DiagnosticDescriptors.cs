@@ -10,13 +10,18 @@ internal static class DiagnosticDescriptors
 {
     private const string Category = "DenseGen";
 
+    // An error stops its layer or network from being generated; silenced, it would leave the code that calls the
+    // missing members failing with less helpful compiler errors, so errors cannot be configured away. Warnings can.
+    private static readonly string[] NotConfigurable = { WellKnownDiagnosticTags.NotConfigurable };
+
     public static readonly DiagnosticDescriptor TypeNotPartial = new(
         id: "DG0001",
         title: "A [Dense] layer must be partial",
         messageFormat: "'{0}' must be declared partial so DenseGen can add the layer's members to it; add the 'partial' modifier",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor ContainingTypeNotPartial = new(
         id: "DG0002",
@@ -24,7 +29,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "'{0}' contains the layer '{1}' and must be declared partial so DenseGen can add the layer's members; add the 'partial' modifier to '{0}'",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor InvalidSize = new(
         id: "DG0003",
@@ -32,7 +38,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "The layer '{0}' needs {1} set to a positive number of {2}, but it is {3}; write for example [Dense(In = 784, Out = 128)]",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor LayerTooLarge = new(
         id: "DG0004",
@@ -40,7 +47,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "The layer '{0}' has In × Out = {1} weights, more than the {2} elements a .NET array or span can index; split it into smaller layers",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor UnsupportedElementType = new(
         id: "DG0005",
@@ -48,7 +56,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "The layer '{0}' has ElementType = {1}; DenseGen supports typeof(float) (the default) and typeof(double)",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor UnsupportedTypeShape = new(
         id: "DG0006",
@@ -56,7 +65,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "The layer '{0}' cannot be generated: {1}",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor LargeStructLayer = new(
         id: "DG0007",
@@ -72,7 +82,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "The struct layer '{0}' needs {1} bytes for its weights alone, more than the {2} bytes DenseGen stores inline; declare it as a class, which keeps large buffers in arrays",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor UnsupportedTarget = new(
         id: "DG0009",
@@ -80,7 +91,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "DenseGen cannot generate layers for this project: the generated code needs {0}. Layers need C# 9 or later and System.Span<T>; .NET 8 or later with C# 12 or later gets the fastest code.",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor FullUnrollTooLarge = new(
         id: "DG0011",
@@ -96,7 +108,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "The layer '{0}' has Unroll = {1}, which is not a value of UnrollMode; use UnrollMode.Auto or UnrollMode.Full",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor UnknownActivation = new(
         id: "DG0013",
@@ -104,7 +117,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "The layer '{0}' has Activation = {1}, which is not a value of Activation; use None, ReLU, LeakyReLU, Sigmoid or Tanh",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor ActivationLayerTooWide = new(
         id: "DG0014",
@@ -112,7 +126,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "The layer '{0}' has {1} outputs of {2} bytes, {3} bytes per sample; a fused activation's backward pass keeps one sample's gradient on the stack, at most {4} bytes. Use Activation = None and apply the activation with DenseGen.Activations.",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor StructLayerNeedsFullTarget = new(
         id: "DG0015",
@@ -120,7 +135,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "'{0}' is a struct, but this project lacks {1}, so it gets DenseGen's portable output, which keeps parameters in arrays; a struct layer keeps them inline and returns spans over its own fields, which needs [InlineArray] and [UnscopedRef]. Declare '{0}' as a class, or target .NET 8 or later with C# 12 or later.",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor NetworkNotPartial = new(
         id: "DG0016",
@@ -128,7 +144,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "'{0}' must be declared partial so DenseGen can add the members of the network '{1}'; add the 'partial' modifier to '{0}'",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor UnsupportedNetworkShape = new(
         id: "DG0017",
@@ -136,7 +153,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "The network '{0}' cannot be generated: {1}",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor LayerSizesDoNotChain = new(
         id: "DG0018",
@@ -144,7 +162,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "The layer '{0}' ({1}) takes {2} inputs per sample, but the layer before it, '{3}' ({4}), gives {5} outputs; change In of {1} or Out of {4} so they agree",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor NotALayerField = new(
         id: "DG0019",
@@ -152,7 +171,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "The field '{0}' of the network '{1}' has type '{2}', which is not a DenseGen layer (a type with [Dense]); every instance field of a [Sequential] type is a layer, run in declaration order. Make the field static, or keep other state outside the network.",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor LayerElementTypesDiffer = new(
         id: "DG0020",
@@ -160,7 +180,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "The layer '{0}' ({1}) holds {2}, but the network's first layer '{3}' holds {4}; all layers of a network use one element type",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor NetworkHasNoLayers = new(
         id: "DG0021",
@@ -168,7 +189,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "The network '{0}' declares no layer fields; add instance fields of [Dense] layer types, such as 'public readonly Hidden Hidden = new();'",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor ClassLayerFieldNotInitialized = new(
         id: "DG0022",
@@ -176,7 +198,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "The layer field '{0}' of the network '{1}' has the class type '{2}' and no initializer, so it would be null; write '= new();' after it",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor LayerFieldsSplitAcrossParts = new(
         id: "DG0023",
@@ -184,7 +207,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "The layer field '{0}' of the network '{1}' is declared in another part of the partial type than '{2}'; the order of fields across parts is not defined, so declare every layer field in one part",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor InvalidTensorName = new(
         id: "DG0024",
@@ -192,7 +216,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "The layer field '{0}' of the network '{1}' has the tensor name '{2}', {3}; give it a distinct [TensorName]",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor InvalidMaxBatch = new(
         id: "DG0025",
@@ -200,7 +225,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "The network '{0}' has MaxBatch = {1}; it sizes the network's buffers in samples and {2}",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor ReadOnlyStructLayerField = new(
         id: "DG0026",
@@ -208,7 +234,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "The layer field '{0}' of the network '{1}' is readonly, but its type '{2}' is a struct: Backward and the optimizers would write a defensive copy and the gradients and updates would be lost; remove 'readonly'",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor LargeStructNetwork = new(
         id: "DG0027",
@@ -224,7 +251,8 @@ internal static class DiagnosticDescriptors
         messageFormat: "'{0}' is a struct network, but this project lacks {1}, so it gets DenseGen's portable output, in which only classes hold layers and buffers; declare '{0}' as a class, or target .NET 8 or later with C# 12 or later",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "DG0010",
@@ -232,5 +260,6 @@ internal static class DiagnosticDescriptors
         messageFormat: "DenseGen failed while generating '{0}': {1}. This is a bug in DenseGen; please report it with the declaration of '{0}'.",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
 }

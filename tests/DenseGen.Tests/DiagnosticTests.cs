@@ -177,6 +177,43 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void ErrorsCannotBeSilencedButWarningsCan()
+    {
+        // A project that turns DG0001 and DG0007 off (as <NoWarn> or .editorconfig severity = none would): the error
+        // still stops the build, since the layer it names is not generated; the warning goes.
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation("""
+            using DenseGen;
+            [Dense(In = 3, Out = 2)]
+            public class NotPartial;
+            [Dense(In = 784, Out = 128)]
+            public partial struct Large;
+            """);
+        compilation = compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(
+            compilation.Options.SpecificDiagnosticOptions
+                .SetItem("DG0001", ReportDiagnostic.Suppress)
+                .SetItem("DG0007", ReportDiagnostic.Suppress)));
+        GeneratorHarness.CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out _, out ImmutableArray<Diagnostic> reported);
+        Assert.Equal(["DG0001"], reported.Select(d => d.Id));
+        Assert.Equal(DiagnosticSeverity.Error, reported.Single().Severity);
+    }
+
+    [Fact]
+    public void EveryErrorIsNotConfigurableAndEveryWarningIs()
+    {
+        DiagnosticDescriptor[] descriptors = typeof(DiagnosticDescriptors)
+            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
+            .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
+            .ToArray();
+        Assert.Equal(28, descriptors.Length);
+        foreach (DiagnosticDescriptor descriptor in descriptors)
+        {
+            bool notConfigurable = descriptor.CustomTags.Contains(WellKnownDiagnosticTags.NotConfigurable);
+            Assert.True(notConfigurable == (descriptor.DefaultSeverity == DiagnosticSeverity.Error), descriptor.Id);
+        }
+    }
+
+    [Fact]
     public void SmallStructLayerDoesNotWarn()
     {
         // 127x128 floats with gradients is 131,072 bytes, half the warning threshold.

@@ -150,7 +150,7 @@ public class PortableConsumerTests
 
     private static (string Package, Assembly Library) BuildConsumer()
     {
-        string root = RepositoryRoot();
+        string root = Repository.Root();
         string work = Directory.CreateTempSubdirectory("densegen-portable-").FullName;
         // A version no earlier run can have left in the package cache, so only the package packed here can restore.
         string version = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
@@ -190,13 +190,4 @@ public class PortableConsumerTests
         Assert.True(exitCode == 0, "dotnet " + string.Join(' ', arguments) + " failed:\n" + output);
     }
 
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "DenseGen.sln")))
-                return directory.FullName;
-        }
-        throw new InvalidOperationException("DenseGen.sln not found above " + AppContext.BaseDirectory);
-    }
 }
