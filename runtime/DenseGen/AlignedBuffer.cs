@@ -3,12 +3,13 @@ using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace DenseGen;
+namespace DenseGen.CompilerServices;
 
 /// <summary>
 /// Buffers that start on a cache line, for generated networks. Where a kernel's vectors fall against 64-byte lines
-/// moves a small call's time by as much as a tenth, so a network's activations and gradients start on one. Called by
-/// generated code; not part of the supported API.
+/// moves a small call's time by as much as a tenth, so a network's activations and gradients start on one.
+/// Like everything in <c>DenseGen.CompilerServices</c>, it is called by generated code and is not part of the
+/// supported API: it may change in any release.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class AlignedBuffer
@@ -35,7 +36,8 @@ public static class AlignedBuffer
 /// <summary>
 /// A pinned array of <c>T</c> whose elements start on a 64-byte boundary: the parameters and gradients of a generated
 /// class layer. Its start is found once, when it is allocated, so <see cref="Span"/> costs no more than an array's.
-/// Called by generated code; not part of the supported API.
+/// Like everything in <c>DenseGen.CompilerServices</c>, it is called by generated code and is not part of the
+/// supported API: it may change in any release.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct AlignedArray<T> where T : unmanaged

@@ -3,11 +3,13 @@ using System.ComponentModel;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
-namespace DenseGen;
+namespace DenseGen.CompilerServices;
 
 /// <summary>
-/// Argument checks shared by generated layers. Not meant to be called by user code: it exists so every
-/// layer throws the same, precise exceptions without repeating the message text in each generated file.
+/// Argument checks shared by generated layers, so every layer throws the same, precise exceptions without repeating
+/// the message text in each generated file.
+/// Like everything in <c>DenseGen.CompilerServices</c>, it is called by generated code and is not part of the
+/// supported API: it may change in any release.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class DenseGuard

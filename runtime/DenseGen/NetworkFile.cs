@@ -6,24 +6,12 @@ using System.IO;
 using System.Linq;
 using System.Numerics;
 
-namespace DenseGen;
-
-/// <summary>One layer of a <c>[Sequential]</c> network, as the network's weight files record it.</summary>
-/// <param name="TensorName">The prefix of the layer's tensors: <c>{TensorName}.weight</c>, <c>{TensorName}.bias</c>.</param>
-/// <param name="InputSize">Inputs per sample.</param>
-/// <param name="OutputSize">Outputs per sample.</param>
-/// <param name="Activation">The activation applied to <c>W x + b</c>.</param>
-/// <param name="Trainable">Whether the layer learns; frozen layers are saved and loaded like the others.</param>
-public sealed record LayerDescription(string TensorName, int InputSize, int OutputSize, Activation Activation, bool Trainable)
-{
-    /// <summary>The architecture as a weight file records it, e.g. <c>Dense(In = 784, Out = 128, Activation = ReLU)</c>.</summary>
-    public string Architecture =>
-        string.Format(CultureInfo.InvariantCulture, "Dense(In = {0}, Out = {1}, Activation = {2})", InputSize, OutputSize, Activation);
-}
+namespace DenseGen.CompilerServices;
 
 /// <summary>
-/// Reads and writes the weight files of generated networks. Called by generated code; use the network's own
-/// <c>Save</c> and <c>Load</c>.
+/// Reads and writes the weight files of generated networks; use the network's own <c>Save</c> and <c>Load</c>.
+/// Like everything in <c>DenseGen.CompilerServices</c>, it is called by generated code and is not part of the
+/// supported API: it may change in any release.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class NetworkFile

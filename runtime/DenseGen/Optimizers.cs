@@ -6,6 +6,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
+using DenseGen.CompilerServices;
 using static DenseGen.SpanVectors;
 
 namespace DenseGen;

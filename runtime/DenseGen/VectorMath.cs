@@ -4,11 +4,13 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
-namespace DenseGen;
+namespace DenseGen.CompilerServices;
 
 /// <summary>
-/// Vector helpers shared by generated kernels. Not meant for user code: it keeps hardware-specific choices
-/// (fused multiply-add, horizontal adds) in one place instead of in every generated file.
+/// Vector helpers shared by generated kernels: hardware-specific choices (fused multiply-add, horizontal adds) in one
+/// place instead of in every generated file.
+/// Like everything in <c>DenseGen.CompilerServices</c>, it is called by generated code and is not part of the
+/// supported API: it may change in any release.
 /// </summary>
 /// <remarks>
 /// Each method computes <c>a × b + c</c>, fused (one rounding) where the processor has an FMA instruction and

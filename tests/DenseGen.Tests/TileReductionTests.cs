@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.Intrinsics;
+using DenseGen.CompilerServices;
 using Xunit;
 
 namespace DenseGen.Tests;

@@ -14,7 +14,7 @@ internal static class NetworkEmitter
 {
     private const string Span = "global::System.Span";
     private const string ReadOnlySpan = "global::System.ReadOnlySpan";
-    private const string Guard = "global::DenseGen.DenseGuard";
+    private const string Guard = "global::DenseGen.CompilerServices.DenseGuard";
     private const string BuffersField = "__denseBuffers";
     private const string BufferStorageType = "__DenseBufferStorage";
     private const string ForwardSamplesField = "__denseForwardSamples";
@@ -166,7 +166,7 @@ internal static class NetworkEmitter
             else
             {
                 GeneratedFile.Field(w);
-                w.Line($"private readonly global::DenseGen.AlignedArray<{c.T}> {BuffersField} = new({Number(length)});");
+                w.Line($"private readonly global::DenseGen.CompilerServices.AlignedArray<{c.T}> {BuffersField} = new({Number(length)});");
             }
             w.Line();
         }
@@ -451,7 +451,7 @@ internal static class NetworkEmitter
         foreach (NetworkLayer layer in spec.Layers)
             w.Line($"{layer.FieldName}.Weights.ToArray(), {layer.FieldName}.Bias.ToArray(),");
         w.Close(";");
-        w.Line($"global::DenseGen.NetworkFile.Save<{c.T}>(path, {LayersField}, tensors);");
+        w.Line($"global::DenseGen.CompilerServices.NetworkFile.Save<{c.T}>(path, {LayersField}, tensors);");
         w.Close();
         w.Line();
         w.Line("/// <summary>");
@@ -464,7 +464,7 @@ internal static class NetworkEmitter
         w.Line("/// <exception cref=\"global::System.IO.IOException\">The file could not be read.</exception>");
         GeneratedFile.Member(w);
         w.Open("public void Load(string path, bool strict = true)");
-        w.Line($"{c.T}[][] tensors = global::DenseGen.NetworkFile.Read<{c.T}>(path, {LayersField}, strict);");
+        w.Line($"{c.T}[][] tensors = global::DenseGen.CompilerServices.NetworkFile.Read<{c.T}>(path, {LayersField}, strict);");
         for (int i = 0; i < spec.Layers.Count; i++)
         {
             NetworkLayer layer = spec.Layers[i];

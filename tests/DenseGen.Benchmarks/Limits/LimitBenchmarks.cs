@@ -4,6 +4,7 @@ using System.IO;
 using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
+using DenseGen.CompilerServices;
 
 namespace DenseGen.Benchmarks;
 

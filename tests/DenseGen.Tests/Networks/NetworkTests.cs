@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Numerics;
+using DenseGen.CompilerServices;
 using DenseGen.Tests.Infrastructure;
 using Xunit;
 

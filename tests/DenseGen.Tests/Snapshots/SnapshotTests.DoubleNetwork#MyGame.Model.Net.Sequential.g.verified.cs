@@ -45,7 +45,7 @@ namespace MyGame.Model
         // Each hidden layer's output for MaxBatch samples (the next layer's input, kept for Backward), then two buffers the
         // gradient between layers ping-pongs through. Offsets are constants; one block, allocated (or inlined) once.
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<double> __denseBuffers = new(24);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<double> __denseBuffers = new(24);
 
         // Samples of the last complete Forward: Backward needs its activations.
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -65,17 +65,17 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Forward(global::System.ReadOnlySpan<double> input, global::System.Span<double> output)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), Hidden.Weights, "Hidden.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), Hidden.Bias, "Hidden.Bias");
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), Hidden.WeightGradients, "Hidden.WeightGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), Hidden.BiasGradients, "Hidden.BiasGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), Output.Weights, "Output.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), Output.Bias, "Output.Bias");
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), Output.WeightGradients, "Output.WeightGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), Output.BiasGradients, "Output.BiasGradients");
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), Hidden.Weights, "Hidden.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), Hidden.Bias, "Hidden.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), Hidden.WeightGradients, "Hidden.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), Hidden.BiasGradients, "Hidden.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), Output.Weights, "Output.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), Output.Bias, "Output.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), Output.WeightGradients, "Output.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), Output.BiasGradients, "Output.BiasGradients");
             global::System.Span<double> buffers = __denseBuffers.Span;
             // Until this call completes, its activations are not a whole batch Backward could use.
             __denseForwardSamples = 0;
@@ -103,24 +103,24 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Backward(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> outputGradient, global::System.Span<double> inputGradient)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireForwardOf(samples, __denseForwardSamples, MaxBatch);
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Hidden.Weights, "Hidden.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Hidden.Bias, "Hidden.Bias");
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Hidden.WeightGradients, "Hidden.WeightGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Hidden.BiasGradients, "Hidden.BiasGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Output.Weights, "Output.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Output.Bias, "Output.Bias");
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Output.WeightGradients, "Output.WeightGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Output.BiasGradients, "Output.BiasGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(input, nameof(input), Hidden.WeightGradients, "Hidden.WeightGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(input, nameof(input), Hidden.BiasGradients, "Hidden.BiasGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), Output.WeightGradients, "Output.WeightGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), Output.BiasGradients, "Output.BiasGradients");
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireForwardOf(samples, __denseForwardSamples, MaxBatch);
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Hidden.Weights, "Hidden.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Hidden.Bias, "Hidden.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Hidden.WeightGradients, "Hidden.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Hidden.BiasGradients, "Hidden.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Output.Weights, "Output.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Output.Bias, "Output.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Output.WeightGradients, "Output.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Output.BiasGradients, "Output.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), Hidden.WeightGradients, "Hidden.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), Hidden.BiasGradients, "Hidden.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), Output.WeightGradients, "Output.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), Output.BiasGradients, "Output.BiasGradients");
             global::System.Span<double> buffers = __denseBuffers.Span;
 
             // Output: 5 → 2
@@ -176,7 +176,7 @@ namespace MyGame.Model
                 Hidden.Weights.ToArray(), Hidden.Bias.ToArray(),
                 Output.Weights.ToArray(), Output.Bias.ToArray(),
             };
-            global::DenseGen.NetworkFile.Save<double>(path, __denseLayers, tensors);
+            global::DenseGen.CompilerServices.NetworkFile.Save<double>(path, __denseLayers, tensors);
         }
 
         /// <summary>
@@ -190,7 +190,7 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Load(string path, bool strict = true)
         {
-            double[][] tensors = global::DenseGen.NetworkFile.Read<double>(path, __denseLayers, strict);
+            double[][] tensors = global::DenseGen.CompilerServices.NetworkFile.Read<double>(path, __denseLayers, strict);
             new global::System.ReadOnlySpan<double>(tensors[0]).CopyTo(Hidden.Weights);
             new global::System.ReadOnlySpan<double>(tensors[1]).CopyTo(Hidden.Bias);
             new global::System.ReadOnlySpan<double>(tensors[2]).CopyTo(Output.Weights);
@@ -207,7 +207,7 @@ namespace MyGame.Model
             1 => "hidden.bias",
             2 => "output.weight",
             3 => "output.bias",
-            _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 4),
+            _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4),
         };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -217,7 +217,7 @@ namespace MyGame.Model
             1 => Hidden.Bias,
             2 => Output.Weights,
             3 => Output.Bias,
-            _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 4),
+            _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4),
         }
         ;
 
@@ -228,7 +228,7 @@ namespace MyGame.Model
             1 => Hidden.BiasGradients,
             2 => Output.WeightGradients,
             3 => Output.BiasGradients,
-            _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 4),
+            _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4),
         }
         ;
     }

@@ -45,7 +45,7 @@ namespace MyGame.Model
         // Each hidden layer's output for MaxBatch samples (the next layer's input, kept for Backward), then two buffers the
         // gradient between layers ping-pongs through. Offsets are constants; one block, allocated (or inlined) once.
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseBuffers = new(64);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseBuffers = new(64);
 
         // Samples of the last complete Forward: Backward needs its activations.
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -65,19 +65,19 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Weights, "Hidden.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Bias, "Hidden.Bias");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.Weights, "Middle.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.Bias, "Middle.Bias");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.WeightGradients, "Middle.WeightGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.BiasGradients, "Middle.BiasGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Weights, "Output.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Bias, "Output.Bias");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.WeightGradients, "Output.WeightGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.BiasGradients, "Output.BiasGradients");
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Weights, "Hidden.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Bias, "Hidden.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.Weights, "Middle.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.Bias, "Middle.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.WeightGradients, "Middle.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.BiasGradients, "Middle.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Weights, "Output.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Bias, "Output.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.WeightGradients, "Output.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.BiasGradients, "Output.BiasGradients");
             global::System.Span<float> buffers = __denseBuffers.Span;
             // Until this call completes, its activations are not a whole batch Backward could use.
             __denseForwardSamples = 0;
@@ -106,24 +106,24 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireForwardOf(samples, __denseForwardSamples, MaxBatch);
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.Weights, "Hidden.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.Bias, "Hidden.Bias");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.Weights, "Middle.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.Bias, "Middle.Bias");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.WeightGradients, "Middle.WeightGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.BiasGradients, "Middle.BiasGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.Weights, "Output.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.Bias, "Output.Bias");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.WeightGradients, "Output.WeightGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.BiasGradients, "Output.BiasGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Output.WeightGradients, "Output.WeightGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Output.BiasGradients, "Output.BiasGradients");
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireForwardOf(samples, __denseForwardSamples, MaxBatch);
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.Weights, "Hidden.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.Bias, "Hidden.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.Weights, "Middle.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.Bias, "Middle.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.WeightGradients, "Middle.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.BiasGradients, "Middle.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.Weights, "Output.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.Bias, "Output.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.WeightGradients, "Output.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.BiasGradients, "Output.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Output.WeightGradients, "Output.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Output.BiasGradients, "Output.BiasGradients");
             global::System.Span<float> buffers = __denseBuffers.Span;
 
             // Output: 3 → 2
@@ -188,7 +188,7 @@ namespace MyGame.Model
                 Middle.Weights.ToArray(), Middle.Bias.ToArray(),
                 Output.Weights.ToArray(), Output.Bias.ToArray(),
             };
-            global::DenseGen.NetworkFile.Save<float>(path, __denseLayers, tensors);
+            global::DenseGen.CompilerServices.NetworkFile.Save<float>(path, __denseLayers, tensors);
         }
 
         /// <summary>
@@ -202,7 +202,7 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Load(string path, bool strict = true)
         {
-            float[][] tensors = global::DenseGen.NetworkFile.Read<float>(path, __denseLayers, strict);
+            float[][] tensors = global::DenseGen.CompilerServices.NetworkFile.Read<float>(path, __denseLayers, strict);
             new global::System.ReadOnlySpan<float>(tensors[0]).CopyTo(Hidden.Weights);
             new global::System.ReadOnlySpan<float>(tensors[1]).CopyTo(Hidden.Bias);
             new global::System.ReadOnlySpan<float>(tensors[2]).CopyTo(Middle.Weights);
@@ -221,7 +221,7 @@ namespace MyGame.Model
             1 => "middle.bias",
             2 => "output.weight",
             3 => "output.bias",
-            _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 4),
+            _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4),
         };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -231,7 +231,7 @@ namespace MyGame.Model
             1 => Middle.Bias,
             2 => Output.Weights,
             3 => Output.Bias,
-            _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 4),
+            _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4),
         }
         ;
 
@@ -242,7 +242,7 @@ namespace MyGame.Model
             1 => Middle.BiasGradients,
             2 => Output.WeightGradients,
             3 => Output.BiasGradients,
-            _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 4),
+            _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4),
         }
         ;
     }

@@ -82,13 +82,13 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public readonly void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
             global::System.ReadOnlySpan<float> weights = __denseWeights;
             global::System.ReadOnlySpan<float> bias = __denseBias;
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), bias, nameof(Bias));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), weights, nameof(Weights));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), bias, nameof(Bias));
 
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
@@ -119,14 +119,14 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public readonly void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireSamples(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
             global::System.ReadOnlySpan<float> weights = __denseWeights;
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias, nameof(Bias));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias, nameof(Bias));
 
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputGradient);
             ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
@@ -157,9 +157,9 @@ namespace MyGame.Model
                     if (prefetchNext)
                     {
                         ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 80);
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 32));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 32));
                     }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
@@ -192,25 +192,25 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector512<float> x3v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x3, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
-                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                        a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_0);
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
-                        a3_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                        a3_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_1);
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_2);
-                        a3_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                        a3_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_2);
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
-                        a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
-                        a3_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a2_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                        a3_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_3);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_0);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
@@ -313,8 +313,8 @@ namespace MyGame.Model
                     if (prefetchNext)
                     {
                         ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 80);
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 48));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 64));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 48));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 64));
                     }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
@@ -337,15 +337,15 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector512<float> x3v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x3, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
-                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                        a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_0);
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
-                        a3_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                        a3_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_1);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_0);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
@@ -415,13 +415,13 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector512<float> x0v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_0);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
@@ -458,9 +458,9 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector512<float> x0v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_0);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
@@ -505,66 +505,66 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> d;
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
                         global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> d;
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
                         global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> d;
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 2));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
                         global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> d;
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 3));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 3));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                         global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> d;
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 4));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 4));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 4));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                         global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> d;
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 5));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 5));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 5));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 0);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 0);
@@ -714,32 +714,32 @@ namespace MyGame.Model
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
                         global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
                         global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
                         global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                         global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 4));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                         global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 5));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 0);
                 }
@@ -819,8 +819,8 @@ namespace MyGame.Model
                     if (prefetchNext)
                     {
                         ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 60);
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
                     }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
@@ -847,21 +847,21 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, 0);
                         global::System.Runtime.Intrinsics.Vector256<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 0);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_2);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 0);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
-                        a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a2_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_3);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 8);
@@ -869,21 +869,21 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 8);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_2);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 8);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
-                        a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a2_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_3);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
@@ -962,8 +962,8 @@ namespace MyGame.Model
                     if (prefetchNext)
                     {
                         ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 60);
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 32));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 48));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 32));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 48));
                     }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
@@ -982,13 +982,13 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, 0);
                         global::System.Runtime.Intrinsics.Vector256<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 8);
@@ -996,13 +996,13 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
@@ -1063,14 +1063,14 @@ namespace MyGame.Model
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> xe = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector256<float> xo = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 8);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), xe, a0_0);
-                        b0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), xo, b0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), xe, a0_1);
-                        b0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8), xo, b0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 0), xe, a0_2);
-                        b0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 8), xo, b0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 0), xe, a0_3);
-                        b0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 8), xo, b0_3);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), xe, a0_0);
+                        b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), xo, b0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), xe, a0_1);
+                        b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8), xo, b0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 0), xe, a0_2);
+                        b0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 8), xo, b0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 0), xe, a0_3);
+                        b0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 8), xo, b0_3);
                     }
                     a0_0 += b0_0;
                     a0_1 += b0_1;
@@ -1112,10 +1112,10 @@ namespace MyGame.Model
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> xe = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector256<float> xo = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 8);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), xe, a0_0);
-                        b0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), xo, b0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), xe, a0_1);
-                        b0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8), xo, b0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), xe, a0_0);
+                        b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), xo, b0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), xe, a0_1);
+                        b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8), xo, b0_1);
                     }
                     a0_0 += b0_0;
                     a0_1 += b0_1;
@@ -1166,14 +1166,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
@@ -1181,14 +1181,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
@@ -1196,14 +1196,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 2));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
@@ -1211,14 +1211,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 3));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 3));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
@@ -1226,14 +1226,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 4));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 4));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 4));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
@@ -1241,14 +1241,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 5));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 5));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 5));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dxRow0, 0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref dxRow0, 8);
@@ -1402,38 +1402,38 @@ namespace MyGame.Model
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                         global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
                         global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
                         global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
                         global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                         global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 4));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                         global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 5));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dxRow0, 0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref dxRow0, 8);
@@ -1514,8 +1514,8 @@ namespace MyGame.Model
                     if (prefetchNext)
                     {
                         ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 40);
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
                     }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
@@ -1536,94 +1536,94 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 4);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 4);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 8);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 8);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 12);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 12);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 12);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 12);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 16);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 16);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 6));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 6));
                 }
                 {
                     if (prefetchNext)
                     {
                         ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 40);
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 32));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 32));
                     }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
@@ -1638,55 +1638,55 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 12);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 12);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4);
@@ -1719,37 +1719,37 @@ namespace MyGame.Model
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> xe = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> xo = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), xe, a0_0);
-                        b0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), xo, b0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), xe, a0_1);
-                        b0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), xo, b0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0), xe, a0_2);
-                        b0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 4), xo, b0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0), xe, a0_3);
-                        b0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 4), xo, b0_3);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), xe, a0_0);
+                        b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), xo, b0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), xe, a0_1);
+                        b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), xo, b0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0), xe, a0_2);
+                        b0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 4), xo, b0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0), xe, a0_3);
+                        b0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 4), xo, b0_3);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> xe = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> xo = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 12);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), xe, a0_0);
-                        b0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12), xo, b0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8), xe, a0_1);
-                        b0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12), xo, b0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 8), xe, a0_2);
-                        b0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 12), xo, b0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 8), xe, a0_3);
-                        b0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 12), xo, b0_3);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), xe, a0_0);
+                        b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12), xo, b0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8), xe, a0_1);
+                        b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12), xo, b0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 8), xe, a0_2);
+                        b0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 12), xo, b0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 8), xe, a0_3);
+                        b0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 12), xo, b0_3);
                     }
                     global::System.Runtime.Intrinsics.Vector128<float> xl = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 16);
-                    a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16), xl, a0_0);
-                    a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16), xl, a0_1);
-                    a0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 16), xl, a0_2);
-                    a0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 16), xl, a0_3);
+                    a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16), xl, a0_0);
+                    a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16), xl, a0_1);
+                    a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 16), xl, a0_2);
+                    a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 16), xl, a0_3);
                     a0_0 += b0_0;
                     a0_1 += b0_1;
                     a0_2 += b0_2;
                     a0_3 += b0_3;
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0));
                 }
                 {
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
@@ -1762,22 +1762,22 @@ namespace MyGame.Model
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> xe = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> xo = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), xe, a0_0);
-                        b0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), xo, b0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), xe, a0_1);
-                        b0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), xo, b0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), xe, a0_0);
+                        b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), xo, b0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), xe, a0_1);
+                        b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), xo, b0_1);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> xe = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> xo = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 12);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), xe, a0_0);
-                        b0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12), xo, b0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8), xe, a0_1);
-                        b0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12), xo, b0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), xe, a0_0);
+                        b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12), xo, b0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8), xe, a0_1);
+                        b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12), xo, b0_1);
                     }
                     global::System.Runtime.Intrinsics.Vector128<float> xl = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 16);
-                    a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16), xl, a0_0);
-                    a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16), xl, a0_1);
+                    a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16), xl, a0_0);
+                    a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16), xl, a0_1);
                     a0_0 += b0_0;
                     a0_1 += b0_1;
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
@@ -1823,17 +1823,17 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a2_2);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
@@ -1842,17 +1842,17 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a2_2);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
@@ -1861,17 +1861,17 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 2));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a2_2);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
@@ -1880,17 +1880,17 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 3));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 3));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a2_2);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
@@ -1899,17 +1899,17 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 4));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 4));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 4));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a2_2);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
@@ -1918,17 +1918,17 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 5));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 5));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 5));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a2_2);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxRow0, 4);
@@ -1953,14 +1953,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
@@ -1968,14 +1968,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
@@ -1983,14 +1983,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 2));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
@@ -1998,14 +1998,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 3));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 3));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
@@ -2013,14 +2013,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 4));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 4));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 4));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
@@ -2028,14 +2028,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 5));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 5));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 5));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 12);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxRow0, 16);
@@ -2060,56 +2060,56 @@ namespace MyGame.Model
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
-                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
+                        a0_4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
-                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
+                        a0_4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
-                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
+                        a0_4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
-                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
+                        a0_4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 4));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
-                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
+                        a0_4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 5));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
-                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
+                        a0_4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxRow0, 4);

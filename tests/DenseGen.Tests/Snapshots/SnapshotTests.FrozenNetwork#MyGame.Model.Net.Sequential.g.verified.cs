@@ -44,7 +44,7 @@ namespace MyGame.Model
 
         // Two buffers the activations ping-pong through, MaxBatch samples of the widest hidden layer each.
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseBuffers = new(160);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseBuffers = new(160);
 
         /// <summary>The length of the scratch span that <c>Forward(input, output, scratch)</c> needs.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -61,13 +61,13 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Weights, "Hidden.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Bias, "Hidden.Bias");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Weights, "Output.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Bias, "Output.Bias");
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Weights, "Hidden.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Bias, "Hidden.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Weights, "Output.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Bias, "Output.Bias");
             __DenseInfer(input, output, __denseBuffers.Span, samples);
         }
 
@@ -83,20 +83,20 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> scratch)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireScratch(scratch.Length, ForwardScratchLength, nameof(scratch));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), scratch, nameof(scratch));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(scratch, nameof(scratch), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Weights, "Hidden.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Bias, "Hidden.Bias");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Weights, "Output.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Bias, "Output.Bias");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(scratch, nameof(scratch), Hidden.Weights, "Hidden.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(scratch, nameof(scratch), Hidden.Bias, "Hidden.Bias");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(scratch, nameof(scratch), Output.Weights, "Output.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(scratch, nameof(scratch), Output.Bias, "Output.Bias");
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireScratch(scratch.Length, ForwardScratchLength, nameof(scratch));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), scratch, nameof(scratch));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(scratch, nameof(scratch), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Weights, "Hidden.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Bias, "Hidden.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Weights, "Output.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Bias, "Output.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(scratch, nameof(scratch), Hidden.Weights, "Hidden.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(scratch, nameof(scratch), Hidden.Bias, "Hidden.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(scratch, nameof(scratch), Output.Weights, "Output.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(scratch, nameof(scratch), Output.Bias, "Output.Bias");
             __DenseInfer(input, output, scratch, samples);
         }
 
@@ -150,7 +150,7 @@ namespace MyGame.Model
                 Hidden.Weights.ToArray(), Hidden.Bias.ToArray(),
                 Output.Weights.ToArray(), Output.Bias.ToArray(),
             };
-            global::DenseGen.NetworkFile.Save<float>(path, __denseLayers, tensors);
+            global::DenseGen.CompilerServices.NetworkFile.Save<float>(path, __denseLayers, tensors);
         }
 
         /// <summary>
@@ -164,7 +164,7 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Load(string path, bool strict = true)
         {
-            float[][] tensors = global::DenseGen.NetworkFile.Read<float>(path, __denseLayers, strict);
+            float[][] tensors = global::DenseGen.CompilerServices.NetworkFile.Read<float>(path, __denseLayers, strict);
             new global::System.ReadOnlySpan<float>(tensors[0]).CopyTo(Hidden.Weights);
             new global::System.ReadOnlySpan<float>(tensors[1]).CopyTo(Hidden.Bias);
             new global::System.ReadOnlySpan<float>(tensors[2]).CopyTo(Output.Weights);

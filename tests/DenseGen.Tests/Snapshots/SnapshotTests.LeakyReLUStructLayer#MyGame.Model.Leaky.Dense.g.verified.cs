@@ -97,15 +97,15 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public readonly void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
             global::System.ReadOnlySpan<float> weights = __denseWeights;
             global::System.ReadOnlySpan<float> bias = __denseBias;
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), bias, nameof(Bias));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseWeightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseBiasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), weights, nameof(Weights));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), bias, nameof(Bias));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseWeightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseBiasGradients, nameof(BiasGradients));
 
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
@@ -133,26 +133,26 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
             global::System.ReadOnlySpan<float> weights = __denseWeights;
             global::System.Span<float> weightGradients = __denseWeightGradients;
             global::System.Span<float> biasGradients = __denseBiasGradients;
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), output, nameof(output));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias, nameof(Bias));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), output, nameof(output));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias, nameof(Bias));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
 
             ref float dw = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
             ref float db = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(biasGradients);
@@ -207,13 +207,13 @@ namespace MyGame.Model
         int global::DenseGen.ITrainable<float>.ParameterTensorCount => 2;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        [global::System.Diagnostics.CodeAnalysis.UnscopedRef] global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        [global::System.Diagnostics.CodeAnalysis.UnscopedRef] global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        [global::System.Diagnostics.CodeAnalysis.UnscopedRef] global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        [global::System.Diagnostics.CodeAnalysis.UnscopedRef] global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         // Scalar, for hardware without accelerated vectors.
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]

@@ -36,13 +36,13 @@ namespace MyGame
         int global::DenseGen.IDenseShape.OutputSize => OutputSize;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseWeights = new(100352);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeights = new(100352);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseBias = new(128);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseBias = new(128);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseWeightGradients = new(100352);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeightGradients = new(100352);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseBiasGradients = new(128);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseBiasGradients = new(128);
 
         /// <summary>The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -75,15 +75,15 @@ namespace MyGame
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
             global::System.ReadOnlySpan<float> weights = __denseWeights.Span;
             global::System.ReadOnlySpan<float> bias = __denseBias.Span;
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), bias, nameof(Bias));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseWeightGradients.Span, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseBiasGradients.Span, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), weights, nameof(Weights));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), bias, nameof(Bias));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseWeightGradients.Span, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseBiasGradients.Span, nameof(BiasGradients));
 
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
@@ -115,22 +115,22 @@ namespace MyGame
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
             global::System.ReadOnlySpan<float> weights = __denseWeights.Span;
             global::System.Span<float> weightGradients = __denseWeightGradients.Span;
             global::System.Span<float> biasGradients = __denseBiasGradients.Span;
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias.Span, nameof(Bias));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias.Span, nameof(Bias));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
 
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputGradient);
@@ -197,13 +197,13 @@ namespace MyGame
         int global::DenseGen.ITrainable<float>.ParameterTensorCount => 2;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         // Vector512, rows and row vectors looped around unrolled tiles.
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -221,13 +221,13 @@ namespace MyGame
                     if (prefetchNext)
                     {
                         ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3136);
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 0, 3120)));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 16, 3120)));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 32, 3120)));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 48, 3120)));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 64, 3120)));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 80, 3120)));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 96, 3120)));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 0, 3120)));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 16, 3120)));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 32, 3120)));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 48, 3120)));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 64, 3120)));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 80, 3120)));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 28 + 96, 3120)));
                     }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 784);
@@ -261,27 +261,27 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector512<float> x3v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x3, c);
                         global::System.Runtime.Intrinsics.Vector512<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, c);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
-                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                        a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_0);
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, c);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
-                        a3_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                        a3_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_1);
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, c);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_2);
-                        a3_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                        a3_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_2);
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, c);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
-                        a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
-                        a3_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a2_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                        a3_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_3);
                     }
-                    global::DenseGen.VectorMath.StoreEach(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3, a1_0, a1_1, a1_2, a1_3, a2_0, a2_1, a2_2, a2_3, a3_0, a3_1, a3_2, a3_3) + global::DenseGen.VectorMath.LoadRepeated(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 384));
+                    global::DenseGen.CompilerServices.VectorMath.StoreEach(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3, a1_0, a1_1, a1_2, a1_3, a2_0, a2_1, a2_2, a2_3, a3_0, a3_1, a3_2, a3_3) + global::DenseGen.CompilerServices.VectorMath.LoadRepeated(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 384));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3136);
                 ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 512);
@@ -307,25 +307,25 @@ namespace MyGame
                     {
                         global::System.Runtime.Intrinsics.Vector512<float> xe = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, c);
                         global::System.Runtime.Intrinsics.Vector512<float> xo = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, c + 16);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, c), xe, a0_0);
-                        b0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, c + 16), xo, b0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, c), xe, a0_1);
-                        b0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, c + 16), xo, b0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, c), xe, a0_2);
-                        b0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, c + 16), xo, b0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, c), xe, a0_3);
-                        b0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, c + 16), xo, b0_3);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, c), xe, a0_0);
+                        b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, c + 16), xo, b0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, c), xe, a0_1);
+                        b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, c + 16), xo, b0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, c), xe, a0_2);
+                        b0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, c + 16), xo, b0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, c), xe, a0_3);
+                        b0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, c + 16), xo, b0_3);
                     }
                     global::System.Runtime.Intrinsics.Vector512<float> xl = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, 768);
-                    a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 768), xl, a0_0);
-                    a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 768), xl, a0_1);
-                    a0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 768), xl, a0_2);
-                    a0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 768), xl, a0_3);
+                    a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 768), xl, a0_0);
+                    a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 768), xl, a0_1);
+                    a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 768), xl, a0_2);
+                    a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 768), xl, a0_3);
                     a0_0 += b0_0;
                     a0_1 += b0_1;
                     a0_2 += b0_2;
                     a0_3 += b0_3;
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
                 ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 128);
@@ -366,21 +366,21 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, c + 32);
                         global::System.Runtime.Intrinsics.Vector512<float> d;
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a0_2);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a1_2);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a1_1);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a2_2);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a2_1);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, a2_2);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
-                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
-                        a3_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a3_1);
-                        a3_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a3_2);
+                        a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                        a3_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a3_1);
+                        a3_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, a3_2);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 128);
                     }
@@ -409,13 +409,13 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, 768);
                         global::System.Runtime.Intrinsics.Vector512<float> d;
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
-                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
+                        a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 128);
                     }
@@ -462,17 +462,17 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 32);
                         global::System.Runtime.Intrinsics.Vector512<float> d;
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a2_2);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, c);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, c + 16);
@@ -494,11 +494,11 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 768);
                         global::System.Runtime.Intrinsics.Vector512<float> d;
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 768);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 768);
@@ -533,22 +533,22 @@ namespace MyGame
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                         global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 16), a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 32), a0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 48), a0_3);
-                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 64), a0_4);
-                        a0_5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 80), a0_5);
-                        a0_6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 96), a0_6);
-                        a0_7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 112), a0_7);
-                        a0_8 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 128), a0_8);
-                        a0_9 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 144), a0_9);
-                        a0_10 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 160), a0_10);
-                        a0_11 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 176), a0_11);
-                        a0_12 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 192), a0_12);
-                        a0_13 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 208), a0_13);
-                        a0_14 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 224), a0_14);
-                        a0_15 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 240), a0_15);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 16), a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 32), a0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 48), a0_3);
+                        a0_4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 64), a0_4);
+                        a0_5 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 80), a0_5);
+                        a0_6 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 96), a0_6);
+                        a0_7 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 112), a0_7);
+                        a0_8 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 128), a0_8);
+                        a0_9 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 144), a0_9);
+                        a0_10 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 160), a0_10);
+                        a0_11 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 176), a0_11);
+                        a0_12 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 192), a0_12);
+                        a0_13 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 208), a0_13);
+                        a0_14 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 224), a0_14);
+                        a0_15 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, c + 240), a0_15);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, c);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dxRow0, c + 16);
@@ -573,7 +573,7 @@ namespace MyGame
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                         global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 768), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 768), a0_0);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 768);
                 }
@@ -609,30 +609,30 @@ namespace MyGame
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
                     global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
-                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 16));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 16));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g1, ref gradientRow, 16);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), sum1);
-                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 32));
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), sum1);
+                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 32));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g2, ref gradientRow, 32);
-                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), sum2);
-                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 48));
+                    sum2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), sum2);
+                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 48));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g3, ref gradientRow, 48);
-                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48), sum3);
-                    global::System.Runtime.Intrinsics.Vector512<float> g4 = global::DenseGen.VectorMath.MultiplyAdd(d, x4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 64));
+                    sum3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48), sum3);
+                    global::System.Runtime.Intrinsics.Vector512<float> g4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 64));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g4, ref gradientRow, 64);
-                    sum4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 64), sum4);
-                    global::System.Runtime.Intrinsics.Vector512<float> g5 = global::DenseGen.VectorMath.MultiplyAdd(d, x5, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 80));
+                    sum4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 64), sum4);
+                    global::System.Runtime.Intrinsics.Vector512<float> g5 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x5, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 80));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g5, ref gradientRow, 80);
-                    sum5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 80), sum5);
-                    global::System.Runtime.Intrinsics.Vector512<float> g6 = global::DenseGen.VectorMath.MultiplyAdd(d, x6, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 96));
+                    sum5 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 80), sum5);
+                    global::System.Runtime.Intrinsics.Vector512<float> g6 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x6, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 96));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g6, ref gradientRow, 96);
-                    sum6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 96), sum6);
-                    global::System.Runtime.Intrinsics.Vector512<float> g7 = global::DenseGen.VectorMath.MultiplyAdd(d, x7, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 112));
+                    sum6 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 96), sum6);
+                    global::System.Runtime.Intrinsics.Vector512<float> g7 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x7, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 112));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g7, ref gradientRow, 112);
-                    sum7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 112), sum7);
+                    sum7 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 112), sum7);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 0);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref dx, 16);
@@ -665,30 +665,30 @@ namespace MyGame
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
                     global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 128));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 128));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 128);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 128), sum0);
-                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 144));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 128), sum0);
+                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 144));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g1, ref gradientRow, 144);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 144), sum1);
-                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 160));
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 144), sum1);
+                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 160));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g2, ref gradientRow, 160);
-                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 160), sum2);
-                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 176));
+                    sum2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 160), sum2);
+                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 176));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g3, ref gradientRow, 176);
-                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 176), sum3);
-                    global::System.Runtime.Intrinsics.Vector512<float> g4 = global::DenseGen.VectorMath.MultiplyAdd(d, x4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 192));
+                    sum3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 176), sum3);
+                    global::System.Runtime.Intrinsics.Vector512<float> g4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 192));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g4, ref gradientRow, 192);
-                    sum4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 192), sum4);
-                    global::System.Runtime.Intrinsics.Vector512<float> g5 = global::DenseGen.VectorMath.MultiplyAdd(d, x5, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 208));
+                    sum4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 192), sum4);
+                    global::System.Runtime.Intrinsics.Vector512<float> g5 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x5, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 208));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g5, ref gradientRow, 208);
-                    sum5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 208), sum5);
-                    global::System.Runtime.Intrinsics.Vector512<float> g6 = global::DenseGen.VectorMath.MultiplyAdd(d, x6, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 224));
+                    sum5 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 208), sum5);
+                    global::System.Runtime.Intrinsics.Vector512<float> g6 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x6, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 224));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g6, ref gradientRow, 224);
-                    sum6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 224), sum6);
-                    global::System.Runtime.Intrinsics.Vector512<float> g7 = global::DenseGen.VectorMath.MultiplyAdd(d, x7, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 240));
+                    sum6 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 224), sum6);
+                    global::System.Runtime.Intrinsics.Vector512<float> g7 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x7, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 240));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g7, ref gradientRow, 240);
-                    sum7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 240), sum7);
+                    sum7 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 240), sum7);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 128);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref dx, 144);
@@ -721,30 +721,30 @@ namespace MyGame
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
                     global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 256));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 256));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 256);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 256), sum0);
-                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 272));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 256), sum0);
+                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 272));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g1, ref gradientRow, 272);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 272), sum1);
-                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 288));
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 272), sum1);
+                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 288));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g2, ref gradientRow, 288);
-                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 288), sum2);
-                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 304));
+                    sum2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 288), sum2);
+                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 304));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g3, ref gradientRow, 304);
-                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 304), sum3);
-                    global::System.Runtime.Intrinsics.Vector512<float> g4 = global::DenseGen.VectorMath.MultiplyAdd(d, x4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 320));
+                    sum3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 304), sum3);
+                    global::System.Runtime.Intrinsics.Vector512<float> g4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 320));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g4, ref gradientRow, 320);
-                    sum4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 320), sum4);
-                    global::System.Runtime.Intrinsics.Vector512<float> g5 = global::DenseGen.VectorMath.MultiplyAdd(d, x5, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 336));
+                    sum4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 320), sum4);
+                    global::System.Runtime.Intrinsics.Vector512<float> g5 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x5, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 336));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g5, ref gradientRow, 336);
-                    sum5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 336), sum5);
-                    global::System.Runtime.Intrinsics.Vector512<float> g6 = global::DenseGen.VectorMath.MultiplyAdd(d, x6, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 352));
+                    sum5 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 336), sum5);
+                    global::System.Runtime.Intrinsics.Vector512<float> g6 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x6, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 352));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g6, ref gradientRow, 352);
-                    sum6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 352), sum6);
-                    global::System.Runtime.Intrinsics.Vector512<float> g7 = global::DenseGen.VectorMath.MultiplyAdd(d, x7, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 368));
+                    sum6 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 352), sum6);
+                    global::System.Runtime.Intrinsics.Vector512<float> g7 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x7, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 368));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g7, ref gradientRow, 368);
-                    sum7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 368), sum7);
+                    sum7 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 368), sum7);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 256);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref dx, 272);
@@ -777,30 +777,30 @@ namespace MyGame
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
                     global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 384));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 384));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 384);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 384), sum0);
-                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 400));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 384), sum0);
+                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 400));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g1, ref gradientRow, 400);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 400), sum1);
-                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 416));
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 400), sum1);
+                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 416));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g2, ref gradientRow, 416);
-                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 416), sum2);
-                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 432));
+                    sum2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 416), sum2);
+                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 432));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g3, ref gradientRow, 432);
-                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 432), sum3);
-                    global::System.Runtime.Intrinsics.Vector512<float> g4 = global::DenseGen.VectorMath.MultiplyAdd(d, x4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 448));
+                    sum3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 432), sum3);
+                    global::System.Runtime.Intrinsics.Vector512<float> g4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 448));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g4, ref gradientRow, 448);
-                    sum4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 448), sum4);
-                    global::System.Runtime.Intrinsics.Vector512<float> g5 = global::DenseGen.VectorMath.MultiplyAdd(d, x5, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 464));
+                    sum4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 448), sum4);
+                    global::System.Runtime.Intrinsics.Vector512<float> g5 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x5, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 464));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g5, ref gradientRow, 464);
-                    sum5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 464), sum5);
-                    global::System.Runtime.Intrinsics.Vector512<float> g6 = global::DenseGen.VectorMath.MultiplyAdd(d, x6, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 480));
+                    sum5 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 464), sum5);
+                    global::System.Runtime.Intrinsics.Vector512<float> g6 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x6, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 480));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g6, ref gradientRow, 480);
-                    sum6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 480), sum6);
-                    global::System.Runtime.Intrinsics.Vector512<float> g7 = global::DenseGen.VectorMath.MultiplyAdd(d, x7, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 496));
+                    sum6 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 480), sum6);
+                    global::System.Runtime.Intrinsics.Vector512<float> g7 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x7, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 496));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g7, ref gradientRow, 496);
-                    sum7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 496), sum7);
+                    sum7 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 496), sum7);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 384);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref dx, 400);
@@ -833,30 +833,30 @@ namespace MyGame
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
                     global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 512));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 512));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 512);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 512), sum0);
-                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 528));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 512), sum0);
+                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 528));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g1, ref gradientRow, 528);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 528), sum1);
-                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 544));
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 528), sum1);
+                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 544));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g2, ref gradientRow, 544);
-                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 544), sum2);
-                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 560));
+                    sum2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 544), sum2);
+                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 560));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g3, ref gradientRow, 560);
-                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 560), sum3);
-                    global::System.Runtime.Intrinsics.Vector512<float> g4 = global::DenseGen.VectorMath.MultiplyAdd(d, x4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 576));
+                    sum3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 560), sum3);
+                    global::System.Runtime.Intrinsics.Vector512<float> g4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 576));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g4, ref gradientRow, 576);
-                    sum4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 576), sum4);
-                    global::System.Runtime.Intrinsics.Vector512<float> g5 = global::DenseGen.VectorMath.MultiplyAdd(d, x5, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 592));
+                    sum4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 576), sum4);
+                    global::System.Runtime.Intrinsics.Vector512<float> g5 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x5, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 592));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g5, ref gradientRow, 592);
-                    sum5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 592), sum5);
-                    global::System.Runtime.Intrinsics.Vector512<float> g6 = global::DenseGen.VectorMath.MultiplyAdd(d, x6, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 608));
+                    sum5 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 592), sum5);
+                    global::System.Runtime.Intrinsics.Vector512<float> g6 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x6, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 608));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g6, ref gradientRow, 608);
-                    sum6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 608), sum6);
-                    global::System.Runtime.Intrinsics.Vector512<float> g7 = global::DenseGen.VectorMath.MultiplyAdd(d, x7, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 624));
+                    sum6 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 608), sum6);
+                    global::System.Runtime.Intrinsics.Vector512<float> g7 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x7, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 624));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g7, ref gradientRow, 624);
-                    sum7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 624), sum7);
+                    sum7 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 624), sum7);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 512);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref dx, 528);
@@ -889,30 +889,30 @@ namespace MyGame
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
                     global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 640));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 640));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 640);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 640), sum0);
-                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 656));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 640), sum0);
+                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 656));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g1, ref gradientRow, 656);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 656), sum1);
-                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 672));
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 656), sum1);
+                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 672));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g2, ref gradientRow, 672);
-                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 672), sum2);
-                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 688));
+                    sum2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 672), sum2);
+                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 688));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g3, ref gradientRow, 688);
-                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 688), sum3);
-                    global::System.Runtime.Intrinsics.Vector512<float> g4 = global::DenseGen.VectorMath.MultiplyAdd(d, x4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 704));
+                    sum3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 688), sum3);
+                    global::System.Runtime.Intrinsics.Vector512<float> g4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 704));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g4, ref gradientRow, 704);
-                    sum4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 704), sum4);
-                    global::System.Runtime.Intrinsics.Vector512<float> g5 = global::DenseGen.VectorMath.MultiplyAdd(d, x5, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 720));
+                    sum4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 704), sum4);
+                    global::System.Runtime.Intrinsics.Vector512<float> g5 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x5, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 720));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g5, ref gradientRow, 720);
-                    sum5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 720), sum5);
-                    global::System.Runtime.Intrinsics.Vector512<float> g6 = global::DenseGen.VectorMath.MultiplyAdd(d, x6, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 736));
+                    sum5 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 720), sum5);
+                    global::System.Runtime.Intrinsics.Vector512<float> g6 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x6, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 736));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g6, ref gradientRow, 736);
-                    sum6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 736), sum6);
-                    global::System.Runtime.Intrinsics.Vector512<float> g7 = global::DenseGen.VectorMath.MultiplyAdd(d, x7, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 752));
+                    sum6 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 736), sum6);
+                    global::System.Runtime.Intrinsics.Vector512<float> g7 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x7, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 752));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g7, ref gradientRow, 752);
-                    sum7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 752), sum7);
+                    sum7 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 752), sum7);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 640);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref dx, 656);
@@ -931,9 +931,9 @@ namespace MyGame
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
                     global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 768));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 768));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 768);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 768), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 768), sum0);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 768);
             }
@@ -955,11 +955,11 @@ namespace MyGame
                     if (prefetchNext)
                     {
                         ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2352);
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 20 + 0, 2336)));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 20 + 16, 2336)));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 20 + 32, 2336)));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 20 + 48, 2336)));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 20 + 64, 2336)));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 20 + 0, 2336)));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 20 + 16, 2336)));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 20 + 32, 2336)));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 20 + 48, 2336)));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 20 + 64, 2336)));
                     }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 784);
@@ -987,25 +987,25 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector256<float> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, c);
                         global::System.Runtime.Intrinsics.Vector256<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, c);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, c);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, c);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_2);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, c);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
-                        a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a2_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 128));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a2_0, a2_1, a2_2, a2_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 256));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 128));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a2_0, a2_1, a2_2, a2_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 256));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2352);
                 ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 384);
@@ -1031,20 +1031,20 @@ namespace MyGame
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> xe = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, c);
                         global::System.Runtime.Intrinsics.Vector256<float> xo = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, c + 8);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, c), xe, a0_0);
-                        b0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, c + 8), xo, b0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, c), xe, a0_1);
-                        b0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, c + 8), xo, b0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, c), xe, a0_2);
-                        b0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, c + 8), xo, b0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, c), xe, a0_3);
-                        b0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, c + 8), xo, b0_3);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, c), xe, a0_0);
+                        b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, c + 8), xo, b0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, c), xe, a0_1);
+                        b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, c + 8), xo, b0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, c), xe, a0_2);
+                        b0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, c + 8), xo, b0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, c), xe, a0_3);
+                        b0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, c + 8), xo, b0_3);
                     }
                     a0_0 += b0_0;
                     a0_1 += b0_1;
                     a0_2 += b0_2;
                     a0_3 += b0_3;
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
                 ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 128);
@@ -1085,21 +1085,21 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, c + 16);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a0_2);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a1_2);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a1_1);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a2_2);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a2_1);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, a2_2);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
-                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
-                        a3_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a3_1);
-                        a3_2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, a3_2);
+                        a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                        a3_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a3_1);
+                        a3_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, a3_2);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 128);
                     }
@@ -1133,17 +1133,17 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, 776);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a2_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
-                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
-                        a3_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a3_1);
+                        a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                        a3_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a3_1);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 128);
                     }
@@ -1194,17 +1194,17 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 16);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a2_2);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dxRow0, c);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref dxRow0, c + 8);
@@ -1230,14 +1230,14 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 776);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dxRow0, 768);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref dxRow0, 776);
@@ -1267,14 +1267,14 @@ namespace MyGame
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                         global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 8), a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 16), a0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 24), a0_3);
-                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 32), a0_4);
-                        a0_5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 40), a0_5);
-                        a0_6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 48), a0_6);
-                        a0_7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 56), a0_7);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 8), a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 16), a0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 24), a0_3);
+                        a0_4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 32), a0_4);
+                        a0_5 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 40), a0_5);
+                        a0_6 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 48), a0_6);
+                        a0_7 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 56), a0_7);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dxRow0, c);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref dxRow0, c + 8);
@@ -1292,8 +1292,8 @@ namespace MyGame
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                         global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 768), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 776), a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 768), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 776), a0_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dxRow0, 768);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref dxRow0, 776);
@@ -1323,18 +1323,18 @@ namespace MyGame
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
                     global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, c));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, c));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, c);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c), sum0);
-                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, c + 8));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c), sum0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, c + 8));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, c + 8);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 8), sum1);
-                    global::System.Runtime.Intrinsics.Vector256<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, c + 16));
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 8), sum1);
+                    global::System.Runtime.Intrinsics.Vector256<float> g2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, c + 16));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g2, ref gradientRow, c + 16);
-                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 16), sum2);
-                    global::System.Runtime.Intrinsics.Vector256<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, c + 24));
+                    sum2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 16), sum2);
+                    global::System.Runtime.Intrinsics.Vector256<float> g3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, c + 24));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g3, ref gradientRow, c + 24);
-                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 24), sum3);
+                    sum3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, c + 24), sum3);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref dx, c);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref dx, c + 8);
@@ -1351,12 +1351,12 @@ namespace MyGame
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
                     global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 768));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 768));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 768);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 768), sum0);
-                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 776));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 768), sum0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 776));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 776);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 776), sum1);
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 776), sum1);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref dx, 768);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref dx, 776);
@@ -1379,10 +1379,10 @@ namespace MyGame
                     if (prefetchNext)
                     {
                         ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 1568);
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 16 + 0, 1552)));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 16 + 16, 1552)));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 16 + 32, 1552)));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 16 + 48, 1552)));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 16 + 0, 1552)));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 16 + 16, 1552)));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 16 + 32, 1552)));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 16 + 48, 1552)));
                     }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 784);
@@ -1404,20 +1404,20 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, c);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, c);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, c);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, c);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, c);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 128));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 128));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 1568);
                 ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 256);
@@ -1443,20 +1443,20 @@ namespace MyGame
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> xe = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, c);
                         global::System.Runtime.Intrinsics.Vector128<float> xo = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, c + 4);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, c), xe, a0_0);
-                        b0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, c + 4), xo, b0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, c), xe, a0_1);
-                        b0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, c + 4), xo, b0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, c), xe, a0_2);
-                        b0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, c + 4), xo, b0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, c), xe, a0_3);
-                        b0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, c + 4), xo, b0_3);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, c), xe, a0_0);
+                        b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, c + 4), xo, b0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, c), xe, a0_1);
+                        b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, c + 4), xo, b0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, c), xe, a0_2);
+                        b0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, c + 4), xo, b0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, c), xe, a0_3);
+                        b0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, c + 4), xo, b0_3);
                     }
                     a0_0 += b0_0;
                     a0_1 += b0_1;
                     a0_2 += b0_2;
                     a0_3 += b0_3;
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
                 ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 128);
@@ -1492,17 +1492,17 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, c + 4);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a2_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
-                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
-                        a3_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a3_1);
+                        a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                        a3_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a3_1);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 784);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 128);
                     }
@@ -1553,17 +1553,17 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 8);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a2_2);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, c);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxRow0, c + 4);
@@ -1585,11 +1585,11 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 780);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 780);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dxRow1, 780);
@@ -1616,14 +1616,14 @@ namespace MyGame
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 4), a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 8), a0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 12), a0_3);
-                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 16), a0_4);
-                        a0_5 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 20), a0_5);
-                        a0_6 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 24), a0_6);
-                        a0_7 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 28), a0_7);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 4), a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 8), a0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 12), a0_3);
+                        a0_4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 16), a0_4);
+                        a0_5 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 20), a0_5);
+                        a0_6 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 24), a0_6);
+                        a0_7 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 28), a0_7);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, c);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxRow0, c + 4);
@@ -1643,10 +1643,10 @@ namespace MyGame
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 768), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 772), a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 776), a0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 780), a0_3);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 768), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 772), a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 776), a0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 780), a0_3);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 768);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxRow0, 772);
@@ -1678,18 +1678,18 @@ namespace MyGame
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 784);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 784);
                     global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o));
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, c));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, c));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, c);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c), sum0);
-                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, c + 4));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c), sum0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, c + 4));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, c + 4);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 4), sum1);
-                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, c + 8));
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 4), sum1);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, c + 8));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, c + 8);
-                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 8), sum2);
-                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, c + 12));
+                    sum2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 8), sum2);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, c + 12));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, c + 12);
-                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 12), sum3);
+                    sum3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, c + 12), sum3);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, c);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref dx, c + 4);

@@ -40,13 +40,13 @@ namespace MyGame
                 int global::DenseGen.IDenseShape.OutputSize => OutputSize;
 
                 [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-                private readonly global::DenseGen.AlignedArray<float> __denseWeights = new(8);
+                private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeights = new(8);
                 [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-                private readonly global::DenseGen.AlignedArray<float> __denseBias = new(2);
+                private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseBias = new(2);
                 [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-                private readonly global::DenseGen.AlignedArray<float> __denseWeightGradients = new(8);
+                private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeightGradients = new(8);
                 [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-                private readonly global::DenseGen.AlignedArray<float> __denseBiasGradients = new(2);
+                private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseBiasGradients = new(2);
 
                 /// <summary>The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.</summary>
                 [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -79,15 +79,15 @@ namespace MyGame
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
                 {
-                    int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-                    global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+                    int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+                    global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
                     global::System.ReadOnlySpan<float> weights = __denseWeights.Span;
                     global::System.ReadOnlySpan<float> bias = __denseBias.Span;
-                    global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
-                    global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), weights, nameof(Weights));
-                    global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), bias, nameof(Bias));
-                    global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseWeightGradients.Span, nameof(WeightGradients));
-                    global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseBiasGradients.Span, nameof(BiasGradients));
+                    global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
+                    global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), weights, nameof(Weights));
+                    global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), bias, nameof(Bias));
+                    global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseWeightGradients.Span, nameof(WeightGradients));
+                    global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseBiasGradients.Span, nameof(BiasGradients));
 
                     ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
                     ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
@@ -115,22 +115,22 @@ namespace MyGame
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
                 {
-                    int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-                    global::DenseGen.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-                    global::DenseGen.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
+                    int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+                    global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
+                    global::DenseGen.CompilerServices.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
                     global::System.ReadOnlySpan<float> weights = __denseWeights.Span;
                     global::System.Span<float> weightGradients = __denseWeightGradients.Span;
                     global::System.Span<float> biasGradients = __denseBiasGradients.Span;
-                    global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
-                    global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-                    global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
-                    global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias.Span, nameof(Bias));
-                    global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
-                    global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
-                    global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), weightGradients, nameof(WeightGradients));
-                    global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), biasGradients, nameof(BiasGradients));
-                    global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
-                    global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
+                    global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
+                    global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
+                    global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
+                    global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias.Span, nameof(Bias));
+                    global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
+                    global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
+                    global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), weightGradients, nameof(WeightGradients));
+                    global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), biasGradients, nameof(BiasGradients));
+                    global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
+                    global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
 
                     ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
                     ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputGradient);
@@ -185,13 +185,13 @@ namespace MyGame
                 int global::DenseGen.ITrainable<float>.ParameterTensorCount => 2;
 
                 [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-                string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+                string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
                 [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-                global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+                global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
                 [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-                global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+                global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
                 // Vector128, fully unrolled.
                 [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -208,7 +208,7 @@ namespace MyGame
                             if (prefetchNext)
                             {
                                 ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 8);
-                                global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                                global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
                             }
                             ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                             ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
@@ -223,11 +223,11 @@ namespace MyGame
                                 global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
                                 global::System.Runtime.Intrinsics.Vector128<float> wv;
                                 wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
-                                a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                                a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                                a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                                a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                                 wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
-                                a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                                a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                                a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                                a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                             }
                             float sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
                             global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0);
@@ -253,9 +253,9 @@ namespace MyGame
                                 global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
                                 global::System.Runtime.Intrinsics.Vector128<float> wv;
                                 wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
-                                a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                                a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                                 wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
-                                a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                                a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                             }
                             float sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
                             global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0);
@@ -285,9 +285,9 @@ namespace MyGame
                                 global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
                                 global::System.Runtime.Intrinsics.Vector128<float> d;
                                 d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                                a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                                a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
                                 d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                                a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                                a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
                                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 4);
                                 dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2);
                             }
@@ -322,22 +322,22 @@ namespace MyGame
                                 global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
                                 global::System.Runtime.Intrinsics.Vector128<float> d;
                                 d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                                a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                                a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                                 d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0));
-                                a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                                a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                                 d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0));
-                                a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                                a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                             }
                             {
                                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
                                 global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
                                 global::System.Runtime.Intrinsics.Vector128<float> d;
                                 d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                                a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                                a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                                 d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1));
-                                a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                                a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                                 d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1));
-                                a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                                a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dxRow1, 0);
@@ -355,12 +355,12 @@ namespace MyGame
                             {
                                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                                 global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                                a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                                a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
                             }
                             {
                                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
                                 global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                                a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                                a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
                         }
@@ -381,17 +381,17 @@ namespace MyGame
                             ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                             ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
                             global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
-                            global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                            sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                            sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                         }
                         {
                             ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
                             ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 4);
                             global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
-                            global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                            sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                            sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, 0);
                     }

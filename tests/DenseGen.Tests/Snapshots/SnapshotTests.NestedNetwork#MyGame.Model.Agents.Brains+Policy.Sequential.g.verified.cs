@@ -47,7 +47,7 @@ namespace MyGame.Model.Agents
             // Each hidden layer's output for MaxBatch samples (the next layer's input, kept for Backward), then two buffers the
             // gradient between layers ping-pongs through. Offsets are constants; one block, allocated (or inlined) once.
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-            private readonly global::DenseGen.AlignedArray<float> __denseBuffers = new(64);
+            private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseBuffers = new(64);
 
             // Samples of the last complete Forward: Backward needs its activations.
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -67,17 +67,17 @@ namespace MyGame.Model.Agents
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
             public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
             {
-                int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-                global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Weights, "Hidden.Weights");
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Bias, "Hidden.Bias");
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.WeightGradients, "Hidden.WeightGradients");
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.BiasGradients, "Hidden.BiasGradients");
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.Weights, "Middle.Weights");
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.Bias, "Middle.Bias");
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.WeightGradients, "Middle.WeightGradients");
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.BiasGradients, "Middle.BiasGradients");
+                int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+                global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Weights, "Hidden.Weights");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Bias, "Hidden.Bias");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.WeightGradients, "Hidden.WeightGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.BiasGradients, "Hidden.BiasGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.Weights, "Middle.Weights");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.Bias, "Middle.Bias");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.WeightGradients, "Middle.WeightGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.BiasGradients, "Middle.BiasGradients");
                 global::System.Span<float> buffers = __denseBuffers.Span;
                 // Until this call completes, its activations are not a whole batch Backward could use.
                 __denseForwardSamples = 0;
@@ -107,24 +107,24 @@ namespace MyGame.Model.Agents
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
             public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
             {
-                int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-                global::DenseGen.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-                global::DenseGen.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
-                global::DenseGen.DenseGuard.RequireForwardOf(samples, __denseForwardSamples, MaxBatch);
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.Weights, "Hidden.Weights");
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.Bias, "Hidden.Bias");
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.WeightGradients, "Hidden.WeightGradients");
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.BiasGradients, "Hidden.BiasGradients");
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.Weights, "Middle.Weights");
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.Bias, "Middle.Bias");
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.WeightGradients, "Middle.WeightGradients");
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.BiasGradients, "Middle.BiasGradients");
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), Hidden.WeightGradients, "Hidden.WeightGradients");
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), Hidden.BiasGradients, "Hidden.BiasGradients");
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Middle.WeightGradients, "Middle.WeightGradients");
-                global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Middle.BiasGradients, "Middle.BiasGradients");
+                int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+                global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
+                global::DenseGen.CompilerServices.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
+                global::DenseGen.CompilerServices.DenseGuard.RequireForwardOf(samples, __denseForwardSamples, MaxBatch);
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.Weights, "Hidden.Weights");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.Bias, "Hidden.Bias");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.WeightGradients, "Hidden.WeightGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.BiasGradients, "Hidden.BiasGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.Weights, "Middle.Weights");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.Bias, "Middle.Bias");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.WeightGradients, "Middle.WeightGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.BiasGradients, "Middle.BiasGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), Hidden.WeightGradients, "Hidden.WeightGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), Hidden.BiasGradients, "Hidden.BiasGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Middle.WeightGradients, "Middle.WeightGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Middle.BiasGradients, "Middle.BiasGradients");
                 global::System.Span<float> buffers = __denseBuffers.Span;
 
                 // Middle: 5 → 3, Tanh
@@ -180,7 +180,7 @@ namespace MyGame.Model.Agents
                     Hidden.Weights.ToArray(), Hidden.Bias.ToArray(),
                     Middle.Weights.ToArray(), Middle.Bias.ToArray(),
                 };
-                global::DenseGen.NetworkFile.Save<float>(path, __denseLayers, tensors);
+                global::DenseGen.CompilerServices.NetworkFile.Save<float>(path, __denseLayers, tensors);
             }
 
             /// <summary>
@@ -194,7 +194,7 @@ namespace MyGame.Model.Agents
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
             public void Load(string path, bool strict = true)
             {
-                float[][] tensors = global::DenseGen.NetworkFile.Read<float>(path, __denseLayers, strict);
+                float[][] tensors = global::DenseGen.CompilerServices.NetworkFile.Read<float>(path, __denseLayers, strict);
                 new global::System.ReadOnlySpan<float>(tensors[0]).CopyTo(Hidden.Weights);
                 new global::System.ReadOnlySpan<float>(tensors[1]).CopyTo(Hidden.Bias);
                 new global::System.ReadOnlySpan<float>(tensors[2]).CopyTo(Middle.Weights);
@@ -211,7 +211,7 @@ namespace MyGame.Model.Agents
                 1 => "hidden.bias",
                 2 => "middle.weight",
                 3 => "middle.bias",
-                _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 4),
+                _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4),
             };
 
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -221,7 +221,7 @@ namespace MyGame.Model.Agents
                 1 => Hidden.Bias,
                 2 => Middle.Weights,
                 3 => Middle.Bias,
-                _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 4),
+                _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4),
             }
             ;
 
@@ -232,7 +232,7 @@ namespace MyGame.Model.Agents
                 1 => Hidden.BiasGradients,
                 2 => Middle.WeightGradients,
                 3 => Middle.BiasGradients,
-                _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 4),
+                _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4),
             }
             ;
         }

@@ -36,13 +36,13 @@ namespace MyGame
         int global::DenseGen.IDenseShape.OutputSize => OutputSize;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseWeights = new(1);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeights = new(1);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseBias = new(1);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseBias = new(1);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseWeightGradients = new(1);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeightGradients = new(1);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseBiasGradients = new(1);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseBiasGradients = new(1);
 
         /// <summary>The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -75,15 +75,15 @@ namespace MyGame
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
             global::System.ReadOnlySpan<float> weights = __denseWeights.Span;
             global::System.ReadOnlySpan<float> bias = __denseBias.Span;
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), bias, nameof(Bias));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseWeightGradients.Span, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseBiasGradients.Span, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), weights, nameof(Weights));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), bias, nameof(Bias));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseWeightGradients.Span, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseBiasGradients.Span, nameof(BiasGradients));
 
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
@@ -108,22 +108,22 @@ namespace MyGame
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
             global::System.ReadOnlySpan<float> weights = __denseWeights.Span;
             global::System.Span<float> weightGradients = __denseWeightGradients.Span;
             global::System.Span<float> biasGradients = __denseBiasGradients.Span;
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias.Span, nameof(Bias));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias.Span, nameof(Bias));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
 
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputGradient);
@@ -169,13 +169,13 @@ namespace MyGame
         int global::DenseGen.ITrainable<float>.ParameterTensorCount => 2;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         // Scalar, for hardware without accelerated vectors.
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]

@@ -64,17 +64,17 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Weights, "Hidden.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Bias, "Hidden.Bias");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.WeightGradients, "Hidden.WeightGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.BiasGradients, "Hidden.BiasGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Weights, "Output.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Bias, "Output.Bias");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.WeightGradients, "Output.WeightGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.BiasGradients, "Output.BiasGradients");
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Weights, "Hidden.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Bias, "Hidden.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.WeightGradients, "Hidden.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.BiasGradients, "Hidden.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Weights, "Output.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Bias, "Output.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.WeightGradients, "Output.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.BiasGradients, "Output.BiasGradients");
             global::System.Span<float> buffers = __denseBuffers;
             // Until this call completes, its activations are not a whole batch Backward could use.
             __denseForwardSamples = 0;
@@ -101,24 +101,24 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireForwardOf(samples, __denseForwardSamples, MaxBatch);
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.Weights, "Hidden.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.Bias, "Hidden.Bias");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.WeightGradients, "Hidden.WeightGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.BiasGradients, "Hidden.BiasGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.Weights, "Output.Weights");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.Bias, "Output.Bias");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.WeightGradients, "Output.WeightGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.BiasGradients, "Output.BiasGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), Hidden.WeightGradients, "Hidden.WeightGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), Hidden.BiasGradients, "Hidden.BiasGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Output.WeightGradients, "Output.WeightGradients");
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Output.BiasGradients, "Output.BiasGradients");
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireForwardOf(samples, __denseForwardSamples, MaxBatch);
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.Weights, "Hidden.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.Bias, "Hidden.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.WeightGradients, "Hidden.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.BiasGradients, "Hidden.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.Weights, "Output.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.Bias, "Output.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.WeightGradients, "Output.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.BiasGradients, "Output.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), Hidden.WeightGradients, "Hidden.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), Hidden.BiasGradients, "Hidden.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Output.WeightGradients, "Output.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Output.BiasGradients, "Output.BiasGradients");
             global::System.Span<float> buffers = __denseBuffers;
 
             // Output: 5 → 2
@@ -159,7 +159,7 @@ namespace MyGame.Model
             1 => "hidden.bias",
             2 => "output.weight",
             3 => "output.bias",
-            _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 4),
+            _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4),
         };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -169,7 +169,7 @@ namespace MyGame.Model
             1 => Hidden.Bias,
             2 => Output.Weights,
             3 => Output.Bias,
-            _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 4),
+            _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4),
         }
         ;
 
@@ -180,7 +180,7 @@ namespace MyGame.Model
             1 => Hidden.BiasGradients,
             2 => Output.WeightGradients,
             3 => Output.BiasGradients,
-            _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 4),
+            _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4),
         }
         ;
     }

@@ -78,15 +78,15 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Forward(global::System.ReadOnlySpan<double> input, global::System.Span<double> output)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
             global::System.ReadOnlySpan<double> weights = __denseWeights;
             global::System.ReadOnlySpan<double> bias = __denseBias;
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), bias, nameof(Bias));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), weights, nameof(Weights));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), bias, nameof(Bias));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasGradients, nameof(BiasGradients));
 
             __DenseForwardPortable(input, output, weights, bias, samples);
             global::DenseGen.Activations.Tanh<double>(output);
@@ -109,26 +109,26 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Backward(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> outputGradient, global::System.Span<double> inputGradient)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
             global::System.ReadOnlySpan<double> weights = __denseWeights;
             global::System.Span<double> weightGradients = __denseWeightGradients;
             global::System.Span<double> biasGradients = __denseBiasGradients;
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), output, nameof(output));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseBias, nameof(Bias));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(input, nameof(input), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(input, nameof(input), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), output, nameof(output));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseBias, nameof(Bias));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
 
             const int chunkSamples = 1024;
             global::System.Span<double> scratch = stackalloc double[global::System.Math.Min(samples, chunkSamples) * OutputSize];
@@ -154,13 +154,13 @@ namespace MyGame.Model
         int global::DenseGen.ITrainable<double>.ParameterTensorCount => 2;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        string global::DenseGen.ITrainable<double>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        string global::DenseGen.ITrainable<double>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        global::System.Span<double> global::DenseGen.ITrainable<double>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        global::System.Span<double> global::DenseGen.ITrainable<double>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        global::System.Span<double> global::DenseGen.ITrainable<double>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        global::System.Span<double> global::DenseGen.ITrainable<double>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         // Portable kernels: each row of W as whole Vector<T>s, then element by element.
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]

@@ -40,13 +40,13 @@ namespace MyGame.Model
         public global::DenseGen.Activation Activation => global::DenseGen.Activation.ReLU;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseWeights = new(120);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeights = new(120);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseBias = new(6);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseBias = new(6);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseWeightGradients = new(120);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeightGradients = new(120);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseBiasGradients = new(6);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseBiasGradients = new(6);
 
         /// <summary>The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -79,15 +79,15 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
             global::System.ReadOnlySpan<float> weights = __denseWeights.Span;
             global::System.ReadOnlySpan<float> bias = __denseBias.Span;
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), bias, nameof(Bias));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseWeightGradients.Span, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseBiasGradients.Span, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), weights, nameof(Weights));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), bias, nameof(Bias));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseWeightGradients.Span, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseBiasGradients.Span, nameof(BiasGradients));
 
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
@@ -121,26 +121,26 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
             global::System.ReadOnlySpan<float> weights = __denseWeights.Span;
             global::System.Span<float> weightGradients = __denseWeightGradients.Span;
             global::System.Span<float> biasGradients = __denseBiasGradients.Span;
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), output, nameof(output));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias.Span, nameof(Bias));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), output, nameof(output));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias.Span, nameof(Bias));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
 
             ref float dw = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
             ref float db = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(biasGradients);
@@ -216,13 +216,13 @@ namespace MyGame.Model
         int global::DenseGen.ITrainable<float>.ParameterTensorCount => 2;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         // Vector512, fully unrolled.
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -239,9 +239,9 @@ namespace MyGame.Model
                     if (prefetchNext)
                     {
                         ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 80);
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 32));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 32));
                     }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
@@ -274,129 +274,129 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector512<float> x3v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x3, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
-                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                        a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_0);
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
-                        a3_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                        a3_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_1);
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_2);
-                        a3_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                        a3_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_2);
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
-                        a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
-                        a3_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a2_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                        a3_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_3);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_0);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0) = global::DenseGen.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
                     float sum0_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_1);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 1) = global::DenseGen.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 1) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1));
                     float sum0_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_2);
                     sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 2) = global::DenseGen.VectorMath.ReLU(sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 2) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2));
                     float sum0_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_3);
                     sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 3) = global::DenseGen.VectorMath.ReLU(sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 3) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3));
                     float sum1_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a1_0);
                     sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 16);
                     sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 17);
                     sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 18);
                     sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 6) = global::DenseGen.VectorMath.ReLU(sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 6) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
                     float sum1_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a1_1);
                     sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 16);
                     sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 17);
                     sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 18);
                     sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 7) = global::DenseGen.VectorMath.ReLU(sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 7) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1));
                     float sum1_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a1_2);
                     sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 16);
                     sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 17);
                     sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 18);
                     sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 8) = global::DenseGen.VectorMath.ReLU(sum1_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 8) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum1_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2));
                     float sum1_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a1_3);
                     sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 16);
                     sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 17);
                     sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 18);
                     sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 9) = global::DenseGen.VectorMath.ReLU(sum1_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 9) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum1_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3));
                     float sum2_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a2_0);
                     sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 16);
                     sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 17);
                     sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 18);
                     sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 12) = global::DenseGen.VectorMath.ReLU(sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 12) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
                     float sum2_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a2_1);
                     sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 16);
                     sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 17);
                     sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 18);
                     sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 13) = global::DenseGen.VectorMath.ReLU(sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 13) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1));
                     float sum2_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a2_2);
                     sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 16);
                     sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 17);
                     sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 18);
                     sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 14) = global::DenseGen.VectorMath.ReLU(sum2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 14) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2));
                     float sum2_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a2_3);
                     sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 16);
                     sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 17);
                     sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 18);
                     sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 15) = global::DenseGen.VectorMath.ReLU(sum2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 15) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3));
                     float sum3_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a3_0);
                     sum3_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 16);
                     sum3_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 17);
                     sum3_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 18);
                     sum3_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 18) = global::DenseGen.VectorMath.ReLU(sum3_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 18) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum3_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
                     float sum3_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a3_1);
                     sum3_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 16);
                     sum3_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 17);
                     sum3_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 18);
                     sum3_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 19) = global::DenseGen.VectorMath.ReLU(sum3_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 19) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum3_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1));
                     float sum3_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a3_2);
                     sum3_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 16);
                     sum3_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 17);
                     sum3_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 18);
                     sum3_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 20) = global::DenseGen.VectorMath.ReLU(sum3_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 20) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum3_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2));
                     float sum3_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a3_3);
                     sum3_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 16);
                     sum3_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 17);
                     sum3_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 18);
                     sum3_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 21) = global::DenseGen.VectorMath.ReLU(sum3_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 21) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum3_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3));
                 }
                 {
                     if (prefetchNext)
                     {
                         ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 80);
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 48));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 64));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 48));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 64));
                     }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
@@ -419,64 +419,64 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector512<float> x3v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x3, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
-                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                        a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_0);
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
-                        a3_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x3v, a3_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                        a3_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_1);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_0);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4) = global::DenseGen.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
                     float sum0_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_1);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5) = global::DenseGen.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
                     float sum1_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a1_0);
                     sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 16);
                     sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 17);
                     sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 18);
                     sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 10) = global::DenseGen.VectorMath.ReLU(sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 10) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
                     float sum1_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a1_1);
                     sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 16);
                     sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 17);
                     sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 18);
                     sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 11) = global::DenseGen.VectorMath.ReLU(sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 11) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
                     float sum2_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a2_0);
                     sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 16);
                     sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 17);
                     sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 18);
                     sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 16) = global::DenseGen.VectorMath.ReLU(sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 16) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
                     float sum2_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a2_1);
                     sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 16);
                     sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 17);
                     sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 18);
                     sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 17) = global::DenseGen.VectorMath.ReLU(sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 17) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
                     float sum3_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a3_0);
                     sum3_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 16);
                     sum3_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 17);
                     sum3_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 18);
                     sum3_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 22) = global::DenseGen.VectorMath.ReLU(sum3_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 22) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum3_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
                     float sum3_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a3_1);
                     sum3_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 16);
                     sum3_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 17);
                     sum3_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 18);
                     sum3_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 23) = global::DenseGen.VectorMath.ReLU(sum3_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 23) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum3_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 80);
                 ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 24);
@@ -497,38 +497,38 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector512<float> x0v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_0);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0) = global::DenseGen.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
                     float sum0_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_1);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 1) = global::DenseGen.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 1) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1));
                     float sum0_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_2);
                     sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 2) = global::DenseGen.VectorMath.ReLU(sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 2) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2));
                     float sum0_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_3);
                     sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 3) = global::DenseGen.VectorMath.ReLU(sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 3) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3));
                 }
                 {
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
@@ -540,22 +540,22 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector512<float> x0v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_0);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4) = global::DenseGen.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
                     float sum0_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_1);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5) = global::DenseGen.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                 ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 6);
@@ -584,13 +584,13 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> d;
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
-                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
+                        a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                     }
@@ -640,9 +640,9 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xs, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> d;
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                     }
@@ -694,66 +694,66 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> d;
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
                         global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> d;
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
                         global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> d;
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 2));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
                         global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> d;
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 3));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 3));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                         global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> d;
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 4));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 4));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 4));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                         global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> d;
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 5));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 5));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 5));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 0);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxRow1, 0);
@@ -903,32 +903,32 @@ namespace MyGame.Model
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                         global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
                         global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
                         global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
                         global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                         global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 4));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                         global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 5));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), a0_0);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxRow0, 0);
                 }
@@ -1005,49 +1005,49 @@ namespace MyGame.Model
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
                     global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 20);
                     global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 40);
                     global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2));
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 60);
                     global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3));
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 80);
                     global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4));
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 100);
                     global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 5));
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), sum0);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref dx, 0);
             }
@@ -1154,8 +1154,8 @@ namespace MyGame.Model
                     if (prefetchNext)
                     {
                         ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 60);
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
                     }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
@@ -1182,21 +1182,21 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, 0);
                         global::System.Runtime.Intrinsics.Vector256<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 0);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_2);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 0);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
-                        a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a2_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_3);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 8);
@@ -1204,101 +1204,101 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 8);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_2);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 8);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
-                        a2_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a2_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_3);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0) = global::DenseGen.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
                     float sum0_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_1);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 1) = global::DenseGen.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 1) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1));
                     float sum0_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_2);
                     sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 2) = global::DenseGen.VectorMath.ReLU(sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 2) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2));
                     float sum0_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_3);
                     sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 3) = global::DenseGen.VectorMath.ReLU(sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 3) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3));
                     float sum1_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_0);
                     sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 16);
                     sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 17);
                     sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 18);
                     sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 6) = global::DenseGen.VectorMath.ReLU(sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 6) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
                     float sum1_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_1);
                     sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 16);
                     sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 17);
                     sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 18);
                     sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 7) = global::DenseGen.VectorMath.ReLU(sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 7) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1));
                     float sum1_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_2);
                     sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 16);
                     sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 17);
                     sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 18);
                     sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 8) = global::DenseGen.VectorMath.ReLU(sum1_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 8) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum1_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2));
                     float sum1_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_3);
                     sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 16);
                     sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 17);
                     sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 18);
                     sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 9) = global::DenseGen.VectorMath.ReLU(sum1_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 9) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum1_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3));
                     float sum2_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_0);
                     sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 16);
                     sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 17);
                     sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 18);
                     sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 12) = global::DenseGen.VectorMath.ReLU(sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 12) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
                     float sum2_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_1);
                     sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 16);
                     sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 17);
                     sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 18);
                     sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 13) = global::DenseGen.VectorMath.ReLU(sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 13) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1));
                     float sum2_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_2);
                     sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 16);
                     sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 17);
                     sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 18);
                     sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 14) = global::DenseGen.VectorMath.ReLU(sum2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 14) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2));
                     float sum2_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_3);
                     sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 16);
                     sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 17);
                     sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 18);
                     sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 15) = global::DenseGen.VectorMath.ReLU(sum2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 15) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3));
                 }
                 {
                     if (prefetchNext)
                     {
                         ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 60);
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 32));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 48));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 32));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 48));
                     }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
@@ -1317,13 +1317,13 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, 0);
                         global::System.Runtime.Intrinsics.Vector256<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 8);
@@ -1331,50 +1331,50 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4) = global::DenseGen.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
                     float sum0_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_1);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5) = global::DenseGen.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
                     float sum1_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_0);
                     sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 16);
                     sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 17);
                     sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 18);
                     sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 10) = global::DenseGen.VectorMath.ReLU(sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 10) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
                     float sum1_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_1);
                     sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 16);
                     sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 17);
                     sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 18);
                     sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 11) = global::DenseGen.VectorMath.ReLU(sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 11) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
                     float sum2_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_0);
                     sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 16);
                     sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 17);
                     sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 18);
                     sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 16) = global::DenseGen.VectorMath.ReLU(sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 16) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
                     float sum2_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_1);
                     sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 16);
                     sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 17);
                     sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 18);
                     sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 17) = global::DenseGen.VectorMath.ReLU(sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 17) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 60);
                 ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 18);
@@ -1398,14 +1398,14 @@ namespace MyGame.Model
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> xe = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector256<float> xo = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 8);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), xe, a0_0);
-                        b0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), xo, b0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), xe, a0_1);
-                        b0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8), xo, b0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 0), xe, a0_2);
-                        b0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 8), xo, b0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 0), xe, a0_3);
-                        b0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 8), xo, b0_3);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), xe, a0_0);
+                        b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), xo, b0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), xe, a0_1);
+                        b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8), xo, b0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 0), xe, a0_2);
+                        b0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 8), xo, b0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 0), xe, a0_3);
+                        b0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 8), xo, b0_3);
                     }
                     a0_0 += b0_0;
                     a0_1 += b0_1;
@@ -1416,25 +1416,25 @@ namespace MyGame.Model
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0) = global::DenseGen.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
                     float sum0_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_1);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 1) = global::DenseGen.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 1) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 1));
                     float sum0_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_2);
                     sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 2) = global::DenseGen.VectorMath.ReLU(sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 2) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2));
                     float sum0_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_3);
                     sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 3) = global::DenseGen.VectorMath.ReLU(sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 3) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 3));
                 }
                 {
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
@@ -1447,10 +1447,10 @@ namespace MyGame.Model
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> xe = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector256<float> xo = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 8);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), xe, a0_0);
-                        b0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), xo, b0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), xe, a0_1);
-                        b0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8), xo, b0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), xe, a0_0);
+                        b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), xo, b0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), xe, a0_1);
+                        b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8), xo, b0_1);
                     }
                     a0_0 += b0_0;
                     a0_1 += b0_1;
@@ -1459,13 +1459,13 @@ namespace MyGame.Model
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4) = global::DenseGen.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
                     float sum0_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_1);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 16);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 17);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 18);
                     sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 19);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5) = global::DenseGen.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                 ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 6);
@@ -1499,17 +1499,17 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a2_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
-                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
-                        a3_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a3_1);
+                        a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                        a3_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a3_1);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                     }
@@ -1566,11 +1566,11 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a1_1);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                     }
@@ -1628,14 +1628,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
@@ -1643,14 +1643,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
@@ -1658,14 +1658,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 2));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
@@ -1673,14 +1673,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 3));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 3));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
@@ -1688,14 +1688,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 4));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 4));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 4));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
@@ -1703,14 +1703,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 5));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 5));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 5));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dxRow0, 0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref dxRow0, 8);
@@ -1864,38 +1864,38 @@ namespace MyGame.Model
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                         global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
                         global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
                         global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
                         global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                         global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 4));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                         global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 5));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), a0_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dxRow0, 0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref dxRow0, 8);
@@ -1975,67 +1975,67 @@ namespace MyGame.Model
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
                     global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
-                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 20);
                     global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
-                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 40);
                     global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2));
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
-                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 60);
                     global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3));
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
-                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 80);
                     global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4));
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
-                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 100);
                     global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 5));
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
-                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gradientRow, 8);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), sum1);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref dx, 0);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref dx, 8);
@@ -2143,8 +2143,8 @@ namespace MyGame.Model
                     if (prefetchNext)
                     {
                         ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 40);
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
                     }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
@@ -2165,94 +2165,94 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 4);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 4);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 8);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 8);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 12);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 12);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 12);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 12);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 16);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 16);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.ReLU(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0))), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.ReLU(global::DenseGen.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0))), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 6));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.ReLU(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0))), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.ReLU(global::DenseGen.CompilerServices.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0))), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 6));
                 }
                 {
                     if (prefetchNext)
                     {
                         ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 40);
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 32));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 32));
                     }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
@@ -2267,64 +2267,64 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 12);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 12);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4) = global::DenseGen.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
                     float sum0_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5) = global::DenseGen.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
                     float sum1_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 10) = global::DenseGen.VectorMath.ReLU(sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 10) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
                     float sum1_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 11) = global::DenseGen.VectorMath.ReLU(sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 11) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 40);
                 ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 12);
@@ -2348,37 +2348,37 @@ namespace MyGame.Model
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> xe = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> xo = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), xe, a0_0);
-                        b0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), xo, b0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), xe, a0_1);
-                        b0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), xo, b0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0), xe, a0_2);
-                        b0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 4), xo, b0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0), xe, a0_3);
-                        b0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 4), xo, b0_3);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), xe, a0_0);
+                        b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), xo, b0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), xe, a0_1);
+                        b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), xo, b0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0), xe, a0_2);
+                        b0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 4), xo, b0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0), xe, a0_3);
+                        b0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 4), xo, b0_3);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> xe = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> xo = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 12);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), xe, a0_0);
-                        b0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12), xo, b0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8), xe, a0_1);
-                        b0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12), xo, b0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 8), xe, a0_2);
-                        b0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 12), xo, b0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 8), xe, a0_3);
-                        b0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 12), xo, b0_3);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), xe, a0_0);
+                        b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12), xo, b0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8), xe, a0_1);
+                        b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12), xo, b0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 8), xe, a0_2);
+                        b0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 12), xo, b0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 8), xe, a0_3);
+                        b0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 12), xo, b0_3);
                     }
                     global::System.Runtime.Intrinsics.Vector128<float> xl = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 16);
-                    a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16), xl, a0_0);
-                    a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16), xl, a0_1);
-                    a0_2 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 16), xl, a0_2);
-                    a0_3 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 16), xl, a0_3);
+                    a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16), xl, a0_0);
+                    a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16), xl, a0_1);
+                    a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 16), xl, a0_2);
+                    a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 16), xl, a0_3);
                     a0_0 += b0_0;
                     a0_1 += b0_1;
                     a0_2 += b0_2;
                     a0_3 += b0_3;
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.VectorMath.ReLU(global::DenseGen.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0))), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.ReLU(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0))), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0));
                 }
                 {
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
@@ -2391,28 +2391,28 @@ namespace MyGame.Model
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> xe = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> xo = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), xe, a0_0);
-                        b0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), xo, b0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), xe, a0_1);
-                        b0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), xo, b0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), xe, a0_0);
+                        b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), xo, b0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), xe, a0_1);
+                        b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), xo, b0_1);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> xe = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> xo = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 12);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), xe, a0_0);
-                        b0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12), xo, b0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8), xe, a0_1);
-                        b0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12), xo, b0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), xe, a0_0);
+                        b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12), xo, b0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8), xe, a0_1);
+                        b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12), xo, b0_1);
                     }
                     global::System.Runtime.Intrinsics.Vector128<float> xl = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 16);
-                    a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16), xl, a0_0);
-                    a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16), xl, a0_1);
+                    a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16), xl, a0_0);
+                    a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16), xl, a0_1);
                     a0_0 += b0_0;
                     a0_1 += b0_1;
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4) = global::DenseGen.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4));
                     float sum0_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5) = global::DenseGen.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 5));
                 }
                 xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                 ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 6);
@@ -2446,17 +2446,17 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a2_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
-                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
-                        a3_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a3_1);
+                        a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                        a3_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a3_1);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                     }
@@ -2486,17 +2486,17 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 12);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a2_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
-                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
-                        a3_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a3_1);
+                        a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                        a3_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a3_1);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                     }
@@ -2521,13 +2521,13 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
-                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
+                        a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                     }
@@ -2553,11 +2553,11 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a1_1);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                     }
@@ -2579,11 +2579,11 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 12);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a1_1);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                     }
@@ -2602,9 +2602,9 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                     }
@@ -2647,17 +2647,17 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a2_2);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
@@ -2666,17 +2666,17 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a2_2);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
@@ -2685,17 +2685,17 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 2));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a2_2);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
@@ -2704,17 +2704,17 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 3));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 3));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a2_2);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
@@ -2723,17 +2723,17 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 4));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 4));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 4));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a2_2);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
@@ -2742,17 +2742,17 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 5));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a0_2);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a0_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 5));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a1_2);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a1_2);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 5));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
-                        a2_2 = global::DenseGen.VectorMath.MultiplyAdd(d, w2, a2_2);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a2_2);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxRow0, 4);
@@ -2777,14 +2777,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
@@ -2792,14 +2792,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
@@ -2807,14 +2807,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 2));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
@@ -2822,14 +2822,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 3));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 3));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
@@ -2837,14 +2837,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 4));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 4));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 4));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
@@ -2852,14 +2852,14 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 5));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 5));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 5));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 12);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxRow0, 16);
@@ -2884,56 +2884,56 @@ namespace MyGame.Model
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
-                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
+                        a0_4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
-                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
+                        a0_4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
-                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
+                        a0_4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
-                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
+                        a0_4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 4));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
-                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
+                        a0_4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 5));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
-                        a0_4 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), a0_3);
+                        a0_4 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), a0_4);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxRow0, 4);
@@ -2964,103 +2964,103 @@ namespace MyGame.Model
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
-                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
-                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
-                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
-                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    sum2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
-                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
+                    sum3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 20);
                     global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
-                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
-                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
-                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
-                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    sum2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
-                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
+                    sum3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 40);
                     global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2));
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
-                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
-                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
-                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
-                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    sum2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
-                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
+                    sum3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 60);
                     global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3));
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
-                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
-                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
-                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
-                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    sum2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
-                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
+                    sum3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 80);
                     global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
-                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
-                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
-                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
-                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    sum2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
-                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
+                    sum3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 100);
                     global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 5));
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
-                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
-                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g2, ref gradientRow, 8);
-                    sum2 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
-                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
+                    sum2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), sum2);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g3, ref gradientRow, 12);
-                    sum3 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
+                    sum3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), sum3);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref dx, 4);
@@ -3074,49 +3074,49 @@ namespace MyGame.Model
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), sum0);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 20);
                     global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), sum0);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 40);
                     global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2));
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), sum0);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 60);
                     global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3));
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), sum0);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 80);
                     global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), sum0);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 100);
                     global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 5));
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 16);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), sum0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, 16);
             }
@@ -3135,7 +3135,7 @@ namespace MyGame.Model
                     float sum = 0f;
                     for (int i = 0; i < 20; i++)
                         sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y, o) = global::DenseGen.VectorMath.ReLU(sum + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y, o) = global::DenseGen.CompilerServices.VectorMath.ReLU(sum + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o));
                 }
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 20);
                 y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 6);

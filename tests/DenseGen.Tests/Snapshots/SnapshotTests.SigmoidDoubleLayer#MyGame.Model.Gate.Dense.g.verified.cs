@@ -40,13 +40,13 @@ namespace MyGame.Model
         public global::DenseGen.Activation Activation => global::DenseGen.Activation.Sigmoid;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<double> __denseWeights = new(6);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<double> __denseWeights = new(6);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<double> __denseBias = new(2);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<double> __denseBias = new(2);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<double> __denseWeightGradients = new(6);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<double> __denseWeightGradients = new(6);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<double> __denseBiasGradients = new(2);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<double> __denseBiasGradients = new(2);
 
         /// <summary>The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -79,15 +79,15 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Forward(global::System.ReadOnlySpan<double> input, global::System.Span<double> output)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
             global::System.ReadOnlySpan<double> weights = __denseWeights.Span;
             global::System.ReadOnlySpan<double> bias = __denseBias.Span;
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), bias, nameof(Bias));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightGradients.Span, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasGradients.Span, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), weights, nameof(Weights));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), bias, nameof(Bias));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightGradients.Span, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasGradients.Span, nameof(BiasGradients));
 
             ref double x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref double y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
@@ -118,26 +118,26 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Backward(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> outputGradient, global::System.Span<double> inputGradient)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
             global::System.ReadOnlySpan<double> weights = __denseWeights.Span;
             global::System.Span<double> weightGradients = __denseWeightGradients.Span;
             global::System.Span<double> biasGradients = __denseBiasGradients.Span;
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), output, nameof(output));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseBias.Span, nameof(Bias));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(input, nameof(input), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(input, nameof(input), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(output, nameof(output), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), output, nameof(output));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseBias.Span, nameof(Bias));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
 
             ref double dw = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
             ref double db = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(biasGradients);
@@ -201,13 +201,13 @@ namespace MyGame.Model
         int global::DenseGen.ITrainable<double>.ParameterTensorCount => 2;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        string global::DenseGen.ITrainable<double>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        string global::DenseGen.ITrainable<double>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        global::System.Span<double> global::DenseGen.ITrainable<double>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        global::System.Span<double> global::DenseGen.ITrainable<double>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        global::System.Span<double> global::DenseGen.ITrainable<double>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        global::System.Span<double> global::DenseGen.ITrainable<double>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         // Vector128, fully unrolled.
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -224,7 +224,7 @@ namespace MyGame.Model
                     if (prefetchNext)
                     {
                         ref double nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
                     }
                     ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3);
@@ -239,11 +239,11 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<double> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
                         global::System.Runtime.Intrinsics.Vector128<double> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                     }
                     double sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 2) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 2);
@@ -273,9 +273,9 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector128<double> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                     }
                     double sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 2) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 2);
@@ -307,9 +307,9 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
                         global::System.Runtime.Intrinsics.Vector128<double> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2);
                     }
@@ -355,22 +355,22 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector128<double> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3);
                         global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector128<double> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dxRow1, 0);
@@ -412,12 +412,12 @@ namespace MyGame.Model
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                         global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
                     }
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3);
                         global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
                 }
@@ -450,17 +450,17 @@ namespace MyGame.Model
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
                     global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
-                    global::System.Runtime.Intrinsics.Vector128<double> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128<double> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                 }
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3);
                     ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 3);
                     global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
-                    global::System.Runtime.Intrinsics.Vector128<double> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128<double> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, 0);
             }

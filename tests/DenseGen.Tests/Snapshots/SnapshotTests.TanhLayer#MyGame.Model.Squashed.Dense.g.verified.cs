@@ -40,13 +40,13 @@ namespace MyGame.Model
         public global::DenseGen.Activation Activation => global::DenseGen.Activation.Tanh;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseWeights = new(20);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeights = new(20);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseBias = new(4);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseBias = new(4);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseWeightGradients = new(20);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeightGradients = new(20);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseBiasGradients = new(4);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseBiasGradients = new(4);
 
         /// <summary>The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -79,15 +79,15 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
             global::System.ReadOnlySpan<float> weights = __denseWeights.Span;
             global::System.ReadOnlySpan<float> bias = __denseBias.Span;
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), bias, nameof(Bias));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseWeightGradients.Span, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseBiasGradients.Span, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), weights, nameof(Weights));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), bias, nameof(Bias));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseWeightGradients.Span, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseBiasGradients.Span, nameof(BiasGradients));
 
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
@@ -118,26 +118,26 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
             global::System.ReadOnlySpan<float> weights = __denseWeights.Span;
             global::System.Span<float> weightGradients = __denseWeightGradients.Span;
             global::System.Span<float> biasGradients = __denseBiasGradients.Span;
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), output, nameof(output));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias.Span, nameof(Bias));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), output, nameof(output));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias.Span, nameof(Bias));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
 
             ref float dw = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
             ref float db = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(biasGradients);
@@ -201,13 +201,13 @@ namespace MyGame.Model
         int global::DenseGen.ITrainable<float>.ParameterTensorCount => 2;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         // Vector128, fully unrolled.
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -224,7 +224,7 @@ namespace MyGame.Model
                     if (prefetchNext)
                     {
                         ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 10);
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
                     }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5);
@@ -245,17 +245,17 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                        a1_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        a1_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
@@ -301,13 +301,13 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0);
-                        a0_2 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0);
-                        a0_3 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
                     sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
@@ -349,13 +349,13 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
-                        a3_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a3_0);
+                        a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 5);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 4);
                     }
@@ -407,44 +407,44 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5);
                         global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10);
                         global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 2));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 2));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15);
                         global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 3));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 3));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dxRow1, 0);
@@ -504,22 +504,22 @@ namespace MyGame.Model
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
                 }
@@ -562,33 +562,33 @@ namespace MyGame.Model
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 5);
                     global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 10);
                     global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2));
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 15);
                     global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 3));
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, 0);
             }

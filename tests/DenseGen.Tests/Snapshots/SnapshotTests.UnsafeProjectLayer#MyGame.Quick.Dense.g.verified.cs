@@ -36,13 +36,13 @@ namespace MyGame
         int global::DenseGen.IDenseShape.OutputSize => OutputSize;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseWeights = new(16);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeights = new(16);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseBias = new(2);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseBias = new(2);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseWeightGradients = new(16);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeightGradients = new(16);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.AlignedArray<float> __denseBiasGradients = new(2);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseBiasGradients = new(2);
 
         /// <summary>The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -75,15 +75,15 @@ namespace MyGame
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] [global::System.Runtime.CompilerServices.SkipLocalsInit]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
             global::System.ReadOnlySpan<float> weights = __denseWeights.Span;
             global::System.ReadOnlySpan<float> bias = __denseBias.Span;
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), bias, nameof(Bias));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseWeightGradients.Span, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseBiasGradients.Span, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), weights, nameof(Weights));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), bias, nameof(Bias));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseWeightGradients.Span, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseBiasGradients.Span, nameof(BiasGradients));
 
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
@@ -113,22 +113,22 @@ namespace MyGame
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] [global::System.Runtime.CompilerServices.SkipLocalsInit]
         public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
         {
-            int samples = global::DenseGen.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-            global::DenseGen.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-            global::DenseGen.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
+            int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
+            global::DenseGen.CompilerServices.DenseGuard.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
             global::System.ReadOnlySpan<float> weights = __denseWeights.Span;
             global::System.Span<float> weightGradients = __denseWeightGradients.Span;
             global::System.Span<float> biasGradients = __denseBiasGradients.Span;
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias.Span, nameof(Bias));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(input, nameof(input), biasGradients, nameof(BiasGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
-            global::DenseGen.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias.Span, nameof(Bias));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), biasGradients, nameof(BiasGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));
 
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputGradient);
@@ -189,13 +189,13 @@ namespace MyGame
         int global::DenseGen.ITrainable<float>.ParameterTensorCount => 2;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.DenseGuard.TensorIndexOutOfRange(index, 2) };
+        global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
         // Vector256, fully unrolled.
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -212,8 +212,8 @@ namespace MyGame
                     if (prefetchNext)
                     {
                         ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 24);
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 16));
                     }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
@@ -232,13 +232,13 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector256<float> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, 0);
                         global::System.Runtime.Intrinsics.Vector256<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0);
@@ -268,9 +268,9 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector256<float> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector256<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
                         wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0);
@@ -300,9 +300,9 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xs, 0);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 8);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2);
                     }
@@ -337,22 +337,22 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
                         global::System.Runtime.Intrinsics.Vector256<float> d;
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
                         d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dxRow0, 0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref dxRow1, 0);
@@ -370,12 +370,12 @@ namespace MyGame
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                         global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
                         global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), a0_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dxRow0, 0);
                 }
@@ -396,17 +396,17 @@ namespace MyGame
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
                     global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 8);
                     global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), sum0);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref dx, 0);
             }
@@ -427,7 +427,7 @@ namespace MyGame
                     if (prefetchNext)
                     {
                         ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 16);
-                        global::DenseGen.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                        global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
                     }
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
@@ -442,22 +442,22 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                     }
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> wv;
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
                         wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
                     }
                     float sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0);
@@ -484,10 +484,10 @@ namespace MyGame
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> xe = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> xo = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), xe, a0_0);
-                        b0_0 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), xo, b0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), xe, a0_1);
-                        b0_1 = global::DenseGen.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), xo, b0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), xe, a0_0);
+                        b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), xo, b0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), xe, a0_1);
+                        b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), xo, b0_1);
                     }
                     a0_0 += b0_0;
                     a0_1 += b0_1;
@@ -522,11 +522,11 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a1_1);
                         xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 8);
                         dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2);
                     }
@@ -567,14 +567,14 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
@@ -582,14 +582,14 @@ namespace MyGame
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
                         global::System.Runtime.Intrinsics.Vector128<float> d;
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1));
-                        a1_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a1_0);
-                        a1_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a1_1);
+                        a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                        a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
                         d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1));
-                        a2_0 = global::DenseGen.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        a2_1 = global::DenseGen.VectorMath.MultiplyAdd(d, w1, a2_1);
+                        a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxRow0, 4);
@@ -611,14 +611,14 @@ namespace MyGame
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
                     }
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
                         global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                        a0_0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        a0_1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxRow0, 4);
@@ -642,23 +642,23 @@ namespace MyGame
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0));
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
-                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
                 }
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
                     ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 8);
                     global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 1));
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g0, ref gradientRow, 0);
-                    sum0 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
-                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
+                    sum0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), sum0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g1, ref gradientRow, 4);
-                    sum1 = global::DenseGen.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
+                    sum1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), sum1);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref dx, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref dx, 4);

@@ -25,7 +25,7 @@ internal sealed class KernelWriter
 {
     public const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
     public const string Marshal = "global::System.Runtime.InteropServices.MemoryMarshal";
-    public const string MultiplyAdd = "global::DenseGen.VectorMath.MultiplyAdd";
+    public const string MultiplyAdd = "global::DenseGen.CompilerServices.VectorMath.MultiplyAdd";
     private const string AggressiveOptimization =
         "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
 
@@ -141,5 +141,5 @@ internal sealed class KernelWriter
     public static bool FusesActivation(LayerSpec spec) => spec.Activation == ActivationKind.ReLU;
 
     /// <summary>A forward output value (scalar or vector expression) with the fused activation applied, if any.</summary>
-    public string Activated(string value) => FusesActivation(Spec) ? $"global::DenseGen.VectorMath.ReLU({value})" : value;
+    public string Activated(string value) => FusesActivation(Spec) ? $"global::DenseGen.CompilerServices.VectorMath.ReLU({value})" : value;
 }

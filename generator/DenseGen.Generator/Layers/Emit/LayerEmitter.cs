@@ -12,7 +12,7 @@ internal static class LayerEmitter
 {
     private const string Span = "global::System.Span";
     private const string ReadOnlySpan = "global::System.ReadOnlySpan";
-    private const string Guard = "global::DenseGen.DenseGuard";
+    private const string Guard = "global::DenseGen.CompilerServices.DenseGuard";
 
     // Private member names start with "__dense" so they cannot collide with the user's own members.
     private const string WeightsField = "__denseWeights";
@@ -144,15 +144,15 @@ internal static class LayerEmitter
                 // Each buffer starts on a cache line, wherever the layer is allocated: where the weights fall against
                 // 64-byte lines otherwise moves a one-sample call by a tenth or more from one allocation to the next.
                 GeneratedFile.Field(w);
-                w.Line($"private readonly global::DenseGen.AlignedArray<{t}> {WeightsField} = new({Number(spec.WeightCount)});");
+                w.Line($"private readonly global::DenseGen.CompilerServices.AlignedArray<{t}> {WeightsField} = new({Number(spec.WeightCount)});");
                 GeneratedFile.Field(w);
-                w.Line($"private readonly global::DenseGen.AlignedArray<{t}> {BiasField} = new({Number(spec.Out)});");
+                w.Line($"private readonly global::DenseGen.CompilerServices.AlignedArray<{t}> {BiasField} = new({Number(spec.Out)});");
                 if (spec.Trainable)
                 {
                     GeneratedFile.Field(w);
-                    w.Line($"private readonly global::DenseGen.AlignedArray<{t}> {WeightGradientsField} = new({Number(spec.WeightCount)});");
+                    w.Line($"private readonly global::DenseGen.CompilerServices.AlignedArray<{t}> {WeightGradientsField} = new({Number(spec.WeightCount)});");
                     GeneratedFile.Field(w);
-                    w.Line($"private readonly global::DenseGen.AlignedArray<{t}> {BiasGradientsField} = new({Number(spec.Out)});");
+                    w.Line($"private readonly global::DenseGen.CompilerServices.AlignedArray<{t}> {BiasGradientsField} = new({Number(spec.Out)});");
                 }
                 w.Line();
                 break;
