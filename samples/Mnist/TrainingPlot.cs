@@ -18,6 +18,8 @@ public static class TrainingPlot
         accuracy.Axes.YAxis = plot.Axes.Right;
         plot.Title("DenseGen MNIST: 784→128 (ReLU)→10, Adam");
         plot.Axes.Bottom.Label.Text = "epoch";
+        // One tick per whole epoch: the points are epochs, and ticks at 2.5 or 7.5 would suggest points between them.
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
         plot.Axes.Left.Label.Text = "mean cross-entropy loss";
         plot.Axes.Right.Label.Text = "test accuracy (%)";
         plot.ShowLegend(ScottPlot.Alignment.MiddleRight);
