@@ -14,6 +14,7 @@ namespace DenseGen.Tests;
 /// them.) DG0009, DG0015 and DG0028 need a project without .NET 8 and are covered by <see cref="DiagnosticTests"/>;
 /// DG0010 is a bug report and has no example.
 /// </summary>
+[Trait("Category", "Integration")]
 public class DiagnosticsDocTests
 {
     private static readonly string[] NeedsAnotherTarget = ["DG0009", "DG0010", "DG0015", "DG0028"];

@@ -16,6 +16,7 @@ namespace DenseGen.Tests;
 /// to the bit where both builds do the same arithmetic, within rounding where .NET Standard 2.0, which has no
 /// <c>MathF</c>, computes <c>exp</c> and <c>tanh</c> in double.
 /// </summary>
+[Trait("Category", "Integration")]
 public class NetStandardRuntimeTests
 {
     private const int Samples = 5;

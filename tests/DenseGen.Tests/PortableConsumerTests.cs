@@ -16,6 +16,7 @@ namespace DenseGen.Tests;
 /// numerical checks as every other layer. Loading it here also proves the binary contract: the library was compiled
 /// against DenseGen's netstandard2.1 build and runs against its net8.0 build, as it would inside a .NET 8 app.
 /// </summary>
+[Trait("Category", "Integration")]
 public class PortableConsumerTests
 {
     private static readonly int[] BatchSizes = [1, 2, 5, 64];

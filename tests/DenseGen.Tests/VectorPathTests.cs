@@ -12,6 +12,7 @@ namespace DenseGen.Tests;
 /// hardware intrinsic disabled, so the Vector256, Vector128 and scalar kernels are all checked on a machine
 /// that would otherwise only ever run its widest one. (The in-process tests cover the widest.)
 /// </summary>
+[Trait("Category", "Integration")]
 public class VectorPathTests
 {
     public static TheoryData<string, string> Paths => new()

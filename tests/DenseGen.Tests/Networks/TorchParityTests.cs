@@ -13,6 +13,7 @@ namespace DenseGen.Tests.Networks;
 /// names as they are, and both sides' outputs and gradients must lie within the float bound of a double reference
 /// of the chain (<see cref="ChainReference"/>), so they are within twice that bound of each other.
 /// </summary>
+[Trait("Category", "Integration")]
 public class TorchParityTests
 {
     private static readonly string[] ParameterNames = ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"];

@@ -6,6 +6,7 @@ using Xunit;
 namespace DenseGen.Tests.Training;
 
 /// <summary>The MNIST sample's data, split and accuracy target, checked by running its own code.</summary>
+[Trait("Category", "Integration")]
 public class MnistSampleTests
 {
     private static MnistData BuiltIn() => MnistData.LoadBuiltIn(Path.Combine(AppContext.BaseDirectory, "data"));
