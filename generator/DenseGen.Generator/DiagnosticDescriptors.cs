@@ -114,7 +114,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnknownActivation = new(
         id: "DG0013",
         title: "Unknown Activation",
-        messageFormat: "The layer '{0}' has Activation = {1}, which is not a value of Activation; use None, ReLU, LeakyReLU, Sigmoid or Tanh",
+        messageFormat: "The layer '{0}' has Activation = {1}, which is not a value of Activation; use {2}",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,

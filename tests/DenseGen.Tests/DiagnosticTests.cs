@@ -198,6 +198,17 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void TheGeneratorsActivationTableIsTheRuntimesActivationEnum()
+    {
+        // One table in the generator stands for the runtime's enum (the generator cannot reference the runtime): the
+        // same names with the same values, so the parser accepts exactly the runtime's members and the emitter calls
+        // functions that exist.
+        Assert.Equal(
+            Enum.GetValues<Activation>().Select(a => (a.ToString(), (int)a)),
+            DenseGen.Generator.Model.ActivationTable.All.Select(a => (a.Name, (int)a.Kind)));
+    }
+
+    [Fact]
     public void EveryErrorIsNotConfigurableAndEveryWarningIs()
     {
         DiagnosticDescriptor[] descriptors = typeof(DiagnosticDescriptors)

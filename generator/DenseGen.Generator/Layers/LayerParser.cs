@@ -167,13 +167,14 @@ internal static class LayerParser
         TypedConstant? value = NamedArgument(attribute, "Activation");
         if (value?.Value is null)
             return ActivationKind.None;
-        if (value.Value.Value is int number && Declarations.IsActivation(number))
+        if (value.Value.Value is int number && ActivationTable.IsDefined(number))
             return (ActivationKind)number;
         diagnostics.Add(DiagnosticInfo.Create(
             DiagnosticDescriptors.UnknownActivation,
             LocationInfo.From((SyntaxNode?)ArgumentSyntax(syntax, "Activation") ?? syntax),
             layerName,
-            System.Convert.ToString(value.Value.Value, CultureInfo.InvariantCulture) ?? ""));
+            System.Convert.ToString(value.Value.Value, CultureInfo.InvariantCulture) ?? "",
+            ActivationTable.NameList()));
         return ActivationKind.None;
     }
 

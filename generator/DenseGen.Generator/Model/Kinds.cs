@@ -17,15 +17,5 @@ internal static class ElementKindFacts
     public static int Size(this ElementKind element) => element == ElementKind.Float64 ? 8 : 4;
 }
 
-/// <summary>The activation of a layer, with the values of the runtime's <c>DenseGen.Activation</c>.</summary>
-internal enum ActivationKind
-{
-    None = 0,
-    ReLU = 1,
-    LeakyReLU = 2,
-    Sigmoid = 3,
-    Tanh = 4,
-}
-
 /// <summary>A type that encloses the layer, outermost first: emitted as <c>partial {Keyword} {Name}</c>.</summary>
 internal sealed record ContainingType(string Keyword, string Name);

@@ -202,7 +202,7 @@ internal static class NetworkParser
         bool trainable = AttributeArguments.Named(dense, "Trainable")?.Value is not false;
         string tensorName = ReadTensorName(field);
         bool valid = inputs > 0 && outputs > 0 && element is not null
-            && Declarations.IsActivation(activation)
+            && ActivationTable.IsDefined(activation)
             && dense.NamedArguments.All(argument => argument.Value.Kind != TypedConstantKind.Error);
         NetworkLayer? layer = valid
             ? new NetworkLayer(

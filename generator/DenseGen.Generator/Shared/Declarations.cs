@@ -81,9 +81,6 @@ internal static class Declarations
         };
     }
 
-    /// <summary>Whether an <c>Activation</c> argument's value is one of the runtime's <c>Activation</c> members.</summary>
-    public static bool IsActivation(int value) => value >= (int)ActivationKind.None && value <= (int)ActivationKind.Tanh;
-
     private static IEnumerable<TypeDeclarationSyntax> Containers(TypeDeclarationSyntax declaration)
     {
         for (SyntaxNode? node = declaration.Parent; node is TypeDeclarationSyntax outer; node = outer.Parent)

@@ -138,7 +138,7 @@ internal sealed class KernelWriter
     /// Whether the forward kernels apply the layer's activation as they store each output, saving a second pass over
     /// the output: ReLU, a select per value. The other activations call the runtime's implementations afterwards.
     /// </summary>
-    public static bool FusesActivation(LayerSpec spec) => spec.Activation == ActivationKind.ReLU;
+    public static bool FusesActivation(LayerSpec spec) => ActivationTable.Of(spec.Activation).FusedIntoForward;
 
     /// <summary>A forward output value (scalar or vector expression) with the fused activation applied, if any.</summary>
     public string Activated(string value) => FusesActivation(Spec) ? $"global::DenseGen.CompilerServices.VectorMath.ReLU({value})" : value;

@@ -216,7 +216,7 @@ internal static class LayerEmitter
         string t = spec.ElementKeyword;
         w.Line("/// <summary>");
         if (spec.HasActivation)
-            w.Line($"/// Computes <c>y = {ActivationName(spec)}(W x + b)</c> for each of the <c>k</c> samples in <paramref name=\"input\"/>: <c>output = {ActivationName(spec)}(input Wᵀ + b)</c>.");
+            w.Line($"/// Computes <c>y = {ActivationTable.Of(spec.Activation).Formula}(W x + b)</c> for each of the <c>k</c> samples in <paramref name=\"input\"/>: <c>output = {ActivationTable.Of(spec.Activation).Formula}(input Wᵀ + b)</c>.");
         else
             w.Line("/// Computes <c>y = W x + b</c> for each of the <c>k</c> samples in <paramref name=\"input\"/>: <c>output = input Wᵀ + b</c>.");
         w.Line("/// </summary>");
@@ -363,13 +363,13 @@ internal static class LayerEmitter
         if (!spec.Trainable)
         {
             w.Line(activated
-                ? $"/// Passes a batch's gradient back through the activation and the frozen layer: writes <c>∂L/∂X = dZ W</c>, with <c>dZ = dY ⊙ {ActivationName(spec)}′</c> taken from <paramref name=\"output\"/>."
+                ? $"/// Passes a batch's gradient back through the activation and the frozen layer: writes <c>∂L/∂X = dZ W</c>, with <c>dZ = dY ⊙ {ActivationTable.Of(spec.Activation).Formula}′</c> taken from <paramref name=\"output\"/>."
                 : "/// Passes a batch's gradient back through the frozen layer: writes <c>∂L/∂X = dY W</c>.");
             w.Line("/// The layer has no gradients of its own: it is not trained (<c>Trainable = false</c>).");
         }
         else if (activated)
         {
-            w.Line($"/// Back-propagates a batch through the activation and the layer: with <c>dZ = dY ⊙ {ActivationName(spec)}′</c>, the derivative");
+            w.Line($"/// Back-propagates a batch through the activation and the layer: with <c>dZ = dY ⊙ {ActivationTable.Of(spec.Activation).Formula}′</c>, the derivative");
             w.Line("/// taken from <paramref name=\"output\"/>, adds <c>∂L/∂W = dZᵀ X</c> to <see cref=\"WeightGradients\"/> and <c>∂L/∂b = Σ dZ</c>");
             w.Line("/// (over the samples) to <see cref=\"BiasGradients\"/>, and writes <c>∂L/∂X = dZ W</c> into <paramref name=\"inputGradient\"/> unless it is empty.");
         }
@@ -500,15 +500,6 @@ internal static class LayerEmitter
         GeneratedFile.Member(w);
         w.Line($"{unscoped}{Span}<{t}> {trainable}.GradientTensor(int index) => index switch {{ 0 => WeightGradients, 1 => BiasGradients, _ => throw {Guard}.TensorIndexOutOfRange(index, 2) }};");
     }
-
-    /// <summary>The activation as the docs write it: <c>relu</c>, <c>leaky_relu</c>, <c>sigmoid</c>, <c>tanh</c>.</summary>
-    private static string ActivationName(LayerSpec spec) => spec.Activation switch
-    {
-        ActivationKind.ReLU => "relu",
-        ActivationKind.LeakyReLU => "leaky_relu",
-        ActivationKind.Sigmoid => "sigmoid",
-        _ => "tanh",
-    };
 
     private static void WriteKernels(IndentedWriter w, LayerSpec spec, VectorWidth[] widths, bool skipLocalsInit)
     {
