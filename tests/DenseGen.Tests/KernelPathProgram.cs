@@ -26,51 +26,8 @@ public static class KernelPathProgram
             return 2;
         }
 
-        Console.WriteLine("active kernels: " + ActiveKernels());
-        int checks = 0;
-        try
-        {
-            for (int layer = 0; layer < NumericalTests.FloatLayers.Length; layer++)
-            {
-                foreach (int batch in NumericalTests.BatchSizes)
-                {
-                    LayerChecks.CheckAgainstReference(NumericalTests.FloatLayers[layer](), batch, seed: 1000 * layer + batch);
-                    checks++;
-                }
-            }
-            for (int layer = 0; layer < NumericalTests.DoubleLayers.Length; layer++)
-            {
-                foreach (int batch in NumericalTests.BatchSizes)
-                {
-                    LayerChecks.CheckAgainstReference(NumericalTests.DoubleLayers[layer](), batch, seed: 1000 * layer + batch);
-                    checks++;
-                }
-            }
-            // Activated layers: the activation helpers have vector and scalar paths of their own.
-            for (int layer = 0; layer < NumericalTests.ActivatedFloatLayers.Length; layer++)
-            {
-                foreach (int batch in NumericalTests.BatchSizes)
-                {
-                    LayerChecks.CheckActivatedAgainstReference(NumericalTests.ActivatedFloatLayers[layer](), batch, seed: 1000 * layer + batch);
-                    checks++;
-                }
-            }
-            for (int layer = 0; layer < NumericalTests.ActivatedDoubleLayers.Length; layer++)
-            {
-                foreach (int batch in NumericalTests.BatchSizes)
-                {
-                    LayerChecks.CheckActivatedAgainstReference(NumericalTests.ActivatedDoubleLayers[layer](), batch, seed: 1000 * layer + batch);
-                    checks++;
-                }
-            }
-        }
-        catch (Exception exception)
-        {
-            Console.WriteLine($"FAILED after {checks} checks: {exception.Message}");
-            return 1;
-        }
-        Console.WriteLine($"{checks} checks passed");
-        return 0;
+        Console.WriteLine("active kernels: " + KernelChecks.ActiveKernels());
+        return KernelChecks.Run();
     }
 
     private static int CheckPortable(string library)
@@ -88,11 +45,4 @@ public static class KernelPathProgram
             return 1;
         }
     }
-
-    /// <summary>The kernel family the generated dispatch picks on this process, widest accelerated first.</summary>
-    public static string ActiveKernels() =>
-        Vector512.IsHardwareAccelerated ? "Vector512"
-        : Vector256.IsHardwareAccelerated ? "Vector256"
-        : Vector128.IsHardwareAccelerated ? "Vector128"
-        : "Scalar";
 }

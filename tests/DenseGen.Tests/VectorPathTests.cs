@@ -28,7 +28,7 @@ public class VectorPathTests
     public void NumericalChecksPassOnKernelPath(string environment, string expectedPath)
     {
         // On hardware without the wider vectors the child falls back further; expect what this machine can do.
-        string expected = Narrower(expectedPath, KernelPathProgram.ActiveKernels());
+        string expected = Narrower(expectedPath, KernelChecks.ActiveKernels());
 
         var settings = new Dictionary<string, string>();
         foreach (string setting in environment.Split(';'))

@@ -1,0 +1,16 @@
+// The numerical checks of the test suite's kernel paths, built against the DenseGen package and run on arm64 under
+// qemu (see Arm64.csproj): every test layer, float and double, with and without an activation, at every batch size,
+// against the double reference within the float error bound. Exit code 0 only if every check passes and, given
+// "--expect <kernels>", the layers ran the kernels named (Vector128 or Scalar on arm64).
+using System;
+using System.Runtime.InteropServices;
+using DenseGen.Tests;
+
+string kernels = KernelChecks.ActiveKernels();
+Console.WriteLine($"{RuntimeInformation.ProcessArchitecture}, {kernels} kernels");
+if (args is ["--expect", string expected] && expected != kernels)
+{
+    Console.WriteLine($"expected the {expected} kernels");
+    return 2;
+}
+return KernelChecks.Run();

@@ -1,0 +1,69 @@
+using System;
+using System.Runtime.Intrinsics;
+using DenseGen.Tests.Infrastructure;
+
+namespace DenseGen.Tests;
+
+/// <summary>
+/// The numerical checks of every test layer (float and double, with and without an activation) at every batch size,
+/// against the double reference, on whichever kernels the process runs: the child processes of
+/// <see cref="VectorPathTests"/> run them with vector instructions disabled, and the arm64 consumer
+/// (tests/Consumers/Arm64) under qemu. Returns 0 when every check passes.
+/// </summary>
+public static class KernelChecks
+{
+    public static int Run()
+    {
+        int checks = 0;
+        try
+        {
+            for (int layer = 0; layer < NumericalTests.FloatLayers.Length; layer++)
+            {
+                foreach (int batch in NumericalTests.BatchSizes)
+                {
+                    LayerChecks.CheckAgainstReference(NumericalTests.FloatLayers[layer](), batch, seed: 1000 * layer + batch);
+                    checks++;
+                }
+            }
+            for (int layer = 0; layer < NumericalTests.DoubleLayers.Length; layer++)
+            {
+                foreach (int batch in NumericalTests.BatchSizes)
+                {
+                    LayerChecks.CheckAgainstReference(NumericalTests.DoubleLayers[layer](), batch, seed: 1000 * layer + batch);
+                    checks++;
+                }
+            }
+            // Activated layers: the activation helpers have vector and scalar paths of their own.
+            for (int layer = 0; layer < NumericalTests.ActivatedFloatLayers.Length; layer++)
+            {
+                foreach (int batch in NumericalTests.BatchSizes)
+                {
+                    LayerChecks.CheckActivatedAgainstReference(NumericalTests.ActivatedFloatLayers[layer](), batch, seed: 1000 * layer + batch);
+                    checks++;
+                }
+            }
+            for (int layer = 0; layer < NumericalTests.ActivatedDoubleLayers.Length; layer++)
+            {
+                foreach (int batch in NumericalTests.BatchSizes)
+                {
+                    LayerChecks.CheckActivatedAgainstReference(NumericalTests.ActivatedDoubleLayers[layer](), batch, seed: 1000 * layer + batch);
+                    checks++;
+                }
+            }
+        }
+        catch (Exception exception)
+        {
+            Console.WriteLine($"FAILED after {checks} checks: {exception.Message}");
+            return 1;
+        }
+        Console.WriteLine($"{checks} checks passed");
+        return 0;
+    }
+
+    /// <summary>The kernel family the generated dispatch picks on this process, widest accelerated first.</summary>
+    public static string ActiveKernels() =>
+        Vector512.IsHardwareAccelerated ? "Vector512"
+        : Vector256.IsHardwareAccelerated ? "Vector256"
+        : Vector128.IsHardwareAccelerated ? "Vector128"
+        : "Scalar";
+}
