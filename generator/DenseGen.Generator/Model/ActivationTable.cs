@@ -32,6 +32,7 @@ internal sealed record ActivationInfo(ActivationKind Kind, string Formula, bool 
 /// </summary>
 internal static class ActivationTable
 {
+    /// <summary>One row per activation, in the order of their values (0, 1, 2, ...), so a value indexes its row.</summary>
     public static readonly ActivationInfo[] All =
     {
         new(ActivationKind.None, "", FusedIntoForward: false),
@@ -42,9 +43,9 @@ internal static class ActivationTable
     };
 
     /// <summary>Whether an <c>Activation</c> argument's value is one of the runtime's <c>Activation</c> members.</summary>
-    public static bool IsDefined(int value) => All.Any(a => (int)a.Kind == value);
+    public static bool IsDefined(int value) => value >= 0 && value < All.Length;
 
-    public static ActivationInfo Of(ActivationKind kind) => All.First(a => a.Kind == kind);
+    public static ActivationInfo Of(ActivationKind kind) => All[(int)kind];
 
     /// <summary>The names as DG0013 suggests them: "None, ReLU, LeakyReLU, Sigmoid or Tanh".</summary>
     public static string NameList() =>

@@ -14,7 +14,7 @@ internal static class NetworkEmitter
 {
     private const string Span = "global::System.Span";
     private const string ReadOnlySpan = "global::System.ReadOnlySpan";
-    private const string Guard = "global::DenseGen.CompilerServices.DenseGuard";
+    private const string Guard = GeneratedFile.Guard;
     private const string BuffersField = "__denseBuffers";
     private const string BufferStorageType = "__DenseBufferStorage";
     private const string ForwardSamplesField = "__denseForwardSamples";
@@ -83,11 +83,8 @@ internal static class NetworkEmitter
 
         public string T => Spec.ElementKeyword;
 
-        public void Attributes()
-        {
-            if (MethodAttributes is not null)
-                W.Line(MethodAttributes);
-        }
+        /// <summary>A generated method's attributes (see <see cref="GeneratedFile.Method"/>).</summary>
+        public void Attributes() => GeneratedFile.Method(W, MethodAttributes);
     }
 
     private static void WriteConstants(Context c)
@@ -166,7 +163,7 @@ internal static class NetworkEmitter
             else
             {
                 GeneratedFile.Field(w);
-                w.Line($"private readonly global::DenseGen.CompilerServices.AlignedArray<{c.T}> {BuffersField} = new({Number(length)});");
+                w.Line($"private readonly {GeneratedFile.CompilerServices}.AlignedArray<{c.T}> {BuffersField} = new({Number(length)});");
             }
             w.Line();
         }
@@ -212,7 +209,17 @@ internal static class NetworkEmitter
     /// wherever the struct does.
     /// </summary>
     private static string Buffers(Context c) =>
-        c.Spec.IsStruct || c.Portable ? BuffersField : BuffersField + ".Span";
+        c.Layout.Length == 0 ? "default" : c.Spec.IsStruct || c.Portable ? BuffersField : BuffersField + ".Span";
+
+    /// <summary>
+    /// Declares <c>buffers</c>, the span the layers' activations and gradients go through, unless there are none: one
+    /// layer without an activation keeps nothing between calls and declares no buffer block.
+    /// </summary>
+    private static void WriteBuffersLocal(Context c)
+    {
+        if (c.Layout.Length > 0)
+            c.W.Line($"{Span}<{c.T}> buffers = {Buffers(c)};");
+    }
 
     private static void WriteTrainingForward(Context c)
     {
@@ -224,14 +231,12 @@ internal static class NetworkEmitter
         w.Line("/// Forward when there were at most <see cref=\"MaxBatch\"/>. Writes those buffers: one thread at a time per network. Allocates nothing.");
         w.Line("/// </remarks>");
         c.Attributes();
-        GeneratedFile.Member(w);
         w.Open($"public void Forward({ReadOnlySpan}<{c.T}> input, {Span}<{c.T}> output)");
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
         w.Line($"{Guard}.RequireDisjoint<{c.T}>(output, nameof(output), input, nameof(input));");
         WriteDisjointFromLayers(c, "output");
-        if (c.Layout.Length > 0)
-            w.Line($"{Span}<{c.T}> buffers = {Buffers(c)};");
+        WriteBuffersLocal(c);
         w.Line("// Until this call completes, its activations are not a whole batch Backward could use.");
         w.Line($"{ForwardSamplesField} = 0;");
         w.Open("for (int first = 0; first < samples; first += MaxBatch)");
@@ -280,7 +285,6 @@ internal static class NetworkEmitter
         w.Line("/// <exception cref=\"global::System.InvalidOperationException\">The last Forward did not have these <c>k</c> samples, or had more than <see cref=\"MaxBatch\"/>. Nothing is written.</exception>");
         w.Line("/// <remarks>Gradients accumulate across calls until <see cref=\"ZeroGradients\"/>. Writes the gradients and the buffers: one thread at a time per network. Allocates nothing.</remarks>");
         c.Attributes();
-        GeneratedFile.Member(w);
         w.Open($"public void Backward({ReadOnlySpan}<{c.T}> input, {ReadOnlySpan}<{c.T}> outputGradient, {Span}<{c.T}> inputGradient)");
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));");
@@ -300,9 +304,7 @@ internal static class NetworkEmitter
             w.Line($"{Guard}.RequireDisjoint<{c.T}>(outputGradient, nameof(outputGradient), {last.FieldName}.WeightGradients, \"{last.FieldName}.WeightGradients\");");
             w.Line($"{Guard}.RequireDisjoint<{c.T}>(outputGradient, nameof(outputGradient), {last.FieldName}.BiasGradients, \"{last.FieldName}.BiasGradients\");");
         }
-        // One layer without an activation keeps nothing between calls: it has no buffers.
-        if (c.Layout.Length > 0)
-            w.Line($"{Span}<{c.T}> buffers = {Buffers(c)};");
+        WriteBuffersLocal(c);
         w.Line();
         for (int i = count - 1; i > firstTrainable; i--)
             WriteLayerBackward(c, i, i == 0 ? "inputGradient" : GradientSlice(c, i - 1));
@@ -338,7 +340,6 @@ internal static class NetworkEmitter
         IndentedWriter w = c.W;
         w.Line("/// <summary>Sets the gradients of every trainable layer to zero, typically before each batch.</summary>");
         c.Attributes();
-        GeneratedFile.Member(w);
         w.Open("public void ZeroGradients()");
         foreach (NetworkLayer layer in c.Spec.Layers.Where(layer => layer.Trainable))
             w.Line($"{layer.FieldName}.ZeroGradients();");
@@ -357,20 +358,18 @@ internal static class NetworkEmitter
         WriteForwardDocs(c, scratch: false);
         w.Line("/// <remarks>Uses the network's own buffers: one thread at a time per network; for many threads, give each its own scratch span. Allocates nothing.</remarks>");
         c.Attributes();
-        GeneratedFile.Member(w);
         w.Open($"public void Forward({ReadOnlySpan}<{c.T}> input, {Span}<{c.T}> output)");
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
         w.Line($"{Guard}.RequireDisjoint<{c.T}>(output, nameof(output), input, nameof(input));");
         WriteDisjointFromLayers(c, "output", gradients: false);
-        w.Line(c.Layout.Length > 0 ? $"__DenseInfer(input, output, {Buffers(c)}, samples);" : "__DenseInfer(input, output, default, samples);");
+        w.Line($"__DenseInfer(input, output, {Buffers(c)}, samples);");
         w.Close();
         w.Line();
 
         WriteForwardDocs(c, scratch: true);
         w.Line("/// <remarks>Only reads the network: any number of threads may call it at once, each with its own scratch span, while nothing writes the weights. Allocates nothing.</remarks>");
         c.Attributes();
-        GeneratedFile.Member(w);
         w.Open($"public {(spec.IsStruct ? "readonly " : "")}void Forward({ReadOnlySpan}<{c.T}> input, {Span}<{c.T}> output, {Span}<{c.T}> scratch)");
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
@@ -385,7 +384,6 @@ internal static class NetworkEmitter
         w.Line();
 
         c.Attributes();
-        GeneratedFile.Member(w);
         w.Open($"private {(spec.IsStruct ? "readonly " : "")}void __DenseInfer({ReadOnlySpan}<{c.T}> input, {Span}<{c.T}> output, {Span}<{c.T}> buffers, int samples)");
         w.Open("for (int first = 0; first < samples; first += MaxBatch)");
         w.Line("int count = global::System.Math.Min(MaxBatch, samples - first);");
@@ -451,7 +449,7 @@ internal static class NetworkEmitter
         foreach (NetworkLayer layer in spec.Layers)
             w.Line($"{layer.FieldName}.Weights.ToArray(), {layer.FieldName}.Bias.ToArray(),");
         w.Close(";");
-        w.Line($"global::DenseGen.CompilerServices.NetworkFile.Save<{c.T}>(path, {LayersField}, tensors);");
+        w.Line($"{GeneratedFile.CompilerServices}.NetworkFile.Save<{c.T}>(path, {LayersField}, tensors);");
         w.Close();
         w.Line();
         w.Line("/// <summary>");
@@ -464,7 +462,7 @@ internal static class NetworkEmitter
         w.Line("/// <exception cref=\"global::System.IO.IOException\">The file could not be read.</exception>");
         GeneratedFile.Member(w);
         w.Open("public void Load(string path, bool strict = true)");
-        w.Line($"{c.T}[][] tensors = global::DenseGen.CompilerServices.NetworkFile.Read<{c.T}>(path, {LayersField}, strict);");
+        w.Line($"{c.T}[][] tensors = {GeneratedFile.CompilerServices}.NetworkFile.Read<{c.T}>(path, {LayersField}, strict);");
         for (int i = 0; i < spec.Layers.Count; i++)
         {
             NetworkLayer layer = spec.Layers[i];

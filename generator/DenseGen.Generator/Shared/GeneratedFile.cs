@@ -43,6 +43,20 @@ internal static class GeneratedFile
     /// <summary>Marks the field or constant written next as generated (C# allows no coverage attribute on fields).</summary>
     public static void Field(IndentedWriter w) => w.Line(GeneratedCodeAttribute);
 
+    /// <summary>A method's attributes: <see cref="Member"/>'s, then <paramref name="jitAttributes"/> if there are any.</summary>
+    public static void Method(IndentedWriter w, string? jitAttributes)
+    {
+        Member(w);
+        if (jitAttributes is not null)
+            w.Line(jitAttributes);
+    }
+
+    /// <summary>The runtime namespace of the helpers only generated code calls (argument checks, vector helpers, ...).</summary>
+    public const string CompilerServices = "global::DenseGen.CompilerServices";
+
+    /// <summary>The runtime's argument checks, which every generated method calls first.</summary>
+    public const string Guard = CompilerServices + ".DenseGuard";
+
     /// <summary>Writes the header, opens the namespace and every containing type; <see cref="Close"/> closes them.</summary>
     public static void Open(IndentedWriter w, string? @namespace, EquatableArray<ContainingType> containingTypes)
     {

@@ -57,8 +57,8 @@ namespace MyGame.Model
         /// <param name="output">Receives <c>[k, OutputSize]</c>. Must not overlap <paramref name="input"/> or any layer's storage.</param>
         /// <exception cref="global::System.ArgumentException">A length does not match, or <paramref name="output"/> overlaps memory the network reads. Nothing is written when it is thrown.</exception>
         /// <remarks>Uses the network's own buffers: one thread at a time per network; for many threads, give each its own scratch span. Allocates nothing.</remarks>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
@@ -79,8 +79,8 @@ namespace MyGame.Model
         /// <param name="scratch">At least <see cref="ForwardScratchLength"/> elements the call may use; must not overlap the other spans or the layers.</param>
         /// <exception cref="global::System.ArgumentException">A length does not match, or <paramref name="output"/> overlaps memory the network reads. Nothing is written when it is thrown.</exception>
         /// <remarks>Only reads the network: any number of threads may call it at once, each with its own scratch span, while nothing writes the weights. Allocates nothing.</remarks>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> scratch)
         {
             int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
@@ -100,8 +100,8 @@ namespace MyGame.Model
             __DenseInfer(input, output, scratch, samples);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void __DenseInfer(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> buffers, int samples)
         {
             for (int first = 0; first < samples; first += MaxBatch)

@@ -68,8 +68,8 @@ namespace MyGame.Model
         /// Keeps each layer's output in the network's buffers for <see cref="Backward"/>, which takes the samples of the last
         /// Forward when there were at most <see cref="MaxBatch"/>. Writes those buffers: one thread at a time per network. Allocates nothing.
         /// </remarks>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
@@ -108,8 +108,8 @@ namespace MyGame.Model
         /// <exception cref="global::System.ArgumentException">A length does not match, or a span overlaps one the call writes. Nothing is written when it is thrown.</exception>
         /// <exception cref="global::System.InvalidOperationException">The last Forward did not have these <c>k</c> samples, or had more than <see cref="MaxBatch"/>. Nothing is written.</exception>
         /// <remarks>Gradients accumulate across calls until <see cref="ZeroGradients"/>. Writes the gradients and the buffers: one thread at a time per network. Allocates nothing.</remarks>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
         {
             int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
@@ -139,8 +139,8 @@ namespace MyGame.Model
         }
 
         /// <summary>Sets the gradients of every trainable layer to zero, typically before each batch.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void ZeroGradients()
         {
             Hidden.ZeroGradients();

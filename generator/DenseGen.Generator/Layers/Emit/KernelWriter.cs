@@ -25,7 +25,8 @@ internal sealed class KernelWriter
 {
     public const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
     public const string Marshal = "global::System.Runtime.InteropServices.MemoryMarshal";
-    public const string MultiplyAdd = "global::DenseGen.CompilerServices.VectorMath.MultiplyAdd";
+    public const string VectorMath = GeneratedFile.CompilerServices + ".VectorMath";
+    public const string MultiplyAdd = VectorMath + ".MultiplyAdd";
     private const string AggressiveOptimization =
         "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
 
@@ -48,11 +49,7 @@ internal sealed class KernelWriter
     public string Attributes { get; }
 
     /// <summary>Writes the attributes of a kernel method: generated, excluded from coverage, then <see cref="Attributes"/>.</summary>
-    public void WriteAttributes()
-    {
-        GeneratedFile.Member(Writer);
-        Writer.Line(Attributes);
-    }
+    public void WriteAttributes() => GeneratedFile.Method(Writer, Attributes);
 
     public IndentedWriter Writer { get; }
 
@@ -141,5 +138,5 @@ internal sealed class KernelWriter
     public static bool FusesActivation(LayerSpec spec) => ActivationTable.Of(spec.Activation).FusedIntoForward;
 
     /// <summary>A forward output value (scalar or vector expression) with the fused activation applied, if any.</summary>
-    public string Activated(string value) => FusesActivation(Spec) ? $"global::DenseGen.CompilerServices.VectorMath.ReLU({value})" : value;
+    public string Activated(string value) => FusesActivation(Spec) ? $"{VectorMath}.ReLU({value})" : value;
 }

@@ -12,7 +12,7 @@ internal static class LayerEmitter
 {
     private const string Span = "global::System.Span";
     private const string ReadOnlySpan = "global::System.ReadOnlySpan";
-    private const string Guard = "global::DenseGen.CompilerServices.DenseGuard";
+    private const string Guard = GeneratedFile.Guard;
 
     // Private member names start with "__dense" so they cannot collide with the user's own members.
     private const string WeightsField = "__denseWeights";
@@ -144,15 +144,15 @@ internal static class LayerEmitter
                 // Each buffer starts on a cache line, wherever the layer is allocated: where the weights fall against
                 // 64-byte lines otherwise moves a one-sample call by a tenth or more from one allocation to the next.
                 GeneratedFile.Field(w);
-                w.Line($"private readonly global::DenseGen.CompilerServices.AlignedArray<{t}> {WeightsField} = new({Number(spec.WeightCount)});");
+                w.Line($"private readonly {GeneratedFile.CompilerServices}.AlignedArray<{t}> {WeightsField} = new({Number(spec.WeightCount)});");
                 GeneratedFile.Field(w);
-                w.Line($"private readonly global::DenseGen.CompilerServices.AlignedArray<{t}> {BiasField} = new({Number(spec.Out)});");
+                w.Line($"private readonly {GeneratedFile.CompilerServices}.AlignedArray<{t}> {BiasField} = new({Number(spec.Out)});");
                 if (spec.Trainable)
                 {
                     GeneratedFile.Field(w);
-                    w.Line($"private readonly global::DenseGen.CompilerServices.AlignedArray<{t}> {WeightGradientsField} = new({Number(spec.WeightCount)});");
+                    w.Line($"private readonly {GeneratedFile.CompilerServices}.AlignedArray<{t}> {WeightGradientsField} = new({Number(spec.WeightCount)});");
                     GeneratedFile.Field(w);
-                    w.Line($"private readonly global::DenseGen.CompilerServices.AlignedArray<{t}> {BiasGradientsField} = new({Number(spec.Out)});");
+                    w.Line($"private readonly {GeneratedFile.CompilerServices}.AlignedArray<{t}> {BiasGradientsField} = new({Number(spec.Out)});");
                 }
                 w.Line();
                 break;
@@ -230,7 +230,7 @@ internal static class LayerEmitter
         w.Line("/// <remarks>Reads the parameters and writes only <paramref name=\"output\"/>: several threads may call it at once while nothing modifies the parameters. Allocates nothing.</remarks>");
         string modifiers = spec.IsStruct ? "public readonly void" : "public void";
         // Fully optimized from the first call: a frame budget cannot wait for tiering to promote the method.
-        WriteAttributes(w, methodAttributes);
+        GeneratedFile.Method(w, methodAttributes);
         w.Open($"{modifiers} Forward({ReadOnlySpan}<{t}> input, {Span}<{t}> output)");
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
@@ -293,7 +293,7 @@ internal static class LayerEmitter
         string t = spec.ElementKeyword;
         bool activated = spec.HasActivation, trainable = spec.Trainable;
         WriteBackwardDocs(w, spec);
-        WriteAttributes(w, methodAttributes);
+        GeneratedFile.Method(w, methodAttributes);
         string outputParameter = activated ? $"{ReadOnlySpan}<{t}> output, " : "";
         string modifiers = trainable || !spec.IsStruct ? "public void" : "public readonly void";
         w.Open($"{modifiers} Backward({ReadOnlySpan}<{t}> input, {outputParameter}{ReadOnlySpan}<{t}> outputGradient, {Span}<{t}> inputGradient)");
@@ -528,20 +528,13 @@ internal static class LayerEmitter
     private static void WriteZeroGradients(IndentedWriter w, string? methodAttributes)
     {
         w.Line("/// <summary>Sets <see cref=\"WeightGradients\"/> and <see cref=\"BiasGradients\"/> to zero, typically before each batch.</summary>");
-        WriteAttributes(w, methodAttributes);
+        GeneratedFile.Method(w, methodAttributes);
         w.Open("public void ZeroGradients()");
         w.Line("WeightGradients.Clear();");
         w.Line("BiasGradients.Clear();");
         w.Close();
     }
 
-    /// <summary>A method's attributes: generated and excluded from coverage, then the JIT's, if any.</summary>
-    private static void WriteAttributes(IndentedWriter w, string? attributes)
-    {
-        GeneratedFile.Member(w);
-        if (attributes is not null)
-            w.Line(attributes);
-    }
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -125,7 +125,7 @@ internal static class VectorKernels
                 // o advances by ForwardRows, and each row tile takes perRowTile lines: o · perRowTile / ForwardRows lines in.
                 offset = $"global::System.Math.Min(o * {Number(perRowTile * lineElements / ForwardRows)} + {Number(j * lineElements)}, {Number((lines - 1) * lineElements)})";
             }
-            k.Op($"global::DenseGen.CompilerServices.VectorMath.Prefetch(ref {Unsafe}.Add(ref nextInputs, {offset}));");
+            k.Op($"{VectorMath}.Prefetch(ref {Unsafe}.Add(ref nextInputs, {offset}));");
         }
         k.Close();
     }
@@ -186,23 +186,23 @@ internal static class VectorKernels
             });
         }
 
-        if (rows == ForwardRows && tail == 0 && samples == 4 && v.Bits == 512 && spec.Element == ElementKind.Float32)
-        {
-            // The whole 4 × 4 tile's sums in one vector (sample s in 128-bit block s) by one shuffle tree, with the
-            // additions of the per-sample reduction below: one bias add and one activation for all four samples.
-            string accumulators = string.Join(", ", Enumerable.Range(0, 16).Select(i => $"a{i / 4}_{i % 4}"));
-            string destinations = string.Join(", ", Enumerable.Range(0, 4).Select(s => $"ref {Unsafe}.Add(ref ys, {Plus(o, s * spec.Out)})"));
-            k.Op($"global::DenseGen.CompilerServices.VectorMath.StoreEach({k.Activated($"global::DenseGen.CompilerServices.VectorMath.SumEach({accumulators}) + global::DenseGen.CompilerServices.VectorMath.LoadRepeated(ref {Unsafe}.Add(ref b, {o}))")}, {destinations});");
-            return;
-        }
-
         if (rows == ForwardRows && tail == 0)
         {
+            if (samples == 4 && v.Bits == 512 && spec.Element == ElementKind.Float32)
+            {
+                // The whole 4 × 4 tile's sums in one vector (sample s in 128-bit block s) by one shuffle tree, with the
+                // additions of the per-sample reduction below: one bias add and one activation for all four samples.
+                string accumulators = string.Join(", ", Enumerable.Range(0, 16).Select(i => $"a{i / 4}_{i % 4}"));
+                string destinations = string.Join(", ", Enumerable.Range(0, 4).Select(s => $"ref {Unsafe}.Add(ref ys, {Plus(o, s * spec.Out)})"));
+                k.Op($"{VectorMath}.StoreEach({k.Activated($"{VectorMath}.SumEach({accumulators}) + {VectorMath}.LoadRepeated(ref {Unsafe}.Add(ref b, {o}))")}, {destinations});");
+                return;
+            }
+
             // Four rows' sums in one vector: horizontal adds, one bias load and one store per sample.
             string sums = spec.Element == ElementKind.Float64 ? "global::System.Runtime.Intrinsics.Vector256" : "global::System.Runtime.Intrinsics.Vector128";
             for (int s = 0; s < samples; s++)
             {
-                k.Op($"{sums}.StoreUnsafe({k.Activated($"global::DenseGen.CompilerServices.VectorMath.SumEach(a{s}_0, a{s}_1, a{s}_2, a{s}_3) + {sums}.LoadUnsafe(ref {Unsafe}.Add(ref b, {o}))")}, ref {Unsafe}.Add(ref ys, {Plus(o, s * spec.Out)}));");
+                k.Op($"{sums}.StoreUnsafe({k.Activated($"{VectorMath}.SumEach(a{s}_0, a{s}_1, a{s}_2, a{s}_3) + {sums}.LoadUnsafe(ref {Unsafe}.Add(ref b, {o}))")}, ref {Unsafe}.Add(ref ys, {Plus(o, s * spec.Out)}));");
             }
             return;
         }
