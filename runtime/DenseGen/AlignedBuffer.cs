@@ -6,13 +6,10 @@ using System.Runtime.InteropServices;
 namespace DenseGen.CompilerServices;
 
 /// <summary>
-/// Buffers that start on a cache line, for generated networks. Where a kernel's vectors fall against 64-byte lines
-/// moves a small call's time by as much as a tenth, so a network's activations and gradients start on one.
-/// Like everything in <c>DenseGen.CompilerServices</c>, it is called by generated code and is not part of the
-/// supported API: it may change in any release.
+/// The allocation behind <see cref="AlignedArray{T}"/>: a pinned block with the slack to start on a cache line. Where a
+/// kernel's vectors fall against 64-byte lines moves a small call's time by as much as a tenth.
 /// </summary>
-[EditorBrowsable(EditorBrowsableState.Never)]
-public static class AlignedBuffer
+internal static class AlignedBuffer
 {
     /// <summary>The alignment, in bytes: one cache line (and one 512-bit vector).</summary>
     public const int Alignment = 64;
@@ -35,7 +32,7 @@ public static class AlignedBuffer
 
 /// <summary>
 /// A pinned array of <c>T</c> whose elements start on a 64-byte boundary: the parameters and gradients of a generated
-/// class layer. Its start is found once, when it is allocated, so <see cref="Span"/> costs no more than an array's.
+/// class layer, a class network's buffers, an optimizer's state. Its start is found once, when it is allocated, so <see cref="Span"/> costs no more than an array's.
 /// Like everything in <c>DenseGen.CompilerServices</c>, it is called by generated code and is not part of the
 /// supported API: it may change in any release.
 /// </summary>

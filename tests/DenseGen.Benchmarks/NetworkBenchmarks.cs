@@ -27,7 +27,8 @@ public sealed partial class BenchmarkNet
 public class NetworkBenchmarks
 {
     private readonly BenchmarkNet _network = new();
-    private float[] _input = [], _logits = [], _logitGradient = [], _hiddenActivations = [], _hiddenGradient = [];
+    private float[] _input = [], _logits = [], _logitGradient = [];
+    private AlignedArray<float> _hiddenActivations, _hiddenGradient;
 
     [Params(1, 32)]
     public int Batch { get; set; }
@@ -44,14 +45,14 @@ public class NetworkBenchmarks
         _logitGradient = new float[Batch * 10];
         for (int i = 0; i < _logitGradient.Length; i++)
             _logitGradient[i] = (float)(random.NextDouble() - 0.5);
-        _hiddenActivations = AlignedBuffer.Allocate<float>(Batch * 128);
-        _hiddenGradient = AlignedBuffer.Allocate<float>(Batch * 128);
+        _hiddenActivations = new AlignedArray<float>(Batch * 128);
+        _hiddenGradient = new AlignedArray<float>(Batch * 128);
     }
 
-    // The caller's hidden buffers, sliced to their cache-line start on every call as the network slices its own.
-    private Span<float> HiddenActivations => AlignedBuffer.Slice(_hiddenActivations, Batch * 128);
+    // The caller's hidden buffers, from a cache line as the network's own.
+    private Span<float> HiddenActivations => _hiddenActivations.Span;
 
-    private Span<float> HiddenGradient => AlignedBuffer.Slice(_hiddenGradient, Batch * 128);
+    private Span<float> HiddenGradient => _hiddenGradient.Span;
 
     [Benchmark(Baseline = true), BenchmarkCategory("Forward")]
     public void LayersByHand_Forward()
