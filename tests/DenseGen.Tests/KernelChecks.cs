@@ -15,41 +15,25 @@ public static class KernelChecks
     public static int Run()
     {
         int checks = 0;
+        void Each<TLayer>(Func<TLayer>[] layers, Action<TLayer, int, int> check)
+        {
+            for (int layer = 0; layer < layers.Length; layer++)
+            {
+                foreach (int batch in NumericalTests.BatchSizes)
+                {
+                    check(layers[layer](), batch, 1000 * layer + batch);
+                    checks++;
+                }
+            }
+        }
+
         try
         {
-            for (int layer = 0; layer < NumericalTests.FloatLayers.Length; layer++)
-            {
-                foreach (int batch in NumericalTests.BatchSizes)
-                {
-                    LayerChecks.CheckAgainstReference(NumericalTests.FloatLayers[layer](), batch, seed: 1000 * layer + batch);
-                    checks++;
-                }
-            }
-            for (int layer = 0; layer < NumericalTests.DoubleLayers.Length; layer++)
-            {
-                foreach (int batch in NumericalTests.BatchSizes)
-                {
-                    LayerChecks.CheckAgainstReference(NumericalTests.DoubleLayers[layer](), batch, seed: 1000 * layer + batch);
-                    checks++;
-                }
-            }
+            Each(NumericalTests.FloatLayers, LayerChecks.CheckAgainstReference);
+            Each(NumericalTests.DoubleLayers, LayerChecks.CheckAgainstReference);
             // Activated layers: the activation helpers have vector and scalar paths of their own.
-            for (int layer = 0; layer < NumericalTests.ActivatedFloatLayers.Length; layer++)
-            {
-                foreach (int batch in NumericalTests.BatchSizes)
-                {
-                    LayerChecks.CheckActivatedAgainstReference(NumericalTests.ActivatedFloatLayers[layer](), batch, seed: 1000 * layer + batch);
-                    checks++;
-                }
-            }
-            for (int layer = 0; layer < NumericalTests.ActivatedDoubleLayers.Length; layer++)
-            {
-                foreach (int batch in NumericalTests.BatchSizes)
-                {
-                    LayerChecks.CheckActivatedAgainstReference(NumericalTests.ActivatedDoubleLayers[layer](), batch, seed: 1000 * layer + batch);
-                    checks++;
-                }
-            }
+            Each(NumericalTests.ActivatedFloatLayers, LayerChecks.CheckActivatedAgainstReference);
+            Each(NumericalTests.ActivatedDoubleLayers, LayerChecks.CheckActivatedAgainstReference);
         }
         catch (Exception exception)
         {

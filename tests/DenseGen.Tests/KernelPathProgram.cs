@@ -1,6 +1,4 @@
 using System;
-using System.Runtime.Intrinsics;
-using DenseGen.Tests.Infrastructure;
 
 namespace DenseGen.Tests;
 
