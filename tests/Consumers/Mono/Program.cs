@@ -1,7 +1,7 @@
 // Runs on Mono through the package's netstandard2.0 build (see Mono.csproj): a 784→128(ReLU)→10 network of portable
-// layers. Checks each layer's forward pass against plain loops in double, within the float error bound of a dot
-// product (γ(n)·Σ|terms|, n the number of terms), and the network against its two layers called in order, to the bit;
-// then times one sample's Forward. Exit code 0 only if every value is within its bound.
+// layers. Checks each layer's forward pass against plain loops in double (ReferenceChecks, shared with the other
+// consumers) and the network against its two layers called in order, to the bit, then times one sample's Forward.
+// Exit code 0 only if every value is within its bound.
 using System;
 using System.Diagnostics;
 using DenseGen;
@@ -17,8 +17,8 @@ network.Hidden.Forward(x, hidden);
 network.Output.Forward(hidden, y);
 network.Forward(x, networkY);
 
-int failures = CheckLayer(network.Hidden.Weights.ToArray(), network.Hidden.Bias.ToArray(), x, hidden, relu: true)
-    + CheckLayer(network.Output.Weights.ToArray(), network.Output.Bias.ToArray(), hidden, y, relu: false);
+int failures = ReferenceChecks.Forward(network.Hidden.Weights.ToArray(), network.Hidden.Bias.ToArray(), x, hidden, Hidden.InputSize, relu: true)
+    + ReferenceChecks.Forward(network.Output.Weights.ToArray(), network.Output.Bias.ToArray(), hidden, y, Output.InputSize);
 for (int o = 0; o < y.Length; o++)
 {
     if (BitConverter.DoubleToInt64Bits(y[o]) != BitConverter.DoubleToInt64Bits(networkY[o]))
@@ -35,28 +35,6 @@ Console.WriteLine($"{Environment.Version} ({(Type.GetType("Mono.Runtime") is nul
 Console.WriteLine($"784→128(ReLU)→10: {(failures == 0 ? "forward matches the reference" : failures + " values outside their bound")}; "
     + $"one sample's Forward {microseconds:F1} µs (mean of {Calls:N0} calls after {WarmUp:N0})");
 return failures == 0 ? 0 : 1;
-
-static int CheckLayer(float[] w, float[] b, float[] input, float[] output, bool relu)
-{
-    double u = Math.Pow(2, -24);
-    int inputs = input.Length, failures = 0;
-    for (int o = 0; o < output.Length; o++)
-    {
-        double sum = b[o], magnitude = Math.Abs(b[o]);
-        for (int i = 0; i < inputs; i++)
-        {
-            double term = (double)w[o * inputs + i] * input[i];
-            sum += term;
-            magnitude += Math.Abs(term);
-        }
-        double n = inputs + 1, bound = n * u / (1 - n * u) * magnitude + 1e-12;
-        // ReLU moves no value further from the reference than its input was: |relu(a) − relu(b)| ≤ |a − b|.
-        double expected = relu ? Math.Max(sum, 0) : sum;
-        if (!(Math.Abs(output[o] - expected) <= bound))
-            failures++;
-    }
-    return failures;
-}
 
 [Dense(In = 784, Out = 128, Activation = Activation.ReLU)]
 partial class Hidden;
