@@ -1,6 +1,5 @@
 using System;
 using System.Globalization;
-using System.Numerics;
 
 namespace DenseGen;
 
@@ -9,20 +8,16 @@ namespace DenseGen;
 /// respect to the predictions into a caller's span (skipped when that span is empty), ready for a layer's
 /// <c>Backward</c>. Arguments are checked before anything is written; nothing is allocated.
 /// </summary>
-public static class Losses
+/// <remarks>
+/// On .NET 8 and later <c>T</c> is any IEEE floating-point type; the .NET Standard builds take <see cref="float"/> and
+/// <see cref="double"/>, with the same formulas in the same order, so a loss is the same to the bit on both (except
+/// that .NET Standard 2.0, which has no <c>MathF</c>, computes the float exponential and logarithm in double and
+/// rounds them).
+/// </remarks>
+public static partial class Losses
 {
-    /// <summary>
-    /// Mean squared error over every element, <c>L = Σ (p − t)² / N</c> (PyTorch's <c>MSELoss</c> with its default
-    /// mean reduction), and its gradient <c>∂L/∂p = 2 (p − t) / N</c>.
-    /// </summary>
-    /// <param name="prediction">The network's output, any layout; <c>N</c> elements, <c>N ≥ 1</c>.</param>
-    /// <param name="target">The wanted output, laid out like <paramref name="prediction"/>.</param>
-    /// <param name="gradient">Receives <c>∂L/∂p</c>, <c>N</c> elements, or is empty to compute the loss alone.
-    /// Must not overlap <paramref name="prediction"/> or <paramref name="target"/>.</param>
-    /// <returns>The loss.</returns>
-    /// <exception cref="ArgumentException">A length does not match, or <paramref name="gradient"/> overlaps an input.</exception>
-    public static T MeanSquaredError<T>(ReadOnlySpan<T> prediction, ReadOnlySpan<T> target, Span<T> gradient)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    // The argument checks both builds make, in the same order, before anything is written.
+    private static void CheckMeanSquaredError<T>(ReadOnlySpan<T> prediction, ReadOnlySpan<T> target, Span<T> gradient)
     {
         if (prediction.IsEmpty)
             throw new ArgumentException("prediction is empty; expected at least one element.", nameof(prediction));
@@ -31,48 +26,19 @@ public static class Losses
         RequireGradient(gradient, prediction.Length, "the length of prediction");
         RequireDisjoint(gradient, prediction, nameof(prediction));
         RequireDisjoint(gradient, target, nameof(target));
-
-        T count = T.CreateChecked(prediction.Length);
-        T sum = T.Zero;
-        for (int i = 0; i < prediction.Length; i++)
-        {
-            T difference = prediction[i] - target[i];
-            sum += difference * difference;
-        }
-        if (!gradient.IsEmpty)
-        {
-            T scale = (T.One + T.One) / count;
-            for (int i = 0; i < prediction.Length; i++)
-                gradient[i] = scale * (prediction[i] - target[i]);
-        }
-        return sum / count;
     }
 
-    /// <summary>
-    /// Softmax followed by cross-entropy, fused and numerically stable, averaged over a batch (PyTorch's
-    /// <c>CrossEntropyLoss</c> on logits with its default mean reduction): for each sample
-    /// <c>log Σ_j e^(z_j − m) + m − z_label</c> with <c>m = max_j z_j</c>, so no exponential overflows; the gradient is
-    /// <c>(softmax(z) − onehot(label)) / k</c>.
-    /// </summary>
-    /// <param name="logits"><c>k</c> samples of <c>C</c> unnormalized scores, <c>[k, C]</c> row-major; <c>C</c> is
-    /// the length divided by <c>k</c>.</param>
-    /// <param name="labels">The class of each sample, <c>k ≥ 1</c> of them, each in <c>[0, C)</c>.</param>
-    /// <param name="gradient">Receives <c>∂L/∂z</c>, <c>[k, C]</c>, or is empty to compute the loss alone. Must not
-    /// overlap <paramref name="logits"/>.</param>
-    /// <returns>The mean loss over the <c>k</c> samples.</returns>
-    /// <exception cref="ArgumentException">
-    /// <paramref name="labels"/> is empty, the length of <paramref name="logits"/> is not a multiple of it, a label is
-    /// out of range, or <paramref name="gradient"/> has the wrong length or overlaps <paramref name="logits"/>.
-    /// </exception>
-    public static T SoftmaxCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, Span<T> gradient)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Checks the arguments of <c>SoftmaxCrossEntropy</c>; returns the number of classes.</summary>
+    private static int CheckSoftmaxCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, Span<T> gradient)
     {
         if (labels.IsEmpty)
             throw new ArgumentException("labels is empty; expected one label per sample, at least one sample.", nameof(labels));
         if (logits.IsEmpty || logits.Length % labels.Length != 0)
+        {
             throw new ArgumentException(
                 Format("logits has length {0}; expected a positive multiple of {1}, the number of labels (one row of class scores per label).", logits.Length, labels.Length),
                 nameof(logits));
+        }
         int classes = logits.Length / labels.Length;
         for (int s = 0; s < labels.Length; s++)
         {
@@ -81,29 +47,7 @@ public static class Losses
         }
         RequireGradient(gradient, logits.Length, "the length of logits");
         RequireDisjoint(gradient, logits, nameof(logits));
-
-        T samples = T.CreateChecked(labels.Length);
-        T total = T.Zero;
-        for (int s = 0; s < labels.Length; s++)
-        {
-            ReadOnlySpan<T> z = logits.Slice(s * classes, classes);
-            T max = z[0];
-            for (int j = 1; j < classes; j++)
-                max = T.Max(max, z[j]);
-            T sum = T.Zero;
-            for (int j = 0; j < classes; j++)
-                sum += T.Exp(z[j] - max);
-            total += T.Log(sum) + max - z[labels[s]];
-            if (!gradient.IsEmpty)
-            {
-                Span<T> g = gradient.Slice(s * classes, classes);
-                T scale = T.One / (sum * samples);
-                for (int j = 0; j < classes; j++)
-                    g[j] = T.Exp(z[j] - max) * scale;
-                g[labels[s]] -= T.One / samples;
-            }
-        }
-        return total / samples;
+        return classes;
     }
 
     private static void RequireGradient<T>(Span<T> gradient, int expected, string expectedName)

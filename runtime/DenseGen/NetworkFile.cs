@@ -4,7 +4,9 @@ using System.ComponentModel;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+#if NET8_0_OR_GREATER
 using System.Numerics;
+#endif
 
 namespace DenseGen.CompilerServices;
 
@@ -26,9 +28,9 @@ public static class NetworkFile
     /// <exception cref="IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
     public static void Save<T>(string path, IReadOnlyList<LayerDescription> layers, T[][] tensors) where T : unmanaged
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        ArgumentNullException.ThrowIfNull(layers);
-        ArgumentNullException.ThrowIfNull(tensors);
+        Argument.NotNullOrEmpty(path, nameof(path));
+        Argument.NotNull(layers, nameof(layers));
+        Argument.NotNull(tensors, nameof(tensors));
         if (tensors.Length != 2 * layers.Count)
             throw new ArgumentException($"expected {2 * layers.Count} tensors, a weight and a bias per layer; got {tensors.Length}.", nameof(tensors));
         var entries = new List<(string Name, int[] Shape, T[] Data)>(tensors.Length);
@@ -48,9 +50,13 @@ public static class NetworkFile
     /// <summary>Reads <paramref name="path"/> and validates it against <paramref name="layers"/>; see <see cref="Parse{T}"/>.</summary>
     /// <exception cref="InvalidDataException">The file is invalid or does not fit the network; the message names the tensor or layer.</exception>
     /// <exception cref="IOException">The file could not be read.</exception>
-    public static T[][] Read<T>(string path, IReadOnlyList<LayerDescription> layers, bool strict) where T : unmanaged, IFloatingPointIeee754<T>
+    public static T[][] Read<T>(string path, IReadOnlyList<LayerDescription> layers, bool strict)
+        where T : unmanaged
+#if NET8_0_OR_GREATER
+        , IFloatingPointIeee754<T>
+#endif
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        Argument.NotNullOrEmpty(path, nameof(path));
         return Parse<T>(File.ReadAllBytes(path), Path.GetFileName(path), layers, strict);
     }
 
@@ -63,9 +69,12 @@ public static class NetworkFile
     /// </summary>
     /// <exception cref="InvalidDataException">The file is invalid or does not fit the network; the message names the tensor or layer.</exception>
     public static T[][] Parse<T>(byte[] bytes, string source, IReadOnlyList<LayerDescription> layers, bool strict)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged
+#if NET8_0_OR_GREATER
+        , IFloatingPointIeee754<T>
+#endif
     {
-        ArgumentNullException.ThrowIfNull(layers);
+        Argument.NotNull(layers, nameof(layers));
         SafeTensorsFile file = SafeTensorsFile.Parse(bytes, source);
         CheckArchitecture(file, source, layers);
         var expected = new HashSet<string>(StringComparer.Ordinal);
@@ -77,7 +86,7 @@ public static class NetworkFile
         }
         if (strict)
         {
-            string? unexpected = file.Tensors.Keys.Where(name => !expected.Contains(name)).Order(StringComparer.Ordinal).FirstOrDefault();
+            string? unexpected = file.Tensors.Keys.Where(name => !expected.Contains(name)).OrderBy(name => name, StringComparer.Ordinal).FirstOrDefault();
             if (unexpected is not null)
             {
                 throw new InvalidDataException(

@@ -2,12 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 using DenseGen.CompilerServices;
-using static DenseGen.SpanVectors;
+#if NET8_0_OR_GREATER
+using System.Numerics;
+#endif
 
 namespace DenseGen;
 
@@ -35,7 +34,11 @@ namespace DenseGen;
 /// common x64 cores, and the update such a momentum makes is far below its parameter's last bit.
 /// </para>
 /// </remarks>
-public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public abstract partial class Optimizer<T>
+    where T : unmanaged
+#if NET8_0_OR_GREATER
+    , IFloatingPointIeee754<T>
+#endif
 {
     private readonly ITrainable<T>? _model;
     private readonly Type _modelType;
@@ -48,7 +51,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <exception cref="ArgumentException"><paramref name="model"/> has no parameter tensors, or too many parameters for one array.</exception>
     protected Optimizer(ITrainable<T> model)
     {
-        ArgumentNullException.ThrowIfNull(model);
+        Argument.NotNull(model, nameof(model));
         _modelType = model.GetType();
         // A boxed struct is a copy: stepping it would change nothing the caller sees, so struct models are stepped by ref.
         _model = _modelType.IsValueType ? null : model;
@@ -60,14 +63,14 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
         _tensorLengths = new int[count];
         // Each tensor's state starts on a cache line, as the generated layers' parameters do, so the update's vectors
         // never straddle two lines.
-        int line = AlignedBuffer.Alignment / Unsafe.SizeOf<T>();
+        int line = CacheLine / ElementSize;
         int total = 0, padded = 0;
         for (int i = 0; i < count; i++)
         {
             _tensorNames[i] = model.ParameterTensorName(i);
             _tensorLengths[i] = model.ParameterTensor(i).Length;
             _tensorOffsets[i] = padded;
-            if (_tensorLengths[i] > Array.MaxLength - line - padded)
+            if (_tensorLengths[i] > MaxArrayLength - line - padded)
                 throw new ArgumentException($"{_modelType.Name} has more parameters than one array of optimizer state can hold.", nameof(model));
             total += _tensorLengths[i];
             padded += (_tensorLengths[i] + line - 1) / line * line;
@@ -150,7 +153,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <exception cref="IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
     public void Save(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        Argument.NotNullOrEmpty(path, nameof(path));
         var tensors = new List<(string Name, int[] Shape, T[] Data)>();
         string[] states = StateNames;
         for (int k = 0; k < states.Length; k++)
@@ -176,7 +179,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <exception cref="IOException">The file could not be read.</exception>
     public void Load(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        Argument.NotNullOrEmpty(path, nameof(path));
         SafeTensorsFile file = SafeTensorsFile.Read(path);
         string source = Path.GetFileName(path);
         string kind = GetType().Name.Split('`')[0];
@@ -209,39 +212,25 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
         Steps = steps;
     }
 
-    /// <summary>
-    /// The smallest positive normal <typeparamref name="T"/>: a momentum below it becomes zero (see the class remarks).
-    /// Measured on a Zen 4 core, an Adam step over momenta decaying through the subnormal numbers took 1.7× as long.
-    /// </summary>
-    private protected static T SmallestNormal =>
-        typeof(T) == typeof(float) ? T.CreateTruncating(BitConverter.Int32BitsToSingle(0x0080_0000))
-        : typeof(T) == typeof(double) ? T.CreateTruncating(BitConverter.Int64BitsToDouble(0x0010_0000_0000_0000))
-        : T.Epsilon;
+    // Array.MaxLength, which .NET Standard lacks.
+    private const int MaxArrayLength = 0x7FFF_FFC7;
 
-    /// <summary>Zero where <c>|x|</c> is below <paramref name="smallestNormal"/> (see <see cref="SmallestNormal"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private protected static T FlushSubnormal(T x, T smallestNormal) => T.Abs(x) < smallestNormal ? T.Zero : x;
+    private const int CacheLine = 64;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private protected static Vector512<T> FlushSubnormal(Vector512<T> x, Vector512<T> smallestNormals) =>
-        Vector512.AndNot(x, Vector512.LessThan(Vector512.Abs(x), smallestNormals));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private protected static Vector<T> FlushSubnormal(Vector<T> x, Vector<T> smallestNormals) =>
-        Vector.AndNot(x, Vector.LessThan(Vector.Abs(x), smallestNormals));
+    private static unsafe int ElementSize => sizeof(T);
 
     private const string OptimizerKey = "densegen.optimizer";
     private const string StepsKey = "densegen.steps";
 
-    /// <summary>Converts a hyperparameter given as a <see cref="double"/>, checking it lies in <c>[min, max)</c> or <c>[min, max]</c>.</summary>
-    private protected static T Hyperparameter(double value, string name, double min, double max, bool maxInclusive)
+    /// <summary>Returns a hyperparameter after checking it lies in <c>[min, max)</c> or <c>[min, max]</c>.</summary>
+    private protected static double Hyperparameter(double value, string name, double min, double max, bool maxInclusive)
     {
         if (!(value >= min) || (maxInclusive ? value > max : value >= max))
         {
             throw new ArgumentOutOfRangeException(name, value, string.Format(CultureInfo.InvariantCulture,
                 "{0} must be in [{1}, {2}{3}.", name, min, max, maxInclusive ? "]" : ")"));
         }
-        return T.CreateChecked(value);
+        return value;
     }
 }
 
@@ -251,11 +240,15 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 /// <c>p −= η v</c>; without, <c>p −= η g</c>.
 /// </summary>
 /// <typeparam name="T">The layer's element type.</typeparam>
-public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed partial class Sgd<T> : Optimizer<T>
+    where T : unmanaged
+#if NET8_0_OR_GREATER
+    , IFloatingPointIeee754<T>
+#endif
 {
     private readonly AlignedArray<T> _velocity;
     private readonly bool _hasVelocity;
-    private T _learningRate, _momentum, _weightDecay;
+    private double _learningRate, _momentum, _weightDecay;
 
     /// <summary>Creates an SGD optimizer for <paramref name="model"/>; momentum state is allocated here, if any.</summary>
     /// <param name="model">The layer or network this optimizer will step.</param>
@@ -276,18 +269,18 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     /// <summary>η. Setting it checks the range as the constructor does.</summary>
     public double LearningRate
     {
-        get => double.CreateChecked(_learningRate);
+        get => _learningRate;
         set => _learningRate = Hyperparameter(value, nameof(LearningRate), 0, double.MaxValue, maxInclusive: true);
     }
 
     /// <summary>μ. May only become non-zero if it was non-zero at construction (the state is allocated there).</summary>
     public double Momentum
     {
-        get => double.CreateChecked(_momentum);
+        get => _momentum;
         set
         {
-            T momentum = Hyperparameter(value, nameof(Momentum), 0, 1, maxInclusive: false);
-            if (momentum != T.Zero && !_hasVelocity)
+            double momentum = Hyperparameter(value, nameof(Momentum), 0, 1, maxInclusive: false);
+            if (momentum != 0 && !_hasVelocity)
                 throw new InvalidOperationException("Momentum was 0 when this optimizer was created, so it keeps no velocity; create it with the momentum you need.");
             _momentum = momentum;
         }
@@ -296,41 +289,13 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     /// <summary>λ.</summary>
     public double WeightDecay
     {
-        get => double.CreateChecked(_weightDecay);
+        get => _weightDecay;
         set => _weightDecay = Hyperparameter(value, nameof(WeightDecay), 0, double.MaxValue, maxInclusive: true);
     }
 
     private protected override string[] StateNames => _hasVelocity ? ["momentum_buffer"] : [];
 
     private protected override Span<T> State(int index) => _velocity.Span;
-
-    /// <inheritdoc/>
-    // Fully optimized from the first step: a training loop should not spend its first steps in unoptimized code.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients, int stateOffset)
-    {
-        ref T p = ref MemoryMarshal.GetReference(parameters);
-        ref T g = ref MemoryMarshal.GetReference(gradients);
-        T rate = _learningRate, decay = _weightDecay, momentum = _momentum;
-        if (!_hasVelocity || momentum == T.Zero)
-        {
-            for (int i = 0; i < parameters.Length; i++)
-            {
-                ref T pi = ref Unsafe.Add(ref p, i);
-                pi -= rate * (Unsafe.Add(ref g, i) + decay * pi);
-            }
-            return;
-        }
-        ref T v = ref _velocity.Span[stateOffset];
-        T smallestNormal = SmallestNormal;
-        for (int i = 0; i < parameters.Length; i++)
-        {
-            ref T pi = ref Unsafe.Add(ref p, i);
-            ref T vi = ref Unsafe.Add(ref v, i);
-            vi = FlushSubnormal(momentum * vi + (Unsafe.Add(ref g, i) + decay * pi), smallestNormal);
-            pi -= rate * vi;
-        }
-    }
 }
 
 /// <summary>
@@ -340,12 +305,16 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
 /// (see <see cref="Optimizer{T}"/>).
 /// </summary>
 /// <typeparam name="T">The layer's element type.</typeparam>
-public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed partial class Adam<T> : Optimizer<T>
+    where T : unmanaged
+#if NET8_0_OR_GREATER
+    , IFloatingPointIeee754<T>
+#endif
 {
     private readonly AlignedArray<T> _firstMoment;
     private readonly AlignedArray<T> _secondMoment;
     private double _learningRate, _beta1, _beta2;
-    private T _epsilon, _weightDecay;
+    private double _epsilon, _weightDecay;
 
     /// <summary>Creates an Adam optimizer for <paramref name="model"/>, allocating its two moment arrays.</summary>
     /// <param name="model">The layer or network this optimizer will step.</param>
@@ -372,104 +341,38 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
     public double LearningRate
     {
         get => _learningRate;
-        set { Hyperparameter(value, nameof(LearningRate), 0, double.MaxValue, maxInclusive: true); _learningRate = value; }
+        set => _learningRate = Hyperparameter(value, nameof(LearningRate), 0, double.MaxValue, maxInclusive: true);
     }
 
     /// <summary>β₁.</summary>
     public double Beta1
     {
         get => _beta1;
-        set { Hyperparameter(value, nameof(Beta1), 0, 1, maxInclusive: false); _beta1 = value; }
+        set => _beta1 = Hyperparameter(value, nameof(Beta1), 0, 1, maxInclusive: false);
     }
 
     /// <summary>β₂.</summary>
     public double Beta2
     {
         get => _beta2;
-        set { Hyperparameter(value, nameof(Beta2), 0, 1, maxInclusive: false); _beta2 = value; }
+        set => _beta2 = Hyperparameter(value, nameof(Beta2), 0, 1, maxInclusive: false);
     }
 
     /// <summary>ε.</summary>
     public double Epsilon
     {
-        get => double.CreateChecked(_epsilon);
+        get => _epsilon;
         set => _epsilon = Hyperparameter(value, nameof(Epsilon), 0, double.MaxValue, maxInclusive: true);
     }
 
     /// <summary>λ.</summary>
     public double WeightDecay
     {
-        get => double.CreateChecked(_weightDecay);
+        get => _weightDecay;
         set => _weightDecay = Hyperparameter(value, nameof(WeightDecay), 0, double.MaxValue, maxInclusive: true);
     }
 
     private protected override string[] StateNames => ["exp_avg", "exp_avg_sq"];
 
     private protected override Span<T> State(int index) => index == 0 ? _firstMoment.Span : _secondMoment.Span;
-
-    /// <inheritdoc/>
-    // Fully optimized from the first step: a training loop should not spend its first steps in unoptimized code.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients, int stateOffset)
-    {
-        // The bias corrections in double whatever T is, as PyTorch computes them on the host in double.
-        double correction1 = 1 - Math.Pow(_beta1, Steps);
-        double correction2 = 1 - Math.Pow(_beta2, Steps);
-        T stepSize = T.CreateChecked(_learningRate / correction1);
-        T inverseRootCorrection2 = T.CreateChecked(1 / Math.Sqrt(correction2));
-        T beta1 = T.CreateChecked(_beta1), beta2 = T.CreateChecked(_beta2);
-        T oneMinusBeta1 = T.CreateChecked(1 - _beta1), oneMinusBeta2 = T.CreateChecked(1 - _beta2);
-        T epsilon = _epsilon, decay = _weightDecay, smallestNormal = SmallestNormal;
-
-        ref T p = ref MemoryMarshal.GetReference(parameters);
-        ref T g = ref MemoryMarshal.GetReference(gradients);
-        ref T m = ref _firstMoment.Span[stateOffset];
-        ref T v = ref _secondMoment.Span[stateOffset];
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            // The widest vectors the hardware has: a step's square roots and divisions take most of its time.
-            Vector512<T> beta1s = Vector512.Create(beta1), beta2s = Vector512.Create(beta2);
-            Vector512<T> oneMinusBeta1s = Vector512.Create(oneMinusBeta1), oneMinusBeta2s = Vector512.Create(oneMinusBeta2);
-            Vector512<T> stepSizes = Vector512.Create(stepSize), inverseRoots = Vector512.Create(inverseRootCorrection2);
-            Vector512<T> epsilons = Vector512.Create(epsilon), decays = Vector512.Create(decay), smallestNormals = Vector512.Create(smallestNormal);
-            for (; i <= parameters.Length - Vector512<T>.Count; i += Vector512<T>.Count)
-            {
-                nuint at = (nuint)i;
-                Vector512<T> pv = Vector512.LoadUnsafe(ref p, at);
-                Vector512<T> gv = Vector512.LoadUnsafe(ref g, at) + decays * pv;
-                Vector512<T> mv = FlushSubnormal(beta1s * Vector512.LoadUnsafe(ref m, at) + oneMinusBeta1s * gv, smallestNormals);
-                Vector512<T> vv = beta2s * Vector512.LoadUnsafe(ref v, at) + oneMinusBeta2s * (gv * gv);
-                mv.StoreUnsafe(ref m, at);
-                vv.StoreUnsafe(ref v, at);
-                (pv - stepSizes * mv / (Vector512.Sqrt(vv) * inverseRoots + epsilons)).StoreUnsafe(ref p, at);
-            }
-        }
-        else if (Vector.IsHardwareAccelerated)
-        {
-            Vector<T> beta1s = new(beta1), beta2s = new(beta2), oneMinusBeta1s = new(oneMinusBeta1), oneMinusBeta2s = new(oneMinusBeta2);
-            Vector<T> stepSizes = new(stepSize), inverseRoots = new(inverseRootCorrection2), epsilons = new(epsilon), decays = new(decay);
-            Vector<T> smallestNormals = new(smallestNormal);
-            for (; i <= parameters.Length - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                Vector<T> pv = SpanVectors.Load(ref p, i);
-                Vector<T> gv = SpanVectors.Load(ref g, i) + decays * pv;
-                Vector<T> mv = FlushSubnormal(beta1s * SpanVectors.Load(ref m, i) + oneMinusBeta1s * gv, smallestNormals);
-                Vector<T> vv = beta2s * SpanVectors.Load(ref v, i) + oneMinusBeta2s * (gv * gv);
-                Store(mv, ref m, i);
-                Store(vv, ref v, i);
-                Store(pv - stepSizes * mv / (Vector.SquareRoot(vv) * inverseRoots + epsilons), ref p, i);
-            }
-        }
-        for (; i < parameters.Length; i++)
-        {
-            ref T pi = ref Unsafe.Add(ref p, i);
-            T gi = Unsafe.Add(ref g, i) + decay * pi;
-            ref T mi = ref Unsafe.Add(ref m, i);
-            ref T vi = ref Unsafe.Add(ref v, i);
-            mi = FlushSubnormal(beta1 * mi + oneMinusBeta1 * gi, smallestNormal);
-            vi = beta2 * vi + oneMinusBeta2 * (gi * gi);
-            pi -= stepSize * mi / (T.Sqrt(vi) * inverseRootCorrection2 + epsilon);
-        }
-    }
 }

@@ -17,4 +17,12 @@ namespace System.Diagnostics.CodeAnalysis
     }
 #endif
 }
+
+namespace System.Runtime.CompilerServices
+{
+    /// <summary>Lets the compiler emit init-only setters, which records have (C# 9).</summary>
+    internal static class IsExternalInit
+    {
+    }
+}
 #endif

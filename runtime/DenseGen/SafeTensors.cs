@@ -1,10 +1,15 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
+using System.Text;
+using DenseGen.Formats;
+#if NET8_0_OR_GREATER
 using System.Numerics;
-using System.Text.Json;
+#endif
 
 namespace DenseGen;
 
@@ -33,9 +38,12 @@ public static class SafeTensors
     /// <exception cref="ArgumentException">No layers, a null layer, or an empty, duplicate or reserved name.</exception>
     /// <exception cref="IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
     public static void Save<T>(string path, params (string Name, IDenseWeights<T> Layer)[] layers)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged
+#if NET8_0_OR_GREATER
+        , IFloatingPointIeee754<T>
+#endif
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        Argument.NotNullOrEmpty(path, nameof(path));
         RequireLayers(layers);
         var tensors = new List<(string Name, int[] Shape, T[] Data)>();
         foreach ((string name, IDenseWeights<T> layer) in layers)
@@ -55,9 +63,12 @@ public static class SafeTensors
     /// <exception cref="InvalidDataException">The file is not valid safetensors, or a tensor is missing or does not fit its layer; the message says which.</exception>
     /// <exception cref="IOException">The file could not be read.</exception>
     public static void Load<T>(string path, params (string Name, IDenseWeights<T> Layer)[] layers)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged
+#if NET8_0_OR_GREATER
+        , IFloatingPointIeee754<T>
+#endif
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        Argument.NotNullOrEmpty(path, nameof(path));
         RequireLayers(layers);
         SafeTensorsFile file = SafeTensorsFile.Read(path);
         foreach ((string name, IDenseWeights<T> layer) in layers)
@@ -71,7 +82,7 @@ public static class SafeTensors
 
     private static void RequireLayers<T>((string Name, IDenseWeights<T> Layer)[] layers) where T : unmanaged
     {
-        ArgumentNullException.ThrowIfNull(layers);
+        Argument.NotNull(layers, nameof(layers));
         if (layers.Length == 0)
             throw new ArgumentException("No layers given.", nameof(layers));
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -140,7 +151,7 @@ public sealed class SafeTensorsFile
     /// <exception cref="IOException">The file could not be read.</exception>
     public static SafeTensorsFile Read(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        Argument.NotNullOrEmpty(path, nameof(path));
         return Parse(File.ReadAllBytes(path), Path.GetFileName(path));
     }
 
@@ -148,7 +159,7 @@ public sealed class SafeTensorsFile
     /// <exception cref="InvalidDataException">The bytes are not valid safetensors.</exception>
     public static SafeTensorsFile Parse(byte[] bytes, string source)
     {
-        ArgumentNullException.ThrowIfNull(bytes);
+        Argument.NotNull(bytes, nameof(bytes));
         if (bytes.Length < 8)
             throw Invalid(source, $"the file is {bytes.Length} bytes long, shorter than the 8-byte header length that starts every safetensors file");
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
@@ -161,35 +172,23 @@ public sealed class SafeTensorsFile
 
         var tensors = new Dictionary<string, SafeTensorInfo>(StringComparer.Ordinal);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        JsonDocument document;
-        try
+        JsonValue header = JsonReader.Parse(bytes, 8, (int)headerLength, source, "the header");
+        if (header.Kind != JsonKind.Object)
+            throw Invalid(source, $"the header is a JSON {header.Kind}, not an object");
+        foreach (KeyValuePair<string, JsonValue> property in header.Members!)
         {
-            document = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength));
-        }
-        catch (JsonException exception)
-        {
-            throw Invalid(source, $"the header is not valid JSON: {exception.Message}");
-        }
-        using (document)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-                throw Invalid(source, $"the header is a JSON {document.RootElement.ValueKind}, not an object");
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (JsonProperty property in document.RootElement.EnumerateObject())
-            {
-                if (!seen.Add(property.Name))
-                    throw Invalid(source, $"the header names '{property.Name}' twice");
-                if (property.Name == MetadataKey)
-                    ReadMetadata(source, property.Value, metadata);
-                else
-                    tensors.Add(property.Name, ReadTensor(source, property.Name, property.Value, dataLength));
-            }
+            if (property.Key == MetadataKey)
+                ReadMetadata(source, property.Value, metadata);
+            else
+                tensors.Add(property.Key, ReadTensor(source, property.Key, property.Value, dataLength));
         }
 
         // The byte ranges must tile the data section: sorted by start, each begins where the previous ended.
         long expectedBegin = 0;
-        foreach ((string name, SafeTensorInfo info) in tensors.OrderBy(t => t.Value.Begin).ThenBy(t => t.Value.End))
+        foreach (KeyValuePair<string, SafeTensorInfo> tensor in tensors.OrderBy(t => t.Value.Begin).ThenBy(t => t.Value.End))
         {
+            string name = tensor.Key;
+            SafeTensorInfo info = tensor.Value;
             if (info.Begin != expectedBegin)
             {
                 throw info.Begin < expectedBegin
@@ -233,7 +232,11 @@ public sealed class SafeTensorsFile
     /// Checks everything before writing: on an exception <paramref name="destination"/> is unchanged.
     /// </summary>
     /// <exception cref="InvalidDataException">The tensor is missing, not F32 or F64, or holds a different number of elements.</exception>
-    public void CopyTo<T>(string name, Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
+    public void CopyTo<T>(string name, Span<T> destination)
+        where T : unmanaged
+#if NET8_0_OR_GREATER
+        , IFloatingPointIeee754<T>
+#endif
     {
         SafeTensorInfo info = LayerTensor(name);
         int size = SizeOf(info.Dtype);
@@ -241,11 +244,22 @@ public sealed class SafeTensorsFile
         if (count != destination.Length)
             throw Invalid(_source, $"tensor '{name}' holds {count:N0} elements; the destination has room for {destination.Length:N0}");
         ReadOnlySpan<byte> data = _bytes.AsSpan((int)(_dataStart + info.Begin), (int)(info.End - info.Begin));
-        for (int i = 0; i < destination.Length; i++)
+        // Dispatch on the two element types by hand, as every build can: the .NET Standard builds have no generic math.
+        if (typeof(T) == typeof(float))
         {
-            destination[i] = info.Dtype == "F32"
-                ? T.CreateChecked(BinaryPrimitives.ReadSingleLittleEndian(data.Slice(i * 4, 4)))
-                : T.CreateChecked(BinaryPrimitives.ReadDoubleLittleEndian(data.Slice(i * 8, 8)));
+            Span<float> values = MemoryMarshal.Cast<T, float>(destination);
+            for (int i = 0; i < values.Length; i++)
+                values[i] = info.Dtype == "F32" ? LittleEndian.ReadSingle(data, i) : (float)LittleEndian.ReadDouble(data, i);
+        }
+        else if (typeof(T) == typeof(double))
+        {
+            Span<double> values = MemoryMarshal.Cast<T, double>(destination);
+            for (int i = 0; i < values.Length; i++)
+                values[i] = info.Dtype == "F32" ? LittleEndian.ReadSingle(data, i) : LittleEndian.ReadDouble(data, i);
+        }
+        else
+        {
+            throw new NotSupportedException($"Tensors are loaded as float or double, not {typeof(T).Name}.");
         }
     }
 
@@ -254,7 +268,7 @@ public sealed class SafeTensorsFile
     {
         if (!Tensors.TryGetValue(name, out SafeTensorInfo? info))
         {
-            string known = Tensors.Count == 0 ? "the file has no tensors" : "the file has " + string.Join(", ", Tensors.Keys.Order(StringComparer.Ordinal).Take(10)) + (Tensors.Count > 10 ? ", …" : "");
+            string known = Tensors.Count == 0 ? "the file has no tensors" : "the file has " + string.Join(", ", Tensors.Keys.OrderBy(n => n, StringComparer.Ordinal).Take(10)) + (Tensors.Count > 10 ? ", …" : "");
             throw Invalid(_source, $"tensor '{name}' is missing; {known}");
         }
         if (info.Dtype is not ("F32" or "F64"))
@@ -289,16 +303,15 @@ public sealed class SafeTensorsFile
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-                stream.Write(length);
-                stream.Write(header);
                 var buffer = new byte[64 * 1024];
+                BinaryPrimitives.WriteUInt64LittleEndian(buffer, (ulong)header.Length);
+                stream.Write(buffer, 0, 8);
+                stream.Write(header, 0, header.Length);
                 foreach (var tensor in tensors)
                     WriteLittleEndian<T>(stream, tensor.Data, buffer);
                 stream.Flush(flushToDisk: true);
             }
-            File.Move(temporary, fullPath, overwrite: true);
+            ReplaceWith(temporary, fullPath);
         }
         catch
         {
@@ -307,21 +320,32 @@ public sealed class SafeTensorsFile
         }
     }
 
-    private static void WriteLittleEndian<T>(Stream stream, ReadOnlySpan<T> values, byte[] buffer) where T : unmanaged
+    /// <summary>Renames <paramref name="temporary"/> over <paramref name="destination"/>, replacing it if it exists.</summary>
+    private static void ReplaceWith(string temporary, string destination)
     {
-        int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+#if NET8_0_OR_GREATER
+        File.Move(temporary, destination, overwrite: true);
+#else
+        // .NET Standard's File.Move does not overwrite; File.Replace swaps a complete file in, as rename does.
+        if (File.Exists(destination))
+            File.Replace(temporary, destination, destinationBackupFileName: null);
+        else
+            File.Move(temporary, destination);
+#endif
+    }
+
+    private static void WriteLittleEndian<T>(Stream stream, T[] values, byte[] buffer) where T : unmanaged
+    {
+        int size = Marshal.SizeOf<T>();
         int perBuffer = buffer.Length / size;
         for (int start = 0; start < values.Length; start += perBuffer)
         {
             int count = Math.Min(perBuffer, values.Length - start);
-            ReadOnlySpan<T> chunk = values.Slice(start, count);
-            for (int i = 0; i < count; i++)
+            MemoryMarshal.AsBytes(values.AsSpan(start, count)).CopyTo(buffer);
+            if (!BitConverter.IsLittleEndian)
             {
-                Span<byte> at = buffer.AsSpan(i * size, size);
-                if (typeof(T) == typeof(float))
-                    BinaryPrimitives.WriteSingleLittleEndian(at, System.Runtime.CompilerServices.Unsafe.As<T, float>(ref System.Runtime.CompilerServices.Unsafe.AsRef(in chunk[i])));
-                else
-                    BinaryPrimitives.WriteDoubleLittleEndian(at, System.Runtime.CompilerServices.Unsafe.As<T, double>(ref System.Runtime.CompilerServices.Unsafe.AsRef(in chunk[i])));
+                for (int i = 0; i < count; i++)
+                    buffer.AsSpan(i * size, size).Reverse();
             }
             stream.Write(buffer, 0, count * size);
         }
@@ -330,61 +354,58 @@ public sealed class SafeTensorsFile
     /// <summary>The JSON header, padded with spaces to a multiple of 8 bytes so the data that follows stays aligned.</summary>
     internal static byte[] WriteHeader(IEnumerable<(string Name, string Dtype, int[] Shape, long Bytes)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
+        var json = new StringBuilder();
+        json.Append('{');
+        JsonWriter.AppendName(json, MetadataKey);
+        json.Append("{\"format\":\"pt\",\"producer\":\"DenseGen\"");
+        if (metadata is not null)
         {
-            writer.WriteStartObject();
-            writer.WriteStartObject(MetadataKey);
-            writer.WriteString("format", "pt");
-            writer.WriteString("producer", "DenseGen");
-            if (metadata is not null)
+            foreach (KeyValuePair<string, string> entry in metadata.OrderBy(e => e.Key, StringComparer.Ordinal))
             {
-                foreach (KeyValuePair<string, string> entry in metadata.OrderBy(e => e.Key, StringComparer.Ordinal))
-                    writer.WriteString(entry.Key, entry.Value);
+                json.Append(',');
+                JsonWriter.AppendName(json, entry.Key);
+                JsonWriter.AppendString(json, entry.Value);
             }
-            writer.WriteEndObject();
-            long offset = 0;
-            foreach ((string name, string dtype, int[] shape, long bytes) in tensors)
-            {
-                writer.WriteStartObject(name);
-                writer.WriteString("dtype", dtype);
-                writer.WriteStartArray("shape");
-                foreach (int dimension in shape)
-                    writer.WriteNumberValue(dimension);
-                writer.WriteEndArray();
-                writer.WriteStartArray("data_offsets");
-                writer.WriteNumberValue(offset);
-                writer.WriteNumberValue(offset + bytes);
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-                offset += bytes;
-            }
-            writer.WriteEndObject();
         }
-        while (stream.Length % 8 != 0)
-            stream.WriteByte((byte)' ');
-        return stream.ToArray();
+        json.Append('}');
+        long offset = 0;
+        foreach ((string name, string dtype, int[] shape, long bytes) in tensors)
+        {
+            json.Append(',');
+            JsonWriter.AppendName(json, name);
+            json.Append("{\"dtype\":");
+            JsonWriter.AppendString(json, dtype);
+            json.Append(",\"shape\":[").Append(string.Join(",", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))));
+            json.Append("],\"data_offsets\":[").Append(offset.ToString(CultureInfo.InvariantCulture)).Append(',')
+                .Append((offset + bytes).ToString(CultureInfo.InvariantCulture)).Append("]}");
+            offset += bytes;
+        }
+        json.Append('}');
+        while (Encoding.UTF8.GetByteCount(json.ToString()) % 8 != 0)
+            json.Append(' ');
+        return Encoding.UTF8.GetBytes(json.ToString());
     }
 
-    private static void ReadMetadata(string source, JsonElement value, Dictionary<string, string> metadata)
+    private static void ReadMetadata(string source, JsonValue value, Dictionary<string, string> metadata)
     {
-        if (value.ValueKind != JsonValueKind.Object)
-            throw Invalid(source, $"'{MetadataKey}' is a JSON {value.ValueKind}; the format wants an object of strings");
-        foreach (JsonProperty entry in value.EnumerateObject())
+        if (value.Kind != JsonKind.Object)
+            throw Invalid(source, $"'{MetadataKey}' is a JSON {value.Kind}; the format wants an object of strings");
+        foreach (KeyValuePair<string, JsonValue> entry in value.Members!)
         {
-            if (entry.Value.ValueKind != JsonValueKind.String)
-                throw Invalid(source, $"metadata entry '{entry.Name}' is a JSON {entry.Value.ValueKind}; the format allows strings only");
-            metadata[entry.Name] = entry.Value.GetString()!;
+            if (entry.Value.Kind != JsonKind.String)
+                throw Invalid(source, $"metadata entry '{entry.Key}' is a JSON {entry.Value.Kind}; the format allows strings only");
+            metadata[entry.Key] = entry.Value.Text!;
         }
     }
 
-    private static SafeTensorInfo ReadTensor(string source, string name, JsonElement value, long dataLength)
+    private static SafeTensorInfo ReadTensor(string source, string name, JsonValue value, long dataLength)
     {
-        if (value.ValueKind != JsonValueKind.Object)
-            throw Invalid(source, $"tensor '{name}' is a JSON {value.ValueKind}, not an object with dtype, shape and data_offsets");
-        if (!value.TryGetProperty("dtype", out JsonElement dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String)
+        if (value.Kind != JsonKind.Object)
+            throw Invalid(source, $"tensor '{name}' is a JSON {value.Kind}, not an object with dtype, shape and data_offsets");
+        JsonValue? dtypeValue = value.Member("dtype");
+        if (dtypeValue is null || dtypeValue.Kind != JsonKind.String)
             throw Invalid(source, $"tensor '{name}' has no dtype string");
-        string dtype = dtypeElement.GetString()!;
+        string dtype = dtypeValue.Text!;
         if (!DtypeSizes.TryGetValue(dtype, out int size))
             throw Invalid(source, $"tensor '{name}' has dtype '{dtype}', which the format does not define");
 
@@ -410,20 +431,28 @@ public sealed class SafeTensorsFile
         return new SafeTensorInfo(dtype, shape, offsets[0], offsets[1]);
     }
 
-    private static long[] ReadIntegers(string source, string name, JsonElement tensor, string field)
+    private static long[] ReadIntegers(string source, string name, JsonValue tensor, string field)
     {
-        if (!tensor.TryGetProperty(field, out JsonElement array) || array.ValueKind != JsonValueKind.Array)
+        JsonValue? array = tensor.Member(field);
+        if (array is null || array.Kind != JsonKind.Array)
             throw Invalid(source, $"tensor '{name}' has no {field} array");
-        var values = new long[array.GetArrayLength()];
-        int i = 0;
-        foreach (JsonElement item in array.EnumerateArray())
+        var values = new long[array.Items!.Count];
+        for (int i = 0; i < values.Length; i++)
         {
-            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt64(out long number) || number < 0)
-                throw Invalid(source, $"tensor '{name}' has {field} entry {item.GetRawText()}; expected a non-negative integer");
-            values[i++] = number;
+            JsonValue item = array.Items[i];
+            if (!item.TryGetInt64(out long number) || number < 0)
+                throw Invalid(source, $"tensor '{name}' has {field} entry {Describe(item)}; expected a non-negative integer");
+            values[i] = number;
         }
         return values;
     }
+
+    private static string Describe(JsonValue value) => value.Kind switch
+    {
+        JsonKind.Number => value.Text!,
+        JsonKind.String => "\"" + value.Text + "\"",
+        _ => "a JSON " + value.Kind,
+    };
 
     private static InvalidDataException Invalid(string source, FormattableString problem) =>
         new(source + ": " + FormattableString.Invariant(problem) + ".");

@@ -49,8 +49,7 @@ internal static class NetworkEmitter
             WriteInferenceForward(context);
         }
         WriteInitialize(context);
-        if (!portable)
-            WriteSaveAndLoad(context);
+        WriteSaveAndLoad(context);
         if (spec.IsTrainable)
             WriteTrainableMembers(context);
         w.Close();

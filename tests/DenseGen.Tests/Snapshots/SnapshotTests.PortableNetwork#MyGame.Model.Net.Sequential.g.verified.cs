@@ -149,6 +149,51 @@ namespace MyGame.Model
             global::DenseGen.Initializer.Initialize<float>(Output, scheme, unchecked(seed + 1UL));
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private static readonly global::DenseGen.LayerDescription[] __denseLayers = new global::DenseGen.LayerDescription[]
+        {
+            new global::DenseGen.LayerDescription("hidden", 6, 5, global::DenseGen.Activation.ReLU, true),
+            new global::DenseGen.LayerDescription("output", 5, 2, global::DenseGen.Activation.None, true),
+        };
+
+        /// <summary>The layers in order, with the names their tensors have in weight files.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        public static global::System.Collections.Generic.IReadOnlyList<global::DenseGen.LayerDescription> Architecture => __denseLayers;
+
+        /// <summary>
+        /// Writes every layer's weights and bias to a safetensors file, as PyTorch's <c>state_dict()</c> names them
+        /// (<c>hidden.weight</c>, <c>output.weight</c>, …), with the architecture in its metadata. Atomic: an existing file is replaced only by a complete one.
+        /// </summary>
+        /// <exception cref="global::System.IO.IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        public void Save(string path)
+        {
+            float[][] tensors = new float[][]
+            {
+                Hidden.Weights.ToArray(), Hidden.Bias.ToArray(),
+                Output.Weights.ToArray(), Output.Bias.ToArray(),
+            };
+            global::DenseGen.CompilerServices.NetworkFile.Save<float>(path, __denseLayers, tensors);
+        }
+
+        /// <summary>
+        /// Loads every layer's weights and bias from a safetensors file, such as one <see cref="Save"/> wrote or PyTorch's
+        /// <c>state_dict()</c> of the same layers. The whole file is checked first; on any error the network is unchanged.
+        /// </summary>
+        /// <param name="path">The file to read.</param>
+        /// <param name="strict">Whether tensors the network does not have are refused (as PyTorch's <c>load_state_dict(strict=True)</c>); missing ones always are.</param>
+        /// <exception cref="global::System.IO.InvalidDataException">The file is invalid, records another architecture, or a tensor is missing, mis-shaped or unexpected; the message names it.</exception>
+        /// <exception cref="global::System.IO.IOException">The file could not be read.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        public void Load(string path, bool strict = true)
+        {
+            float[][] tensors = global::DenseGen.CompilerServices.NetworkFile.Read<float>(path, __denseLayers, strict);
+            new global::System.ReadOnlySpan<float>(tensors[0]).CopyTo(Hidden.Weights);
+            new global::System.ReadOnlySpan<float>(tensors[1]).CopyTo(Hidden.Bias);
+            new global::System.ReadOnlySpan<float>(tensors[2]).CopyTo(Output.Weights);
+            new global::System.ReadOnlySpan<float>(tensors[3]).CopyTo(Output.Bias);
+        }
+
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.ITrainable<float>.ParameterTensorCount => 4;
 

@@ -90,7 +90,7 @@ public sealed class SafeTensorsTests : IDisposable
         { "header-huge", "more than the format's limit" },
         { "not-json", "not valid JSON" },
         { "json-array", "not an object" },
-        { "duplicate-key", "names 'a.weight' twice" },
+        { "duplicate-key", "the name 'a.weight' appears twice" },
         { "missing-tensor", "tensor 'b.bias' is missing" },
         { "wrong-shape", "has shape [2, 3]; the layer needs [5, 3]" },
         { "wrong-dtype", "has dtype I32; a layer can load F32 or F64" },
