@@ -56,12 +56,172 @@ public class NetStandardRuntimeTests
                     Compare<float>(type, isolatedType, isolatedRuntime, exact);
                 compared++;
             }
-            Assert.Equal(13, compared);
+            Assert.Equal(PortableConsumerTests.LayerCount, compared);
         }
         finally
         {
             context.Unload();
         }
+    }
+
+    /// <summary>
+    /// Training through each build: the portable library's <c>TrainingRun</c> (ReLU and leaky ReLU layers, mean squared
+    /// error, 40 Adam steps then 20 of SGD with momentum and weight decay) gives the same bits against the .NET Standard
+    /// build as against the .NET 8 build, every loss and every parameter: both do the same IEEE operations in the same
+    /// order, and the square root is correctly rounded in both. With softmax cross-entropy, which takes exponentials
+    /// and logarithms, the .NET Standard 2.1 build (MathF, as .NET 8) is the same to the bit too. Each build's weight
+    /// file is byte for byte the other's, and each loads the other's.
+    /// </summary>
+    [Theory]
+    [InlineData("netstandard2.1")]
+    [InlineData("netstandard2.0")]
+    public void TrainingGivesTheNet8BuildsBits(string target)
+    {
+        (string package, Assembly library) = PortableConsumerTests.PackedConsumer;
+        string directory = Directory.CreateTempSubdirectory("densegen-netstandard-training-").FullName;
+        var context = new RuntimeContext(Extract(package, $"lib/{target}/DenseGen.dll"));
+        try
+        {
+            Type run = library.GetType("Consumers.TrainingRun", throwOnError: true)!;
+            Type isolatedRun = context.LoadFromAssemblyPath(library.Location).GetType("Consumers.TrainingRun", throwOnError: true)!;
+            float[] Train(Type type, bool crossEntropy) => (float[])type.GetMethod("Train")!.Invoke(null, [40, 20, crossEntropy])!;
+
+            AssertBitIdentical(Train(run, false), Train(isolatedRun, false), "mean squared error run");
+            if (target == "netstandard2.1")
+                AssertBitIdentical(Train(run, true), Train(isolatedRun, true), "cross-entropy run");
+
+            string net8File = Path.Combine(directory, "net8.safetensors"), portableFile = Path.Combine(directory, "portable.safetensors");
+            run.GetMethod("TrainAndSave")!.Invoke(null, [40, 20, net8File]);
+            isolatedRun.GetMethod("TrainAndSave")!.Invoke(null, [40, 20, portableFile]);
+            Assert.Equal(File.ReadAllBytes(net8File), File.ReadAllBytes(portableFile));
+            float[] Load(Type type, string path) => (float[])type.GetMethod("Load")!.Invoke(null, [path])!;
+            AssertBitIdentical(Load(run, portableFile), Load(isolatedRun, net8File), "weights loaded across builds");
+        }
+        finally
+        {
+            context.Unload();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private delegate float CrossEntropyCall(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> gradient);
+
+    /// <summary>
+    /// Softmax cross-entropy in .NET Standard 2.0, whose float exponential and logarithm are double's rounded, against
+    /// .NET 8's MathF, within a bound derived from one unit in the last place (ulp ≤ 2u|x|, u = 2⁻²⁴) per function call:
+    /// the two exponentials differ by at most 4u relative; their sum over C classes, with C − 1 roundings in each, by
+    /// (2C + 2)u relative; the logarithm adds 4u|log Σ| and the two additions after it 2u each of their operands. So a
+    /// sample's loss differs by at most (2C + 10)u (1 + |log Σ| + |m| + |z_label|), and a gradient element
+    /// e^(z−m)/(kΣ) by (2C + 14)u (|g| + 1/k).
+    /// </summary>
+    [Fact]
+    public void CrossEntropyOfNetStandard20IsWithinItsBoundOfNet8()
+    {
+        (string package, _) = PortableConsumerTests.PackedConsumer;
+        var context = new RuntimeContext(Extract(package, "lib/netstandard2.0/DenseGen.dll"));
+        try
+        {
+            Assembly isolatedRuntime = context.LoadFromAssemblyName(new AssemblyName("DenseGen"));
+            MethodInfo method = isolatedRuntime.GetType("DenseGen.Losses", throwOnError: true)!.GetMethod("SoftmaxCrossEntropy")!.MakeGenericMethod(typeof(float));
+            var portable = (CrossEntropyCall)Delegate.CreateDelegate(typeof(CrossEntropyCall), method);
+            const int Classes = 10, Samples = 16;
+            var random = new Random(9);
+            float[] logits = Enumerable.Range(0, Classes * Samples).Select(_ => (float)(random.NextDouble() * 40 - 20)).ToArray();
+            int[] labels = Enumerable.Range(0, Samples).Select(_ => random.Next(Classes)).ToArray();
+            float[] gradient = new float[logits.Length], portableGradient = new float[logits.Length];
+
+            float loss = Losses.SoftmaxCrossEntropy<float>(logits, labels, gradient);
+            float portableLoss = portable(logits, labels, portableGradient);
+
+            double u = Math.Pow(2, -24), worst = 0;
+            for (int s = 0; s < Samples; s++)
+            {
+                double[] z = logits.Skip(s * Classes).Take(Classes).Select(v => (double)v).ToArray();
+                double max = z.Max(), logSum = Math.Log(z.Sum(v => Math.Exp(v - max)));
+                worst = Math.Max(worst, 1 + Math.Abs(logSum) + Math.Abs(max) + Math.Abs(z[labels[s]]));
+            }
+            Assert.True(Math.Abs(loss - portableLoss) <= (2 * Classes + 10) * u * worst, $"loss {loss} (net8.0) vs {portableLoss} (netstandard2.0)");
+            for (int i = 0; i < gradient.Length; i++)
+            {
+                double bound = (2 * Classes + 14) * u * (Math.Abs(gradient[i]) + 1.0 / Samples);
+                Assert.True(Math.Abs(gradient[i] - portableGradient[i]) <= bound, $"gradient[{i}]: {gradient[i]} (net8.0) vs {portableGradient[i]} (netstandard2.0)");
+            }
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
+    /// <summary>
+    /// The safetensors reader compiled for each .NET Standard build gives every fuzzing mutant the .NET 8 build's
+    /// verdict: the same tensors, or the same refusal with the same message.
+    /// </summary>
+    [Theory]
+    [InlineData("netstandard2.1")]
+    [InlineData("netstandard2.0")]
+    public void TheSafeTensorsReaderJudgesEveryMutantAsNet8Does(string target)
+    {
+        (string package, _) = PortableConsumerTests.PackedConsumer;
+        string directory = Directory.CreateTempSubdirectory("densegen-netstandard-fuzz-").FullName;
+        var context = new RuntimeContext(Extract(package, $"lib/{target}/DenseGen.dll"));
+        try
+        {
+            Assembly isolatedRuntime = context.LoadFromAssemblyName(new AssemblyName("DenseGen"));
+            MethodInfo parse = isolatedRuntime.GetType("DenseGen.SafeTensorsFile", throwOnError: true)!.GetMethod("Parse")!;
+            int compared = 0;
+            foreach ((string _, byte[] seed) in Training.SafeTensorsFuzzTests.SeedFiles(directory))
+            {
+                for (int i = 0; i < 2_000; i++)
+                {
+                    (byte[] mutant, string kind) = Infrastructure.SafeTensorsMutator.Mutate(seed, i, Training.SafeTensorsFuzzTests.Seed);
+                    string expected, actual;
+                    try
+                    {
+                        SafeTensorsFile file = SafeTensorsFile.Parse(mutant, "m");
+                        expected = string.Join(";", file.Tensors.Select(t => $"{t.Key} {t.Value.Dtype} {string.Join("x", t.Value.Shape)} {t.Value.Begin}").Order(StringComparer.Ordinal));
+                    }
+                    catch (InvalidDataException exception)
+                    {
+                        expected = exception.Message;
+                    }
+                    try
+                    {
+                        object file = parse.Invoke(null, [mutant, "m"])!;
+                        var tensors = (System.Collections.IEnumerable)file.GetType().GetProperty("Tensors")!.GetValue(file)!;
+                        actual = string.Join(";", tensors.Cast<object>().Select(Describe).Order(StringComparer.Ordinal));
+                    }
+                    catch (TargetInvocationException exception) when (exception.InnerException is InvalidDataException refusal)
+                    {
+                        actual = refusal.Message;
+                    }
+                    Assert.True(expected == actual, $"mutant {i} ({kind}): net8.0 says \"{expected}\", {target} says \"{actual}\"");
+                    compared++;
+                }
+            }
+            Assert.Equal(4_000, compared);
+        }
+        finally
+        {
+            context.Unload();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    // A KeyValuePair<string, SafeTensorInfo> of the other context's SafeTensorInfo, described as the net8.0 one is above.
+    private static string Describe(object pair)
+    {
+        object info = pair.GetType().GetProperty("Value")!.GetValue(pair)!;
+        object Property(string name) => info.GetType().GetProperty(name)!.GetValue(info)!;
+        string shape = string.Join("x", ((System.Collections.Generic.IEnumerable<long>)Property("Shape")));
+        return $"{pair.GetType().GetProperty("Key")!.GetValue(pair)} {Property("Dtype")} {shape} {Property("Begin")}";
+    }
+
+    private static void AssertBitIdentical(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]), $"{what}[{i}]: {expected[i]} (net8.0) vs {actual[i]} (netstandard)");
     }
 
     private static void Compare<T>(Type type, Type isolatedType, Assembly isolatedRuntime, bool exact)

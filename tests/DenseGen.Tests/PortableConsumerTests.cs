@@ -19,6 +19,9 @@ namespace DenseGen.Tests;
 [Trait("Category", "Integration")]
 public class PortableConsumerTests
 {
+    /// <summary>The layers of the portable library: Layers.cs's thirteen and TrainingRun.cs's three.</summary>
+    internal const int LayerCount = 16;
+
     private static readonly int[] BatchSizes = [1, 2, 5, 64];
 
     private static readonly Lazy<(string Package, Assembly Library)> Consumer = new(BuildConsumer);
@@ -28,7 +31,7 @@ public class PortableConsumerTests
 
     [Fact]
     public void EveryPortableLayerMatchesTheReference() =>
-        Assert.Equal(13 * BatchSizes.Length, CheckEveryLayer(Consumer.Value.Library));
+        Assert.Equal(LayerCount * BatchSizes.Length, CheckEveryLayer(Consumer.Value.Library));
 
     /// <summary>
     /// The same checks with Vector&lt;T&gt; unaccelerated, as on Mono and IL2CPP: a child process (the test assembly's
@@ -43,7 +46,7 @@ public class PortableConsumerTests
             TimeSpan.FromMinutes(3), environment: new Dictionary<string, string> { ["DOTNET_EnableHWIntrinsic"] = "0" });
         Assert.True(exitCode == 0, output);
         Assert.Contains("Vector<T> accelerated: False", output, StringComparison.Ordinal);
-        Assert.Contains($"{13 * BatchSizes.Length} checks passed", output, StringComparison.Ordinal);
+        Assert.Contains($"{LayerCount * BatchSizes.Length} checks passed", output, StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -72,6 +75,39 @@ public class PortableConsumerTests
         module.Forward(x, y);
         module.Backward(x, dy, dx);
         Networks.NetworkTests.AssertChain(ErrorBound.FloatRoundoff, x, dy, y, dx, layers, [hidden, output]);
+    }
+
+    /// <summary>
+    /// Training as a Unity user trains, through the package: the portable library's <c>TrainingRun</c> (a 6→16→12→3
+    /// network, Adam then SGD, each loss) learns (its loss falls below a third of where it started), and the weights it
+    /// saves read back to the bit. NetStandardRuntimeTests runs the same training against the .NET Standard builds
+    /// and compares the bits; the Mono consumer runs it on Mono.
+    /// </summary>
+    [Fact]
+    public void TrainingThroughThePackageLearnsAndItsWeightFileReadsBack()
+    {
+        Type run = Consumer.Value.Library.GetType("Consumers.TrainingRun", throwOnError: true)!;
+        const int AdamSteps = 40, SgdSteps = 20, Steps = AdamSteps + SgdSteps;
+        foreach (bool crossEntropy in new[] { false, true })
+        {
+            float[] result = (float[])run.GetMethod("Train")!.Invoke(null, [AdamSteps, SgdSteps, crossEntropy])!;
+            double first = result.Take(8).Average(), last = result.Skip(Steps - 8).Take(8).Average();
+            Assert.True(last < first / 3, $"{(crossEntropy ? "cross-entropy" : "mean squared error")}: the loss went from {first} to {last}");
+        }
+
+        string path = Path.Combine(Path.GetTempPath(), "densegen-portable-" + Guid.NewGuid().ToString("N") + ".safetensors");
+        try
+        {
+            run.GetMethod("TrainAndSave")!.Invoke(null, [AdamSteps, SgdSteps, path]);
+            float[] trained = ((float[])run.GetMethod("Train")!.Invoke(null, [AdamSteps, SgdSteps, false])!)[Steps..];
+            float[] loaded = (float[])run.GetMethod("Load")!.Invoke(null, [path])!;
+            Assert.Equal(trained.Select(BitConverter.SingleToInt32Bits), loaded.Select(BitConverter.SingleToInt32Bits));
+            Assert.Equal("hidden: Dense(In = 6, Out = 16, Activation = ReLU)", SafeTensorsFile.Read(path).Metadata["densegen.layer.0"]);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     /// <summary>Runs the numerical checks on every layer of a library, at each batch size; returns how many ran.</summary>

@@ -1,9 +1,12 @@
 // Runs on Mono through the package's netstandard2.0 build (see Mono.csproj): a 784→128(ReLU)→10 network of portable
 // layers. Checks each layer's forward pass against plain loops in double (ReferenceChecks, shared with the other
 // consumers) and the network against its two layers called in order, to the bit, then times one sample's Forward.
-// Exit code 0 only if every value is within its bound.
+// Then trains a small network with the runtime's losses and optimizers (TrainingRun, shared with the Portable
+// library) and writes and reads its weight file. Exit code 0 only if every check holds.
 using System;
 using System.Diagnostics;
+using System.IO;
+using Consumers;
 using DenseGen;
 
 var network = new Mlp();
@@ -34,6 +37,45 @@ double microseconds = clock.Elapsed.TotalMilliseconds * 1000 / Calls;
 Console.WriteLine($"{Environment.Version} ({(Type.GetType("Mono.Runtime") is null ? "not Mono" : "Mono")}), {(IntPtr.Size * 8)}-bit");
 Console.WriteLine($"784→128(ReLU)→10: {(failures == 0 ? "forward matches the reference" : failures + " values outside their bound")}; "
     + $"one sample's Forward {microseconds:F1} µs (mean of {Calls:N0} calls after {WarmUp:N0})");
+
+// Training: the loss must fall (to under a third of its first value, mean of the first and last eight steps), and the
+// saved weights must read back to the bit. The digest of the result's bits lets a reader compare Mono's numbers with
+// .NET's (NetStandardRuntimeTests prints the same digest).
+const int AdamSteps = 40, SgdSteps = 20;
+foreach (bool crossEntropy in new[] { false, true })
+{
+    float[] run = TrainingRun.Train(AdamSteps, SgdSteps, crossEntropy);
+    double firstLosses = 0, lastLosses = 0;
+    for (int i = 0; i < 8; i++)
+    {
+        firstLosses += run[i] / 8;
+        lastLosses += run[AdamSteps + SgdSteps - 8 + i] / 8;
+    }
+    bool learned = lastLosses < firstLosses / 3;
+    if (!learned)
+        failures++;
+    Console.WriteLine($"training ({(crossEntropy ? "cross-entropy" : "mean squared error")}): loss {firstLosses:G4} → {lastLosses:G4} "
+        + $"({(learned ? "learned" : "did not learn")}); digest {TrainingRun.Digest(run)}");
+}
+
+string file = Path.Combine(Path.GetTempPath(), "densegen-mono-" + Guid.NewGuid().ToString("N") + ".safetensors");
+try
+{
+    TrainingRun.TrainAndSave(AdamSteps, SgdSteps, file);
+    float[] trained = TrainingRun.Train(AdamSteps, SgdSteps, crossEntropy: false), loaded = TrainingRun.Load(file);
+    int mismatches = 0;
+    for (int i = 0; i < loaded.Length; i++)
+    {
+        if (BitConverter.DoubleToInt64Bits(loaded[i]) != BitConverter.DoubleToInt64Bits(trained[AdamSteps + SgdSteps + i]))
+            mismatches++;
+    }
+    failures += mismatches;
+    Console.WriteLine($"weight file: {(mismatches == 0 ? "saved and loaded to the bit" : mismatches + " values differ after loading")}");
+}
+finally
+{
+    File.Delete(file);
+}
 return failures == 0 ? 0 : 1;
 
 [Dense(In = 784, Out = 128, Activation = Activation.ReLU)]
