@@ -4,6 +4,7 @@ using System.ComponentModel;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using DenseGen.Formats;
 #if NET8_0_OR_GREATER
 using System.Numerics;
 #endif
@@ -103,6 +104,80 @@ public static class NetworkFile
             file.CopyTo(layer.TensorName + ".bias", tensors[2 * i + 1].AsSpan());
         }
         return tensors;
+    }
+
+    /// <summary>Reads an ONNX model from <paramref name="path"/>; see <see cref="ParseOnnx{T}"/>.</summary>
+    /// <exception cref="InvalidDataException">The model is invalid or is not this network; the message names the node or layer.</exception>
+    /// <exception cref="IOException">The file could not be read.</exception>
+    public static T[][] ReadOnnx<T>(string path, IReadOnlyList<LayerDescription> layers)
+        where T : unmanaged
+#if NET8_0_OR_GREATER
+        , IFloatingPointIeee754<T>
+#endif
+    {
+        Argument.NotNullOrEmpty(path, nameof(path));
+        return ParseOnnx<T>(File.ReadAllBytes(path), Path.GetFileName(path), layers);
+    }
+
+    /// <summary>Reads a whole stream holding an ONNX model; see <see cref="ParseOnnx{T}"/>.</summary>
+    /// <exception cref="InvalidDataException">The model is invalid or is not this network; the message names the node or layer.</exception>
+    /// <exception cref="IOException">The stream could not be read.</exception>
+    public static T[][] ReadOnnx<T>(Stream stream, IReadOnlyList<LayerDescription> layers)
+        where T : unmanaged
+#if NET8_0_OR_GREATER
+        , IFloatingPointIeee754<T>
+#endif
+    {
+        Argument.NotNull(stream, nameof(stream));
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return ParseOnnx<T>(copy.ToArray(), "the ONNX stream", layers);
+    }
+
+    /// <summary>
+    /// Validates a whole ONNX model (as <c>torch.onnx.export</c> and other exporters write multilayer perceptrons)
+    /// against the network's layers and returns their weights and biases converted to <typeparamref name="T"/>, ready
+    /// to copy: the graph's layers in order, each with the declared sizes and activation.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The model is invalid or is not this network; the message names the node or layer.</exception>
+    public static T[][] ParseOnnx<T>(byte[] bytes, string source, IReadOnlyList<LayerDescription> layers)
+        where T : unmanaged
+#if NET8_0_OR_GREATER
+        , IFloatingPointIeee754<T>
+#endif
+    {
+        Argument.NotNull(bytes, nameof(bytes));
+        Argument.NotNull(layers, nameof(layers));
+        OnnxModel model = OnnxModel.Parse(bytes, source);
+        var expected = layers.Select(l => new ExpectedLayer(l.TensorName, l.InputSize, l.OutputSize, l.Activation.ToString())).ToArray();
+        List<(float[] Weights, float[] Bias)> mapped = OnnxLayers.Map(model, source, expected);
+        var tensors = new T[2 * layers.Count][];
+        for (int i = 0; i < layers.Count; i++)
+        {
+            tensors[2 * i] = Convert<T>(mapped[i].Weights);
+            tensors[2 * i + 1] = Convert<T>(mapped[i].Bias);
+        }
+        return tensors;
+    }
+
+    private static T[] Convert<T>(float[] values) where T : unmanaged
+    {
+        var result = new T[values.Length];
+        if (typeof(T) == typeof(float))
+        {
+            values.AsSpan().CopyTo(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(result.AsSpan()));
+        }
+        else if (typeof(T) == typeof(double))
+        {
+            Span<double> doubles = System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(result.AsSpan());
+            for (int i = 0; i < values.Length; i++)
+                doubles[i] = values[i];
+        }
+        else
+        {
+            throw new NotSupportedException($"Networks of {typeof(T).Name} cannot load ONNX models; use float or double.");
+        }
+        return result;
     }
 
     private static void CheckArchitecture(SafeTensorsFile file, string source, IReadOnlyList<LayerDescription> layers)

@@ -19,6 +19,7 @@ internal static class NetworkEmitter
     private const string BufferStorageType = "__DenseBufferStorage";
     private const string ForwardSamplesField = "__denseForwardSamples";
     private const string LayersField = "__denseLayers";
+    private const string SetParametersMethod = "__DenseSetParameters";
 
     /// <summary>The hint name, e.g. <c>App.Model.Hidden.Sequential.g.cs</c>; see <see cref="GeneratedFile.HintName"/>.</summary>
     public static string HintName(NetworkSpec spec) =>
@@ -461,13 +462,41 @@ internal static class NetworkEmitter
         w.Line("/// <exception cref=\"global::System.IO.IOException\">The file could not be read.</exception>");
         GeneratedFile.Member(w);
         w.Open("public void Load(string path, bool strict = true)");
-        w.Line($"{c.T}[][] tensors = {GeneratedFile.CompilerServices}.NetworkFile.Read<{c.T}>(path, {LayersField}, strict);");
+        w.Line($"{SetParametersMethod}({GeneratedFile.CompilerServices}.NetworkFile.Read<{c.T}>(path, {LayersField}, strict));");
+        w.Close();
+        w.Line();
+        WriteLoadOnnx(c, "string path", "path", "<param name=\"path\">The <c>.onnx</c> file to read.</param>");
+        WriteLoadOnnx(c, "global::System.IO.Stream stream", "stream", "<param name=\"stream\">A stream holding the model, read to its end.</param>");
+        WriteLoadOnnx(c, "byte[] model", "model", "<param name=\"model\">The model's bytes, such as a file's or an embedded resource's.</param>");
+        w.Line("/// <summary>Sets every layer's weights and bias from tensors already checked against the layers.</summary>");
+        GeneratedFile.Member(w);
+        w.Open($"private void {SetParametersMethod}({c.T}[][] tensors)");
         for (int i = 0; i < spec.Layers.Count; i++)
         {
             NetworkLayer layer = spec.Layers[i];
             w.Line($"new {ReadOnlySpan}<{c.T}>(tensors[{Number(2 * i)}]).CopyTo({layer.FieldName}.Weights);");
             w.Line($"new {ReadOnlySpan}<{c.T}>(tensors[{Number(2 * i + 1)}]).CopyTo({layer.FieldName}.Bias);");
         }
+        w.Close();
+        w.Line();
+    }
+
+    private static void WriteLoadOnnx(Context c, string parameter, string argument, string parameterDoc)
+    {
+        IndentedWriter w = c.W;
+        w.Line("/// <summary>");
+        w.Line("/// Loads every layer's weights and bias from an ONNX model of the same layers, such as <c>torch.onnx.export</c> writes");
+        w.Line("/// for an <c>nn.Sequential</c> of <c>Linear</c> layers and activations. The graph's layers are taken in order and must");
+        w.Line("/// match this network's sizes and activations; the whole model is checked first, and on any error the network is unchanged.");
+        w.Line("/// </summary>");
+        w.Line("/// " + parameterDoc);
+        w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The model is invalid, has an operator DenseGen does not import, or does not match the layers; the message names the node or layer.</exception>");
+        w.Line("/// <exception cref=\"global::System.IO.IOException\">The model could not be read.</exception>");
+        GeneratedFile.Member(w);
+        w.Open($"public void LoadOnnx({parameter})");
+        w.Line(argument == "model"
+            ? $"{SetParametersMethod}({GeneratedFile.CompilerServices}.NetworkFile.ParseOnnx<{c.T}>(model, \"the ONNX model\", {LayersField}));"
+            : $"{SetParametersMethod}({GeneratedFile.CompilerServices}.NetworkFile.ReadOnnx<{c.T}>({argument}, {LayersField}));");
         w.Close();
         w.Line();
     }

@@ -234,43 +234,12 @@ internal sealed class JsonReader
         }
     }
 
-    /// <summary>Checks the UTF-8 sequence at the cursor and returns its length: no overlong forms, no surrogates, nothing past U+10FFFF.</summary>
+    /// <summary>The length of the UTF-8 sequence at the cursor, which must be valid.</summary>
     private int Utf8SequenceLength()
     {
-        byte lead = _bytes[_at];
-        int length;
-        int minimum;
-        if (lead >= 0xC2 && lead <= 0xDF)
-        {
-            length = 2;
-            minimum = 0x80;
-        }
-        else if (lead >= 0xE0 && lead <= 0xEF)
-        {
-            length = 3;
-            minimum = 0x800;
-        }
-        else if (lead >= 0xF0 && lead <= 0xF4)
-        {
-            length = 4;
-            minimum = 0x10000;
-        }
-        else
-        {
-            throw Error($"invalid UTF-8: {Describe(lead)} cannot start a character");
-        }
-        if (_end - _at < length)
-            throw Error("invalid UTF-8: the text ends inside a character");
-        int codePoint = lead & (0x7F >> length);
-        for (int i = 1; i < length; i++)
-        {
-            byte next = _bytes[_at + i];
-            if ((next & 0xC0) != 0x80)
-                throw Error($"invalid UTF-8: {Describe(next)} cannot continue a character", _at + i);
-            codePoint = (codePoint << 6) | (next & 0x3F);
-        }
-        if (codePoint < minimum || codePoint > 0x10FFFF || (codePoint >= 0xD800 && codePoint <= 0xDFFF))
-            throw Error($"invalid UTF-8: an overlong, surrogate or out-of-range character (U+{codePoint:X4})");
+        int length = Utf8.SequenceLength(_bytes, _at, _end);
+        if (length == 0)
+            throw Error($"invalid UTF-8: {Describe(_bytes[_at])} does not start a valid character here");
         return length;
     }
 

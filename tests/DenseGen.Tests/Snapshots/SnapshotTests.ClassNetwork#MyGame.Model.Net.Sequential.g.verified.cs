@@ -205,7 +205,55 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Load(string path, bool strict = true)
         {
-            float[][] tensors = global::DenseGen.CompilerServices.NetworkFile.Read<float>(path, __denseLayers, strict);
+            __DenseSetParameters(global::DenseGen.CompilerServices.NetworkFile.Read<float>(path, __denseLayers, strict));
+        }
+
+        /// <summary>
+        /// Loads every layer's weights and bias from an ONNX model of the same layers, such as <c>torch.onnx.export</c> writes
+        /// for an <c>nn.Sequential</c> of <c>Linear</c> layers and activations. The graph's layers are taken in order and must
+        /// match this network's sizes and activations; the whole model is checked first, and on any error the network is unchanged.
+        /// </summary>
+        /// <param name="path">The <c>.onnx</c> file to read.</param>
+        /// <exception cref="global::System.IO.InvalidDataException">The model is invalid, has an operator DenseGen does not import, or does not match the layers; the message names the node or layer.</exception>
+        /// <exception cref="global::System.IO.IOException">The model could not be read.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        public void LoadOnnx(string path)
+        {
+            __DenseSetParameters(global::DenseGen.CompilerServices.NetworkFile.ReadOnnx<float>(path, __denseLayers));
+        }
+
+        /// <summary>
+        /// Loads every layer's weights and bias from an ONNX model of the same layers, such as <c>torch.onnx.export</c> writes
+        /// for an <c>nn.Sequential</c> of <c>Linear</c> layers and activations. The graph's layers are taken in order and must
+        /// match this network's sizes and activations; the whole model is checked first, and on any error the network is unchanged.
+        /// </summary>
+        /// <param name="stream">A stream holding the model, read to its end.</param>
+        /// <exception cref="global::System.IO.InvalidDataException">The model is invalid, has an operator DenseGen does not import, or does not match the layers; the message names the node or layer.</exception>
+        /// <exception cref="global::System.IO.IOException">The model could not be read.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        public void LoadOnnx(global::System.IO.Stream stream)
+        {
+            __DenseSetParameters(global::DenseGen.CompilerServices.NetworkFile.ReadOnnx<float>(stream, __denseLayers));
+        }
+
+        /// <summary>
+        /// Loads every layer's weights and bias from an ONNX model of the same layers, such as <c>torch.onnx.export</c> writes
+        /// for an <c>nn.Sequential</c> of <c>Linear</c> layers and activations. The graph's layers are taken in order and must
+        /// match this network's sizes and activations; the whole model is checked first, and on any error the network is unchanged.
+        /// </summary>
+        /// <param name="model">The model's bytes, such as a file's or an embedded resource's.</param>
+        /// <exception cref="global::System.IO.InvalidDataException">The model is invalid, has an operator DenseGen does not import, or does not match the layers; the message names the node or layer.</exception>
+        /// <exception cref="global::System.IO.IOException">The model could not be read.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        public void LoadOnnx(byte[] model)
+        {
+            __DenseSetParameters(global::DenseGen.CompilerServices.NetworkFile.ParseOnnx<float>(model, "the ONNX model", __denseLayers));
+        }
+
+        /// <summary>Sets every layer's weights and bias from tensors already checked against the layers.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private void __DenseSetParameters(float[][] tensors)
+        {
             new global::System.ReadOnlySpan<float>(tensors[0]).CopyTo(Hidden.Weights);
             new global::System.ReadOnlySpan<float>(tensors[1]).CopyTo(Hidden.Bias);
             new global::System.ReadOnlySpan<float>(tensors[2]).CopyTo(Middle.Weights);

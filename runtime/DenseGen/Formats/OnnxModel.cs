@@ -1,0 +1,417 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+
+namespace DenseGen.Formats;
+
+/// <summary>An attribute of a node: the kinds a multilayer perceptron's nodes use (a float, an int, ints).</summary>
+internal sealed class OnnxAttribute
+{
+    public OnnxAttribute(string name, int type, float f, long i, long[] ints, OnnxTensor? tensor)
+    {
+        Name = name;
+        Type = type;
+        F = f;
+        I = i;
+        Ints = ints;
+        Tensor = tensor;
+    }
+
+    public const int FloatType = 1, IntType = 2, TensorType = 4, IntsType = 7;
+
+    public string Name { get; }
+
+    /// <summary>AttributeProto.AttributeType: 1 float, 2 int, 4 tensor, 7 ints, others unused here.</summary>
+    public int Type { get; }
+
+    public float F { get; }
+
+    public long I { get; }
+
+    public long[] Ints { get; }
+
+    public OnnxTensor? Tensor { get; }
+}
+
+/// <summary>A node of the graph.</summary>
+internal sealed class OnnxNode
+{
+    public OnnxNode(int index, string name, string opType, string domain, string[] inputs, string[] outputs, Dictionary<string, OnnxAttribute> attributes)
+    {
+        Index = index;
+        Name = name;
+        OpType = opType;
+        Domain = domain;
+        Inputs = inputs;
+        Outputs = outputs;
+        Attributes = attributes;
+    }
+
+    /// <summary>The node's position in the graph's list, counted from 0.</summary>
+    public int Index { get; }
+
+    public string Name { get; }
+
+    public string OpType { get; }
+
+    public string Domain { get; }
+
+    public string[] Inputs { get; }
+
+    public string[] Outputs { get; }
+
+    public Dictionary<string, OnnxAttribute> Attributes { get; }
+
+    /// <summary>How errors name the node: its name and op type, or its position when it has no name.</summary>
+    public string Describe() => (Name.Length > 0 ? $"node '{Name}'" : $"node {Index}") + $" ({OpType})";
+}
+
+/// <summary>A tensor with its data: float32 as floats, int64 (a Reshape's shape) as longs.</summary>
+internal sealed class OnnxTensor
+{
+    public OnnxTensor(string name, int dataType, long[] dims, float[]? floats, long[]? longs)
+    {
+        Name = name;
+        DataType = dataType;
+        Dims = dims;
+        Floats = floats;
+        Longs = longs;
+    }
+
+    public const int Float = 1, Int64 = 7;
+
+    public string Name { get; }
+
+    /// <summary>TensorProto.DataType: 1 float, 7 int64.</summary>
+    public int DataType { get; }
+
+    public long[] Dims { get; }
+
+    public float[]? Floats { get; }
+
+    public long[]? Longs { get; }
+
+    public string Shape => "[" + string.Join(", ", Dims) + "]";
+}
+
+/// <summary>
+/// The part of an ONNX model (onnx.proto's ModelProto) that a multilayer perceptron needs: the default domain's
+/// opset, the graph's nodes in order, its initializers, inputs and outputs. Everything else is skipped unread. The
+/// reader follows only the fixed path model → graph → node → attribute → tensor, so a file cannot make it recurse;
+/// tensor data is read only after its size is checked against its dims and the bytes present.
+/// </summary>
+internal sealed class OnnxModel
+{
+    private OnnxModel(long opsetVersion, List<OnnxNode> nodes, Dictionary<string, OnnxTensor> initializers, List<string> inputs, List<string> outputs)
+    {
+        OpsetVersion = opsetVersion;
+        Nodes = nodes;
+        Initializers = initializers;
+        Inputs = inputs;
+        Outputs = outputs;
+    }
+
+    /// <summary>The version of the default (<c>ai.onnx</c>) operator set the model imports.</summary>
+    public long OpsetVersion { get; }
+
+    public List<OnnxNode> Nodes { get; }
+
+    public Dictionary<string, OnnxTensor> Initializers { get; }
+
+    /// <summary>The graph's inputs by name, initializers included when the exporter lists them (IR version 3 did).</summary>
+    public List<string> Inputs { get; }
+
+    public List<string> Outputs { get; }
+
+    /// <summary>Parses a whole file.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a model this reader can read; the message says where and why.</exception>
+    public static OnnxModel Parse(byte[] bytes, string source)
+    {
+        if (bytes is null)
+            throw new ArgumentNullException(nameof(bytes));
+        var model = new ProtoReader(bytes, 0, bytes.Length, source, "the model");
+        long? opset = null;
+        ProtoReader? graph = null;
+        while (!model.AtEnd)
+        {
+            (int field, WireType wire) = model.ReadKey();
+            switch (field)
+            {
+                case 7:
+                    model.RequireWire(wire, WireType.LengthDelimited, "the graph");
+                    if (graph is not null)
+                        throw model.Error("the model has two graphs");
+                    graph = model.ReadMessage("the graph");
+                    break;
+                case 8:
+                    model.RequireWire(wire, WireType.LengthDelimited, "an opset import");
+                    (string domain, long version) = ReadOpset(model.ReadMessage("an opset import"));
+                    if (domain is "" or "ai.onnx")
+                    {
+                        if (opset is not null && opset != version)
+                            throw model.Error($"the model imports the default opset twice, as versions {opset} and {version}");
+                        opset = version;
+                    }
+                    break;
+                default:
+                    model.Skip(wire);
+                    break;
+            }
+        }
+        if (graph is null)
+            throw model.Error(bytes.Length == 0 ? "the file is empty" : "the model has no graph");
+        if (opset is null)
+            throw model.Error("the model imports no version of the default operator set (ai.onnx)");
+        return ReadGraph(graph.Value, opset.Value);
+    }
+
+    private static (string Domain, long Version) ReadOpset(ProtoReader reader)
+    {
+        string domain = "";
+        long version = 0;
+        while (!reader.AtEnd)
+        {
+            (int field, WireType wire) = reader.ReadKey();
+            if (field == 1 && wire == WireType.LengthDelimited)
+                domain = reader.ReadString();
+            else if (field == 2 && wire == WireType.Varint)
+                version = reader.ReadInt64();
+            else
+                reader.Skip(wire);
+        }
+        return (domain, version);
+    }
+
+    private static OnnxModel ReadGraph(ProtoReader graph, long opset)
+    {
+        var nodes = new List<OnnxNode>();
+        var initializers = new Dictionary<string, OnnxTensor>(StringComparer.Ordinal);
+        var inputs = new List<string>();
+        var outputs = new List<string>();
+        while (!graph.AtEnd)
+        {
+            (int field, WireType wire) = graph.ReadKey();
+            switch (field)
+            {
+                case 1:
+                    graph.RequireWire(wire, WireType.LengthDelimited, "a node");
+                    nodes.Add(ReadNode(graph.ReadMessage($"node {nodes.Count}"), nodes.Count));
+                    break;
+                case 5:
+                    graph.RequireWire(wire, WireType.LengthDelimited, "an initializer");
+                    OnnxTensor tensor = ReadTensor(graph.ReadMessage($"initializer {initializers.Count}"));
+                    if (initializers.ContainsKey(tensor.Name))
+                        throw graph.Error($"the initializer '{tensor.Name}' appears twice");
+                    initializers.Add(tensor.Name, tensor);
+                    break;
+                case 11:
+                case 12:
+                    graph.RequireWire(wire, WireType.LengthDelimited, "a graph input or output");
+                    (field == 11 ? inputs : outputs).Add(ReadValueName(graph.ReadMessage(field == 11 ? "a graph input" : "a graph output")));
+                    break;
+                case 15:
+                    throw graph.Error("the graph has a sparse initializer; only dense float tensors can be weights");
+                default:
+                    graph.Skip(wire);
+                    break;
+            }
+        }
+        return new OnnxModel(opset, nodes, initializers, inputs, outputs);
+    }
+
+    private static string ReadValueName(ProtoReader value)
+    {
+        string name = "";
+        while (!value.AtEnd)
+        {
+            (int field, WireType wire) = value.ReadKey();
+            if (field == 1 && wire == WireType.LengthDelimited)
+                name = value.ReadString();
+            else
+                value.Skip(wire);
+        }
+        return name;
+    }
+
+    private static OnnxNode ReadNode(ProtoReader node, int index)
+    {
+        var inputs = new List<string>();
+        var outputs = new List<string>();
+        var attributes = new Dictionary<string, OnnxAttribute>(StringComparer.Ordinal);
+        string name = "", opType = "", domain = "";
+        while (!node.AtEnd)
+        {
+            (int field, WireType wire) = node.ReadKey();
+            switch (field)
+            {
+                case 1:
+                case 2:
+                case 3:
+                case 4:
+                case 7:
+                    node.RequireWire(wire, WireType.LengthDelimited, "a name");
+                    string text = node.ReadString();
+                    if (field == 1) inputs.Add(text);
+                    else if (field == 2) outputs.Add(text);
+                    else if (field == 3) name = text;
+                    else if (field == 4) opType = text;
+                    else domain = text;
+                    break;
+                case 5:
+                    node.RequireWire(wire, WireType.LengthDelimited, "an attribute");
+                    OnnxAttribute attribute = ReadAttribute(node.ReadMessage($"an attribute of node {index}"));
+                    if (attributes.ContainsKey(attribute.Name))
+                        throw node.Error($"the attribute '{attribute.Name}' appears twice");
+                    attributes.Add(attribute.Name, attribute);
+                    break;
+                default:
+                    node.Skip(wire);
+                    break;
+            }
+        }
+        return new OnnxNode(index, name, opType, domain, inputs.ToArray(), outputs.ToArray(), attributes);
+    }
+
+    private static OnnxAttribute ReadAttribute(ProtoReader attribute)
+    {
+        string name = "";
+        int type = 0;
+        float f = 0;
+        long i = 0;
+        var ints = new List<long>();
+        OnnxTensor? tensor = null;
+        while (!attribute.AtEnd)
+        {
+            (int field, WireType wire) = attribute.ReadKey();
+            switch (field)
+            {
+                case 1:
+                    attribute.RequireWire(wire, WireType.LengthDelimited, "the attribute's name");
+                    name = attribute.ReadString();
+                    break;
+                case 20:
+                    attribute.RequireWire(wire, WireType.Varint, "the attribute's type");
+                    type = attribute.ReadInt32();
+                    break;
+                case 2:
+                    attribute.RequireWire(wire, WireType.Fixed32, "a float attribute");
+                    f = attribute.ReadFloat();
+                    break;
+                case 3:
+                    attribute.RequireWire(wire, WireType.Varint, "an int attribute");
+                    i = attribute.ReadInt64();
+                    break;
+                case 5:
+                    attribute.RequireWire(wire, WireType.LengthDelimited, "a tensor attribute");
+                    tensor = ReadTensor(attribute.ReadMessage("a tensor attribute"));
+                    break;
+                case 8:
+                    attribute.ReadInt64s(wire, ints);
+                    break;
+                default:
+                    attribute.Skip(wire);
+                    break;
+            }
+        }
+        return new OnnxAttribute(name, type, f, i, ints.ToArray(), tensor);
+    }
+
+    private static OnnxTensor ReadTensor(ProtoReader tensor)
+    {
+        var dims = new List<long>();
+        var floats = new List<float>();
+        var longs = new List<long>();
+        int dataType = 0;
+        string name = "";
+        byte[]? raw = null;
+        while (!tensor.AtEnd)
+        {
+            (int field, WireType wire) = tensor.ReadKey();
+            switch (field)
+            {
+                case 1:
+                    tensor.ReadInt64s(wire, dims);
+                    break;
+                case 2:
+                    tensor.RequireWire(wire, WireType.Varint, "the tensor's data type");
+                    dataType = tensor.ReadInt32();
+                    break;
+                case 3:
+                    throw tensor.Error("the tensor is split into segments, which this reader does not join");
+                case 4:
+                    tensor.ReadFloats(wire, floats);
+                    break;
+                case 7:
+                    tensor.ReadInt64s(wire, longs);
+                    break;
+                case 8:
+                    tensor.RequireWire(wire, WireType.LengthDelimited, "the tensor's name");
+                    name = tensor.ReadString();
+                    break;
+                case 9:
+                    tensor.RequireWire(wire, WireType.LengthDelimited, "the tensor's raw data");
+                    raw = tensor.ReadBytes().ToArray();
+                    break;
+                case 13:
+                case 14:
+                    if (field == 14 && wire == WireType.Varint && tensor.ReadInt64() == 0)
+                        break; // data_location DEFAULT
+                    throw tensor.Error($"tensor '{name}' keeps its data in an external file; export the model with its weights inside it");
+                default:
+                    tensor.Skip(wire);
+                    break;
+            }
+        }
+
+        string what = name.Length > 0 ? $"tensor '{name}'" : "a tensor";
+        long count = 1;
+        foreach (long dim in dims)
+        {
+            if (dim < 0)
+                throw tensor.Error($"{what} has the dimension {dim}");
+            if (dim > 0 && count > int.MaxValue / dim)
+                throw tensor.Error($"{what} has dims [{string.Join(", ", dims)}], too many elements");
+            count *= dim;
+        }
+        if (dataType == OnnxTensor.Float)
+        {
+            float[] values;
+            if (raw is not null)
+            {
+                if (floats.Count > 0 || raw.Length != count * 4)
+                    throw tensor.Error($"{what} has dims [{string.Join(", ", dims)}], {count:N0} floats, but {(floats.Count > 0 ? "both raw and float data" : raw.Length.ToString("N0") + " bytes of raw data")}");
+                values = new float[count];
+                for (int k = 0; k < values.Length; k++)
+                    values[k] = LittleEndian.ReadSingle(raw, k);
+            }
+            else
+            {
+                if (floats.Count != count)
+                    throw tensor.Error($"{what} has dims [{string.Join(", ", dims)}], {count:N0} floats, but holds {floats.Count:N0}");
+                values = floats.ToArray();
+            }
+            return new OnnxTensor(name, dataType, dims.ToArray(), values, null);
+        }
+        if (dataType == OnnxTensor.Int64)
+        {
+            long[] values;
+            if (raw is not null)
+            {
+                if (longs.Count > 0 || raw.Length != count * 8)
+                    throw tensor.Error($"{what} has dims [{string.Join(", ", dims)}], {count:N0} integers, but {(longs.Count > 0 ? "both raw and integer data" : raw.Length.ToString("N0") + " bytes of raw data")}");
+                values = new long[count];
+                for (int k = 0; k < values.Length; k++)
+                    values[k] = BitConverter.IsLittleEndian ? BitConverter.ToInt64(raw, 8 * k) : System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(new ReadOnlySpan<byte>(raw, 8 * k, 8));
+            }
+            else
+            {
+                if (longs.Count != count)
+                    throw tensor.Error($"{what} has dims [{string.Join(", ", dims)}], {count:N0} integers, but holds {longs.Count:N0}");
+                values = longs.ToArray();
+            }
+            return new OnnxTensor(name, dataType, dims.ToArray(), null, values);
+        }
+        // Other types are kept without data: a node that uses one as a weight or shape is refused by name.
+        return new OnnxTensor(name, dataType, dims.ToArray(), null, null);
+    }
+}

@@ -1,0 +1,94 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using DenseGen.CompilerServices;
+using DenseGen.Tests.Infrastructure;
+using Xunit;
+
+namespace DenseGen.Tests.Import;
+
+/// <summary>
+/// Mutation fuzzing of the ONNX reader through a network's <c>LoadOnnx</c>: 12,000 mutants of three PyTorch and
+/// onnx.helper files (<see cref="OnnxMutator"/>), from a fixed seed. Each mutant either loads, and the network then
+/// holds exactly the weights the reader returns for it, or is refused with <see cref="InvalidDataException"/> whose
+/// message starts with the file's name, and the network is unchanged. No other exception type may escape; none may
+/// take 100 ms.
+/// </summary>
+public sealed class OnnxFuzzTests : IDisposable
+{
+    private const int Seed = 2026, MutantsPerFile = 4_000;
+
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "densegen-onnx-fuzz-" + Guid.NewGuid().ToString("N"));
+
+    public OnnxFuzzTests() => Directory.CreateDirectory(_directory);
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Theory]
+    [InlineData("mlp.opset17.onnx")]
+    [InlineData("mlp.helper.onnx")]
+    [InlineData("matmul.opset9.onnx")]
+    public void EveryMutantLoadsExactlyOrIsRefusedLeavingTheNetworkAsItWas(string seedFile)
+    {
+        byte[] seed = File.ReadAllBytes(OnnxImportTests.Fixture(seedFile));
+        bool matmul = seedFile.StartsWith("matmul", StringComparison.Ordinal);
+        ITrainable<float> network = matmul ? new TorchMatMulNet() : new TorchMlp();
+        Action<string> load = matmul ? ((TorchMatMulNet)network).LoadOnnx : ((TorchMlp)network).LoadOnnx;
+        var layers = (System.Collections.Generic.IReadOnlyList<LayerDescription>)network.GetType().GetProperty("Architecture")!.GetValue(null)!;
+        float[][] before = Parameters(network);
+        string path = Path.Combine(_directory, "mutant.onnx");
+        File.WriteAllBytes(path, seed);
+        load(path); // the seed loads: every refusal below is the mutation's doing
+        Restore(network, before);
+
+        var refusedByKind = OnnxMutator.Kinds.ToDictionary(kind => kind, _ => 0);
+        int accepted = 0;
+        TimeSpan slowest = TimeSpan.Zero;
+        for (int i = 0; i < MutantsPerFile; i++)
+        {
+            (byte[] mutant, string kind) = OnnxMutator.Mutate(seed, i, Seed);
+            File.WriteAllBytes(path, mutant);
+            string what = $"{seedFile} mutant {i} ({kind})";
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                load(path);
+                clock.Stop();
+                accepted++;
+                float[][] expected = NetworkFile.ParseOnnx<float>(mutant, "m", layers);
+                Assert.True(Parameters(network).Zip(expected).All(p => p.First.SequenceEqual(p.Second)), $"{what}: the network does not hold the model's weights");
+                Restore(network, before);
+            }
+            catch (InvalidDataException exception)
+            {
+                clock.Stop();
+                refusedByKind[kind]++;
+                Assert.True(exception.Message.StartsWith("mutant.onnx: ", StringComparison.Ordinal), $"{what}: {exception.Message}");
+                Assert.True(Parameters(network).Zip(before).All(p => p.First.SequenceEqual(p.Second)), $"{what} changed the network: {exception.Message}");
+            }
+            catch (Exception exception)
+            {
+                Assert.Fail($"{what} threw {exception.GetType().Name}, not InvalidDataException: {exception}");
+            }
+            if (clock.Elapsed > slowest)
+                slowest = clock.Elapsed;
+        }
+
+        Assert.True(slowest < TimeSpan.FromMilliseconds(100), $"the slowest mutant took {slowest.TotalMilliseconds:F1} ms");
+        // Every kind of mutation reaches a refusal, but two make valid files by design: weights set to NaN, infinities
+        // or extremes, and unknown fields nested thousands deep, which protobuf allows and the reader skips unread.
+        Assert.All(refusedByKind.Where(pair => pair.Key is not ("float" or "deep-nesting")), pair => Assert.True(pair.Value > 0, $"no {pair.Key} mutant was refused"));
+        Assert.Equal(0, refusedByKind["deep-nesting"]);
+        Assert.InRange(accepted, 50, MutantsPerFile - 1000);
+    }
+
+    private static float[][] Parameters(ITrainable<float> network) =>
+        Enumerable.Range(0, network.ParameterTensorCount).Select(i => network.ParameterTensor(i).ToArray()).ToArray();
+
+    private static void Restore(ITrainable<float> network, float[][] parameters)
+    {
+        for (int i = 0; i < parameters.Length; i++)
+            parameters[i].CopyTo(network.ParameterTensor(i));
+    }
+}

@@ -1,0 +1,153 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text;
+using DenseGen.Tests.Infrastructure;
+using DenseGen.Tests.Networks;
+using Xunit;
+
+namespace DenseGen.Tests.Import;
+
+/// <summary>
+/// Models made by PyTorch itself (tools/make-torch-fixtures.py; the files are committed): its safetensors state dict
+/// and its <c>torch.onnx.export</c> at opsets 9, 13 and 17 (Gemm), a MatMul + Add export behind a Flatten, and the
+/// same weights written with onnx.helper in other exporters' forms, loaded into DenseGen networks and run against
+/// PyTorch's recorded outputs and input gradients.
+/// </summary>
+public class OnnxImportTests
+{
+    internal static string Fixture(string name) => Path.Combine(Repository.Root(), "tests", "DenseGen.Tests", "Fixtures", "torch", name);
+
+    public static TheoryData<string> MlpModels() => ["mlp.opset9.onnx", "mlp.opset13.onnx", "mlp.opset17.onnx", "mlp.helper.onnx"];
+
+    [Theory]
+    [MemberData(nameof(MlpModels))]
+    public void EveryExportOfTheModelLoadsTheWeightsOfItsStateDict(string model)
+    {
+        var fromStateDict = new TorchMlp();
+        fromStateDict.Load(Fixture("mlp.safetensors"));
+        var fromOnnx = new TorchMlp();
+        fromOnnx.LoadOnnx(Fixture(model));
+        // The same float32 values, whichever way the file stores them (Gemm transB 1 or 0, raw or float data).
+        AssertSameParameters(fromStateDict, fromOnnx);
+
+        var fromStream = new TorchMlp();
+        using (FileStream stream = File.OpenRead(Fixture(model)))
+            fromStream.LoadOnnx(stream);
+        AssertSameParameters(fromStateDict, fromStream);
+        var fromBytes = new TorchMlp();
+        fromBytes.LoadOnnx(File.ReadAllBytes(Fixture(model)));
+        AssertSameParameters(fromStateDict, fromBytes);
+
+        // Into double layers the float32 weights load exactly.
+        var wide = new TorchMlpDouble();
+        wide.LoadOnnx(Fixture(model));
+        Assert.Equal(fromStateDict.Second.Weights.ToArray().Select(w => (double)w), wide.Second.Weights.ToArray());
+    }
+
+    [Fact]
+    public void TheMlpMatchesPyTorchWithinTheFloatBound()
+    {
+        var network = new TorchMlp();
+        network.LoadOnnx(Fixture("mlp.opset17.onnx"));
+        AssertMatchesPyTorch(network, "mlp", [ChainReference.Layer(network.First), ChainReference.Layer(network.Second), ChainReference.Layer(network.Third)]);
+    }
+
+    [Theory]
+    [InlineData("matmul.opset9.onnx")]
+    [InlineData("matmul.opset17.onnx")]
+    public void TheMatMulExportMatchesPyTorchWithinTheFloatBound(string model)
+    {
+        var network = new TorchMatMulNet();
+        network.LoadOnnx(Fixture(model));
+        AssertMatchesPyTorch(network, "matmul", [ChainReference.Layer(network.First), ChainReference.Layer(network.Second), ChainReference.Layer(network.Third)]);
+    }
+
+    public static TheoryData<string, string, string> Mismatches() => new()
+    {
+        { "leaky02.opset13.onnx", "mlp", "node '/1/LeakyRelu' (LeakyRelu) has alpha 0.2; DenseGen's leaky ReLU has slope 0.01" },
+        { "mlp.opset13.onnx", "other-activation", "node '/2/Gemm' (Gemm) is followed by Tanh; the network's layer 1 ('second') has Sigmoid" },
+        { "mlp.opset13.onnx", "matmul", "node '/0/Gemm' (Gemm) is a 5→7 layer; the network's layer 0 ('first') is 6→8" },
+        { "matmul.opset17.onnx", "mlp", "node '/1/MatMul' (MatMul) is a 6→8 layer; the network's layer 0 ('0') is 5→7" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Mismatches))]
+    public void AModelOfOtherLayersIsRefusedNamingTheNodeAndChangesNothing(string model, string network, string message)
+    {
+        (Action<string> load, Func<float[][]> parameters) = network switch
+        {
+            "mlp" => Loader(new TorchMlp()),
+            "other-activation" => Loader(new TorchMlpOtherActivation()),
+            _ => Loader(new TorchMatMulNet()),
+        };
+        float[][] before = parameters();
+        InvalidDataException exception = Assert.Throws<InvalidDataException>(() => load(Fixture(model)));
+        Assert.Equal(model + ": " + message + ".", exception.Message);
+        Assert.Equal(before, parameters());
+    }
+
+    [Fact]
+    public void AnOperatorDenseGenDoesNotImportIsRefusedByNodeAndOpType()
+    {
+        // "Tanh" becomes "Sinh", same length, so the protobuf stays valid.
+        byte[] bytes = File.ReadAllBytes(Fixture("mlp.opset13.onnx"));
+        byte[] tanh = Encoding.ASCII.GetBytes("\"\u0004Tanh");
+        int at = bytes.AsSpan().IndexOf(tanh);
+        Assert.True(at > 0);
+        Encoding.ASCII.GetBytes("Sinh").CopyTo(bytes, at + 2);
+        var network = new TorchMlp();
+        InvalidDataException exception = Assert.Throws<InvalidDataException>(() => network.LoadOnnx(bytes));
+        Assert.Equal("the ONNX model: node '/3/Tanh' (Sinh) is not an operator DenseGen imports (Gemm, MatMul, Add, Relu, LeakyRelu, Sigmoid, Tanh, Flatten, Identity, Reshape).", exception.Message);
+    }
+
+    private static (Action<string> Load, Func<float[][]> Parameters) Loader<TNetwork>(TNetwork network) where TNetwork : ITrainable<float>
+    {
+        float[][] Parameters() => Enumerable.Range(0, network.ParameterTensorCount).Select(i => network.ParameterTensor(i).ToArray()).ToArray();
+        void Load(string path) => network.GetType().GetMethod("LoadOnnx", [typeof(string)])!.Invoke(network, [path]);
+        return (path =>
+        {
+            try
+            {
+                Load(path);
+            }
+            catch (System.Reflection.TargetInvocationException exception) when (exception.InnerException is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(exception.InnerException).Throw();
+            }
+        }, Parameters);
+    }
+
+    /// <summary>
+    /// DenseGen's output and input gradient, and PyTorch's recorded ones, must each lie within the float bound of a
+    /// double reference of the chain on the same weights, so they are within twice that bound of each other.
+    /// </summary>
+    private static void AssertMatchesPyTorch(IDenseModule<float> network, string name, ChainReference.LayerValues[] layers)
+    {
+        SafeTensorsFile expected = SafeTensorsFile.Read(Fixture(name + ".expected.safetensors"));
+        float[] x = Tensor(expected, "x"), dy = Tensor(expected, "dy");
+        var y = new float[dy.Length];
+        var dx = new float[x.Length];
+        network.Forward(x, y);
+        network.Backward(x, dy, dx);
+
+        ChainReference.Chain chain = ChainReference.Compute(ErrorBound.FloatRoundoff, LayerChecks.Wide(x), LayerChecks.Wide(dy), layers);
+        ChainReference.AssertWithin(LayerChecks.Wide(Tensor(expected, "y")), chain.Output, chain.OutputError, "PyTorch output");
+        ChainReference.AssertWithin(LayerChecks.Wide(y), chain.Output, chain.OutputError, "DenseGen output");
+        ChainReference.AssertWithin(LayerChecks.Wide(Tensor(expected, "dx")), chain.InputGradient, chain.InputGradientError, "PyTorch input gradient");
+        ChainReference.AssertWithin(LayerChecks.Wide(dx), chain.InputGradient, chain.InputGradientError, "DenseGen input gradient");
+    }
+
+    internal static float[] Tensor(SafeTensorsFile file, string name)
+    {
+        var values = new float[(file.Tensors[name].End - file.Tensors[name].Begin) / sizeof(float)];
+        file.CopyTo(name, values.AsSpan());
+        return values;
+    }
+
+    private static void AssertSameParameters(ITrainable<float> expected, ITrainable<float> actual)
+    {
+        for (int i = 0; i < expected.ParameterTensorCount; i++)
+            Assert.True(expected.ParameterTensor(i).SequenceEqual(actual.ParameterTensor(i)), expected.ParameterTensorName(i) + " differs");
+    }
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/python3
+"""Writes the PyTorch fixtures that DenseGen's import tests read (tests/DenseGen.Tests/Fixtures/torch/).
+
+PyTorch builds two small multilayer perceptrons, exports each through torch.onnx.export at several opsets, writes
+the first's state_dict as safetensors (the format is an 8-byte length, a JSON header and raw little-endian data,
+written here by hand), and records inputs, outputs and input gradients. A third ONNX file of the first model's
+weights is written with onnx.helper in the forms other exporters use (transB = 0, float_data, Reshape, Identity).
+The outputs are committed, so the tests need neither PyTorch nor this script.
+
+Run with Debian's Python and packages (apt-get install python3-torch python3-onnx):
+    /usr/bin/python3 tools/make-torch-fixtures.py
+"""
+
+import json
+import os
+import struct
+
+import numpy as np
+import onnx
+import torch
+from onnx import TensorProto, helper, numpy_helper
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "DenseGen.Tests", "Fixtures", "torch")
+
+
+class MatMulLinear(torch.nn.Module):
+    """A linear layer stored [in, out] and computed x @ W + b, which exports as MatMul then Add, not Gemm."""
+
+    def __init__(self, inputs, outputs):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.randn(inputs, outputs) / inputs ** 0.5)
+        self.b = torch.nn.Parameter(torch.randn(outputs) * 0.1)
+
+    def forward(self, x):
+        return torch.matmul(x, self.w) + self.b
+
+
+def write_safetensors(path, tensors, metadata=None):
+    """Writes float32 tensors in the safetensors format, sorted by name as the reference writer does."""
+    header = {}
+    if metadata:
+        header["__metadata__"] = metadata
+    offset = 0
+    blobs = []
+    for name in sorted(tensors):
+        data = tensors[name].detach().contiguous().to(torch.float32).numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for blob in blobs:
+            f.write(blob)
+
+
+def record(model, inputs, name):
+    """Runs the model forward and backward on a fixed batch and writes x, dy, y and dx = dL/dx for L = sum(y * dy)."""
+    x = torch.randn(5, inputs, requires_grad=True)
+    y = model(x)
+    dy = torch.randn_like(y)
+    (y * dy).sum().backward()
+    write_safetensors(os.path.join(OUT, name + ".expected.safetensors"), {"x": x, "dy": dy, "y": y, "dx": x.grad},
+                      {"producer": "PyTorch " + torch.__version__})
+
+
+def export(model, inputs, name, opset):
+    path = os.path.join(OUT, f"{name}.opset{opset}.onnx")
+    torch.onnx.export(model, torch.randn(1, inputs), path, opset_version=opset, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+    onnx.checker.check_model(onnx.load(path))
+
+
+def helper_model(mlp):
+    """The first model's weights as other exporters write them: Reshape, Gemm with W stored [in, out] (transB = 0)
+    in float_data, Identity, and Gemm with raw_data."""
+    (l0, _, l2, _, l4) = mlp
+    def floats(name, tensor):  # float_data
+        return helper.make_tensor(name, TensorProto.FLOAT, list(tensor.shape), tensor.detach().numpy().flatten().tolist())
+    def raw(name, tensor):  # raw_data
+        return numpy_helper.from_array(tensor.detach().numpy().astype(np.float32), name)
+    initializers = [
+        helper.make_tensor("shape", TensorProto.INT64, [2], [-1, 5]),
+        floats("w0", l0.weight.t()), floats("b0", l0.bias),
+        raw("w2", l2.weight), raw("b2", l2.bias),
+        raw("w4", l4.weight), raw("b4", l4.bias),
+    ]
+    nodes = [
+        helper.make_node("Reshape", ["x", "shape"], ["r"], name="reshape"),
+        helper.make_node("Gemm", ["r", "w0", "b0"], ["g0"], name="fc0", transB=0),
+        helper.make_node("Relu", ["g0"], ["a0"], name="relu0"),
+        helper.make_node("Identity", ["a0"], ["i0"], name="identity"),
+        helper.make_node("Gemm", ["i0", "w2", "b2"], ["g2"], name="fc2", transB=1, alpha=1.0, beta=1.0),
+        helper.make_node("Tanh", ["g2"], ["a2"], name="tanh2"),
+        helper.make_node("Gemm", ["a2", "w4", "b4"], ["y"], name="fc4", transB=1),
+    ]
+    graph = helper.make_graph(nodes, "mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 5])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 3])], initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="onnx.helper")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(OUT, "mlp.helper.onnx"))
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    torch.manual_seed(2026)
+
+    # Three Linear layers, none square, two activations: a transposed or reordered load cannot pass.
+    mlp = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.ReLU(), torch.nn.Linear(7, 4), torch.nn.Tanh(),
+                              torch.nn.Linear(4, 3)).eval()
+    write_safetensors(os.path.join(OUT, "mlp.safetensors"), mlp.state_dict(), {"format": "pt"})
+    record(mlp, 5, "mlp")
+    for opset in (9, 13, 17):
+        export(mlp, 5, "mlp", opset)
+    helper_model(mlp)
+
+    # MatMul + Add layers behind a Flatten, with leaky ReLU and sigmoid.
+    matmul = torch.nn.Sequential(torch.nn.Flatten(), MatMulLinear(6, 8), torch.nn.LeakyReLU(0.01), MatMulLinear(8, 5),
+                                 torch.nn.Sigmoid(), MatMulLinear(5, 2)).eval()
+    record(matmul, 6, "matmul")
+    for opset in (9, 17):
+        export(matmul, 6, "matmul", opset)
+
+    # A leaky ReLU of another slope, which a DenseGen layer must refuse.
+    other = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.LeakyReLU(0.2), torch.nn.Linear(7, 4), torch.nn.Tanh(),
+                                torch.nn.Linear(4, 3)).eval()
+    export(other, 5, "leaky02", 13)
+
+
+if __name__ == "__main__":
+    main()
