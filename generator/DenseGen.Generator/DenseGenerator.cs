@@ -40,6 +40,12 @@ public sealed class DenseGenerator : IIncrementalGenerator
 
         /// <summary>The valid network specs.</summary>
         public const string NetworkSpecs = nameof(NetworkSpecs);
+
+        /// <summary>The weight files' text forms, decoded.</summary>
+        public const string WeightFiles = nameof(WeightFiles);
+
+        /// <summary>The network specs with their baked weights.</summary>
+        public const string BakedNetworks = nameof(BakedNetworks);
     }
 
     private const string AttributeName = "DenseGen.DenseAttribute";
@@ -67,16 +73,41 @@ public sealed class DenseGenerator : IIncrementalGenerator
             .Select(static (compilation, _) => TargetInfo.From(compilation))
             .WithTrackingName(TrackingNames.Target);
 
-        IncrementalValuesProvider<LayerSpec> layers = RegisterPipeline(
+        IncrementalValuesProvider<ParseResult<LayerSpec>> layers = RegisterPipeline(
             context, target, AttributeName, _parse, _emit, LayerEmitter.HintName,
-            DiagnosticDescriptors.StructLayerNeedsFullTarget, TrackingNames.Parse, TrackingNames.Specs);
-        RegisterPipeline(
+            DiagnosticDescriptors.StructLayerNeedsFullTarget, TrackingNames.Parse, TrackingNames.Specs, prepare: null);
+
+        // Weight files reach the generator as text (see WeightsText); they are read once per change to the file, and a
+        // network's baked weights are redone only when its declaration or a weight file changes.
+        IncrementalValueProvider<ImmutableArray<WeightsText>> weightFiles = context.AdditionalTextsProvider
+            .Where(static file => WeightsText.IsWeightsText(file.Path))
+            .Select(static (file, cancellationToken) => WeightsText.Read(file, cancellationToken)!)
+            .WithTrackingName(TrackingNames.WeightFiles)
+            .Collect();
+        IncrementalValuesProvider<ParseResult<NetworkSpec>> networks = RegisterPipeline(
             context, target, NetworkParser.AttributeName, NetworkParser.Parse, NetworkEmitter.Emit, NetworkEmitter.HintName,
-            DiagnosticDescriptors.StructNetworkNeedsFullTarget, TrackingNames.ParseNetwork, TrackingNames.NetworkSpecs);
+            DiagnosticDescriptors.StructNetworkNeedsFullTarget, TrackingNames.ParseNetwork, TrackingNames.NetworkSpecs,
+            prepare: specs => specs
+                .Combine(weightFiles)
+                .Select(static (pair, _) => pair.Left.Weights is null ? pair.Left : pair.Left with { Baked = WeightsBaker.Bake(pair.Left, pair.Right).Weights })
+                .WithTrackingName(TrackingNames.BakedNetworks));
+        // A weight file that is missing or does not fit is reported at the network's Weights argument.
+        context.RegisterSourceOutput(
+            networks.Where(static result => result.Spec?.Weights is not null).Combine(weightFiles),
+            static (output, pair) =>
+            {
+                (BakedWeights? _, string? problem) = WeightsBaker.Bake(pair.Left.Spec!, pair.Right);
+                if (problem is null)
+                    return;
+                Location location = pair.Left.WeightsArgument?.ToLocation() ?? Location.None;
+                output.ReportDiagnostic(problem.StartsWith(WeightsBaker.NotFound, StringComparison.Ordinal)
+                    ? Diagnostic.Create(DiagnosticDescriptors.WeightsFileMissing, location, pair.Left.Spec!.TypeName, pair.Left.Spec.Weights, problem)
+                    : Diagnostic.Create(DiagnosticDescriptors.WeightsFileMismatch, location, pair.Left.Spec!.TypeName, problem));
+            });
 
         // One error per project that cannot compile the generated code, rather than one per layer, and none
         // when the project declares no layer at all (a network without valid layers has errors of its own).
-        IncrementalValueProvider<bool> hasLayers = layers.Collect().Select(static (all, _) => !all.IsEmpty);
+        IncrementalValueProvider<bool> hasLayers = layers.Where(static result => result.Spec is not null).Collect().Select(static (all, _) => !all.IsEmpty);
         context.RegisterSourceOutput(hasLayers.Combine(target), static (output, pair) =>
         {
             if (pair.Left && !pair.Right.IsSupported)
@@ -89,7 +120,7 @@ public sealed class DenseGenerator : IIncrementalGenerator
     /// diagnostics apart from the spec, emit the spec for the target, and, where the target gets the portable output
     /// (which keeps storage in arrays, which a struct cannot own with value semantics), report a struct instead.
     /// </summary>
-    private static IncrementalValuesProvider<TSpec> RegisterPipeline<TSpec>(
+    private static IncrementalValuesProvider<ParseResult<TSpec>> RegisterPipeline<TSpec>(
         IncrementalGeneratorInitializationContext context,
         IncrementalValueProvider<TargetInfo> target,
         string attributeName,
@@ -98,7 +129,8 @@ public sealed class DenseGenerator : IIncrementalGenerator
         Func<TSpec, string> hintName,
         DiagnosticDescriptor structNeedsFullTarget,
         string parseStep,
-        string specStep)
+        string specStep,
+        Func<IncrementalValuesProvider<TSpec>, IncrementalValuesProvider<TSpec>>? prepare)
         where TSpec : class, IGeneratedTypeSpec
     {
         IncrementalValuesProvider<ParseResult<TSpec>> parsed = context.SyntaxProvider
@@ -120,6 +152,8 @@ public sealed class DenseGenerator : IIncrementalGenerator
             .Where(static result => result.Spec is not null)
             .Select(static (result, _) => result.Spec!)
             .WithTrackingName(specStep);
+        if (prepare is not null)
+            specs = prepare(specs);
         context.RegisterSourceOutput(specs.Combine(target), (output, pair) => EmitSafely(output, pair.Left, pair.Right, emit, hintName));
 
         IncrementalValuesProvider<(string Name, LocationInfo? Location)> structs = parsed
@@ -130,7 +164,7 @@ public sealed class DenseGenerator : IIncrementalGenerator
             if (pair.Right.IsPortable)
                 output.ReportDiagnostic(Diagnostic.Create(structNeedsFullTarget, pair.Left.Location?.ToLocation() ?? Location.None, pair.Left.Name, pair.Right.Reason));
         });
-        return specs;
+        return parsed;
     }
 
     // An exception escaping a generator disables it for the whole project with an opaque warning, so every
@@ -156,7 +190,7 @@ public sealed class DenseGenerator : IIncrementalGenerator
     {
         // Emitting into a project that cannot compile it would bury the one useful error (DG0009, DG0015, DG0028)
         // under dozens of errors in generated code.
-        if (!target.IsSupported || (target.IsPortable && spec.IsStruct))
+        if (!target.IsSupported || (target.IsPortable && spec.IsStruct) || !spec.IsComplete)
             return;
 
         string source;

@@ -254,6 +254,33 @@ internal static class DiagnosticDescriptors
         isEnabledByDefault: true,
         customTags: NotConfigurable);
 
+    public static readonly DiagnosticDescriptor WeightsFileMissing = new(
+        id: "DG0029",
+        title: "The network's weight file was not found",
+        messageFormat: "'{0}' bakes in the weights of '{1}', but {2}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
+
+    public static readonly DiagnosticDescriptor WeightsFileMismatch = new(
+        id: "DG0030",
+        title: "The network's weight file does not fit its layers",
+        messageFormat: "'{0}' cannot bake in its weights: {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
+
+    public static readonly DiagnosticDescriptor BakedNetworkHasConstructor = new(
+        id: "DG0031",
+        title: "A network with baked weights cannot declare a parameterless constructor",
+        messageFormat: "'{0}' bakes in its weights, so DenseGen generates its parameterless constructor to load them; remove this one, and call LoadBakedWeights() from a constructor with parameters if you need one",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "DG0010",
         title: "DenseGen failed unexpectedly",

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace DenseGen;
 
 /// <summary>One layer of a <c>[Sequential]</c> network, as the network's weight files record it.</summary>
@@ -11,6 +9,5 @@ namespace DenseGen;
 public sealed record LayerDescription(string TensorName, int InputSize, int OutputSize, Activation Activation, bool Trainable)
 {
     /// <summary>The architecture as a weight file records it, e.g. <c>Dense(In = 784, Out = 128, Activation = ReLU)</c>.</summary>
-    public string Architecture =>
-        string.Format(CultureInfo.InvariantCulture, "Dense(In = {0}, Out = {1}, Activation = {2})", InputSize, OutputSize, Activation);
+    public string Architecture => Formats.SafeTensorsLayers.Architecture(InputSize, OutputSize, Activation.ToString());
 }

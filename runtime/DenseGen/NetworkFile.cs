@@ -19,8 +19,8 @@ namespace DenseGen.CompilerServices;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class NetworkFile
 {
-    private const string LayerCountKey = "densegen.layers";
-    private const string LayerKeyPrefix = "densegen.layer.";
+    private const string LayerCountKey = SafeTensorsLayers.LayerCountKey;
+    private const string LayerKeyPrefix = SafeTensorsLayers.LayerKeyPrefix;
 
     /// <summary>
     /// Writes each layer's weights and bias (<paramref name="tensors"/> holds weight 0, bias 0, weight 1, …) and the
@@ -76,32 +76,13 @@ public static class NetworkFile
 #endif
     {
         Argument.NotNull(layers, nameof(layers));
-        SafeTensorsFile file = SafeTensorsFile.Parse(bytes, source);
-        CheckArchitecture(file, source, layers);
-        var expected = new HashSet<string>(StringComparer.Ordinal);
-        foreach (LayerDescription layer in layers)
-        {
-            file.RequireLayer(layer.TensorName, layer.InputSize, layer.OutputSize);
-            expected.Add(layer.TensorName + ".weight");
-            expected.Add(layer.TensorName + ".bias");
-        }
-        if (strict)
-        {
-            string? unexpected = file.Tensors.Keys.Where(name => !expected.Contains(name)).OrderBy(name => name, StringComparer.Ordinal).FirstOrDefault();
-            if (unexpected is not null)
-            {
-                throw new InvalidDataException(
-                    $"{source}: the file has the tensor '{unexpected}', which the network does not have; load with strict: false to ignore extra tensors.");
-            }
-        }
+        SafeTensorsHeader file = SafeTensorsHeader.Parse(bytes, source);
+        List<(double[] Weights, double[] Bias)> mapped = SafeTensorsLayers.Map(file, Expected(layers), strict);
         var tensors = new T[2 * layers.Count][];
         for (int i = 0; i < layers.Count; i++)
         {
-            LayerDescription layer = layers[i];
-            tensors[2 * i] = new T[layer.OutputSize * layer.InputSize];
-            tensors[2 * i + 1] = new T[layer.OutputSize];
-            file.CopyTo(layer.TensorName + ".weight", tensors[2 * i].AsSpan());
-            file.CopyTo(layer.TensorName + ".bias", tensors[2 * i + 1].AsSpan());
+            tensors[2 * i] = Convert<T>(mapped[i].Weights);
+            tensors[2 * i + 1] = Convert<T>(mapped[i].Bias);
         }
         return tensors;
     }
@@ -149,8 +130,7 @@ public static class NetworkFile
         Argument.NotNull(bytes, nameof(bytes));
         Argument.NotNull(layers, nameof(layers));
         OnnxModel model = OnnxModel.Parse(bytes, source);
-        var expected = layers.Select(l => new ExpectedLayer(l.TensorName, l.InputSize, l.OutputSize, l.Activation.ToString())).ToArray();
-        List<(float[] Weights, float[] Bias)> mapped = OnnxLayers.Map(model, source, expected);
+        List<(float[] Weights, float[] Bias)> mapped = OnnxLayers.Map(model, source, Expected(layers));
         var tensors = new T[2 * layers.Count][];
         for (int i = 0; i < layers.Count; i++)
         {
@@ -158,6 +138,53 @@ public static class NetworkFile
             tensors[2 * i + 1] = Convert<T>(mapped[i].Bias);
         }
         return tensors;
+    }
+
+    /// <summary>
+    /// Copies weights baked into the assembly into a layer's span: the generator writes each tensor from the network's
+    /// weight file as a string constant holding its little-endian <typeparamref name="T"/> bytes, two to a character
+    /// (byte 2i in the low half of character i).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="data"/> does not hold exactly the destination's bytes.</exception>
+    public static void CopyBaked<T>(ReadOnlySpan<char> data, Span<T> destination) where T : unmanaged
+    {
+        Span<byte> bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(destination);
+        if (2 * data.Length != bytes.Length)
+            throw new ArgumentException($"baked data of {2 * data.Length} bytes for a tensor of {bytes.Length}.", nameof(data));
+        for (int i = 0; i < data.Length; i++)
+        {
+            bytes[2 * i] = (byte)data[i];
+            bytes[2 * i + 1] = (byte)(data[i] >> 8);
+        }
+        if (!BitConverter.IsLittleEndian)
+        {
+            int size = bytes.Length / Math.Max(1, destination.Length);
+            for (int i = 0; i < bytes.Length; i += size)
+                bytes.Slice(i, size).Reverse();
+        }
+    }
+
+    private static ExpectedLayer[] Expected(IReadOnlyList<LayerDescription> layers) =>
+        layers.Select(l => new ExpectedLayer(l.TensorName, l.InputSize, l.OutputSize, l.Activation.ToString())).ToArray();
+
+    private static T[] Convert<T>(double[] values) where T : unmanaged
+    {
+        var result = new T[values.Length];
+        if (typeof(T) == typeof(float))
+        {
+            Span<float> floats = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(result.AsSpan());
+            for (int i = 0; i < values.Length; i++)
+                floats[i] = (float)values[i];
+        }
+        else if (typeof(T) == typeof(double))
+        {
+            values.AsSpan().CopyTo(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(result.AsSpan()));
+        }
+        else
+        {
+            throw new NotSupportedException($"Networks of {typeof(T).Name} cannot load weights; use float or double.");
+        }
+        return result;
     }
 
     private static T[] Convert<T>(float[] values) where T : unmanaged
@@ -178,24 +205,5 @@ public static class NetworkFile
             throw new NotSupportedException($"Networks of {typeof(T).Name} cannot load ONNX models; use float or double.");
         }
         return result;
-    }
-
-    private static void CheckArchitecture(SafeTensorsFile file, string source, IReadOnlyList<LayerDescription> layers)
-    {
-        if (!file.Metadata.TryGetValue(LayerCountKey, out string? countText))
-            return;
-        if (!int.TryParse(countText, NumberStyles.None, CultureInfo.InvariantCulture, out int count) || count < 0)
-            throw new InvalidDataException($"{source}: the metadata entry '{LayerCountKey}' is '{countText}', not a number of layers.");
-        if (count != layers.Count)
-            throw new InvalidDataException($"{source}: the file records a network of {count} layers; this network has {layers.Count}.");
-        for (int i = 0; i < count; i++)
-        {
-            string key = LayerKeyPrefix + i.ToString(CultureInfo.InvariantCulture);
-            string expected = layers[i].TensorName + ": " + layers[i].Architecture;
-            if (!file.Metadata.TryGetValue(key, out string? recorded))
-                throw new InvalidDataException($"{source}: the file records {count} layers but no metadata entry '{key}' for layer {i}.");
-            if (recorded != expected)
-                throw new InvalidDataException($"{source}: layer {i} is recorded as '{recorded}'; this network's layer {i} is '{expected}'.");
-        }
     }
 }

@@ -34,6 +34,15 @@ public sealed class SequentialAttribute : Attribute
     /// activations of this many samples. At least 1; the default is 1.
     /// </summary>
     public int MaxBatch { get; set; } = 1;
+
+    /// <summary>
+    /// A weight file (<c>.safetensors</c> or <c>.onnx</c>) whose weights the network starts with, compiled into the
+    /// assembly: the generator reads it at compile time, checks every tensor (or the ONNX graph) against the layers and
+    /// reports a mismatch as a compile error here. The path is relative to the project directory. The package's build
+    /// files hand the generator every <c>.safetensors</c> and <c>.onnx</c> file of the project; in Unity, add the
+    /// file's text form yourself (see docs/import.md).
+    /// </summary>
+    public string? Weights { get; set; }
 }
 
 /// <summary>

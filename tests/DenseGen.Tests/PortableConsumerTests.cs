@@ -161,6 +161,8 @@ public class PortableConsumerTests
                 "README.md",
                 // The generator as an analyzer only: never in lib/, where it would become a reference of every user.
                 "analyzers/dotnet/roslyn4.3/cs/DenseGen.Generator.dll",
+                // Hands the project's weight files to the generator, for [Sequential(Weights = ...)].
+                "build/DenseGen.targets", "buildTransitive/DenseGen.targets",
                 "lib/net8.0/DenseGen.dll", "lib/net8.0/DenseGen.xml",
                 "lib/netstandard2.0/DenseGen.dll", "lib/netstandard2.0/DenseGen.xml",
                 "lib/netstandard2.1/DenseGen.dll", "lib/netstandard2.1/DenseGen.xml",

@@ -17,6 +17,8 @@ internal sealed record LayerSpec(
     ActivationKind Activation = ActivationKind.None,
     bool Trainable = true) : IGeneratedTypeSpec
 {
+    public bool IsComplete => true;
+
     /// <summary>Whether the layer applies an activation, and so has the four-argument Backward.</summary>
     public bool HasActivation => Activation != ActivationKind.None;
 

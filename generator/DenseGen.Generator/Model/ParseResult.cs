@@ -6,6 +6,9 @@ internal interface IGeneratedTypeSpec
     string TypeName { get; }
 
     bool IsStruct { get; }
+
+    /// <summary>Whether everything the emitter needs is there; a network whose weight file could not be baked is not (its error is reported apart).</summary>
+    bool IsComplete { get; }
 }
 
 /// <summary>
@@ -13,9 +16,10 @@ internal interface IGeneratedTypeSpec
 /// diagnostics to report. The two are split into separate pipeline steps so that moving a declaration, which changes
 /// only diagnostic locations, leaves the source output cached. <see cref="StructDeclaration"/> is the identifier of a
 /// valid struct, kept apart from the spec for the same reason: whether it draws DG0015 or DG0028 depends on the target,
-/// which the parser does not see.
+/// which the parser does not see. <see cref="WeightsArgument"/> is where a network's <c>Weights</c> is written, for the
+/// diagnostics of the file it names.
 /// </summary>
-internal sealed record ParseResult<TSpec>(TSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics, LocationInfo? StructDeclaration = null)
+internal sealed record ParseResult<TSpec>(TSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics, LocationInfo? StructDeclaration = null, LocationInfo? WeightsArgument = null)
     where TSpec : class, IGeneratedTypeSpec
 {
     public static readonly ParseResult<TSpec> Nothing = new(null, EquatableArray<DiagnosticInfo>.Empty);

@@ -20,6 +20,7 @@ internal static class NetworkEmitter
     private const string ForwardSamplesField = "__denseForwardSamples";
     private const string LayersField = "__denseLayers";
     private const string SetParametersMethod = "__DenseSetParameters";
+    private const string BakedDataField = "__denseBaked";
 
     /// <summary>The hint name, e.g. <c>App.Model.Hidden.Sequential.g.cs</c>; see <see cref="GeneratedFile.HintName"/>.</summary>
     public static string HintName(NetworkSpec spec) =>
@@ -51,6 +52,8 @@ internal static class NetworkEmitter
         }
         WriteInitialize(context);
         WriteSaveAndLoad(context);
+        if (spec.Baked is not null)
+            WriteBakedWeights(context, spec.Baked);
         if (spec.IsTrainable)
             WriteTrainableMembers(context);
         w.Close();
@@ -479,6 +482,61 @@ internal static class NetworkEmitter
         }
         w.Close();
         w.Line();
+    }
+
+    private static void WriteBakedWeights(Context c, BakedWeights baked)
+    {
+        IndentedWriter w = c.W;
+        NetworkSpec spec = c.Spec;
+        string file = "<c>" + System.Security.SecurityElement.Escape(baked.File) + "</c>";
+        w.Line($"/// <summary>Creates the network with the weights baked in from {file} at compile time.</summary>");
+        GeneratedFile.Member(w);
+        w.Line($"public {spec.TypeName}() => LoadBakedWeights();");
+        w.Line();
+        w.Line($"/// <summary>Sets every layer's weights and bias to the ones baked in from {file} at compile time; reads no file and allocates nothing.</summary>");
+        GeneratedFile.Member(w);
+        w.Open("public void LoadBakedWeights()");
+        int tensor = 0;
+        foreach (NetworkLayer layer in spec.Layers)
+        {
+            foreach (string span in new[] { "Weights", "Bias" })
+                w.Line($"{GeneratedFile.CompilerServices}.NetworkFile.CopyBaked<{c.T}>(global::System.MemoryExtensions.AsSpan({BakedDataField}{Number(tensor++)}), {layer.FieldName}.{span});");
+        }
+        w.Close();
+        w.Line();
+        // Each tensor is a string constant, two bytes to a character: the compiler stores it in the assembly as it is,
+        // reading it allocates nothing, and a string is one token to compile, where a byte array of the same data is a
+        // literal per byte (measured: seconds for MNIST's 400 KB).
+        int offset = 0;
+        tensor = 0;
+        foreach (NetworkLayer layer in spec.Layers)
+        {
+            foreach ((string name, int count) in new[] { ("weights", layer.In * layer.Out), ("bias", layer.Out) })
+            {
+                int bytes = count * spec.ElementSize;
+                w.Line($"/// <summary>The {name} of <c>{layer.FieldName}</c> from {file}: little-endian {c.T}, two bytes to a character.</summary>");
+                GeneratedFile.Field(w);
+                w.Line($"private const string {BakedDataField}{Number(tensor++)} = {BakedLiteral(baked.Data, offset, bytes)};");
+                w.Line();
+                offset += bytes;
+            }
+        }
+    }
+
+    /// <summary>Bytes as a C# string literal, byte 2i in the low half of character i; printable ASCII as itself, the rest escaped.</summary>
+    private static string BakedLiteral(EquatableArray<byte> data, int offset, int count)
+    {
+        var literal = new System.Text.StringBuilder(count * 3 + 2);
+        literal.Append('"');
+        for (int i = 0; i < count; i += 2)
+        {
+            int unit = data[offset + i] | (data[offset + i + 1] << 8);
+            if (unit >= 0x20 && unit < 0x7F && unit != '"' && unit != '\\')
+                literal.Append((char)unit);
+            else
+                literal.Append("\\u").Append(unit.ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return literal.Append('"').ToString();
     }
 
     private static void WriteLoadOnnx(Context c, string parameter, string argument, string parameterDoc)

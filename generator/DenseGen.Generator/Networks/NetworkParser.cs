@@ -37,6 +37,16 @@ internal static class NetworkParser
         EquatableArray<ContainingType> containingTypes = Declarations.ContainingTypes(declaration);
         var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
         int maxBatch = ReadMaxBatch(attribute, attributeSyntax, name, diagnostics);
+        string? weights = AttributeArguments.Named(attribute, "Weights")?.Value as string;
+        LocationInfo? weightsArgument = weights is null ? null : LocationInfo.From((SyntaxNode?)AttributeArguments.Syntax(attributeSyntax, "Weights") ?? attributeSyntax);
+        if (weights is not null)
+        {
+            foreach (IMethodSymbol constructor in type.InstanceConstructors.Where(c => !c.IsImplicitlyDeclared && c.Parameters.Length == 0))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.BakedNetworkHasConstructor, LocationInfo.From(constructor.Locations.FirstOrDefault()), name));
+            }
+        }
 
         List<FieldLayer> fields = ReadLayerFields(type, name, diagnostics, cancellationToken);
         if (fields.Count == 0 && !diagnostics.Any(d => d.Descriptor.Id == DiagnosticDescriptors.NotALayerField.Id))
@@ -56,7 +66,8 @@ internal static class NetworkParser
             IsStruct: type.TypeKind == TypeKind.Struct,
             Element: element!.Value,
             MaxBatch: maxBatch,
-            Layers: fields.Select(f => f.Layer!).ToEquatableArray());
+            Layers: fields.Select(f => f.Layer!).ToEquatableArray(),
+            Weights: weights);
         long bufferElements = NetworkLayout.Of(spec).Length;
         if (bufferElements > LayerLimits.MaxElements)
         {
@@ -73,7 +84,7 @@ internal static class NetworkParser
             if (bytes > LayerLimits.StructStackWarningBytes)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LargeStructNetwork, typeLocation, name, bytes.ToString("N0", CultureInfo.InvariantCulture)));
         }
-        return new ParseResult<NetworkSpec>(spec, diagnostics.ToEquatableArray(), spec.IsStruct ? typeLocation : null);
+        return new ParseResult<NetworkSpec>(spec, diagnostics.ToEquatableArray(), spec.IsStruct ? typeLocation : null, weightsArgument);
     }
 
     /// <summary>A layer field as read, before the checks between fields; <see cref="Layer"/> is null for an invalid layer type.</summary>

@@ -1,3 +1,4 @@
+using DenseGen.Generator.Networks;
 using System.Linq;
 
 namespace DenseGen.Generator.Model;
@@ -35,8 +36,12 @@ internal sealed record NetworkSpec(
     bool IsStruct,
     ElementKind Element,
     int MaxBatch,
-    EquatableArray<NetworkLayer> Layers) : IGeneratedTypeSpec
+    EquatableArray<NetworkLayer> Layers,
+    string? Weights = null,
+    BakedWeights? Baked = null) : IGeneratedTypeSpec
 {
+    public bool IsComplete => Weights is null || Baked is not null;
+
     public string ElementKeyword => Element.Keyword();
 
     public int ElementSize => Element.Size();

@@ -4,7 +4,13 @@ using System.Globalization;
 using System.IO;
 using System.Text;
 
+// The generator compiles these files too (see its project), in a namespace of its own so that an assembly that sees
+// the internals of both (the tests) can tell the two copies apart.
+#if DENSEGEN_GENERATOR
+namespace DenseGen.Generator.Formats;
+#else
 namespace DenseGen.Formats;
+#endif
 
 /// <summary>The kinds of JSON value (RFC 8259).</summary>
 internal enum JsonKind

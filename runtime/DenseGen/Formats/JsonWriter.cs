@@ -2,7 +2,13 @@ using System;
 using System.Globalization;
 using System.Text;
 
+// The generator compiles these files too (see its project), in a namespace of its own so that an assembly that sees
+// the internals of both (the tests) can tell the two copies apart.
+#if DENSEGEN_GENERATOR
+namespace DenseGen.Generator.Formats;
+#else
 namespace DenseGen.Formats;
+#endif
 
 /// <summary>Writes the few JSON forms a safetensors header needs, in the form <see cref="JsonReader"/> reads back.</summary>
 internal static class JsonWriter

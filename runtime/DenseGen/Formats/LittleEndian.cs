@@ -1,7 +1,13 @@
 using System;
 using System.Runtime.InteropServices;
 
+// The generator compiles these files too (see its project), in a namespace of its own so that an assembly that sees
+// the internals of both (the tests) can tell the two copies apart.
+#if DENSEGEN_GENERATOR
+namespace DenseGen.Generator.Formats;
+#else
 namespace DenseGen.Formats;
+#endif
 
 /// <summary>
 /// Reads the little-endian IEEE numbers of weight files on any machine, from unaligned bytes. The .NET Standard builds

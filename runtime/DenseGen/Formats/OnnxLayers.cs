@@ -4,7 +4,13 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 
+// The generator compiles these files too (see its project), in a namespace of its own so that an assembly that sees
+// the internals of both (the tests) can tell the two copies apart.
+#if DENSEGEN_GENERATOR
+namespace DenseGen.Generator.Formats;
+#else
 namespace DenseGen.Formats;
+#endif
 
 /// <summary>A layer the model must hold: its sizes and its activation's name (<c>None</c>, <c>ReLU</c>, <c>LeakyReLU</c>, <c>Sigmoid</c>, <c>Tanh</c>).</summary>
 internal readonly struct ExpectedLayer

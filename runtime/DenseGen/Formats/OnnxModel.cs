@@ -2,7 +2,13 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 
+// The generator compiles these files too (see its project), in a namespace of its own so that an assembly that sees
+// the internals of both (the tests) can tell the two copies apart.
+#if DENSEGEN_GENERATOR
+namespace DenseGen.Generator.Formats;
+#else
 namespace DenseGen.Formats;
+#endif
 
 /// <summary>An attribute of a node: the kinds a multilayer perceptron's nodes use (a float, an int, ints).</summary>
 internal sealed class OnnxAttribute

@@ -1,4 +1,10 @@
+// The generator compiles these files too (see its project), in a namespace of its own so that an assembly that sees
+// the internals of both (the tests) can tell the two copies apart.
+#if DENSEGEN_GENERATOR
+namespace DenseGen.Generator.Formats;
+#else
 namespace DenseGen.Formats;
+#endif
 
 /// <summary>Strict UTF-8 checks for the format readers: names in weight files must be valid Unicode.</summary>
 internal static class Utf8

@@ -19,7 +19,34 @@ layer.Backward(x, dy, dx);
 int failures = ReferenceChecks.Forward(layer.Weights.ToArray(), layer.Bias.ToArray(), x, y, Layer.InputSize)
     + ReferenceChecks.InputGradient(layer.Weights.ToArray(), dy, dx, Layer.InputSize, Layer.OutputSize);
 Console.WriteLine($"{Samples}×{Layer.InputSize}→{Layer.OutputSize}: {(failures == 0 ? "forward and input gradient match the reference" : failures + " values outside the error bound")}");
+
+// Weights baked in through the package's build files must be the file's, as Load reads it at run time.
+var baked = new BakedMlp();
+var loaded = new BakedMlp();
+loaded.Load(System.IO.Path.Combine(AppContext.BaseDirectory, "mlp.safetensors"));
+int differing = 0;
+ITrainable<float> bakedParameters = baked, loadedParameters = loaded;
+for (int t = 0; t < bakedParameters.ParameterTensorCount; t++)
+{
+    if (!bakedParameters.ParameterTensor(t).SequenceEqual(loadedParameters.ParameterTensor(t)))
+        differing++;
+}
+failures += differing;
+Console.WriteLine($"baked weights: {(differing == 0 ? "the same as the file's" : differing + " tensors differ from the file's")}");
 return failures == 0 ? 0 : 1;
 
 [Dense(In = 37, Out = 11)]
 partial class Layer;
+
+[Dense(In = 5, Out = 7, Activation = Activation.ReLU)] partial class Mlp0;
+[Dense(In = 7, Out = 4, Activation = Activation.Tanh)] partial class Mlp2;
+[Dense(In = 4, Out = 3)] partial class Mlp4;
+
+// PyTorch's nn.Sequential(Linear(5, 7), ReLU(), Linear(7, 4), Tanh(), Linear(4, 3)), from tools/make-torch-fixtures.py.
+[Sequential(Weights = "mlp.safetensors")]
+partial class BakedMlp
+{
+    [TensorName("0")] public readonly Mlp0 First = new();
+    [TensorName("2")] public readonly Mlp2 Second = new();
+    [TensorName("4")] public readonly Mlp4 Third = new();
+}

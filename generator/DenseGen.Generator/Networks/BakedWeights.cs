@@ -1,0 +1,128 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using DenseGen.Generator.Formats;
+using DenseGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace DenseGen.Generator.Networks;
+
+/// <summary>
+/// A weight file as the compiler hands it over: additional files are text, so a binary file comes as its text form,
+/// a first line <c>densegen-weights {path}</c> naming the file as a network's <c>Weights</c> names it, then the bytes
+/// in base64. The package's build files write that form for every <c>.safetensors</c> and <c>.onnx</c> file of a
+/// project (as <c>*.densegen-weights</c> under obj/); in Unity, where no build files run, users write it themselves
+/// (as <c>{name}.DenseGen.Generator.additionalfile</c>, the name Unity passes on to this generator).
+/// </summary>
+/// <param name="Name">The path the first line gives, with forward slashes.</param>
+/// <param name="Bytes">The file's bytes; empty when <paramref name="Error"/> says why they could not be read.</param>
+internal sealed record WeightsText(string Name, EquatableArray<byte> Bytes, string? Error)
+{
+    public const string Header = "densegen-weights ";
+
+    /// <summary>Whether the compiler's additional file is a weight file's text form, judged by its name alone.</summary>
+    public static bool IsWeightsText(string path) =>
+        path.EndsWith(".densegen-weights", StringComparison.OrdinalIgnoreCase)
+        || path.EndsWith(".DenseGen.Generator.additionalfile", StringComparison.Ordinal);
+
+    public static WeightsText? Read(AdditionalText file, CancellationToken cancellationToken)
+    {
+        SourceText? text = file.GetText(cancellationToken);
+        if (text is null)
+            return new WeightsText(Path.GetFileName(file.Path), EquatableArray<byte>.Empty, "the compiler could not read " + file.Path);
+        string content = text.ToString();
+        int lineEnd = content.IndexOf('\n');
+        string first = (lineEnd < 0 ? content : content.Substring(0, lineEnd)).TrimEnd('\r');
+        if (!first.StartsWith(Header, StringComparison.Ordinal))
+            return new WeightsText(Path.GetFileName(file.Path), EquatableArray<byte>.Empty, $"{file.Path} does not start with '{Header}<file name>'");
+        string name = Normalize(first.Substring(Header.Length).Trim());
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(lineEnd < 0 ? "" : content.Substring(lineEnd + 1));
+        }
+        catch (FormatException)
+        {
+            // Convert has no TryFromBase64String on .NET Standard 2.0, where the generator runs.
+            return new WeightsText(name, EquatableArray<byte>.Empty, $"the text form of '{name}' ({file.Path}) is not valid base64; rebuild to write it again");
+        }
+        return new WeightsText(name, bytes.ToEquatableArray(), null);
+    }
+
+    /// <summary>A path as names are compared: forward slashes, no leading <c>./</c>.</summary>
+    public static string Normalize(string path)
+    {
+        string normalized = path.Replace('\\', '/');
+        while (normalized.StartsWith("./", StringComparison.Ordinal))
+            normalized = normalized.Substring(2);
+        return normalized;
+    }
+}
+
+/// <summary>The weights a network starts with, in its element type, little-endian: each layer's weights then its bias.</summary>
+/// <param name="File">The file they came from, as the network names it.</param>
+internal sealed record BakedWeights(string File, EquatableArray<byte> Data);
+
+/// <summary>
+/// Reads a network's <c>Weights</c> file at compile time with the runtime's own readers and checks it against the
+/// layers: the same rules as the network's <c>Load</c> (strict) and <c>LoadOnnx</c>.
+/// </summary>
+internal static class WeightsBaker
+{
+    /// <summary>How the problem of a file the compiler was not given starts (DG0029 rather than DG0030).</summary>
+    public const string NotFound = "the compiler was given no file";
+
+    /// <summary>The weights, or the problem to report at the attribute.</summary>
+    public static (BakedWeights? Weights, string? Problem) Bake(NetworkSpec spec, IEnumerable<WeightsText> files)
+    {
+        string wanted = WeightsText.Normalize(spec.Weights!);
+        WeightsText[] matches = files.Where(f => f.Name == wanted || f.Name.EndsWith("/" + wanted, StringComparison.Ordinal)).ToArray();
+        if (matches.Length == 0)
+            return (null, NotFound + $" '{wanted}': put it in the project directory (the package's build files then hand it to the generator), or in Unity add its text form (docs/import.md)");
+        if (matches.Length > 1)
+            return (null, $"more than one file is named '{wanted}' ({string.Join(", ", matches.Select(m => m.Name))}); give the path from the project directory");
+        WeightsText file = matches[0];
+        if (file.Error is not null)
+            return (null, file.Error);
+
+        byte[] bytes = file.Bytes.ToArray();
+        var expected = spec.Layers.Select(l => new ExpectedLayer(l.TensorName, l.In, l.Out, l.Activation.ToString())).ToArray();
+        List<(double[] Weights, double[] Bias)> tensors;
+        try
+        {
+            tensors = wanted.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
+                ? OnnxLayers.Map(OnnxModel.Parse(bytes, wanted), wanted, expected).Select(l => (Widen(l.Weights), Widen(l.Bias))).ToList()
+                : SafeTensorsLayers.Map(SafeTensorsHeader.Parse(bytes, wanted), expected, strict: true);
+        }
+        catch (InvalidDataException exception)
+        {
+            // The readers refuse every bad file with InvalidDataException and nothing else (fuzzed in the tests).
+            return (null, exception.Message.TrimEnd('.'));
+        }
+
+        var data = new List<byte>(spec.ElementSize * tensors.Sum(t => t.Weights.Length + t.Bias.Length));
+        foreach ((double[] weights, double[] bias) in tensors)
+        {
+            Append(data, weights, spec.Element);
+            Append(data, bias, spec.Element);
+        }
+        return (new BakedWeights(wanted, data.ToEquatableArray()), null);
+    }
+
+    private static double[] Widen(float[] values) => values.Select(v => (double)v).ToArray();
+
+    private static void Append(List<byte> data, double[] values, ElementKind element)
+    {
+        foreach (double value in values)
+        {
+            byte[] bytes = element == ElementKind.Float64 ? BitConverter.GetBytes(value) : BitConverter.GetBytes((float)value);
+            if (!BitConverter.IsLittleEndian)
+                Array.Reverse(bytes);
+            data.AddRange(bytes);
+        }
+    }
+}

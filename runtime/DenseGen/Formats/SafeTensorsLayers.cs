@@ -1,0 +1,84 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+
+// The generator compiles these files too (see its project), in a namespace of its own so that an assembly that sees
+// the internals of both (the tests) can tell the two copies apart.
+#if DENSEGEN_GENERATOR
+namespace DenseGen.Generator.Formats;
+#else
+namespace DenseGen.Formats;
+#endif
+
+/// <summary>
+/// Checks a safetensors file against a network's layers and reads their weights, for the runtime's <c>Load</c> and
+/// the generator's baked weights alike: each layer's <c>{name}.weight</c> <c>[Out, In]</c> and <c>{name}.bias</c>
+/// <c>[Out]</c> present as F32 or F64; the architecture DenseGen records in the metadata, when there is one, the same
+/// as the network's (a file written by PyTorch has none and is checked by names and shapes alone); and, when strict,
+/// no tensor the network does not have, as PyTorch's <c>load_state_dict(strict=True)</c>.
+/// </summary>
+internal static class SafeTensorsLayers
+{
+    public const string LayerCountKey = "densegen.layers";
+    public const string LayerKeyPrefix = "densegen.layer.";
+
+    /// <summary>How a weight file records a layer, e.g. <c>Dense(In = 784, Out = 128, Activation = ReLU)</c>.</summary>
+    public static string Architecture(int inputs, int outputs, string activation) =>
+        string.Format(CultureInfo.InvariantCulture, "Dense(In = {0}, Out = {1}, Activation = {2})", inputs, outputs, activation);
+
+    /// <summary>Each layer's weights (<c>[Out, In]</c>) and bias, exact in double whether the file holds F32 or F64.</summary>
+    /// <exception cref="InvalidDataException">The file does not fit the network; the message names the tensor or layer.</exception>
+    public static List<(double[] Weights, double[] Bias)> Map(SafeTensorsHeader file, IReadOnlyList<ExpectedLayer> layers, bool strict)
+    {
+        string source = file.Source;
+        CheckArchitecture(file, layers);
+        var expected = new HashSet<string>(StringComparer.Ordinal);
+        foreach (ExpectedLayer layer in layers)
+        {
+            file.RequireLayer(layer.Name, layer.Inputs, layer.Outputs);
+            expected.Add(layer.Name + ".weight");
+            expected.Add(layer.Name + ".bias");
+        }
+        if (strict)
+        {
+            string? unexpected = file.Tensors.Keys.Where(name => !expected.Contains(name)).OrderBy(name => name, StringComparer.Ordinal).FirstOrDefault();
+            if (unexpected is not null)
+            {
+                throw new InvalidDataException(
+                    $"{source}: the file has the tensor '{unexpected}', which the network does not have; load with strict: false to ignore extra tensors.");
+            }
+        }
+        var result = new List<(double[] Weights, double[] Bias)>(layers.Count);
+        foreach (ExpectedLayer layer in layers)
+        {
+            var weights = new double[layer.Outputs * layer.Inputs];
+            var bias = new double[layer.Outputs];
+            file.CopyTo(layer.Name + ".weight", weights.AsSpan());
+            file.CopyTo(layer.Name + ".bias", bias.AsSpan());
+            result.Add((weights, bias));
+        }
+        return result;
+    }
+
+    private static void CheckArchitecture(SafeTensorsHeader file, IReadOnlyList<ExpectedLayer> layers)
+    {
+        string source = file.Source;
+        if (!file.Metadata.TryGetValue(LayerCountKey, out string? countText))
+            return;
+        if (!int.TryParse(countText, NumberStyles.None, CultureInfo.InvariantCulture, out int count) || count < 0)
+            throw new InvalidDataException($"{source}: the metadata entry '{LayerCountKey}' is '{countText}', not a number of layers.");
+        if (count != layers.Count)
+            throw new InvalidDataException($"{source}: the file records a network of {count} layers; this network has {layers.Count}.");
+        for (int i = 0; i < count; i++)
+        {
+            string key = LayerKeyPrefix + i.ToString(CultureInfo.InvariantCulture);
+            string expected = layers[i].Name + ": " + Architecture(layers[i].Inputs, layers[i].Outputs, layers[i].Activation);
+            if (!file.Metadata.TryGetValue(key, out string? recorded))
+                throw new InvalidDataException($"{source}: the file records {count} layers but no metadata entry '{key}' for layer {i}.");
+            if (recorded != expected)
+                throw new InvalidDataException($"{source}: layer {i} is recorded as '{recorded}'; this network's layer {i} is '{expected}'.");
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using System;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Threading;
+using DenseGen.Generator;
+using DenseGen.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
+using Xunit;
+
+namespace DenseGen.Tests.Import;
+
+/// <summary>
+/// <c>[Sequential(Weights = ...)]</c>: the generator reads the weight file's text form at compile time (as the
+/// package's build files hand it over), checks it against the layers with the runtime's readers, and compiles the
+/// weights in; a missing, corrupt or mismatched file is one specific error at the attribute.
+/// </summary>
+public class BakedWeightsTests
+{
+    private const string Network = """
+        using DenseGen;
+
+        [Dense(In = 5, Out = 7, Activation = Activation.ReLU)] public partial class L0;
+        [Dense(In = 7, Out = 4, Activation = Activation.Tanh)] public partial class L2;
+        [Dense(In = 4, Out = 3)] public partial class L4;
+
+        [Sequential(MaxBatch = 4, Weights = "WEIGHTS")]
+        public partial class Baked
+        {
+            [TensorName("0")] public readonly L0 First = new();
+            [TensorName("2")] public readonly L2 Second = new();
+            [TensorName("4")] public readonly L4 Third = new();
+        }
+        """;
+
+    /// <summary>The text form the package's build files write: a line naming the file, then base64.</summary>
+    internal sealed class WeightsAdditionalText(string path, string name, byte[] bytes) : AdditionalText
+    {
+        public override string Path => path;
+
+        public override SourceText GetText(CancellationToken cancellationToken = default) =>
+            SourceText.From("densegen-weights " + name + "\n" + Convert.ToBase64String(bytes, Base64FormattingOptions.InsertLineBreaks) + "\n");
+    }
+
+    private static (GeneratorRunResult Result, Compilation Output) Run(string weights, params AdditionalText[] files)
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(Network.Replace("WEIGHTS", weights));
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().AddAdditionalTexts([.. files])
+            .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
+        return (driver.GetRunResult().Results.Single(), output);
+    }
+
+    private static WeightsAdditionalText Fixture(string name, string asNamed) =>
+        new("/project/obj/densegen/" + name + ".densegen-weights", asNamed, File.ReadAllBytes(OnnxImportTests.Fixture(name)));
+
+    [Theory]
+    [InlineData("mlp.safetensors")]
+    [InlineData("mlp.opset17.onnx")]
+    [InlineData("mlp.helper.onnx")]
+    public void TheNetworkStartsWithTheFilesWeights(string file)
+    {
+        (GeneratorRunResult result, Compilation output) = Run("models/" + file, Fixture(file, "models/" + file));
+        Assert.Null(result.Exception);
+        Assert.Empty(result.Diagnostics);
+        object network = Activator.CreateInstance(Load(output).GetType("Baked", throwOnError: true)!)!;
+
+        var expected = new TorchMlp();
+        expected.Load(OnnxImportTests.Fixture("mlp.safetensors"));
+        var trainable = (ITrainable<float>)network;
+        for (int i = 0; i < trainable.ParameterTensorCount; i++)
+            Assert.True(((ITrainable<float>)expected).ParameterTensor(i).SequenceEqual(trainable.ParameterTensor(i)), trainable.ParameterTensorName(i) + " differs");
+
+        // LoadBakedWeights puts them back after training or loading changed them.
+        trainable.ParameterTensor(0).Fill(0);
+        network.GetType().GetMethod("LoadBakedWeights")!.Invoke(network, null);
+        Assert.True(((ITrainable<float>)expected).ParameterTensor(0).SequenceEqual(trainable.ParameterTensor(0)));
+    }
+
+    [Fact]
+    public void TheGeneratedSourceIsTheSameOnEveryRun()
+    {
+        string Source() => Run("mlp.safetensors", Fixture("mlp.safetensors", "mlp.safetensors")).Result.GeneratedSources
+            .Single(s => s.HintName.EndsWith(".Sequential.g.cs", StringComparison.Ordinal)).SourceText.ToString();
+        Assert.Equal(Source(), Source());
+    }
+
+    public static TheoryData<string, string, string, string> BadFiles() => new()
+    {
+        // weights named, file handed over as, bytes from, expected message
+        { "missing.safetensors", "mlp.safetensors", "mlp.safetensors", "DG0029: 'Baked' bakes in the weights of 'missing.safetensors', but the compiler was given no file 'missing.safetensors'" },
+        { "mlp.safetensors", "mlp.safetensors", "matmul.expected.safetensors", "DG0030: 'Baked' cannot bake in its weights: mlp.safetensors: tensor '0.weight' is missing" },
+        { "mlp.onnx", "mlp.onnx", "matmul.opset17.onnx", "DG0030: 'Baked' cannot bake in its weights: mlp.onnx: node '/1/MatMul' (MatMul) is a 6→8 layer; the network's layer 0 ('0') is 5→7" },
+        { "mlp.onnx", "mlp.onnx", "leaky02.opset13.onnx", "DG0030: 'Baked' cannot bake in its weights: mlp.onnx: node '/1/LeakyRelu' (LeakyRelu) has alpha 0.2" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadFiles))]
+    public void ABadFileIsOneErrorAtTheAttributeAndNothingIsGenerated(string weights, string handedOverAs, string bytesFrom, string message)
+    {
+        (GeneratorRunResult result, _) = Run(weights, Fixture(bytesFrom, handedOverAs));
+        Diagnostic error = Assert.Single(result.Diagnostics);
+        Assert.StartsWith(message, error.Id + ": " + error.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        // At the Weights argument of the attribute.
+        Assert.StartsWith("Weights = ", Network.Replace("WEIGHTS", weights).Substring(error.Location.SourceSpan.Start, error.Location.SourceSpan.Length));
+        Assert.DoesNotContain(result.GeneratedSources, s => s.HintName.Contains("Baked", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ANetworkThatDeclaresItsOwnParameterlessConstructorIsRefused()
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(
+            Network.Replace("WEIGHTS", "mlp.safetensors").Replace("[TensorName(\"0\")]", "public Baked() { } [TensorName(\"0\")]"));
+        GeneratorRunResult result = GeneratorHarness.CreateDriver().AddAdditionalTexts([Fixture("mlp.safetensors", "mlp.safetensors")])
+            .RunGenerators(compilation).GetRunResult().Results.Single();
+        Assert.Equal("DG0031", Assert.Single(result.Diagnostics).Id);
+    }
+
+    [Fact]
+    public void ATruncatedFileIsOneSpecificErrorNamingTheProblem()
+    {
+        byte[] bytes = File.ReadAllBytes(OnnxImportTests.Fixture("mlp.safetensors"));
+        (GeneratorRunResult result, _) = Run("mlp.safetensors", new WeightsAdditionalText("/p/mlp.densegen-weights", "mlp.safetensors", bytes[..(bytes.Length - 5)]));
+        Diagnostic error = Assert.Single(result.Diagnostics);
+        Assert.Equal("DG0030", error.Id);
+        Assert.Contains("it is truncated", error.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void EditsThatDoNotTouchTheFileOrTheNetworkLeaveTheBakedWeightsCached()
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(Network.Replace("WEIGHTS", "mlp.safetensors"));
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).AddAdditionalTexts([Fixture("mlp.safetensors", "mlp.safetensors")]);
+        driver = driver.RunGenerators(compilation);
+        CSharpCompilation edited = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("public class Unrelated { }", GeneratorHarness.ParseOptions()));
+        GeneratorRunResult result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        foreach (string step in new[] { DenseGenerator.TrackingNames.WeightFiles, DenseGenerator.TrackingNames.BakedNetworks })
+        {
+            Assert.All(result.TrackedSteps[step].SelectMany(s => s.Outputs),
+                output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {output.Reason}"));
+        }
+    }
+
+    private static Assembly Load(Compilation output)
+    {
+        using var image = new MemoryStream();
+        Microsoft.CodeAnalysis.Emit.EmitResult emitted = output.Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+        return new System.Runtime.Loader.AssemblyLoadContext("Baked", isCollectible: true).LoadFromStream(new MemoryStream(image.ToArray()));
+    }
+}
