@@ -149,7 +149,62 @@ public class RoslynFloorTests
         Assert.Empty(result.Diagnostics);
     }
 
-    private static (GeneratorRunResult Result, Compilation Output) Run(string source, LanguageVersion version)
+    /// <summary>
+    /// Baked weights in Unity's setting: Roslyn 4.3, C# 9, portable output, the weight file's text form handed over as
+    /// Unity does (<c>{name}.DenseGen.Generator.additionalfile</c>). The readers compiled into the generator run there,
+    /// and the network starts with the file's weights.
+    /// </summary>
+    [Fact]
+    public void APortableNetworkBakesItsWeightsUnderRoslyn43()
+    {
+        const string source = """
+            using DenseGen;
+            [Dense(In = 5, Out = 7, Activation = Activation.ReLU)] public partial class L0 { }
+            [Dense(In = 7, Out = 4, Activation = Activation.Tanh)] public partial class L2 { }
+            [Dense(In = 4, Out = 3)] public partial class L4 { }
+
+            [Sequential(MaxBatch = 2, Weights = "mlp.safetensors")]
+            public partial class Baked
+            {
+                [TensorName("0")] public readonly L0 First = new L0();
+                [TensorName("2")] public readonly L2 Second = new L2();
+                [TensorName("4")] public readonly L4 Third = new L4();
+            }
+            """;
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "DenseGen.sln")))
+            root = Path.GetDirectoryName(root)!;
+        string file = Path.Combine(root, "tests", "DenseGen.Tests", "Fixtures", "torch", "mlp.safetensors");
+        byte[] bytes = File.ReadAllBytes(file);
+        var text = new UnityAdditionalText("/Assets/mlp.DenseGen.Generator.additionalfile",
+            "densegen-weights mlp.safetensors\n" + Convert.ToBase64String(bytes, Base64FormattingOptions.InsertLineBreaks) + "\n");
+
+        (GeneratorRunResult result, Compilation output) = Run(source, LanguageVersion.CSharp9, text);
+        Assert.Null(result.Exception);
+        Assert.Empty(result.Diagnostics);
+        using var image = new MemoryStream();
+        var emitted = output.Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        object network = Activator.CreateInstance(Assembly.Load(image.ToArray()).GetType("Baked", throwOnError: true)!)!;
+        var trainable = (ITrainable<float>)network;
+        SafeTensorsFile expected = SafeTensorsFile.Read(file);
+        for (int i = 0; i < trainable.ParameterTensorCount; i++)
+        {
+            var values = new float[trainable.ParameterTensor(i).Length];
+            expected.CopyTo(trainable.ParameterTensorName(i), values.AsSpan());
+            Assert.True(values.AsSpan().SequenceEqual(trainable.ParameterTensor(i)), trainable.ParameterTensorName(i));
+        }
+    }
+
+    private sealed class UnityAdditionalText(string path, string text) : AdditionalText
+    {
+        public override string Path => path;
+
+        public override Microsoft.CodeAnalysis.Text.SourceText GetText(System.Threading.CancellationToken cancellationToken = default) =>
+            Microsoft.CodeAnalysis.Text.SourceText.From(text);
+    }
+
+    private static (GeneratorRunResult Result, Compilation Output) Run(string source, LanguageVersion version, params AdditionalText[] additionalTexts)
     {
         // The running .NET's own assemblies as references, and the DenseGen runtime for [Dense].
         string[] platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
@@ -163,7 +218,7 @@ public class RoslynFloorTests
             [CSharpSyntaxTree.ParseText(source, parseOptions)],
             references,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-        GeneratorDriver driver = CSharpGeneratorDriver.Create([new DenseGenerator().AsSourceGenerator()], parseOptions: parseOptions)
+        GeneratorDriver driver = CSharpGeneratorDriver.Create([new DenseGenerator().AsSourceGenerator()], additionalTexts: additionalTexts, parseOptions: parseOptions)
             .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
         return (driver.GetRunResult().Results.Single(), output);
     }
