@@ -100,9 +100,11 @@ public sealed class DenseGenerator : IIncrementalGenerator
                 if (problem is null)
                     return;
                 Location location = pair.Left.WeightsArgument?.ToLocation() ?? Location.None;
-                output.ReportDiagnostic(problem.StartsWith(WeightsBaker.NotFound, StringComparison.Ordinal)
-                    ? Diagnostic.Create(DiagnosticDescriptors.WeightsFileMissing, location, pair.Left.Spec!.TypeName, pair.Left.Spec.Weights, problem)
-                    : Diagnostic.Create(DiagnosticDescriptors.WeightsFileMismatch, location, pair.Left.Spec!.TypeName, problem));
+                NetworkSpec spec = pair.Left.Spec!;
+                output.ReportDiagnostic(
+                    problem.StartsWith(WeightsBaker.NotFound, StringComparison.Ordinal) ? Diagnostic.Create(DiagnosticDescriptors.WeightsFileMissing, location, spec.TypeName, spec.Weights, problem)
+                    : problem.StartsWith(WeightsBaker.Internal, StringComparison.Ordinal) ? Diagnostic.Create(DiagnosticDescriptors.InternalError, location, spec.TypeName, problem)
+                    : Diagnostic.Create(DiagnosticDescriptors.WeightsFileMismatch, location, spec.TypeName, problem));
             });
 
         // One error per project that cannot compile the generated code, rather than one per layer, and none

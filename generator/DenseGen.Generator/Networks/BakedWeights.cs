@@ -76,6 +76,9 @@ internal static class WeightsBaker
     /// <summary>How the problem of a file the compiler was not given starts (DG0029 rather than DG0030).</summary>
     public const string NotFound = "the compiler was given no file";
 
+    /// <summary>How the problem starts when reading failed in a way the readers never should (DG0010).</summary>
+    public const string Internal = "reading the weight file failed: ";
+
     /// <summary>The weights, or the problem to report at the attribute.</summary>
     public static (BakedWeights? Weights, string? Problem) Bake(NetworkSpec spec, IEnumerable<WeightsText> files)
     {
@@ -102,6 +105,11 @@ internal static class WeightsBaker
         {
             // The readers refuse every bad file with InvalidDataException and nothing else (fuzzed in the tests).
             return (null, exception.Message.TrimEnd('.'));
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Never into the compiler: anything else would be a bug in DenseGen, reported as DG0010.
+            return (null, Internal + exception.GetType().Name + ": " + exception.Message);
         }
 
         var data = new List<byte>(spec.ElementSize * tensors.Sum(t => t.Weights.Length + t.Bias.Length));

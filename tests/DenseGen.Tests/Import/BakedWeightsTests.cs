@@ -108,6 +108,41 @@ public class BakedWeightsTests
         Assert.DoesNotContain(result.GeneratedSources, s => s.HintName.Contains("Baked", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// The generator given mutants of both formats (the loaders' fuzzers' mutations): each one bakes, or draws exactly
+    /// one DG0030 naming the file, never DG0010 and never an exception into the compiler.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Integration")]
+    public void EveryMutantBakesOrIsOneSpecificError()
+    {
+        byte[] safetensors = File.ReadAllBytes(OnnxImportTests.Fixture("mlp.safetensors"));
+        byte[] onnx = File.ReadAllBytes(OnnxImportTests.Fixture("mlp.opset17.onnx"));
+        CSharpCompilation stCompilation = GeneratorHarness.CreateCompilation(Network.Replace("WEIGHTS", "mlp.safetensors"));
+        CSharpCompilation onnxCompilation = GeneratorHarness.CreateCompilation(Network.Replace("WEIGHTS", "mlp.onnx"));
+        int baked = 0, refused = 0;
+        for (int i = 0; i < 300; i++)
+        {
+            bool isOnnx = i % 2 == 1;
+            byte[] mutant = isOnnx ? OnnxMutator.Mutate(onnx, i, 7).Bytes : SafeTensorsMutator.Mutate(safetensors, i, 7).Bytes;
+            string name = isOnnx ? "mlp.onnx" : "mlp.safetensors";
+            GeneratorRunResult result = GeneratorHarness.CreateDriver()
+                .AddAdditionalTexts([new WeightsAdditionalText("/p/" + name + ".densegen-weights", name, mutant)])
+                .RunGenerators(isOnnx ? onnxCompilation : stCompilation).GetRunResult().Results.Single();
+            Assert.Null(result.Exception);
+            if (result.Diagnostics.IsEmpty)
+            {
+                baked++;
+                continue;
+            }
+            Diagnostic error = Assert.Single(result.Diagnostics);
+            Assert.True(error.Id == "DG0030", $"mutant {i}: {error}");
+            Assert.Contains(name + ": ", error.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+            refused++;
+        }
+        Assert.True(baked > 0 && refused > 0, $"{baked} baked, {refused} refused");
+    }
+
     [Fact]
     public void ANetworkThatDeclaresItsOwnParameterlessConstructorIsRefused()
     {
