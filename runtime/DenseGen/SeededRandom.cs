@@ -78,7 +78,7 @@ public sealed class SeededRandom
             double v = 2 * NextDouble() - 1;
             double s = u * u + v * v;
             if (s > 0 && s < 1)
-                return u * Math.Sqrt(-2 * PortableLog(s) / s);
+                return u * Math.Sqrt(-2 * DeterministicMath.LogOfNormal(s) / s);
         }
     }
 
@@ -90,32 +90,5 @@ public sealed class SeededRandom
             int j = NextInt32(i + 1);
             (values[i], values[j]) = (values[j], values[i]);
         }
-    }
-
-    /// <summary>
-    /// Natural logarithm of a positive, normal <paramref name="x"/> from additions, multiplications and divisions
-    /// only: <c>x = m 2ᵉ</c> with <c>m</c> in <c>[√½, √2)</c>, then <c>ln m = 2 atanh t</c>, <c>t = (m − 1)/(m + 1)</c>,
-    /// whose odd series has converged to double precision after 12 terms (<c>|t| &lt; 0.172</c>).
-    /// </summary>
-    internal static double PortableLog(double x)
-    {
-        long bits = BitConverter.DoubleToInt64Bits(x);
-        int exponent = (int)((bits >> 52) & 0x7FF) - 1023;
-        double m = BitConverter.Int64BitsToDouble((bits & 0x000F_FFFF_FFFF_FFFFL) | 0x3FF0_0000_0000_0000L);
-        if (m > 1.4142135623730951)
-        {
-            m *= 0.5;
-            exponent++;
-        }
-        double t = (m - 1) / (m + 1);
-        double t2 = t * t;
-        double term = t, sum = 0;
-        for (int k = 1; k <= 23; k += 2)
-        {
-            sum += term / k;
-            term *= t2;
-        }
-        const double Ln2 = 0.69314718055994530942;
-        return 2 * sum + exponent * Ln2;
     }
 }
