@@ -106,12 +106,12 @@ public static partial class Activations
         if (typeof(T) == typeof(float))
         {
             foreach (ref float z in MemoryMarshal.Cast<T, float>(values))
-                z = 1f / (1f + ExpF(-z));
+                z = SigmoidF(z);
         }
         else
         {
             foreach (ref double z in AsDouble(values))
-                z = 1d / (1d + Math.Exp(-z));
+                z = DeterministicMode.IsEnabled ? DeterministicMath.Sigmoid(z) : 1d / (1d + Math.Exp(-z));
         }
     }
 
@@ -149,7 +149,7 @@ public static partial class Activations
         else
         {
             foreach (ref double z in AsDouble(values))
-                z = Math.Tanh(z);
+                z = TanhD(z);
         }
     }
 
@@ -184,14 +184,17 @@ public static partial class Activations
     private static NotSupportedException UnsupportedElement<T>() =>
         new("The .NET Standard build of DenseGen computes activations of float and double, not " + typeof(T).Name + ".");
 
-#if NETSTANDARD2_1
-    private static float ExpF(float z) => MathF.Exp(z);
+    private static double TanhD(double z) => DeterministicMode.IsEnabled ? DeterministicMath.Tanh(z) : Math.Tanh(z);
 
-    private static float TanhF(float z) => MathF.Tanh(z);
+    // In deterministic mode, DenseGen's own functions, the same as the .NET 8 build's (see DeterministicMode).
+#if NETSTANDARD2_1
+    private static float SigmoidF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Sigmoid(z) : 1f / (1f + MathF.Exp(-z));
+
+    private static float TanhF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Tanh(z) : MathF.Tanh(z);
 #else
     // .NET Standard 2.0 has no MathF: round the double result, which is at least as accurate.
-    private static float ExpF(float z) => (float)Math.Exp(z);
+    private static float SigmoidF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Sigmoid(z) : 1f / (1f + (float)Math.Exp(-z));
 
-    private static float TanhF(float z) => (float)Math.Tanh(z);
+    private static float TanhF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Tanh(z) : (float)Math.Tanh(z);
 #endif
 }

@@ -106,6 +106,12 @@ public static partial class Activations
     /// <summary>Replaces each element <c>z</c> with <c>1 / (1 + e^(−z))</c>.</summary>
     public static void Sigmoid<T>(Span<T> values) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (DeterministicMode.IsEnabled && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
+        {
+            foreach (ref T z in values)
+                z = typeof(T) == typeof(float) ? T.CreateTruncating(DeterministicMath.Sigmoid(float.CreateTruncating(z))) : T.CreateTruncating(DeterministicMath.Sigmoid(double.CreateTruncating(z)));
+            return;
+        }
         foreach (ref T z in values)
             z = T.One / (T.One + T.Exp(-z));
     }
@@ -126,6 +132,12 @@ public static partial class Activations
     /// <summary>Replaces each element <c>z</c> with <c>tanh z</c>.</summary>
     public static void Tanh<T>(Span<T> values) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (DeterministicMode.IsEnabled && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
+        {
+            foreach (ref T z in values)
+                z = typeof(T) == typeof(float) ? T.CreateTruncating(DeterministicMath.Tanh(float.CreateTruncating(z))) : T.CreateTruncating(DeterministicMath.Tanh(double.CreateTruncating(z)));
+            return;
+        }
         foreach (ref T z in values)
             z = T.Tanh(z);
     }

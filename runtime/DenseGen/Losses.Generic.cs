@@ -68,17 +68,30 @@ public static partial class Losses
                 max = T.Max(max, z[j]);
             T sum = T.Zero;
             for (int j = 0; j < classes; j++)
-                sum += T.Exp(z[j] - max);
-            total += T.Log(sum) + max - z[labels[s]];
+                sum += Exp(z[j] - max);
+            total += Log(sum) + max - z[labels[s]];
             if (!gradient.IsEmpty)
             {
                 Span<T> g = gradient.Slice(s * classes, classes);
                 T scale = T.One / (sum * samples);
                 for (int j = 0; j < classes; j++)
-                    g[j] = T.Exp(z[j] - max) * scale;
+                    g[j] = Exp(z[j] - max) * scale;
                 g[labels[s]] -= T.One / samples;
             }
         }
         return total / samples;
     }
+
+    // DenseGen's own functions in deterministic mode (see DeterministicMode), the C runtime's otherwise.
+    private static T Exp<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        !DeterministicMode.IsEnabled ? T.Exp(x)
+        : typeof(T) == typeof(float) ? T.CreateTruncating(DeterministicMath.Exp(float.CreateTruncating(x)))
+        : typeof(T) == typeof(double) ? T.CreateTruncating(DeterministicMath.Exp(double.CreateTruncating(x)))
+        : T.Exp(x);
+
+    private static T Log<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        !DeterministicMode.IsEnabled ? T.Log(x)
+        : typeof(T) == typeof(float) ? T.CreateTruncating(DeterministicMath.Log(float.CreateTruncating(x)))
+        : typeof(T) == typeof(double) ? T.CreateTruncating(DeterministicMath.Log(double.CreateTruncating(x)))
+        : T.Log(x);
 }

@@ -129,14 +129,14 @@ public static partial class Losses
                 max = Max(max, z[j]);
             double sum = 0d;
             for (int j = 0; j < classes; j++)
-                sum += Math.Exp(z[j] - max);
-            total += Math.Log(sum) + max - z[labels[s]];
+                sum += ExpD(z[j] - max);
+            total += LogD(sum) + max - z[labels[s]];
             if (!gradient.IsEmpty)
             {
                 Span<double> g = gradient.Slice(s * classes, classes);
                 double scale = 1d / (sum * samples);
                 for (int j = 0; j < classes; j++)
-                    g[j] = Math.Exp(z[j] - max) * scale;
+                    g[j] = ExpD(z[j] - max) * scale;
                 g[labels[s]] -= 1d / samples;
             }
         }
@@ -168,14 +168,19 @@ public static partial class Losses
     private static NotSupportedException UnsupportedElement<T>() =>
         new("The .NET Standard build of DenseGen computes losses of float and double, not " + typeof(T).Name + ".");
 
-#if NETSTANDARD2_1
-    private static float ExpF(float z) => MathF.Exp(z);
+    // DenseGen's own functions in deterministic mode (see DeterministicMode), the C runtime's otherwise.
+    private static double ExpD(double z) => DeterministicMode.IsEnabled ? DeterministicMath.Exp(z) : Math.Exp(z);
 
-    private static float LogF(float z) => MathF.Log(z);
+    private static double LogD(double z) => DeterministicMode.IsEnabled ? DeterministicMath.Log(z) : Math.Log(z);
+
+#if NETSTANDARD2_1
+    private static float ExpF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Exp(z) : MathF.Exp(z);
+
+    private static float LogF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Log(z) : MathF.Log(z);
 #else
     // .NET Standard 2.0 has no MathF: round the double result, which is at least as accurate.
-    private static float ExpF(float z) => (float)Math.Exp(z);
+    private static float ExpF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Exp(z) : (float)Math.Exp(z);
 
-    private static float LogF(float z) => (float)Math.Log(z);
+    private static float LogF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Log(z) : (float)Math.Log(z);
 #endif
 }

@@ -84,8 +84,8 @@ public sealed partial class Adam<T>
     protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients, int stateOffset)
     {
         // The bias corrections in double whatever T is, as PyTorch computes them on the host in double.
-        double correction1 = 1 - Math.Pow(_beta1, Steps);
-        double correction2 = 1 - Math.Pow(_beta2, Steps);
+        double correction1 = 1 - BiasCorrectionPower(_beta1);
+        double correction2 = 1 - BiasCorrectionPower(_beta2);
         double stepSize = _learningRate / correction1;
         double inverseRootCorrection2 = 1 / Math.Sqrt(correction2);
         if (typeof(T) == typeof(float))

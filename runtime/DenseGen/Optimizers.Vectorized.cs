@@ -71,8 +71,8 @@ public sealed partial class Adam<T>
     protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients, int stateOffset)
     {
         // The bias corrections in double whatever T is, as PyTorch computes them on the host in double.
-        double correction1 = 1 - Math.Pow(_beta1, Steps);
-        double correction2 = 1 - Math.Pow(_beta2, Steps);
+        double correction1 = 1 - BiasCorrectionPower(_beta1);
+        double correction2 = 1 - BiasCorrectionPower(_beta2);
         T stepSize = T.CreateChecked(_learningRate / correction1);
         T inverseRootCorrection2 = T.CreateChecked(1 / Math.Sqrt(correction2));
         T beta1 = T.CreateChecked(_beta1), beta2 = T.CreateChecked(_beta2);

@@ -219,6 +219,10 @@ public abstract partial class Optimizer<T>
 
     private static unsafe int ElementSize => sizeof(T);
 
+    /// <summary>β to the power of the step count: Math.Pow, or in deterministic mode DenseGen's own (see <see cref="DeterministicMode"/>).</summary>
+    private protected double BiasCorrectionPower(double beta) =>
+        DeterministicMode.IsEnabled ? DeterministicMath.Pow(beta, Steps) : Math.Pow(beta, Steps);
+
     private const string OptimizerKey = "densegen.optimizer";
     private const string StepsKey = "densegen.steps";
 

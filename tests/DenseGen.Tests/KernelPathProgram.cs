@@ -14,10 +14,19 @@ public static class KernelPathProgram
     /// <summary>Checks every layer of a portable library instead (see <see cref="PortableConsumerTests"/>).</summary>
     public const string CheckPortableCommand = "check-portable";
 
+    /// <summary>Prints a digest of the runtime's functions with the deterministic switch on or off (see <see cref="Determinism.DeterministicRuntimeTests"/>).</summary>
+    public const string DeterministicRuntimeCommand = "deterministic-runtime";
+
     public static int Main(string[] args)
     {
         if (args.Length == 2 && args[0] == CheckPortableCommand)
             return CheckPortable(args[1]);
+        if (args.Length == 2 && args[0] == DeterministicRuntimeCommand)
+        {
+            // Before anything reads it: the switch is read once.
+            AppContext.SetSwitch(DeterministicMode.SwitchName, args[1] == "on");
+            return Determinism.DeterministicRuntimeTests.PrintDigest();
+        }
         if (args.Length != 1 || args[0] != CheckCommand)
         {
             Console.Error.WriteLine($"usage: dotnet exec DenseGen.Tests.dll {CheckCommand} | {CheckPortableCommand} <library.dll>");
