@@ -1,10 +1,20 @@
 // The numerical checks of the test suite's kernel paths, built against the DenseGen package and run on arm64 under
 // qemu (see Arm64.csproj): every test layer, float and double, with and without an activation, at every batch size,
 // against the double reference within the float error bound. Exit code 0 only if every check passes and, given
-// "--expect <kernels>", the layers ran the kernels named (Vector128 or Scalar on arm64).
+// "--expect <kernels>", the layers ran the kernels named (Vector128 or Scalar on arm64). With "--deterministic-digest",
+// checks the runtime's deterministic mode instead.
 using System;
 using System.Runtime.InteropServices;
 using DenseGen.Tests;
+
+// "--deterministic-digest": the runtime's deterministic mode must give the bits it gives on x64.
+if (args is ["--deterministic-digest"])
+{
+    AppContext.SetSwitch(DenseGen.DeterministicMode.SwitchName, true);
+    string digest = Consumers.DeterminismDigest.Compute();
+    Console.WriteLine($"{RuntimeInformation.ProcessArchitecture}, deterministic mode: digest {digest}, expected {Consumers.DeterminismDigest.Expected}");
+    return digest == Consumers.DeterminismDigest.Expected ? 0 : 1;
+}
 
 string kernels = KernelChecks.ActiveKernels();
 Console.WriteLine($"{RuntimeInformation.ProcessArchitecture}, {kernels} kernels");

@@ -9,6 +9,15 @@ using System.IO;
 using Consumers;
 using DenseGen;
 
+// "--deterministic-digest": the runtime's deterministic mode must give the bits it gives on .NET.
+if (args.Length == 1 && args[0] == "--deterministic-digest")
+{
+    AppContext.SetSwitch(DeterministicMode.SwitchName, true);
+    string digest = DeterminismDigest.Compute();
+    Console.WriteLine($"deterministic mode: digest {digest}, expected {DeterminismDigest.Expected}");
+    return digest == DeterminismDigest.Expected ? 0 : 1;
+}
+
 var network = new Mlp();
 network.Initialize(seed: 3);
 var random = new SeededRandom(4);

@@ -1,0 +1,92 @@
+// What the runtime computes in deterministic mode, folded into one digest that must be the same on every machine:
+// the activations, both losses and 300 Adam steps, on inputs from DenseGen's own seeded generator. The test suite
+// (DeterministicRuntimeTests, at each x64 instruction set), the arm64 program under qemu and the Mono program all
+// compute it with the DenseGen.Deterministic switch on and compare it with Expected. C# 9 and .NET Standard 2.0 APIs.
+using System;
+using DenseGen;
+
+namespace Consumers
+{
+    public static class DeterminismDigest
+    {
+        /// <summary>The committed digest; a change to DenseGen's deterministic functions changes it, and must say why.</summary>
+        public const string Expected = "19f1c81c7f3df20b";
+
+        /// <summary>Computes the digest; the caller has turned the switch on before DenseGen read it.</summary>
+        public static string Compute()
+        {
+            if (!DeterministicMode.IsEnabled)
+                throw new InvalidOperationException("Turn the DenseGen.Deterministic switch on before DenseGen computes anything.");
+            var random = new SeededRandom(11);
+            var floats = new float[4096];
+            var doubles = new double[4096];
+            for (int i = 0; i < floats.Length; i++)
+            {
+                floats[i] = (float)((random.NextDouble() - 0.5) * 40);
+                doubles[i] = (random.NextDouble() - 0.5) * 40;
+            }
+            ulong hash = 14695981039346656037UL;
+            void Add(double value)
+            {
+                hash ^= (ulong)BitConverter.DoubleToInt64Bits(value);
+                hash *= 1099511628211UL;
+            }
+
+            float[] sigmoid = (float[])floats.Clone(), tanh = (float[])floats.Clone();
+            double[] sigmoidD = (double[])doubles.Clone(), tanhD = (double[])doubles.Clone();
+            Activations.Sigmoid<float>(sigmoid);
+            Activations.Tanh<float>(tanh);
+            Activations.Sigmoid<double>(sigmoidD);
+            Activations.Tanh<double>(tanhD);
+            for (int i = 0; i < floats.Length; i++)
+            {
+                Add(sigmoid[i]);
+                Add(tanh[i]);
+                Add(sigmoidD[i]);
+                Add(tanhD[i]);
+            }
+
+            int[] labels = new int[floats.Length / 16];
+            for (int s = 0; s < labels.Length; s++)
+                labels[s] = s % 16;
+            float[] gradient = new float[floats.Length];
+            double[] gradientD = new double[doubles.Length];
+            Add(Losses.SoftmaxCrossEntropy<float>(floats, labels, gradient));
+            Add(Losses.SoftmaxCrossEntropy<double>(doubles, labels, gradientD));
+            foreach (double g in gradientD) Add(g);
+            Add(Losses.MeanSquaredError<float>(floats, sigmoid, gradient));
+            foreach (float g in gradient) Add(g);
+
+            // Adam on parameters that are not a layer, so no kernel is involved: 300 steps.
+            var model = new Parameters(floats, gradient);
+            var adam = new Adam<float>(model, learningRate: 0.01, weightDecay: 1e-4);
+            for (int step = 0; step < 300; step++)
+                adam.Step();
+            foreach (float p in model.Values) Add(p);
+            return hash.ToString("x16");
+        }
+
+        private sealed class Parameters : ITrainable<float>
+        {
+            private readonly float[] _gradients;
+
+            public Parameters(float[] values, float[] gradients)
+            {
+                Values = (float[])values.Clone();
+                _gradients = gradients;
+            }
+
+            public float[] Values { get; }
+
+            public int ParameterTensorCount => 1;
+
+            public string ParameterTensorName(int index) => "p";
+
+            public Span<float> ParameterTensor(int index) => Values;
+
+            public Span<float> GradientTensor(int index) => _gradients;
+
+            public void ZeroGradients() => Array.Clear(_gradients, 0, _gradients.Length);
+        }
+    }
+}
