@@ -54,4 +54,12 @@ public sealed class DenseAttribute : Attribute
     /// of frozen layers is inference-only: what a game or a device ships.
     /// </summary>
     public bool Trainable { get; set; } = true;
+
+    /// <summary>
+    /// Whether the layer computes the same bits on every machine (default <c>false</c>): its sums run in one fixed
+    /// order whatever vector width the processor has, without fused multiply-adds, and its sigmoid and tanh are
+    /// DenseGen's own (docs/determinism.md). For now such a layer runs element-by-element kernels, without the vector
+    /// instructions the default ones use.
+    /// </summary>
+    public bool Deterministic { get; set; }
 }

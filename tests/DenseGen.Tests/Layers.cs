@@ -67,3 +67,15 @@ public static partial class Container
 
 // The MNIST sample's output layer, for the training-step allocation test.
 [Dense(In = 128, Out = 10)] public partial class F128x10;
+
+// Deterministic layers (the same bits on every machine): sizes no vector width divides, a struct, MNIST's size,
+// every activation, and double.
+[Dense(In = 100, Out = 67, Deterministic = true)] public partial class DetF100x67;
+[Dense(In = 33, Out = 10, Deterministic = true)] public partial struct SDetF33x10;
+[Dense(In = 784, Out = 128, Deterministic = true)] public partial class DetF784x128;
+[Dense(In = 17, Out = 33, ElementType = typeof(double), Deterministic = true)] public partial class DetD17x33;
+[Dense(In = 100, Out = 67, Activation = Activation.LeakyReLU, Deterministic = true)] public partial class DetF100x67LeakyReLU;
+[Dense(In = 67, Out = 33, Activation = Activation.Tanh, Deterministic = true)] public partial class DetF67x33Tanh;
+[Dense(In = 33, Out = 10, Activation = Activation.Sigmoid, Deterministic = true)] public partial class DetF33x10Sigmoid;
+[Dense(In = 17, Out = 33, Activation = Activation.ReLU, Deterministic = true)] public partial class DetF17x33ReLU;
+[Dense(In = 41, Out = 10, ElementType = typeof(double), Activation = Activation.Tanh, Deterministic = true)] public partial class DetD41x10Tanh;

@@ -168,6 +168,16 @@ public class SnapshotTests
         """);
 
     [Fact]
+    public void DeterministicTanhLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        [Dense(In = 20, Out = 6, Activation = Activation.Tanh, Deterministic = true)]
+        public partial class Lockstep;
+        """);
+
+    [Fact]
     public void PortableFrozenReLULayer() => Verify("""
         using DenseGen;
 

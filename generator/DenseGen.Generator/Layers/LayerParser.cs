@@ -44,6 +44,7 @@ internal static class LayerParser
         bool fullUnroll = ReadUnroll(attribute, attributeSyntax, name, diagnostics);
         ActivationKind activation = ReadActivation(attribute, attributeSyntax, name, diagnostics);
         bool trainable = NamedArgument(attribute, "Trainable")?.Value is not false;
+        bool deterministic = NamedArgument(attribute, "Deterministic")?.Value is true;
 
         bool isStruct = type.TypeKind == TypeKind.Struct;
         if (inputs > 0 && outputs > 0 && element is ElementKind kind)
@@ -65,7 +66,8 @@ internal static class LayerParser
                 Out: outputs,
                 FullUnroll: fullUnroll,
                 Activation: activation,
-                Trainable: trainable);
+                Trainable: trainable,
+                Deterministic: deterministic);
         if (spec is { FullUnroll: true } && KernelPlanner.FullUnrollOverLimit(spec) is { } overLimit)
         {
             diagnostics.Add(DiagnosticInfo.Create(

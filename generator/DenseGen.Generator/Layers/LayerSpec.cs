@@ -15,7 +15,8 @@ internal sealed record LayerSpec(
     int Out,
     bool FullUnroll,
     ActivationKind Activation = ActivationKind.None,
-    bool Trainable = true) : IGeneratedTypeSpec
+    bool Trainable = true,
+    bool Deterministic = false) : IGeneratedTypeSpec
 {
     public bool IsComplete => true;
 

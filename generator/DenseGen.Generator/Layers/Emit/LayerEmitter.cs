@@ -50,14 +50,18 @@ internal static class LayerEmitter
         // and the hosts portable code is for (Mono, IL2CPP, .NET Framework) do not tier.
         VectorWidth[] widths = portable ? System.Array.Empty<VectorWidth>() : VectorWidth.For(spec);
         string? methodAttributes = portable ? null : KernelWriter.MethodAttributes(skipLocalsInit);
-        WriteForward(w, spec, storage, widths, methodAttributes, portable);
-        WriteBackward(w, spec, storage, widths, methodAttributes, portable);
+        // A deterministic layer runs the element-by-element kernels, in their fixed-order form, in either output.
+        bool elementKernels = portable || spec.Deterministic;
+        WriteForward(w, spec, storage, widths, methodAttributes, elementKernels);
+        WriteBackward(w, spec, storage, widths, methodAttributes, elementKernels);
         if (spec.Trainable)
         {
             WriteZeroGradients(w, methodAttributes);
             WriteTrainableMembers(w, spec);
         }
-        if (portable)
+        if (spec.Deterministic)
+            PortableKernels.WriteDeterministic(w, spec);
+        else if (portable)
             PortableKernels.Write(w, spec, target.HasVectorT);
         else
             WriteKernels(w, spec, widths, skipLocalsInit);
@@ -261,7 +265,9 @@ internal static class LayerEmitter
         {
             // A second pass over the output, which the kernel has just written and which is still in L1 (ReLU is applied
             // by the kernels themselves, except in portable output).
-            w.Line($"global::DenseGen.Activations.{spec.Activation}<{t}>(output);");
+            w.Line(spec.Deterministic && spec.Activation is ActivationKind.Sigmoid or ActivationKind.Tanh
+                ? $"{GeneratedFile.CompilerServices}.DeterministicActivations.{spec.Activation}(output);"
+                : $"global::DenseGen.Activations.{spec.Activation}<{t}>(output);");
         }
         w.Close();
         w.Line();

@@ -127,6 +127,84 @@ internal static class PortableKernels
         w.Close();
     }
 
+    /// <summary>The number of partial sums of a deterministic forward's dot products: a <c>Vector512</c> of floats.</summary>
+    public const int DeterministicLanes = 16;
+
+    /// <summary>
+    /// The kernels of a deterministic layer (<c>Deterministic = true</c>), the same in full and portable output and on
+    /// every machine. Each dot product of the forward pass is summed in <see cref="DeterministicLanes"/> partial sums
+    /// (input <c>i</c> goes to sum <c>i mod 16</c>, in order), which are then added in a fixed tree, halving:
+    /// sum <c>j</c> plus sum <c>j + 8</c>, then <c>j + 4</c>, <c>j + 2</c>, <c>j + 1</c>; a vector kernel of any width
+    /// can reproduce that order exactly. The backward pass adds, for every gradient element, the samples or rows in
+    /// order. Every product and sum is rounded to the element type by an explicit cast, so a runtime that keeps
+    /// intermediates wider (Mono keeps floats in double) rounds them all the same, and nothing is fused.
+    /// </summary>
+    public static void WriteDeterministic(IndentedWriter w, LayerSpec spec)
+    {
+        string t = spec.ElementKeyword, inputs = Number(spec.In), outputs = Number(spec.Out);
+        w.Line();
+        w.Line($"// Deterministic kernels: one fixed order of every sum, on every machine (see DenseAttribute.Deterministic).");
+        GeneratedFile.Member(w);
+        w.Open($"private static void {ForwardName}({ReadOnlySpan}<{t}> input, {Span}<{t}> output, {ReadOnlySpan}<{t}> weights, {ReadOnlySpan}<{t}> bias, int samples)");
+        w.Line($"{Span}<{t}> lanes = stackalloc {t}[{Number(DeterministicLanes)}];");
+        w.Open("for (int sample = 0; sample < samples; sample++)");
+        w.Line($"{ReadOnlySpan}<{t}> x = input.Slice(sample * {inputs}, {inputs});");
+        w.Open($"for (int o = 0; o < {outputs}; o++)");
+        w.Line($"{ReadOnlySpan}<{t}> row = weights.Slice(o * {inputs}, {inputs});");
+        w.Line("lanes.Clear();");
+        w.Line($"for (int i = 0; i < {inputs}; i++)");
+        w.Line($"    lanes[i & {Number(DeterministicLanes - 1)}] = ({t})(lanes[i & {Number(DeterministicLanes - 1)}] + ({t})(row[i] * x[i]));");
+        w.Line($"for (int half = {Number(DeterministicLanes / 2)}; half > 0; half >>= 1)");
+        w.Open("");
+        w.Line("for (int j = 0; j < half; j++)");
+        w.Line($"    lanes[j] = ({t})(lanes[j] + lanes[j + half]);");
+        w.Close();
+        w.Line($"output[sample * {outputs} + o] = ({t})(lanes[0] + bias[o]);");
+        w.Close();
+        w.Close();
+        w.Close();
+        w.Line();
+
+        bool trainable = spec.Trainable;
+        if (trainable)
+        {
+            w.Line("// db += Σ dY, dW += dYᵀ X, sample by sample; dX = dY W, row by row, unless inputGradient is empty.");
+            GeneratedFile.Member(w);
+            w.Open($"private static void {BackwardName}({ReadOnlySpan}<{t}> input, {ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> weightGradients, {Span}<{t}> biasGradients, {Span}<{t}> inputGradient, int samples)");
+        }
+        else
+        {
+            w.Line("// dX = dY W, row by row, for a frozen layer.");
+            GeneratedFile.Member(w);
+            w.Open($"private static void {InputGradientName}({ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> inputGradient, int samples)");
+        }
+        w.Open("for (int sample = 0; sample < samples; sample++)");
+        if (trainable)
+            w.Line($"{ReadOnlySpan}<{t}> x = input.Slice(sample * {inputs}, {inputs});");
+        w.Line($"{ReadOnlySpan}<{t}> dy = outputGradient.Slice(sample * {outputs}, {outputs});");
+        w.Line(trainable
+            ? $"{Span}<{t}> dx = inputGradient.IsEmpty ? default : inputGradient.Slice(sample * {inputs}, {inputs});"
+            : $"{Span}<{t}> dx = inputGradient.Slice(sample * {inputs}, {inputs});");
+        w.Line("dx.Clear();");
+        w.Open($"for (int o = 0; o < {outputs}; o++)");
+        w.Line($"{t} g = dy[o];");
+        w.Line($"{ReadOnlySpan}<{t}> row = weights.Slice(o * {inputs}, {inputs});");
+        if (trainable)
+        {
+            w.Line($"biasGradients[o] = ({t})(biasGradients[o] + g);");
+            w.Line($"{Span}<{t}> gradientRow = weightGradients.Slice(o * {inputs}, {inputs});");
+            w.Line($"for (int i = 0; i < {inputs}; i++)");
+            w.Line($"    gradientRow[i] = ({t})(gradientRow[i] + ({t})(g * x[i]));");
+            w.Line("if (dx.IsEmpty)");
+            w.Line("    continue;");
+        }
+        w.Line($"for (int i = 0; i < {inputs}; i++)");
+        w.Line($"    dx[i] = ({t})(dx[i] + ({t})(g * row[i]));");
+        w.Close();
+        w.Close();
+        w.Close();
+    }
+
     /// <summary>
     /// Declares <c>vectorEnd</c>, where each row's whole vectors end: zero when Vector&lt;T&gt; is not accelerated
     /// (Mono and IL2CPP run it as plain structs, slower than scalar code) or absent.
