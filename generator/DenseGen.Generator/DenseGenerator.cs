@@ -73,9 +73,17 @@ public sealed class DenseGenerator : IIncrementalGenerator
             .Select(static (compilation, _) => TargetInfo.From(compilation))
             .WithTrackingName(TrackingNames.Target);
 
+        // <DenseGenDeterministic>true</DenseGenDeterministic> in the project (the package's build files make it visible
+        // to the compiler) makes every layer deterministic.
+        IncrementalValueProvider<bool> projectDeterministic = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.DenseGenDeterministic", out string? value)
+                && string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase));
         IncrementalValuesProvider<ParseResult<LayerSpec>> layers = RegisterPipeline(
             context, target, AttributeName, _parse, _emit, LayerEmitter.HintName,
-            DiagnosticDescriptors.StructLayerNeedsFullTarget, TrackingNames.Parse, TrackingNames.Specs, prepare: null);
+            DiagnosticDescriptors.StructLayerNeedsFullTarget, TrackingNames.Parse, TrackingNames.Specs,
+            prepare: specs => specs
+                .Combine(projectDeterministic)
+                .Select(static (pair, _) => pair.Right && !pair.Left.Deterministic ? pair.Left with { Deterministic = true } : pair.Left));
 
         // Weight files reach the generator as text (see WeightsText); they are read once per change to the file, and a
         // network's baked weights are redone only when its declaration or a weight file changes.
@@ -91,6 +99,15 @@ public sealed class DenseGenerator : IIncrementalGenerator
                 .Combine(weightFiles)
                 .Select(static (pair, _) => pair.Left.Weights is null ? pair.Left : pair.Left with { Baked = WeightsBaker.Bake(pair.Left, pair.Right).Weights })
                 .WithTrackingName(TrackingNames.BakedNetworks));
+        context.RegisterSourceOutput(
+            networks.Select(static (result, _) => result.UnlessProjectDeterministic).Combine(projectDeterministic),
+            static (output, pair) =>
+            {
+                if (pair.Right)
+                    return;
+                foreach (DiagnosticInfo diagnostic in pair.Left)
+                    output.ReportDiagnostic(diagnostic.ToDiagnostic());
+            });
         // A weight file that is missing or does not fit is reported at the network's Weights argument.
         context.RegisterSourceOutput(
             networks.Where(static result => result.Spec?.Weights is not null).Combine(weightFiles),

@@ -281,6 +281,15 @@ internal static class DiagnosticDescriptors
         isEnabledByDefault: true,
         customTags: NotConfigurable);
 
+    public static readonly DiagnosticDescriptor NetworkLayerNotDeterministic = new(
+        id: "DG0032",
+        title: "A deterministic network's layer is not deterministic",
+        messageFormat: "'{0}' asks to be deterministic, but its layer '{1}' ({2}) is not; declare it [Dense(..., Deterministic = true)], or set <DenseGenDeterministic>true</DenseGenDeterministic> in the project to make every layer deterministic",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "DG0010",
         title: "DenseGen failed unexpectedly",

@@ -43,6 +43,14 @@ public sealed class SequentialAttribute : Attribute
     /// file's text form yourself (see docs/import.md).
     /// </summary>
     public string? Weights { get; set; }
+
+    /// <summary>
+    /// Asks that the network compute the same bits on every machine: every layer must then be
+    /// <c>[Dense(Deterministic = true)]</c> (a compile error names the ones that are not), unless the project sets
+    /// <c>&lt;DenseGenDeterministic&gt;true&lt;/DenseGenDeterministic&gt;</c>, which makes every layer deterministic.
+    /// See docs/determinism.md.
+    /// </summary>
+    public bool Deterministic { get; set; }
 }
 
 /// <summary>

@@ -23,4 +23,7 @@ internal sealed record ParseResult<TSpec>(TSpec? Spec, EquatableArray<Diagnostic
     where TSpec : class, IGeneratedTypeSpec
 {
     public static readonly ParseResult<TSpec> Nothing = new(null, EquatableArray<DiagnosticInfo>.Empty);
+
+    /// <summary>Diagnostics that hold only when the project does not make every layer deterministic (DenseGenDeterministic).</summary>
+    public EquatableArray<DiagnosticInfo> UnlessProjectDeterministic { get; init; } = EquatableArray<DiagnosticInfo>.Empty;
 }

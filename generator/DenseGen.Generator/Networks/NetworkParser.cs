@@ -84,7 +84,21 @@ internal static class NetworkParser
             if (bytes > LayerLimits.StructStackWarningBytes)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LargeStructNetwork, typeLocation, name, bytes.ToString("N0", CultureInfo.InvariantCulture)));
         }
-        return new ParseResult<NetworkSpec>(spec, diagnostics.ToEquatableArray(), spec.IsStruct ? typeLocation : null, weightsArgument);
+        // A deterministic network's layers must be deterministic, unless the project makes every layer so: whether it
+        // does is a project setting the parser does not see, so these are reported apart (DenseGenerator).
+        var unlessProjectDeterministic = new List<DiagnosticInfo>();
+        if (AttributeArguments.Named(attribute, "Deterministic")?.Value is true)
+        {
+            foreach (FieldLayer field in fields.Where(f => f.Layer is { Deterministic: false }))
+            {
+                unlessProjectDeterministic.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.NetworkLayerNotDeterministic, field.Location, name, field.Field.Name, field.Field.Type.Name));
+            }
+        }
+        return new ParseResult<NetworkSpec>(spec, diagnostics.ToEquatableArray(), spec.IsStruct ? typeLocation : null, weightsArgument)
+        {
+            UnlessProjectDeterministic = unlessProjectDeterministic.ToEquatableArray(),
+        };
     }
 
     /// <summary>A layer field as read, before the checks between fields; <see cref="Layer"/> is null for an invalid layer type.</summary>
@@ -211,6 +225,7 @@ internal static class NetworkParser
         object? activationValue = AttributeArguments.Named(dense, "Activation")?.Value;
         int activation = activationValue is int a ? a : 0;
         bool trainable = AttributeArguments.Named(dense, "Trainable")?.Value is not false;
+        bool deterministic = AttributeArguments.Named(dense, "Deterministic")?.Value is true;
         string tensorName = ReadTensorName(field);
         bool valid = inputs > 0 && outputs > 0 && element is not null
             && ActivationTable.IsDefined(activation)
@@ -224,7 +239,8 @@ internal static class NetworkParser
                 inputs,
                 outputs,
                 (ActivationKind)activation,
-                trainable)
+                trainable,
+                deterministic)
             : null;
         return new FieldLayer(field, layer, element, location);
     }

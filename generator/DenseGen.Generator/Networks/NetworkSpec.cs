@@ -20,7 +20,8 @@ internal sealed record NetworkLayer(
     int In,
     int Out,
     ActivationKind Activation,
-    bool Trainable)
+    bool Trainable,
+    bool Deterministic = false)
 {
     public bool HasActivation => Activation != ActivationKind.None;
 }
