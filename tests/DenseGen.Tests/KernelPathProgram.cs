@@ -17,10 +17,21 @@ public static class KernelPathProgram
     /// <summary>Prints a digest of the runtime's functions with the deterministic switch on or off (see <see cref="Determinism.DeterministicRuntimeTests"/>).</summary>
     public const string DeterministicRuntimeCommand = "deterministic-runtime";
 
+    /// <summary>Prints the digest computed by the portable consumer library's deterministic layers.</summary>
+    public const string DeterministicPortableCommand = "deterministic-portable";
+
     public static int Main(string[] args)
     {
         if (args.Length == 2 && args[0] == CheckPortableCommand)
             return CheckPortable(args[1]);
+        if (args.Length == 2 && args[0] == DeterministicPortableCommand)
+        {
+            // The portable library's own copy of the digest, its layers in portable output, on this process's runtime.
+            AppContext.SetSwitch(DeterministicMode.SwitchName, true);
+            Type digest = System.Reflection.Assembly.LoadFrom(args[1]).GetType("Consumers.DeterminismDigest", throwOnError: true)!;
+            Console.WriteLine($"digest {digest.GetMethod("Compute")!.Invoke(null, null)}");
+            return 0;
+        }
         if (args.Length == 2 && args[0] == DeterministicRuntimeCommand)
         {
             // Before anything reads it: the switch is read once.

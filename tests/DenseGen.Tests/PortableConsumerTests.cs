@@ -19,8 +19,8 @@ namespace DenseGen.Tests;
 [Trait("Category", "Integration")]
 public class PortableConsumerTests
 {
-    /// <summary>The layers of the portable library: Layers.cs's thirteen and TrainingRun.cs's three.</summary>
-    internal const int LayerCount = 16;
+    /// <summary>The layers of the portable library: Layers.cs's thirteen, TrainingRun.cs's three and DeterminismDigest.cs's three.</summary>
+    internal const int LayerCount = 19;
 
     private static readonly int[] BatchSizes = [1, 2, 5, 64];
 
@@ -108,6 +108,23 @@ public class PortableConsumerTests
         {
             File.Delete(path);
         }
+    }
+
+    /// <summary>
+    /// Deterministic layers in portable output, on .NET: the library's own copy of the deterministic mode's digest
+    /// (a network of deterministic layers trained with the switch on) must be the committed one, which full output, the
+    /// arm64 JIT, NativeAOT and Mono give too; with Vector&lt;T&gt; unaccelerated as well.
+    /// </summary>
+    [Theory]
+    [InlineData("1")]
+    [InlineData("0")]
+    public void ThePortableDeterministicNetworkGivesTheCommittedDigest(string hardwareIntrinsics)
+    {
+        (int exitCode, string output) = DotnetHost.Run(
+            ["exec", typeof(KernelPathProgram).Assembly.Location, KernelPathProgram.DeterministicPortableCommand, Consumer.Value.Library.Location],
+            TimeSpan.FromMinutes(2), environment: new Dictionary<string, string> { ["DOTNET_EnableHWIntrinsic"] = hardwareIntrinsics });
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("digest " + Consumers.DeterminismDigest.Expected, output, StringComparison.Ordinal);
     }
 
     /// <summary>Runs the numerical checks on every layer of a library, at each batch size; returns how many ran.</summary>
