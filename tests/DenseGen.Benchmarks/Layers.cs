@@ -8,3 +8,6 @@ namespace DenseGen.Benchmarks;
 [Dense(In = 64, Out = 32)] public partial struct Layer64x32;
 [Dense(In = 128, Out = 10)] public partial struct Layer128x10;
 [Dense(In = 784, Out = 128)] public partial struct Layer784x128;
+
+// The same shape with the deterministic kernels (docs/determinism.md), for DeterministicBenchmarks.
+[Dense(In = 784, Out = 128, Deterministic = true)] public partial struct Layer784x128Deterministic;
