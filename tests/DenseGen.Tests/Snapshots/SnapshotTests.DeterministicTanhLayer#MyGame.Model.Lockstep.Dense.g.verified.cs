@@ -176,8 +176,52 @@ namespace MyGame.Model
                 for (int o = 0; o < 6; o++)
                 {
                     global::System.ReadOnlySpan<float> row = weights.Slice(o * 20, 20);
-                    lanes.Clear();
-                    for (int i = 0; i < 20; i++)
+                    int i = 0;
+                    ref float wr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
+                    ref float xr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+                    ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        for (; i < 16; i += 16)
+                        {
+                            a0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)i) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)i);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref lr, 0);
+                    }
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        for (; i < 16; i += 16)
+                        {
+                            a0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)i) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)i);
+                            a1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(i + 8)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(i + 8));
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref lr, 0);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref lr, 8);
+                    }
+                    else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (; i < 16; i += 16)
+                        {
+                            a0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)i) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)i);
+                            a1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(i + 4)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(i + 4));
+                            a2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(i + 8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(i + 8));
+                            a3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(i + 12)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(i + 12));
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref lr, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref lr, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref lr, 8);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref lr, 12);
+                    }
+                    else
+                        lanes.Clear();
+                    for (; i < 20; i++)
                         lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
                     for (int half = 8; half > 0; half >>= 1)
                     {
@@ -205,12 +249,58 @@ namespace MyGame.Model
                     global::System.ReadOnlySpan<float> row = weights.Slice(o * 20, 20);
                     biasGradients[o] = (float)(biasGradients[o] + g);
                     global::System.Span<float> gradientRow = weightGradients.Slice(o * 20, 20);
-                    for (int i = 0; i < 20; i++)
-                        gradientRow[i] = (float)(gradientRow[i] + (float)(g * x[i]));
+                    {
+                        int i = 0;
+                        ref float tr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradientRow);
+                        ref float sr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+                        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                        {
+                            var gs = global::System.Runtime.Intrinsics.Vector512.Create(g);
+                            for (; i <= 20 - 16; i += 16)
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tr, (nuint)i) + gs * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)i), ref tr, (nuint)i);
+                        }
+                        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                        {
+                            var gs = global::System.Runtime.Intrinsics.Vector256.Create(g);
+                            for (; i <= 20 - 8; i += 8)
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tr, (nuint)i) + gs * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)i), ref tr, (nuint)i);
+                        }
+                        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        {
+                            var gs = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                            for (; i <= 20 - 4; i += 4)
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref tr, (nuint)i) + gs * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)i), ref tr, (nuint)i);
+                        }
+                        for (; i < 20; i++)
+                            gradientRow[i] = (float)(gradientRow[i] + (float)(g * x[i]));
+                    }
                     if (dx.IsEmpty)
                         continue;
-                    for (int i = 0; i < 20; i++)
-                        dx[i] = (float)(dx[i] + (float)(g * row[i]));
+                    {
+                        int i = 0;
+                        ref float tr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx);
+                        ref float sr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
+                        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                        {
+                            var gs = global::System.Runtime.Intrinsics.Vector512.Create(g);
+                            for (; i <= 20 - 16; i += 16)
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tr, (nuint)i) + gs * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)i), ref tr, (nuint)i);
+                        }
+                        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                        {
+                            var gs = global::System.Runtime.Intrinsics.Vector256.Create(g);
+                            for (; i <= 20 - 8; i += 8)
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tr, (nuint)i) + gs * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)i), ref tr, (nuint)i);
+                        }
+                        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        {
+                            var gs = global::System.Runtime.Intrinsics.Vector128.Create(g);
+                            for (; i <= 20 - 4; i += 4)
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref tr, (nuint)i) + gs * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)i), ref tr, (nuint)i);
+                        }
+                        for (; i < 20; i++)
+                            dx[i] = (float)(dx[i] + (float)(g * row[i]));
+                    }
                 }
             }
         }

@@ -139,7 +139,14 @@ internal static class PortableKernels
     /// order. Every product and sum is rounded to the element type by an explicit cast, so a runtime that keeps
     /// intermediates wider (Mono keeps floats in double) rounds them all the same, and nothing is fused.
     /// </summary>
-    public static void WriteDeterministic(IndentedWriter w, LayerSpec spec)
+    /// <param name="w">Where to write, inside the layer's type.</param>
+    /// <param name="spec">The layer.</param>
+    /// <param name="vectorized">
+    /// Full output: the partial sums and the gradient rows run in <c>Vector512</c>, <c>Vector256</c> or <c>Vector128</c>
+    /// registers, whichever the processor accelerates, each lane doing exactly what the element-by-element loop does
+    /// for its elements (a multiply, then an add, rounded each), so every width gives the same bits.
+    /// </param>
+    public static void WriteDeterministic(IndentedWriter w, LayerSpec spec, bool vectorized)
     {
         string t = spec.ElementKeyword, inputs = Number(spec.In), outputs = Number(spec.Out);
         w.Line();
@@ -151,8 +158,12 @@ internal static class PortableKernels
         w.Line($"{ReadOnlySpan}<{t}> x = input.Slice(sample * {inputs}, {inputs});");
         w.Open($"for (int o = 0; o < {outputs}; o++)");
         w.Line($"{ReadOnlySpan}<{t}> row = weights.Slice(o * {inputs}, {inputs});");
-        w.Line("lanes.Clear();");
-        w.Line($"for (int i = 0; i < {inputs}; i++)");
+        w.Line("int i = 0;");
+        if (vectorized && spec.In >= DeterministicLanes)
+            WriteVectorLanes(w, spec);
+        else
+            w.Line("lanes.Clear();");
+        w.Line($"for (; i < {inputs}; i++)");
         w.Line($"    lanes[i & {Number(DeterministicLanes - 1)}] = ({t})(lanes[i & {Number(DeterministicLanes - 1)}] + ({t})(row[i] * x[i]));");
         w.Line($"for (int half = {Number(DeterministicLanes / 2)}; half > 0; half >>= 1)");
         w.Open("");
@@ -193,15 +204,84 @@ internal static class PortableKernels
         {
             w.Line($"biasGradients[o] = ({t})(biasGradients[o] + g);");
             w.Line($"{Span}<{t}> gradientRow = weightGradients.Slice(o * {inputs}, {inputs});");
-            w.Line($"for (int i = 0; i < {inputs}; i++)");
-            w.Line($"    gradientRow[i] = ({t})(gradientRow[i] + ({t})(g * x[i]));");
+            WriteAxpy(w, spec, vectorized, "gradientRow", "x");
             w.Line("if (dx.IsEmpty)");
             w.Line("    continue;");
         }
-        w.Line($"for (int i = 0; i < {inputs}; i++)");
-        w.Line($"    dx[i] = ({t})(dx[i] + ({t})(g * row[i]));");
+        WriteAxpy(w, spec, vectorized, "dx", "row");
         w.Close();
         w.Close();
+        w.Close();
+    }
+
+    /// <summary>
+    /// The whole vectors of one row's 16 partial sums: <c>16 / width</c> accumulators of the widest accelerated vector
+    /// size, lane <c>j</c> of accumulator <c>k</c> being partial sum <c>k · width + j</c>, stored to <c>lanes</c>
+    /// before the element-by-element loop adds the rest of the row.
+    /// </summary>
+    private static void WriteVectorLanes(IndentedWriter w, LayerSpec spec)
+    {
+        string t = spec.ElementKeyword;
+        int lastWhole = spec.In - spec.In % DeterministicLanes;
+        w.Line($"ref {t} wr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(row);");
+        w.Line($"ref {t} xr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);");
+        w.Line($"ref {t} lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);");
+        bool first = true;
+        foreach (int bytes in new[] { 64, 32, 16 })
+        {
+            string vector = $"global::System.Runtime.Intrinsics.Vector{bytes * 8}";
+            int width = bytes / spec.ElementSize, count = DeterministicLanes / width;
+            w.Line($"{(first ? "if" : "else if")} ({vector}.IsHardwareAccelerated)");
+            w.Open("");
+            for (int k = 0; k < count; k++)
+                w.Line($"{vector}<{t}> a{k} = {vector}<{t}>.Zero;");
+            w.Open($"for (; i < {Number(lastWhole)}; i += {Number(DeterministicLanes)})");
+            for (int k = 0; k < count; k++)
+            {
+                string at = k == 0 ? "(nuint)i" : $"(nuint)(i + {Number(k * width)})";
+                w.Line($"a{k} += {vector}.LoadUnsafe(ref wr, {at}) * {vector}.LoadUnsafe(ref xr, {at});");
+            }
+            w.Close();
+            for (int k = 0; k < count; k++)
+                w.Line($"{vector}.StoreUnsafe(a{k}, ref lr, {Number(k * width)});");
+            w.Close();
+            first = false;
+        }
+        w.Line("else");
+        w.Line("    lanes.Clear();");
+    }
+
+    /// <summary><c>target[i] += g · source[i]</c> along a row, each element a multiply then an add: whole vectors first (full output), then the rest.</summary>
+    private static void WriteAxpy(IndentedWriter w, LayerSpec spec, bool vectorized, string target, string source)
+    {
+        string t = spec.ElementKeyword, inputs = Number(spec.In);
+        if (!vectorized)
+        {
+            w.Line($"for (int i = 0; i < {inputs}; i++)");
+            w.Line($"    {target}[i] = ({t})({target}[i] + ({t})(g * {source}[i]));");
+            return;
+        }
+        w.Open("");
+        w.Line("int i = 0;");
+        w.Line($"ref {t} tr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference({target});");
+        w.Line($"ref {t} sr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference({source});");
+        bool first = true;
+        foreach (int bytes in new[] { 64, 32, 16 })
+        {
+            string vector = $"global::System.Runtime.Intrinsics.Vector{bytes * 8}";
+            int width = bytes / spec.ElementSize;
+            if (spec.In < width)
+                continue;
+            w.Line($"{(first ? "if" : "else if")} ({vector}.IsHardwareAccelerated)");
+            w.Open("");
+            w.Line($"var gs = {vector}.Create(g);");
+            w.Line($"for (; i <= {inputs} - {Number(width)}; i += {Number(width)})");
+            w.Line($"    {vector}.StoreUnsafe({vector}.LoadUnsafe(ref tr, (nuint)i) + gs * {vector}.LoadUnsafe(ref sr, (nuint)i), ref tr, (nuint)i);");
+            w.Close();
+            first = false;
+        }
+        w.Line($"for (; i < {inputs}; i++)");
+        w.Line($"    {target}[i] = ({t})({target}[i] + ({t})(g * {source}[i]));");
         w.Close();
     }
 
