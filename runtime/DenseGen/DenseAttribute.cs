@@ -58,7 +58,7 @@ public sealed class DenseAttribute : Attribute
     /// <summary>
     /// Whether the layer computes the same bits on every machine (default <c>false</c>): its sums run in one fixed
     /// order whatever vector width the processor has, without fused multiply-adds, and its sigmoid and tanh are
-    /// DenseGen's own (docs/determinism.md). It costs time: about 1.7× the default kernels' for one sample, 4× for a
+    /// DenseGen's own (docs/determinism.md). It costs time: 1.3–1.8× the default kernels' for one sample, 3–4× for a
     /// batch (docs/performance.md).
     /// </summary>
     public bool Deterministic { get; set; }

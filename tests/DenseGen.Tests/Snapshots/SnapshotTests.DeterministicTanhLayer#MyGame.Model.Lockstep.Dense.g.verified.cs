@@ -173,7 +173,297 @@ namespace MyGame.Model
             for (int sample = 0; sample < samples; sample++)
             {
                 global::System.ReadOnlySpan<float> x = input.Slice(sample * 20, 20);
-                for (int o = 0; o < 6; o++)
+                int o = 0;
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    for (; o <= 6 - 4; o += 4)
+                    {
+                        ref float xr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+                        ref float w0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 0) * 20, 20));
+                        ref float w1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 1) * 20, 20));
+                        ref float w2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 2) * 20, 20));
+                        ref float w3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 3) * 20, 20));
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a3_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        for (int v = 0; v < 16; v += 16)
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)v);
+                            a0_0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)v) * x0;
+                            a1_0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)v) * x0;
+                            a2_0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)v) * x0;
+                            a3_0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)v) * x0;
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref lr, 0);
+                            int i = 16;
+                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 0) * 20, 20);
+                            for (; i < 20; i++)
+                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
+                            for (int half = 8; half > 0; half >>= 1)
+                            {
+                                for (int j = 0; j < half; j++)
+                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
+                            }
+                            output[sample * 6 + o + 0] = (float)(lanes[0] + bias[o + 0]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref lr, 0);
+                            int i = 16;
+                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 1) * 20, 20);
+                            for (; i < 20; i++)
+                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
+                            for (int half = 8; half > 0; half >>= 1)
+                            {
+                                for (int j = 0; j < half; j++)
+                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
+                            }
+                            output[sample * 6 + o + 1] = (float)(lanes[0] + bias[o + 1]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref lr, 0);
+                            int i = 16;
+                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 2) * 20, 20);
+                            for (; i < 20; i++)
+                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
+                            for (int half = 8; half > 0; half >>= 1)
+                            {
+                                for (int j = 0; j < half; j++)
+                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
+                            }
+                            output[sample * 6 + o + 2] = (float)(lanes[0] + bias[o + 2]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_0, ref lr, 0);
+                            int i = 16;
+                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 3) * 20, 20);
+                            for (; i < 20; i++)
+                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
+                            for (int half = 8; half > 0; half >>= 1)
+                            {
+                                for (int j = 0; j < half; j++)
+                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
+                            }
+                            output[sample * 6 + o + 3] = (float)(lanes[0] + bias[o + 3]);
+                        }
+                    }
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    for (; o <= 6 - 4; o += 4)
+                    {
+                        ref float xr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+                        ref float w0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 0) * 20, 20));
+                        ref float w1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 1) * 20, 20));
+                        ref float w2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 2) * 20, 20));
+                        ref float w3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 3) * 20, 20));
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a3_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a3_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        for (int v = 0; v < 16; v += 16)
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)v);
+                            a0_0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)v) * x0;
+                            a1_0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)v) * x0;
+                            a2_0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)v) * x0;
+                            a3_0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)v) * x0;
+                            global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(v + 8));
+                            a0_1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(v + 8)) * x1;
+                            a1_1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(v + 8)) * x1;
+                            a2_1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(v + 8)) * x1;
+                            a3_1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(v + 8)) * x1;
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref lr, 8);
+                            int i = 16;
+                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 0) * 20, 20);
+                            for (; i < 20; i++)
+                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
+                            for (int half = 8; half > 0; half >>= 1)
+                            {
+                                for (int j = 0; j < half; j++)
+                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
+                            }
+                            output[sample * 6 + o + 0] = (float)(lanes[0] + bias[o + 0]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref lr, 8);
+                            int i = 16;
+                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 1) * 20, 20);
+                            for (; i < 20; i++)
+                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
+                            for (int half = 8; half > 0; half >>= 1)
+                            {
+                                for (int j = 0; j < half; j++)
+                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
+                            }
+                            output[sample * 6 + o + 1] = (float)(lanes[0] + bias[o + 1]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref lr, 8);
+                            int i = 16;
+                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 2) * 20, 20);
+                            for (; i < 20; i++)
+                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
+                            for (int half = 8; half > 0; half >>= 1)
+                            {
+                                for (int j = 0; j < half; j++)
+                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
+                            }
+                            output[sample * 6 + o + 2] = (float)(lanes[0] + bias[o + 2]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_1, ref lr, 8);
+                            int i = 16;
+                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 3) * 20, 20);
+                            for (; i < 20; i++)
+                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
+                            for (int half = 8; half > 0; half >>= 1)
+                            {
+                                for (int j = 0; j < half; j++)
+                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
+                            }
+                            output[sample * 6 + o + 3] = (float)(lanes[0] + bias[o + 3]);
+                        }
+                    }
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    for (; o <= 6 - 4; o += 4)
+                    {
+                        ref float xr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+                        ref float w0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 0) * 20, 20));
+                        ref float w1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 1) * 20, 20));
+                        ref float w2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 2) * 20, 20));
+                        ref float w3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 3) * 20, 20));
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a3_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a3_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a3_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int v = 0; v < 16; v += 16)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)v);
+                            a0_0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)v) * x0;
+                            a1_0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)v) * x0;
+                            a2_0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)v) * x0;
+                            a3_0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)v) * x0;
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(v + 4));
+                            a0_1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(v + 4)) * x1;
+                            a1_1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(v + 4)) * x1;
+                            a2_1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(v + 4)) * x1;
+                            a3_1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(v + 4)) * x1;
+                            global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(v + 8));
+                            a0_2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(v + 8)) * x2;
+                            a1_2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(v + 8)) * x2;
+                            a2_2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(v + 8)) * x2;
+                            a3_2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(v + 8)) * x2;
+                            global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(v + 12));
+                            a0_3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(v + 12)) * x3;
+                            a1_3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(v + 12)) * x3;
+                            a2_3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(v + 12)) * x3;
+                            a3_3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(v + 12)) * x3;
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref lr, 4);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref lr, 8);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref lr, 12);
+                            int i = 16;
+                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 0) * 20, 20);
+                            for (; i < 20; i++)
+                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
+                            for (int half = 8; half > 0; half >>= 1)
+                            {
+                                for (int j = 0; j < half; j++)
+                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
+                            }
+                            output[sample * 6 + o + 0] = (float)(lanes[0] + bias[o + 0]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref lr, 4);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref lr, 8);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref lr, 12);
+                            int i = 16;
+                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 1) * 20, 20);
+                            for (; i < 20; i++)
+                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
+                            for (int half = 8; half > 0; half >>= 1)
+                            {
+                                for (int j = 0; j < half; j++)
+                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
+                            }
+                            output[sample * 6 + o + 1] = (float)(lanes[0] + bias[o + 1]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref lr, 4);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref lr, 8);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref lr, 12);
+                            int i = 16;
+                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 2) * 20, 20);
+                            for (; i < 20; i++)
+                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
+                            for (int half = 8; half > 0; half >>= 1)
+                            {
+                                for (int j = 0; j < half; j++)
+                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
+                            }
+                            output[sample * 6 + o + 2] = (float)(lanes[0] + bias[o + 2]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_1, ref lr, 4);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_2, ref lr, 8);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_3, ref lr, 12);
+                            int i = 16;
+                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 3) * 20, 20);
+                            for (; i < 20; i++)
+                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
+                            for (int half = 8; half > 0; half >>= 1)
+                            {
+                                for (int j = 0; j < half; j++)
+                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
+                            }
+                            output[sample * 6 + o + 3] = (float)(lanes[0] + bias[o + 3]);
+                        }
+                    }
+                }
+                for (; o < 6; o++)
                 {
                     global::System.ReadOnlySpan<float> row = weights.Slice(o * 20, 20);
                     int i = 0;

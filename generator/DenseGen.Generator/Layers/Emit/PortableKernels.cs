@@ -156,21 +156,18 @@ internal static class PortableKernels
         w.Line($"{Span}<{t}> lanes = stackalloc {t}[{Number(DeterministicLanes)}];");
         w.Open("for (int sample = 0; sample < samples; sample++)");
         w.Line($"{ReadOnlySpan}<{t}> x = input.Slice(sample * {inputs}, {inputs});");
-        w.Open($"for (int o = 0; o < {outputs}; o++)");
+        w.Line("int o = 0;");
+        bool tiled = vectorized && spec.In >= DeterministicLanes && spec.Out >= TileRows;
+        if (tiled)
+            WriteRowTiles(w, spec);
+        w.Open($"for (; o < {outputs}; o++)");
         w.Line($"{ReadOnlySpan}<{t}> row = weights.Slice(o * {inputs}, {inputs});");
         w.Line("int i = 0;");
         if (vectorized && spec.In >= DeterministicLanes)
             WriteVectorLanes(w, spec);
         else
             w.Line("lanes.Clear();");
-        w.Line($"for (; i < {inputs}; i++)");
-        w.Line($"    lanes[i & {Number(DeterministicLanes - 1)}] = ({t})(lanes[i & {Number(DeterministicLanes - 1)}] + ({t})(row[i] * x[i]));");
-        w.Line($"for (int half = {Number(DeterministicLanes / 2)}; half > 0; half >>= 1)");
-        w.Open("");
-        w.Line("for (int j = 0; j < half; j++)");
-        w.Line($"    lanes[j] = ({t})(lanes[j] + lanes[j + half]);");
-        w.Close();
-        w.Line($"output[sample * {outputs} + o] = ({t})(lanes[0] + bias[o]);");
+        WriteLaneTailAndSum(w, spec, "row", "o");
         w.Close();
         w.Close();
         w.Close();
@@ -212,6 +209,77 @@ internal static class PortableKernels
         w.Close();
         w.Close();
         w.Close();
+    }
+
+    /// <summary>Rows of <c>W</c> a forward tile runs together: independent chains of adds, and each vector of <c>x</c> loaded once for all of them.</summary>
+    private const int TileRows = 4;
+
+    /// <summary>
+    /// Adds the rest of a row (<c>i</c> from where the vectors stopped) into <c>lanes</c>, sums the lanes in the fixed
+    /// tree and writes output <paramref name="output"/> with its bias.
+    /// </summary>
+    private static void WriteLaneTailAndSum(IndentedWriter w, LayerSpec spec, string row, string output)
+    {
+        string t = spec.ElementKeyword, inputs = Number(spec.In), outputs = Number(spec.Out), mask = Number(DeterministicLanes - 1);
+        w.Line($"for (; i < {inputs}; i++)");
+        w.Line($"    lanes[i & {mask}] = ({t})(lanes[i & {mask}] + ({t})({row}[i] * x[i]));");
+        w.Line($"for (int half = {Number(DeterministicLanes / 2)}; half > 0; half >>= 1)");
+        w.Open("");
+        w.Line("for (int j = 0; j < half; j++)");
+        w.Line($"    lanes[j] = ({t})(lanes[j] + lanes[j + half]);");
+        w.Close();
+        w.Line($"output[sample * {outputs} + {output}] = ({t})(lanes[0] + bias[{output}]);");
+    }
+
+    /// <summary>
+    /// The forward's tiles of <see cref="TileRows"/> rows: each row's partial sums in accumulators of its own, in the
+    /// same lanes and order as one row alone, so the bits are those of the row loop; the rows that do not fill a tile
+    /// go through that loop.
+    /// </summary>
+    private static void WriteRowTiles(IndentedWriter w, LayerSpec spec)
+    {
+        string t = spec.ElementKeyword, inputs = Number(spec.In), outputs = Number(spec.Out);
+        int lastWhole = spec.In - spec.In % DeterministicLanes;
+        bool first = true;
+        foreach (int bytes in new[] { 64, 32, 16 })
+        {
+            string vector = $"global::System.Runtime.Intrinsics.Vector{bytes * 8}";
+            int width = bytes / spec.ElementSize, count = DeterministicLanes / width;
+            w.Line($"{(first ? "if" : "else if")} ({vector}.IsHardwareAccelerated)");
+            w.Open("");
+            w.Open($"for (; o <= {outputs} - {Number(TileRows)}; o += {Number(TileRows)})");
+            w.Line($"ref {t} xr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);");
+            for (int r = 0; r < TileRows; r++)
+                w.Line($"ref {t} w{r} = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + {Number(r)}) * {inputs}, {inputs}));");
+            for (int r = 0; r < TileRows; r++)
+            {
+                for (int k = 0; k < count; k++)
+                    w.Line($"{vector}<{t}> a{r}_{k} = {vector}<{t}>.Zero;");
+            }
+            w.Open($"for (int v = 0; v < {Number(lastWhole)}; v += {Number(DeterministicLanes)})");
+            for (int k = 0; k < count; k++)
+            {
+                string at = k == 0 ? "(nuint)v" : $"(nuint)(v + {Number(k * width)})";
+                w.Line($"{vector}<{t}> x{k} = {vector}.LoadUnsafe(ref xr, {at});");
+                for (int r = 0; r < TileRows; r++)
+                    w.Line($"a{r}_{k} += {vector}.LoadUnsafe(ref w{r}, {at}) * x{k};");
+            }
+            w.Close();
+            for (int r = 0; r < TileRows; r++)
+            {
+                w.Open("");
+                w.Line($"ref {t} lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);");
+                for (int k = 0; k < count; k++)
+                    w.Line($"{vector}.StoreUnsafe(a{r}_{k}, ref lr, {Number(k * width)});");
+                w.Line($"int i = {Number(lastWhole)};");
+                w.Line($"{ReadOnlySpan}<{t}> row = weights.Slice((o + {Number(r)}) * {inputs}, {inputs});");
+                WriteLaneTailAndSum(w, spec, "row", $"o + {Number(r)}");
+                w.Close();
+            }
+            w.Close();
+            w.Close();
+            first = false;
+        }
     }
 
     /// <summary>
