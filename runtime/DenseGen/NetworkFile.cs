@@ -78,13 +78,7 @@ public static class NetworkFile
         Argument.NotNull(layers, nameof(layers));
         SafeTensorsHeader file = SafeTensorsHeader.Parse(bytes, source);
         List<(double[] Weights, double[] Bias)> mapped = SafeTensorsLayers.Map(file, Expected(layers), strict);
-        var tensors = new T[2 * layers.Count][];
-        for (int i = 0; i < layers.Count; i++)
-        {
-            tensors[2 * i] = Convert<T>(mapped[i].Weights);
-            tensors[2 * i + 1] = Convert<T>(mapped[i].Bias);
-        }
-        return tensors;
+        return ToTensors<T>(mapped);
     }
 
     /// <summary>Reads an ONNX model from <paramref name="path"/>; see <see cref="ParseOnnx{T}"/>.</summary>
@@ -130,14 +124,8 @@ public static class NetworkFile
         Argument.NotNull(bytes, nameof(bytes));
         Argument.NotNull(layers, nameof(layers));
         OnnxModel model = OnnxModel.Parse(bytes, source);
-        List<(float[] Weights, float[] Bias)> mapped = OnnxLayers.Map(model, source, Expected(layers));
-        var tensors = new T[2 * layers.Count][];
-        for (int i = 0; i < layers.Count; i++)
-        {
-            tensors[2 * i] = Convert<T>(mapped[i].Weights);
-            tensors[2 * i + 1] = Convert<T>(mapped[i].Bias);
-        }
-        return tensors;
+        List<(double[] Weights, double[] Bias)> mapped = OnnxLayers.Map(model, source, Expected(layers));
+        return ToTensors<T>(mapped);
     }
 
     /// <summary>
@@ -167,6 +155,18 @@ public static class NetworkFile
     private static ExpectedLayer[] Expected(IReadOnlyList<LayerDescription> layers) =>
         layers.Select(l => new ExpectedLayer(l.TensorName, l.InputSize, l.OutputSize, l.Activation.ToString())).ToArray();
 
+    /// <summary>Weight 0, bias 0, weight 1, … in <typeparamref name="T"/>, ready to copy into the layers.</summary>
+    private static T[][] ToTensors<T>(List<(double[] Weights, double[] Bias)> layers) where T : unmanaged
+    {
+        var tensors = new T[2 * layers.Count][];
+        for (int i = 0; i < layers.Count; i++)
+        {
+            tensors[2 * i] = Convert<T>(layers[i].Weights);
+            tensors[2 * i + 1] = Convert<T>(layers[i].Bias);
+        }
+        return tensors;
+    }
+
     private static T[] Convert<T>(double[] values) where T : unmanaged
     {
         var result = new T[values.Length];
@@ -183,26 +183,6 @@ public static class NetworkFile
         else
         {
             throw new NotSupportedException($"Networks of {typeof(T).Name} cannot load weights; use float or double.");
-        }
-        return result;
-    }
-
-    private static T[] Convert<T>(float[] values) where T : unmanaged
-    {
-        var result = new T[values.Length];
-        if (typeof(T) == typeof(float))
-        {
-            values.AsSpan().CopyTo(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(result.AsSpan()));
-        }
-        else if (typeof(T) == typeof(double))
-        {
-            Span<double> doubles = System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(result.AsSpan());
-            for (int i = 0; i < values.Length; i++)
-                doubles[i] = values[i];
-        }
-        else
-        {
-            throw new NotSupportedException($"Networks of {typeof(T).Name} cannot load ONNX models; use float or double.");
         }
         return result;
     }

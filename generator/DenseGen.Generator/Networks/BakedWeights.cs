@@ -98,7 +98,7 @@ internal static class WeightsBaker
         try
         {
             tensors = wanted.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
-                ? OnnxLayers.Map(OnnxModel.Parse(bytes, wanted), wanted, expected).Select(l => (Widen(l.Weights), Widen(l.Bias))).ToList()
+                ? OnnxLayers.Map(OnnxModel.Parse(bytes, wanted), wanted, expected)
                 : SafeTensorsLayers.Map(SafeTensorsHeader.Parse(bytes, wanted), expected, strict: true);
         }
         catch (InvalidDataException exception)
@@ -120,8 +120,6 @@ internal static class WeightsBaker
         }
         return (new BakedWeights(wanted, data.ToEquatableArray()), null);
     }
-
-    private static double[] Widen(float[] values) => values.Select(v => (double)v).ToArray();
 
     private static void Append(List<byte> data, double[] values, ElementKind element)
     {

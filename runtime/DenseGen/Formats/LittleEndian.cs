@@ -17,26 +17,19 @@ namespace DenseGen.Formats;
 internal static class LittleEndian
 {
     /// <summary>Element <paramref name="index"/> of <paramref name="data"/> read as F32.</summary>
-    public static float ReadSingle(ReadOnlySpan<byte> data, int index)
-    {
-        ReadOnlySpan<byte> bytes = data.Slice(index * sizeof(float), sizeof(float));
-        if (BitConverter.IsLittleEndian)
-            return MemoryMarshal.Read<float>(bytes);
-        Span<byte> reversed = stackalloc byte[sizeof(float)];
-        bytes.CopyTo(reversed);
-        reversed.Reverse();
-        return MemoryMarshal.Read<float>(reversed);
-    }
+    public static float ReadSingle(ReadOnlySpan<byte> data, int index) => Read<float>(data, index, sizeof(float));
 
     /// <summary>Element <paramref name="index"/> of <paramref name="data"/> read as F64.</summary>
-    public static double ReadDouble(ReadOnlySpan<byte> data, int index)
+    public static double ReadDouble(ReadOnlySpan<byte> data, int index) => Read<double>(data, index, sizeof(double));
+
+    private static T Read<T>(ReadOnlySpan<byte> data, int index, int size) where T : unmanaged
     {
-        ReadOnlySpan<byte> bytes = data.Slice(index * sizeof(double), sizeof(double));
+        ReadOnlySpan<byte> bytes = data.Slice(index * size, size);
         if (BitConverter.IsLittleEndian)
-            return MemoryMarshal.Read<double>(bytes);
-        Span<byte> reversed = stackalloc byte[sizeof(double)];
+            return MemoryMarshal.Read<T>(bytes);
+        Span<byte> reversed = stackalloc byte[size];
         bytes.CopyTo(reversed);
         reversed.Reverse();
-        return MemoryMarshal.Read<double>(reversed);
+        return MemoryMarshal.Read<T>(reversed);
     }
 }

@@ -47,9 +47,9 @@ internal static class OnnxLayers
 
     private const float LeakyReLUSlope = 0.01f;
 
-    /// <summary>Each layer's weights (<c>[Out, In]</c>) and bias.</summary>
+    /// <summary>Each layer's weights (<c>[Out, In]</c>) and bias, widened to double (exactly), as <see cref="SafeTensorsLayers"/> returns them.</summary>
     /// <exception cref="InvalidDataException">The graph is not the declared layers; the message names the node or layer.</exception>
-    public static List<(float[] Weights, float[] Bias)> Map(OnnxModel model, string source, IReadOnlyList<ExpectedLayer> layers)
+    public static List<(double[] Weights, double[] Bias)> Map(OnnxModel model, string source, IReadOnlyList<ExpectedLayer> layers)
     {
         if (model.OpsetVersion < MinimumOpset || model.OpsetVersion > MaximumOpset)
             throw Invalid(source, $"the model uses opset {model.OpsetVersion}; DenseGen reads opsets {MinimumOpset} to {MaximumOpset}");
@@ -58,7 +58,7 @@ internal static class OnnxLayers
         if (dataInputs.Length != 1)
             throw Invalid(source, $"the graph has {dataInputs.Length} inputs besides its weights ({string.Join(", ", dataInputs.Select(n => "'" + n + "'"))}); a network takes one");
 
-        var result = new List<(float[] Weights, float[] Bias)>();
+        var result = new List<(double[] Weights, double[] Bias)>();
         string current = dataInputs[0];
         Pending? pending = null;
         foreach (OnnxNode node in model.Nodes)
@@ -168,7 +168,7 @@ internal static class OnnxLayers
         public string? Activation { get; set; }
     }
 
-    private static void Complete(string source, Pending layer, IReadOnlyList<ExpectedLayer> layers, List<(float[] Weights, float[] Bias)> result)
+    private static void Complete(string source, Pending layer, IReadOnlyList<ExpectedLayer> layers, List<(double[] Weights, double[] Bias)> result)
     {
         int index = result.Count;
         if (index >= layers.Count)
@@ -183,7 +183,7 @@ internal static class OnnxLayers
         {
             throw Invalid(source, $"{layer.Node} is followed by {(layer.Activation is null ? "no activation" : activation)}; the network's layer {index} ('{expected.Name}') has {(expected.Activation == "None" ? "none" : expected.Activation)}");
         }
-        result.Add((layer.Weights, layer.Bias ?? new float[layer.Outputs]));
+        result.Add((Widen(layer.Weights), layer.Bias is null ? new double[layer.Outputs] : Widen(layer.Bias)));
     }
 
     private static Pending ReadGemm(string source, OnnxNode node, string current, Dictionary<string, OnnxTensor> constants)
@@ -266,6 +266,14 @@ internal static class OnnxLayers
 
     private static long Attribute(OnnxNode node, string name, long fallback) =>
         node.Attributes.TryGetValue(name, out OnnxAttribute? attribute) ? attribute.I : fallback;
+
+    private static double[] Widen(float[] values)
+    {
+        var wide = new double[values.Length];
+        for (int i = 0; i < values.Length; i++)
+            wide[i] = values[i];
+        return wide;
+    }
 
     /// <summary>[In, Out] row-major to [Out, In].</summary>
     private static float[] Transpose(float[] values, int inputs, int outputs)
