@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using DenseGen.Generator.Emit;
 using DenseGen.Generator.Model;
@@ -78,7 +79,7 @@ public sealed class DenseGenerator : IIncrementalGenerator
         IncrementalValueProvider<bool> projectDeterministic = context.AnalyzerConfigOptionsProvider
             .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.DenseGenDeterministic", out string? value)
                 && string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase));
-        IncrementalValuesProvider<ParseResult<LayerSpec>> layers = RegisterPipeline(
+        (IncrementalValuesProvider<ParseResult<LayerSpec>> layers, _) = RegisterPipeline(
             context, target, AttributeName, _parse, _emit, LayerEmitter.HintName,
             DiagnosticDescriptors.StructLayerNeedsFullTarget, TrackingNames.Parse, TrackingNames.Specs,
             prepare: specs => specs
@@ -92,12 +93,14 @@ public sealed class DenseGenerator : IIncrementalGenerator
             .Select(static (file, cancellationToken) => WeightsText.Read(file, cancellationToken)!)
             .WithTrackingName(TrackingNames.WeightFiles)
             .Collect();
-        IncrementalValuesProvider<ParseResult<NetworkSpec>> networks = RegisterPipeline(
+        // A network's weight file is baked once per change to the network or to a weight file; the spec carries the
+        // weights for the emitter, or the problem for the diagnostic below.
+        (IncrementalValuesProvider<ParseResult<NetworkSpec>> networks, IncrementalValuesProvider<NetworkSpec> bakedNetworks) = RegisterPipeline(
             context, target, NetworkParser.AttributeName, NetworkParser.Parse, NetworkEmitter.Emit, NetworkEmitter.HintName,
             DiagnosticDescriptors.StructNetworkNeedsFullTarget, TrackingNames.ParseNetwork, TrackingNames.NetworkSpecs,
             prepare: specs => specs
                 .Combine(weightFiles)
-                .Select(static (pair, _) => pair.Left.Weights is null ? pair.Left : pair.Left with { Baked = WeightsBaker.Bake(pair.Left, pair.Right).Weights })
+                .Select(static (pair, _) => WeightsBaker.WithWeights(pair.Left, pair.Right))
                 .WithTrackingName(TrackingNames.BakedNetworks));
         context.RegisterSourceOutput(
             networks.Select(static (result, _) => result.UnlessProjectDeterministic).Combine(projectDeterministic),
@@ -108,16 +111,16 @@ public sealed class DenseGenerator : IIncrementalGenerator
                 foreach (DiagnosticInfo diagnostic in pair.Left)
                     output.ReportDiagnostic(diagnostic.ToDiagnostic());
             });
-        // A weight file that is missing or does not fit is reported at the network's Weights argument.
+        // A weight file that is missing or does not fit is reported at the network's Weights argument, which only the
+        // parse result knows (the spec holds no locations, so moving a declaration leaves the bake cached).
         context.RegisterSourceOutput(
-            networks.Where(static result => result.Spec?.Weights is not null).Combine(weightFiles),
+            bakedNetworks.Where(static spec => spec.BakeProblem is not null).Combine(networks.Collect()),
             static (output, pair) =>
             {
-                (BakedWeights? _, string? problem) = WeightsBaker.Bake(pair.Left.Spec!, pair.Right);
-                if (problem is null)
-                    return;
-                Location location = pair.Left.WeightsArgument?.ToLocation() ?? Location.None;
-                NetworkSpec spec = pair.Left.Spec!;
+                NetworkSpec spec = pair.Left;
+                string problem = spec.BakeProblem!;
+                NetworkSpec parsed = spec with { BakeProblem = null };
+                Location location = pair.Right.FirstOrDefault(result => parsed.Equals(result.Spec))?.WeightsArgument?.ToLocation() ?? Location.None;
                 output.ReportDiagnostic(
                     problem.StartsWith(WeightsBaker.NotFound, StringComparison.Ordinal) ? Diagnostic.Create(DiagnosticDescriptors.WeightsFileMissing, location, spec.TypeName, spec.Weights, problem)
                     : problem.StartsWith(WeightsBaker.Internal, StringComparison.Ordinal) ? Diagnostic.Create(DiagnosticDescriptors.InternalError, location, spec.TypeName, problem)
@@ -139,7 +142,7 @@ public sealed class DenseGenerator : IIncrementalGenerator
     /// diagnostics apart from the spec, emit the spec for the target, and, where the target gets the portable output
     /// (which keeps storage in arrays, which a struct cannot own with value semantics), report a struct instead.
     /// </summary>
-    private static IncrementalValuesProvider<ParseResult<TSpec>> RegisterPipeline<TSpec>(
+    private static (IncrementalValuesProvider<ParseResult<TSpec>> Parsed, IncrementalValuesProvider<TSpec> Specs) RegisterPipeline<TSpec>(
         IncrementalGeneratorInitializationContext context,
         IncrementalValueProvider<TargetInfo> target,
         string attributeName,
@@ -183,7 +186,7 @@ public sealed class DenseGenerator : IIncrementalGenerator
             if (pair.Right.IsPortable)
                 output.ReportDiagnostic(Diagnostic.Create(structNeedsFullTarget, pair.Left.Location?.ToLocation() ?? Location.None, pair.Left.Name, pair.Right.Reason));
         });
-        return parsed;
+        return (parsed, specs);
     }
 
     // An exception escaping a generator disables it for the whole project with an opaque warning, so every

@@ -79,8 +79,17 @@ internal static class WeightsBaker
     /// <summary>How the problem starts when reading failed in a way the readers never should (DG0010).</summary>
     public const string Internal = "reading the weight file failed: ";
 
+    /// <summary>The spec with its weights baked, or with the problem to report at its attribute; unchanged without <c>Weights</c>.</summary>
+    public static NetworkSpec WithWeights(NetworkSpec spec, IEnumerable<WeightsText> files)
+    {
+        if (spec.Weights is null)
+            return spec;
+        (BakedWeights? weights, string? problem) = Bake(spec, files);
+        return spec with { Baked = weights, BakeProblem = problem };
+    }
+
     /// <summary>The weights, or the problem to report at the attribute.</summary>
-    public static (BakedWeights? Weights, string? Problem) Bake(NetworkSpec spec, IEnumerable<WeightsText> files)
+    private static (BakedWeights? Weights, string? Problem) Bake(NetworkSpec spec, IEnumerable<WeightsText> files)
     {
         string wanted = WeightsText.Normalize(spec.Weights!);
         WeightsText[] matches = files.Where(f => f.Name == wanted || f.Name.EndsWith("/" + wanted, StringComparison.Ordinal)).ToArray();

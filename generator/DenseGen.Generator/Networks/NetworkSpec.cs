@@ -39,7 +39,8 @@ internal sealed record NetworkSpec(
     int MaxBatch,
     EquatableArray<NetworkLayer> Layers,
     string? Weights = null,
-    BakedWeights? Baked = null) : IGeneratedTypeSpec
+    BakedWeights? Baked = null,
+    string? BakeProblem = null) : IGeneratedTypeSpec
 {
     public bool IsComplete => Weights is null || Baked is not null;
 
