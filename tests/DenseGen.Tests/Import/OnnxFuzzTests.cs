@@ -17,6 +17,9 @@ namespace DenseGen.Tests.Import;
 /// </summary>
 public sealed class OnnxFuzzTests : IDisposable
 {
+    /// <summary>The most one load may take.</summary>
+    private static readonly TimeSpan Budget = TimeSpan.FromMilliseconds(100);
+
     private const int Seed = 2026, MutantsPerFile = 4_000;
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "densegen-onnx-fuzz-" + Guid.NewGuid().ToString("N"));
@@ -71,11 +74,21 @@ public sealed class OnnxFuzzTests : IDisposable
             {
                 Assert.Fail($"{what} threw {exception.GetType().Name}, not InvalidDataException: {exception}");
             }
-            if (clock.Elapsed > slowest)
-                slowest = clock.Elapsed;
+            TimeSpan elapsed = clock.Elapsed;
+            if (elapsed >= Budget)
+            {
+                // Over the budget once: time the same load again. The test process runs other tests on both cores, so one
+                // descheduling can cost more than the whole load; a mutant that is really slow is slow both times.
+                clock.Restart();
+                try { load(path); } catch (InvalidDataException) { }
+                elapsed = clock.Elapsed < elapsed ? clock.Elapsed : elapsed;
+                Restore(network, before);
+            }
+            if (elapsed > slowest)
+                slowest = elapsed;
         }
 
-        Assert.True(slowest < TimeSpan.FromMilliseconds(100), $"the slowest mutant took {slowest.TotalMilliseconds:F1} ms");
+        Assert.True(slowest < Budget, $"the slowest mutant took {slowest.TotalMilliseconds:F1} ms");
         // Every kind of mutation reaches a refusal, but two make valid files by design: weights set to NaN, infinities
         // or extremes, and unknown fields nested thousands deep, which protobuf allows and the reader skips unread.
         Assert.All(refusedByKind.Where(pair => pair.Key is not ("float" or "deep-nesting")), pair => Assert.True(pair.Value > 0, $"no {pair.Key} mutant was refused"));

@@ -19,6 +19,9 @@ namespace DenseGen.Tests.Training;
 /// </summary>
 public sealed class SafeTensorsFuzzTests : IDisposable
 {
+    /// <summary>The most one load may take.</summary>
+    private static readonly TimeSpan Budget = TimeSpan.FromMilliseconds(100);
+
     public const int Seed = 2026;
 
     public const int MutantsPerFile = 6_000;
@@ -84,13 +87,23 @@ public sealed class SafeTensorsFuzzTests : IDisposable
                 {
                     Assert.Fail($"{what} threw {exception.GetType().Name}, not InvalidDataException: {exception}");
                 }
-                if (clock.Elapsed > slowest)
-                    slowest = clock.Elapsed;
+                TimeSpan elapsed = clock.Elapsed;
+                if (elapsed >= Budget)
+                {
+                    // Over the budget once: time the same load again. The test process runs other tests on both cores, so one
+                    // descheduling can cost more than the whole load; a mutant that is really slow is slow both times.
+                    clock.Restart();
+                    try { network.Load(path); } catch (InvalidDataException) { }
+                    elapsed = clock.Elapsed < elapsed ? clock.Elapsed : elapsed;
+                    Restore(network, before);
+                }
+                if (elapsed > slowest)
+                    slowest = elapsed;
             }
         }
 
         Assert.Equal(2 * MutantsPerFile, accepted + refused);
-        Assert.True(slowest < TimeSpan.FromMilliseconds(100), $"the slowest mutant took {slowest.TotalMilliseconds:F1} ms");
+        Assert.True(slowest < Budget, $"the slowest mutant took {slowest.TotalMilliseconds:F1} ms");
         // Every kind of mutation reaches a refusal, and flips in the data section load (as they should: any bytes are floats).
         Assert.All(refusedByKind, pair => Assert.True(pair.Value > 0, $"no {pair.Key} mutant was refused"));
         Assert.InRange(accepted, 100, 2 * MutantsPerFile - 1000);
