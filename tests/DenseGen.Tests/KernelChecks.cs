@@ -34,6 +34,9 @@ public static class KernelChecks
             // Activated layers: the activation helpers have vector and scalar paths of their own.
             Each(NumericalTests.ActivatedFloatLayers, LayerChecks.CheckActivatedAgainstReference);
             Each(NumericalTests.ActivatedDoubleLayers, LayerChecks.CheckActivatedAgainstReference);
+            // Deterministic layers: not within a bound but bit for bit the fixed order, on every kernel path.
+            Each(NumericalTests.DeterministicFloatLayers, LayerChecks.CheckDeterministicOrder);
+            Each(NumericalTests.DeterministicDoubleLayers, LayerChecks.CheckDeterministicOrder);
         }
         catch (Exception exception)
         {

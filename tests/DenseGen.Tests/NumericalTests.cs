@@ -20,14 +20,14 @@ public class NumericalTests(ITestOutputHelper output)
         () => new F31x7(), () => new F64x32(), () => new F784x128(), () => new SF3x5(), () => new SF17x33(),
         () => new Container.NestedF4x3(), () => new F48x12(), () => new F200x6(), () => new F130x15(),
         () => new F8x3(), () => new F5x9(), () => new F1000x20(), () => new F20x12Full(),
-        () => new DetF100x67(), () => new SDetF33x10(), () => new DetF784x128(),
+        () => new DetF100x67(), () => new SDetF33x10(), () => new DetF784x128(), () => new DetF32x3(),
     ];
 
     public static readonly Func<IDenseLayer<double>>[] DoubleLayers =
     [
         () => new D1x1(), () => new D1x100(), () => new D100x1(), () => new D3x5(), () => new D17x33(),
         () => new D31x7(), () => new D64x32(), () => new D784x128(), () => new SD3x2(), () => new D130x15(),
-        () => new D6x5(), () => new D41x10Full(), () => new DetD17x33(),
+        () => new D6x5(), () => new D41x10Full(), () => new DetD17x33(), () => new DetD64x20(),
     ];
 
     public static readonly Func<IActivatedDenseLayer<float>>[] ActivatedFloatLayers =
@@ -42,6 +42,30 @@ public class NumericalTests(ITestOutputHelper output)
         () => new D3x5ReLU(), () => new D17x33LeakyReLU(), () => new D6x5Sigmoid(), () => new D41x10Tanh(),
         () => new D5x1100Tanh(), () => new SD3x2Sigmoid(), () => new DetD41x10Tanh(),
     ];
+
+    /// <summary>The deterministic layers without an activation, whose bits <see cref="DeterministicOrder{T}"/> fixes.</summary>
+    public static readonly Func<IDenseLayer<float>>[] DeterministicFloatLayers =
+    [
+        () => new DetF100x67(), () => new SDetF33x10(), () => new DetF784x128(), () => new DetF32x3(),
+    ];
+
+    public static readonly Func<IDenseLayer<double>>[] DeterministicDoubleLayers = [() => new DetD17x33(), () => new DetD64x20()];
+
+    public static IEnumerable<object[]> DeterministicFloatCases() =>
+        from layer in Enumerable.Range(0, DeterministicFloatLayers.Length) from batch in BatchSizes select new object[] { layer, batch };
+
+    public static IEnumerable<object[]> DeterministicDoubleCases() =>
+        from layer in Enumerable.Range(0, DeterministicDoubleLayers.Length) from batch in BatchSizes select new object[] { layer, batch };
+
+    [Theory]
+    [MemberData(nameof(DeterministicFloatCases))]
+    public void DeterministicFloatLayerHasTheFixedOrdersBits(int layer, int batch) =>
+        LayerChecks.CheckDeterministicOrder(DeterministicFloatLayers[layer](), batch, seed: 1000 * layer + batch);
+
+    [Theory]
+    [MemberData(nameof(DeterministicDoubleCases))]
+    public void DeterministicDoubleLayerHasTheFixedOrdersBits(int layer, int batch) =>
+        LayerChecks.CheckDeterministicOrder(DeterministicDoubleLayers[layer](), batch, seed: 1000 * layer + batch);
 
     public static IEnumerable<object[]> ActivatedFloatCases() =>
         from layer in Enumerable.Range(0, ActivatedFloatLayers.Length) from batch in BatchSizes select new object[] { layer, batch };

@@ -63,6 +63,42 @@ internal static class LayerChecks
     }
 
     /// <summary>
+    /// Checks a deterministic layer bit for bit against <see cref="DeterministicOrder{T}"/>: forward, a backward onto
+    /// gradients that already hold values (the sums continue from them), and a second backward without dX.
+    /// </summary>
+    public static void CheckDeterministicOrder<T>(IDenseLayer<T> layer, int samples, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int inputs = layer.InputSize, outputs = layer.OutputSize;
+        var random = new Random(seed);
+        T[] w = RandomValues<T>(random, inputs * outputs), b = RandomValues<T>(random, outputs);
+        T[] x = RandomValues<T>(random, samples * inputs);
+        T[] dy = RandomValues<T>(random, samples * outputs), dy2 = RandomValues<T>(random, samples * outputs);
+        T[] dw = RandomValues<T>(random, inputs * outputs), db = RandomValues<T>(random, outputs);
+        w.CopyTo(layer.Weights);
+        b.CopyTo(layer.Bias);
+        dw.CopyTo(layer.WeightGradients);
+        db.CopyTo(layer.BiasGradients);
+        string shape = $"deterministic {inputs}→{outputs}, batch {samples}, {typeof(T).Name}";
+
+        var y = new T[samples * outputs];
+        layer.Forward(x, y);
+        DeterministicOrder<T>.RequireSameBits(y, DeterministicOrder<T>.Forward(w, b, x, inputs, outputs, samples), $"Forward output ({shape})");
+
+        var dx = new T[samples * inputs];
+        layer.Backward(x, dy, dx);
+        T[] expectedDx = DeterministicOrder<T>.Backward(w, x, dy, dw, db, inputs, outputs, samples);
+        DeterministicOrder<T>.RequireSameBits(dx, expectedDx, $"input gradient ({shape})");
+        DeterministicOrder<T>.RequireSameBits(layer.WeightGradients, dw, $"WeightGradients ({shape})");
+        DeterministicOrder<T>.RequireSameBits(layer.BiasGradients, db, $"BiasGradients ({shape})");
+
+        layer.Backward(x, dy2, Span<T>.Empty);
+        DeterministicOrder<T>.Backward(w, x, dy2, dw, db, inputs, outputs, samples);
+        DeterministicOrder<T>.RequireSameBits(layer.WeightGradients, dw, $"accumulated WeightGradients ({shape})");
+        DeterministicOrder<T>.RequireSameBits(layer.BiasGradients, db, $"accumulated BiasGradients ({shape})");
+    }
+
+    /// <summary>
     /// Checks a layer with a fused activation against the reference. The forward error is the linear part's
     /// bound carried through the activation (Lipschitz constant 1 for all four) plus the activation's own rounding
     /// (<see cref="Reference.ActivationRounding"/>). The backward's dZ is computed by the layer from its own output;

@@ -167,366 +167,1521 @@ namespace MyGame.Model
 
         // Deterministic kernels: one fixed order of every sum, on every machine (see DenseAttribute.Deterministic).
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardPortable(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> bias, int samples)
         {
             global::System.Span<float> lanes = stackalloc float[16];
-            for (int sample = 0; sample < samples; sample++)
+            int sample = 0;
+            ref float xr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            ref float wr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                global::System.ReadOnlySpan<float> x = input.Slice(sample * 20, 20);
-                int o = 0;
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                for (; sample <= samples - 3; sample += 3)
                 {
-                    for (; o <= 6 - 4; o += 4)
+                    int o = 0;
+                    for (; o <= 2; o += 4)
                     {
-                        ref float xr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-                        ref float w0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 0) * 20, 20));
-                        ref float w1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 1) * 20, 20));
-                        ref float w2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 2) * 20, 20));
-                        ref float w3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 3) * 20, 20));
-                        global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector512<float> a3_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int v = 0; v < 16; v += 16)
+                        int x0 = sample * 20;
+                        int x1 = (sample + 1) * 20;
+                        int x2 = (sample + 2) * 20;
+                        int w0 = o * 20;
+                        int w1 = (o + 1) * 20;
+                        int w2 = (o + 2) * 20;
+                        int w3 = (o + 3) * 20;
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a1_0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a1_1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a1_2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a2_0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a2_1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a2_2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a3_0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a3_1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a3_2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        for (int i = 0; i < 16; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)v);
-                            a0_0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)v) * x0;
-                            a1_0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)v) * x0;
-                            a2_0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)v) * x0;
-                            a3_0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)v) * x0;
+                            global::System.Runtime.Intrinsics.Vector512<float> x0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(x0 + i));
+                            global::System.Runtime.Intrinsics.Vector512<float> x1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(x1 + i));
+                            global::System.Runtime.Intrinsics.Vector512<float> x2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(x2 + i));
+                            global::System.Runtime.Intrinsics.Vector512<float> w0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            a0_0_0 += w0_0 * x0_0;
+                            a0_1_0 += w0_0 * x1_0;
+                            a0_2_0 += w0_0 * x2_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> w1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w1 + i));
+                            a1_0_0 += w1_0 * x0_0;
+                            a1_1_0 += w1_0 * x1_0;
+                            a1_2_0 += w1_0 * x2_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> w2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w2 + i));
+                            a2_0_0 += w2_0 * x0_0;
+                            a2_1_0 += w2_0 * x1_0;
+                            a2_2_0 += w2_0 * x2_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> w3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w3 + i));
+                            a3_0_0 += w3_0 * x0_0;
+                            a3_1_0 += w3_0 * x1_0;
+                            a3_2_0 += w3_0 * x2_0;
                         }
                         {
                             ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref lr, 0);
-                            int i = 16;
-                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 0) * 20, 20);
-                            for (; i < 20; i++)
-                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
-                            for (int half = 8; half > 0; half >>= 1)
-                            {
-                                for (int j = 0; j < half; j++)
-                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
-                            }
-                            output[sample * 6 + o + 0] = (float)(lanes[0] + bias[o + 0]);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0_0, ref lr, 0);
+                            output[sample * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x0, 16) + bias[o]);
                         }
                         {
                             ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref lr, 0);
-                            int i = 16;
-                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 1) * 20, 20);
-                            for (; i < 20; i++)
-                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
-                            for (int half = 8; half > 0; half >>= 1)
-                            {
-                                for (int j = 0; j < half; j++)
-                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
-                            }
-                            output[sample * 6 + o + 1] = (float)(lanes[0] + bias[o + 1]);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1_0, ref lr, 0);
+                            output[(sample + 1) * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x1, 16) + bias[o]);
                         }
                         {
                             ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref lr, 0);
-                            int i = 16;
-                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 2) * 20, 20);
-                            for (; i < 20; i++)
-                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
-                            for (int half = 8; half > 0; half >>= 1)
-                            {
-                                for (int j = 0; j < half; j++)
-                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
-                            }
-                            output[sample * 6 + o + 2] = (float)(lanes[0] + bias[o + 2]);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2_0, ref lr, 0);
+                            output[(sample + 2) * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x2, 16) + bias[o]);
                         }
                         {
                             ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_0, ref lr, 0);
-                            int i = 16;
-                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 3) * 20, 20);
-                            for (; i < 20; i++)
-                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
-                            for (int half = 8; half > 0; half >>= 1)
-                            {
-                                for (int j = 0; j < half; j++)
-                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
-                            }
-                            output[sample * 6 + o + 3] = (float)(lanes[0] + bias[o + 3]);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0_0, ref lr, 0);
+                            output[sample * 6 + (o + 1)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w1, input, x0, 16) + bias[(o + 1)]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1_0, ref lr, 0);
+                            output[(sample + 1) * 6 + (o + 1)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w1, input, x1, 16) + bias[(o + 1)]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2_0, ref lr, 0);
+                            output[(sample + 2) * 6 + (o + 1)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w1, input, x2, 16) + bias[(o + 1)]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0_0, ref lr, 0);
+                            output[sample * 6 + (o + 2)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w2, input, x0, 16) + bias[(o + 2)]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1_0, ref lr, 0);
+                            output[(sample + 1) * 6 + (o + 2)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w2, input, x1, 16) + bias[(o + 2)]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2_0, ref lr, 0);
+                            output[(sample + 2) * 6 + (o + 2)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w2, input, x2, 16) + bias[(o + 2)]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_0_0, ref lr, 0);
+                            output[sample * 6 + (o + 3)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w3, input, x0, 16) + bias[(o + 3)]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_1_0, ref lr, 0);
+                            output[(sample + 1) * 6 + (o + 3)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w3, input, x1, 16) + bias[(o + 3)]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_2_0, ref lr, 0);
+                            output[(sample + 2) * 6 + (o + 3)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w3, input, x2, 16) + bias[(o + 3)]);
+                        }
+                    }
+                    for (; o < 6; o++)
+                    {
+                        int x0 = sample * 20;
+                        int x1 = (sample + 1) * 20;
+                        int x2 = (sample + 2) * 20;
+                        int w0 = o * 20;
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        for (int i = 0; i < 16; i += 16)
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> x0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(x0 + i));
+                            global::System.Runtime.Intrinsics.Vector512<float> x1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(x1 + i));
+                            global::System.Runtime.Intrinsics.Vector512<float> x2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(x2 + i));
+                            global::System.Runtime.Intrinsics.Vector512<float> w0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            a0_0_0 += w0_0 * x0_0;
+                            a0_1_0 += w0_0 * x1_0;
+                            a0_2_0 += w0_0 * x2_0;
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0_0, ref lr, 0);
+                            output[sample * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x0, 16) + bias[o]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1_0, ref lr, 0);
+                            output[(sample + 1) * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x1, 16) + bias[o]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2_0, ref lr, 0);
+                            output[(sample + 2) * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x2, 16) + bias[o]);
                         }
                     }
                 }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                for (; sample < samples; sample++)
                 {
-                    for (; o <= 6 - 4; o += 4)
+                    int o = 0;
+                    for (; o <= 2; o += 4)
                     {
-                        ref float xr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-                        ref float w0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 0) * 20, 20));
-                        ref float w1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 1) * 20, 20));
-                        ref float w2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 2) * 20, 20));
-                        ref float w3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 3) * 20, 20));
-                        global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> a2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> a2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> a3_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> a3_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int v = 0; v < 16; v += 16)
+                        int x0 = sample * 20;
+                        int w0 = o * 20;
+                        int w1 = (o + 1) * 20;
+                        int w2 = (o + 2) * 20;
+                        int w3 = (o + 3) * 20;
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a1_0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a2_0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a3_0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        for (int i = 0; i < 16; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)v);
-                            a0_0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)v) * x0;
-                            a1_0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)v) * x0;
-                            a2_0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)v) * x0;
-                            a3_0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)v) * x0;
-                            global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(v + 8));
-                            a0_1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(v + 8)) * x1;
-                            a1_1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(v + 8)) * x1;
-                            a2_1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(v + 8)) * x1;
-                            a3_1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(v + 8)) * x1;
+                            global::System.Runtime.Intrinsics.Vector512<float> x0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(x0 + i));
+                            global::System.Runtime.Intrinsics.Vector512<float> w0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            a0_0_0 += w0_0 * x0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> w1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w1 + i));
+                            a1_0_0 += w1_0 * x0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> w2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w2 + i));
+                            a2_0_0 += w2_0 * x0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> w3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w3 + i));
+                            a3_0_0 += w3_0 * x0_0;
                         }
                         {
                             ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref lr, 0);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref lr, 8);
-                            int i = 16;
-                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 0) * 20, 20);
-                            for (; i < 20; i++)
-                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
-                            for (int half = 8; half > 0; half >>= 1)
-                            {
-                                for (int j = 0; j < half; j++)
-                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
-                            }
-                            output[sample * 6 + o + 0] = (float)(lanes[0] + bias[o + 0]);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0_0, ref lr, 0);
+                            output[sample * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x0, 16) + bias[o]);
                         }
                         {
                             ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref lr, 0);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref lr, 8);
-                            int i = 16;
-                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 1) * 20, 20);
-                            for (; i < 20; i++)
-                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
-                            for (int half = 8; half > 0; half >>= 1)
-                            {
-                                for (int j = 0; j < half; j++)
-                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
-                            }
-                            output[sample * 6 + o + 1] = (float)(lanes[0] + bias[o + 1]);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0_0, ref lr, 0);
+                            output[sample * 6 + (o + 1)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w1, input, x0, 16) + bias[(o + 1)]);
                         }
                         {
                             ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref lr, 0);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref lr, 8);
-                            int i = 16;
-                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 2) * 20, 20);
-                            for (; i < 20; i++)
-                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
-                            for (int half = 8; half > 0; half >>= 1)
-                            {
-                                for (int j = 0; j < half; j++)
-                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
-                            }
-                            output[sample * 6 + o + 2] = (float)(lanes[0] + bias[o + 2]);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0_0, ref lr, 0);
+                            output[sample * 6 + (o + 2)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w2, input, x0, 16) + bias[(o + 2)]);
                         }
                         {
                             ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_0, ref lr, 0);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_1, ref lr, 8);
-                            int i = 16;
-                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 3) * 20, 20);
-                            for (; i < 20; i++)
-                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
-                            for (int half = 8; half > 0; half >>= 1)
-                            {
-                                for (int j = 0; j < half; j++)
-                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
-                            }
-                            output[sample * 6 + o + 3] = (float)(lanes[0] + bias[o + 3]);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_0_0, ref lr, 0);
+                            output[sample * 6 + (o + 3)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w3, input, x0, 16) + bias[(o + 3)]);
+                        }
+                    }
+                    for (; o < 6; o++)
+                    {
+                        int x0 = sample * 20;
+                        int w0 = o * 20;
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        for (int i = 0; i < 16; i += 16)
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> x0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(x0 + i));
+                            global::System.Runtime.Intrinsics.Vector512<float> w0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            a0_0_0 += w0_0 * x0_0;
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0_0, ref lr, 0);
+                            output[sample * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x0, 16) + bias[o]);
                         }
                     }
                 }
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                for (; sample <= samples - 3; sample += 3)
                 {
-                    for (; o <= 6 - 4; o += 4)
+                    int o = 0;
+                    for (; o <= 4; o += 2)
                     {
-                        ref float xr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-                        ref float w0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 0) * 20, 20));
-                        ref float w1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 1) * 20, 20));
-                        ref float w2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 2) * 20, 20));
-                        ref float w3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Slice((o + 3) * 20, 20));
-                        global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a3_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a3_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a3_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int v = 0; v < 16; v += 16)
+                        int x0 = sample * 20;
+                        int x1 = (sample + 1) * 20;
+                        int x2 = (sample + 2) * 20;
+                        int w0 = o * 20;
+                        int w1 = (o + 1) * 20;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a1_0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a1_0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a1_1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a1_1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a1_2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a1_2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        for (int i = 0; i < 16; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)v);
-                            a0_0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)v) * x0;
-                            a1_0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)v) * x0;
-                            a2_0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)v) * x0;
-                            a3_0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)v) * x0;
-                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(v + 4));
-                            a0_1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(v + 4)) * x1;
-                            a1_1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(v + 4)) * x1;
-                            a2_1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(v + 4)) * x1;
-                            a3_1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(v + 4)) * x1;
-                            global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(v + 8));
-                            a0_2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(v + 8)) * x2;
-                            a1_2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(v + 8)) * x2;
-                            a2_2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(v + 8)) * x2;
-                            a3_2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(v + 8)) * x2;
-                            global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(v + 12));
-                            a0_3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(v + 12)) * x3;
-                            a1_3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(v + 12)) * x3;
-                            a2_3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(v + 12)) * x3;
-                            a3_3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(v + 12)) * x3;
+                            global::System.Runtime.Intrinsics.Vector256<float> x0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x0 + i));
+                            global::System.Runtime.Intrinsics.Vector256<float> x1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x1 + i));
+                            global::System.Runtime.Intrinsics.Vector256<float> x2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x2 + i));
+                            global::System.Runtime.Intrinsics.Vector256<float> w0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            a0_0_0 += w0_0 * x0_0;
+                            a0_1_0 += w0_0 * x1_0;
+                            a0_2_0 += w0_0 * x2_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> w1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w1 + i));
+                            a1_0_0 += w1_0 * x0_0;
+                            a1_1_0 += w1_0 * x1_0;
+                            a1_2_0 += w1_0 * x2_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> x0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x0 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector256<float> x1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x1 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector256<float> x2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x2 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector256<float> w0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w0 + i + 8));
+                            a0_0_1 += w0_1 * x0_1;
+                            a0_1_1 += w0_1 * x1_1;
+                            a0_2_1 += w0_1 * x2_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> w1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w1 + i + 8));
+                            a1_0_1 += w1_1 * x0_1;
+                            a1_1_1 += w1_1 * x1_1;
+                            a1_2_1 += w1_1 * x2_1;
                         }
                         {
                             ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref lr, 0);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref lr, 4);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref lr, 8);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref lr, 12);
-                            int i = 16;
-                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 0) * 20, 20);
-                            for (; i < 20; i++)
-                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
-                            for (int half = 8; half > 0; half >>= 1)
-                            {
-                                for (int j = 0; j < half; j++)
-                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
-                            }
-                            output[sample * 6 + o + 0] = (float)(lanes[0] + bias[o + 0]);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0_1, ref lr, 8);
+                            output[sample * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x0, 16) + bias[o]);
                         }
                         {
                             ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref lr, 0);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref lr, 4);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref lr, 8);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref lr, 12);
-                            int i = 16;
-                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 1) * 20, 20);
-                            for (; i < 20; i++)
-                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
-                            for (int half = 8; half > 0; half >>= 1)
-                            {
-                                for (int j = 0; j < half; j++)
-                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
-                            }
-                            output[sample * 6 + o + 1] = (float)(lanes[0] + bias[o + 1]);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1_1, ref lr, 8);
+                            output[(sample + 1) * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x1, 16) + bias[o]);
                         }
                         {
                             ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref lr, 0);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref lr, 4);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref lr, 8);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref lr, 12);
-                            int i = 16;
-                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 2) * 20, 20);
-                            for (; i < 20; i++)
-                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
-                            for (int half = 8; half > 0; half >>= 1)
-                            {
-                                for (int j = 0; j < half; j++)
-                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
-                            }
-                            output[sample * 6 + o + 2] = (float)(lanes[0] + bias[o + 2]);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2_1, ref lr, 8);
+                            output[(sample + 2) * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x2, 16) + bias[o]);
                         }
                         {
                             ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref lr, 0);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_1, ref lr, 4);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_2, ref lr, 8);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_3, ref lr, 12);
-                            int i = 16;
-                            global::System.ReadOnlySpan<float> row = weights.Slice((o + 3) * 20, 20);
-                            for (; i < 20; i++)
-                                lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
-                            for (int half = 8; half > 0; half >>= 1)
-                            {
-                                for (int j = 0; j < half; j++)
-                                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
-                            }
-                            output[sample * 6 + o + 3] = (float)(lanes[0] + bias[o + 3]);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0_1, ref lr, 8);
+                            output[sample * 6 + (o + 1)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w1, input, x0, 16) + bias[(o + 1)]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1_1, ref lr, 8);
+                            output[(sample + 1) * 6 + (o + 1)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w1, input, x1, 16) + bias[(o + 1)]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2_1, ref lr, 8);
+                            output[(sample + 2) * 6 + (o + 1)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w1, input, x2, 16) + bias[(o + 1)]);
+                        }
+                    }
+                    for (; o < 6; o++)
+                    {
+                        int x0 = sample * 20;
+                        int x1 = (sample + 1) * 20;
+                        int x2 = (sample + 2) * 20;
+                        int w0 = o * 20;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        for (int i = 0; i < 16; i += 16)
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> x0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x0 + i));
+                            global::System.Runtime.Intrinsics.Vector256<float> x1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x1 + i));
+                            global::System.Runtime.Intrinsics.Vector256<float> x2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x2 + i));
+                            global::System.Runtime.Intrinsics.Vector256<float> w0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            a0_0_0 += w0_0 * x0_0;
+                            a0_1_0 += w0_0 * x1_0;
+                            a0_2_0 += w0_0 * x2_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> x0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x0 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector256<float> x1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x1 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector256<float> x2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x2 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector256<float> w0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w0 + i + 8));
+                            a0_0_1 += w0_1 * x0_1;
+                            a0_1_1 += w0_1 * x1_1;
+                            a0_2_1 += w0_1 * x2_1;
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0_1, ref lr, 8);
+                            output[sample * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x0, 16) + bias[o]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1_1, ref lr, 8);
+                            output[(sample + 1) * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x1, 16) + bias[o]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2_1, ref lr, 8);
+                            output[(sample + 2) * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x2, 16) + bias[o]);
                         }
                     }
                 }
-                for (; o < 6; o++)
+                for (; sample < samples; sample++)
                 {
-                    global::System.ReadOnlySpan<float> row = weights.Slice(o * 20, 20);
-                    int i = 0;
-                    ref float wr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
-                    ref float xr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-                    ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                    int o = 0;
+                    for (; o <= 2; o += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (; i < 16; i += 16)
+                        int x0 = sample * 20;
+                        int w0 = o * 20;
+                        int w1 = (o + 1) * 20;
+                        int w2 = (o + 2) * 20;
+                        int w3 = (o + 3) * 20;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a1_0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a1_0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a2_0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a2_0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a3_0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a3_0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        for (int i = 0; i < 16; i += 16)
                         {
-                            a0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)i) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)i);
+                            global::System.Runtime.Intrinsics.Vector256<float> x0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x0 + i));
+                            global::System.Runtime.Intrinsics.Vector256<float> w0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            a0_0_0 += w0_0 * x0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> w1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w1 + i));
+                            a1_0_0 += w1_0 * x0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> w2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w2 + i));
+                            a2_0_0 += w2_0 * x0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> w3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w3 + i));
+                            a3_0_0 += w3_0 * x0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> x0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x0 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector256<float> w0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w0 + i + 8));
+                            a0_0_1 += w0_1 * x0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> w1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w1 + i + 8));
+                            a1_0_1 += w1_1 * x0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> w2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w2 + i + 8));
+                            a2_0_1 += w2_1 * x0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> w3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w3 + i + 8));
+                            a3_0_1 += w3_1 * x0_1;
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref lr, 0);
-                    }
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (; i < 16; i += 16)
                         {
-                            a0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)i) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)i);
-                            a1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(i + 8)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(i + 8));
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0_1, ref lr, 8);
+                            output[sample * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x0, 16) + bias[o]);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref lr, 0);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref lr, 8);
-                    }
-                    else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (; i < 16; i += 16)
                         {
-                            a0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)i) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)i);
-                            a1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(i + 4)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(i + 4));
-                            a2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(i + 8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(i + 8));
-                            a3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(i + 12)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(i + 12));
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0_1, ref lr, 8);
+                            output[sample * 6 + (o + 1)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w1, input, x0, 16) + bias[(o + 1)]);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref lr, 0);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref lr, 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref lr, 8);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref lr, 12);
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0_1, ref lr, 8);
+                            output[sample * 6 + (o + 2)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w2, input, x0, 16) + bias[(o + 2)]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_0_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_0_1, ref lr, 8);
+                            output[sample * 6 + (o + 3)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w3, input, x0, 16) + bias[(o + 3)]);
+                        }
                     }
-                    else
-                        lanes.Clear();
-                    for (; i < 20; i++)
-                        lanes[i & 15] = (float)(lanes[i & 15] + (float)(row[i] * x[i]));
-                    for (int half = 8; half > 0; half >>= 1)
+                    for (; o < 6; o++)
                     {
-                        for (int j = 0; j < half; j++)
-                            lanes[j] = (float)(lanes[j] + lanes[j + half]);
+                        int x0 = sample * 20;
+                        int w0 = o * 20;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        for (int i = 0; i < 16; i += 16)
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> x0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x0 + i));
+                            global::System.Runtime.Intrinsics.Vector256<float> w0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            a0_0_0 += w0_0 * x0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> x0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x0 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector256<float> w0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w0 + i + 8));
+                            a0_0_1 += w0_1 * x0_1;
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0_1, ref lr, 8);
+                            output[sample * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x0, 16) + bias[o]);
+                        }
                     }
-                    output[sample * 6 + o] = (float)(lanes[0] + bias[o]);
+                }
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                for (; sample <= samples - 3; sample += 3)
+                {
+                    int o = 0;
+                    for (; o < 6; o++)
+                    {
+                        int x0 = sample * 20;
+                        int x1 = (sample + 1) * 20;
+                        int x2 = (sample + 2) * 20;
+                        int w0 = o * 20;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_1_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_1_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_2_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_2_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_2_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_2_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < 16; i += 16)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x1 + i));
+                            global::System.Runtime.Intrinsics.Vector128<float> x2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x2 + i));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            a0_0_0 += w0_0 * x0_0;
+                            a0_1_0 += w0_0 * x1_0;
+                            a0_2_0 += w0_0 * x2_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i + 4));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x1 + i + 4));
+                            global::System.Runtime.Intrinsics.Vector128<float> x2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x2 + i + 4));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i + 4));
+                            a0_0_1 += w0_1 * x0_1;
+                            a0_1_1 += w0_1 * x1_1;
+                            a0_2_1 += w0_1 * x2_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x1 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> x2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x2 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i + 8));
+                            a0_0_2 += w0_2 * x0_2;
+                            a0_1_2 += w0_2 * x1_2;
+                            a0_2_2 += w0_2 * x2_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i + 12));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x1 + i + 12));
+                            global::System.Runtime.Intrinsics.Vector128<float> x2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x2 + i + 12));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i + 12));
+                            a0_0_3 += w0_3 * x0_3;
+                            a0_1_3 += w0_3 * x1_3;
+                            a0_2_3 += w0_3 * x2_3;
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0_1, ref lr, 4);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0_2, ref lr, 8);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0_3, ref lr, 12);
+                            output[sample * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x0, 16) + bias[o]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1_1, ref lr, 4);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1_2, ref lr, 8);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1_3, ref lr, 12);
+                            output[(sample + 1) * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x1, 16) + bias[o]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2_1, ref lr, 4);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2_2, ref lr, 8);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2_3, ref lr, 12);
+                            output[(sample + 2) * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x2, 16) + bias[o]);
+                        }
+                    }
+                }
+                for (; sample < samples; sample++)
+                {
+                    int o = 0;
+                    for (; o <= 3; o += 3)
+                    {
+                        int x0 = sample * 20;
+                        int w0 = o * 20;
+                        int w1 = (o + 1) * 20;
+                        int w2 = (o + 2) * 20;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a2_0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a2_0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a2_0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a2_0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < 16; i += 16)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            a0_0_0 += w0_0 * x0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> w1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w1 + i));
+                            a1_0_0 += w1_0 * x0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> w2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w2 + i));
+                            a2_0_0 += w2_0 * x0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i + 4));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i + 4));
+                            a0_0_1 += w0_1 * x0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> w1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w1 + i + 4));
+                            a1_0_1 += w1_1 * x0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> w2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w2 + i + 4));
+                            a2_0_1 += w2_1 * x0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i + 8));
+                            a0_0_2 += w0_2 * x0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> w1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w1 + i + 8));
+                            a1_0_2 += w1_2 * x0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> w2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w2 + i + 8));
+                            a2_0_2 += w2_2 * x0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i + 12));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i + 12));
+                            a0_0_3 += w0_3 * x0_3;
+                            global::System.Runtime.Intrinsics.Vector128<float> w1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w1 + i + 12));
+                            a1_0_3 += w1_3 * x0_3;
+                            global::System.Runtime.Intrinsics.Vector128<float> w2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w2 + i + 12));
+                            a2_0_3 += w2_3 * x0_3;
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0_1, ref lr, 4);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0_2, ref lr, 8);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0_3, ref lr, 12);
+                            output[sample * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x0, 16) + bias[o]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0_1, ref lr, 4);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0_2, ref lr, 8);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0_3, ref lr, 12);
+                            output[sample * 6 + (o + 1)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w1, input, x0, 16) + bias[(o + 1)]);
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0_1, ref lr, 4);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0_2, ref lr, 8);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0_3, ref lr, 12);
+                            output[sample * 6 + (o + 2)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w2, input, x0, 16) + bias[(o + 2)]);
+                        }
+                    }
+                    for (; o < 6; o++)
+                    {
+                        int x0 = sample * 20;
+                        int w0 = o * 20;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < 16; i += 16)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            a0_0_0 += w0_0 * x0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i + 4));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i + 4));
+                            a0_0_1 += w0_1 * x0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i + 8));
+                            a0_0_2 += w0_2 * x0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i + 12));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i + 12));
+                            a0_0_3 += w0_3 * x0_3;
+                        }
+                        {
+                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0_0, ref lr, 0);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0_1, ref lr, 4);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0_2, ref lr, 8);
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0_3, ref lr, 12);
+                            output[sample * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x0, 16) + bias[o]);
+                        }
+                    }
+                }
+            }
+            // The reference order, element by element: the whole kernel where no vectors are accelerated.
+            for (; sample < samples; sample++)
+            {
+                int inputStart = sample * 20;
+                for (int o = 0; o < 6; o++)
+                {
+                    lanes.Clear();
+                    output[sample * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, o * 20, input, inputStart, 0) + bias[o]);
                 }
             }
         }
 
-        // db += Σ dY, dW += dYᵀ X, sample by sample; dX = dY W, row by row, unless inputGradient is empty.
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float __DenseLaneSumDeterministic(global::System.Span<float> lanes, global::System.ReadOnlySpan<float> weights, int rowStart, global::System.ReadOnlySpan<float> input, int inputStart, int from)
+        {
+            for (int i = from; i < 20; i++)
+                lanes[i & 15] = (float)(lanes[i & 15] + (float)(weights[rowStart + i] * input[inputStart + i]));
+            for (int half = 8; half > 0; half >>= 1)
+            {
+                for (int j = 0; j < half; j++)
+                    lanes[j] = (float)(lanes[j] + lanes[j + half]);
+            }
+            return lanes[0];
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        // db += Σ dY and dW += dYᵀ X, the samples in order; dX = dY W, the rows in order, unless inputGradient is empty.
         private static void __DenseBackwardPortable(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.ReadOnlySpan<float> weights, global::System.Span<float> weightGradients, global::System.Span<float> biasGradients, global::System.Span<float> inputGradient, int samples)
         {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                ref float dyr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputGradient);
+                ref float wr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+                ref float xr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+                ref float dwr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
+                if (samples < 4 && !inputGradient.IsEmpty)
+                {
+                    ref float dxr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
+                    for (int sample = 0; sample < samples; sample++)
+                    {
+                        int xs = sample * 20, gs = sample * 6;
+                        inputGradient.Slice(xs, 20).Clear();
+                        int o = 0;
+                        for (; o <= 2; o += 4)
+                        {
+                            float g0 = outputGradient[gs + o];
+                            biasGradients[o] = (float)(biasGradients[o] + g0);
+                            int d0 = o * 20;
+                            float g1 = outputGradient[gs + (o + 1)];
+                            biasGradients[(o + 1)] = (float)(biasGradients[(o + 1)] + g1);
+                            int d1 = (o + 1) * 20;
+                            float g2 = outputGradient[gs + (o + 2)];
+                            biasGradients[(o + 2)] = (float)(biasGradients[(o + 2)] + g2);
+                            int d2 = (o + 2) * 20;
+                            float g3 = outputGradient[gs + (o + 3)];
+                            biasGradients[(o + 3)] = (float)(biasGradients[(o + 3)] + g3);
+                            int d3 = (o + 3) * 20;
+                            int i = 0;
+                            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                            {
+                                for (; i <= 4; i += 16)
+                                {
+                                    global::System.Runtime.Intrinsics.Vector512<float> x = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector512<float> dx = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector512<float> gv0 = global::System.Runtime.Intrinsics.Vector512.Create(g0);
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwr, (nuint)(d0 + i)) + gv0 * x, ref dwr, (nuint)(d0 + i));
+                                    dx += gv0 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(d0 + i));
+                                    global::System.Runtime.Intrinsics.Vector512<float> gv1 = global::System.Runtime.Intrinsics.Vector512.Create(g1);
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwr, (nuint)(d1 + i)) + gv1 * x, ref dwr, (nuint)(d1 + i));
+                                    dx += gv1 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(d1 + i));
+                                    global::System.Runtime.Intrinsics.Vector512<float> gv2 = global::System.Runtime.Intrinsics.Vector512.Create(g2);
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwr, (nuint)(d2 + i)) + gv2 * x, ref dwr, (nuint)(d2 + i));
+                                    dx += gv2 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(d2 + i));
+                                    global::System.Runtime.Intrinsics.Vector512<float> gv3 = global::System.Runtime.Intrinsics.Vector512.Create(g3);
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwr, (nuint)(d3 + i)) + gv3 * x, ref dwr, (nuint)(d3 + i));
+                                    dx += gv3 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(d3 + i));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx, ref dxr, (nuint)(xs + i));
+                                }
+                                for (; i <= 4; i += 16)
+                                {
+                                    global::System.Runtime.Intrinsics.Vector512<float> x = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector512<float> dx = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector512<float> gv0 = global::System.Runtime.Intrinsics.Vector512.Create(g0);
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwr, (nuint)(d0 + i)) + gv0 * x, ref dwr, (nuint)(d0 + i));
+                                    dx += gv0 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(d0 + i));
+                                    global::System.Runtime.Intrinsics.Vector512<float> gv1 = global::System.Runtime.Intrinsics.Vector512.Create(g1);
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwr, (nuint)(d1 + i)) + gv1 * x, ref dwr, (nuint)(d1 + i));
+                                    dx += gv1 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(d1 + i));
+                                    global::System.Runtime.Intrinsics.Vector512<float> gv2 = global::System.Runtime.Intrinsics.Vector512.Create(g2);
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwr, (nuint)(d2 + i)) + gv2 * x, ref dwr, (nuint)(d2 + i));
+                                    dx += gv2 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(d2 + i));
+                                    global::System.Runtime.Intrinsics.Vector512<float> gv3 = global::System.Runtime.Intrinsics.Vector512.Create(g3);
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwr, (nuint)(d3 + i)) + gv3 * x, ref dwr, (nuint)(d3 + i));
+                                    dx += gv3 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(d3 + i));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx, ref dxr, (nuint)(xs + i));
+                                }
+                            }
+                            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                            {
+                                for (; i <= 12; i += 8)
+                                {
+                                    global::System.Runtime.Intrinsics.Vector256<float> x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector256<float> dx = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector256<float> gv0 = global::System.Runtime.Intrinsics.Vector256.Create(g0);
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d0 + i)) + gv0 * x, ref dwr, (nuint)(d0 + i));
+                                    dx += gv0 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(d0 + i));
+                                    global::System.Runtime.Intrinsics.Vector256<float> gv1 = global::System.Runtime.Intrinsics.Vector256.Create(g1);
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d1 + i)) + gv1 * x, ref dwr, (nuint)(d1 + i));
+                                    dx += gv1 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(d1 + i));
+                                    global::System.Runtime.Intrinsics.Vector256<float> gv2 = global::System.Runtime.Intrinsics.Vector256.Create(g2);
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d2 + i)) + gv2 * x, ref dwr, (nuint)(d2 + i));
+                                    dx += gv2 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(d2 + i));
+                                    global::System.Runtime.Intrinsics.Vector256<float> gv3 = global::System.Runtime.Intrinsics.Vector256.Create(g3);
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d3 + i)) + gv3 * x, ref dwr, (nuint)(d3 + i));
+                                    dx += gv3 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(d3 + i));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx, ref dxr, (nuint)(xs + i));
+                                }
+                                for (; i <= 12; i += 8)
+                                {
+                                    global::System.Runtime.Intrinsics.Vector256<float> x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector256<float> dx = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector256<float> gv0 = global::System.Runtime.Intrinsics.Vector256.Create(g0);
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d0 + i)) + gv0 * x, ref dwr, (nuint)(d0 + i));
+                                    dx += gv0 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(d0 + i));
+                                    global::System.Runtime.Intrinsics.Vector256<float> gv1 = global::System.Runtime.Intrinsics.Vector256.Create(g1);
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d1 + i)) + gv1 * x, ref dwr, (nuint)(d1 + i));
+                                    dx += gv1 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(d1 + i));
+                                    global::System.Runtime.Intrinsics.Vector256<float> gv2 = global::System.Runtime.Intrinsics.Vector256.Create(g2);
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d2 + i)) + gv2 * x, ref dwr, (nuint)(d2 + i));
+                                    dx += gv2 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(d2 + i));
+                                    global::System.Runtime.Intrinsics.Vector256<float> gv3 = global::System.Runtime.Intrinsics.Vector256.Create(g3);
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d3 + i)) + gv3 * x, ref dwr, (nuint)(d3 + i));
+                                    dx += gv3 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(d3 + i));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx, ref dxr, (nuint)(xs + i));
+                                }
+                            }
+                            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                            {
+                                for (; i <= 16; i += 4)
+                                {
+                                    global::System.Runtime.Intrinsics.Vector128<float> x = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector128<float> dx = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector128<float> gv0 = global::System.Runtime.Intrinsics.Vector128.Create(g0);
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d0 + i)) + gv0 * x, ref dwr, (nuint)(d0 + i));
+                                    dx += gv0 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(d0 + i));
+                                    global::System.Runtime.Intrinsics.Vector128<float> gv1 = global::System.Runtime.Intrinsics.Vector128.Create(g1);
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d1 + i)) + gv1 * x, ref dwr, (nuint)(d1 + i));
+                                    dx += gv1 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(d1 + i));
+                                    global::System.Runtime.Intrinsics.Vector128<float> gv2 = global::System.Runtime.Intrinsics.Vector128.Create(g2);
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d2 + i)) + gv2 * x, ref dwr, (nuint)(d2 + i));
+                                    dx += gv2 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(d2 + i));
+                                    global::System.Runtime.Intrinsics.Vector128<float> gv3 = global::System.Runtime.Intrinsics.Vector128.Create(g3);
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d3 + i)) + gv3 * x, ref dwr, (nuint)(d3 + i));
+                                    dx += gv3 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(d3 + i));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx, ref dxr, (nuint)(xs + i));
+                                }
+                                for (; i <= 16; i += 4)
+                                {
+                                    global::System.Runtime.Intrinsics.Vector128<float> x = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector128<float> dx = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector128<float> gv0 = global::System.Runtime.Intrinsics.Vector128.Create(g0);
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d0 + i)) + gv0 * x, ref dwr, (nuint)(d0 + i));
+                                    dx += gv0 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(d0 + i));
+                                    global::System.Runtime.Intrinsics.Vector128<float> gv1 = global::System.Runtime.Intrinsics.Vector128.Create(g1);
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d1 + i)) + gv1 * x, ref dwr, (nuint)(d1 + i));
+                                    dx += gv1 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(d1 + i));
+                                    global::System.Runtime.Intrinsics.Vector128<float> gv2 = global::System.Runtime.Intrinsics.Vector128.Create(g2);
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d2 + i)) + gv2 * x, ref dwr, (nuint)(d2 + i));
+                                    dx += gv2 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(d2 + i));
+                                    global::System.Runtime.Intrinsics.Vector128<float> gv3 = global::System.Runtime.Intrinsics.Vector128.Create(g3);
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d3 + i)) + gv3 * x, ref dwr, (nuint)(d3 + i));
+                                    dx += gv3 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(d3 + i));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx, ref dxr, (nuint)(xs + i));
+                                }
+                            }
+                            for (; i < 20; i++)
+                            {
+                                float x = input[xs + i], dx = inputGradient[xs + i];
+                                weightGradients[d0 + i] = (float)(weightGradients[d0 + i] + (float)(g0 * x));
+                                dx = (float)(dx + (float)(g0 * weights[d0 + i]));
+                                weightGradients[d1 + i] = (float)(weightGradients[d1 + i] + (float)(g1 * x));
+                                dx = (float)(dx + (float)(g1 * weights[d1 + i]));
+                                weightGradients[d2 + i] = (float)(weightGradients[d2 + i] + (float)(g2 * x));
+                                dx = (float)(dx + (float)(g2 * weights[d2 + i]));
+                                weightGradients[d3 + i] = (float)(weightGradients[d3 + i] + (float)(g3 * x));
+                                dx = (float)(dx + (float)(g3 * weights[d3 + i]));
+                                inputGradient[xs + i] = dx;
+                            }
+                        }
+                        for (; o < 6; o++)
+                        {
+                            float g0 = outputGradient[gs + o];
+                            biasGradients[o] = (float)(biasGradients[o] + g0);
+                            int d0 = o * 20;
+                            int i = 0;
+                            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                            {
+                                for (; i <= 4; i += 16)
+                                {
+                                    global::System.Runtime.Intrinsics.Vector512<float> x = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector512<float> dx = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector512<float> gv0 = global::System.Runtime.Intrinsics.Vector512.Create(g0);
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwr, (nuint)(d0 + i)) + gv0 * x, ref dwr, (nuint)(d0 + i));
+                                    dx += gv0 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(d0 + i));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx, ref dxr, (nuint)(xs + i));
+                                }
+                                for (; i <= 4; i += 16)
+                                {
+                                    global::System.Runtime.Intrinsics.Vector512<float> x = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector512<float> dx = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector512<float> gv0 = global::System.Runtime.Intrinsics.Vector512.Create(g0);
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwr, (nuint)(d0 + i)) + gv0 * x, ref dwr, (nuint)(d0 + i));
+                                    dx += gv0 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(d0 + i));
+                                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx, ref dxr, (nuint)(xs + i));
+                                }
+                            }
+                            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                            {
+                                for (; i <= 12; i += 8)
+                                {
+                                    global::System.Runtime.Intrinsics.Vector256<float> x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector256<float> dx = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector256<float> gv0 = global::System.Runtime.Intrinsics.Vector256.Create(g0);
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d0 + i)) + gv0 * x, ref dwr, (nuint)(d0 + i));
+                                    dx += gv0 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(d0 + i));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx, ref dxr, (nuint)(xs + i));
+                                }
+                                for (; i <= 12; i += 8)
+                                {
+                                    global::System.Runtime.Intrinsics.Vector256<float> x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector256<float> dx = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector256<float> gv0 = global::System.Runtime.Intrinsics.Vector256.Create(g0);
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d0 + i)) + gv0 * x, ref dwr, (nuint)(d0 + i));
+                                    dx += gv0 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(d0 + i));
+                                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx, ref dxr, (nuint)(xs + i));
+                                }
+                            }
+                            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                            {
+                                for (; i <= 16; i += 4)
+                                {
+                                    global::System.Runtime.Intrinsics.Vector128<float> x = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector128<float> dx = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector128<float> gv0 = global::System.Runtime.Intrinsics.Vector128.Create(g0);
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d0 + i)) + gv0 * x, ref dwr, (nuint)(d0 + i));
+                                    dx += gv0 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(d0 + i));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx, ref dxr, (nuint)(xs + i));
+                                }
+                                for (; i <= 16; i += 4)
+                                {
+                                    global::System.Runtime.Intrinsics.Vector128<float> x = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector128<float> dx = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxr, (nuint)(xs + i));
+                                    global::System.Runtime.Intrinsics.Vector128<float> gv0 = global::System.Runtime.Intrinsics.Vector128.Create(g0);
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d0 + i)) + gv0 * x, ref dwr, (nuint)(d0 + i));
+                                    dx += gv0 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(d0 + i));
+                                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx, ref dxr, (nuint)(xs + i));
+                                }
+                            }
+                            for (; i < 20; i++)
+                            {
+                                float x = input[xs + i], dx = inputGradient[xs + i];
+                                weightGradients[d0 + i] = (float)(weightGradients[d0 + i] + (float)(g0 * x));
+                                dx = (float)(dx + (float)(g0 * weights[d0 + i]));
+                                inputGradient[xs + i] = dx;
+                            }
+                        }
+                    }
+                    return;
+                }
+                for (int o = 0; o < 6; o++)
+                {
+                    float sum = biasGradients[o];
+                    for (int s = 0; s < samples; s++)
+                        sum = (float)(sum + outputGradient[s * 6 + o]);
+                    biasGradients[o] = sum;
+                }
+                {
+                    int o = 0;
+                    for (; o <= 2; o += 4)
+                    {
+                        int i = 0;
+                        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                        {
+                            for (; i <= 4; i += 16)
+                            {
+                                int d0 = o * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwr, (nuint)(d0));
+                                int d1 = (o + 1) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwr, (nuint)(d1));
+                                int d2 = (o + 2) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwr, (nuint)(d2));
+                                int d3 = (o + 3) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector512<float> a3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwr, (nuint)(d3));
+                                for (int s = 0; s < samples; s++)
+                                {
+                                    int xs = s * 20 + i, gs = s * 6 + o;
+                                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(xs));
+                                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs));
+                                    a0_0 += g0 * x0;
+                                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs + 1));
+                                    a1_0 += g1 * x0;
+                                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs + 2));
+                                    a2_0 += g2 * x0;
+                                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs + 3));
+                                    a3_0 += g3 * x0;
+                                }
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dwr, (nuint)(d0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dwr, (nuint)(d1));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref dwr, (nuint)(d2));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_0, ref dwr, (nuint)(d3));
+                            }
+                        }
+                        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                        {
+                            for (; i <= 4; i += 16)
+                            {
+                                int d0 = o * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d0));
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d0 + 8));
+                                int d1 = (o + 1) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d1));
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d1 + 8));
+                                int d2 = (o + 2) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d2));
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d2 + 8));
+                                int d3 = (o + 3) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d3));
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d3 + 8));
+                                for (int s = 0; s < samples; s++)
+                                {
+                                    int xs = s * 20 + i, gs = s * 6 + o;
+                                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(xs));
+                                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(xs + 8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs));
+                                    a0_0 += g0 * x0;
+                                    a0_1 += g0 * x1;
+                                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs + 1));
+                                    a1_0 += g1 * x0;
+                                    a1_1 += g1 * x1;
+                                    global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs + 2));
+                                    a2_0 += g2 * x0;
+                                    a2_1 += g2 * x1;
+                                    global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs + 3));
+                                    a3_0 += g3 * x0;
+                                    a3_1 += g3 * x1;
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dwr, (nuint)(d0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref dwr, (nuint)(d0 + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref dwr, (nuint)(d1));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref dwr, (nuint)(d1 + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref dwr, (nuint)(d2));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref dwr, (nuint)(d2 + 8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_0, ref dwr, (nuint)(d3));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_1, ref dwr, (nuint)(d3 + 8));
+                            }
+                            for (; i <= 12; i += 8)
+                            {
+                                int d0 = o * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d0));
+                                int d1 = (o + 1) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d1));
+                                int d2 = (o + 2) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d2));
+                                int d3 = (o + 3) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d3));
+                                for (int s = 0; s < samples; s++)
+                                {
+                                    int xs = s * 20 + i, gs = s * 6 + o;
+                                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(xs));
+                                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs));
+                                    a0_0 += g0 * x0;
+                                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs + 1));
+                                    a1_0 += g1 * x0;
+                                    global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs + 2));
+                                    a2_0 += g2 * x0;
+                                    global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs + 3));
+                                    a3_0 += g3 * x0;
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dwr, (nuint)(d0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref dwr, (nuint)(d1));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref dwr, (nuint)(d2));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_0, ref dwr, (nuint)(d3));
+                            }
+                        }
+                        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        {
+                            for (; i <= 12; i += 8)
+                            {
+                                int d0 = o * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d0));
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d0 + 4));
+                                int d1 = (o + 1) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d1));
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d1 + 4));
+                                int d2 = (o + 2) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d2));
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d2 + 4));
+                                int d3 = (o + 3) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d3));
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d3 + 4));
+                                for (int s = 0; s < samples; s++)
+                                {
+                                    int xs = s * 20 + i, gs = s * 6 + o;
+                                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(xs));
+                                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(xs + 4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs));
+                                    a0_0 += g0 * x0;
+                                    a0_1 += g0 * x1;
+                                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs + 1));
+                                    a1_0 += g1 * x0;
+                                    a1_1 += g1 * x1;
+                                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs + 2));
+                                    a2_0 += g2 * x0;
+                                    a2_1 += g2 * x1;
+                                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs + 3));
+                                    a3_0 += g3 * x0;
+                                    a3_1 += g3 * x1;
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dwr, (nuint)(d0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dwr, (nuint)(d0 + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dwr, (nuint)(d1));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref dwr, (nuint)(d1 + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref dwr, (nuint)(d2));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref dwr, (nuint)(d2 + 4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref dwr, (nuint)(d3));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_1, ref dwr, (nuint)(d3 + 4));
+                            }
+                            for (; i <= 16; i += 4)
+                            {
+                                int d0 = o * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d0));
+                                int d1 = (o + 1) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d1));
+                                int d2 = (o + 2) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d2));
+                                int d3 = (o + 3) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d3));
+                                for (int s = 0; s < samples; s++)
+                                {
+                                    int xs = s * 20 + i, gs = s * 6 + o;
+                                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(xs));
+                                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs));
+                                    a0_0 += g0 * x0;
+                                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs + 1));
+                                    a1_0 += g1 * x0;
+                                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs + 2));
+                                    a2_0 += g2 * x0;
+                                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs + 3));
+                                    a3_0 += g3 * x0;
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dwr, (nuint)(d0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dwr, (nuint)(d1));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref dwr, (nuint)(d2));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref dwr, (nuint)(d3));
+                            }
+                        }
+                        for (; i < 20; i++)
+                        {
+                            int d0 = o * 20 + i;
+                            float a0 = weightGradients[d0];
+                            int d1 = (o + 1) * 20 + i;
+                            float a1 = weightGradients[d1];
+                            int d2 = (o + 2) * 20 + i;
+                            float a2 = weightGradients[d2];
+                            int d3 = (o + 3) * 20 + i;
+                            float a3 = weightGradients[d3];
+                            for (int s = 0; s < samples; s++)
+                            {
+                                float xs = input[s * 20 + i];
+                                a0 = (float)(a0 + (float)(outputGradient[s * 6 + o] * xs));
+                                a1 = (float)(a1 + (float)(outputGradient[s * 6 + (o + 1)] * xs));
+                                a2 = (float)(a2 + (float)(outputGradient[s * 6 + (o + 2)] * xs));
+                                a3 = (float)(a3 + (float)(outputGradient[s * 6 + (o + 3)] * xs));
+                            }
+                            weightGradients[d0] = a0;
+                            weightGradients[d1] = a1;
+                            weightGradients[d2] = a2;
+                            weightGradients[d3] = a3;
+                        }
+                    }
+                    for (; o < 6; o++)
+                    {
+                        int i = 0;
+                        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                        {
+                            for (; i <= 4; i += 16)
+                            {
+                                int d0 = o * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwr, (nuint)(d0));
+                                for (int s = 0; s < samples; s++)
+                                {
+                                    int xs = s * 20 + i, gs = s * 6 + o;
+                                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(xs));
+                                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs));
+                                    a0_0 += g0 * x0;
+                                }
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dwr, (nuint)(d0));
+                            }
+                        }
+                        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                        {
+                            for (; i <= 4; i += 16)
+                            {
+                                int d0 = o * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d0));
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d0 + 8));
+                                for (int s = 0; s < samples; s++)
+                                {
+                                    int xs = s * 20 + i, gs = s * 6 + o;
+                                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(xs));
+                                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(xs + 8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs));
+                                    a0_0 += g0 * x0;
+                                    a0_1 += g0 * x1;
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dwr, (nuint)(d0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref dwr, (nuint)(d0 + 8));
+                            }
+                            for (; i <= 12; i += 8)
+                            {
+                                int d0 = o * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwr, (nuint)(d0));
+                                for (int s = 0; s < samples; s++)
+                                {
+                                    int xs = s * 20 + i, gs = s * 6 + o;
+                                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(xs));
+                                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs));
+                                    a0_0 += g0 * x0;
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dwr, (nuint)(d0));
+                            }
+                        }
+                        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        {
+                            for (; i <= 12; i += 8)
+                            {
+                                int d0 = o * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d0));
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d0 + 4));
+                                for (int s = 0; s < samples; s++)
+                                {
+                                    int xs = s * 20 + i, gs = s * 6 + o;
+                                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(xs));
+                                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(xs + 4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs));
+                                    a0_0 += g0 * x0;
+                                    a0_1 += g0 * x1;
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dwr, (nuint)(d0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dwr, (nuint)(d0 + 4));
+                            }
+                            for (; i <= 16; i += 4)
+                            {
+                                int d0 = o * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwr, (nuint)(d0));
+                                for (int s = 0; s < samples; s++)
+                                {
+                                    int xs = s * 20 + i, gs = s * 6 + o;
+                                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(xs));
+                                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, gs));
+                                    a0_0 += g0 * x0;
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dwr, (nuint)(d0));
+                            }
+                        }
+                        for (; i < 20; i++)
+                        {
+                            int d0 = o * 20 + i;
+                            float a0 = weightGradients[d0];
+                            for (int s = 0; s < samples; s++)
+                            {
+                                float xs = input[s * 20 + i];
+                                a0 = (float)(a0 + (float)(outputGradient[s * 6 + o] * xs));
+                            }
+                            weightGradients[d0] = a0;
+                        }
+                    }
+                }
+                if (inputGradient.IsEmpty)
+                    return;
+                {
+                    ref float dxr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
+                    int sample = 0;
+                    for (; sample <= samples - 4; sample += 4)
+                    {
+                        int i = 0;
+                        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                        {
+                            for (; i <= 4; i += 16)
+                            {
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector512<float> a3_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                for (int o = 0; o < 6; o++)
+                                {
+                                    int ws = o * 20 + i;
+                                    global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(ws));
+                                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, sample * 6 + o));
+                                    a0_0 += g0 * w0;
+                                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, (sample + 1) * 6 + o));
+                                    a1_0 += g1 * w0;
+                                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, (sample + 2) * 6 + o));
+                                    a2_0 += g2 * w0;
+                                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, (sample + 3) * 6 + o));
+                                    a3_0 += g3 * w0;
+                                }
+                                int d0 = sample * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxr, (nuint)(d0));
+                                int d1 = (sample + 1) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dxr, (nuint)(d1));
+                                int d2 = (sample + 2) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref dxr, (nuint)(d2));
+                                int d3 = (sample + 3) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_0, ref dxr, (nuint)(d3));
+                            }
+                        }
+                        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                        {
+                            for (; i <= 4; i += 16)
+                            {
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int o = 0; o < 6; o++)
+                                {
+                                    int ws = o * 20 + i;
+                                    global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(ws));
+                                    global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(ws + 8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, sample * 6 + o));
+                                    a0_0 += g0 * w0;
+                                    a0_1 += g0 * w1;
+                                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, (sample + 1) * 6 + o));
+                                    a1_0 += g1 * w0;
+                                    a1_1 += g1 * w1;
+                                    global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, (sample + 2) * 6 + o));
+                                    a2_0 += g2 * w0;
+                                    a2_1 += g2 * w1;
+                                    global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, (sample + 3) * 6 + o));
+                                    a3_0 += g3 * w0;
+                                    a3_1 += g3 * w1;
+                                }
+                                int d0 = sample * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dxr, (nuint)(d0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref dxr, (nuint)(d0 + 8));
+                                int d1 = (sample + 1) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref dxr, (nuint)(d1));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref dxr, (nuint)(d1 + 8));
+                                int d2 = (sample + 2) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref dxr, (nuint)(d2));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref dxr, (nuint)(d2 + 8));
+                                int d3 = (sample + 3) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_0, ref dxr, (nuint)(d3));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_1, ref dxr, (nuint)(d3 + 8));
+                            }
+                            for (; i <= 12; i += 8)
+                            {
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int o = 0; o < 6; o++)
+                                {
+                                    int ws = o * 20 + i;
+                                    global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(ws));
+                                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, sample * 6 + o));
+                                    a0_0 += g0 * w0;
+                                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, (sample + 1) * 6 + o));
+                                    a1_0 += g1 * w0;
+                                    global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, (sample + 2) * 6 + o));
+                                    a2_0 += g2 * w0;
+                                    global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, (sample + 3) * 6 + o));
+                                    a3_0 += g3 * w0;
+                                }
+                                int d0 = sample * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dxr, (nuint)(d0));
+                                int d1 = (sample + 1) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref dxr, (nuint)(d1));
+                                int d2 = (sample + 2) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref dxr, (nuint)(d2));
+                                int d3 = (sample + 3) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3_0, ref dxr, (nuint)(d3));
+                            }
+                        }
+                        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        {
+                            for (; i <= 12; i += 8)
+                            {
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (int o = 0; o < 6; o++)
+                                {
+                                    int ws = o * 20 + i;
+                                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(ws));
+                                    global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(ws + 4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, sample * 6 + o));
+                                    a0_0 += g0 * w0;
+                                    a0_1 += g0 * w1;
+                                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, (sample + 1) * 6 + o));
+                                    a1_0 += g1 * w0;
+                                    a1_1 += g1 * w1;
+                                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, (sample + 2) * 6 + o));
+                                    a2_0 += g2 * w0;
+                                    a2_1 += g2 * w1;
+                                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, (sample + 3) * 6 + o));
+                                    a3_0 += g3 * w0;
+                                    a3_1 += g3 * w1;
+                                }
+                                int d0 = sample * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxr, (nuint)(d0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxr, (nuint)(d0 + 4));
+                                int d1 = (sample + 1) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dxr, (nuint)(d1));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref dxr, (nuint)(d1 + 4));
+                                int d2 = (sample + 2) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref dxr, (nuint)(d2));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref dxr, (nuint)(d2 + 4));
+                                int d3 = (sample + 3) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref dxr, (nuint)(d3));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_1, ref dxr, (nuint)(d3 + 4));
+                            }
+                            for (; i <= 16; i += 4)
+                            {
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (int o = 0; o < 6; o++)
+                                {
+                                    int ws = o * 20 + i;
+                                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(ws));
+                                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, sample * 6 + o));
+                                    a0_0 += g0 * w0;
+                                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, (sample + 1) * 6 + o));
+                                    a1_0 += g1 * w0;
+                                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, (sample + 2) * 6 + o));
+                                    a2_0 += g2 * w0;
+                                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, (sample + 3) * 6 + o));
+                                    a3_0 += g3 * w0;
+                                }
+                                int d0 = sample * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxr, (nuint)(d0));
+                                int d1 = (sample + 1) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dxr, (nuint)(d1));
+                                int d2 = (sample + 2) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref dxr, (nuint)(d2));
+                                int d3 = (sample + 3) * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref dxr, (nuint)(d3));
+                            }
+                        }
+                        for (; i < 20; i++)
+                        {
+                            float a0 = 0f;
+                            float a1 = 0f;
+                            float a2 = 0f;
+                            float a3 = 0f;
+                            for (int o = 0; o < 6; o++)
+                            {
+                                float ws = weights[o * 20 + i];
+                                a0 = (float)(a0 + (float)(outputGradient[sample * 6 + o] * ws));
+                                a1 = (float)(a1 + (float)(outputGradient[(sample + 1) * 6 + o] * ws));
+                                a2 = (float)(a2 + (float)(outputGradient[(sample + 2) * 6 + o] * ws));
+                                a3 = (float)(a3 + (float)(outputGradient[(sample + 3) * 6 + o] * ws));
+                            }
+                            inputGradient[sample * 20 + i] = a0;
+                            inputGradient[(sample + 1) * 20 + i] = a1;
+                            inputGradient[(sample + 2) * 20 + i] = a2;
+                            inputGradient[(sample + 3) * 20 + i] = a3;
+                        }
+                    }
+                    for (; sample < samples; sample++)
+                    {
+                        int i = 0;
+                        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                        {
+                            for (; i <= 4; i += 16)
+                            {
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                                for (int o = 0; o < 6; o++)
+                                {
+                                    int ws = o * 20 + i;
+                                    global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(ws));
+                                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, sample * 6 + o));
+                                    a0_0 += g0 * w0;
+                                }
+                                int d0 = sample * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dxr, (nuint)(d0));
+                            }
+                        }
+                        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                        {
+                            for (; i <= 4; i += 16)
+                            {
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int o = 0; o < 6; o++)
+                                {
+                                    int ws = o * 20 + i;
+                                    global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(ws));
+                                    global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(ws + 8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, sample * 6 + o));
+                                    a0_0 += g0 * w0;
+                                    a0_1 += g0 * w1;
+                                }
+                                int d0 = sample * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dxr, (nuint)(d0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref dxr, (nuint)(d0 + 8));
+                            }
+                            for (; i <= 12; i += 8)
+                            {
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                                for (int o = 0; o < 6; o++)
+                                {
+                                    int ws = o * 20 + i;
+                                    global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(ws));
+                                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, sample * 6 + o));
+                                    a0_0 += g0 * w0;
+                                }
+                                int d0 = sample * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dxr, (nuint)(d0));
+                            }
+                        }
+                        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        {
+                            for (; i <= 12; i += 8)
+                            {
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (int o = 0; o < 6; o++)
+                                {
+                                    int ws = o * 20 + i;
+                                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(ws));
+                                    global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(ws + 4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, sample * 6 + o));
+                                    a0_0 += g0 * w0;
+                                    a0_1 += g0 * w1;
+                                }
+                                int d0 = sample * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxr, (nuint)(d0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxr, (nuint)(d0 + 4));
+                            }
+                            for (; i <= 16; i += 4)
+                            {
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                                for (int o = 0; o < 6; o++)
+                                {
+                                    int ws = o * 20 + i;
+                                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(ws));
+                                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyr, sample * 6 + o));
+                                    a0_0 += g0 * w0;
+                                }
+                                int d0 = sample * 20 + i;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxr, (nuint)(d0));
+                            }
+                        }
+                        for (; i < 20; i++)
+                        {
+                            float a0 = 0f;
+                            for (int o = 0; o < 6; o++)
+                            {
+                                float ws = weights[o * 20 + i];
+                                a0 = (float)(a0 + (float)(outputGradient[sample * 6 + o] * ws));
+                            }
+                            inputGradient[sample * 20 + i] = a0;
+                        }
+                    }
+                }
+                return;
+            }
+            // The reference order, element by element: the whole kernel where no vectors are accelerated.
             for (int sample = 0; sample < samples; sample++)
             {
                 global::System.ReadOnlySpan<float> x = input.Slice(sample * 20, 20);
@@ -539,58 +1694,12 @@ namespace MyGame.Model
                     global::System.ReadOnlySpan<float> row = weights.Slice(o * 20, 20);
                     biasGradients[o] = (float)(biasGradients[o] + g);
                     global::System.Span<float> gradientRow = weightGradients.Slice(o * 20, 20);
-                    {
-                        int i = 0;
-                        ref float tr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradientRow);
-                        ref float sr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-                        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                        {
-                            var gs = global::System.Runtime.Intrinsics.Vector512.Create(g);
-                            for (; i <= 20 - 16; i += 16)
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tr, (nuint)i) + gs * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)i), ref tr, (nuint)i);
-                        }
-                        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                        {
-                            var gs = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                            for (; i <= 20 - 8; i += 8)
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tr, (nuint)i) + gs * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)i), ref tr, (nuint)i);
-                        }
-                        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                        {
-                            var gs = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                            for (; i <= 20 - 4; i += 4)
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref tr, (nuint)i) + gs * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)i), ref tr, (nuint)i);
-                        }
-                        for (; i < 20; i++)
-                            gradientRow[i] = (float)(gradientRow[i] + (float)(g * x[i]));
-                    }
+                    for (int i = 0; i < 20; i++)
+                        gradientRow[i] = (float)(gradientRow[i] + (float)(g * x[i]));
                     if (dx.IsEmpty)
                         continue;
-                    {
-                        int i = 0;
-                        ref float tr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx);
-                        ref float sr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
-                        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                        {
-                            var gs = global::System.Runtime.Intrinsics.Vector512.Create(g);
-                            for (; i <= 20 - 16; i += 16)
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tr, (nuint)i) + gs * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sr, (nuint)i), ref tr, (nuint)i);
-                        }
-                        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                        {
-                            var gs = global::System.Runtime.Intrinsics.Vector256.Create(g);
-                            for (; i <= 20 - 8; i += 8)
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tr, (nuint)i) + gs * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sr, (nuint)i), ref tr, (nuint)i);
-                        }
-                        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                        {
-                            var gs = global::System.Runtime.Intrinsics.Vector128.Create(g);
-                            for (; i <= 20 - 4; i += 4)
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref tr, (nuint)i) + gs * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sr, (nuint)i), ref tr, (nuint)i);
-                        }
-                        for (; i < 20; i++)
-                            dx[i] = (float)(dx[i] + (float)(g * row[i]));
-                    }
+                    for (int i = 0; i < 20; i++)
+                        dx[i] = (float)(dx[i] + (float)(g * row[i]));
                 }
             }
         }

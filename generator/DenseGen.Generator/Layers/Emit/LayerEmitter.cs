@@ -60,7 +60,7 @@ internal static class LayerEmitter
             WriteTrainableMembers(w, spec);
         }
         if (spec.Deterministic)
-            PortableKernels.WriteDeterministic(w, spec, vectorized: !portable);
+            DeterministicKernels.Write(w, spec, vectorized: !portable, methodAttributes);
         else if (portable)
             PortableKernels.Write(w, spec, target.HasVectorT);
         else
