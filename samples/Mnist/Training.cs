@@ -8,7 +8,7 @@ namespace DenseGen.Samples.Mnist;
 /// </summary>
 public sealed class EpochRunner
 {
-    private readonly MnistNetwork _network;
+    private readonly IDenseModule<float> _network;
     private readonly Optimizer<float> _optimizer;
     private readonly LabeledImages _train;
     private readonly int _batchSize;
@@ -17,13 +17,15 @@ public sealed class EpochRunner
     private readonly int[] _batchLabels;
     private readonly SeededRandom _random;
 
-    /// <param name="network">The network to train.</param>
+    /// <param name="network">The network to train: <see cref="MnistNetwork"/>, or any module of its sizes.</param>
     /// <param name="optimizer">An optimizer created with <paramref name="network"/>.</param>
     /// <param name="train">The training set.</param>
     /// <param name="batchSize">Samples per step, at most <see cref="MnistNetwork.MaxBatch"/>.</param>
     /// <param name="seed">Seeds the shuffling.</param>
-    public EpochRunner(MnistNetwork network, Optimizer<float> optimizer, LabeledImages train, int batchSize, ulong seed)
+    public EpochRunner(IDenseModule<float> network, Optimizer<float> optimizer, LabeledImages train, int batchSize, ulong seed)
     {
+        if (network.InputSize != MnistNetwork.Pixels || network.OutputSize != MnistNetwork.Classes)
+            throw new ArgumentException($"The network maps {network.InputSize} inputs to {network.OutputSize} outputs; MNIST needs {MnistNetwork.Pixels} to {MnistNetwork.Classes}.", nameof(network));
         if (batchSize < 1 || batchSize > MnistNetwork.MaxBatch)
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"The network's Backward takes 1 to {MnistNetwork.MaxBatch} samples.");
         _network = network;

@@ -11,3 +11,14 @@ namespace DenseGen.Benchmarks;
 
 // The same shape with the deterministic kernels (docs/determinism.md), for DeterministicBenchmarks.
 [Dense(In = 784, Out = 128, Deterministic = true)] public partial struct Layer784x128Deterministic;
+
+// The MNIST sample's network with deterministic layers, for TrainingEpochBenchmarks.
+[Dense(In = 784, Out = 128, Activation = Activation.ReLU, Deterministic = true)] public sealed partial class DeterministicHiddenLayer;
+[Dense(In = 128, Out = 10, Deterministic = true)] public sealed partial class DeterministicOutputLayer;
+
+[Sequential(MaxBatch = 256, Deterministic = true)]
+public sealed partial class DeterministicMnistNetwork
+{
+    public readonly DeterministicHiddenLayer Hidden = new();
+    public readonly DeterministicOutputLayer Output = new();
+}

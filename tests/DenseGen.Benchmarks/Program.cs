@@ -23,7 +23,14 @@ if (args is [TorchSharpNetworkParity.Command, string parityFile])
     return;
 }
 bool quick = args.Contains("--quick");
-args = args.Where(a => a != "--quick").ToArray();
+// "--deterministic-switch" turns DenseGen's deterministic mode on for the runtime's functions in this whole run (the
+// switch is read once per process, and every benchmark runs in this one).
+if (args.Contains("--deterministic-switch"))
+{
+    System.AppContext.SetSwitch(DenseGen.DeterministicMode.SwitchName, true);
+    System.Console.WriteLine($"DenseGen.Deterministic switch on: {DenseGen.DeterministicMode.IsEnabled}");
+}
+args = args.Where(a => a != "--quick" && a != "--deterministic-switch").ToArray();
 IConfig config = DefaultConfig.Instance
     .AddJob(Job.Default
         .WithToolchain(InProcessEmitToolchain.Instance)

@@ -24,6 +24,17 @@ public class AllocationTests
     [Fact]
     public void DoubleLayerAllocatesNothing() => AssertNoAllocation(new D64x32(), samples: 3);
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(7)]
+    public void DeterministicLayersAllocateNothing(int samples)
+    {
+        // 784 inputs fill the 16 lanes exactly; 100 leave a remainder, summed through the stack's lane buffer.
+        AssertNoAllocation(new DetF784x128(), samples);
+        AssertNoAllocation(new DetF100x67(), samples);
+    }
+
     [Fact]
     public void ActivatedLayerAllocatesNothing()
     {

@@ -77,6 +77,9 @@ public static partial class Container
 // Inputs a multiple of 16, fewer outputs than a tile of rows, double without a remainder.
 [Dense(In = 32, Out = 3, Deterministic = true)] public partial class DetF32x3;
 [Dense(In = 64, Out = 20, ElementType = typeof(double), Deterministic = true)] public partial class DetD64x20;
+// The MNIST sample's layers, deterministic, for the training-step allocation test.
+[Dense(In = 784, Out = 128, Activation = Activation.ReLU, Deterministic = true)] public partial class DetF784x128ReLU;
+[Dense(In = 128, Out = 10, Deterministic = true)] public partial class DetF128x10;
 [Dense(In = 100, Out = 67, Activation = Activation.LeakyReLU, Deterministic = true)] public partial class DetF100x67LeakyReLU;
 [Dense(In = 67, Out = 33, Activation = Activation.Tanh, Deterministic = true)] public partial class DetF67x33Tanh;
 [Dense(In = 33, Out = 10, Activation = Activation.Sigmoid, Deterministic = true)] public partial class DetF33x10Sigmoid;

@@ -16,15 +16,17 @@ public class TrainingStepAllocationTests
 
     private sealed class Network
     {
-        public readonly F784x128ReLU Hidden = new();
-        public readonly F128x10 Output = new();
+        public readonly IActivatedDenseLayer<float> Hidden;
+        public readonly IDenseLayer<float> Output;
         public readonly Optimizer<float> HiddenOptimizer, OutputOptimizer;
         public readonly float[] X = new float[Batch * 784], H = new float[Batch * 128], Logits = new float[Batch * 10];
         public readonly float[] LogitGradient = new float[Batch * 10], HiddenGradient = new float[Batch * 128];
         public readonly int[] Labels = new int[Batch];
 
-        public Network(bool adam)
+        public Network(bool adam, bool deterministic)
         {
+            Hidden = deterministic ? new DetF784x128ReLU() : new F784x128ReLU();
+            Output = deterministic ? new DetF128x10() : new F128x10();
             Initializer.Initialize(Hidden, Initialization.HeUniform, seed: 1);
             Initializer.Initialize(Output, Initialization.XavierUniform, seed: 2);
             HiddenOptimizer = adam ? new Adam<float>(Hidden) : new Sgd<float>(Hidden, 0.01, momentum: 0.9, weightDecay: 1e-4);
@@ -38,11 +40,12 @@ public class TrainingStepAllocationTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void TrainingStepAllocatesNothing(bool adam)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void TrainingStepAllocatesNothing(bool adam, bool deterministicLayers)
     {
-        var network = new Network(adam);
+        var network = new Network(adam, deterministicLayers);
         float first = Steps(network, 5);
         long before = GC.GetAllocatedBytesForCurrentThread();
         float last = Steps(network, 50);
