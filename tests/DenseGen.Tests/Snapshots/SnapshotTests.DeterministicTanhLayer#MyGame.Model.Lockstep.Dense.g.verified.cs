@@ -182,12 +182,19 @@ namespace MyGame.Model
                     for (; o <= 2; o += 4)
                     {
                         int x0 = sample * 20;
+                        ref float x0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, x0);
                         int x1 = (sample + 1) * 20;
+                        ref float x1r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, x1);
                         int x2 = (sample + 2) * 20;
+                        ref float x2r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, x2);
                         int w0 = o * 20;
+                        ref float w0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w0);
                         int w1 = (o + 1) * 20;
+                        ref float w1r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w1);
                         int w2 = (o + 2) * 20;
+                        ref float w2r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w2);
                         int w3 = (o + 3) * 20;
+                        ref float w3r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w3);
                         global::System.Runtime.Intrinsics.Vector512<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector512<float> a0_1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector512<float> a0_2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -200,24 +207,24 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector512<float> a3_0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector512<float> a3_1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector512<float> a3_2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int i = 0; i < 16; i += 16)
+                        for (nuint i = 0; i < 16; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> x0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(x0 + i));
-                            global::System.Runtime.Intrinsics.Vector512<float> x1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(x1 + i));
-                            global::System.Runtime.Intrinsics.Vector512<float> x2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(x2 + i));
-                            global::System.Runtime.Intrinsics.Vector512<float> w0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            global::System.Runtime.Intrinsics.Vector512<float> x0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0r, i);
+                            global::System.Runtime.Intrinsics.Vector512<float> x1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1r, i);
+                            global::System.Runtime.Intrinsics.Vector512<float> x2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2r, i);
+                            global::System.Runtime.Intrinsics.Vector512<float> w0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0r, i);
                             a0_0_0 += w0_0 * x0_0;
                             a0_1_0 += w0_0 * x1_0;
                             a0_2_0 += w0_0 * x2_0;
-                            global::System.Runtime.Intrinsics.Vector512<float> w1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w1 + i));
+                            global::System.Runtime.Intrinsics.Vector512<float> w1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1r, i);
                             a1_0_0 += w1_0 * x0_0;
                             a1_1_0 += w1_0 * x1_0;
                             a1_2_0 += w1_0 * x2_0;
-                            global::System.Runtime.Intrinsics.Vector512<float> w2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w2 + i));
+                            global::System.Runtime.Intrinsics.Vector512<float> w2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2r, i);
                             a2_0_0 += w2_0 * x0_0;
                             a2_1_0 += w2_0 * x1_0;
                             a2_2_0 += w2_0 * x2_0;
-                            global::System.Runtime.Intrinsics.Vector512<float> w3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w3 + i));
+                            global::System.Runtime.Intrinsics.Vector512<float> w3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3r, i);
                             a3_0_0 += w3_0 * x0_0;
                             a3_1_0 += w3_0 * x1_0;
                             a3_2_0 += w3_0 * x2_0;
@@ -286,18 +293,22 @@ namespace MyGame.Model
                     for (; o < 6; o++)
                     {
                         int x0 = sample * 20;
+                        ref float x0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, x0);
                         int x1 = (sample + 1) * 20;
+                        ref float x1r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, x1);
                         int x2 = (sample + 2) * 20;
+                        ref float x2r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, x2);
                         int w0 = o * 20;
+                        ref float w0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w0);
                         global::System.Runtime.Intrinsics.Vector512<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector512<float> a0_1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector512<float> a0_2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int i = 0; i < 16; i += 16)
+                        for (nuint i = 0; i < 16; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> x0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(x0 + i));
-                            global::System.Runtime.Intrinsics.Vector512<float> x1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(x1 + i));
-                            global::System.Runtime.Intrinsics.Vector512<float> x2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(x2 + i));
-                            global::System.Runtime.Intrinsics.Vector512<float> w0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            global::System.Runtime.Intrinsics.Vector512<float> x0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0r, i);
+                            global::System.Runtime.Intrinsics.Vector512<float> x1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1r, i);
+                            global::System.Runtime.Intrinsics.Vector512<float> x2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2r, i);
+                            global::System.Runtime.Intrinsics.Vector512<float> w0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0r, i);
                             a0_0_0 += w0_0 * x0_0;
                             a0_1_0 += w0_0 * x1_0;
                             a0_2_0 += w0_0 * x2_0;
@@ -325,24 +336,29 @@ namespace MyGame.Model
                     for (; o <= 2; o += 4)
                     {
                         int x0 = sample * 20;
+                        ref float x0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, x0);
                         int w0 = o * 20;
+                        ref float w0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w0);
                         int w1 = (o + 1) * 20;
+                        ref float w1r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w1);
                         int w2 = (o + 2) * 20;
+                        ref float w2r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w2);
                         int w3 = (o + 3) * 20;
+                        ref float w3r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w3);
                         global::System.Runtime.Intrinsics.Vector512<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector512<float> a1_0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector512<float> a2_0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector512<float> a3_0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int i = 0; i < 16; i += 16)
+                        for (nuint i = 0; i < 16; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> x0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(x0 + i));
-                            global::System.Runtime.Intrinsics.Vector512<float> w0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            global::System.Runtime.Intrinsics.Vector512<float> x0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0r, i);
+                            global::System.Runtime.Intrinsics.Vector512<float> w0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0r, i);
                             a0_0_0 += w0_0 * x0_0;
-                            global::System.Runtime.Intrinsics.Vector512<float> w1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w1 + i));
+                            global::System.Runtime.Intrinsics.Vector512<float> w1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1r, i);
                             a1_0_0 += w1_0 * x0_0;
-                            global::System.Runtime.Intrinsics.Vector512<float> w2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w2 + i));
+                            global::System.Runtime.Intrinsics.Vector512<float> w2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2r, i);
                             a2_0_0 += w2_0 * x0_0;
-                            global::System.Runtime.Intrinsics.Vector512<float> w3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w3 + i));
+                            global::System.Runtime.Intrinsics.Vector512<float> w3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3r, i);
                             a3_0_0 += w3_0 * x0_0;
                         }
                         {
@@ -369,12 +385,14 @@ namespace MyGame.Model
                     for (; o < 6; o++)
                     {
                         int x0 = sample * 20;
+                        ref float x0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, x0);
                         int w0 = o * 20;
+                        ref float w0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w0);
                         global::System.Runtime.Intrinsics.Vector512<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int i = 0; i < 16; i += 16)
+                        for (nuint i = 0; i < 16; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> x0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, (nuint)(x0 + i));
-                            global::System.Runtime.Intrinsics.Vector512<float> w0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            global::System.Runtime.Intrinsics.Vector512<float> x0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0r, i);
+                            global::System.Runtime.Intrinsics.Vector512<float> w0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0r, i);
                             a0_0_0 += w0_0 * x0_0;
                         }
                         {
@@ -387,52 +405,45 @@ namespace MyGame.Model
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                for (; sample <= samples - 3; sample += 3)
+                for (; sample <= samples - 2; sample += 2)
                 {
                     int o = 0;
                     for (; o <= 4; o += 2)
                     {
                         int x0 = sample * 20;
+                        ref float x0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, x0);
                         int x1 = (sample + 1) * 20;
-                        int x2 = (sample + 2) * 20;
+                        ref float x1r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, x1);
                         int w0 = o * 20;
+                        ref float w0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w0);
                         int w1 = (o + 1) * 20;
+                        ref float w1r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w1);
                         global::System.Runtime.Intrinsics.Vector256<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> a0_0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> a0_1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> a0_1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> a0_2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> a0_2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> a1_0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> a1_0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> a1_1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> a1_1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> a1_2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> a1_2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int i = 0; i < 16; i += 16)
+                        for (nuint i = 0; i < 16; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> x0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x0 + i));
-                            global::System.Runtime.Intrinsics.Vector256<float> x1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x1 + i));
-                            global::System.Runtime.Intrinsics.Vector256<float> x2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x2 + i));
-                            global::System.Runtime.Intrinsics.Vector256<float> w0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            global::System.Runtime.Intrinsics.Vector256<float> x0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0r, i);
+                            global::System.Runtime.Intrinsics.Vector256<float> x1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1r, i);
+                            global::System.Runtime.Intrinsics.Vector256<float> w0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0r, i);
                             a0_0_0 += w0_0 * x0_0;
                             a0_1_0 += w0_0 * x1_0;
-                            a0_2_0 += w0_0 * x2_0;
-                            global::System.Runtime.Intrinsics.Vector256<float> w1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w1 + i));
+                            global::System.Runtime.Intrinsics.Vector256<float> w1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1r, i);
                             a1_0_0 += w1_0 * x0_0;
                             a1_1_0 += w1_0 * x1_0;
-                            a1_2_0 += w1_0 * x2_0;
-                            global::System.Runtime.Intrinsics.Vector256<float> x0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x0 + i + 8));
-                            global::System.Runtime.Intrinsics.Vector256<float> x1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x1 + i + 8));
-                            global::System.Runtime.Intrinsics.Vector256<float> x2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x2 + i + 8));
-                            global::System.Runtime.Intrinsics.Vector256<float> w0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w0 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector256<float> x0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0r, i + 8);
+                            global::System.Runtime.Intrinsics.Vector256<float> x1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1r, i + 8);
+                            global::System.Runtime.Intrinsics.Vector256<float> w0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0r, i + 8);
                             a0_0_1 += w0_1 * x0_1;
                             a0_1_1 += w0_1 * x1_1;
-                            a0_2_1 += w0_1 * x2_1;
-                            global::System.Runtime.Intrinsics.Vector256<float> w1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w1 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector256<float> w1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1r, i + 8);
                             a1_0_1 += w1_1 * x0_1;
                             a1_1_1 += w1_1 * x1_1;
-                            a1_2_1 += w1_1 * x2_1;
                         }
                         {
                             ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
@@ -445,12 +456,6 @@ namespace MyGame.Model
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1_0, ref lr, 0);
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1_1, ref lr, 8);
                             output[(sample + 1) * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x1, 16) + bias[o]);
-                        }
-                        {
-                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2_0, ref lr, 0);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2_1, ref lr, 8);
-                            output[(sample + 2) * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x2, 16) + bias[o]);
                         }
                         {
                             ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
@@ -464,41 +469,31 @@ namespace MyGame.Model
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1_1, ref lr, 8);
                             output[(sample + 1) * 6 + (o + 1)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w1, input, x1, 16) + bias[(o + 1)]);
                         }
-                        {
-                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2_0, ref lr, 0);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2_1, ref lr, 8);
-                            output[(sample + 2) * 6 + (o + 1)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w1, input, x2, 16) + bias[(o + 1)]);
-                        }
                     }
                     for (; o < 6; o++)
                     {
                         int x0 = sample * 20;
+                        ref float x0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, x0);
                         int x1 = (sample + 1) * 20;
-                        int x2 = (sample + 2) * 20;
+                        ref float x1r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, x1);
                         int w0 = o * 20;
+                        ref float w0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w0);
                         global::System.Runtime.Intrinsics.Vector256<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> a0_0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> a0_1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> a0_1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> a0_2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> a0_2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int i = 0; i < 16; i += 16)
+                        for (nuint i = 0; i < 16; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> x0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x0 + i));
-                            global::System.Runtime.Intrinsics.Vector256<float> x1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x1 + i));
-                            global::System.Runtime.Intrinsics.Vector256<float> x2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x2 + i));
-                            global::System.Runtime.Intrinsics.Vector256<float> w0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            global::System.Runtime.Intrinsics.Vector256<float> x0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0r, i);
+                            global::System.Runtime.Intrinsics.Vector256<float> x1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1r, i);
+                            global::System.Runtime.Intrinsics.Vector256<float> w0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0r, i);
                             a0_0_0 += w0_0 * x0_0;
                             a0_1_0 += w0_0 * x1_0;
-                            a0_2_0 += w0_0 * x2_0;
-                            global::System.Runtime.Intrinsics.Vector256<float> x0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x0 + i + 8));
-                            global::System.Runtime.Intrinsics.Vector256<float> x1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x1 + i + 8));
-                            global::System.Runtime.Intrinsics.Vector256<float> x2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x2 + i + 8));
-                            global::System.Runtime.Intrinsics.Vector256<float> w0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w0 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector256<float> x0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0r, i + 8);
+                            global::System.Runtime.Intrinsics.Vector256<float> x1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1r, i + 8);
+                            global::System.Runtime.Intrinsics.Vector256<float> w0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0r, i + 8);
                             a0_0_1 += w0_1 * x0_1;
                             a0_1_1 += w0_1 * x1_1;
-                            a0_2_1 += w0_1 * x2_1;
                         }
                         {
                             ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
@@ -512,12 +507,6 @@ namespace MyGame.Model
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1_1, ref lr, 8);
                             output[(sample + 1) * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x1, 16) + bias[o]);
                         }
-                        {
-                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2_0, ref lr, 0);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2_1, ref lr, 8);
-                            output[(sample + 2) * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x2, 16) + bias[o]);
-                        }
                     }
                 }
                 for (; sample < samples; sample++)
@@ -526,10 +515,15 @@ namespace MyGame.Model
                     for (; o <= 2; o += 4)
                     {
                         int x0 = sample * 20;
+                        ref float x0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, x0);
                         int w0 = o * 20;
+                        ref float w0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w0);
                         int w1 = (o + 1) * 20;
+                        ref float w1r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w1);
                         int w2 = (o + 2) * 20;
+                        ref float w2r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w2);
                         int w3 = (o + 3) * 20;
+                        ref float w3r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w3);
                         global::System.Runtime.Intrinsics.Vector256<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> a0_0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> a1_0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -538,25 +532,25 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector256<float> a2_0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> a3_0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> a3_0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int i = 0; i < 16; i += 16)
+                        for (nuint i = 0; i < 16; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> x0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x0 + i));
-                            global::System.Runtime.Intrinsics.Vector256<float> w0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            global::System.Runtime.Intrinsics.Vector256<float> x0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0r, i);
+                            global::System.Runtime.Intrinsics.Vector256<float> w0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0r, i);
                             a0_0_0 += w0_0 * x0_0;
-                            global::System.Runtime.Intrinsics.Vector256<float> w1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w1 + i));
+                            global::System.Runtime.Intrinsics.Vector256<float> w1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1r, i);
                             a1_0_0 += w1_0 * x0_0;
-                            global::System.Runtime.Intrinsics.Vector256<float> w2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w2 + i));
+                            global::System.Runtime.Intrinsics.Vector256<float> w2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2r, i);
                             a2_0_0 += w2_0 * x0_0;
-                            global::System.Runtime.Intrinsics.Vector256<float> w3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w3 + i));
+                            global::System.Runtime.Intrinsics.Vector256<float> w3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3r, i);
                             a3_0_0 += w3_0 * x0_0;
-                            global::System.Runtime.Intrinsics.Vector256<float> x0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x0 + i + 8));
-                            global::System.Runtime.Intrinsics.Vector256<float> w0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w0 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector256<float> x0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0r, i + 8);
+                            global::System.Runtime.Intrinsics.Vector256<float> w0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0r, i + 8);
                             a0_0_1 += w0_1 * x0_1;
-                            global::System.Runtime.Intrinsics.Vector256<float> w1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w1 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector256<float> w1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1r, i + 8);
                             a1_0_1 += w1_1 * x0_1;
-                            global::System.Runtime.Intrinsics.Vector256<float> w2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w2 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector256<float> w2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2r, i + 8);
                             a2_0_1 += w2_1 * x0_1;
-                            global::System.Runtime.Intrinsics.Vector256<float> w3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w3 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector256<float> w3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3r, i + 8);
                             a3_0_1 += w3_1 * x0_1;
                         }
                         {
@@ -587,16 +581,18 @@ namespace MyGame.Model
                     for (; o < 6; o++)
                     {
                         int x0 = sample * 20;
+                        ref float x0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, x0);
                         int w0 = o * 20;
+                        ref float w0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w0);
                         global::System.Runtime.Intrinsics.Vector256<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> a0_0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int i = 0; i < 16; i += 16)
+                        for (nuint i = 0; i < 16; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> x0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x0 + i));
-                            global::System.Runtime.Intrinsics.Vector256<float> w0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            global::System.Runtime.Intrinsics.Vector256<float> x0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0r, i);
+                            global::System.Runtime.Intrinsics.Vector256<float> w0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0r, i);
                             a0_0_0 += w0_0 * x0_0;
-                            global::System.Runtime.Intrinsics.Vector256<float> x0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, (nuint)(x0 + i + 8));
-                            global::System.Runtime.Intrinsics.Vector256<float> w0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (nuint)(w0 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector256<float> x0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0r, i + 8);
+                            global::System.Runtime.Intrinsics.Vector256<float> w0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0r, i + 8);
                             a0_0_1 += w0_1 * x0_1;
                         }
                         {
@@ -610,15 +606,17 @@ namespace MyGame.Model
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                for (; sample <= samples - 3; sample += 3)
+                for (; sample <= samples - 2; sample += 2)
                 {
                     int o = 0;
                     for (; o < 6; o++)
                     {
                         int x0 = sample * 20;
+                        ref float x0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, x0);
                         int x1 = (sample + 1) * 20;
-                        int x2 = (sample + 2) * 20;
+                        ref float x1r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, x1);
                         int w0 = o * 20;
+                        ref float w0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w0);
                         global::System.Runtime.Intrinsics.Vector128<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> a0_0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> a0_0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -627,40 +625,28 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> a0_1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> a0_1_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> a0_1_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a0_2_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a0_2_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a0_2_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a0_2_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < 16; i += 16)
+                        for (nuint i = 0; i < 16; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> x0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i));
-                            global::System.Runtime.Intrinsics.Vector128<float> x1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x1 + i));
-                            global::System.Runtime.Intrinsics.Vector128<float> x2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x2 + i));
-                            global::System.Runtime.Intrinsics.Vector128<float> w0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0r, i);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1r, i);
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0r, i);
                             a0_0_0 += w0_0 * x0_0;
                             a0_1_0 += w0_0 * x1_0;
-                            a0_2_0 += w0_0 * x2_0;
-                            global::System.Runtime.Intrinsics.Vector128<float> x0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i + 4));
-                            global::System.Runtime.Intrinsics.Vector128<float> x1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x1 + i + 4));
-                            global::System.Runtime.Intrinsics.Vector128<float> x2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x2 + i + 4));
-                            global::System.Runtime.Intrinsics.Vector128<float> w0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i + 4));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0r, i + 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1r, i + 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0r, i + 4);
                             a0_0_1 += w0_1 * x0_1;
                             a0_1_1 += w0_1 * x1_1;
-                            a0_2_1 += w0_1 * x2_1;
-                            global::System.Runtime.Intrinsics.Vector128<float> x0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i + 8));
-                            global::System.Runtime.Intrinsics.Vector128<float> x1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x1 + i + 8));
-                            global::System.Runtime.Intrinsics.Vector128<float> x2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x2 + i + 8));
-                            global::System.Runtime.Intrinsics.Vector128<float> w0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0r, i + 8);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1r, i + 8);
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0r, i + 8);
                             a0_0_2 += w0_2 * x0_2;
                             a0_1_2 += w0_2 * x1_2;
-                            a0_2_2 += w0_2 * x2_2;
-                            global::System.Runtime.Intrinsics.Vector128<float> x0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i + 12));
-                            global::System.Runtime.Intrinsics.Vector128<float> x1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x1 + i + 12));
-                            global::System.Runtime.Intrinsics.Vector128<float> x2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x2 + i + 12));
-                            global::System.Runtime.Intrinsics.Vector128<float> w0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i + 12));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0r, i + 12);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1r, i + 12);
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0r, i + 12);
                             a0_0_3 += w0_3 * x0_3;
                             a0_1_3 += w0_3 * x1_3;
-                            a0_2_3 += w0_3 * x2_3;
                         }
                         {
                             ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
@@ -678,25 +664,19 @@ namespace MyGame.Model
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1_3, ref lr, 12);
                             output[(sample + 1) * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x1, 16) + bias[o]);
                         }
-                        {
-                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2_0, ref lr, 0);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2_1, ref lr, 4);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2_2, ref lr, 8);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2_3, ref lr, 12);
-                            output[(sample + 2) * 6 + o] = (float)(__DenseLaneSumDeterministic(lanes, weights, w0, input, x2, 16) + bias[o]);
-                        }
                     }
                 }
                 for (; sample < samples; sample++)
                 {
                     int o = 0;
-                    for (; o <= 3; o += 3)
+                    for (; o <= 4; o += 2)
                     {
                         int x0 = sample * 20;
+                        ref float x0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, x0);
                         int w0 = o * 20;
+                        ref float w0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w0);
                         int w1 = (o + 1) * 20;
-                        int w2 = (o + 2) * 20;
+                        ref float w1r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w1);
                         global::System.Runtime.Intrinsics.Vector128<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> a0_0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> a0_0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -705,40 +685,28 @@ namespace MyGame.Model
                         global::System.Runtime.Intrinsics.Vector128<float> a1_0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> a1_0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> a1_0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a2_0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a2_0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a2_0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a2_0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < 16; i += 16)
+                        for (nuint i = 0; i < 16; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> x0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i));
-                            global::System.Runtime.Intrinsics.Vector128<float> w0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0r, i);
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0r, i);
                             a0_0_0 += w0_0 * x0_0;
-                            global::System.Runtime.Intrinsics.Vector128<float> w1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w1 + i));
+                            global::System.Runtime.Intrinsics.Vector128<float> w1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1r, i);
                             a1_0_0 += w1_0 * x0_0;
-                            global::System.Runtime.Intrinsics.Vector128<float> w2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w2 + i));
-                            a2_0_0 += w2_0 * x0_0;
-                            global::System.Runtime.Intrinsics.Vector128<float> x0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i + 4));
-                            global::System.Runtime.Intrinsics.Vector128<float> w0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i + 4));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0r, i + 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0r, i + 4);
                             a0_0_1 += w0_1 * x0_1;
-                            global::System.Runtime.Intrinsics.Vector128<float> w1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w1 + i + 4));
+                            global::System.Runtime.Intrinsics.Vector128<float> w1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1r, i + 4);
                             a1_0_1 += w1_1 * x0_1;
-                            global::System.Runtime.Intrinsics.Vector128<float> w2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w2 + i + 4));
-                            a2_0_1 += w2_1 * x0_1;
-                            global::System.Runtime.Intrinsics.Vector128<float> x0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i + 8));
-                            global::System.Runtime.Intrinsics.Vector128<float> w0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0r, i + 8);
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0r, i + 8);
                             a0_0_2 += w0_2 * x0_2;
-                            global::System.Runtime.Intrinsics.Vector128<float> w1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w1 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> w1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1r, i + 8);
                             a1_0_2 += w1_2 * x0_2;
-                            global::System.Runtime.Intrinsics.Vector128<float> w2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w2 + i + 8));
-                            a2_0_2 += w2_2 * x0_2;
-                            global::System.Runtime.Intrinsics.Vector128<float> x0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i + 12));
-                            global::System.Runtime.Intrinsics.Vector128<float> w0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i + 12));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0r, i + 12);
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0r, i + 12);
                             a0_0_3 += w0_3 * x0_3;
-                            global::System.Runtime.Intrinsics.Vector128<float> w1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w1 + i + 12));
+                            global::System.Runtime.Intrinsics.Vector128<float> w1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1r, i + 12);
                             a1_0_3 += w1_3 * x0_3;
-                            global::System.Runtime.Intrinsics.Vector128<float> w2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w2 + i + 12));
-                            a2_0_3 += w2_3 * x0_3;
                         }
                         {
                             ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
@@ -756,36 +724,30 @@ namespace MyGame.Model
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0_3, ref lr, 12);
                             output[sample * 6 + (o + 1)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w1, input, x0, 16) + bias[(o + 1)]);
                         }
-                        {
-                            ref float lr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0_0, ref lr, 0);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0_1, ref lr, 4);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0_2, ref lr, 8);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0_3, ref lr, 12);
-                            output[sample * 6 + (o + 2)] = (float)(__DenseLaneSumDeterministic(lanes, weights, w2, input, x0, 16) + bias[(o + 2)]);
-                        }
                     }
                     for (; o < 6; o++)
                     {
                         int x0 = sample * 20;
+                        ref float x0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, x0);
                         int w0 = o * 20;
+                        ref float w0r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wr, w0);
                         global::System.Runtime.Intrinsics.Vector128<float> a0_0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> a0_0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> a0_0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> a0_0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < 16; i += 16)
+                        for (nuint i = 0; i < 16; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> x0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i));
-                            global::System.Runtime.Intrinsics.Vector128<float> w0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0r, i);
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0r, i);
                             a0_0_0 += w0_0 * x0_0;
-                            global::System.Runtime.Intrinsics.Vector128<float> x0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i + 4));
-                            global::System.Runtime.Intrinsics.Vector128<float> w0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i + 4));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0r, i + 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0r, i + 4);
                             a0_0_1 += w0_1 * x0_1;
-                            global::System.Runtime.Intrinsics.Vector128<float> x0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i + 8));
-                            global::System.Runtime.Intrinsics.Vector128<float> w0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0r, i + 8);
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0r, i + 8);
                             a0_0_2 += w0_2 * x0_2;
-                            global::System.Runtime.Intrinsics.Vector128<float> x0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, (nuint)(x0 + i + 12));
-                            global::System.Runtime.Intrinsics.Vector128<float> w0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (nuint)(w0 + i + 12));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0r, i + 12);
+                            global::System.Runtime.Intrinsics.Vector128<float> w0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0r, i + 12);
                             a0_0_3 += w0_3 * x0_3;
                         }
                         {

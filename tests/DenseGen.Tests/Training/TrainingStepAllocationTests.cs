@@ -46,10 +46,18 @@ public class TrainingStepAllocationTests
     public void TrainingStepAllocatesNothing(bool adam, bool deterministicLayers)
     {
         var network = new Network(adam, deterministicLayers);
-        float first = Steps(network, 5);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        float last = Steps(network, 50);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        float first = Steps(network, 5), last = first;
+        // The runtime may allocate on this thread once, when a timer promotes a method the step calls (the optimizers
+        // are not compiled fully optimized at once) and that can fall inside a window. An allocation of the step
+        // itself shows in every window, so one clean window out of three proves there is none.
+        long allocated = -1;
+        for (int window = 0; window < 3 && allocated != 0; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            last = Steps(network, 50);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Assert.Equal(0, allocated);
         // And the steps did train: the same batch 55 times over is learnt.
         Assert.True(last < first, $"loss {first} → {last}");
     }

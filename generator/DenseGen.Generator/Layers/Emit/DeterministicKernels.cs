@@ -27,16 +27,20 @@ internal static class DeterministicKernels
     public const int Lanes = 16;
 
     /// <summary>
-    /// Vector accumulators a tile keeps in registers: well inside x64's 16 (AVX2, SSE) with room for the loaded
-    /// operands, and enough independent chains of adds to hide their latency.
+    /// Vector accumulators a forward tile keeps in registers, with room left for the loaded operands: 12 of AVX-512's 32
+    /// registers, 8 of the 16 that AVX2 and SSE have (arm64 has 32, but gets the narrower budget with its Vector128).
+    /// Either is enough independent chains of adds to hide their latency.
     /// </summary>
-    private const int AccumulatorBudget = 12;
+    private static int AccumulatorBudget(Width width) => width.Bytes == 64 ? 12 : 8;
 
     /// <summary>Rows of <c>W</c> a tile reads together, so each vector of <c>x</c> is loaded once for all of them.</summary>
     private const int MaxTileRows = 4;
 
-    /// <summary>Samples a batched forward tile runs together, so each vector of <c>W</c> is loaded once for all of them.</summary>
-    private const int ForwardTileSamples = 3;
+    /// <summary>
+    /// Samples a batched forward tile runs together, so each vector of <c>W</c> is loaded once for all of them: three
+    /// where one vector holds a dot product's 16 partial sums, two where it takes more.
+    /// </summary>
+    private static int ForwardTileSamples(Width width) => width.LaneVectors == 1 ? 3 : 2;
 
     /// <summary>Rows of <c>dW</c> and vectors of each row a <c>dW</c> tile keeps in registers while it walks the samples.</summary>
     private const int GradientTileRows = 4, GradientTileVectors = 2;
@@ -107,10 +111,11 @@ internal static class DeterministicKernels
             {
                 w.Line($"{(first ? "if" : "else if")} ({width.Vector}.IsHardwareAccelerated)");
                 w.Open("");
-                if (width.LaneVectors * ForwardTileSamples <= AccumulatorBudget)
+                int tileSamples = ForwardTileSamples(width);
+                if (width.LaneVectors * tileSamples <= AccumulatorBudget(width))
                 {
-                    w.Open($"for (; sample <= samples - {Number(ForwardTileSamples)}; sample += {Number(ForwardTileSamples)})");
-                    WriteForwardRows(w, spec, width, ForwardTileSamples);
+                    w.Open($"for (; sample <= samples - {Number(tileSamples)}; sample += {Number(tileSamples)})");
+                    WriteForwardRows(w, spec, width, tileSamples);
                     w.Close();
                 }
                 w.Open("for (; sample < samples; sample++)");
@@ -134,7 +139,7 @@ internal static class DeterministicKernels
     /// <summary>One tile of <paramref name="samples"/> samples (from <c>sample</c>) across every row: the rows in tiles, then one by one.</summary>
     private static void WriteForwardRows(IndentedWriter w, LayerSpec spec, Width width, int samples)
     {
-        int rows = System.Math.Min(MaxTileRows, System.Math.Max(1, AccumulatorBudget / (width.LaneVectors * samples)));
+        int rows = System.Math.Min(MaxTileRows, System.Math.Max(1, AccumulatorBudget(width) / (width.LaneVectors * samples)));
         w.Line("int o = 0;");
         if (rows > 1 && spec.Out >= rows)
         {
@@ -156,10 +161,17 @@ internal static class DeterministicKernels
     {
         string t = spec.ElementKeyword, v = width.Vector, inputs = Number(spec.In), outputs = Number(spec.Out);
         int lastWhole = spec.In - spec.In % Lanes;
+        // A reference to each row and sample: the loads then address [base + i], with no index arithmetic of their own.
         for (int s = 0; s < samples; s++)
+        {
             w.Line($"int x{s} = {Offset("sample", s)} * {inputs};");
+            w.Line($"ref {t} x{s}r = ref {Unsafe}.Add(ref xr, x{s});");
+        }
         for (int r = 0; r < rows; r++)
+        {
             w.Line($"int w{r} = {Offset("o", r)} * {inputs};");
+            w.Line($"ref {t} w{r}r = ref {Unsafe}.Add(ref wr, w{r});");
+        }
         for (int r = 0; r < rows; r++)
         {
             for (int s = 0; s < samples; s++)
@@ -168,15 +180,15 @@ internal static class DeterministicKernels
                     w.Line($"{v}<{t}> a{r}_{s}_{k} = {v}<{t}>.Zero;");
             }
         }
-        w.Open($"for (int i = 0; i < {Number(lastWhole)}; i += {Number(Lanes)})");
+        w.Open($"for (nuint i = 0; i < {Number(lastWhole)}; i += {Number(Lanes)})");
         for (int k = 0; k < width.LaneVectors; k++)
         {
             string at = k == 0 ? "i" : $"i + {Number(k * width.Elements)}";
             for (int s = 0; s < samples; s++)
-                w.Line($"{v}<{t}> x{s}_{k} = {v}.LoadUnsafe(ref xr, (nuint)(x{s} + {at}));");
+                w.Line($"{v}<{t}> x{s}_{k} = {v}.LoadUnsafe(ref x{s}r, {at});");
             for (int r = 0; r < rows; r++)
             {
-                w.Line($"{v}<{t}> w{r}_{k} = {v}.LoadUnsafe(ref wr, (nuint)(w{r} + {at}));");
+                w.Line($"{v}<{t}> w{r}_{k} = {v}.LoadUnsafe(ref w{r}r, {at});");
                 for (int s = 0; s < samples; s++)
                     w.Line($"a{r}_{s}_{k} += w{r}_{k} * x{s}_{k};");
             }
