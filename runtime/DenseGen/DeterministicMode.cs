@@ -22,5 +22,10 @@ public static class DeterministicMode
     public const string SwitchName = "DenseGen.Deterministic";
 
     /// <summary>Whether the switch was on when DenseGen first read it.</summary>
-    public static bool IsEnabled { get; } = AppContext.TryGetSwitch(SwitchName, out bool enabled) && enabled;
+    public static bool IsEnabled { get; }
+
+    // An explicit static constructor runs at the first use of the class and not before. Without one the class would be
+    // beforefieldinit, which lets the runtime initialize it at any time before that use (ECMA-335 II.10.5.3.2), for
+    // example while it compiles a method that sets the switch and then reads it.
+    static DeterministicMode() => IsEnabled = AppContext.TryGetSwitch(SwitchName, out bool enabled) && enabled;
 }

@@ -34,8 +34,9 @@ public static class KernelPathProgram
         }
         if (args.Length == 2 && args[0] == DeterministicRuntimeCommand)
         {
-            // Before anything reads it: the switch is read once.
+            // The switch is read once, at its first use, even in the method that sets it.
             AppContext.SetSwitch(DeterministicMode.SwitchName, args[1] == "on");
+            Console.WriteLine($"the switch reads as set: {DeterministicMode.IsEnabled == (args[1] == "on")}");
             return Determinism.DeterministicRuntimeTests.PrintDigest();
         }
         if (args.Length != 1 || args[0] != CheckCommand)

@@ -23,6 +23,7 @@ public class DeterministicRuntimeTests
     public void WithTheSwitchOnEveryInstructionSetGivesTheCommittedBits(string instructionSet)
     {
         string output = Run("on", instructionSet);
+        Assert.Contains("the switch reads as set: True", output, StringComparison.Ordinal);
         Assert.Contains("activations are DenseGen's own: True", output, StringComparison.Ordinal);
         Assert.Contains("digest " + Consumers.DeterminismDigest.Expected, output, StringComparison.Ordinal);
     }
@@ -31,6 +32,7 @@ public class DeterministicRuntimeTests
     public void WithTheSwitchOffTheActivationsAreTheRuntimeLibrarys()
     {
         string output = Run("off", "default");
+        Assert.Contains("the switch reads as set: True", output, StringComparison.Ordinal);
         Assert.Contains("activations are the C runtime's: True", output, StringComparison.Ordinal);
     }
 
