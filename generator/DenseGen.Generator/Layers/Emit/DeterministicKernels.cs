@@ -140,15 +140,24 @@ internal static class DeterministicKernels
     private static void WriteForwardRows(IndentedWriter w, LayerSpec spec, Width width, int samples)
     {
         int rows = System.Math.Min(MaxTileRows, System.Math.Max(1, AccumulatorBudget(width) / (width.LaneVectors * samples)));
+        WriteRows(w, spec, rows, tileRows => WriteForwardTile(w, spec, width, tileRows, samples));
+    }
+
+    /// <summary>
+    /// Walks the rows <c>o</c> of <c>W</c> in tiles of <paramref name="tileRows"/>, then one at a time for the rest;
+    /// <paramref name="body"/> writes a tile of the rows it is given from <c>o</c> on.
+    /// </summary>
+    private static void WriteRows(IndentedWriter w, LayerSpec spec, int tileRows, System.Action<int> body)
+    {
         w.Line("int o = 0;");
-        if (rows > 1 && spec.Out >= rows)
+        if (tileRows > 1 && spec.Out >= tileRows)
         {
-            w.Open($"for (; o <= {Number(spec.Out - rows)}; o += {Number(rows)})");
-            WriteForwardTile(w, spec, width, rows, samples);
+            w.Open($"for (; o <= {Number(spec.Out - tileRows)}; o += {Number(tileRows)})");
+            body(tileRows);
             w.Close();
         }
         w.Open($"for (; o < {Number(spec.Out)}; o++)");
-        WriteForwardTile(w, spec, width, 1, samples);
+        body(1);
         w.Close();
     }
 
@@ -250,43 +259,36 @@ internal static class DeterministicKernels
     private static string WriteVectorTree(IndentedWriter w, LayerSpec spec, Width width, List<string> sums)
     {
         string t = spec.ElementKeyword;
-        int step = 0, bytes = width.Bytes;
-        while (sums.Count > 1)
+        int step = 0;
+        // Adds the second half of the values to the first, pair by pair, until one is left.
+        string SumHalves(List<string> values, string declared, string cast)
         {
-            int half = sums.Count / 2;
-            var next = new List<string>();
-            for (int j = 0; j < half; j++)
+            while (values.Count > 1)
             {
-                string name = $"h{step++}";
-                w.Line($"var {name} = {sums[j]} + {sums[j + half]};");
-                next.Add(name);
+                int half = values.Count / 2;
+                var next = new List<string>();
+                for (int j = 0; j < half; j++)
+                {
+                    string name = $"h{step++}";
+                    w.Line($"{declared} {name} = {cast}({values[j]} + {values[j + half]});");
+                    next.Add(name);
+                }
+                values = next;
             }
-            sums = next;
+            return values[0];
         }
-        string vector = sums[0];
-        for (; bytes > 16; bytes /= 2)
+
+        string vector = SumHalves(sums, "var", "");
+        for (int bytes = width.Bytes; bytes > 16; bytes /= 2)
         {
-            string name = $"h{step++}";
-            string type = $"global::System.Runtime.Intrinsics.Vector{bytes * 8}";
+            string name = $"h{step++}", type = $"global::System.Runtime.Intrinsics.Vector{bytes * 8}";
             w.Line($"var {name} = {type}.GetLower({vector}) + {type}.GetUpper({vector});");
             vector = name;
         }
         var scalars = new List<string>();
         for (int j = 0; j < 16 / spec.ElementSize; j++)
             scalars.Add($"global::System.Runtime.Intrinsics.Vector128.GetElement({vector}, {Number(j)})");
-        while (scalars.Count > 1)
-        {
-            int half = scalars.Count / 2;
-            var next = new List<string>();
-            for (int j = 0; j < half; j++)
-            {
-                string name = $"h{step++}";
-                w.Line($"{t} {name} = ({t})({scalars[j]} + {scalars[j + half]});");
-                next.Add(name);
-            }
-            scalars = next;
-        }
-        return scalars[0];
+        return SumHalves(scalars, t, $"({t})");
     }
 
     private static void WriteBackward(IndentedWriter w, LayerSpec spec, bool vectorized, string? methodAttributes)
@@ -373,16 +375,7 @@ internal static class DeterministicKernels
         w.Open("for (int sample = 0; sample < samples; sample++)");
         w.Line($"int xs = sample * {inputs}, gs = sample * {outputs};");
         w.Line($"inputGradient.Slice(xs, {inputs}).Clear();");
-        w.Line("int o = 0;");
-        if (spec.Out >= GradientTileRows)
-        {
-            w.Open($"for (; o <= {Number(spec.Out - GradientTileRows)}; o += {Number(GradientTileRows)})");
-            WriteSampleRows(w, spec, GradientTileRows);
-            w.Close();
-        }
-        w.Open($"for (; o < {outputs}; o++)");
-        WriteSampleRows(w, spec, 1);
-        w.Close();
+        WriteRows(w, spec, GradientTileRows, rows => WriteSampleRows(w, spec, rows));
         w.Close();
     }
 
@@ -426,16 +419,7 @@ internal static class DeterministicKernels
     private static void WriteWeightGradients(IndentedWriter w, LayerSpec spec)
     {
         w.Open("");
-        w.Line("int o = 0;");
-        if (spec.Out >= GradientTileRows)
-        {
-            w.Open($"for (; o <= {Number(spec.Out - GradientTileRows)}; o += {Number(GradientTileRows)})");
-            WriteWeightGradientRows(w, spec, GradientTileRows);
-            w.Close();
-        }
-        w.Open($"for (; o < {Number(spec.Out)}; o++)");
-        WriteWeightGradientRows(w, spec, 1);
-        w.Close();
+        WriteRows(w, spec, GradientTileRows, rows => WriteWeightGradientRows(w, spec, rows));
         w.Close();
     }
 
