@@ -7,9 +7,10 @@ namespace DenseGen.Tests;
 
 /// <summary>Forward and Backward allocate nothing on the heap, measured per thread over 1,000 calls.</summary>
 /// <remarks>
-/// The measured loops are compiled fully optimized at once, and every call they make is warmed up first, so
-/// that no tiering event (a first call, a call-count threshold, an on-stack replacement) falls inside the
-/// measurement: the runtime may allocate on the calling thread for those, and that is not the layer's doing.
+/// The measured loops are compiled fully optimized at once, and every call they make is warmed up first, so that
+/// first calls and on-stack replacement fall outside the measurement: the runtime may allocate on the calling thread
+/// for those, and that is not the layer's doing. A promotion to optimized code is timed by the runtime, so it is
+/// left to <see cref="RequireAWindowWithoutAllocation"/>.
 /// </remarks>
 public class AllocationTests
 {
@@ -97,10 +98,26 @@ public class AllocationTests
         var outputGradient = new T[samples * layer.OutputSize];
         var inputGradient = new T[samples * layer.InputSize];
         Call(layer, input, output, outputGradient, inputGradient, 10);
+        RequireAWindowWithoutAllocation(() => Call(layer, input, output, outputGradient, inputGradient, Calls));
+    }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Call(layer, input, output, outputGradient, inputGradient, Calls);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    /// <summary>
+    /// Runs <paramref name="calls"/> up to three times and requires one run that allocates nothing on this thread.
+    /// The runtime may allocate on the calling thread once, when a timer promotes a method the calls reach (runtime
+    /// methods such as <c>Span&lt;T&gt;.Clear</c> are not compiled fully optimized at once), which can fall inside a
+    /// window; whichever test calls that method first meets it. An allocation of the calls themselves shows in every
+    /// window.
+    /// </summary>
+    internal static void RequireAWindowWithoutAllocation(Action calls)
+    {
+        long allocated = -1;
+        for (int window = 0; window < 3 && allocated != 0; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            calls();
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Assert.Equal(0, allocated);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
