@@ -27,16 +27,33 @@ public class IlSizeTests(ITestOutputHelper output)
     public void AutoKernelsStayWithinJitLimits(int inputs, int outputs, string element)
     {
         Type layer = CompileLayer(inputs, outputs, element, full: false);
+        AssertWithinJitLimits(layer, $"{inputs}x{outputs} {element}", "__DenseForwardVector");
+    }
+
+    /// <summary>Deterministic layers: every vector width's tiles, in one method per pass.</summary>
+    [Theory]
+    [InlineData(784, 128, "float")]
+    [InlineData(100, 67, "float")]
+    [InlineData(17, 33, "double")]
+    [InlineData(1024, 1024, "double")]
+    public void DeterministicKernelsStayWithinJitLimits(int inputs, int outputs, string element)
+    {
+        Type layer = CompileLayer(inputs, outputs, element, full: false, extra: ", Deterministic = true");
+        AssertWithinJitLimits(layer, $"deterministic {inputs}x{outputs} {element}", "__DenseForwardPortable");
+    }
+
+    private void AssertWithinJitLimits(Type layer, string shape, string expectedKernel)
+    {
         MethodInfo[] methods = layer.GetMethods(BindingFlags.DeclaredOnly | BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)
             .Where(m => m.GetMethodBody() is not null)
             .ToArray();
-        Assert.Contains(methods, m => m.Name.StartsWith("__DenseForwardVector", StringComparison.Ordinal));
+        Assert.Contains(methods, m => m.Name.StartsWith(expectedKernel, StringComparison.Ordinal));
 
         foreach (MethodInfo method in methods)
         {
             IlMeasure measure = IlInspector.Measure(method);
             output.WriteLine($"  {method.Name}: {measure}");
-            string what = $"{inputs}x{outputs} {element} {method.Name}: {measure}";
+            string what = $"{shape} {method.Name}: {measure}";
             Assert.True(measure.Bytes < IlInspector.MaxBytes, what);
             Assert.True(measure.Instructions < IlInspector.MaxInstructions, what);
             Assert.True(measure.Locals < IlInspector.MaxLocals, what);
@@ -44,7 +61,7 @@ public class IlSizeTests(ITestOutputHelper output)
             Assert.True(measure.BasicBlocksUpperBound < IlInspector.MaxBasicBlocks, what);
         }
         MethodInfo largest = methods.MaxBy(m => IlInspector.Measure(m).Bytes)!;
-        output.WriteLine($"{inputs}x{outputs} {element}: largest method {largest.Name}, {IlInspector.Measure(largest)}");
+        output.WriteLine($"{shape}: largest method {largest.Name}, {IlInspector.Measure(largest)}");
     }
 
     [Theory]
@@ -71,11 +88,11 @@ public class IlSizeTests(ITestOutputHelper output)
         }
     }
 
-    private static Type CompileLayer(int inputs, int outputs, string element, bool full)
+    private static Type CompileLayer(int inputs, int outputs, string element, bool full, string extra = "")
     {
         string unroll = full ? ", Unroll = DenseGen.UnrollMode.Full" : "";
         Assembly assembly = GeneratorHarness.CompileAndLoad(
-            $"[DenseGen.Dense(In = {inputs}, Out = {outputs}, ElementType = typeof({element}){unroll})] public partial class Measured;");
+            $"[DenseGen.Dense(In = {inputs}, Out = {outputs}, ElementType = typeof({element}){unroll}{extra})] public partial class Measured;");
         return assembly.GetType("Measured")!;
     }
 }
