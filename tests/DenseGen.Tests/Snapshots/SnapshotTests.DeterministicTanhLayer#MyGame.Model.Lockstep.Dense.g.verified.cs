@@ -787,9 +787,9 @@ namespace MyGame.Model
             return lanes[0];
         }
 
+        // db += Σ dY and dW += dYᵀ X, the samples in order; dX = dY W, the rows in order, unless inputGradient is empty.
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        // db += Σ dY and dW += dYᵀ X, the samples in order; dX = dY W, the rows in order, unless inputGradient is empty.
         private static void __DenseBackwardPortable(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.ReadOnlySpan<float> weights, global::System.Span<float> weightGradients, global::System.Span<float> biasGradients, global::System.Span<float> inputGradient, int samples)
         {
             if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)

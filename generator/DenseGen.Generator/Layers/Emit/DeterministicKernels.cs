@@ -295,15 +295,16 @@ internal static class DeterministicKernels
     {
         string t = spec.ElementKeyword, inputs = Number(spec.In), outputs = Number(spec.Out);
         bool trainable = spec.Trainable;
-        GeneratedFile.Method(w, methodAttributes);
         if (trainable)
         {
             w.Line("// db += Σ dY and dW += dYᵀ X, the samples in order; dX = dY W, the rows in order, unless inputGradient is empty.");
+            GeneratedFile.Method(w, methodAttributes);
             w.Open($"private static void {PortableKernels.BackwardName}({ReadOnlySpan}<{t}> input, {ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> weightGradients, {Span}<{t}> biasGradients, {Span}<{t}> inputGradient, int samples)");
         }
         else
         {
             w.Line("// dX = dY W, the rows in order, for a frozen layer.");
+            GeneratedFile.Method(w, methodAttributes);
             w.Open($"private static void {PortableKernels.InputGradientName}({ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> inputGradient, int samples)");
         }
         if (vectorized)
