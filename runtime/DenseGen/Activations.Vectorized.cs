@@ -106,10 +106,14 @@ public static partial class Activations
     /// <summary>Replaces each element <c>z</c> with <c>1 / (1 + e^(−z))</c>.</summary>
     public static void Sigmoid<T>(Span<T> values) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (DeterministicMode.IsEnabled && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
+        if (DeterministicMode.IsEnabled && typeof(T) == typeof(float))
         {
-            foreach (ref T z in values)
-                z = typeof(T) == typeof(float) ? T.CreateTruncating(DeterministicMath.Sigmoid(float.CreateTruncating(z))) : T.CreateTruncating(DeterministicMath.Sigmoid(double.CreateTruncating(z)));
+            CompilerServices.DeterministicActivations.Sigmoid(MemoryMarshal.Cast<T, float>(values));
+            return;
+        }
+        if (DeterministicMode.IsEnabled && typeof(T) == typeof(double))
+        {
+            CompilerServices.DeterministicActivations.Sigmoid(MemoryMarshal.Cast<T, double>(values));
             return;
         }
         foreach (ref T z in values)
@@ -132,10 +136,14 @@ public static partial class Activations
     /// <summary>Replaces each element <c>z</c> with <c>tanh z</c>.</summary>
     public static void Tanh<T>(Span<T> values) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (DeterministicMode.IsEnabled && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
+        if (DeterministicMode.IsEnabled && typeof(T) == typeof(float))
         {
-            foreach (ref T z in values)
-                z = typeof(T) == typeof(float) ? T.CreateTruncating(DeterministicMath.Tanh(float.CreateTruncating(z))) : T.CreateTruncating(DeterministicMath.Tanh(double.CreateTruncating(z)));
+            CompilerServices.DeterministicActivations.Tanh(MemoryMarshal.Cast<T, float>(values));
+            return;
+        }
+        if (DeterministicMode.IsEnabled && typeof(T) == typeof(double))
+        {
+            CompilerServices.DeterministicActivations.Tanh(MemoryMarshal.Cast<T, double>(values));
             return;
         }
         foreach (ref T z in values)
