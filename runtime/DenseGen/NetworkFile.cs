@@ -144,12 +144,7 @@ public static class NetworkFile
             bytes[2 * i] = (byte)data[i];
             bytes[2 * i + 1] = (byte)(data[i] >> 8);
         }
-        if (!BitConverter.IsLittleEndian)
-        {
-            int size = bytes.Length / Math.Max(1, destination.Length);
-            for (int i = 0; i < bytes.Length; i += size)
-                bytes.Slice(i, size).Reverse();
-        }
+        LittleEndian.SwapOnBigEndian(bytes, System.Runtime.InteropServices.Marshal.SizeOf<T>());
     }
 
     private static ExpectedLayer[] Expected(IReadOnlyList<LayerDescription> layers) =>

@@ -247,11 +247,7 @@ public sealed class SafeTensorsFile
         {
             int count = Math.Min(perBuffer, values.Length - start);
             MemoryMarshal.AsBytes(values.AsSpan(start, count)).CopyTo(buffer);
-            if (!BitConverter.IsLittleEndian)
-            {
-                for (int i = 0; i < count; i++)
-                    buffer.AsSpan(i * size, size).Reverse();
-            }
+            LittleEndian.SwapOnBigEndian(buffer.AsSpan(0, count * size), size);
             stream.Write(buffer, 0, count * size);
         }
     }

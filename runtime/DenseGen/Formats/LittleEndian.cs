@@ -22,6 +22,18 @@ internal static class LittleEndian
     /// <summary>Element <paramref name="index"/> of <paramref name="data"/> read as F64.</summary>
     public static double ReadDouble(ReadOnlySpan<byte> data, int index) => Read<double>(data, index, sizeof(double));
 
+    /// <summary>
+    /// Reverses the bytes of each <paramref name="size"/>-byte element of <paramref name="bytes"/> on a big-endian
+    /// machine, in place, and does nothing on a little-endian one: native order to little-endian, and back.
+    /// </summary>
+    public static void SwapOnBigEndian(Span<byte> bytes, int size)
+    {
+        if (BitConverter.IsLittleEndian)
+            return;
+        for (int i = 0; i + size <= bytes.Length; i += size)
+            bytes.Slice(i, size).Reverse();
+    }
+
     private static T Read<T>(ReadOnlySpan<byte> data, int index, int size) where T : unmanaged
     {
         ReadOnlySpan<byte> bytes = data.Slice(index * size, size);
