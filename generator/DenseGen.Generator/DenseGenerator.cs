@@ -118,13 +118,15 @@ public sealed class DenseGenerator : IIncrementalGenerator
             static (output, pair) =>
             {
                 NetworkSpec spec = pair.Left;
-                string problem = spec.BakeProblem!;
+                BakeProblem problem = spec.BakeProblem!;
                 NetworkSpec parsed = spec with { BakeProblem = null };
                 Location location = pair.Right.FirstOrDefault(result => parsed.Equals(result.Spec))?.WeightsArgument?.ToLocation() ?? Location.None;
-                output.ReportDiagnostic(
-                    problem.StartsWith(WeightsBaker.NotFound, StringComparison.Ordinal) ? Diagnostic.Create(DiagnosticDescriptors.WeightsFileMissing, location, spec.TypeName, spec.Weights, problem)
-                    : problem.StartsWith(WeightsBaker.Internal, StringComparison.Ordinal) ? Diagnostic.Create(DiagnosticDescriptors.InternalError, location, spec.TypeName, problem)
-                    : Diagnostic.Create(DiagnosticDescriptors.WeightsFileMismatch, location, spec.TypeName, problem));
+                output.ReportDiagnostic(problem.Kind switch
+                {
+                    BakeProblemKind.NotFound => Diagnostic.Create(DiagnosticDescriptors.WeightsFileMissing, location, spec.TypeName, spec.Weights, problem.Message),
+                    BakeProblemKind.Internal => Diagnostic.Create(DiagnosticDescriptors.InternalError, location, spec.TypeName, problem.Message),
+                    _ => Diagnostic.Create(DiagnosticDescriptors.WeightsFileMismatch, location, spec.TypeName, problem.Message),
+                });
             });
 
         // One error per project that cannot compile the generated code, rather than one per layer, and none

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 using DenseGen.Generator.Formats;
@@ -67,39 +68,48 @@ internal sealed record WeightsText(string Name, EquatableArray<byte> Bytes, stri
 /// <param name="File">The file they came from, as the network names it.</param>
 internal sealed record BakedWeights(string File, EquatableArray<byte> Data);
 
+/// <summary>Why a network's weights could not be baked: the kind picks the diagnostic, the message completes it.</summary>
+internal sealed record BakeProblem(BakeProblemKind Kind, string Message);
+
+internal enum BakeProblemKind
+{
+    /// <summary>The compiler was given no file of that name (DG0029).</summary>
+    NotFound,
+
+    /// <summary>The file is there but does not fit the layers, or is not a weight file (DG0030).</summary>
+    Mismatch,
+
+    /// <summary>Reading failed in a way the readers never should: a bug in DenseGen (DG0010).</summary>
+    Internal,
+}
+
 /// <summary>
 /// Reads a network's <c>Weights</c> file at compile time with the runtime's own readers and checks it against the
 /// layers: the same rules as the network's <c>Load</c> (strict) and <c>LoadOnnx</c>.
 /// </summary>
 internal static class WeightsBaker
 {
-    /// <summary>How the problem of a file the compiler was not given starts (DG0029 rather than DG0030).</summary>
-    public const string NotFound = "the compiler was given no file";
-
-    /// <summary>How the problem starts when reading failed in a way the readers never should (DG0010).</summary>
-    public const string Internal = "reading the weight file failed: ";
-
     /// <summary>The spec with its weights baked, or with the problem to report at its attribute; unchanged without <c>Weights</c>.</summary>
     public static NetworkSpec WithWeights(NetworkSpec spec, IEnumerable<WeightsText> files)
     {
         if (spec.Weights is null)
             return spec;
-        (BakedWeights? weights, string? problem) = Bake(spec, files);
+        (BakedWeights? weights, BakeProblem? problem) = Bake(spec, files);
         return spec with { Baked = weights, BakeProblem = problem };
     }
 
     /// <summary>The weights, or the problem to report at the attribute.</summary>
-    private static (BakedWeights? Weights, string? Problem) Bake(NetworkSpec spec, IEnumerable<WeightsText> files)
+    private static (BakedWeights? Weights, BakeProblem? Problem) Bake(NetworkSpec spec, IEnumerable<WeightsText> files)
     {
         string wanted = WeightsText.Normalize(spec.Weights!);
         WeightsText[] matches = files.Where(f => f.Name == wanted || f.Name.EndsWith("/" + wanted, StringComparison.Ordinal)).ToArray();
         if (matches.Length == 0)
-            return (null, NotFound + $" '{wanted}': put it in the project directory (the package's build files then hand it to the generator), or in Unity add its text form (docs/import.md)");
+            return (null, new BakeProblem(BakeProblemKind.NotFound, $"the compiler was given no file '{wanted}': put it in the project directory (the package's build files then hand it to the generator), or in Unity add its text form (docs/import.md)"));
         if (matches.Length > 1)
-            return (null, $"more than one file is named '{wanted}' ({string.Join(", ", matches.Select(m => m.Name))}); give the path from the project directory");
+            return (null, new BakeProblem(BakeProblemKind.Mismatch, $"more than one file is named '{wanted}' ({string.Join(", ", matches.Select(m => m.Name))}); give the path from the project directory"));
         WeightsText file = matches[0];
         if (file.Error is not null)
-            return (null, file.Error);
+            return (null, new BakeProblem(BakeProblemKind.Mismatch, file.Error));
 
         byte[] bytes = file.Bytes.ToArray();
         var expected = spec.Layers.Select(l => new ExpectedLayer(l.TensorName, l.In, l.Out, l.Activation.ToString())).ToArray();
@@ -113,31 +123,33 @@ internal static class WeightsBaker
         catch (InvalidDataException exception)
         {
             // The readers refuse every bad file with InvalidDataException and nothing else (fuzzed in the tests).
-            return (null, exception.Message.TrimEnd('.'));
+            return (null, new BakeProblem(BakeProblemKind.Mismatch, exception.Message.TrimEnd('.')));
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // Never into the compiler: anything else would be a bug in DenseGen, reported as DG0010.
-            return (null, Internal + exception.GetType().Name + ": " + exception.Message);
+            return (null, new BakeProblem(BakeProblemKind.Internal, "reading the weight file failed: " + exception.GetType().Name + ": " + exception.Message));
         }
 
-        var data = new List<byte>(spec.ElementSize * tensors.Sum(t => t.Weights.Length + t.Bias.Length));
+        byte[] data = new byte[spec.ElementSize * tensors.Sum(t => t.Weights.Length + t.Bias.Length)];
+        int offset = 0;
         foreach ((double[] weights, double[] bias) in tensors)
         {
-            Append(data, weights, spec.Element);
-            Append(data, bias, spec.Element);
+            offset = Write(data, offset, weights, spec.Element);
+            offset = Write(data, offset, bias, spec.Element);
         }
         return (new BakedWeights(wanted, data.ToEquatableArray()), null);
     }
 
-    private static void Append(List<byte> data, double[] values, ElementKind element)
+    /// <summary>Writes <paramref name="values"/> at <paramref name="offset"/> as little-endian <paramref name="element"/>s; returns where they end.</summary>
+    private static int Write(byte[] data, int offset, double[] values, ElementKind element)
     {
-        foreach (double value in values)
-        {
-            byte[] bytes = element == ElementKind.Float64 ? BitConverter.GetBytes(value) : BitConverter.GetBytes((float)value);
-            if (!BitConverter.IsLittleEndian)
-                Array.Reverse(bytes);
-            data.AddRange(bytes);
-        }
+        Span<byte> target = data.AsSpan(offset, values.Length * element.Size());
+        if (element == ElementKind.Float64)
+            MemoryMarshal.AsBytes(values.AsSpan()).CopyTo(target);
+        else
+            MemoryMarshal.AsBytes(Array.ConvertAll(values, value => (float)value).AsSpan()).CopyTo(target);
+        LittleEndian.SwapOnBigEndian(target, element.Size());
+        return offset + target.Length;
     }
 }

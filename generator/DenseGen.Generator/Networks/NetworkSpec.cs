@@ -40,7 +40,7 @@ internal sealed record NetworkSpec(
     EquatableArray<NetworkLayer> Layers,
     string? Weights = null,
     BakedWeights? Baked = null,
-    string? BakeProblem = null) : IGeneratedTypeSpec
+    BakeProblem? BakeProblem = null) : IGeneratedTypeSpec
 {
     public bool IsComplete => Weights is null || Baked is not null;
 
