@@ -90,7 +90,7 @@ public static class SafeTensors
         {
             if (string.IsNullOrEmpty(name))
                 throw new ArgumentException("A layer name is null or empty.", nameof(layers));
-            if (name == SafeTensorsFile.MetadataKey)
+            if (name == SafeTensorsHeader.MetadataKey)
                 throw new ArgumentException($"'{name}' is reserved by the format for metadata.", nameof(layers));
             if (!names.Add(name))
                 throw new ArgumentException($"The layer name '{name}' is given twice.", nameof(layers));
@@ -114,8 +114,6 @@ public sealed record SafeTensorInfo(string Dtype, IReadOnlyList<long> Shape, lon
 /// </summary>
 public sealed class SafeTensorsFile
 {
-    internal const string MetadataKey = "__metadata__";
-
     private readonly SafeTensorsHeader _header;
 
     private SafeTensorsFile(SafeTensorsHeader header)
@@ -133,9 +131,6 @@ public sealed class SafeTensorsFile
 
     /// <summary>The header's <c>__metadata__</c> strings, empty when it has none.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
-
-    /// <summary>The validated file, for the readers that share it.</summary>
-    internal SafeTensorsHeader Header => _header;
 
     /// <summary>Reads and validates a whole file.</summary>
     /// <exception cref="InvalidDataException">The file is not valid safetensors; the message says what is wrong and where.</exception>
@@ -186,8 +181,6 @@ public sealed class SafeTensorsFile
         : typeof(T) == typeof(double) ? "F64"
         : throw new NotSupportedException($"Layers of {typeof(T).Name} cannot be saved; use float or double.");
 
-    internal static int SizeOf(string dtype) => SafeTensorsHeader.SizeOf(dtype);
-
     /// <summary>
     /// Writes <paramref name="tensors"/> and <paramref name="metadata"/> (beside DenseGen's own <c>format</c> and
     /// <c>producer</c> entries) to <paramref name="path"/>. Atomic: the file is written under a temporary name in the same
@@ -199,7 +192,7 @@ public sealed class SafeTensorsFile
         where T : unmanaged
     {
         string dtype = DtypeOf<T>();
-        int size = SizeOf(dtype);
+        int size = SafeTensorsHeader.SizeOf(dtype);
         byte[] header = WriteHeader(tensors.Select(t => (t.Name, dtype, t.Shape, (long)t.Data.Length * size)), metadata);
         string fullPath = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(fullPath)!;
@@ -257,7 +250,7 @@ public sealed class SafeTensorsFile
     {
         var json = new StringBuilder();
         json.Append('{');
-        JsonWriter.AppendName(json, MetadataKey);
+        JsonWriter.AppendName(json, SafeTensorsHeader.MetadataKey);
         json.Append("{\"format\":\"pt\",\"producer\":\"DenseGen\"");
         if (metadata is not null)
         {
