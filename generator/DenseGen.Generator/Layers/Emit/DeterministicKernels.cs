@@ -99,7 +99,7 @@ internal static class DeterministicKernels
     {
         string t = spec.ElementKeyword, inputs = Number(spec.In), outputs = Number(spec.Out);
         GeneratedFile.Method(w, methodAttributes);
-        w.Open($"private static void {PortableKernels.ForwardName}({ReadOnlySpan}<{t}> input, {Span}<{t}> output, {ReadOnlySpan}<{t}> weights, {ReadOnlySpan}<{t}> bias, int samples)");
+        w.Open(PortableKernels.ForwardSignature(t));
         w.Line($"{Span}<{t}> lanes = stackalloc {t}[{Number(Lanes)}];");
         w.Line("int sample = 0;");
         if (vectorized && spec.In >= Lanes)
@@ -299,13 +299,13 @@ internal static class DeterministicKernels
         {
             w.Line("// db += Σ dY and dW += dYᵀ X, the samples in order; dX = dY W, the rows in order, unless inputGradient is empty.");
             GeneratedFile.Method(w, methodAttributes);
-            w.Open($"private static void {PortableKernels.BackwardName}({ReadOnlySpan}<{t}> input, {ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> weightGradients, {Span}<{t}> biasGradients, {Span}<{t}> inputGradient, int samples)");
+            w.Open(PortableKernels.BackwardSignature(t));
         }
         else
         {
             w.Line("// dX = dY W, the rows in order, for a frozen layer.");
             GeneratedFile.Method(w, methodAttributes);
-            w.Open($"private static void {PortableKernels.InputGradientName}({ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> inputGradient, int samples)");
+            w.Open(PortableKernels.InputGradientSignature(t));
         }
         if (vectorized)
         {

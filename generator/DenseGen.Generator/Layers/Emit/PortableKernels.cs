@@ -16,6 +16,19 @@ internal static class PortableKernels
     public const string BackwardName = "__DenseBackwardPortable";
     public const string InputGradientName = "__DenseInputGradientPortable";
 
+    /// <summary>
+    /// The kernels' signatures, which LayerEmitter calls and which the portable and the deterministic kernels
+    /// (<see cref="DeterministicKernels"/>) both implement.
+    /// </summary>
+    public static string ForwardSignature(string t) =>
+        $"private static void {ForwardName}({ReadOnlySpan}<{t}> input, {Span}<{t}> output, {ReadOnlySpan}<{t}> weights, {ReadOnlySpan}<{t}> bias, int samples)";
+
+    public static string BackwardSignature(string t) =>
+        $"private static void {BackwardName}({ReadOnlySpan}<{t}> input, {ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> weightGradients, {Span}<{t}> biasGradients, {Span}<{t}> inputGradient, int samples)";
+
+    public static string InputGradientSignature(string t) =>
+        $"private static void {InputGradientName}({ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> inputGradient, int samples)";
+
     private const string Span = "global::System.Span";
     private const string ReadOnlySpan = "global::System.ReadOnlySpan";
     private const string Cast = "global::System.Runtime.InteropServices.MemoryMarshal.Cast";
@@ -32,7 +45,7 @@ internal static class PortableKernels
 
         w.Line("// Portable kernels: each row of W as whole Vector<T>s, then element by element.");
         GeneratedFile.Member(w);
-        w.Open($"private static void {ForwardName}({ReadOnlySpan}<{t}> input, {Span}<{t}> output, {ReadOnlySpan}<{t}> weights, {ReadOnlySpan}<{t}> bias, int samples)");
+        w.Open(ForwardSignature(t));
         WriteVectorEnd(w, inputs, vector, hasVectorT);
         w.Open("for (int sample = 0; sample < samples; sample++)");
         w.Line($"{ReadOnlySpan}<{t}> x = input.Slice(sample * {inputs}, {inputs});");
@@ -67,13 +80,13 @@ internal static class PortableKernels
         {
             w.Line("// db += Σ dY; dW += dYᵀ X; dX = dY W unless inputGradient is empty. Rows of W and dW are walked in order.");
             GeneratedFile.Member(w);
-            w.Open($"private static void {BackwardName}({ReadOnlySpan}<{t}> input, {ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> weightGradients, {Span}<{t}> biasGradients, {Span}<{t}> inputGradient, int samples)");
+            w.Open(BackwardSignature(t));
         }
         else
         {
             w.Line("// dX = dY W, for a frozen layer: rows of W are walked in order.");
             GeneratedFile.Member(w);
-            w.Open($"private static void {InputGradientName}({ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> inputGradient, int samples)");
+            w.Open(InputGradientSignature(t));
         }
         WriteVectorEnd(w, inputs, vector, hasVectorT);
         w.Open("for (int sample = 0; sample < samples; sample++)");
