@@ -21,9 +21,9 @@ namespace DenseGen;
 /// and <c>fc1.bias</c> (<c>[Out]</c>).
 /// </summary>
 /// <remarks>
-/// These overloads take layers as <see cref="IDenseParameters{T}"/>: use class layers, since loading into a boxed
-/// struct layer fills the box, not the struct. For struct layers read the file with <see cref="SafeTensorsFile.Read"/>
-/// and copy each tensor into the layer's spans with <see cref="SafeTensorsFile.CopyTo{T}"/>.
+/// These overloads take layers as <see cref="IDenseWeights{T}"/>, trainable or frozen: use class layers, since loading
+/// into a boxed struct layer fills the box, not the struct. For struct layers read the file with
+/// <see cref="SafeTensorsFile.Read"/> and copy each tensor into the layer's spans with <see cref="SafeTensorsFile.CopyTo{T}"/>.
 /// </remarks>
 public static class SafeTensors
 {
