@@ -2,6 +2,7 @@ using System;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
+using DenseGen.Generator.Determinism;
 using DenseGen.Generator.Emit;
 using DenseGen.Generator.Model;
 using DenseGen.Generator.Networks;
@@ -75,16 +76,27 @@ public sealed class DenseGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Target);
 
         // <DenseGenDeterministic>true</DenseGenDeterministic> in the project (the package's build files make it visible
-        // to the compiler) makes every layer deterministic.
-        IncrementalValueProvider<bool> projectDeterministic = context.AnalyzerConfigOptionsProvider
-            .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.DenseGenDeterministic", out string? value)
-                && string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase));
-        (IncrementalValuesProvider<ParseResult<LayerSpec>> layers, _) = RegisterPipeline(
+        // to the compiler) makes every layer deterministic; <DenseGenRequireDeterministicMode>false</...> keeps the
+        // deterministic types from turning the runtime's mode on (see DeterministicModeRequirement).
+        IncrementalValueProvider<(bool Deterministic, bool OptedOut)> projectSettings = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => (
+                IsTrue(options.GlobalOptions, DeterministicModeRequirement.ProjectProperty),
+                options.GlobalOptions.TryGetValue(DeterministicModeRequirement.OptOutProperty, out string? optOut)
+                    && string.Equals(optOut?.Trim(), "false", StringComparison.OrdinalIgnoreCase)));
+        IncrementalValueProvider<bool> projectDeterministic = projectSettings.Select(static (settings, _) => settings.Deterministic);
+        (IncrementalValuesProvider<ParseResult<LayerSpec>> layers, IncrementalValuesProvider<LayerSpec> layerSpecs) = RegisterPipeline(
             context, target, AttributeName, _parse, _emit, LayerEmitter.HintName,
             DiagnosticDescriptors.StructLayerNeedsFullTarget, TrackingNames.Parse, TrackingNames.Specs,
             prepare: specs => specs
-                .Combine(projectDeterministic)
-                .Select(static (pair, _) => pair.Right && !pair.Left.Deterministic ? pair.Left with { Deterministic = true } : pair.Left));
+                .Combine(projectSettings)
+                .Select(static (pair, _) =>
+                {
+                    bool deterministic = pair.Left.Deterministic || pair.Right.Deterministic;
+                    bool requires = deterministic && !pair.Right.OptedOut;
+                    return deterministic == pair.Left.Deterministic && requires == pair.Left.RequiresDeterministicMode
+                        ? pair.Left
+                        : pair.Left with { Deterministic = deterministic, RequiresDeterministicMode = requires };
+                }));
 
         // Weight files reach the generator as text (see WeightsText); they are read once per change to the file, and a
         // network's baked weights are redone only when its declaration or a weight file changes.
@@ -95,13 +107,19 @@ public sealed class DenseGenerator : IIncrementalGenerator
             .Collect();
         // A network's weight file is baked once per change to the network or to a weight file; the spec carries the
         // weights for the emitter, or the problem for the diagnostic below.
-        (IncrementalValuesProvider<ParseResult<NetworkSpec>> networks, IncrementalValuesProvider<NetworkSpec> bakedNetworks) = RegisterPipeline(
+        (IncrementalValuesProvider<ParseResult<NetworkSpec>> networks, IncrementalValuesProvider<NetworkSpec> networkSpecs) = RegisterPipeline(
             context, target, NetworkParser.AttributeName, NetworkParser.Parse, NetworkEmitter.Emit, NetworkEmitter.HintName,
             DiagnosticDescriptors.StructNetworkNeedsFullTarget, TrackingNames.ParseNetwork, TrackingNames.NetworkSpecs,
             prepare: specs => specs
                 .Combine(weightFiles)
                 .Select(static (pair, _) => WeightsBaker.WithWeights(pair.Left, pair.Right))
-                .WithTrackingName(TrackingNames.BakedNetworks));
+                .WithTrackingName(TrackingNames.BakedNetworks)
+                .Combine(projectSettings)
+                .Select(static (pair, _) =>
+                {
+                    bool requires = (pair.Right.Deterministic || pair.Left.HasOnlyDeterministicLayers) && !pair.Right.OptedOut;
+                    return requires == pair.Left.RequiresDeterministicMode ? pair.Left : pair.Left with { RequiresDeterministicMode = requires };
+                }));
         context.RegisterSourceOutput(
             networks.Select(static (result, _) => result.UnlessProjectDeterministic).Combine(projectDeterministic),
             static (output, pair) =>
@@ -114,12 +132,12 @@ public sealed class DenseGenerator : IIncrementalGenerator
         // A weight file that is missing or does not fit is reported at the network's Weights argument, which only the
         // parse result knows (the spec holds no locations, so moving a declaration leaves the bake cached).
         context.RegisterSourceOutput(
-            bakedNetworks.Where(static spec => spec.BakeProblem is not null).Combine(networks.Collect()),
+            networkSpecs.Where(static spec => spec.BakeProblem is not null).Combine(networks.Collect()),
             static (output, pair) =>
             {
                 NetworkSpec spec = pair.Left;
                 BakeProblem problem = spec.BakeProblem!;
-                NetworkSpec parsed = spec with { BakeProblem = null };
+                NetworkSpec parsed = spec with { BakeProblem = null, RequiresDeterministicMode = false };
                 Location location = pair.Right.FirstOrDefault(result => parsed.Equals(result.Spec))?.WeightsArgument?.ToLocation() ?? Location.None;
                 output.ReportDiagnostic(problem.Kind switch
                 {
@@ -128,6 +146,28 @@ public sealed class DenseGenerator : IIncrementalGenerator
                     _ => Diagnostic.Create(DiagnosticDescriptors.WeightsFileMismatch, location, spec.TypeName, problem.Message),
                 });
             });
+
+        // The runtime's deterministic mode is one setting per process: an assembly with deterministic layers or networks,
+        // or built with the project property, turns it on from a module initializer (full output; the portable output's
+        // types ask from their entry points instead).
+        IncrementalValueProvider<DeterministicModeRequirement> requirement = layerSpecs
+            .Select(static (spec, _) => spec.Deterministic)
+            .Collect()
+            .Combine(networkSpecs.Select(static (spec, _) => spec.RequiresDeterministicMode).Collect())
+            .Combine(projectSettings)
+            .Combine(target)
+            .Combine(context.CompilationProvider.Select(static (compilation, _) => compilation.AssemblyName ?? ""))
+            .Select(static (all, _) => new DeterministicModeRequirement(
+                AssemblyName: all.Right,
+                ProjectDeterministic: all.Left.Left.Right.Deterministic,
+                HasDeterministicTypes: all.Left.Left.Left.Left.Contains(true) || all.Left.Left.Left.Right.Contains(true),
+                OptedOut: all.Left.Left.Right.OptedOut,
+                Mode: all.Left.Right.Mode));
+        context.RegisterSourceOutput(requirement, static (output, requirement) =>
+        {
+            if (requirement.NeedsModuleInitializer)
+                output.AddSource(DeterministicModeEmitter.HintName, SourceText.From(DeterministicModeEmitter.Emit(requirement), System.Text.Encoding.UTF8));
+        });
 
         // One error per project that cannot compile the generated code, rather than one per layer, and none
         // when the project declares no layer at all (a network without valid layers has errors of its own).
@@ -229,6 +269,9 @@ public sealed class DenseGenerator : IIncrementalGenerator
         }
         output.AddSource(hintName(spec), SourceText.From(source, System.Text.Encoding.UTF8));
     }
+
+    private static bool IsTrue(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options, string key) =>
+        options.TryGetValue(key, out string? value) && string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
 
     private static string Describe(Exception exception) => exception.GetType().Name + ": " + exception.Message;
 }

@@ -16,9 +16,13 @@ internal sealed record LayerSpec(
     bool FullUnroll,
     ActivationKind Activation = ActivationKind.None,
     bool Trainable = true,
-    bool Deterministic = false) : IGeneratedTypeSpec
+    bool Deterministic = false,
+    bool RequiresDeterministicMode = false) : IGeneratedTypeSpec
 {
     public bool IsComplete => true;
+
+    // RequiresDeterministicMode: whether the portable output's entry points turn the runtime's deterministic mode on
+    // (a deterministic layer, unless the project opted out; see DeterministicModeRequirement).
 
     /// <summary>Whether the layer applies an activation, and so has the four-argument Backward.</summary>
     public bool HasActivation => Activation != ActivationKind.None;

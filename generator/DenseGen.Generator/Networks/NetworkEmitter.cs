@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using DenseGen.Generator.Determinism;
 using DenseGen.Generator.Emit;
 using DenseGen.Generator.Model;
 
@@ -235,6 +236,7 @@ internal static class NetworkEmitter
         w.Line("/// </remarks>");
         c.Attributes();
         w.Open($"public void Forward({ReadOnlySpan}<{c.T}> input, {Span}<{c.T}> output)");
+        WriteRequireDeterministicMode(c);
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
         w.Line($"{Guard}.RequireDisjoint<{c.T}>(output, nameof(output), input, nameof(input));");
@@ -289,6 +291,7 @@ internal static class NetworkEmitter
         w.Line("/// <remarks>Gradients accumulate across calls until <see cref=\"ZeroGradients\"/>. Writes the gradients and the buffers: one thread at a time per network. Allocates nothing.</remarks>");
         c.Attributes();
         w.Open($"public void Backward({ReadOnlySpan}<{c.T}> input, {ReadOnlySpan}<{c.T}> outputGradient, {Span}<{c.T}> inputGradient)");
+        WriteRequireDeterministicMode(c);
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));");
         w.Line($"{Guard}.RequireSamplesOrEmpty(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));");
@@ -362,6 +365,7 @@ internal static class NetworkEmitter
         w.Line("/// <remarks>Uses the network's own buffers: one thread at a time per network; for many threads, give each its own scratch span. Allocates nothing.</remarks>");
         c.Attributes();
         w.Open($"public void Forward({ReadOnlySpan}<{c.T}> input, {Span}<{c.T}> output)");
+        WriteRequireDeterministicMode(c);
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
         w.Line($"{Guard}.RequireDisjoint<{c.T}>(output, nameof(output), input, nameof(input));");
@@ -374,6 +378,7 @@ internal static class NetworkEmitter
         w.Line("/// <remarks>Only reads the network: any number of threads may call it at once, each with its own scratch span, while nothing writes the weights. Allocates nothing.</remarks>");
         c.Attributes();
         w.Open($"public {(spec.IsStruct ? "readonly " : "")}void Forward({ReadOnlySpan}<{c.T}> input, {Span}<{c.T}> output, {Span}<{c.T}> scratch)");
+        WriteRequireDeterministicMode(c);
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
         w.Line($"{Guard}.RequireScratch(scratch.Length, ForwardScratchLength, nameof(scratch));");
@@ -401,6 +406,16 @@ internal static class NetworkEmitter
         w.Line();
     }
 
+    /// <summary>
+    /// In the portable output, which has no module initializers, a deterministic network turns the runtime's deterministic
+    /// mode on from its entry points (see DeterministicModeRequirement); the call costs a field read once it is on.
+    /// </summary>
+    private static void WriteRequireDeterministicMode(Context c)
+    {
+        if (c.Portable && c.Spec.RequiresDeterministicMode)
+            c.W.Line(DeterministicModeRequirement.RequireCall(c.Spec.Namespace, c.Spec.ContainingTypes, c.Spec.TypeName, "network"));
+    }
+
     private static void WriteInitialize(Context c)
     {
         IndentedWriter w = c.W;
@@ -413,6 +428,7 @@ internal static class NetworkEmitter
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"scheme\"/> is not a defined value; nothing is changed.</exception>");
         GeneratedFile.Member(w);
         w.Open("public void Initialize(ulong seed, global::DenseGen.Initialization scheme = global::DenseGen.Initialization.PyTorchDefault)");
+        WriteRequireDeterministicMode(c);
         for (int i = 0; i < c.Spec.Layers.Count; i++)
         {
             NetworkLayer layer = c.Spec.Layers[i];
@@ -465,6 +481,7 @@ internal static class NetworkEmitter
         w.Line("/// <exception cref=\"global::System.IO.IOException\">The file could not be read.</exception>");
         GeneratedFile.Member(w);
         w.Open("public void Load(string path, bool strict = true)");
+        WriteRequireDeterministicMode(c);
         w.Line($"{SetParametersMethod}({GeneratedFile.CompilerServices}.NetworkFile.Read<{c.T}>(path, {LayersField}, strict));");
         w.Close();
         w.Line();
@@ -552,6 +569,7 @@ internal static class NetworkEmitter
         w.Line("/// <exception cref=\"global::System.IO.IOException\">The model could not be read.</exception>");
         GeneratedFile.Member(w);
         w.Open($"public void LoadOnnx({parameter})");
+        WriteRequireDeterministicMode(c);
         w.Line(argument == "model"
             ? $"{SetParametersMethod}({GeneratedFile.CompilerServices}.NetworkFile.ParseOnnx<{c.T}>(model, \"the ONNX model\", {LayersField}));"
             : $"{SetParametersMethod}({GeneratedFile.CompilerServices}.NetworkFile.ReadOnnx<{c.T}>({argument}, {LayersField}));");

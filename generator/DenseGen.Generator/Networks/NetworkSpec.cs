@@ -40,8 +40,15 @@ internal sealed record NetworkSpec(
     EquatableArray<NetworkLayer> Layers,
     string? Weights = null,
     BakedWeights? Baked = null,
-    BakeProblem? BakeProblem = null) : IGeneratedTypeSpec
+    BakeProblem? BakeProblem = null,
+    bool RequiresDeterministicMode = false) : IGeneratedTypeSpec
 {
+    // RequiresDeterministicMode: whether the portable output's entry points turn the runtime's deterministic mode on
+    // (every layer deterministic, unless the project opted out; see DeterministicModeRequirement).
+
+    /// <summary>Whether every layer is deterministic by its own attribute.</summary>
+    public bool HasOnlyDeterministicLayers => Layers.All(layer => layer.Deterministic);
+
     public bool IsComplete => Weights is null || Baked is not null;
 
     public string ElementKeyword => Element.Keyword();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DenseGen.Generator.Determinism;
 using DenseGen.Generator.Model;
 
 namespace DenseGen.Generator.Emit;
@@ -215,6 +216,16 @@ internal static class LayerEmitter
         w.Line();
     }
 
+    /// <summary>
+    /// In the portable output (parameters in arrays), which has no module initializers, a deterministic layer turns the
+    /// runtime's deterministic mode on from its entry points (see DeterministicModeRequirement); once on, a field read.
+    /// </summary>
+    private static void WriteRequireDeterministicMode(IndentedWriter w, LayerSpec spec, LayerStorage storage)
+    {
+        if (storage == LayerStorage.Arrays && spec.RequiresDeterministicMode)
+            w.Line(DeterministicModeRequirement.RequireCall(spec.Namespace, spec.ContainingTypes, spec.TypeName, "layer"));
+    }
+
     private static void WriteForward(IndentedWriter w, LayerSpec spec, LayerStorage storage, VectorWidth[] widths, string? methodAttributes, bool portable)
     {
         string t = spec.ElementKeyword;
@@ -236,6 +247,7 @@ internal static class LayerEmitter
         // Fully optimized from the first call: a frame budget cannot wait for tiering to promote the method.
         GeneratedFile.Method(w, methodAttributes);
         w.Open($"{modifiers} Forward({ReadOnlySpan}<{t}> input, {Span}<{t}> output)");
+        WriteRequireDeterministicMode(w, spec, storage);
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
         w.Line($"{ReadOnlySpan}<{t}> weights = {SpanOf(WeightsField, storage)};");
@@ -303,6 +315,7 @@ internal static class LayerEmitter
         string outputParameter = activated ? $"{ReadOnlySpan}<{t}> output, " : "";
         string modifiers = trainable || !spec.IsStruct ? "public void" : "public readonly void";
         w.Open($"{modifiers} Backward({ReadOnlySpan}<{t}> input, {outputParameter}{ReadOnlySpan}<{t}> outputGradient, {Span}<{t}> inputGradient)");
+        WriteRequireDeterministicMode(w, spec, storage);
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         if (activated)
             w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
