@@ -1,0 +1,268 @@
+using System;
+using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
+using System.IO;
+using System.Linq;
+using DenseGen.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Xunit;
+
+namespace DenseGen.Tests.Determinism;
+
+/// <summary>
+/// The runtime's deterministic mode is one switch per process, so a deterministic layer or network, or a project built
+/// with <c>&lt;DenseGenDeterministic&gt;</c>, turns it on through <see cref="DeterministicMode.Require"/>: from a module
+/// initializer in the full output, from the types' entry points in the portable output (which has none). Each case
+/// compiles a small assembly as a user's build would and runs it in a child process, where the mode is still unread, as
+/// it is when an app starts.
+/// </summary>
+public class DeterministicRequirementTests
+{
+    private const string DeterministicLayer = """
+        using DenseGen;
+        [Dense(In = 3, Out = 2, Deterministic = true)] public partial class Layer { }
+        public static class Probe
+        {
+            public static void Run()
+            {
+                var output = new float[] { 7f, 7f };
+                try
+                {
+                    new Layer().Forward(new float[] { 1f, 2f, 3f }, output);
+                }
+                finally
+                {
+                    System.Console.WriteLine("output untouched: " + (output[0] == 7f && output[1] == 7f));
+                }
+            }
+        }
+        """;
+
+    private const string PlainLayer = """
+        using DenseGen;
+        [Dense(In = 3, Out = 2)] public partial class Layer { }
+        public static class Probe
+        {
+            public static void Run() => new Layer().Forward(new float[] { 1f, 2f, 3f }, new float[2]);
+        }
+        """;
+
+    private const string NoLayers = """
+        public static class Probe
+        {
+            public static void Run() { }
+        }
+        """;
+
+    private const string DeterministicNetwork = """
+        using DenseGen;
+        [Dense(In = 3, Out = 4, Activation = Activation.Tanh, Deterministic = true)] public partial class Hidden { }
+        [Dense(In = 4, Out = 2, Deterministic = true)] public partial class Output { }
+        [Sequential(Deterministic = true)]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new Hidden();
+            public readonly Output Output = new Output();
+        }
+        public static class Probe
+        {
+            public static void Run() => new Net().Initialize(1);
+        }
+        """;
+
+    private static readonly ImmutableDictionary<string, string> NoProperties = ImmutableDictionary<string, string>.Empty;
+
+    private static readonly ImmutableDictionary<string, string> ProjectDeterministic =
+        NoProperties.Add("build_property.DenseGenDeterministic", "true");
+
+    private static readonly ImmutableDictionary<string, string> OptedOut =
+        NoProperties.Add("build_property.DenseGenRequireDeterministicMode", "false");
+
+    [Fact]
+    public void ADeterministicLayerGetsAModuleInitializerThatNamesItsAssembly()
+    {
+        string initializer = ModuleInitializer(Generate(DeterministicLayer, NoProperties, portable: false))!;
+        Assert.Contains("[global::System.Runtime.CompilerServices.ModuleInitializer]", initializer, StringComparison.Ordinal);
+        Assert.Contains("global::DenseGen.DeterministicMode.Require(\"assembly 'DenseGenTestAssembly' (it declares deterministic layers)\");", initializer, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheProjectPropertyGetsOneWithoutAnyLayer()
+    {
+        string initializer = ModuleInitializer(Generate(NoLayers, ProjectDeterministic, portable: false))!;
+        Assert.Contains("(built with <DenseGenDeterministic>true</DenseGenDeterministic>)", initializer, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NothingDeterministicOrAnOptOutGetsNone()
+    {
+        Assert.Null(ModuleInitializer(Generate(PlainLayer, NoProperties, portable: false)));
+        Assert.Null(ModuleInitializer(Generate(NoLayers, NoProperties, portable: false)));
+        Assert.Null(ModuleInitializer(Generate(DeterministicLayer, OptedOut, portable: false)));
+        Assert.Null(ModuleInitializer(Generate(NoLayers, ProjectDeterministic.AddRange(OptedOut), portable: false)));
+    }
+
+    [Fact]
+    public void ThePortableOutputAsksFromEachEntryPointInstead()
+    {
+        GeneratorRunResult result = Generate(DeterministicNetwork, NoProperties, portable: true);
+        Assert.Null(ModuleInitializer(result));
+        const string Layer = "global::DenseGen.DeterministicMode.Require(\"the deterministic layer 'Hidden'\");";
+        const string Network = "global::DenseGen.DeterministicMode.Require(\"the deterministic network 'Net'\");";
+        string hidden = Source(result, "Hidden.Dense.g.cs"), net = Source(result, "Net.Sequential.g.cs");
+        // The layer's Forward and Backward; the network's Forward, Backward, Initialize, Load and the three LoadOnnx.
+        Assert.Equal(2, Count(hidden, Layer));
+        Assert.Equal(7, Count(net, Network));
+        Assert.Equal(0, Count(Source(Generate(DeterministicNetwork, OptedOut, portable: true), "Net.Sequential.g.cs"), "DeterministicMode.Require"));
+        Assert.Equal(0, Count(Source(Generate(DeterministicNetwork, NoProperties, portable: false), "Net.Sequential.g.cs"), "DeterministicMode.Require"));
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public void TheLayerAttributeAloneTurnsTheModeOn()
+    {
+        string output = RunChild(DeterministicLayer, NoProperties, portable: false, readFirst: false);
+        Assert.Contains("enabled after: True", output, StringComparison.Ordinal);
+        Assert.Contains("output untouched: False", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public void TheProjectPropertyTurnsItOnFromALibraryWithNoLayers()
+    {
+        string output = RunChild(NoLayers, ProjectDeterministic, portable: false, readFirst: false);
+        Assert.Contains("enabled after: True", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public void WithoutDeterministicTypesOrWithTheOptOutTheModeStaysOff()
+    {
+        Assert.Contains("enabled after: False", RunChild(PlainLayer, NoProperties, portable: false, readFirst: false), StringComparison.Ordinal);
+        Assert.Contains("enabled after: False", RunChild(DeterministicLayer, OptedOut, portable: false, readFirst: false), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public void ReadAsOffFirstTheAssemblyThrowsNamingItselfAndTheFix()
+    {
+        string output = RunChild(DeterministicLayer, NoProperties, portable: false, readFirst: true);
+        // A module initializer's exception reaches the caller inside the TypeInitializationException of <Module>.
+        Assert.Contains("threw System.TypeInitializationException", output, StringComparison.Ordinal);
+        Assert.Contains("inner System.InvalidOperationException: assembly 'DenseGenTestAssembly' (it declares deterministic layers) needs DenseGen's deterministic mode", output, StringComparison.Ordinal);
+        Assert.Contains("<DenseGenDeterministic>true</DenseGenDeterministic> in the app's project", output, StringComparison.Ordinal);
+        Assert.Contains("AppContext.SetSwitch(\"DenseGen.Deterministic\", true) first thing in Main", output, StringComparison.Ordinal);
+        Assert.Contains("enabled after: False", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public void APortableNetworksInitializeTurnsTheModeOn()
+    {
+        string output = RunChild(DeterministicNetwork, NoProperties, portable: true, readFirst: false);
+        Assert.Contains("enabled after: True", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public void ReadAsOffFirstAPortableLayerThrowsBeforeItWritesAnything()
+    {
+        string output = RunChild(DeterministicLayer, NoProperties, portable: true, readFirst: true);
+        Assert.Contains("threw System.InvalidOperationException: the deterministic layer 'Layer' needs DenseGen's deterministic mode", output, StringComparison.Ordinal);
+        Assert.Contains("output untouched: True", output, StringComparison.Ordinal);
+        Assert.Contains("enabled after: False", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>The child's side: optionally reads the mode first, then runs the library's <c>Probe.Run</c>.</summary>
+    internal static int RunProbe(string library, bool readFirst)
+    {
+        if (readFirst)
+            Console.WriteLine("enabled before: " + DeterministicMode.IsEnabled);
+        try
+        {
+            System.Reflection.Assembly.LoadFrom(library).GetType("Probe", throwOnError: true)!.GetMethod("Run")!.Invoke(null, null);
+        }
+        catch (System.Reflection.TargetInvocationException invocation) when (invocation.InnerException is not null)
+        {
+            Exception thrown = invocation.InnerException;
+            Console.WriteLine($"threw {thrown.GetType()}: {thrown.Message}");
+            if (thrown.InnerException is not null)
+                Console.WriteLine($"inner {thrown.InnerException.GetType()}: {thrown.InnerException.Message}");
+        }
+        Console.WriteLine("enabled after: " + DeterministicMode.IsEnabled);
+        return 0;
+    }
+
+    private static string RunChild(string source, ImmutableDictionary<string, string> properties, bool portable, bool readFirst)
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "densegen-requirement-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        try
+        {
+            string library = Path.Combine(directory, "DenseGenTestAssembly.dll");
+            Compilation output = Compile(source, properties, portable, out GeneratorRunResult result);
+            Assert.DoesNotContain(result.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+            Microsoft.CodeAnalysis.Emit.EmitResult emitted = output.Emit(library);
+            Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+            (int exitCode, string printed) = DotnetHost.Run(
+                ["exec", typeof(KernelPathProgram).Assembly.Location, KernelPathProgram.DeterministicRequirementCommand, library, readFirst ? "read-first" : "unread"],
+                TimeSpan.FromMinutes(2));
+            Assert.True(exitCode == 0, printed);
+            return printed;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static GeneratorRunResult Generate(string source, ImmutableDictionary<string, string> properties, bool portable)
+    {
+        Compile(source, properties, portable, out GeneratorRunResult result);
+        Assert.Empty(result.Diagnostics);
+        return result;
+    }
+
+    /// <summary>The portable output as Unity compiles it: C# 9 (and below C# 12 the generator writes the portable output).</summary>
+    private static Compilation Compile(string source, ImmutableDictionary<string, string> properties, bool portable, out GeneratorRunResult result)
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(source, portable ? LanguageVersion.CSharp9 : LanguageVersion.Latest);
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(
+                [new DenseGen.Generator.DenseGenerator().AsSourceGenerator()],
+                parseOptions: (CSharpParseOptions)compilation.SyntaxTrees.First().Options,
+                optionsProvider: new ProjectOptions(properties))
+            .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
+        result = driver.GetRunResult().Results.Single();
+        return output;
+    }
+
+    private static string? ModuleInitializer(GeneratorRunResult result) =>
+        result.GeneratedSources.SingleOrDefault(s => s.HintName == "DenseGen.DeterministicMode.g.cs").SourceText?.ToString();
+
+    private static string Source(GeneratorRunResult result, string hintName) =>
+        result.GeneratedSources.Single(s => s.HintName == hintName).SourceText.ToString();
+
+    private static int Count(string text, string part)
+    {
+        int count = 0;
+        for (int at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + part.Length, StringComparison.Ordinal))
+            count++;
+        return count;
+    }
+
+    private sealed class ProjectOptions(ImmutableDictionary<string, string> values) : AnalyzerConfigOptionsProvider
+    {
+        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(values);
+
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options(ImmutableDictionary<string, string>.Empty);
+
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options(ImmutableDictionary<string, string>.Empty);
+    }
+
+    private sealed class Options(ImmutableDictionary<string, string> values) : AnalyzerConfigOptions
+    {
+        public override bool TryGetValue(string key, [NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+    }
+}
