@@ -30,10 +30,20 @@ namespace DenseGen;
 public sealed class SequentialAttribute : Attribute
 {
     /// <summary>
-    /// The most samples one <c>Backward</c> takes, and the chunk size of <c>Forward</c>: the network's buffers hold the
-    /// activations of this many samples. At least 1; the default is 1.
+    /// <see cref="MaxBatch"/> when none is given: 16 samples, enough for the kernels to reuse each row of weights across
+    /// samples, so a large <c>Forward</c> runs within a few percent of <c>MaxBatch = 64</c> (see docs/performance.md),
+    /// while the buffers stay small: 16 samples of every hidden layer's output, three times over for a trainable network
+    /// (the activations kept for <c>Backward</c> and two gradient buffers), twice for a frozen one.
     /// </summary>
-    public int MaxBatch { get; set; } = 1;
+    public const int DefaultMaxBatch = 16;
+
+    /// <summary>
+    /// The most samples one <c>Backward</c> takes, and the chunk size of <c>Forward</c>: the network's buffers hold the
+    /// activations of this many samples, which the generated <c>StorageBytes</c> counts. At least 1; the default is
+    /// <see cref="DefaultMaxBatch"/>. Raise it to train on larger batches in one <c>Backward</c>; lower it to 1 to keep a
+    /// struct network of one-sample inference as small as it can be.
+    /// </summary>
+    public int MaxBatch { get; set; } = DefaultMaxBatch;
 
     /// <summary>
     /// A weight file (<c>.safetensors</c> or <c>.onnx</c>) whose weights the network starts with, compiled into the

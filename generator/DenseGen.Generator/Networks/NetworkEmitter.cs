@@ -123,8 +123,9 @@ internal static class NetworkEmitter
         w.Line($"public const long ParameterBytes = {Number(parameters * spec.ElementSize)};");
         w.Line();
         w.Line("/// <summary>");
-        w.Line("/// Bytes of data the network holds: every layer's parameters and gradients (frozen layers keep none) and the network's");
-        w.Line("/// buffers. Object and array headers aside, this is the size of a struct network of struct layers.");
+        w.Line("/// Bytes of data the network holds: every layer's parameters and gradients (frozen layers keep none), the network's");
+        w.Line("/// buffers and its own fields. For a struct network of struct layers this is its size, <c>Unsafe.SizeOf</c>; for");
+        w.Line("/// classes, object and array headers come on top.");
         w.Line("/// </summary>");
         GeneratedFile.Field(w);
         w.Line($"public const long StorageBytes = {Number(NetworkLayout.StorageBytes(spec))};");

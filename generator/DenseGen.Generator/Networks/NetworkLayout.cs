@@ -75,12 +75,18 @@ internal sealed class NetworkLayout
         return new NetworkLayout(activations, gradients0, gradients1, gradients1 + widest);
     }
 
-    /// <summary>Bytes the network holds inline: its buffers and, for a struct network, its struct layers' parameters and gradients.</summary>
+    /// <summary>
+    /// Bytes the network holds inline: its buffers, its struct layers' parameters and gradients, and a trainable network's
+    /// count of the last Forward's samples (an <c>int</c>), padded to the element size as a struct's fields are. For a
+    /// struct network of struct layers this is <c>Unsafe.SizeOf</c> of the network.
+    /// </summary>
     public static long StorageBytes(NetworkSpec spec)
     {
         long bytes = Of(spec).Length * spec.ElementSize;
         foreach (NetworkLayer layer in spec.Layers)
             bytes += LayerLimits.StorageBytes(layer.In, layer.Out, spec.ElementSize, layer.Trainable);
-        return bytes;
+        if (spec.IsTrainable)
+            bytes += sizeof(int);
+        return (bytes + spec.ElementSize - 1) / spec.ElementSize * spec.ElementSize;
     }
 }

@@ -154,11 +154,14 @@ internal static class NetworkParser
         }
     }
 
+    /// <summary>The runtime's <c>SequentialAttribute.DefaultMaxBatch</c>, which a test holds equal to this.</summary>
+    public const int DefaultMaxBatch = 16;
+
     private static int ReadMaxBatch(AttributeData attribute, AttributeSyntax? syntax, string name, List<DiagnosticInfo> diagnostics)
     {
         TypedConstant? value = AttributeArguments.Named(attribute, "MaxBatch");
         if (value?.Value is not int maxBatch)
-            return 1;
+            return DefaultMaxBatch;
         if (maxBatch >= 1)
             return maxBatch;
         diagnostics.Add(DiagnosticInfo.Create(

@@ -50,11 +50,21 @@ public class NetworkTests
         AssertSameGradients(byHand.Third, network.Third);
     }
 
+    /// <summary>A network declared without MaxBatch gets the documented default, which the generator and runtime share.</summary>
+    [Fact]
+    public void WithoutMaxBatchANetworkTakesTheDocumentedDefault()
+    {
+        Assert.Equal(SequentialAttribute.DefaultMaxBatch, DenseGen.Generator.Networks.NetworkParser.DefaultMaxBatch);
+        Assert.Equal(SequentialAttribute.DefaultMaxBatch, new SequentialAttribute().MaxBatch);
+        Assert.Equal(SequentialAttribute.DefaultMaxBatch, OneLayerNet.MaxBatch);
+    }
+
     [Fact]
     public void OneLayerNetworkWithoutBuffersIsItsLayer()
     {
         // Its generated code once referred to a buffer block it had not declared, and did not compile.
-        Assert.Equal(0, OneLayerNet.StorageBytes - OneLayerNet.ParameterBytes * 2);
+        // No buffers: its layer's parameters and gradients, and the count of the last Forward's samples.
+        Assert.Equal(OneLayerNet.ParameterBytes * 2 + sizeof(int), OneLayerNet.StorageBytes);
         var network = new OneLayerNet();
         network.Initialize(seed: 3);
         var byHand = new N7x3();
