@@ -225,6 +225,8 @@ namespace WalkThrough
                 }
                 else
                 {
+                    // Parameters as well as outputs: a weight behind a ReLU that is off for all five samples moves no output.
+                    Report.Check(Report.SameParameters((ITrainable<float>)network, byLoad), $"{name}: every parameter is Load's, bit for bit");
                     Report.Check(Report.SameBits(y, firstY) && Report.SameBits(dx, firstDx),
                         $"{name}: output and input gradient are Load's, bit for bit");
                 }
