@@ -56,7 +56,6 @@ public class NetworkTests
     {
         Assert.Equal(SequentialAttribute.DefaultMaxBatch, DenseGen.Generator.Networks.NetworkParser.DefaultMaxBatch);
         Assert.Equal(SequentialAttribute.DefaultMaxBatch, new SequentialAttribute().MaxBatch);
-        Assert.Equal(SequentialAttribute.DefaultMaxBatch, OneLayerNet.MaxBatch);
     }
 
     [Fact]

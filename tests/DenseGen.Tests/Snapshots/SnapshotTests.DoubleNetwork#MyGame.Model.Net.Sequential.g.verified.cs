@@ -15,7 +15,7 @@ namespace MyGame.Model
 
         /// <summary>The most samples one <see cref="Backward"/> takes; <see cref="Forward"/> runs larger batches in chunks of this many.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        public const int MaxBatch = 1;
+        public const int MaxBatch = 16;
 
         /// <summary>Number of layers.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -30,11 +30,12 @@ namespace MyGame.Model
         public const long ParameterBytes = 376;
 
         /// <summary>
-        /// Bytes of data the network holds: every layer's parameters and gradients (frozen layers keep none) and the network's
-        /// buffers. Object and array headers aside, this is the size of a struct network of struct layers.
+        /// Bytes of data the network holds: every layer's parameters and gradients (frozen layers keep none), the network's
+        /// buffers and its own fields. For a struct network of struct layers this is its size, <c>Unsafe.SizeOf</c>; for
+        /// classes, object and array headers come on top.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        public const long StorageBytes = 944;
+        public const long StorageBytes = 2680;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.IDenseShape.InputSize => InputSize;
@@ -45,14 +46,14 @@ namespace MyGame.Model
         // Each hidden layer's output for MaxBatch samples (the next layer's input, kept for Backward), then two buffers the
         // gradient between layers ping-pongs through. Offsets are constants; one block, allocated (or inlined) once.
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.CompilerServices.AlignedArray<double> __denseBuffers = new(24);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<double> __denseBuffers = new(240);
 
         // Samples of the last complete Forward: Backward needs its activations.
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private int __denseForwardSamples;
 
         /// <summary>
-        /// Runs the layers in order (Hidden 6 → 5, LeakyReLU, Output 5 → 2) on any number of samples, 1 (<see cref="MaxBatch"/>) at a time.
+        /// Runs the layers in order (Hidden 6 → 5, LeakyReLU, Output 5 → 2) on any number of samples, 16 (<see cref="MaxBatch"/>) at a time.
         /// </summary>
         /// <param name="input"><c>k</c> samples, <c>[k, InputSize]</c> row-major; <c>k ≥ 1</c> is implied by the length.</param>
         /// <param name="output">Receives <c>[k, OutputSize]</c>. Must not overlap <paramref name="input"/> or any layer's storage.</param>
@@ -124,9 +125,9 @@ namespace MyGame.Model
             global::System.Span<double> buffers = __denseBuffers.Span;
 
             // Output: 5 → 2
-            Output.Backward(buffers.Slice(0, samples * 5), outputGradient, buffers.Slice(8, samples * 5));
+            Output.Backward(buffers.Slice(0, samples * 5), outputGradient, buffers.Slice(80, samples * 5));
             // Hidden: 6 → 5, LeakyReLU
-            Hidden.Backward(input, buffers.Slice(0, samples * 5), buffers.Slice(8, samples * 5), inputGradient);
+            Hidden.Backward(input, buffers.Slice(0, samples * 5), buffers.Slice(80, samples * 5), inputGradient);
         }
 
         /// <summary>Sets the gradients of every trainable layer to zero, typically before each batch.</summary>

@@ -30,11 +30,12 @@ namespace MyGame.Model
         public const long ParameterBytes = 188;
 
         /// <summary>
-        /// Bytes of data the network holds: every layer's parameters and gradients (frozen layers keep none) and the network's
-        /// buffers. Object and array headers aside, this is the size of a struct network of struct layers.
+        /// Bytes of data the network holds: every layer's parameters and gradients (frozen layers keep none), the network's
+        /// buffers and its own fields. For a struct network of struct layers this is its size, <c>Unsafe.SizeOf</c>; for
+        /// classes, object and array headers come on top.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        public const long StorageBytes = 760;
+        public const long StorageBytes = 764;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.IDenseShape.InputSize => InputSize;
