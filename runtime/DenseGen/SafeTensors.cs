@@ -157,6 +157,24 @@ public sealed class SafeTensorsFile
     /// <exception cref="InvalidDataException">A tensor is missing, of another dtype or another shape.</exception>
     internal void RequireLayer(string name, int inputs, int outputs) => _header.RequireLayer(name, inputs, outputs);
 
+    /// <summary>
+    /// Throws unless the file has the optimizer state <paramref name="name"/> of the parameter <paramref name="parameter"/>
+    /// as F32 or F64, in the parameter's <paramref name="shape"/> or flattened to one dimension (as DenseGen wrote
+    /// optimizer state before it kept its parameter's shape).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The tensor is missing, of another dtype or another shape.</exception>
+    internal void RequireOptimizerState(string name, string parameter, int[] shape)
+    {
+        SafeTensorEntry info = _header.LayerTensor(name, "an optimizer");
+        long[] needed = shape.Select(d => (long)d).ToArray();
+        long[] flattened = [needed.Aggregate(1L, (product, d) => product * d)];
+        if (!info.Shape.SequenceEqual(needed) && !info.Shape.SequenceEqual(flattened))
+        {
+            throw SafeTensorsHeader.Invalid(_header.Source,
+                $"tensor '{name}' has shape [{string.Join(", ", info.Shape)}]; the optimizer state needs [{string.Join(", ", needed)}], the shape of the optimizer's parameter '{parameter}'");
+        }
+    }
+
     /// <summary>Adds a layer's <c>{name}.weight</c> <c>[outputs, inputs]</c> and <c>{name}.bias</c> <c>[outputs]</c>, as <c>nn.Linear</c> names and shapes them.</summary>
     internal static void AddLayer<T>(List<(string Name, int[] Shape, T[] Data)> tensors, string name, int inputs, int outputs, T[] weights, T[] bias)
     {
