@@ -173,6 +173,7 @@ public abstract partial class Optimizer<T>
     /// Writes the optimizer's state (its step count and, per parameter tensor, each state array in the tensor's shape,
     /// named <c>{tensor}.{state}</c> such as <c>hidden.weight.exp_avg</c>) to a safetensors file, atomically.
     /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist; nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
     public void Save(string path)
     {

@@ -36,6 +36,7 @@ public static class SafeTensors
     /// <param name="path">The file to write.</param>
     /// <param name="layers">Each layer with the name its tensors get; names must be distinct and non-empty.</param>
     /// <exception cref="ArgumentException">No layers, a null layer, or an empty, duplicate or reserved name.</exception>
+    /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist; nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
     public static void Save<T>(string path, params (string Name, IDenseWeights<T> Layer)[] layers)
         where T : unmanaged
@@ -205,6 +206,7 @@ public sealed class SafeTensorsFile
     /// directory, flushed to disk, then renamed over <paramref name="path"/>, so a reader (or a crash) never sees half a
     /// file and an existing file is replaced only by a complete one.
     /// </summary>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="path"/>'s directory does not exist; nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
     internal static void Write<T>(string path, IReadOnlyList<(string Name, int[] Shape, T[] Data)> tensors, IReadOnlyDictionary<string, string> metadata)
         where T : unmanaged
@@ -215,6 +217,9 @@ public sealed class SafeTensorsFile
         string fullPath = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(fullPath)!;
         string temporary = Path.Combine(directory, "." + Path.GetFileName(fullPath) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        // Checked here so the error names the file asked for, not the temporary one that could not be created.
+        if (!Directory.Exists(directory))
+            throw MissingDirectory(path, directory, null);
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -229,12 +234,18 @@ public sealed class SafeTensorsFile
             }
             ReplaceWith(temporary, fullPath);
         }
-        catch
+        catch (Exception exception)
         {
             try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            // The directory went away after the check above.
+            if (exception is DirectoryNotFoundException)
+                throw MissingDirectory(path, directory, exception);
             throw;
         }
     }
+
+    private static DirectoryNotFoundException MissingDirectory(string path, string directory, Exception? inner) =>
+        new($"Cannot write '{path}': the directory '{directory}' does not exist.", inner);
 
     /// <summary>Renames <paramref name="temporary"/> over <paramref name="destination"/>, replacing it if it exists.</summary>
     private static void ReplaceWith(string temporary, string destination)
