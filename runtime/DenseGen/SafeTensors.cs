@@ -106,7 +106,18 @@ public static class SafeTensors
 /// <param name="Shape">The dimensions, outermost first; empty for a scalar.</param>
 /// <param name="Begin">First byte of the data, counted from the start of the data section.</param>
 /// <param name="End">One past the last byte.</param>
-public sealed record SafeTensorInfo(string Dtype, IReadOnlyList<long> Shape, long Begin, long End);
+public sealed record SafeTensorInfo(string Dtype, IReadOnlyList<long> Shape, long Begin, long End)
+{
+    // What the record's ToString prints: the shape's dimensions (Shape = [128, 784]), not the list's type name.
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("Dtype = ").Append(Dtype)
+            .Append(", Shape = [").Append(string.Join(", ", Shape.Select(d => d.ToString(CultureInfo.InvariantCulture)))).Append(']')
+            .Append(", Begin = ").Append(Begin.ToString(CultureInfo.InvariantCulture))
+            .Append(", End = ").Append(End.ToString(CultureInfo.InvariantCulture));
+        return true;
+    }
+}
 
 /// <summary>
 /// A safetensors file read into memory and validated: the header is well-formed JSON, every tensor has a known

@@ -162,6 +162,17 @@ public sealed class SafeTensorsTests : IDisposable
     }
 
     [Fact]
+    public void TensorInfoPrintsItsShape()
+    {
+        // Not "Shape = System.Int64[]", the record's default for a list.
+        Assert.Equal("SafeTensorInfo { Dtype = F32, Shape = [128, 784], Begin = 0, End = 401408 }", new SafeTensorInfo("F32", [128, 784], 0, 401_408).ToString());
+        Assert.Equal("SafeTensorInfo { Dtype = F64, Shape = [], Begin = 8, End = 16 }", new SafeTensorInfo("F64", [], 8, 16).ToString());
+        var layer = new F3x5();
+        SafeTensors.Save(PathOf("info.safetensors"), ("a", layer));
+        Assert.Contains("Shape = [5, 3]", SafeTensorsFile.Read(PathOf("info.safetensors")).Tensors["a.weight"].ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void SaveIntoAMissingDirectoryNamesThePathAndTheDirectoryAndWritesNothing()
     {
         string missing = PathOf("no-such-dir");
