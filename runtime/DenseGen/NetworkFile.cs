@@ -123,7 +123,7 @@ public static class NetworkFile
     {
         Argument.NotNull(bytes, nameof(bytes));
         Argument.NotNull(layers, nameof(layers));
-        OnnxModel model = OnnxModel.Parse(bytes, source);
+        OnnxModel model = OnnxModel.Parse(bytes, source, safetensorsAdvice: "did you mean Load?");
         List<(double[] Weights, double[] Bias)> mapped = OnnxLayers.Map(model, source, Expected(layers));
         return ToTensors<T>(mapped);
     }

@@ -45,6 +45,7 @@ public abstract partial class Optimizer<T>
     private readonly string[] _tensorNames;
     private readonly int[] _tensorOffsets;
     private readonly int[] _tensorLengths;
+    private readonly int[][] _tensorShapes;
 
     /// <summary>Binds the optimizer to <paramref name="model"/> and records the length of each of its tensors.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
@@ -75,8 +76,30 @@ public abstract partial class Optimizer<T>
             total += _tensorLengths[i];
             padded += (_tensorLengths[i] + line - 1) / line * line;
         }
+        _tensorShapes = new int[count][];
+        for (int i = 0; i < count; i++)
+            _tensorShapes[i] = ShapeOf(i);
         ParameterCount = total;
         StateLength = padded;
+    }
+
+    /// <summary>
+    /// The shape of parameter tensor <paramref name="index"/>, which its state keeps (as PyTorch's optimizers keep it):
+    /// a layer's <c>weight</c> is <c>[Out, In]</c>, <c>Out</c> being the length of the <c>bias</c> the model lists
+    /// beside it; any other tensor, and a weight listed without its bias, has one dimension, its length.
+    /// </summary>
+    private int[] ShapeOf(int index)
+    {
+        string name = _tensorNames[index];
+        int length = _tensorLengths[index];
+        if (name == "weight" || name.EndsWith(".weight", StringComparison.Ordinal))
+        {
+            string bias = name.Substring(0, name.Length - "weight".Length) + "bias";
+            int at = Array.IndexOf(_tensorNames, bias);
+            if (at >= 0 && _tensorLengths[at] > 0 && length % _tensorLengths[at] == 0)
+                return [_tensorLengths[at], length / _tensorLengths[at]];
+        }
+        return [length];
     }
 
     /// <summary>Number of parameters of the model, all tensors together.</summary>
@@ -147,9 +170,10 @@ public abstract partial class Optimizer<T>
     private protected abstract Span<T> State(int index);
 
     /// <summary>
-    /// Writes the optimizer's state (its step count and, per parameter tensor, each state array, named
-    /// <c>{tensor}.{state}</c> such as <c>hidden.weight.exp_avg</c>) to a safetensors file, atomically.
+    /// Writes the optimizer's state (its step count and, per parameter tensor, each state array in the tensor's shape,
+    /// named <c>{tensor}.{state}</c> such as <c>hidden.weight.exp_avg</c>) to a safetensors file, atomically.
     /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist; nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
     public void Save(string path)
     {
@@ -160,7 +184,7 @@ public abstract partial class Optimizer<T>
         {
             Span<T> state = State(k);
             for (int i = 0; i < _tensorNames.Length; i++)
-                tensors.Add((_tensorNames[i] + "." + states[k], [_tensorLengths[i]], state.Slice(_tensorOffsets[i], _tensorLengths[i]).ToArray()));
+                tensors.Add((_tensorNames[i] + "." + states[k], _tensorShapes[i], state.Slice(_tensorOffsets[i], _tensorLengths[i]).ToArray()));
         }
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -172,8 +196,8 @@ public abstract partial class Optimizer<T>
 
     /// <summary>
     /// Reads state written by <see cref="Save"/> for the same kind of optimizer and the same model. Everything is
-    /// checked first (optimizer kind, every tensor present with its length, nothing unexpected); on an error the
-    /// optimizer is unchanged.
+    /// checked first (optimizer kind, every tensor present in its parameter's shape, or flattened as earlier versions
+    /// wrote it, nothing unexpected); on an error the optimizer is unchanged.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not valid, was written by another optimizer or for another model; the message says what differs.</exception>
     /// <exception cref="IOException">The file could not be read.</exception>
@@ -184,7 +208,7 @@ public abstract partial class Optimizer<T>
         string source = Path.GetFileName(path);
         string kind = GetType().Name.Split('`')[0];
         if (!file.Metadata.TryGetValue(OptimizerKey, out string? savedKind) || savedKind != kind)
-            throw new InvalidDataException($"{source}: the file holds the state of {(savedKind is null ? "no DenseGen optimizer" : "a " + savedKind + " optimizer")}, not of {kind}.");
+            throw new InvalidDataException($"{source}: the file holds the state of {(savedKind is null ? "no DenseGen optimizer" : WithArticle(savedKind) + " optimizer")}, not of {WithArticle(kind)} optimizer.");
         if (!file.Metadata.TryGetValue(StepsKey, out string? stepsText) || !long.TryParse(stepsText, NumberStyles.None, CultureInfo.InvariantCulture, out long steps))
             throw new InvalidDataException($"{source}: the file records no valid step count ('{StepsKey}').");
         string[] states = StateNames;
@@ -195,7 +219,7 @@ public abstract partial class Optimizer<T>
             {
                 string name = _tensorNames[i] + "." + states[k];
                 expected.Add(name);
-                file.Require(name, [_tensorLengths[i]]);
+                file.RequireOptimizerState(name, _tensorNames[i], _tensorShapes[i]);
             }
         }
         foreach (string name in file.Tensors.Keys)
@@ -212,6 +236,10 @@ public abstract partial class Optimizer<T>
         Steps = steps;
     }
 
+    /// <summary>"an Adam", "an Sgd" (said "ess-gee-dee"), "a Momentum": the article as the name is said.</summary>
+    private static string WithArticle(string kind) =>
+        (kind.Length > 0 && (kind == "Sgd" || "AEIOUaeiou".IndexOf(kind[0]) >= 0) ? "an " : "a ") + kind;
+
     // Array.MaxLength, which .NET Standard lacks.
     private const int MaxArrayLength = 0x7FFF_FFC7;
 
@@ -226,13 +254,18 @@ public abstract partial class Optimizer<T>
     private const string OptimizerKey = "densegen.optimizer";
     private const string StepsKey = "densegen.steps";
 
-    /// <summary>Returns a hyperparameter after checking it lies in <c>[min, max)</c> or <c>[min, max]</c>.</summary>
+    /// <summary>
+    /// Returns a hyperparameter after checking it lies in <c>[min, max)</c> or <c>[min, max]</c>; NaN lies in neither.
+    /// <c>[min, double.MaxValue]</c> is said as "a finite number" in errors, not as a range ending in 1.7976931348623157E+308.
+    /// </summary>
     private protected static double Hyperparameter(double value, string name, double min, double max, bool maxInclusive)
     {
         if (!(value >= min) || (maxInclusive ? value > max : value >= max))
         {
-            throw new ArgumentOutOfRangeException(name, value, string.Format(CultureInfo.InvariantCulture,
-                "{0} must be in [{1}, {2}{3}.", name, min, max, maxInclusive ? "]" : ")"));
+            string range = maxInclusive && max == double.MaxValue
+                ? (min == 0 ? "a finite, non-negative number" : string.Format(CultureInfo.InvariantCulture, "a finite number, at least {0}", min))
+                : string.Format(CultureInfo.InvariantCulture, "in [{0}, {1}{2}", min, max, maxInclusive ? "]" : ")");
+            throw new ArgumentOutOfRangeException(name, value, string.Format(CultureInfo.InvariantCulture, "{0} must be {1}, not {2}.", name, range, value));
         }
         return value;
     }

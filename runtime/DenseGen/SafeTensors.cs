@@ -36,6 +36,7 @@ public static class SafeTensors
     /// <param name="path">The file to write.</param>
     /// <param name="layers">Each layer with the name its tensors get; names must be distinct and non-empty.</param>
     /// <exception cref="ArgumentException">No layers, a null layer, or an empty, duplicate or reserved name.</exception>
+    /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist; nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
     public static void Save<T>(string path, params (string Name, IDenseWeights<T> Layer)[] layers)
         where T : unmanaged
@@ -105,7 +106,18 @@ public static class SafeTensors
 /// <param name="Shape">The dimensions, outermost first; empty for a scalar.</param>
 /// <param name="Begin">First byte of the data, counted from the start of the data section.</param>
 /// <param name="End">One past the last byte.</param>
-public sealed record SafeTensorInfo(string Dtype, IReadOnlyList<long> Shape, long Begin, long End);
+public sealed record SafeTensorInfo(string Dtype, IReadOnlyList<long> Shape, long Begin, long End)
+{
+    // What the record's ToString prints: the shape's dimensions (Shape = [128, 784]), not the list's type name.
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("Dtype = ").Append(Dtype)
+            .Append(", Shape = [").Append(string.Join(", ", Shape.Select(d => d.ToString(CultureInfo.InvariantCulture)))).Append(']')
+            .Append(", Begin = ").Append(Begin.ToString(CultureInfo.InvariantCulture))
+            .Append(", End = ").Append(End.ToString(CultureInfo.InvariantCulture));
+        return true;
+    }
+}
 
 /// <summary>
 /// A safetensors file read into memory and validated: the header is well-formed JSON, every tensor has a known
@@ -157,6 +169,24 @@ public sealed class SafeTensorsFile
     /// <exception cref="InvalidDataException">A tensor is missing, of another dtype or another shape.</exception>
     internal void RequireLayer(string name, int inputs, int outputs) => _header.RequireLayer(name, inputs, outputs);
 
+    /// <summary>
+    /// Throws unless the file has the optimizer state <paramref name="name"/> of the parameter <paramref name="parameter"/>
+    /// as F32 or F64, in the parameter's <paramref name="shape"/> or flattened to one dimension (as DenseGen wrote
+    /// optimizer state before it kept its parameter's shape).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The tensor is missing, of another dtype or another shape.</exception>
+    internal void RequireOptimizerState(string name, string parameter, int[] shape)
+    {
+        SafeTensorEntry info = _header.LayerTensor(name, "an optimizer");
+        long[] needed = shape.Select(d => (long)d).ToArray();
+        long[] flattened = [needed.Aggregate(1L, (product, d) => product * d)];
+        if (!info.Shape.SequenceEqual(needed) && !info.Shape.SequenceEqual(flattened))
+        {
+            throw SafeTensorsHeader.Invalid(_header.Source,
+                $"tensor '{name}' has shape [{string.Join(", ", info.Shape)}]; the optimizer state needs [{string.Join(", ", needed)}], the shape of the optimizer's parameter '{parameter}'");
+        }
+    }
+
     /// <summary>Adds a layer's <c>{name}.weight</c> <c>[outputs, inputs]</c> and <c>{name}.bias</c> <c>[outputs]</c>, as <c>nn.Linear</c> names and shapes them.</summary>
     internal static void AddLayer<T>(List<(string Name, int[] Shape, T[] Data)> tensors, string name, int inputs, int outputs, T[] weights, T[] bias)
     {
@@ -187,6 +217,7 @@ public sealed class SafeTensorsFile
     /// directory, flushed to disk, then renamed over <paramref name="path"/>, so a reader (or a crash) never sees half a
     /// file and an existing file is replaced only by a complete one.
     /// </summary>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="path"/>'s directory does not exist; nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
     internal static void Write<T>(string path, IReadOnlyList<(string Name, int[] Shape, T[] Data)> tensors, IReadOnlyDictionary<string, string> metadata)
         where T : unmanaged
@@ -197,6 +228,9 @@ public sealed class SafeTensorsFile
         string fullPath = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(fullPath)!;
         string temporary = Path.Combine(directory, "." + Path.GetFileName(fullPath) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        // Checked here so the error names the file asked for, not the temporary one that could not be created.
+        if (!Directory.Exists(directory))
+            throw MissingDirectory(path, directory, null);
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -211,12 +245,18 @@ public sealed class SafeTensorsFile
             }
             ReplaceWith(temporary, fullPath);
         }
-        catch
+        catch (Exception exception)
         {
             try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            // The directory went away after the check above.
+            if (exception is DirectoryNotFoundException)
+                throw MissingDirectory(path, directory, exception);
             throw;
         }
     }
+
+    private static DirectoryNotFoundException MissingDirectory(string path, string directory, Exception? inner) =>
+        new($"Cannot write '{path}': the directory '{directory}' does not exist.", inner);
 
     /// <summary>Renames <paramref name="temporary"/> over <paramref name="destination"/>, replacing it if it exists.</summary>
     private static void ReplaceWith(string temporary, string destination)

@@ -5,8 +5,9 @@ namespace DenseGen;
 /// <summary>
 /// A small, fast pseudo-random generator whose output depends on the seed alone: the same seed gives the same
 /// numbers on every machine, operating system and .NET version. It is xoshiro256** (Blackman and Vigna) seeded
-/// through SplitMix64, and every derived value (uniform doubles, Gaussians, shuffles) uses integer arithmetic and
-/// correctly rounded IEEE operations only, never a math-library function whose last bit may vary by platform.
+/// through SplitMix64, and every derived value (uniform doubles and floats, Gaussians, shuffles) uses integer
+/// arithmetic and correctly rounded IEEE operations only, never a math-library function whose last bit may vary by
+/// platform.
 /// </summary>
 /// <remarks>Not cryptographically secure. Not thread-safe: give each thread its own instance.</remarks>
 public sealed class SeededRandom
@@ -25,7 +26,7 @@ public sealed class SeededRandom
     }
 
     /// <summary>One step of SplitMix64 (Steele, Lea and Flood): advances <paramref name="state"/> and returns the next output.</summary>
-    public static ulong SplitMix64(ref ulong state)
+    internal static ulong SplitMix64(ref ulong state)
     {
         ulong z = state += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
@@ -49,6 +50,13 @@ public sealed class SeededRandom
 
     /// <summary>A uniform double in <c>[0, 1)</c>, a multiple of 2⁻⁵³.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>
+    /// A uniform float in <c>[0, 1)</c>, a multiple of 2⁻²⁴: the top 24 bits of <see cref="NextUInt64"/> times 2⁻²⁴,
+    /// exact in float, so the same seed gives the same floats on every machine. It takes one draw, as
+    /// <see cref="NextDouble"/> does, and is not <c>(float)NextDouble()</c>, which can round up to 1.
+    /// </summary>
+    public float NextSingle() => (NextUInt64() >> 40) * (1.0f / (1 << 24));
 
     /// <summary>A uniform integer in <c>[0, maxExclusive)</c>, without modulo bias (Lemire's method).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxExclusive"/> is not positive.</exception>

@@ -129,12 +129,62 @@ internal sealed class OnnxModel
 
     public List<string> Outputs { get; }
 
-    /// <summary>Parses a whole file.</summary>
+    /// <summary>
+    /// Parses a whole file. When it cannot, and the bytes do not even start as a model does (with a field of
+    /// ModelProto), the error says that they are not an ONNX model, and when they look like a safetensors file, says
+    /// so and adds <paramref name="safetensorsAdvice"/> (which method or name reads one).
+    /// </summary>
     /// <exception cref="InvalidDataException">The bytes are not a model this reader can read; the message says where and why.</exception>
-    public static OnnxModel Parse(byte[] bytes, string source)
+    public static OnnxModel Parse(byte[] bytes, string source, string safetensorsAdvice)
     {
         if (bytes is null)
             throw new ArgumentNullException(nameof(bytes));
+        try
+        {
+            return ParseModel(bytes, source);
+        }
+        catch (InvalidDataException exception) when (!StartsLikeModel(bytes, source))
+        {
+            // "field number 0 is not valid (at byte 3)" would point into a file that never was a model.
+            string problem = bytes.Length == 0 ? "the file is empty, not an ONNX model"
+                : LooksLikeSafetensors(bytes) ? "the data is not an ONNX model; it looks like a safetensors file (an 8-byte header length, then a JSON header): " + safetensorsAdvice
+                : "the data is not an ONNX model: it does not start with a field of onnx.ModelProto (its first bytes are "
+                    + BitConverter.ToString(bytes, 0, Math.Min(bytes.Length, 8)).Replace('-', ' ') + ")";
+            throw new InvalidDataException(source + ": " + problem + (problem.EndsWith("?", StringComparison.Ordinal) ? "" : "."), exception);
+        }
+    }
+
+    /// <summary>ModelProto's fields and their wire types: a serialized model starts with one of them (ir_version, as a rule).</summary>
+    private static bool StartsLikeModel(byte[] bytes, string source)
+    {
+        var model = new ProtoReader(bytes, 0, bytes.Length, source, "the model");
+        try
+        {
+            (int field, WireType wire) = model.ReadKey();
+            return field switch
+            {
+                1 or 5 => wire == WireType.Varint, // ir_version, model_version
+                2 or 3 or 4 or 6 or 7 or 8 or 14 or 20 or 25 or 26 => wire == WireType.LengthDelimited, // names, graph, opsets, …
+                _ => false,
+            };
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A safetensors file's start: a little-endian 64-bit header length that fits the file, then <c>{</c>.</summary>
+    private static bool LooksLikeSafetensors(byte[] bytes)
+    {
+        if (bytes.Length < 10 || bytes[8] != (byte)'{')
+            return false;
+        ulong headerLength = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(bytes, 0, 8));
+        return headerLength >= 2 && headerLength <= (ulong)(bytes.Length - 8);
+    }
+
+    private static OnnxModel ParseModel(byte[] bytes, string source)
+    {
         var model = new ProtoReader(bytes, 0, bytes.Length, source, "the model");
         long? opset = null;
         ProtoReader? graph = null;

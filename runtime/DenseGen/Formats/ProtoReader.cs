@@ -71,7 +71,7 @@ internal struct ProtoReader
         for (int shift = 0; shift < 64; shift += 7)
         {
             if (_position >= _end)
-                throw Error("the message ends inside a number", at);
+                throw Error("the message ends inside a number" + TruncatedOrCorrupt, at);
             byte b = _bytes[_position++];
             if (shift == 63 && b > 1)
                 throw Error("a number has more than 64 bits", at);
@@ -109,7 +109,7 @@ internal struct ProtoReader
         int at = _position;
         ulong length = ReadVarint();
         if (length > (ulong)(_end - _position))
-            throw Error($"a field says it is {length:N0} bytes long, but the message has {_end - _position:N0} left", at);
+            throw Error($"a field says it is {length:N0} bytes long, but the message has {_end - _position:N0} left" + TruncatedOrCorrupt, at);
         int start = _position;
         _position += (int)length;
         return (start, (int)length);
@@ -190,6 +190,13 @@ internal struct ProtoReader
             throw Error($"{what} came with wire type {(int)actual}; expected {(int)expected}", _position);
     }
 
+    /// <summary>
+    /// Added to a problem where a length or a value runs past the bytes that are there: the file was cut short, or a
+    /// length in it is wrong (a nested message is checked against its parent before it is read, so an overrun inside
+    /// one is a wrong length, and one at the top level is usually a file cut short).
+    /// </summary>
+    private const string TruncatedOrCorrupt = "; the file is truncated or corrupt";
+
     public InvalidDataException Error(string problem) => Error(problem, _position);
 
     public InvalidDataException Error(string problem, int at) =>
@@ -198,6 +205,6 @@ internal struct ProtoReader
     private void Require(int count, string what)
     {
         if (_end - _position < count)
-            throw Error($"the message ends inside {what}");
+            throw Error($"the message ends inside {what}" + TruncatedOrCorrupt);
     }
 }

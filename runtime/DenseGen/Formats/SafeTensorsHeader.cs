@@ -176,8 +176,8 @@ internal sealed class SafeTensorsHeader
         }
     }
 
-    /// <summary>The tensor <paramref name="name"/>, which must exist and be F32 or F64, the dtypes a layer loads.</summary>
-    public SafeTensorEntry LayerTensor(string name)
+    /// <summary>The tensor <paramref name="name"/>, which must exist and be F32 or F64, the dtypes <paramref name="reader"/> (in errors, "a layer") loads.</summary>
+    public SafeTensorEntry LayerTensor(string name, string reader = "a layer")
     {
         if (!Tensors.TryGetValue(name, out SafeTensorEntry? info))
         {
@@ -185,7 +185,7 @@ internal sealed class SafeTensorsHeader
             throw Invalid(_source, $"tensor '{name}' is missing; {known}");
         }
         if (info.Dtype is not ("F32" or "F64"))
-            throw Invalid(_source, $"tensor '{name}' has dtype {info.Dtype}; a layer can load F32 or F64");
+            throw Invalid(_source, $"tensor '{name}' has dtype {info.Dtype}; {reader} can load F32 or F64");
         return info;
     }
 

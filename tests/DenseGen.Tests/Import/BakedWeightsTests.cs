@@ -94,6 +94,7 @@ public class BakedWeightsTests
         { "mlp.safetensors", "mlp.safetensors", "matmul.expected.safetensors", "DG0030: 'Baked' cannot bake in its weights: mlp.safetensors: tensor '0.weight' is missing" },
         { "mlp.onnx", "mlp.onnx", "matmul.opset17.onnx", "DG0030: 'Baked' cannot bake in its weights: mlp.onnx: node '/1/MatMul' (MatMul) is a 6→8 layer; the network's layer 0 ('0') is 5→7" },
         { "mlp.onnx", "mlp.onnx", "leaky02.opset13.onnx", "DG0030: 'Baked' cannot bake in its weights: mlp.onnx: node '/1/LeakyRelu' (LeakyRelu) has alpha 0.2" },
+        { "mlp.onnx", "mlp.onnx", "mlp.safetensors", "DG0030: 'Baked' cannot bake in its weights: mlp.onnx: the data is not an ONNX model; it looks like a safetensors file (an 8-byte header length, then a JSON header): a weight file is read as safetensors when its name ends in .safetensors" },
     };
 
     [Theory]
@@ -161,6 +162,16 @@ public class BakedWeightsTests
         Diagnostic error = Assert.Single(result.Diagnostics);
         Assert.Equal("DG0030", error.Id);
         Assert.Contains("it is truncated", error.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void ATruncatedOnnxFileIsOneErrorSayingSo()
+    {
+        byte[] bytes = File.ReadAllBytes(OnnxImportTests.Fixture("mlp.opset17.onnx"));
+        (GeneratorRunResult result, _) = Run("mlp.onnx", new WeightsAdditionalText("/p/mlp.densegen-weights", "mlp.onnx", bytes[..(bytes.Length / 2)]));
+        Diagnostic error = Assert.Single(result.Diagnostics);
+        Assert.Equal("DG0030", error.Id);
+        Assert.Contains("the file is truncated or corrupt", error.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]

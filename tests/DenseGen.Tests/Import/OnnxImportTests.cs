@@ -101,6 +101,55 @@ public class OnnxImportTests
         Assert.Equal("the ONNX model: node '/3/Tanh' (Sinh) is not an operator DenseGen imports (Gemm, MatMul, Add, Relu, LeakyRelu, Sigmoid, Tanh, Flatten, Identity, Reshape).", exception.Message);
     }
 
+    [Fact]
+    public void ASafetensorsFileIsNotAnOnnxModelAndTheMessageSuggestsLoad()
+    {
+        (Action<string> load, Func<float[][]> parameters) = Loader(new TorchMlp());
+        float[][] before = parameters();
+        InvalidDataException exception = Assert.Throws<InvalidDataException>(() => load(Fixture("mlp.safetensors")));
+        // Not "field number 0 is not valid (at byte 3)", which points into a file that never was a model.
+        Assert.Equal("mlp.safetensors: the data is not an ONNX model; it looks like a safetensors file (an 8-byte header length, then a JSON header): did you mean Load?", exception.Message);
+        Assert.Equal(before, parameters());
+    }
+
+    [Theory]
+    [InlineData("{\"graph\": []}", "7B 22 67 72 61 70 68 22")]
+    [InlineData("\u0089PNG\r\n\u001a\n....", "89 50 4E 47 0D 0A 1A 0A")]
+    [InlineData("", null)]
+    public void DataThatDoesNotStartAsAModelIsNotAnOnnxModel(string text, string? firstBytes)
+    {
+        var network = new TorchMlp();
+        byte[] bytes = Encoding.Latin1.GetBytes(text);
+        InvalidDataException exception = Assert.Throws<InvalidDataException>(() => network.LoadOnnx(bytes));
+        Assert.Equal(firstBytes is null
+            ? "the ONNX model: the file is empty, not an ONNX model."
+            : $"the ONNX model: the data is not an ONNX model: it does not start with a field of onnx.ModelProto (its first bytes are {firstBytes}).", exception.Message);
+    }
+
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(0.999)]
+    public void ATruncatedModelSaysTheFileIsTruncated(double kept)
+    {
+        byte[] bytes = File.ReadAllBytes(Fixture("mlp.opset13.onnx"));
+        (Action<string> load, Func<float[][]> parameters) = Loader(new TorchMlp());
+        float[][] before = parameters();
+        string path = Path.Combine(Path.GetTempPath(), $"densegen-truncated-{Guid.NewGuid():N}.onnx");
+        File.WriteAllBytes(path, bytes[..(int)(bytes.Length * kept)]);
+        try
+        {
+            InvalidDataException exception = Assert.Throws<InvalidDataException>(() => load(path));
+            // It starts as a model, so the reader's own words stand, with what they mean for the file.
+            Assert.StartsWith(Path.GetFileName(path) + ": the model: a field says it is ", exception.Message);
+            Assert.Contains("; the file is truncated or corrupt (at byte ", exception.Message);
+            Assert.Equal(before, parameters());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static (Action<string> Load, Func<float[][]> Parameters) Loader<TNetwork>(TNetwork network) where TNetwork : ITrainable<float>
     {
         float[][] Parameters() => Enumerable.Range(0, network.ParameterTensorCount).Select(i => network.ParameterTensor(i).ToArray()).ToArray();

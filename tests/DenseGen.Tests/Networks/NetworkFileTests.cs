@@ -66,6 +66,20 @@ public sealed class NetworkFileTests : IDisposable
     }
 
     [Fact]
+    public void SavingIntoAMissingDirectoryNamesTheFileAndTheDirectoryAndLeavesNothing()
+    {
+        var network = new ThreeLayerNet();
+        string missing = PathOf("missing");
+        string path = Path.Combine(missing, "net.safetensors");
+        DirectoryNotFoundException exception = Assert.Throws<DirectoryNotFoundException>(() => network.Save(path));
+        Assert.Equal($"Cannot write '{path}': the directory '{missing}' does not exist.", exception.Message);
+        // The optimizer's state goes the same way.
+        exception = Assert.Throws<DirectoryNotFoundException>(() => new Adam<float>(network).Save(path));
+        Assert.Equal($"Cannot write '{path}': the directory '{missing}' does not exist.", exception.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(_directory));
+    }
+
+    [Fact]
     public void AnotherArchitectureIsRefusedNamingTheLayer()
     {
         var other = new OtherActivationNet();

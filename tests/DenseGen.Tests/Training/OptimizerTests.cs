@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using DenseGen.Tests.Layers;
 using Xunit;
 
@@ -179,6 +180,112 @@ public class OptimizerTests
             var otherShape = new Adam<double>(new D6x5());
             Assert.Contains("weight", Assert.Throws<System.IO.InvalidDataException>(() => otherShape.Load(path)).Message, StringComparison.Ordinal);
             Assert.Equal(0, otherShape.Steps);
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    }
+
+    public static TheoryData<string, Func<F3x5, object>, string> NaNHyperparameters() => new()
+    {
+        { "LearningRate", layer => new Sgd<float>(layer, double.NaN), "LearningRate must be a finite, non-negative number, not NaN." },
+        { "Momentum", layer => new Sgd<float>(layer, 0.1, momentum: double.NaN), "Momentum must be in [0, 1), not NaN." },
+        { "WeightDecay", layer => new Sgd<float>(layer, 0.1, weightDecay: double.NaN), "WeightDecay must be a finite, non-negative number, not NaN." },
+        { "LearningRate", layer => new Adam<float>(layer, learningRate: double.NaN), "LearningRate must be a finite, non-negative number, not NaN." },
+        { "Beta1", layer => new Adam<float>(layer, beta1: double.NaN), "Beta1 must be in [0, 1), not NaN." },
+        { "Beta2", layer => new Adam<float>(layer, beta2: double.NaN), "Beta2 must be in [0, 1), not NaN." },
+        { "Epsilon", layer => new Adam<float>(layer, epsilon: double.NaN), "Epsilon must be a finite, non-negative number, not NaN." },
+        { "WeightDecay", layer => new Adam<float>(layer, weightDecay: double.NaN), "WeightDecay must be a finite, non-negative number, not NaN." },
+        { "LearningRate", layer => new Adam<float>(layer) { LearningRate = double.PositiveInfinity }, "LearningRate must be a finite, non-negative number, not Infinity." },
+        { "LearningRate", layer => new Adam<float>(layer) { LearningRate = -0.5 }, "LearningRate must be a finite, non-negative number, not -0.5." },
+    };
+
+    [Theory]
+    [MemberData(nameof(NaNHyperparameters))]
+    public void ANaNOrOutOfRangeHyperparameterIsNamedWithWhatItMustBe(string name, Func<F3x5, object> create, string message)
+    {
+        // Not "must be in [0, 1.7976931348623157E+308]", which hides that the value was NaN.
+        ArgumentOutOfRangeException exception = Assert.Throws<ArgumentOutOfRangeException>(() => create(new F3x5()));
+        Assert.Equal(name, exception.ParamName);
+        Assert.StartsWith(message, exception.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("E+308", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StateOfAnotherOptimizerIsRefusedWithItsKindAndTheRightArticle()
+    {
+        var layer = new D3x5();
+        string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"densegen-kind-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            new Sgd<double>(layer, 0.1, momentum: 0.9).Save(path);
+            Assert.Equal(System.IO.Path.GetFileName(path) + ": the file holds the state of an Sgd optimizer, not of an Adam optimizer.",
+                Assert.Throws<System.IO.InvalidDataException>(() => new Adam<double>(layer).Load(path)).Message);
+            new Adam<double>(layer).Save(path);
+            Assert.Equal(System.IO.Path.GetFileName(path) + ": the file holds the state of an Adam optimizer, not of an Sgd optimizer.",
+                Assert.Throws<System.IO.InvalidDataException>(() => new Sgd<double>(layer, 0.1, momentum: 0.9).Load(path)).Message);
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void StateKeepsEachParametersShapeAndAnotherShapeIsRefusedShowingBoth()
+    {
+        string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"densegen-shape-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            // A network's state has its parameters' shapes, as PyTorch's optimizers keep it.
+            new Adam<float>(new DenseGen.Tests.Import.TorchMlp()).Save(path);
+            SafeTensorsFile file = SafeTensorsFile.Read(path);
+            Assert.Equal([7L, 5], file.Tensors["0.weight.exp_avg"].Shape);
+            Assert.Equal([7L], file.Tensors["0.bias.exp_avg_sq"].Shape);
+            Assert.Equal([3L, 4], file.Tensors["4.weight.exp_avg_sq"].Shape);
+
+            // A layer of 3 inputs' state loaded for one of 6: the shapes as they are, and whose shape is needed.
+            var optimizer = new Adam<double>(new D3x5());
+            optimizer.Step();
+            optimizer.Save(path);
+            var other = new Adam<double>(new D6x5());
+            System.IO.InvalidDataException exception = Assert.Throws<System.IO.InvalidDataException>(() => other.Load(path));
+            Assert.Equal(System.IO.Path.GetFileName(path) + ": tensor 'weight.exp_avg' has shape [5, 3]; the optimizer state needs [5, 6], the shape of the optimizer's parameter 'weight'.", exception.Message);
+            Assert.Equal(0, other.Steps);
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void StateWrittenFlatAsBeforeStillLoads()
+    {
+        // Earlier versions wrote every state tensor with one dimension: such files load as they did.
+        var layer = new D3x5();
+        Fill(layer, seed: 3);
+        var optimizer = new Adam<double>(layer, 0.01);
+        optimizer.Step();
+        string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"densegen-flat-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            optimizer.Save(path);
+            SafeTensorsFile saved = SafeTensorsFile.Read(path);
+            var tensors = saved.Tensors.Keys.Select(name =>
+            {
+                var values = new double[(saved.Tensors[name].End - saved.Tensors[name].Begin) / sizeof(double)];
+                saved.CopyTo(name, values.AsSpan());
+                return (name, new[] { values.Length }, values);
+            }).ToList();
+            var metadata = saved.Metadata.Where(e => e.Key.StartsWith("densegen.", StringComparison.Ordinal)).ToDictionary(e => e.Key, e => e.Value);
+            SafeTensorsFile.Write(path, tensors, metadata);
+            Assert.Equal([15L], SafeTensorsFile.Read(path).Tensors["weight.exp_avg"].Shape);
+
+            var resumed = new Adam<double>(layer, 0.01);
+            resumed.Load(path);
+            Assert.Equal(1, resumed.Steps);
         }
         finally
         {

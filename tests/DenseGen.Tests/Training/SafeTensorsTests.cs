@@ -161,6 +161,30 @@ public sealed class SafeTensorsTests : IDisposable
         Assert.Equal([path], Directory.GetFiles(_directory));
     }
 
+    [Fact]
+    public void TensorInfoPrintsItsShape()
+    {
+        // Not "Shape = System.Int64[]", the record's default for a list.
+        Assert.Equal("SafeTensorInfo { Dtype = F32, Shape = [128, 784], Begin = 0, End = 401408 }", new SafeTensorInfo("F32", [128, 784], 0, 401_408).ToString());
+        Assert.Equal("SafeTensorInfo { Dtype = F64, Shape = [], Begin = 8, End = 16 }", new SafeTensorInfo("F64", [], 8, 16).ToString());
+        var layer = new F3x5();
+        SafeTensors.Save(PathOf("info.safetensors"), ("a", layer));
+        Assert.Contains("Shape = [5, 3]", SafeTensorsFile.Read(PathOf("info.safetensors")).Tensors["a.weight"].ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SaveIntoAMissingDirectoryNamesThePathAndTheDirectoryAndWritesNothing()
+    {
+        string missing = PathOf("no-such-dir");
+        string path = Path.Combine(missing, "model.safetensors");
+        DirectoryNotFoundException exception = Assert.Throws<DirectoryNotFoundException>(() => SafeTensors.Save(path, ("a", new F3x5())));
+        // Not the temporary file's name, which the caller never chose.
+        Assert.Equal($"Cannot write '{path}': the directory '{missing}' does not exist.", exception.Message);
+        Assert.DoesNotContain(".tmp", exception.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(missing));
+        Assert.Empty(Directory.GetFileSystemEntries(_directory));
+    }
+
     // F3x5 tensors a.weight [5, 3] (60 bytes) and a.bias [5] (20 bytes), then b's: 160 bytes of F32 data.
     private static string ValidHeader(string bWeight = """{"dtype":"F32","shape":[5,3],"data_offsets":[80,140]}""", string bBias = """{"dtype":"F32","shape":[5],"data_offsets":[140,160]}""") =>
         $$"""{"a.weight":{"dtype":"F32","shape":[5,3],"data_offsets":[0,60]},"a.bias":{"dtype":"F32","shape":[5],"data_offsets":[60,80]},"b.weight":{{bWeight}},"b.bias":{{bBias}}}""";
