@@ -47,17 +47,76 @@ public class NetworkDiagnosticTests
         }
         """, ["DG0019"]);
 
+    /// <summary>Static members, and properties and events with no field of their own in the network, are not layers.</summary>
     [Fact]
-    public void StaticFieldsAndPropertiesAreNotLayers() => Verify("""
+    public void StaticMembersAndPropertiesWithoutAFieldAreNotLayers() => Verify("""
         [DenseGen.Sequential]
         public partial class Net
         {
             public static int Created;
-            public int Epoch { get; set; }
+            public static int Epochs { get; set; }
+            public static event System.Action? Trained;
+            private static System.Action? stepped;
+            public int Twice => 2 * Created;
+            public int Epoch { get => Epochs; set => Epochs = value; }
+            public event System.Action? Stepped { add => stepped += value; remove => stepped -= value; }
+            public static void Train() { Trained?.Invoke(); stepped?.Invoke(); }
             public readonly Hidden Hidden = new();
             public readonly Output Output = new();
         }
         """, []);
+
+    /// <summary>An auto-property's hidden field is an instance field of the network just as 'public int Epoch;' is.</summary>
+    [Fact]
+    public void AutoPropertyIsNotALayer() => Verify("""
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+            public int Steps { get; set; }
+            public readonly Output Output = new();
+        }
+        """, ["DG0019"]);
+
+    [Fact]
+    public void FieldLikeEventIsNotALayer() => Verify("""
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+            public readonly Output Output = new();
+            public event System.Action? Stepped;
+            public void Step() => Stepped?.Invoke();
+        }
+        """, ["DG0019"]);
+
+    /// <summary>A layer in an auto-property is not run; the message says to make it a field.</summary>
+    [Fact]
+    public void LayerInAnAutoProperty() => Verify("""
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+            public Output Output { get; } = new();
+        }
+        """, ["DG0019"]);
+
+    /// <summary>
+    /// A struct network reports them the same way, and generates nothing, so no CS0282 about the order of its fields
+    /// arises (the suppressor would hide only that one anyway).
+    /// </summary>
+    [Fact]
+    public void StructNetworkWithAnAutoPropertyAndAnEvent() => Verify("""
+        [DenseGen.Sequential]
+        public partial struct Net
+        {
+            public HiddenValue Hidden;
+            public OutputValue Output;
+            public int Steps { get; set; }
+            public event System.Action? Stepped;
+            public void Step() => Stepped?.Invoke();
+        }
+        """, ["DG0019", "DG0019"]);
 
     [Fact]
     public void ElementTypesDiffer() => Verify("""
