@@ -290,6 +290,15 @@ internal static class DiagnosticDescriptors
         isEnabledByDefault: true,
         customTags: NotConfigurable);
 
+    public static readonly DiagnosticDescriptor GeneratedMemberCollision = new(
+        id: "DG0033",
+        title: "A member collides with a member DenseGen generates",
+        messageFormat: "The member '{0}' of the {1} '{2}' collides with {3} that DenseGen generates for the {1}; rename it",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "DG0010",
         title: "DenseGen failed unexpectedly",

@@ -251,6 +251,54 @@ public class NetworkDiagnosticTests
         }
         """, ["DG0027"]);
 
+    /// <summary>A network's member that the generated part would declare again is DG0033 at it; other overloads are fine.</summary>
+    [Fact]
+    public void MembersThatCollideWithGeneratedOnes() => Verify("""
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+            public readonly Output Output = new();
+            public const int MaxBatch = 4;
+            public void Save(string path) { }
+            public void Save(string path, bool overwrite) { }
+            public void LoadBakedWeights() { }   // fine: only a network with Weights gets one
+            public event System.Action? ZeroGradients { add { } remove { } }
+        }
+        """, ["DG0033", "DG0033", "DG0033"]);
+
+    /// <summary>
+    /// A layer field named like a generated member collides too; and a network that bakes weights also gets
+    /// LoadBakedWeights. (No weight file is given, but a network with errors is not baked, so there is no DG0029.)
+    /// </summary>
+    [Fact]
+    public void LayerFieldNamedLikeAGeneratedMember() => Verify("""
+        [DenseGen.Sequential(Weights = "net.safetensors")]
+        public partial class Net
+        {
+            public readonly Hidden Initialize = new();
+            public readonly Output Output = new();
+            public void LoadBakedWeights() { }
+        }
+        """, ["DG0033", "DG0033"]);
+
+    /// <summary>A layer whose own member collides gets DG0033 at the layer; the network adds nothing and is not generated.</summary>
+    [Fact]
+    public void LayerWithACollidingMemberDoesNotCascade() => Verify("""
+        [DenseGen.Dense(In = 128, Out = 10)]
+        public partial class Clashing
+        {
+            public void ZeroGradients() { }
+        }
+
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+            public readonly Clashing Output = new();
+        }
+        """, ["DG0033"]);
+
     /// <summary>The broken layer's own DG0003 stands at the layer; the network adds nothing about it.</summary>
     [Fact]
     public void InvalidLayerDoesNotCascade() => Verify("""

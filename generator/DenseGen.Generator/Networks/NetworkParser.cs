@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
+using DenseGen.Generator.Emit;
 using DenseGen.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -54,6 +55,11 @@ internal static class NetworkParser
         CheckTensorNames(fields, name, diagnostics);
         ElementKind? element = CheckElementTypes(fields, diagnostics);
         CheckChain(fields, diagnostics);
+        if (element is not null)
+        {
+            bool trainable = fields.Any(f => f.Layer is { Trainable: true });
+            MemberCollisions.Report(type, "network", NetworkMembers.For(element.Value, trainable, baked: weights is not null), diagnostics);
+        }
 
         bool valid = !diagnostics.Any(IsError) && fields.Count > 0 && fields.All(f => f.Layer is not null) && element is not null;
         if (!valid)
@@ -283,9 +289,13 @@ internal static class NetworkParser
         bool trainable = AttributeArguments.Named(dense, "Trainable")?.Value is not false;
         bool deterministic = AttributeArguments.Named(dense, "Deterministic")?.Value is true;
         string tensorName = ReadTensorName(field);
+        // A layer with a member that collides with a generated one is not generated (DG0033 at the layer), so the network
+        // could not call it.
         bool valid = inputs > 0 && outputs > 0 && element is not null
             && ActivationTable.IsDefined(activation)
-            && dense.NamedArguments.All(argument => argument.Value.Kind != TypedConstantKind.Error);
+            && dense.NamedArguments.All(argument => argument.Value.Kind != TypedConstantKind.Error)
+            && !(field.Type is INamedTypeSymbol layerType
+                && MemberCollisions.Find(layerType, LayerMembers.For(element.Value, activation != 0, trainable)).Count > 0);
         NetworkLayer? layer = valid
             ? new NetworkLayer(
                 field.Name,
