@@ -167,8 +167,8 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor NotALayerField = new(
         id: "DG0019",
-        title: "A field of a [Sequential] network is not a layer",
-        messageFormat: "The field '{0}' of the network '{1}' has type '{2}', which is not a DenseGen layer (a type with [Dense]); every instance field of a [Sequential] type is a layer, run in declaration order. Make the field static, or keep other state outside the network.",
+        title: "An instance field of a [Sequential] network is not a layer",
+        messageFormat: "The {0} '{1}' of the network '{2}' {3}; every instance field of a [Sequential] type, including the hidden field of an auto-property or a field-like event, is a layer, run in declaration order. {4}.",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
@@ -285,6 +285,15 @@ internal static class DiagnosticDescriptors
         id: "DG0032",
         title: "A deterministic network's layer is not deterministic",
         messageFormat: "'{0}' asks to be deterministic, but its layer '{1}' ({2}) is not; declare it [Dense(..., Deterministic = true)], or set <DenseGenDeterministic>true</DenseGenDeterministic> in the project to make every layer deterministic",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
+
+    public static readonly DiagnosticDescriptor GeneratedMemberCollision = new(
+        id: "DG0033",
+        title: "A member collides with a member DenseGen generates",
+        messageFormat: "The member '{0}' of the {1} '{2}' collides with {3} that DenseGen generates for the {1}; rename it",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,

@@ -55,12 +55,15 @@ public static class DenseGuard
 
     /// <summary>
     /// Throws unless the network's last <c>Forward</c> had exactly <paramref name="samples"/> samples, at most
-    /// <paramref name="maxBatch"/>: a network's <c>Backward</c> needs that call's activations.
+    /// <paramref name="maxBatch"/>: a network's <c>Backward</c> needs that call's activations, and its buffers keep them
+    /// for at most <paramref name="maxBatch"/> samples.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The last Forward had another number of samples, more than MaxBatch, or there was none.</exception>
+    /// <exception cref="InvalidOperationException">More than MaxBatch samples (the message says how to raise it or chunk the batch), or the last Forward had another number of samples, or there was none.</exception>
     public static void RequireForwardOf(int samples, int lastForwardSamples, int maxBatch)
     {
-        if (samples != lastForwardSamples || samples > maxBatch)
+        if (samples > maxBatch)
+            ThrowMoreThanMaxBatch(samples, maxBatch);
+        if (samples != lastForwardSamples)
             ThrowNoForward(samples, lastForwardSamples, maxBatch);
     }
 
@@ -80,8 +83,16 @@ public static class DenseGuard
         throw new InvalidOperationException(string.Format(CultureInfo.InvariantCulture,
             "Backward was given {0} sample{1}, but {2}. Backward needs the activations of a Forward of the same samples, at most MaxBatch = {3}; call Forward on this batch first.",
             samples, samples == 1 ? "" : "s",
-            lastForwardSamples == 0 ? "no complete Forward has run since the network was created" : samples > maxBatch ? "that is more than MaxBatch" : "the last Forward had " + lastForwardSamples.ToString(CultureInfo.InvariantCulture),
+            lastForwardSamples == 0 ? "no complete Forward has run since the network was created" : "the last Forward had " + lastForwardSamples.ToString(CultureInfo.InvariantCulture),
             maxBatch));
+
+    // Forward takes any number of samples in chunks of MaxBatch but keeps the activations of the last chunk only, so a
+    // Backward of more than MaxBatch samples cannot run whatever Forward did: calling Forward first would not help.
+    [DoesNotReturn]
+    private static void ThrowMoreThanMaxBatch(int samples, int maxBatch) =>
+        throw new InvalidOperationException(string.Format(CultureInfo.InvariantCulture,
+            "Backward was given {0} samples, more than MaxBatch = {1}: the network keeps the activations of at most {1} sample{2} for Backward. Raise MaxBatch to at least {0} in [Sequential(MaxBatch = ...)], or call Forward and Backward on chunks of at most {1} sample{2}.",
+            samples, maxBatch, maxBatch == 1 ? "" : "s"));
 
     /// <summary>The exception for a parameter-tensor index outside <c>[0, count)</c>, for generated <c>ITrainable</c> members to throw.</summary>
     public static ArgumentOutOfRangeException TensorIndexOutOfRange(int index, int count) =>

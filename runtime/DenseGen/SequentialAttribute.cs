@@ -48,9 +48,12 @@ public sealed class SequentialAttribute : Attribute
     /// <summary>
     /// A weight file (<c>.safetensors</c> or <c>.onnx</c>) whose weights the network starts with, compiled into the
     /// assembly: the generator reads it at compile time, checks every tensor (or the ONNX graph) against the layers and
-    /// reports a mismatch as a compile error here. The path is relative to the project directory. The package's build
-    /// files hand the generator every <c>.safetensors</c> and <c>.onnx</c> file of the project; in Unity, add the
-    /// file's text form yourself (see docs/import.md).
+    /// reports a mismatch as a compile error here. The package's build files hand the generator every <c>.safetensors</c>
+    /// and <c>.onnx</c> file of the project (its <c>None</c>, <c>Content</c> and <c>EmbeddedResource</c> items), named by
+    /// the path from the project directory (or the item's <c>Link</c>), and this is that path, compared exactly
+    /// (case-sensitive; <c>\</c> reads as <c>/</c>, a leading <c>./</c> is ignored): a file name alone finds only a file
+    /// at the top of the project directory, not one in a folder (the error, DG0029, then gives its path). In Unity, add
+    /// the file's text form yourself (see docs/import.md).
     /// </summary>
     public string? Weights { get; set; }
 

@@ -216,7 +216,7 @@ public class DiagnosticTests
             .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
             .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
             .ToArray();
-        Assert.Equal(32, descriptors.Length);
+        Assert.Equal(33, descriptors.Length);
         foreach (DiagnosticDescriptor descriptor in descriptors)
         {
             bool notConfigurable = descriptor.CustomTags.Contains(WellKnownDiagnosticTags.NotConfigurable);
@@ -413,6 +413,41 @@ public class DiagnosticTests
         Assert.Contains("exploded", error.GetMessage(), StringComparison.Ordinal);
         Assert.Equal(expectedLocationInSource ? "Layer0.cs" : "", error.Location.GetLineSpan().Path ?? "");
     }
+
+    /// <summary>
+    /// A member of the user's that the generated part would declare again is DG0033 at the user's member, naming both,
+    /// and the layer is not generated (no CS0102 or CS0111 in a generated file). An overload with other parameters is legal
+    /// C# and stays allowed.
+    /// </summary>
+    [Fact]
+    public void MembersThatCollideWithGeneratedOnes() => Verify("""
+        using System;
+        [DenseGen.Dense(In = 3, Out = 2, Activation = DenseGen.Activation.ReLU)]
+        public partial class Hidden
+        {
+            public int InputSize => 3;
+            public float[] Weights = new float[6];
+            public void Forward(ReadOnlySpan<float> input, Span<float> output) { }
+            public void Forward(float[] input, float[] output) { }
+            public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> outputGradient, Span<float> inputGradient) { }
+            public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> inputGradient) { }
+            public static int Activation;
+            private int __denseScratch = 1;
+            public int Scratch => __denseScratch;
+        }
+        """, ["DG0033", "DG0033", "DG0033", "DG0033", "DG0033", "DG0033"]);
+
+    /// <summary>What collides depends on what is generated: a frozen layer has no gradients and no ZeroGradients.</summary>
+    [Fact]
+    public void FrozenLayerMayDeclareWhatOnlyTrainableLayersGet() => Verify("""
+        [DenseGen.Dense(In = 3, Out = 2, Trainable = false)]
+        public partial struct Deployed
+        {
+            public void ZeroGradients() { }
+            public readonly int WeightGradients => 0;
+            public readonly int Activation => 0;
+        }
+        """, []);
 
     private static ImmutableArray<Diagnostic> Verify(
         string source, string[] expectedIds, LanguageVersion version = LanguageVersion.Latest, MetadataReference[]? references = null,

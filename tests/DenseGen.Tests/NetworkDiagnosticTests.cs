@@ -47,17 +47,76 @@ public class NetworkDiagnosticTests
         }
         """, ["DG0019"]);
 
+    /// <summary>Static members, and properties and events with no field of their own in the network, are not layers.</summary>
     [Fact]
-    public void StaticFieldsAndPropertiesAreNotLayers() => Verify("""
+    public void StaticMembersAndPropertiesWithoutAFieldAreNotLayers() => Verify("""
         [DenseGen.Sequential]
         public partial class Net
         {
             public static int Created;
-            public int Epoch { get; set; }
+            public static int Epochs { get; set; }
+            public static event System.Action? Trained;
+            private static System.Action? stepped;
+            public int Twice => 2 * Created;
+            public int Epoch { get => Epochs; set => Epochs = value; }
+            public event System.Action? Stepped { add => stepped += value; remove => stepped -= value; }
+            public static void Train() { Trained?.Invoke(); stepped?.Invoke(); }
             public readonly Hidden Hidden = new();
             public readonly Output Output = new();
         }
         """, []);
+
+    /// <summary>An auto-property's hidden field is an instance field of the network just as 'public int Epoch;' is.</summary>
+    [Fact]
+    public void AutoPropertyIsNotALayer() => Verify("""
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+            public int Steps { get; set; }
+            public readonly Output Output = new();
+        }
+        """, ["DG0019"]);
+
+    [Fact]
+    public void FieldLikeEventIsNotALayer() => Verify("""
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+            public readonly Output Output = new();
+            public event System.Action? Stepped;
+            public void Step() => Stepped?.Invoke();
+        }
+        """, ["DG0019"]);
+
+    /// <summary>A layer in an auto-property is not run; the message says to make it a field.</summary>
+    [Fact]
+    public void LayerInAnAutoProperty() => Verify("""
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+            public Output Output { get; } = new();
+        }
+        """, ["DG0019"]);
+
+    /// <summary>
+    /// A struct network reports them the same way, and generates nothing, so no CS0282 about the order of its fields
+    /// arises (the suppressor would hide only that one anyway).
+    /// </summary>
+    [Fact]
+    public void StructNetworkWithAnAutoPropertyAndAnEvent() => Verify("""
+        [DenseGen.Sequential]
+        public partial struct Net
+        {
+            public HiddenValue Hidden;
+            public OutputValue Output;
+            public int Steps { get; set; }
+            public event System.Action? Stepped;
+            public void Step() => Stepped?.Invoke();
+        }
+        """, ["DG0019", "DG0019"]);
 
     [Fact]
     public void ElementTypesDiffer() => Verify("""
@@ -191,6 +250,54 @@ public class NetworkDiagnosticTests
             public OutputValue Output;
         }
         """, ["DG0027"]);
+
+    /// <summary>A network's member that the generated part would declare again is DG0033 at it; other overloads are fine.</summary>
+    [Fact]
+    public void MembersThatCollideWithGeneratedOnes() => Verify("""
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+            public readonly Output Output = new();
+            public const int MaxBatch = 4;
+            public void Save(string path) { }
+            public void Save(string path, bool overwrite) { }
+            public void LoadBakedWeights() { }   // fine: only a network with Weights gets one
+            public event System.Action? ZeroGradients { add { } remove { } }
+        }
+        """, ["DG0033", "DG0033", "DG0033"]);
+
+    /// <summary>
+    /// A layer field named like a generated member collides too; and a network that bakes weights also gets
+    /// LoadBakedWeights. (No weight file is given, but a network with errors is not baked, so there is no DG0029.)
+    /// </summary>
+    [Fact]
+    public void LayerFieldNamedLikeAGeneratedMember() => Verify("""
+        [DenseGen.Sequential(Weights = "net.safetensors")]
+        public partial class Net
+        {
+            public readonly Hidden Initialize = new();
+            public readonly Output Output = new();
+            public void LoadBakedWeights() { }
+        }
+        """, ["DG0033", "DG0033"]);
+
+    /// <summary>A layer whose own member collides gets DG0033 at the layer; the network adds nothing and is not generated.</summary>
+    [Fact]
+    public void LayerWithACollidingMemberDoesNotCascade() => Verify("""
+        [DenseGen.Dense(In = 128, Out = 10)]
+        public partial class Clashing
+        {
+            public void ZeroGradients() { }
+        }
+
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+            public readonly Clashing Output = new();
+        }
+        """, ["DG0033"]);
 
     /// <summary>The broken layer's own DG0003 stands at the layer; the network adds nothing about it.</summary>
     [Fact]

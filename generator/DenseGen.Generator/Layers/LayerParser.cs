@@ -53,6 +53,11 @@ internal static class LayerParser
             CheckActivationWidth(activation, outputs, kind, name, attributeSyntax, diagnostics);
         }
 
+        // A member of the user's that the generated part would declare again is an error there (CS0102, CS0111), in a file
+        // nobody reads; report it at the user's member instead, and generate nothing.
+        if (element is ElementKind elementKind)
+            MemberCollisions.Report(type, "layer", LayerMembers.For(elementKind, activation != ActivationKind.None, trainable), diagnostics);
+
         bool hasErrors = diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
         LayerSpec? spec = hasErrors
             ? null

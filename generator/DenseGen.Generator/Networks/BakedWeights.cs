@@ -21,7 +21,9 @@ namespace DenseGen.Generator.Networks;
 /// </summary>
 /// <param name="Name">The path the first line gives, with forward slashes.</param>
 /// <param name="Bytes">The file's bytes; empty when <paramref name="Error"/> says why they could not be read.</param>
-internal sealed record WeightsText(string Name, EquatableArray<byte> Bytes, string? Error)
+/// <param name="Source">The additional file's own path, to tell two text forms of one name apart in a message.</param>
+/// <param name="Error">Why the bytes could not be read, or null.</param>
+internal sealed record WeightsText(string Name, EquatableArray<byte> Bytes, string Source, string? Error)
 {
     public const string Header = "densegen-weights ";
 
@@ -34,12 +36,12 @@ internal sealed record WeightsText(string Name, EquatableArray<byte> Bytes, stri
     {
         SourceText? text = file.GetText(cancellationToken);
         if (text is null)
-            return new WeightsText(Path.GetFileName(file.Path), EquatableArray<byte>.Empty, "the compiler could not read " + file.Path);
+            return new WeightsText(Path.GetFileName(file.Path), EquatableArray<byte>.Empty, file.Path, "the compiler could not read " + file.Path);
         string content = text.ToString();
         int lineEnd = content.IndexOf('\n');
         string first = (lineEnd < 0 ? content : content.Substring(0, lineEnd)).TrimEnd('\r');
         if (!first.StartsWith(Header, StringComparison.Ordinal))
-            return new WeightsText(Path.GetFileName(file.Path), EquatableArray<byte>.Empty, $"{file.Path} does not start with '{Header}<file name>'");
+            return new WeightsText(Path.GetFileName(file.Path), EquatableArray<byte>.Empty, file.Path, $"{file.Path} does not start with '{Header}<file name>'");
         string name = Normalize(first.Substring(Header.Length).Trim());
         byte[] bytes;
         try
@@ -49,9 +51,9 @@ internal sealed record WeightsText(string Name, EquatableArray<byte> Bytes, stri
         catch (FormatException)
         {
             // Convert has no TryFromBase64String on .NET Standard 2.0, where the generator runs.
-            return new WeightsText(name, EquatableArray<byte>.Empty, $"the text form of '{name}' ({file.Path}) is not valid base64; rebuild to write it again");
+            return new WeightsText(name, EquatableArray<byte>.Empty, file.Path, $"the text form of '{name}' ({file.Path}) is not valid base64; rebuild to write it again");
         }
-        return new WeightsText(name, bytes.ToEquatableArray(), null);
+        return new WeightsText(name, bytes.ToEquatableArray(), file.Path, null);
     }
 
     /// <summary>A path as names are compared: forward slashes, no leading <c>./</c>.</summary>
@@ -73,7 +75,7 @@ internal sealed record BakeProblem(BakeProblemKind Kind, string Message);
 
 internal enum BakeProblemKind
 {
-    /// <summary>The compiler was given no file of that name (DG0029).</summary>
+    /// <summary>No one file the compiler was given has that name, or the name cannot be one (DG0029).</summary>
     NotFound,
 
     /// <summary>The file is there but does not fit the layers, or is not a weight file (DG0030).</summary>
@@ -101,13 +103,11 @@ internal static class WeightsBaker
     /// <summary>The weights, or the problem to report at the attribute.</summary>
     private static (BakedWeights? Weights, BakeProblem? Problem) Bake(NetworkSpec spec, IEnumerable<WeightsText> files)
     {
-        string wanted = WeightsText.Normalize(spec.Weights!);
-        WeightsText[] matches = files.Where(f => f.Name == wanted || f.Name.EndsWith("/" + wanted, StringComparison.Ordinal)).ToArray();
-        if (matches.Length == 0)
-            return (null, new BakeProblem(BakeProblemKind.NotFound, $"the compiler was given no file '{wanted}': put it in the project directory (the package's build files then hand it to the generator), or in Unity add its text form (docs/import.md)"));
-        if (matches.Length > 1)
-            return (null, new BakeProblem(BakeProblemKind.Mismatch, $"more than one file is named '{wanted}' ({string.Join(", ", matches.Select(m => m.Name))}); give the path from the project directory"));
-        WeightsText file = matches[0];
+        (WeightsText? found, string? notFound) = WeightsLookup.Find(spec.Weights!, files.ToList());
+        if (found is null)
+            return (null, new BakeProblem(BakeProblemKind.NotFound, notFound!));
+        WeightsText file = found;
+        string wanted = file.Name;
         if (file.Error is not null)
             return (null, new BakeProblem(BakeProblemKind.Mismatch, file.Error));
 

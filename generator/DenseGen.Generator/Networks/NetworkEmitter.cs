@@ -288,7 +288,7 @@ internal static class NetworkEmitter
         w.Line("/// <param name=\"outputGradient\"><c>∂L/∂Y</c>, <c>[k, OutputSize]</c>.</param>");
         w.Line("/// <param name=\"inputGradient\">Receives <c>∂L/∂X</c>, <c>[k, InputSize]</c>; pass an empty span to skip it, and the first layer's input product with it.</param>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not match, or a span overlaps one the call writes. Nothing is written when it is thrown.</exception>");
-        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">The last Forward did not have these <c>k</c> samples, or had more than <see cref=\"MaxBatch\"/>. Nothing is written.</exception>");
+        w.Line("/// <exception cref=\"global::System.InvalidOperationException\"><c>k</c> is more than <see cref=\"MaxBatch\"/> (raise it in <c>[Sequential(MaxBatch = ...)]</c>, or call Forward and Backward on chunks of at most MaxBatch samples), or the last Forward did not have these <c>k</c> samples. Nothing is written.</exception>");
         w.Line("/// <remarks>Gradients accumulate across calls until <see cref=\"ZeroGradients\"/>. Writes the gradients and the buffers: one thread at a time per network. Allocates nothing.</remarks>");
         c.Attributes();
         w.Open($"public void Backward({ReadOnlySpan}<{c.T}> input, {ReadOnlySpan}<{c.T}> outputGradient, {Span}<{c.T}> inputGradient)");

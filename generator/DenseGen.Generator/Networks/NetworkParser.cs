@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
+using DenseGen.Generator.Emit;
 using DenseGen.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -54,6 +55,11 @@ internal static class NetworkParser
         CheckTensorNames(fields, name, diagnostics);
         ElementKind? element = CheckElementTypes(fields, diagnostics);
         CheckChain(fields, diagnostics);
+        if (element is not null)
+        {
+            bool trainable = fields.Any(f => f.Layer is { Trainable: true });
+            MemberCollisions.Report(type, "network", NetworkMembers.For(element.Value, trainable, baked: weights is not null), diagnostics);
+        }
 
         bool valid = !diagnostics.Any(IsError) && fields.Count > 0 && fields.All(f => f.Layer is not null) && element is not null;
         if (!valid)
@@ -172,14 +178,20 @@ internal static class NetworkParser
     }
 
     /// <summary>
-    /// The instance fields the user declared, in declaration order, each read as a layer. Fields the compiler makes
-    /// (auto-property backing fields) are not layers and are passed over.
+    /// The instance fields the user declared, in declaration order, each read as a layer. The fields the compiler makes
+    /// for auto-properties and field-like events are instance fields of the network too, which it would neither run
+    /// nor account for, so each such property or event is DG0019 at its name.
     /// </summary>
     private static List<FieldLayer> ReadLayerFields(INamedTypeSymbol type, string network, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         var declared = new List<(IFieldSymbol Field, VariableDeclaratorSyntax Syntax, TypeDeclarationSyntax Owner)>();
         foreach (ISymbol member in type.GetMembers())
         {
+            if (HiddenFieldOwner(type, member, cancellationToken) is { } hidden)
+            {
+                diagnostics.Add(NotALayer(hidden, network));
+                continue;
+            }
             if (member is not IFieldSymbol { IsStatic: false, IsConst: false, IsImplicitlyDeclared: false } field)
                 continue;
             if (field.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not VariableDeclaratorSyntax syntax)
@@ -197,11 +209,10 @@ internal static class NetworkParser
             LocationInfo? location = LocationInfo.From(syntax.Identifier);
             if (field.Type.TypeKind == TypeKind.Error)
                 continue;
-            AttributeData? dense = field.Type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == DenseAttributeName);
+            AttributeData? dense = DenseAttributeOf(field.Type);
             if (dense is null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.NotALayerField, location, field.Name, network, field.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
+                diagnostics.Add(NotALayer(field, network));
                 continue;
             }
             if (owner != firstOwner)
@@ -214,6 +225,57 @@ internal static class NetworkParser
             layers.Add(ReadLayer(field, dense, isStruct, location));
         }
         return layers;
+    }
+
+    private static AttributeData? DenseAttributeOf(ITypeSymbol type) =>
+        type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == DenseAttributeName);
+
+    /// <summary>
+    /// The auto-property or field-like event whose hidden instance field <paramref name="member"/> is, or the
+    /// instance auto-property or field-like event <paramref name="member"/> is itself (whether the compiler lists
+    /// the hidden field among the members differs between kinds and versions); null for anything else.
+    /// </summary>
+    private static ISymbol? HiddenFieldOwner(INamedTypeSymbol type, ISymbol member, CancellationToken cancellationToken)
+    {
+        switch (member)
+        {
+            case IPropertySymbol { IsStatic: false, IsAbstract: false, IsIndexer: false } property:
+                // Reported once, at the property: its backing field, when listed, is passed over below.
+                return type.GetMembers().OfType<IFieldSymbol>().Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property)) ? property : null;
+            case IEventSymbol { IsStatic: false, IsAbstract: false } @event:
+                // A field-like event is declared by a variable declarator; one with add and remove accessors is not.
+                return @event.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is VariableDeclaratorSyntax) ? @event : null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>DG0019 for an instance field that is not a layer, or for the property or event whose hidden field it is.</summary>
+    private static DiagnosticInfo NotALayer(ISymbol member, string network)
+    {
+        LocationInfo? location = LocationInfo.From(member.Locations.FirstOrDefault());
+        string Shown(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+        (string kind, string problem, string fix) = member switch
+        {
+            IPropertySymbol property when DenseAttributeOf(property.Type) is not null => (
+                "auto-property",
+                $"holds the layer '{Shown(property.Type)}' in a hidden field, but only layer fields are layers",
+                "Declare the layer as a field instead"),
+            IPropertySymbol property => (
+                "auto-property",
+                $"keeps its value in a hidden field of type '{Shown(property.Type)}', which is not a DenseGen layer (a type with [Dense])",
+                "Make the property static, give it accessors that keep the value elsewhere, or keep other state outside the network"),
+            IEventSymbol @event => (
+                "field-like event",
+                $"keeps its handlers in a hidden field of type '{Shown(@event.Type)}', which is not a DenseGen layer (a type with [Dense])",
+                "Make the event static, declare it with add and remove accessors, or keep other state outside the network"),
+            IFieldSymbol field => (
+                "field",
+                $"has type '{Shown(field.Type)}', which is not a DenseGen layer (a type with [Dense])",
+                "Make the field static, or keep other state outside the network"),
+            _ => ("member", "is not a layer", "Keep other state outside the network"),
+        };
+        return DiagnosticInfo.Create(DiagnosticDescriptors.NotALayerField, location, kind, member.Name, network, problem, fix);
     }
 
     /// <summary>
@@ -230,9 +292,13 @@ internal static class NetworkParser
         bool trainable = AttributeArguments.Named(dense, "Trainable")?.Value is not false;
         bool deterministic = AttributeArguments.Named(dense, "Deterministic")?.Value is true;
         string tensorName = ReadTensorName(field);
+        // A layer with a member that collides with a generated one is not generated (DG0033 at the layer), so the network
+        // could not call it.
         bool valid = inputs > 0 && outputs > 0 && element is not null
             && ActivationTable.IsDefined(activation)
-            && dense.NamedArguments.All(argument => argument.Value.Kind != TypedConstantKind.Error);
+            && dense.NamedArguments.All(argument => argument.Value.Kind != TypedConstantKind.Error)
+            && !(field.Type is INamedTypeSymbol layerType
+                && MemberCollisions.Find(layerType, LayerMembers.For(element.Value, activation != 0, trainable)).Count > 0);
         NetworkLayer? layer = valid
             ? new NetworkLayer(
                 field.Name,

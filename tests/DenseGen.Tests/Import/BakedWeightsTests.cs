@@ -109,6 +109,56 @@ public class BakedWeightsTests
         Assert.DoesNotContain(result.GeneratedSources, s => s.HintName.Contains("Baked", StringComparison.Ordinal));
     }
 
+    public static TheoryData<string, string[], string[]> NamesNotFound() => new()
+    {
+        // Weights = , files handed over as (all with the bytes of mlp.safetensors), what DG0029's message must say
+        { "", ["mlp.safetensors"], ["the name is empty", "set Weights to the path of a .safetensors or .onnx file from the project directory"] },
+        { "mlp.pt", ["mlp.safetensors"], ["that is not a .safetensors or .onnx file", "only those are handed to the generator"] },
+        { "/home/me/app/models/mlp.safetensors", ["models/mlp.safetensors", "mlp.safetensors"],
+            ["that is an absolute path", "Weights takes a path relative to the project directory", "write Weights = \"models/mlp.safetensors\""] },
+        { "C:/src/app/models/mlp.safetensors", ["models/mlp.safetensors"], ["absolute path", "write Weights = \"models/mlp.safetensors\""] },
+        { "/elsewhere/mlp.onnx", ["mlp.safetensors"], ["absolute path", "put the file in the project's directory tree", "only the project's .safetensors and .onnx files"] },
+        // A file name alone does not find the file in a folder: the message gives its path.
+        { "mlp.safetensors", ["models/mlp.safetensors"],
+            ["the compiler was given no file 'mlp.safetensors'", "only the project's .safetensors and .onnx files", "None, Content and EmbeddedResource items",
+             "the project has 'models/mlp.safetensors': write Weights = \"models/mlp.safetensors\""] },
+        { "Models/MLP.safetensors", ["models/mlp.safetensors"], ["write Weights = \"models/mlp.safetensors\""] },
+        // Two files of that name in other folders: both named, neither taken.
+        { "mlp.safetensors", ["a/mlp.safetensors", "b/mlp.safetensors"], ["files of that name at 'a/mlp.safetensors' and 'b/mlp.safetensors'", "write the path of the one you mean"] },
+        // Two text forms of one name (two items with one Link, or two Unity files): both named, by their own paths.
+        { "mlp.safetensors", ["mlp.safetensors", "mlp.safetensors"], ["2 files named 'mlp.safetensors'", "'/project/obj/densegen/0.densegen-weights' and '/project/obj/densegen/1.densegen-weights'"] },
+        { "missing.safetensors", ["mlp.safetensors", "x.onnx"], ["no file 'missing.safetensors'", "it was given 'mlp.safetensors', 'x.onnx'"] },
+        { "missing.safetensors", [], ["no file 'missing.safetensors'", "no weight file at all", "DenseGenBakeWeights"] },
+    };
+
+    /// <summary>Each way of naming no (single) file says what is wrong and what to write instead, as one DG0029 at the attribute.</summary>
+    [Theory]
+    [MemberData(nameof(NamesNotFound))]
+    public void ANameThatFindsNoSingleFileSaysWhatIsWrongAndWhatToWrite(string weights, string[] handedOverAs, string[] expected)
+    {
+        byte[] bytes = File.ReadAllBytes(OnnxImportTests.Fixture("mlp.safetensors"));
+        AdditionalText[] files = handedOverAs.Select((name, i) => new WeightsAdditionalText($"/project/obj/densegen/{i}.densegen-weights", name, bytes)).ToArray();
+        (GeneratorRunResult result, _) = Run(weights, files);
+        Diagnostic error = Assert.Single(result.Diagnostics);
+        Assert.Equal("DG0029", error.Id);
+        string message = error.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (string words in expected)
+            Assert.Contains(words, message, StringComparison.Ordinal);
+        Assert.StartsWith("Weights = ", Network.Replace("WEIGHTS", weights).Substring(error.Location.SourceSpan.Start, error.Location.SourceSpan.Length));
+        Assert.DoesNotContain(result.GeneratedSources, s => s.HintName.Contains("Baked", StringComparison.Ordinal));
+    }
+
+    /// <summary>Back slashes and a leading "./" name the same file as the build files' forward-slashed path.</summary>
+    [Theory]
+    [InlineData("./models/mlp.safetensors")]
+    [InlineData("models\\\\mlp.safetensors")]
+    public void SpellingsOfTheSamePathFindTheFile(string weights)
+    {
+        (GeneratorRunResult result, _) = Run(weights, Fixture("mlp.safetensors", "models/mlp.safetensors"));
+        Assert.Empty(result.Diagnostics);
+        Assert.Contains(result.GeneratedSources, s => s.HintName.Contains("Baked", StringComparison.Ordinal));
+    }
+
     /// <summary>
     /// The generator given mutants of both formats (the loaders' fuzzers' mutations): each one bakes, or draws exactly
     /// one DG0030 naming the file, never DG0010 and never an exception into the compiler.

@@ -260,6 +260,32 @@ public class NetworkTests
         Assert.All(network.Third.BiasGradients.ToArray(), g => Assert.Equal(0, g));
     }
 
+    /// <summary>
+    /// A Backward of more than MaxBatch samples cannot run even right after a Forward of those samples (Forward keeps
+    /// only its last chunk's activations), so the message says how to fix that, not to call Forward.
+    /// </summary>
+    [Fact]
+    public void BackwardOfMoreThanMaxBatchSaysToRaiseMaxBatchOrChunkAndChangesNothing()
+    {
+        const int samples = ThreeLayerNet.MaxBatch + 3;
+        var network = new ThreeLayerNet();
+        network.Initialize(seed: 1);
+        float[] x = LayerChecks.RandomValues<float>(new Random(1), samples * 13);
+        network.Forward(x, new float[samples * 3]);
+
+        string message = Assert.Throws<InvalidOperationException>(() => network.Backward(x, new float[samples * 3], new float[samples * 13])).Message;
+        Assert.Contains($"given {samples} samples, more than MaxBatch = {ThreeLayerNet.MaxBatch}", message, StringComparison.Ordinal);
+        Assert.Contains($"Raise MaxBatch to at least {samples} in [Sequential(MaxBatch = ...)]", message, StringComparison.Ordinal);
+        Assert.Contains($"call Forward and Backward on chunks of at most {ThreeLayerNet.MaxBatch} samples", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("call Forward on this batch first", message, StringComparison.Ordinal);
+        Assert.All(network.First.WeightGradients.ToArray(), g => Assert.Equal(0, g));
+        Assert.All(network.Third.BiasGradients.ToArray(), g => Assert.Equal(0, g));
+
+        // Without any Forward, too many samples is still the problem to report first.
+        message = Assert.Throws<InvalidOperationException>(() => new ThreeLayerNet().Backward(x, new float[samples * 3], [])).Message;
+        Assert.Contains("more than MaxBatch", message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void RejectedCallsChangeNothing()
     {

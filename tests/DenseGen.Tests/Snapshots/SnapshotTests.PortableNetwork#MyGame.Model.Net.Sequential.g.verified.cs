@@ -97,7 +97,7 @@ namespace MyGame.Model
         /// <param name="outputGradient"><c>∂L/∂Y</c>, <c>[k, OutputSize]</c>.</param>
         /// <param name="inputGradient">Receives <c>∂L/∂X</c>, <c>[k, InputSize]</c>; pass an empty span to skip it, and the first layer's input product with it.</param>
         /// <exception cref="global::System.ArgumentException">A length does not match, or a span overlaps one the call writes. Nothing is written when it is thrown.</exception>
-        /// <exception cref="global::System.InvalidOperationException">The last Forward did not have these <c>k</c> samples, or had more than <see cref="MaxBatch"/>. Nothing is written.</exception>
+        /// <exception cref="global::System.InvalidOperationException"><c>k</c> is more than <see cref="MaxBatch"/> (raise it in <c>[Sequential(MaxBatch = ...)]</c>, or call Forward and Backward on chunks of at most MaxBatch samples), or the last Forward did not have these <c>k</c> samples. Nothing is written.</exception>
         /// <remarks>Gradients accumulate across calls until <see cref="ZeroGradients"/>. Writes the gradients and the buffers: one thread at a time per network. Allocates nothing.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
