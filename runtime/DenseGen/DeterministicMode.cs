@@ -17,7 +17,8 @@ namespace DenseGen;
 /// <c>AppContext.SetSwitch("DenseGen.Deterministic", true)</c> from code), and <see cref="Require"/>, which the code
 /// DenseGen generates calls for every assembly with a deterministic layer or network, or built with
 /// <c>&lt;DenseGenDeterministic&gt;</c>: so a library's deterministic network turns the mode on for the app that uses
-/// it. Once the mode has been read as off, nothing turns it on, and <see cref="Require"/> throws.
+/// it. Once the mode has been read as off, or where the switch is set to false, nothing turns it on, and
+/// <see cref="Require"/> throws.
 /// </para>
 /// <para>
 /// The deterministic functions are correctly rounded for float on every input tested and within 3 units in the last
@@ -43,26 +44,29 @@ public static class DeterministicMode
     public static bool IsEnabled => Setting.Enabled;
 
     /// <summary>
-    /// Turns the mode on for the whole process if DenseGen has not read it yet, and checks that it is on. Generated code
+    /// Turns the mode on for the whole process if DenseGen has not read it yet (and the switch is not set to false), and
+    /// checks that it is on. Generated code
     /// calls this for deterministic layers and networks (from a module initializer on .NET, from their entry points in
     /// the portable output); call it yourself first thing in <c>Main</c> if your own code depends on the mode.
     /// </summary>
     /// <param name="who">What needs the mode, for the error message: for example <c>"assembly 'Game.Simulation'"</c>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="who"/> is null.</exception>
     /// <exception cref="InvalidOperationException">
-    /// DenseGen had already read the mode as off: the losses, optimizers and activations of this process already use the
-    /// platform's math, so the same bits on every machine cannot be had any more. The message names <paramref name="who"/>
+    /// DenseGen had already read the mode as off, or the switch is set to false: the losses, optimizers and activations of
+    /// this process use the platform's math, so the same bits on every machine cannot be had. The message names <paramref name="who"/>
     /// and how to turn the mode on before anything reads it.
     /// </exception>
     public static void Require(string who)
     {
-        if (s_required)
-            return;
         if (who is null)
             throw new ArgumentNullException(nameof(who));
+        if (s_required)
+            return;
         lock (s_gate)
         {
-            if (!s_read)
+            // A switch set to false on purpose (in the runtimeconfig or by SetSwitch) is a decision, not an absence: it
+            // stays, and the check below refuses it.
+            if (!s_read && !AppContext.TryGetSwitch(SwitchName, out _))
                 AppContext.SetSwitch(SwitchName, true);
         }
         // Read outside the lock: Setting's static constructor takes it, and another thread may be running that
@@ -70,7 +74,8 @@ public static class DeterministicMode
         if (!Setting.Enabled)
         {
             throw new InvalidOperationException(
-                who + " needs DenseGen's deterministic mode, but DenseGen had already read the mode as off, so this process "
+                who + " needs DenseGen's deterministic mode, but the DenseGen.Deterministic switch is set to false, or DenseGen had "
+                + "already read the mode as off, so this process "
                 + "computes losses, optimizer steps and activations with the platform's math, which differs between machines. "
                 + "Turn the mode on before DenseGen computes anything: set <DenseGenDeterministic>true</DenseGenDeterministic> "
                 + "in the app's project (a class library's setting does not reach the app's runtimeconfig), or call "

@@ -20,13 +20,13 @@ public static class KernelPathProgram
     /// <summary>Prints the digest computed by the portable consumer library's deterministic layers.</summary>
     public const string DeterministicPortableCommand = "deterministic-portable";
 
-    /// <summary>Runs a compiled library's probe with the deterministic mode unread or read first (see <see cref="Determinism.DeterministicRequirementTests"/>).</summary>
+    /// <summary>Runs a compiled library's probe with the deterministic mode unread, read first or switched off (see <see cref="Determinism.DeterministicRequirementTests"/>).</summary>
     public const string DeterministicRequirementCommand = "deterministic-requirement";
 
     public static int Main(string[] args)
     {
         if (args.Length == 3 && args[0] == DeterministicRequirementCommand)
-            return Determinism.DeterministicRequirementTests.RunProbe(args[1], args[2] == "read-first");
+            return Determinism.DeterministicRequirementTests.RunProbe(args[1], args[2]);
         if (args.Length == 2 && args[0] == CheckPortableCommand)
             return CheckPortable(args[1]);
         if (args.Length == 2 && args[0] == DeterministicPortableCommand)

@@ -296,7 +296,7 @@ public class NetStandardRuntimeTests
         }
     }
 
-    private static string Extract(string package, string entry)
+    internal static string Extract(string package, string entry)
     {
         string directory = Path.Combine(Path.GetDirectoryName(package)!, Path.GetDirectoryName(entry)!);
         string path = Path.Combine(directory, Path.GetFileName(entry));

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Linq;
+using System.Reflection;
 using DenseGen.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -123,7 +124,7 @@ public class DeterministicRequirementTests
     [Trait("Category", "Integration")]
     public void TheLayerAttributeAloneTurnsTheModeOn()
     {
-        string output = RunChild(DeterministicLayer, NoProperties, portable: false, readFirst: false);
+        string output = RunChild(DeterministicLayer, NoProperties, portable: false, firstStep: "unread");
         Assert.Contains("enabled after: True", output, StringComparison.Ordinal);
         Assert.Contains("output untouched: False", output, StringComparison.Ordinal);
     }
@@ -132,7 +133,7 @@ public class DeterministicRequirementTests
     [Trait("Category", "Integration")]
     public void TheProjectPropertyTurnsItOnFromALibraryWithNoLayers()
     {
-        string output = RunChild(NoLayers, ProjectDeterministic, portable: false, readFirst: false);
+        string output = RunChild(NoLayers, ProjectDeterministic, portable: false, firstStep: "unread");
         Assert.Contains("enabled after: True", output, StringComparison.Ordinal);
     }
 
@@ -140,15 +141,15 @@ public class DeterministicRequirementTests
     [Trait("Category", "Integration")]
     public void WithoutDeterministicTypesOrWithTheOptOutTheModeStaysOff()
     {
-        Assert.Contains("enabled after: False", RunChild(PlainLayer, NoProperties, portable: false, readFirst: false), StringComparison.Ordinal);
-        Assert.Contains("enabled after: False", RunChild(DeterministicLayer, OptedOut, portable: false, readFirst: false), StringComparison.Ordinal);
+        Assert.Contains("enabled after: False", RunChild(PlainLayer, NoProperties, portable: false, firstStep: "unread"), StringComparison.Ordinal);
+        Assert.Contains("enabled after: False", RunChild(DeterministicLayer, OptedOut, portable: false, firstStep: "unread"), StringComparison.Ordinal);
     }
 
     [Fact]
     [Trait("Category", "Integration")]
     public void ReadAsOffFirstTheAssemblyThrowsNamingItselfAndTheFix()
     {
-        string output = RunChild(DeterministicLayer, NoProperties, portable: false, readFirst: true);
+        string output = RunChild(DeterministicLayer, NoProperties, portable: false, firstStep: "read-first");
         // A module initializer's exception reaches the caller inside the TypeInitializationException of <Module>.
         Assert.Contains("threw System.TypeInitializationException", output, StringComparison.Ordinal);
         Assert.Contains("inner System.InvalidOperationException: assembly 'DenseGenTestAssembly' (it declares deterministic layers) needs DenseGen's deterministic mode", output, StringComparison.Ordinal);
@@ -161,7 +162,7 @@ public class DeterministicRequirementTests
     [Trait("Category", "Integration")]
     public void APortableNetworksInitializeTurnsTheModeOn()
     {
-        string output = RunChild(DeterministicNetwork, NoProperties, portable: true, readFirst: false);
+        string output = RunChild(DeterministicNetwork, NoProperties, portable: true, firstStep: "unread");
         Assert.Contains("enabled after: True", output, StringComparison.Ordinal);
     }
 
@@ -169,17 +170,31 @@ public class DeterministicRequirementTests
     [Trait("Category", "Integration")]
     public void ReadAsOffFirstAPortableLayerThrowsBeforeItWritesAnything()
     {
-        string output = RunChild(DeterministicLayer, NoProperties, portable: true, readFirst: true);
+        string output = RunChild(DeterministicLayer, NoProperties, portable: true, firstStep: "read-first");
         Assert.Contains("threw System.InvalidOperationException: the deterministic layer 'Layer' needs DenseGen's deterministic mode", output, StringComparison.Ordinal);
         Assert.Contains("output untouched: True", output, StringComparison.Ordinal);
         Assert.Contains("enabled after: False", output, StringComparison.Ordinal);
     }
 
-    /// <summary>The child's side: optionally reads the mode first, then runs the library's <c>Probe.Run</c>.</summary>
-    internal static int RunProbe(string library, bool readFirst)
+    [Fact]
+    [Trait("Category", "Integration")]
+    public void ASwitchSetToFalseIsRefusedNotOverridden()
     {
-        if (readFirst)
+        string output = RunChild(DeterministicLayer, NoProperties, portable: false, firstStep: "switch-off");
+        Assert.Contains("inner System.InvalidOperationException: assembly 'DenseGenTestAssembly' (it declares deterministic layers) needs DenseGen's deterministic mode, but the DenseGen.Deterministic switch is set to false", output, StringComparison.Ordinal);
+        Assert.Contains("enabled after: False", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The child's side: optionally reads the mode first (<c>read-first</c>) or sets the switch to false
+    /// (<c>switch-off</c>), then runs the library's <c>Probe.Run</c>.
+    /// </summary>
+    internal static int RunProbe(string library, string firstStep)
+    {
+        if (firstStep == "read-first")
             Console.WriteLine("enabled before: " + DeterministicMode.IsEnabled);
+        else if (firstStep == "switch-off")
+            AppContext.SetSwitch(DeterministicMode.SwitchName, false);
         try
         {
             System.Reflection.Assembly.LoadFrom(library).GetType("Probe", throwOnError: true)!.GetMethod("Run")!.Invoke(null, null);
@@ -195,19 +210,21 @@ public class DeterministicRequirementTests
         return 0;
     }
 
-    private static string RunChild(string source, ImmutableDictionary<string, string> properties, bool portable, bool readFirst)
+    private static string RunChild(string source, ImmutableDictionary<string, string> properties, bool portable, string firstStep)
     {
         string directory = Path.Combine(Path.GetTempPath(), "densegen-requirement-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         try
         {
             string library = Path.Combine(directory, "DenseGenTestAssembly.dll");
-            Compilation output = Compile(source, properties, portable, out GeneratorRunResult result);
+            Compilation output = Compile(source, properties, portable, out GeneratorRunResult result, asUnity: portable);
             Assert.DoesNotContain(result.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+            if (portable)
+                Assert.Contains(output.ReferencedAssemblyNames, a => a.Name == "netstandard" && a.Version.Major == 2 && a.Version.Minor == 1);
             Microsoft.CodeAnalysis.Emit.EmitResult emitted = output.Emit(library);
             Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
             (int exitCode, string printed) = DotnetHost.Run(
-                ["exec", typeof(KernelPathProgram).Assembly.Location, KernelPathProgram.DeterministicRequirementCommand, library, readFirst ? "read-first" : "unread"],
+                ["exec", typeof(KernelPathProgram).Assembly.Location, KernelPathProgram.DeterministicRequirementCommand, library, firstStep],
                 TimeSpan.FromMinutes(2));
             Assert.True(exitCode == 0, printed);
             return printed;
@@ -225,10 +242,16 @@ public class DeterministicRequirementTests
         return result;
     }
 
-    /// <summary>The portable output as Unity compiles it: C# 9 (and below C# 12 the generator writes the portable output).</summary>
-    private static Compilation Compile(string source, ImmutableDictionary<string, string> properties, bool portable, out GeneratorRunResult result)
+    /// <summary>
+    /// Runs the generator and compiles. The full output against .NET 10; the portable output, when run in a child, as
+    /// Unity compiles it: C# 9 against .NET Standard 2.1 and the package's netstandard2.1 build of DenseGen (the fast
+    /// generator-only checks take the .NET 10 references at C# 9, which gives the same portable output).
+    /// </summary>
+    private static Compilation Compile(string source, ImmutableDictionary<string, string> properties, bool portable, out GeneratorRunResult result, bool asUnity = false)
     {
-        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(source, portable ? LanguageVersion.CSharp9 : LanguageVersion.Latest);
+        CSharpCompilation compilation = asUnity
+            ? GeneratorHarness.CreateCompilation([source], LanguageVersion.CSharp9, [.. NetStandard21References.Value])
+            : GeneratorHarness.CreateCompilation(source, portable ? LanguageVersion.CSharp9 : LanguageVersion.Latest);
         GeneratorDriver driver = CSharpGeneratorDriver.Create(
                 [new DenseGen.Generator.DenseGenerator().AsSourceGenerator()],
                 parseOptions: (CSharpParseOptions)compilation.SyntaxTrees.First().Options,
@@ -237,6 +260,15 @@ public class DeterministicRequirementTests
         result = driver.GetRunResult().Results.Single();
         return output;
     }
+
+    /// <summary>.NET Standard 2.1's reference assemblies (located at build time, see the project file) and DenseGen's netstandard2.1 build from the package.</summary>
+    private static readonly Lazy<MetadataReference[]> NetStandard21References = new(() =>
+    {
+        string folder = typeof(DeterministicRequirementTests).Assembly.GetCustomAttributes<System.Reflection.AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "NetStandard21References").Value!;
+        string runtime = NetStandardRuntimeTests.Extract(PortableConsumerTests.PackedConsumer.Package, "lib/netstandard2.1/DenseGen.dll");
+        return [.. Directory.GetFiles(folder, "*.dll").Select(path => MetadataReference.CreateFromFile(path)), MetadataReference.CreateFromFile(runtime)];
+    });
 
     private static string? ModuleInitializer(GeneratorRunResult result) =>
         result.GeneratedSources.SingleOrDefault(s => s.HintName == "DenseGen.DeterministicMode.g.cs").SourceText?.ToString();
