@@ -1,3 +1,4 @@
+using DenseGen.Generator.Emit;
 using DenseGen.Generator.Model;
 
 namespace DenseGen.Generator.Determinism;
@@ -36,10 +37,25 @@ internal sealed record DeterministicModeRequirement(
         Mode == OutputMode.Full && !OptedOut && (ProjectDeterministic || HasDeterministicTypes);
 
     /// <summary>
-    /// The statement a deterministic layer or network of the portable output runs first in its entry points, naming the
-    /// type in the error.
+    /// The first statement of a deterministic layer's or network's entry points in the portable output, naming the type in
+    /// the error; nothing when <paramref name="applies"/> is false.
     /// </summary>
-    public static string RequireCall(string? @namespace, EquatableArray<ContainingType> containingTypes, string typeName, string kind) =>
-        "global::DenseGen.DeterministicMode.Require(\"the deterministic " + kind + " '"
-        + GeneratedFile.HintName(@namespace, containingTypes, typeName, "") + "'\");";
+    public static void WriteCall(IndentedWriter w, bool applies, string? @namespace, EquatableArray<ContainingType> containingTypes, string typeName, string kind)
+    {
+        if (applies)
+        {
+            w.Line("global::DenseGen.DeterministicMode.Require(\"the deterministic " + kind + " '"
+                + GeneratedFile.HintName(@namespace, containingTypes, typeName, "") + "'\");");
+        }
+    }
+
+    /// <summary>The documentation of what <see cref="WriteCall"/>'s statement throws, for the same entry points.</summary>
+    public static void WriteDoc(IndentedWriter w, bool applies)
+    {
+        if (applies)
+        {
+            w.Line("/// <exception cref=\"global::System.InvalidOperationException\">DenseGen's deterministic mode, which this type turns on for the process,");
+            w.Line("/// was already read as off or its switch is set to false (see <see cref=\"global::DenseGen.DeterministicMode.Require\"/>). Nothing is written.</exception>");
+        }
+    }
 }

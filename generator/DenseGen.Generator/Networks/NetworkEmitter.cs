@@ -235,6 +235,7 @@ internal static class NetworkEmitter
         w.Line("/// Keeps each layer's output in the network's buffers for <see cref=\"Backward\"/>, which takes the samples of the last");
         w.Line("/// Forward when there were at most <see cref=\"MaxBatch\"/>. Writes those buffers: one thread at a time per network. Allocates nothing.");
         w.Line("/// </remarks>");
+        DeterministicModeRequirement.WriteDoc(w, RequiresFromEntryPoints(c));
         c.Attributes();
         w.Open($"public void Forward({ReadOnlySpan}<{c.T}> input, {Span}<{c.T}> output)");
         WriteRequireDeterministicMode(c);
@@ -290,6 +291,7 @@ internal static class NetworkEmitter
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not match, or a span overlaps one the call writes. Nothing is written when it is thrown.</exception>");
         w.Line("/// <exception cref=\"global::System.InvalidOperationException\"><c>k</c> is more than <see cref=\"MaxBatch\"/> (raise it in <c>[Sequential(MaxBatch = ...)]</c>, or call Forward and Backward on chunks of at most MaxBatch samples), or the last Forward did not have these <c>k</c> samples. Nothing is written.</exception>");
         w.Line("/// <remarks>Gradients accumulate across calls until <see cref=\"ZeroGradients\"/>. Writes the gradients and the buffers: one thread at a time per network. Allocates nothing.</remarks>");
+        DeterministicModeRequirement.WriteDoc(w, RequiresFromEntryPoints(c));
         c.Attributes();
         w.Open($"public void Backward({ReadOnlySpan}<{c.T}> input, {ReadOnlySpan}<{c.T}> outputGradient, {Span}<{c.T}> inputGradient)");
         WriteRequireDeterministicMode(c);
@@ -364,6 +366,7 @@ internal static class NetworkEmitter
         w.Line();
         WriteForwardDocs(c, scratch: false);
         w.Line("/// <remarks>Uses the network's own buffers: one thread at a time per network; for many threads, give each its own scratch span. Allocates nothing.</remarks>");
+        DeterministicModeRequirement.WriteDoc(w, RequiresFromEntryPoints(c));
         c.Attributes();
         w.Open($"public void Forward({ReadOnlySpan}<{c.T}> input, {Span}<{c.T}> output)");
         WriteRequireDeterministicMode(c);
@@ -377,6 +380,7 @@ internal static class NetworkEmitter
 
         WriteForwardDocs(c, scratch: true);
         w.Line("/// <remarks>Only reads the network: any number of threads may call it at once, each with its own scratch span, while nothing writes the weights. Allocates nothing.</remarks>");
+        DeterministicModeRequirement.WriteDoc(w, RequiresFromEntryPoints(c));
         c.Attributes();
         w.Open($"public {(spec.IsStruct ? "readonly " : "")}void Forward({ReadOnlySpan}<{c.T}> input, {Span}<{c.T}> output, {Span}<{c.T}> scratch)");
         WriteRequireDeterministicMode(c);
@@ -411,11 +415,10 @@ internal static class NetworkEmitter
     /// In the portable output, which has no module initializers, a deterministic network turns the runtime's deterministic
     /// mode on from its entry points (see DeterministicModeRequirement); the call costs a field read once it is on.
     /// </summary>
-    private static void WriteRequireDeterministicMode(Context c)
-    {
-        if (c.Portable && c.Spec.RequiresDeterministicMode)
-            c.W.Line(DeterministicModeRequirement.RequireCall(c.Spec.Namespace, c.Spec.ContainingTypes, c.Spec.TypeName, "network"));
-    }
+    private static void WriteRequireDeterministicMode(Context c) =>
+        DeterministicModeRequirement.WriteCall(c.W, RequiresFromEntryPoints(c), c.Spec.Namespace, c.Spec.ContainingTypes, c.Spec.TypeName, "network");
+
+    private static bool RequiresFromEntryPoints(Context c) => c.Portable && c.Spec.RequiresDeterministicMode;
 
     private static void WriteInitialize(Context c)
     {
@@ -427,6 +430,7 @@ internal static class NetworkEmitter
         w.Line("/// <param name=\"seed\">The same seed gives bit-identical weights on every machine.</param>");
         w.Line("/// <param name=\"scheme\">How to draw them; PyTorch's <c>nn.Linear</c> default unless given.</param>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"scheme\"/> is not a defined value; nothing is changed.</exception>");
+        DeterministicModeRequirement.WriteDoc(w, RequiresFromEntryPoints(c));
         GeneratedFile.Member(w);
         w.Open("public void Initialize(ulong seed, global::DenseGen.Initialization scheme = global::DenseGen.Initialization.PyTorchDefault)");
         WriteRequireDeterministicMode(c);
@@ -480,6 +484,7 @@ internal static class NetworkEmitter
         w.Line("/// <param name=\"strict\">Whether tensors the network does not have are refused (as PyTorch's <c>load_state_dict(strict=True)</c>); missing ones always are.</param>");
         w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The file is invalid, records another architecture, or a tensor is missing, mis-shaped or unexpected; the message names it.</exception>");
         w.Line("/// <exception cref=\"global::System.IO.IOException\">The file could not be read.</exception>");
+        DeterministicModeRequirement.WriteDoc(w, RequiresFromEntryPoints(c));
         GeneratedFile.Member(w);
         w.Open("public void Load(string path, bool strict = true)");
         WriteRequireDeterministicMode(c);
@@ -568,6 +573,7 @@ internal static class NetworkEmitter
         w.Line("/// " + parameterDoc);
         w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The model is invalid, has an operator DenseGen does not import, or does not match the layers; the message names the node or layer.</exception>");
         w.Line("/// <exception cref=\"global::System.IO.IOException\">The model could not be read.</exception>");
+        DeterministicModeRequirement.WriteDoc(w, RequiresFromEntryPoints(c));
         GeneratedFile.Member(w);
         w.Open($"public void LoadOnnx({parameter})");
         WriteRequireDeterministicMode(c);

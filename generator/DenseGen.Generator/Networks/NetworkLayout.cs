@@ -76,7 +76,7 @@ internal sealed class NetworkLayout
     }
 
     /// <summary>
-    /// Bytes the network holds inline: its buffers, its struct layers' parameters and gradients, and a trainable network's
+    /// Bytes of data the network holds: its buffers, every layer's parameters and gradients, and a trainable network's
     /// count of the last Forward's samples (an <c>int</c>), padded to the element size as a struct's fields are. For a
     /// struct network of struct layers this is <c>Unsafe.SizeOf</c> of the network.
     /// </summary>

@@ -220,11 +220,11 @@ internal static class LayerEmitter
     /// In the portable output (parameters in arrays), which has no module initializers, a deterministic layer turns the
     /// runtime's deterministic mode on from its entry points (see DeterministicModeRequirement); once on, a field read.
     /// </summary>
-    private static void WriteRequireDeterministicMode(IndentedWriter w, LayerSpec spec, LayerStorage storage)
-    {
-        if (storage == LayerStorage.Arrays && spec.RequiresDeterministicMode)
-            w.Line(DeterministicModeRequirement.RequireCall(spec.Namespace, spec.ContainingTypes, spec.TypeName, "layer"));
-    }
+    private static bool RequiresFromEntryPoints(LayerSpec spec, LayerStorage storage) =>
+        storage == LayerStorage.Arrays && spec.RequiresDeterministicMode;
+
+    private static void WriteRequireDeterministicMode(IndentedWriter w, LayerSpec spec, LayerStorage storage) =>
+        DeterministicModeRequirement.WriteCall(w, RequiresFromEntryPoints(spec, storage), spec.Namespace, spec.ContainingTypes, spec.TypeName, "layer");
 
     private static void WriteForward(IndentedWriter w, LayerSpec spec, LayerStorage storage, VectorWidth[] widths, string? methodAttributes, bool portable)
     {
@@ -245,6 +245,7 @@ internal static class LayerEmitter
         w.Line("/// <remarks>Reads the parameters and writes only <paramref name=\"output\"/>: several threads may call it at once while nothing modifies the parameters. Allocates nothing.</remarks>");
         string modifiers = spec.IsStruct ? "public readonly void" : "public void";
         // Fully optimized from the first call: a frame budget cannot wait for tiering to promote the method.
+        DeterministicModeRequirement.WriteDoc(w, RequiresFromEntryPoints(spec, storage));
         GeneratedFile.Method(w, methodAttributes);
         w.Open($"{modifiers} Forward({ReadOnlySpan}<{t}> input, {Span}<{t}> output)");
         WriteRequireDeterministicMode(w, spec, storage);
@@ -311,6 +312,7 @@ internal static class LayerEmitter
         string t = spec.ElementKeyword;
         bool activated = spec.HasActivation, trainable = spec.Trainable;
         WriteBackwardDocs(w, spec);
+        DeterministicModeRequirement.WriteDoc(w, RequiresFromEntryPoints(spec, storage));
         GeneratedFile.Method(w, methodAttributes);
         string outputParameter = activated ? $"{ReadOnlySpan}<{t}> output, " : "";
         string modifiers = trainable || !spec.IsStruct ? "public void" : "public readonly void";
