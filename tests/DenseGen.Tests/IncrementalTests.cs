@@ -57,6 +57,24 @@ public class IncrementalTests
         AssertSourceOutputReused(second);
     }
 
+    /// <summary>
+    /// A deterministic layer adds the assembly's module initializer (DenseGen.DeterministicMode.g.cs), which depends on
+    /// every layer and on the compilation's name: an unrelated edit must leave it, and every other output, cached.
+    /// </summary>
+    [Fact]
+    public void UnrelatedEditLeavesTheDeterministicModuleInitializerCached()
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation([LayerSource.Replace("Out = 2", "Out = 2, Deterministic = true"), OtherSource]);
+        SyntaxTree other = compilation.SyntaxTrees.Last();
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(
+            other, other.WithChangedText(other.GetText().Replace(0, 0, "// an edit that has nothing to do with the layer\n")));
+        GeneratorRunResult second = RunTwice(compilation, edited);
+
+        Assert.Contains(second.GeneratedSources, s => s.HintName == "DenseGen.DeterministicMode.g.cs");
+        AssertReused(second, DenseGenerator.TrackingNames.Specs);
+        AssertSourceOutputReused(second);
+    }
+
     [Fact]
     public void EditAboveTheLayerKeepsTheSourceCached()
     {

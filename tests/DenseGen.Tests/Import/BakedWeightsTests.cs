@@ -45,9 +45,12 @@ public class BakedWeightsTests
             SourceText.From("densegen-weights " + name + "\n" + Convert.ToBase64String(bytes, Base64FormattingOptions.InsertLineBreaks) + "\n");
     }
 
-    private static (GeneratorRunResult Result, Compilation Output) Run(string weights, params AdditionalText[] files)
+    private static (GeneratorRunResult Result, Compilation Output) Run(string weights, params AdditionalText[] files) =>
+        RunSource(Network.Replace("WEIGHTS", weights), files);
+
+    private static (GeneratorRunResult Result, Compilation Output) RunSource(string source, AdditionalText[] files)
     {
-        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(Network.Replace("WEIGHTS", weights));
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(source);
         GeneratorDriver driver = GeneratorHarness.CreateDriver().AddAdditionalTexts([.. files])
             .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
         return (driver.GetRunResult().Results.Single(), output);
@@ -107,6 +110,20 @@ public class BakedWeightsTests
         // At the Weights argument of the attribute.
         Assert.StartsWith("Weights = ", Network.Replace("WEIGHTS", weights).Substring(error.Location.SourceSpan.Start, error.Location.SourceSpan.Length));
         Assert.DoesNotContain(result.GeneratedSources, s => s.HintName.Contains("Baked", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A network of deterministic layers carries one more value in its spec (that it turns the deterministic mode on),
+    /// which the generator clears to find the parsed declaration's Weights argument: the error must still land there.
+    /// </summary>
+    [Fact]
+    public void ADeterministicNetworksMissingFileIsReportedAtItsWeightsArgument()
+    {
+        string source = Network.Replace("WEIGHTS", "missing.safetensors").Replace(")] public partial class L", ", Deterministic = true)] public partial class L");
+        (GeneratorRunResult result, _) = RunSource(source, [Fixture("mlp.safetensors", "mlp.safetensors")]);
+        Diagnostic error = Assert.Single(result.Diagnostics);
+        Assert.Equal("DG0029", error.Id);
+        Assert.StartsWith("Weights = ", source.Substring(error.Location.SourceSpan.Start, error.Location.SourceSpan.Length));
     }
 
     public static TheoryData<string, string[], string[]> NamesNotFound() => new()
