@@ -32,8 +32,9 @@ public sealed class SequentialAttribute : Attribute
     /// <summary>
     /// <see cref="MaxBatch"/> when none is given: 16 samples, enough for the kernels to reuse each row of weights across
     /// samples, so a large <c>Forward</c> runs within a few percent of <c>MaxBatch = 64</c> (see docs/performance.md),
-    /// while the buffers stay small: 16 samples of every hidden layer's output, three times over for a trainable network
-    /// (the activations kept for <c>Backward</c> and two gradient buffers), twice for a frozen one.
+    /// while the buffers stay small: for a trainable network, 16 samples of every hidden layer's output (and of the last
+    /// layer's, when it has an activation) plus two gradient buffers of the widest hidden layer; for a frozen network, two
+    /// buffers of the widest hidden layer (docs/api.md has the formula; <c>StorageBytes</c> counts them).
     /// </summary>
     public const int DefaultMaxBatch = 16;
 

@@ -76,7 +76,7 @@ namespace WalkThrough
     [Dense(In = 7, Out = 4, Activation = Activation.Tanh)] public partial class TorchMiddle;
     [Dense(In = 4, Out = 3)] public partial class TorchOutput;
 
-    // The fixture's batch is 5 samples: MaxBatch (1 by default) must hold it for Backward.
+    // The fixture's batch is 5 samples: MaxBatch must hold it for Backward (8 keeps the test independent of the default).
     [Sequential(MaxBatch = 8)]
     public partial class TorchMlp
     {
