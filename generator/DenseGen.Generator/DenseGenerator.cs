@@ -150,19 +150,23 @@ public sealed class DenseGenerator : IIncrementalGenerator
         // The runtime's deterministic mode is one setting per process: an assembly with deterministic layers or networks,
         // or built with the project property, turns it on from a module initializer (full output; the portable output's
         // types ask from their entry points instead).
-        IncrementalValueProvider<DeterministicModeRequirement> requirement = layerSpecs
+        IncrementalValueProvider<bool> hasDeterministicTypes = layerSpecs
             .Select(static (spec, _) => spec.Deterministic)
             .Collect()
             .Combine(networkSpecs.Select(static (spec, _) => spec.RequiresDeterministicMode).Collect())
-            .Combine(projectSettings)
-            .Combine(target)
+            .Select(static (pair, _) => pair.Left.Contains(true) || pair.Right.Contains(true));
+        IncrementalValueProvider<(OutputMode Mode, string AssemblyName)> compilationFacts = target
             .Combine(context.CompilationProvider.Select(static (compilation, _) => compilation.AssemblyName ?? ""))
+            .Select(static (pair, _) => (pair.Left.Mode, pair.Right));
+        IncrementalValueProvider<DeterministicModeRequirement> requirement = hasDeterministicTypes
+            .Combine(projectSettings)
+            .Combine(compilationFacts)
             .Select(static (all, _) => new DeterministicModeRequirement(
-                AssemblyName: all.Right,
-                ProjectDeterministic: all.Left.Left.Right.Deterministic,
-                HasDeterministicTypes: all.Left.Left.Left.Left.Contains(true) || all.Left.Left.Left.Right.Contains(true),
-                OptedOut: all.Left.Left.Right.OptedOut,
-                Mode: all.Left.Right.Mode));
+                AssemblyName: all.Right.AssemblyName,
+                ProjectDeterministic: all.Left.Right.Deterministic,
+                HasDeterministicTypes: all.Left.Left,
+                OptedOut: all.Left.Right.OptedOut,
+                Mode: all.Right.Mode));
         context.RegisterSourceOutput(requirement, static (output, requirement) =>
         {
             if (requirement.NeedsModuleInitializer)
