@@ -8,7 +8,7 @@ namespace DenseGen.Samples.Mnist;
 /// </summary>
 public sealed class EpochRunner
 {
-    private readonly IDenseModule<float> _network;
+    private readonly ITrainableModule<float> _network;
     private readonly Optimizer<float> _optimizer;
     private readonly LabeledImages _train;
     private readonly int _batchSize;
@@ -22,7 +22,7 @@ public sealed class EpochRunner
     /// <param name="train">The training set.</param>
     /// <param name="batchSize">Samples per step, at most <see cref="MnistNetwork.MaxBatch"/>.</param>
     /// <param name="seed">Seeds the shuffling.</param>
-    public EpochRunner(IDenseModule<float> network, Optimizer<float> optimizer, LabeledImages train, int batchSize, ulong seed)
+    public EpochRunner(ITrainableModule<float> network, Optimizer<float> optimizer, LabeledImages train, int batchSize, ulong seed)
     {
         if (network.InputSize != MnistNetwork.Pixels || network.OutputSize != MnistNetwork.Classes)
             throw new ArgumentException($"The network maps {network.InputSize} inputs to {network.OutputSize} outputs; MNIST needs {MnistNetwork.Pixels} to {MnistNetwork.Classes}.", nameof(network));

@@ -65,7 +65,7 @@ public class RoslynFloorTests
         var random = new Random(12);
         float[] x = new float[3 * 19], y = new float[3 * 3], hidden = new float[3 * 5], expected = new float[3 * 3];
         for (int i = 0; i < x.Length; i++) x[i] = (float)(random.NextDouble() - 0.5);
-        ((IDenseModule<float>)network).Forward(x, y);
+        ((ITrainableModule<float>)network).Forward(x, y);
         first.Forward(x, hidden);
         second.Forward(hidden, expected);
         Assert.Equal(expected, y);

@@ -59,7 +59,7 @@ public class PortableConsumerTests
         Type type = Consumer.Value.Library.GetType("Portable.PortableNet", throwOnError: true)!;
         object network = Activator.CreateInstance(type)!;
         type.GetMethod("Initialize")!.Invoke(network, [5UL, Initialization.PyTorchDefault]);
-        var module = (IDenseModule<float>)network;
+        var module = (ITrainableModule<float>)network;
         var hidden = (IDenseParameters<float>)type.GetField("Hidden")!.GetValue(network)!;
         var output = (IDenseParameters<float>)type.GetField("Output")!.GetValue(network)!;
         Networks.ChainReference.LayerValues[] layers = [Networks.ChainReference.Layer(hidden), Networks.ChainReference.Layer(output)];

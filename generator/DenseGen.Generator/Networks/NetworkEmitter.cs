@@ -35,8 +35,8 @@ internal static class NetworkEmitter
 
         string t = spec.ElementKeyword;
         string interfaces = spec.IsTrainable
-            ? $"global::DenseGen.IDenseModule<{t}>, global::DenseGen.ITrainable<{t}>"
-            : $"global::DenseGen.IDenseForward<{t}>";
+            ? $"global::DenseGen.ITrainableModule<{t}>, global::DenseGen.ITrainable<{t}>"
+            : $"global::DenseGen.IForwardModule<{t}>";
         w.Open($"partial {(spec.IsStruct ? "struct" : "class")} {spec.TypeName} : {interfaces}");
         var context = new Context(w, spec, NetworkLayout.Of(spec), portable ? null : KernelWriter.MethodAttributes(skipLocalsInit: false), portable);
         WriteConstants(context);
@@ -131,10 +131,10 @@ internal static class NetworkEmitter
         w.Line($"public const long StorageBytes = {Number(NetworkLayout.StorageBytes(spec))};");
         w.Line();
         GeneratedFile.Member(w);
-        w.Line("int global::DenseGen.IDenseShape.InputSize => InputSize;");
+        w.Line("int global::DenseGen.IModuleShape.InputSize => InputSize;");
         w.Line();
         GeneratedFile.Member(w);
-        w.Line("int global::DenseGen.IDenseShape.OutputSize => OutputSize;");
+        w.Line("int global::DenseGen.IModuleShape.OutputSize => OutputSize;");
         w.Line();
     }
 

@@ -171,7 +171,7 @@ public class OnnxImportTests
     /// DenseGen's output and input gradient, and PyTorch's recorded ones, must each lie within the float bound of a
     /// double reference of the chain on the same weights, so they are within twice that bound of each other.
     /// </summary>
-    private static void AssertMatchesPyTorch(IDenseModule<float> network, string name, ChainReference.LayerValues[] layers)
+    private static void AssertMatchesPyTorch(ITrainableModule<float> network, string name, ChainReference.LayerValues[] layers)
     {
         SafeTensorsFile expected = SafeTensorsFile.Read(Fixture(name + ".expected.safetensors"));
         float[] x = Tensor(expected, "x"), dy = Tensor(expected, "dy");

@@ -30,7 +30,7 @@ public class OnnxRuntimeParityTests
     [MemberData(nameof(Models))]
     public void OnnxRuntimeAndDenseGenAgreeWithinTheFloatBound(string model, int batch)
     {
-        (IDenseModule<float> network, ChainReference.LayerValues[] layers) = Import(model);
+        (ITrainableModule<float> network, ChainReference.LayerValues[] layers) = Import(model);
         int inputs = layers[0].In, outputs = layers[^1].Out;
         var random = new Random(batch * 31 + model.Length);
         float[] x = LayerChecks.RandomValues<float>(random, batch * inputs);
@@ -51,7 +51,7 @@ public class OnnxRuntimeParityTests
         ChainReference.AssertWithin(LayerChecks.Wide(y), chain.Output, chain.OutputError, "DenseGen output");
     }
 
-    private static (IDenseModule<float> Network, ChainReference.LayerValues[] Layers) Import(string model)
+    private static (ITrainableModule<float> Network, ChainReference.LayerValues[] Layers) Import(string model)
     {
         if (model.StartsWith("matmul", StringComparison.Ordinal))
         {

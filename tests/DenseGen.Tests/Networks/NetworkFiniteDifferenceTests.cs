@@ -52,7 +52,7 @@ public class NetworkFiniteDifferenceTests
         Check(network, [network.A, network.B, network.C], samples: 3, seed: 24);
     }
 
-    private static void Check(IDenseModule<double> network, IDenseParameters<double>[] layers, int samples, int seed)
+    private static void Check(ITrainableModule<double> network, IDenseParameters<double>[] layers, int samples, int seed)
     {
         var random = new Random(seed);
         double[] x = LayerChecks.RandomValues<double>(random, samples * network.InputSize);
@@ -104,7 +104,7 @@ public class NetworkFiniteDifferenceTests
 
     /// <summary>The central difference of L in <paramref name="values"/>[<paramref name="index"/>], and its rounding bound / 2h.</summary>
     private static double Central(
-        Span<double> values, int index, IDenseModule<double> network, IDenseParameters<double>[] layers, double[] x, double[] c, out double rounding)
+        Span<double> values, int index, ITrainableModule<double> network, IDenseParameters<double>[] layers, double[] x, double[] c, out double rounding)
     {
         double original = values[index];
         values[index] = original + Step;
@@ -116,7 +116,7 @@ public class NetworkFiniteDifferenceTests
         return (plus - minus) / (2 * Step);
     }
 
-    private static double Loss(IDenseModule<double> network, IDenseParameters<double>[] layers, double[] x, double[] c, out double error)
+    private static double Loss(ITrainableModule<double> network, IDenseParameters<double>[] layers, double[] x, double[] c, out double error)
     {
         var y = new double[c.Length];
         network.Forward(x, y);

@@ -3,7 +3,7 @@
 
 namespace MyGame.Model
 {
-    partial class Net : global::DenseGen.IDenseModule<double>, global::DenseGen.ITrainable<double>
+    partial class Net : global::DenseGen.ITrainableModule<double>, global::DenseGen.ITrainable<double>
     {
         /// <summary>Number of inputs per sample: the first layer's, <c>Hidden</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -38,10 +38,10 @@ namespace MyGame.Model
         public const long StorageBytes = 2680;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        int global::DenseGen.IDenseShape.InputSize => InputSize;
+        int global::DenseGen.IModuleShape.InputSize => InputSize;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        int global::DenseGen.IDenseShape.OutputSize => OutputSize;
+        int global::DenseGen.IModuleShape.OutputSize => OutputSize;
 
         // Each hidden layer's output for MaxBatch samples (the next layer's input, kept for Backward), then two buffers the
         // gradient between layers ping-pongs through. Offsets are constants; one block, allocated (or inlined) once.

@@ -3,7 +3,7 @@
 
 namespace MyGame.Model
 {
-    partial class Net : global::DenseGen.IDenseForward<float>
+    partial class Net : global::DenseGen.IForwardModule<float>
     {
         /// <summary>Number of inputs per sample: the first layer's, <c>Hidden</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -38,10 +38,10 @@ namespace MyGame.Model
         public const long StorageBytes = 828;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        int global::DenseGen.IDenseShape.InputSize => InputSize;
+        int global::DenseGen.IModuleShape.InputSize => InputSize;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        int global::DenseGen.IDenseShape.OutputSize => OutputSize;
+        int global::DenseGen.IModuleShape.OutputSize => OutputSize;
 
         // Two buffers the activations ping-pong through, MaxBatch samples of the widest hidden layer each.
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]

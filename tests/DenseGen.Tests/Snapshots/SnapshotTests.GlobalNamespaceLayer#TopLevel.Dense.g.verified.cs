@@ -28,10 +28,10 @@ partial class TopLevel : global::DenseGen.IDenseLayer<float>
     public const long StorageBytes = 72;
 
     [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    int global::DenseGen.IDenseShape.InputSize => InputSize;
+    int global::DenseGen.IModuleShape.InputSize => InputSize;
 
     [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    int global::DenseGen.IDenseShape.OutputSize => OutputSize;
+    int global::DenseGen.IModuleShape.OutputSize => OutputSize;
 
     [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
     private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeights = new(6);

@@ -5,7 +5,7 @@ namespace MyGame.Model.Agents
 {
     partial class Brains
     {
-        partial class Policy : global::DenseGen.IDenseModule<float>, global::DenseGen.ITrainable<float>
+        partial class Policy : global::DenseGen.ITrainableModule<float>, global::DenseGen.ITrainable<float>
         {
             /// <summary>Number of inputs per sample: the first layer's, <c>Hidden</c>.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -40,10 +40,10 @@ namespace MyGame.Model.Agents
             public const long StorageBytes = 684;
 
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            int global::DenseGen.IDenseShape.InputSize => InputSize;
+            int global::DenseGen.IModuleShape.InputSize => InputSize;
 
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            int global::DenseGen.IDenseShape.OutputSize => OutputSize;
+            int global::DenseGen.IModuleShape.OutputSize => OutputSize;
 
             // Each hidden layer's output for MaxBatch samples (the next layer's input, kept for Backward), then two buffers the
             // gradient between layers ping-pongs through. Offsets are constants; one block, allocated (or inlined) once.

@@ -30,10 +30,10 @@ namespace MyGame.Model
         public const long StorageBytes = 504;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        int global::DenseGen.IDenseShape.InputSize => InputSize;
+        int global::DenseGen.IModuleShape.InputSize => InputSize;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        int global::DenseGen.IDenseShape.OutputSize => OutputSize;
+        int global::DenseGen.IModuleShape.OutputSize => OutputSize;
 
         /// <summary>The activation applied to <c>W x + b</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]

@@ -30,10 +30,10 @@ namespace MyGame.Model
         public const long StorageBytes = 1008;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        int global::DenseGen.IDenseShape.InputSize => InputSize;
+        int global::DenseGen.IModuleShape.InputSize => InputSize;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        int global::DenseGen.IDenseShape.OutputSize => OutputSize;
+        int global::DenseGen.IModuleShape.OutputSize => OutputSize;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly float[] __denseWeights = new float[120];

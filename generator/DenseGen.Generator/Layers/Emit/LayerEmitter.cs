@@ -102,10 +102,10 @@ internal static class LayerEmitter
         w.Line($"public const long StorageBytes = {Number(LayerLimits.StorageBytes(spec.In, spec.Out, spec.ElementSize, spec.Trainable))};");
         w.Line();
         GeneratedFile.Member(w);
-        w.Line("int global::DenseGen.IDenseShape.InputSize => InputSize;");
+        w.Line("int global::DenseGen.IModuleShape.InputSize => InputSize;");
         w.Line();
         GeneratedFile.Member(w);
-        w.Line("int global::DenseGen.IDenseShape.OutputSize => OutputSize;");
+        w.Line("int global::DenseGen.IModuleShape.OutputSize => OutputSize;");
         w.Line();
         if (spec.HasActivation)
         {

@@ -200,7 +200,7 @@ namespace WalkThrough
             var bakedStateDict = new BakedFromStateDict();
             var bakedOnnx = new BakedFromOnnx();
 
-            (string Name, IDenseModule<float> Network)[] ways =
+            (string Name, ITrainableModule<float> Network)[] ways =
             [
                 ("Load(mlp.safetensors)", byLoad),
                 ("LoadOnnx(path)", byOnnxFile),
@@ -210,7 +210,7 @@ namespace WalkThrough
                 ("[Sequential(Weights = \"mlp.opset13.onnx\")]", bakedOnnx),
             ];
             float[] firstY = null!, firstDx = null!;
-            foreach ((string name, IDenseModule<float> network) in ways)
+            foreach ((string name, ITrainableModule<float> network) in ways)
             {
                 float[] y = new float[torchY.Length], dx = new float[x.Length];
                 network.Forward(x, y);
