@@ -165,7 +165,15 @@ internal static class WeightsBaker
             offset = Write(data, offset, weights, spec.Element);
             offset = Write(data, offset, bias, spec.Element);
         }
-        return (new BakedWeights(wanted, WeightBytes.Own(data)), null);
+        try
+        {
+            return (new BakedWeights(wanted, WeightBytes.Own(data)), null);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Hashing worked when the file was decoded, so this is never expected; still not into the compiler.
+            return (null, new BakeProblem(BakeProblemKind.Internal, "hashing the baked weights failed: " + exception.GetType().Name + ": " + exception.Message));
+        }
     }
 
     /// <summary>Writes <paramref name="values"/> at <paramref name="offset"/> as little-endian <paramref name="element"/>s; returns where they end.</summary>
