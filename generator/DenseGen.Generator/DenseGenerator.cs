@@ -46,6 +46,9 @@ public sealed class DenseGenerator : IIncrementalGenerator
         /// <summary>The weight files' text forms, decoded.</summary>
         public const string WeightFiles = nameof(WeightFiles);
 
+        /// <summary>Each network with the weight file it names (compared by the file's length and hash, never its bytes).</summary>
+        public const string FoundWeights = nameof(FoundWeights);
+
         /// <summary>The network specs with their baked weights.</summary>
         public const string BakedNetworks = nameof(BakedNetworks);
     }
@@ -105,14 +108,18 @@ public sealed class DenseGenerator : IIncrementalGenerator
             .Select(static (file, cancellationToken) => WeightsText.Read(file, cancellationToken)!)
             .WithTrackingName(TrackingNames.WeightFiles)
             .Collect();
-        // A network's weight file is baked once per change to the network or to a weight file; the spec carries the
-        // weights for the emitter, or the problem for the diagnostic below.
+        // A network's weight file is found again whenever any weight file changes, but baked only when the network or the
+        // file it finds changed: weight files and baked weights are compared by length and SHA-256 (WeightBytes), so an
+        // edit never compares or hashes their bytes. The spec carries the weights for the emitter, or the problem for the
+        // diagnostic below.
         (IncrementalValuesProvider<ParseResult<NetworkSpec>> networks, IncrementalValuesProvider<NetworkSpec> networkSpecs) = RegisterPipeline(
             context, target, NetworkParser.AttributeName, NetworkParser.Parse, NetworkEmitter.Emit, NetworkEmitter.HintName,
             DiagnosticDescriptors.StructNetworkNeedsFullTarget, TrackingNames.ParseNetwork, TrackingNames.NetworkSpecs,
             prepare: specs => specs
                 .Combine(weightFiles)
-                .Select(static (pair, _) => WeightsBaker.WithWeights(pair.Left, pair.Right))
+                .Select(static (pair, _) => WeightsBaker.Find(pair.Left, pair.Right))
+                .WithTrackingName(TrackingNames.FoundWeights)
+                .Select(static (request, _) => WeightsBaker.WithWeights(request))
                 .WithTrackingName(TrackingNames.BakedNetworks)
                 .Combine(projectSettings)
                 .Select(static (pair, _) =>

@@ -20,10 +20,11 @@ namespace DenseGen.Generator.Networks;
 /// (as <c>{name}.DenseGen.Generator.additionalfile</c>, the name Unity passes on to this generator).
 /// </summary>
 /// <param name="Name">The path the first line gives, with forward slashes.</param>
-/// <param name="Bytes">The file's bytes; empty when <paramref name="Error"/> says why they could not be read.</param>
+/// <param name="Bytes">The file's bytes, compared by their length and SHA-256 (see <see cref="WeightBytes"/>); empty when
+/// <paramref name="Error"/> says why they could not be read.</param>
 /// <param name="Source">The additional file's own path, to tell two text forms of one name apart in a message.</param>
 /// <param name="Error">Why the bytes could not be read, or null.</param>
-internal sealed record WeightsText(string Name, EquatableArray<byte> Bytes, string Source, string? Error)
+internal sealed record WeightsText(string Name, WeightBytes Bytes, string Source, string? Error)
 {
     public const string Header = "densegen-weights ";
 
@@ -36,12 +37,12 @@ internal sealed record WeightsText(string Name, EquatableArray<byte> Bytes, stri
     {
         SourceText? text = file.GetText(cancellationToken);
         if (text is null)
-            return new WeightsText(Path.GetFileName(file.Path), EquatableArray<byte>.Empty, file.Path, "the compiler could not read " + file.Path);
+            return new WeightsText(Path.GetFileName(file.Path), WeightBytes.Empty, file.Path, "the compiler could not read " + file.Path);
         string content = text.ToString();
         int lineEnd = content.IndexOf('\n');
         string first = (lineEnd < 0 ? content : content.Substring(0, lineEnd)).TrimEnd('\r');
         if (!first.StartsWith(Header, StringComparison.Ordinal))
-            return new WeightsText(Path.GetFileName(file.Path), EquatableArray<byte>.Empty, file.Path, $"{file.Path} does not start with '{Header}<file name>'");
+            return new WeightsText(Path.GetFileName(file.Path), WeightBytes.Empty, file.Path, $"{file.Path} does not start with '{Header}<file name>'");
         string name = Normalize(first.Substring(Header.Length).Trim());
         byte[] bytes;
         try
@@ -51,9 +52,18 @@ internal sealed record WeightsText(string Name, EquatableArray<byte> Bytes, stri
         catch (FormatException)
         {
             // Convert has no TryFromBase64String on .NET Standard 2.0, where the generator runs.
-            return new WeightsText(name, EquatableArray<byte>.Empty, file.Path, $"the text form of '{name}' ({file.Path}) is not valid base64; rebuild to write it again");
+            return new WeightsText(name, WeightBytes.Empty, file.Path, $"the text form of '{name}' ({file.Path}) is not valid base64; rebuild to write it again");
         }
-        return new WeightsText(name, bytes.ToEquatableArray(), file.Path, null);
+        try
+        {
+            // Hashed here, once per change to the file, so that no later step has to look at the bytes to compare them.
+            return new WeightsText(name, WeightBytes.Own(bytes), file.Path, null);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Never into the compiler (SHA-256 is there wherever the compiler runs, which checksums sources with it).
+            return new WeightsText(name, WeightBytes.Empty, file.Path, $"the text form of '{name}' ({file.Path}) could not be hashed: {exception.GetType().Name}: {exception.Message}");
+        }
     }
 
     /// <summary>A path as names are compared: forward slashes, no leading <c>./</c>.</summary>
@@ -68,7 +78,17 @@ internal sealed record WeightsText(string Name, EquatableArray<byte> Bytes, stri
 
 /// <summary>The weights a network starts with, in its element type, little-endian: each layer's weights then its bias.</summary>
 /// <param name="File">The file they came from, as the network names it.</param>
-internal sealed record BakedWeights(string File, EquatableArray<byte> Data);
+/// <param name="Data">The bytes, compared by their length and SHA-256 (see <see cref="WeightBytes"/>), so that comparing two
+/// network specs never reads them.</param>
+internal sealed record BakedWeights(string File, WeightBytes Data);
+
+/// <summary>
+/// What baking a network's weights depends on: the network and the one weight file its <c>Weights</c> finds, or why it
+/// finds none. Finding is cheap and redone whenever any weight file changes; this value is compared by the file's identity
+/// (<see cref="WeightBytes"/>), so baking, which reads and converts the whole file, is redone only when the network or its
+/// own file changed.
+/// </summary>
+internal sealed record WeightsRequest(NetworkSpec Spec, WeightsText? File, BakeProblem? Problem);
 
 /// <summary>Why a network's weights could not be baked: the kind picks the diagnostic, the message completes it.</summary>
 internal sealed record BakeProblem(BakeProblemKind Kind, string Message);
@@ -91,26 +111,33 @@ internal enum BakeProblemKind
 /// </summary>
 internal static class WeightsBaker
 {
-    /// <summary>The spec with its weights baked, or with the problem to report at its attribute; unchanged without <c>Weights</c>.</summary>
-    public static NetworkSpec WithWeights(NetworkSpec spec, IEnumerable<WeightsText> files)
+    /// <summary>The network's weight file among <paramref name="files"/>, or why there is none; nothing to find without <c>Weights</c>.</summary>
+    public static WeightsRequest Find(NetworkSpec spec, IEnumerable<WeightsText> files)
     {
         if (spec.Weights is null)
+            return new WeightsRequest(spec, null, null);
+        (WeightsText? found, string? notFound) = WeightsLookup.Find(spec.Weights, files.ToList());
+        if (found is null)
+            return new WeightsRequest(spec, null, new BakeProblem(BakeProblemKind.NotFound, notFound!));
+        if (found.Error is not null)
+            return new WeightsRequest(spec, null, new BakeProblem(BakeProblemKind.Mismatch, found.Error));
+        return new WeightsRequest(spec, found, null);
+    }
+
+    /// <summary>The spec with its weights baked, or with the problem to report at its attribute; unchanged without <c>Weights</c>.</summary>
+    public static NetworkSpec WithWeights(WeightsRequest request)
+    {
+        NetworkSpec spec = request.Spec;
+        if (spec.Weights is null)
             return spec;
-        (BakedWeights? weights, BakeProblem? problem) = Bake(spec, files);
+        (BakedWeights? weights, BakeProblem? problem) = request.File is null ? (null, request.Problem) : Bake(spec, request.File);
         return spec with { Baked = weights, BakeProblem = problem };
     }
 
     /// <summary>The weights, or the problem to report at the attribute.</summary>
-    private static (BakedWeights? Weights, BakeProblem? Problem) Bake(NetworkSpec spec, IEnumerable<WeightsText> files)
+    private static (BakedWeights? Weights, BakeProblem? Problem) Bake(NetworkSpec spec, WeightsText file)
     {
-        (WeightsText? found, string? notFound) = WeightsLookup.Find(spec.Weights!, files.ToList());
-        if (found is null)
-            return (null, new BakeProblem(BakeProblemKind.NotFound, notFound!));
-        WeightsText file = found;
         string wanted = file.Name;
-        if (file.Error is not null)
-            return (null, new BakeProblem(BakeProblemKind.Mismatch, file.Error));
-
         byte[] bytes = file.Bytes.ToArray();
         var expected = spec.Layers.Select(l => new ExpectedLayer(l.TensorName, l.In, l.Out, l.Activation.ToString())).ToArray();
         List<(double[] Weights, double[] Bias)> tensors;
@@ -138,7 +165,15 @@ internal static class WeightsBaker
             offset = Write(data, offset, weights, spec.Element);
             offset = Write(data, offset, bias, spec.Element);
         }
-        return (new BakedWeights(wanted, data.ToEquatableArray()), null);
+        try
+        {
+            return (new BakedWeights(wanted, WeightBytes.Own(data)), null);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Hashing worked when the file was decoded, so this is never expected; still not into the compiler.
+            return (null, new BakeProblem(BakeProblemKind.Internal, "hashing the baked weights failed: " + exception.GetType().Name + ": " + exception.Message));
+        }
     }
 
     /// <summary>Writes <paramref name="values"/> at <paramref name="offset"/> as little-endian <paramref name="element"/>s; returns where they end.</summary>

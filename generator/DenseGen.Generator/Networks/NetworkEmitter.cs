@@ -539,7 +539,7 @@ internal static class NetworkEmitter
                 int bytes = count * spec.ElementSize;
                 w.Line($"/// <summary>The {name} of <c>{layer.FieldName}</c> from {file}: little-endian {c.T}, two bytes to a character.</summary>");
                 GeneratedFile.Field(w);
-                w.Line($"private const string {BakedDataField}{Number(tensor++)} = {BakedLiteral(baked.Data, offset, bytes)};");
+                w.Line($"private const string {BakedDataField}{Number(tensor++)} = {BakedLiteral(baked.Data.Span, offset, bytes)};");
                 w.Line();
                 offset += bytes;
             }
@@ -547,7 +547,7 @@ internal static class NetworkEmitter
     }
 
     /// <summary>Bytes as a C# string literal, byte 2i in the low half of character i; printable ASCII as itself, the rest escaped.</summary>
-    private static string BakedLiteral(EquatableArray<byte> data, int offset, int count)
+    private static string BakedLiteral(System.ReadOnlySpan<byte> data, int offset, int count)
     {
         var literal = new System.Text.StringBuilder(count * 3 + 2);
         literal.Append('"');

@@ -257,6 +257,102 @@ public class BakedWeightsTests
         }
     }
 
+    private const string LargeNetwork = """
+        using DenseGen;
+
+        [Dense(In = 1024, Out = 1024, Activation = Activation.ReLU)] public partial class Wide;
+        [Dense(In = 1024, Out = 10)] public partial class Head;
+
+        [Sequential(Weights = "large.safetensors")]
+        public partial class Large
+        {
+            [TensorName("0")] public readonly Wide Hidden = new();
+            [TensorName("2")] public readonly Head Output = new();
+        }
+
+        public class Neighbour { }
+        """;
+
+    /// <summary>A float32 safetensors file for <see cref="LargeNetwork"/>: 1,059,850 weights, about 4.2 MB.</summary>
+    private static byte[] LargeWeights()
+    {
+        (string Name, int[] Shape)[] tensors = [("0.weight", [1024, 1024]), ("0.bias", [1024]), ("2.weight", [10, 1024]), ("2.bias", [10])];
+        var header = new System.Text.StringBuilder("{");
+        long offset = 0;
+        foreach ((string name, int[] shape) in tensors)
+        {
+            long size = 4L * shape.Aggregate(1, (a, b) => a * b);
+            header.Append(header.Length > 1 ? "," : "")
+                .Append($"\"{name}\":{{\"dtype\":\"F32\",\"shape\":[{string.Join(",", shape)}],\"data_offsets\":[{offset},{offset + size}]}}");
+            offset += size;
+        }
+        byte[] json = System.Text.Encoding.UTF8.GetBytes(header.Append('}').ToString());
+        byte[] file = new byte[8 + json.Length + offset];
+        BitConverter.GetBytes((long)json.Length).CopyTo(file, 0);
+        json.CopyTo(file, 8);
+        var random = new Random(22);
+        for (int at = 8 + json.Length; at < file.Length; at += 4)
+            BitConverter.GetBytes((float)(random.NextDouble() - 0.5) / 32).CopyTo(file, at);
+        return file;
+    }
+
+    private static void AssertSteps(GeneratorRunResult result, string step, params IncrementalStepRunReason[] allowed)
+    {
+        (object, IncrementalStepRunReason)[] outputs = result.TrackedSteps[step].SelectMany(s => s.Outputs).ToArray();
+        Assert.NotEmpty(outputs);
+        Assert.All(outputs, output => Assert.True(allowed.Contains(output.Item2), $"{step}: {output.Item2}"));
+    }
+
+    [Fact]
+    public void AnUnrelatedEditLeavesALargeBakedModelCachedAndHashesNoBytes()
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(LargeNetwork);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true)
+            .AddAdditionalTexts([new WeightsAdditionalText("/project/obj/densegen/large.densegen-weights", "large.safetensors", LargeWeights())]);
+        int hashes = Generator.Networks.WeightBytes.HashesOnThisThread;
+        driver = driver.RunGenerators(compilation);
+        GeneratorRunResult first = driver.GetRunResult().Results.Single();
+        Assert.Empty(first.Diagnostics);
+        Assert.Contains(first.GeneratedSources, source => source.HintName.StartsWith("Large.", StringComparison.Ordinal));
+        // The counter sees the generator's work on this thread: the file hashed once when decoded, the weights once when baked.
+        Assert.Equal(2, Generator.Networks.WeightBytes.HashesOnThisThread - hashes);
+
+        // One edit in another file, one in the network's own file that leaves the network alone.
+        CSharpCompilation edited = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("public class Unrelated { }", GeneratorHarness.ParseOptions()));
+        SyntaxTree own = edited.SyntaxTrees.First();
+        edited = edited.ReplaceSyntaxTree(own, own.WithChangedText(SourceText.From(LargeNetwork.Replace("Neighbour { }", "Neighbour { public int Count; }"))));
+        hashes = Generator.Networks.WeightBytes.HashesOnThisThread;
+        GeneratorRunResult result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        Assert.Equal(0, Generator.Networks.WeightBytes.HashesOnThisThread - hashes);
+        foreach (string step in new[] { DenseGenerator.TrackingNames.WeightFiles, DenseGenerator.TrackingNames.FoundWeights, DenseGenerator.TrackingNames.BakedNetworks })
+            AssertSteps(result, step, IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged);
+        Assert.All(result.TrackedOutputSteps.SelectMany(p => p.Value).SelectMany(s => s.Outputs),
+            output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));
+    }
+
+    [Fact]
+    public void ChangingAnotherWeightFileFindsALargeModelsFileAgainWithoutBakingOrHashingIt()
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(LargeNetwork);
+        WeightsAdditionalText other = Fixture("mlp.safetensors", "mlp.safetensors");
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true)
+            .AddAdditionalTexts([new WeightsAdditionalText("/project/obj/densegen/large.densegen-weights", "large.safetensors", LargeWeights()), other])
+            .RunGenerators(compilation);
+        byte[] changed = File.ReadAllBytes(OnnxImportTests.Fixture("mlp.safetensors"));
+        changed[^1] ^= 1;
+        int hashes = Generator.Networks.WeightBytes.HashesOnThisThread;
+        GeneratorRunResult result = driver
+            .ReplaceAdditionalText(other, new WeightsAdditionalText(other.Path, "mlp.safetensors", changed))
+            .RunGenerators(compilation).GetRunResult().Results.Single();
+
+        // Only the changed file is decoded and hashed; the large network finds its file again, equal by length and hash.
+        Assert.Equal(1, Generator.Networks.WeightBytes.HashesOnThisThread - hashes);
+        Assert.Contains(result.TrackedSteps[DenseGenerator.TrackingNames.WeightFiles].SelectMany(s => s.Outputs), output => output.Reason == IncrementalStepRunReason.Modified);
+        AssertSteps(result, DenseGenerator.TrackingNames.FoundWeights, IncrementalStepRunReason.Unchanged);
+        AssertSteps(result, DenseGenerator.TrackingNames.BakedNetworks, IncrementalStepRunReason.Cached);
+    }
+
     private static Assembly Load(Compilation output)
     {
         using var image = new MemoryStream();
