@@ -83,9 +83,8 @@ public sealed class DenseGenerator : IIncrementalGenerator
         // deterministic types from turning the runtime's mode on (see DeterministicModeRequirement).
         IncrementalValueProvider<(bool Deterministic, bool OptedOut)> projectSettings = context.AnalyzerConfigOptionsProvider
             .Select(static (options, _) => (
-                IsTrue(options.GlobalOptions, DeterministicModeRequirement.ProjectProperty),
-                options.GlobalOptions.TryGetValue(DeterministicModeRequirement.OptOutProperty, out string? optOut)
-                    && string.Equals(optOut?.Trim(), "false", StringComparison.OrdinalIgnoreCase)));
+                Reads(options.GlobalOptions, DeterministicModeRequirement.ProjectProperty, "true"),
+                Reads(options.GlobalOptions, DeterministicModeRequirement.OptOutProperty, "false")));
         IncrementalValueProvider<bool> projectDeterministic = projectSettings.Select(static (settings, _) => settings.Deterministic);
         (IncrementalValuesProvider<ParseResult<LayerSpec>> layers, IncrementalValuesProvider<LayerSpec> layerSpecs) = RegisterPipeline(
             context, target, AttributeName, _parse, _emit, LayerEmitter.HintName,
@@ -281,8 +280,9 @@ public sealed class DenseGenerator : IIncrementalGenerator
         output.AddSource(hintName(spec), SourceText.From(source, System.Text.Encoding.UTF8));
     }
 
-    private static bool IsTrue(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options, string key) =>
-        options.TryGetValue(key, out string? value) && string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Whether an MSBuild property the compiler passes on reads <paramref name="expected"/>, in any case and spacing.</summary>
+    private static bool Reads(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options, string key, string expected) =>
+        options.TryGetValue(key, out string? value) && string.Equals(value?.Trim(), expected, StringComparison.OrdinalIgnoreCase);
 
     private static string Describe(Exception exception) => exception.GetType().Name + ": " + exception.Message;
 }

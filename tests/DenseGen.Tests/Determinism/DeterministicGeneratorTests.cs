@@ -1,11 +1,9 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Diagnostics.CodeAnalysis;
 using System.Linq;
 using DenseGen.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.Diagnostics;
 using Xunit;
 
 namespace DenseGen.Tests.Determinism;
@@ -62,28 +60,13 @@ public class DeterministicGeneratorTests
     private static GeneratorRunResult Run(string? projectProperty)
     {
         CSharpCompilation compilation = GeneratorHarness.CreateCompilation(Source);
-        var options = new ProjectOptions(projectProperty is null
+        var properties = new BuildProperties(projectProperty is null
             ? ImmutableDictionary<string, string>.Empty
             : ImmutableDictionary<string, string>.Empty.Add("build_property.DenseGenDeterministic", projectProperty));
-        GeneratorDriver driver = CSharpGeneratorDriver.Create(
-            [new DenseGen.Generator.DenseGenerator().AsSourceGenerator()], parseOptions: GeneratorHarness.ParseOptions(), optionsProvider: options);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(buildProperties: properties);
         return driver.RunGenerators(compilation).GetRunResult().Results.Single();
     }
 
     private static string Generated(GeneratorRunResult result, string type) =>
         result.GeneratedSources.Single(s => s.HintName == type + ".Dense.g.cs").SourceText.ToString();
-
-    private sealed class ProjectOptions(ImmutableDictionary<string, string> values) : AnalyzerConfigOptionsProvider
-    {
-        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(values);
-
-        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options(ImmutableDictionary<string, string>.Empty);
-
-        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options(ImmutableDictionary<string, string>.Empty);
-    }
-
-    private sealed class Options(ImmutableDictionary<string, string> values) : AnalyzerConfigOptions
-    {
-        public override bool TryGetValue(string key, [NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
-    }
 }

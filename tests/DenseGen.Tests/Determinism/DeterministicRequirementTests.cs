@@ -1,13 +1,11 @@
 using System;
 using System.Collections.Immutable;
-using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Linq;
 using System.Reflection;
 using DenseGen.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.Diagnostics;
 using Xunit;
 
 namespace DenseGen.Tests.Determinism;
@@ -252,10 +250,8 @@ public class DeterministicRequirementTests
         CSharpCompilation compilation = asUnity
             ? GeneratorHarness.CreateCompilation([source], LanguageVersion.CSharp9, [.. NetStandard21References.Value])
             : GeneratorHarness.CreateCompilation(source, portable ? LanguageVersion.CSharp9 : LanguageVersion.Latest);
-        GeneratorDriver driver = CSharpGeneratorDriver.Create(
-                [new DenseGen.Generator.DenseGenerator().AsSourceGenerator()],
-                parseOptions: (CSharpParseOptions)compilation.SyntaxTrees.First().Options,
-                optionsProvider: new ProjectOptions(properties))
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(
+                parseOptions: (CSharpParseOptions)compilation.SyntaxTrees.First().Options, buildProperties: new BuildProperties(properties))
             .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
         result = driver.GetRunResult().Results.Single();
         return output;
@@ -282,19 +278,5 @@ public class DeterministicRequirementTests
         for (int at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + part.Length, StringComparison.Ordinal))
             count++;
         return count;
-    }
-
-    private sealed class ProjectOptions(ImmutableDictionary<string, string> values) : AnalyzerConfigOptionsProvider
-    {
-        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(values);
-
-        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options(ImmutableDictionary<string, string>.Empty);
-
-        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options(ImmutableDictionary<string, string>.Empty);
-    }
-
-    private sealed class Options(ImmutableDictionary<string, string> values) : AnalyzerConfigOptions
-    {
-        public override bool TryGetValue(string key, [NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
     }
 }

@@ -50,10 +50,11 @@ internal static class GeneratorHarness
     public static CSharpCompilation CreateCompilation(string source, LanguageVersion version = LanguageVersion.Latest) =>
         CreateCompilation([source], version);
 
-    public static GeneratorDriver CreateDriver(bool trackSteps = false, CSharpParseOptions? parseOptions = null) =>
+    public static GeneratorDriver CreateDriver(bool trackSteps = false, CSharpParseOptions? parseOptions = null, BuildProperties? buildProperties = null) =>
         CSharpGeneratorDriver.Create(
             [new DenseGenerator().AsSourceGenerator()],
             parseOptions: parseOptions ?? ParseOptions(),
+            optionsProvider: buildProperties,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
 
     /// <summary>Runs the generator once; returns its result and the compilation with the generated sources added.</summary>
