@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using DenseGen.Generator.Determinism;
-using DenseGen.Generator.Emit;
+using DenseGen.Generator.Layers.Dense;
 using DenseGen.Generator.Model;
 using DenseGen.Generator.Networks;
 using Microsoft.CodeAnalysis;
@@ -17,7 +17,7 @@ namespace DenseGen.Generator;
 /// network for every one annotated with <c>[DenseGen.Sequential]</c>.
 /// </summary>
 /// <remarks>
-/// Two pipelines of one shape, layers and networks: ForAttributeWithMetadataName → a parser (<see cref="LayerParser"/>,
+/// Two pipelines of one shape, layers and networks: ForAttributeWithMetadataName → a parser (<see cref="DenseParser"/>,
 /// <see cref="NetworkParser"/>: symbols to plain values) → split into diagnostics and specs → combined with the
 /// compilation's <see cref="TargetInfo"/>, which picks the full or the portable output → an emitter. Every model between steps is value-equatable, so the IDE reuses cached output
 /// for any edit that does not change a layer's declaration.
@@ -55,17 +55,17 @@ public sealed class DenseGenerator : IIncrementalGenerator
 
     private const string AttributeName = "DenseGen.DenseAttribute";
 
-    private readonly Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult<LayerSpec>> _parse;
-    private readonly Func<LayerSpec, TargetInfo, string> _emit;
+    private readonly Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult<DenseSpec>> _parse;
+    private readonly Func<DenseSpec, TargetInfo, string> _emit;
 
     /// <summary>Creates the generator; the compiler calls this.</summary>
     public DenseGenerator()
-        : this(LayerParser.Parse, LayerEmitter.Emit)
+        : this(DenseParser.Parse, DenseEmitter.Emit)
     {
     }
 
     /// <summary>Lets tests substitute a failing layer parser or emitter to prove that failures become diagnostics.</summary>
-    internal DenseGenerator(Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult<LayerSpec>> parse, Func<LayerSpec, TargetInfo, string> emit)
+    internal DenseGenerator(Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult<DenseSpec>> parse, Func<DenseSpec, TargetInfo, string> emit)
     {
         _parse = parse;
         _emit = emit;
@@ -86,8 +86,8 @@ public sealed class DenseGenerator : IIncrementalGenerator
                 Reads(options.GlobalOptions, DeterministicModeRequirement.ProjectProperty, "true"),
                 Reads(options.GlobalOptions, DeterministicModeRequirement.OptOutProperty, "false")));
         IncrementalValueProvider<bool> projectDeterministic = projectSettings.Select(static (settings, _) => settings.Deterministic);
-        (IncrementalValuesProvider<ParseResult<LayerSpec>> layers, IncrementalValuesProvider<LayerSpec> layerSpecs) = RegisterPipeline(
-            context, target, AttributeName, _parse, _emit, LayerEmitter.HintName,
+        (IncrementalValuesProvider<ParseResult<DenseSpec>> layers, IncrementalValuesProvider<DenseSpec> layerSpecs) = RegisterPipeline(
+            context, target, AttributeName, _parse, _emit, DenseEmitter.HintName,
             DiagnosticDescriptors.StructLayerNeedsFullTarget, TrackingNames.Parse, TrackingNames.Specs,
             prepare: specs => specs
                 .Combine(projectSettings)

@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using DenseGen.Generator;
-using DenseGen.Generator.Emit;
+using DenseGen.Generator.Layers.Dense;
 using DenseGen.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -384,14 +384,14 @@ public class DiagnosticTests
     [Fact]
     public void ParserFailureBecomesDiagnostic()
     {
-        var generator = new DenseGenerator((_, _) => throw new InvalidOperationException("parser exploded"), LayerEmitter.Emit);
+        var generator = new DenseGenerator((_, _) => throw new InvalidOperationException("parser exploded"), DenseEmitter.Emit);
         AssertInternalError(generator, expectedLocationInSource: true);
     }
 
     [Fact]
     public void EmitterFailureBecomesDiagnostic()
     {
-        var generator = new DenseGenerator(LayerParser.Parse, (_, _) => throw new InvalidOperationException("emitter exploded"));
+        var generator = new DenseGenerator(DenseParser.Parse, (_, _) => throw new InvalidOperationException("emitter exploded"));
         AssertInternalError(generator, expectedLocationInSource: false);
     }
 

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using DenseGen.Generator;
-using DenseGen.Generator.Emit;
+using DenseGen.Generator.Layers.Dense;
 using DenseGen.Generator.Model;
 using DenseGen.Generator.Networks;
 using DenseGen.Tests.Import;
@@ -11,11 +11,12 @@ using DenseGen.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
+using DenseGen.Generator.Shared;
 
 namespace DenseGen.Tests;
 
 /// <summary>
-/// DG0033 compares the user's members with the lists <see cref="LayerMembers"/> and <see cref="NetworkMembers"/> keep next
+/// DG0033 compares the user's members with the lists <see cref="DenseMembers"/> and <see cref="NetworkMembers"/> keep next
 /// to the emitters. Here layers and networks of every shape are generated and compiled, and the members the generated
 /// files declare (but constructors, explicit interface implementations and the reserved '__dense' names) must be exactly
 /// the list for that shape, so a member added to an emitter and not to its list fails here, not in a user's build.
@@ -63,7 +64,7 @@ public class GeneratedMembersTests
         [Sequential] public partial class Deployed { public readonly FrozenReLU A = new FrozenReLU(); public readonly FrozenOut B = new FrozenOut(); }
         """;
 
-    private static IReadOnlyList<GeneratedMember> Layer(ElementKind element, bool activated, bool trainable) => LayerMembers.For(element, activated, trainable);
+    private static IReadOnlyList<GeneratedMember> Layer(ElementKind element, bool activated, bool trainable) => DenseMembers.For(element, activated, trainable);
 
     private static IReadOnlyList<GeneratedMember> Network(ElementKind element, bool trainable, bool baked = false) => NetworkMembers.For(element, trainable, baked);
 

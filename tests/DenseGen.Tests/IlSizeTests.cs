@@ -1,7 +1,7 @@
 using System;
 using System.Linq;
 using System.Reflection;
-using DenseGen.Generator.Emit;
+using DenseGen.Generator.Layers.Dense;
 using DenseGen.Generator.Model;
 using DenseGen.Tests.Infrastructure;
 using Xunit;
@@ -71,7 +71,7 @@ public class IlSizeTests(ITestOutputHelper output)
     public void IlEstimateMatchesCompiledSize(int inputs, int outputs, bool isDouble)
     {
         ElementKind element = isDouble ? ElementKind.Float64 : ElementKind.Float32;
-        var spec = new LayerSpec(null, EquatableArray<ContainingType>.Empty, "Estimated", false, element, inputs, outputs, FullUnroll: true);
+        var spec = new DenseSpec(null, EquatableArray<ContainingType>.Empty, "Estimated", false, element, inputs, outputs, FullUnroll: true);
         Type layer = CompileLayer(inputs, outputs, element == ElementKind.Float64 ? "double" : "float", full: true);
         foreach (VectorWidth width in VectorWidth.For(spec))
         {

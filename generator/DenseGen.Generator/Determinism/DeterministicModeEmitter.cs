@@ -1,4 +1,5 @@
-using DenseGen.Generator.Emit;
+using DenseGen.Generator.Layers.Dense;
+using DenseGen.Generator.Shared;
 
 namespace DenseGen.Generator.Determinism;
 

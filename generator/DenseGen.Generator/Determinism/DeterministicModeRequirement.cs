@@ -1,5 +1,6 @@
-using DenseGen.Generator.Emit;
+using DenseGen.Generator.Layers.Dense;
 using DenseGen.Generator.Model;
+using DenseGen.Generator.Shared;
 
 namespace DenseGen.Generator.Determinism;
 

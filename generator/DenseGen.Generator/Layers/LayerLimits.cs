@@ -1,4 +1,5 @@
-namespace DenseGen.Generator.Model;
+using DenseGen.Generator.Layers.Dense;
+namespace DenseGen.Generator.Layers;
 
 /// <summary>Size limits that decide diagnostics and storage; shared by the parser and the emitter.</summary>
 internal static class LayerLimits
@@ -28,7 +29,7 @@ internal static class LayerLimits
     public const int ActivationScratchBytes = 32 * 1024;
 
     /// <summary>The samples per chunk of that buffer; at least one.</summary>
-    public static int ActivationChunkSamples(LayerSpec spec) =>
+    public static int ActivationChunkSamples(DenseSpec spec) =>
         System.Math.Max(1, ActivationScratchBytes / (spec.Out * spec.ElementSize));
 
     /// <summary>

@@ -6,7 +6,7 @@ namespace DenseGen.Generator.Model;
 /// <summary>
 /// A member the generator adds to the user's partial type, as the parser compares it with the user's own members: its
 /// name, what it is, and for a method its parameter types (as <c>SymbolDisplayFormat.FullyQualifiedFormat</c> writes
-/// them, which is also how the emitters write them). Listed per pipeline next to its emitter (LayerMembers,
+/// them, which is also how the emitters write them). Listed per pipeline next to its emitter (DenseMembers,
 /// NetworkMembers); a test compares each list with the members the emitter really writes.
 /// </summary>
 /// <param name="Name">The member's name.</param>

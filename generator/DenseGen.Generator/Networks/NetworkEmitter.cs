@@ -2,8 +2,9 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using DenseGen.Generator.Determinism;
-using DenseGen.Generator.Emit;
+using DenseGen.Generator.Layers.Dense;
 using DenseGen.Generator.Model;
+using DenseGen.Generator.Shared;
 
 namespace DenseGen.Generator.Networks;
 

@@ -1,4 +1,5 @@
 using DenseGen.Generator.Model;
+using DenseGen.Generator.Layers;
 
 namespace DenseGen.Generator.Networks;
 

@@ -2,11 +2,13 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
-using DenseGen.Generator.Emit;
+using DenseGen.Generator.Layers.Dense;
 using DenseGen.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using DenseGen.Generator.Shared;
+using DenseGen.Generator.Layers;
 
 namespace DenseGen.Generator.Networks;
 
@@ -298,7 +300,7 @@ internal static class NetworkParser
             && ActivationTable.IsDefined(activation)
             && dense.NamedArguments.All(argument => argument.Value.Kind != TypedConstantKind.Error)
             && !(field.Type is INamedTypeSymbol layerType
-                && MemberCollisions.Find(layerType, LayerMembers.For(element.Value, activation != 0, trainable)).Count > 0);
+                && MemberCollisions.Find(layerType, DenseMembers.For(element.Value, activation != 0, trainable)).Count > 0);
         NetworkLayer? layer = valid
             ? new NetworkLayer(
                 field.Name,

@@ -1,7 +1,8 @@
 using DenseGen.Generator.Networks;
 using System.Linq;
+using DenseGen.Generator.Model;
 
-namespace DenseGen.Generator.Model;
+namespace DenseGen.Generator.Networks;
 
 /// <summary>
 /// One layer of a network, as the network's parser read it from the field and from the <c>[Dense]</c> attribute on the

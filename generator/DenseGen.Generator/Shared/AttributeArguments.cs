@@ -3,7 +3,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
-namespace DenseGen.Generator;
+namespace DenseGen.Generator.Shared;
 
 /// <summary>Reads named attribute arguments and finds their syntax, for the layer and network parsers alike.</summary>
 internal static class AttributeArguments

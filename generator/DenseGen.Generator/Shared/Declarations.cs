@@ -4,7 +4,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
-namespace DenseGen.Generator;
+namespace DenseGen.Generator.Shared;
 
 /// <summary>Why a type cannot take a DenseGen attribute; each parser words the reason for its own attribute.</summary>
 internal enum ShapeProblem

@@ -1,7 +1,7 @@
-using DenseGen.Generator.Emit;
+using DenseGen.Generator.Layers.Dense;
 using DenseGen.Generator.Model;
 
-namespace DenseGen.Generator;
+namespace DenseGen.Generator.Shared;
 
 /// <summary>
 /// What every generated file shares, layer or network: its hint name, and the header and the namespace and containing

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace DenseGen.Generator.Emit;
+namespace DenseGen.Generator.Shared;
 
 /// <summary>
 /// Builds source text line by line with four-space indentation and '\n' newlines on every platform, so the

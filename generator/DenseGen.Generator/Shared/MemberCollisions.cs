@@ -4,7 +4,7 @@ using System.Linq;
 using DenseGen.Generator.Model;
 using Microsoft.CodeAnalysis;
 
-namespace DenseGen.Generator;
+namespace DenseGen.Generator.Shared;
 
 /// <summary>
 /// Finds the user's members that would collide with the members DenseGen generates into the same partial type (CS0102,

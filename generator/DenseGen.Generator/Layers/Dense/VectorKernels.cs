@@ -1,8 +1,8 @@
 using System.Linq;
 using DenseGen.Generator.Model;
-using static DenseGen.Generator.Emit.KernelWriter;
+using static DenseGen.Generator.Layers.Dense.KernelWriter;
 
-namespace DenseGen.Generator.Emit;
+namespace DenseGen.Generator.Layers.Dense;
 
 /// <summary>
 /// Writes the SIMD kernels of one vector width: Forward, the weight gradient and the input gradient, each a
@@ -13,7 +13,7 @@ namespace DenseGen.Generator.Emit;
 /// <remarks>
 /// Tiles (accumulators held in registers), sized for 16 vector registers, the x64 count without AVX-512:
 /// <list type="bullet">
-/// <item>Forward: samples × 4 weight rows of dot products, reduced (and ReLU applied, see <see cref="KernelWriter.FusesActivation(LayerSpec)"/>) at the end of the row, a float Vector512 tile in one shuffle tree (3 samples; 4 with
+/// <item>Forward: samples × 4 weight rows of dot products, reduced (and ReLU applied, see <see cref="KernelWriter.FusesActivation(DenseSpec)"/>) at the end of the row, a float Vector512 tile in one shuffle tree (3 samples; 4 with
 /// Vector512, whose hardware has 32 registers; 2 with Vector128, see <see cref="ForwardSamples"/>); a single
 /// sample keeps two accumulators per row.</item>
 /// <item>Weight gradient: 4 rows × 3 vector chunks of dW (× 2 with Vector128), each loaded once, updated by
@@ -59,7 +59,7 @@ internal static class VectorKernels
 
     public static void WriteForward(KernelWriter k, VectorWidth v, Unrolling unrolling)
     {
-        LayerSpec spec = k.Spec;
+        DenseSpec spec = k.Spec;
         string t = k.T;
         int samplesPerTile = ForwardSamples(v);
         k.WriteAttributes();
@@ -100,7 +100,7 @@ internal static class VectorKernels
     /// </summary>
     private static void PrefetchNextInputs(KernelWriter k, int samples, string o)
     {
-        LayerSpec spec = k.Spec;
+        DenseSpec spec = k.Spec;
         int lineElements = 64 / spec.ElementSize;
         int lines = (samples * spec.In + lineElements - 1) / lineElements;
         int rowTiles = (spec.Out + ForwardRows - 1) / ForwardRows;
@@ -132,7 +132,7 @@ internal static class VectorKernels
 
     private static void ForwardTile(KernelWriter k, VectorWidth v, Unrolling unrolling, int samples, int rows, string o)
     {
-        LayerSpec spec = k.Spec;
+        DenseSpec spec = k.Spec;
         string t = k.T;
         int chunks = spec.In / v.Lanes, tail = spec.In % v.Lanes, vectorEnd = chunks * v.Lanes;
 
@@ -224,7 +224,7 @@ internal static class VectorKernels
 
     public static void WriteWeightGradient(KernelWriter k, VectorWidth v, Unrolling unrolling)
     {
-        LayerSpec spec = k.Spec;
+        DenseSpec spec = k.Spec;
         string t = k.T;
         k.WriteAttributes();
         k.Open($"private static void {WeightGradientName(v)}(ref {t} x, ref {t} dy, ref {t} dw, int samples)");
@@ -236,7 +236,7 @@ internal static class VectorKernels
 
     private static void WeightGradientRows(KernelWriter k, VectorWidth v, Unrolling unrolling, int rows, string o)
     {
-        LayerSpec spec = k.Spec;
+        DenseSpec spec = k.Spec;
         string t = k.T;
         int chunks = spec.In / v.Lanes, tail = spec.In % v.Lanes, vectorEnd = chunks * v.Lanes;
         for (int r = 0; r < rows; r++)
@@ -265,7 +265,7 @@ internal static class VectorKernels
 
     private static void WeightGradientBlock(KernelWriter k, VectorWidth v, int rows, int chunks, string o, string c)
     {
-        LayerSpec spec = k.Spec;
+        DenseSpec spec = k.Spec;
         string t = k.T;
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < chunks; j++)
@@ -294,7 +294,7 @@ internal static class VectorKernels
 
     public static void WriteInputGradient(KernelWriter k, VectorWidth v, Unrolling unrolling)
     {
-        LayerSpec spec = k.Spec;
+        DenseSpec spec = k.Spec;
         string t = k.T;
         k.WriteAttributes();
         k.Open($"private static void {InputGradientName(v)}(ref {t} dy, ref {t} w, ref {t} dx, int samples)");
@@ -317,7 +317,7 @@ internal static class VectorKernels
 
     private static void InputGradientSamplesTile(KernelWriter k, VectorWidth v, Unrolling unrolling, int samples, int chunksPerBlock)
     {
-        LayerSpec spec = k.Spec;
+        DenseSpec spec = k.Spec;
         string t = k.T;
         int chunks = spec.In / v.Lanes, tail = spec.In % v.Lanes, vectorEnd = chunks * v.Lanes;
         for (int s = 0; s < samples; s++)
@@ -353,7 +353,7 @@ internal static class VectorKernels
 
     private static void InputGradientBlock(KernelWriter k, VectorWidth v, Unrolling unrolling, int samples, int chunks, string c)
     {
-        LayerSpec spec = k.Spec;
+        DenseSpec spec = k.Spec;
         string t = k.T;
         for (int s = 0; s < samples; s++)
             for (int j = 0; j < chunks; j++)
@@ -395,7 +395,7 @@ internal static class VectorKernels
     /// </summary>
     public static void WriteOneSampleBackward(KernelWriter k, VectorWidth v, Unrolling unrolling)
     {
-        LayerSpec spec = k.Spec;
+        DenseSpec spec = k.Spec;
         string t = k.T;
         int chunks = spec.In / v.Lanes, tail = spec.In % v.Lanes, vectorEnd = chunks * v.Lanes;
         k.WriteAttributes();

@@ -1,8 +1,9 @@
 using System.Collections.Generic;
 using System.Globalization;
 using DenseGen.Generator.Model;
+using DenseGen.Generator.Shared;
 
-namespace DenseGen.Generator.Emit;
+namespace DenseGen.Generator.Layers.Dense;
 
 /// <summary>
 /// The kernels of a deterministic layer (<c>Deterministic = true</c>): one order of every sum, the same in full and
@@ -77,14 +78,14 @@ internal static class DeterministicKernels
         /// <summary>Vectors that hold one dot product's <see cref="Lanes"/> partial sums.</summary>
         public int LaneVectors { get; }
 
-        public static Width[] All(LayerSpec spec) => new[] { new Width(64, spec.ElementSize), new Width(32, spec.ElementSize), new Width(16, spec.ElementSize) };
+        public static Width[] All(DenseSpec spec) => new[] { new Width(64, spec.ElementSize), new Width(32, spec.ElementSize), new Width(16, spec.ElementSize) };
     }
 
     /// <param name="w">Where to write, inside the layer's type.</param>
     /// <param name="spec">The layer.</param>
     /// <param name="vectorized">Full output: add the vector kernels in front of the element-by-element code.</param>
     /// <param name="methodAttributes">The full output's JIT attributes of a kernel, or null (portable output).</param>
-    public static void Write(IndentedWriter w, LayerSpec spec, bool vectorized, string? methodAttributes)
+    public static void Write(IndentedWriter w, DenseSpec spec, bool vectorized, string? methodAttributes)
     {
         w.Line();
         w.Line("// Deterministic kernels: one fixed order of every sum, on every machine (see DenseAttribute.Deterministic).");
@@ -95,7 +96,7 @@ internal static class DeterministicKernels
         WriteBackward(w, spec, vectorized, methodAttributes);
     }
 
-    private static void WriteForward(IndentedWriter w, LayerSpec spec, bool vectorized, string? methodAttributes)
+    private static void WriteForward(IndentedWriter w, DenseSpec spec, bool vectorized, string? methodAttributes)
     {
         string t = spec.ElementKeyword, inputs = Number(spec.In), outputs = Number(spec.Out);
         GeneratedFile.Method(w, methodAttributes);
@@ -137,7 +138,7 @@ internal static class DeterministicKernels
     }
 
     /// <summary>One tile of <paramref name="samples"/> samples (from <c>sample</c>) across every row: the rows in tiles, then one by one.</summary>
-    private static void WriteForwardRows(IndentedWriter w, LayerSpec spec, Width width, int samples)
+    private static void WriteForwardRows(IndentedWriter w, DenseSpec spec, Width width, int samples)
     {
         int rows = System.Math.Min(MaxTileRows, System.Math.Max(1, AccumulatorBudget(width) / (width.LaneVectors * samples)));
         WriteRows(w, spec, rows, tileRows => WriteForwardTile(w, spec, width, tileRows, samples));
@@ -147,7 +148,7 @@ internal static class DeterministicKernels
     /// Walks the rows <c>o</c> of <c>W</c> in tiles of <paramref name="tileRows"/>, then one at a time for the rest;
     /// <paramref name="body"/> writes a tile of the rows it is given from <c>o</c> on.
     /// </summary>
-    private static void WriteRows(IndentedWriter w, LayerSpec spec, int tileRows, System.Action<int> body)
+    private static void WriteRows(IndentedWriter w, DenseSpec spec, int tileRows, System.Action<int> body)
     {
         w.Line("int o = 0;");
         if (tileRows > 1 && spec.Out >= tileRows)
@@ -166,7 +167,7 @@ internal static class DeterministicKernels
     /// partial sums in accumulators of its own (lane <c>j</c> of accumulator <c>k</c> is partial sum
     /// <c>k · width + j</c>), over the whole sets of 16 inputs; then the rest of the inputs and the tree.
     /// </summary>
-    private static void WriteForwardTile(IndentedWriter w, LayerSpec spec, Width width, int rows, int samples)
+    private static void WriteForwardTile(IndentedWriter w, DenseSpec spec, Width width, int rows, int samples)
     {
         string t = spec.ElementKeyword, v = width.Vector, inputs = Number(spec.In), outputs = Number(spec.Out);
         int lastWhole = spec.In - spec.In % Lanes;
@@ -234,7 +235,7 @@ internal static class DeterministicKernels
     /// <c>from</c> to the end of the row into <c>lanes</c> (input <c>i</c> into sum <c>i mod 16</c>) and returns the
     /// lanes' total, summed in the fixed tree.
     /// </summary>
-    private static void WriteLaneSum(IndentedWriter w, LayerSpec spec, string? methodAttributes)
+    private static void WriteLaneSum(IndentedWriter w, DenseSpec spec, string? methodAttributes)
     {
         string t = spec.ElementKeyword, mask = Number(Lanes - 1);
         GeneratedFile.Method(w, methodAttributes);
@@ -256,7 +257,7 @@ internal static class DeterministicKernels
     /// four (or two) elements as scalars. Each step pairs lane <c>j</c> with lane <c>j + half</c>, as the tree says.
     /// Returns the name of the total.
     /// </summary>
-    private static string WriteVectorTree(IndentedWriter w, LayerSpec spec, Width width, List<string> sums)
+    private static string WriteVectorTree(IndentedWriter w, DenseSpec spec, Width width, List<string> sums)
     {
         string t = spec.ElementKeyword;
         int step = 0;
@@ -291,7 +292,7 @@ internal static class DeterministicKernels
         return SumHalves(scalars, t, $"({t})");
     }
 
-    private static void WriteBackward(IndentedWriter w, LayerSpec spec, bool vectorized, string? methodAttributes)
+    private static void WriteBackward(IndentedWriter w, DenseSpec spec, bool vectorized, string? methodAttributes)
     {
         string t = spec.ElementKeyword, inputs = Number(spec.In), outputs = Number(spec.Out);
         bool trainable = spec.Trainable;
@@ -369,7 +370,7 @@ internal static class DeterministicKernels
     /// and <c>dW</c> in tiles of <see cref="GradientTileRows"/> rows, reading each once, with <c>dX</c> (cleared first)
     /// taking the tile's rows in order. Each sum gets its terms in the same order as in the batched kernels.
     /// </summary>
-    private static void WriteSampleBySampleBackward(IndentedWriter w, LayerSpec spec)
+    private static void WriteSampleBySampleBackward(IndentedWriter w, DenseSpec spec)
     {
         string t = spec.ElementKeyword, inputs = Number(spec.In), outputs = Number(spec.Out);
         w.Line($"ref {t} dxr = ref {Marshal}.GetReference(inputGradient);");
@@ -380,7 +381,7 @@ internal static class DeterministicKernels
         w.Close();
     }
 
-    private static void WriteSampleRows(IndentedWriter w, LayerSpec spec, int rows)
+    private static void WriteSampleRows(IndentedWriter w, DenseSpec spec, int rows)
     {
         string t = spec.ElementKeyword, inputs = Number(spec.In);
         for (int r = 0; r < rows; r++)
@@ -417,14 +418,14 @@ internal static class DeterministicKernels
     /// <c>dW += dYᵀ X</c> in tiles of <see cref="GradientTileRows"/> rows by <see cref="GradientTileVectors"/> vectors:
     /// each tile loaded once, every sample's products added to it in sample order, stored once.
     /// </summary>
-    private static void WriteWeightGradients(IndentedWriter w, LayerSpec spec)
+    private static void WriteWeightGradients(IndentedWriter w, DenseSpec spec)
     {
         w.Open("");
         WriteRows(w, spec, GradientTileRows, rows => WriteWeightGradientRows(w, spec, rows));
         w.Close();
     }
 
-    private static void WriteWeightGradientRows(IndentedWriter w, LayerSpec spec, int rows)
+    private static void WriteWeightGradientRows(IndentedWriter w, DenseSpec spec, int rows)
     {
         string t = spec.ElementKeyword, inputs = Number(spec.In), outputs = Number(spec.Out);
         WriteColumns(w, spec, GradientTileVectors, (width, vectors) =>
@@ -474,7 +475,7 @@ internal static class DeterministicKernels
     /// <see cref="InputGradientTileVectors"/> vectors: each tile summed from zero in registers over the rows of
     /// <c>W</c> in order, stored once.
     /// </summary>
-    private static void WriteInputGradients(IndentedWriter w, LayerSpec spec)
+    private static void WriteInputGradients(IndentedWriter w, DenseSpec spec)
     {
         w.Open("");
         w.Line($"ref {spec.ElementKeyword} dxr = ref {Marshal}.GetReference(inputGradient);");
@@ -488,7 +489,7 @@ internal static class DeterministicKernels
         w.Close();
     }
 
-    private static void WriteInputGradientSamples(IndentedWriter w, LayerSpec spec, int samples)
+    private static void WriteInputGradientSamples(IndentedWriter w, DenseSpec spec, int samples)
     {
         string t = spec.ElementKeyword, inputs = Number(spec.In), outputs = Number(spec.Out);
         string zero = spec.Element == ElementKind.Float64 ? "0d" : "0f";
@@ -536,7 +537,7 @@ internal static class DeterministicKernels
     /// accelerated size, then single vectors of it, then one column at a time. Every column's result is the same
     /// whichever of these computes it, because each element is its own sum.
     /// </summary>
-    private static void WriteColumns(IndentedWriter w, LayerSpec spec, int tileVectors, System.Action<Width, int> vectorTile, System.Action scalarColumn)
+    private static void WriteColumns(IndentedWriter w, DenseSpec spec, int tileVectors, System.Action<Width, int> vectorTile, System.Action scalarColumn)
     {
         w.Line("int i = 0;");
         bool first = true;

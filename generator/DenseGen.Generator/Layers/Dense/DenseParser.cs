@@ -3,24 +3,25 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
-using DenseGen.Generator.Emit;
+using DenseGen.Generator.Layers.Dense;
 using DenseGen.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using DenseGen.Generator.Shared;
 
-namespace DenseGen.Generator;
+namespace DenseGen.Generator.Layers.Dense;
 
 /// <summary>
-/// Turns a type annotated with [Dense] into a <see cref="LayerSpec"/> and the diagnostics it deserves.
+/// Turns a type annotated with [Dense] into a <see cref="DenseSpec"/> and the diagnostics it deserves.
 /// Reads symbols and syntax here and nowhere else; what leaves this class is plain values.
 /// </summary>
-internal static class LayerParser
+internal static class DenseParser
 {
-    public static ParseResult<LayerSpec> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    public static ParseResult<DenseSpec> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax declaration)
-            return ParseResult<LayerSpec>.Nothing;
+            return ParseResult<DenseSpec>.Nothing;
 
         AttributeData attribute = context.Attributes[0];
         // A malformed attribute (wrong argument type, unknown name) already has a compiler error; adding
@@ -28,7 +29,7 @@ internal static class LayerParser
         if (attribute.AttributeClass is null || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error)
             || attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error))
         {
-            return ParseResult<LayerSpec>.Nothing;
+            return ParseResult<DenseSpec>.Nothing;
         }
 
         var diagnostics = new List<DiagnosticInfo>();
@@ -56,12 +57,12 @@ internal static class LayerParser
         // A member of the user's that the generated part would declare again is an error there (CS0102, CS0111), in a file
         // nobody reads; report it at the user's member instead, and generate nothing.
         if (element is ElementKind elementKind)
-            MemberCollisions.Report(type, "layer", LayerMembers.For(elementKind, activation != ActivationKind.None, trainable), diagnostics);
+            MemberCollisions.Report(type, "layer", DenseMembers.For(elementKind, activation != ActivationKind.None, trainable), diagnostics);
 
         bool hasErrors = diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
-        LayerSpec? spec = hasErrors
+        DenseSpec? spec = hasErrors
             ? null
-            : new LayerSpec(
+            : new DenseSpec(
                 Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
                 ContainingTypes: containingTypes,
                 TypeName: name,
@@ -86,7 +87,7 @@ internal static class LayerParser
         }
         // Where a struct layer is declared, in case the target turns out to need class layers (DG0015).
         LocationInfo? structDeclaration = spec is { IsStruct: true } ? LocationInfo.From(declaration.Identifier) : null;
-        return new ParseResult<LayerSpec>(spec, diagnostics.ToEquatableArray(), structDeclaration);
+        return new ParseResult<DenseSpec>(spec, diagnostics.ToEquatableArray(), structDeclaration);
     }
 
     private static void CheckTypeShape(INamedTypeSymbol type, TypeDeclarationSyntax declaration, List<DiagnosticInfo> diagnostics)

@@ -1,7 +1,8 @@
 using System;
 using DenseGen.Generator.Model;
+using DenseGen.Generator.Shared;
 
-namespace DenseGen.Generator.Emit;
+namespace DenseGen.Generator.Layers.Dense;
 
 /// <summary>The three kernels of a layer.</summary>
 internal enum KernelKind
@@ -37,7 +38,7 @@ internal static class KernelPlanner
     /// <summary>The JIT's IL size limit for optimizing a method (DEFAULT_MIN_OPTS_CODE_SIZE).</summary>
     public const int JitIlSizeLimit = 60_000;
 
-    public static Unrolling Choose(LayerSpec spec, VectorWidth width, KernelKind kind)
+    public static Unrolling Choose(DenseSpec spec, VectorWidth width, KernelKind kind)
     {
         if (spec.FullUnroll)
             return Unrolling.Full;
@@ -52,7 +53,7 @@ internal static class KernelPlanner
     }
 
     /// <summary>How many statements a kernel has at an unrolling level, by writing it and counting.</summary>
-    public static int Statements(LayerSpec spec, VectorWidth width, KernelKind kind, Unrolling unrolling)
+    public static int Statements(DenseSpec spec, VectorWidth width, KernelKind kind, Unrolling unrolling)
     {
         var writer = new KernelWriter(new IndentedWriter(), spec);
         Write(writer, width, kind, unrolling);
@@ -84,7 +85,7 @@ internal static class KernelPlanner
     /// For a layer that asks for full unrolling: the largest kernel's name and estimated IL size, when that
     /// crosses the JIT's limit, and a description of what Auto would emit instead; otherwise null.
     /// </summary>
-    public static (string Method, long IlBytes, string AutoPlan)? FullUnrollOverLimit(LayerSpec spec)
+    public static (string Method, long IlBytes, string AutoPlan)? FullUnrollOverLimit(DenseSpec spec)
     {
         VectorWidth[] widths = VectorWidth.For(spec);
         if (widths.Length == 0)
@@ -101,7 +102,7 @@ internal static class KernelPlanner
         if (largest!.Value.IlBytes <= JitIlSizeLimit)
             return null;
 
-        LayerSpec auto = spec with { FullUnroll = false };
+        DenseSpec auto = spec with { FullUnroll = false };
         string plan = Choose(auto, narrowest, KernelKind.Forward) switch
         {
             Unrolling.Full => "unroll it fully as well",
@@ -113,12 +114,12 @@ internal static class KernelPlanner
 
     // Counting a fully unrolled huge layer by writing it would build megabytes of text in the parser, so
     // estimate it from the statements of one row tile: the kernels repeat that tile for every row.
-    private static long EstimatedStatements(LayerSpec spec, VectorWidth width, KernelKind kind)
+    private static long EstimatedStatements(DenseSpec spec, VectorWidth width, KernelKind kind)
     {
         const int Rows = 4;
         if (spec.Out <= 2 * Rows)
             return Statements(spec, width, kind, Unrolling.Full);
-        LayerSpec slice = spec with { Out = Rows };
+        DenseSpec slice = spec with { Out = Rows };
         return (long)Statements(slice, width, kind, Unrolling.Full) * spec.Out / Rows;
     }
 

@@ -1,8 +1,9 @@
 using System;
 using System.Globalization;
 using DenseGen.Generator.Model;
+using DenseGen.Generator.Shared;
 
-namespace DenseGen.Generator.Emit;
+namespace DenseGen.Generator.Layers.Dense;
 
 /// <summary>How much of a kernel is spelled out as straight-line code.</summary>
 internal enum Unrolling
@@ -30,7 +31,7 @@ internal sealed class KernelWriter
     private const string AggressiveOptimization =
         "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
 
-    public KernelWriter(IndentedWriter writer, LayerSpec spec, bool skipLocalsInit = false)
+    public KernelWriter(IndentedWriter writer, DenseSpec spec, bool skipLocalsInit = false)
     {
         Writer = writer;
         Spec = spec;
@@ -53,7 +54,7 @@ internal sealed class KernelWriter
 
     public IndentedWriter Writer { get; }
 
-    public LayerSpec Spec { get; }
+    public DenseSpec Spec { get; }
 
     /// <summary>The element type keyword.</summary>
     public string T { get; }
@@ -135,7 +136,7 @@ internal sealed class KernelWriter
     /// Whether the forward kernels apply the layer's activation as they store each output, saving a second pass over
     /// the output: ReLU, a select per value. The other activations call the runtime's implementations afterwards.
     /// </summary>
-    public static bool FusesActivation(LayerSpec spec) => ActivationTable.Of(spec.Activation).FusedIntoForward;
+    public static bool FusesActivation(DenseSpec spec) => ActivationTable.Of(spec.Activation).FusedIntoForward;
 
     /// <summary>A forward output value (scalar or vector expression) with the fused activation applied, if any.</summary>
     public string Activated(string value) => FusesActivation(Spec) ? $"{VectorMath}.ReLU({value})" : value;

@@ -1,11 +1,12 @@
-namespace DenseGen.Generator.Model;
+using DenseGen.Generator.Model;
+namespace DenseGen.Generator.Layers.Dense;
 
 /// <summary>
 /// Everything the emitter needs to write one layer, and nothing else: plain strings, numbers and an
 /// equatable array, so that an edit which doesn't change these values leaves the generated source cached.
 /// Never holds symbols, syntax, locations or the compilation.
 /// </summary>
-internal sealed record LayerSpec(
+internal sealed record DenseSpec(
     string? Namespace,
     EquatableArray<ContainingType> ContainingTypes,
     string TypeName,

@@ -1,15 +1,16 @@
 using System.Globalization;
 using DenseGen.Generator.Determinism;
 using DenseGen.Generator.Model;
+using DenseGen.Generator.Shared;
 
-namespace DenseGen.Generator.Emit;
+namespace DenseGen.Generator.Layers.Dense;
 
 /// <summary>
-/// Turns a <see cref="LayerSpec"/> into the source of the layer's partial type: constants, storage, the span
+/// Turns a <see cref="DenseSpec"/> into the source of the layer's partial type: constants, storage, the span
 /// properties, argument validation, and the Forward/Backward bodies written by <see cref="LoopKernels"/>.
 /// Pure: the same spec always gives byte-identical text.
 /// </summary>
-internal static class LayerEmitter
+internal static class DenseEmitter
 {
     private const string Span = "global::System.Span";
     private const string ReadOnlySpan = "global::System.ReadOnlySpan";
@@ -24,7 +25,7 @@ internal static class LayerEmitter
     private const string BiasStorageType = "__DenseBiasStorage";
 
     /// <summary>The hint name, e.g. <c>App.Model.Hidden.Dense.g.cs</c>; see <see cref="GeneratedFile.HintName"/>.</summary>
-    public static string HintName(LayerSpec spec) =>
+    public static string HintName(DenseSpec spec) =>
         GeneratedFile.HintName(spec.Namespace, spec.ContainingTypes, spec.TypeName, ".Dense.g.cs");
 
     /// <param name="spec">The layer.</param>
@@ -33,7 +34,7 @@ internal static class LayerEmitter
     /// [SkipLocalsInit] where the project allows unsafe code (C# allows the attribute nowhere else), so the JIT
     /// does not zero their locals on entry.
     /// </param>
-    public static string Emit(LayerSpec spec, TargetInfo target)
+    public static string Emit(DenseSpec spec, TargetInfo target)
     {
         bool portable = target.IsPortable;
         bool skipLocalsInit = target.AllowsUnsafe && !portable;
@@ -72,7 +73,7 @@ internal static class LayerEmitter
         return w.ToString();
     }
 
-    private static void WriteConstants(IndentedWriter w, LayerSpec spec)
+    private static void WriteConstants(IndentedWriter w, DenseSpec spec)
     {
         w.Line("/// <summary>Number of inputs per sample: the length of <c>x</c>.</summary>");
         GeneratedFile.Field(w);
@@ -122,7 +123,7 @@ internal static class LayerEmitter
         }
     }
 
-    private static void WriteStorage(IndentedWriter w, LayerSpec spec, LayerStorage storage)
+    private static void WriteStorage(IndentedWriter w, DenseSpec spec, LayerStorage storage)
     {
         string t = spec.ElementKeyword;
         switch (storage)
@@ -189,7 +190,7 @@ internal static class LayerEmitter
         w.Line();
     }
 
-    private static void WriteProperties(IndentedWriter w, LayerSpec spec, LayerStorage storage)
+    private static void WriteProperties(IndentedWriter w, DenseSpec spec, LayerStorage storage)
     {
         WriteSpanProperty(w, spec, "Weights", SpanOf(WeightsField, storage),
             "The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.");
@@ -206,7 +207,7 @@ internal static class LayerEmitter
     /// <summary>An expression for a buffer field as a span (inline arrays and arrays convert implicitly).</summary>
     private static string SpanOf(string field, LayerStorage storage) => storage == LayerStorage.AlignedArrays ? field + ".Span" : field;
 
-    private static void WriteSpanProperty(IndentedWriter w, LayerSpec spec, string name, string field, string summary)
+    private static void WriteSpanProperty(IndentedWriter w, DenseSpec spec, string name, string field, string summary)
     {
         w.Line($"/// <summary>{summary}</summary>");
         GeneratedFile.Member(w);
@@ -220,13 +221,13 @@ internal static class LayerEmitter
     /// In the portable output (parameters in arrays), which has no module initializers, a deterministic layer turns the
     /// runtime's deterministic mode on from its entry points (see DeterministicModeRequirement); once on, a field read.
     /// </summary>
-    private static bool RequiresFromEntryPoints(LayerSpec spec, LayerStorage storage) =>
+    private static bool RequiresFromEntryPoints(DenseSpec spec, LayerStorage storage) =>
         storage == LayerStorage.Arrays && spec.RequiresDeterministicMode;
 
-    private static void WriteRequireDeterministicMode(IndentedWriter w, LayerSpec spec, LayerStorage storage) =>
+    private static void WriteRequireDeterministicMode(IndentedWriter w, DenseSpec spec, LayerStorage storage) =>
         DeterministicModeRequirement.WriteCall(w, RequiresFromEntryPoints(spec, storage), spec.Namespace, spec.ContainingTypes, spec.TypeName, "layer");
 
-    private static void WriteForward(IndentedWriter w, LayerSpec spec, LayerStorage storage, VectorWidth[] widths, string? methodAttributes, bool portable)
+    private static void WriteForward(IndentedWriter w, DenseSpec spec, LayerStorage storage, VectorWidth[] widths, string? methodAttributes, bool portable)
     {
         string t = spec.ElementKeyword;
         w.Line("/// <summary>");
@@ -307,7 +308,7 @@ internal static class LayerEmitter
     /// empty span; a frozen one (<c>Trainable = false</c>) has no gradients and only writes <c>∂L/∂X</c>, for a trainable
     /// layer before it in a network. With an activation, <c>dZ</c> is formed a chunk of samples at a time first.
     /// </summary>
-    private static void WriteBackward(IndentedWriter w, LayerSpec spec, LayerStorage storage, VectorWidth[] widths, string? methodAttributes, bool portable)
+    private static void WriteBackward(IndentedWriter w, DenseSpec spec, LayerStorage storage, VectorWidth[] widths, string? methodAttributes, bool portable)
     {
         string t = spec.ElementKeyword;
         bool activated = spec.HasActivation, trainable = spec.Trainable;
@@ -377,7 +378,7 @@ internal static class LayerEmitter
         w.Line();
     }
 
-    private static void WriteBackwardDocs(IndentedWriter w, LayerSpec spec)
+    private static void WriteBackwardDocs(IndentedWriter w, DenseSpec spec)
     {
         bool activated = spec.HasActivation;
         w.Line("/// <summary>");
@@ -431,7 +432,7 @@ internal static class LayerEmitter
     /// layers) and the dX kernel. Inside the activation's chunk loop it first declares <c>chunkInputGradient</c>.
     /// </summary>
     private static void WriteLinearBackward(
-        IndentedWriter w, LayerSpec spec, VectorWidth[] widths, bool portable, string x, string dy, string inputGradient, string samples)
+        IndentedWriter w, DenseSpec spec, VectorWidth[] widths, bool portable, string x, string dy, string inputGradient, string samples)
     {
         string t = spec.ElementKeyword;
         bool chunked = samples != "samples";
@@ -491,7 +492,7 @@ internal static class LayerEmitter
     }
 
     /// <summary><c>dX = dY W</c> through the widest accelerated kernel, given a local <c>dy</c>.</summary>
-    private static void WriteInputGradientDispatch(IndentedWriter w, LayerSpec spec, VectorWidth[] widths, string inputGradient, string samples)
+    private static void WriteInputGradientDispatch(IndentedWriter w, DenseSpec spec, VectorWidth[] widths, string inputGradient, string samples)
     {
         string t = spec.ElementKeyword;
         w.Line($"ref {t} dx = ref {KernelWriter.Marshal}.GetReference({inputGradient});");
@@ -503,7 +504,7 @@ internal static class LayerEmitter
     /// The runtime's <c>ITrainable&lt;T&gt;</c>: the weights and the bias as two tensors, so optimizers
     /// take a lone layer as they take a network. Explicit, so the layer's own surface stays as it was.
     /// </summary>
-    private static void WriteTrainableMembers(IndentedWriter w, LayerSpec spec)
+    private static void WriteTrainableMembers(IndentedWriter w, DenseSpec spec)
     {
         string t = spec.ElementKeyword;
         string trainable = $"global::DenseGen.ITrainable<{t}>";
@@ -522,7 +523,7 @@ internal static class LayerEmitter
         w.Line($"{unscoped}{Span}<{t}> {trainable}.GradientTensor(int index) => index switch {{ 0 => WeightGradients, 1 => BiasGradients, _ => throw {Guard}.TensorIndexOutOfRange(index, 2) }};");
     }
 
-    private static void WriteKernels(IndentedWriter w, LayerSpec spec, VectorWidth[] widths, bool skipLocalsInit)
+    private static void WriteKernels(IndentedWriter w, DenseSpec spec, VectorWidth[] widths, bool skipLocalsInit)
     {
         var kernels = new KernelWriter(w, spec, skipLocalsInit);
         w.Line();

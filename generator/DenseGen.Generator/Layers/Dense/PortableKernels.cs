@@ -1,7 +1,8 @@
 using System.Globalization;
 using DenseGen.Generator.Model;
+using DenseGen.Generator.Shared;
 
-namespace DenseGen.Generator.Emit;
+namespace DenseGen.Generator.Layers.Dense;
 
 /// <summary>
 /// The kernels of portable output, for targets without .NET 8's hardware intrinsics (.NET Standard 2.x, Unity,
@@ -17,7 +18,7 @@ internal static class PortableKernels
     public const string InputGradientName = "__DenseInputGradientPortable";
 
     /// <summary>
-    /// The kernels' signatures, which LayerEmitter calls and which the portable and the deterministic kernels
+    /// The kernels' signatures, which DenseEmitter calls and which the portable and the deterministic kernels
     /// (<see cref="DeterministicKernels"/>) both implement.
     /// </summary>
     public static string ForwardSignature(string t) =>
@@ -36,7 +37,7 @@ internal static class PortableKernels
     /// <param name="w">Where to write, inside the layer's type.</param>
     /// <param name="spec">The layer.</param>
     /// <param name="hasVectorT">Whether the target has <c>Vector&lt;T&gt;</c>; without it every loop is scalar.</param>
-    public static void Write(IndentedWriter w, LayerSpec spec, bool hasVectorT)
+    public static void Write(IndentedWriter w, DenseSpec spec, bool hasVectorT)
     {
         string t = spec.ElementKeyword, inputs = Number(spec.In), outputs = Number(spec.Out);
         string vector = $"global::System.Numerics.Vector<{t}>";

@@ -1,15 +1,15 @@
 using System.Collections.Generic;
 using DenseGen.Generator.Model;
 
-namespace DenseGen.Generator.Emit;
+namespace DenseGen.Generator.Layers.Dense;
 
 /// <summary>
-/// The members <see cref="LayerEmitter"/> adds to a layer that a user member could collide with: every one it writes
+/// The members <see cref="DenseEmitter"/> adds to a layer that a user member could collide with: every one it writes
 /// except explicit interface implementations and the private members named with <see cref="GeneratedMember.ReservedPrefix"/>.
 /// The parsers report a user member that collides with one (DG0033); a test compiles layers of every shape and
 /// checks that this list is exactly what the emitter wrote, so the two cannot drift apart.
 /// </summary>
-internal static class LayerMembers
+internal static class DenseMembers
 {
     public static IReadOnlyList<GeneratedMember> For(ElementKind element, bool activated, bool trainable)
     {

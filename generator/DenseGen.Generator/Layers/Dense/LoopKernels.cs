@@ -1,7 +1,8 @@
 using DenseGen.Generator.Model;
-using static DenseGen.Generator.Emit.KernelWriter;
+using static DenseGen.Generator.Layers.Dense.KernelWriter;
+using DenseGen.Generator.Shared;
 
-namespace DenseGen.Generator.Emit;
+namespace DenseGen.Generator.Layers.Dense;
 
 /// <summary>
 /// The scalar kernels: plain loops with the layer's constant trip counts, walking refs so they carry no bounds
@@ -17,7 +18,7 @@ internal static class LoopKernels
 
     public static void WriteForward(KernelWriter k)
     {
-        LayerSpec spec = k.Spec;
+        DenseSpec spec = k.Spec;
         string t = k.T, inputs = Number(spec.In), outputs = Number(spec.Out);
         k.WriteAttributes();
         k.Open($"private static void {ForwardName}(ref {t} x, ref {t} y, ref {t} w, ref {t} b, int samples)");
@@ -38,7 +39,7 @@ internal static class LoopKernels
 
     public static void WriteWeightGradient(KernelWriter k)
     {
-        LayerSpec spec = k.Spec;
+        DenseSpec spec = k.Spec;
         string t = k.T, inputs = Number(spec.In), outputs = Number(spec.Out);
         k.WriteAttributes();
         k.Open($"private static void {WeightGradientName}(ref {t} x, ref {t} dy, ref {t} dw, int samples)");
@@ -58,7 +59,7 @@ internal static class LoopKernels
 
     public static void WriteInputGradient(KernelWriter k)
     {
-        LayerSpec spec = k.Spec;
+        DenseSpec spec = k.Spec;
         string t = k.T, inputs = Number(spec.In), outputs = Number(spec.Out);
         k.WriteAttributes();
         k.Open($"private static void {InputGradientName}(ref {t} dy, ref {t} w, ref {t} dx, int samples)");

@@ -1,6 +1,6 @@
 using DenseGen.Generator.Model;
 
-namespace DenseGen.Generator.Emit;
+namespace DenseGen.Generator.Layers.Dense;
 
 /// <summary>One of the hardware vector sizes a kernel can be written for, with the names the emitted code uses.</summary>
 internal sealed class VectorWidth
@@ -30,7 +30,7 @@ internal sealed class VectorWidth
     public string Type { get; }
 
     /// <summary>The widths, widest first, whose vectors fit in one input row: narrower rows gain nothing from them.</summary>
-    public static VectorWidth[] For(LayerSpec spec)
+    public static VectorWidth[] For(DenseSpec spec)
     {
         var widths = new System.Collections.Generic.List<VectorWidth>();
         foreach (int bits in new[] { 512, 256, 128 })
