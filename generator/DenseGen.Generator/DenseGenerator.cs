@@ -1,8 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using DenseGen.Generator.Determinism;
+using DenseGen.Generator.Layers;
 using DenseGen.Generator.Layers.Dense;
 using DenseGen.Generator.Model;
 using DenseGen.Generator.Networks;
@@ -53,22 +55,22 @@ public sealed class DenseGenerator : IIncrementalGenerator
         public const string BakedNetworks = nameof(BakedNetworks);
     }
 
-    private const string AttributeName = "DenseGen.DenseAttribute";
-
-    private readonly Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult<DenseSpec>> _parse;
-    private readonly Func<DenseSpec, TargetInfo, string> _emit;
+    // The dense kind's transform and emitter, which tests may replace; every other kind runs its row of LayerKinds.
+    private readonly Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult<LayerSpec>> _parseDense;
+    private readonly Func<LayerSpec, TargetInfo, string> _emitDense;
 
     /// <summary>Creates the generator; the compiler calls this.</summary>
     public DenseGenerator()
-        : this(DenseParser.Parse, DenseEmitter.Emit)
     {
+        _parseDense = LayerKinds.Dense.Parse;
+        _emitDense = LayerKinds.Dense.Emit;
     }
 
     /// <summary>Lets tests substitute a failing layer parser or emitter to prove that failures become diagnostics.</summary>
     internal DenseGenerator(Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult<DenseSpec>> parse, Func<DenseSpec, TargetInfo, string> emit)
     {
-        _parse = parse;
-        _emit = emit;
+        _parseDense = (context, cancellationToken) => parse(context, cancellationToken).As<LayerSpec>();
+        _emitDense = (spec, target) => emit((DenseSpec)spec, target);
     }
 
     /// <inheritdoc />
@@ -86,19 +88,28 @@ public sealed class DenseGenerator : IIncrementalGenerator
                 Reads(options.GlobalOptions, DeterministicModeRequirement.ProjectProperty, "true"),
                 Reads(options.GlobalOptions, DeterministicModeRequirement.OptOutProperty, "false")));
         IncrementalValueProvider<bool> projectDeterministic = projectSettings.Select(static (settings, _) => settings.Deterministic);
-        (IncrementalValuesProvider<ParseResult<DenseSpec>> layers, IncrementalValuesProvider<DenseSpec> layerSpecs) = RegisterPipeline(
-            context, target, AttributeName, _parse, _emit, DenseEmitter.HintName,
-            DiagnosticDescriptors.StructLayerNeedsFullTarget, TrackingNames.Parse, TrackingNames.Specs,
-            prepare: specs => specs
-                .Combine(projectSettings)
-                .Select(static (pair, _) =>
-                {
-                    bool deterministic = pair.Left.Deterministic || pair.Right.Deterministic;
-                    bool requires = deterministic && !pair.Right.OptedOut;
-                    return deterministic == pair.Left.Deterministic && requires == pair.Left.RequiresDeterministicMode
-                        ? pair.Left
-                        : pair.Left with { Deterministic = deterministic, RequiresDeterministicMode = requires };
-                }));
+        // One pipeline per kind of layer, all of one shape; their results are gathered below.
+        var layerResults = new List<IncrementalValuesProvider<ParseResult<LayerSpec>>>();
+        var layerSpecResults = new List<IncrementalValuesProvider<LayerSpec>>();
+        foreach (LayerKind kind in LayerKinds.All)
+        {
+            bool dense = kind == LayerKinds.Dense;
+            (IncrementalValuesProvider<ParseResult<LayerSpec>> parsed, IncrementalValuesProvider<LayerSpec> specs) = RegisterPipeline(
+                context, target, kind.AttributeName, dense ? _parseDense : kind.Parse, dense ? _emitDense : kind.Emit, kind.HintName,
+                DiagnosticDescriptors.StructLayerNeedsFullTarget, TrackingNames.Parse, TrackingNames.Specs,
+                prepare: specs => specs
+                    .Combine(projectSettings)
+                    .Select(static (pair, _) =>
+                    {
+                        bool deterministic = pair.Left.Deterministic || pair.Right.Deterministic;
+                        bool requires = deterministic && !pair.Right.OptedOut;
+                        return deterministic == pair.Left.Deterministic && requires == pair.Left.RequiresDeterministicMode
+                            ? pair.Left
+                            : pair.Left with { Deterministic = deterministic, RequiresDeterministicMode = requires };
+                    }));
+            layerResults.Add(parsed);
+            layerSpecResults.Add(specs);
+        }
 
         // Weight files reach the generator as text (see WeightsText); they are read once per change to the file, and a
         // network's baked weights are redone only when its declaration or a weight file changes.
@@ -156,11 +167,9 @@ public sealed class DenseGenerator : IIncrementalGenerator
         // The runtime's deterministic mode is one setting per process: an assembly with deterministic layers or networks,
         // or built with the project property, turns it on from a module initializer (full output; the portable output's
         // types ask from their entry points instead).
-        IncrementalValueProvider<bool> hasDeterministicTypes = layerSpecs
-            .Select(static (spec, _) => spec.Deterministic)
-            .Collect()
+        IncrementalValueProvider<bool> hasDeterministicTypes = AnyOf(layerSpecResults.Select(specs => specs.Select(static (spec, _) => spec.Deterministic)))
             .Combine(networkSpecs.Select(static (spec, _) => spec.RequiresDeterministicMode).Collect())
-            .Select(static (pair, _) => pair.Left.Contains(true) || pair.Right.Contains(true));
+            .Select(static (pair, _) => pair.Left || pair.Right.Contains(true));
         IncrementalValueProvider<(OutputMode Mode, string AssemblyName)> compilationFacts = target
             .Combine(context.CompilationProvider.Select(static (compilation, _) => compilation.AssemblyName ?? ""))
             .Select(static (pair, _) => (pair.Left.Mode, pair.Right));
@@ -181,12 +190,24 @@ public sealed class DenseGenerator : IIncrementalGenerator
 
         // One error per project that cannot compile the generated code, rather than one per layer, and none
         // when the project declares no layer at all (a network without valid layers has errors of its own).
-        IncrementalValueProvider<bool> hasLayers = layers.Where(static result => result.Spec is not null).Collect().Select(static (all, _) => !all.IsEmpty);
+        IncrementalValueProvider<bool> hasLayers = AnyOf(layerResults.Select(results => results.Select(static (result, _) => result.Spec is not null)));
         context.RegisterSourceOutput(hasLayers.Combine(target), static (output, pair) =>
         {
             if (pair.Left && !pair.Right.IsSupported)
                 output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnsupportedTarget, Location.None, pair.Right.Reason));
         });
+    }
+
+    /// <summary>Whether any of the values, gathered across the pipelines of every kind, is true.</summary>
+    private static IncrementalValueProvider<bool> AnyOf(IEnumerable<IncrementalValuesProvider<bool>> values)
+    {
+        IncrementalValueProvider<bool>? any = null;
+        foreach (IncrementalValuesProvider<bool> kind in values)
+        {
+            IncrementalValueProvider<bool> found = kind.Collect().Select(static (all, _) => all.Contains(true));
+            any = any is null ? found : any.Value.Combine(found).Select(static (pair, _) => pair.Left || pair.Right);
+        }
+        return any!.Value;
     }
 
     /// <summary>
@@ -264,7 +285,7 @@ public sealed class DenseGenerator : IIncrementalGenerator
     {
         // Emitting into a project that cannot compile it would bury the one useful error (DG0009, DG0015, DG0028)
         // under dozens of errors in generated code.
-        if (!target.IsSupported || (target.IsPortable && spec.IsStruct) || !spec.IsComplete)
+        if (!target.IsSupported || (target.IsPortable && spec.RequiresFullTarget) || !spec.IsComplete)
             return;
 
         string source;

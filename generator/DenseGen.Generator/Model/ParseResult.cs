@@ -9,6 +9,9 @@ internal interface IGeneratedTypeSpec
 
     /// <summary>Whether everything the emitter needs is there; a network whose weight file could not be baked is not (its error is reported apart).</summary>
     bool IsComplete { get; }
+
+    /// <summary>Whether only the full output can compile it: a struct (inline arrays), or a network holding a struct layer (which the portable output does not generate).</summary>
+    bool RequiresFullTarget { get; }
 }
 
 /// <summary>
@@ -26,4 +29,9 @@ internal sealed record ParseResult<TSpec>(TSpec? Spec, EquatableArray<Diagnostic
 
     /// <summary>Diagnostics that hold only when the project does not make every layer deterministic (DenseGenDeterministic).</summary>
     public EquatableArray<DiagnosticInfo> UnlessProjectDeterministic { get; init; } = EquatableArray<DiagnosticInfo>.Empty;
+
+    /// <summary>The same result, typed by a base of its spec: a kind's reader gives its own spec, the pipelines take any layer's.</summary>
+    public ParseResult<TBase> As<TBase>()
+        where TBase : class, IGeneratedTypeSpec =>
+        new((TBase?)(object?)Spec, Diagnostics, StructDeclaration, WeightsArgument) { UnlessProjectDeterministic = UnlessProjectDeterministic };
 }

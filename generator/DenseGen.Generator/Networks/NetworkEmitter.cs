@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using DenseGen.Generator.Determinism;
+using DenseGen.Generator.Layers;
 using DenseGen.Generator.Layers.Dense;
 using DenseGen.Generator.Model;
 using DenseGen.Generator.Shared;
@@ -96,7 +97,7 @@ internal static class NetworkEmitter
     {
         IndentedWriter w = c.W;
         NetworkSpec spec = c.Spec;
-        long parameters = spec.Layers.Sum(layer => (long)layer.In * layer.Out + layer.Out);
+        long parameters = spec.Layers.Sum(layer => layer.Contract.ParameterCount);
         w.Line($"/// <summary>Number of inputs per sample: the first layer's, <c>{spec.First.FieldName}</c>.</summary>");
         GeneratedFile.Field(w);
         w.Line($"public const int InputSize = {Number(spec.First.In)};");
@@ -187,15 +188,22 @@ internal static class NetworkEmitter
     {
         foreach (NetworkLayer layer in c.Spec.Layers)
         {
-            c.W.Line($"{Guard}.RequireDisjoint<{c.T}>({span}, nameof({span}), {layer.FieldName}.Weights, \"{layer.FieldName}.Weights\");");
-            c.W.Line($"{Guard}.RequireDisjoint<{c.T}>({span}, nameof({span}), {layer.FieldName}.Bias, \"{layer.FieldName}.Bias\");");
-            if (gradients && layer.Trainable)
-            {
-                c.W.Line($"{Guard}.RequireDisjoint<{c.T}>({span}, nameof({span}), {layer.FieldName}.WeightGradients, \"{layer.FieldName}.WeightGradients\");");
-                c.W.Line($"{Guard}.RequireDisjoint<{c.T}>({span}, nameof({span}), {layer.FieldName}.BiasGradients, \"{layer.FieldName}.BiasGradients\");");
-            }
+            foreach (TensorSpec tensor in layer.Contract.Tensors)
+                WriteDisjoint(c, span, layer, tensor.Property);
+            if (gradients)
+                WriteDisjointFromGradients(c, span, layer);
         }
     }
+
+    /// <summary>Rejects <paramref name="span"/> if it overlaps any gradient of <paramref name="layer"/>.</summary>
+    private static void WriteDisjointFromGradients(Context c, string span, NetworkLayer layer)
+    {
+        foreach (TensorSpec tensor in layer.Contract.TrainedTensors)
+            WriteDisjoint(c, span, layer, tensor.GradientProperty!);
+    }
+
+    private static void WriteDisjoint(Context c, string span, NetworkLayer layer, string property) =>
+        c.W.Line($"{Guard}.RequireDisjoint<{c.T}>({span}, nameof({span}), {layer.FieldName}.{property}, \"{layer.FieldName}.{property}\");");
 
     private static void WriteForwardDocs(Context c, bool scratch)
     {
@@ -303,17 +311,8 @@ internal static class NetworkEmitter
         w.Line($"{Guard}.RequireDisjoint<{c.T}>(inputGradient, nameof(inputGradient), input, nameof(input));");
         w.Line($"{Guard}.RequireDisjoint<{c.T}>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));");
         WriteDisjointFromLayers(c, "inputGradient");
-        NetworkLayer first = spec.First, last = spec.Last;
-        if (first.Trainable)
-        {
-            w.Line($"{Guard}.RequireDisjoint<{c.T}>(input, nameof(input), {first.FieldName}.WeightGradients, \"{first.FieldName}.WeightGradients\");");
-            w.Line($"{Guard}.RequireDisjoint<{c.T}>(input, nameof(input), {first.FieldName}.BiasGradients, \"{first.FieldName}.BiasGradients\");");
-        }
-        if (last.Trainable)
-        {
-            w.Line($"{Guard}.RequireDisjoint<{c.T}>(outputGradient, nameof(outputGradient), {last.FieldName}.WeightGradients, \"{last.FieldName}.WeightGradients\");");
-            w.Line($"{Guard}.RequireDisjoint<{c.T}>(outputGradient, nameof(outputGradient), {last.FieldName}.BiasGradients, \"{last.FieldName}.BiasGradients\");");
-        }
+        WriteDisjointFromGradients(c, "input", spec.First);
+        WriteDisjointFromGradients(c, "outputGradient", spec.Last);
         WriteBuffersLocal(c);
         w.Line();
         for (int i = count - 1; i > firstTrainable; i--)
@@ -339,7 +338,7 @@ internal static class NetworkEmitter
     {
         NetworkLayer layer = c.Spec.Layers[index];
         string input = index == 0 ? "input" : ActivationSlice(c, index - 1, "samples");
-        string output = layer.HasActivation ? ActivationSlice(c, index, "samples") + ", " : "";
+        string output = layer.KeepsOutput ? ActivationSlice(c, index, "samples") + ", " : "";
         string outputGradient = index == c.Spec.Layers.Count - 1 ? "outputGradient" : GradientSlice(c, index);
         c.W.Line($"// {layer.FieldName}: {Describe(layer)}");
         c.W.Line($"{layer.FieldName}.Backward({input}, {output}{outputGradient}, {inputGradient});");
@@ -455,7 +454,7 @@ internal static class NetworkEmitter
         w.Line($"private static readonly global::DenseGen.LayerDescription[] {LayersField} = new global::DenseGen.LayerDescription[]");
         w.Open("");
         foreach (NetworkLayer layer in spec.Layers)
-            w.Line($"new global::DenseGen.LayerDescription({Literal(layer.TensorName)}, {Number(layer.In)}, {Number(layer.Out)}, global::DenseGen.Activation.{layer.Activation}, {(layer.Trainable ? "true" : "false")}),");
+            w.Line($"new global::DenseGen.LayerDescription({Literal(layer.TensorName)}, {Number(layer.In)}, {Number(layer.Out)}, global::DenseGen.Activation.{layer.Contract.Activation}, {(layer.Trainable ? "true" : "false")}),");
         w.Close(";");
         w.Line();
         w.Line("/// <summary>The layers in order, with the names their tensors have in weight files.</summary>");
@@ -472,7 +471,7 @@ internal static class NetworkEmitter
         w.Line($"{c.T}[][] tensors = new {c.T}[][]");
         w.Open("");
         foreach (NetworkLayer layer in spec.Layers)
-            w.Line($"{layer.FieldName}.Weights.ToArray(), {layer.FieldName}.Bias.ToArray(),");
+            w.Line(string.Join(" ", layer.Contract.Tensors.Select(tensor => $"{layer.FieldName}.{tensor.Property}.ToArray(),")));
         w.Close(";");
         w.Line($"{GeneratedFile.CompilerServices}.NetworkFile.Save<{c.T}>(path, {LayersField}, tensors);");
         w.Close();
@@ -498,12 +497,9 @@ internal static class NetworkEmitter
         w.Line("/// <summary>Sets every layer's weights and bias from tensors already checked against the layers.</summary>");
         GeneratedFile.Member(w);
         w.Open($"private void {SetParametersMethod}({c.T}[][] tensors)");
-        for (int i = 0; i < spec.Layers.Count; i++)
-        {
-            NetworkLayer layer = spec.Layers[i];
-            w.Line($"new {ReadOnlySpan}<{c.T}>(tensors[{Number(2 * i)}]).CopyTo({layer.FieldName}.Weights);");
-            w.Line($"new {ReadOnlySpan}<{c.T}>(tensors[{Number(2 * i + 1)}]).CopyTo({layer.FieldName}.Bias);");
-        }
+        int index = 0;
+        foreach ((NetworkLayer layer, TensorSpec tensor) in AllTensors(spec))
+            w.Line($"new {ReadOnlySpan}<{c.T}>(tensors[{Number(index++)}]).CopyTo({layer.FieldName}.{tensor.Property});");
         w.Close();
         w.Line();
     }
@@ -521,11 +517,8 @@ internal static class NetworkEmitter
         GeneratedFile.Member(w);
         w.Open("public void LoadBakedWeights()");
         int tensor = 0;
-        foreach (NetworkLayer layer in spec.Layers)
-        {
-            foreach (string span in new[] { "Weights", "Bias" })
-                w.Line($"{GeneratedFile.CompilerServices}.NetworkFile.CopyBaked<{c.T}>(global::System.MemoryExtensions.AsSpan({BakedDataField}{Number(tensor++)}), {layer.FieldName}.{span});");
-        }
+        foreach ((NetworkLayer layer, TensorSpec table) in AllTensors(spec))
+            w.Line($"{GeneratedFile.CompilerServices}.NetworkFile.CopyBaked<{c.T}>(global::System.MemoryExtensions.AsSpan({BakedDataField}{Number(tensor++)}), {layer.FieldName}.{table.Property});");
         w.Close();
         w.Line();
         // Each tensor is a string constant, two bytes to a character: the compiler stores it in the assembly as it is,
@@ -533,19 +526,23 @@ internal static class NetworkEmitter
         // literal per byte (measured: seconds for MNIST's 400 KB).
         int offset = 0;
         tensor = 0;
-        foreach (NetworkLayer layer in spec.Layers)
+        foreach ((NetworkLayer layer, TensorSpec table) in AllTensors(spec))
         {
-            foreach ((string name, int count) in new[] { ("weights", layer.In * layer.Out), ("bias", layer.Out) })
-            {
-                int bytes = count * spec.ElementSize;
-                w.Line($"/// <summary>The {name} of <c>{layer.FieldName}</c> from {file}: little-endian {c.T}, two bytes to a character.</summary>");
-                GeneratedFile.Field(w);
-                w.Line($"private const string {BakedDataField}{Number(tensor++)} = {BakedLiteral(baked.Data.Span, offset, bytes)};");
-                w.Line();
-                offset += bytes;
-            }
+            int bytes = table.Length * spec.ElementSize;
+            w.Line($"/// <summary>The {BakedNoun(table)} of <c>{layer.FieldName}</c> from {file}: little-endian {c.T}, two bytes to a character.</summary>");
+            GeneratedFile.Field(w);
+            w.Line($"private const string {BakedDataField}{Number(tensor++)} = {BakedLiteral(baked.Data.Span, offset, bytes)};");
+            w.Line();
+            offset += bytes;
         }
     }
+
+    /// <summary>Every tensor of every layer, in the order weight files, baked weights and <c>SetParameters</c> take them.</summary>
+    private static IEnumerable<(NetworkLayer Layer, TensorSpec Tensor)> AllTensors(NetworkSpec spec) =>
+        spec.Layers.SelectMany(layer => layer.Contract.Tensors.Select(tensor => (layer, tensor)));
+
+    /// <summary>How a baked tensor's doc names it: its span property in lower case (<c>weights</c>, <c>bias</c>).</summary>
+    private static string BakedNoun(TensorSpec tensor) => tensor.Property.ToLowerInvariant();
 
     /// <summary>Bytes as a C# string literal, byte 2i in the low half of character i; printable ASCII as itself, the rest escaped.</summary>
     private static string BakedLiteral(System.ReadOnlySpan<byte> data, int offset, int count)
@@ -588,8 +585,12 @@ internal static class NetworkEmitter
     private static void WriteTrainableMembers(Context c)
     {
         IndentedWriter w = c.W;
-        List<NetworkLayer> trainable = c.Spec.Layers.Where(layer => layer.Trainable).ToList();
-        int tensors = 2 * trainable.Count;
+        // Optimizers see every trained tensor of every layer, in layer order and each layer's table order (per dense
+        // layer, weight then bias), under the names weight files give them.
+        List<(NetworkLayer Layer, TensorSpec Tensor)> trained = c.Spec.Layers
+            .SelectMany(layer => layer.Contract.TrainedTensors.Select(tensor => (layer, tensor)))
+            .ToList();
+        int tensors = trained.Count;
         string trainableInterface = $"global::DenseGen.ITrainable<{c.T}>";
         string unscoped = c.Spec.IsStruct ? "[global::System.Diagnostics.CodeAnalysis.UnscopedRef] " : "";
         string outOfRange = $"_ => throw {Guard}.TensorIndexOutOfRange(index, {Number(tensors)})";
@@ -598,27 +599,21 @@ internal static class NetworkEmitter
         w.Line();
         GeneratedFile.Member(w);
         w.Open($"string {trainableInterface}.ParameterTensorName(int index) => index switch");
-        for (int i = 0; i < trainable.Count; i++)
-        {
-            w.Line($"{Number(2 * i)} => {Literal(trainable[i].TensorName + ".weight")},");
-            w.Line($"{Number(2 * i + 1)} => {Literal(trainable[i].TensorName + ".bias")},");
-        }
+        for (int i = 0; i < tensors; i++)
+            w.Line($"{Number(i)} => {Literal(trained[i].Layer.TensorName + "." + trained[i].Tensor.Name)},");
         w.Line(outOfRange + ",");
         w.Close(";");
         w.Line();
-        foreach ((string method, string weights, string bias) in new[] { ("ParameterTensor", "Weights", "Bias"), ("GradientTensor", "WeightGradients", "BiasGradients") })
+        foreach ((string method, bool gradient) in new[] { ("ParameterTensor", false), ("GradientTensor", true) })
         {
             GeneratedFile.Member(w);
             w.Open($"{unscoped}{Span}<{c.T}> {trainableInterface}.{method}(int index) => index switch");
-            for (int i = 0; i < trainable.Count; i++)
-            {
-                w.Line($"{Number(2 * i)} => {trainable[i].FieldName}.{weights},");
-                w.Line($"{Number(2 * i + 1)} => {trainable[i].FieldName}.{bias},");
-            }
+            for (int i = 0; i < tensors; i++)
+                w.Line($"{Number(i)} => {trained[i].Layer.FieldName}.{(gradient ? trained[i].Tensor.GradientProperty : trained[i].Tensor.Property)},");
             w.Line(outOfRange + ",");
             w.Close();
             w.Line(";");
-            if (method == "ParameterTensor")
+            if (!gradient)
                 w.Line();
         }
     }
@@ -626,8 +621,7 @@ internal static class NetworkEmitter
     private static string Describe(NetworkSpec spec) =>
         string.Join(", ", spec.Layers.Select(layer => layer.FieldName + " " + Describe(layer)));
 
-    private static string Describe(NetworkLayer layer) =>
-        $"{Number(layer.In)} → {Number(layer.Out)}{(layer.HasActivation ? ", " + layer.Activation : "")}{(layer.Trainable ? "" : ", frozen")}";
+    private static string Describe(NetworkLayer layer) => layer.Description;
 
     /// <summary>A C# string literal: tensor names come from user code, so quotes and backslashes are escaped.</summary>
     private static string Literal(string value) => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(value, quote: true);

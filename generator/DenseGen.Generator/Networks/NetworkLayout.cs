@@ -9,7 +9,7 @@ namespace DenseGen.Generator.Networks;
 /// </summary>
 /// <remarks>
 /// A trainable network keeps the output of every layer but the last (the next layer's input, which its backward
-/// needs), the last layer's output too when it has an activation (its backward takes the derivative from it), and
+/// needs), the last layer's output too when its Backward takes it (an activation's derivative comes from it), and
 /// two buffers the gradient between layers ping-pongs through. A frozen network keeps only two ping-pong buffers for
 /// the activations, as inference needs nothing more.
 /// </remarks>
@@ -60,7 +60,7 @@ internal sealed class NetworkLayout
         for (int i = 0; i < count; i++)
         {
             NetworkLayer layer = spec.Layers[i];
-            if (i < count - 1 || layer.HasActivation)
+            if (i < count - 1 || layer.KeepsOutput)
             {
                 activations[i] = next;
                 next += Lines(batch * layer.Out);
@@ -85,7 +85,7 @@ internal sealed class NetworkLayout
     {
         long bytes = Of(spec).Length * spec.ElementSize;
         foreach (NetworkLayer layer in spec.Layers)
-            bytes += LayerLimits.StorageBytes(layer.In, layer.Out, spec.ElementSize, layer.Trainable);
+            bytes += layer.Contract.StorageBytes(spec.ElementSize);
         if (spec.IsTrainable)
             bytes += sizeof(int);
         return (bytes + spec.ElementSize - 1) / spec.ElementSize * spec.ElementSize;

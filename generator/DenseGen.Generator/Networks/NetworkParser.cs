@@ -14,13 +14,12 @@ namespace DenseGen.Generator.Networks;
 
 /// <summary>
 /// Turns a type annotated with [Sequential] into a <see cref="NetworkSpec"/> and its diagnostics. A layer field is
-/// recognized by the [Dense] attribute on its type, whose arguments give the sizes; symbols and syntax are read here
-/// and nowhere else.
+/// recognized by a layer kind's attribute on its type (<see cref="LayerKinds"/>), and read by that kind's own reader into
+/// its <see cref="LayerContract"/>; symbols and syntax are read here and nowhere else.
 /// </summary>
 internal static class NetworkParser
 {
     public const string AttributeName = "DenseGen.SequentialAttribute";
-    private const string DenseAttributeName = "DenseGen.DenseAttribute";
     private const string TensorNameAttributeName = "DenseGen.TensorNameAttribute";
 
     public static ParseResult<NetworkSpec> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -211,8 +210,7 @@ internal static class NetworkParser
             LocationInfo? location = LocationInfo.From(syntax.Identifier);
             if (field.Type.TypeKind == TypeKind.Error)
                 continue;
-            AttributeData? dense = DenseAttributeOf(field.Type);
-            if (dense is null)
+            if (LayerKinds.Of(field.Type) is not { } kind)
             {
                 diagnostics.Add(NotALayer(field, network));
                 continue;
@@ -224,13 +222,10 @@ internal static class NetworkParser
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassLayerFieldNotInitialized, location, field.Name, network, field.Type.Name));
             if (isStruct && field.IsReadOnly)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReadOnlyStructLayerField, location, field.Name, network, field.Type.Name));
-            layers.Add(ReadLayer(field, dense, isStruct, location));
+            layers.Add(ReadLayer(field, kind.Kind, kind.Attribute, isStruct, location, cancellationToken));
         }
         return layers;
     }
-
-    private static AttributeData? DenseAttributeOf(ITypeSymbol type) =>
-        type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == DenseAttributeName);
 
     /// <summary>
     /// The auto-property or field-like event whose hidden instance field <paramref name="member"/> is, or the
@@ -259,7 +254,7 @@ internal static class NetworkParser
         string Shown(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
         (string kind, string problem, string fix) = member switch
         {
-            IPropertySymbol property when DenseAttributeOf(property.Type) is not null => (
+            IPropertySymbol property when LayerKinds.Of(property.Type) is not null => (
                 "auto-property",
                 $"holds the layer '{Shown(property.Type)}' in a hidden field, but only layer fields are layers",
                 "Declare the layer as a field instead"),
@@ -281,38 +276,18 @@ internal static class NetworkParser
     }
 
     /// <summary>
-    /// Reads the layer's attribute. An invalid one (sizes not positive, an unknown element type or activation) has
-    /// diagnostics of its own at the layer, so it yields no <see cref="NetworkLayer"/> and no further diagnostics here.
+    /// Reads the layer with its kind's own reader. A layer that reader rejects, for any reason, has diagnostics of its own
+    /// at the layer and is not generated, so it yields no <see cref="NetworkLayer"/> and no further diagnostics here (the
+    /// network is not generated either, so nothing calls members the layer lacks).
     /// </summary>
-    private static FieldLayer ReadLayer(IFieldSymbol field, AttributeData dense, bool isStruct, LocationInfo? location)
+    private static FieldLayer ReadLayer(IFieldSymbol field, LayerKind kind, AttributeData attribute, bool isStruct, LocationInfo? location, CancellationToken cancellationToken)
     {
-        int inputs = AttributeArguments.Named(dense, "In")?.Value is int i ? i : 0;
-        int outputs = AttributeArguments.Named(dense, "Out")?.Value is int o ? o : 0;
-        ElementKind? element = Declarations.ElementKindOf(AttributeArguments.Named(dense, "ElementType"));
-        object? activationValue = AttributeArguments.Named(dense, "Activation")?.Value;
-        int activation = activationValue is int a ? a : 0;
-        bool trainable = AttributeArguments.Named(dense, "Trainable")?.Value is not false;
-        bool deterministic = AttributeArguments.Named(dense, "Deterministic")?.Value is true;
-        string tensorName = ReadTensorName(field);
-        // A layer with a member that collides with a generated one is not generated (DG0033 at the layer), so the network
-        // could not call it.
-        bool valid = inputs > 0 && outputs > 0 && element is not null
-            && ActivationTable.IsDefined(activation)
-            && dense.NamedArguments.All(argument => argument.Value.Kind != TypedConstantKind.Error)
-            && !(field.Type is INamedTypeSymbol layerType
-                && MemberCollisions.Find(layerType, DenseMembers.For(element.Value, activation != 0, trainable)).Count > 0);
-        NetworkLayer? layer = valid
-            ? new NetworkLayer(
-                field.Name,
-                field.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
-                isStruct,
-                tensorName,
-                inputs,
-                outputs,
-                (ActivationKind)activation,
-                trainable,
-                deterministic)
-            : null;
+        LayerSpec? spec = field.Type is INamedTypeSymbol layerType ? kind.ReadForNetwork(layerType, attribute, cancellationToken) : null;
+        // The element type is compared between layers even when a layer is invalid for another reason.
+        ElementKind? element = spec?.Element ?? Declarations.ElementKindOf(AttributeArguments.Named(attribute, "ElementType"));
+        NetworkLayer? layer = spec is null
+            ? null
+            : new NetworkLayer(field.Name, field.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), isStruct, ReadTensorName(field), spec.Contract);
         return new FieldLayer(field, layer, element, location);
     }
 
@@ -370,11 +345,11 @@ internal static class NetworkParser
             // An invalid layer has its own diagnostic; comparing with its sizes would only cascade.
             if (fields[i - 1].Layer is not { } previous || fields[i].Layer is not { } current)
                 continue;
-            if (previous.Out != current.In)
+            if (!previous.Contract.Output.Chains(current.Contract.Input))
             {
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.LayerSizesDoNotChain, fields[i].Location,
-                    current.FieldName, fields[i].TypeName, Number(current.In), previous.FieldName, fields[i - 1].TypeName, Number(previous.Out)));
+                    current.FieldName, fields[i].TypeName, current.Contract.Input.ToString(), previous.FieldName, fields[i - 1].TypeName, previous.Contract.Output.ToString()));
             }
         }
     }

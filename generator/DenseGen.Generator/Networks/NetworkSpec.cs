@@ -1,30 +1,41 @@
-using DenseGen.Generator.Networks;
+using DenseGen.Generator.Layers;
 using System.Linq;
 using DenseGen.Generator.Model;
 
 namespace DenseGen.Generator.Networks;
 
 /// <summary>
-/// One layer of a network, as the network's parser read it from the field and from the <c>[Dense]</c> attribute on the
-/// field's type (the layer's own generated code is invisible to this run of the generator, so its sizes come from
-/// the attribute).
+/// One layer of a network, as the network's parser read it: the field, and the contract the layer's kind derives from
+/// the attribute on the field's type (the layer's own generated code is invisible to this run of the generator, so the
+/// network knows the layer through its kind's reader, the one the layer's own pipeline runs).
 /// </summary>
 /// <param name="FieldName">The field's name, as written in the network.</param>
 /// <param name="TypeName">The layer type, fully qualified with <c>global::</c>.</param>
 /// <param name="IsStruct">Whether the layer type is a struct (held inline) or a class (held by reference).</param>
 /// <param name="TensorName">The prefix of its tensors in weight files.</param>
+/// <param name="Contract">All the network knows of the layer.</param>
 internal sealed record NetworkLayer(
     string FieldName,
     string TypeName,
     bool IsStruct,
     string TensorName,
-    int In,
-    int Out,
-    ActivationKind Activation,
-    bool Trainable,
-    bool Deterministic = false)
+    LayerContract Contract)
 {
-    public bool HasActivation => Activation != ActivationKind.None;
+    /// <summary>Elements of one sample's input.</summary>
+    public int In => Contract.Input.Size;
+
+    /// <summary>Elements of one sample's output.</summary>
+    public int Out => Contract.Output.Size;
+
+    public bool Trainable => Contract.Trainable;
+
+    public bool Deterministic => Contract.Deterministic;
+
+    /// <summary>Whether its Backward takes the output of its Forward, which the network then keeps.</summary>
+    public bool KeepsOutput => Contract.Keeps == BackwardNeeds.Output;
+
+    /// <summary>How generated docs describe it: <c>784 → 128, ReLU</c>.</summary>
+    public string Description => Contract.Description;
 }
 
 /// <summary>
@@ -51,6 +62,9 @@ internal sealed record NetworkSpec(
     public bool HasOnlyDeterministicLayers => Layers.All(layer => layer.Deterministic);
 
     public bool IsComplete => Weights is null || Baked is not null;
+
+    /// <summary>A struct network, or one holding struct layers, which the portable output does not generate (DG0015 at each), so neither is the network.</summary>
+    public bool RequiresFullTarget => IsStruct || Layers.Any(layer => layer.IsStruct);
 
     public string ElementKeyword => Element.Keyword();
 

@@ -18,12 +18,18 @@ namespace DenseGen.Generator.Layers.Dense;
 /// </summary>
 internal static class DenseParser
 {
-    public static ParseResult<DenseSpec> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
-    {
-        if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax declaration)
-            return ParseResult<DenseSpec>.Nothing;
+    /// <summary>The layer pipeline's transform, for tests that substitute it; the generator runs <see cref="Read"/> through its row in <c>LayerKinds</c>.</summary>
+    public static ParseResult<DenseSpec> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
+        context.TargetSymbol is INamedTypeSymbol type && context.TargetNode is TypeDeclarationSyntax declaration
+            ? Read(type, declaration, context.Attributes[0], cancellationToken)
+            : ParseResult<DenseSpec>.Nothing;
 
-        AttributeData attribute = context.Attributes[0];
+    /// <summary>
+    /// Reads the layer declared by <paramref name="declaration"/> with <paramref name="attribute"/>: for the layer's own
+    /// pipeline, and for a network holding the layer (which keeps the spec only when there is no error).
+    /// </summary>
+    public static ParseResult<DenseSpec> Read(INamedTypeSymbol type, TypeDeclarationSyntax declaration, AttributeData attribute, CancellationToken cancellationToken)
+    {
         // A malformed attribute (wrong argument type, unknown name) already has a compiler error; adding
         // ours on top would only repeat it.
         if (attribute.AttributeClass is null || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error)

@@ -1,9 +1,10 @@
+using System.Globalization;
 using DenseGen.Generator.Model;
+
 namespace DenseGen.Generator.Layers.Dense;
 
 /// <summary>
-/// Everything the emitter needs to write one layer, and nothing else: plain strings, numbers and an
-/// equatable array, so that an edit which doesn't change these values leaves the generated source cached.
+/// A fully connected layer as its <c>[Dense]</c> attribute declares it: everything its emitter needs, and nothing else.
 /// Never holds symbols, syntax, locations or the compilation.
 /// </summary>
 internal sealed record DenseSpec(
@@ -18,12 +19,11 @@ internal sealed record DenseSpec(
     ActivationKind Activation = ActivationKind.None,
     bool Trainable = true,
     bool Deterministic = false,
-    bool RequiresDeterministicMode = false) : IGeneratedTypeSpec
+    bool RequiresDeterministicMode = false)
+    : LayerSpec(Namespace, ContainingTypes, TypeName, IsStruct, Element, Trainable, Deterministic, RequiresDeterministicMode)
 {
-    public bool IsComplete => true;
-
-    // RequiresDeterministicMode: whether the portable output's entry points turn the runtime's deterministic mode on
-    // (a deterministic layer, unless the project opted out; see DeterministicModeRequirement).
+    /// <summary>The kind's name, as weight files record it.</summary>
+    public const string KindName = "Dense";
 
     /// <summary>Whether the layer applies an activation, and so has the four-argument Backward.</summary>
     public bool HasActivation => Activation != ActivationKind.None;
@@ -31,9 +31,31 @@ internal sealed record DenseSpec(
     /// <summary>Number of weights, <c>In × Out</c>; the parser guarantees it fits an array.</summary>
     public int WeightCount => In * Out;
 
-    /// <summary>The C# keyword of the element type.</summary>
-    public string ElementKeyword => Element.Keyword();
+    /// <summary>The weight <c>[Out, In]</c> and the bias <c>[Out]</c>, as <c>nn.Linear</c> names and shapes them; their gradients where the layer learns.</summary>
+    public override LayerContract Contract => new(
+        Kind: KindName,
+        Architecture: ArchitectureOf(In, Out, Activation),
+        Description: $"{Number(In)} → {Number(Out)}{(HasActivation ? ", " + Activation : "")}{(Trainable ? "" : ", frozen")}",
+        Input: LayerShape.Flat(In),
+        Output: LayerShape.Flat(Out),
+        Tensors: EquatableArray.Create(
+            new TensorSpec(
+                "weight", "Weights", Trainable ? "WeightGradients" : null, "Weight", EquatableArray.Create(Out, In), In, Out, IsBias: false, Optional: false, TensorRole.Parameter,
+                "The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.",
+                "<c>∂L/∂W</c> summed over every sample given to <see cref=\"Backward\"/> since the last <see cref=\"ZeroGradients\"/>; laid out like <see cref=\"Weights\"/>."),
+            new TensorSpec(
+                "bias", "Bias", Trainable ? "BiasGradients" : null, "Bias", EquatableArray.Create(Out), In, Out, IsBias: true, Optional: true, TensorRole.Parameter,
+                "The bias vector <c>b</c>, <c>[OutputSize]</c>. Starts at zero.",
+                "<c>∂L/∂b</c> summed over every sample given to <see cref=\"Backward\"/> since the last <see cref=\"ZeroGradients\"/>; laid out like <see cref=\"Bias\"/>.")),
+        Keeps: HasActivation ? BackwardNeeds.Output : BackwardNeeds.Nothing,
+        OwnBufferLength: 0,
+        Trainable: Trainable,
+        Deterministic: Deterministic,
+        Activation: Activation);
 
-    /// <summary>Size of one element in bytes.</summary>
-    public int ElementSize => Element.Size();
+    /// <summary>How weight files record a dense layer: <c>Dense(In = 784, Out = 128, Activation = ReLU)</c> (the runtime writes the same).</summary>
+    public static string ArchitectureOf(int inputs, int outputs, ActivationKind activation) =>
+        string.Format(CultureInfo.InvariantCulture, "Dense(In = {0}, Out = {1}, Activation = {2})", inputs, outputs, activation);
+
+    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

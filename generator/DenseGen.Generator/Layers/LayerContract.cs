@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Linq;
+using DenseGen.Generator.Model;
+
+namespace DenseGen.Generator.Layers;
+
+/// <summary>
+/// One sample's shape at a layer's input or output: a flat size, channels × height × width, or a size per time step.
+/// Networks chain layers by <see cref="Size"/>: a flat size equal to <c>C·H·W</c> is an implicit flatten.
+/// </summary>
+/// <param name="Size">Elements per sample (per time step, for a sequence).</param>
+/// <param name="Channels">For an image shape, <c>C</c>; 0 for a flat one.</param>
+/// <param name="PerTimeStep">Whether the layer reads or writes a sequence of <see cref="Size"/> elements per time step.</param>
+internal sealed record LayerShape(int Size, int Channels = 0, int Height = 0, int Width = 0, bool PerTimeStep = false)
+{
+    public static LayerShape Flat(int size) => new(size);
+
+    /// <summary>Whether a layer producing this shape can feed one that takes <paramref name="next"/>.</summary>
+    public bool Chains(LayerShape next) =>
+        Size == next.Size && PerTimeStep == next.PerTimeStep
+        && (Channels == 0 || next.Channels == 0 || (Channels == next.Channels && Height == next.Height && Width == next.Width));
+
+    /// <summary>As diagnostics write it: <c>784</c>, <c>[3, 32, 32]</c>, or <c>16 per time step</c>.</summary>
+    public override string ToString()
+    {
+        string size = Channels > 0
+            ? string.Format(CultureInfo.InvariantCulture, "[{0}, {1}, {2}]", Channels, Height, Width)
+            : Size.ToString(CultureInfo.InvariantCulture);
+        return PerTimeStep ? size + " per time step" : size;
+    }
+}
+
+/// <summary>What a layer's tensor is to the network: a parameter (initialized, saved, trained where the layer learns) or state (saved and loaded; trained only where the kind says).</summary>
+internal enum TensorRole
+{
+    Parameter,
+    State,
+}
+
+/// <summary>What a layer's <c>Backward</c> needs kept from its <c>Forward</c> besides the input.</summary>
+internal enum BackwardNeeds
+{
+    /// <summary>Nothing: <c>Backward(input, outputGradient, inputGradient)</c>.</summary>
+    Nothing,
+
+    /// <summary>The output (an activation's derivative taken from it): <c>Backward(input, output, outputGradient, inputGradient)</c>.</summary>
+    Output,
+
+    /// <summary>A buffer the layer keeps itself, of <see cref="LayerContract.OwnBufferLength"/> elements; the signature is as for <see cref="Nothing"/>.</summary>
+    OwnBuffer,
+}
+
+/// <summary>
+/// One tensor of a layer, a row of its tensor table: the shared frame writes its storage, span property, gradient,
+/// argument checks and <c>ITrainable</c> entry from this, and networks save, load, bake and initialize it by name.
+/// </summary>
+/// <param name="Name">PyTorch's suffix: <c>weight</c> saves as <c>{layer}.weight</c>.</param>
+/// <param name="Property">The span property that exposes it: <c>Weights</c>.</param>
+/// <param name="GradientProperty">The span property of its gradient (<c>WeightGradients</c>) where it is trained; null otherwise.</param>
+/// <param name="StorageStem">Names its inline-array type, <c>__Dense{Stem}Storage</c>; tensors of one shape may share one.</param>
+/// <param name="Shape">Its dimensions, PyTorch's: <c>[Out, In]</c> for a dense weight.</param>
+/// <param name="FanIn">Fan-in for initialization (the layer's inputs for a dense weight and bias).</param>
+/// <param name="FanOut">Fan-out for initialization.</param>
+/// <param name="IsBias">Whether initializers treat it as a bias (PyTorch's default draws it; the others zero it).</param>
+/// <param name="Optional">Whether the kind may leave it out (a bias-free dense layer has no bias).</param>
+/// <param name="Role">Parameter or state.</param>
+/// <param name="Summary">The XML summary of its span property.</param>
+/// <param name="GradientSummary">The XML summary of its gradient's span property; null where it has none.</param>
+internal sealed record TensorSpec(
+    string Name,
+    string Property,
+    string? GradientProperty,
+    string StorageStem,
+    EquatableArray<int> Shape,
+    int FanIn,
+    int FanOut,
+    bool IsBias,
+    bool Optional,
+    TensorRole Role,
+    string Summary,
+    string? GradientSummary)
+{
+    /// <summary>Elements: the product of <see cref="Shape"/>, which the kind's parser keeps within an array's limit.</summary>
+    public int Length => Shape.Aggregate(1, (product, dimension) => product * dimension);
+
+    /// <summary>Whether optimizers update it: it has a gradient.</summary>
+    public bool Trained => GradientProperty is not null;
+
+    /// <summary>The private field that holds it.</summary>
+    public string Field => "__dense" + Property;
+
+    /// <summary>The private field that holds its gradient.</summary>
+    public string GradientField => "__dense" + GradientProperty;
+
+    /// <summary>Its inline-array type in a struct layer.</summary>
+    public string StorageType => "__Dense" + StorageStem + "Storage";
+}
+
+/// <summary>
+/// The kind-neutral contract of a layer: all the network (its parser, layout, emitter, Save/Load/LoadOnnx, baked
+/// weights, Initialize and ITrainable) and the shared frame of the layer's own code know of it. Each kind derives it from
+/// its spec (<see cref="LayerSpec.Contract"/>); nothing outside the kind's folder reads the kind's own attribute.
+/// </summary>
+/// <param name="Kind">The kind's name as weight files record it: <c>Dense</c>.</param>
+/// <param name="Architecture">The layer as weight files record it: <c>Dense(In = 784, Out = 128, Activation = ReLU)</c>.</param>
+/// <param name="Description">The layer as generated docs describe it: <c>784 → 128, ReLU</c>.</param>
+/// <param name="Input">One sample's input shape.</param>
+/// <param name="Output">One sample's output shape.</param>
+/// <param name="Tensors">The tensor table, in the order files, initializers and optimizers see them.</param>
+/// <param name="Keeps">What Backward needs from Forward besides the input.</param>
+/// <param name="OwnBufferLength">Elements of the layer's own buffer, for <see cref="BackwardNeeds.OwnBuffer"/>; 0 otherwise.</param>
+/// <param name="Trainable">Whether it learns: has gradients, <c>ZeroGradients</c> and <c>ITrainable</c>.</param>
+/// <param name="Deterministic">Whether it is deterministic by its own attribute.</param>
+/// <param name="Activation">The activation the ONNX mapping and the architecture record expect; None for kinds without one.</param>
+internal sealed record LayerContract(
+    string Kind,
+    string Architecture,
+    string Description,
+    LayerShape Input,
+    LayerShape Output,
+    EquatableArray<TensorSpec> Tensors,
+    BackwardNeeds Keeps,
+    long OwnBufferLength,
+    bool Trainable,
+    bool Deterministic,
+    ActivationKind Activation = ActivationKind.None)
+{
+    /// <summary>The tensors optimizers update, in table order.</summary>
+    public EquatableArray<TensorSpec> TrainedTensors => Tensors.Where(tensor => tensor.Trained).ToEquatableArray();
+
+    /// <summary>Elements of its parameters (not state): what <c>ParameterCount</c> counts.</summary>
+    public long ParameterCount => Tensors.Where(tensor => tensor.Role == TensorRole.Parameter).Sum(tensor => (long)tensor.Length);
+
+    /// <summary>Bytes of all it holds: every tensor, every gradient, and its own buffer.</summary>
+    public long StorageBytes(int elementSize) =>
+        (Tensors.Sum(tensor => (long)tensor.Length) + Tensors.Where(tensor => tensor.Trained).Sum(tensor => (long)tensor.Length) + OwnBufferLength) * elementSize;
+}

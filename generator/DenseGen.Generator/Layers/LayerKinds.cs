@@ -1,0 +1,28 @@
+using System.Collections.Immutable;
+using DenseGen.Generator.Layers.Dense;
+using Microsoft.CodeAnalysis;
+
+namespace DenseGen.Generator.Layers;
+
+/// <summary>
+/// Every kind of layer the generator knows, one row each. A new kind is a folder beside <c>Dense/</c> (its attribute
+/// reader, its spec deriving <see cref="LayerSpec"/>, its emitter and kernels) and a row here; the pipelines, the
+/// network and the shared frame take it from its <see cref="LayerContract"/>.
+/// </summary>
+internal static class LayerKinds
+{
+    public static readonly LayerKind Dense = LayerKind.Create<DenseSpec>(DenseSpec.KindName, "DenseGen.DenseAttribute", DenseParser.Read, DenseEmitter.Emit);
+
+    public static readonly ImmutableArray<LayerKind> All = ImmutableArray.Create(Dense);
+
+    /// <summary>The kind whose attribute <paramref name="type"/> carries, with that attribute; null for a type that is no layer.</summary>
+    public static (LayerKind Kind, AttributeData Attribute)? Of(ITypeSymbol type)
+    {
+        foreach (LayerKind kind in All)
+        {
+            if (kind.AttributeOf(type) is { } attribute)
+                return (kind, attribute);
+        }
+        return null;
+    }
+}
