@@ -45,9 +45,10 @@ internal static class DenseEmitter
         string layerInterface = !spec.Trainable ? "IFrozenDenseLayer" : spec.HasActivation ? "IActivatedDenseLayer" : "IDenseLayer";
         w.Open($"partial {(spec.IsStruct ? "struct" : "class")} {spec.TypeName} : global::DenseGen.{layerInterface}<{t}>");
         WriteConstants(w, spec);
-        LayerStorage storage = portable ? LayerStorage.Arrays : spec.IsStruct ? LayerStorage.Inline : LayerStorage.AlignedArrays;
-        WriteStorage(w, spec, storage);
-        WriteProperties(w, spec, storage);
+        LayerContract contract = spec.Contract;
+        LayerStorage storage = LayerFrame.StorageFor(spec, portable);
+        LayerFrame.WriteStorage(w, spec, contract, storage);
+        LayerFrame.WriteSpanProperties(w, spec, contract, storage);
         // Portable output has no method attributes: AggressiveOptimization and [SkipLocalsInit] are .NET Core's,
         // and the hosts portable code is for (Mono, IL2CPP, .NET Framework) do not tier.
         VectorWidth[] widths = portable ? System.Array.Empty<VectorWidth>() : VectorWidth.For(spec);
@@ -58,8 +59,8 @@ internal static class DenseEmitter
         WriteBackward(w, spec, storage, widths, methodAttributes, elementKernels);
         if (spec.Trainable)
         {
-            WriteZeroGradients(w, methodAttributes);
-            WriteTrainableMembers(w, spec);
+            LayerFrame.WriteZeroGradients(w, contract, methodAttributes);
+            LayerFrame.WriteTrainableMembers(w, spec, contract);
         }
         if (spec.Deterministic)
             DeterministicKernels.Write(w, spec, vectorized: !portable, methodAttributes);
@@ -123,100 +124,6 @@ internal static class DenseEmitter
         }
     }
 
-    private static void WriteStorage(IndentedWriter w, DenseSpec spec, LayerStorage storage)
-    {
-        string t = spec.ElementKeyword;
-        switch (storage)
-        {
-            case LayerStorage.Inline:
-                // Inline arrays keep a struct layer's parameters inside the value: one stack-allocatable value with no
-                // indirection on the hot path.
-                GeneratedFile.Field(w);
-                w.Line($"private {WeightStorageType} {WeightsField};");
-                GeneratedFile.Field(w);
-                w.Line($"private {BiasStorageType} {BiasField};");
-                if (spec.Trainable)
-                {
-                    GeneratedFile.Field(w);
-                    w.Line($"private {WeightStorageType} {WeightGradientsField};");
-                    GeneratedFile.Field(w);
-                    w.Line($"private {BiasStorageType} {BiasGradientsField};");
-                }
-                w.Line();
-                WriteInlineArray(w, WeightStorageType, t, spec.WeightCount);
-                WriteInlineArray(w, BiasStorageType, t, spec.Out);
-                break;
-            case LayerStorage.AlignedArrays:
-                // Each buffer starts on a cache line, wherever the layer is allocated: where the weights fall against
-                // 64-byte lines otherwise moves a one-sample call by a tenth or more from one allocation to the next.
-                GeneratedFile.Field(w);
-                w.Line($"private readonly {GeneratedFile.CompilerServices}.AlignedArray<{t}> {WeightsField} = new({Number(spec.WeightCount)});");
-                GeneratedFile.Field(w);
-                w.Line($"private readonly {GeneratedFile.CompilerServices}.AlignedArray<{t}> {BiasField} = new({Number(spec.Out)});");
-                if (spec.Trainable)
-                {
-                    GeneratedFile.Field(w);
-                    w.Line($"private readonly {GeneratedFile.CompilerServices}.AlignedArray<{t}> {WeightGradientsField} = new({Number(spec.WeightCount)});");
-                    GeneratedFile.Field(w);
-                    w.Line($"private readonly {GeneratedFile.CompilerServices}.AlignedArray<{t}> {BiasGradientsField} = new({Number(spec.Out)});");
-                }
-                w.Line();
-                break;
-            default:
-                // Portable output: one array per buffer, allocated with the layer.
-                GeneratedFile.Field(w);
-                w.Line($"private readonly {t}[] {WeightsField} = new {t}[{Number(spec.WeightCount)}];");
-                GeneratedFile.Field(w);
-                w.Line($"private readonly {t}[] {BiasField} = new {t}[{Number(spec.Out)}];");
-                if (spec.Trainable)
-                {
-                    GeneratedFile.Field(w);
-                    w.Line($"private readonly {t}[] {WeightGradientsField} = new {t}[{Number(spec.WeightCount)}];");
-                    GeneratedFile.Field(w);
-                    w.Line($"private readonly {t}[] {BiasGradientsField} = new {t}[{Number(spec.Out)}];");
-                }
-                w.Line();
-                break;
-        }
-    }
-
-    private static void WriteInlineArray(IndentedWriter w, string name, string elementType, int length)
-    {
-        GeneratedFile.Member(w);
-        w.Line($"[global::System.Runtime.CompilerServices.InlineArray({Number(length)})]");
-        w.Open($"private struct {name}");
-        w.Line($"private {elementType} __element;");
-        w.Close();
-        w.Line();
-    }
-
-    private static void WriteProperties(IndentedWriter w, DenseSpec spec, LayerStorage storage)
-    {
-        WriteSpanProperty(w, spec, "Weights", SpanOf(WeightsField, storage),
-            "The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.");
-        WriteSpanProperty(w, spec, "Bias", SpanOf(BiasField, storage),
-            "The bias vector <c>b</c>, <c>[OutputSize]</c>. Starts at zero.");
-        if (!spec.Trainable)
-            return;
-        WriteSpanProperty(w, spec, "WeightGradients", SpanOf(WeightGradientsField, storage),
-            "<c>∂L/∂W</c> summed over every sample given to <see cref=\"Backward\"/> since the last <see cref=\"ZeroGradients\"/>; laid out like <see cref=\"Weights\"/>.");
-        WriteSpanProperty(w, spec, "BiasGradients", SpanOf(BiasGradientsField, storage),
-            "<c>∂L/∂b</c> summed over every sample given to <see cref=\"Backward\"/> since the last <see cref=\"ZeroGradients\"/>; laid out like <see cref=\"Bias\"/>.");
-    }
-
-    /// <summary>An expression for a buffer field as a span (inline arrays and arrays convert implicitly).</summary>
-    private static string SpanOf(string field, LayerStorage storage) => storage == LayerStorage.AlignedArrays ? field + ".Span" : field;
-
-    private static void WriteSpanProperty(IndentedWriter w, DenseSpec spec, string name, string field, string summary)
-    {
-        w.Line($"/// <summary>{summary}</summary>");
-        GeneratedFile.Member(w);
-        if (spec.IsStruct)
-            w.Line("[global::System.Diagnostics.CodeAnalysis.UnscopedRef]");
-        w.Line($"public {Span}<{spec.ElementKeyword}> {name} => {field};");
-        w.Line();
-    }
-
     /// <summary>
     /// In the portable output (parameters in arrays), which has no module initializers, a deterministic layer turns the
     /// runtime's deterministic mode on from its entry points (see DeterministicModeRequirement); once on, a field read.
@@ -252,15 +159,15 @@ internal static class DenseEmitter
         WriteRequireDeterministicMode(w, spec, storage);
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
-        w.Line($"{ReadOnlySpan}<{t}> weights = {SpanOf(WeightsField, storage)};");
-        w.Line($"{ReadOnlySpan}<{t}> bias = {SpanOf(BiasField, storage)};");
+        w.Line($"{ReadOnlySpan}<{t}> weights = {LayerFrame.SpanOf(WeightsField, storage)};");
+        w.Line($"{ReadOnlySpan}<{t}> bias = {LayerFrame.SpanOf(BiasField, storage)};");
         w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), input, nameof(input));");
         w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), weights, nameof(Weights));");
         w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), bias, nameof(Bias));");
         if (spec.Trainable)
         {
-            w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), {SpanOf(WeightGradientsField, storage)}, nameof(WeightGradients));");
-            w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), {SpanOf(BiasGradientsField, storage)}, nameof(BiasGradients));");
+            w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), {LayerFrame.SpanOf(WeightGradientsField, storage)}, nameof(WeightGradients));");
+            w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), {LayerFrame.SpanOf(BiasGradientsField, storage)}, nameof(BiasGradients));");
         }
         w.Line();
         if (portable)
@@ -325,18 +232,18 @@ internal static class DenseEmitter
         w.Line($"{Guard}.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));");
         // A frozen layer computes nothing but ∂L/∂X, so its inputGradient cannot be skipped.
         w.Line($"{Guard}.{(trainable ? "RequireSamplesOrEmpty" : "RequireSamples")}(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));");
-        w.Line($"{ReadOnlySpan}<{t}> weights = {SpanOf(WeightsField, storage)};");
+        w.Line($"{ReadOnlySpan}<{t}> weights = {LayerFrame.SpanOf(WeightsField, storage)};");
         if (trainable)
         {
-            w.Line($"{Span}<{t}> weightGradients = {SpanOf(WeightGradientsField, storage)};");
-            w.Line($"{Span}<{t}> biasGradients = {SpanOf(BiasGradientsField, storage)};");
+            w.Line($"{Span}<{t}> weightGradients = {LayerFrame.SpanOf(WeightGradientsField, storage)};");
+            w.Line($"{Span}<{t}> biasGradients = {LayerFrame.SpanOf(BiasGradientsField, storage)};");
         }
         w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), input, nameof(input));");
         if (activated)
             w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), output, nameof(output));");
         w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));");
         w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), weights, nameof(Weights));");
-        w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), {SpanOf(BiasField, storage)}, nameof(Bias));");
+        w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), {LayerFrame.SpanOf(BiasField, storage)}, nameof(Bias));");
         if (trainable)
         {
             w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));");
@@ -500,29 +407,6 @@ internal static class DenseEmitter
         WriteDispatch(w, widths, VectorKernels.InputGradientName, LoopKernels.InputGradientName, $"(ref dy, ref w, ref dx, {samples});");
     }
 
-    /// <summary>
-    /// The runtime's <c>ITrainable&lt;T&gt;</c>: the weights and the bias as two tensors, so optimizers
-    /// take a lone layer as they take a network. Explicit, so the layer's own surface stays as it was.
-    /// </summary>
-    private static void WriteTrainableMembers(IndentedWriter w, DenseSpec spec)
-    {
-        string t = spec.ElementKeyword;
-        string trainable = $"global::DenseGen.ITrainable<{t}>";
-        string unscoped = spec.IsStruct ? "[global::System.Diagnostics.CodeAnalysis.UnscopedRef] " : "";
-        w.Line();
-        GeneratedFile.Member(w);
-        w.Line($"int {trainable}.ParameterTensorCount => 2;");
-        w.Line();
-        GeneratedFile.Member(w);
-        w.Line($"string {trainable}.ParameterTensorName(int index) => index switch {{ 0 => \"weight\", 1 => \"bias\", _ => throw {Guard}.TensorIndexOutOfRange(index, 2) }};");
-        w.Line();
-        GeneratedFile.Member(w);
-        w.Line($"{unscoped}{Span}<{t}> {trainable}.ParameterTensor(int index) => index switch {{ 0 => Weights, 1 => Bias, _ => throw {Guard}.TensorIndexOutOfRange(index, 2) }};");
-        w.Line();
-        GeneratedFile.Member(w);
-        w.Line($"{unscoped}{Span}<{t}> {trainable}.GradientTensor(int index) => index switch {{ 0 => WeightGradients, 1 => BiasGradients, _ => throw {Guard}.TensorIndexOutOfRange(index, 2) }};");
-    }
-
     private static void WriteKernels(IndentedWriter w, DenseSpec spec, VectorWidth[] widths, bool skipLocalsInit)
     {
         var kernels = new KernelWriter(w, spec, skipLocalsInit);
@@ -547,31 +431,7 @@ internal static class DenseEmitter
             LoopKernels.WriteOneSampleBackward(kernels);
     }
 
-    private static void WriteZeroGradients(IndentedWriter w, string? methodAttributes)
-    {
-        w.Line("/// <summary>Sets <see cref=\"WeightGradients\"/> and <see cref=\"BiasGradients\"/> to zero, typically before each batch.</summary>");
-        GeneratedFile.Method(w, methodAttributes);
-        w.Open("public void ZeroGradients()");
-        w.Line("WeightGradients.Clear();");
-        w.Line("BiasGradients.Clear();");
-        w.Close();
-    }
-
-
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
-}
-
-/// <summary>Where a generated layer keeps its parameters and gradients.</summary>
-internal enum LayerStorage
-{
-    /// <summary><c>[InlineArray]</c> fields: struct layers, whose parameters live inside the value.</summary>
-    Inline,
-
-    /// <summary>The runtime's <c>AlignedArray&lt;T&gt;</c>, each buffer from a cache line: class layers.</summary>
-    AlignedArrays,
-
-    /// <summary>Plain arrays: class layers in portable output, whose runtime has no aligned arrays.</summary>
-    Arrays,
 }

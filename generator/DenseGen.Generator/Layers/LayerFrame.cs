@@ -1,0 +1,168 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using DenseGen.Generator.Shared;
+
+namespace DenseGen.Generator.Layers;
+
+/// <summary>Where a generated layer keeps its tensors and gradients.</summary>
+internal enum LayerStorage
+{
+    /// <summary><c>[InlineArray]</c> fields: struct layers, whose tensors live inside the value.</summary>
+    Inline,
+
+    /// <summary>The runtime's <c>AlignedArray&lt;T&gt;</c>, each buffer from a cache line: class layers.</summary>
+    AlignedArrays,
+
+    /// <summary>Plain arrays: class layers in portable output, whose runtime has no aligned arrays.</summary>
+    Arrays,
+}
+
+/// <summary>
+/// The parts of a layer's code every kind shares, written from its <see cref="LayerContract"/>'s tensor table: the
+/// storage of each tensor and gradient, their span properties, the checks that a span the caller passes overlaps none
+/// of them, <c>ZeroGradients</c> and the <c>ITrainable</c> members. A kind's emitter writes its constants, entry points
+/// and kernels around these.
+/// </summary>
+internal static class LayerFrame
+{
+    private const string Span = "global::System.Span";
+    private const string Guard = GeneratedFile.Guard;
+
+    /// <summary>The storage a layer gets in the given output.</summary>
+    public static LayerStorage StorageFor(LayerSpec spec, bool portable) =>
+        portable ? LayerStorage.Arrays : spec.IsStruct ? LayerStorage.Inline : LayerStorage.AlignedArrays;
+
+    /// <summary>
+    /// A field per tensor, then one per gradient, in table order. Class layers keep each in its own array, from a cache
+    /// line in full output (where the weights fall against 64-byte lines otherwise moves a one-sample call by a tenth or
+    /// more from one allocation to the next); struct layers keep them inline, packed, so the value is its data.
+    /// </summary>
+    public static void WriteStorage(IndentedWriter w, LayerSpec spec, LayerContract contract, LayerStorage storage)
+    {
+        string t = spec.ElementKeyword;
+        IEnumerable<(string Field, TensorSpec Tensor)> fields = contract.Tensors.Select(tensor => (tensor.Field, tensor))
+            .Concat(contract.TrainedTensors.Select(tensor => (tensor.GradientField, tensor)));
+        switch (storage)
+        {
+            case LayerStorage.Inline:
+                // Inline arrays keep a struct layer's tensors inside the value: one stack-allocatable value with no
+                // indirection on the hot path.
+                foreach ((string field, TensorSpec tensor) in fields)
+                {
+                    GeneratedFile.Field(w);
+                    w.Line($"private {tensor.StorageType} {field};");
+                }
+                w.Line();
+                foreach (TensorSpec tensor in contract.Tensors.GroupBy(tensor => tensor.StorageType).Select(group => group.First()))
+                    WriteInlineArray(w, tensor.StorageType, t, tensor.Length);
+                break;
+            case LayerStorage.AlignedArrays:
+                // Each buffer starts on a cache line, wherever the layer is allocated: where the weights fall against
+                // 64-byte lines otherwise moves a one-sample call by a tenth or more from one allocation to the next.
+                foreach ((string field, TensorSpec tensor) in fields)
+                {
+                    GeneratedFile.Field(w);
+                    w.Line($"private readonly {GeneratedFile.CompilerServices}.AlignedArray<{t}> {field} = new({Number(tensor.Length)});");
+                }
+                w.Line();
+                break;
+            default:
+                // Portable output: one array per buffer, allocated with the layer.
+                foreach ((string field, TensorSpec tensor) in fields)
+                {
+                    GeneratedFile.Field(w);
+                    w.Line($"private readonly {t}[] {field} = new {t}[{Number(tensor.Length)}];");
+                }
+                w.Line();
+                break;
+        }
+    }
+
+    private static void WriteInlineArray(IndentedWriter w, string name, string elementType, int length)
+    {
+        GeneratedFile.Member(w);
+        w.Line($"[global::System.Runtime.CompilerServices.InlineArray({Number(length)})]");
+        w.Open($"private struct {name}");
+        w.Line($"private {elementType} __element;");
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>The public span property of every tensor, then of every gradient.</summary>
+    public static void WriteSpanProperties(IndentedWriter w, LayerSpec spec, LayerContract contract, LayerStorage storage)
+    {
+        foreach (TensorSpec tensor in contract.Tensors)
+            WriteSpanProperty(w, spec, tensor.Property, SpanOf(tensor.Field, storage), tensor.Summary);
+        foreach (TensorSpec tensor in contract.TrainedTensors)
+            WriteSpanProperty(w, spec, tensor.GradientProperty!, SpanOf(tensor.GradientField, storage), tensor.GradientSummary!);
+    }
+
+    /// <summary>An expression for a storage field as a span (inline arrays and arrays convert implicitly).</summary>
+    public static string SpanOf(string field, LayerStorage storage) => storage == LayerStorage.AlignedArrays ? field + ".Span" : field;
+
+    private static void WriteSpanProperty(IndentedWriter w, LayerSpec spec, string name, string field, string summary)
+    {
+        w.Line($"/// <summary>{summary}</summary>");
+        GeneratedFile.Member(w);
+        if (spec.IsStruct)
+            w.Line("[global::System.Diagnostics.CodeAnalysis.UnscopedRef]");
+        w.Line($"public {Span}<{spec.ElementKeyword}> {name} => {field};");
+        w.Line();
+    }
+
+    /// <summary>Rejects <paramref name="span"/> (a parameter of the entry point) if it overlaps any tensor, or any gradient too when <paramref name="gradients"/>.</summary>
+    public static void WriteDisjointFromTensors(IndentedWriter w, LayerSpec spec, LayerContract contract, LayerStorage storage, string span, bool gradients)
+    {
+        foreach (TensorSpec tensor in contract.Tensors)
+            w.Line($"{Guard}.RequireDisjoint<{spec.ElementKeyword}>({span}, nameof({span}), {SpanOf(tensor.Field, storage)}, nameof({tensor.Property}));");
+        if (!gradients)
+            return;
+        foreach (TensorSpec tensor in contract.TrainedTensors)
+            w.Line($"{Guard}.RequireDisjoint<{spec.ElementKeyword}>({span}, nameof({span}), {SpanOf(tensor.GradientField, storage)}, nameof({tensor.GradientProperty}));");
+    }
+
+    /// <summary><c>ZeroGradients</c>: clears every gradient.</summary>
+    public static void WriteZeroGradients(IndentedWriter w, LayerContract contract, string? methodAttributes)
+    {
+        List<string> gradients = contract.TrainedTensors.Select(tensor => tensor.GradientProperty!).ToList();
+        w.Line($"/// <summary>Sets {string.Join(" and ", gradients.Select(g => $"<see cref=\"{g}\"/>"))} to zero, typically before each batch.</summary>");
+        GeneratedFile.Method(w, methodAttributes);
+        w.Open("public void ZeroGradients()");
+        foreach (string gradient in gradients)
+            w.Line($"{gradient}.Clear();");
+        w.Close();
+    }
+
+    /// <summary>
+    /// The runtime's <c>ITrainable&lt;T&gt;</c>: the trained tensors in table order, so optimizers take a lone layer as
+    /// they take a network. Explicit, so the layer's own surface stays its kind's.
+    /// </summary>
+    public static void WriteTrainableMembers(IndentedWriter w, LayerSpec spec, LayerContract contract)
+    {
+        string t = spec.ElementKeyword;
+        string trainable = $"global::DenseGen.ITrainable<{t}>";
+        string unscoped = spec.IsStruct ? "[global::System.Diagnostics.CodeAnalysis.UnscopedRef] " : "";
+        List<TensorSpec> trained = contract.TrainedTensors.ToList();
+        string count = Number(trained.Count);
+        string outOfRange = $"_ => throw {Guard}.TensorIndexOutOfRange(index, {count})";
+        w.Line();
+        GeneratedFile.Member(w);
+        w.Line($"int {trainable}.ParameterTensorCount => {count};");
+        w.Line();
+        GeneratedFile.Member(w);
+        w.Line($"string {trainable}.ParameterTensorName(int index) => index switch {{ {Cases(trained, tensor => "\"" + tensor.Name + "\"")}{outOfRange} }};");
+        w.Line();
+        GeneratedFile.Member(w);
+        w.Line($"{unscoped}{Span}<{t}> {trainable}.ParameterTensor(int index) => index switch {{ {Cases(trained, tensor => tensor.Property)}{outOfRange} }};");
+        w.Line();
+        GeneratedFile.Member(w);
+        w.Line($"{unscoped}{Span}<{t}> {trainable}.GradientTensor(int index) => index switch {{ {Cases(trained, tensor => tensor.GradientProperty!)}{outOfRange} }};");
+    }
+
+    /// <summary>The cases of a one-line switch over tensor indices: <c>0 => Weights, 1 => Bias, </c>.</summary>
+    private static string Cases(List<TensorSpec> tensors, System.Func<TensorSpec, string> value) =>
+        string.Concat(tensors.Select((tensor, index) => $"{Number(index)} => {value(tensor)}, "));
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+}
