@@ -4,25 +4,13 @@ using System.Diagnostics.CodeAnalysis;
 namespace DenseGen;
 
 /// <summary>
-/// What an optimizer updates: a list of parameter tensors, each with a gradient of the same length, in a fixed order.
-/// Trainable layers list their weights and bias; networks list those of each trainable layer, in layer order (as
-/// PyTorch's <c>parameters()</c> does). Frozen layers are not listed.
+/// What an optimizer updates: the parameter tensors of <see cref="IParameterTensors{T}"/>, each with a gradient of the
+/// same length, in a fixed order. Trainable layers list their weights and bias; networks list those of each trainable
+/// layer, in layer order (as PyTorch's <c>parameters()</c> does). Frozen layers are not listed.
 /// </summary>
 /// <typeparam name="T">The element type, <see cref="float"/> or <see cref="double"/>.</typeparam>
-public interface ITrainable<T> where T : unmanaged
+public interface ITrainable<T> : IParameterTensors<T> where T : unmanaged
 {
-    /// <summary>Number of parameter tensors.</summary>
-    int ParameterTensorCount { get; }
-
-    /// <summary>The name of tensor <paramref name="index"/>, as weight files name it (<c>hidden.weight</c>; <c>weight</c> for a lone layer).</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not in <c>[0, ParameterTensorCount)</c>.</exception>
-    string ParameterTensorName(int index);
-
-    /// <summary>The values of tensor <paramref name="index"/>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not in <c>[0, ParameterTensorCount)</c>.</exception>
-    [UnscopedRef]
-    Span<T> ParameterTensor(int index);
-
     /// <summary>The accumulated gradient of tensor <paramref name="index"/>, as long as the tensor.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not in <c>[0, ParameterTensorCount)</c>.</exception>
     [UnscopedRef]
@@ -30,14 +18,14 @@ public interface ITrainable<T> where T : unmanaged
 }
 
 /// <summary>
-/// The weights and bias of a generated layer, trainable or frozen: what an initializer or a weight file needs.
+/// The weights and bias of a generated fully connected layer, trainable or frozen; as tensors, <c>weight</c> then <c>bias</c>.
 /// </summary>
 /// <typeparam name="T">The element type, <see cref="float"/> or <see cref="double"/>.</typeparam>
 /// <remarks>
 /// A struct layer passed as this interface is boxed: a copy. Reading through the copy is fine; writing
 /// through it does not reach the original, so give weight loaders class layers, or use their <c>ref</c> overloads.
 /// </remarks>
-public interface IDenseWeights<T> : IModuleShape where T : unmanaged
+public interface IDenseWeights<T> : IModuleShape, IParameterTensors<T> where T : unmanaged
 {
     /// <summary>The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>.</summary>
     [UnscopedRef]

@@ -1,8 +1,7 @@
 using System;
+using System.Runtime.InteropServices;
 #if NET8_0_OR_GREATER
 using System.Numerics;
-#else
-using System.Runtime.InteropServices;
 #endif
 
 namespace DenseGen;
@@ -30,15 +29,17 @@ public enum Initialization
 }
 
 /// <summary>
-/// Seeded, deterministic initialization of a layer's parameters: the same seed and scheme give bit-identical
-/// weights on every machine (the random numbers come from <see cref="SeededRandom"/>). Gradients are left alone.
+/// Seeded, deterministic initialization of a layer's tensors: the same seed and scheme give bit-identical values on
+/// every machine (the random numbers come from <see cref="SeededRandom"/>). The tensors are drawn in the layer's order
+/// from one stream (a dense layer's weight, then its bias); state is set to its initial value (a normalizer's mean to
+/// 0 and its standard deviation to 1) and draws nothing. Gradients are left alone.
 /// </summary>
 public static class Initializer
 {
-    /// <summary>Fills the weights, then the bias, of a class layer from <paramref name="seed"/>.</summary>
+    /// <summary>Fills the tensors of a class layer from <paramref name="seed"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="layer"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="scheme"/> is not a defined value; nothing is changed.</exception>
-    public static void Initialize<T>(IDenseWeights<T> layer, Initialization scheme, ulong seed)
+    public static void Initialize<T>(IParameterTensors<T> layer, Initialization scheme, ulong seed)
         where T : unmanaged
 #if NET8_0_OR_GREATER
         , IFloatingPointIeee754<T>
@@ -46,65 +47,93 @@ public static class Initializer
     {
         if (layer is null)
             throw new ArgumentNullException(nameof(layer));
-        Fill(layer.Weights, layer.Bias, layer.InputSize, layer.OutputSize, scheme, seed);
+        Fill<T, IParameterTensors<T>>(ref layer, scheme, seed);
     }
 
-    /// <summary>Fills the weights, then the bias, of a struct layer in place from <paramref name="seed"/>.</summary>
+    /// <summary>Fills the tensors of a struct layer in place from <paramref name="seed"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="scheme"/> is not a defined value; nothing is changed.</exception>
     public static void Initialize<T, TLayer>(ref TLayer layer, Initialization scheme, ulong seed)
         where T : unmanaged
 #if NET8_0_OR_GREATER
         , IFloatingPointIeee754<T>
 #endif
-        where TLayer : struct, IDenseWeights<T>
+        where TLayer : struct, IParameterTensors<T>
     {
-        Fill(layer.Weights, layer.Bias, layer.InputSize, layer.OutputSize, scheme, seed);
+        Fill<T, TLayer>(ref layer, scheme, seed);
     }
 
-    private static void Fill<T>(Span<T> weights, Span<T> bias, int inputSize, int outputSize, Initialization scheme, ulong seed)
+    // Generic over the layer so a struct layer is filled through its own members, never a boxed copy.
+    private static void Fill<T, TLayer>(ref TLayer layer, Initialization scheme, ulong seed)
         where T : unmanaged
 #if NET8_0_OR_GREATER
         , IFloatingPointIeee754<T>
 #endif
+        where TLayer : IParameterTensors<T>
     {
 #if !NET8_0_OR_GREATER
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
             throw new NotSupportedException("The .NET Standard build of DenseGen initializes float and double layers, not " + typeof(T).Name + ".");
 #endif
-        double fanIn = inputSize, fanAverage = (inputSize + outputSize) / 2.0;
-        (bool normal, double scale, bool randomBias) = scheme switch
-        {
-            Initialization.PyTorchDefault => (false, 1 / Math.Sqrt(fanIn), true),
-            Initialization.XavierUniform => (false, Math.Sqrt(3 / fanAverage), false),
-            Initialization.XavierNormal => (true, Math.Sqrt(1 / fanAverage), false),
-            Initialization.HeUniform => (false, Math.Sqrt(6 / fanIn), false),
-            Initialization.HeNormal => (true, Math.Sqrt(2 / fanIn), false),
-            _ => throw new ArgumentOutOfRangeException(nameof(scheme), scheme, "Not a defined Initialization value."),
-        };
+        if (scheme is < Initialization.PyTorchDefault or > Initialization.HeNormal)
+            throw new ArgumentOutOfRangeException(nameof(scheme), scheme, "Not a defined Initialization value.");
         var random = new SeededRandom(seed);
-        double NextWeight() => normal ? scale * random.NextGaussian() : scale * (2 * random.NextDouble() - 1);
-        double NextBias() => randomBias ? scale * (2 * random.NextDouble() - 1) : 0;
+        for (int i = 0; i < layer.ParameterTensorCount; i++)
+        {
+            TensorDescription tensor = layer.DescribeParameterTensor(i);
+            Span<T> values = layer.ParameterTensor(i);
+            if (tensor.Role == TensorRole.State)
+            {
+                Set(values, tensor.InitialValue);
+                continue;
+            }
+            double fanIn = tensor.FanIn, fanAverage = (tensor.FanIn + tensor.FanOut) / 2.0;
+            (bool normal, double scale, bool randomBias) = scheme switch
+            {
+                Initialization.PyTorchDefault => (false, 1 / Math.Sqrt(fanIn), true),
+                Initialization.XavierUniform => (false, Math.Sqrt(3 / fanAverage), false),
+                Initialization.XavierNormal => (true, Math.Sqrt(1 / fanAverage), false),
+                Initialization.HeUniform => (false, Math.Sqrt(6 / fanIn), false),
+                _ => (true, Math.Sqrt(2 / fanIn), false),
+            };
+            if (tensor.IsBias)
+                Draw(values, randomBias ? () => scale * (2 * random.NextDouble() - 1) : () => 0);
+            else
+                Draw(values, normal ? () => scale * random.NextGaussian() : () => scale * (2 * random.NextDouble() - 1));
+        }
+    }
+
+    private static void Set<T>(Span<T> values, double value)
+        where T : unmanaged
 #if NET8_0_OR_GREATER
-        foreach (ref T weight in weights)
-            weight = T.CreateChecked(NextWeight());
-        foreach (ref T b in bias)
-            b = T.CreateChecked(NextBias());
+        , IFloatingPointIeee754<T>
+#endif
+        => Draw(values, () => value);
+
+    private static void Draw<T>(Span<T> values, Func<double> next)
+        where T : unmanaged
+#if NET8_0_OR_GREATER
+        , IFloatingPointIeee754<T>
+#endif
+    {
+#if NET8_0_OR_GREATER
+        foreach (ref T value in values)
+            value = T.CreateChecked(next());
 #else
-        // No generic math in .NET Standard: write through float or double views. Rounding a double to float is
-        // what CreateChecked does too, so both builds give the same bits.
+        // No generic math in .NET Standard: write through float or double views. Rounding a double to float is what
+        // CreateChecked does too, so both builds give the same bits.
         if (typeof(T) == typeof(float))
         {
-            foreach (ref float weight in MemoryMarshal.Cast<T, float>(weights))
-                weight = (float)NextWeight();
-            foreach (ref float b in MemoryMarshal.Cast<T, float>(bias))
-                b = (float)NextBias();
+            foreach (ref float value in MemoryMarshal.Cast<T, float>(values))
+                value = (float)next();
+        }
+        else if (typeof(T) == typeof(double))
+        {
+            foreach (ref double value in MemoryMarshal.Cast<T, double>(values))
+                value = next();
         }
         else
         {
-            foreach (ref double weight in MemoryMarshal.Cast<T, double>(weights))
-                weight = NextWeight();
-            foreach (ref double b in MemoryMarshal.Cast<T, double>(bias))
-                b = NextBias();
+            throw new NotSupportedException("DenseGen initializes float and double layers, not " + typeof(T).Name + ".");
         }
 #endif
     }

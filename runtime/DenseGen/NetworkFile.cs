@@ -23,8 +23,8 @@ public static class NetworkFile
     private const string LayerKeyPrefix = SafeTensorsLayers.LayerKeyPrefix;
 
     /// <summary>
-    /// Writes each layer's weights and bias (<paramref name="tensors"/> holds weight 0, bias 0, weight 1, …) and the
-    /// architecture, atomically.
+    /// Writes every layer's tensors (<paramref name="tensors"/> holds each layer's tensor table in order: weight 0,
+    /// bias 0, weight 1, … for dense layers) under <c>{layer}.{tensor}</c>, and the architecture, atomically.
     /// </summary>
     /// <exception cref="IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
     public static void Save<T>(string path, IReadOnlyList<LayerDescription> layers, T[][] tensors) where T : unmanaged
@@ -32,9 +32,11 @@ public static class NetworkFile
         Argument.NotNullOrEmpty(path, nameof(path));
         Argument.NotNull(layers, nameof(layers));
         Argument.NotNull(tensors, nameof(tensors));
-        if (tensors.Length != 2 * layers.Count)
-            throw new ArgumentException($"expected {2 * layers.Count} tensors, a weight and a bias per layer; got {tensors.Length}.", nameof(tensors));
+        int expected = layers.Sum(layer => layer.Tensors.Count);
+        if (tensors.Length != expected)
+            throw new ArgumentException($"expected {expected} tensors, those of every layer's table; got {tensors.Length}.", nameof(tensors));
         var entries = new List<(string Name, int[] Shape, T[] Data)>(tensors.Length);
+        int next = 0;
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [LayerCountKey] = layers.Count.ToString(CultureInfo.InvariantCulture),
@@ -42,7 +44,13 @@ public static class NetworkFile
         for (int i = 0; i < layers.Count; i++)
         {
             LayerDescription layer = layers[i];
-            SafeTensorsFile.AddLayer(entries, layer.TensorName, layer.InputSize, layer.OutputSize, tensors[2 * i], tensors[2 * i + 1]);
+            foreach (TensorDescription tensor in layer.Tensors)
+            {
+                T[] data = tensors[next++];
+                if (data is null || data.Length != tensor.Length)
+                    throw new ArgumentException($"the tensor '{layer.TensorName}.{tensor.Name}' has {data?.Length ?? 0} elements; its shape needs {tensor.Length}.", nameof(tensors));
+                entries.Add((layer.TensorName + "." + tensor.Name, tensor.ShapeArray(), data));
+            }
             metadata[LayerKeyPrefix + i.ToString(CultureInfo.InvariantCulture)] = layer.TensorName + ": " + layer.Architecture;
         }
         SafeTensorsFile.Write(path, entries, metadata);
@@ -62,8 +70,8 @@ public static class NetworkFile
     }
 
     /// <summary>
-    /// Validates a whole weight file against the network's layers and returns their tensors (weight 0, bias 0, weight 1,
-    /// …) converted to <typeparamref name="T"/>, ready to copy. Refuses a file whose recorded architecture differs (a
+    /// Validates a whole weight file against the network's layers and returns their tensors (each layer's table in order:
+    /// weight 0, bias 0, weight 1, … for dense layers) converted to <typeparamref name="T"/>, ready to copy. Refuses a file whose recorded architecture differs (a
     /// different activation, say), a missing or mis-shaped tensor, and, when <paramref name="strict"/>, any tensor the
     /// network does not have: as PyTorch's <c>load_state_dict(strict=True)</c>. A file without DenseGen's architecture
     /// record (one written by PyTorch, say) is checked by its tensors' names and shapes alone.
@@ -77,8 +85,7 @@ public static class NetworkFile
     {
         Argument.NotNull(layers, nameof(layers));
         SafeTensorsHeader file = SafeTensorsHeader.Parse(bytes, source);
-        List<(double[] Weights, double[] Bias)> mapped = SafeTensorsLayers.Map(file, Expected(layers), strict);
-        return ToTensors<T>(mapped);
+        return ToTensors<T>(SafeTensorsLayers.Map(file, Expected(layers), strict));
     }
 
     /// <summary>Reads an ONNX model from <paramref name="path"/>; see <see cref="ParseOnnx{T}"/>.</summary>
@@ -124,8 +131,7 @@ public static class NetworkFile
         Argument.NotNull(bytes, nameof(bytes));
         Argument.NotNull(layers, nameof(layers));
         OnnxModel model = OnnxModel.Parse(bytes, source, safetensorsAdvice: "did you mean Load?");
-        List<(double[] Weights, double[] Bias)> mapped = OnnxLayers.Map(model, source, Expected(layers));
-        return ToTensors<T>(mapped);
+        return ToTensors<T>(OnnxTensorTable.Map(model, source, Expected(layers)));
     }
 
     /// <summary>
@@ -148,19 +154,13 @@ public static class NetworkFile
     }
 
     private static ExpectedLayer[] Expected(IReadOnlyList<LayerDescription> layers) =>
-        layers.Select(l => new ExpectedLayer(l.TensorName, l.InputSize, l.OutputSize, l.Activation.ToString())).ToArray();
+        layers.Select(l => new ExpectedLayer(
+            l.TensorName, l.Kind, l.Architecture, l.InputSize, l.OutputSize, l.Activation.ToString(),
+            l.Tensors.Select(t => new ExpectedTensor(t.Name, t.Shape.Select(d => (long)d).ToArray())).ToArray())).ToArray();
 
-    /// <summary>Weight 0, bias 0, weight 1, … in <typeparamref name="T"/>, ready to copy into the layers.</summary>
-    private static T[][] ToTensors<T>(List<(double[] Weights, double[] Bias)> layers) where T : unmanaged
-    {
-        var tensors = new T[2 * layers.Count][];
-        for (int i = 0; i < layers.Count; i++)
-        {
-            tensors[2 * i] = Convert<T>(layers[i].Weights);
-            tensors[2 * i + 1] = Convert<T>(layers[i].Bias);
-        }
-        return tensors;
-    }
+    /// <summary>Every layer's tensors, in table order, in <typeparamref name="T"/>, ready to copy into the layers.</summary>
+    private static T[][] ToTensors<T>(List<double[][]> layers) where T : unmanaged =>
+        layers.SelectMany(tensors => tensors).Select(Convert<T>).ToArray();
 
     private static T[] Convert<T>(double[] values) where T : unmanaged
     {

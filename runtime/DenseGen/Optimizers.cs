@@ -78,28 +78,15 @@ public abstract partial class Optimizer<T>
         }
         _tensorShapes = new int[count][];
         for (int i = 0; i < count; i++)
-            _tensorShapes[i] = ShapeOf(i);
+        {
+            // The state keeps each tensor's shape (as PyTorch's optimizers keep it), from the model's own table.
+            TensorDescription description = model.DescribeParameterTensor(i);
+            if (description.Length != _tensorLengths[i])
+                throw new ArgumentException($"{_modelType.Name} describes tensor '{_tensorNames[i]}' as {description.Length} elements but gives a span of {_tensorLengths[i]}.", nameof(model));
+            _tensorShapes[i] = description.ShapeArray();
+        }
         ParameterCount = total;
         StateLength = padded;
-    }
-
-    /// <summary>
-    /// The shape of parameter tensor <paramref name="index"/>, which its state keeps (as PyTorch's optimizers keep it):
-    /// a layer's <c>weight</c> is <c>[Out, In]</c>, <c>Out</c> being the length of the <c>bias</c> the model lists
-    /// beside it; any other tensor, and a weight listed without its bias, has one dimension, its length.
-    /// </summary>
-    private int[] ShapeOf(int index)
-    {
-        string name = _tensorNames[index];
-        int length = _tensorLengths[index];
-        if (name == "weight" || name.EndsWith(".weight", StringComparison.Ordinal))
-        {
-            string bias = name.Substring(0, name.Length - "weight".Length) + "bias";
-            int at = Array.IndexOf(_tensorNames, bias);
-            if (at >= 0 && _tensorLengths[at] > 0 && length % _tensorLengths[at] == 0)
-                return [_tensorLengths[at], length / _tensorLengths[at]];
-        }
-        return [length];
     }
 
     /// <summary>Number of parameters of the model, all tensors together.</summary>

@@ -21,7 +21,7 @@ namespace DenseGen;
 /// and <c>fc1.bias</c> (<c>[Out]</c>).
 /// </summary>
 /// <remarks>
-/// These overloads take layers as <see cref="IDenseWeights{T}"/>, trainable or frozen: use class layers, since loading
+/// These overloads take layers by their named tensors (<see cref="IParameterTensors{T}"/>), of any kind, trainable or frozen: use class layers, since loading
 /// into a boxed struct layer fills the box, not the struct. For struct layers read the file with
 /// <see cref="SafeTensorsFile.Read"/> and copy each tensor into the layer's spans with <see cref="SafeTensorsFile.CopyTo{T}"/>.
 /// </remarks>
@@ -38,7 +38,7 @@ public static class SafeTensors
     /// <exception cref="ArgumentException">No layers, a null layer, or an empty, duplicate or reserved name.</exception>
     /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist; nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written; <paramref name="path"/> is unchanged.</exception>
-    public static void Save<T>(string path, params (string Name, IDenseWeights<T> Layer)[] layers)
+    public static void Save<T>(string path, params (string Name, IParameterTensors<T> Layer)[] layers)
         where T : unmanaged
 #if NET8_0_OR_GREATER
         , IFloatingPointIeee754<T>
@@ -47,8 +47,11 @@ public static class SafeTensors
         Argument.NotNullOrEmpty(path, nameof(path));
         RequireLayers(layers);
         var tensors = new List<(string Name, int[] Shape, T[] Data)>();
-        foreach ((string name, IDenseWeights<T> layer) in layers)
-            SafeTensorsFile.AddLayer(tensors, name, layer.InputSize, layer.OutputSize, layer.Weights.ToArray(), layer.Bias.ToArray());
+        foreach ((string name, IParameterTensors<T> layer) in layers)
+        {
+            for (int i = 0; i < layer.ParameterTensorCount; i++)
+                tensors.Add((name + "." + layer.ParameterTensorName(i), layer.DescribeParameterTensor(i).ShapeArray(), layer.ParameterTensor(i).ToArray()));
+        }
         SafeTensorsFile.Write(path, tensors, new Dictionary<string, string>());
     }
 
@@ -63,7 +66,7 @@ public static class SafeTensors
     /// <exception cref="ArgumentException">No layers, a null layer, or an empty or duplicate name.</exception>
     /// <exception cref="InvalidDataException">The file is not valid safetensors, or a tensor is missing or does not fit its layer; the message says which.</exception>
     /// <exception cref="IOException">The file could not be read.</exception>
-    public static void Load<T>(string path, params (string Name, IDenseWeights<T> Layer)[] layers)
+    public static void Load<T>(string path, params (string Name, IParameterTensors<T> Layer)[] layers)
         where T : unmanaged
 #if NET8_0_OR_GREATER
         , IFloatingPointIeee754<T>
@@ -72,22 +75,25 @@ public static class SafeTensors
         Argument.NotNullOrEmpty(path, nameof(path));
         RequireLayers(layers);
         SafeTensorsFile file = SafeTensorsFile.Read(path);
-        foreach ((string name, IDenseWeights<T> layer) in layers)
-            file.RequireLayer(name, layer.InputSize, layer.OutputSize);
-        foreach ((string name, IDenseWeights<T> layer) in layers)
+        foreach ((string name, IParameterTensors<T> layer) in layers)
         {
-            file.CopyTo(name + ".weight", layer.Weights);
-            file.CopyTo(name + ".bias", layer.Bias);
+            for (int i = 0; i < layer.ParameterTensorCount; i++)
+                file.Require(name + "." + layer.ParameterTensorName(i), layer.DescribeParameterTensor(i).Shape.Select(d => (long)d).ToArray());
+        }
+        foreach ((string name, IParameterTensors<T> layer) in layers)
+        {
+            for (int i = 0; i < layer.ParameterTensorCount; i++)
+                file.CopyTo(name + "." + layer.ParameterTensorName(i), layer.ParameterTensor(i));
         }
     }
 
-    private static void RequireLayers<T>((string Name, IDenseWeights<T> Layer)[] layers) where T : unmanaged
+    private static void RequireLayers<T>((string Name, IParameterTensors<T> Layer)[] layers) where T : unmanaged
     {
         Argument.NotNull(layers, nameof(layers));
         if (layers.Length == 0)
             throw new ArgumentException("No layers given.", nameof(layers));
         var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach ((string name, IDenseWeights<T> layer) in layers)
+        foreach ((string name, IParameterTensors<T> layer) in layers)
         {
             if (string.IsNullOrEmpty(name))
                 throw new ArgumentException("A layer name is null or empty.", nameof(layers));
@@ -167,7 +173,6 @@ public sealed class SafeTensorsFile
 
     /// <summary>Throws unless the file has <c>{name}.weight</c> <c>[outputs, inputs]</c> and <c>{name}.bias</c> <c>[outputs]</c>, as F32 or F64: an <c>nn.Linear</c>.</summary>
     /// <exception cref="InvalidDataException">A tensor is missing, of another dtype or another shape.</exception>
-    internal void RequireLayer(string name, int inputs, int outputs) => _header.RequireLayer(name, inputs, outputs);
 
     /// <summary>
     /// Throws unless the file has the optimizer state <paramref name="name"/> of the parameter <paramref name="parameter"/>
@@ -185,13 +190,6 @@ public sealed class SafeTensorsFile
             throw SafeTensorsHeader.Invalid(_header.Source,
                 $"tensor '{name}' has shape [{string.Join(", ", info.Shape)}]; the optimizer state needs [{string.Join(", ", needed)}], the shape of the optimizer's parameter '{parameter}'");
         }
-    }
-
-    /// <summary>Adds a layer's <c>{name}.weight</c> <c>[outputs, inputs]</c> and <c>{name}.bias</c> <c>[outputs]</c>, as <c>nn.Linear</c> names and shapes them.</summary>
-    internal static void AddLayer<T>(List<(string Name, int[] Shape, T[] Data)> tensors, string name, int inputs, int outputs, T[] weights, T[] bias)
-    {
-        tensors.Add((name + ".weight", [outputs, inputs], weights));
-        tensors.Add((name + ".bias", [outputs], bias));
     }
 
     /// <summary>

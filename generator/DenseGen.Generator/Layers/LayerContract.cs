@@ -66,6 +66,7 @@ internal enum BackwardNeeds
 /// <param name="Role">Parameter or state.</param>
 /// <param name="Summary">The XML summary of its span property.</param>
 /// <param name="GradientSummary">The XML summary of its gradient's span property; null where it has none.</param>
+/// <param name="InitialValue">For state, the value initialization sets (a standard deviation's is 1).</param>
 internal sealed record TensorSpec(
     string Name,
     string Property,
@@ -78,7 +79,8 @@ internal sealed record TensorSpec(
     bool Optional,
     TensorRole Role,
     string Summary,
-    string? GradientSummary)
+    string? GradientSummary,
+    double InitialValue = 0)
 {
     /// <summary>Elements: the product of <see cref="Shape"/>, which the kind's parser keeps within an array's limit.</summary>
     public int Length => Shape.Aggregate(1, (product, dimension) => product * dimension);
@@ -91,6 +93,16 @@ internal sealed record TensorSpec(
 
     /// <summary>The private field that holds its gradient.</summary>
     public string GradientField => "__dense" + GradientProperty;
+
+    /// <summary>
+    /// The runtime's <c>TensorDescription</c> of it, as generated code constructs it, under <paramref name="name"/>
+    /// (its own name for a layer, <c>{layer}.{name}</c> in a network).
+    /// </summary>
+    public string DescriptionExpression(string name) =>
+        "new global::DenseGen.TensorDescription(" + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(name, quote: true)
+        + ", new int[] { " + string.Join(", ", Shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + " }, global::DenseGen.TensorRole." + Role
+        + ", " + FanIn.ToString(CultureInfo.InvariantCulture) + ", " + FanOut.ToString(CultureInfo.InvariantCulture) + ", " + (IsBias ? "true" : "false")
+        + (InitialValue != 0 ? ", " + InitialValue.ToString("R", CultureInfo.InvariantCulture) : "") + ")";
 
     /// <summary>Its inline-array type in a struct layer.</summary>
     public string StorageType => "__Dense" + StorageStem + "Storage";

@@ -29,6 +29,9 @@ internal static class LayerFrame
     private const string Span = "global::System.Span";
     private const string Guard = GeneratedFile.Guard;
 
+    /// <summary>The static table of the runtime's tensor descriptions, one per type.</summary>
+    public const string TensorsField = "__denseTensors";
+
     /// <summary>The storage a layer gets in the given output.</summary>
     public static LayerStorage StorageFor(LayerSpec spec, bool portable) =>
         portable ? LayerStorage.Arrays : spec.IsStruct ? LayerStorage.Inline : LayerStorage.AlignedArrays;
@@ -135,29 +138,41 @@ internal static class LayerFrame
     }
 
     /// <summary>
-    /// The runtime's <c>ITrainable&lt;T&gt;</c>: the trained tensors in table order, so optimizers take a lone layer as
-    /// they take a network. Explicit, so the layer's own surface stays its kind's.
+    /// The runtime's <c>IParameterTensors&lt;T&gt;</c> (the tensor table by name, which initializers and weight files
+    /// take) and, for a layer that learns, <c>ITrainable&lt;T&gt;</c> (each tensor's gradient, which optimizers take):
+    /// explicit, so the layer's own surface stays its kind's. A layer that learns lists the tensors it trains, which must
+    /// then be its whole table; one that does not lists its whole table.
     /// </summary>
-    public static void WriteTrainableMembers(IndentedWriter w, LayerSpec spec, LayerContract contract)
+    public static void WriteTensorMembers(IndentedWriter w, LayerSpec spec, LayerContract contract)
     {
+        if (contract.Trainable && contract.TrainedTensors.Count != contract.Tensors.Count)
+            throw new System.InvalidOperationException($"the {contract.Kind} layer trains {contract.TrainedTensors.Count} of its {contract.Tensors.Count} tensors; a learning layer's tensor list is the tensors it trains");
         string t = spec.ElementKeyword;
-        string trainable = $"global::DenseGen.ITrainable<{t}>";
+        string tensorsInterface = $"global::DenseGen.IParameterTensors<{t}>";
         string unscoped = spec.IsStruct ? "[global::System.Diagnostics.CodeAnalysis.UnscopedRef] " : "";
-        List<TensorSpec> trained = contract.TrainedTensors.ToList();
-        string count = Number(trained.Count);
+        List<TensorSpec> tensors = contract.Tensors.ToList();
+        string count = Number(tensors.Count);
         string outOfRange = $"_ => throw {Guard}.TensorIndexOutOfRange(index, {count})";
         w.Line();
-        GeneratedFile.Member(w);
-        w.Line($"int {trainable}.ParameterTensorCount => {count};");
+        GeneratedFile.Field(w);
+        w.Line($"private static readonly global::DenseGen.TensorDescription[] {TensorsField} = new global::DenseGen.TensorDescription[] {{ {string.Join(", ", tensors.Select(tensor => tensor.DescriptionExpression(tensor.Name)))} }};");
         w.Line();
         GeneratedFile.Member(w);
-        w.Line($"string {trainable}.ParameterTensorName(int index) => index switch {{ {Cases(trained, tensor => "\"" + tensor.Name + "\"")}{outOfRange} }};");
+        w.Line($"int {tensorsInterface}.ParameterTensorCount => {count};");
         w.Line();
         GeneratedFile.Member(w);
-        w.Line($"{unscoped}{Span}<{t}> {trainable}.ParameterTensor(int index) => index switch {{ {Cases(trained, tensor => tensor.Property)}{outOfRange} }};");
+        w.Line($"string {tensorsInterface}.ParameterTensorName(int index) => index switch {{ {Cases(tensors, tensor => "\"" + tensor.Name + "\"")}{outOfRange} }};");
         w.Line();
         GeneratedFile.Member(w);
-        w.Line($"{unscoped}{Span}<{t}> {trainable}.GradientTensor(int index) => index switch {{ {Cases(trained, tensor => tensor.GradientProperty!)}{outOfRange} }};");
+        w.Line($"global::DenseGen.TensorDescription {tensorsInterface}.DescribeParameterTensor(int index) => (uint)index < {count}u ? {TensorsField}[index] : throw {Guard}.TensorIndexOutOfRange(index, {count});");
+        w.Line();
+        GeneratedFile.Member(w);
+        w.Line($"{unscoped}{Span}<{t}> {tensorsInterface}.ParameterTensor(int index) => index switch {{ {Cases(tensors, tensor => tensor.Property)}{outOfRange} }};");
+        if (!contract.Trainable)
+            return;
+        w.Line();
+        GeneratedFile.Member(w);
+        w.Line($"{unscoped}{Span}<{t}> global::DenseGen.ITrainable<{t}>.GradientTensor(int index) => index switch {{ {Cases(tensors, tensor => tensor.GradientProperty!)}{outOfRange} }};");
     }
 
     /// <summary>The cases of a one-line switch over tensor indices: <c>0 => Weights, 1 => Bias, </c>.</summary>

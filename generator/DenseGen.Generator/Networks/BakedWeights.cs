@@ -139,12 +139,12 @@ internal static class WeightsBaker
     {
         string wanted = file.Name;
         byte[] bytes = file.Bytes.ToArray();
-        var expected = spec.Layers.Select(l => new ExpectedLayer(l.TensorName, l.In, l.Out, l.Contract.Activation.ToString())).ToArray();
-        List<(double[] Weights, double[] Bias)> tensors;
+        var expected = spec.Layers.Select(ExpectedOf).ToArray();
+        List<double[][]> tensors;
         try
         {
             tensors = wanted.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
-                ? OnnxLayers.Map(OnnxModel.Parse(bytes, wanted, safetensorsAdvice: "a weight file is read as safetensors when its name ends in .safetensors"), wanted, expected)
+                ? OnnxTensorTable.Map(OnnxModel.Parse(bytes, wanted, safetensorsAdvice: "a weight file is read as safetensors when its name ends in .safetensors"), wanted, expected)
                 : SafeTensorsLayers.Map(SafeTensorsHeader.Parse(bytes, wanted), expected, strict: true);
         }
         catch (InvalidDataException exception)
@@ -158,13 +158,11 @@ internal static class WeightsBaker
             return (null, new BakeProblem(BakeProblemKind.Internal, "reading the weight file failed: " + exception.GetType().Name + ": " + exception.Message));
         }
 
-        byte[] data = new byte[spec.ElementSize * tensors.Sum(t => t.Weights.Length + t.Bias.Length)];
+        // Every layer's tensors in table order, as the emitter writes one constant per tensor.
+        byte[] data = new byte[spec.ElementSize * tensors.Sum(layer => layer.Sum(tensor => tensor.Length))];
         int offset = 0;
-        foreach ((double[] weights, double[] bias) in tensors)
-        {
-            offset = Write(data, offset, weights, spec.Element);
-            offset = Write(data, offset, bias, spec.Element);
-        }
+        foreach (double[] tensor in tensors.SelectMany(layer => layer))
+            offset = Write(data, offset, tensor, spec.Element);
         try
         {
             return (new BakedWeights(wanted, WeightBytes.Own(data)), null);
@@ -175,6 +173,11 @@ internal static class WeightsBaker
             return (null, new BakeProblem(BakeProblemKind.Internal, "hashing the baked weights failed: " + exception.GetType().Name + ": " + exception.Message));
         }
     }
+
+    /// <summary>The layer as the file readers check it: its kind, recorded architecture, sizes, activation and tensor table.</summary>
+    private static ExpectedLayer ExpectedOf(NetworkLayer layer) => new(
+        layer.TensorName, layer.Contract.Kind, layer.Contract.Architecture, layer.In, layer.Out, layer.Contract.Activation.ToString(),
+        layer.Contract.Tensors.Select(tensor => new ExpectedTensor(tensor.Name, tensor.Shape.Select(dimension => (long)dimension).ToArray())).ToArray());
 
     /// <summary>Writes <paramref name="values"/> at <paramref name="offset"/> as little-endian <paramref name="element"/>s; returns where they end.</summary>
     private static int Write(byte[] data, int offset, double[] values, ElementKind element)

@@ -454,7 +454,7 @@ internal static class NetworkEmitter
         w.Line($"private static readonly global::DenseGen.LayerDescription[] {LayersField} = new global::DenseGen.LayerDescription[]");
         w.Open("");
         foreach (NetworkLayer layer in spec.Layers)
-            w.Line($"new global::DenseGen.LayerDescription({Literal(layer.TensorName)}, {Number(layer.In)}, {Number(layer.Out)}, global::DenseGen.Activation.{layer.Contract.Activation}, {(layer.Trainable ? "true" : "false")}),");
+            w.Line($"new global::DenseGen.LayerDescription({Literal(layer.TensorName)}, {Literal(layer.Contract.Kind)}, {Literal(layer.Contract.Architecture)}, {Number(layer.In)}, {Number(layer.Out)}, global::DenseGen.Activation.{layer.Contract.Activation}, {(layer.Trainable ? "true" : "false")}, {string.Join(", ", layer.Contract.Tensors.Select(tensor => tensor.DescriptionExpression(tensor.Name)))}),");
         w.Close(";");
         w.Line();
         w.Line("/// <summary>The layers in order, with the names their tensors have in weight files.</summary>");
@@ -591,23 +591,33 @@ internal static class NetworkEmitter
             .SelectMany(layer => layer.Contract.TrainedTensors.Select(tensor => (layer, tensor)))
             .ToList();
         int tensors = trained.Count;
-        string trainableInterface = $"global::DenseGen.ITrainable<{c.T}>";
+        string tensorsInterface = $"global::DenseGen.IParameterTensors<{c.T}>";
         string unscoped = c.Spec.IsStruct ? "[global::System.Diagnostics.CodeAnalysis.UnscopedRef] " : "";
         string outOfRange = $"_ => throw {Guard}.TensorIndexOutOfRange(index, {Number(tensors)})";
-        GeneratedFile.Member(w);
-        w.Line($"int {trainableInterface}.ParameterTensorCount => {Number(tensors)};");
+        GeneratedFile.Field(w);
+        w.Line($"private static readonly global::DenseGen.TensorDescription[] {LayerFrame.TensorsField} = new global::DenseGen.TensorDescription[]");
+        w.Open("");
+        foreach ((NetworkLayer layer, TensorSpec tensor) in trained)
+            w.Line(tensor.DescriptionExpression(layer.TensorName + "." + tensor.Name) + ",");
+        w.Close(";");
         w.Line();
         GeneratedFile.Member(w);
-        w.Open($"string {trainableInterface}.ParameterTensorName(int index) => index switch");
+        w.Line($"int {tensorsInterface}.ParameterTensorCount => {Number(tensors)};");
+        w.Line();
+        GeneratedFile.Member(w);
+        w.Open($"string {tensorsInterface}.ParameterTensorName(int index) => index switch");
         for (int i = 0; i < tensors; i++)
             w.Line($"{Number(i)} => {Literal(trained[i].Layer.TensorName + "." + trained[i].Tensor.Name)},");
         w.Line(outOfRange + ",");
         w.Close(";");
         w.Line();
-        foreach ((string method, bool gradient) in new[] { ("ParameterTensor", false), ("GradientTensor", true) })
+        GeneratedFile.Member(w);
+        w.Line($"global::DenseGen.TensorDescription {tensorsInterface}.DescribeParameterTensor(int index) => (uint)index < {Number(tensors)}u ? {LayerFrame.TensorsField}[index] : throw {Guard}.TensorIndexOutOfRange(index, {Number(tensors)});");
+        w.Line();
+        foreach ((string member, bool gradient) in new[] { ($"{tensorsInterface}.ParameterTensor", false), ($"global::DenseGen.ITrainable<{c.T}>.GradientTensor", true) })
         {
             GeneratedFile.Member(w);
-            w.Open($"{unscoped}{Span}<{c.T}> {trainableInterface}.{method}(int index) => index switch");
+            w.Open($"{unscoped}{Span}<{c.T}> {member}(int index) => index switch");
             for (int i = 0; i < tensors; i++)
                 w.Line($"{Number(i)} => {trained[i].Layer.FieldName}.{(gradient ? trained[i].Tensor.GradientProperty : trained[i].Tensor.Property)},");
             w.Line(outOfRange + ",");

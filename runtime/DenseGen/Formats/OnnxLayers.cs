@@ -12,26 +12,6 @@ namespace DenseGen.Generator.Formats;
 namespace DenseGen.Formats;
 #endif
 
-/// <summary>A layer the model must hold: its sizes and its activation's name (<c>None</c>, <c>ReLU</c>, <c>LeakyReLU</c>, <c>Sigmoid</c>, <c>Tanh</c>).</summary>
-internal readonly struct ExpectedLayer
-{
-    public ExpectedLayer(string name, int inputs, int outputs, string activation)
-    {
-        Name = name;
-        Inputs = inputs;
-        Outputs = outputs;
-        Activation = activation;
-    }
-
-    public string Name { get; }
-
-    public int Inputs { get; }
-
-    public int Outputs { get; }
-
-    public string Activation { get; }
-}
-
 /// <summary>
 /// Maps an ONNX graph of a multilayer perceptron onto a network's layers, in order: each layer is a <c>Gemm</c>
 /// (<c>transB</c> 0 or 1, <c>alpha</c> and <c>beta</c> 1) or a <c>MatMul</c> with an optional <c>Add</c> of the

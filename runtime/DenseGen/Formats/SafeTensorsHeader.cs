@@ -135,14 +135,6 @@ internal sealed class SafeTensorsHeader
         return info;
     }
 
-    /// <summary>Throws unless the file has <c>{name}.weight</c> <c>[outputs, inputs]</c> and <c>{name}.bias</c> <c>[outputs]</c>, as F32 or F64: an <c>nn.Linear</c>.</summary>
-    /// <exception cref="InvalidDataException">A tensor is missing, of another dtype or another shape.</exception>
-    public void RequireLayer(string name, int inputs, int outputs)
-    {
-        Require(name + ".weight", [outputs, (long)inputs]);
-        Require(name + ".bias", [(long)outputs]);
-    }
-
     /// <summary>
     /// Copies tensor <paramref name="name"/> into <paramref name="destination"/>, converting F32 and F64 as needed.
     /// Checks everything before writing: on an exception <paramref name="destination"/> is unchanged.

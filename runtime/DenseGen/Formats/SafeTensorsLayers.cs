@@ -13,33 +13,32 @@ namespace DenseGen.Formats;
 #endif
 
 /// <summary>
-/// Checks a safetensors file against a network's layers and reads their weights, for the runtime's <c>Load</c> and
-/// the generator's baked weights alike: each layer's <c>{name}.weight</c> <c>[Out, In]</c> and <c>{name}.bias</c>
-/// <c>[Out]</c> present as F32 or F64; the architecture DenseGen records in the metadata, when there is one, the same
-/// as the network's (a file written by PyTorch has none and is checked by names and shapes alone); and, when strict,
-/// no tensor the network does not have, as PyTorch's <c>load_state_dict(strict=True)</c>.
+/// Checks a safetensors file against a network's layers and reads their tensors by name, for the runtime's <c>Load</c>
+/// and the generator's baked weights alike: every tensor of every layer's table (<c>{layer}.{tensor}</c>, such as an
+/// <c>nn.Linear</c>'s <c>{name}.weight</c> <c>[Out, In]</c> and <c>{name}.bias</c> <c>[Out]</c>) present with its shape,
+/// as F32 or F64; the architecture DenseGen records in the metadata, when there is one, the same as the network's (a
+/// file written by PyTorch has none and is checked by names and shapes alone); and, when strict, no tensor the network
+/// does not have, as PyTorch's <c>load_state_dict(strict=True)</c>.
 /// </summary>
 internal static class SafeTensorsLayers
 {
     public const string LayerCountKey = "densegen.layers";
     public const string LayerKeyPrefix = "densegen.layer.";
 
-    /// <summary>How a weight file records a layer, e.g. <c>Dense(In = 784, Out = 128, Activation = ReLU)</c>.</summary>
-    public static string Architecture(int inputs, int outputs, string activation) =>
-        string.Format(CultureInfo.InvariantCulture, "Dense(In = {0}, Out = {1}, Activation = {2})", inputs, outputs, activation);
-
-    /// <summary>Each layer's weights (<c>[Out, In]</c>) and bias, exact in double whether the file holds F32 or F64.</summary>
+    /// <summary>Each layer's tensors in its table's order, exact in double whether the file holds F32 or F64.</summary>
     /// <exception cref="InvalidDataException">The file does not fit the network; the message names the tensor or layer.</exception>
-    public static List<(double[] Weights, double[] Bias)> Map(SafeTensorsHeader file, IReadOnlyList<ExpectedLayer> layers, bool strict)
+    public static List<double[][]> Map(SafeTensorsHeader file, IReadOnlyList<ExpectedLayer> layers, bool strict)
     {
         string source = file.Source;
         CheckArchitecture(file, layers);
         var expected = new HashSet<string>(StringComparer.Ordinal);
         foreach (ExpectedLayer layer in layers)
         {
-            file.RequireLayer(layer.Name, layer.Inputs, layer.Outputs);
-            expected.Add(layer.Name + ".weight");
-            expected.Add(layer.Name + ".bias");
+            foreach (ExpectedTensor tensor in layer.Tensors)
+            {
+                file.Require(layer.Name + "." + tensor.Name, tensor.Shape);
+                expected.Add(layer.Name + "." + tensor.Name);
+            }
         }
         if (strict)
         {
@@ -50,14 +49,16 @@ internal static class SafeTensorsLayers
                     $"{source}: the file has the tensor '{unexpected}', which the network does not have; load with strict: false to ignore extra tensors.");
             }
         }
-        var result = new List<(double[] Weights, double[] Bias)>(layers.Count);
+        var result = new List<double[][]>(layers.Count);
         foreach (ExpectedLayer layer in layers)
         {
-            var weights = new double[layer.Outputs * layer.Inputs];
-            var bias = new double[layer.Outputs];
-            file.CopyTo(layer.Name + ".weight", weights.AsSpan());
-            file.CopyTo(layer.Name + ".bias", bias.AsSpan());
-            result.Add((weights, bias));
+            var tensors = new double[layer.Tensors.Count][];
+            for (int i = 0; i < tensors.Length; i++)
+            {
+                tensors[i] = new double[layer.Tensors[i].Length];
+                file.CopyTo(layer.Name + "." + layer.Tensors[i].Name, tensors[i].AsSpan());
+            }
+            result.Add(tensors);
         }
         return result;
     }
@@ -74,7 +75,7 @@ internal static class SafeTensorsLayers
         for (int i = 0; i < count; i++)
         {
             string key = LayerKeyPrefix + i.ToString(CultureInfo.InvariantCulture);
-            string expected = layers[i].Name + ": " + Architecture(layers[i].Inputs, layers[i].Outputs, layers[i].Activation);
+            string expected = layers[i].Name + ": " + layers[i].Architecture;
             if (!file.Metadata.TryGetValue(key, out string? recorded))
                 throw new InvalidDataException($"{source}: the file records {count} layers but no metadata entry '{key}' for layer {i}.");
             if (recorded != expected)

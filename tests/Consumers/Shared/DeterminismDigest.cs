@@ -137,6 +137,8 @@ namespace Consumers
 
             public string ParameterTensorName(int index) => "p";
 
+            public TensorDescription DescribeParameterTensor(int index) => new("p", new[] { Values.Length }, TensorRole.Parameter, Values.Length, 1, isBias: false);
+
             public Span<float> ParameterTensor(int index) => Values;
 
             public Span<float> GradientTensor(int index) => _gradients;

@@ -156,8 +156,8 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private static readonly global::DenseGen.LayerDescription[] __denseLayers = new global::DenseGen.LayerDescription[]
         {
-            new global::DenseGen.LayerDescription("hidden", 6, 5, global::DenseGen.Activation.LeakyReLU, true),
-            new global::DenseGen.LayerDescription("output", 5, 2, global::DenseGen.Activation.None, true),
+            new global::DenseGen.LayerDescription("hidden", "Dense", "Dense(In = 6, Out = 5, Activation = LeakyReLU)", 6, 5, global::DenseGen.Activation.LeakyReLU, true, new global::DenseGen.TensorDescription("weight", new int[] { 5, 6 }, global::DenseGen.TensorRole.Parameter, 6, 5, false), new global::DenseGen.TensorDescription("bias", new int[] { 5 }, global::DenseGen.TensorRole.Parameter, 6, 5, true)),
+            new global::DenseGen.LayerDescription("output", "Dense", "Dense(In = 5, Out = 2, Activation = None)", 5, 2, global::DenseGen.Activation.None, true, new global::DenseGen.TensorDescription("weight", new int[] { 2, 5 }, global::DenseGen.TensorRole.Parameter, 5, 2, false), new global::DenseGen.TensorDescription("bias", new int[] { 2 }, global::DenseGen.TensorRole.Parameter, 5, 2, true)),
         };
 
         /// <summary>The layers in order, with the names their tensors have in weight files.</summary>
@@ -246,11 +246,20 @@ namespace MyGame.Model
             new global::System.ReadOnlySpan<double>(tensors[3]).CopyTo(Output.Bias);
         }
 
-        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        int global::DenseGen.ITrainable<double>.ParameterTensorCount => 4;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private static readonly global::DenseGen.TensorDescription[] __denseTensors = new global::DenseGen.TensorDescription[]
+        {
+            new global::DenseGen.TensorDescription("hidden.weight", new int[] { 5, 6 }, global::DenseGen.TensorRole.Parameter, 6, 5, false),
+            new global::DenseGen.TensorDescription("hidden.bias", new int[] { 5 }, global::DenseGen.TensorRole.Parameter, 6, 5, true),
+            new global::DenseGen.TensorDescription("output.weight", new int[] { 2, 5 }, global::DenseGen.TensorRole.Parameter, 5, 2, false),
+            new global::DenseGen.TensorDescription("output.bias", new int[] { 2 }, global::DenseGen.TensorRole.Parameter, 5, 2, true),
+        };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        string global::DenseGen.ITrainable<double>.ParameterTensorName(int index) => index switch
+        int global::DenseGen.IParameterTensors<double>.ParameterTensorCount => 4;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        string global::DenseGen.IParameterTensors<double>.ParameterTensorName(int index) => index switch
         {
             0 => "hidden.weight",
             1 => "hidden.bias",
@@ -260,7 +269,10 @@ namespace MyGame.Model
         };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        global::System.Span<double> global::DenseGen.ITrainable<double>.ParameterTensor(int index) => index switch
+        global::DenseGen.TensorDescription global::DenseGen.IParameterTensors<double>.DescribeParameterTensor(int index) => (uint)index < 4u ? __denseTensors[index] : throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4);
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        global::System.Span<double> global::DenseGen.IParameterTensors<double>.ParameterTensor(int index) => index switch
         {
             0 => Hidden.Weights,
             1 => Hidden.Bias,

@@ -166,9 +166,9 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private static readonly global::DenseGen.LayerDescription[] __denseLayers = new global::DenseGen.LayerDescription[]
         {
-            new global::DenseGen.LayerDescription("hidden", 6, 5, global::DenseGen.Activation.ReLU, false),
-            new global::DenseGen.LayerDescription("middle", 5, 3, global::DenseGen.Activation.Tanh, true),
-            new global::DenseGen.LayerDescription("output", 3, 2, global::DenseGen.Activation.None, true),
+            new global::DenseGen.LayerDescription("hidden", "Dense", "Dense(In = 6, Out = 5, Activation = ReLU)", 6, 5, global::DenseGen.Activation.ReLU, false, new global::DenseGen.TensorDescription("weight", new int[] { 5, 6 }, global::DenseGen.TensorRole.Parameter, 6, 5, false), new global::DenseGen.TensorDescription("bias", new int[] { 5 }, global::DenseGen.TensorRole.Parameter, 6, 5, true)),
+            new global::DenseGen.LayerDescription("middle", "Dense", "Dense(In = 5, Out = 3, Activation = Tanh)", 5, 3, global::DenseGen.Activation.Tanh, true, new global::DenseGen.TensorDescription("weight", new int[] { 3, 5 }, global::DenseGen.TensorRole.Parameter, 5, 3, false), new global::DenseGen.TensorDescription("bias", new int[] { 3 }, global::DenseGen.TensorRole.Parameter, 5, 3, true)),
+            new global::DenseGen.LayerDescription("output", "Dense", "Dense(In = 3, Out = 2, Activation = None)", 3, 2, global::DenseGen.Activation.None, true, new global::DenseGen.TensorDescription("weight", new int[] { 2, 3 }, global::DenseGen.TensorRole.Parameter, 3, 2, false), new global::DenseGen.TensorDescription("bias", new int[] { 2 }, global::DenseGen.TensorRole.Parameter, 3, 2, true)),
         };
 
         /// <summary>The layers in order, with the names their tensors have in weight files.</summary>
@@ -260,11 +260,20 @@ namespace MyGame.Model
             new global::System.ReadOnlySpan<float>(tensors[5]).CopyTo(Output.Bias);
         }
 
-        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        int global::DenseGen.ITrainable<float>.ParameterTensorCount => 4;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private static readonly global::DenseGen.TensorDescription[] __denseTensors = new global::DenseGen.TensorDescription[]
+        {
+            new global::DenseGen.TensorDescription("middle.weight", new int[] { 3, 5 }, global::DenseGen.TensorRole.Parameter, 5, 3, false),
+            new global::DenseGen.TensorDescription("middle.bias", new int[] { 3 }, global::DenseGen.TensorRole.Parameter, 5, 3, true),
+            new global::DenseGen.TensorDescription("output.weight", new int[] { 2, 3 }, global::DenseGen.TensorRole.Parameter, 3, 2, false),
+            new global::DenseGen.TensorDescription("output.bias", new int[] { 2 }, global::DenseGen.TensorRole.Parameter, 3, 2, true),
+        };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch
+        int global::DenseGen.IParameterTensors<float>.ParameterTensorCount => 4;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        string global::DenseGen.IParameterTensors<float>.ParameterTensorName(int index) => index switch
         {
             0 => "middle.weight",
             1 => "middle.bias",
@@ -274,7 +283,10 @@ namespace MyGame.Model
         };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch
+        global::DenseGen.TensorDescription global::DenseGen.IParameterTensors<float>.DescribeParameterTensor(int index) => (uint)index < 4u ? __denseTensors[index] : throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4);
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        global::System.Span<float> global::DenseGen.IParameterTensors<float>.ParameterTensor(int index) => index switch
         {
             0 => Middle.Weights,
             1 => Middle.Bias,

@@ -130,8 +130,8 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private static readonly global::DenseGen.LayerDescription[] __denseLayers = new global::DenseGen.LayerDescription[]
         {
-            new global::DenseGen.LayerDescription("hidden", 6, 5, global::DenseGen.Activation.ReLU, false),
-            new global::DenseGen.LayerDescription("output", 5, 2, global::DenseGen.Activation.None, false),
+            new global::DenseGen.LayerDescription("hidden", "Dense", "Dense(In = 6, Out = 5, Activation = ReLU)", 6, 5, global::DenseGen.Activation.ReLU, false, new global::DenseGen.TensorDescription("weight", new int[] { 5, 6 }, global::DenseGen.TensorRole.Parameter, 6, 5, false), new global::DenseGen.TensorDescription("bias", new int[] { 5 }, global::DenseGen.TensorRole.Parameter, 6, 5, true)),
+            new global::DenseGen.LayerDescription("output", "Dense", "Dense(In = 5, Out = 2, Activation = None)", 5, 2, global::DenseGen.Activation.None, false, new global::DenseGen.TensorDescription("weight", new int[] { 2, 5 }, global::DenseGen.TensorRole.Parameter, 5, 2, false), new global::DenseGen.TensorDescription("bias", new int[] { 2 }, global::DenseGen.TensorRole.Parameter, 5, 2, true)),
         };
 
         /// <summary>The layers in order, with the names their tensors have in weight files.</summary>

@@ -163,14 +163,20 @@ partial class TopLevel : global::DenseGen.IDenseLayer<float>
         BiasGradients.Clear();
     }
 
-    [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    int global::DenseGen.ITrainable<float>.ParameterTensorCount => 2;
+    [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+    private static readonly global::DenseGen.TensorDescription[] __denseTensors = new global::DenseGen.TensorDescription[] { new global::DenseGen.TensorDescription("weight", new int[] { 3, 2 }, global::DenseGen.TensorRole.Parameter, 2, 3, false), new global::DenseGen.TensorDescription("bias", new int[] { 3 }, global::DenseGen.TensorRole.Parameter, 2, 3, true) };
 
     [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
+    int global::DenseGen.IParameterTensors<float>.ParameterTensorCount => 2;
 
     [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
+    string global::DenseGen.IParameterTensors<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
+
+    [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+    global::DenseGen.TensorDescription global::DenseGen.IParameterTensors<float>.DescribeParameterTensor(int index) => (uint)index < 2u ? __denseTensors[index] : throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2);
+
+    [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+    global::System.Span<float> global::DenseGen.IParameterTensors<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
 
     [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch { 0 => WeightGradients, 1 => BiasGradients, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };

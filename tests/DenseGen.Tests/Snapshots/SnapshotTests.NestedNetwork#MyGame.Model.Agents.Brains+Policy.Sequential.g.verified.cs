@@ -160,8 +160,8 @@ namespace MyGame.Model.Agents
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
             private static readonly global::DenseGen.LayerDescription[] __denseLayers = new global::DenseGen.LayerDescription[]
             {
-                new global::DenseGen.LayerDescription("hidden", 6, 5, global::DenseGen.Activation.ReLU, true),
-                new global::DenseGen.LayerDescription("middle", 5, 3, global::DenseGen.Activation.Tanh, true),
+                new global::DenseGen.LayerDescription("hidden", "Dense", "Dense(In = 6, Out = 5, Activation = ReLU)", 6, 5, global::DenseGen.Activation.ReLU, true, new global::DenseGen.TensorDescription("weight", new int[] { 5, 6 }, global::DenseGen.TensorRole.Parameter, 6, 5, false), new global::DenseGen.TensorDescription("bias", new int[] { 5 }, global::DenseGen.TensorRole.Parameter, 6, 5, true)),
+                new global::DenseGen.LayerDescription("middle", "Dense", "Dense(In = 5, Out = 3, Activation = Tanh)", 5, 3, global::DenseGen.Activation.Tanh, true, new global::DenseGen.TensorDescription("weight", new int[] { 3, 5 }, global::DenseGen.TensorRole.Parameter, 5, 3, false), new global::DenseGen.TensorDescription("bias", new int[] { 3 }, global::DenseGen.TensorRole.Parameter, 5, 3, true)),
             };
 
             /// <summary>The layers in order, with the names their tensors have in weight files.</summary>
@@ -250,11 +250,20 @@ namespace MyGame.Model.Agents
                 new global::System.ReadOnlySpan<float>(tensors[3]).CopyTo(Middle.Bias);
             }
 
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            int global::DenseGen.ITrainable<float>.ParameterTensorCount => 4;
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+            private static readonly global::DenseGen.TensorDescription[] __denseTensors = new global::DenseGen.TensorDescription[]
+            {
+                new global::DenseGen.TensorDescription("hidden.weight", new int[] { 5, 6 }, global::DenseGen.TensorRole.Parameter, 6, 5, false),
+                new global::DenseGen.TensorDescription("hidden.bias", new int[] { 5 }, global::DenseGen.TensorRole.Parameter, 6, 5, true),
+                new global::DenseGen.TensorDescription("middle.weight", new int[] { 3, 5 }, global::DenseGen.TensorRole.Parameter, 5, 3, false),
+                new global::DenseGen.TensorDescription("middle.bias", new int[] { 3 }, global::DenseGen.TensorRole.Parameter, 5, 3, true),
+            };
 
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch
+            int global::DenseGen.IParameterTensors<float>.ParameterTensorCount => 4;
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            string global::DenseGen.IParameterTensors<float>.ParameterTensorName(int index) => index switch
             {
                 0 => "hidden.weight",
                 1 => "hidden.bias",
@@ -264,7 +273,10 @@ namespace MyGame.Model.Agents
             };
 
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch
+            global::DenseGen.TensorDescription global::DenseGen.IParameterTensors<float>.DescribeParameterTensor(int index) => (uint)index < 4u ? __denseTensors[index] : throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4);
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            global::System.Span<float> global::DenseGen.IParameterTensors<float>.ParameterTensor(int index) => index switch
             {
                 0 => Hidden.Weights,
                 1 => Hidden.Bias,

@@ -117,6 +117,21 @@ namespace MyGame.Model
         }
 
 
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private static readonly global::DenseGen.TensorDescription[] __denseTensors = new global::DenseGen.TensorDescription[] { new global::DenseGen.TensorDescription("weight", new int[] { 6, 20 }, global::DenseGen.TensorRole.Parameter, 20, 6, false), new global::DenseGen.TensorDescription("bias", new int[] { 6 }, global::DenseGen.TensorRole.Parameter, 20, 6, true) };
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        int global::DenseGen.IParameterTensors<float>.ParameterTensorCount => 2;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        string global::DenseGen.IParameterTensors<float>.ParameterTensorName(int index) => index switch { 0 => "weight", 1 => "bias", _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        global::DenseGen.TensorDescription global::DenseGen.IParameterTensors<float>.DescribeParameterTensor(int index) => (uint)index < 2u ? __denseTensors[index] : throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2);
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        global::System.Span<float> global::DenseGen.IParameterTensors<float>.ParameterTensor(int index) => index switch { 0 => Weights, 1 => Bias, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 2) };
+
         // Portable kernels: each row of W as whole Vector<T>s, then element by element.
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private static void __DenseForwardPortable(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> bias, int samples)

@@ -165,8 +165,8 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private static readonly global::DenseGen.LayerDescription[] __denseLayers = new global::DenseGen.LayerDescription[]
         {
-            new global::DenseGen.LayerDescription("hidden", 6, 5, global::DenseGen.Activation.ReLU, true),
-            new global::DenseGen.LayerDescription("output", 5, 2, global::DenseGen.Activation.Sigmoid, true),
+            new global::DenseGen.LayerDescription("hidden", "Dense", "Dense(In = 6, Out = 5, Activation = ReLU)", 6, 5, global::DenseGen.Activation.ReLU, true, new global::DenseGen.TensorDescription("weight", new int[] { 5, 6 }, global::DenseGen.TensorRole.Parameter, 6, 5, false), new global::DenseGen.TensorDescription("bias", new int[] { 5 }, global::DenseGen.TensorRole.Parameter, 6, 5, true)),
+            new global::DenseGen.LayerDescription("output", "Dense", "Dense(In = 5, Out = 2, Activation = Sigmoid)", 5, 2, global::DenseGen.Activation.Sigmoid, true, new global::DenseGen.TensorDescription("weight", new int[] { 2, 5 }, global::DenseGen.TensorRole.Parameter, 5, 2, false), new global::DenseGen.TensorDescription("bias", new int[] { 2 }, global::DenseGen.TensorRole.Parameter, 5, 2, true)),
         };
 
         /// <summary>The layers in order, with the names their tensors have in weight files.</summary>
@@ -255,11 +255,20 @@ namespace MyGame.Model
             new global::System.ReadOnlySpan<float>(tensors[3]).CopyTo(Output.Bias);
         }
 
-        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        int global::DenseGen.ITrainable<float>.ParameterTensorCount => 4;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private static readonly global::DenseGen.TensorDescription[] __denseTensors = new global::DenseGen.TensorDescription[]
+        {
+            new global::DenseGen.TensorDescription("hidden.weight", new int[] { 5, 6 }, global::DenseGen.TensorRole.Parameter, 6, 5, false),
+            new global::DenseGen.TensorDescription("hidden.bias", new int[] { 5 }, global::DenseGen.TensorRole.Parameter, 6, 5, true),
+            new global::DenseGen.TensorDescription("output.weight", new int[] { 2, 5 }, global::DenseGen.TensorRole.Parameter, 5, 2, false),
+            new global::DenseGen.TensorDescription("output.bias", new int[] { 2 }, global::DenseGen.TensorRole.Parameter, 5, 2, true),
+        };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        string global::DenseGen.ITrainable<float>.ParameterTensorName(int index) => index switch
+        int global::DenseGen.IParameterTensors<float>.ParameterTensorCount => 4;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        string global::DenseGen.IParameterTensors<float>.ParameterTensorName(int index) => index switch
         {
             0 => "hidden.weight",
             1 => "hidden.bias",
@@ -269,7 +278,10 @@ namespace MyGame.Model
         };
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        [global::System.Diagnostics.CodeAnalysis.UnscopedRef] global::System.Span<float> global::DenseGen.ITrainable<float>.ParameterTensor(int index) => index switch
+        global::DenseGen.TensorDescription global::DenseGen.IParameterTensors<float>.DescribeParameterTensor(int index) => (uint)index < 4u ? __denseTensors[index] : throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4);
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Diagnostics.CodeAnalysis.UnscopedRef] global::System.Span<float> global::DenseGen.IParameterTensors<float>.ParameterTensor(int index) => index switch
         {
             0 => Hidden.Weights,
             1 => Hidden.Bias,

@@ -343,6 +343,8 @@ public class OptimizerTests
 
         public string ParameterTensorName(int index) => "w";
 
+        public TensorDescription DescribeParameterTensor(int index) => new("w", [length], TensorRole.Parameter, length, 1, isBias: false);
+
         public Span<float> ParameterTensor(int index) => Parameters;
 
         public Span<float> GradientTensor(int index) => Gradients;

@@ -58,10 +58,8 @@ internal static class DenseEmitter
         WriteForward(w, spec, storage, widths, methodAttributes, elementKernels);
         WriteBackward(w, spec, storage, widths, methodAttributes, elementKernels);
         if (spec.Trainable)
-        {
             LayerFrame.WriteZeroGradients(w, contract, methodAttributes);
-            LayerFrame.WriteTrainableMembers(w, spec, contract);
-        }
+        LayerFrame.WriteTensorMembers(w, spec, contract);
         if (spec.Deterministic)
             DeterministicKernels.Write(w, spec, vectorized: !portable, methodAttributes);
         else if (portable)
