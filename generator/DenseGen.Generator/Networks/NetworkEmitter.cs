@@ -203,7 +203,7 @@ internal static class NetworkEmitter
     }
 
     private static void WriteDisjoint(Context c, string span, NetworkLayer layer, string property) =>
-        c.W.Line($"{Guard}.RequireDisjoint<{c.T}>({span}, nameof({span}), {layer.FieldName}.{property}, \"{layer.FieldName}.{property}\");");
+        c.W.Line($"{Guard}.RequireDisjoint<{c.T}>({span}, nameof({span}), this.{layer.FieldName}.{property}, \"{layer.FieldName}.{property}\");");
 
     private static void WriteForwardDocs(Context c, bool scratch)
     {
@@ -263,7 +263,7 @@ internal static class NetworkEmitter
             string input = i == 0 ? "input.Slice(first * InputSize, count * InputSize)" : ActivationSlice(c, i - 1, "count");
             long slot = c.Layout.Activations(i);
             string destination = slot >= 0 ? ActivationSlice(c, i, "count") : "output.Slice(first * OutputSize, count * OutputSize)";
-            w.Line($"{layer.FieldName}.Forward({input}, {destination});");
+            w.Line($"this.{layer.FieldName}.Forward({input}, {destination});");
             if (i == spec.Layers.Count - 1 && slot >= 0)
             {
                 w.Line("// The last layer's output is kept too: its activation's derivative is taken from it in Backward.");
@@ -341,7 +341,7 @@ internal static class NetworkEmitter
         string output = layer.KeepsOutput ? ActivationSlice(c, index, "samples") + ", " : "";
         string outputGradient = index == c.Spec.Layers.Count - 1 ? "outputGradient" : GradientSlice(c, index);
         c.W.Line($"// {layer.FieldName}: {Describe(layer)}");
-        c.W.Line($"{layer.FieldName}.Backward({input}, {output}{outputGradient}, {inputGradient});");
+        c.W.Line($"this.{layer.FieldName}.Backward({input}, {output}{outputGradient}, {inputGradient});");
     }
 
     private static void WriteZeroGradients(Context c)
@@ -351,7 +351,7 @@ internal static class NetworkEmitter
         c.Attributes();
         w.Open("public void ZeroGradients()");
         foreach (NetworkLayer layer in c.Spec.Layers.Where(layer => layer.Trainable))
-            w.Line($"{layer.FieldName}.ZeroGradients();");
+            w.Line($"this.{layer.FieldName}.ZeroGradients();");
         w.Close();
         w.Line();
     }
@@ -404,7 +404,7 @@ internal static class NetworkEmitter
         {
             string input = i == 0 ? "input.Slice(first * InputSize, count * InputSize)" : ActivationSlice(c, i - 1, "count");
             string destination = i == spec.Layers.Count - 1 ? "output.Slice(first * OutputSize, count * OutputSize)" : ActivationSlice(c, i, "count");
-            w.Line($"{spec.Layers[i].FieldName}.Forward({input}, {destination});");
+            w.Line($"this.{spec.Layers[i].FieldName}.Forward({input}, {destination});");
         }
         w.Close();
         w.Close();
@@ -439,8 +439,8 @@ internal static class NetworkEmitter
             NetworkLayer layer = c.Spec.Layers[i];
             string seed = i == 0 ? "seed" : $"unchecked(seed + {Number(i)}UL)";
             w.Line(layer.IsStruct
-                ? $"global::DenseGen.Initializer.Initialize<{c.T}, {layer.TypeName}>(ref {layer.FieldName}, scheme, {seed});"
-                : $"global::DenseGen.Initializer.Initialize<{c.T}>({layer.FieldName}, scheme, {seed});");
+                ? $"global::DenseGen.Initializer.Initialize<{c.T}, {layer.TypeName}>(ref this.{layer.FieldName}, scheme, {seed});"
+                : $"global::DenseGen.Initializer.Initialize<{c.T}>(this.{layer.FieldName}, scheme, {seed});");
         }
         w.Close();
         w.Line();
@@ -471,7 +471,7 @@ internal static class NetworkEmitter
         w.Line($"{c.T}[][] tensors = new {c.T}[][]");
         w.Open("");
         foreach (NetworkLayer layer in spec.Layers)
-            w.Line(string.Join(" ", layer.Contract.Tensors.Select(tensor => $"{layer.FieldName}.{tensor.Property}.ToArray(),")));
+            w.Line(string.Join(" ", layer.Contract.Tensors.Select(tensor => $"this.{layer.FieldName}.{tensor.Property}.ToArray(),")));
         w.Close(";");
         w.Line($"{GeneratedFile.CompilerServices}.NetworkFile.Save<{c.T}>(path, {LayersField}, tensors);");
         w.Close();
@@ -499,7 +499,7 @@ internal static class NetworkEmitter
         w.Open($"private void {SetParametersMethod}({c.T}[][] tensors)");
         int index = 0;
         foreach ((NetworkLayer layer, TensorSpec tensor) in AllTensors(spec))
-            w.Line($"new {ReadOnlySpan}<{c.T}>(tensors[{Number(index++)}]).CopyTo({layer.FieldName}.{tensor.Property});");
+            w.Line($"new {ReadOnlySpan}<{c.T}>(tensors[{Number(index++)}]).CopyTo(this.{layer.FieldName}.{tensor.Property});");
         w.Close();
         w.Line();
     }
@@ -518,7 +518,7 @@ internal static class NetworkEmitter
         w.Open("public void LoadBakedWeights()");
         int tensor = 0;
         foreach ((NetworkLayer layer, TensorSpec table) in AllTensors(spec))
-            w.Line($"{GeneratedFile.CompilerServices}.NetworkFile.CopyBaked<{c.T}>(global::System.MemoryExtensions.AsSpan({BakedDataField}{Number(tensor++)}), {layer.FieldName}.{table.Property});");
+            w.Line($"{GeneratedFile.CompilerServices}.NetworkFile.CopyBaked<{c.T}>(global::System.MemoryExtensions.AsSpan({BakedDataField}{Number(tensor++)}), this.{layer.FieldName}.{table.Property});");
         w.Close();
         w.Line();
         // Each tensor is a string constant, two bytes to a character: the compiler stores it in the assembly as it is,
@@ -619,7 +619,7 @@ internal static class NetworkEmitter
             GeneratedFile.Member(w);
             w.Open($"{unscoped}{Span}<{c.T}> {member}(int index) => index switch");
             for (int i = 0; i < tensors; i++)
-                w.Line($"{Number(i)} => {trained[i].Layer.FieldName}.{(gradient ? trained[i].Tensor.GradientProperty : trained[i].Tensor.Property)},");
+                w.Line($"{Number(i)} => this.{trained[i].Layer.FieldName}.{(gradient ? trained[i].Tensor.GradientProperty : trained[i].Tensor.Property)},");
             w.Line(outOfRange + ",");
             w.Close();
             w.Line(";");

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Numerics;
+using System.Reflection;
 using DenseGen.CompilerServices;
 using DenseGen.Tests.Infrastructure;
 using Xunit;
@@ -51,6 +52,32 @@ public class NetworkTests
     }
 
     /// <summary>A network declared without MaxBatch gets the documented default, which the generator and runtime share.</summary>
+    /// <summary>
+    /// Layer fields may have any name, including those of the generated methods' parameters and locals (a field
+    /// <c>output</c> is what many would write): generated code reaches the layers through <c>this</c>, so a class and a
+    /// struct network with such fields compile, train and save.
+    /// </summary>
+    [Theory]
+    [InlineData("class")]
+    [InlineData("struct")]
+    public void LayerFieldsMayBeNamedLikeTheGeneratedLocals(string keyword)
+    {
+        string[] names = ["input", "output", "first", "count", "samples", "buffers", "seed", "scheme", "path", "tensors", "index", "inputGradient", "outputGradient"];
+        string layers = string.Join("\n", names.Select((_, i) => $"[DenseGen.Dense(In = {i + 2}, Out = {i + 3}, Activation = DenseGen.Activation.Tanh)] public partial {keyword} L{i};"));
+        string fields = string.Join(" ", names.Select((name, i) => keyword == "class" ? $"private L{i} {name} = new();" : $"private L{i} {name};"));
+        Assembly assembly = GeneratorHarness.CompileAndLoad($"{layers}\n[DenseGen.Sequential(MaxBatch = 2)] public partial {keyword} Net {{ {fields} }}");
+        var network = (ITrainableModule<float>)Activator.CreateInstance(assembly.GetType("Net")!)!;
+        Type type = network.GetType();
+        type.GetMethod("Initialize")!.Invoke(network, [42UL, Initialization.PyTorchDefault]);
+        var input = new float[2 * 2];
+        var output = new float[2 * (names.Length + 2)];
+        input[0] = 1;
+        network.Forward(input, output);
+        network.Backward(input, output, new float[input.Length]);
+        Assert.Contains(output, value => value != 0);
+        Assert.Equal("output.weight", ((ITrainable<float>)network).ParameterTensorName(2));
+    }
+
     [Fact]
     public void WithoutMaxBatchANetworkTakesTheDocumentedDefault()
     {

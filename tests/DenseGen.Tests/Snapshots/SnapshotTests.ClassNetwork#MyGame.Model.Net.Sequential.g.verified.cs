@@ -69,27 +69,27 @@ namespace MyGame.Model
             int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
             global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Weights, "Hidden.Weights");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Bias, "Hidden.Bias");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.WeightGradients, "Hidden.WeightGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.BiasGradients, "Hidden.BiasGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.Weights, "Middle.Weights");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.Bias, "Middle.Bias");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.WeightGradients, "Middle.WeightGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.BiasGradients, "Middle.BiasGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Weights, "Output.Weights");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Bias, "Output.Bias");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.WeightGradients, "Output.WeightGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.BiasGradients, "Output.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Hidden.Weights, "Hidden.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Hidden.Bias, "Hidden.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Hidden.WeightGradients, "Hidden.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Hidden.BiasGradients, "Hidden.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Middle.Weights, "Middle.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Middle.Bias, "Middle.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Middle.WeightGradients, "Middle.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Middle.BiasGradients, "Middle.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Output.Weights, "Output.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Output.Bias, "Output.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Output.WeightGradients, "Output.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Output.BiasGradients, "Output.BiasGradients");
             global::System.Span<float> buffers = __denseBuffers.Span;
             // Until this call completes, its activations are not a whole batch Backward could use.
             __denseForwardSamples = 0;
             for (int first = 0; first < samples; first += MaxBatch)
             {
                 int count = global::System.Math.Min(MaxBatch, samples - first);
-                Hidden.Forward(input.Slice(first * InputSize, count * InputSize), buffers.Slice(0, count * 5));
-                Middle.Forward(buffers.Slice(0, count * 5), buffers.Slice(32, count * 3));
-                Output.Forward(buffers.Slice(32, count * 3), output.Slice(first * OutputSize, count * OutputSize));
+                this.Hidden.Forward(input.Slice(first * InputSize, count * InputSize), buffers.Slice(0, count * 5));
+                this.Middle.Forward(buffers.Slice(0, count * 5), buffers.Slice(32, count * 3));
+                this.Output.Forward(buffers.Slice(32, count * 3), output.Slice(first * OutputSize, count * OutputSize));
             }
             __denseForwardSamples = samples;
         }
@@ -115,30 +115,30 @@ namespace MyGame.Model
             global::DenseGen.CompilerServices.DenseGuard.RequireForwardOf(samples, __denseForwardSamples, MaxBatch);
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.Weights, "Hidden.Weights");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.Bias, "Hidden.Bias");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.WeightGradients, "Hidden.WeightGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.BiasGradients, "Hidden.BiasGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.Weights, "Middle.Weights");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.Bias, "Middle.Bias");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.WeightGradients, "Middle.WeightGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.BiasGradients, "Middle.BiasGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.Weights, "Output.Weights");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.Bias, "Output.Bias");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.WeightGradients, "Output.WeightGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Output.BiasGradients, "Output.BiasGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), Hidden.WeightGradients, "Hidden.WeightGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), Hidden.BiasGradients, "Hidden.BiasGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Output.WeightGradients, "Output.WeightGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Output.BiasGradients, "Output.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Hidden.Weights, "Hidden.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Hidden.Bias, "Hidden.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Hidden.WeightGradients, "Hidden.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Hidden.BiasGradients, "Hidden.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Middle.Weights, "Middle.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Middle.Bias, "Middle.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Middle.WeightGradients, "Middle.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Middle.BiasGradients, "Middle.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Output.Weights, "Output.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Output.Bias, "Output.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Output.WeightGradients, "Output.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Output.BiasGradients, "Output.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), this.Hidden.WeightGradients, "Hidden.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), this.Hidden.BiasGradients, "Hidden.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), this.Output.WeightGradients, "Output.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), this.Output.BiasGradients, "Output.BiasGradients");
             global::System.Span<float> buffers = __denseBuffers.Span;
 
             // Output: 3 → 2
-            Output.Backward(buffers.Slice(32, samples * 3), outputGradient, buffers.Slice(80, samples * 3));
+            this.Output.Backward(buffers.Slice(32, samples * 3), outputGradient, buffers.Slice(80, samples * 3));
             // Middle: 5 → 3, Tanh
-            Middle.Backward(buffers.Slice(0, samples * 5), buffers.Slice(32, samples * 3), buffers.Slice(80, samples * 3), buffers.Slice(48, samples * 5));
+            this.Middle.Backward(buffers.Slice(0, samples * 5), buffers.Slice(32, samples * 3), buffers.Slice(80, samples * 3), buffers.Slice(48, samples * 5));
             // Hidden: 6 → 5, ReLU
-            Hidden.Backward(input, buffers.Slice(0, samples * 5), buffers.Slice(48, samples * 5), inputGradient);
+            this.Hidden.Backward(input, buffers.Slice(0, samples * 5), buffers.Slice(48, samples * 5), inputGradient);
         }
 
         /// <summary>Sets the gradients of every trainable layer to zero, typically before each batch.</summary>
@@ -146,9 +146,9 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void ZeroGradients()
         {
-            Hidden.ZeroGradients();
-            Middle.ZeroGradients();
-            Output.ZeroGradients();
+            this.Hidden.ZeroGradients();
+            this.Middle.ZeroGradients();
+            this.Output.ZeroGradients();
         }
 
         /// <summary>
@@ -161,9 +161,9 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Initialize(ulong seed, global::DenseGen.Initialization scheme = global::DenseGen.Initialization.PyTorchDefault)
         {
-            global::DenseGen.Initializer.Initialize<float>(Hidden, scheme, seed);
-            global::DenseGen.Initializer.Initialize<float>(Middle, scheme, unchecked(seed + 1UL));
-            global::DenseGen.Initializer.Initialize<float>(Output, scheme, unchecked(seed + 2UL));
+            global::DenseGen.Initializer.Initialize<float>(this.Hidden, scheme, seed);
+            global::DenseGen.Initializer.Initialize<float>(this.Middle, scheme, unchecked(seed + 1UL));
+            global::DenseGen.Initializer.Initialize<float>(this.Output, scheme, unchecked(seed + 2UL));
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -188,9 +188,9 @@ namespace MyGame.Model
         {
             float[][] tensors = new float[][]
             {
-                Hidden.Weights.ToArray(), Hidden.Bias.ToArray(),
-                Middle.Weights.ToArray(), Middle.Bias.ToArray(),
-                Output.Weights.ToArray(), Output.Bias.ToArray(),
+                this.Hidden.Weights.ToArray(), this.Hidden.Bias.ToArray(),
+                this.Middle.Weights.ToArray(), this.Middle.Bias.ToArray(),
+                this.Output.Weights.ToArray(), this.Output.Bias.ToArray(),
             };
             global::DenseGen.CompilerServices.NetworkFile.Save<float>(path, __denseLayers, tensors);
         }
@@ -255,12 +255,12 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private void __DenseSetParameters(float[][] tensors)
         {
-            new global::System.ReadOnlySpan<float>(tensors[0]).CopyTo(Hidden.Weights);
-            new global::System.ReadOnlySpan<float>(tensors[1]).CopyTo(Hidden.Bias);
-            new global::System.ReadOnlySpan<float>(tensors[2]).CopyTo(Middle.Weights);
-            new global::System.ReadOnlySpan<float>(tensors[3]).CopyTo(Middle.Bias);
-            new global::System.ReadOnlySpan<float>(tensors[4]).CopyTo(Output.Weights);
-            new global::System.ReadOnlySpan<float>(tensors[5]).CopyTo(Output.Bias);
+            new global::System.ReadOnlySpan<float>(tensors[0]).CopyTo(this.Hidden.Weights);
+            new global::System.ReadOnlySpan<float>(tensors[1]).CopyTo(this.Hidden.Bias);
+            new global::System.ReadOnlySpan<float>(tensors[2]).CopyTo(this.Middle.Weights);
+            new global::System.ReadOnlySpan<float>(tensors[3]).CopyTo(this.Middle.Bias);
+            new global::System.ReadOnlySpan<float>(tensors[4]).CopyTo(this.Output.Weights);
+            new global::System.ReadOnlySpan<float>(tensors[5]).CopyTo(this.Output.Bias);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -295,12 +295,12 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         global::System.Span<float> global::DenseGen.IParameterTensors<float>.ParameterTensor(int index) => index switch
         {
-            0 => Hidden.Weights,
-            1 => Hidden.Bias,
-            2 => Middle.Weights,
-            3 => Middle.Bias,
-            4 => Output.Weights,
-            5 => Output.Bias,
+            0 => this.Hidden.Weights,
+            1 => this.Hidden.Bias,
+            2 => this.Middle.Weights,
+            3 => this.Middle.Bias,
+            4 => this.Output.Weights,
+            5 => this.Output.Bias,
             _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 6),
         }
         ;
@@ -308,12 +308,12 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch
         {
-            0 => Hidden.WeightGradients,
-            1 => Hidden.BiasGradients,
-            2 => Middle.WeightGradients,
-            3 => Middle.BiasGradients,
-            4 => Output.WeightGradients,
-            5 => Output.BiasGradients,
+            0 => this.Hidden.WeightGradients,
+            1 => this.Hidden.BiasGradients,
+            2 => this.Middle.WeightGradients,
+            3 => this.Middle.BiasGradients,
+            4 => this.Output.WeightGradients,
+            5 => this.Output.BiasGradients,
             _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 6),
         }
         ;

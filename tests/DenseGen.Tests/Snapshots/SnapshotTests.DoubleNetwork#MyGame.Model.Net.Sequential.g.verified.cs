@@ -69,22 +69,22 @@ namespace MyGame.Model
             int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
             global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), input, nameof(input));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), Hidden.Weights, "Hidden.Weights");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), Hidden.Bias, "Hidden.Bias");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), Hidden.WeightGradients, "Hidden.WeightGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), Hidden.BiasGradients, "Hidden.BiasGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), Output.Weights, "Output.Weights");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), Output.Bias, "Output.Bias");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), Output.WeightGradients, "Output.WeightGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), Output.BiasGradients, "Output.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), this.Hidden.Weights, "Hidden.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), this.Hidden.Bias, "Hidden.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), this.Hidden.WeightGradients, "Hidden.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), this.Hidden.BiasGradients, "Hidden.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), this.Output.Weights, "Output.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), this.Output.Bias, "Output.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), this.Output.WeightGradients, "Output.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), this.Output.BiasGradients, "Output.BiasGradients");
             global::System.Span<double> buffers = __denseBuffers.Span;
             // Until this call completes, its activations are not a whole batch Backward could use.
             __denseForwardSamples = 0;
             for (int first = 0; first < samples; first += MaxBatch)
             {
                 int count = global::System.Math.Min(MaxBatch, samples - first);
-                Hidden.Forward(input.Slice(first * InputSize, count * InputSize), buffers.Slice(0, count * 5));
-                Output.Forward(buffers.Slice(0, count * 5), output.Slice(first * OutputSize, count * OutputSize));
+                this.Hidden.Forward(input.Slice(first * InputSize, count * InputSize), buffers.Slice(0, count * 5));
+                this.Output.Forward(buffers.Slice(0, count * 5), output.Slice(first * OutputSize, count * OutputSize));
             }
             __denseForwardSamples = samples;
         }
@@ -110,24 +110,24 @@ namespace MyGame.Model
             global::DenseGen.CompilerServices.DenseGuard.RequireForwardOf(samples, __denseForwardSamples, MaxBatch);
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), input, nameof(input));
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Hidden.Weights, "Hidden.Weights");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Hidden.Bias, "Hidden.Bias");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Hidden.WeightGradients, "Hidden.WeightGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Hidden.BiasGradients, "Hidden.BiasGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Output.Weights, "Output.Weights");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Output.Bias, "Output.Bias");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Output.WeightGradients, "Output.WeightGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), Output.BiasGradients, "Output.BiasGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), Hidden.WeightGradients, "Hidden.WeightGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), Hidden.BiasGradients, "Hidden.BiasGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), Output.WeightGradients, "Output.WeightGradients");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), Output.BiasGradients, "Output.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), this.Hidden.Weights, "Hidden.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), this.Hidden.Bias, "Hidden.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), this.Hidden.WeightGradients, "Hidden.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), this.Hidden.BiasGradients, "Hidden.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), this.Output.Weights, "Output.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), this.Output.Bias, "Output.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), this.Output.WeightGradients, "Output.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), this.Output.BiasGradients, "Output.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), this.Hidden.WeightGradients, "Hidden.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), this.Hidden.BiasGradients, "Hidden.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), this.Output.WeightGradients, "Output.WeightGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), this.Output.BiasGradients, "Output.BiasGradients");
             global::System.Span<double> buffers = __denseBuffers.Span;
 
             // Output: 5 → 2
-            Output.Backward(buffers.Slice(0, samples * 5), outputGradient, buffers.Slice(80, samples * 5));
+            this.Output.Backward(buffers.Slice(0, samples * 5), outputGradient, buffers.Slice(80, samples * 5));
             // Hidden: 6 → 5, LeakyReLU
-            Hidden.Backward(input, buffers.Slice(0, samples * 5), buffers.Slice(80, samples * 5), inputGradient);
+            this.Hidden.Backward(input, buffers.Slice(0, samples * 5), buffers.Slice(80, samples * 5), inputGradient);
         }
 
         /// <summary>Sets the gradients of every trainable layer to zero, typically before each batch.</summary>
@@ -135,8 +135,8 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void ZeroGradients()
         {
-            Hidden.ZeroGradients();
-            Output.ZeroGradients();
+            this.Hidden.ZeroGradients();
+            this.Output.ZeroGradients();
         }
 
         /// <summary>
@@ -149,8 +149,8 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Initialize(ulong seed, global::DenseGen.Initialization scheme = global::DenseGen.Initialization.PyTorchDefault)
         {
-            global::DenseGen.Initializer.Initialize<double>(Hidden, scheme, seed);
-            global::DenseGen.Initializer.Initialize<double>(Output, scheme, unchecked(seed + 1UL));
+            global::DenseGen.Initializer.Initialize<double>(this.Hidden, scheme, seed);
+            global::DenseGen.Initializer.Initialize<double>(this.Output, scheme, unchecked(seed + 1UL));
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -174,8 +174,8 @@ namespace MyGame.Model
         {
             double[][] tensors = new double[][]
             {
-                Hidden.Weights.ToArray(), Hidden.Bias.ToArray(),
-                Output.Weights.ToArray(), Output.Bias.ToArray(),
+                this.Hidden.Weights.ToArray(), this.Hidden.Bias.ToArray(),
+                this.Output.Weights.ToArray(), this.Output.Bias.ToArray(),
             };
             global::DenseGen.CompilerServices.NetworkFile.Save<double>(path, __denseLayers, tensors);
         }
@@ -240,10 +240,10 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private void __DenseSetParameters(double[][] tensors)
         {
-            new global::System.ReadOnlySpan<double>(tensors[0]).CopyTo(Hidden.Weights);
-            new global::System.ReadOnlySpan<double>(tensors[1]).CopyTo(Hidden.Bias);
-            new global::System.ReadOnlySpan<double>(tensors[2]).CopyTo(Output.Weights);
-            new global::System.ReadOnlySpan<double>(tensors[3]).CopyTo(Output.Bias);
+            new global::System.ReadOnlySpan<double>(tensors[0]).CopyTo(this.Hidden.Weights);
+            new global::System.ReadOnlySpan<double>(tensors[1]).CopyTo(this.Hidden.Bias);
+            new global::System.ReadOnlySpan<double>(tensors[2]).CopyTo(this.Output.Weights);
+            new global::System.ReadOnlySpan<double>(tensors[3]).CopyTo(this.Output.Bias);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -274,10 +274,10 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         global::System.Span<double> global::DenseGen.IParameterTensors<double>.ParameterTensor(int index) => index switch
         {
-            0 => Hidden.Weights,
-            1 => Hidden.Bias,
-            2 => Output.Weights,
-            3 => Output.Bias,
+            0 => this.Hidden.Weights,
+            1 => this.Hidden.Bias,
+            2 => this.Output.Weights,
+            3 => this.Output.Bias,
             _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4),
         }
         ;
@@ -285,10 +285,10 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         global::System.Span<double> global::DenseGen.ITrainable<double>.GradientTensor(int index) => index switch
         {
-            0 => Hidden.WeightGradients,
-            1 => Hidden.BiasGradients,
-            2 => Output.WeightGradients,
-            3 => Output.BiasGradients,
+            0 => this.Hidden.WeightGradients,
+            1 => this.Hidden.BiasGradients,
+            2 => this.Output.WeightGradients,
+            3 => this.Output.BiasGradients,
             _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4),
         }
         ;

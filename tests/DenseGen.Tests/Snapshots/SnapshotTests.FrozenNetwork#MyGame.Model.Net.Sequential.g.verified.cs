@@ -65,10 +65,10 @@ namespace MyGame.Model
             int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
             global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Weights, "Hidden.Weights");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Bias, "Hidden.Bias");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Weights, "Output.Weights");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Bias, "Output.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Hidden.Weights, "Hidden.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Hidden.Bias, "Hidden.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Output.Weights, "Output.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Output.Bias, "Output.Bias");
             __DenseInfer(input, output, __denseBuffers.Span, samples);
         }
 
@@ -90,14 +90,14 @@ namespace MyGame.Model
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), scratch, nameof(scratch));
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(scratch, nameof(scratch), input, nameof(input));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Weights, "Hidden.Weights");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Bias, "Hidden.Bias");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Weights, "Output.Weights");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Output.Bias, "Output.Bias");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(scratch, nameof(scratch), Hidden.Weights, "Hidden.Weights");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(scratch, nameof(scratch), Hidden.Bias, "Hidden.Bias");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(scratch, nameof(scratch), Output.Weights, "Output.Weights");
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(scratch, nameof(scratch), Output.Bias, "Output.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Hidden.Weights, "Hidden.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Hidden.Bias, "Hidden.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Output.Weights, "Output.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Output.Bias, "Output.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(scratch, nameof(scratch), this.Hidden.Weights, "Hidden.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(scratch, nameof(scratch), this.Hidden.Bias, "Hidden.Bias");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(scratch, nameof(scratch), this.Output.Weights, "Output.Weights");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(scratch, nameof(scratch), this.Output.Bias, "Output.Bias");
             __DenseInfer(input, output, scratch, samples);
         }
 
@@ -108,8 +108,8 @@ namespace MyGame.Model
             for (int first = 0; first < samples; first += MaxBatch)
             {
                 int count = global::System.Math.Min(MaxBatch, samples - first);
-                Hidden.Forward(input.Slice(first * InputSize, count * InputSize), buffers.Slice(0, count * 5));
-                Output.Forward(buffers.Slice(0, count * 5), output.Slice(first * OutputSize, count * OutputSize));
+                this.Hidden.Forward(input.Slice(first * InputSize, count * InputSize), buffers.Slice(0, count * 5));
+                this.Output.Forward(buffers.Slice(0, count * 5), output.Slice(first * OutputSize, count * OutputSize));
             }
         }
 
@@ -123,8 +123,8 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Initialize(ulong seed, global::DenseGen.Initialization scheme = global::DenseGen.Initialization.PyTorchDefault)
         {
-            global::DenseGen.Initializer.Initialize<float>(Hidden, scheme, seed);
-            global::DenseGen.Initializer.Initialize<float>(Output, scheme, unchecked(seed + 1UL));
+            global::DenseGen.Initializer.Initialize<float>(this.Hidden, scheme, seed);
+            global::DenseGen.Initializer.Initialize<float>(this.Output, scheme, unchecked(seed + 1UL));
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -148,8 +148,8 @@ namespace MyGame.Model
         {
             float[][] tensors = new float[][]
             {
-                Hidden.Weights.ToArray(), Hidden.Bias.ToArray(),
-                Output.Weights.ToArray(), Output.Bias.ToArray(),
+                this.Hidden.Weights.ToArray(), this.Hidden.Bias.ToArray(),
+                this.Output.Weights.ToArray(), this.Output.Bias.ToArray(),
             };
             global::DenseGen.CompilerServices.NetworkFile.Save<float>(path, __denseLayers, tensors);
         }
@@ -214,10 +214,10 @@ namespace MyGame.Model
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private void __DenseSetParameters(float[][] tensors)
         {
-            new global::System.ReadOnlySpan<float>(tensors[0]).CopyTo(Hidden.Weights);
-            new global::System.ReadOnlySpan<float>(tensors[1]).CopyTo(Hidden.Bias);
-            new global::System.ReadOnlySpan<float>(tensors[2]).CopyTo(Output.Weights);
-            new global::System.ReadOnlySpan<float>(tensors[3]).CopyTo(Output.Bias);
+            new global::System.ReadOnlySpan<float>(tensors[0]).CopyTo(this.Hidden.Weights);
+            new global::System.ReadOnlySpan<float>(tensors[1]).CopyTo(this.Hidden.Bias);
+            new global::System.ReadOnlySpan<float>(tensors[2]).CopyTo(this.Output.Weights);
+            new global::System.ReadOnlySpan<float>(tensors[3]).CopyTo(this.Output.Bias);
         }
 
     }

@@ -71,22 +71,22 @@ namespace MyGame.Model.Agents
                 int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
                 global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
                 global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), input, nameof(input));
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Weights, "Hidden.Weights");
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.Bias, "Hidden.Bias");
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.WeightGradients, "Hidden.WeightGradients");
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Hidden.BiasGradients, "Hidden.BiasGradients");
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.Weights, "Middle.Weights");
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.Bias, "Middle.Bias");
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.WeightGradients, "Middle.WeightGradients");
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), Middle.BiasGradients, "Middle.BiasGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Hidden.Weights, "Hidden.Weights");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Hidden.Bias, "Hidden.Bias");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Hidden.WeightGradients, "Hidden.WeightGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Hidden.BiasGradients, "Hidden.BiasGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Middle.Weights, "Middle.Weights");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Middle.Bias, "Middle.Bias");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Middle.WeightGradients, "Middle.WeightGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Middle.BiasGradients, "Middle.BiasGradients");
                 global::System.Span<float> buffers = __denseBuffers.Span;
                 // Until this call completes, its activations are not a whole batch Backward could use.
                 __denseForwardSamples = 0;
                 for (int first = 0; first < samples; first += MaxBatch)
                 {
                     int count = global::System.Math.Min(MaxBatch, samples - first);
-                    Hidden.Forward(input.Slice(first * InputSize, count * InputSize), buffers.Slice(0, count * 5));
-                    Middle.Forward(buffers.Slice(0, count * 5), buffers.Slice(16, count * 3));
+                    this.Hidden.Forward(input.Slice(first * InputSize, count * InputSize), buffers.Slice(0, count * 5));
+                    this.Middle.Forward(buffers.Slice(0, count * 5), buffers.Slice(16, count * 3));
                     // The last layer's output is kept too: its activation's derivative is taken from it in Backward.
                     buffers.Slice(16, count * 3).CopyTo(output.Slice(first * OutputSize, count * OutputSize));
                 }
@@ -114,24 +114,24 @@ namespace MyGame.Model.Agents
                 global::DenseGen.CompilerServices.DenseGuard.RequireForwardOf(samples, __denseForwardSamples, MaxBatch);
                 global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
                 global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.Weights, "Hidden.Weights");
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.Bias, "Hidden.Bias");
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.WeightGradients, "Hidden.WeightGradients");
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Hidden.BiasGradients, "Hidden.BiasGradients");
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.Weights, "Middle.Weights");
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.Bias, "Middle.Bias");
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.WeightGradients, "Middle.WeightGradients");
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), Middle.BiasGradients, "Middle.BiasGradients");
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), Hidden.WeightGradients, "Hidden.WeightGradients");
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), Hidden.BiasGradients, "Hidden.BiasGradients");
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Middle.WeightGradients, "Middle.WeightGradients");
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), Middle.BiasGradients, "Middle.BiasGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Hidden.Weights, "Hidden.Weights");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Hidden.Bias, "Hidden.Bias");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Hidden.WeightGradients, "Hidden.WeightGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Hidden.BiasGradients, "Hidden.BiasGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Middle.Weights, "Middle.Weights");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Middle.Bias, "Middle.Bias");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Middle.WeightGradients, "Middle.WeightGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Middle.BiasGradients, "Middle.BiasGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), this.Hidden.WeightGradients, "Hidden.WeightGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), this.Hidden.BiasGradients, "Hidden.BiasGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), this.Middle.WeightGradients, "Middle.WeightGradients");
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), this.Middle.BiasGradients, "Middle.BiasGradients");
                 global::System.Span<float> buffers = __denseBuffers.Span;
 
                 // Middle: 5 → 3, Tanh
-                Middle.Backward(buffers.Slice(0, samples * 5), buffers.Slice(16, samples * 3), outputGradient, buffers.Slice(32, samples * 5));
+                this.Middle.Backward(buffers.Slice(0, samples * 5), buffers.Slice(16, samples * 3), outputGradient, buffers.Slice(32, samples * 5));
                 // Hidden: 6 → 5, ReLU
-                Hidden.Backward(input, buffers.Slice(0, samples * 5), buffers.Slice(32, samples * 5), inputGradient);
+                this.Hidden.Backward(input, buffers.Slice(0, samples * 5), buffers.Slice(32, samples * 5), inputGradient);
             }
 
             /// <summary>Sets the gradients of every trainable layer to zero, typically before each batch.</summary>
@@ -139,8 +139,8 @@ namespace MyGame.Model.Agents
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void ZeroGradients()
             {
-                Hidden.ZeroGradients();
-                Middle.ZeroGradients();
+                this.Hidden.ZeroGradients();
+                this.Middle.ZeroGradients();
             }
 
             /// <summary>
@@ -153,8 +153,8 @@ namespace MyGame.Model.Agents
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
             public void Initialize(ulong seed, global::DenseGen.Initialization scheme = global::DenseGen.Initialization.PyTorchDefault)
             {
-                global::DenseGen.Initializer.Initialize<float>(Hidden, scheme, seed);
-                global::DenseGen.Initializer.Initialize<float>(Middle, scheme, unchecked(seed + 1UL));
+                global::DenseGen.Initializer.Initialize<float>(this.Hidden, scheme, seed);
+                global::DenseGen.Initializer.Initialize<float>(this.Middle, scheme, unchecked(seed + 1UL));
             }
 
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -178,8 +178,8 @@ namespace MyGame.Model.Agents
             {
                 float[][] tensors = new float[][]
                 {
-                    Hidden.Weights.ToArray(), Hidden.Bias.ToArray(),
-                    Middle.Weights.ToArray(), Middle.Bias.ToArray(),
+                    this.Hidden.Weights.ToArray(), this.Hidden.Bias.ToArray(),
+                    this.Middle.Weights.ToArray(), this.Middle.Bias.ToArray(),
                 };
                 global::DenseGen.CompilerServices.NetworkFile.Save<float>(path, __denseLayers, tensors);
             }
@@ -244,10 +244,10 @@ namespace MyGame.Model.Agents
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
             private void __DenseSetParameters(float[][] tensors)
             {
-                new global::System.ReadOnlySpan<float>(tensors[0]).CopyTo(Hidden.Weights);
-                new global::System.ReadOnlySpan<float>(tensors[1]).CopyTo(Hidden.Bias);
-                new global::System.ReadOnlySpan<float>(tensors[2]).CopyTo(Middle.Weights);
-                new global::System.ReadOnlySpan<float>(tensors[3]).CopyTo(Middle.Bias);
+                new global::System.ReadOnlySpan<float>(tensors[0]).CopyTo(this.Hidden.Weights);
+                new global::System.ReadOnlySpan<float>(tensors[1]).CopyTo(this.Hidden.Bias);
+                new global::System.ReadOnlySpan<float>(tensors[2]).CopyTo(this.Middle.Weights);
+                new global::System.ReadOnlySpan<float>(tensors[3]).CopyTo(this.Middle.Bias);
             }
 
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -278,10 +278,10 @@ namespace MyGame.Model.Agents
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
             global::System.Span<float> global::DenseGen.IParameterTensors<float>.ParameterTensor(int index) => index switch
             {
-                0 => Hidden.Weights,
-                1 => Hidden.Bias,
-                2 => Middle.Weights,
-                3 => Middle.Bias,
+                0 => this.Hidden.Weights,
+                1 => this.Hidden.Bias,
+                2 => this.Middle.Weights,
+                3 => this.Middle.Bias,
                 _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4),
             }
             ;
@@ -289,10 +289,10 @@ namespace MyGame.Model.Agents
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
             global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch
             {
-                0 => Hidden.WeightGradients,
-                1 => Hidden.BiasGradients,
-                2 => Middle.WeightGradients,
-                3 => Middle.BiasGradients,
+                0 => this.Hidden.WeightGradients,
+                1 => this.Hidden.BiasGradients,
+                2 => this.Middle.WeightGradients,
+                3 => this.Middle.BiasGradients,
                 _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 4),
             }
             ;
