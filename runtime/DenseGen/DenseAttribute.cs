@@ -62,4 +62,12 @@ public sealed class DenseAttribute : Attribute
     /// batch (docs/performance.md).
     /// </summary>
     public bool Deterministic { get; set; }
+
+    /// <summary>
+    /// Whether the layer adds a bias <c>b</c> (the default). A bias-free layer (<c>Bias = false</c>, PyTorch's
+    /// <c>nn.Linear(bias=False)</c>) computes <c>y = W x</c>: it has no bias storage or gradient (its <c>Bias</c> and
+    /// <c>BiasGradients</c> are empty spans), its weight files hold no <c>bias</c> tensor, and it refuses a file that has
+    /// one unless loaded with <c>strict: false</c>.
+    /// </summary>
+    public bool Bias { get; set; } = true;
 }

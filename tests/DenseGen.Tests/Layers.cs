@@ -85,3 +85,16 @@ public static partial class Container
 [Dense(In = 33, Out = 10, Activation = Activation.Sigmoid, Deterministic = true)] public partial class DetF33x10Sigmoid;
 [Dense(In = 17, Out = 33, Activation = Activation.ReLU, Deterministic = true)] public partial class DetF17x33ReLU;
 [Dense(In = 41, Out = 10, ElementType = typeof(double), Activation = Activation.Tanh, Deterministic = true)] public partial class DetD41x10Tanh;
+
+// Bias-free layers (Bias = false, nn.Linear(bias=False)): the same shapes' tiles and tails without the bias term, in
+// every output the generator writes (vector kernels, a fully unrolled one, a struct, an activation, deterministic).
+[Dense(In = 17, Out = 33, Bias = false)] public partial class F17x33NoBias;
+[Dense(In = 130, Out = 15, Bias = false)] public partial class F130x15NoBias;
+[Dense(In = 20, Out = 12, Unroll = UnrollMode.Full, Bias = false)] public partial class F20x12FullNoBias;
+[Dense(In = 3, Out = 5, Bias = false)] public partial struct SF3x5NoBias;
+[Dense(In = 41, Out = 10, ElementType = typeof(double), Bias = false)] public partial class D41x10NoBias;
+[Dense(In = 48, Out = 12, Activation = Activation.Tanh, Bias = false)] public partial class F48x12TanhNoBias;
+[Dense(In = 17, Out = 33, Activation = Activation.ReLU, Bias = false)] public partial class F17x33ReLUNoBias;
+[Dense(In = 6, Out = 5, ElementType = typeof(double), Activation = Activation.Sigmoid, Bias = false)] public partial class D6x5SigmoidNoBias;
+[Dense(In = 100, Out = 67, Deterministic = true, Bias = false)] public partial class DetF100x67NoBias;
+[Dense(In = 17, Out = 33, ElementType = typeof(double), Deterministic = true, Bias = false)] public partial class DetD17x33NoBias;

@@ -21,6 +21,8 @@ public class NumericalTests(ITestOutputHelper output)
         () => new Container.NestedF4x3(), () => new F48x12(), () => new F200x6(), () => new F130x15(),
         () => new F8x3(), () => new F5x9(), () => new F1000x20(), () => new F20x12Full(),
         () => new DetF100x67(), () => new SDetF33x10(), () => new DetF784x128(), () => new DetF32x3(),
+        () => new F17x33NoBias(), () => new F130x15NoBias(), () => new F20x12FullNoBias(), () => new SF3x5NoBias(),
+        () => new DetF100x67NoBias(),
     ];
 
     public static readonly Func<IDenseLayer<double>>[] DoubleLayers =
@@ -28,6 +30,7 @@ public class NumericalTests(ITestOutputHelper output)
         () => new D1x1(), () => new D1x100(), () => new D100x1(), () => new D3x5(), () => new D17x33(),
         () => new D31x7(), () => new D64x32(), () => new D784x128(), () => new SD3x2(), () => new D130x15(),
         () => new D6x5(), () => new D41x10Full(), () => new DetD17x33(), () => new DetD64x20(),
+        () => new D41x10NoBias(), () => new DetD17x33NoBias(),
     ];
 
     public static readonly Func<IActivatedDenseLayer<float>>[] ActivatedFloatLayers =
@@ -35,21 +38,22 @@ public class NumericalTests(ITestOutputHelper output)
         () => new F17x33ReLU(), () => new F130x15LeakyReLU(), () => new F31x7Sigmoid(), () => new F48x12Tanh(),
         () => new F784x128ReLU(), () => new SF3x5Tanh(), () => new F9x300Sigmoid(),
         () => new DetF100x67LeakyReLU(), () => new DetF67x33Tanh(), () => new DetF33x10Sigmoid(), () => new DetF17x33ReLU(),
+        () => new F48x12TanhNoBias(), () => new F17x33ReLUNoBias(),
     ];
 
     public static readonly Func<IActivatedDenseLayer<double>>[] ActivatedDoubleLayers =
     [
         () => new D3x5ReLU(), () => new D17x33LeakyReLU(), () => new D6x5Sigmoid(), () => new D41x10Tanh(),
-        () => new D5x1100Tanh(), () => new SD3x2Sigmoid(), () => new DetD41x10Tanh(),
+        () => new D5x1100Tanh(), () => new SD3x2Sigmoid(), () => new DetD41x10Tanh(), () => new D6x5SigmoidNoBias(),
     ];
 
     /// <summary>The deterministic layers without an activation, whose bits <see cref="DeterministicOrder{T}"/> fixes.</summary>
     public static readonly Func<IDenseLayer<float>>[] DeterministicFloatLayers =
     [
-        () => new DetF100x67(), () => new SDetF33x10(), () => new DetF784x128(), () => new DetF32x3(),
+        () => new DetF100x67(), () => new SDetF33x10(), () => new DetF784x128(), () => new DetF32x3(), () => new DetF100x67NoBias(),
     ];
 
-    public static readonly Func<IDenseLayer<double>>[] DeterministicDoubleLayers = [() => new DetD17x33(), () => new DetD64x20()];
+    public static readonly Func<IDenseLayer<double>>[] DeterministicDoubleLayers = [() => new DetD17x33(), () => new DetD64x20(), () => new DetD17x33NoBias()];
 
     public static IEnumerable<object[]> DeterministicFloatCases() =>
         from layer in Enumerable.Range(0, DeterministicFloatLayers.Length) from batch in BatchSizes select new object[] { layer, batch };

@@ -224,6 +224,48 @@ public class SnapshotTests
         }
         """, allowUnsafe: true, version: LanguageVersion.CSharp9);
 
+    [Fact]
+    public void BiasFreeLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        // nn.Linear(bias=False): no bias storage, gradient or term in any kernel; Bias and BiasGradients are empty.
+        [Dense(In = 20, Out = 6, Bias = false)]
+        public partial class Projection;
+        """);
+
+    [Fact]
+    public void BiasFreeActivatedStructLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        [Dense(In = 7, Out = 5, Activation = Activation.Tanh, Bias = false)]
+        public partial struct Projection;
+        """);
+
+    [Fact]
+    public void DeterministicBiasFreeLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        [Dense(In = 20, Out = 6, Deterministic = true, Bias = false)]
+        public partial class Projection;
+        """);
+
+    [Fact]
+    public void PortableBiasFreeLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model
+        {
+            [Dense(In = 20, Out = 6, Activation = Activation.ReLU, Bias = false)]
+            public partial class Projection { }
+        }
+        """, version: LanguageVersion.CSharp9);
+
     private const string NetworkLayers = """
         using DenseGen;
 

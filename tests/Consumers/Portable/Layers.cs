@@ -41,6 +41,13 @@ namespace Portable
     [Dense(In = 7, Out = 3)]
     public partial class F7x3 { }
 
+    // Bias-free (nn.Linear(bias=False)): no bias term in the portable kernels, with and without an activation.
+    [Dense(In = 17, Out = 33, Bias = false)]
+    public partial class F17x33NoBias { }
+
+    [Dense(In = 48, Out = 12, Activation = Activation.Tanh, Bias = false)]
+    public partial class F48x12TanhNoBias { }
+
     // A network in portable output: class layers, buffers in an array, C# 9 syntax.
     [Sequential(MaxBatch = 4)]
     public partial class PortableNet

@@ -29,7 +29,8 @@ internal static class DeterministicOrder<T> where T : unmanaged, IFloatingPointI
                     for (int j = 0; j < half; j++)
                         lanes[j] += lanes[j + half];
                 }
-                y[s * outputs + o] = lanes[0] + b[o];
+                // A bias-free layer (an empty b) adds nothing, not even zero (which would turn a −0 sum into +0).
+                y[s * outputs + o] = b.Length == 0 ? lanes[0] : lanes[0] + b[o];
             }
         }
         return y;
@@ -44,7 +45,8 @@ internal static class DeterministicOrder<T> where T : unmanaged, IFloatingPointI
             for (int o = 0; o < outputs; o++)
             {
                 T g = dy[s * outputs + o];
-                db[o] += g;
+                if (db.Length > 0)
+                    db[o] += g;
                 for (int i = 0; i < inputs; i++)
                 {
                     dw[o * inputs + i] += g * x[s * inputs + i];

@@ -26,11 +26,13 @@ internal static class LayerChecks
         T[] x = RandomValues<T>(random, samples * inputs);
         T[] dy = RandomValues<T>(random, samples * outputs);
         T[] dy2 = RandomValues<T>(random, samples * outputs);
+        bool biased = UseBias(layer, b);
         w.CopyTo(layer.Weights);
-        b.CopyTo(layer.Bias);
+        if (biased)
+            b.CopyTo(layer.Bias);
         layer.ZeroGradients();
 
-        string shape = $"{inputs}→{outputs}, batch {samples}, {typeof(T).Name}";
+        string shape = $"{inputs}→{outputs}{(biased ? "" : " without bias")}, batch {samples}, {typeof(T).Name}";
 
         var y = new T[samples * outputs];
         layer.Forward(x, y);
@@ -42,7 +44,8 @@ internal static class LayerChecks
         var dw = Reference.WeightGradient(Wide(x), Wide(dy), inputs, outputs);
         var db = Reference.BiasGradient(Wide(dy), outputs);
         Compare(layer.WeightGradients.ToArray(), dw, terms: samples, $"WeightGradients ({shape})");
-        Compare(layer.BiasGradients.ToArray(), db, terms: samples, $"BiasGradients ({shape})");
+        if (biased)
+            Compare(layer.BiasGradients.ToArray(), db, terms: samples, $"BiasGradients ({shape})");
         Compare(dx, Reference.InputGradient(Wide(w), Wide(dy), inputs, outputs), terms: outputs, $"input gradient ({shape})");
 
         // A second call accumulates: the gradients are the sums over both batches (2k terms each), and an
@@ -51,11 +54,12 @@ internal static class LayerChecks
         var dw2 = Reference.WeightGradient(Wide(x), Wide(dy2), inputs, outputs);
         var db2 = Reference.BiasGradient(Wide(dy2), outputs);
         Compare(layer.WeightGradients.ToArray(), Add(dw, dw2), terms: 2 * samples, $"accumulated WeightGradients ({shape})");
-        Compare(layer.BiasGradients.ToArray(), Add(db, db2), terms: 2 * samples, $"accumulated BiasGradients ({shape})");
+        if (biased)
+            Compare(layer.BiasGradients.ToArray(), Add(db, db2), terms: 2 * samples, $"accumulated BiasGradients ({shape})");
 
         // Parameters are untouched by Backward.
         Assert.Equal(w, layer.Weights.ToArray());
-        Assert.Equal(b, layer.Bias.ToArray());
+        Assert.Equal(biased ? b : [], layer.Bias.ToArray());
 
         layer.ZeroGradients();
         Assert.All(layer.WeightGradients.ToArray(), g => Assert.Equal(T.Zero, g));
@@ -75,6 +79,12 @@ internal static class LayerChecks
         T[] x = RandomValues<T>(random, samples * inputs);
         T[] dy = RandomValues<T>(random, samples * outputs), dy2 = RandomValues<T>(random, samples * outputs);
         T[] dw = RandomValues<T>(random, inputs * outputs), db = RandomValues<T>(random, outputs);
+        if (!UseBias(layer, b))
+        {
+            // The fixed order of a bias-free layer adds no bias term, not even a zero one, and has no bias gradient.
+            b = [];
+            db = [];
+        }
         w.CopyTo(layer.Weights);
         b.CopyTo(layer.Bias);
         dw.CopyTo(layer.WeightGradients);
@@ -116,10 +126,12 @@ internal static class LayerChecks
         T[] b = RandomValues<T>(random, outputs);
         T[] x = RandomValues<T>(random, samples * inputs);
         T[] dy = RandomValues<T>(random, samples * outputs);
+        bool biased = UseBias(layer, b);
         w.CopyTo(layer.Weights);
-        b.CopyTo(layer.Bias);
+        if (biased)
+            b.CopyTo(layer.Bias);
         layer.ZeroGradients();
-        string shape = $"{inputs}→{outputs} {activation}, batch {samples}, {typeof(T).Name}";
+        string shape = $"{inputs}→{outputs} {activation}{(biased ? "" : " without bias")}, batch {samples}, {typeof(T).Name}";
         double u = ErrorBound.Roundoff<T>();
 
         var y = new T[samples * outputs];
@@ -138,13 +150,31 @@ internal static class LayerChecks
         double[] Rounding((double[] Value, double[] Scale) ofDy) => Array.ConvertAll(ofDy.Scale, v => 3 * u * v);
         Compare(layer.WeightGradients.ToArray(), Reference.WeightGradient(Wide(x), dz, inputs, outputs), terms: samples,
             $"WeightGradients ({shape})", Rounding(Reference.WeightGradient(Wide(x), dyWide, inputs, outputs)));
-        Compare(layer.BiasGradients.ToArray(), Reference.BiasGradient(dz, outputs), terms: samples,
-            $"BiasGradients ({shape})", Rounding(Reference.BiasGradient(dyWide, outputs)));
+        if (biased)
+        {
+            Compare(layer.BiasGradients.ToArray(), Reference.BiasGradient(dz, outputs), terms: samples,
+                $"BiasGradients ({shape})", Rounding(Reference.BiasGradient(dyWide, outputs)));
+        }
         Compare(dx, Reference.InputGradient(Wide(w), dz, inputs, outputs), terms: outputs,
             $"input gradient ({shape})", Rounding(Reference.InputGradient(Wide(w), dyWide, inputs, outputs)));
 
         Assert.Equal(w, layer.Weights.ToArray());
-        Assert.Equal(b, layer.Bias.ToArray());
+        Assert.Equal(biased ? b : [], layer.Bias.ToArray());
+    }
+
+    /// <summary>
+    /// Whether <paramref name="layer"/> has a bias. A bias-free one (<c>Bias = false</c>) must have empty <c>Bias</c> and
+    /// <c>BiasGradients</c>; its drawn bias <paramref name="b"/> (drawn for every layer, so the random values of the
+    /// other tensors stay what they were) is zeroed, which makes the reference <c>W x</c>. Its bias gradient checks
+    /// are skipped, as it has none.
+    /// </summary>
+    private static bool UseBias<T>(IDenseParameters<T> layer, T[] b) where T : unmanaged
+    {
+        if (layer.Bias.Length > 0)
+            return true;
+        Assert.Equal(0, layer.BiasGradients.Length);
+        Array.Clear(b);
+        return false;
     }
 
     /// <summary>Uniform values in [-1, 1), generated in <typeparamref name="T"/> so widening them is exact.</summary>

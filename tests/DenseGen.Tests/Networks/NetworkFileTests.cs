@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using DenseGen.Tests.Infrastructure;
 using Xunit;
 
@@ -120,6 +121,56 @@ public sealed class NetworkFileTests : IDisposable
         var network = new ThreeLayerNet();
         network.Load(PathOf("extra.safetensors"), strict: false);
         AssertSameWeights(source, network);
+    }
+
+    [Fact]
+    public void ABiasFreeLayerSavesAndLoadsNoBias()
+    {
+        var saved = new BiasFreeNet();
+        saved.Initialize(seed: 8);
+        saved.Save(PathOf("bias-free.safetensors"));
+        var file = SafeTensorsFile.Read(PathOf("bias-free.safetensors"));
+        Assert.Equal(["hidden.weight", "output.weight"], file.Tensors.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("output: Dense(In = 5, Out = 3, Activation = None, Bias = false)", file.Metadata["densegen.layer.1"]);
+        Assert.Equal(0, saved.Output.Bias.Length);
+        Assert.Equal(3 * 5 + 5 * 7, BiasFreeNet.ParameterCount);
+
+        var loaded = new BiasFreeNet();
+        loaded.Load(PathOf("bias-free.safetensors"));
+        Assert.Equal(saved.Hidden.Weights.ToArray(), loaded.Hidden.Weights.ToArray());
+        Assert.Equal(saved.Output.Weights.ToArray(), loaded.Output.Weights.ToArray());
+
+        // A PyTorch state dict of nn.Linear(bias=False) layers has the weights alone and no architecture record.
+        SafeTensors.Save(PathOf("torch.safetensors"), ("hidden", saved.Hidden), ("output", saved.Output));
+        var fromTorch = new BiasFreeNet();
+        fromTorch.Load(PathOf("torch.safetensors"));
+        Assert.Equal(saved.Output.Weights.ToArray(), fromTorch.Output.Weights.ToArray());
+    }
+
+    [Fact]
+    public void ABiasFreeLayerRefusesAFileWithABiasNamingItUnlessNotStrict()
+    {
+        var biased = new BiasedTailNet();
+        biased.Initialize(seed: 9);
+        // As PyTorch writes it (no architecture record): the extra tensor is named; with strict: false it is ignored.
+        SafeTensors.Save(PathOf("biased.safetensors"), ("hidden", biased.Hidden), ("output", biased.Output));
+        var network = new BiasFreeNet();
+        network.Initialize(seed: 10);
+        float[] before = network.Output.Weights.ToArray();
+        InvalidDataException refused = Assert.Throws<InvalidDataException>(() => network.Load(PathOf("biased.safetensors")));
+        Assert.Contains("'output.bias'", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(before, network.Output.Weights.ToArray());
+        network.Load(PathOf("biased.safetensors"), strict: false);
+        Assert.Equal(biased.Output.Weights.ToArray(), network.Output.Weights.ToArray());
+
+        // A biased layer still refuses a file without its bias, naming it.
+        var bare = new BiasFreeNet();
+        bare.Save(PathOf("bare.safetensors"));
+        InvalidDataException missing = Assert.Throws<InvalidDataException>(() => new BiasedTailNet().Load(PathOf("bare.safetensors")));
+        Assert.Contains("Bias = false", missing.Message, StringComparison.Ordinal);
+        SafeTensors.Save(PathOf("bare-torch.safetensors"), ("hidden", bare.Hidden), ("output", bare.Output));
+        missing = Assert.Throws<InvalidDataException>(() => new BiasedTailNet().Load(PathOf("bare-torch.safetensors")));
+        Assert.Contains("'output.bias' is missing", missing.Message, StringComparison.Ordinal);
     }
 
     [Fact]

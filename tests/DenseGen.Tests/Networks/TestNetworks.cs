@@ -111,3 +111,23 @@ public partial class OneLayerNet
 {
     public readonly N7x3 Only = new();
 }
+
+[Dense(In = 7, Out = 5, Activation = Activation.Tanh, Bias = false)] public partial class N7x5TanhNoBias;
+[Dense(In = 5, Out = 3, Bias = false)] public partial class N5x3NoBias;
+[Dense(In = 5, Out = 3)] public partial class N5x3;
+
+/// <summary>Bias-free layers (<c>nn.Linear(bias=False)</c>): their files hold no bias tensor.</summary>
+[Sequential(MaxBatch = 4)]
+public partial class BiasFreeNet
+{
+    public readonly N7x5TanhNoBias Hidden = new();
+    public readonly N5x3NoBias Output = new();
+}
+
+/// <summary>The same sizes with a biased last layer, to give a bias-free network a file with a bias.</summary>
+[Sequential(MaxBatch = 4)]
+public partial class BiasedTailNet
+{
+    public readonly N7x5TanhNoBias Hidden = new();
+    public readonly N5x3 Output = new();
+}

@@ -49,6 +49,8 @@ internal static class DenseEmitter
         LayerStorage storage = LayerFrame.StorageFor(spec, portable);
         LayerFrame.WriteStorage(w, spec, contract, storage);
         LayerFrame.WriteSpanProperties(w, spec, contract, storage);
+        if (!spec.Bias)
+            WriteEmptyBias(w, spec);
         // Portable output has no method attributes: AggressiveOptimization and [SkipLocalsInit] are .NET Core's,
         // and the hosts portable code is for (Mono, IL2CPP, .NET Framework) do not tier.
         VectorWidth[] widths = portable ? System.Array.Empty<VectorWidth>() : VectorWidth.For(spec);
@@ -82,12 +84,14 @@ internal static class DenseEmitter
         GeneratedFile.Field(w);
         w.Line($"public const int OutputSize = {Number(spec.Out)};");
         w.Line();
-        long parameters = (long)spec.In * spec.Out + spec.Out;
-        w.Line("/// <summary>Number of parameters: <c>InputSize × OutputSize</c> weights and <c>OutputSize</c> biases.</summary>");
+        long parameters = spec.Contract.ParameterCount;
+        w.Line(spec.Bias
+            ? "/// <summary>Number of parameters: <c>InputSize × OutputSize</c> weights and <c>OutputSize</c> biases.</summary>"
+            : "/// <summary>Number of parameters: <c>InputSize × OutputSize</c> weights (the layer has no bias).</summary>");
         GeneratedFile.Field(w);
         w.Line($"public const long ParameterCount = {Number(parameters)};");
         w.Line();
-        w.Line($"/// <summary>Bytes of the parameters (weights and biases), {Number(spec.ElementSize)} per element; {(spec.Trainable ? "the gradients take as many again" : "a frozen layer keeps no gradients")}.</summary>");
+        w.Line($"/// <summary>Bytes of the parameters ({(spec.Bias ? "weights and biases" : "weights")}), {Number(spec.ElementSize)} per element; {(spec.Trainable ? "the gradients take as many again" : "a frozen layer keeps no gradients")}.</summary>");
         GeneratedFile.Field(w);
         w.Line($"public const long ParameterBytes = {Number(parameters * spec.ElementSize)};");
         w.Line();
@@ -99,7 +103,7 @@ internal static class DenseEmitter
         w.Line("/// <c>const ulong fits = Budget - (ulong)StorageBytes;</c> fails to compile (CS0220) when the layer is larger than <c>Budget</c>.");
         w.Line("/// </summary>");
         GeneratedFile.Field(w);
-        w.Line($"public const long StorageBytes = {Number(LayerLimits.StorageBytes(spec.In, spec.Out, spec.ElementSize, spec.Trainable))};");
+        w.Line($"public const long StorageBytes = {Number(spec.Contract.StorageBytes(spec.ElementSize))};");
         w.Line();
         GeneratedFile.Member(w);
         w.Line("int global::DenseGen.IModuleShape.InputSize => InputSize;");
@@ -109,7 +113,7 @@ internal static class DenseEmitter
         w.Line();
         if (spec.HasActivation)
         {
-            w.Line("/// <summary>The activation applied to <c>W x + b</c>.</summary>");
+            w.Line($"/// <summary>The activation applied to <c>{Affine(spec)}</c>.</summary>");
             GeneratedFile.Member(w);
             w.Line($"public {(spec.IsStruct ? "readonly " : "")}global::DenseGen.Activation Activation => global::DenseGen.Activation.{spec.Activation};");
             w.Line();
@@ -118,6 +122,21 @@ internal static class DenseEmitter
         {
             GeneratedFile.Member(w);
             w.Line($"global::DenseGen.Activation global::DenseGen.IFrozenDenseLayer<{spec.ElementKeyword}>.Activation => global::DenseGen.Activation.None;");
+            w.Line();
+        }
+    }
+
+    /// <summary>
+    /// A bias-free layer's <c>Bias</c> and <c>BiasGradients</c>: empty spans, so the dense interfaces hold for it and code
+    /// written for either kind of layer reads a bias of length 0 rather than failing to compile.
+    /// </summary>
+    private static void WriteEmptyBias(IndentedWriter w, DenseSpec spec)
+    {
+        foreach (string name in spec.Trainable ? new[] { "Bias", "BiasGradients" } : new[] { "Bias" })
+        {
+            w.Line($"/// <summary>Empty: the layer has no bias (<c>Bias = false</c>).</summary>");
+            GeneratedFile.Member(w);
+            w.Line($"public {(spec.IsStruct ? "readonly " : "")}{Span}<{spec.ElementKeyword}> {name} => default;");
             w.Line();
         }
     }
@@ -137,9 +156,9 @@ internal static class DenseEmitter
         string t = spec.ElementKeyword;
         w.Line("/// <summary>");
         if (spec.HasActivation)
-            w.Line($"/// Computes <c>y = {ActivationTable.Of(spec.Activation).Formula}(W x + b)</c> for each of the <c>k</c> samples in <paramref name=\"input\"/>: <c>output = {ActivationTable.Of(spec.Activation).Formula}(input Wᵀ + b)</c>.");
+            w.Line($"/// Computes <c>y = {ActivationTable.Of(spec.Activation).Formula}({Affine(spec)})</c> for each of the <c>k</c> samples in <paramref name=\"input\"/>: <c>output = {ActivationTable.Of(spec.Activation).Formula}({BatchAffine(spec)})</c>.");
         else
-            w.Line("/// Computes <c>y = W x + b</c> for each of the <c>k</c> samples in <paramref name=\"input\"/>: <c>output = input Wᵀ + b</c>.");
+            w.Line($"/// Computes <c>y = {Affine(spec)}</c> for each of the <c>k</c> samples in <paramref name=\"input\"/>: <c>output = {BatchAffine(spec)}</c>.");
         w.Line("/// </summary>");
         w.Line("/// <param name=\"input\"><c>k</c> samples, <c>[k, InputSize]</c> row-major; <c>k ≥ 1</c> is implied by the length.</param>");
         w.Line($"/// <param name=\"output\">Receives <c>[k, OutputSize]</c>. Must not overlap <paramref name=\"input\"/> or the layer's {(spec.Trainable ? "parameters and gradients" : "parameters")}.</param>");
@@ -158,27 +177,31 @@ internal static class DenseEmitter
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
         w.Line($"{ReadOnlySpan}<{t}> weights = {LayerFrame.SpanOf(WeightsField, storage)};");
-        w.Line($"{ReadOnlySpan}<{t}> bias = {LayerFrame.SpanOf(BiasField, storage)};");
+        if (spec.Bias)
+            w.Line($"{ReadOnlySpan}<{t}> bias = {LayerFrame.SpanOf(BiasField, storage)};");
         w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), input, nameof(input));");
         w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), weights, nameof(Weights));");
-        w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), bias, nameof(Bias));");
+        if (spec.Bias)
+            w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), bias, nameof(Bias));");
         if (spec.Trainable)
         {
             w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), {LayerFrame.SpanOf(WeightGradientsField, storage)}, nameof(WeightGradients));");
-            w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), {LayerFrame.SpanOf(BiasGradientsField, storage)}, nameof(BiasGradients));");
+            if (spec.Bias)
+                w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), {LayerFrame.SpanOf(BiasGradientsField, storage)}, nameof(BiasGradients));");
         }
         w.Line();
         if (portable)
         {
-            w.Line($"{PortableKernels.ForwardName}(input, output, weights, bias, samples);");
+            w.Line(PortableKernels.ForwardName + PortableKernels.ForwardArguments(spec));
         }
         else
         {
             w.Line($"ref {t} x = ref {KernelWriter.Marshal}.GetReference(input);");
             w.Line($"ref {t} y = ref {KernelWriter.Marshal}.GetReference(output);");
             w.Line($"ref {t} w = ref {KernelWriter.Marshal}.GetReference(weights);");
-            w.Line($"ref {t} b = ref {KernelWriter.Marshal}.GetReference(bias);");
-            WriteDispatch(w, widths, VectorKernels.ForwardName, LoopKernels.ForwardName, "(ref x, ref y, ref w, ref b, samples);");
+            if (spec.Bias)
+                w.Line($"ref {t} b = ref {KernelWriter.Marshal}.GetReference(bias);");
+            WriteDispatch(w, widths, VectorKernels.ForwardName, LoopKernels.ForwardName, spec.Bias ? "(ref x, ref y, ref w, ref b, samples);" : "(ref x, ref y, ref w, samples);");
         }
         if (spec.HasActivation && (portable || !KernelWriter.FusesActivation(spec)))
         {
@@ -234,27 +257,25 @@ internal static class DenseEmitter
         if (trainable)
         {
             w.Line($"{Span}<{t}> weightGradients = {LayerFrame.SpanOf(WeightGradientsField, storage)};");
-            w.Line($"{Span}<{t}> biasGradients = {LayerFrame.SpanOf(BiasGradientsField, storage)};");
+            if (spec.Bias)
+                w.Line($"{Span}<{t}> biasGradients = {LayerFrame.SpanOf(BiasGradientsField, storage)};");
         }
         w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), input, nameof(input));");
         if (activated)
             w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), output, nameof(output));");
         w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));");
         w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), weights, nameof(Weights));");
-        w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), {LayerFrame.SpanOf(BiasField, storage)}, nameof(Bias));");
+        if (spec.Bias)
+            w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), {LayerFrame.SpanOf(BiasField, storage)}, nameof(Bias));");
         if (trainable)
         {
-            w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), weightGradients, nameof(WeightGradients));");
-            w.Line($"{Guard}.RequireDisjoint<{t}>(inputGradient, nameof(inputGradient), biasGradients, nameof(BiasGradients));");
-            w.Line($"{Guard}.RequireDisjoint<{t}>(input, nameof(input), weightGradients, nameof(WeightGradients));");
-            w.Line($"{Guard}.RequireDisjoint<{t}>(input, nameof(input), biasGradients, nameof(BiasGradients));");
-            if (activated)
+            // Each span the call reads must not overlap a gradient it writes (a bias-free layer has no bias gradient).
+            var written = spec.Bias ? new[] { "weightGradients, nameof(WeightGradients)", "biasGradients, nameof(BiasGradients)" } : new[] { "weightGradients, nameof(WeightGradients)" };
+            foreach (string read in activated ? new[] { "inputGradient", "input", "output", "outputGradient" } : new[] { "inputGradient", "input", "outputGradient" })
             {
-                w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), weightGradients, nameof(WeightGradients));");
-                w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), biasGradients, nameof(BiasGradients));");
+                foreach (string gradient in written)
+                    w.Line($"{Guard}.RequireDisjoint<{t}>({read}, nameof({read}), {gradient});");
             }
-            w.Line($"{Guard}.RequireDisjoint<{t}>(outputGradient, nameof(outputGradient), weightGradients, nameof(WeightGradients));");
-            w.Line($"{Guard}.RequireDisjoint<{t}>(outputGradient, nameof(outputGradient), biasGradients, nameof(BiasGradients));");
         }
         w.Line();
         if (!activated)
@@ -266,7 +287,8 @@ internal static class DenseEmitter
             if (trainable && !portable)
             {
                 w.Line($"ref {t} dw = ref {KernelWriter.Marshal}.GetReference(weightGradients);");
-                w.Line($"ref {t} db = ref {KernelWriter.Marshal}.GetReference(biasGradients);");
+                if (spec.Bias)
+                    w.Line($"ref {t} db = ref {KernelWriter.Marshal}.GetReference(biasGradients);");
             }
             // dZ goes to a stack buffer a chunk of samples at a time (LayerLimits.ActivationScratchBytes), so the
             // kernels below read it like any dY and nothing is allocated whatever the batch size.
@@ -297,13 +319,29 @@ internal static class DenseEmitter
         else if (activated)
         {
             w.Line($"/// Back-propagates a batch through the activation and the layer: with <c>dZ = dY ⊙ {ActivationTable.Of(spec.Activation).Formula}′</c>, the derivative");
-            w.Line("/// taken from <paramref name=\"output\"/>, adds <c>∂L/∂W = dZᵀ X</c> to <see cref=\"WeightGradients\"/> and <c>∂L/∂b = Σ dZ</c>");
-            w.Line("/// (over the samples) to <see cref=\"BiasGradients\"/>, and writes <c>∂L/∂X = dZ W</c> into <paramref name=\"inputGradient\"/> unless it is empty.");
+            if (spec.Bias)
+            {
+                w.Line("/// taken from <paramref name=\"output\"/>, adds <c>∂L/∂W = dZᵀ X</c> to <see cref=\"WeightGradients\"/> and <c>∂L/∂b = Σ dZ</c>");
+                w.Line("/// (over the samples) to <see cref=\"BiasGradients\"/>, and writes <c>∂L/∂X = dZ W</c> into <paramref name=\"inputGradient\"/> unless it is empty.");
+            }
+            else
+            {
+                w.Line("/// taken from <paramref name=\"output\"/>, adds <c>∂L/∂W = dZᵀ X</c> to <see cref=\"WeightGradients\"/>, and writes <c>∂L/∂X = dZ W</c>");
+                w.Line("/// into <paramref name=\"inputGradient\"/> unless it is empty.");
+            }
         }
         else
         {
-            w.Line("/// Back-propagates a batch: adds <c>∂L/∂W = dYᵀ X</c> to <see cref=\"WeightGradients\"/> and <c>∂L/∂b = Σ dY</c> (over the");
-            w.Line("/// samples) to <see cref=\"BiasGradients\"/>, and writes <c>∂L/∂X = dY W</c> into <paramref name=\"inputGradient\"/> unless it is empty.");
+            if (spec.Bias)
+            {
+                w.Line("/// Back-propagates a batch: adds <c>∂L/∂W = dYᵀ X</c> to <see cref=\"WeightGradients\"/> and <c>∂L/∂b = Σ dY</c> (over the");
+                w.Line("/// samples) to <see cref=\"BiasGradients\"/>, and writes <c>∂L/∂X = dY W</c> into <paramref name=\"inputGradient\"/> unless it is empty.");
+            }
+            else
+            {
+                w.Line("/// Back-propagates a batch: adds <c>∂L/∂W = dYᵀ X</c> to <see cref=\"WeightGradients\"/>, and writes <c>∂L/∂X = dY W</c> into");
+                w.Line("/// <paramref name=\"inputGradient\"/> unless it is empty.");
+            }
         }
         w.Line("/// </summary>");
         w.Line(spec.Trainable
@@ -349,7 +387,7 @@ internal static class DenseEmitter
             if (chunked)
                 w.Line(chunkInputGradient);
             w.Line(spec.Trainable
-                ? $"{PortableKernels.BackwardName}({x}, {dy}, weights, weightGradients, biasGradients, {inputGradient}, {samples});"
+                ? $"{PortableKernels.BackwardName}({x}, {dy}, weights, weightGradients{PortableKernels.BiasGradientsArgument(spec)}, {inputGradient}, {samples});"
                 : $"{PortableKernels.InputGradientName}({dy}, weights, {inputGradient}, {samples});");
             return;
         }
@@ -372,16 +410,20 @@ internal static class DenseEmitter
         else
         {
             w.Line($"ref {t} dw = ref {KernelWriter.Marshal}.GetReference(weightGradients);");
-            w.Line($"ref {t} db = ref {KernelWriter.Marshal}.GetReference(biasGradients);");
+            if (spec.Bias)
+                w.Line($"ref {t} db = ref {KernelWriter.Marshal}.GetReference(biasGradients);");
         }
-        string gradientName = chunked ? "dZ" : "dy";
-        w.Line($"// db += Σ {gradientName}: a small share of the work (k × OutputSize additions), kept scalar.");
-        w.Line("ref " + t + " dyRow = ref dy;");
-        w.Open($"for (int sample = 0; sample < {samples}; sample++)");
-        w.Line($"for (int o = 0; o < {Number(spec.Out)}; o++)");
-        w.Line($"    {KernelWriter.Unsafe}.Add(ref db, o) += {KernelWriter.Unsafe}.Add(ref dyRow, o);");
-        w.Line($"dyRow = ref {KernelWriter.Unsafe}.Add(ref dyRow, {Number(spec.Out)});");
-        w.Close();
+        if (spec.Bias)
+        {
+            string gradientName = chunked ? "dZ" : "dy";
+            w.Line($"// db += Σ {gradientName}: a small share of the work (k × OutputSize additions), kept scalar.");
+            w.Line("ref " + t + " dyRow = ref dy;");
+            w.Open($"for (int sample = 0; sample < {samples}; sample++)");
+            w.Line($"for (int o = 0; o < {Number(spec.Out)}; o++)");
+            w.Line($"    {KernelWriter.Unsafe}.Add(ref db, o) += {KernelWriter.Unsafe}.Add(ref dyRow, o);");
+            w.Line($"dyRow = ref {KernelWriter.Unsafe}.Add(ref dyRow, {Number(spec.Out)});");
+            w.Close();
+        }
         w.Open($"if ({samples} == 1 && !{inputGradient}.IsEmpty)");
         w.Line("// One sample: dW and dX in one kernel, reading W once.");
         w.Line($"ref {t} dx = ref {KernelWriter.Marshal}.GetReference({inputGradient});");
@@ -428,6 +470,12 @@ internal static class DenseEmitter
         if (spec.Trainable)
             LoopKernels.WriteOneSampleBackward(kernels);
     }
+
+    /// <summary>The layer's affine map as the docs write it: <c>W x + b</c>, or <c>W x</c> without a bias.</summary>
+    private static string Affine(DenseSpec spec) => spec.Bias ? "W x + b" : "W x";
+
+    /// <summary>The same over a batch: <c>input Wᵀ + b</c>, or <c>input Wᵀ</c>.</summary>
+    private static string BatchAffine(DenseSpec spec) => spec.Bias ? "input Wᵀ + b" : "input Wᵀ";
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -52,6 +52,7 @@ internal static class DenseParser
         ActivationKind activation = ReadActivation(attribute, attributeSyntax, name, diagnostics);
         bool trainable = NamedArgument(attribute, "Trainable")?.Value is not false;
         bool deterministic = NamedArgument(attribute, "Deterministic")?.Value is true;
+        bool bias = NamedArgument(attribute, "Bias")?.Value is not false;
 
         bool isStruct = type.TypeKind == TypeKind.Struct;
         if (inputs > 0 && outputs > 0 && element is ElementKind kind)
@@ -79,7 +80,8 @@ internal static class DenseParser
                 FullUnroll: fullUnroll,
                 Activation: activation,
                 Trainable: trainable,
-                Deterministic: deterministic);
+                Deterministic: deterministic,
+                Bias: bias);
         if (spec is { FullUnroll: true } && KernelPlanner.FullUnrollOverLimit(spec) is { } overLimit)
         {
             diagnostics.Add(DiagnosticInfo.Create(

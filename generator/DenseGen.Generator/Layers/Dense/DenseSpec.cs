@@ -19,7 +19,8 @@ internal sealed record DenseSpec(
     ActivationKind Activation = ActivationKind.None,
     bool Trainable = true,
     bool Deterministic = false,
-    bool RequiresDeterministicMode = false)
+    bool RequiresDeterministicMode = false,
+    bool Bias = true)
     : LayerSpec(Namespace, ContainingTypes, TypeName, IsStruct, Element, Trainable, Deterministic, RequiresDeterministicMode)
 {
     /// <summary>The kind's name, as weight files record it.</summary>
@@ -31,31 +32,36 @@ internal sealed record DenseSpec(
     /// <summary>Number of weights, <c>In × Out</c>; the parser guarantees it fits an array.</summary>
     public int WeightCount => In * Out;
 
-    /// <summary>The weight <c>[Out, In]</c> and the bias <c>[Out]</c>, as <c>nn.Linear</c> names and shapes them; their gradients where the layer learns.</summary>
+    /// <summary>The weight <c>[Out, In]</c> and, unless bias-free, the bias <c>[Out]</c>, as <c>nn.Linear</c> names and shapes them; their gradients where the layer learns.</summary>
     public override LayerContract Contract => new(
         Kind: KindName,
-        Architecture: ArchitectureOf(In, Out, Activation),
-        Description: $"{Number(In)} → {Number(Out)}{(HasActivation ? ", " + Activation : "")}{(Trainable ? "" : ", frozen")}",
+        Architecture: ArchitectureOf(In, Out, Activation, Bias),
+        Description: $"{Number(In)} → {Number(Out)}{(HasActivation ? ", " + Activation : "")}{(Bias ? "" : ", no bias")}{(Trainable ? "" : ", frozen")}",
         Input: LayerShape.Flat(In),
         Output: LayerShape.Flat(Out),
-        Tensors: EquatableArray.Create(
-            new TensorSpec(
-                "weight", "Weights", Trainable ? "WeightGradients" : null, "Weight", EquatableArray.Create(Out, In), In, Out, IsBias: false, Optional: false, TensorRole.Parameter,
-                "The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.",
-                "<c>∂L/∂W</c> summed over every sample given to <see cref=\"Backward\"/> since the last <see cref=\"ZeroGradients\"/>; laid out like <see cref=\"Weights\"/>."),
-            new TensorSpec(
-                "bias", "Bias", Trainable ? "BiasGradients" : null, "Bias", EquatableArray.Create(Out), In, Out, IsBias: true, Optional: true, TensorRole.Parameter,
-                "The bias vector <c>b</c>, <c>[OutputSize]</c>. Starts at zero.",
-                "<c>∂L/∂b</c> summed over every sample given to <see cref=\"Backward\"/> since the last <see cref=\"ZeroGradients\"/>; laid out like <see cref=\"Bias\"/>.")),
+        Tensors: Bias ? EquatableArray.Create(WeightTensor, BiasTensor) : EquatableArray.Create(WeightTensor),
         Keeps: HasActivation ? BackwardNeeds.Output : BackwardNeeds.Nothing,
         OwnBufferLength: 0,
         Trainable: Trainable,
         Deterministic: Deterministic,
         Activation: Activation);
 
-    /// <summary>How weight files record a dense layer: <c>Dense(In = 784, Out = 128, Activation = ReLU)</c> (the runtime writes the same).</summary>
-    public static string ArchitectureOf(int inputs, int outputs, ActivationKind activation) =>
-        string.Format(CultureInfo.InvariantCulture, "Dense(In = {0}, Out = {1}, Activation = {2})", inputs, outputs, activation);
+    private TensorSpec WeightTensor => new(
+        "weight", "Weights", Trainable ? "WeightGradients" : null, "Weight", EquatableArray.Create(Out, In), In, Out, IsBias: false, Optional: false, TensorRole.Parameter,
+        "The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.",
+        "<c>∂L/∂W</c> summed over every sample given to <see cref=\"Backward\"/> since the last <see cref=\"ZeroGradients\"/>; laid out like <see cref=\"Weights\"/>.");
+
+    private TensorSpec BiasTensor => new(
+        "bias", "Bias", Trainable ? "BiasGradients" : null, "Bias", EquatableArray.Create(Out), In, Out, IsBias: true, Optional: true, TensorRole.Parameter,
+        "The bias vector <c>b</c>, <c>[OutputSize]</c>. Starts at zero.",
+        "<c>∂L/∂b</c> summed over every sample given to <see cref=\"Backward\"/> since the last <see cref=\"ZeroGradients\"/>; laid out like <see cref=\"Bias\"/>.");
+
+    /// <summary>
+    /// How weight files record a dense layer: <c>Dense(In = 784, Out = 128, Activation = ReLU)</c>, with
+    /// <c>, Bias = false</c> for a bias-free one.
+    /// </summary>
+    public static string ArchitectureOf(int inputs, int outputs, ActivationKind activation, bool bias) =>
+        string.Format(CultureInfo.InvariantCulture, "Dense(In = {0}, Out = {1}, Activation = {2}{3})", inputs, outputs, activation, bias ? "" : ", Bias = false");
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

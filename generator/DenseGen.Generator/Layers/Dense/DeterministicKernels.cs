@@ -100,7 +100,7 @@ internal static class DeterministicKernels
     {
         string t = spec.ElementKeyword, inputs = Number(spec.In), outputs = Number(spec.Out);
         GeneratedFile.Method(w, methodAttributes);
-        w.Open(PortableKernels.ForwardSignature(t));
+        w.Open(PortableKernels.ForwardSignature(spec));
         w.Line($"{Span}<{t}> lanes = stackalloc {t}[{Number(Lanes)}];");
         w.Line("int sample = 0;");
         if (vectorized && spec.In >= Lanes)
@@ -131,7 +131,7 @@ internal static class DeterministicKernels
         w.Line($"int inputStart = sample * {inputs};");
         w.Open($"for (int o = 0; o < {outputs}; o++)");
         w.Line("lanes.Clear();");
-        w.Line($"output[sample * {outputs} + o] = ({t})({LaneSumName}(lanes, weights, o * {inputs}, input, inputStart, 0) + bias[o]);");
+        w.Line($"output[sample * {outputs} + o] = ({t})({PlusBias(spec, $"{LaneSumName}(lanes, weights, o * {inputs}, input, inputStart, 0)", "bias[o]")});");
         w.Close();
         w.Close();
         w.Close();
@@ -216,14 +216,14 @@ internal static class DeterministicKernels
                 if (lastWhole == spec.In)
                 {
                     string total = WriteVectorTree(w, spec, width, sums);
-                    w.Line($"output[{outputAt}] = ({t})({total} + bias[{biasAt}]);");
+                    w.Line($"output[{outputAt}] = ({t})({PlusBias(spec, total, $"bias[{biasAt}]")});");
                 }
                 else
                 {
                     w.Line($"ref {t} lr = ref {Marshal}.GetReference(lanes);");
                     for (int k = 0; k < width.LaneVectors; k++)
                         w.Line($"{v}.StoreUnsafe({sums[k]}, ref lr, {Number(k * width.Elements)});");
-                    w.Line($"output[{outputAt}] = ({t})({LaneSumName}(lanes, weights, w{r}, input, x{s}, {Number(lastWhole)}) + bias[{biasAt}]);");
+                    w.Line($"output[{outputAt}] = ({t})({PlusBias(spec, $"{LaneSumName}(lanes, weights, w{r}, input, x{s}, {Number(lastWhole)})", $"bias[{biasAt}]")});");
                 }
                 w.Close();
             }
@@ -300,7 +300,7 @@ internal static class DeterministicKernels
         {
             w.Line("// db += Σ dY and dW += dYᵀ X, the samples in order; dX = dY W, the rows in order, unless inputGradient is empty.");
             GeneratedFile.Method(w, methodAttributes);
-            w.Open(PortableKernels.BackwardSignature(t));
+            w.Open(PortableKernels.BackwardSignature(spec));
         }
         else
         {
@@ -323,12 +323,15 @@ internal static class DeterministicKernels
                 WriteSampleBySampleBackward(w, spec);
                 w.Line("return;");
                 w.Close();
-                w.Open($"for (int o = 0; o < {outputs}; o++)");
-                w.Line($"{t} sum = biasGradients[o];");
-                w.Line("for (int s = 0; s < samples; s++)");
-                w.Line($"    sum = ({t})(sum + outputGradient[s * {outputs} + o]);");
-                w.Line("biasGradients[o] = sum;");
-                w.Close();
+                if (spec.Bias)
+                {
+                    w.Open($"for (int o = 0; o < {outputs}; o++)");
+                    w.Line($"{t} sum = biasGradients[o];");
+                    w.Line("for (int s = 0; s < samples; s++)");
+                    w.Line($"    sum = ({t})(sum + outputGradient[s * {outputs} + o]);");
+                    w.Line("biasGradients[o] = sum;");
+                    w.Close();
+                }
                 WriteWeightGradients(w, spec);
                 w.Line("if (inputGradient.IsEmpty)");
                 w.Line("    return;");
@@ -351,7 +354,8 @@ internal static class DeterministicKernels
         w.Line($"{ReadOnlySpan}<{t}> row = weights.Slice(o * {inputs}, {inputs});");
         if (trainable)
         {
-            w.Line($"biasGradients[o] = ({t})(biasGradients[o] + g);");
+            if (spec.Bias)
+                w.Line($"biasGradients[o] = ({t})(biasGradients[o] + g);");
             w.Line($"{Span}<{t}> gradientRow = weightGradients.Slice(o * {inputs}, {inputs});");
             w.Line($"for (int i = 0; i < {inputs}; i++)");
             w.Line($"    gradientRow[i] = ({t})(gradientRow[i] + ({t})(g * x[i]));");
@@ -387,7 +391,8 @@ internal static class DeterministicKernels
         for (int r = 0; r < rows; r++)
         {
             w.Line($"{t} g{r} = outputGradient[gs + {Offset("o", r)}];");
-            w.Line($"biasGradients[{Offset("o", r)}] = ({t})(biasGradients[{Offset("o", r)}] + g{r});");
+            if (spec.Bias)
+                w.Line($"biasGradients[{Offset("o", r)}] = ({t})(biasGradients[{Offset("o", r)}] + g{r});");
             w.Line($"int d{r} = {Offset("o", r)} * {inputs};");
         }
         WriteColumns(w, spec, 1, (width, vectors) =>
@@ -570,6 +575,9 @@ internal static class DeterministicKernels
 
     /// <summary><c> + add</c>, or nothing for zero.</summary>
     private static string Plus(int add) => add == 0 ? "" : $" + {Number(add)}";
+
+    /// <summary><paramref name="sum"/> plus the bias term; the sum alone for a bias-free layer.</summary>
+    private static string PlusBias(DenseSpec spec, string sum, string bias) => spec.Bias ? sum + " + " + bias : sum;
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

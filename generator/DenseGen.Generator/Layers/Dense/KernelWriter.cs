@@ -139,5 +139,11 @@ internal sealed class KernelWriter
     public static bool FusesActivation(DenseSpec spec) => ActivationTable.Of(spec.Activation).FusedIntoForward;
 
     /// <summary>A forward output value (scalar or vector expression) with the fused activation applied, if any.</summary>
+    /// <summary>The bias parameter of the forward kernels, <c>, ref float b</c>; none for a bias-free layer.</summary>
+    public string BiasParameter => Spec.Bias ? $", ref {T} b" : "";
+
+    /// <summary><paramref name="sum"/> plus the bias term <paramref name="bias"/>; the sum alone for a bias-free layer, which adds nothing (not even zero).</summary>
+    public string PlusBias(string sum, string bias) => Spec.Bias ? sum + " + " + bias : sum;
+
     public string Activated(string value) => FusesActivation(Spec) ? $"{VectorMath}.ReLU({value})" : value;
 }

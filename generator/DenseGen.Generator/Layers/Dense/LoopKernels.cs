@@ -21,14 +21,14 @@ internal static class LoopKernels
         DenseSpec spec = k.Spec;
         string t = k.T, inputs = Number(spec.In), outputs = Number(spec.Out);
         k.WriteAttributes();
-        k.Open($"private static void {ForwardName}(ref {t} x, ref {t} y, ref {t} w, ref {t} b, int samples)");
+        k.Open($"private static void {ForwardName}(ref {t} x, ref {t} y, ref {t} w{k.BiasParameter}, int samples)");
         k.Open("for (int sample = 0; sample < samples; sample++)");
         k.Open($"for (int o = 0; o < {outputs}; o++)");
         k.Line($"ref {t} row = ref {Unsafe}.Add(ref w, o * {inputs});");
         k.Line($"{t} sum = {k.Zero};");
         k.Line($"for (int i = 0; i < {inputs}; i++)");
         k.Op($"    sum += {Unsafe}.Add(ref row, i) * {Unsafe}.Add(ref x, i);");
-        k.Op($"{Unsafe}.Add(ref y, o) = {k.Activated($"sum + {Unsafe}.Add(ref b, o)")};");
+        k.Op($"{Unsafe}.Add(ref y, o) = {k.Activated(k.PlusBias("sum", $"{Unsafe}.Add(ref b, o)"))};");
         k.Close();
         k.Line($"x = ref {Unsafe}.Add(ref x, {inputs});");
         k.Line($"y = ref {Unsafe}.Add(ref y, {outputs});");

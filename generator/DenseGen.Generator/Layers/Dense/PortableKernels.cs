@@ -21,11 +21,18 @@ internal static class PortableKernels
     /// The kernels' signatures, which DenseEmitter calls and which the portable and the deterministic kernels
     /// (<see cref="DeterministicKernels"/>) both implement.
     /// </summary>
-    public static string ForwardSignature(string t) =>
-        $"private static void {ForwardName}({ReadOnlySpan}<{t}> input, {Span}<{t}> output, {ReadOnlySpan}<{t}> weights, {ReadOnlySpan}<{t}> bias, int samples)";
+    /// A bias-free layer's kernels take no bias and no bias gradient.
+    public static string ForwardSignature(DenseSpec spec) =>
+        $"private static void {ForwardName}({ReadOnlySpan}<{spec.ElementKeyword}> input, {Span}<{spec.ElementKeyword}> output, {ReadOnlySpan}<{spec.ElementKeyword}> weights{(spec.Bias ? $", {ReadOnlySpan}<{spec.ElementKeyword}> bias" : "")}, int samples)";
 
-    public static string BackwardSignature(string t) =>
-        $"private static void {BackwardName}({ReadOnlySpan}<{t}> input, {ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> weightGradients, {Span}<{t}> biasGradients, {Span}<{t}> inputGradient, int samples)";
+    public static string BackwardSignature(DenseSpec spec) =>
+        $"private static void {BackwardName}({ReadOnlySpan}<{spec.ElementKeyword}> input, {ReadOnlySpan}<{spec.ElementKeyword}> outputGradient, {ReadOnlySpan}<{spec.ElementKeyword}> weights, {Span}<{spec.ElementKeyword}> weightGradients{(spec.Bias ? $", {Span}<{spec.ElementKeyword}> biasGradients" : "")}, {Span}<{spec.ElementKeyword}> inputGradient, int samples)";
+
+    /// <summary>The arguments of a forward kernel call: <c>input, output, weights, bias, samples</c>, without the bias for a bias-free layer.</summary>
+    public static string ForwardArguments(DenseSpec spec) => spec.Bias ? "(input, output, weights, bias, samples);" : "(input, output, weights, samples);";
+
+    /// <summary>The bias gradients argument of a backward kernel call, with its comma; none for a bias-free layer.</summary>
+    public static string BiasGradientsArgument(DenseSpec spec) => spec.Bias ? ", biasGradients" : "";
 
     public static string InputGradientSignature(string t) =>
         $"private static void {InputGradientName}({ReadOnlySpan}<{t}> outputGradient, {ReadOnlySpan}<{t}> weights, {Span}<{t}> inputGradient, int samples)";
@@ -46,7 +53,7 @@ internal static class PortableKernels
 
         w.Line("// Portable kernels: each row of W as whole Vector<T>s, then element by element.");
         GeneratedFile.Member(w);
-        w.Open(ForwardSignature(t));
+        w.Open(ForwardSignature(spec));
         WriteVectorEnd(w, inputs, vector, hasVectorT);
         w.Open("for (int sample = 0; sample < samples; sample++)");
         w.Line($"{ReadOnlySpan}<{t}> x = input.Slice(sample * {inputs}, {inputs});");
@@ -69,7 +76,7 @@ internal static class PortableKernels
         }
         w.Line($"for (int i = vectorEnd; i < {inputs}; i++)");
         w.Line("    sum += row[i] * x[i];");
-        w.Line("y[o] = sum + bias[o];");
+        w.Line(spec.Bias ? "y[o] = sum + bias[o];" : "y[o] = sum;");
         w.Close();
         w.Close();
         w.Close();
@@ -81,7 +88,7 @@ internal static class PortableKernels
         {
             w.Line("// db += Σ dY; dW += dYᵀ X; dX = dY W unless inputGradient is empty. Rows of W and dW are walked in order.");
             GeneratedFile.Member(w);
-            w.Open(BackwardSignature(t));
+            w.Open(BackwardSignature(spec));
         }
         else
         {
@@ -108,7 +115,8 @@ internal static class PortableKernels
         w.Line($"{t} g = dy[o];");
         if (trainable)
         {
-            w.Line("biasGradients[o] += g;");
+            if (spec.Bias)
+                w.Line("biasGradients[o] += g;");
             w.Line($"{Span}<{t}> gradientRow = weightGradients.Slice(o * {inputs}, {inputs});");
         }
         w.Line($"{ReadOnlySpan}<{t}> row = weights.Slice(o * {inputs}, {inputs});");

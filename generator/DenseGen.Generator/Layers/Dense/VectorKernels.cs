@@ -63,7 +63,7 @@ internal static class VectorKernels
         string t = k.T;
         int samplesPerTile = ForwardSamples(v);
         k.WriteAttributes();
-        k.Open($"private static void {ForwardName(v)}(ref {t} x, ref {t} y, ref {t} w, ref {t} b, int samples)");
+        k.Open($"private static void {ForwardName(v)}(ref {t} x, ref {t} y, ref {t} w{k.BiasParameter}, int samples)");
         k.Line($"ref {t} xs = ref x;");
         k.Line($"ref {t} ys = ref y;");
         k.Line("int sample = 0;");
@@ -194,7 +194,7 @@ internal static class VectorKernels
                 // additions of the per-sample reduction below: one bias add and one activation for all four samples.
                 string accumulators = string.Join(", ", Enumerable.Range(0, 16).Select(i => $"a{i / 4}_{i % 4}"));
                 string destinations = string.Join(", ", Enumerable.Range(0, 4).Select(s => $"ref {Unsafe}.Add(ref ys, {Plus(o, s * spec.Out)})"));
-                k.Op($"{VectorMath}.StoreEach({k.Activated($"{VectorMath}.SumEach({accumulators}) + {VectorMath}.LoadRepeated(ref {Unsafe}.Add(ref b, {o}))")}, {destinations});");
+                k.Op($"{VectorMath}.StoreEach({k.Activated(k.PlusBias($"{VectorMath}.SumEach({accumulators})", $"{VectorMath}.LoadRepeated(ref {Unsafe}.Add(ref b, {o}))"))}, {destinations});");
                 return;
             }
 
@@ -202,7 +202,7 @@ internal static class VectorKernels
             string sums = spec.Element == ElementKind.Float64 ? "global::System.Runtime.Intrinsics.Vector256" : "global::System.Runtime.Intrinsics.Vector128";
             for (int s = 0; s < samples; s++)
             {
-                k.Op($"{sums}.StoreUnsafe({k.Activated($"{VectorMath}.SumEach(a{s}_0, a{s}_1, a{s}_2, a{s}_3) + {sums}.LoadUnsafe(ref {Unsafe}.Add(ref b, {o}))")}, ref {Unsafe}.Add(ref ys, {Plus(o, s * spec.Out)}));");
+                k.Op($"{sums}.StoreUnsafe({k.Activated(k.PlusBias($"{VectorMath}.SumEach(a{s}_0, a{s}_1, a{s}_2, a{s}_3)", $"{sums}.LoadUnsafe(ref {Unsafe}.Add(ref b, {o}))"))}, ref {Unsafe}.Add(ref ys, {Plus(o, s * spec.Out)}));");
             }
             return;
         }
@@ -215,7 +215,7 @@ internal static class VectorKernels
                 k.Op($"{t} sum{s}_{r} = {v.Static}.Sum(a{s}_{r});");
                 for (int i = vectorEnd; i < vectorEnd + tail; i++)
                     k.Op($"sum{s}_{r} += {Unsafe}.Add(ref w{r}, {Number(i)}) * {Unsafe}.Add(ref x{s}, {Number(i)});");
-                k.Op($"{Unsafe}.Add(ref ys, {Plus(o, s * spec.Out + r)}) = {k.Activated($"sum{s}_{r} + {Unsafe}.Add(ref b, {Plus(o, r)})")};");
+                k.Op($"{Unsafe}.Add(ref ys, {Plus(o, s * spec.Out + r)}) = {k.Activated(k.PlusBias($"sum{s}_{r}", $"{Unsafe}.Add(ref b, {Plus(o, r)})"))};");
             }
         }
     }
