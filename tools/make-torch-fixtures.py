@@ -8,7 +8,10 @@ weights is written with onnx.helper in the forms other exporters use (transB = 0
 The outputs are committed, so the tests need neither PyTorch nor this script.
 
 Run with Debian's Python and packages (apt-get install python3-torch python3-onnx):
-    /usr/bin/python3 tools/make-torch-fixtures.py
+    /usr/bin/python3 tools/make-torch-fixtures.py            # every fixture
+    /usr/bin/python3 tools/make-torch-fixtures.py nobias     # only the named groups (mlp, nobias), leaving the rest as committed
+
+Each group seeds PyTorch itself, so writing one group alone gives the same files as writing them all.
 """
 
 import json
@@ -104,8 +107,23 @@ def helper_model(mlp):
     onnx.save(model, os.path.join(OUT, "mlp.helper.onnx"))
 
 
-def main():
+def bias_free():
+    """Linear layers without a bias (nn.Linear(bias=False)): the state dict has weights alone, and the ONNX export has a
+    MatMul (or a Gemm without C) and no Add."""
+    torch.manual_seed(2027)
+    model = torch.nn.Sequential(torch.nn.Linear(6, 5, bias=False), torch.nn.Tanh(), torch.nn.Linear(5, 3, bias=False)).eval()
+    write_safetensors(os.path.join(OUT, "nobias.safetensors"), model.state_dict(), {"format": "pt"})
+    record(model, 6, "nobias")
+    for opset in (9, 17):
+        export(model, 6, "nobias", opset)
+
+
+def main(groups):
     os.makedirs(OUT, exist_ok=True)
+    if "nobias" in groups:
+        bias_free()
+    if "mlp" not in groups:
+        return
     torch.manual_seed(2026)
 
     # Three Linear layers, none square, two activations: a transposed or reordered load cannot pass.
@@ -131,4 +149,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    main(sys.argv[1:] or ["mlp", "nobias"])

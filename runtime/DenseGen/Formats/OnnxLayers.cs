@@ -71,7 +71,8 @@ internal static class OnnxLayers
                 case "Add":
                     if (pending is null || !pending.AwaitsBias)
                         throw Invalid(source, $"{node.Describe()} is not the bias of a MatMul just before it");
-                    pending.Bias = ReadAddBias(source, node, current, constants, pending.Outputs);
+                    (pending.Bias, string biasName) = ReadAddBias(source, node, current, constants, pending.Outputs);
+                    pending.BiasSource = $"{node.Describe()} adds the bias '{biasName}'";
                     pending.AwaitsBias = false;
                     break;
                 case "Relu":
@@ -142,6 +143,9 @@ internal static class OnnxLayers
 
         public float[]? Bias { get; set; }
 
+        /// <summary>Which node adds the bias and which tensor it is, for the message that refuses it.</summary>
+        public string? BiasSource { get; set; }
+
         /// <summary>A MatMul whose bias Add may come next.</summary>
         public bool AwaitsBias { get; set; }
 
@@ -163,6 +167,10 @@ internal static class OnnxLayers
         {
             throw Invalid(source, $"{layer.Node} is followed by {(layer.Activation is null ? "no activation" : activation)}; the network's layer {index} ('{expected.Name}') has {(expected.Activation == "None" ? "none" : expected.Activation)}");
         }
+        // A bias-free layer (no 'bias' in its table) refuses a model's bias rather than dropping it; a biased layer takes
+        // a missing one as zero, as a MatMul without an Add computes.
+        if (layer.Bias is not null && expected.IndexOf("bias") < 0)
+            throw Invalid(source, $"{layer.BiasSource}; the network's layer {index} ('{expected.Name}') has none (Bias = false)");
         result.Add((Widen(layer.Weights), layer.Bias is null ? new double[layer.Outputs] : Widen(layer.Bias)));
     }
 
@@ -188,7 +196,10 @@ internal static class OnnxLayers
         float[]? bias = null;
         if (node.Inputs.Length == 3 && node.Inputs[2].Length > 0)
             bias = BiasOf(source, node, FloatConstant(source, node, node.Inputs[2], constants), outputs);
-        return new Pending(node.Describe(), inputs, outputs, rows, bias, awaitsBias: false);
+        return new Pending(node.Describe(), inputs, outputs, rows, bias, awaitsBias: false)
+        {
+            BiasSource = bias is null ? null : $"{node.Describe()} adds the bias '{node.Inputs[2]}'",
+        };
     }
 
     private static Pending ReadMatMul(string source, OnnxNode node, string current, Dictionary<string, OnnxTensor> constants)
@@ -202,12 +213,12 @@ internal static class OnnxLayers
         return new Pending(node.Describe(), inputs, outputs, Transpose(weights.Floats!, inputs, outputs), null, awaitsBias: true);
     }
 
-    private static float[] ReadAddBias(string source, OnnxNode node, string current, Dictionary<string, OnnxTensor> constants, int outputs)
+    private static (float[] Values, string Name) ReadAddBias(string source, OnnxNode node, string current, Dictionary<string, OnnxTensor> constants, int outputs)
     {
         if (node.Inputs.Length != 2)
             throw Invalid(source, $"{node.Describe()} has {node.Inputs.Length} inputs; expected 2");
         string other = node.Inputs[0] == current ? node.Inputs[1] : node.Inputs[0];
-        return BiasOf(source, node, FloatConstant(source, node, other, constants), outputs);
+        return (BiasOf(source, node, FloatConstant(source, node, other, constants), outputs), other);
     }
 
     private static float[] BiasOf(string source, OnnxNode node, OnnxTensor bias, int outputs)

@@ -51,3 +51,35 @@ public partial class TorchMlpDouble
     public readonly D7x4Tanh Second = new();
     public readonly D4x3 Third = new();
 }
+
+[Dense(In = 6, Out = 5, Activation = Activation.Tanh, Bias = false)] public partial class M6x5TanhNoBias;
+[Dense(In = 5, Out = 3, Bias = false)] public partial class M5x3NoBias;
+[Dense(In = 6, Out = 5, Activation = Activation.Tanh)] public partial class M6x5Tanh;
+[Dense(In = 5, Out = 3)] public partial class M5x3;
+
+/// <summary>nn.Sequential(Linear(6, 5, bias=False), Tanh(), Linear(5, 3, bias=False)), named as its state_dict() names it.</summary>
+[Sequential(MaxBatch = 8)]
+public partial class TorchBiasFree
+{
+    [TensorName("0")] public readonly M6x5TanhNoBias First = new();
+    [TensorName("2")] public readonly M5x3NoBias Second = new();
+}
+
+/// <summary>The same sizes with biases: a model without them loads into it with zero biases.</summary>
+[Sequential(MaxBatch = 8)]
+public partial class TorchBiasFreeSizesBiased
+{
+    [TensorName("0")] public readonly M6x5Tanh First = new();
+    [TensorName("2")] public readonly M5x3 Second = new();
+}
+
+[Dense(In = 5, Out = 7, Activation = Activation.ReLU, Bias = false)] public partial class M5x7ReLUNoBias;
+
+/// <summary>The first model's sizes with a bias-free first layer: the model's bias must be refused, not dropped.</summary>
+[Sequential(MaxBatch = 8)]
+public partial class TorchMlpFirstBiasFree
+{
+    [TensorName("0")] public readonly M5x7ReLUNoBias First = new();
+    [TensorName("2")] public readonly M7x4Tanh Second = new();
+    [TensorName("4")] public readonly M4x3 Third = new();
+}

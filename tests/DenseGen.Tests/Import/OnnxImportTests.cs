@@ -63,6 +63,39 @@ public class OnnxImportTests
         AssertMatchesPyTorch(network, "matmul", [ChainReference.Layer(network.First), ChainReference.Layer(network.Second), ChainReference.Layer(network.Third)]);
     }
 
+    [Theory]
+    [InlineData("nobias.opset9.onnx")]
+    [InlineData("nobias.opset17.onnx")]
+    public void ABiasFreeModelLoadsIntoBiasFreeLayersAndMatchesPyTorch(string model)
+    {
+        var fromStateDict = new TorchBiasFree();
+        fromStateDict.Load(Fixture("nobias.safetensors"));
+        var network = new TorchBiasFree();
+        network.LoadOnnx(Fixture(model));
+        AssertSameParameters(fromStateDict, network);
+        Assert.Equal(2, ((ITrainable<float>)network).ParameterTensorCount);
+        AssertMatchesPyTorch(network, "nobias", [ChainReference.Layer(network.First), ChainReference.Layer(network.Second)]);
+
+        // Into biased layers of the same sizes a MatMul without an Add loads with zero biases, as before.
+        var biased = new TorchBiasFreeSizesBiased();
+        biased.Second.Bias.Fill(1);
+        biased.LoadOnnx(Fixture(model));
+        Assert.Equal(fromStateDict.Second.Weights.ToArray(), biased.Second.Weights.ToArray());
+        Assert.All(biased.Second.Bias.ToArray(), b => Assert.Equal(0f, b));
+    }
+
+    [Theory]
+    [InlineData("mlp.opset13.onnx", "node '/0/Gemm' (Gemm) adds the bias '0.bias'; the network's layer 0 ('0') has none (Bias = false)")]
+    [InlineData("mlp.helper.onnx", "node 'fc0' (Gemm) adds the bias 'b0'; the network's layer 0 ('0') has none (Bias = false)")]
+    public void ABiasFreeLayerRefusesAModelBiasNamingItAndChangesNothing(string model, string message)
+    {
+        (Action<string> load, Func<float[][]> parameters) = Loader(new TorchMlpFirstBiasFree());
+        float[][] before = parameters();
+        InvalidDataException exception = Assert.Throws<InvalidDataException>(() => load(Fixture(model)));
+        Assert.Equal(model + ": " + message + ".", exception.Message);
+        Assert.Equal(before, parameters());
+    }
+
     public static TheoryData<string, string, string> Mismatches() => new()
     {
         { "leaky02.opset13.onnx", "mlp", "node '/1/LeakyRelu' (LeakyRelu) has alpha 0.2; DenseGen's leaky ReLU has slope 0.01" },

@@ -560,7 +560,8 @@ internal static class ChainReference
         double[] InputGradient, double[] InputGradientError);
 
     public static LayerValues Layer<T>(IDenseWeights<T> layer) where T : unmanaged, IFloatingPointIeee754<T> =>
-        new(LayerChecks.Wide(layer.Weights.ToArray()), LayerChecks.Wide(layer.Bias.ToArray()), layer.InputSize, layer.OutputSize,
+        // A bias-free layer (an empty Bias) is the reference with a zero bias, which adds nothing in double.
+        new(LayerChecks.Wide(layer.Weights.ToArray()), layer.Bias.IsEmpty ? new double[layer.OutputSize] : LayerChecks.Wide(layer.Bias.ToArray()), layer.InputSize, layer.OutputSize,
             layer switch
             {
                 IActivatedDenseLayer<T> activated => activated.Activation,
