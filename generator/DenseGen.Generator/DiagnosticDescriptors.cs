@@ -299,6 +299,15 @@ internal static class DiagnosticDescriptors
         isEnabledByDefault: true,
         customTags: NotConfigurable);
 
+    public static readonly DiagnosticDescriptor InvalidClip = new(
+        id: "DG0034",
+        title: "[Standardize] Clip must be finite and not negative",
+        messageFormat: "The layer '{0}' has Clip = {1}; Clip is the bound of the clamp to [−Clip, Clip] and must be a finite number greater than 0, or 0 (the default) for no clamp. ML-Agents' normalizer uses 5.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "DG0010",
         title: "DenseGen failed unexpectedly",
