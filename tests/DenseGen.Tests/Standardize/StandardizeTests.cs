@@ -55,6 +55,11 @@ public sealed class StandardizeTests : IDisposable
             StandardizeChecks.CheckSpecialValues(create(), clip);
     }
 
+    /// <summary>The deterministic layers give the committed digest here, on the widest vectors; VectorPathTests' children check the narrower paths.</summary>
+    [Fact]
+    public void DeterministicLayersGiveTheCommittedDigest() =>
+        Assert.Equal(StandardizeChecks.ExpectedDigest, StandardizeChecks.Digest(StandardizeChecks.DeterministicLayers()));
+
     [Fact]
     public void ConstantsAndInterfacesAreThoseOfAStateOnlyLayer()
     {
