@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Reflection;
 using DenseGen.Tests.Import;
 using DenseGen.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
@@ -81,6 +82,50 @@ public sealed class StandardizeTests : IDisposable
         Assert.Equal(TensorConstraint.Positive, std.Constraint);
         Assert.Equal(1, std.InitialValue);
         Assert.Equal(TensorConstraint.None, tensors.DescribeParameterTensor(0).Constraint);
+    }
+
+    /// <summary>Forward and Backward allocate nothing: a class layer, a struct layer called directly, and a deterministic one.</summary>
+    [Fact]
+    public void ForwardAndBackwardAllocateNothing()
+    {
+        var layer = new StdF300Clip();
+        layer.Std.Fill(1);
+        float[] x = new float[3 * 300], y = new float[3 * 300], dx = new float[3 * 300];
+        var deterministic = new DetStdD21();
+        deterministic.Std.Fill(2);
+        double[] xd = new double[5 * 21], yd = new double[5 * 21], dxd = new double[5 * 21];
+        SStdD9Clip value = default;
+        value.Std.Fill(0.5);
+        double[] xs = new double[2 * 9], ys = new double[2 * 9], dxs = new double[2 * 9];
+        void Calls()
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                layer.Forward(x, y);
+                layer.Backward(x, y, dx);
+                deterministic.Forward(xd, yd);
+                deterministic.Backward(xd, yd, dxd);
+                value.Forward(xs, ys);
+                value.Backward(xs, ys, dxs);
+            }
+        }
+        Calls();
+        AllocationTests.RequireAWindowWithoutAllocation(Calls);
+    }
+
+    /// <summary>Every generated method stays far inside the JIT's limits: kernels loop over a sample's vectors past eight of them.</summary>
+    [Fact]
+    public void GeneratedMethodsStayWithinJitLimits()
+    {
+        Assembly assembly = GeneratorHarness.CompileAndLoad("[DenseGen.Standardize(Size = 100000, Clip = 5)] public partial class Measured;");
+        MethodInfo[] methods = assembly.GetType("Measured")!.GetMethods(BindingFlags.DeclaredOnly | BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)
+            .Where(m => m.GetMethodBody() is not null).ToArray();
+        Assert.Contains(methods, m => m.Name == "__DenseForwardVector128");
+        foreach (MethodInfo method in methods)
+        {
+            IlMeasure measure = IlInspector.Measure(method);
+            Assert.True(measure.Bytes < IlInspector.MaxBytes / 20 && measure.Instructions < IlInspector.MaxInstructions / 20, $"{method.Name}: {measure}");
+        }
     }
 
     /// <summary>Bad arguments throw before anything is written, as the dense layers' do.</summary>
