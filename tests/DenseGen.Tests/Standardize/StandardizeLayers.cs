@@ -87,3 +87,21 @@ public partial class StandardizedNetClip3
     public readonly Hidden6x5ReLU Hidden = new();
     public readonly Output5x3 Output = new();
 }
+
+// A standardizing layer after a dense one, last (its Backward gets the network's output gradient); and a network of
+// standardizing layers alone, which learns nothing and is inference-only.
+[Dense(In = 4, Out = 6, Activation = Activation.Tanh)] public partial class Hidden4x6Tanh;
+
+[Sequential(MaxBatch = 3)]
+public partial class StandardizedLastNet
+{
+    public readonly Hidden4x6Tanh Hidden = new();
+    public readonly Norm6Clip Normalize = new();
+}
+
+[Sequential(MaxBatch = 2)]
+public partial class StatisticsOnlyNet
+{
+    public readonly Norm6Clip First = new();
+    public readonly Norm6Clip3 Second = new();
+}

@@ -351,6 +351,53 @@ public sealed class StandardizeTests : IDisposable
         Assert.Contains(dx, value => value != 0);
     }
 
+    /// <summary>Last in a network, the standardizing layer gets the caller's output gradient and passes it back through the clamp.</summary>
+    [Fact]
+    public void AStandardizingLayerMayComeLast()
+    {
+        var network = new StandardizedLastNet();
+        network.Initialize(seed: 6);
+        network.Normalize.Mean.Fill(0.1f);
+        network.Normalize.Std.Fill(0.25f);
+        var random = new Random(7);
+        float[] x = LayerChecks.RandomValues<float>(random, 3 * 4), dy = LayerChecks.RandomValues<float>(random, 3 * 6);
+        float[] y = new float[3 * 6], dx = new float[3 * 4];
+        network.ZeroGradients();
+        network.Forward(x, y);
+        network.Backward(x, dy, dx);
+
+        float[] h = new float[3 * 6], expectedY = new float[3 * 6], g = new float[3 * 6], expectedDx = new float[3 * 4];
+        var hidden = new Hidden4x6Tanh();
+        network.Hidden.Weights.CopyTo(hidden.Weights);
+        network.Hidden.Bias.CopyTo(hidden.Bias);
+        hidden.Forward(x, h);
+        network.Normalize.Forward(h, expectedY);
+        network.Normalize.Backward(h, dy, g);
+        hidden.Backward(x, h, g, expectedDx);
+        Assert.Equal(expectedY, y);
+        Assert.Equal(expectedDx, dx);
+        Assert.Equal(hidden.WeightGradients.ToArray(), network.Hidden.WeightGradients.ToArray());
+        // tanh's outputs lie in (−1, 1): (h − 0.1) / 0.25 passes ±5 for none, so every gradient passes.
+        Assert.Contains(g, value => value != 0);
+    }
+
+    /// <summary>A network of standardizing layers learns nothing: inference only, with the scratch overload, and nothing for optimizers.</summary>
+    [Fact]
+    public void ANetworkOfStandardizingLayersIsInferenceOnly()
+    {
+        Assert.False(typeof(ITrainableModule<float>).IsAssignableFrom(typeof(StatisticsOnlyNet)));
+        Assert.Equal(0, StatisticsOnlyNet.ParameterCount);
+        var network = new StatisticsOnlyNet();
+        network.Initialize(seed: 1);
+        network.First.Std.Fill(0.5f);
+        float[] x = [4, -4, 0.25f, 1, -1, 2, 0, 0, 0, 0, 0, 0], y = new float[12], viaScratch = new float[12];
+        network.Forward(x, y);
+        network.Forward(x, viaScratch, new float[StatisticsOnlyNet.ForwardScratchLength]);
+        // First: x / 0.5 clamped to ±5; then the second clamps to ±3.
+        Assert.Equal([3, -3, 0.5f, 2, -2, 3, 0, 0, 0, 0, 0, 0], y);
+        Assert.Equal(y, viaScratch);
+    }
+
     /// <summary>Optimizers see the dense layers' tensors only; training leaves the statistics alone.</summary>
     [Fact]
     public void TrainingUpdatesTheDenseLayersAndNeverTheStatistics()
