@@ -35,7 +35,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidSize = new(
         id: "DG0003",
         title: "[Dense] sizes must be positive",
-        messageFormat: "The layer '{0}' needs {1} set to a positive number of {2}, but it is {3}; write for example [Dense(In = 784, Out = 128)]",
+        messageFormat: "The layer '{0}' needs {1} set to a positive number of {2}, but it is {3}; write for example {4}",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
@@ -284,7 +284,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NetworkLayerNotDeterministic = new(
         id: "DG0032",
         title: "A deterministic network's layer is not deterministic",
-        messageFormat: "'{0}' asks to be deterministic, but its layer '{1}' ({2}) is not; declare it [Dense(..., Deterministic = true)], or set <DenseGenDeterministic>true</DenseGenDeterministic> in the project to make every layer deterministic",
+        messageFormat: "'{0}' asks to be deterministic, but its layer '{1}' ({2}) is not; declare it [{3}(..., Deterministic = true)], or set <DenseGenDeterministic>true</DenseGenDeterministic> in the project to make every layer deterministic",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
@@ -294,6 +294,15 @@ internal static class DiagnosticDescriptors
         id: "DG0033",
         title: "A member collides with a member DenseGen generates",
         messageFormat: "The member '{0}' of the {1} '{2}' collides with {3} that DenseGen generates for the {1}; rename it",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
+
+    public static readonly DiagnosticDescriptor InvalidClip = new(
+        id: "DG0034",
+        title: "[Standardize] Clip must be finite and not negative",
+        messageFormat: "The layer '{0}' has Clip = {1}; Clip is the bound of the clamp to [−Clip, Clip] and must be a finite number greater than 0, or 0 (the default) for no clamp. ML-Agents' normalizer uses 5.",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,

@@ -85,7 +85,7 @@ public static class NetworkFile
     {
         Argument.NotNull(layers, nameof(layers));
         SafeTensorsHeader file = SafeTensorsHeader.Parse(bytes, source);
-        return ToTensors<T>(SafeTensorsLayers.Map(file, Expected(layers), strict));
+        return ToTensors<T>(SafeTensorsLayers.Map(file, Expected<T>(layers), strict));
     }
 
     /// <summary>Reads an ONNX model from <paramref name="path"/>; see <see cref="ParseOnnx{T}"/>.</summary>
@@ -131,7 +131,7 @@ public static class NetworkFile
         Argument.NotNull(bytes, nameof(bytes));
         Argument.NotNull(layers, nameof(layers));
         OnnxModel model = OnnxModel.Parse(bytes, source, safetensorsAdvice: "did you mean Load?");
-        return ToTensors<T>(OnnxTensorTable.Map(model, source, Expected(layers)));
+        return ToTensors<T>(OnnxTensorTable.Map(model, source, Expected<T>(layers)));
     }
 
     /// <summary>
@@ -153,10 +153,12 @@ public static class NetworkFile
         LittleEndian.SwapOnBigEndian(bytes, System.Runtime.InteropServices.Marshal.SizeOf<T>());
     }
 
-    private static ExpectedLayer[] Expected(IReadOnlyList<LayerDescription> layers) =>
+    /// <summary>The layers as the file readers check them; a tensor's constraint is checked on its values as <typeparamref name="T"/> holds them.</summary>
+    private static ExpectedLayer[] Expected<T>(IReadOnlyList<LayerDescription> layers) =>
         layers.Select(l => new ExpectedLayer(
             l.TensorName, l.Kind, l.Architecture, l.InputSize, l.OutputSize, l.Activation.ToString(),
-            l.Tensors.Select(t => new ExpectedTensor(t.Name, t.Shape.Select(d => (long)d).ToArray())).ToArray())).ToArray();
+            l.Tensors.Select(t => new ExpectedTensor(
+                t.Name, t.Shape.Select(d => (long)d).ToArray(), t.Constraint == TensorConstraint.Positive, typeof(T) == typeof(float))).ToArray())).ToArray();
 
     /// <summary>Every layer's tensors, in table order, in <typeparamref name="T"/>, ready to copy into the layers.</summary>
     private static T[][] ToTensors<T>(List<double[][]> layers) where T : unmanaged =>

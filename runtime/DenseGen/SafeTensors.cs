@@ -58,13 +58,14 @@ public static class SafeTensors
     /// <summary>
     /// Loads the layers' weights and biases from <paramref name="path"/>. The whole file is validated first (header,
     /// dtypes, shapes and byte ranges against the file's length), then every requested tensor is checked (present,
-    /// F32 or F64, the layer's shape); only then are the layers written. So when it throws, every layer is exactly as
-    /// it was. F64 data loaded into a float layer is rounded to nearest; F32 into a double layer is exact.
+    /// F32 or F64, the layer's shape, values its constraint allows: a standard deviation greater than 0); only then are
+    /// the layers written. So when it throws, every layer is exactly as it was. F64 data loaded into a float layer is
+    /// rounded to nearest; F32 into a double layer is exact.
     /// </summary>
     /// <param name="path">The file to read.</param>
     /// <param name="layers">Each layer with the name its tensors have in the file.</param>
     /// <exception cref="ArgumentException">No layers, a null layer, or an empty or duplicate name.</exception>
-    /// <exception cref="InvalidDataException">The file is not valid safetensors, or a tensor is missing or does not fit its layer; the message says which.</exception>
+    /// <exception cref="InvalidDataException">The file is not valid safetensors, or a tensor is missing, does not fit its layer or holds a value its constraint refuses; the message says which.</exception>
     /// <exception cref="IOException">The file could not be read.</exception>
     public static void Load<T>(string path, params (string Name, IParameterTensors<T> Layer)[] layers)
         where T : unmanaged
@@ -78,7 +79,18 @@ public static class SafeTensors
         foreach ((string name, IParameterTensors<T> layer) in layers)
         {
             for (int i = 0; i < layer.ParameterTensorCount; i++)
-                file.Require(name + "." + layer.ParameterTensorName(i), layer.DescribeParameterTensor(i).Shape.Select(d => (long)d).ToArray());
+            {
+                string tensor = name + "." + layer.ParameterTensorName(i);
+                TensorDescription description = layer.DescribeParameterTensor(i);
+                file.Require(tensor, description.Shape.Select(d => (long)d).ToArray());
+                if (description.Constraint == TensorConstraint.Positive)
+                {
+                    // Checked on the values as read (exact in double) before any layer is written.
+                    var values = new double[description.Length];
+                    file.CopyTo<double>(tensor, values);
+                    ExpectedTensor.RequirePositive(file.Source, tensor, values, single: typeof(T) == typeof(float));
+                }
+            }
         }
         foreach ((string name, IParameterTensors<T> layer) in layers)
         {
@@ -146,6 +158,9 @@ public sealed class SafeTensorsFile
 
     /// <summary>The tensors by name.</summary>
     public IReadOnlyDictionary<string, SafeTensorInfo> Tensors { get; }
+
+    /// <summary>The file's name as error messages give it.</summary>
+    internal string Source => _header.Source;
 
     /// <summary>The header's <c>__metadata__</c> strings, empty when it has none.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }

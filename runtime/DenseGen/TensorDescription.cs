@@ -14,6 +14,23 @@ public enum TensorRole
 }
 
 /// <summary>
+/// What every value of a tensor must be for the layer to compute with it. Weight files (<c>Load</c>, baked weights, the
+/// <see cref="SafeTensors"/> loaders) check it before they write anything, and refuse a file that breaks it with an
+/// <see cref="System.IO.InvalidDataException"/> naming the tensor.
+/// </summary>
+public enum TensorConstraint
+{
+    /// <summary>Any value, NaN and infinities included: what parameters are.</summary>
+    None = 0,
+
+    /// <summary>
+    /// Greater than zero, as the layer holds it (a value that rounds to 0 in a <see cref="float"/> layer breaks it too):
+    /// a standard deviation that the layer divides by. Zero, negative values and NaN are refused.
+    /// </summary>
+    Positive = 1,
+}
+
+/// <summary>
 /// One tensor of a generated layer or network, as weight files, initializers and optimizers see it: its name (PyTorch's,
 /// e.g. <c>weight</c> for a layer, <c>hidden.weight</c> in a network), its shape, and how to initialize it.
 /// </summary>
@@ -29,8 +46,12 @@ public sealed class TensorDescription
     /// <param name="fanOut">The fan-out initializers scale by.</param>
     /// <param name="isBias">Whether initializers treat it as a bias: PyTorch's default draws it, the other schemes zero it.</param>
     /// <param name="initialValue">For state, the value <see cref="Initializer"/> sets every element to (a standard deviation's is 1); parameters are drawn instead.</param>
-    /// <exception cref="ArgumentException">The name is empty, or the shape is empty or has a dimension that is not positive.</exception>
-    public TensorDescription(string name, int[] shape, TensorRole role, int fanIn, int fanOut, bool isBias, double initialValue = 0)
+    /// <param name="constraint">What every value must be; weight files that break it are refused.</param>
+    /// <exception cref="ArgumentException">
+    /// The name is empty, the shape is empty or has a dimension that is not positive, or the initial value of a state
+    /// tensor breaks its constraint.
+    /// </exception>
+    public TensorDescription(string name, int[] shape, TensorRole role, int fanIn, int fanOut, bool isBias, double initialValue = 0, TensorConstraint constraint = TensorConstraint.None)
     {
         Argument.NotNullOrEmpty(name, nameof(name));
         Argument.NotNull(shape, nameof(shape));
@@ -43,6 +64,11 @@ public sealed class TensorDescription
         }
         if (shape.Length == 0 || length > int.MaxValue)
             throw new ArgumentException($"The tensor '{name}' has {(shape.Length == 0 ? "no dimensions" : "more elements than an array holds")}.", nameof(shape));
+        if (constraint is < TensorConstraint.None or > TensorConstraint.Positive)
+            throw new ArgumentOutOfRangeException(nameof(constraint), constraint, "Not a defined TensorConstraint value.");
+        // Initialization must leave the layer in a state its own Load would accept.
+        if (role == TensorRole.State && constraint == TensorConstraint.Positive && !(initialValue > 0))
+            throw new ArgumentException($"The tensor '{name}' must be positive, but its initial value is {initialValue.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}.", nameof(initialValue));
         Name = name;
         _shape = (int[])shape.Clone();
         Role = role;
@@ -50,6 +76,7 @@ public sealed class TensorDescription
         FanOut = fanOut;
         IsBias = isBias;
         InitialValue = initialValue;
+        Constraint = constraint;
         Length = (int)length;
     }
 
@@ -77,8 +104,11 @@ public sealed class TensorDescription
     /// <summary>For state, the value initialization sets; 0 for parameters, which are drawn.</summary>
     public double InitialValue { get; }
 
+    /// <summary>What every value must be; weight files that break it are refused.</summary>
+    public TensorConstraint Constraint { get; }
+
     /// <summary>The same tensor under another name: a layer's tensor as a network names it (<c>hidden.weight</c>).</summary>
-    public TensorDescription WithName(string name) => new(name, _shape, Role, FanIn, FanOut, IsBias, InitialValue);
+    public TensorDescription WithName(string name) => new(name, _shape, Role, FanIn, FanOut, IsBias, InitialValue, Constraint);
 
     /// <summary>The shape as an array, for writers that take one.</summary>
     internal int[] ShapeArray() => (int[])_shape.Clone();

@@ -209,6 +209,70 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void StandardizeSizeMissing() => Verify("""
+        using DenseGen;
+        [Standardize(Clip = 5)]
+        public partial class Observations;
+        """, ["DG0003"]);
+
+    [Fact]
+    public void StandardizeSizeBeyondAnArray() => Verify("""
+        using DenseGen;
+        [Standardize(Size = int.MaxValue)]
+        public partial class Observations;
+        """, ["DG0003"]);
+
+    [Fact]
+    public void StandardizeClipNegative() => Verify("""
+        using DenseGen;
+        [Standardize(Size = 8, Clip = -5)]
+        public partial class Observations;
+        """, ["DG0034"]);
+
+    [Fact]
+    public void StandardizeClipNaNOrInfinite() => Verify("""
+        using DenseGen;
+        [Standardize(Size = 8, Clip = double.NaN)]
+        public partial class Observations;
+        [Standardize(Size = 8, Clip = double.PositiveInfinity)]
+        public partial class Unbounded;
+        """, ["DG0034", "DG0034"]);
+
+    [Fact]
+    public void StandardizeOnAReadOnlyStruct() => Verify("""
+        using DenseGen;
+        [Standardize(Size = 8)]
+        public readonly partial struct Observations;
+        """, ["DG0006"]);
+
+    [Fact]
+    public void StandardizeMembersThatCollideWithGeneratedOnes() => Verify("""
+        using DenseGen;
+        [Standardize(Size = 8)]
+        public partial class Observations
+        {
+            public float[] Mean = new float[8];
+            public void Forward(System.ReadOnlySpan<float> input, System.Span<float> output) { }
+            public void Forward(float[] input, float[] output) { }   // fine: another overload
+        }
+        """, ["DG0033", "DG0033"]);
+
+    /// <summary>−0 is no clamp, as 0 is: the layer records and generates Clip = 0.</summary>
+    [Fact]
+    public void StandardizeNegativeZeroClipIsNoClamp()
+    {
+        (GeneratorRunResult result, _) = GeneratorHarness.Run(GeneratorHarness.CreateCompilation("""
+            using DenseGen;
+            [Standardize(Size = 8, Clip = -0.0)]
+            public partial class Observations;
+            """));
+        Assert.Empty(result.Diagnostics);
+        string source = result.GeneratedSources.Single().SourceText.ToString();
+        Assert.Contains("public const float Clip = 0f;", source, StringComparison.Ordinal);
+        Assert.DoesNotContain("ConditionalSelect", source, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EveryErrorIsNotConfigurableAndEveryWarningIs()
     {
         DiagnosticDescriptor[] descriptors = typeof(DiagnosticDescriptors)
@@ -216,7 +280,7 @@ public class DiagnosticTests
             .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
             .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
             .ToArray();
-        Assert.Equal(33, descriptors.Length);
+        Assert.Equal(34, descriptors.Length);
         foreach (DiagnosticDescriptor descriptor in descriptors)
         {
             bool notConfigurable = descriptor.CustomTags.Contains(WellKnownDiagnosticTags.NotConfigurable);

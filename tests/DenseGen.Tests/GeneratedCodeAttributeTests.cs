@@ -13,7 +13,7 @@ namespace DenseGen.Tests;
 /// Every member DenseGen generates carries <c>[GeneratedCode("DenseGen.Generator", version)]</c>, and every one that
 /// can (all but fields) <c>[ExcludeFromCodeCoverage]</c>, as the BCL's generators mark theirs: tools that skip
 /// generated code skip it, and a user's coverage report counts only the user's code. Checked by reflection over every
-/// layer and network this test assembly declares (classes and structs, float and double, trainable and frozen).
+/// layer and network this test assembly declares (classes and structs, float and double, trainable and frozen, of every kind).
 /// </summary>
 public class GeneratedCodeAttributeTests
 {
@@ -22,7 +22,7 @@ public class GeneratedCodeAttributeTests
 
     public static IEnumerable<object[]> GeneratedTypes() =>
         typeof(GeneratedCodeAttributeTests).Assembly.GetTypes()
-            .Where(t => t.GetCustomAttribute<DenseAttribute>() is not null || t.GetCustomAttribute<SequentialAttribute>() is not null)
+            .Where(t => IsLayer(t) || t.GetCustomAttribute<SequentialAttribute>() is not null)
             .OrderBy(t => t.FullName, StringComparer.Ordinal)
             .Select(t => new object[] { t });
 
@@ -57,6 +57,9 @@ public class GeneratedCodeAttributeTests
         // A network's layer fields are the user's declaration.
         return type.GetCustomAttribute<SequentialAttribute>() is not null
             && member is FieldInfo field
-            && field.FieldType.GetCustomAttribute<DenseAttribute>() is not null;
+            && IsLayer(field.FieldType);
     }
+
+    private static bool IsLayer(Type type) =>
+        type.GetCustomAttribute<DenseAttribute>() is not null || type.GetCustomAttribute<StandardizeAttribute>() is not null;
 }

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using DenseGen.Generator;
 using DenseGen.Generator.Layers.Dense;
+using DenseGen.Generator.Layers.Standardize;
 using DenseGen.Generator.Model;
 using DenseGen.Generator.Networks;
 using DenseGen.Tests.Import;
@@ -16,10 +17,11 @@ using DenseGen.Generator.Shared;
 namespace DenseGen.Tests;
 
 /// <summary>
-/// DG0033 compares the user's members with the lists <see cref="DenseMembers"/> and <see cref="NetworkMembers"/> keep next
-/// to the emitters. Here layers and networks of every shape are generated and compiled, and the members the generated
-/// files declare (but constructors, explicit interface implementations and the reserved '__dense' names) must be exactly
-/// the list for that shape, so a member added to an emitter and not to its list fails here, not in a user's build.
+/// DG0033 compares the user's members with the lists <see cref="DenseMembers"/>, <see cref="StandardizeMembers"/> and
+/// <see cref="NetworkMembers"/> keep next to the emitters. Here layers and networks of every shape are generated and
+/// compiled, and the members the generated files declare (but constructors, explicit interface implementations and the
+/// reserved '__dense' names) must be exactly the list for that shape, so a member added to an emitter and not to its
+/// list fails here, not in a user's build.
 /// </summary>
 public class GeneratedMembersTests
 {
@@ -37,11 +39,14 @@ public class GeneratedMembersTests
         [Dense(In = 3, Out = 3, Activation = Activation.Sigmoid, Deterministic = true)] public partial class Lockstep;
         [Dense(In = 2, Out = 2, ElementType = typeof(double))] public partial struct PreciseOut;
         [Dense(In = 2, Out = 1)] public partial class Head;
+        [Standardize(Size = 5, Clip = 5)] public partial class Norm;
+        [Standardize(Size = 3, ElementType = typeof(double), Deterministic = true)] public partial struct NormValue;
 
         [Sequential(MaxBatch = 2)] public partial class Trained { public readonly L0 A = new(); public readonly L2 B = new(); public readonly L4 C = new(); }
         [Sequential] public partial struct Stacked { public PreciseTanh A; public PreciseOut B; }
         [Sequential(MaxBatch = 3)] public partial class Deployed { public readonly FrozenReLU A = new(); public FrozenValue B; }
         [Sequential] public partial class FineTuned { public readonly FrozenReLU A = new(); public readonly Head B = new(); }
+        [Sequential] public partial class Normalized { public readonly Norm A = new(); public readonly L0 B = new(); }
         [Sequential(Weights = "mlp.safetensors")]
         public partial class Baked
         {
@@ -59,6 +64,7 @@ public class GeneratedMembersTests
         [Dense(In = 2, Out = 2, Activation = Activation.Tanh)] public partial class Squashed { }
         [Dense(In = 3, Out = 2, Activation = Activation.ReLU, Trainable = false)] public partial class FrozenReLU { }
         [Dense(In = 2, Out = 2, Trainable = false)] public partial class FrozenOut { }
+        [Standardize(Size = 3, Clip = 2)] public partial class Norm { }
 
         [Sequential(MaxBatch = 2)] public partial class Trained { public readonly Plain A = new Plain(); public readonly Squashed B = new Squashed(); }
         [Sequential] public partial class Deployed { public readonly FrozenReLU A = new FrozenReLU(); public readonly FrozenOut B = new FrozenOut(); }
@@ -89,6 +95,9 @@ public class GeneratedMembersTests
             ["Deployed"] = Network(f, trainable: false),
             ["FineTuned"] = Network(f, trainable: true),
             ["Baked"] = Network(f, trainable: true, baked: true),
+            ["Norm"] = StandardizeMembers.For(f),
+            ["NormValue"] = StandardizeMembers.For(d),
+            ["Normalized"] = Network(f, trainable: true),
         });
     }
 
@@ -102,6 +111,7 @@ public class GeneratedMembersTests
             ["Squashed"] = Layer(f, activated: true, trainable: true),
             ["FrozenReLU"] = Layer(f, activated: true, trainable: false),
             ["FrozenOut"] = Layer(f, activated: false, trainable: false),
+            ["Norm"] = StandardizeMembers.For(f),
             ["Trained"] = Network(f, trainable: true),
             ["Deployed"] = Network(f, trainable: false),
         });

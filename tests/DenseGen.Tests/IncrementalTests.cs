@@ -161,6 +161,62 @@ public class IncrementalTests
         Assert.DoesNotContain(third.GeneratedSources, s => s.HintName == "App.Net.Sequential.g.cs");
     }
 
+    private const string StandardizedSource = """
+        using DenseGen;
+        namespace App;
+
+        [Standardize(Size = 3, Clip = 5)]
+        public partial class Norm;
+
+        [Sequential(MaxBatch = 2)]
+        public partial class Policy
+        {
+            public readonly Norm Normalize = new();
+            public readonly First First = new();
+        }
+        """;
+
+    /// <summary>
+    /// Every kind of layer runs a pipeline of the same shape under the same step names: with a [Standardize] layer beside
+    /// the dense ones, an unrelated edit still reuses every spec and output, and the models hold plain values only.
+    /// </summary>
+    [Fact]
+    public void UnrelatedEditLeavesAStandardizeLayerAndItsNetworkCached()
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation([NetworkLayers, StandardizedSource, OtherSource]);
+        SyntaxTree other = compilation.SyntaxTrees.Last();
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(other, other.WithChangedText(other.GetText().Replace(0, 0, "// unrelated\n")));
+        GeneratorRunResult second = RunTwice(compilation, edited);
+
+        Assert.Contains(second.GeneratedSources, s => s.HintName == "App.Norm.Standardize.g.cs");
+        Assert.Contains(second.TrackedSteps[DenseGenerator.TrackingNames.Specs].SelectMany(step => step.Outputs), output => output.Value.GetType().Name == "StandardizeSpec");
+        AssertReused(second, DenseGenerator.TrackingNames.Parse);
+        AssertReused(second, DenseGenerator.TrackingNames.Specs);
+        AssertReused(second, DenseGenerator.TrackingNames.NetworkSpecs);
+        AssertSourceOutputReused(second);
+        foreach (string name in new[] { DenseGenerator.TrackingNames.Parse, DenseGenerator.TrackingNames.Specs, DenseGenerator.TrackingNames.NetworkSpecs })
+        {
+            foreach ((object value, _) in second.TrackedSteps[name].SelectMany(step => step.Outputs))
+                AssertPlainValues(value, name, new HashSet<object>(ReferenceEqualityComparer.Instance));
+        }
+    }
+
+    [Fact]
+    public void ChangingAStandardizeLayersClipRegeneratesTheLayerAndItsNetwork()
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation([NetworkLayers, StandardizedSource]);
+        SyntaxTree layer = compilation.SyntaxTrees.Last();
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(
+            layer, layer.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(StandardizedSource.Replace("Clip = 5", "Clip = 3"))));
+        GeneratorRunResult second = RunTwice(compilation, edited);
+
+        Assert.Contains(second.TrackedSteps[DenseGenerator.TrackingNames.NetworkSpecs].SelectMany(step => step.Outputs), output => output.Reason == IncrementalStepRunReason.Modified);
+        Assert.Contains("public const float Clip = 3f;",
+            second.GeneratedSources.Single(s => s.HintName == "App.Norm.Standardize.g.cs").SourceText.ToString(), StringComparison.Ordinal);
+        Assert.Contains("\"Standardize(Size = 3, Clip = 3)\"",
+            second.GeneratedSources.Single(s => s.HintName == "App.Policy.Sequential.g.cs").SourceText.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void PipelineModelsHoldNoCompilerObjects()
     {

@@ -5,9 +5,9 @@ using DenseGen.Tests.Infrastructure;
 namespace DenseGen.Tests;
 
 /// <summary>
-/// The numerical checks of every test layer (float and double, with and without an activation) at every batch size,
-/// against the double reference, on whichever kernels the process runs: the child processes of
-/// <see cref="VectorPathTests"/> run them with vector instructions disabled, and the arm64 consumer
+/// The numerical checks of every test layer (float and double, with and without an activation, and the standardizing
+/// layers) at every batch size, against the double reference, on whichever kernels the process runs: the child
+/// processes of <see cref="VectorPathTests"/> run them with vector instructions disabled, and the arm64 consumer
 /// (tests/Consumers/Arm64) under qemu. Returns 0 when every check passes.
 /// </summary>
 public static class KernelChecks
@@ -37,6 +37,13 @@ public static class KernelChecks
             // Deterministic layers: not within a bound but bit for bit the fixed order, on every kernel path.
             Each(NumericalTests.DeterministicFloatLayers, LayerChecks.CheckDeterministicOrder);
             Each(NumericalTests.DeterministicDoubleLayers, LayerChecks.CheckDeterministicOrder);
+            // Standardizing layers: the IEEE bits and the double bound, special values, and the deterministic ones' digest.
+            checks += Standardize.StandardizeChecks.RunAll();
+            string digest = Standardize.StandardizeChecks.Digest(Standardize.StandardizeChecks.DeterministicLayers());
+            Console.WriteLine("standardize digest: " + digest);
+            if (digest != Standardize.StandardizeChecks.ExpectedDigest)
+                throw new InvalidOperationException($"the deterministic standardizing layers' digest is {digest}, not the committed {Standardize.StandardizeChecks.ExpectedDigest}");
+            checks++;
         }
         catch (Exception exception)
         {

@@ -59,8 +59,12 @@ public static class KernelPathProgram
         Console.WriteLine("Vector<T> accelerated: " + System.Numerics.Vector.IsHardwareAccelerated);
         try
         {
-            int checks = PortableConsumerTests.CheckEveryLayer(System.Reflection.Assembly.LoadFrom(library));
+            System.Reflection.Assembly assembly = System.Reflection.Assembly.LoadFrom(library);
+            int checks = PortableConsumerTests.CheckEveryLayer(assembly);
             Console.WriteLine($"{checks} checks passed");
+            int standardize = Standardize.StandardizePortableTests.CheckEveryLayer(assembly);
+            string digest = Standardize.StandardizeChecks.Digest(Standardize.StandardizePortableTests.LayersOf(assembly));
+            Console.WriteLine($"standardize: {standardize} checks, digest {digest}");
             return 0;
         }
         catch (Exception exception)

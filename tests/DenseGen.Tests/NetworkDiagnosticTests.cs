@@ -310,6 +310,65 @@ public class NetworkDiagnosticTests
         }
         """, []);
 
+    /// <summary>A [Standardize] layer rejected for any reason is its own diagnostics only: the network adds nothing and is not generated.</summary>
+    [Fact]
+    public void InvalidStandardizeLayerDoesNotCascade() => Verify("""
+        [DenseGen.Standardize(Size = 784, Clip = -5)] public partial class Norm;
+
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly Norm Normalize = new();
+            public readonly Hidden Hidden = new();
+        }
+        """, ["DG0034"]);
+
+    public static TheoryData<string, string, string> RejectedStandardizeLayers => new()
+    {
+        { "[DenseGen.Standardize] public partial class Norm;", "Norm", "DG0003" },
+        { "[DenseGen.Standardize(Size = -3)] public partial class Norm;", "Norm", "DG0003" },
+        { "[DenseGen.Standardize(Size = 784, Clip = -1)] public partial class Norm;", "Norm", "DG0034" },
+        { "[DenseGen.Standardize(Size = 784, Clip = double.NaN)] public partial class Norm;", "Norm", "DG0034" },
+        { "[DenseGen.Standardize(Size = 784, Clip = double.NegativeInfinity)] public partial class Norm;", "Norm", "DG0034" },
+        { "[DenseGen.Standardize(Size = 784, ElementType = typeof(int))] public partial class Norm;", "Norm", "DG0005" },
+        { "[DenseGen.Standardize(Size = 784)] public class Norm;", "Norm", "DG0001" },
+        { "public class Outer { [DenseGen.Standardize(Size = 784)] public partial class Norm; }", "Outer.Norm", "DG0002" },
+        { "[DenseGen.Standardize(Size = 784)] public partial record Norm;", "Norm", "DG0006" },
+        { "[DenseGen.Standardize(Size = 784)] public readonly partial struct Norm;", "Norm", "DG0006" },
+        { "[DenseGen.Standardize(Size = 784)] public partial class Norm<T>;", "Norm<float>", "DG0006" },
+        { "[DenseGen.Standardize(Size = 784)] public partial class Norm { public int Clip => 1; }", "Norm", "DG0033" },
+        { "[DenseGen.Standardize(Size = 5000000)] public partial struct Norm;", "Norm", "DG0008" },
+    };
+
+    /// <summary>
+    /// For each reason the standardizing kind's reader rejects a layer, a network holding the layer reports exactly that
+    /// layer's diagnostic, and nothing else: no network diagnostic, no compiler error from code calling members the
+    /// layer never got.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RejectedStandardizeLayers))]
+    public void AStandardizeLayerRejectedForAnyReasonIsOnlyItsOwnDiagnostic(string layer, string type, string id)
+    {
+        bool isStruct = layer.Contains("struct", StringComparison.Ordinal);
+        string source = layer + "\n" + $$"""
+            [DenseGen.Sequential]
+            public partial class Net
+            {
+                public {{(isStruct ? "" : "readonly ")}}{{type}} Normalize{{(isStruct ? "" : " = new()")}};
+                public readonly Hidden Hidden = new();
+            }
+            """;
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation([Layers, source]);
+        (GeneratorRunResult result, Compilation output) = GeneratorHarness.Run(compilation);
+        Assert.Null(result.Exception);
+        string[] reported = GeneratorHarness.AllDiagnostics(result, output)
+            .Where(d => d.Location.GetLineSpan().Path != "Layer0.cs")
+            .Select(d => d.Id).ToArray();
+        Assert.Equal([id], reported.Distinct());
+        Assert.DoesNotContain(result.GeneratedSources, s => s.HintName.EndsWith(".Sequential.g.cs", StringComparison.Ordinal));
+        Assert.DoesNotContain(result.GeneratedSources, s => s.HintName.EndsWith(".Standardize.g.cs", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void StructNetworkInPortableOutput() => Verify("""
         namespace App

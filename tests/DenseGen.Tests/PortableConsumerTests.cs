@@ -49,6 +49,29 @@ public class PortableConsumerTests
         Assert.Contains($"{LayerCount * BatchSizes.Length} checks passed", output, StringComparison.Ordinal);
     }
 
+    /// <summary>The portable library's [Standardize] layers: three default ones (Vector&lt;T&gt; loops and tails), four deterministic.</summary>
+    internal const int StandardizeLayerCount = 7;
+
+    /// <summary>
+    /// The portable library's standardizing layers against both references, and its deterministic ones' digest equal to
+    /// the full output's, here (Vector&lt;T&gt; accelerated) and in a child without hardware intrinsics (as on Mono and
+    /// IL2CPP, where the default layers' Vector&lt;T&gt; loops are software and the deterministic ones never use them).
+    /// </summary>
+    [Fact]
+    public void EveryPortableStandardizeLayerMatchesTheReferencesAndTheDigestWithAndWithoutVectors()
+    {
+        Assembly library = Consumer.Value.Library;
+        int checks = StandardizeLayerCount * (Standardize.StandardizeChecks.BatchSizes.Length + 1);
+        Assert.Equal(checks, Standardize.StandardizePortableTests.CheckEveryLayer(library));
+        Assert.Equal(Standardize.StandardizeChecks.ExpectedDigest, Standardize.StandardizeChecks.Digest(Standardize.StandardizePortableTests.LayersOf(library)));
+
+        (int exitCode, string output) = DotnetHost.Run(
+            ["exec", typeof(KernelPathProgram).Assembly.Location, KernelPathProgram.CheckPortableCommand, library.Location],
+            TimeSpan.FromMinutes(3), environment: new Dictionary<string, string> { ["DOTNET_EnableHWIntrinsic"] = "0" });
+        Assert.True(exitCode == 0, output);
+        Assert.Contains($"standardize: {checks} checks, digest {Standardize.StandardizeChecks.ExpectedDigest}", output, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// A [Sequential] network in portable output runs: forward beyond MaxBatch (in chunks), then forward and backward,
     /// within the bounds of a double reference of the chain, as full-output networks do.

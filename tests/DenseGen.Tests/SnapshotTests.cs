@@ -266,6 +266,59 @@ public class SnapshotTests
         }
         """, version: LanguageVersion.CSharp9);
 
+    [Fact]
+    public void StandardizeLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        // ML-Agents' observation normalizer: (x − mean) / std, clamped to ±5.
+        [Standardize(Size = 19, Clip = 5)]
+        public partial class Observations;
+        """);
+
+    [Fact]
+    public void StandardizeStructDoubleLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        [Standardize(Size = 6, ElementType = typeof(double))]
+        public partial struct Centred;
+        """);
+
+    [Fact]
+    public void PortableStandardizeLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model
+        {
+            [Standardize(Size = 19, Clip = 5)]
+            public partial class Observations { }
+        }
+        """, version: LanguageVersion.CSharp9);
+
+    [Fact]
+    public void DeterministicStandardizeLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        [Standardize(Size = 10, Clip = 2.5, Deterministic = true)]
+        public partial class Lockstep;
+        """);
+
+    [Fact]
+    public void PortableDeterministicStandardizeLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model
+        {
+            [Standardize(Size = 10, Clip = 2.5, Deterministic = true)]
+            public partial class Lockstep { }
+        }
+        """, version: LanguageVersion.CSharp9);
+
     private const string NetworkLayers = """
         using DenseGen;
 
@@ -280,6 +333,7 @@ public class SnapshotTests
         [Dense(In = 5, Out = 2, ElementType = typeof(double))] public partial class PreciseOutput;
         [Dense(In = 6, Out = 5, Activation = Activation.ReLU, Trainable = false)] public partial class FrozenHidden;
         [Dense(In = 5, Out = 2, Trainable = false)] public partial class FrozenOutput;
+        [Standardize(Size = 6, Clip = 5)] public partial class Observations;
         """;
 
     [Fact]
@@ -356,6 +410,19 @@ public class SnapshotTests
                 public readonly MyGame.Model.Hidden Hidden = new();
                 public readonly MyGame.Model.Middle Middle = new();
             }
+        }
+        """);
+
+    [Fact]
+    public void StandardizedNetwork() => VerifyNetwork("""
+        namespace MyGame.Model;
+
+        [DenseGen.Sequential(MaxBatch = 4)]
+        public partial class Net
+        {
+            public readonly Observations Normalize = new();
+            public readonly Hidden Hidden = new();
+            public readonly Middle Middle = new();
         }
         """);
 

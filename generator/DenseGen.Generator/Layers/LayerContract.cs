@@ -67,6 +67,10 @@ internal enum BackwardNeeds
 /// <param name="Summary">The XML summary of its span property.</param>
 /// <param name="GradientSummary">The XML summary of its gradient's span property; null where it has none.</param>
 /// <param name="InitialValue">For state, the value initialization sets (a standard deviation's is 1).</param>
+/// <param name="MustBePositive">
+/// Whether every value must be greater than zero (a standard deviation the layer divides by): the runtime's
+/// <c>TensorConstraint.Positive</c>, which Load and baked weights check, refusing a file that breaks it.
+/// </param>
 internal sealed record TensorSpec(
     string Name,
     string Property,
@@ -80,7 +84,8 @@ internal sealed record TensorSpec(
     TensorRole Role,
     string Summary,
     string? GradientSummary,
-    double InitialValue = 0)
+    double InitialValue = 0,
+    bool MustBePositive = false)
 {
     /// <summary>Elements: the product of <see cref="Shape"/>, which the kind's parser keeps within an array's limit.</summary>
     public int Length => Shape.Aggregate(1, (product, dimension) => product * dimension);
@@ -102,7 +107,8 @@ internal sealed record TensorSpec(
         "new global::DenseGen.TensorDescription(" + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(name, quote: true)
         + ", new int[] { " + string.Join(", ", Shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + " }, global::DenseGen.TensorRole." + Role
         + ", " + FanIn.ToString(CultureInfo.InvariantCulture) + ", " + FanOut.ToString(CultureInfo.InvariantCulture) + ", " + (IsBias ? "true" : "false")
-        + (InitialValue != 0 ? ", " + InitialValue.ToString("R", CultureInfo.InvariantCulture) : "") + ")";
+        + (InitialValue != 0 ? ", " + InitialValue.ToString("R", CultureInfo.InvariantCulture) : "")
+        + (MustBePositive ? ", constraint: global::DenseGen.TensorConstraint.Positive" : "") + ")";
 
     /// <summary>Its inline-array type in a struct layer.</summary>
     public string StorageType => "__Dense" + StorageStem + "Storage";

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using DenseGen.Generator.Layers.Dense;
+using DenseGen.Generator.Layers.Standardize;
 using Microsoft.CodeAnalysis;
 
 namespace DenseGen.Generator.Layers;
@@ -13,7 +14,9 @@ internal static class LayerKinds
 {
     public static readonly LayerKind Dense = LayerKind.Create<DenseSpec>(DenseSpec.KindName, "DenseGen.DenseAttribute", DenseParser.Read, DenseEmitter.Emit);
 
-    public static readonly ImmutableArray<LayerKind> All = ImmutableArray.Create(Dense);
+    public static readonly LayerKind Standardize = LayerKind.Create<StandardizeSpec>(StandardizeSpec.KindName, "DenseGen.StandardizeAttribute", StandardizeParser.Read, StandardizeEmitter.Emit);
+
+    public static readonly ImmutableArray<LayerKind> All = ImmutableArray.Create(Dense, Standardize);
 
     /// <summary>The kind whose attribute <paramref name="type"/> carries, with that attribute; null for a type that is no layer.</summary>
     public static (LayerKind Kind, AttributeData Attribute)? Of(ITypeSymbol type)

@@ -139,7 +139,7 @@ internal static class WeightsBaker
     {
         string wanted = file.Name;
         byte[] bytes = file.Bytes.ToArray();
-        var expected = spec.Layers.Select(ExpectedOf).ToArray();
+        var expected = spec.Layers.Select(layer => ExpectedOf(layer, spec.Element)).ToArray();
         List<double[][]> tensors;
         try
         {
@@ -174,10 +174,14 @@ internal static class WeightsBaker
         }
     }
 
-    /// <summary>The layer as the file readers check it: its kind, recorded architecture, sizes, activation and tensor table.</summary>
-    private static ExpectedLayer ExpectedOf(NetworkLayer layer) => new(
+    /// <summary>
+    /// The layer as the file readers check it: its kind, recorded architecture, sizes, activation and tensor table, each
+    /// tensor's constraint checked on its values as <paramref name="element"/> will hold them (as the runtime's Load does).
+    /// </summary>
+    private static ExpectedLayer ExpectedOf(NetworkLayer layer, ElementKind element) => new(
         layer.TensorName, layer.Contract.Kind, layer.Contract.Architecture, layer.In, layer.Out, layer.Contract.Activation.ToString(),
-        layer.Contract.Tensors.Select(tensor => new ExpectedTensor(tensor.Name, tensor.Shape.Select(dimension => (long)dimension).ToArray())).ToArray());
+        layer.Contract.Tensors.Select(tensor => new ExpectedTensor(
+            tensor.Name, tensor.Shape.Select(dimension => (long)dimension).ToArray(), tensor.MustBePositive, element == ElementKind.Float32)).ToArray());
 
     /// <summary>Writes <paramref name="values"/> at <paramref name="offset"/> as little-endian <paramref name="element"/>s; returns where they end.</summary>
     private static int Write(byte[] data, int offset, double[] values, ElementKind element)

@@ -463,7 +463,7 @@ internal static class NetworkEmitter
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Writes every layer's weights and bias to a safetensors file, as PyTorch's <c>state_dict()</c> names them");
-        w.Line($"/// ({string.Join(", ", spec.Layers.Select(l => "<c>" + l.TensorName + ".weight</c>"))}, …), with the architecture in its metadata. Atomic: an existing file is replaced only by a complete one.");
+        w.Line($"/// ({string.Join(", ", spec.Layers.Select(l => "<c>" + l.TensorName + "." + l.Contract.Tensors[0].Name + "</c>"))}, …), with the architecture in its metadata. Atomic: an existing file is replaced only by a complete one.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.IO.IOException\">The file could not be written; <paramref name=\"path\"/> is unchanged.</exception>");
         GeneratedFile.Member(w);

@@ -99,7 +99,7 @@ internal static class NetworkParser
             foreach (FieldLayer field in fields.Where(f => f.Layer is { Deterministic: false }))
             {
                 unlessProjectDeterministic.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.NetworkLayerNotDeterministic, field.Location, name, field.Field.Name, field.Field.Type.Name));
+                    DiagnosticDescriptors.NetworkLayerNotDeterministic, field.Location, name, field.Field.Name, field.Field.Type.Name, field.Layer!.Contract.Kind));
             }
         }
         return new ParseResult<NetworkSpec>(spec, diagnostics.ToEquatableArray(), spec.IsStruct ? typeLocation : null, weightsArgument)

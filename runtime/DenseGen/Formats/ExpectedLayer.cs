@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 // The generator compiles these files too (see its project), in a namespace of its own so that an assembly that sees
@@ -8,18 +9,57 @@ namespace DenseGen.Generator.Formats;
 namespace DenseGen.Formats;
 #endif
 
-/// <summary>One tensor a layer must find in a file: its name without the layer's prefix (<c>weight</c>) and its shape.</summary>
+/// <summary>
+/// One tensor a layer must find in a file: its name without the layer's prefix (<c>weight</c>), its shape, and whether
+/// its values must be positive (a standard deviation the layer divides by) as the layer will hold them.
+/// </summary>
 internal readonly struct ExpectedTensor
 {
-    public ExpectedTensor(string name, long[] shape)
+    /// <param name="name">The name without the layer's prefix.</param>
+    /// <param name="shape">The shape the layer needs.</param>
+    /// <param name="positive">Whether every value must be greater than zero (the runtime's <c>TensorConstraint.Positive</c>).</param>
+    /// <param name="single">Whether the layer holds it as <c>float</c>, so that a value must stay positive when rounded to float.</param>
+    public ExpectedTensor(string name, long[] shape, bool positive = false, bool single = false)
     {
         Name = name;
         Shape = shape;
+        Positive = positive;
+        Single = single;
     }
 
     public string Name { get; }
 
     public long[] Shape { get; }
+
+    public bool Positive { get; }
+
+    public bool Single { get; }
+
+    /// <summary>Throws unless <paramref name="values"/> (tensor <paramref name="name"/> as read, exact in double) meet the tensor's constraint.</summary>
+    /// <exception cref="System.IO.InvalidDataException">A value breaks it; the message names the tensor, the element and the value.</exception>
+    public void Check(string source, string name, ReadOnlySpan<double> values)
+    {
+        if (Positive)
+            RequirePositive(source, name, values, Single);
+    }
+
+    /// <summary>
+    /// Throws unless every value is greater than zero as the layer will hold it: in double, and after rounding to float
+    /// when <paramref name="single"/> (a tiny positive double that rounds to 0 would divide by zero all the same). NaN
+    /// fails every comparison, so <c>!(value &gt; 0)</c> refuses it with zero and the negatives.
+    /// </summary>
+    /// <exception cref="System.IO.InvalidDataException">A value is zero, negative or NaN (or rounds to zero as float).</exception>
+    public static void RequirePositive(string source, string name, ReadOnlySpan<double> values, bool single)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            double value = values[i];
+            if (!(value > 0))
+                throw SafeTensorsHeader.Invalid(source, $"tensor '{name}' holds {value:R} at element {i}; its values must be greater than 0 (the layer divides by them)");
+            if (single && !((float)value > 0))
+                throw SafeTensorsHeader.Invalid(source, $"tensor '{name}' holds {value:R} at element {i}, which is 0 as a float; its values must be greater than 0 (the layer divides by them)");
+        }
+    }
 
     /// <summary>Elements: the product of the shape.</summary>
     public long Length

@@ -16,9 +16,10 @@ namespace DenseGen.Formats;
 /// Checks a safetensors file against a network's layers and reads their tensors by name, for the runtime's <c>Load</c>
 /// and the generator's baked weights alike: every tensor of every layer's table (<c>{layer}.{tensor}</c>, such as an
 /// <c>nn.Linear</c>'s <c>{name}.weight</c> <c>[Out, In]</c> and <c>{name}.bias</c> <c>[Out]</c>) present with its shape,
-/// as F32 or F64; the architecture DenseGen records in the metadata, when there is one, the same as the network's (a
-/// file written by PyTorch has none and is checked by names and shapes alone); and, when strict, no tensor the network
-/// does not have, as PyTorch's <c>load_state_dict(strict=True)</c>.
+/// as F32 or F64, with values its table allows (a standard deviation greater than 0); the architecture DenseGen records
+/// in the metadata, when there is one, the same as the network's (a file written by PyTorch has none and is checked by
+/// names and shapes alone); and, when strict, no tensor the network does not have, as PyTorch's
+/// <c>load_state_dict(strict=True)</c>.
 /// </summary>
 internal static class SafeTensorsLayers
 {
@@ -55,8 +56,12 @@ internal static class SafeTensorsLayers
             var tensors = new double[layer.Tensors.Count][];
             for (int i = 0; i < tensors.Length; i++)
             {
+                string name = layer.Name + "." + layer.Tensors[i].Name;
                 tensors[i] = new double[layer.Tensors[i].Length];
-                file.CopyTo(layer.Name + "." + layer.Tensors[i].Name, tensors[i].AsSpan());
+                file.CopyTo(name, tensors[i].AsSpan());
+                // Values a layer cannot compute with (a standard deviation ≤ 0 or NaN) are refused here, before any
+                // caller writes a layer, so a refused file leaves the network as it was.
+                layer.Tensors[i].Check(source, name, tensors[i]);
             }
             result.Add(tensors);
         }

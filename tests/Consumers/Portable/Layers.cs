@@ -56,6 +56,29 @@ namespace Portable
         public readonly F7x3 Output = new F7x3();
     }
 
+    // Standardizing layers: Vector<T> loops with a scalar tail (default), element by element (deterministic, the digest's
+    // four layers, whose bits must be the full output's).
+    [Standardize(Size = 17, Clip = 2.5)]
+    public partial class StdF17Clip { }
+
+    [Standardize(Size = 300, Clip = 1.5)]
+    public partial class StdF300Clip { }
+
+    [Standardize(Size = 5, Clip = 3, ElementType = typeof(double))]
+    public partial class StdD5Clip { }
+
+    [Standardize(Size = 47, Clip = 5, Deterministic = true)]
+    public partial class DetStdF47Clip { }
+
+    [Standardize(Size = 150, Clip = 2, Deterministic = true)]
+    public partial class SDetStdF150Clip { }
+
+    [Standardize(Size = 21, ElementType = typeof(double), Deterministic = true)]
+    public partial class DetStdD21 { }
+
+    [Standardize(Size = 11, Clip = 1, ElementType = typeof(double), Deterministic = true)]
+    public partial class DetStdD11Clip { }
+
     public partial class Network
     {
         [Dense(In = 41, Out = 10, ElementType = typeof(double), Activation = Activation.Tanh)]

@@ -132,7 +132,7 @@ public class NetworkFiniteDifferenceTests
     }
 
     /// <summary>The input of layer <paramref name="k"/> for every sample, computed in double from the chain's start.</summary>
-    private static double[] Inputs(ChainReference.LayerValues[] values, double[] x, int k)
+    internal static double[] Inputs(ChainReference.LayerValues[] values, double[] x, int k)
     {
         double[] v = x;
         for (int l = 0; l < k; l++)
@@ -161,7 +161,7 @@ public class NetworkFiniteDifferenceTests
     /// h²/6 · Σ_j (y′³ + 3y′y″ + y‴) over the network's outputs, for a parameter that moves layer <paramref name="k"/>'s
     /// pre-activation (sample s, row o) with slope <paramref name="slope"/>(s, o); asserts no kink is within reach.
     /// </summary>
-    private static double Truncation(ChainReference.LayerValues[] values, double[] input, int k, Func<int, int, double> slope, int samples)
+    internal static double Truncation(ChainReference.LayerValues[] values, double[] input, int k, Func<int, int, double> slope, int samples)
     {
         double[] v = input;
         double[] d1 = new double[samples * values[k].In], d2 = new double[d1.Length], d3 = new double[d1.Length];

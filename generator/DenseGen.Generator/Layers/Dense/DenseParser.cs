@@ -98,62 +98,18 @@ internal static class DenseParser
         return new ParseResult<DenseSpec>(spec, diagnostics.ToEquatableArray(), structDeclaration);
     }
 
-    private static void CheckTypeShape(INamedTypeSymbol type, TypeDeclarationSyntax declaration, List<DiagnosticInfo> diagnostics)
-    {
-        LocationInfo? location = LocationInfo.From(declaration.Identifier);
-        (ShapeProblem problem, string? genericOuter) = Declarations.ShapeOf(type);
-        string? reason = problem switch
-        {
-            ShapeProblem.NotClassOrStruct => "[Dense] applies to classes and structs only",
-            ShapeProblem.Record => "records are not supported, because their generated equality and printing would walk the whole parameter storage; use a class or struct",
-            ShapeProblem.Static => "a static class cannot hold a layer's parameters; remove 'static'",
-            ShapeProblem.RefStruct => "a ref struct cannot be boxed or kept in a field, so it cannot serve as IDenseLayer<T>; use a struct or class",
-            ShapeProblem.ReadOnlyStruct => "a readonly struct cannot accumulate gradients; remove 'readonly'",
-            ShapeProblem.Generic => "generic types are not supported, since the layer's sizes and element type are fixed; remove the type parameters",
-            ShapeProblem.NestedInGeneric => "it is nested in the generic type '" + genericOuter + "', which is not supported; move it out",
-            _ => null,
-        };
-        if (reason is not null)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedTypeShape, location, type.Name, reason));
+    /// <summary>How the checks every layer kind shares word a dense layer's diagnostics.</summary>
+    private static readonly LayerWording Wording = new("[Dense]", "IDenseLayer<T>", "a readonly struct cannot accumulate gradients");
 
-        if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TypeNotPartial, location, type.Name));
-        foreach (TypeDeclarationSyntax outer in Declarations.NonPartialContainers(declaration))
-        {
-            diagnostics.Add(DiagnosticInfo.Create(
-                DiagnosticDescriptors.ContainingTypeNotPartial, LocationInfo.From(outer.Identifier), outer.Identifier.ValueText, type.Name));
-        }
-    }
+    private static void CheckTypeShape(INamedTypeSymbol type, TypeDeclarationSyntax declaration, List<DiagnosticInfo> diagnostics) =>
+        LayerDeclarations.CheckTypeShape(type, declaration, Wording, diagnostics);
 
     private static int ReadSize(
-        AttributeData attribute, AttributeSyntax? syntax, string property, string noun, string layerName, List<DiagnosticInfo> diagnostics)
-    {
-        TypedConstant? value = NamedArgument(attribute, property);
-        if (value is { Value: int size } && size > 0)
-            return size;
+        AttributeData attribute, AttributeSyntax? syntax, string property, string noun, string layerName, List<DiagnosticInfo> diagnostics) =>
+        LayerDeclarations.ReadSize(attribute, syntax, property, noun, "[Dense(In = 784, Out = 128)]", layerName, diagnostics);
 
-        string problem = value is { Value: int given } ? given.ToString(CultureInfo.InvariantCulture) : "not set";
-        LocationInfo? location = LocationInfo.From((SyntaxNode?)ArgumentSyntax(syntax, property) ?? syntax);
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSize, location, layerName, property, noun, problem));
-        return 0;
-    }
-
-    private static ElementKind? ReadElementType(AttributeData attribute, AttributeSyntax? syntax, string layerName, List<DiagnosticInfo> diagnostics)
-    {
-        TypedConstant? value = NamedArgument(attribute, "ElementType");
-        if (Declarations.ElementKindOf(value) is ElementKind element)
-            return element;
-
-        string shown = value!.Value.Value is ITypeSymbol other
-            ? "typeof(" + other.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + ")"
-            : "null";
-        diagnostics.Add(DiagnosticInfo.Create(
-            DiagnosticDescriptors.UnsupportedElementType,
-            LocationInfo.From((SyntaxNode?)ArgumentSyntax(syntax, "ElementType") ?? syntax),
-            layerName,
-            shown));
-        return null;
-    }
+    private static ElementKind? ReadElementType(AttributeData attribute, AttributeSyntax? syntax, string layerName, List<DiagnosticInfo> diagnostics) =>
+        LayerDeclarations.ReadElementType(attribute, syntax, layerName, diagnostics);
 
     // UnrollMode's values, as the runtime declares them.
     private const int UnrollAuto = 0, UnrollFull = 1;
