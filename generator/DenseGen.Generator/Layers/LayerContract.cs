@@ -52,7 +52,8 @@ internal enum BackwardNeeds
 
 /// <summary>
 /// One tensor of a layer, a row of its tensor table: the shared frame writes its storage, span property, gradient,
-/// argument checks and <c>ITrainable</c> entry from this, and networks save, load, bake and initialize it by name.
+/// argument checks and <c>ITrainable</c> entry from this, and networks save, load, bake and initialize it by name. A
+/// tensor a kind may do without (a bias-free dense layer's bias) is one it leaves out of the table.
 /// </summary>
 /// <param name="Name">PyTorch's suffix: <c>weight</c> saves as <c>{layer}.weight</c>.</param>
 /// <param name="Property">The span property that exposes it: <c>Weights</c>.</param>
@@ -62,7 +63,6 @@ internal enum BackwardNeeds
 /// <param name="FanIn">Fan-in for initialization (the layer's inputs for a dense weight and bias).</param>
 /// <param name="FanOut">Fan-out for initialization.</param>
 /// <param name="IsBias">Whether initializers treat it as a bias (PyTorch's default draws it; the others zero it).</param>
-/// <param name="Optional">Whether the kind may leave it out (a bias-free dense layer has no bias).</param>
 /// <param name="Role">Parameter or state.</param>
 /// <param name="Summary">The XML summary of its span property.</param>
 /// <param name="GradientSummary">The XML summary of its gradient's span property; null where it has none.</param>
@@ -80,7 +80,6 @@ internal sealed record TensorSpec(
     int FanIn,
     int FanOut,
     bool IsBias,
-    bool Optional,
     TensorRole Role,
     string Summary,
     string? GradientSummary,
@@ -94,10 +93,13 @@ internal sealed record TensorSpec(
     public bool Trained => GradientProperty is not null;
 
     /// <summary>The private field that holds it.</summary>
-    public string Field => "__dense" + Property;
+    public string Field => FieldOf(Property);
 
     /// <summary>The private field that holds its gradient.</summary>
-    public string GradientField => "__dense" + GradientProperty;
+    public string GradientField => FieldOf(GradientProperty!);
+
+    /// <summary>The private field behind the span property <paramref name="property"/>: reserved names start with <c>__dense</c>.</summary>
+    public static string FieldOf(string property) => "__dense" + property;
 
     /// <summary>
     /// The runtime's <c>TensorDescription</c> of it, as generated code constructs it, under <paramref name="name"/>

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using DenseGen.Generator.Determinism;
 using DenseGen.Generator.Shared;
 
 namespace DenseGen.Generator.Layers;
@@ -31,6 +32,18 @@ internal static class LayerFrame
 
     /// <summary>The static table of the runtime's tensor descriptions, one per type.</summary>
     public const string TensorsField = "__denseTensors";
+
+    /// <summary>
+    /// Whether the layer's entry points turn the runtime's deterministic mode on: in the portable output (tensors in
+    /// arrays), which has no module initializers, a deterministic layer asks from each entry point (see
+    /// DeterministicModeRequirement); once the mode is on, the call is a field read.
+    /// </summary>
+    public static bool RequiresDeterministicModeFromEntryPoints(LayerSpec spec, LayerStorage storage) =>
+        storage == LayerStorage.Arrays && spec.RequiresDeterministicMode;
+
+    /// <summary>The entry point's call that turns the deterministic mode on, where <see cref="RequiresDeterministicModeFromEntryPoints"/>.</summary>
+    public static void WriteRequireDeterministicMode(IndentedWriter w, LayerSpec spec, LayerStorage storage) =>
+        DeterministicModeRequirement.WriteCall(w, RequiresDeterministicModeFromEntryPoints(spec, storage), spec.Namespace, spec.ContainingTypes, spec.TypeName, "layer");
 
     /// <summary>The storage a layer gets in the given output.</summary>
     public static LayerStorage StorageFor(LayerSpec spec, bool portable) =>

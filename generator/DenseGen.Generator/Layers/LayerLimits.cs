@@ -37,11 +37,4 @@ internal static class LayerLimits
     /// no backward pass needs a heap allocation or a large stack frame.
     /// </summary>
     public static bool ActivationFitsScratch(int outputs, int elementSize) => (long)outputs * elementSize <= ActivationScratchBytes;
-
-    /// <summary>Bytes of one buffer holding the weights (or their gradients).</summary>
-    public static long WeightBufferBytes(long inputs, long outputs, int elementSize) => inputs * outputs * elementSize;
-
-    /// <summary>Bytes of parameters and gradients together (a frozen layer keeps no gradients): what a layer instance holds.</summary>
-    public static long StorageBytes(long inputs, long outputs, int elementSize, bool trainable = true) =>
-        (trainable ? 2 : 1) * (inputs * outputs + outputs) * elementSize;
 }

@@ -101,4 +101,29 @@ internal static class LayerDeclarations
             shown));
         return null;
     }
+
+    /// <summary>
+    /// A struct layer keeps its tensors (and gradients) inline, so its size is its contract's storage: each tensor must
+    /// fit the inline buffer the runtime loads (DG0008, an error), and all of it together draws the large-struct warning
+    /// past the stack threshold (DG0007). Read from the tensor table, so every kind, with or without an optional tensor,
+    /// is measured as it is emitted.
+    /// </summary>
+    public static void CheckStructStorage(Layers.LayerSpec spec, LocationInfo? typeLocation, List<DiagnosticInfo> diagnostics)
+    {
+        if (!spec.IsStruct)
+            return;
+        Layers.LayerContract contract = spec.Contract;
+        long largestTensorBytes = contract.Tensors.Max(tensor => (long)tensor.Length) * spec.ElementSize;
+        if (largestTensorBytes > Layers.LayerLimits.MaxInlineBufferBytes)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.StructLayerTooLarge, typeLocation, spec.TypeName,
+                largestTensorBytes.ToString("N0", CultureInfo.InvariantCulture),
+                Layers.LayerLimits.MaxInlineBufferBytes.ToString("N0", CultureInfo.InvariantCulture)));
+            return;
+        }
+        long storageBytes = contract.StorageBytes(spec.ElementSize);
+        if (storageBytes > Layers.LayerLimits.StructStackWarningBytes)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LargeStructLayer, typeLocation, spec.TypeName, storageBytes.ToString("N0", CultureInfo.InvariantCulture)));
+    }
 }

@@ -16,17 +16,9 @@ internal static class DenseEmitter
     private const string ReadOnlySpan = "global::System.ReadOnlySpan";
     private const string Guard = GeneratedFile.Guard;
 
-    // Private member names start with "__dense" so they cannot collide with the user's own members.
-    private const string WeightsField = "__denseWeights";
-    private const string BiasField = "__denseBias";
-    private const string WeightGradientsField = "__denseWeightGradients";
-    private const string BiasGradientsField = "__denseBiasGradients";
-    private const string WeightStorageType = "__DenseWeightStorage";
-    private const string BiasStorageType = "__DenseBiasStorage";
-
-    /// <summary>The hint name, e.g. <c>App.Model.Hidden.Dense.g.cs</c>; see <see cref="GeneratedFile.HintName"/>.</summary>
-    public static string HintName(DenseSpec spec) =>
-        GeneratedFile.HintName(spec.Namespace, spec.ContainingTypes, spec.TypeName, ".Dense.g.cs");
+    // The tensors' storage fields, as the shared frame names them from the tensor table.
+    private static readonly string WeightsField = DenseSpec.WeightTensorField, BiasField = DenseSpec.BiasTensorField;
+    private static readonly string WeightGradientsField = DenseSpec.WeightGradientsTensorField, BiasGradientsField = DenseSpec.BiasGradientsTensorField;
 
     /// <param name="spec">The layer.</param>
     /// <param name="target">
@@ -141,16 +133,6 @@ internal static class DenseEmitter
         }
     }
 
-    /// <summary>
-    /// In the portable output (parameters in arrays), which has no module initializers, a deterministic layer turns the
-    /// runtime's deterministic mode on from its entry points (see DeterministicModeRequirement); once on, a field read.
-    /// </summary>
-    private static bool RequiresFromEntryPoints(DenseSpec spec, LayerStorage storage) =>
-        storage == LayerStorage.Arrays && spec.RequiresDeterministicMode;
-
-    private static void WriteRequireDeterministicMode(IndentedWriter w, DenseSpec spec, LayerStorage storage) =>
-        DeterministicModeRequirement.WriteCall(w, RequiresFromEntryPoints(spec, storage), spec.Namespace, spec.ContainingTypes, spec.TypeName, "layer");
-
     private static void WriteForward(IndentedWriter w, DenseSpec spec, LayerStorage storage, VectorWidth[] widths, string? methodAttributes, bool portable)
     {
         string t = spec.ElementKeyword;
@@ -170,10 +152,10 @@ internal static class DenseEmitter
         w.Line("/// <remarks>Reads the parameters and writes only <paramref name=\"output\"/>: several threads may call it at once while nothing modifies the parameters. Allocates nothing.</remarks>");
         string modifiers = spec.IsStruct ? "public readonly void" : "public void";
         // Fully optimized from the first call: a frame budget cannot wait for tiering to promote the method.
-        DeterministicModeRequirement.WriteDoc(w, RequiresFromEntryPoints(spec, storage));
+        DeterministicModeRequirement.WriteDoc(w, LayerFrame.RequiresDeterministicModeFromEntryPoints(spec, storage));
         GeneratedFile.Method(w, methodAttributes);
         w.Open($"{modifiers} Forward({ReadOnlySpan}<{t}> input, {Span}<{t}> output)");
-        WriteRequireDeterministicMode(w, spec, storage);
+        LayerFrame.WriteRequireDeterministicMode(w, spec, storage);
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
         w.Line($"{ReadOnlySpan}<{t}> weights = {LayerFrame.SpanOf(WeightsField, storage)};");
@@ -241,12 +223,12 @@ internal static class DenseEmitter
         string t = spec.ElementKeyword;
         bool activated = spec.HasActivation, trainable = spec.Trainable;
         WriteBackwardDocs(w, spec);
-        DeterministicModeRequirement.WriteDoc(w, RequiresFromEntryPoints(spec, storage));
+        DeterministicModeRequirement.WriteDoc(w, LayerFrame.RequiresDeterministicModeFromEntryPoints(spec, storage));
         GeneratedFile.Method(w, methodAttributes);
         string outputParameter = activated ? $"{ReadOnlySpan}<{t}> output, " : "";
         string modifiers = trainable || !spec.IsStruct ? "public void" : "public readonly void";
         w.Open($"{modifiers} Backward({ReadOnlySpan}<{t}> input, {outputParameter}{ReadOnlySpan}<{t}> outputGradient, {Span}<{t}> inputGradient)");
-        WriteRequireDeterministicMode(w, spec, storage);
+        LayerFrame.WriteRequireDeterministicMode(w, spec, storage);
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         if (activated)
             w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");

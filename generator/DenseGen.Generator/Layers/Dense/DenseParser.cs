@@ -55,9 +55,27 @@ internal static class DenseParser
         bool bias = NamedArgument(attribute, "Bias")?.Value is not false;
 
         bool isStruct = type.TypeKind == TypeKind.Struct;
+        // The spec as declared, whose contract sizes a struct layer's storage; kept only when nothing is an error.
+        DenseSpec? candidate = null;
         if (inputs > 0 && outputs > 0 && element is ElementKind kind)
         {
-            CheckStorageSize(inputs, outputs, kind, isStruct, trainable, name, LocationInfo.From(declaration.Identifier), attributeSyntax, diagnostics);
+            if (CheckWeightCount(inputs, outputs, name, LocationInfo.From(declaration.Identifier), attributeSyntax, diagnostics))
+            {
+                candidate = new DenseSpec(
+                    Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+                    ContainingTypes: containingTypes,
+                    TypeName: name,
+                    IsStruct: isStruct,
+                    Element: kind,
+                    In: inputs,
+                    Out: outputs,
+                    FullUnroll: fullUnroll,
+                    Activation: activation,
+                    Trainable: trainable,
+                    Deterministic: deterministic,
+                    Bias: bias);
+                LayerDeclarations.CheckStructStorage(candidate, LocationInfo.From(declaration.Identifier), diagnostics);
+            }
             CheckActivationWidth(activation, outputs, kind, name, attributeSyntax, diagnostics);
         }
 
@@ -67,21 +85,7 @@ internal static class DenseParser
             MemberCollisions.Report(type, "layer", DenseMembers.For(elementKind, activation != ActivationKind.None, trainable), diagnostics);
 
         bool hasErrors = diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
-        DenseSpec? spec = hasErrors
-            ? null
-            : new DenseSpec(
-                Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
-                ContainingTypes: containingTypes,
-                TypeName: name,
-                IsStruct: isStruct,
-                Element: element!.Value,
-                In: inputs,
-                Out: outputs,
-                FullUnroll: fullUnroll,
-                Activation: activation,
-                Trainable: trainable,
-                Deterministic: deterministic,
-                Bias: bias);
+        DenseSpec? spec = hasErrors ? null : candidate;
         if (spec is { FullUnroll: true } && KernelPlanner.FullUnrollOverLimit(spec) is { } overLimit)
         {
             diagnostics.Add(DiagnosticInfo.Create(
@@ -165,47 +169,19 @@ internal static class DenseParser
             LayerLimits.ActivationScratchBytes.ToString("N0", CultureInfo.InvariantCulture)));
     }
 
-    private static void CheckStorageSize(
-        int inputs, int outputs, ElementKind element, bool isStruct, bool trainable, string layerName, LocationInfo? typeLocation,
-        AttributeSyntax? attributeSyntax, List<DiagnosticInfo> diagnostics)
+    /// <summary>The weights must fit one array (DG0004); false when they do not, and the layer has no storage to size.</summary>
+    private static bool CheckWeightCount(int inputs, int outputs, string layerName, LocationInfo? typeLocation, AttributeSyntax? attributeSyntax, List<DiagnosticInfo> diagnostics)
     {
         long weights = (long)inputs * outputs;
-        if (weights > LayerLimits.MaxElements)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(
-                DiagnosticDescriptors.LayerTooLarge,
-                LocationInfo.From(attributeSyntax) ?? typeLocation,
-                layerName,
-                weights.ToString("N0", CultureInfo.InvariantCulture),
-                LayerLimits.MaxElements.ToString("N0", CultureInfo.InvariantCulture)));
-            return;
-        }
-
-        if (!isStruct)
-            return;
-
-        int elementSize = element.Size();
-        long bufferBytes = LayerLimits.WeightBufferBytes(inputs, outputs, elementSize);
-        if (bufferBytes > LayerLimits.MaxInlineBufferBytes)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(
-                DiagnosticDescriptors.StructLayerTooLarge,
-                typeLocation,
-                layerName,
-                bufferBytes.ToString("N0", CultureInfo.InvariantCulture),
-                LayerLimits.MaxInlineBufferBytes.ToString("N0", CultureInfo.InvariantCulture)));
-            return;
-        }
-
-        long storageBytes = LayerLimits.StorageBytes(inputs, outputs, elementSize, trainable);
-        if (storageBytes > LayerLimits.StructStackWarningBytes)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(
-                DiagnosticDescriptors.LargeStructLayer,
-                typeLocation,
-                layerName,
-                storageBytes.ToString("N0", CultureInfo.InvariantCulture)));
-        }
+        if (weights <= LayerLimits.MaxElements)
+            return true;
+        diagnostics.Add(DiagnosticInfo.Create(
+            DiagnosticDescriptors.LayerTooLarge,
+            LocationInfo.From(attributeSyntax) ?? typeLocation,
+            layerName,
+            weights.ToString("N0", CultureInfo.InvariantCulture),
+            LayerLimits.MaxElements.ToString("N0", CultureInfo.InvariantCulture)));
+        return false;
     }
 
     private static TypedConstant? NamedArgument(AttributeData attribute, string name) => AttributeArguments.Named(attribute, name);

@@ -46,13 +46,19 @@ internal sealed record DenseSpec(
         Deterministic: Deterministic,
         Activation: Activation);
 
+    // The span properties of the tensors and their gradients, and the storage fields the dense kernels read.
+    private const string WeightsProperty = "Weights", BiasProperty = "Bias", WeightGradientsProperty = "WeightGradients", BiasGradientsProperty = "BiasGradients";
+
+    public static readonly string WeightTensorField = TensorSpec.FieldOf(WeightsProperty), BiasTensorField = TensorSpec.FieldOf(BiasProperty);
+    public static readonly string WeightGradientsTensorField = TensorSpec.FieldOf(WeightGradientsProperty), BiasGradientsTensorField = TensorSpec.FieldOf(BiasGradientsProperty);
+
     private TensorSpec WeightTensor => new(
-        "weight", "Weights", Trainable ? "WeightGradients" : null, "Weight", EquatableArray.Create(Out, In), In, Out, IsBias: false, Optional: false, TensorRole.Parameter,
+        "weight", WeightsProperty, Trainable ? WeightGradientsProperty : null, "Weight", EquatableArray.Create(Out, In), In, Out, IsBias: false, TensorRole.Parameter,
         "The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.",
         "<c>∂L/∂W</c> summed over every sample given to <see cref=\"Backward\"/> since the last <see cref=\"ZeroGradients\"/>; laid out like <see cref=\"Weights\"/>.");
 
     private TensorSpec BiasTensor => new(
-        "bias", "Bias", Trainable ? "BiasGradients" : null, "Bias", EquatableArray.Create(Out), In, Out, IsBias: true, Optional: true, TensorRole.Parameter,
+        "bias", BiasProperty, Trainable ? BiasGradientsProperty : null, "Bias", EquatableArray.Create(Out), In, Out, IsBias: true, TensorRole.Parameter,
         "The bias vector <c>b</c>, <c>[OutputSize]</c>. Starts at zero.",
         "<c>∂L/∂b</c> summed over every sample given to <see cref=\"Backward\"/> since the last <see cref=\"ZeroGradients\"/>; laid out like <see cref=\"Bias\"/>.");
 

@@ -80,13 +80,6 @@ internal static class StandardizeEmitter
         w.Line();
     }
 
-    /// <summary>
-    /// In the portable output, which has no module initializers, a deterministic layer turns the runtime's deterministic
-    /// mode on from its entry points (see DeterministicModeRequirement), as a deterministic dense layer does.
-    /// </summary>
-    private static bool RequiresFromEntryPoints(StandardizeSpec spec, LayerStorage storage) =>
-        storage == LayerStorage.Arrays && spec.RequiresDeterministicMode;
-
     private static void WriteForward(
         IndentedWriter w, StandardizeSpec spec, LayerContract contract, LayerStorage storage, StandardizeKernels kernels, string? methodAttributes)
     {
@@ -108,10 +101,10 @@ internal static class StandardizeEmitter
         w.Line("/// Reads the mean and std and writes only <paramref name=\"output\"/>: several threads may call it at once while nothing");
         w.Line("/// modifies them. Allocates nothing. " + kernels.DeterminismRemark);
         w.Line("/// </remarks>");
-        DeterministicModeRequirement.WriteDoc(w, RequiresFromEntryPoints(spec, storage));
+        DeterministicModeRequirement.WriteDoc(w, LayerFrame.RequiresDeterministicModeFromEntryPoints(spec, storage));
         GeneratedFile.Method(w, methodAttributes);
         w.Open($"{(spec.IsStruct ? "public readonly void" : "public void")} Forward({ReadOnlySpan}<{t}> input, {Span}<{t}> output)");
-        DeterministicModeRequirement.WriteCall(w, RequiresFromEntryPoints(spec, storage), spec.Namespace, spec.ContainingTypes, spec.TypeName, "layer");
+        LayerFrame.WriteRequireDeterministicMode(w, spec, storage);
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));");
         w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), input, nameof(input));");
@@ -149,10 +142,10 @@ internal static class StandardizeEmitter
         w.Line("/// A length does not match, or <paramref name=\"inputGradient\"/> overlaps a span the call reads. Nothing is written when it is thrown.");
         w.Line("/// </exception>");
         w.Line("/// <remarks>Only reads the layer: several threads may call it at once. Allocates nothing. " + kernels.DeterminismRemark + "</remarks>");
-        DeterministicModeRequirement.WriteDoc(w, RequiresFromEntryPoints(spec, storage));
+        DeterministicModeRequirement.WriteDoc(w, LayerFrame.RequiresDeterministicModeFromEntryPoints(spec, storage));
         GeneratedFile.Method(w, methodAttributes);
         w.Open($"{(spec.IsStruct ? "public readonly void" : "public void")} Backward({ReadOnlySpan}<{t}> input, {ReadOnlySpan}<{t}> outputGradient, {Span}<{t}> inputGradient)");
-        DeterministicModeRequirement.WriteCall(w, RequiresFromEntryPoints(spec, storage), spec.Namespace, spec.ContainingTypes, spec.TypeName, "layer");
+        LayerFrame.WriteRequireDeterministicMode(w, spec, storage);
         w.Line($"int samples = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
         w.Line($"{Guard}.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));");
         // ∂L/∂X is all Backward computes, so inputGradient cannot be skipped (as for a frozen dense layer).

@@ -37,27 +37,29 @@ internal static class StandardizeParser
         bool deterministic = AttributeArguments.Named(attribute, "Deterministic")?.Value is true;
         bool isStruct = type.TypeKind == TypeKind.Struct;
 
+        // The spec as declared, whose contract sizes a struct layer's storage; kept only when nothing is an error.
+        StandardizeSpec? candidate = element is ElementKind valid && size > 0
+            ? new StandardizeSpec(
+                Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+                ContainingTypes: containingTypes,
+                TypeName: name,
+                IsStruct: isStruct,
+                Element: valid,
+                Size: size,
+                Clip: clip,
+                Deterministic: deterministic)
+            : null;
         if (element is ElementKind kind)
         {
-            if (size > 0 && isStruct)
-                CheckStructStorage(size, kind, name, LocationInfo.From(declaration.Identifier), diagnostics);
+            if (candidate is not null)
+                LayerDeclarations.CheckStructStorage(candidate, LocationInfo.From(declaration.Identifier), diagnostics);
             // A member of the user's that the generated part would declare again is an error there, in a file nobody
             // reads; report it at the user's member instead, and generate nothing.
             MemberCollisions.Report(type, "layer", StandardizeMembers.For(kind), diagnostics);
         }
 
         bool hasErrors = diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
-        StandardizeSpec? spec = hasErrors
-            ? null
-            : new StandardizeSpec(
-                Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
-                ContainingTypes: containingTypes,
-                TypeName: name,
-                IsStruct: isStruct,
-                Element: element!.Value,
-                Size: size,
-                Clip: clip,
-                Deterministic: deterministic);
+        StandardizeSpec? spec = hasErrors ? null : candidate;
         // Where a struct layer is declared, in case the target turns out to need class layers (DG0015).
         LocationInfo? structDeclaration = spec is { IsStruct: true } ? LocationInfo.From(declaration.Identifier) : null;
         return new ParseResult<StandardizeSpec>(spec, diagnostics.ToEquatableArray(), structDeclaration);
@@ -89,25 +91,5 @@ internal static class StandardizeParser
             name,
             clip.ToString("R", CultureInfo.InvariantCulture)));
         return 0;
-    }
-
-    /// <summary>
-    /// A struct layer keeps its mean and std inline: each must fit the inline buffer the runtime loads (DG0008), and
-    /// together they draw the large-struct warning past the stack threshold (DG0007), as a dense layer's weights do.
-    /// </summary>
-    private static void CheckStructStorage(int size, ElementKind element, string name, LocationInfo? typeLocation, List<DiagnosticInfo> diagnostics)
-    {
-        long tensorBytes = (long)size * element.Size();
-        if (tensorBytes > LayerLimits.MaxInlineBufferBytes)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(
-                DiagnosticDescriptors.StructLayerTooLarge, typeLocation, name,
-                tensorBytes.ToString("N0", CultureInfo.InvariantCulture),
-                LayerLimits.MaxInlineBufferBytes.ToString("N0", CultureInfo.InvariantCulture)));
-            return;
-        }
-        long storageBytes = 2 * tensorBytes;
-        if (storageBytes > LayerLimits.StructStackWarningBytes)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LargeStructLayer, typeLocation, name, storageBytes.ToString("N0", CultureInfo.InvariantCulture)));
     }
 }

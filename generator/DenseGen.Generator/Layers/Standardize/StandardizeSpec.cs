@@ -49,11 +49,11 @@ internal sealed record StandardizeSpec(
         Output: LayerShape.Flat(Size),
         Tensors: EquatableArray.Create(
             new TensorSpec(
-                "mean", "Mean", null, "Statistics", EquatableArray.Create(Size), Size, Size, IsBias: false, Optional: false, TensorRole.State,
+                "mean", "Mean", null, "Statistics", EquatableArray.Create(Size), Size, Size, IsBias: false, TensorRole.State,
                 "The mean <c>μ</c> subtracted from each input element, <c>[InputSize]</c>: state, saved and loaded as <c>mean</c>, never trained. Starts at zero, as initialization (<c>Initializer.Initialize</c>, a network's <c>Initialize</c>) sets it.",
                 null),
             new TensorSpec(
-                "std", "Std", null, "Statistics", EquatableArray.Create(Size), Size, Size, IsBias: false, Optional: false, TensorRole.State,
+                "std", "Std", null, "Statistics", EquatableArray.Create(Size), Size, Size, IsBias: false, TensorRole.State,
                 "The standard deviation <c>σ</c> each centred element is divided by, <c>[InputSize]</c>: state, saved and loaded as <c>std</c>, never trained. Every element must be greater than 0: loading a file where one is not is refused. Starts at zero, which <see cref=\"Forward\"/> would divide by: load the statistics, or initialize the layer (which sets it to 1), first.",
                 null,
                 InitialValue: 1,
