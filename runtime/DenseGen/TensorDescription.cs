@@ -107,9 +107,6 @@ public sealed class TensorDescription
     /// <summary>What every value must be; weight files that break it are refused.</summary>
     public TensorConstraint Constraint { get; }
 
-    /// <summary>The same tensor under another name: a layer's tensor as a network names it (<c>hidden.weight</c>).</summary>
-    public TensorDescription WithName(string name) => new(name, _shape, Role, FanIn, FanOut, IsBias, InitialValue, Constraint);
-
     /// <summary>The shape as an array, for writers that take one.</summary>
     internal int[] ShapeArray() => (int[])_shape.Clone();
 
