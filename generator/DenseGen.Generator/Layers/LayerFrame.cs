@@ -45,6 +45,24 @@ internal static class LayerFrame
     public static void WriteRequireDeterministicMode(IndentedWriter w, LayerSpec spec, LayerStorage storage) =>
         DeterministicModeRequirement.WriteCall(w, RequiresDeterministicModeFromEntryPoints(spec, storage), spec.Namespace, spec.ContainingTypes, spec.TypeName, "layer");
 
+    /// <summary>
+    /// Calls the kernel of the widest vector size the hardware accelerates, else the scalar one:
+    /// <paramref name="vectorKernels"/> pairs each vector type (<c>global::System.Runtime.Intrinsics.Vector256</c>),
+    /// widest first, with its kernel. <c>IsHardwareAccelerated</c> is a constant to the JIT, so the chain folds to one
+    /// direct call and only that kernel is ever compiled.
+    /// </summary>
+    public static void WriteDispatch(IndentedWriter w, IReadOnlyList<(string Vector, string Kernel)> vectorKernels, string scalarKernel, string arguments)
+    {
+        for (int i = 0; i < vectorKernels.Count; i++)
+        {
+            w.Line($"{(i == 0 ? "if" : "else if")} ({vectorKernels[i].Vector}.IsHardwareAccelerated)");
+            w.Line($"    {vectorKernels[i].Kernel}{arguments}");
+        }
+        w.Line(vectorKernels.Count == 0 ? $"{scalarKernel}{arguments}" : "else");
+        if (vectorKernels.Count > 0)
+            w.Line($"    {scalarKernel}{arguments}");
+    }
+
     /// <summary>The storage a layer gets in the given output.</summary>
     public static LayerStorage StorageFor(LayerSpec spec, bool portable) =>
         portable ? LayerStorage.Arrays : spec.IsStruct ? LayerStorage.Inline : LayerStorage.AlignedArrays;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq;
 using DenseGen.Generator.Determinism;
 using DenseGen.Generator.Model;
 using DenseGen.Generator.Shared;
@@ -197,21 +198,9 @@ internal static class DenseEmitter
         w.Line();
     }
 
-    /// <summary>
-    /// Calls the kernel of the widest vector size the hardware accelerates. IsHardwareAccelerated is a constant
-    /// to the JIT, so the chain folds to one direct call and only that kernel is ever compiled.
-    /// </summary>
-    private static void WriteDispatch(IndentedWriter w, VectorWidth[] widths, System.Func<VectorWidth, string> vectorKernel, string scalarKernel, string arguments)
-    {
-        for (int i = 0; i < widths.Length; i++)
-        {
-            w.Line($"{(i == 0 ? "if" : "else if")} ({widths[i].Static}.IsHardwareAccelerated)");
-            w.Line($"    {vectorKernel(widths[i])}{arguments}");
-        }
-        w.Line(widths.Length == 0 ? $"{scalarKernel}{arguments}" : "else");
-        if (widths.Length > 0)
-            w.Line($"    {scalarKernel}{arguments}");
-    }
+    /// <summary>The widest accelerated dense kernel of <paramref name="widths"/>, else the scalar one (<see cref="LayerFrame.WriteDispatch"/>).</summary>
+    private static void WriteDispatch(IndentedWriter w, VectorWidth[] widths, System.Func<VectorWidth, string> vectorKernel, string scalarKernel, string arguments) =>
+        LayerFrame.WriteDispatch(w, widths.Select(width => (width.Static, vectorKernel(width))).ToArray(), scalarKernel, arguments);
 
     /// <summary>
     /// Backward. A trainable layer adds its weight and bias gradients and writes <c>∂L/∂X</c> unless the caller passes an

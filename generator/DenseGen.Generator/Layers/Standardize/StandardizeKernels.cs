@@ -106,22 +106,9 @@ internal sealed class StandardizeKernels
         WriteDispatch(w, "__DenseBackward", "(ref x, ref dy, ref m, ref s, ref dx, samples);");
     }
 
-    /// <summary>The widest accelerated kernel; IsHardwareAccelerated is a constant to the JIT, so only it is compiled.</summary>
-    private void WriteDispatch(IndentedWriter w, string kernel, string arguments)
-    {
-        for (int i = 0; i < _widths.Length; i++)
-        {
-            w.Line($"{(i == 0 ? "if" : "else if")} ({Static(_widths[i])}.IsHardwareAccelerated)");
-            w.Line($"    {kernel}Vector{Number(_widths[i])}{arguments}");
-        }
-        if (_widths.Length == 0)
-        {
-            w.Line($"{kernel}Scalar{arguments}");
-            return;
-        }
-        w.Line("else");
-        w.Line($"    {kernel}Scalar{arguments}");
-    }
+    /// <summary>The widest accelerated kernel, else the scalar one (<see cref="LayerFrame.WriteDispatch"/>).</summary>
+    private void WriteDispatch(IndentedWriter w, string kernel, string arguments) =>
+        LayerFrame.WriteDispatch(w, _widths.Select(bits => (Static(bits), kernel + "Vector" + Number(bits))).ToArray(), kernel + "Scalar", arguments);
 
     /// <summary>Every kernel the calls above name.</summary>
     public void Write(IndentedWriter w)
