@@ -139,7 +139,7 @@ internal static class WeightsBaker
     {
         string wanted = file.Name;
         byte[] bytes = file.Bytes.ToArray();
-        var expected = spec.Layers.Select(l => new ExpectedLayer(l.TensorName, l.In, l.Out, l.Activation.ToString())).ToArray();
+        var expected = spec.Layers.Select(l => new ExpectedLayer(l.TensorName, l.In, l.Out, l.Activation.Name)).ToArray();
         List<(double[] Weights, double[] Bias)> tensors;
         try
         {

@@ -339,7 +339,8 @@ internal static class NetworkEmitter
     {
         NetworkLayer layer = c.Spec.Layers[index];
         string input = index == 0 ? "input" : ActivationSlice(c, index - 1, "samples");
-        string output = layer.HasActivation ? ActivationSlice(c, index, "samples") + ", " : "";
+        // A layer whose activation's derivative is taken from its output takes that output back.
+        string output = layer.Activation.DerivativeFromOutput ? ActivationSlice(c, index, "samples") + ", " : "";
         string outputGradient = index == c.Spec.Layers.Count - 1 ? "outputGradient" : GradientSlice(c, index);
         c.W.Line($"// {layer.FieldName}: {Describe(layer)}");
         c.W.Line($"{layer.FieldName}.Backward({input}, {output}{outputGradient}, {inputGradient});");
@@ -455,7 +456,7 @@ internal static class NetworkEmitter
         w.Line($"private static readonly global::DenseGen.LayerDescription[] {LayersField} = new global::DenseGen.LayerDescription[]");
         w.Open("");
         foreach (NetworkLayer layer in spec.Layers)
-            w.Line($"new global::DenseGen.LayerDescription({Literal(layer.TensorName)}, {Number(layer.In)}, {Number(layer.Out)}, global::DenseGen.Activation.{layer.Activation}, {(layer.Trainable ? "true" : "false")}),");
+            w.Line($"new global::DenseGen.LayerDescription({Literal(layer.TensorName)}, {Number(layer.In)}, {Number(layer.Out)}, global::DenseGen.Activation.{layer.Activation.Name}, {(layer.Trainable ? "true" : "false")}),");
         w.Close(";");
         w.Line();
         w.Line("/// <summary>The layers in order, with the names their tensors have in weight files.</summary>");
@@ -627,7 +628,7 @@ internal static class NetworkEmitter
         string.Join(", ", spec.Layers.Select(layer => layer.FieldName + " " + Describe(layer)));
 
     private static string Describe(NetworkLayer layer) =>
-        $"{Number(layer.In)} → {Number(layer.Out)}{(layer.HasActivation ? ", " + layer.Activation : "")}{(layer.Trainable ? "" : ", frozen")}";
+        $"{Number(layer.In)} → {Number(layer.Out)}{(layer.HasActivation ? ", " + layer.Activation.Name : "")}{(layer.Trainable ? "" : ", frozen")}";
 
     /// <summary>A C# string literal: tensor names come from user code, so quotes and backslashes are escaped.</summary>
     private static string Literal(string value) => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(value, quote: true);

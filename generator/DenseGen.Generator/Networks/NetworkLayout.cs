@@ -60,7 +60,8 @@ internal sealed class NetworkLayout
         for (int i = 0; i < count; i++)
         {
             NetworkLayer layer = spec.Layers[i];
-            if (i < count - 1 || layer.HasActivation)
+            // The last layer's output is kept when its activation's derivative is taken from it.
+            if (i < count - 1 || layer.Activation.DerivativeFromOutput)
             {
                 activations[i] = next;
                 next += Lines(batch * layer.Out);

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
+using DenseGen.Generator.Definitions;
 using DenseGen.Generator.Layers.Dense;
 using DenseGen.Generator.Model;
 using Microsoft.CodeAnalysis;
@@ -309,7 +310,7 @@ internal static class NetworkParser
                 tensorName,
                 inputs,
                 outputs,
-                (ActivationKind)activation,
+                ActivationKind.FromValue(activation),
                 trainable,
                 deterministic)
             : null;

@@ -15,7 +15,7 @@ internal sealed record DenseSpec(
     int In,
     int Out,
     bool FullUnroll,
-    ActivationKind Activation = ActivationKind.None,
+    ActivationKind Activation = default,
     bool Trainable = true,
     bool Deterministic = false,
     bool RequiresDeterministicMode = false) : IGeneratedTypeSpec
