@@ -22,7 +22,8 @@ namespace DenseGen;
 public static partial class Activations
 {
     /// <summary>The slope of <see cref="Activation.LeakyReLU"/> for negative inputs: 0.01, PyTorch's default.</summary>
-    public const double LeakyReLUNegativeSlope = 0.01;
+    // The activation table's value, which the ONNX reader checks a LeakyRelu node's alpha against.
+    public const double LeakyReLUNegativeSlope = Definitions.ActivationTable.LeakyReLUSlope;
 
     /// <summary>Replaces each element <c>z</c> of <paramref name="values"/> with <c>act(z)</c>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="activation"/> is not a defined value.</exception>

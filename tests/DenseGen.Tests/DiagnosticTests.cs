@@ -200,12 +200,31 @@ public class DiagnosticTests
     [Fact]
     public void TheGeneratorsActivationTableIsTheRuntimesActivationEnum()
     {
-        // One table in the generator stands for the runtime's enum (the generator cannot reference the runtime): the
-        // same names with the same values, so the parser accepts exactly the runtime's members and the emitter calls
-        // functions that exist.
-        Assert.Equal(
-            Enum.GetValues<Activation>().Select(a => (a.ToString(), (int)a)),
-            DenseGen.Generator.Model.ActivationTable.All.Select(a => (a.Name, (int)a.Kind)));
+        // One table of activations, compiled into both the generator and the runtime (for its ONNX reader), stands for
+        // the runtime's enum (the generator cannot reference the runtime): the same names with the same values, in the
+        // order of their values, so the parser accepts exactly the runtime's members and a value indexes its row.
+        var runtimeEnum = Enum.GetValues<Activation>().Select(a => (a.ToString(), (int)a)).ToArray();
+        Assert.Equal(runtimeEnum, DenseGen.Generator.Definitions.ActivationTable.All.Select(a => (a.Name, a.Value)));
+        Assert.Equal(runtimeEnum, DenseGen.Definitions.ActivationTable.All.Select(a => (a.Name, a.Value)));
+        Assert.Equal(Enumerable.Range(0, runtimeEnum.Length), DenseGen.Generator.Definitions.ActivationTable.All.Select(a => a.Value));
+
+        // And the emitter calls functions that exist: every runtime method a row's forward or backward statement names is
+        // a public method of the runtime.
+        var rows = DenseGen.Generator.Definitions.ActivationTable.All;
+        string[] statements = rows
+            .SelectMany(r => new[] { r.Full, r.Portable, r.Deterministic }.Select(f => f.FusedExpression ?? f.AfterProductStatement))
+            .Concat(rows.Select(r => r.Backward.Statement))
+            .OfType<string>()
+            .ToArray();
+        Assert.NotEmpty(statements);
+        foreach (string statement in statements)
+        {
+            System.Text.RegularExpressions.Match call = System.Text.RegularExpressions.Regex.Match(statement, @"^global::([\w.]+)\.(\w+)[<(]");
+            Assert.True(call.Success, statement);
+            Type? type = typeof(Activation).Assembly.GetType(call.Groups[1].Value);
+            Assert.True(type is not null && type.IsPublic, statement);
+            Assert.Contains(type!.GetMethods(), m => m.IsPublic && m.IsStatic && m.Name == call.Groups[2].Value);
+        }
     }
 
     [Fact]

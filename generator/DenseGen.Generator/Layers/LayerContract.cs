@@ -143,7 +143,7 @@ internal sealed record LayerContract(
     long OwnBufferLength,
     bool Trainable,
     bool Deterministic,
-    ActivationKind Activation = ActivationKind.None)
+    ActivationKind Activation = default)
 {
     /// <summary>The tensors optimizers update, in table order.</summary>
     public EquatableArray<TensorSpec> TrainedTensors => Tensors.Where(tensor => tensor.Trained).ToEquatableArray();

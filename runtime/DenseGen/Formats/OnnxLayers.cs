@@ -25,8 +25,6 @@ internal static class OnnxLayers
     /// <summary>The default operator set's versions this reader knows: 9 (the oldest PyTorch exports) to 28 (ONNX 1.23). These ops did not change meaning for float tensors across them.</summary>
     public const int MinimumOpset = 9, MaximumOpset = 28;
 
-    private const float LeakyReLUSlope = 0.01f;
-
     /// <summary>Each layer's weights (<c>[Out, In]</c>) and bias, widened to double (exactly), as <see cref="SafeTensorsLayers"/> returns them.</summary>
     /// <exception cref="InvalidDataException">The graph is not the declared layers; the message names the node or layer.</exception>
     public static List<(double[] Weights, double[] Bias)> Map(OnnxModel model, string source, IReadOnlyList<ExpectedLayer> layers)
@@ -75,20 +73,19 @@ internal static class OnnxLayers
                     pending.BiasSource = $"{node.Describe()} adds the bias '{biasName}'";
                     pending.AwaitsBias = false;
                     break;
-                case "Relu":
-                case "LeakyRelu":
-                case "Sigmoid":
-                case "Tanh":
+                case string op when Definitions.ActivationTable.FromOnnxOp(op) is { Onnx: { } onnx } activation:
+                    // Which ops are activations, their attributes and names: rows of one table, which the generator reads too
+                    // (DenseGen.Definitions here, DenseGen.Generator.Definitions there).
                     if (pending is null || pending.Activation is not null)
                         throw Invalid(source, $"{node.Describe()} does not follow a Gemm or MatMul; DenseGen applies one activation per layer");
                     RequireInputs(source, node, 1);
-                    if (node.OpType == "LeakyRelu")
+                    foreach (Definitions.OnnxFloatAttribute expected in onnx.Attributes)
                     {
-                        float slope = node.Attributes.TryGetValue("alpha", out OnnxAttribute? alpha) ? alpha.F : LeakyReLUSlope;
-                        if (slope != LeakyReLUSlope)
-                            throw Invalid(source, $"{node.Describe()} has alpha {slope.ToString("R", CultureInfo.InvariantCulture)}; DenseGen's leaky ReLU has slope 0.01");
+                        float value = node.Attributes.TryGetValue(expected.Name, out OnnxAttribute? given) ? given.F : expected.WhenAbsent;
+                        if (value != expected.Value)
+                            throw Invalid(source, $"{node.Describe()} has {expected.Name} {value.ToString("R", CultureInfo.InvariantCulture)}; DenseGen's {activation.Prose} has {expected.Meaning} {expected.Value.ToString("R", CultureInfo.InvariantCulture)}");
                     }
-                    pending.Activation = node.OpType switch { "Relu" => "ReLU", "LeakyRelu" => "LeakyReLU", _ => node.OpType };
+                    pending.Activation = activation.Name;
                     pending.AwaitsBias = false;
                     break;
                 case "Identity":
@@ -104,7 +101,7 @@ internal static class OnnxLayers
                     CheckReshape(source, node, constants);
                     break;
                 default:
-                    throw Invalid(source, $"{node.Describe()} is not an operator DenseGen imports (Gemm, MatMul, Add, Relu, LeakyRelu, Sigmoid, Tanh, Flatten, Identity, Reshape)");
+                    throw Invalid(source, $"{node.Describe()} is not an operator DenseGen imports (Gemm, MatMul, Add, {Definitions.ActivationTable.OnnxOpList()}, Flatten, Identity, Reshape)");
             }
             if (pending is not null && pending.AwaitsBias && node.OpType != "MatMul")
                 pending.AwaitsBias = false;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Linq;
+using DenseGen.Generator.Definitions;
 using DenseGen.Generator.Determinism;
 using DenseGen.Generator.Model;
 using DenseGen.Generator.Shared;
@@ -108,7 +109,7 @@ internal static class DenseEmitter
         {
             w.Line($"/// <summary>The activation applied to <c>{Affine(spec)}</c>.</summary>");
             GeneratedFile.Member(w);
-            w.Line($"public {(spec.IsStruct ? "readonly " : "")}global::DenseGen.Activation Activation => global::DenseGen.Activation.{spec.Activation};");
+            w.Line($"public {(spec.IsStruct ? "readonly " : "")}global::DenseGen.Activation Activation => global::DenseGen.Activation.{spec.Activation.Name};");
             w.Line();
         }
         else if (!spec.Trainable)
@@ -139,7 +140,7 @@ internal static class DenseEmitter
         string t = spec.ElementKeyword;
         w.Line("/// <summary>");
         if (spec.HasActivation)
-            w.Line($"/// Computes <c>y = {ActivationTable.Of(spec.Activation).Formula}({Affine(spec)})</c> for each of the <c>k</c> samples in <paramref name=\"input\"/>: <c>output = {ActivationTable.Of(spec.Activation).Formula}({BatchAffine(spec)})</c>.");
+            w.Line($"/// Computes <c>y = {spec.Activation.Row.Formula}({Affine(spec)})</c> for each of the <c>k</c> samples in <paramref name=\"input\"/>: <c>output = {spec.Activation.Row.Formula}({BatchAffine(spec)})</c>.");
         else
             w.Line($"/// Computes <c>y = {Affine(spec)}</c> for each of the <c>k</c> samples in <paramref name=\"input\"/>: <c>output = {BatchAffine(spec)}</c>.");
         w.Line("/// </summary>");
@@ -186,14 +187,16 @@ internal static class DenseEmitter
                 w.Line($"ref {t} b = ref {KernelWriter.Marshal}.GetReference(bias);");
             WriteDispatch(w, widths, VectorKernels.ForwardName, LoopKernels.ForwardName, spec.Bias ? "(ref x, ref y, ref w, ref b, samples);" : "(ref x, ref y, ref w, samples);");
         }
-        if (spec.HasActivation && (portable || !KernelWriter.FusesActivation(spec)))
-        {
-            // A second pass over the output, which the kernel has just written and which is still in L1 (ReLU is applied
-            // by the kernels themselves, except in portable output).
-            w.Line(spec.Deterministic && spec.Activation is ActivationKind.Sigmoid or ActivationKind.Tanh
-                ? $"{GeneratedFile.CompilerServices}.DeterministicActivations.{spec.Activation}(output);"
-                : $"global::DenseGen.Activations.{spec.Activation}<{t}>(output);");
-        }
+        // The activation in this output mode, as its row in the activation table says: fused into the full output's
+        // kernels above (nothing to write here), or a second pass over the output, which the kernel has just written and
+        // which is still in L1. Only the full output's kernels fuse; `portable` is also true of deterministic layers,
+        // which run the element-by-element kernels.
+        ActivationRow activation = spec.Activation.Row;
+        ActivationForward forward = spec.Deterministic ? activation.Deterministic : portable ? activation.Portable : activation.Full;
+        if (forward.IsFused && portable)
+            throw new System.InvalidOperationException($"The activation {activation.Name} is fused in portable or deterministic output, whose kernels fuse none");
+        if (forward.AfterProduct(t, "output") is { } afterProduct)
+            w.Line(afterProduct);
         w.Close();
         w.Line();
     }
@@ -268,7 +271,16 @@ internal static class DenseEmitter
             w.Open("for (int first = 0; first < samples; first += chunkSamples)");
             w.Line("int count = global::System.Math.Min(chunkSamples, samples - first);");
             w.Line($"{Span}<{t}> dZ = scratch.Slice(0, count * OutputSize);");
-            w.Line($"global::DenseGen.Activations.{spec.Activation}Backward<{t}>(output.Slice(first * OutputSize, count * OutputSize), outputGradient.Slice(first * OutputSize, count * OutputSize), dZ);");
+            switch (spec.Activation.Row.Backward.Source)
+            {
+                case DerivativeSource.Output:
+                    w.Line(spec.Activation.Row.Backward.StatementFromOutput(
+                        t, "output.Slice(first * OutputSize, count * OutputSize)", "outputGradient.Slice(first * OutputSize, count * OutputSize)", "dZ"));
+                    break;
+                default:
+                    // The pre-activation would need a buffer of W x + b that Forward fills and Backward reads.
+                    throw spec.Activation.PreActivationNotKept();
+            }
             WriteLinearBackward(w, spec, widths, portable, "input.Slice(first * InputSize, count * InputSize)", "dZ", "chunkInputGradient", "count");
             w.Close();
         }
@@ -283,13 +295,13 @@ internal static class DenseEmitter
         if (!spec.Trainable)
         {
             w.Line(activated
-                ? $"/// Passes a batch's gradient back through the activation and the frozen layer: writes <c>∂L/∂X = dZ W</c>, with <c>dZ = dY ⊙ {ActivationTable.Of(spec.Activation).Formula}′</c> taken from <paramref name=\"output\"/>."
+                ? $"/// Passes a batch's gradient back through the activation and the frozen layer: writes <c>∂L/∂X = dZ W</c>, with <c>dZ = dY ⊙ {spec.Activation.Row.Formula}′</c> taken from <paramref name=\"output\"/>."
                 : "/// Passes a batch's gradient back through the frozen layer: writes <c>∂L/∂X = dY W</c>.");
             w.Line("/// The layer has no gradients of its own: it is not trained (<c>Trainable = false</c>).");
         }
         else if (activated)
         {
-            w.Line($"/// Back-propagates a batch through the activation and the layer: with <c>dZ = dY ⊙ {ActivationTable.Of(spec.Activation).Formula}′</c>, the derivative");
+            w.Line($"/// Back-propagates a batch through the activation and the layer: with <c>dZ = dY ⊙ {spec.Activation.Row.Formula}′</c>, the derivative");
             if (spec.Bias)
             {
                 w.Line("/// taken from <paramref name=\"output\"/>, adds <c>∂L/∂W = dZᵀ X</c> to <see cref=\"WeightGradients\"/> and <c>∂L/∂b = Σ dZ</c>");

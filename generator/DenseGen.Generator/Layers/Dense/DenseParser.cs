@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
+using DenseGen.Generator.Definitions;
 using DenseGen.Generator.Layers.Dense;
 using DenseGen.Generator.Model;
 using Microsoft.CodeAnalysis;
@@ -144,7 +145,7 @@ internal static class DenseParser
         if (value?.Value is null)
             return ActivationKind.None;
         if (value.Value.Value is int number && ActivationTable.IsDefined(number))
-            return (ActivationKind)number;
+            return ActivationKind.FromValue(number);
         diagnostics.Add(DiagnosticInfo.Create(
             DiagnosticDescriptors.UnknownActivation,
             LocationInfo.From((SyntaxNode?)ArgumentSyntax(syntax, "Activation") ?? syntax),

@@ -16,7 +16,7 @@ internal sealed record DenseSpec(
     int In,
     int Out,
     bool FullUnroll,
-    ActivationKind Activation = ActivationKind.None,
+    ActivationKind Activation = default,
     bool Trainable = true,
     bool Deterministic = false,
     bool RequiresDeterministicMode = false,
@@ -40,7 +40,8 @@ internal sealed record DenseSpec(
         Input: LayerShape.Flat(In),
         Output: LayerShape.Flat(Out),
         Tensors: Bias ? EquatableArray.Create(WeightTensor, BiasTensor) : EquatableArray.Create(WeightTensor),
-        Keeps: HasActivation ? BackwardNeeds.Output : BackwardNeeds.Nothing,
+        // An activation whose derivative is taken from the output makes Backward take that output back.
+        Keeps: Activation.DerivativeFromOutput ? BackwardNeeds.Output : BackwardNeeds.Nothing,
         OwnBufferLength: 0,
         Trainable: Trainable,
         Deterministic: Deterministic,

@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using DenseGen.Generator.Definitions;
 using DenseGen.Generator.Model;
 using DenseGen.Generator.Shared;
 
@@ -133,17 +134,21 @@ internal sealed class KernelWriter
     public string Zero => Spec.Element == ElementKind.Float64 ? "0d" : "0f";
 
     /// <summary>
-    /// Whether the forward kernels apply the layer's activation as they store each output, saving a second pass over
-    /// the output: ReLU, a select per value. The other activations call the runtime's implementations afterwards.
+    /// Whether the full output's forward kernels apply the layer's activation as they store each output, saving a
+    /// second pass over the output (the activation table's <see cref="ActivationRow.Full"/>: ReLU, a select per value).
+    /// The other activations, and every activation in portable and deterministic output, run after the kernels.
     /// </summary>
-    public static bool FusesActivation(DenseSpec spec) => ActivationTable.Of(spec.Activation).FusedIntoForward;
+    public static bool FusesActivation(DenseSpec spec) => spec.Activation.Row.Full.IsFused;
 
-    /// <summary>A forward output value (scalar or vector expression) with the fused activation applied, if any.</summary>
     /// <summary>The bias parameter of the forward kernels, <c>, ref float b</c>; none for a bias-free layer.</summary>
     public string BiasParameter => Spec.Bias ? $", ref {T} b" : "";
 
     /// <summary><paramref name="sum"/> plus the bias term <paramref name="bias"/>; the sum alone for a bias-free layer, which adds nothing (not even zero).</summary>
     public string PlusBias(string sum, string bias) => Spec.Bias ? sum + " + " + bias : sum;
 
-    public string Activated(string value) => FusesActivation(Spec) ? $"{VectorMath}.ReLU({value})" : value;
+    /// <summary>
+    /// A forward output value (scalar or vector expression) with the fused activation applied, if any. Only the full
+    /// output's vector and scalar kernels call it, which is why it reads the table's full-output column.
+    /// </summary>
+    public string Activated(string value) => Spec.Activation.Row.Full.Fuse(value);
 }

@@ -13,7 +13,7 @@ namespace DenseGen.Generator.Layers.Dense;
 /// <remarks>
 /// Tiles (accumulators held in registers), sized for 16 vector registers, the x64 count without AVX-512:
 /// <list type="bullet">
-/// <item>Forward: samples × 4 weight rows of dot products, reduced (and ReLU applied, see <see cref="KernelWriter.FusesActivation(DenseSpec)"/>) at the end of the row, a float Vector512 tile in one shuffle tree (3 samples; 4 with
+/// <item>Forward: samples × 4 weight rows of dot products, reduced (and a fused activation such as ReLU applied, see <see cref="KernelWriter.FusesActivation(DenseSpec)"/>) at the end of the row, a float Vector512 tile in one shuffle tree (3 samples; 4 with
 /// Vector512, whose hardware has 32 registers; 2 with Vector128, see <see cref="ForwardSamples"/>); a single
 /// sample keeps two accumulators per row.</item>
 /// <item>Weight gradient: 4 rows × 3 vector chunks of dW (× 2 with Vector128), each loaded once, updated by
