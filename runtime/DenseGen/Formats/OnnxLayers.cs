@@ -40,6 +40,12 @@ internal readonly struct ExpectedLayer
 /// is refused with the node's name and op type, as is a graph that is not one chain from its input to its output.
 /// Weights come out as <c>[Out, In]</c> row-major, as the layers hold them, whichever way the model stores them.
 /// </summary>
+/// <remarks>
+/// The graph is read as a graph (<see cref="OnnxGraph"/>): nodes may be stored in any order, Constant and Identity
+/// nodes are folded away wherever they are, and the walk follows the data from the graph's one data input through
+/// each value's one consumer. The input's declared per-sample shape, when fully known, must hold the first layer's
+/// inputs (a <c>[C, H, W]</c> of that size is an implicit flatten).
+/// </remarks>
 internal static class OnnxLayers
 {
     /// <summary>The default operator set's versions this reader knows: 9 (the oldest PyTorch exports) to 28 (ONNX 1.23). These ops did not change meaning for float tensors across them.</summary>
@@ -53,30 +59,30 @@ internal static class OnnxLayers
     {
         if (model.OpsetVersion < MinimumOpset || model.OpsetVersion > MaximumOpset)
             throw Invalid(source, $"the model uses opset {model.OpsetVersion}; DenseGen reads opsets {MinimumOpset} to {MaximumOpset}");
-        var constants = new Dictionary<string, OnnxTensor>(model.Initializers, StringComparer.Ordinal);
-        string[] dataInputs = model.Inputs.Where(name => !constants.ContainsKey(name)).Distinct().ToArray();
-        if (dataInputs.Length != 1)
-            throw Invalid(source, $"the graph has {dataInputs.Length} inputs besides its weights ({string.Join(", ", dataInputs.Select(n => "'" + n + "'"))}); a network takes one");
-
-        var result = new List<(double[] Weights, double[] Bias)>();
-        string current = dataInputs[0];
-        Pending? pending = null;
-        foreach (OnnxNode node in model.Nodes)
+        // Constants and Identity nodes are folded there, and the nodes ordered: the walk below sees only real ops.
+        OnnxGraph graph = OnnxGraph.Build(model, source);
+        IReadOnlyDictionary<string, OnnxTensor> constants = graph.Constants;
+        foreach (OnnxNode node in graph.Nodes)
         {
             if (node.Domain is not ("" or "ai.onnx"))
                 throw Invalid(source, $"{node.Describe()} is from the operator domain '{node.Domain}'; DenseGen reads the default domain only");
-            if (node.OpType == "Constant")
-            {
-                OnnxTensor value = node.Attributes.TryGetValue("value", out OnnxAttribute? attribute) && attribute.Tensor is not null
-                    ? attribute.Tensor
-                    : throw Invalid(source, $"{node.Describe()} holds no tensor 'value'");
-                if (node.Outputs.Length != 1)
-                    throw Invalid(source, $"{node.Describe()} has {node.Outputs.Length} outputs; expected 1");
-                constants[node.Outputs[0]] = value;
-                continue;
-            }
-            if (node.Inputs.Length == 0 || !node.Inputs.Contains(current))
-                throw Invalid(source, $"{node.Describe()} does not take '{current}', the output so far; DenseGen imports a chain of layers");
+        }
+        IReadOnlyList<OnnxValueInfo> dataInputs = graph.DataInputs;
+        if (dataInputs.Count != 1)
+            throw Invalid(source, $"the graph has {dataInputs.Count} inputs besides its weights ({string.Join(", ", dataInputs.Select(v => "'" + v.Name + "'"))}); a network takes one");
+
+        // The walk follows the data from the input, node by node, whatever order the file stores them in: each value
+        // on the chain must be taken by exactly one node, and every node must be on the chain.
+        var result = new List<(double[] Weights, double[] Bias)>();
+        string current = dataInputs[0].Name;
+        Pending? pending = null;
+        var visited = new HashSet<OnnxNode>();
+        for (IReadOnlyList<OnnxNode> takers = graph.Consumers(current); takers.Count > 0; takers = graph.Consumers(current))
+        {
+            if (takers.Count > 1)
+                throw Invalid(source, $"'{current}' is taken by {takers[0].Describe()} and {takers[1].Describe()}; DenseGen imports a chain of layers, each taking the one before");
+            OnnxNode node = takers[0];
+            visited.Add(node);
             if (node.Outputs.Length != 1)
                 throw Invalid(source, $"{node.Describe()} has {node.Outputs.Length} outputs; expected 1");
 
@@ -110,9 +116,6 @@ internal static class OnnxLayers
                     pending.Activation = node.OpType switch { "Relu" => "ReLU", "LeakyRelu" => "LeakyReLU", _ => node.OpType };
                     pending.AwaitsBias = false;
                     break;
-                case "Identity":
-                    RequireInputs(source, node, 1);
-                    break;
                 case "Flatten":
                     RequireInputs(source, node, 1);
                     long axis = node.Attributes.TryGetValue("axis", out OnnxAttribute? axisAttribute) ? axisAttribute.I : 1;
@@ -129,14 +132,46 @@ internal static class OnnxLayers
                 pending.AwaitsBias = false;
             current = node.Outputs[0];
         }
+        foreach (OnnxNode node in graph.Nodes)
+        {
+            if (!visited.Contains(node))
+                throw Invalid(source, $"{node.Describe()} is not on the chain from '{dataInputs[0].Name}'; DenseGen imports a chain of layers");
+        }
         if (pending is not null)
             Complete(source, pending, layers, result);
         if (result.Count != layers.Count)
             throw Invalid(source, $"the model has {result.Count} layers; the network has {layers.Count}");
-        string[] outputs = model.Outputs.Distinct().ToArray();
-        if (outputs.Length != 1 || outputs[0] != current)
-            throw Invalid(source, $"the graph's output{(outputs.Length == 1 ? " is" : "s are")} {string.Join(", ", outputs.Select(n => "'" + n + "'"))}, not '{current}', the end of the chain");
+        IReadOnlyList<string> outputs = graph.Outputs;
+        if (outputs.Count != 1 || outputs[0] != current)
+            throw Invalid(source, $"the graph's output{(outputs.Count == 1 ? " is" : "s are")} {string.Join(", ", outputs.Select(n => "'" + n + "'"))}, not '{current}', the end of the chain");
+        // Last, when the layers are known to fit: a mismatch of a layer names its node, which says more than the input.
+        CheckInputShape(source, dataInputs[0], layers);
         return result;
+    }
+
+    /// <summary>
+    /// Refuses a data input whose declared per-sample shape (the dimensions after the first, the batch) is fully known
+    /// and does not hold the first layer's inputs: <c>[batch, C, H, W]</c> with C·H·W equal to the layer's inputs is an
+    /// implicit flatten, and passes. A shape with a symbolic or unknown dimension after the batch, or no declared
+    /// rank, cannot be checked and passes; a rank below 2 has no batch dimension to tell apart and passes too.
+    /// </summary>
+    private static void CheckInputShape(string source, OnnxValueInfo input, IReadOnlyList<ExpectedLayer> layers)
+    {
+        if (input.Shape is not { Length: >= 2 } shape || layers.Count == 0)
+            return;
+        long perSample = 1;
+        for (int d = 1; d < shape.Length; d++)
+        {
+            if (!shape[d].IsKnown)
+                return;
+            // Saturates just past int.MaxValue, where no layer can match, so that the product never overflows.
+            perSample = Math.Min(perSample * Math.Min(shape[d].Value, int.MaxValue + 1L), int.MaxValue + 1L);
+        }
+        if (perSample != layers[0].Inputs)
+        {
+            string values = perSample > int.MaxValue ? "more than " + int.MaxValue.ToString("N0", CultureInfo.InvariantCulture) : perSample.ToString(CultureInfo.InvariantCulture);
+            throw Invalid(source, $"the graph input '{input.Name}' has shape {input.ShapeText}, {values} values per sample; the network's layer 0 ('{layers[0].Name}') takes {layers[0].Inputs}");
+        }
     }
 
     private sealed class Pending
@@ -186,7 +221,7 @@ internal static class OnnxLayers
         result.Add((Widen(layer.Weights), layer.Bias is null ? new double[layer.Outputs] : Widen(layer.Bias)));
     }
 
-    private static Pending ReadGemm(string source, OnnxNode node, string current, Dictionary<string, OnnxTensor> constants)
+    private static Pending ReadGemm(string source, OnnxNode node, string current, IReadOnlyDictionary<string, OnnxTensor> constants)
     {
         if (node.Inputs.Length is < 2 or > 3 || node.Inputs[0] != current)
             throw Invalid(source, $"{node.Describe()} must take the output so far as A, and weights as B");
@@ -211,7 +246,7 @@ internal static class OnnxLayers
         return new Pending(node.Describe(), inputs, outputs, rows, bias, awaitsBias: false);
     }
 
-    private static Pending ReadMatMul(string source, OnnxNode node, string current, Dictionary<string, OnnxTensor> constants)
+    private static Pending ReadMatMul(string source, OnnxNode node, string current, IReadOnlyDictionary<string, OnnxTensor> constants)
     {
         if (node.Inputs.Length != 2 || node.Inputs[0] != current)
             throw Invalid(source, $"{node.Describe()} must multiply the output so far by weights on its right");
@@ -222,7 +257,7 @@ internal static class OnnxLayers
         return new Pending(node.Describe(), inputs, outputs, Transpose(weights.Floats!, inputs, outputs), null, awaitsBias: true);
     }
 
-    private static float[] ReadAddBias(string source, OnnxNode node, string current, Dictionary<string, OnnxTensor> constants, int outputs)
+    private static float[] ReadAddBias(string source, OnnxNode node, string current, IReadOnlyDictionary<string, OnnxTensor> constants, int outputs)
     {
         if (node.Inputs.Length != 2)
             throw Invalid(source, $"{node.Describe()} has {node.Inputs.Length} inputs; expected 2");
@@ -238,7 +273,7 @@ internal static class OnnxLayers
         return bias.Floats!;
     }
 
-    private static void CheckReshape(string source, OnnxNode node, Dictionary<string, OnnxTensor> constants)
+    private static void CheckReshape(string source, OnnxNode node, IReadOnlyDictionary<string, OnnxTensor> constants)
     {
         RequireInputs(source, node, 2);
         if (!constants.TryGetValue(node.Inputs[1], out OnnxTensor? shape) || shape.Longs is null || shape.Dims.Length != 1)
@@ -249,7 +284,7 @@ internal static class OnnxLayers
             throw Invalid(source, $"{node.Describe()} reshapes to [{string.Join(", ", to)}]; DenseGen passes through a reshape to one row per sample only");
     }
 
-    private static OnnxTensor FloatConstant(string source, OnnxNode node, string name, Dictionary<string, OnnxTensor> constants)
+    private static OnnxTensor FloatConstant(string source, OnnxNode node, string name, IReadOnlyDictionary<string, OnnxTensor> constants)
     {
         if (!constants.TryGetValue(name, out OnnxTensor? tensor))
             throw Invalid(source, $"{node.Describe()} takes '{name}', which is not an initializer or constant");
