@@ -131,7 +131,7 @@ public static class NetworkFile
         Argument.NotNull(bytes, nameof(bytes));
         Argument.NotNull(layers, nameof(layers));
         OnnxModel model = OnnxModel.Parse(bytes, source, safetensorsAdvice: "did you mean Load?");
-        return ToTensors<T>(OnnxTensorTable.Map(model, source, Expected<T>(layers)));
+        return ToTensors<T>(OnnxLayers.Map(model, source, Expected<T>(layers)));
     }
 
     /// <summary>

@@ -144,7 +144,7 @@ internal static class WeightsBaker
         try
         {
             tensors = wanted.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
-                ? OnnxTensorTable.Map(OnnxModel.Parse(bytes, wanted, safetensorsAdvice: "a weight file is read as safetensors when its name ends in .safetensors"), wanted, expected)
+                ? OnnxLayers.Map(OnnxModel.Parse(bytes, wanted, safetensorsAdvice: "a weight file is read as safetensors when its name ends in .safetensors"), wanted, expected)
                 : SafeTensorsLayers.Map(SafeTensorsHeader.Parse(bytes, wanted), expected, strict: true);
         }
         catch (InvalidDataException exception)

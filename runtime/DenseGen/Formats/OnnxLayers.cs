@@ -13,266 +13,101 @@ namespace DenseGen.Formats;
 #endif
 
 /// <summary>
-/// Maps an ONNX graph of a multilayer perceptron onto a network's layers, in order: each layer is a <c>Gemm</c>
-/// (<c>transB</c> 0 or 1, <c>alpha</c> and <c>beta</c> 1) or a <c>MatMul</c> with an optional <c>Add</c> of the
-/// bias, then optionally <c>Relu</c>, <c>LeakyRelu</c> (its <c>alpha</c> must equal 0.01 as a float), <c>Sigmoid</c>
-/// or <c>Tanh</c>; <c>Flatten</c>, <c>Identity</c> and a <c>Reshape</c> to the same size pass through. Anything else
-/// is refused with the node's name and op type, as is a graph that is not one chain from its input to its output.
-/// Weights come out as <c>[Out, In]</c> row-major, as the layers hold them, whichever way the model stores them.
+/// Maps an ONNX graph onto a network's layers, in order, by the layers' tensor tables. The graph is read as a graph
+/// (<see cref="OnnxGraph"/>): nodes may be stored in any order, and Constant and Identity nodes are folded away
+/// wherever they are. The walk (<see cref="OnnxChain"/>) follows the data from the graph's one data input, and each
+/// layer's kind reads its own ops into its named tensors (<see cref="OnnxLayerMapping"/>; dense layers:
+/// <see cref="OnnxDenseMapping"/>); <c>Flatten</c> and a <c>Reshape</c> to one row per sample pass through anywhere.
+/// Anything else is refused with the node's name and op type, as is a graph that is not one chain from its input to its
+/// output, and a data input whose declared per-sample shape does not hold the first layer's inputs.
 /// </summary>
 internal static class OnnxLayers
 {
     /// <summary>The default operator set's versions this reader knows: 9 (the oldest PyTorch exports) to 28 (ONNX 1.23). These ops did not change meaning for float tensors across them.</summary>
     public const int MinimumOpset = 9, MaximumOpset = 28;
 
-    /// <summary>Each layer's weights (<c>[Out, In]</c>) and bias, widened to double (exactly), as <see cref="SafeTensorsLayers"/> returns them.</summary>
+    /// <summary>The op mapping of each kind that can be read from ONNX models; a kind missing here is refused by name.</summary>
+    private static readonly OnnxLayerMapping[] Mappings = [new OnnxDenseMapping()];
+
+    /// <summary>Each layer's tensors in its table's order, widened to double (exactly), as <see cref="SafeTensorsLayers.Map"/> returns them.</summary>
     /// <exception cref="InvalidDataException">The graph is not the declared layers; the message names the node or layer.</exception>
-    public static List<(double[] Weights, double[] Bias)> Map(OnnxModel model, string source, IReadOnlyList<ExpectedLayer> layers)
+    public static List<double[][]> Map(OnnxModel model, string source, IReadOnlyList<ExpectedLayer> layers)
     {
         if (model.OpsetVersion < MinimumOpset || model.OpsetVersion > MaximumOpset)
             throw Invalid(source, $"the model uses opset {model.OpsetVersion}; DenseGen reads opsets {MinimumOpset} to {MaximumOpset}");
-        var constants = new Dictionary<string, OnnxTensor>(model.Initializers, StringComparer.Ordinal);
-        string[] dataInputs = model.Inputs.Where(name => !constants.ContainsKey(name)).Distinct().ToArray();
-        if (dataInputs.Length != 1)
-            throw Invalid(source, $"the graph has {dataInputs.Length} inputs besides its weights ({string.Join(", ", dataInputs.Select(n => "'" + n + "'"))}); a network takes one");
+        var mappings = new OnnxLayerMapping[layers.Count];
+        for (int i = 0; i < layers.Count; i++)
+        {
+            mappings[i] = Array.Find(Mappings, mapping => mapping.Kind == layers[i].Kind)
+                ?? throw Invalid(source, $"the network's layer '{layers[i].Name}' is a {layers[i].Kind} layer, which DenseGen does not read from ONNX models yet");
+        }
 
-        var result = new List<(double[] Weights, double[] Bias)>();
-        string current = dataInputs[0];
-        Pending? pending = null;
-        foreach (OnnxNode node in model.Nodes)
+        OnnxGraph graph = OnnxGraph.Build(model, source);
+        foreach (OnnxNode node in graph.Nodes)
         {
             if (node.Domain is not ("" or "ai.onnx"))
                 throw Invalid(source, $"{node.Describe()} is from the operator domain '{node.Domain}'; DenseGen reads the default domain only");
-            if (node.OpType == "Constant")
-            {
-                OnnxTensor value = node.Attributes.TryGetValue("value", out OnnxAttribute? attribute) && attribute.Tensor is not null
-                    ? attribute.Tensor
-                    : throw Invalid(source, $"{node.Describe()} holds no tensor 'value'");
-                if (node.Outputs.Length != 1)
-                    throw Invalid(source, $"{node.Describe()} has {node.Outputs.Length} outputs; expected 1");
-                constants[node.Outputs[0]] = value;
-                continue;
-            }
-            if (node.Inputs.Length == 0 || !node.Inputs.Contains(current))
-                throw Invalid(source, $"{node.Describe()} does not take '{current}', the output so far; DenseGen imports a chain of layers");
-            if (node.Outputs.Length != 1)
-                throw Invalid(source, $"{node.Describe()} has {node.Outputs.Length} outputs; expected 1");
-
-            switch (node.OpType)
-            {
-                case "Gemm":
-                case "MatMul":
-                    if (pending is not null)
-                        Complete(source, pending, layers, result);
-                    pending = node.OpType == "Gemm" ? ReadGemm(source, node, current, constants) : ReadMatMul(source, node, current, constants);
-                    break;
-                case "Add":
-                    if (pending is null || !pending.AwaitsBias)
-                        throw Invalid(source, $"{node.Describe()} is not the bias of a MatMul just before it");
-                    (pending.Bias, string biasName) = ReadAddBias(source, node, current, constants, pending.Outputs);
-                    pending.BiasSource = $"{node.Describe()} adds the bias '{biasName}'";
-                    pending.AwaitsBias = false;
-                    break;
-                case string op when Definitions.ActivationTable.FromOnnxOp(op) is { Onnx: { } onnx } activation:
-                    // Which ops are activations, their attributes and names: rows of one table, which the generator reads too
-                    // (DenseGen.Definitions here, DenseGen.Generator.Definitions there).
-                    if (pending is null || pending.Activation is not null)
-                        throw Invalid(source, $"{node.Describe()} does not follow a Gemm or MatMul; DenseGen applies one activation per layer");
-                    RequireInputs(source, node, 1);
-                    foreach (Definitions.OnnxFloatAttribute expected in onnx.Attributes)
-                    {
-                        float value = node.Attributes.TryGetValue(expected.Name, out OnnxAttribute? given) ? given.F : expected.WhenAbsent;
-                        if (value != expected.Value)
-                            throw Invalid(source, $"{node.Describe()} has {expected.Name} {value.ToString("R", CultureInfo.InvariantCulture)}; DenseGen's {activation.Prose} has {expected.Meaning} {expected.Value.ToString("R", CultureInfo.InvariantCulture)}");
-                    }
-                    pending.Activation = activation.Name;
-                    pending.AwaitsBias = false;
-                    break;
-                case "Identity":
-                    RequireInputs(source, node, 1);
-                    break;
-                case "Flatten":
-                    RequireInputs(source, node, 1);
-                    long axis = node.Attributes.TryGetValue("axis", out OnnxAttribute? axisAttribute) ? axisAttribute.I : 1;
-                    if (axis != 1)
-                        throw Invalid(source, $"{node.Describe()} flattens from axis {axis}; only axis 1 (one row per sample) keeps the samples apart");
-                    break;
-                case "Reshape":
-                    CheckReshape(source, node, constants);
-                    break;
-                default:
-                    throw Invalid(source, $"{node.Describe()} is not an operator DenseGen imports (Gemm, MatMul, Add, {Definitions.ActivationTable.OnnxOpList()}, Flatten, Identity, Reshape)");
-            }
-            if (pending is not null && pending.AwaitsBias && node.OpType != "MatMul")
-                pending.AwaitsBias = false;
-            current = node.Outputs[0];
         }
-        if (pending is not null)
-            Complete(source, pending, layers, result);
-        if (result.Count != layers.Count)
-            throw Invalid(source, $"the model has {result.Count} layers; the network has {layers.Count}");
-        string[] outputs = model.Outputs.Distinct().ToArray();
-        if (outputs.Length != 1 || outputs[0] != current)
-            throw Invalid(source, $"the graph's output{(outputs.Length == 1 ? " is" : "s are")} {string.Join(", ", outputs.Select(n => "'" + n + "'"))}, not '{current}', the end of the chain");
+        IReadOnlyList<OnnxValueInfo> dataInputs = graph.DataInputs;
+        if (dataInputs.Count != 1)
+            throw Invalid(source, $"the graph has {dataInputs.Count} inputs besides its weights ({string.Join(", ", dataInputs.Select(v => "'" + v.Name + "'"))}); a network takes one");
+
+        var chain = new OnnxChain(graph, source, dataInputs[0].Name, Mappings.SelectMany(mapping => mapping.Ops).ToArray());
+        var result = new List<double[][]>(layers.Count);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            chain.SkipPassThrough();
+            if (chain.Next is not { } first)
+                throw Invalid(source, $"the model has {i} layers; the network has {layers.Count}");
+            double[][] tensors = mappings[i].Read(chain, layers[i], i);
+            // A tensor's constraint (a standard deviation must be positive) holds whichever file it came from.
+            for (int t = 0; t < tensors.Length; t++)
+                layers[i].Tensors[t].Check(source, layers[i].Name + "." + layers[i].Tensors[t].Name, tensors[t]);
+            result.Add(tensors);
+        }
+        chain.SkipPassThrough();
+        if (chain.Next is { } extra)
+        {
+            throw Invalid(source, Mappings.Any(mapping => mapping.StartsLayer(extra))
+                ? $"{extra.Describe()} starts layer {layers.Count + 1}, but the network has {layers.Count} layers"
+                : $"{extra.Describe()} follows the network's last layer");
+        }
+        foreach (OnnxNode node in graph.Nodes)
+        {
+            if (!chain.Took(node))
+                throw Invalid(source, $"{node.Describe()} is not on the chain from '{chain.Input}'; DenseGen imports a chain of layers");
+        }
+        IReadOnlyList<string> outputs = graph.Outputs;
+        if (outputs.Count != 1 || outputs[0] != chain.Current)
+            throw Invalid(source, $"the graph's output{(outputs.Count == 1 ? " is" : "s are")} {string.Join(", ", outputs.Select(n => "'" + n + "'"))}, not '{chain.Current}', the end of the chain");
+        // Last, when the layers are known to fit: a mismatch of a layer names its node, which says more than the input.
+        CheckInputShape(source, dataInputs[0], layers);
         return result;
     }
 
-    private sealed class Pending
+    /// <summary>
+    /// Refuses a data input whose declared per-sample shape (the dimensions after the first, the batch) is fully known
+    /// and does not hold the first layer's inputs: <c>[batch, C, H, W]</c> with C·H·W equal to the layer's inputs is an
+    /// implicit flatten, and passes. A shape with a symbolic or unknown dimension after the batch, or no declared
+    /// rank, cannot be checked and passes; a rank below 2 has no batch dimension to tell apart and passes too.
+    /// </summary>
+    private static void CheckInputShape(string source, OnnxValueInfo input, IReadOnlyList<ExpectedLayer> layers)
     {
-        public Pending(string node, int inputs, int outputs, float[] weights, float[]? bias, bool awaitsBias)
+        if (input.Shape is not { Length: >= 2 } shape || layers.Count == 0)
+            return;
+        long perSample = 1;
+        for (int d = 1; d < shape.Length; d++)
         {
-            Node = node;
-            Inputs = inputs;
-            Outputs = outputs;
-            Weights = weights;
-            Bias = bias;
-            AwaitsBias = awaitsBias;
+            if (!shape[d].IsKnown)
+                return;
+            // Saturates just past int.MaxValue, where no layer can match, so that the product never overflows.
+            perSample = Math.Min(perSample * Math.Min(shape[d].Value, int.MaxValue + 1L), int.MaxValue + 1L);
         }
-
-        public string Node { get; }
-
-        public int Inputs { get; }
-
-        public int Outputs { get; }
-
-        /// <summary>[Out, In] row-major.</summary>
-        public float[] Weights { get; }
-
-        public float[]? Bias { get; set; }
-
-        /// <summary>Which node adds the bias and which tensor it is, for the message that refuses it.</summary>
-        public string? BiasSource { get; set; }
-
-        /// <summary>A MatMul whose bias Add may come next.</summary>
-        public bool AwaitsBias { get; set; }
-
-        public string? Activation { get; set; }
-    }
-
-    private static void Complete(string source, Pending layer, IReadOnlyList<ExpectedLayer> layers, List<(double[] Weights, double[] Bias)> result)
-    {
-        int index = result.Count;
-        if (index >= layers.Count)
-            throw Invalid(source, $"{layer.Node} starts layer {index + 1}, but the network has {layers.Count} layers");
-        ExpectedLayer expected = layers[index];
-        if (layer.Inputs != expected.Inputs || layer.Outputs != expected.Outputs)
+        if (perSample != layers[0].Inputs)
         {
-            throw Invalid(source, $"{layer.Node} is a {layer.Inputs}→{layer.Outputs} layer; the network's layer {index} ('{expected.Name}') is {expected.Inputs}→{expected.Outputs}");
+            string values = perSample > int.MaxValue ? "more than " + int.MaxValue.ToString("N0", CultureInfo.InvariantCulture) : perSample.ToString(CultureInfo.InvariantCulture);
+            throw Invalid(source, $"the graph input '{input.Name}' has shape {input.ShapeText}, {values} values per sample; the network's layer 0 ('{layers[0].Name}') takes {layers[0].Inputs}");
         }
-        string activation = layer.Activation ?? "None";
-        if (activation != expected.Activation)
-        {
-            throw Invalid(source, $"{layer.Node} is followed by {(layer.Activation is null ? "no activation" : activation)}; the network's layer {index} ('{expected.Name}') has {(expected.Activation == "None" ? "none" : expected.Activation)}");
-        }
-        // A bias-free layer (no 'bias' in its table) refuses a model's bias rather than dropping it; a biased layer takes
-        // a missing one as zero, as a MatMul without an Add computes.
-        if (layer.Bias is not null && expected.IndexOf("bias") < 0)
-            throw Invalid(source, $"{layer.BiasSource}; the network's layer {index} ('{expected.Name}') has none (Bias = false)");
-        result.Add((Widen(layer.Weights), layer.Bias is null ? new double[layer.Outputs] : Widen(layer.Bias)));
-    }
-
-    private static Pending ReadGemm(string source, OnnxNode node, string current, Dictionary<string, OnnxTensor> constants)
-    {
-        if (node.Inputs.Length is < 2 or > 3 || node.Inputs[0] != current)
-            throw Invalid(source, $"{node.Describe()} must take the output so far as A, and weights as B");
-        if (Attribute(node, "transA", 0) != 0)
-            throw Invalid(source, $"{node.Describe()} transposes its input (transA = 1)");
-        long transB = Attribute(node, "transB", 0);
-        if (transB is not (0 or 1))
-            throw Invalid(source, $"{node.Describe()} has transB {transB}");
-        foreach (string name in new[] { "alpha", "beta" })
-        {
-            if (node.Attributes.TryGetValue(name, out OnnxAttribute? scale) && scale.F != 1f)
-                throw Invalid(source, $"{node.Describe()} has {name} {scale.F.ToString("R", CultureInfo.InvariantCulture)}; DenseGen imports alpha = beta = 1");
-        }
-        OnnxTensor weights = FloatConstant(source, node, node.Inputs[1], constants);
-        if (weights.Dims.Length != 2)
-            throw Invalid(source, $"{node.Describe()} has weights '{weights.Name}' of shape {weights.Shape}; expected two dimensions");
-        int outputs = (int)(transB == 1 ? weights.Dims[0] : weights.Dims[1]), inputs = (int)(transB == 1 ? weights.Dims[1] : weights.Dims[0]);
-        float[] rows = transB == 1 ? weights.Floats! : Transpose(weights.Floats!, inputs, outputs);
-        float[]? bias = null;
-        if (node.Inputs.Length == 3 && node.Inputs[2].Length > 0)
-            bias = BiasOf(source, node, FloatConstant(source, node, node.Inputs[2], constants), outputs);
-        return new Pending(node.Describe(), inputs, outputs, rows, bias, awaitsBias: false)
-        {
-            BiasSource = bias is null ? null : $"{node.Describe()} adds the bias '{node.Inputs[2]}'",
-        };
-    }
-
-    private static Pending ReadMatMul(string source, OnnxNode node, string current, Dictionary<string, OnnxTensor> constants)
-    {
-        if (node.Inputs.Length != 2 || node.Inputs[0] != current)
-            throw Invalid(source, $"{node.Describe()} must multiply the output so far by weights on its right");
-        OnnxTensor weights = FloatConstant(source, node, node.Inputs[1], constants);
-        if (weights.Dims.Length != 2)
-            throw Invalid(source, $"{node.Describe()} has weights '{weights.Name}' of shape {weights.Shape}; expected two dimensions");
-        int inputs = (int)weights.Dims[0], outputs = (int)weights.Dims[1];
-        return new Pending(node.Describe(), inputs, outputs, Transpose(weights.Floats!, inputs, outputs), null, awaitsBias: true);
-    }
-
-    private static (float[] Values, string Name) ReadAddBias(string source, OnnxNode node, string current, Dictionary<string, OnnxTensor> constants, int outputs)
-    {
-        if (node.Inputs.Length != 2)
-            throw Invalid(source, $"{node.Describe()} has {node.Inputs.Length} inputs; expected 2");
-        string other = node.Inputs[0] == current ? node.Inputs[1] : node.Inputs[0];
-        return (BiasOf(source, node, FloatConstant(source, node, other, constants), outputs), other);
-    }
-
-    private static float[] BiasOf(string source, OnnxNode node, OnnxTensor bias, int outputs)
-    {
-        bool fits = bias.Dims.Length == 1 ? bias.Dims[0] == outputs : bias.Dims.Length == 2 && bias.Dims[0] == 1 && bias.Dims[1] == outputs;
-        if (!fits)
-            throw Invalid(source, $"{node.Describe()} has bias '{bias.Name}' of shape {bias.Shape}; the layer has {outputs} outputs");
-        return bias.Floats!;
-    }
-
-    private static void CheckReshape(string source, OnnxNode node, Dictionary<string, OnnxTensor> constants)
-    {
-        RequireInputs(source, node, 2);
-        if (!constants.TryGetValue(node.Inputs[1], out OnnxTensor? shape) || shape.Longs is null || shape.Dims.Length != 1)
-            throw Invalid(source, $"{node.Describe()} takes its shape from '{node.Inputs[1]}', which is not a constant list of integers");
-        long[] to = shape.Longs;
-        bool keepsSamples = to.Length == 2 && (to[0] is -1 or 0 or 1) && (to[1] > 0 || (to[1] == -1 && to[0] != -1));
-        if (!keepsSamples || (Attribute(node, "allowzero", 0) == 1 && to.Contains(0)))
-            throw Invalid(source, $"{node.Describe()} reshapes to [{string.Join(", ", to)}]; DenseGen passes through a reshape to one row per sample only");
-    }
-
-    private static OnnxTensor FloatConstant(string source, OnnxNode node, string name, Dictionary<string, OnnxTensor> constants)
-    {
-        if (!constants.TryGetValue(name, out OnnxTensor? tensor))
-            throw Invalid(source, $"{node.Describe()} takes '{name}', which is not an initializer or constant");
-        if (tensor.DataType != OnnxTensor.Float || tensor.Floats is null)
-            throw Invalid(source, $"{node.Describe()} takes '{name}' of data type {tensor.DataType}; weights must be float32 (1)");
-        return tensor;
-    }
-
-    private static void RequireInputs(string source, OnnxNode node, int count)
-    {
-        if (node.Inputs.Length != count)
-            throw Invalid(source, $"{node.Describe()} has {node.Inputs.Length} inputs; expected {count}");
-    }
-
-    private static long Attribute(OnnxNode node, string name, long fallback) =>
-        node.Attributes.TryGetValue(name, out OnnxAttribute? attribute) ? attribute.I : fallback;
-
-    private static double[] Widen(float[] values)
-    {
-        var wide = new double[values.Length];
-        for (int i = 0; i < values.Length; i++)
-            wide[i] = values[i];
-        return wide;
-    }
-
-    /// <summary>[In, Out] row-major to [Out, In].</summary>
-    private static float[] Transpose(float[] values, int inputs, int outputs)
-    {
-        var rows = new float[values.Length];
-        for (int i = 0; i < inputs; i++)
-        {
-            for (int o = 0; o < outputs; o++)
-                rows[o * inputs + i] = values[i * outputs + o];
-        }
-        return rows;
     }
 
     private static InvalidDataException Invalid(string source, string problem) => new(source + ": " + problem + ".");

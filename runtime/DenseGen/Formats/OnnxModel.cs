@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 
 // The generator compiles these files too (see its project), in a namespace of its own so that an assembly that sees
@@ -101,14 +102,61 @@ internal sealed class OnnxTensor
 }
 
 /// <summary>
+/// One dimension of a graph input's or output's declared shape (TensorShapeProto.Dimension): a known size, a symbol
+/// such as <c>batch</c> (<c>dim_param</c>), or neither (the size is unknown).
+/// </summary>
+internal readonly struct OnnxDimension
+{
+    public OnnxDimension(long value, string symbol)
+    {
+        Value = value;
+        Symbol = symbol;
+    }
+
+    /// <summary>The size when it is known, else -1.</summary>
+    public long Value { get; }
+
+    /// <summary>The symbol that names an unknown size (<c>dim_param</c>), or empty.</summary>
+    public string Symbol { get; }
+
+    public bool IsKnown => Value >= 0;
+
+    /// <summary>The size, the symbol, or <c>?</c>, as shapes are written in messages.</summary>
+    public override string ToString() => IsKnown ? Value.ToString(CultureInfo.InvariantCulture) : Symbol.Length > 0 ? Symbol : "?";
+}
+
+/// <summary>A graph input or output (ValueInfoProto): its name, and its element type and shape when it is a tensor that declares them.</summary>
+internal sealed class OnnxValueInfo
+{
+    public OnnxValueInfo(string name, int elementType, OnnxDimension[]? shape)
+    {
+        Name = name;
+        ElementType = elementType;
+        Shape = shape;
+    }
+
+    public string Name { get; }
+
+    /// <summary>TensorProto.DataType of its elements (1 float), or 0 when it is not a tensor or does not say.</summary>
+    public int ElementType { get; }
+
+    /// <summary>Its dimensions, or null when the rank is not declared (ONNX allows leaving the shape out).</summary>
+    public OnnxDimension[]? Shape { get; }
+
+    /// <summary>The shape as messages write it, such as <c>[batch, 1, 28, 28]</c>, or <c>unknown</c>.</summary>
+    public string ShapeText => Shape is null ? "unknown" : "[" + string.Join(", ", Shape) + "]";
+}
+
+/// <summary>
 /// The part of an ONNX model (onnx.proto's ModelProto) that a multilayer perceptron needs: the default domain's
-/// opset, the graph's nodes in order, its initializers, inputs and outputs. Everything else is skipped unread. The
-/// reader follows only the fixed path model → graph → node → attribute → tensor, so a file cannot make it recurse;
+/// opset, the graph's nodes in order, its initializers, and its inputs and outputs with their declared types and
+/// shapes. Everything else is skipped unread. The reader follows only the fixed paths model → graph → node →
+/// attribute → tensor and graph → value → type → shape → dimension, so a file cannot make it recurse;
 /// tensor data is read only after its size is checked against its dims and the bytes present.
 /// </summary>
 internal sealed class OnnxModel
 {
-    private OnnxModel(long opsetVersion, List<OnnxNode> nodes, Dictionary<string, OnnxTensor> initializers, List<string> inputs, List<string> outputs)
+    private OnnxModel(long opsetVersion, List<OnnxNode> nodes, Dictionary<string, OnnxTensor> initializers, List<OnnxValueInfo> inputs, List<OnnxValueInfo> outputs)
     {
         OpsetVersion = opsetVersion;
         Nodes = nodes;
@@ -124,10 +172,11 @@ internal sealed class OnnxModel
 
     public Dictionary<string, OnnxTensor> Initializers { get; }
 
-    /// <summary>The graph's inputs by name, initializers included when the exporter lists them (IR version 3 did).</summary>
-    public List<string> Inputs { get; }
+    /// <summary>The graph's inputs in the file's order, initializers included when the exporter lists them (IR version 3 did).</summary>
+    public List<OnnxValueInfo> Inputs { get; }
 
-    public List<string> Outputs { get; }
+    /// <summary>The graph's outputs in the file's order.</summary>
+    public List<OnnxValueInfo> Outputs { get; }
 
     /// <summary>
     /// Parses a whole file. When it cannot, and the bytes do not even start as a model does (with a field of
@@ -242,8 +291,8 @@ internal sealed class OnnxModel
     {
         var nodes = new List<OnnxNode>();
         var initializers = new Dictionary<string, OnnxTensor>(StringComparer.Ordinal);
-        var inputs = new List<string>();
-        var outputs = new List<string>();
+        var inputs = new List<OnnxValueInfo>();
+        var outputs = new List<OnnxValueInfo>();
         while (!graph.AtEnd)
         {
             (int field, WireType wire) = graph.ReadKey();
@@ -263,7 +312,8 @@ internal sealed class OnnxModel
                 case 11:
                 case 12:
                     graph.RequireWire(wire, WireType.LengthDelimited, "a graph input or output");
-                    (field == 11 ? inputs : outputs).Add(ReadValueName(graph.ReadMessage(field == 11 ? "a graph input" : "a graph output")));
+                    string kind = field == 11 ? "graph input" : "graph output";
+                    (field == 11 ? inputs : outputs).Add(ReadValueInfo(graph.ReadMessage("a " + kind), kind));
                     break;
                 case 15:
                     throw graph.Error("the graph has a sparse initializer; only dense float tensors can be weights");
@@ -275,18 +325,114 @@ internal sealed class OnnxModel
         return new OnnxModel(opset, nodes, initializers, inputs, outputs);
     }
 
-    private static string ReadValueName(ProtoReader value)
+    /// <summary>
+    /// ValueInfoProto: name (1) and type (2). A type that is not a tensor (a sequence, a map, ...) or that declares no
+    /// element type or shape leaves them unknown; the mapping decides what it needs.
+    /// </summary>
+    private static OnnxValueInfo ReadValueInfo(ProtoReader value, string kind)
     {
         string name = "";
+        int elementType = 0;
+        OnnxDimension[]? shape = null;
         while (!value.AtEnd)
         {
             (int field, WireType wire) = value.ReadKey();
             if (field == 1 && wire == WireType.LengthDelimited)
+            {
                 name = value.ReadString();
+            }
+            else if (field == 2)
+            {
+                value.RequireWire(wire, WireType.LengthDelimited, "the value's type");
+                // Errors inside name the value when its name came first, as exporters write it.
+                string what = name.Length > 0 ? $"{kind} '{name}'" : "a " + kind;
+                ProtoReader type = value.ReadMessage("the type of " + what);
+                while (!type.AtEnd)
+                {
+                    (int typeField, WireType typeWire) = type.ReadKey();
+                    if (typeField != 1) // TypeProto.tensor_type; the other kinds of value keep no shape
+                    {
+                        type.Skip(typeWire);
+                        continue;
+                    }
+                    type.RequireWire(typeWire, WireType.LengthDelimited, "a tensor type");
+                    (elementType, shape) = ReadTensorType(type.ReadMessage("the type of " + what), what);
+                }
+            }
             else
+            {
                 value.Skip(wire);
+            }
         }
-        return name;
+        return new OnnxValueInfo(name, elementType, shape);
+    }
+
+    /// <summary>TypeProto.Tensor: elem_type (1) and shape (2); no shape field means the rank is not declared.</summary>
+    private static (int ElementType, OnnxDimension[]? Shape) ReadTensorType(ProtoReader tensorType, string what)
+    {
+        int elementType = 0;
+        List<OnnxDimension>? dims = null;
+        while (!tensorType.AtEnd)
+        {
+            (int field, WireType wire) = tensorType.ReadKey();
+            switch (field)
+            {
+                case 1:
+                    tensorType.RequireWire(wire, WireType.Varint, "the element type");
+                    elementType = tensorType.ReadInt32();
+                    break;
+                case 2:
+                    tensorType.RequireWire(wire, WireType.LengthDelimited, "a shape");
+                    // Protobuf merges a repeated message field: a second shape's dimensions follow the first's.
+                    dims ??= new List<OnnxDimension>();
+                    ReadShape(tensorType.ReadMessage("the shape of " + what), what, dims);
+                    break;
+                default:
+                    tensorType.Skip(wire);
+                    break;
+            }
+        }
+        return (elementType, dims?.ToArray());
+    }
+
+    /// <summary>TensorShapeProto: its dimensions (1), each a dim_value (1), a dim_param (2) or neither.</summary>
+    private static void ReadShape(ProtoReader shape, string what, List<OnnxDimension> dims)
+    {
+        while (!shape.AtEnd)
+        {
+            (int field, WireType wire) = shape.ReadKey();
+            if (field != 1)
+            {
+                shape.Skip(wire);
+                continue;
+            }
+            shape.RequireWire(wire, WireType.LengthDelimited, "a dimension");
+            ProtoReader dim = shape.ReadMessage($"dimension {dims.Count} of {what}");
+            long value = -1;
+            string symbol = "";
+            while (!dim.AtEnd)
+            {
+                (int dimField, WireType dimWire) = dim.ReadKey();
+                switch (dimField)
+                {
+                    case 1:
+                        dim.RequireWire(dimWire, WireType.Varint, "a dimension's size");
+                        // Some converters write -1 for a size they do not know; it is unknown, as a missing size is.
+                        value = Math.Max(dim.ReadInt64(), -1);
+                        symbol = ""; // one of a oneof: the last one set wins
+                        break;
+                    case 2:
+                        dim.RequireWire(dimWire, WireType.LengthDelimited, "a dimension's symbol");
+                        symbol = dim.ReadString();
+                        value = -1;
+                        break;
+                    default:
+                        dim.Skip(dimWire);
+                        break;
+                }
+            }
+            dims.Add(new OnnxDimension(value, symbol));
+        }
     }
 
     private static OnnxNode ReadNode(ProtoReader node, int index)

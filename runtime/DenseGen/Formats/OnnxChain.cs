@@ -1,0 +1,137 @@
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+
+// The generator compiles these files too (see its project), in a namespace of its own so that an assembly that sees
+// the internals of both (the tests) can tell the two copies apart.
+#if DENSEGEN_GENERATOR
+namespace DenseGen.Generator.Formats;
+#else
+namespace DenseGen.Formats;
+#endif
+
+/// <summary>
+/// A walk along the data of a folded <see cref="OnnxGraph"/> from its data input: the value reached so far, the one
+/// node that takes it next, and the nodes taken. The layer kinds' op mappings (<see cref="OnnxLayerMapping"/>) read
+/// their ops from it one node at a time; a value taken by two nodes is refused, since a network is one chain of layers.
+/// The pass-through ops (<c>Flatten</c> to one row per sample, <c>Reshape</c> to one row per sample) are stepped over
+/// wherever they stand; <c>Identity</c> and <c>Constant</c> were folded away by the graph.
+/// </summary>
+internal sealed class OnnxChain
+{
+    /// <summary>The ops that change no value of one sample, which the walk steps over between and inside layers.</summary>
+    public static readonly string[] PassThroughOps = ["Flatten", "Identity", "Reshape"];
+
+    private readonly OnnxGraph _graph;
+    private readonly IReadOnlyList<string> _imported;
+    private readonly HashSet<OnnxNode> _taken = new();
+
+    /// <param name="graph">The folded graph.</param>
+    /// <param name="source">The file's name, for messages.</param>
+    /// <param name="input">The graph's data input.</param>
+    /// <param name="mappedOps">Every op a kind's mapping reads: the walk refuses any other (but the pass-through ops) where it reaches it.</param>
+    public OnnxChain(OnnxGraph graph, string source, string input, IReadOnlyList<string> mappedOps)
+    {
+        _graph = graph;
+        _imported = mappedOps.Concat(PassThroughOps).Distinct().ToArray();
+        Source = source;
+        Input = input;
+        Current = input;
+    }
+
+    /// <summary>The file's name, with which every message starts.</summary>
+    public string Source { get; }
+
+    /// <summary>The graph's data input, where the walk started.</summary>
+    public string Input { get; }
+
+    /// <summary>The value the walk has reached: the output of the last node taken.</summary>
+    public string Current { get; private set; }
+
+    /// <summary>The node that takes <see cref="Current"/>, or null at the end of the chain.</summary>
+    /// <exception cref="InvalidDataException">Two nodes take it, or it is an op DenseGen does not import.</exception>
+    public OnnxNode? Next
+    {
+        get
+        {
+            IReadOnlyList<OnnxNode> takers = _graph.Consumers(Current);
+            if (takers.Count > 1)
+                throw Invalid($"'{Current}' is taken by {takers[0].Describe()} and {takers[1].Describe()}; DenseGen imports a chain of layers, each taking the one before");
+            if (takers.Count == 0)
+                return null;
+            OnnxNode node = takers[0];
+            if (!_imported.Contains(node.OpType))
+                throw Invalid($"{node.Describe()} is not an operator DenseGen imports ({string.Join(", ", _imported)})");
+            return node;
+        }
+    }
+
+    /// <summary>Whether the walk has taken <paramref name="node"/>.</summary>
+    public bool Took(OnnxNode node) => _taken.Contains(node);
+
+    /// <summary>Moves past <paramref name="node"/> (which takes <see cref="Current"/>): its one output is the value reached.</summary>
+    /// <exception cref="InvalidDataException">It has other than one output.</exception>
+    public void Take(OnnxNode node)
+    {
+        if (node.Outputs.Length != 1)
+            throw Invalid($"{node.Describe()} has {node.Outputs.Length} outputs; expected 1");
+        _taken.Add(node);
+        Current = node.Outputs[0];
+    }
+
+    /// <summary>Takes the pass-through ops that come next, checking that each keeps one row per sample.</summary>
+    public void SkipPassThrough()
+    {
+        while (Next is { } node && PassThroughOps.Contains(node.OpType))
+        {
+            if (node.OpType == "Flatten")
+            {
+                RequireInputs(node, 1);
+                long axis = Attribute(node, "axis", 1);
+                if (axis != 1)
+                    throw Invalid($"{node.Describe()} flattens from axis {axis}; only axis 1 (one row per sample) keeps the samples apart");
+            }
+            else if (node.OpType == "Reshape")
+            {
+                CheckReshape(node);
+            }
+            Take(node);
+        }
+    }
+
+    /// <summary>The float constant (initializer or <c>Constant</c> node, through Identity chains) that <paramref name="node"/> takes as <paramref name="name"/>.</summary>
+    /// <exception cref="InvalidDataException">It is not a constant, or not float32.</exception>
+    public OnnxTensor FloatConstant(OnnxNode node, string name)
+    {
+        if (!_graph.TryGetConstant(name, out OnnxTensor tensor))
+            throw Invalid($"{node.Describe()} takes '{name}', which is not an initializer or constant");
+        if (tensor.DataType != OnnxTensor.Float || tensor.Floats is null)
+            throw Invalid($"{node.Describe()} takes '{name}' of data type {tensor.DataType}; weights must be float32 (1)");
+        return tensor;
+    }
+
+    /// <exception cref="InvalidDataException">The node has other than <paramref name="count"/> inputs.</exception>
+    public void RequireInputs(OnnxNode node, int count)
+    {
+        if (node.Inputs.Length != count)
+            throw Invalid($"{node.Describe()} has {node.Inputs.Length} inputs; expected {count}");
+    }
+
+    /// <summary>An integer attribute, or <paramref name="fallback"/> when the node does not set it.</summary>
+    public static long Attribute(OnnxNode node, string name, long fallback) =>
+        node.Attributes.TryGetValue(name, out OnnxAttribute? attribute) ? attribute.I : fallback;
+
+    /// <summary>A message about the model, starting with its name.</summary>
+    public InvalidDataException Invalid(string problem) => new(Source + ": " + problem + ".");
+
+    private void CheckReshape(OnnxNode node)
+    {
+        RequireInputs(node, 2);
+        if (!_graph.TryGetConstant(node.Inputs[1], out OnnxTensor shape) || shape.Longs is null || shape.Dims.Length != 1)
+            throw Invalid($"{node.Describe()} takes its shape from '{node.Inputs[1]}', which is not a constant list of integers");
+        long[] to = shape.Longs;
+        bool keepsSamples = to.Length == 2 && (to[0] is -1 or 0 or 1) && (to[1] > 0 || (to[1] == -1 && to[0] != -1));
+        if (!keepsSamples || (Attribute(node, "allowzero", 0) == 1 && to.Contains(0)))
+            throw Invalid($"{node.Describe()} reshapes to [{string.Join(", ", to)}]; DenseGen passes through a reshape to one row per sample only");
+    }
+}
