@@ -14,13 +14,14 @@ namespace DenseGen.Formats;
 /// A walk along the data of a folded <see cref="OnnxGraph"/> from its data input: the value reached so far, the one
 /// node that takes it next, and the nodes taken. The layer kinds' op mappings (<see cref="OnnxLayerMapping"/>) read
 /// their ops from it one node at a time; a value taken by two nodes is refused, since a network is one chain of layers.
-/// The pass-through ops (<c>Flatten</c> to one row per sample, <c>Reshape</c> to one row per sample) are stepped over
-/// wherever they stand; <c>Identity</c> and <c>Constant</c> were folded away by the graph.
+/// The pass-through ops (<c>Flatten</c> to one row per sample, <c>Reshape</c> to one row per sample, <c>Concat</c> of
+/// one input, which exporters write for a policy of one observation) are stepped over wherever they stand;
+/// <c>Identity</c> and <c>Constant</c> were folded away by the graph.
 /// </summary>
 internal sealed class OnnxChain
 {
     /// <summary>The ops that change no value of one sample, which the walk steps over between and inside layers.</summary>
-    public static readonly string[] PassThroughOps = ["Flatten", "Identity", "Reshape"];
+    public static readonly string[] PassThroughOps = ["Concat", "Flatten", "Identity", "Reshape"];
 
     private readonly OnnxGraph _graph;
     private readonly IReadOnlyList<string> _imported;
@@ -94,6 +95,11 @@ internal sealed class OnnxChain
             else if (node.OpType == "Reshape")
             {
                 CheckReshape(node);
+            }
+            else if (node.OpType == "Concat" && node.Inputs.Length != 1)
+            {
+                // Of one input it copies it, whatever its axis; of more it joins values the network does not take.
+                throw Invalid($"{node.Describe()} joins {node.Inputs.Length} values; DenseGen passes through a Concat of one input only, since a network takes one input");
             }
             Take(node);
         }

@@ -17,9 +17,10 @@ namespace DenseGen.Formats;
 /// (<see cref="OnnxGraph"/>): nodes may be stored in any order, and Constant and Identity nodes are folded away
 /// wherever they are. The walk (<see cref="OnnxChain"/>) follows the data from the graph's one data input, and each
 /// layer's kind reads its own ops into its named tensors (<see cref="OnnxLayerMapping"/>; dense layers:
-/// <see cref="OnnxDenseMapping"/>); <c>Flatten</c> and a <c>Reshape</c> to one row per sample pass through anywhere.
-/// Anything else is refused with the node's name and op type, as is a graph that is not one chain from its input to its
-/// output, and a data input whose declared per-sample shape does not hold the first layer's inputs.
+/// <see cref="OnnxDenseMapping"/>); <c>Flatten</c>, a <c>Reshape</c> to one row per sample and a <c>Concat</c> of one
+/// input pass through anywhere. Other inputs that only pass through to outputs unchanged are set aside with those
+/// outputs. Anything else is refused with the node's name and op type, as is a graph that is not one chain from its
+/// input to its output, and a data input whose declared per-sample shape does not hold the first layer's inputs.
 /// </summary>
 internal static class OnnxLayers
 {
@@ -48,9 +49,15 @@ internal static class OnnxLayers
             if (node.Domain is not ("" or "ai.onnx"))
                 throw Invalid(source, $"{node.Describe()} is from the operator domain '{node.Domain}'; DenseGen reads the default domain only");
         }
-        IReadOnlyList<OnnxValueInfo> dataInputs = graph.DataInputs;
+        // An input that only passes through to an output unchanged (an Identity from one to the other, folded by the
+        // graph: Godot RL Agents' state_ins → state_outs) computes nothing of the network: both are set aside. Any other
+        // input feeds the network, which takes one.
+        List<string> passedThrough = graph.DataInputs
+            .Where(input => graph.Consumers(input.Name).Count == 0 && graph.Outputs.Contains(input.Name))
+            .Select(input => input.Name).ToList();
+        List<OnnxValueInfo> dataInputs = graph.DataInputs.Where(input => !passedThrough.Contains(input.Name)).ToList();
         if (dataInputs.Count != 1)
-            throw Invalid(source, $"the graph has {dataInputs.Count} inputs besides its weights ({string.Join(", ", dataInputs.Select(v => "'" + v.Name + "'"))}); a network takes one");
+            throw Invalid(source, $"the graph has {dataInputs.Count} inputs besides its weights{(passedThrough.Count > 0 ? " and those it passes through to outputs" : "")} ({string.Join(", ", dataInputs.Select(v => "'" + v.Name + "'"))}); a network takes one");
 
         var chain = new OnnxChain(graph, source, dataInputs[0].Name, Mappings.SelectMany(mapping => mapping.Ops).ToArray());
         var result = new List<double[][]>(layers.Count);
@@ -77,7 +84,7 @@ internal static class OnnxLayers
             if (!chain.Took(node))
                 throw Invalid(source, $"{node.Describe()} is not on the chain from '{chain.Input}'; DenseGen imports a chain of layers");
         }
-        IReadOnlyList<string> outputs = graph.Outputs;
+        List<string> outputs = graph.Outputs.Where(output => !passedThrough.Contains(output)).ToList();
         if (outputs.Count != 1 || outputs[0] != chain.Current)
             throw Invalid(source, $"the graph's output{(outputs.Count == 1 ? " is" : "s are")} {string.Join(", ", outputs.Select(n => "'" + n + "'"))}, not '{chain.Current}', the end of the chain");
         // Last, when the layers are known to fit: a mismatch of a layer names its node, which says more than the input.

@@ -278,7 +278,7 @@ public class OnnxGraphTests
         // An Add after a Gemm: a Gemm's bias is its third input.
         { "add after gemm", "node 'add' (Add) is not the bias of a MatMul just before it" },
         // An op of the default domain that no layer kind maps.
-        { "softmax", "node 'softmax' (Softmax) is not an operator DenseGen imports (Gemm, MatMul, Add, Relu, LeakyRelu, Sigmoid, Tanh, Flatten, Identity, Reshape)" },
+        { "softmax", "node 'softmax' (Softmax) is not an operator DenseGen imports (Gemm, MatMul, Add, Relu, LeakyRelu, Sigmoid, Tanh, Concat, Flatten, Identity, Reshape)" },
     };
 
     /// <summary>The walk hands each layer to its kind's mapping and refuses a chain of other layers, naming the node, and changes nothing.</summary>
@@ -310,6 +310,63 @@ public class OnnxGraphTests
                 nodes[4] = b => b.Node("Gemm", "fc4", ["a2", "w4", "b4"], ["g4"], ("transB", 1L));
                 nodes.Add(b => b.Node("Softmax", "softmax", ["g4"], ["y"]));
                 break;
+        }
+        AssertRefused(Model(nodes), message);
+    }
+
+    /// <summary>
+    /// Godot RL Agents' form: a second input passed unchanged to a second output (state_ins → Identity → state_outs)
+    /// is set aside with that output, and a Concat of the one observation passes through.
+    /// </summary>
+    [Fact]
+    public void AnInputPassedThroughToAnOutputAndAOneInputConcatAreSetAside()
+    {
+        var network = new TorchMlp();
+        network.LoadOnnx(GodotFormModel());
+        AssertHoldsTheMlpsWeights(network);
+    }
+
+    /// <summary>
+    /// <see cref="TorchMlp"/>'s layers in the form Godot RL Agents exports (a one-input Concat of the observation, and
+    /// state_ins → Identity → state_outs), stored last node first, its first weight a Constant behind an Identity: every
+    /// form the graph reader folds or sets aside, in one model, which <see cref="OnnxFuzzTests"/> also mutates.
+    /// </summary>
+    internal static byte[] GodotFormModel()
+    {
+        List<Action<OnnxBuilder>> nodes = MlpNodes("x.joined");
+        nodes.Add(b => b.Node("Concat", "concat", ["x"], ["x.joined"], ("axis", 1L)));
+        nodes.Add(b => b.Input("state_ins", "batch").Output("state_outs", "batch"));
+        nodes.Add(b => b.Node("Identity", "state", ["state_ins"], ["state_outs"]));
+        nodes.Add(b => b.Node("Identity", "w0.identity", ["w0.constant"], ["w0"]));
+        nodes.Add(b => b.Constant("w0.node", "w0.constant", [7, 5], W0));
+        nodes.Reverse();
+        return Model(nodes, "w0");
+    }
+
+    public static TheoryData<string, string> InputsTheNetworkDoesNotTake() => new()
+    {
+        // The second input feeds a computation of its own: it is an input of the model the network does not have.
+        { "computed state", "the graph has 2 inputs besides its weights ('x', 'state_ins'); a network takes one" },
+        // A Concat of two values joins the observation with something else (here a constant; the state passes through).
+        { "two-input concat", "node 'concat' (Concat) joins 2 values; DenseGen passes through a Concat of one input only, since a network takes one input" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InputsTheNetworkDoesNotTake))]
+    public void AnInputThatFeedsAComputationIsRefusedNamingIt(string kind, string message)
+    {
+        List<Action<OnnxBuilder>> nodes = MlpNodes("x.joined");
+        nodes.Add(b => b.Input("state_ins", "batch").Output("state_outs", "batch"));
+        if (kind == "computed state")
+        {
+            nodes.Add(b => b.Node("Concat", "concat", ["x"], ["x.joined"], ("axis", 1L)));
+            nodes.Add(b => b.Node("Relu", "state", ["state_ins"], ["state_outs"]));
+        }
+        else
+        {
+            nodes.Add(b => b.Initializer("extra", [1, 1], [0f]));
+            nodes.Add(b => b.Node("Concat", "concat", ["x", "extra"], ["x.joined"], ("axis", 1L)));
+            nodes.Add(b => b.Node("Identity", "state", ["state_ins"], ["state_outs"]));
         }
         AssertRefused(Model(nodes), message);
     }
