@@ -24,4 +24,10 @@ public enum Activation
 
     /// <summary>The hyperbolic tangent; derivative <c>1 − y²</c>.</summary>
     Tanh = 4,
+
+    /// <summary>
+    /// The exponential linear unit with α = 1, PyTorch's <c>nn.ELU()</c>: <c>z</c> for <c>z &gt; 0</c>, else
+    /// <c>e^z − 1</c> (computed without cancellation near 0); derivative 1 where <c>y &gt; 0</c>, else <c>y + 1</c>.
+    /// </summary>
+    ELU = 5,
 }

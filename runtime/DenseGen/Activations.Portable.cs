@@ -175,6 +175,41 @@ public static partial class Activations
         }
     }
 
+    /// <summary>
+    /// Replaces each element <c>z</c> with <c>z</c> if <c>z &gt; 0</c>, else <c>e^z − 1</c> (ELU, α = 1), by DenseGen's own
+    /// <c>e^z − 1</c>, as the .NET 8 build computes it.
+    /// </summary>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
+    public static void ELU<T>(Span<T> values) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+            CompilerServices.DeterministicActivations.ELU(MemoryMarshal.Cast<T, float>(values));
+        else
+            CompilerServices.DeterministicActivations.ELU(AsDouble(values));
+    }
+
+    /// <summary>Writes <c>dY</c> where <c>y &gt; 0</c>, else <c>dY ⊙ (y + 1)</c> (ELU's derivative, from its output).</summary>
+    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
+    public static void ELUBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient) where T : unmanaged
+    {
+        RequireSameLengths(output.Length, outputGradient.Length, inputGradient.Length);
+        if (typeof(T) == typeof(float))
+        {
+            ReadOnlySpan<float> y = MemoryMarshal.Cast<T, float>(output), dy = MemoryMarshal.Cast<T, float>(outputGradient);
+            Span<float> dz = MemoryMarshal.Cast<T, float>(inputGradient);
+            for (int i = 0; i < y.Length; i++)
+                dz[i] = y[i] > 0f ? dy[i] : dy[i] * (y[i] + 1f);
+        }
+        else
+        {
+            ReadOnlySpan<double> y = AsDouble(output), dy = AsDouble(outputGradient);
+            Span<double> dz = AsDouble(inputGradient);
+            for (int i = 0; i < y.Length; i++)
+                dz[i] = y[i] > 0d ? dy[i] : dy[i] * (y[i] + 1d);
+        }
+    }
+
     private static Span<double> AsDouble<T>(Span<T> values) where T : unmanaged =>
         typeof(T) == typeof(double) ? MemoryMarshal.Cast<T, double>(values) : throw UnsupportedElement<T>();
 

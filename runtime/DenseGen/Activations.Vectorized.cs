@@ -162,4 +162,38 @@ public static partial class Activations
             inputGradient[i] = outputGradient[i] * (T.One - y * y);
         }
     }
+
+    /// <summary>
+    /// Replaces each element <c>z</c> with <c>z</c> if <c>z &gt; 0</c>, else <c>e^z − 1</c> (ELU, α = 1). The exponential
+    /// is DenseGen's own <c>e^z − 1</c>, which does not cancel near 0 as <c>e^z</c> minus 1 would, so every mode
+    /// computes the same bits (float: in double, rounded once).
+    /// </summary>
+    public static void ELU<T>(Span<T> values) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            CompilerServices.DeterministicActivations.ELU(MemoryMarshal.Cast<T, float>(values));
+            return;
+        }
+        if (typeof(T) == typeof(double))
+        {
+            CompilerServices.DeterministicActivations.ELU(MemoryMarshal.Cast<T, double>(values));
+            return;
+        }
+        foreach (ref T z in values)
+            z = z > T.Zero ? z : T.CreateChecked(DeterministicMath.ExpM1(double.CreateChecked(z)));
+    }
+
+    /// <summary>Writes <c>dY</c> where <c>y &gt; 0</c>, else <c>dY ⊙ (y + 1)</c> (ELU's derivative, from its output).</summary>
+    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
+    public static void ELUBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        RequireSameLengths(output.Length, outputGradient.Length, inputGradient.Length);
+        for (int i = 0; i < output.Length; i++)
+        {
+            T y = output[i];
+            inputGradient[i] = y > T.Zero ? outputGradient[i] : outputGradient[i] * (y + T.One);
+        }
+    }
 }

@@ -40,6 +40,7 @@ public static partial class Activations
             case Activation.LeakyReLU: LeakyReLU(values); return;
             case Activation.Sigmoid: Sigmoid(values); return;
             case Activation.Tanh: Tanh(values); return;
+            case Activation.ELU: ELU(values); return;
             default: throw UnknownActivation(activation);
         }
     }
@@ -66,6 +67,7 @@ public static partial class Activations
             case Activation.LeakyReLU: LeakyReLUBackward(output, outputGradient, inputGradient); return;
             case Activation.Sigmoid: SigmoidBackward(output, outputGradient, inputGradient); return;
             case Activation.Tanh: TanhBackward(output, outputGradient, inputGradient); return;
+            case Activation.ELU: ELUBackward(output, outputGradient, inputGradient); return;
             default: throw UnknownActivation(activation);
         }
     }

@@ -4,7 +4,7 @@ using System.ComponentModel;
 namespace DenseGen.CompilerServices;
 
 /// <summary>
-/// The sigmoid and tanh of deterministic layers (<c>[Dense(Deterministic = true)]</c>): DenseGen's own, the same bits on
+/// The sigmoid, tanh and ELU of deterministic layers (<c>[Dense(Deterministic = true)]</c>): DenseGen's own, the same bits on
 /// every machine whatever the <c>DenseGen.Deterministic</c> switch says. Like everything in
 /// <c>DenseGen.CompilerServices</c>, called by generated code and not part of the supported API.
 /// </summary>
@@ -37,5 +37,19 @@ public static class DeterministicActivations
     {
         for (int i = 0; i < values.Length; i++)
             values[i] = DeterministicMath.Tanh(values[i]);
+    }
+
+    /// <summary>Replaces each element <c>z</c> with <c>z</c> if <c>z &gt; 0</c>, else <c>e^z − 1</c>.</summary>
+    public static void ELU(Span<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+            values[i] = DeterministicMath.Elu(values[i]);
+    }
+
+    /// <summary>Replaces each element <c>z</c> with <c>z</c> if <c>z &gt; 0</c>, else <c>e^z − 1</c>.</summary>
+    public static void ELU(Span<double> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+            values[i] = DeterministicMath.Elu(values[i]);
     }
 }

@@ -141,6 +141,14 @@ internal static class DeterministicMath
 
     public static float Sigmoid(float x) => (float)Sigmoid((double)x);
 
+    public static float ExpM1(float x) => (float)ExpM1((double)x);
+
+    /// <summary>ELU with α = 1: <c>x</c> above 0, else <c>e^x − 1</c>; NaN stays NaN.</summary>
+    public static double Elu(double x) => x > 0 ? x : ExpM1(x);
+
+    /// <summary>ELU with α = 1, computed in double and rounded once.</summary>
+    public static float Elu(float x) => x > 0 ? x : ExpM1(x);
+
     // e^r for |r| ≤ ln 2 / 2 by its Taylor series to r¹³ (the next term is below 2⁻⁵³ of the sum), in Horner form.
     private static double ExpSeries(double r) =>
         1 + r * (1 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720 + r * (1.0 / 5040 + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (1.0 / 3628800 + r * (1.0 / 39916800 + r * (1.0 / 479001600 + r * (1.0 / 6227020800)))))))))))));

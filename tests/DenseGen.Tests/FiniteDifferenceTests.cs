@@ -24,10 +24,11 @@ namespace DenseGen.Tests;
 /// With an activation, y = act(z) and z is linear in each parameter with slope a = ∂z/∂θ, so
 /// ∂³L/∂θ³ = a³·(sin∘act)‴(z) = a³·(sin‴·act′³ + 3 sin″·act′·act″ + sin′·act‴), bounded by a³ times
 /// C = max|act′|³ + 3 max|act′·act″| + max|act‴|: 1 + 3·(4/(3√3)) + 2 &lt; 5.4 for tanh, 1/64 + 3·(1/4)·(√3/18) + 1/8 &lt; 0.22
-/// for sigmoid, and slope³ ≤ 1 for ReLU and LeakyReLU where the step never crosses the kink (asserted: every |z|
+/// for sigmoid, 1 + 3 + 1 = 5 for ELU below 0 (act′ = act″ = act‴ = e^z ≤ 1; above 0 it is the identity), and slope³ ≤ 1
+/// for ReLU and LeakyReLU, where, as for ELU, whose act″ jumps at 0, the step never crosses the kink (asserted: every |z|
 /// stays above 2h, while a step moves z by at most h since |x|, |W| &lt; 1). Each y gains the activation's rounding
 /// (Reference.ActivationRounding, ≤ 8u) and keeps the linear part's error (|act′| ≤ 1); Backward's dZ gains ≤ 3u·|dY|
-/// plus the derivative's change with y's error (≤ 2δy for tanh's 1 − y²).
+/// plus the derivative's change with y's error (≤ 2δy for tanh's 1 − y², δy for ELU's y + 1).
 /// </remarks>
 public class FiniteDifferenceTests
 {
@@ -53,6 +54,9 @@ public class FiniteDifferenceTests
 
     [Fact]
     public void TanhLayer() => Check(new D41x10Tanh(), samples: 2);
+
+    [Fact]
+    public void ELULayer() => Check(new D19x9ELU(), samples: 3);
 
     [Fact]
     public void ChunkedTanhLayer() => Check(new D5x1100Tanh(), samples: 4);
@@ -84,6 +88,7 @@ public class FiniteDifferenceTests
         {
             Activation.Tanh => 5.4,
             Activation.Sigmoid => 0.22,
+            Activation.ELU => 5,
             _ => 1,
         };
 
@@ -92,6 +97,7 @@ public class FiniteDifferenceTests
         {
             Activation.Tanh => 2,
             Activation.Sigmoid => 1,
+            Activation.ELU => 1,
             _ => 0,
         };
     }
@@ -112,7 +118,7 @@ public class FiniteDifferenceTests
 
         var y = new double[samples * outputs];
         network.Forward(x, y);
-        if (network.Activation is Activation.ReLU or Activation.LeakyReLU)
+        if (network.Activation is Activation.ReLU or Activation.LeakyReLU or Activation.ELU)
         {
             double[] z = Reference.Forward(layer.Weights.ToArray(), layer.Bias.ToArray(), x, inputs, outputs).Value;
             Assert.All(z, value => Assert.True(Math.Abs(value) > 2 * Step, $"z = {value:R} is within 2h of the kink; pick another seed."));

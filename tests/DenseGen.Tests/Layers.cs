@@ -94,6 +94,11 @@ public static partial class Container
 [Dense(In = 3, Out = 5, Bias = false)] public partial struct SF3x5NoBias;
 [Dense(In = 41, Out = 10, ElementType = typeof(double), Bias = false)] public partial class D41x10NoBias;
 [Dense(In = 48, Out = 12, Activation = Activation.Tanh, Bias = false)] public partial class F48x12TanhNoBias;
+[Dense(In = 29, Out = 11, Activation = Activation.ELU)] public partial class F29x11ELU;
+[Dense(In = 4, Out = 3, Activation = Activation.ELU)] public partial struct SF4x3ELU;
+[Dense(In = 19, Out = 9, ElementType = typeof(double), Activation = Activation.ELU)] public partial class D19x9ELU;
+[Dense(In = 37, Out = 21, Activation = Activation.ELU, Deterministic = true)] public partial class DetF37x21ELU;
+[Dense(In = 19, Out = 9, ElementType = typeof(double), Activation = Activation.ELU, Deterministic = true)] public partial class DetD19x9ELU;
 [Dense(In = 17, Out = 33, Activation = Activation.ReLU, Bias = false)] public partial class F17x33ReLUNoBias;
 [Dense(In = 6, Out = 5, ElementType = typeof(double), Activation = Activation.Sigmoid, Bias = false)] public partial class D6x5SigmoidNoBias;
 [Dense(In = 100, Out = 67, Deterministic = true, Bias = false)] public partial class DetF100x67NoBias;

@@ -39,12 +39,14 @@ public class NumericalTests(ITestOutputHelper output)
         () => new F784x128ReLU(), () => new SF3x5Tanh(), () => new F9x300Sigmoid(),
         () => new DetF100x67LeakyReLU(), () => new DetF67x33Tanh(), () => new DetF33x10Sigmoid(), () => new DetF17x33ReLU(),
         () => new F48x12TanhNoBias(), () => new F17x33ReLUNoBias(),
+        () => new F29x11ELU(), () => new SF4x3ELU(), () => new DetF37x21ELU(),
     ];
 
     public static readonly Func<IActivatedDenseLayer<double>>[] ActivatedDoubleLayers =
     [
         () => new D3x5ReLU(), () => new D17x33LeakyReLU(), () => new D6x5Sigmoid(), () => new D41x10Tanh(),
         () => new D5x1100Tanh(), () => new SD3x2Sigmoid(), () => new DetD41x10Tanh(), () => new D6x5SigmoidNoBias(),
+        () => new D19x9ELU(), () => new DetD19x9ELU(),
     ];
 
     /// <summary>The deterministic layers without an activation, whose bits <see cref="DeterministicOrder{T}"/> fixes.</summary>

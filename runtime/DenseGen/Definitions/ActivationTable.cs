@@ -256,6 +256,13 @@ internal static class ActivationTable
             deterministic: ActivationForward.AfterProduct(CompilerServices + ".DeterministicActivations.Tanh({output});"),
             backward: ActivationBackward.FromOutput(Runtime + ".TanhBackward<{T}>({output}, {outputGradient}, {inputGradient});"),
             onnx: new OnnxActivation("Tanh")),
+        // DenseGen's own e^z − 1 in every mode (it does not cancel near 0), so the three outputs give the same bits.
+        new(5, "ELU", prose: "ELU", formula: "elu",
+            full: ActivationForward.AfterProduct(Runtime + ".ELU<{T}>({output});"),
+            portable: ActivationForward.AfterProduct(Runtime + ".ELU<{T}>({output});"),
+            deterministic: ActivationForward.AfterProduct(CompilerServices + ".DeterministicActivations.ELU({output});"),
+            backward: ActivationBackward.FromOutput(Runtime + ".ELUBackward<{T}>({output}, {outputGradient}, {inputGradient});"),
+            onnx: new OnnxActivation("Elu", new OnnxFloatAttribute("alpha", 1f, whenAbsent: 1f, meaning: "alpha"))),
     };
 
     /// <summary>Whether a value is one of the runtime's <c>Activation</c> members.</summary>

@@ -48,6 +48,13 @@ namespace Portable
     [Dense(In = 48, Out = 12, Activation = Activation.Tanh, Bias = false)]
     public partial class F48x12TanhNoBias { }
 
+    // ELU: DenseGen's own e^z − 1 in every build, so the .NET Standard builds give the .NET 8 build's bits.
+    [Dense(In = 29, Out = 11, Activation = Activation.ELU)]
+    public partial class F29x11ELU { }
+
+    [Dense(In = 19, Out = 9, ElementType = typeof(double), Activation = Activation.ELU)]
+    public partial class D19x9ELU { }
+
     // A network in portable output: class layers, buffers in an array, C# 9 syntax.
     [Sequential(MaxBatch = 4)]
     public partial class PortableNet

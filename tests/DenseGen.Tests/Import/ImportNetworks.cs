@@ -83,3 +83,16 @@ public partial class TorchMlpFirstBiasFree
     [TensorName("2")] public readonly M7x4Tanh Second = new();
     [TensorName("4")] public readonly M4x3 Third = new();
 }
+
+[Dense(In = 6, Out = 5, Activation = Activation.ELU)] public partial class M6x5ELU;
+[Dense(In = 5, Out = 4, Activation = Activation.ELU)] public partial class M5x4ELU;
+[Dense(In = 4, Out = 2)] public partial class M4x2;
+
+/// <summary>nn.Sequential(Linear(6, 5), ELU(), Linear(5, 4), ELU(), Linear(4, 2)), named as its state_dict() names it.</summary>
+[Sequential(MaxBatch = 8)]
+public partial class TorchElu
+{
+    [TensorName("0")] public readonly M6x5ELU First = new();
+    [TensorName("2")] public readonly M5x4ELU Second = new();
+    [TensorName("4")] public readonly M4x2 Third = new();
+}

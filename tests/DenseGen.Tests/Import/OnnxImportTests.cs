@@ -84,6 +84,21 @@ public class OnnxImportTests
         Assert.All(biased.Second.Bias.ToArray(), b => Assert.Equal(0f, b));
     }
 
+    /// <summary>PyTorch's nn.ELU(): its state dict and its Elu exports load the same weights, and DenseGen's outputs and input gradients and PyTorch's lie within the chain's float bound.</summary>
+    [Theory]
+    [InlineData("elu.opset9.onnx")]
+    [InlineData("elu.opset17.onnx")]
+    public void AnELUModelLoadsFromItsStateDictAndItsExportsAndMatchesPyTorch(string model)
+    {
+        var fromStateDict = new TorchElu();
+        fromStateDict.Load(Fixture("elu.safetensors"));
+        var network = new TorchElu();
+        network.LoadOnnx(Fixture(model));
+        AssertSameParameters(fromStateDict, network);
+        AssertMatchesPyTorch(network, "elu", [ChainReference.Layer(network.First), ChainReference.Layer(network.Second), ChainReference.Layer(network.Third)]);
+        AssertMatchesPyTorch(fromStateDict, "elu", [ChainReference.Layer(fromStateDict.First), ChainReference.Layer(fromStateDict.Second), ChainReference.Layer(fromStateDict.Third)]);
+    }
+
     [Theory]
     [InlineData("mlp.opset13.onnx", "node '/0/Gemm' (Gemm) adds the bias '0.bias'; the network's layer 0 ('0') has none (Bias = false)")]
     [InlineData("mlp.helper.onnx", "node 'fc0' (Gemm) adds the bias 'b0'; the network's layer 0 ('0') has none (Bias = false)")]
@@ -131,7 +146,7 @@ public class OnnxImportTests
         Encoding.ASCII.GetBytes("Sinh").CopyTo(bytes, at + 2);
         var network = new TorchMlp();
         InvalidDataException exception = Assert.Throws<InvalidDataException>(() => network.LoadOnnx(bytes));
-        Assert.Equal("the ONNX model: node '/3/Tanh' (Sinh) is not an operator DenseGen imports (Gemm, MatMul, Add, Relu, LeakyRelu, Sigmoid, Tanh, Concat, Flatten, Identity, Reshape).", exception.Message);
+        Assert.Equal("the ONNX model: node '/3/Tanh' (Sinh) is not an operator DenseGen imports (Gemm, MatMul, Add, Relu, LeakyRelu, Sigmoid, Tanh, Elu, Concat, Flatten, Identity, Reshape).", exception.Message);
     }
 
     [Fact]

@@ -107,8 +107,26 @@ internal static class Reference
         Activation.LeakyReLU => z > 0 ? z : 0.01 * z,
         Activation.Sigmoid => 1 / (1 + Math.Exp(-z)),
         Activation.Tanh => Math.Tanh(z),
+        Activation.ELU => z > 0 ? z : ExpM1(z),
         _ => throw new ArgumentOutOfRangeException(nameof(activation)),
     };
+
+    /// <summary>
+    /// e^z − 1 from its Taylor series below |z| = ½ (where subtracting 1 from e^z would cancel), to double rounding:
+    /// the terms fall by at least half each, so 40 of them leave a remainder below 2⁻⁴⁰ of the first.
+    /// </summary>
+    public static double ExpM1(double z)
+    {
+        if (Math.Abs(z) >= 0.5)
+            return Math.Exp(z) - 1;
+        double term = z, sum = 0;
+        for (int n = 2; n <= 41; n++)
+        {
+            sum += term;
+            term *= z / n;
+        }
+        return sum;
+    }
 
     /// <summary>The activation's derivative, written as a function of its output y.</summary>
     public static double ActivationDerivative(Activation activation, double y) => activation switch
@@ -118,6 +136,7 @@ internal static class Reference
         Activation.LeakyReLU => y > 0 ? 1 : 0.01,
         Activation.Sigmoid => y * (1 - y),
         Activation.Tanh => 1 - y * y,
+        Activation.ELU => y > 0 ? 1 : y + 1,
         _ => throw new ArgumentOutOfRangeException(nameof(activation)),
     };
 
@@ -125,7 +144,9 @@ internal static class Reference
     /// The activation's own rounding, in units of u relative to |y|. ReLU is exact. LeakyReLU multiplies by
     /// 0.01 rounded to the element type (≤ u) and rounds the product (≤ u): 2. Sigmoid and tanh call the math
     /// library's exp or tanh, within 2 ulps (≤ 4u) on the platforms .NET supports, and sigmoid adds two
-    /// correctly rounded operations whose errors the quotient carries (≤ 2u); 8 covers both.
+    /// correctly rounded operations whose errors the quotient carries (≤ 2u); 8 covers both. ELU's e^z − 1 is
+    /// DenseGen's own, within one ulp of exact for float (computed in double, rounded once) and a few ulps for double
+    /// (DeterministicMathTests), relative to |y| since it does not cancel near 0: 8 covers it too.
     /// </summary>
     public static double ActivationRounding(Activation activation) => activation switch
     {

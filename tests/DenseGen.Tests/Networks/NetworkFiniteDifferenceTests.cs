@@ -52,6 +52,14 @@ public class NetworkFiniteDifferenceTests
         Check(network, [network.A, network.B, network.C], samples: 3, seed: 24);
     }
 
+    [Fact]
+    public void ThroughELUTanhAndELU()
+    {
+        var network = new EluNet();
+        network.Initialize(seed: 25);
+        Check(network, [network.A, network.B, network.C], samples: 3, seed: 26);
+    }
+
     private static void Check(ITrainableModule<double> network, IDenseParameters<double>[] layers, int samples, int seed)
     {
         var random = new Random(seed);
@@ -195,9 +203,11 @@ public class NetworkFiniteDifferenceTests
             {
                 Activation.Tanh => (1, 4 / (3 * Math.Sqrt(3)), 2),
                 Activation.Sigmoid => (0.25, Math.Sqrt(3) / 18, 0.125),
+                // Below 0, e^z for all three; above, the identity. act″ jumps at 0, a kink as ReLU's is.
+                Activation.ELU => (1.0, 1.0, 1.0),
                 _ => (1.0, 0.0, 0.0),
             };
-            if (layer.Activation is Activation.ReLU or Activation.LeakyReLU)
+            if (layer.Activation is Activation.ReLU or Activation.LeakyReLU or Activation.ELU)
             {
                 for (int j = 0; j < z.Length; j++)
                     Assert.True(Math.Abs(z[j]) > 2 * Step * z1[j], $"layer {l}: z = {z[j]:R} is within a step of the kink; pick another seed.");

@@ -629,7 +629,7 @@ internal static class ChainReference
         {
             LayerValues layer = layers[l];
             double[] x = xs[l], xError = errors[l], y = xs[l + 1], yError = errors[l + 1];
-            double slope = layer.Activation switch { Activation.Tanh => 2, Activation.Sigmoid => 1, _ => 0 };
+            double slope = layer.Activation switch { Activation.Tanh => 2, Activation.Sigmoid or Activation.ELU => 1, _ => 0 };
             var dz = new double[g.Length];
             var dzError = new double[g.Length];
             for (int j = 0; j < g.Length; j++)

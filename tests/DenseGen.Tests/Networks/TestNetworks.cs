@@ -105,6 +105,18 @@ public partial class KinkNet
     public readonly D4x2 C = new();
 }
 
+[Dense(In = 4, Out = 5, ElementType = typeof(double), Activation = Activation.ELU)] public partial class D4x5ELU;
+[Dense(In = 4, Out = 3, ElementType = typeof(double), Activation = Activation.ELU)] public partial class D4x3ELU;
+
+/// <summary>Three double layers: ELU, tanh, and ELU last (whose output the network keeps for Backward), for finite differences.</summary>
+[Sequential(MaxBatch = 4)]
+public partial class EluNet
+{
+    public readonly D4x5ELU A = new();
+    public readonly D5x4Tanh B = new();
+    public readonly D4x3ELU C = new();
+}
+
 /// <summary>One layer without an activation: a network that keeps nothing between calls, so it has no buffers.</summary>
 [Sequential(MaxBatch = 3)]
 public partial class OneLayerNet
