@@ -82,6 +82,37 @@ public class BakedWeightsTests
         Assert.True(((ITrainable<float>)expected).ParameterTensor(0).SequenceEqual(trainable.ParameterTensor(0)));
     }
 
+    /// <summary>An nn.ELU() model's Elu export and state dict bake in through the generator's copy of the readers and the activation table.</summary>
+    [Theory]
+    [InlineData("elu.safetensors")]
+    [InlineData("elu.opset17.onnx")]
+    public void AnELUModelBakesIn(string file)
+    {
+        const string source = """
+            using DenseGen;
+
+            [Dense(In = 6, Out = 5, Activation = Activation.ELU)] public partial class E0;
+            [Dense(In = 5, Out = 4, Activation = Activation.ELU)] public partial class E2;
+            [Dense(In = 4, Out = 2)] public partial class E4;
+
+            [Sequential(MaxBatch = 4, Weights = "WEIGHTS")]
+            public partial class BakedElu
+            {
+                [TensorName("0")] public readonly E0 First = new();
+                [TensorName("2")] public readonly E2 Second = new();
+                [TensorName("4")] public readonly E4 Third = new();
+            }
+            """;
+        (GeneratorRunResult result, Compilation output) = RunSource(source.Replace("WEIGHTS", file), [Fixture(file, file)]);
+        Assert.Null(result.Exception);
+        Assert.Empty(result.Diagnostics);
+        var network = (ITrainable<float>)Activator.CreateInstance(Load(output).GetType("BakedElu", throwOnError: true)!)!;
+        var expected = new TorchElu();
+        expected.Load(OnnxImportTests.Fixture("elu.safetensors"));
+        for (int i = 0; i < network.ParameterTensorCount; i++)
+            Assert.True(((ITrainable<float>)expected).ParameterTensor(i).SequenceEqual(network.ParameterTensor(i)), network.ParameterTensorName(i) + " differs");
+    }
+
     [Fact]
     public void TheGeneratedSourceIsTheSameOnEveryRun()
     {
