@@ -9,7 +9,7 @@ The outputs are committed, so the tests need neither PyTorch nor this script.
 
 Run with Debian's Python and packages (apt-get install python3-torch python3-onnx):
     /usr/bin/python3 tools/make-torch-fixtures.py            # every fixture
-    /usr/bin/python3 tools/make-torch-fixtures.py nobias     # only the named groups (mlp, nobias, elu), leaving the rest as committed
+    /usr/bin/python3 tools/make-torch-fixtures.py nobias     # only the named groups (mlp, nobias, elu, silu), leaving the rest as committed
 
 Each group seeds PyTorch itself, so writing one group alone gives the same files as writing them all.
 """
@@ -130,12 +130,25 @@ def elu():
         export(model, 6, "elu", opset)
 
 
+def silu():
+    """SiLU layers (nn.SiLU(), ML-Agents' swish), which export as Sigmoid then Mul of the layer's output."""
+    torch.manual_seed(2029)
+    model = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.SiLU(), torch.nn.Linear(5, 4), torch.nn.SiLU(),
+                                torch.nn.Linear(4, 2)).eval()
+    write_safetensors(os.path.join(OUT, "silu.safetensors"), model.state_dict(), {"format": "pt"})
+    record(model, 6, "silu")
+    for opset in (9, 17):
+        export(model, 6, "silu", opset)
+
+
 def main(groups):
     os.makedirs(OUT, exist_ok=True)
     if "nobias" in groups:
         bias_free()
     if "elu" in groups:
         elu()
+    if "silu" in groups:
+        silu()
     if "mlp" not in groups:
         return
     torch.manual_seed(2026)
@@ -164,4 +177,4 @@ def main(groups):
 
 if __name__ == "__main__":
     import sys
-    main(sys.argv[1:] or ["mlp", "nobias", "elu"])
+    main(sys.argv[1:] or ["mlp", "nobias", "elu", "silu"])

@@ -30,4 +30,12 @@ public enum Activation
     /// <c>e^z − 1</c> (computed without cancellation near 0); derivative 1 where <c>y &gt; 0</c>, else <c>y + 1</c>.
     /// </summary>
     ELU = 5,
+
+    /// <summary>
+    /// The sigmoid-weighted linear unit (swish), PyTorch's <c>nn.SiLU()</c> and Unity ML-Agents' activation:
+    /// <c>z σ(z) = z / (1 + e^(−z))</c>. Its derivative <c>σ(z) (1 + z (1 − σ(z)))</c> is not a function of its output,
+    /// so a layer's <c>Backward</c> recomputes <c>z = W x + b</c> from its input (the output argument is checked but not
+    /// read); <see cref="Activations.SiLUBackward{T}"/> takes <c>z</c>.
+    /// </summary>
+    SiLU = 6,
 }

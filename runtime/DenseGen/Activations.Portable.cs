@@ -199,7 +199,7 @@ public static partial class Activations
             ReadOnlySpan<float> y = MemoryMarshal.Cast<T, float>(output), dy = MemoryMarshal.Cast<T, float>(outputGradient);
             Span<float> dz = MemoryMarshal.Cast<T, float>(inputGradient);
             for (int i = 0; i < y.Length; i++)
-                dz[i] = y[i] > 0f ? dy[i] : dy[i] * (y[i] + 1f);
+                dz[i] = y[i] > 0f ? dy[i] : dy[i] * (float)(y[i] + 1f); // the cast rounds where a host keeps floats in double (Mono)
         }
         else
         {
@@ -207,6 +207,66 @@ public static partial class Activations
             Span<double> dz = AsDouble(inputGradient);
             for (int i = 0; i < y.Length; i++)
                 dz[i] = y[i] > 0d ? dy[i] : dy[i] * (y[i] + 1d);
+        }
+    }
+
+    /// <summary>Replaces each element <c>z</c> with <c>z / (1 + e^(−z))</c> (SiLU, swish).</summary>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
+    public static void SiLU<T>(Span<T> values) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            foreach (ref float z in MemoryMarshal.Cast<T, float>(values))
+                z = DeterministicMode.IsEnabled ? DeterministicMath.SiLU(z) : z / (1f + ExpF(-z));
+        }
+        else
+        {
+            foreach (ref double z in AsDouble(values))
+                z = DeterministicMode.IsEnabled ? DeterministicMath.SiLU(z) : z / (1d + Math.Exp(-z));
+        }
+    }
+
+    /// <summary>
+    /// Writes <c>dY ⊙ σ(z) (1 + z (1 − σ(z)))</c>, SiLU's derivative taken from the pre-activation <c>z = W x + b</c>.
+    /// <paramref name="inputGradient"/> may be the same span as <paramref name="preActivation"/> or <paramref name="outputGradient"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
+    public static void SiLUBackward<T>(ReadOnlySpan<T> preActivation, ReadOnlySpan<T> outputGradient, Span<T> inputGradient) where T : unmanaged
+    {
+        RequireSameLengths(preActivation.Length, outputGradient.Length, inputGradient.Length);
+        if (typeof(T) == typeof(float))
+        {
+            ReadOnlySpan<float> z = MemoryMarshal.Cast<T, float>(preActivation), dy = MemoryMarshal.Cast<T, float>(outputGradient);
+            Span<float> dz = MemoryMarshal.Cast<T, float>(inputGradient);
+            if (DeterministicMode.IsEnabled)
+            {
+                CompilerServices.DeterministicActivations.SiLUBackward(z, dy, dz);
+                return;
+            }
+            for (int i = 0; i < dz.Length; i++)
+            {
+                // 1 − σ(z) as e^(−z) σ(z), which does not cancel where σ(z) is near 1; σ(z) is 0 where e^(−z) overflows.
+                float e = ExpF(-z[i]);
+                float sigmoid = 1f / (1f + e);
+                dz[i] = dy[i] * (float.IsPositiveInfinity(e) ? 0f : sigmoid * (1f + z[i] * (e * sigmoid)));
+            }
+        }
+        else
+        {
+            ReadOnlySpan<double> z = AsDouble(preActivation), dy = AsDouble(outputGradient);
+            Span<double> dz = AsDouble(inputGradient);
+            if (DeterministicMode.IsEnabled)
+            {
+                CompilerServices.DeterministicActivations.SiLUBackward(z, dy, dz);
+                return;
+            }
+            for (int i = 0; i < dz.Length; i++)
+            {
+                double e = Math.Exp(-z[i]);
+                double sigmoid = 1d / (1d + e);
+                dz[i] = dy[i] * (double.IsPositiveInfinity(e) ? 0d : sigmoid * (1d + z[i] * (e * sigmoid)));
+            }
         }
     }
 
@@ -223,11 +283,15 @@ public static partial class Activations
 
     // In deterministic mode, DenseGen's own functions, the same as the .NET 8 build's (see DeterministicMode).
 #if NETSTANDARD2_1
+    private static float ExpF(float z) => MathF.Exp(z);
+
     private static float SigmoidF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Sigmoid(z) : 1f / (1f + MathF.Exp(-z));
 
     private static float TanhF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Tanh(z) : MathF.Tanh(z);
 #else
     // .NET Standard 2.0 has no MathF: round the double result, which is at least as accurate.
+    private static float ExpF(float z) => (float)Math.Exp(z);
+
     private static float SigmoidF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Sigmoid(z) : 1f / (1f + (float)Math.Exp(-z));
 
     private static float TanhF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Tanh(z) : (float)Math.Tanh(z);

@@ -196,4 +196,57 @@ public static partial class Activations
             inputGradient[i] = y > T.Zero ? outputGradient[i] : outputGradient[i] * (y + T.One);
         }
     }
+
+    /// <summary>Replaces each element <c>z</c> with <c>z / (1 + e^(−z))</c> (SiLU, swish).</summary>
+    public static void SiLU<T>(Span<T> values) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (DeterministicMode.IsEnabled && typeof(T) == typeof(float))
+        {
+            CompilerServices.DeterministicActivations.SiLU(MemoryMarshal.Cast<T, float>(values));
+            return;
+        }
+        if (DeterministicMode.IsEnabled && typeof(T) == typeof(double))
+        {
+            CompilerServices.DeterministicActivations.SiLU(MemoryMarshal.Cast<T, double>(values));
+            return;
+        }
+        foreach (ref T z in values)
+            z /= T.One + T.Exp(-z);
+    }
+
+    /// <summary>
+    /// Writes <c>dY ⊙ σ(z) (1 + z (1 − σ(z)))</c>, SiLU's derivative taken from the pre-activation <c>z = W x + b</c>
+    /// (not from the output, of which it is not a function). <paramref name="inputGradient"/> may be the same span as
+    /// <paramref name="preActivation"/> or <paramref name="outputGradient"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
+    public static void SiLUBackward<T>(ReadOnlySpan<T> preActivation, ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        RequireSameLengths(preActivation.Length, outputGradient.Length, inputGradient.Length);
+        if (DeterministicMode.IsEnabled && typeof(T) == typeof(float))
+        {
+            CompilerServices.DeterministicActivations.SiLUBackward(MemoryMarshal.Cast<T, float>(preActivation), MemoryMarshal.Cast<T, float>(outputGradient), MemoryMarshal.Cast<T, float>(inputGradient));
+            return;
+        }
+        if (DeterministicMode.IsEnabled && typeof(T) == typeof(double))
+        {
+            CompilerServices.DeterministicActivations.SiLUBackward(MemoryMarshal.Cast<T, double>(preActivation), MemoryMarshal.Cast<T, double>(outputGradient), MemoryMarshal.Cast<T, double>(inputGradient));
+            return;
+        }
+        for (int i = 0; i < inputGradient.Length; i++)
+        {
+            // 1 − σ(z) as e^(−z) σ(z), which does not cancel where σ(z) is near 1; σ(z) is 0 where e^(−z) overflows.
+            T z = preActivation[i];
+            T e = T.Exp(-z);
+            T derivative = T.IsPositiveInfinity(e) ? T.Zero : SiLUDerivativeOf(z, e);
+            inputGradient[i] = outputGradient[i] * derivative;
+        }
+    }
+
+    private static T SiLUDerivativeOf<T>(T z, T e) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T sigmoid = T.One / (T.One + e);
+        return sigmoid * (T.One + z * (e * sigmoid));
+    }
 }

@@ -11,8 +11,10 @@ namespace DenseGen;
 /// computes exactly what a layer does.
 /// </summary>
 /// <remarks>
-/// Every backward method takes the activation's <em>output</em> <c>y</c>, not its input: each derivative here is a
-/// function of <c>y</c> alone, so a layer need not keep <c>W x + b</c> around. None of them allocates.
+/// Every backward method but SiLU's takes the activation's <em>output</em> <c>y</c>, not its input: each of those
+/// derivatives is a function of <c>y</c> alone, so a layer need not keep <c>W x + b</c> around. SiLU's derivative is
+/// not, so <see cref="SiLUBackward{T}"/> takes <c>z = W x + b</c>, which a SiLU layer recomputes in its
+/// <c>Backward</c>. None of them allocates.
 /// <para>
 /// On .NET 8 and later <c>T</c> is any IEEE floating-point type and ReLU and leaky ReLU use <see cref="System.Numerics.Vector{T}"/>;
 /// the .NET Standard builds take <see cref="float"/> and <see cref="double"/> and compute element by element, to the
@@ -41,6 +43,7 @@ public static partial class Activations
             case Activation.Sigmoid: Sigmoid(values); return;
             case Activation.Tanh: Tanh(values); return;
             case Activation.ELU: ELU(values); return;
+            case Activation.SiLU: SiLU(values); return;
             default: throw UnknownActivation(activation);
         }
     }
@@ -49,7 +52,7 @@ public static partial class Activations
     /// Writes <c>dZ = dY ⊙ act′</c> into <paramref name="inputGradient"/>, the derivative taken from the
     /// activation's <paramref name="output"/>. It may be the same span as <paramref name="outputGradient"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
+    /// <exception cref="ArgumentException">The three spans differ in length, or <paramref name="activation"/> is <see cref="Activation.SiLU"/>, whose derivative needs the pre-activation (<see cref="SiLUBackward{T}"/>).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="activation"/> is not a defined value.</exception>
     public static void Backward<T>(Activation activation, ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
         where T : unmanaged
@@ -68,6 +71,8 @@ public static partial class Activations
             case Activation.Sigmoid: SigmoidBackward(output, outputGradient, inputGradient); return;
             case Activation.Tanh: TanhBackward(output, outputGradient, inputGradient); return;
             case Activation.ELU: ELUBackward(output, outputGradient, inputGradient); return;
+            case Activation.SiLU:
+                throw new ArgumentException("SiLU's derivative is not a function of its output: call Activations.SiLUBackward with the pre-activation W x + b.", nameof(activation));
             default: throw UnknownActivation(activation);
         }
     }

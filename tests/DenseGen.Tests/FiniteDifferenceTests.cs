@@ -24,11 +24,13 @@ namespace DenseGen.Tests;
 /// With an activation, y = act(z) and z is linear in each parameter with slope a = ∂z/∂θ, so
 /// ∂³L/∂θ³ = a³·(sin∘act)‴(z) = a³·(sin‴·act′³ + 3 sin″·act′·act″ + sin′·act‴), bounded by a³ times
 /// C = max|act′|³ + 3 max|act′·act″| + max|act‴|: 1 + 3·(4/(3√3)) + 2 &lt; 5.4 for tanh, 1/64 + 3·(1/4)·(√3/18) + 1/8 &lt; 0.22
-/// for sigmoid, 1 + 3 + 1 = 5 for ELU below 0 (act′ = act″ = act‴ = e^z ≤ 1; above 0 it is the identity), and slope³ ≤ 1
+/// for sigmoid, 1.1³ + 3·0.33 + 0.31 &lt; 2.64 for SiLU (maxima found on a fine grid: |act′| ≤ 1.0998, |act′·act″| ≤ 0.3274,
+/// |act‴| ≤ 0.3082), 1 + 3 + 1 = 5 for ELU below 0 (act′ = act″ = act‴ = e^z ≤ 1; above 0 it is the identity), and slope³ ≤ 1
 /// for ReLU and LeakyReLU, where, as for ELU, whose act″ jumps at 0, the step never crosses the kink (asserted: every |z|
 /// stays above 2h, while a step moves z by at most h since |x|, |W| &lt; 1). Each y gains the activation's rounding
 /// (Reference.ActivationRounding, ≤ 8u) and keeps the linear part's error (|act′| ≤ 1); Backward's dZ gains ≤ 3u·|dY|
-/// plus the derivative's change with y's error (≤ 2δy for tanh's 1 − y², δy for ELU's y + 1).
+/// plus the derivative's change with y's error (≤ 2δy for tanh's 1 − y², δy for ELU's y + 1; SiLU's layer takes its
+/// derivative at its recomputed z, whose error is at most δy, with |act″| ≤ ½).
 /// </remarks>
 public class FiniteDifferenceTests
 {
@@ -57,6 +59,12 @@ public class FiniteDifferenceTests
 
     [Fact]
     public void ELULayer() => Check(new D19x9ELU(), samples: 3);
+
+    [Fact]
+    public void SiLULayer() => Check(new D19x9SiLU(), samples: 3);
+
+    [Fact]
+    public void ChunkedSiLULayer() => Check(new D5x1100SiLU(), samples: 4);
 
     [Fact]
     public void ChunkedTanhLayer() => Check(new D5x1100Tanh(), samples: 4);
@@ -89,6 +97,7 @@ public class FiniteDifferenceTests
             Activation.Tanh => 5.4,
             Activation.Sigmoid => 0.22,
             Activation.ELU => 5,
+            Activation.SiLU => 2.64,
             _ => 1,
         };
 
@@ -98,6 +107,7 @@ public class FiniteDifferenceTests
             Activation.Tanh => 2,
             Activation.Sigmoid => 1,
             Activation.ELU => 1,
+            Activation.SiLU => 0.5,
             _ => 0,
         };
     }
@@ -131,10 +141,11 @@ public class FiniteDifferenceTests
         network.Backward(x, y, dy, dx);
         double[] dw = layer.WeightGradients.ToArray(), db = layer.BiasGradients.ToArray();
 
-        (double lossError, double outputError) = LossErrorBound(layer, x, samples);
+        (double lossError, double outputError) = LossErrorBound(layer, x, samples, Reference.Lipschitz(network.Activation));
         double factor = network.ThirdDerivativeFactor;
-        // dZ = dY·act′(y): ≤ 3u·|dY| of rounding, and act′ moves by DerivativeSlope·δy with y's error.
-        double derivativeError = 3 * ErrorBound.DoubleRoundoff + network.DerivativeSlope * outputError;
+        // dZ = dY·act′(y): ≤ 3u·|dY| of rounding, and act′ moves by DerivativeSlope·δy with y's error. SiLU's act′ at its
+        // recomputed z rounds more (Reference.DerivativeError: 8|act′| + σ(12|w| + |1 + w|) + 1 ≤ 8.8 + 3.4 + 1.3 + 1 < 15).
+        double derivativeError = (network.Activation == Activation.SiLU ? 15 : 3) * ErrorBound.DoubleRoundoff + network.DerivativeSlope * outputError;
         for (int p = 0; p < inputs * outputs; p++)
         {
             int o = p / inputs, i = p % inputs;
@@ -182,7 +193,7 @@ public class FiniteDifferenceTests
     }
 
     /// <summary>A bound on the error of computing L, and the largest bound on the error of one y.</summary>
-    private static (double Loss, double Output) LossErrorBound(IDenseParameters<double> layer, double[] x, int samples)
+    private static (double Loss, double Output) LossErrorBound(IDenseParameters<double> layer, double[] x, int samples, double lipschitz)
     {
         int inputs = layer.InputSize, outputs = layer.OutputSize;
         double u = ErrorBound.DoubleRoundoff, total = 0, largest = 0;
@@ -194,8 +205,9 @@ public class FiniteDifferenceTests
                 double scale = Math.Abs(layer.Bias[o]) + Step;
                 for (int i = 0; i < inputs; i++)
                     scale += (Math.Abs(layer.Weights[o * inputs + i]) + Step) * (Math.Abs(x[s * inputs + i]) + Step);
-                // The linear part's bound, carried through an activation with |act′| ≤ 1, plus its rounding (≤ 8u, |y| ≤ scale).
-                double outputError = ErrorBound.Gamma(inputs + 1, u) * scale + 8 * u * scale;
+                // The linear part's bound, carried through an activation with |act′| ≤ lipschitz (1, SiLU's 1.1), plus its
+                // rounding (≤ 8u, |y| ≤ lipschitz·scale).
+                double outputError = lipschitz * (ErrorBound.Gamma(inputs + 1, u) * scale + 8 * u * scale);
                 largest = Math.Max(largest, outputError);
                 total += outputError + u;
             }

@@ -99,6 +99,14 @@ public static partial class Container
 [Dense(In = 19, Out = 9, ElementType = typeof(double), Activation = Activation.ELU)] public partial class D19x9ELU;
 [Dense(In = 37, Out = 21, Activation = Activation.ELU, Deterministic = true)] public partial class DetF37x21ELU;
 [Dense(In = 19, Out = 9, ElementType = typeof(double), Activation = Activation.ELU, Deterministic = true)] public partial class DetD19x9ELU;
+[Dense(In = 29, Out = 11, Activation = Activation.SiLU)] public partial class F29x11SiLU;
+[Dense(In = 9, Out = 300, Activation = Activation.SiLU)] public partial class F9x300SiLU;
+[Dense(In = 4, Out = 3, Activation = Activation.SiLU)] public partial struct SF4x3SiLU;
+[Dense(In = 17, Out = 33, Activation = Activation.SiLU, Bias = false)] public partial class F17x33SiLUNoBias;
+[Dense(In = 19, Out = 9, ElementType = typeof(double), Activation = Activation.SiLU)] public partial class D19x9SiLU;
+[Dense(In = 5, Out = 1100, ElementType = typeof(double), Activation = Activation.SiLU)] public partial class D5x1100SiLU;
+[Dense(In = 37, Out = 21, Activation = Activation.SiLU, Deterministic = true)] public partial class DetF37x21SiLU;
+[Dense(In = 19, Out = 9, ElementType = typeof(double), Activation = Activation.SiLU, Deterministic = true)] public partial class DetD19x9SiLU;
 [Dense(In = 17, Out = 33, Activation = Activation.ReLU, Bias = false)] public partial class F17x33ReLUNoBias;
 [Dense(In = 6, Out = 5, ElementType = typeof(double), Activation = Activation.Sigmoid, Bias = false)] public partial class D6x5SigmoidNoBias;
 [Dense(In = 100, Out = 67, Deterministic = true, Bias = false)] public partial class DetF100x67NoBias;

@@ -40,6 +40,7 @@ public class NumericalTests(ITestOutputHelper output)
         () => new DetF100x67LeakyReLU(), () => new DetF67x33Tanh(), () => new DetF33x10Sigmoid(), () => new DetF17x33ReLU(),
         () => new F48x12TanhNoBias(), () => new F17x33ReLUNoBias(),
         () => new F29x11ELU(), () => new SF4x3ELU(), () => new DetF37x21ELU(),
+        () => new F29x11SiLU(), () => new F9x300SiLU(), () => new SF4x3SiLU(), () => new F17x33SiLUNoBias(), () => new DetF37x21SiLU(),
     ];
 
     public static readonly Func<IActivatedDenseLayer<double>>[] ActivatedDoubleLayers =
@@ -47,6 +48,7 @@ public class NumericalTests(ITestOutputHelper output)
         () => new D3x5ReLU(), () => new D17x33LeakyReLU(), () => new D6x5Sigmoid(), () => new D41x10Tanh(),
         () => new D5x1100Tanh(), () => new SD3x2Sigmoid(), () => new DetD41x10Tanh(), () => new D6x5SigmoidNoBias(),
         () => new D19x9ELU(), () => new DetD19x9ELU(),
+        () => new D19x9SiLU(), () => new D5x1100SiLU(), () => new DetD19x9SiLU(),
     ];
 
     /// <summary>The deterministic layers without an activation, whose bits <see cref="DeterministicOrder{T}"/> fixes.</summary>

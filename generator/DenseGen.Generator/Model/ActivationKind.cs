@@ -29,22 +29,6 @@ internal readonly struct ActivationKind : IEquatable<ActivationKind>
     /// <summary>The runtime's <c>Activation</c> member name: <c>ReLU</c>.</summary>
     public string Name => Row.Name;
 
-    /// <summary>
-    /// Whether the backward pass takes the derivative from the forward's output: true for every activation but none.
-    /// A row whose derivative needs the pre-activation cannot be emitted yet, since neither layers nor networks keep
-    /// <c>W x + b</c>; it throws, which the generator reports as DG0010 rather than write a wrong backward pass.
-    /// </summary>
-    public bool DerivativeFromOutput => Row.Backward.Source switch
-    {
-        DerivativeSource.None => false,
-        DerivativeSource.Output => true,
-        _ => throw PreActivationNotKept(),
-    };
-
-    /// <summary>The internal error for a row whose derivative needs the pre-activation, which nothing keeps yet.</summary>
-    public InvalidOperationException PreActivationNotKept() =>
-        new($"The activation {Name} takes its derivative from the pre-activation W x + b, which generated layers and networks do not keep yet");
-
     public bool Equals(ActivationKind other) => _value == other._value;
 
     public override bool Equals(object? obj) => obj is ActivationKind other && Equals(other);

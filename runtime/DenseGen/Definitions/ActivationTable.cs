@@ -23,9 +23,10 @@ internal enum DerivativeSource
     Output = 1,
 
     /// <summary>
-    /// The pre-activation <c>z = W x + b</c> (SiLU's derivative is not a function of its output). Layers and networks
-    /// do not keep <c>z</c> yet, so the generator refuses such a row with an internal error rather than emit a
-    /// backward pass that reads the wrong values.
+    /// The pre-activation <c>z = W x + b</c> (SiLU's derivative is not a function of its output). <c>Forward</c> does
+    /// not keep <c>z</c>: the layer's <c>Backward</c> recomputes it from its input with the forward kernel, a chunk of
+    /// samples at a time into the buffer where it then forms <c>dZ</c>, which costs one more matrix product per backward
+    /// pass but no memory and no change to any signature.
     /// </summary>
     PreActivation = 2,
 }
@@ -75,10 +76,11 @@ internal sealed class ActivationForward
 /// <summary>How generated code forms <c>dZ = dY ⊙ act′</c> in <c>Backward</c>, and from what.</summary>
 internal sealed class ActivationBackward
 {
-    private ActivationBackward(DerivativeSource source, string? statement)
+    private ActivationBackward(DerivativeSource source, string? statement, string? deterministicStatement = null)
     {
         Source = source;
         Statement = statement;
+        DeterministicStatement = deterministicStatement ?? statement;
     }
 
     /// <summary>No activation: <c>dZ</c> is <c>dY</c>.</summary>
@@ -93,13 +95,20 @@ internal sealed class ActivationBackward
 
     /// <summary>
     /// The derivative taken from the pre-activation: as <see cref="FromOutput"/>, with <c>{preActivation}</c> for the
-    /// span of <c>z</c> instead of <c>{output}</c>. See <see cref="DerivativeSource.PreActivation"/>.
+    /// span of <c>z</c> instead of <c>{output}</c>, which may be the span of <c>dZ</c> itself. A derivative that needs a
+    /// transcendental function has a statement of its own for deterministic layers. See
+    /// <see cref="DerivativeSource.PreActivation"/>.
     /// </summary>
-    public static ActivationBackward FromPreActivation(string statement) => new(DerivativeSource.PreActivation, statement);
+    public static ActivationBackward FromPreActivation(string statement, string deterministicStatement) =>
+        new(DerivativeSource.PreActivation, statement, deterministicStatement);
 
     public DerivativeSource Source { get; }
 
+    /// <summary>The statement of the full and portable outputs.</summary>
     public string? Statement { get; }
+
+    /// <summary>The statement of deterministic layers: the same as <see cref="Statement"/> unless the row gives its own.</summary>
+    public string? DeterministicStatement { get; }
 
     /// <summary>The statement for one element type, with the derivative taken from <paramref name="output"/>.</summary>
     public string StatementFromOutput(string elementKeyword, string output, string outputGradient, string inputGradient)
@@ -107,6 +116,15 @@ internal sealed class ActivationBackward
         if (Source != DerivativeSource.Output || Statement is null)
             throw new InvalidOperationException($"This activation's derivative is taken from {Source}, not from the output");
         return Statement.Replace("{T}", elementKeyword).Replace("{output}", output)
+            .Replace("{outputGradient}", outputGradient).Replace("{inputGradient}", inputGradient);
+    }
+
+    /// <summary>The statement for one element type and output mode, with the derivative taken from <paramref name="preActivation"/>.</summary>
+    public string StatementFromPreActivation(string elementKeyword, bool deterministic, string preActivation, string outputGradient, string inputGradient)
+    {
+        if (Source != DerivativeSource.PreActivation || Statement is null || DeterministicStatement is null)
+            throw new InvalidOperationException($"This activation's derivative is taken from {Source}, not from the pre-activation");
+        return (deterministic ? DeterministicStatement : Statement).Replace("{T}", elementKeyword).Replace("{preActivation}", preActivation)
             .Replace("{outputGradient}", outputGradient).Replace("{inputGradient}", inputGradient);
     }
 }
@@ -263,6 +281,16 @@ internal static class ActivationTable
             deterministic: ActivationForward.AfterProduct(CompilerServices + ".DeterministicActivations.ELU({output});"),
             backward: ActivationBackward.FromOutput(Runtime + ".ELUBackward<{T}>({output}, {outputGradient}, {inputGradient});"),
             onnx: new OnnxActivation("Elu", new OnnxFloatAttribute("alpha", 1f, whenAbsent: 1f, meaning: "alpha"))),
+        // Its derivative needs z, which Backward recomputes (DerivativeSource.PreActivation). No single ONNX operator of the
+        // opsets DenseGen reads is SiLU: exporters write Mul(z, Sigmoid(z)), which the ONNX reader's dense mapping reads as it.
+        new(6, "SiLU", prose: "SiLU", formula: "silu",
+            full: ActivationForward.AfterProduct(Runtime + ".SiLU<{T}>({output});"),
+            portable: ActivationForward.AfterProduct(Runtime + ".SiLU<{T}>({output});"),
+            deterministic: ActivationForward.AfterProduct(CompilerServices + ".DeterministicActivations.SiLU({output});"),
+            backward: ActivationBackward.FromPreActivation(
+                Runtime + ".SiLUBackward<{T}>({preActivation}, {outputGradient}, {inputGradient});",
+                CompilerServices + ".DeterministicActivations.SiLUBackward({preActivation}, {outputGradient}, {inputGradient});"),
+            onnx: null),
     };
 
     /// <summary>Whether a value is one of the runtime's <c>Activation</c> members.</summary>

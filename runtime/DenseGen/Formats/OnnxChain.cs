@@ -67,6 +67,23 @@ internal sealed class OnnxChain
         }
     }
 
+    /// <summary>
+    /// Every node that takes <see cref="Current"/>, for the one pattern in which a value is taken twice: an activation
+    /// written as several ops (SiLU as <c>Mul(z, Sigmoid(z))</c>), which a mapping reads with <see cref="TakePattern"/>.
+    /// </summary>
+    public IReadOnlyList<OnnxNode> Takers => _graph.Consumers(Current);
+
+    /// <summary>The nodes that take <paramref name="value"/>.</summary>
+    public IReadOnlyList<OnnxNode> TakersOf(string value) => _graph.Consumers(value);
+
+    /// <summary>Moves past a pattern of nodes that together compute one value, <paramref name="last"/>'s one output.</summary>
+    public void TakePattern(IEnumerable<OnnxNode> nodes, OnnxNode last)
+    {
+        foreach (OnnxNode node in nodes)
+            _taken.Add(node);
+        Take(last);
+    }
+
     /// <summary>Whether the walk has taken <paramref name="node"/>.</summary>
     public bool Took(OnnxNode node) => _taken.Contains(node);
 

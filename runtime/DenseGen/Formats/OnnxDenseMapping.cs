@@ -13,7 +13,8 @@ namespace DenseGen.Formats;
 /// <summary>
 /// A fully connected layer in an ONNX graph: a <c>Gemm</c> (<c>transA</c> 0, <c>transB</c> 0 or 1, <c>alpha</c> and
 /// <c>beta</c> 1, an optional bias as <c>C</c>) or a <c>MatMul</c> with an optional <c>Add</c> of the bias right after
-/// it, then optionally one activation op of the activation table (with the table's attribute values). It gives the
+/// it, then optionally one activation op of the activation table (with the table's attribute values) or SiLU as
+/// exporters write it, <c>Mul(z, Sigmoid(z))</c>. It gives the
 /// tensors <c>weight</c> (<c>[Out, In]</c> row-major, as <c>nn.Linear</c> holds it, whichever way the model stores it)
 /// and, where the layer has one, <c>bias</c>: a biased layer takes a missing bias as zero (as a MatMul without an Add
 /// computes), and a bias-free layer refuses a model's bias, naming it.
@@ -56,10 +57,12 @@ internal sealed class OnnxDenseMapping : OnnxLayerMapping
             chain.Take(add);
         }
 
-        chain.SkipPassThrough();
-        RefuseStrayBias(chain);
-        string? activation = null;
-        if (chain.Next is { } next && Definitions.ActivationTable.FromOnnxOp(next.OpType) is { Onnx: { } onnx } row)
+        string? activation = TakeSiLU(chain) ? "SiLU" : null;
+        if (activation is null)
+            chain.SkipPassThrough();
+        if (activation is null)
+            RefuseStrayBias(chain);
+        if (activation is null && chain.Next is { } next && Definitions.ActivationTable.FromOnnxOp(next.OpType) is { Onnx: { } onnx } row)
         {
             // Which ops are activations, their attributes and names: rows of one table, which the generator reads too
             // (DenseGen.Definitions here, DenseGen.Generator.Definitions there).
@@ -97,6 +100,28 @@ internal sealed class OnnxDenseMapping : OnnxLayerMapping
             };
         }
         return tensors;
+    }
+
+    /// <summary>
+    /// SiLU as exporters write it, having no single operator for it in the opsets DenseGen reads: the layer's output taken by exactly a
+    /// <c>Sigmoid</c> of it and a <c>Mul</c> of it with that sigmoid, and the sigmoid taken by nothing else. Takes both
+    /// nodes and returns true; leaves the chain as it was otherwise.
+    /// </summary>
+    private static bool TakeSiLU(OnnxChain chain)
+    {
+        IReadOnlyList<OnnxNode> takers = chain.Takers;
+        if (takers.Count != 2)
+            return false;
+        OnnxNode? sigmoid = takers.FirstOrDefault(node => node.OpType == "Sigmoid");
+        OnnxNode? mul = takers.FirstOrDefault(node => node.OpType == "Mul");
+        if (sigmoid is null || mul is null || sigmoid.Inputs.Length != 1 || sigmoid.Outputs.Length != 1 || mul.Inputs.Length != 2)
+            return false;
+        string z = chain.Current, s = sigmoid.Outputs[0];
+        bool multipliesZBySigmoid = (mul.Inputs[0] == z && mul.Inputs[1] == s) || (mul.Inputs[0] == s && mul.Inputs[1] == z);
+        if (!multipliesZBySigmoid || chain.TakersOf(s).Count != 1)
+            return false;
+        chain.TakePattern([sigmoid], mul);
+        return true;
     }
 
     /// <summary>Refuses an <c>Add</c> next on the chain: only a MatMul's bias, right after it, is an Add this mapping reads.</summary>

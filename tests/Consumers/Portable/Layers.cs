@@ -55,6 +55,10 @@ namespace Portable
     [Dense(In = 19, Out = 9, ElementType = typeof(double), Activation = Activation.ELU)]
     public partial class D19x9ELU { }
 
+    // SiLU: its Backward recomputes W x + b with the portable forward kernel.
+    [Dense(In = 29, Out = 11, Activation = Activation.SiLU)]
+    public partial class F29x11SiLU { }
+
     // A network in portable output: class layers, buffers in an array, C# 9 syntax.
     [Sequential(MaxBatch = 4)]
     public partial class PortableNet

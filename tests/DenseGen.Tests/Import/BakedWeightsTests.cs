@@ -82,6 +82,35 @@ public class BakedWeightsTests
         Assert.True(((ITrainable<float>)expected).ParameterTensor(0).SequenceEqual(trainable.ParameterTensor(0)));
     }
 
+    /// <summary>An nn.SiLU() model's Sigmoid-and-Mul export bakes in through the generator's copy of the ONNX mapping.</summary>
+    [Fact]
+    public void ASiLUModelBakesIn()
+    {
+        const string source = """
+            using DenseGen;
+
+            [Dense(In = 6, Out = 5, Activation = Activation.SiLU)] public partial class S0;
+            [Dense(In = 5, Out = 4, Activation = Activation.SiLU)] public partial class S2;
+            [Dense(In = 4, Out = 2)] public partial class S4;
+
+            [Sequential(MaxBatch = 4, Weights = "silu.opset17.onnx")]
+            public partial class BakedSiLU
+            {
+                [TensorName("0")] public readonly S0 First = new();
+                [TensorName("2")] public readonly S2 Second = new();
+                [TensorName("4")] public readonly S4 Third = new();
+            }
+            """;
+        (GeneratorRunResult result, Compilation output) = RunSource(source, [Fixture("silu.opset17.onnx", "silu.opset17.onnx")]);
+        Assert.Null(result.Exception);
+        Assert.Empty(result.Diagnostics);
+        var network = (ITrainable<float>)Activator.CreateInstance(Load(output).GetType("BakedSiLU", throwOnError: true)!)!;
+        var expected = new TorchSiLU();
+        expected.Load(OnnxImportTests.Fixture("silu.safetensors"));
+        for (int i = 0; i < network.ParameterTensorCount; i++)
+            Assert.True(((ITrainable<float>)expected).ParameterTensor(i).SequenceEqual(network.ParameterTensor(i)), network.ParameterTensorName(i) + " differs");
+    }
+
     /// <summary>An nn.ELU() model's Elu export and state dict bake in through the generator's copy of the readers and the activation table.</summary>
     [Theory]
     [InlineData("elu.safetensors")]

@@ -96,3 +96,15 @@ public partial class TorchElu
     [TensorName("2")] public readonly M5x4ELU Second = new();
     [TensorName("4")] public readonly M4x2 Third = new();
 }
+
+[Dense(In = 6, Out = 5, Activation = Activation.SiLU)] public partial class M6x5SiLU;
+[Dense(In = 5, Out = 4, Activation = Activation.SiLU)] public partial class M5x4SiLU;
+
+/// <summary>nn.Sequential(Linear(6, 5), SiLU(), Linear(5, 4), SiLU(), Linear(4, 2)), named as its state_dict() names it.</summary>
+[Sequential(MaxBatch = 8)]
+public partial class TorchSiLU
+{
+    [TensorName("0")] public readonly M6x5SiLU First = new();
+    [TensorName("2")] public readonly M5x4SiLU Second = new();
+    [TensorName("4")] public readonly M4x2 Third = new();
+}

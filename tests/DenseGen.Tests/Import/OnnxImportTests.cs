@@ -84,6 +84,27 @@ public class OnnxImportTests
         Assert.All(biased.Second.Bias.ToArray(), b => Assert.Equal(0f, b));
     }
 
+    /// <summary>
+    /// PyTorch's nn.SiLU(), which exports as Mul(z, Sigmoid(z)): its state dict and its exports load the same weights, and
+    /// DenseGen's outputs and input gradients (its Backward recomputing z) and PyTorch's lie within the chain's float bound.
+    /// </summary>
+    [Theory]
+    [InlineData("silu.opset9.onnx")]
+    [InlineData("silu.opset17.onnx")]
+    public void ASiLUModelLoadsFromItsStateDictAndItsExportsAndMatchesPyTorch(string model)
+    {
+        var fromStateDict = new TorchSiLU();
+        fromStateDict.Load(Fixture("silu.safetensors"));
+        var network = new TorchSiLU();
+        network.LoadOnnx(Fixture(model));
+        AssertSameParameters(fromStateDict, network);
+        AssertMatchesPyTorch(network, "silu", [ChainReference.Layer(network.First), ChainReference.Layer(network.Second), ChainReference.Layer(network.Third)]);
+
+        // Into layers of the same sizes with another activation the graph is refused, naming SiLU.
+        InvalidDataException exception = Assert.Throws<InvalidDataException>(() => new TorchElu().LoadOnnx(Fixture(model)));
+        Assert.Contains("is followed by SiLU; the network's layer 0 ('0') has ELU", exception.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>PyTorch's nn.ELU(): its state dict and its Elu exports load the same weights, and DenseGen's outputs and input gradients and PyTorch's lie within the chain's float bound.</summary>
     [Theory]
     [InlineData("elu.opset9.onnx")]

@@ -18,7 +18,7 @@ public class OnnxRuntimeParityTests
     public static TheoryData<string, int> Models()
     {
         var data = new TheoryData<string, int>();
-        foreach (string model in new[] { "mlp.opset9.onnx", "mlp.opset13.onnx", "mlp.opset17.onnx", "mlp.helper.onnx", "matmul.opset9.onnx", "matmul.opset17.onnx" })
+        foreach (string model in new[] { "mlp.opset9.onnx", "mlp.opset13.onnx", "mlp.opset17.onnx", "mlp.helper.onnx", "matmul.opset9.onnx", "matmul.opset17.onnx", "elu.opset17.onnx", "silu.opset9.onnx", "silu.opset17.onnx" })
         {
             data.Add(model, 1);
             data.Add(model, 64);
@@ -53,6 +53,18 @@ public class OnnxRuntimeParityTests
 
     private static (ITrainableModule<float> Network, ChainReference.LayerValues[] Layers) Import(string model)
     {
+        if (model.StartsWith("elu", StringComparison.Ordinal))
+        {
+            var elu = new TorchElu();
+            elu.LoadOnnx(OnnxImportTests.Fixture(model));
+            return (elu, [ChainReference.Layer(elu.First), ChainReference.Layer(elu.Second), ChainReference.Layer(elu.Third)]);
+        }
+        if (model.StartsWith("silu", StringComparison.Ordinal))
+        {
+            var silu = new TorchSiLU();
+            silu.LoadOnnx(OnnxImportTests.Fixture(model));
+            return (silu, [ChainReference.Layer(silu.First), ChainReference.Layer(silu.Second), ChainReference.Layer(silu.Third)]);
+        }
         if (model.StartsWith("matmul", StringComparison.Ordinal))
         {
             var matmul = new TorchMatMulNet();

@@ -60,6 +60,14 @@ public class NetworkFiniteDifferenceTests
         Check(network, [network.A, network.B, network.C], samples: 3, seed: 26);
     }
 
+    [Fact]
+    public void ThroughSiLUTanhAndSiLU()
+    {
+        var network = new SiLUNet();
+        network.Initialize(seed: 27);
+        Check(network, [network.A, network.B, network.C], samples: 3, seed: 28);
+    }
+
     private static void Check(ITrainableModule<double> network, IDenseParameters<double>[] layers, int samples, int seed)
     {
         var random = new Random(seed);
@@ -205,6 +213,8 @@ public class NetworkFiniteDifferenceTests
                 Activation.Sigmoid => (0.25, Math.Sqrt(3) / 18, 0.125),
                 // Below 0, e^z for all three; above, the identity. act″ jumps at 0, a kink as ReLU's is.
                 Activation.ELU => (1.0, 1.0, 1.0),
+                // Maxima of |act′|, |act″|, |act‴| on a fine grid: 1.0998, 0.5, 0.3082.
+                Activation.SiLU => (1.1, 0.5, 0.31),
                 _ => (1.0, 0.0, 0.0),
             };
             if (layer.Activation is Activation.ReLU or Activation.LeakyReLU or Activation.ELU)

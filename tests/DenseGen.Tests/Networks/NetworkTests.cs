@@ -586,6 +586,8 @@ internal static class ChainReference
         int samples = input.Length / layers[0].In;
         var xs = new double[layers.Length + 1][];
         var errors = new double[layers.Length + 1][];
+        var preActivations = new double[layers.Length][];
+        var preActivationErrors = new double[layers.Length][];
         xs[0] = input;
         errors[0] = new double[input.Length];
         for (int l = 0; l < layers.Length; l++)
@@ -594,6 +596,8 @@ internal static class ChainReference
             double[] x = xs[l], e = errors[l];
             var y = new double[samples * layer.Out];
             var next = new double[samples * layer.Out];
+            preActivations[l] = new double[samples * layer.Out];
+            preActivationErrors[l] = new double[samples * layer.Out];
             double gamma = ErrorBound.Gamma(layer.In + 1, u) + ErrorBound.Gamma(layer.In + 1, d);
             double rounding = Reference.ActivationRounding(layer.Activation) * (u + d);
             for (int s = 0; s < samples; s++)
@@ -613,7 +617,9 @@ internal static class ChainReference
                         Assert.True(Math.Abs(z) > zError, $"layer {l}: pre-activation {z:R} lies within its error bound {zError:E2} of the kink; pick another seed.");
                     double value = Reference.Activate(layer.Activation, z);
                     y[s * layer.Out + o] = value;
-                    next[s * layer.Out + o] = zError + rounding * (Math.Abs(value) + zError);
+                    preActivations[l][s * layer.Out + o] = z;
+                    preActivationErrors[l][s * layer.Out + o] = zError;
+                    next[s * layer.Out + o] = Reference.Lipschitz(layer.Activation) * zError + rounding * (Math.Abs(value) + zError);
                 }
             }
             xs[l + 1] = y;
@@ -634,9 +640,12 @@ internal static class ChainReference
             var dzError = new double[g.Length];
             for (int j = 0; j < g.Length; j++)
             {
-                double derivative = Reference.ActivationDerivative(layer.Activation, y[j]);
+                double derivative = Reference.ActivationDerivative(layer.Activation, preActivations[l][j], y[j]);
                 dz[j] = g[j] * derivative;
-                dzError[j] = gError[j] * Math.Abs(derivative) + Math.Abs(g[j]) * slope * yError[j] + 3 * (u + d) * Math.Abs(g[j]);
+                // Through the output, act′ moves with y's error; SiLU's, taken at the recomputed z, with z's (DerivativeError).
+                dzError[j] = gError[j] * Math.Abs(derivative) + (layer.Activation == Activation.SiLU
+                    ? Math.Abs(g[j]) * Reference.DerivativeError(layer.Activation, preActivations[l][j], preActivationErrors[l][j], u + d)
+                    : Math.Abs(g[j]) * slope * yError[j] + 3 * (u + d) * Math.Abs(g[j]));
             }
 
             var dw = new double[layer.Out * layer.In];

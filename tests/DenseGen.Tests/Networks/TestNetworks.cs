@@ -117,6 +117,18 @@ public partial class EluNet
     public readonly D4x3ELU C = new();
 }
 
+[Dense(In = 4, Out = 5, ElementType = typeof(double), Activation = Activation.SiLU)] public partial class D4x5SiLU;
+[Dense(In = 4, Out = 3, ElementType = typeof(double), Activation = Activation.SiLU)] public partial class D4x3SiLU;
+
+/// <summary>Three double layers: SiLU, tanh, and SiLU last, for finite differences (ML-Agents' activation).</summary>
+[Sequential(MaxBatch = 4)]
+public partial class SiLUNet
+{
+    public readonly D4x5SiLU A = new();
+    public readonly D5x4Tanh B = new();
+    public readonly D4x3SiLU C = new();
+}
+
 /// <summary>One layer without an activation: a network that keeps nothing between calls, so it has no buffers.</summary>
 [Sequential(MaxBatch = 3)]
 public partial class OneLayerNet

@@ -278,8 +278,10 @@ internal static class DenseEmitter
                         t, "output.Slice(first * OutputSize, count * OutputSize)", "outputGradient.Slice(first * OutputSize, count * OutputSize)", "dZ"));
                     break;
                 default:
-                    // The pre-activation would need a buffer of W x + b that Forward fills and Backward reads.
-                    throw spec.Activation.PreActivationNotKept();
+                    WriteRecomputedPreActivation(w, spec, storage, widths, portable);
+                    w.Line(spec.Activation.Row.Backward.StatementFromPreActivation(
+                        t, spec.Deterministic, "dZ", "outputGradient.Slice(first * OutputSize, count * OutputSize)", "dZ"));
+                    break;
             }
             WriteLinearBackward(w, spec, widths, portable, "input.Slice(first * InputSize, count * InputSize)", "dZ", "chunkInputGradient", "count");
             w.Close();
@@ -288,6 +290,41 @@ internal static class DenseEmitter
         w.Line();
     }
 
+    /// <summary>
+    /// An activation whose derivative is a function of <c>z = W x + b</c> (SiLU) gets it back here: the forward kernel,
+    /// without the activation, recomputes <c>z</c> for the chunk into <c>dZ</c>, where the row's statement then forms
+    /// <c>dZ = dY ⊙ act′(z)</c> in place. One more matrix product per backward pass instead of a buffer Forward would
+    /// fill and every caller would have to pass. The locals are named apart from the backward kernels' own.
+    /// </summary>
+    private static void WriteRecomputedPreActivation(IndentedWriter w, DenseSpec spec, LayerStorage storage, VectorWidth[] widths, bool portable)
+    {
+        string t = spec.ElementKeyword;
+        w.Line("// z = W x + b for the chunk, recomputed: Forward keeps nothing, and this activation's derivative is a function of z.");
+        w.Open("");
+        w.Line($"{ReadOnlySpan}<{t}> chunkInput = input.Slice(first * InputSize, count * InputSize);");
+        if (spec.Bias)
+            w.Line($"{ReadOnlySpan}<{t}> recomputeBias = {LayerFrame.SpanOf(BiasField, storage)};");
+        if (portable)
+        {
+            w.Line($"{PortableKernels.ForwardName}(chunkInput, dZ, weights{(spec.Bias ? ", recomputeBias" : "")}, count);");
+        }
+        else
+        {
+            w.Line($"ref {t} zx = ref {KernelWriter.Marshal}.GetReference(chunkInput);");
+            w.Line($"ref {t} zy = ref {KernelWriter.Marshal}.GetReference(dZ);");
+            w.Line($"ref {t} zw = ref {KernelWriter.Marshal}.GetReference(weights);");
+            if (spec.Bias)
+                w.Line($"ref {t} zb = ref {KernelWriter.Marshal}.GetReference(recomputeBias);");
+            WriteDispatch(w, widths, VectorKernels.ForwardName, LoopKernels.ForwardName, spec.Bias ? "(ref zx, ref zy, ref zw, ref zb, count);" : "(ref zx, ref zy, ref zw, count);");
+        }
+        w.Close();
+    }
+
+    /// <summary>Where the docs say the derivative comes from: the output, or <c>W x + b</c> recomputed from the input.</summary>
+    private static string DerivativeFrom(DenseSpec spec) => spec.Activation.Row.Backward.Source == DerivativeSource.PreActivation
+        ? "<c>W x + b</c>, recomputed from <paramref name=\"input\"/>"
+        : "<paramref name=\"output\"/>";
+
     private static void WriteBackwardDocs(IndentedWriter w, DenseSpec spec)
     {
         bool activated = spec.HasActivation;
@@ -295,7 +332,7 @@ internal static class DenseEmitter
         if (!spec.Trainable)
         {
             w.Line(activated
-                ? $"/// Passes a batch's gradient back through the activation and the frozen layer: writes <c>∂L/∂X = dZ W</c>, with <c>dZ = dY ⊙ {spec.Activation.Row.Formula}′</c> taken from <paramref name=\"output\"/>."
+                ? $"/// Passes a batch's gradient back through the activation and the frozen layer: writes <c>∂L/∂X = dZ W</c>, with <c>dZ = dY ⊙ {spec.Activation.Row.Formula}′</c> taken from {DerivativeFrom(spec)}."
                 : "/// Passes a batch's gradient back through the frozen layer: writes <c>∂L/∂X = dY W</c>.");
             w.Line("/// The layer has no gradients of its own: it is not trained (<c>Trainable = false</c>).");
         }
@@ -304,12 +341,12 @@ internal static class DenseEmitter
             w.Line($"/// Back-propagates a batch through the activation and the layer: with <c>dZ = dY ⊙ {spec.Activation.Row.Formula}′</c>, the derivative");
             if (spec.Bias)
             {
-                w.Line("/// taken from <paramref name=\"output\"/>, adds <c>∂L/∂W = dZᵀ X</c> to <see cref=\"WeightGradients\"/> and <c>∂L/∂b = Σ dZ</c>");
+                w.Line($"/// taken from {DerivativeFrom(spec)}, adds <c>∂L/∂W = dZᵀ X</c> to <see cref=\"WeightGradients\"/> and <c>∂L/∂b = Σ dZ</c>");
                 w.Line("/// (over the samples) to <see cref=\"BiasGradients\"/>, and writes <c>∂L/∂X = dZ W</c> into <paramref name=\"inputGradient\"/> unless it is empty.");
             }
             else
             {
-                w.Line("/// taken from <paramref name=\"output\"/>, adds <c>∂L/∂W = dZᵀ X</c> to <see cref=\"WeightGradients\"/>, and writes <c>∂L/∂X = dZ W</c>");
+                w.Line($"/// taken from {DerivativeFrom(spec)}, adds <c>∂L/∂W = dZᵀ X</c> to <see cref=\"WeightGradients\"/>, and writes <c>∂L/∂X = dZ W</c>");
                 w.Line("/// into <paramref name=\"inputGradient\"/> unless it is empty.");
             }
         }
@@ -331,7 +368,9 @@ internal static class DenseEmitter
             ? "/// <param name=\"input\">The batch given to <see cref=\"Forward\"/>, <c>[k, InputSize]</c>.</param>"
             : "/// <param name=\"input\">The batch given to <see cref=\"Forward\"/>, <c>[k, InputSize]</c>; only its length is used.</param>");
         if (activated)
-            w.Line("/// <param name=\"output\">What <see cref=\"Forward\"/> wrote for that batch, <c>[k, OutputSize]</c>.</param>");
+            w.Line(spec.Activation.Row.Backward.Source == DerivativeSource.PreActivation
+                ? "/// <param name=\"output\">What <see cref=\"Forward\"/> wrote for that batch, <c>[k, OutputSize]</c>: its length is checked, but the derivative is taken from <c>W x + b</c>, recomputed from <paramref name=\"input\"/>.</param>"
+                : "/// <param name=\"output\">What <see cref=\"Forward\"/> wrote for that batch, <c>[k, OutputSize]</c>.</param>");
         w.Line("/// <param name=\"outputGradient\"><c>∂L/∂Y</c>, <c>[k, OutputSize]</c>.</param>");
         if (spec.Trainable)
         {

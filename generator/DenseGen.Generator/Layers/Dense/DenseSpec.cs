@@ -40,8 +40,9 @@ internal sealed record DenseSpec(
         Input: LayerShape.Flat(In),
         Output: LayerShape.Flat(Out),
         Tensors: Bias ? EquatableArray.Create(WeightTensor, BiasTensor) : EquatableArray.Create(WeightTensor),
-        // An activation whose derivative is taken from the output makes Backward take that output back.
-        Keeps: Activation.DerivativeFromOutput ? BackwardNeeds.Output : BackwardNeeds.Nothing,
+        // Every activated layer's Backward takes its output back (the one signature of IActivatedDenseLayer); SiLU's checks
+        // it and recomputes W x + b instead, since its derivative is not a function of the output.
+        Keeps: HasActivation ? BackwardNeeds.Output : BackwardNeeds.Nothing,
         OwnBufferLength: 0,
         Trainable: Trainable,
         Deterministic: Deterministic,
