@@ -158,6 +158,36 @@ public class SnapshotTests
         """);
 
     [Fact]
+    public void SiLULayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        [Dense(In = 5, Out = 4, Activation = Activation.SiLU)]
+        public partial class Swish;
+        """);
+
+    [Fact]
+    public void ELUDeterministicLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        [Dense(In = 20, Out = 6, Activation = Activation.ELU, Deterministic = true)]
+        public partial class Smooth;
+        """);
+
+    [Fact]
+    public void DeterministicSiLULayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        [Dense(In = 20, Out = 6, Activation = Activation.SiLU, Deterministic = true, Bias = false)]
+        public partial class LockstepSwish;
+        """);
+
+    [Fact]
     public void FrozenTanhLayer() => Verify("""
         using DenseGen;
 
