@@ -57,25 +57,7 @@ internal sealed class OnnxDenseMapping : OnnxLayerMapping
             chain.Take(add);
         }
 
-        string? activation = TakeSiLU(chain) ? "SiLU" : null;
-        if (activation is null)
-            chain.SkipPassThrough();
-        if (activation is null)
-            RefuseStrayBias(chain);
-        if (activation is null && chain.Next is { } next && Definitions.ActivationTable.FromOnnxOp(next.OpType) is { Onnx: { } onnx } row)
-        {
-            // Which ops are activations, their attributes and names: rows of one table, which the generator reads too
-            // (DenseGen.Definitions here, DenseGen.Generator.Definitions there).
-            chain.RequireInputs(next, 1);
-            foreach (Definitions.OnnxFloatAttribute expected in onnx.Attributes)
-            {
-                float value = next.Attributes.TryGetValue(expected.Name, out OnnxAttribute? given) ? given.F : expected.WhenAbsent;
-                if (value != expected.Value)
-                    throw chain.Invalid($"{next.Describe()} has {expected.Name} {value.ToString("R", CultureInfo.InvariantCulture)}; DenseGen's {row.Prose} has {expected.Meaning} {expected.Value.ToString("R", CultureInfo.InvariantCulture)}");
-            }
-            activation = row.Name;
-            chain.Take(next);
-        }
+        string? activation = TakeSiLU(chain) ? "SiLU" : TakeActivationOp(chain);
         if ((activation ?? "None") != layer.Activation)
             throw chain.Invalid($"{node} is followed by {activation ?? "no activation"}; the network's layer {index} ('{layer.Name}') has {(layer.Activation == "None" ? "none" : layer.Activation)}");
 
@@ -103,9 +85,32 @@ internal sealed class OnnxDenseMapping : OnnxLayerMapping
     }
 
     /// <summary>
-    /// SiLU as exporters write it, having no single operator for it in the opsets DenseGen reads: the layer's output taken by exactly a
-    /// <c>Sigmoid</c> of it and a <c>Mul</c> of it with that sigmoid, and the sigmoid taken by nothing else. Takes both
-    /// nodes and returns true; leaves the chain as it was otherwise.
+    /// The activation op next on the chain (past pass-through ops), taken, with its attributes checked against the
+    /// activation table's row; null when the next op is not an activation.
+    /// </summary>
+    private static string? TakeActivationOp(OnnxChain chain)
+    {
+        chain.SkipPassThrough();
+        RefuseStrayBias(chain);
+        if (chain.Next is not { } next || Definitions.ActivationTable.FromOnnxOp(next.OpType) is not { Onnx: { } onnx } row)
+            return null;
+        // Which ops are activations, their attributes and names: rows of one table, which the generator reads too
+        // (DenseGen.Definitions here, DenseGen.Generator.Definitions there).
+        chain.RequireInputs(next, 1);
+        foreach (Definitions.OnnxFloatAttribute expected in onnx.Attributes)
+        {
+            float value = next.Attributes.TryGetValue(expected.Name, out OnnxAttribute? given) ? given.F : expected.WhenAbsent;
+            if (value != expected.Value)
+                throw chain.Invalid($"{next.Describe()} has {expected.Name} {value.ToString("R", CultureInfo.InvariantCulture)}; DenseGen's {row.Prose} has {expected.Meaning} {expected.Value.ToString("R", CultureInfo.InvariantCulture)}");
+        }
+        chain.Take(next);
+        return row.Name;
+    }
+
+    /// <summary>
+    /// SiLU as exporters write it, having no single operator for it in the opsets DenseGen reads: the layer's output
+    /// taken by exactly a <c>Sigmoid</c> of it and a <c>Mul</c> of it with that sigmoid, and the sigmoid taken by
+    /// nothing else. Takes both nodes and returns true; leaves the chain as it was otherwise.
     /// </summary>
     private static bool TakeSiLU(OnnxChain chain)
     {

@@ -9,8 +9,8 @@ using Xunit;
 namespace DenseGen.Tests.Import;
 
 /// <summary>
-/// Mutation fuzzing of the ONNX reader through a network's <c>LoadOnnx</c>: 16,000 mutants of three PyTorch and
-/// onnx.helper files and of a model in Godot RL Agents' form stored out of order (<see cref="OnnxMutator"/>), from a
+/// Mutation fuzzing of the ONNX reader through a network's <c>LoadOnnx</c>: 20,000 mutants of four PyTorch and
+/// onnx.helper files (one with SiLU as Sigmoid and Mul) and of a model in Godot RL Agents' form stored out of order (<see cref="OnnxMutator"/>), from a
 /// fixed seed. Each mutant either loads, and the network then
 /// holds exactly the weights the reader returns for it, or is refused with <see cref="InvalidDataException"/> whose
 /// message starts with the file's name, and the network is unchanged. No other exception type may escape; none may
@@ -32,17 +32,24 @@ public sealed class OnnxFuzzTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
+    private static (ITrainable<float> Network, Action<string> Load) Loader<TNetwork>(TNetwork network, Func<TNetwork, Action<string>> load)
+        where TNetwork : ITrainable<float> => (network, load(network));
+
     [Theory]
     [InlineData("mlp.opset17.onnx")]
     [InlineData("mlp.helper.onnx")]
     [InlineData("matmul.opset9.onnx")]
     [InlineData(GodotForm)]
+    [InlineData("silu.opset17.onnx")]
     public void EveryMutantLoadsExactlyOrIsRefusedLeavingTheNetworkAsItWas(string seedFile)
     {
         byte[] seed = seedFile == GodotForm ? OnnxGraphTests.GodotFormModel() : File.ReadAllBytes(OnnxImportTests.Fixture(seedFile));
-        bool matmul = seedFile.StartsWith("matmul", StringComparison.Ordinal);
-        ITrainable<float> network = matmul ? new TorchMatMulNet() : new TorchMlp();
-        Action<string> load = matmul ? ((TorchMatMulNet)network).LoadOnnx : ((TorchMlp)network).LoadOnnx;
+        (ITrainable<float> network, Action<string> load) = seedFile switch
+        {
+            _ when seedFile.StartsWith("matmul", StringComparison.Ordinal) => Loader(new TorchMatMulNet(), n => n.LoadOnnx),
+            _ when seedFile.StartsWith("silu", StringComparison.Ordinal) => Loader(new TorchSiLU(), n => n.LoadOnnx),
+            _ => Loader(new TorchMlp(), n => n.LoadOnnx),
+        };
         var layers = (System.Collections.Generic.IReadOnlyList<LayerDescription>)network.GetType().GetProperty("Architecture")!.GetValue(null)!;
         float[][] before = Parameters(network);
         string path = Path.Combine(_directory, "mutant.onnx");
