@@ -234,7 +234,7 @@ public static partial class Activations
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
     public static void SiLUBackward<T>(ReadOnlySpan<T> preActivation, ReadOnlySpan<T> outputGradient, Span<T> inputGradient) where T : unmanaged
     {
-        RequireSameLengths(preActivation.Length, outputGradient.Length, inputGradient.Length);
+        RequireSameLengths(preActivation.Length, outputGradient.Length, inputGradient.Length, nameof(preActivation));
         if (typeof(T) == typeof(float))
         {
             ReadOnlySpan<float> z = MemoryMarshal.Cast<T, float>(preActivation), dy = MemoryMarshal.Cast<T, float>(outputGradient);

@@ -223,7 +223,7 @@ public static partial class Activations
     public static void SiLUBackward<T>(ReadOnlySpan<T> preActivation, ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        RequireSameLengths(preActivation.Length, outputGradient.Length, inputGradient.Length);
+        RequireSameLengths(preActivation.Length, outputGradient.Length, inputGradient.Length, nameof(preActivation));
         if (DeterministicMode.IsEnabled && typeof(T) == typeof(float))
         {
             CompilerServices.DeterministicActivations.SiLUBackward(MemoryMarshal.Cast<T, float>(preActivation), MemoryMarshal.Cast<T, float>(outputGradient), MemoryMarshal.Cast<T, float>(inputGradient));

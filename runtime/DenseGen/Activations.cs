@@ -77,12 +77,13 @@ public static partial class Activations
         }
     }
 
-    private static void RequireSameLengths(int output, int outputGradient, int inputGradient)
+    /// <summary>Throws unless the gradients are as long as the first span, named <paramref name="first"/> in the message (<c>output</c>, or SiLU's <c>preActivation</c>).</summary>
+    private static void RequireSameLengths(int output, int outputGradient, int inputGradient, string first = "output")
     {
         if (outputGradient != output)
-            throw new ArgumentException($"outputGradient has length {outputGradient}; expected {output}, the length of output.", "outputGradient");
+            throw new ArgumentException($"outputGradient has length {outputGradient}; expected {output}, the length of {first}.", "outputGradient");
         if (inputGradient != output)
-            throw new ArgumentException($"inputGradient has length {inputGradient}; expected {output}, the length of output.", "inputGradient");
+            throw new ArgumentException($"inputGradient has length {inputGradient}; expected {output}, the length of {first}.", "inputGradient");
     }
 
     private static ArgumentOutOfRangeException UnknownActivation(Activation activation) =>

@@ -109,4 +109,24 @@ public class ActivationsTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Activations.Apply<float>((Activation)7, result));
         Assert.Equal([7f, 7f], result);
     }
+
+    /// <summary>SiLU's backward takes the pre-activation, and says so; the by-value dispatch, which takes outputs, refuses it.</summary>
+    [Fact]
+    public void SiLUBackwardTakesThePreActivation()
+    {
+        float[] result = [7f, 7f];
+        ArgumentException exception = Assert.Throws<ArgumentException>(() => Activations.SiLUBackward<float>([0f, 0f], [1f], result));
+        Assert.Equal("outputGradient has length 1; expected 2, the length of preActivation. (Parameter 'outputGradient')", exception.Message);
+        exception = Assert.Throws<ArgumentException>(() => Activations.Backward<float>(Activation.SiLU, [0f, 0f], [1f, 1f], result));
+        Assert.Contains("SiLUBackward", exception.Message, StringComparison.Ordinal);
+        Assert.Equal([7f, 7f], result);
+
+        // At z = 0, σ = ½ and SiLU′ = ½; in place over the pre-activation, as generated layers call it.
+        float[] z = [0f, 2f];
+        Activations.SiLUBackward<float>(z, [2f, 1f], z);
+        double s = 1 / (1 + Math.Exp(-2.0));
+        Assert.Equal(1f, z[0]);
+        // Within Reference.DerivativeError's float bound at z = 2: (8·1.09 + 0.88·(12·0.24 + 1.24) + 1)u ≈ 13.3u < 1e-6.
+        Assert.Equal(s * (1 + 2 * (1 - s)), z[1], 1e-6);
+    }
 }
