@@ -47,8 +47,10 @@ internal sealed class OnnxDenseMapping : OnnxLayerMapping
         if (product.Inputs != layer.Inputs || product.Outputs != layer.Outputs)
             throw chain.Invalid($"{node} is a {product.Inputs}→{product.Outputs} layer; the network's layer {index} ('{layer.Name}') is {layer.Inputs}→{layer.Outputs}");
 
-        // A MatMul's bias is an Add right after it (not after a pass-through op, which would add it to another shape).
-        if (first.OpType == "MatMul" && chain.Next is { OpType: "Add" } add)
+        // A MatMul's bias is an Add right after it (not after a pass-through op, which would add it to another shape). Its
+        // output's takers are looked at without Next, which refuses two: a bias-free SiLU's MatMul output is taken by
+        // its Sigmoid and its Mul.
+        if (first.OpType == "MatMul" && chain.Takers is { Count: 1 } takers && takers[0] is { OpType: "Add" } add)
         {
             chain.RequireInputs(add, 2);
             string name = add.Inputs[0] == chain.Current ? add.Inputs[1] : add.Inputs[0];

@@ -172,10 +172,12 @@ internal sealed class OnnxGraph
         for (int k = 0; k < nodes.Length; k++)
         {
             OnnxNode node = nodes[k];
+            // A set per node, so that a node of many inputs costs time linear in them.
+            var counted = new HashSet<string>(StringComparer.Ordinal);
             for (int i = 0; i < node.Inputs.Length; i++)
             {
                 string input = node.Inputs[i];
-                if (input.Length == 0 || IndexOf(node.Inputs, input) < i)
+                if (input.Length == 0 || !counted.Add(input))
                     continue; // an optional input left out, or one taken twice (counted once)
                 if (producers.TryGetValue(input, out OnnxNode? producer))
                 {
@@ -218,10 +220,11 @@ internal sealed class OnnxGraph
         var consumers = new Dictionary<string, List<OnnxNode>>(StringComparer.Ordinal);
         foreach (OnnxNode node in ordered)
         {
+            var counted = new HashSet<string>(StringComparer.Ordinal);
             for (int i = 0; i < node.Inputs.Length; i++)
             {
                 string input = node.Inputs[i];
-                if (input.Length == 0 || IndexOf(node.Inputs, input) < i)
+                if (input.Length == 0 || !counted.Add(input))
                     continue;
                 if (!consumers.TryGetValue(input, out List<OnnxNode>? list))
                     consumers.Add(input, list = new List<OnnxNode>());
@@ -330,16 +333,6 @@ internal sealed class OnnxGraph
             cycle.Add(nodes[steps[s]].Describe());
         cycle.Add(nodes[current].Describe());
         return $"{nodes[current].Describe()} is on a cycle ({string.Join(" → ", cycle)}); an ONNX graph has none";
-    }
-
-    private static int IndexOf(string[] names, string name)
-    {
-        for (int i = 0; i < names.Length; i++)
-        {
-            if (names[i] == name)
-                return i;
-        }
-        return -1;
     }
 
     private static InvalidDataException Invalid(string source, string problem) => new(source + ": " + problem + ".");

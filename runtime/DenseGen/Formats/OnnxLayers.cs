@@ -52,9 +52,10 @@ internal static class OnnxLayers
         // An input that only passes through to an output unchanged (an Identity from one to the other, folded by the
         // graph: Godot RL Agents' state_ins → state_outs) computes nothing of the network: both are set aside. Any other
         // input feeds the network, which takes one.
-        List<string> passedThrough = graph.DataInputs
-            .Where(input => graph.Consumers(input.Name).Count == 0 && graph.Outputs.Contains(input.Name))
-            .Select(input => input.Name).ToList();
+        var graphOutputs = new HashSet<string>(graph.Outputs, StringComparer.Ordinal);
+        var passedThrough = new HashSet<string>(graph.DataInputs
+            .Where(input => graph.Consumers(input.Name).Count == 0 && graphOutputs.Contains(input.Name))
+            .Select(input => input.Name), StringComparer.Ordinal);
         List<OnnxValueInfo> dataInputs = graph.DataInputs.Where(input => !passedThrough.Contains(input.Name)).ToList();
         if (dataInputs.Count != 1)
             throw Invalid(source, $"the graph has {dataInputs.Count} inputs besides its weights{(passedThrough.Count > 0 ? " and those it passes through to outputs" : "")} ({string.Join(", ", dataInputs.Select(v => "'" + v.Name + "'"))}); a network takes one");

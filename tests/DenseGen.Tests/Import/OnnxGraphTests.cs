@@ -10,6 +10,15 @@ namespace DenseGen.Tests.Import;
 
 [Dense(In = 784, Out = 2)] public partial class M784x2;
 
+[Dense(In = 5, Out = 3, Activation = Activation.SiLU, Bias = false)] public partial class M5x3SiLUNoBias;
+
+/// <summary>One bias-free SiLU layer: nn.Linear(5, 3, bias=False) then nn.SiLU() exports as MatMul, Sigmoid and Mul.</summary>
+[Sequential(MaxBatch = 4)]
+public partial class BiasFreeSiLUNet
+{
+    public readonly M5x3SiLUNoBias Only = new();
+}
+
 /// <summary>One layer over a 1×28×28 image, flattened: the input's [C, H, W] shape is an implicit flatten.</summary>
 [Sequential(MaxBatch = 4)]
 public partial class ImageNet
@@ -341,6 +350,26 @@ public class OnnxGraphTests
         nodes.Add(b => b.Constant("w0.node", "w0.constant", [7, 5], W0));
         nodes.Reverse();
         return Model(nodes, "w0");
+    }
+
+    /// <summary>
+    /// A bias-free layer's MatMul output taken by SiLU's Sigmoid and Mul (two takers, where a biased MatMul has its Add)
+    /// loads, its [In, Out] weights transposed.
+    /// </summary>
+    [Fact]
+    public void ABiasFreeMatMulFollowedBySiLULoads()
+    {
+        float[] weights = Values(5 * 3, 9); // [In, Out] as MatMul stores them
+        byte[] model = new OnnxBuilder().Input("x", "batch", 5L).Output("y", "batch", 3L)
+            .Initializer("w", [5, 3], weights)
+            .Node("Mul", "mul", ["z", "s"], ["y"])
+            .Node("Sigmoid", "sigmoid", ["z"], ["s"])
+            .Node("MatMul", "matmul", ["x", "w"], ["z"])
+            .Build();
+        var network = new BiasFreeSiLUNet();
+        network.LoadOnnx(model);
+        float[] expected = Enumerable.Range(0, 15).Select(k => weights[(k % 5) * 3 + k / 5]).ToArray(); // [Out, In]
+        Assert.Equal(expected, network.Only.Weights.ToArray());
     }
 
     public static TheoryData<string, string> InputsTheNetworkDoesNotTake() => new()
