@@ -245,12 +245,7 @@ public static partial class Activations
                 return;
             }
             for (int i = 0; i < dz.Length; i++)
-            {
-                // 1 − σ(z) as e^(−z) σ(z), which does not cancel where σ(z) is near 1; σ(z) is 0 where e^(−z) overflows.
-                float e = ExpF(-z[i]);
-                float sigmoid = 1f / (1f + e);
-                dz[i] = dy[i] * (float.IsPositiveInfinity(e) ? 0f : sigmoid * (1f + z[i] * (e * sigmoid)));
-            }
+                dz[i] = dy[i] * SiLUDerivativeF(z[i]);
         }
         else
         {
@@ -262,11 +257,7 @@ public static partial class Activations
                 return;
             }
             for (int i = 0; i < dz.Length; i++)
-            {
-                double e = Math.Exp(-z[i]);
-                double sigmoid = 1d / (1d + e);
-                dz[i] = dy[i] * (double.IsPositiveInfinity(e) ? 0d : sigmoid * (1d + z[i] * (e * sigmoid)));
-            }
+                dz[i] = dy[i] * SiLUDerivativeD(z[i]);
         }
     }
 
@@ -278,6 +269,33 @@ public static partial class Activations
 
     private static NotSupportedException UnsupportedElement<T>() =>
         new("The .NET Standard build of DenseGen computes activations of float and double, not " + typeof(T).Name + ".");
+
+    /// <summary>
+    /// SiLU′(z) = σ(z) (1 + z (1 − σ(z))), as the .NET 8 build computes it: 1 − σ(z) as e^(−z) σ(z), and the limits 0 and
+    /// 1 where e^(−z) overflows or is 0, where the formula would give ∞·0.
+    /// </summary>
+    private static double SiLUDerivativeD(double z)
+    {
+        double e = Math.Exp(-z);
+        if (double.IsPositiveInfinity(e))
+            return 0d;
+        if (e == 0d)
+            return 1d;
+        double sigmoid = 1d / (1d + e);
+        return sigmoid * (1d + z * (e * sigmoid));
+    }
+
+    /// <inheritdoc cref="SiLUDerivativeD"/>
+    private static float SiLUDerivativeF(float z)
+    {
+        float e = ExpF(-z);
+        if (float.IsPositiveInfinity(e))
+            return 0f;
+        if (e == 0f)
+            return 1f;
+        float sigmoid = 1f / (1f + e);
+        return sigmoid * (1f + z * (e * sigmoid));
+    }
 
     private static double TanhD(double z) => DeterministicMode.IsEnabled ? DeterministicMath.Tanh(z) : Math.Tanh(z);
 

@@ -235,17 +235,21 @@ public static partial class Activations
             return;
         }
         for (int i = 0; i < inputGradient.Length; i++)
-        {
-            // 1 − σ(z) as e^(−z) σ(z), which does not cancel where σ(z) is near 1; σ(z) is 0 where e^(−z) overflows.
-            T z = preActivation[i];
-            T e = T.Exp(-z);
-            T derivative = T.IsPositiveInfinity(e) ? T.Zero : SiLUDerivativeOf(z, e);
-            inputGradient[i] = outputGradient[i] * derivative;
-        }
+            inputGradient[i] = outputGradient[i] * SiLUDerivative(preActivation[i]);
     }
 
-    private static T SiLUDerivativeOf<T>(T z, T e) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// SiLU′(z) = σ(z) (1 + z (1 − σ(z))), with 1 − σ(z) as e^(−z) σ(z), which does not cancel where σ(z) is near 1. Where
+    /// e^(−z) leaves the range the formula would give ∞·0, so the limits stand in: 0 where it overflows (the exact value,
+    /// about (1 + z) e^z, is far below the smallest normal there) and 1 where it is 0 (z e^(−z) → 0).
+    /// </summary>
+    private static T SiLUDerivative<T>(T z) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        T e = T.Exp(-z);
+        if (T.IsPositiveInfinity(e))
+            return T.Zero;
+        if (e == T.Zero)
+            return T.One;
         T sigmoid = T.One / (T.One + e);
         return sigmoid * (T.One + z * (e * sigmoid));
     }

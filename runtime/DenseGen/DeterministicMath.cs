@@ -151,13 +151,16 @@ internal static class DeterministicMath
 
     /// <summary>
     /// SiLU's derivative <c>σ(x) (1 + x (1 − σ(x)))</c>, with <c>1 − σ(x)</c> formed as <c>e^(−x) σ(x)</c>, which does not
-    /// cancel where σ(x) is near 1. Where <c>e^(−x)</c> overflows, σ(x) is 0 to double precision and so is the result.
+    /// cancel where σ(x) is near 1. Where <c>e^(−x)</c> leaves the range the formula would give ∞·0, so the limits stand
+    /// in: 0 where it overflows (the exact value, about (1 + x) e^x, is below 10⁻³⁰⁵ there) and 1 where it is 0.
     /// </summary>
     public static double SiLUDerivative(double x)
     {
         double e = Exp(-x);
         if (double.IsPositiveInfinity(e))
             return 0;
+        if (e == 0)
+            return 1;
         double sigmoid = 1 / (1 + e);
         return sigmoid * (1 + x * (e * sigmoid));
     }

@@ -128,5 +128,16 @@ public class ActivationsTests
         Assert.Equal(1f, z[0]);
         // Within Reference.DerivativeError's float bound at z = 2: (8·1.09 + 0.88·(12·0.24 + 1.24) + 1)u ≈ 13.3u < 1e-6.
         Assert.Equal(s * (1 + 2 * (1 - s)), z[1], 1e-6);
+
+        // Where e^(−z) leaves the range, the limits: 1 far above (not ∞·0 = NaN), 0 far below.
+        float[] extremes = [float.PositiveInfinity, 200f, float.NegativeInfinity, -200f];
+        Activations.SiLUBackward<float>(extremes, [3f, 3f, 3f, 3f], extremes);
+        Assert.Equal([3f, 3f, 0f, 0f], extremes);
+        double[] extremesD = [double.PositiveInfinity, 800d, double.NegativeInfinity, -800d];
+        Activations.SiLUBackward<double>(extremesD, [3d, 3d, 3d, 3d], extremesD);
+        Assert.Equal([3d, 3d, 0d, 0d], extremesD);
+        double[] deterministic = [double.PositiveInfinity, 800d, double.NegativeInfinity, -800d];
+        DenseGen.CompilerServices.DeterministicActivations.SiLUBackward(deterministic, [3d, 3d, 3d, 3d], deterministic);
+        Assert.Equal([3d, 3d, 0d, 0d], deterministic);
     }
 }
