@@ -92,7 +92,8 @@ public interface IActivatedDenseLayer<T> : IDenseParameters<T>, IForwardModule<T
 
     /// <summary>
     /// Back-propagates through the activation and the layer: with <c>dZ = dY ⊙ act′</c> (the derivative taken
-    /// from <paramref name="output"/>), adds <c>dZᵀ X</c> to <see cref="IDenseParameters{T}.WeightGradients"/> and
+    /// from <paramref name="output"/>; for <see cref="Activation.SiLU"/>, from <c>W x + b</c>, which the layer recomputes
+    /// from <paramref name="input"/>, and only the output's length is checked), adds <c>dZᵀ X</c> to <see cref="IDenseParameters{T}.WeightGradients"/> and
     /// <c>Σ dZ</c> to <see cref="IDenseParameters{T}.BiasGradients"/>, and writes <c>∂L/∂X = dZ W</c> into
     /// <paramref name="inputGradient"/> unless it is empty.
     /// </summary>

@@ -298,6 +298,9 @@ internal static class DenseEmitter
     /// </summary>
     private static void WriteRecomputedPreActivation(IndentedWriter w, DenseSpec spec, LayerStorage storage, VectorWidth[] widths, bool portable)
     {
+        // The full output's forward kernels apply a fused activation as they store: they would recompute act(z), not z.
+        if (KernelWriter.FusesActivation(spec))
+            throw new System.InvalidOperationException($"The activation {spec.Activation.Name} takes its derivative from W x + b but is fused into the forward kernels, which would not give W x + b back");
         string t = spec.ElementKeyword;
         w.Line("// z = W x + b for the chunk, recomputed: Forward keeps nothing, and this activation's derivative is a function of z.");
         w.Open("");
@@ -364,7 +367,9 @@ internal static class DenseEmitter
             }
         }
         w.Line("/// </summary>");
-        w.Line(spec.Trainable
+        // A frozen layer reads only the input's length, unless its derivative needs W x + b, which it recomputes from the input.
+        bool readsInput = spec.Trainable || spec.Activation.Row.Backward.Source == DerivativeSource.PreActivation;
+        w.Line(readsInput
             ? "/// <param name=\"input\">The batch given to <see cref=\"Forward\"/>, <c>[k, InputSize]</c>.</param>"
             : "/// <param name=\"input\">The batch given to <see cref=\"Forward\"/>, <c>[k, InputSize]</c>; only its length is used.</param>");
         if (activated)
