@@ -73,6 +73,12 @@ internal sealed class OnnxChain
     /// </summary>
     public IReadOnlyList<OnnxNode> Takers => _graph.Consumers(Current);
 
+    /// <summary>
+    /// The one node that takes <see cref="Current"/>, or null when none or several do: a look ahead that refuses nothing,
+    /// for the ops a mapping may find next or not (a bias, a pass-through), before a pattern of several takers.
+    /// </summary>
+    public OnnxNode? Only => Takers is { Count: 1 } takers ? takers[0] : null;
+
     /// <summary>The nodes that take <paramref name="value"/>.</summary>
     public IReadOnlyList<OnnxNode> TakersOf(string value) => _graph.Consumers(value);
 
@@ -100,7 +106,7 @@ internal sealed class OnnxChain
     /// <summary>Takes the pass-through ops that come next, checking that each keeps one row per sample.</summary>
     public void SkipPassThrough()
     {
-        while (Next is { } node && PassThroughOps.Contains(node.OpType))
+        while (Only is { } node && PassThroughOps.Contains(node.OpType))
         {
             if (node.OpType == "Flatten")
             {

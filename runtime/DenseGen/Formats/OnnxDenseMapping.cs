@@ -22,7 +22,7 @@ namespace DenseGen.Formats;
 internal sealed class OnnxDenseMapping : OnnxLayerMapping
 {
     private static readonly string[] OpList =
-        new[] { "Gemm", "MatMul", "Add" }.Concat(Definitions.ActivationTable.All.Where(row => row.Onnx is not null).Select(row => row.Onnx!.OpType)).ToArray();
+        new[] { "Gemm", "MatMul", "Add", "Mul" }.Concat(Definitions.ActivationTable.All.Where(row => row.Onnx is not null).Select(row => row.Onnx!.OpType)).ToArray();
 
     public override string Kind => "Dense";
 
@@ -47,10 +47,8 @@ internal sealed class OnnxDenseMapping : OnnxLayerMapping
         if (product.Inputs != layer.Inputs || product.Outputs != layer.Outputs)
             throw chain.Invalid($"{node} is a {product.Inputs}→{product.Outputs} layer; the network's layer {index} ('{layer.Name}') is {layer.Inputs}→{layer.Outputs}");
 
-        // A MatMul's bias is an Add right after it (not after a pass-through op, which would add it to another shape). Its
-        // output's takers are looked at without Next, which refuses two: a bias-free SiLU's MatMul output is taken by
-        // its Sigmoid and its Mul.
-        if (first.OpType == "MatMul" && chain.Takers is { Count: 1 } takers && takers[0] is { OpType: "Add" } add)
+        // A MatMul's bias is an Add right after it (not after a pass-through op, which would add it to another shape).
+        if (first.OpType == "MatMul" && chain.Only is { OpType: "Add" } add)
         {
             chain.RequireInputs(add, 2);
             string name = add.Inputs[0] == chain.Current ? add.Inputs[1] : add.Inputs[0];
@@ -59,6 +57,8 @@ internal sealed class OnnxDenseMapping : OnnxLayerMapping
             chain.Take(add);
         }
 
+        chain.SkipPassThrough();
+        RefuseStrayBias(chain);
         string? activation = TakeSiLU(chain) ? "SiLU" : TakeActivationOp(chain);
         if ((activation ?? "None") != layer.Activation)
             throw chain.Invalid($"{node} is followed by {activation ?? "no activation"}; the network's layer {index} ('{layer.Name}') has {(layer.Activation == "None" ? "none" : layer.Activation)}");
@@ -87,13 +87,11 @@ internal sealed class OnnxDenseMapping : OnnxLayerMapping
     }
 
     /// <summary>
-    /// The activation op next on the chain (past pass-through ops), taken, with its attributes checked against the
-    /// activation table's row; null when the next op is not an activation.
+    /// The activation op next on the chain, taken, with its attributes checked against the activation table's row; null
+    /// when the next op is not an activation.
     /// </summary>
     private static string? TakeActivationOp(OnnxChain chain)
     {
-        chain.SkipPassThrough();
-        RefuseStrayBias(chain);
         if (chain.Next is not { } next || Definitions.ActivationTable.FromOnnxOp(next.OpType) is not { Onnx: { } onnx } row)
             return null;
         // Which ops are activations, their attributes and names: rows of one table, which the generator reads too
@@ -134,7 +132,7 @@ internal sealed class OnnxDenseMapping : OnnxLayerMapping
     /// <summary>Refuses an <c>Add</c> next on the chain: only a MatMul's bias, right after it, is an Add this mapping reads.</summary>
     private static void RefuseStrayBias(OnnxChain chain)
     {
-        if (chain.Next is { OpType: "Add" } add)
+        if (chain.Only is { OpType: "Add" } add)
             throw chain.Invalid($"{add.Describe()} is not the bias of a MatMul just before it");
     }
 
@@ -210,12 +208,10 @@ internal sealed class OnnxDenseMapping : OnnxLayerMapping
     /// <summary>[In, Out] row-major to [Out, In].</summary>
     private static float[] Transpose(float[] values, int inputs, int outputs)
     {
+        // One pass over the values, however the dimensions split them: a [2³¹ − 1, 0] tensor costs nothing.
         var rows = new float[values.Length];
-        for (int i = 0; i < inputs; i++)
-        {
-            for (int o = 0; o < outputs; o++)
-                rows[o * inputs + i] = values[i * outputs + o];
-        }
+        for (int k = 0; k < values.Length; k++)
+            rows[(k % outputs) * inputs + k / outputs] = values[k];
         return rows;
     }
 }

@@ -287,7 +287,7 @@ public class OnnxGraphTests
         // An Add after a Gemm: a Gemm's bias is its third input.
         { "add after gemm", "node 'add' (Add) is not the bias of a MatMul just before it" },
         // An op of the default domain that no layer kind maps.
-        { "softmax", "node 'softmax' (Softmax) is not an operator DenseGen imports (Gemm, MatMul, Add, Relu, LeakyRelu, Sigmoid, Tanh, Elu, Concat, Flatten, Identity, Reshape)" },
+        { "softmax", "node 'softmax' (Softmax) is not an operator DenseGen imports (Gemm, MatMul, Add, Mul, Relu, LeakyRelu, Sigmoid, Tanh, Elu, Concat, Flatten, Identity, Reshape)" },
     };
 
     /// <summary>The walk hands each layer to its kind's mapping and refuses a chain of other layers, naming the node, and changes nothing.</summary>
@@ -370,6 +370,18 @@ public class OnnxGraphTests
         network.LoadOnnx(model);
         float[] expected = Enumerable.Range(0, 15).Select(k => weights[(k % 5) * 3 + k / 5]).ToArray(); // [Out, In]
         Assert.Equal(expected, network.Only.Weights.ToArray());
+
+        // A pass-through op between the product and SiLU's two ops is stepped over, as before any single-op activation.
+        byte[] flattened = new OnnxBuilder().Input("x", "batch", 5L).Output("y", "batch", 3L)
+            .Initializer("w", [5, 3], weights)
+            .Node("MatMul", "matmul", ["x", "w"], ["p"])
+            .Node("Flatten", "flatten", ["p"], ["z"])
+            .Node("Sigmoid", "sigmoid", ["z"], ["s"])
+            .Node("Mul", "mul", ["s", "z"], ["y"])
+            .Build();
+        var throughFlatten = new BiasFreeSiLUNet();
+        throughFlatten.LoadOnnx(flattened);
+        Assert.Equal(expected, throughFlatten.Only.Weights.ToArray());
     }
 
     public static TheoryData<string, string> InputsTheNetworkDoesNotTake() => new()
