@@ -213,7 +213,7 @@ public class DiagnosticTests
         var rows = DenseGen.Generator.Definitions.ActivationTable.All;
         string[] statements = rows
             .SelectMany(r => new[] { r.Full, r.Portable, r.Deterministic }.Select(f => f.FusedExpression ?? f.AfterProductStatement))
-            .Concat(rows.Select(r => r.Backward.Statement))
+            .Concat(rows.SelectMany(r => new[] { r.Backward.Statement, r.Backward.DeterministicStatement }))
             .OfType<string>()
             .ToArray();
         Assert.NotEmpty(statements);

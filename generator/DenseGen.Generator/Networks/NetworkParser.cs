@@ -2,7 +2,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
-using DenseGen.Generator.Definitions;
 using DenseGen.Generator.Layers.Dense;
 using DenseGen.Generator.Model;
 using Microsoft.CodeAnalysis;

@@ -220,7 +220,7 @@ internal sealed class ActivationRow
     /// <summary>The forward of a deterministic layer, in either output: functions that give the same bits on every machine.</summary>
     public ActivationForward Deterministic { get; }
 
-    /// <summary>Where its derivative comes from, and the statement that forms <c>dZ</c> (the same in every mode).</summary>
+    /// <summary>Where its derivative comes from, and the statement that forms <c>dZ</c> (deterministic layers' own where the row gives one).</summary>
     public ActivationBackward Backward { get; }
 
     /// <summary>The ONNX operator a graph applies it with; null when no single operator is imported as it.</summary>
@@ -303,10 +303,10 @@ internal static class ActivationTable
     public static ActivationRow? FromOnnxOp(string opType) =>
         All.FirstOrDefault(row => row.Onnx is not null && string.Equals(row.Onnx.OpType, opType, StringComparison.Ordinal));
 
-    /// <summary>The ONNX op types of the activations, in the table's order: "Relu, LeakyRelu, Sigmoid, Tanh".</summary>
+    /// <summary>The ONNX op types of the activations, in the table's order: "Relu, LeakyRelu, Sigmoid, Tanh, Elu" (SiLU has none).</summary>
     public static string OnnxOpList() => string.Join(", ", All.Where(row => row.Onnx is not null).Select(row => row.Onnx!.OpType));
 
-    /// <summary>The names as DG0013 suggests them: "None, ReLU, LeakyReLU, Sigmoid or Tanh".</summary>
+    /// <summary>The names as DG0013 suggests them: "None, ReLU, LeakyReLU, Sigmoid, Tanh, ELU or SiLU".</summary>
     public static string NameList() =>
         string.Join(", ", All.Take(All.Length - 1).Select(a => a.Name)) + " or " + All[All.Length - 1].Name;
 }

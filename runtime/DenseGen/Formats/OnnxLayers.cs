@@ -65,7 +65,7 @@ internal static class OnnxLayers
         for (int i = 0; i < layers.Count; i++)
         {
             chain.SkipPassThrough();
-            if (chain.Next is not { } first)
+            if (chain.Next is null)
                 throw Invalid(source, $"the model has {i} layers; the network has {layers.Count}");
             double[][] tensors = mappings[i].Read(chain, layers[i], i);
             // A tensor's constraint (a standard deviation must be positive) holds whichever file it came from.

@@ -11,7 +11,7 @@ namespace DenseGen.Generator.Formats;
 namespace DenseGen.Formats;
 #endif
 
-/// <summary>An attribute of a node: the kinds a multilayer perceptron's nodes use (a float, an int, ints).</summary>
+/// <summary>An attribute of a node: the kinds a multilayer perceptron's nodes use (a float, an int, ints, and a tensor, a Constant's value).</summary>
 internal sealed class OnnxAttribute
 {
     public OnnxAttribute(string name, int type, float f, long i, long[] ints, OnnxTensor? tensor)

@@ -54,7 +54,7 @@ public class OnnxActivationTests
         byte[] withAttributes = Model(onnx.OpType, onnx.Attributes.Select(a => (a.Name, a.Value)), weights, bias);
         InvalidDataException other = Assert.Throws<InvalidDataException>(
             () => NetworkFile.ParseOnnx<float>(withAttributes, "the model", [DenseLayer(Activation.None)]));
-        Assert.Contains(row.Name, other.Message);
+        Assert.Equal($"the model: node 'gemm' (Gemm) is followed by {row.Name}; the network's layer 0 ('0') has none.", other.Message);
 
         // Another value of an attribute is another function: refused, naming the attribute and DenseGen's value.
         foreach (OnnxFloatAttribute attribute in onnx.Attributes)
