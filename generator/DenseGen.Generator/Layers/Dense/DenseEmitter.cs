@@ -174,19 +174,7 @@ internal static class DenseEmitter
                 w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), {LayerFrame.SpanOf(BiasGradientsField, storage)}, nameof(BiasGradients));");
         }
         w.Line();
-        if (portable)
-        {
-            w.Line(PortableKernels.ForwardName + PortableKernels.ForwardArguments(spec));
-        }
-        else
-        {
-            w.Line($"ref {t} x = ref {KernelWriter.Marshal}.GetReference(input);");
-            w.Line($"ref {t} y = ref {KernelWriter.Marshal}.GetReference(output);");
-            w.Line($"ref {t} w = ref {KernelWriter.Marshal}.GetReference(weights);");
-            if (spec.Bias)
-                w.Line($"ref {t} b = ref {KernelWriter.Marshal}.GetReference(bias);");
-            WriteDispatch(w, widths, VectorKernels.ForwardName, LoopKernels.ForwardName, spec.Bias ? "(ref x, ref y, ref w, ref b, samples);" : "(ref x, ref y, ref w, samples);");
-        }
+        WriteForwardKernelCall(w, spec, widths, portable, "input", "output", "bias", "samples", refPrefix: "");
         // The activation in this output mode, as its row in the activation table says: fused into the full output's
         // kernels above (nothing to write here), or a second pass over the output, which the kernel has just written and
         // which is still in L1. Only the full output's kernels fuse; `portable` is also true of deterministic layers,
@@ -307,20 +295,31 @@ internal static class DenseEmitter
         w.Line($"{ReadOnlySpan}<{t}> chunkInput = input.Slice(first * InputSize, count * InputSize);");
         if (spec.Bias)
             w.Line($"{ReadOnlySpan}<{t}> recomputeBias = {LayerFrame.SpanOf(BiasField, storage)};");
+        WriteForwardKernelCall(w, spec, widths, portable, "chunkInput", "dZ", "recomputeBias", "count", refPrefix: "z");
+        w.Close();
+    }
+
+    /// <summary>
+    /// A call of the forward kernel on <paramref name="samples"/> samples of <paramref name="input"/> into
+    /// <paramref name="output"/>, with the layer's <c>weights</c> and <paramref name="bias"/>: the portable (or
+    /// deterministic) kernel, or the widest accelerated one through refs named with <paramref name="refPrefix"/>, so that
+    /// a second call in one method (Backward's recompute) names them apart.
+    /// </summary>
+    private static void WriteForwardKernelCall(IndentedWriter w, DenseSpec spec, VectorWidth[] widths, bool portable, string input, string output, string bias, string samples, string refPrefix)
+    {
+        string t = spec.ElementKeyword;
         if (portable)
         {
-            w.Line($"{PortableKernels.ForwardName}(chunkInput, dZ, weights{(spec.Bias ? ", recomputeBias" : "")}, count);");
+            w.Line($"{PortableKernels.ForwardName}({input}, {output}, weights{(spec.Bias ? ", " + bias : "")}, {samples});");
+            return;
         }
-        else
-        {
-            w.Line($"ref {t} zx = ref {KernelWriter.Marshal}.GetReference(chunkInput);");
-            w.Line($"ref {t} zy = ref {KernelWriter.Marshal}.GetReference(dZ);");
-            w.Line($"ref {t} zw = ref {KernelWriter.Marshal}.GetReference(weights);");
-            if (spec.Bias)
-                w.Line($"ref {t} zb = ref {KernelWriter.Marshal}.GetReference(recomputeBias);");
-            WriteDispatch(w, widths, VectorKernels.ForwardName, LoopKernels.ForwardName, spec.Bias ? "(ref zx, ref zy, ref zw, ref zb, count);" : "(ref zx, ref zy, ref zw, count);");
-        }
-        w.Close();
+        w.Line($"ref {t} {refPrefix}x = ref {KernelWriter.Marshal}.GetReference({input});");
+        w.Line($"ref {t} {refPrefix}y = ref {KernelWriter.Marshal}.GetReference({output});");
+        w.Line($"ref {t} {refPrefix}w = ref {KernelWriter.Marshal}.GetReference(weights);");
+        if (spec.Bias)
+            w.Line($"ref {t} {refPrefix}b = ref {KernelWriter.Marshal}.GetReference({bias});");
+        string refs = $"ref {refPrefix}x, ref {refPrefix}y, ref {refPrefix}w" + (spec.Bias ? $", ref {refPrefix}b" : "");
+        WriteDispatch(w, widths, VectorKernels.ForwardName, LoopKernels.ForwardName, $"({refs}, {samples});");
     }
 
     /// <summary>Where the docs say the derivative comes from: the output, or <c>W x + b</c> recomputed from the input.</summary>

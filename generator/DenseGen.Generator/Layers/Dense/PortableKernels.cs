@@ -28,9 +28,6 @@ internal static class PortableKernels
     public static string BackwardSignature(DenseSpec spec) =>
         $"private static void {BackwardName}({ReadOnlySpan}<{spec.ElementKeyword}> input, {ReadOnlySpan}<{spec.ElementKeyword}> outputGradient, {ReadOnlySpan}<{spec.ElementKeyword}> weights, {Span}<{spec.ElementKeyword}> weightGradients{(spec.Bias ? $", {Span}<{spec.ElementKeyword}> biasGradients" : "")}, {Span}<{spec.ElementKeyword}> inputGradient, int samples)";
 
-    /// <summary>The arguments of a forward kernel call: <c>input, output, weights, bias, samples</c>, without the bias for a bias-free layer.</summary>
-    public static string ForwardArguments(DenseSpec spec) => spec.Bias ? "(input, output, weights, bias, samples);" : "(input, output, weights, samples);";
-
     /// <summary>The bias gradients argument of a backward kernel call, with its comma; none for a bias-free layer.</summary>
     public static string BiasGradientsArgument(DenseSpec spec) => spec.Bias ? ", biasGradients" : "";
 
