@@ -105,8 +105,10 @@ public static partial class Activations
     {
         if (typeof(T) == typeof(float))
         {
-            foreach (ref float z in MemoryMarshal.Cast<T, float>(values))
-                z = SigmoidF(z);
+            if (DeterministicMode.IsEnabled)
+                CompilerServices.DeterministicActivations.Sigmoid(MemoryMarshal.Cast<T, float>(values));
+            else
+                VectorTranscendentals.Sigmoid(MemoryMarshal.Cast<T, float>(values));
         }
         else
         {
@@ -143,8 +145,10 @@ public static partial class Activations
     {
         if (typeof(T) == typeof(float))
         {
-            foreach (ref float z in MemoryMarshal.Cast<T, float>(values))
-                z = TanhF(z);
+            if (DeterministicMode.IsEnabled)
+                CompilerServices.DeterministicActivations.Tanh(MemoryMarshal.Cast<T, float>(values));
+            else
+                VectorTranscendentals.Tanh(MemoryMarshal.Cast<T, float>(values));
         }
         else
         {
@@ -182,7 +186,9 @@ public static partial class Activations
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
     public static void ELU<T>(Span<T> values) where T : unmanaged
     {
-        if (typeof(T) == typeof(float))
+        if (typeof(T) == typeof(float) && !DeterministicMode.IsEnabled)
+            VectorTranscendentals.Elu(MemoryMarshal.Cast<T, float>(values));
+        else if (typeof(T) == typeof(float))
             CompilerServices.DeterministicActivations.ELU(MemoryMarshal.Cast<T, float>(values));
         else
             CompilerServices.DeterministicActivations.ELU(AsDouble(values));
@@ -216,8 +222,10 @@ public static partial class Activations
     {
         if (typeof(T) == typeof(float))
         {
-            foreach (ref float z in MemoryMarshal.Cast<T, float>(values))
-                z = DeterministicMode.IsEnabled ? DeterministicMath.SiLU(z) : z / (1f + ExpF(-z));
+            if (DeterministicMode.IsEnabled)
+                CompilerServices.DeterministicActivations.SiLU(MemoryMarshal.Cast<T, float>(values));
+            else
+                VectorTranscendentals.SiLU(MemoryMarshal.Cast<T, float>(values));
         }
         else
         {
@@ -244,8 +252,7 @@ public static partial class Activations
                 CompilerServices.DeterministicActivations.SiLUBackward(z, dy, dz);
                 return;
             }
-            for (int i = 0; i < dz.Length; i++)
-                dz[i] = dy[i] * SiLUDerivativeF(z[i]);
+            VectorTranscendentals.SiLUBackward(z, dy, dz);
         }
         else
         {
@@ -285,33 +292,5 @@ public static partial class Activations
         return sigmoid * (1d + z * (e * sigmoid));
     }
 
-    /// <inheritdoc cref="SiLUDerivativeD"/>
-    private static float SiLUDerivativeF(float z)
-    {
-        float e = ExpF(-z);
-        if (float.IsPositiveInfinity(e))
-            return 0f;
-        if (e == 0f)
-            return 1f;
-        float sigmoid = 1f / (1f + e);
-        return sigmoid * (1f + z * (e * sigmoid));
-    }
-
     private static double TanhD(double z) => DeterministicMode.IsEnabled ? DeterministicMath.Tanh(z) : Math.Tanh(z);
-
-    // In deterministic mode, DenseGen's own functions, the same as the .NET 8 build's (see DeterministicMode).
-#if NETSTANDARD2_1
-    private static float ExpF(float z) => MathF.Exp(z);
-
-    private static float SigmoidF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Sigmoid(z) : 1f / (1f + MathF.Exp(-z));
-
-    private static float TanhF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Tanh(z) : MathF.Tanh(z);
-#else
-    // .NET Standard 2.0 has no MathF: round the double result, which is at least as accurate.
-    private static float ExpF(float z) => (float)Math.Exp(z);
-
-    private static float SigmoidF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Sigmoid(z) : 1f / (1f + (float)Math.Exp(-z));
-
-    private static float TanhF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Tanh(z) : (float)Math.Tanh(z);
-#endif
 }

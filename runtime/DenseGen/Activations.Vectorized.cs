@@ -116,6 +116,11 @@ public static partial class Activations
             CompilerServices.DeterministicActivations.Sigmoid(MemoryMarshal.Cast<T, double>(values));
             return;
         }
+        if (typeof(T) == typeof(float))
+        {
+            VectorTranscendentals.Sigmoid(MemoryMarshal.Cast<T, float>(values));
+            return;
+        }
         foreach (ref T z in values)
             z = T.One / (T.One + T.Exp(-z));
     }
@@ -146,6 +151,11 @@ public static partial class Activations
             CompilerServices.DeterministicActivations.Tanh(MemoryMarshal.Cast<T, double>(values));
             return;
         }
+        if (typeof(T) == typeof(float))
+        {
+            VectorTranscendentals.Tanh(MemoryMarshal.Cast<T, float>(values));
+            return;
+        }
         foreach (ref T z in values)
             z = T.Tanh(z);
     }
@@ -164,15 +174,18 @@ public static partial class Activations
     }
 
     /// <summary>
-    /// Replaces each element <c>z</c> with <c>z</c> if <c>z &gt; 0</c>, else <c>e^z − 1</c> (ELU, α = 1). The exponential
-    /// is DenseGen's own <c>e^z − 1</c>, which does not cancel near 0 as <c>e^z</c> minus 1 would, so every mode
-    /// computes the same bits (float: in double, rounded once).
+    /// Replaces each element <c>z</c> with <c>z</c> if <c>z &gt; 0</c>, else <c>e^z − 1</c> (ELU, α = 1). Float computes in
+    /// vectors; double, and float in deterministic mode, by DenseGen's own <c>e^z − 1</c>, which does not cancel near 0
+    /// as <c>e^z</c> minus 1 would.
     /// </summary>
     public static void ELU<T>(Span<T> values) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float))
         {
-            CompilerServices.DeterministicActivations.ELU(MemoryMarshal.Cast<T, float>(values));
+            if (DeterministicMode.IsEnabled)
+                CompilerServices.DeterministicActivations.ELU(MemoryMarshal.Cast<T, float>(values));
+            else
+                VectorTranscendentals.Elu(MemoryMarshal.Cast<T, float>(values));
             return;
         }
         if (typeof(T) == typeof(double))
@@ -210,6 +223,11 @@ public static partial class Activations
             CompilerServices.DeterministicActivations.SiLU(MemoryMarshal.Cast<T, double>(values));
             return;
         }
+        if (typeof(T) == typeof(float))
+        {
+            VectorTranscendentals.SiLU(MemoryMarshal.Cast<T, float>(values));
+            return;
+        }
         foreach (ref T z in values)
             z /= T.One + T.Exp(-z);
     }
@@ -232,6 +250,11 @@ public static partial class Activations
         if (DeterministicMode.IsEnabled && typeof(T) == typeof(double))
         {
             CompilerServices.DeterministicActivations.SiLUBackward(MemoryMarshal.Cast<T, double>(preActivation), MemoryMarshal.Cast<T, double>(outputGradient), MemoryMarshal.Cast<T, double>(inputGradient));
+            return;
+        }
+        if (typeof(T) == typeof(float))
+        {
+            VectorTranscendentals.SiLUBackward(MemoryMarshal.Cast<T, float>(preActivation), MemoryMarshal.Cast<T, float>(outputGradient), MemoryMarshal.Cast<T, float>(inputGradient));
             return;
         }
         for (int i = 0; i < inputGradient.Length; i++)

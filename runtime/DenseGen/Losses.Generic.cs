@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace DenseGen;
 
@@ -66,16 +67,28 @@ public static partial class Losses
             T max = z[0];
             for (int j = 1; j < classes; j++)
                 max = T.Max(max, z[j]);
-            T sum = T.Zero;
-            for (int j = 0; j < classes; j++)
-                sum += Exp(z[j] - max);
-            total += Log(sum) + max - z[labels[s]];
-            if (!gradient.IsEmpty)
+            Span<T> g = gradient.IsEmpty ? default : gradient.Slice(s * classes, classes);
+            T sum;
+            if (typeof(T) == typeof(float) && !DeterministicMode.IsEnabled)
             {
-                Span<T> g = gradient.Slice(s * classes, classes);
+                // The exponentials in vectors, each written to the gradient to be scaled below.
+                float floatSum = VectorTranscendentals.SumOfShiftedExp(MemoryMarshal.Cast<T, float>(z), float.CreateTruncating(max), MemoryMarshal.Cast<T, float>(g));
+                sum = T.CreateTruncating(floatSum);
+            }
+            else
+            {
+                sum = T.Zero;
+                for (int j = 0; j < classes; j++)
+                    sum += Exp(z[j] - max);
+                for (int j = 0; j < g.Length; j++)
+                    g[j] = Exp(z[j] - max);
+            }
+            total += Log(sum) + max - z[labels[s]];
+            if (!g.IsEmpty)
+            {
                 T scale = T.One / (sum * samples);
                 for (int j = 0; j < classes; j++)
-                    g[j] = Exp(z[j] - max) * scale;
+                    g[j] *= scale;
                 g[labels[s]] -= T.One / samples;
             }
         }

@@ -101,16 +101,27 @@ public static partial class Losses
             float max = z[0];
             for (int j = 1; j < classes; j++)
                 max = Max(max, z[j]);
-            float sum = 0f;
-            for (int j = 0; j < classes; j++)
-                sum += ExpF(z[j] - max);
-            total += LogF(sum) + max - z[labels[s]];
-            if (!gradient.IsEmpty)
+            Span<float> g = gradient.IsEmpty ? default : gradient.Slice(s * classes, classes);
+            float sum;
+            if (DeterministicMode.IsEnabled)
             {
-                Span<float> g = gradient.Slice(s * classes, classes);
+                sum = 0f;
+                for (int j = 0; j < classes; j++)
+                    sum += DeterministicMath.Exp(z[j] - max);
+                for (int j = 0; j < g.Length; j++)
+                    g[j] = DeterministicMath.Exp(z[j] - max);
+            }
+            else
+            {
+                // The exponentials in vectors, each written to the gradient to be scaled below.
+                sum = VectorTranscendentals.SumOfShiftedExp(z, max, g);
+            }
+            total += LogF(sum) + max - z[labels[s]];
+            if (!g.IsEmpty)
+            {
                 float scale = 1f / (sum * samples);
                 for (int j = 0; j < classes; j++)
-                    g[j] = ExpF(z[j] - max) * scale;
+                    g[j] *= scale;
                 g[labels[s]] -= 1f / samples;
             }
         }
@@ -174,13 +185,9 @@ public static partial class Losses
     private static double LogD(double z) => DeterministicMode.IsEnabled ? DeterministicMath.Log(z) : Math.Log(z);
 
 #if NETSTANDARD2_1
-    private static float ExpF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Exp(z) : MathF.Exp(z);
-
     private static float LogF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Log(z) : MathF.Log(z);
 #else
     // .NET Standard 2.0 has no MathF: round the double result, which is at least as accurate.
-    private static float ExpF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Exp(z) : (float)Math.Exp(z);
-
     private static float LogF(float z) => DeterministicMode.IsEnabled ? DeterministicMath.Log(z) : (float)Math.Log(z);
 #endif
 }

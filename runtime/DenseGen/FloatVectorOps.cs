@@ -1,0 +1,127 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace DenseGen;
+
+/// <summary>
+/// The lane-wise float operations <see cref="VectorTranscendentals"/> writes its functions in, once, for every vector
+/// type: <see cref="Vector{T}"/> in every build (<see cref="VectorOps"/>), and Vector128, Vector256 and Vector512 with
+/// fused multiply-add in the .NET 8 build. The implementations are structs, so each generic instantiation is compiled
+/// for one vector type with every call inlined. Masks are vectors of the same type, all bits set where true.
+/// </summary>
+internal interface IFloatVectorOps<TVector> where TVector : struct
+{
+    int Count { get; }
+
+    TVector Create(float value);
+
+    /// <summary>The vector at <paramref name="index"/>, which the caller keeps at least a vector from the end.</summary>
+    TVector Load(ReadOnlySpan<float> values, int index);
+
+    /// <summary>Writes the vector at <paramref name="index"/>, which the caller keeps at least a vector from the end.</summary>
+    void Store(TVector value, Span<float> values, int index);
+
+    TVector Add(TVector a, TVector b);
+
+    TVector Subtract(TVector a, TVector b);
+
+    TVector Multiply(TVector a, TVector b);
+
+    TVector Divide(TVector a, TVector b);
+
+    /// <summary><c>a × b + c</c>, fused where the vector type and processor have it.</summary>
+    TVector MultiplyAdd(TVector a, TVector b, TVector c);
+
+    TVector Min(TVector a, TVector b);
+
+    TVector Max(TVector a, TVector b);
+
+    TVector Abs(TVector a);
+
+    TVector LessThan(TVector a, TVector b);
+
+    TVector GreaterThanOrEqual(TVector a, TVector b);
+
+    TVector Select(TVector mask, TVector whenTrue, TVector whenFalse);
+
+    /// <summary>The result, but the input wherever the input is NaN.</summary>
+    TVector KeepNaN(TVector input, TVector result);
+
+    /// <summary>A non-negative magnitude with the sign bit of <paramref name="sign"/>.</summary>
+    TVector WithSignOf(TVector magnitude, TVector sign);
+
+    /// <summary>2ⁿ for an integer n, held as a float, from −126 to 127: the biased exponent put in place.</summary>
+    TVector PowerOfTwo(TVector n);
+}
+
+/// <summary><see cref="IFloatVectorOps{TVector}"/> on <see cref="Vector{T}"/>: what the .NET Standard builds have.</summary>
+internal readonly struct VectorOps : IFloatVectorOps<Vector<float>>
+{
+    public int Count => Vector<float>.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<float> Create(float value) => new(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<float> Load(ReadOnlySpan<float> values, int index) => MemoryMarshal.Cast<float, Vector<float>>(values.Slice(index))[0];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Store(Vector<float> value, Span<float> values, int index) => MemoryMarshal.Cast<float, Vector<float>>(values.Slice(index))[0] = value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<float> Add(Vector<float> a, Vector<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<float> Subtract(Vector<float> a, Vector<float> b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<float> Multiply(Vector<float> a, Vector<float> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<float> Divide(Vector<float> a, Vector<float> b) => a / b;
+
+    // Vector<T> has no fused multiply-add before .NET 9: a multiply, then an add.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<float> MultiplyAdd(Vector<float> a, Vector<float> b, Vector<float> c) => a * b + c;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<float> Min(Vector<float> a, Vector<float> b) => Vector.Min(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<float> Max(Vector<float> a, Vector<float> b) => Vector.Max(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<float> Abs(Vector<float> a) => Vector.Abs(a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<float> LessThan(Vector<float> a, Vector<float> b) => Vector.AsVectorSingle(Vector.LessThan(a, b));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<float> GreaterThanOrEqual(Vector<float> a, Vector<float> b) => Vector.AsVectorSingle(Vector.GreaterThanOrEqual(a, b));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<float> Select(Vector<float> mask, Vector<float> whenTrue, Vector<float> whenFalse) =>
+        Vector.ConditionalSelect(Vector.AsVectorInt32(mask), whenTrue, whenFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<float> KeepNaN(Vector<float> input, Vector<float> result) =>
+        Vector.ConditionalSelect(Vector.Equals(input, input), result, input);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<float> WithSignOf(Vector<float> magnitude, Vector<float> sign) =>
+        Vector.AsVectorSingle(Vector.AsVectorInt32(magnitude) | (Vector.AsVectorInt32(sign) & new Vector<int>(int.MinValue)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<float> PowerOfTwo(Vector<float> n)
+    {
+        Vector<int> biased = Vector.ConvertToInt32(n) + new Vector<int>(127);
+#if NET8_0_OR_GREATER
+        return Vector.AsVectorSingle(Vector.ShiftLeft(biased, 23));
+#else
+        // System.Numerics.Vectors has no shifts; a product by 2²³ is the same shift.
+        return Vector.AsVectorSingle(biased * new Vector<int>(1 << 23));
+#endif
+    }
+}
