@@ -181,17 +181,23 @@ public static partial class Activations
 
     /// <summary>
     /// Replaces each element <c>z</c> with <c>z</c> if <c>z &gt; 0</c>, else <c>e^z − 1</c> (ELU, α = 1), by DenseGen's own
-    /// <c>e^z − 1</c>, as the .NET 8 build computes it.
+    /// <c>e^z − 1</c> as the .NET 8 build computes it: float in vectors, double (and float in deterministic mode) by the
+    /// deterministic function.
     /// </summary>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
     public static void ELU<T>(Span<T> values) where T : unmanaged
     {
-        if (typeof(T) == typeof(float) && !DeterministicMode.IsEnabled)
-            VectorTranscendentals.Elu(MemoryMarshal.Cast<T, float>(values));
-        else if (typeof(T) == typeof(float))
-            CompilerServices.DeterministicActivations.ELU(MemoryMarshal.Cast<T, float>(values));
+        if (typeof(T) == typeof(float))
+        {
+            if (DeterministicMode.IsEnabled)
+                CompilerServices.DeterministicActivations.ELU(MemoryMarshal.Cast<T, float>(values));
+            else
+                VectorTranscendentals.Elu(MemoryMarshal.Cast<T, float>(values));
+        }
         else
+        {
             CompilerServices.DeterministicActivations.ELU(AsDouble(values));
+        }
     }
 
     /// <summary>Writes <c>dY</c> where <c>y &gt; 0</c>, else <c>dY ⊙ (y + 1)</c> (ELU's derivative, from its output).</summary>

@@ -6,7 +6,8 @@ using static DenseGen.SpanVectors;
 
 namespace DenseGen;
 
-// The element-wise functions for .NET 8 and later: generic math, vectorized with Vector<T> where it pays.
+// The element-wise functions for .NET 8 and later: generic math, vectorized with Vector<T> where it pays; float's
+// exponential activations in VectorTranscendentals.
 public static partial class Activations
 {
     /// <summary>Replaces each element <c>z</c> with <c>max(0, z)</c>; NaN stays NaN.</summary>

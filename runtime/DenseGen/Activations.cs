@@ -17,8 +17,10 @@ namespace DenseGen;
 /// <c>Backward</c>. None of them allocates.
 /// <para>
 /// On .NET 8 and later <c>T</c> is any IEEE floating-point type and ReLU and leaky ReLU use <see cref="System.Numerics.Vector{T}"/>;
-/// the .NET Standard builds take <see cref="float"/> and <see cref="double"/> and compute element by element, to the
-/// same formulas.
+/// the .NET Standard builds take <see cref="float"/> and <see cref="double"/>. In every build, float sigmoid, tanh, ELU,
+/// SiLU and SiLU's derivative are computed a vector at a time by DenseGen's own exponential (docs/math.md gives their
+/// accuracy, within 5 units in the last place), and double ones by .NET's <c>Math</c> functions; in deterministic mode
+/// all of them are DenseGen's deterministic functions.
 /// </para>
 /// </remarks>
 public static partial class Activations

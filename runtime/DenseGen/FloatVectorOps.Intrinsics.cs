@@ -2,12 +2,16 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 using DenseGen.CompilerServices;
 
 namespace DenseGen;
 
 // The .NET 8 build's vector types for VectorTranscendentals: the widest the processor accelerates is picked once per
-// call, as the generated kernels pick theirs.
+// call, as the generated kernels pick theirs. Min and Max are the instructions, not Vector128/256.Min, which from .NET 9
+// on orders NaN and the zeros as IEEE 754:2019 does at several instructions' cost below AVX-512: the functions clamp
+// with them and put NaN back themselves.
 
 /// <summary><see cref="IFloatVectorOps{TVector}"/> on <see cref="Vector128{T}"/>, with fused multiply-add where the processor has it.</summary>
 internal readonly struct Vector128Ops : IFloatVectorOps<Vector128<float>>
@@ -39,10 +43,12 @@ internal readonly struct Vector128Ops : IFloatVectorOps<Vector128<float>>
     public Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => VectorMath.MultiplyAdd(a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector128<float> Min(Vector128<float> a, Vector128<float> b) => Vector128.Min(a, b);
+    public Vector128<float> Min(Vector128<float> a, Vector128<float> b) =>
+        Sse.IsSupported ? Sse.Min(a, b) : AdvSimd.IsSupported ? AdvSimd.Min(a, b) : Vector128.ConditionalSelect(Vector128.LessThan(a, b), a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector128<float> Max(Vector128<float> a, Vector128<float> b) => Vector128.Max(a, b);
+    public Vector128<float> Max(Vector128<float> a, Vector128<float> b) =>
+        Sse.IsSupported ? Sse.Max(a, b) : AdvSimd.IsSupported ? AdvSimd.Max(a, b) : Vector128.ConditionalSelect(Vector128.GreaterThan(a, b), a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Abs(Vector128<float> a) => Vector128.Abs(a);
@@ -63,7 +69,8 @@ internal readonly struct Vector128Ops : IFloatVectorOps<Vector128<float>>
     public Vector128<float> WithSignOf(Vector128<float> magnitude, Vector128<float> sign) => magnitude | (sign & Vector128.Create(-0f));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector128<float> PowerOfTwo(Vector128<float> n) => Vector128.ShiftLeft(Vector128.ConvertToInt32(n) + Vector128.Create(127), 23).AsSingle();
+    public Vector128<float> PowerOfTwo(Vector128<float> n) =>
+        Vector128.ShiftLeft((n + Vector128.Create(FloatVectorOps.RoundingShift)).AsInt32() + Vector128.Create(FloatVectorOps.ExponentBiasLessShiftBits), 23).AsSingle();
 }
 
 /// <summary><see cref="IFloatVectorOps{TVector}"/> on <see cref="Vector256{T}"/>, with fused multiply-add where the processor has it.</summary>
@@ -96,10 +103,12 @@ internal readonly struct Vector256Ops : IFloatVectorOps<Vector256<float>>
     public Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => VectorMath.MultiplyAdd(a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> Min(Vector256<float> a, Vector256<float> b) => Vector256.Min(a, b);
+    public Vector256<float> Min(Vector256<float> a, Vector256<float> b) =>
+        Avx.IsSupported ? Avx.Min(a, b) : Vector256.ConditionalSelect(Vector256.LessThan(a, b), a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
+    public Vector256<float> Max(Vector256<float> a, Vector256<float> b) =>
+        Avx.IsSupported ? Avx.Max(a, b) : Vector256.ConditionalSelect(Vector256.GreaterThan(a, b), a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Abs(Vector256<float> a) => Vector256.Abs(a);
@@ -120,7 +129,8 @@ internal readonly struct Vector256Ops : IFloatVectorOps<Vector256<float>>
     public Vector256<float> WithSignOf(Vector256<float> magnitude, Vector256<float> sign) => magnitude | (sign & Vector256.Create(-0f));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> PowerOfTwo(Vector256<float> n) => Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
+    public Vector256<float> PowerOfTwo(Vector256<float> n) =>
+        Vector256.ShiftLeft((n + Vector256.Create(FloatVectorOps.RoundingShift)).AsInt32() + Vector256.Create(FloatVectorOps.ExponentBiasLessShiftBits), 23).AsSingle();
 }
 
 /// <summary><see cref="IFloatVectorOps{TVector}"/> on <see cref="Vector512{T}"/>, with fused multiply-add where the processor has it.</summary>
@@ -153,10 +163,12 @@ internal readonly struct Vector512Ops : IFloatVectorOps<Vector512<float>>
     public Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => VectorMath.MultiplyAdd(a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector512<float> Min(Vector512<float> a, Vector512<float> b) => Vector512.Min(a, b);
+    public Vector512<float> Min(Vector512<float> a, Vector512<float> b) =>
+        Avx512F.IsSupported ? Avx512F.Min(a, b) : Vector512.ConditionalSelect(Vector512.LessThan(a, b), a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
+    public Vector512<float> Max(Vector512<float> a, Vector512<float> b) =>
+        Avx512F.IsSupported ? Avx512F.Max(a, b) : Vector512.ConditionalSelect(Vector512.GreaterThan(a, b), a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector512<float> Abs(Vector512<float> a) => Vector512.Abs(a);
@@ -177,5 +189,6 @@ internal readonly struct Vector512Ops : IFloatVectorOps<Vector512<float>>
     public Vector512<float> WithSignOf(Vector512<float> magnitude, Vector512<float> sign) => magnitude | (sign & Vector512.Create(-0f));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector512<float> PowerOfTwo(Vector512<float> n) => Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
+    public Vector512<float> PowerOfTwo(Vector512<float> n) =>
+        Vector512.ShiftLeft((n + Vector512.Create(FloatVectorOps.RoundingShift)).AsInt32() + Vector512.Create(FloatVectorOps.ExponentBiasLessShiftBits), 23).AsSingle();
 }

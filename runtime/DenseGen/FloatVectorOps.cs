@@ -52,8 +52,26 @@ internal interface IFloatVectorOps<TVector> where TVector : struct
     /// <summary>A non-negative magnitude with the sign bit of <paramref name="sign"/>.</summary>
     TVector WithSignOf(TVector magnitude, TVector sign);
 
-    /// <summary>2ⁿ for an integer n, held as a float, from −126 to 127: the biased exponent put in place.</summary>
+    /// <summary>
+    /// 2ⁿ for an integer n, held as a float, from −126 to 127: the biased exponent put in place, the integer taken from
+    /// the float's bits as <see cref="FloatVectorOps.RoundingShift"/> says.
+    /// </summary>
     TVector PowerOfTwo(TVector n);
+}
+
+/// <summary>Constants the vector types' operations share.</summary>
+internal static class FloatVectorOps
+{
+    /// <summary>
+    /// 1.5 · 2²³. Added to a float of magnitude below 2²², the sum rounds it to an integer (to nearest, ties to even)
+    /// held in the low bits of the sum's significand: subtracting the constant back gives the integer as a float, and
+    /// subtracting the constant's bits from the sum's gives it as an int, with no conversion instruction (.NET 9 made
+    /// Vector256.ConvertToInt32 saturate, at several instructions' cost below AVX-512).
+    /// </summary>
+    public const float RoundingShift = 12582912f;
+
+    /// <summary>What turns the bits of <c>n + RoundingShift</c> into n's biased float exponent, <c>n + 127</c>.</summary>
+    public const int ExponentBiasLessShiftBits = 127 - 0x4B40_0000;
 }
 
 /// <summary><see cref="IFloatVectorOps{TVector}"/> on <see cref="Vector{T}"/>: what the .NET Standard builds have.</summary>
@@ -116,7 +134,7 @@ internal readonly struct VectorOps : IFloatVectorOps<Vector<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector<float> PowerOfTwo(Vector<float> n)
     {
-        Vector<int> biased = Vector.ConvertToInt32(n) + new Vector<int>(127);
+        Vector<int> biased = Vector.AsVectorInt32(n + new Vector<float>(FloatVectorOps.RoundingShift)) + new Vector<int>(FloatVectorOps.ExponentBiasLessShiftBits);
 #if NET8_0_OR_GREATER
         return Vector.AsVectorSingle(Vector.ShiftLeft(biased, 23));
 #else
@@ -124,4 +142,69 @@ internal readonly struct VectorOps : IFloatVectorOps<Vector<float>>
         return Vector.AsVectorSingle(biased * new Vector<int>(1 << 23));
 #endif
     }
+}
+
+/// <summary>
+/// <see cref="IFloatVectorOps{TVector}"/> on a single float, for hosts whose <see cref="Vector{T}"/> is not accelerated
+/// (Unity's Mono and IL2CPP, .NET with hardware intrinsics off), where each <see cref="Vector{T}"/> operation would be a
+/// loop over its lanes. Every result is cast to float, which rounds it where a host keeps float intermediates wider
+/// (Mono): the rounding the functions rely on (<see cref="FloatVectorOps.RoundingShift"/>) is float's. A mask is NaN
+/// for true and 0 for false.
+/// </summary>
+internal readonly struct ScalarOps : IFloatVectorOps<float>
+{
+    public int Count => 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Create(float value) => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Load(ReadOnlySpan<float> values, int index) => values[index];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Store(float value, Span<float> values, int index) => values[index] = value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Add(float a, float b) => (float)(a + b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Subtract(float a, float b) => (float)(a - b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Multiply(float a, float b) => (float)(a * b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Divide(float a, float b) => (float)(a / b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float MultiplyAdd(float a, float b, float c) => (float)((float)(a * b) + c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Min(float a, float b) => a < b ? a : b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Max(float a, float b) => a > b ? a : b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Abs(float a) => Math.Abs(a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float LessThan(float a, float b) => a < b ? float.NaN : 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float GreaterThanOrEqual(float a, float b) => a >= b ? float.NaN : 0f;
+
+    // NaN != 0 is true, so the NaN of a true mask selects the first value.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Select(float mask, float whenTrue, float whenFalse) => mask != 0f ? whenTrue : whenFalse;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float KeepNaN(float input, float result) => float.IsNaN(input) ? input : result;
+
+    // The sign bit through double (.NET Standard 2.0 has no float bit conversions); widening keeps the sign of −0.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float WithSignOf(float magnitude, float sign) => BitConverter.DoubleToInt64Bits(sign) < 0 ? -magnitude : magnitude;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float PowerOfTwo(float n) => (float)BitConverter.Int64BitsToDouble((long)((int)n + 1023) << 52);
 }

@@ -14,7 +14,7 @@ namespace DenseGen;
 /// <c>MathF.Exp</c> and <c>MathF.Tanh</c> are one call into the C runtime per element. Every build compiles this file;
 /// each function is written once over <see cref="IFloatVectorOps{TVector}"/>, and runs on the widest of Vector512,
 /// Vector256 and Vector128 the processor accelerates in the .NET 8 build, on <see cref="Vector{T}"/> in the .NET
-/// Standard builds (System.Numerics.Vectors) and where no width is accelerated.
+/// Standard builds (System.Numerics.Vectors), and one float at a time where no vector is accelerated (Unity's Mono).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -34,10 +34,6 @@ internal static class VectorTranscendentals
     // ln 2 split so that n · Ln2High is exact for every n the reduction produces (|n| ≤ 150): Ln2High has 9 significant bits.
     private const float Ln2High = 0.693359375f;
     private const float Ln2Low = -2.12194440e-4f;
-
-    // Adding 1.5 · 2²³ to a float of magnitude below 2²² rounds it to an integer (to nearest, ties to even); subtracting
-    // it back leaves that integer, exactly, without a rounding instruction the .NET Standard vectors do not have.
-    private const float RoundingShift = 12582912f;
 
     // e^x is 0 in float below about −103.97 and ∞ above about 88.72: inputs are clamped just outside both, where the
     // reduction's integer still fits the two-step scaling in Exp.
@@ -79,8 +75,12 @@ internal static class VectorTranscendentals
         else if (Vector128.IsHardwareAccelerated)
             ScaleBy<Vector128<float>, Vector128Ops, SiLUDerivativeFunction>(preActivation, outputGradient, inputGradient);
         else
-#endif
+#else
+        if (Vector.IsHardwareAccelerated)
             ScaleBy<Vector<float>, VectorOps, SiLUDerivativeFunction>(preActivation, outputGradient, inputGradient);
+        else
+#endif
+            ScaleBy<float, ScalarOps, SiLUDerivativeFunction>(preActivation, outputGradient, inputGradient);
     }
 
     /// <summary>
@@ -195,8 +195,12 @@ internal static class VectorTranscendentals
         else if (Vector128.IsHardwareAccelerated)
             Apply<Vector128<float>, Vector128Ops, TFunction>(values);
         else
-#endif
+#else
+        if (Vector.IsHardwareAccelerated)
             Apply<Vector<float>, VectorOps, TFunction>(values);
+        else
+#endif
+            Apply<float, ScalarOps, TFunction>(values);
     }
 
     private static void Apply<TVector, TOps, TFunction>(Span<float> values)
@@ -313,6 +317,7 @@ internal static class VectorTranscendentals
     private static TVector RoundToInteger<TVector, TOps>(TVector x) where TVector : struct where TOps : struct, IFloatVectorOps<TVector>
     {
         TOps o = default;
-        return o.Subtract(o.Add(x, o.Create(RoundingShift)), o.Create(RoundingShift));
+        // Without a rounding instruction, which the .NET Standard vectors do not have (FloatVectorOps.RoundingShift).
+        return o.Subtract(o.Add(x, o.Create(FloatVectorOps.RoundingShift)), o.Create(FloatVectorOps.RoundingShift));
     }
 }

@@ -274,7 +274,8 @@ internal static class ActivationTable
             deterministic: ActivationForward.AfterProduct(CompilerServices + ".DeterministicActivations.Tanh({output});"),
             backward: ActivationBackward.FromOutput(Runtime + ".TanhBackward<{T}>({output}, {outputGradient}, {inputGradient});"),
             onnx: new OnnxActivation("Tanh")),
-        // DenseGen's own e^z − 1 in every mode (it does not cancel near 0), so the three outputs give the same bits.
+        // DenseGen's own e^z − 1, which does not cancel near 0: in vectors in the full and portable outputs, the
+        // deterministic function in deterministic layers.
         new(5, "ELU", prose: "ELU", formula: "elu",
             full: ActivationForward.AfterProduct(Runtime + ".ELU<{T}>({output});"),
             portable: ActivationForward.AfterProduct(Runtime + ".ELU<{T}>({output});"),
