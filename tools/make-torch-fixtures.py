@@ -9,7 +9,7 @@ The outputs are committed, so the tests need neither PyTorch nor this script.
 
 Run with Debian's Python and packages (apt-get install python3-torch python3-onnx):
     /usr/bin/python3 tools/make-torch-fixtures.py            # every fixture
-    /usr/bin/python3 tools/make-torch-fixtures.py nobias     # only the named groups (mlp, nobias, elu, silu), leaving the rest as committed
+    /usr/bin/python3 tools/make-torch-fixtures.py nobias     # only the named groups (mlp, nobias, elu, silu, leaky02), leaving the rest as committed
 
 Each group seeds PyTorch itself, so writing one group alone gives the same files as writing them all.
 """
@@ -141,6 +141,18 @@ def silu():
         export(model, 6, "silu", opset)
 
 
+def leaky02():
+    """A leaky ReLU of slope 0.2 (Keras' and TensorFlow's usual one), which a layer of NegativeSlope = 0.2 loads and a
+    layer of the default 0.01 refuses."""
+    torch.manual_seed(2030)
+    model = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.LeakyReLU(0.2), torch.nn.Linear(7, 4), torch.nn.Tanh(),
+                                torch.nn.Linear(4, 3)).eval()
+    write_safetensors(os.path.join(OUT, "leaky02.safetensors"), model.state_dict(), {"format": "pt"})
+    record(model, 5, "leaky02")
+    for opset in (13, 17):
+        export(model, 5, "leaky02", opset)
+
+
 def main(groups):
     os.makedirs(OUT, exist_ok=True)
     if "nobias" in groups:
@@ -149,6 +161,8 @@ def main(groups):
         elu()
     if "silu" in groups:
         silu()
+    if "leaky02" in groups:
+        leaky02()
     if "mlp" not in groups:
         return
     torch.manual_seed(2026)
@@ -169,12 +183,8 @@ def main(groups):
     for opset in (9, 17):
         export(matmul, 6, "matmul", opset)
 
-    # A leaky ReLU of another slope, which a DenseGen layer must refuse.
-    other = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.LeakyReLU(0.2), torch.nn.Linear(7, 4), torch.nn.Tanh(),
-                                torch.nn.Linear(4, 3)).eval()
-    export(other, 5, "leaky02", 13)
 
 
 if __name__ == "__main__":
     import sys
-    main(sys.argv[1:] or ["mlp", "nobias", "elu", "silu"])
+    main(sys.argv[1:] or ["mlp", "nobias", "elu", "silu", "leaky02"])

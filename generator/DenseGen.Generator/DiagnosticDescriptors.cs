@@ -308,6 +308,15 @@ internal static class DiagnosticDescriptors
         isEnabledByDefault: true,
         customTags: NotConfigurable);
 
+    public static readonly DiagnosticDescriptor InvalidNegativeSlope = new(
+        id: "DG0035",
+        title: "NegativeSlope must be finite and greater than 0, on a LeakyReLU layer",
+        messageFormat: "The layer '{0}' has NegativeSlope = {1}{2}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "DG0010",
         title: "DenseGen failed unexpectedly",

@@ -15,7 +15,7 @@ public enum Activation
 
     /// <summary>
     /// <c>z</c> for <c>z &gt; 0</c>, else <c>0.01 z</c> (the negative slope is PyTorch's default,
-    /// <see cref="Activations.LeakyReLUNegativeSlope"/>).
+    /// <see cref="Activations.LeakyReLUNegativeSlope"/>), or the layer's <see cref="DenseAttribute.NegativeSlope"/>.
     /// </summary>
     LeakyReLU = 2,
 

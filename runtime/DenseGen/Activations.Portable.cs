@@ -58,8 +58,18 @@ public static partial class Activations
     public static void LeakyReLU<T>(Span<T> values) where T : unmanaged
     {
         if (typeof(T) == typeof(float))
+            LeakyReLU(MemoryMarshal.Cast<T, float>(values), (float)LeakyReLUNegativeSlope);
+        else
+            LeakyReLU(AsDouble(values), LeakyReLUNegativeSlope);
+    }
+
+    /// <summary>Replaces each element <c>z</c> with <c>z</c> if <c>z &gt; 0</c>, else <paramref name="negativeSlope"/><c> z</c>.</summary>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
+    public static void LeakyReLU<T>(Span<T> values, T negativeSlope) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
         {
-            const float slope = (float)LeakyReLUNegativeSlope;
+            float slope = Scalar<T, float>(negativeSlope);
             foreach (ref float z in MemoryMarshal.Cast<T, float>(values))
             {
                 if (z < 0f)
@@ -68,10 +78,11 @@ public static partial class Activations
         }
         else
         {
+            double slope = Scalar<T, double>(negativeSlope);
             foreach (ref double z in AsDouble(values))
             {
                 if (z < 0d)
-                    z *= LeakyReLUNegativeSlope;
+                    z *= slope;
             }
         }
     }
@@ -81,10 +92,24 @@ public static partial class Activations
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
     public static void LeakyReLUBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient) where T : unmanaged
     {
+        if (typeof(T) == typeof(float))
+            LeakyReLUBackward(MemoryMarshal.Cast<T, float>(output), MemoryMarshal.Cast<T, float>(outputGradient), MemoryMarshal.Cast<T, float>(inputGradient), (float)LeakyReLUNegativeSlope);
+        else
+            LeakyReLUBackward(AsDouble(output), AsDouble(outputGradient), AsDouble(inputGradient), LeakyReLUNegativeSlope);
+    }
+
+    /// <summary>
+    /// Writes <c>dY</c> where <c>y &gt; 0</c> and <paramref name="negativeSlope"/><c> dY</c> elsewhere (for a positive
+    /// slope, <c>y &gt; 0</c> exactly when <c>z &gt; 0</c>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
+    public static void LeakyReLUBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient, T negativeSlope) where T : unmanaged
+    {
         RequireSameLengths(output.Length, outputGradient.Length, inputGradient.Length);
         if (typeof(T) == typeof(float))
         {
-            const float slope = (float)LeakyReLUNegativeSlope;
+            float slope = Scalar<T, float>(negativeSlope);
             ReadOnlySpan<float> y = MemoryMarshal.Cast<T, float>(output), dy = MemoryMarshal.Cast<T, float>(outputGradient);
             Span<float> dz = MemoryMarshal.Cast<T, float>(inputGradient);
             for (int i = 0; i < y.Length; i++)
@@ -92,10 +117,11 @@ public static partial class Activations
         }
         else
         {
+            double slope = Scalar<T, double>(negativeSlope);
             ReadOnlySpan<double> y = AsDouble(output), dy = AsDouble(outputGradient);
             Span<double> dz = AsDouble(inputGradient);
             for (int i = 0; i < y.Length; i++)
-                dz[i] = y[i] > 0d ? dy[i] : dy[i] * LeakyReLUNegativeSlope;
+                dz[i] = y[i] > 0d ? dy[i] : dy[i] * slope;
         }
     }
 
@@ -272,6 +298,16 @@ public static partial class Activations
             for (int i = 0; i < dz.Length; i++)
                 dz[i] = dy[i] * SiLUDerivativeD(z[i]);
         }
+    }
+
+    /// <summary>A float or double argument as <typeparamref name="TValue"/>, which it is, without boxing.</summary>
+    private static TValue Scalar<T, TValue>(T value) where T : unmanaged where TValue : unmanaged
+    {
+        if (typeof(T) != typeof(TValue))
+            throw UnsupportedElement<T>();
+        Span<T> one = stackalloc T[1];
+        one[0] = value;
+        return MemoryMarshal.Cast<T, TValue>(one)[0];
     }
 
     private static Span<double> AsDouble<T>(Span<T> values) where T : unmanaged =>

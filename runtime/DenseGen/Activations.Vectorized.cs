@@ -55,9 +55,13 @@ public static partial class Activations
     }
 
     /// <summary>Replaces each element <c>z</c> with <c>z</c> if <c>z &gt; 0</c>, else <c>0.01 z</c>.</summary>
-    public static void LeakyReLU<T>(Span<T> values) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void LeakyReLU<T>(Span<T> values) where T : unmanaged, IFloatingPointIeee754<T> =>
+        LeakyReLU(values, T.CreateChecked(LeakyReLUNegativeSlope));
+
+    /// <summary>Replaces each element <c>z</c> with <c>z</c> if <c>z &gt; 0</c>, else <paramref name="negativeSlope"/><c> z</c>.</summary>
+    public static void LeakyReLU<T>(Span<T> values, T negativeSlope) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T slope = T.CreateChecked(LeakyReLUNegativeSlope);
+        T slope = negativeSlope;
         ref T start = ref MemoryMarshal.GetReference(values);
         int i = 0;
         if (Vector.IsHardwareAccelerated)
@@ -80,10 +84,19 @@ public static partial class Activations
     /// <summary>Writes <c>dY</c> where <c>y &gt; 0</c> and <c>0.01 dY</c> elsewhere (for a positive slope, <c>y &gt; 0</c> exactly when <c>z &gt; 0</c>).</summary>
     /// <exception cref="ArgumentException">The three spans differ in length.</exception>
     public static void LeakyReLUBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        LeakyReLUBackward(output, outputGradient, inputGradient, T.CreateChecked(LeakyReLUNegativeSlope));
+
+    /// <summary>
+    /// Writes <c>dY</c> where <c>y &gt; 0</c> and <paramref name="negativeSlope"/><c> dY</c> elsewhere (for a positive
+    /// slope, <c>y &gt; 0</c> exactly when <c>z &gt; 0</c>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
+    public static void LeakyReLUBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient, T negativeSlope)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         RequireSameLengths(output.Length, outputGradient.Length, inputGradient.Length);
-        T slope = T.CreateChecked(LeakyReLUNegativeSlope);
+        T slope = negativeSlope;
         ref T y = ref MemoryMarshal.GetReference(output);
         ref T dy = ref MemoryMarshal.GetReference(outputGradient);
         ref T dz = ref MemoryMarshal.GetReference(inputGradient);

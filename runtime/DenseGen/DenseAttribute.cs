@@ -49,6 +49,15 @@ public sealed class DenseAttribute : Attribute
     public Activation Activation { get; set; } = Activation.None;
 
     /// <summary>
+    /// The slope of <see cref="DenseGen.Activation.LeakyReLU"/> below 0: <c>y = NegativeSlope · z</c> where <c>z &lt; 0</c>.
+    /// The default, 0.01, is PyTorch's and ONNX's; Keras and TensorFlow exports often use 0.2 or 0.3. A finite number
+    /// greater than 0 (DG0035 otherwise), and only with <c>Activation = LeakyReLU</c>. A layer with another slope records it
+    /// in the architecture its weight files hold, so a file trained at 0.2 does not load into a layer at 0.01, and loads
+    /// an ONNX <c>LeakyRelu</c> whose <c>alpha</c> equals it as a float.
+    /// </summary>
+    public double NegativeSlope { get; set; } = Activations.LeakyReLUNegativeSlope;
+
+    /// <summary>
     /// Whether the layer learns (the default). A frozen layer (<c>Trainable = false</c>) has no gradient storage, half
     /// the memory, and its <c>Backward</c> only passes the gradient on to its input; optimizers do not see it. A network
     /// of frozen layers is inference-only: what a game or a device ships.

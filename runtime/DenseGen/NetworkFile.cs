@@ -156,7 +156,7 @@ public static class NetworkFile
     /// <summary>The layers as the file readers check them; a tensor's constraint is checked on its values as <typeparamref name="T"/> holds them.</summary>
     private static ExpectedLayer[] Expected<T>(IReadOnlyList<LayerDescription> layers) =>
         layers.Select(l => new ExpectedLayer(
-            l.TensorName, l.Kind, l.Architecture, l.InputSize, l.OutputSize, l.Activation.ToString(),
+            l.TensorName, l.Kind, l.Architecture, l.InputSize, l.OutputSize, l.Activation.ToString(), l.NegativeSlope,
             l.Tensors.Select(t => new ExpectedTensor(
                 t.Name, t.Shape.Select(d => (long)d).ToArray(), t.Constraint == TensorConstraint.Positive, typeof(T) == typeof(float))).ToArray())).ToArray();
 

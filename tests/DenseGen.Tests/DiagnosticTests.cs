@@ -258,6 +258,29 @@ public class DiagnosticTests
         """, ["DG0034", "DG0034"]);
 
     [Fact]
+    public void NegativeSlopeNotPositiveOrNotFinite() => Verify("""
+        using DenseGen;
+        [Dense(In = 4, Out = 3, Activation = Activation.LeakyReLU, NegativeSlope = -0.2)] public partial class Negative;
+        [Dense(In = 4, Out = 3, Activation = Activation.LeakyReLU, NegativeSlope = 0)] public partial class Flat;
+        [Dense(In = 4, Out = 3, Activation = Activation.LeakyReLU, NegativeSlope = double.NaN)] public partial class Undefined;
+        [Dense(In = 4, Out = 3, Activation = Activation.LeakyReLU, NegativeSlope = double.PositiveInfinity)] public partial class Unbounded;
+        """, ["DG0035", "DG0035", "DG0035", "DG0035"]);
+
+    [Fact]
+    public void NegativeSlopeWithoutLeakyReLU() => Verify("""
+        using DenseGen;
+        [Dense(In = 4, Out = 3, Activation = Activation.Tanh, NegativeSlope = 0.2)] public partial class Smooth;
+        [Dense(In = 4, Out = 3, NegativeSlope = 0.2)] public partial class Linear;
+        """, ["DG0035", "DG0035"]);
+
+    [Fact]
+    public void NegativeSlopeOnLeakyReLU() => Verify("""
+        using DenseGen;
+        [Dense(In = 4, Out = 3, Activation = Activation.LeakyReLU, NegativeSlope = 0.2)] public partial class Steep;
+        [Dense(In = 4, Out = 3, Activation = Activation.LeakyReLU, NegativeSlope = 0.01)] public partial class Default;
+        """, []);
+
+    [Fact]
     public void StandardizeOnAReadOnlyStruct() => Verify("""
         using DenseGen;
         [Standardize(Size = 8)]
@@ -299,7 +322,7 @@ public class DiagnosticTests
             .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
             .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
             .ToArray();
-        Assert.Equal(34, descriptors.Length);
+        Assert.Equal(35, descriptors.Length);
         foreach (DiagnosticDescriptor descriptor in descriptors)
         {
             bool notConfigurable = descriptor.CustomTags.Contains(WellKnownDiagnosticTags.NotConfigurable);

@@ -50,6 +50,7 @@ public static partial class Container
 // 130-output layer takes two chunks of the backward's stack buffer at batch 64 (float) and more for double.
 [Dense(In = 17, Out = 33, Activation = Activation.ReLU)] public partial class F17x33ReLU;
 [Dense(In = 130, Out = 15, Activation = Activation.LeakyReLU)] public partial class F130x15LeakyReLU;
+[Dense(In = 37, Out = 21, Activation = Activation.LeakyReLU, NegativeSlope = 0.2)] public partial class F37x21LeakyReLU02;
 [Dense(In = 31, Out = 7, Activation = Activation.Sigmoid)] public partial class F31x7Sigmoid;
 [Dense(In = 48, Out = 12, Activation = Activation.Tanh)] public partial class F48x12Tanh;
 [Dense(In = 784, Out = 128, Activation = Activation.ReLU)] public partial class F784x128ReLU;
@@ -57,6 +58,7 @@ public static partial class Container
 [Dense(In = 9, Out = 300, Activation = Activation.Sigmoid)] public partial class F9x300Sigmoid;
 [Dense(In = 3, Out = 5, ElementType = typeof(double), Activation = Activation.ReLU)] public partial class D3x5ReLU;
 [Dense(In = 17, Out = 33, ElementType = typeof(double), Activation = Activation.LeakyReLU)] public partial class D17x33LeakyReLU;
+[Dense(In = 9, Out = 13, ElementType = typeof(double), Activation = Activation.LeakyReLU, NegativeSlope = 0.3)] public partial class D9x13LeakyReLU03;
 [Dense(In = 6, Out = 5, ElementType = typeof(double), Activation = Activation.Sigmoid)] public partial class D6x5Sigmoid;
 [Dense(In = 41, Out = 10, ElementType = typeof(double), Activation = Activation.Tanh)] public partial class D41x10Tanh;
 [Dense(In = 5, Out = 1100, ElementType = typeof(double), Activation = Activation.Tanh)] public partial class D5x1100Tanh;
@@ -81,6 +83,7 @@ public static partial class Container
 [Dense(In = 784, Out = 128, Activation = Activation.ReLU, Deterministic = true)] public partial class DetF784x128ReLU;
 [Dense(In = 128, Out = 10, Deterministic = true)] public partial class DetF128x10;
 [Dense(In = 100, Out = 67, Activation = Activation.LeakyReLU, Deterministic = true)] public partial class DetF100x67LeakyReLU;
+[Dense(In = 20, Out = 11, Activation = Activation.LeakyReLU, NegativeSlope = 0.2, Deterministic = true)] public partial class DetF20x11LeakyReLU02;
 [Dense(In = 67, Out = 33, Activation = Activation.Tanh, Deterministic = true)] public partial class DetF67x33Tanh;
 [Dense(In = 33, Out = 10, Activation = Activation.Sigmoid, Deterministic = true)] public partial class DetF33x10Sigmoid;
 [Dense(In = 17, Out = 33, Activation = Activation.ReLU, Deterministic = true)] public partial class DetF17x33ReLU;

@@ -35,9 +35,9 @@ public class NumericalTests(ITestOutputHelper output)
 
     public static readonly Func<IActivatedDenseLayer<float>>[] ActivatedFloatLayers =
     [
-        () => new F17x33ReLU(), () => new F130x15LeakyReLU(), () => new F31x7Sigmoid(), () => new F48x12Tanh(),
+        () => new F17x33ReLU(), () => new F130x15LeakyReLU(), () => new F37x21LeakyReLU02(), () => new F31x7Sigmoid(), () => new F48x12Tanh(),
         () => new F784x128ReLU(), () => new SF3x5Tanh(), () => new F9x300Sigmoid(),
-        () => new DetF100x67LeakyReLU(), () => new DetF67x33Tanh(), () => new DetF33x10Sigmoid(), () => new DetF17x33ReLU(),
+        () => new DetF100x67LeakyReLU(), () => new DetF20x11LeakyReLU02(), () => new DetF67x33Tanh(), () => new DetF33x10Sigmoid(), () => new DetF17x33ReLU(),
         () => new F48x12TanhNoBias(), () => new F17x33ReLUNoBias(),
         () => new F29x11ELU(), () => new SF4x3ELU(), () => new DetF37x21ELU(),
         () => new F29x11SiLU(), () => new F9x300SiLU(), () => new SF4x3SiLU(), () => new F17x33SiLUNoBias(), () => new DetF37x21SiLU(),
@@ -45,7 +45,7 @@ public class NumericalTests(ITestOutputHelper output)
 
     public static readonly Func<IActivatedDenseLayer<double>>[] ActivatedDoubleLayers =
     [
-        () => new D3x5ReLU(), () => new D17x33LeakyReLU(), () => new D6x5Sigmoid(), () => new D41x10Tanh(),
+        () => new D3x5ReLU(), () => new D17x33LeakyReLU(), () => new D9x13LeakyReLU03(), () => new D6x5Sigmoid(), () => new D41x10Tanh(),
         () => new D5x1100Tanh(), () => new SD3x2Sigmoid(), () => new DetD41x10Tanh(), () => new D6x5SigmoidNoBias(),
         () => new D19x9ELU(), () => new DetD19x9ELU(),
         () => new D19x9SiLU(), () => new D5x1100SiLU(), () => new DetD19x9SiLU(),

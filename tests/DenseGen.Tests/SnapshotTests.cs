@@ -168,6 +168,19 @@ public class SnapshotTests
         """);
 
     [Fact]
+    public void LeakyReLUSlopeLayers() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Model;
+
+        [Dense(In = 5, Out = 4, Activation = Activation.LeakyReLU, NegativeSlope = 0.2)]
+        public partial class Steep;
+
+        [Dense(In = 3, Out = 2, ElementType = typeof(double), Activation = Activation.LeakyReLU, NegativeSlope = 0.3, Deterministic = true)]
+        public partial struct SteepValue;
+        """);
+
+    [Fact]
     public void ELUDeterministicLayer() => Verify("""
         using DenseGen;
 
@@ -357,6 +370,7 @@ public class SnapshotTests
         [Dense(In = 6, Out = 5, Activation = Activation.ReLU)] public partial class Hidden;
         [Dense(In = 5, Out = 3, Activation = Activation.Tanh)] public partial class Middle;
         [Dense(In = 3, Out = 2)] public partial class Output;
+        [Dense(In = 6, Out = 5, Activation = Activation.LeakyReLU, NegativeSlope = 0.2)] public partial class SteepHidden;
         [Dense(In = 6, Out = 5, Activation = Activation.ReLU)] public partial struct HiddenValue;
         [Dense(In = 5, Out = 2, Activation = Activation.Sigmoid)] public partial struct OutputValue;
         [Dense(In = 6, Out = 5, ElementType = typeof(double), Activation = Activation.LeakyReLU)] public partial class PreciseHidden;
@@ -375,6 +389,20 @@ public class SnapshotTests
         {
             public readonly Hidden Hidden = new();
             [DenseGen.TensorName("2")] public readonly Middle Middle = new();
+            public readonly Output Output = new();
+        }
+        """);
+
+    /// <summary>A leaky ReLU of slope 0.2 records it in the architecture and describes itself with it.</summary>
+    [Fact]
+    public void LeakyNetwork() => VerifyNetwork("""
+        namespace MyGame.Model;
+
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly SteepHidden Hidden = new();
+            public readonly Middle Middle = new();
             public readonly Output Output = new();
         }
         """);

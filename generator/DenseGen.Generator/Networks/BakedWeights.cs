@@ -179,7 +179,7 @@ internal static class WeightsBaker
     /// tensor's constraint checked on its values as <paramref name="element"/> will hold them (as the runtime's Load does).
     /// </summary>
     private static ExpectedLayer ExpectedOf(NetworkLayer layer, ElementKind element) => new(
-        layer.TensorName, layer.Contract.Kind, layer.Contract.Architecture, layer.In, layer.Out, layer.Contract.Activation.ToString(),
+        layer.TensorName, layer.Contract.Kind, layer.Contract.Architecture, layer.In, layer.Out, layer.Contract.Activation.ToString(), layer.Contract.Activation.NegativeSlope,
         layer.Contract.Tensors.Select(tensor => new ExpectedTensor(
             tensor.Name, tensor.Shape.Select(dimension => (long)dimension).ToArray(), tensor.MustBePositive, element == ElementKind.Float32)).ToArray());
 

@@ -454,7 +454,7 @@ internal static class NetworkEmitter
         w.Line($"private static readonly global::DenseGen.LayerDescription[] {LayersField} = new global::DenseGen.LayerDescription[]");
         w.Open("");
         foreach (NetworkLayer layer in spec.Layers)
-            w.Line($"new global::DenseGen.LayerDescription({Literal(layer.TensorName)}, {Literal(layer.Contract.Kind)}, {Literal(layer.Contract.Architecture)}, {Number(layer.In)}, {Number(layer.Out)}, global::DenseGen.Activation.{layer.Contract.Activation}, {(layer.Trainable ? "true" : "false")}, {string.Join(", ", layer.Contract.Tensors.Select(tensor => tensor.DescriptionExpression(tensor.Name)))}),");
+            w.Line($"new global::DenseGen.LayerDescription({Literal(layer.TensorName)}, {Literal(layer.Contract.Kind)}, {Literal(layer.Contract.Architecture)}, {Number(layer.In)}, {Number(layer.Out)}, global::DenseGen.Activation.{layer.Contract.Activation}{layer.Contract.Activation.SlopeArgument(ElementKind.Float64)}, {(layer.Trainable ? "true" : "false")}, {string.Join(", ", layer.Contract.Tensors.Select(tensor => tensor.DescriptionExpression(tensor.Name)))}),");
         w.Close(";");
         w.Line();
         w.Line("/// <summary>The layers in order, with the names their tensors have in weight files.</summary>");

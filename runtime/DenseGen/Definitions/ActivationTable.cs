@@ -55,7 +55,8 @@ internal sealed class ActivationForward
 
     /// <summary>
     /// A statement run over the whole output once the kernels have written it (still in L1 then). <c>{T}</c> stands
-    /// for the element type's keyword and <c>{output}</c> for the span.
+    /// for the element type's keyword, <c>{output}</c> for the span and <c>{slope}</c> for leaky ReLU's slope argument
+    /// (empty for the default slope).
     /// </summary>
     public static ActivationForward AfterProduct(string statement) => new(null, statement);
 
@@ -69,8 +70,8 @@ internal sealed class ActivationForward
     public string Fuse(string value) => FusedExpression is null ? value : FusedExpression.Replace("{value}", value);
 
     /// <summary>The statement after the product for one element type and output span; null when there is none.</summary>
-    public string? AfterProduct(string elementKeyword, string output) =>
-        AfterProductStatement?.Replace("{T}", elementKeyword).Replace("{output}", output);
+    public string? AfterProduct(string elementKeyword, string output, string slopeArgument = "") =>
+        AfterProductStatement?.Replace("{T}", elementKeyword).Replace("{output}", output).Replace("{slope}", slopeArgument);
 }
 
 /// <summary>How generated code forms <c>dZ = dY ⊙ act′</c> in <c>Backward</c>, and from what.</summary>
@@ -89,7 +90,7 @@ internal sealed class ActivationBackward
     /// <summary>
     /// The derivative taken from the forward's output. <c>{T}</c> stands for the element type's keyword,
     /// <c>{output}</c>, <c>{outputGradient}</c> and <c>{inputGradient}</c> for the spans of <c>y</c>, <c>dY</c> and
-    /// <c>dZ</c>.
+    /// <c>dZ</c>, and <c>{slope}</c> for leaky ReLU's slope argument (empty for the default slope).
     /// </summary>
     public static ActivationBackward FromOutput(string statement) => new(DerivativeSource.Output, statement);
 
@@ -111,12 +112,12 @@ internal sealed class ActivationBackward
     public string? DeterministicStatement { get; }
 
     /// <summary>The statement for one element type, with the derivative taken from <paramref name="output"/>.</summary>
-    public string StatementFromOutput(string elementKeyword, string output, string outputGradient, string inputGradient)
+    public string StatementFromOutput(string elementKeyword, string output, string outputGradient, string inputGradient, string slopeArgument = "")
     {
         if (Source != DerivativeSource.Output || Statement is null)
             throw new InvalidOperationException($"This activation's derivative is taken from {Source}, not from the output");
         return Statement.Replace("{T}", elementKeyword).Replace("{output}", output)
-            .Replace("{outputGradient}", outputGradient).Replace("{inputGradient}", inputGradient);
+            .Replace("{outputGradient}", outputGradient).Replace("{inputGradient}", inputGradient).Replace("{slope}", slopeArgument);
     }
 
     /// <summary>The statement for one element type and output mode, with the derivative taken from <paramref name="preActivation"/>.</summary>
@@ -134,16 +135,17 @@ internal sealed class ActivationBackward
 /// </summary>
 /// <remarks>
 /// A node whose attribute differs is refused: "node 'n' (LeakyRelu) has alpha 0.2; DenseGen's leaky ReLU has slope
-/// 0.01". The comparison is in float, as ONNX stores the attribute.
+/// 0.01". The comparison is in float, as ONNX stores the attribute; leaky ReLU's slope is the layer's own.
 /// </remarks>
 internal sealed class OnnxFloatAttribute
 {
-    public OnnxFloatAttribute(string name, float value, float whenAbsent, string meaning)
+    public OnnxFloatAttribute(string name, float value, float whenAbsent, string meaning, bool isLayerSlope = false)
     {
         Name = name;
         Value = value;
         WhenAbsent = whenAbsent;
         Meaning = meaning;
+        IsLayerSlope = isLayerSlope;
     }
 
     /// <summary>The attribute's name in the ONNX operator: <c>alpha</c>.</summary>
@@ -157,6 +159,12 @@ internal sealed class OnnxFloatAttribute
 
     /// <summary>What DenseGen calls the value in messages: <c>slope</c>.</summary>
     public string Meaning { get; }
+
+    /// <summary>
+    /// Whether the value is the layer's own negative slope (<c>[Dense(NegativeSlope = ...)]</c>, the expected layer's
+    /// <c>NegativeSlope</c>) rather than <see cref="Value"/>, which is then the default slope.
+    /// </summary>
+    public bool IsLayerSlope { get; }
 }
 
 /// <summary>The ONNX operator an activation is exported as, and the attributes it must have.</summary>
@@ -257,11 +265,11 @@ internal static class ActivationTable
             backward: ActivationBackward.FromOutput(Runtime + ".ReLUBackward<{T}>({output}, {outputGradient}, {inputGradient});"),
             onnx: new OnnxActivation("Relu")),
         new(2, "LeakyReLU", prose: "leaky ReLU", formula: "leaky_relu",
-            full: ActivationForward.AfterProduct(Runtime + ".LeakyReLU<{T}>({output});"),
-            portable: ActivationForward.AfterProduct(Runtime + ".LeakyReLU<{T}>({output});"),
-            deterministic: ActivationForward.AfterProduct(Runtime + ".LeakyReLU<{T}>({output});"),
-            backward: ActivationBackward.FromOutput(Runtime + ".LeakyReLUBackward<{T}>({output}, {outputGradient}, {inputGradient});"),
-            onnx: new OnnxActivation("LeakyRelu", new OnnxFloatAttribute("alpha", (float)LeakyReLUSlope, whenAbsent: 0.01f, meaning: "slope"))),
+            full: ActivationForward.AfterProduct(Runtime + ".LeakyReLU<{T}>({output}{slope});"),
+            portable: ActivationForward.AfterProduct(Runtime + ".LeakyReLU<{T}>({output}{slope});"),
+            deterministic: ActivationForward.AfterProduct(Runtime + ".LeakyReLU<{T}>({output}{slope});"),
+            backward: ActivationBackward.FromOutput(Runtime + ".LeakyReLUBackward<{T}>({output}, {outputGradient}, {inputGradient}{slope});"),
+            onnx: new OnnxActivation("LeakyRelu", new OnnxFloatAttribute("alpha", (float)LeakyReLUSlope, whenAbsent: 0.01f, meaning: "slope", isLayerSlope: true))),
         new(3, "Sigmoid", prose: "sigmoid", formula: "sigmoid",
             full: ActivationForward.AfterProduct(Runtime + ".Sigmoid<{T}>({output});"),
             portable: ActivationForward.AfterProduct(Runtime + ".Sigmoid<{T}>({output});"),

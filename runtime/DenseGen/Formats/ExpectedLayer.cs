@@ -77,12 +77,13 @@ internal readonly struct ExpectedTensor
 /// <summary>
 /// A layer a weight file or model must hold, as the file readers of the runtime and the generator alike take it: its
 /// tensor prefix, kind, the architecture DenseGen records, its sizes, its activation's name (<c>None</c>, <c>ReLU</c>,
-/// ...; for the ONNX mapping) and its tensor table.
+/// ...) and leaky ReLU's slope (for the ONNX mapping), and its tensor table.
 /// </summary>
 internal readonly struct ExpectedLayer
 {
-    public ExpectedLayer(string name, string kind, string architecture, int inputs, int outputs, string activation, IReadOnlyList<ExpectedTensor> tensors)
+    public ExpectedLayer(string name, string kind, string architecture, int inputs, int outputs, string activation, double negativeSlope, IReadOnlyList<ExpectedTensor> tensors)
     {
+        NegativeSlope = negativeSlope;
         Name = name;
         Kind = kind;
         Architecture = architecture;
@@ -103,6 +104,9 @@ internal readonly struct ExpectedLayer
     public int Outputs { get; }
 
     public string Activation { get; }
+
+    /// <summary>The slope of the layer's leaky ReLU below 0, which an ONNX LeakyRelu's alpha must equal; 0.01 for other layers.</summary>
+    public double NegativeSlope { get; }
 
     public IReadOnlyList<ExpectedTensor> Tensors { get; }
 

@@ -59,7 +59,7 @@ internal sealed class OnnxDenseMapping : OnnxLayerMapping
 
         chain.SkipPassThrough();
         RefuseStrayBias(chain);
-        string? activation = TakeSiLU(chain) ? "SiLU" : TakeActivationOp(chain);
+        string? activation = TakeSiLU(chain) ? "SiLU" : TakeActivationOp(chain, layer);
         if ((activation ?? "None") != layer.Activation)
             throw chain.Invalid($"{node} is followed by {activation ?? "no activation"}; the network's layer {index} ('{layer.Name}') has {(layer.Activation == "None" ? "none" : layer.Activation)}");
 
@@ -90,7 +90,7 @@ internal sealed class OnnxDenseMapping : OnnxLayerMapping
     /// The activation op next on the chain, taken, with its attributes checked against the activation table's row; null
     /// when the next op is not an activation.
     /// </summary>
-    private static string? TakeActivationOp(OnnxChain chain)
+    private static string? TakeActivationOp(OnnxChain chain, ExpectedLayer layer)
     {
         if (chain.Next is not { } next || Definitions.ActivationTable.FromOnnxOp(next.OpType) is not { Onnx: { } onnx } row)
             return null;
@@ -100,8 +100,10 @@ internal sealed class OnnxDenseMapping : OnnxLayerMapping
         foreach (Definitions.OnnxFloatAttribute expected in onnx.Attributes)
         {
             float value = next.Attributes.TryGetValue(expected.Name, out OnnxAttribute? given) ? given.F : expected.WhenAbsent;
-            if (value != expected.Value)
-                throw chain.Invalid($"{next.Describe()} has {expected.Name} {value.ToString("R", CultureInfo.InvariantCulture)}; DenseGen's {row.Prose} has {expected.Meaning} {expected.Value.ToString("R", CultureInfo.InvariantCulture)}");
+            // Leaky ReLU's slope is the layer's own (NegativeSlope), compared as the float ONNX stores.
+            float required = expected.IsLayerSlope ? (float)layer.NegativeSlope : expected.Value;
+            if (value != required)
+                throw chain.Invalid($"{next.Describe()} has {expected.Name} {value.ToString("R", CultureInfo.InvariantCulture)}; DenseGen's {row.Prose} has {expected.Meaning} {required.ToString("R", CultureInfo.InvariantCulture)}");
         }
         chain.Take(next);
         return row.Name;

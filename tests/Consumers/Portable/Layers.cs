@@ -29,6 +29,9 @@ namespace Portable
     [Dense(In = 130, Out = 15, Activation = Activation.LeakyReLU)]
     public partial class F130x15LeakyReLU { }
 
+    [Dense(In = 23, Out = 9, Activation = Activation.LeakyReLU, NegativeSlope = 0.2)]
+    public partial class F23x9LeakyReLU02 { }
+
     [Dense(In = 48, Out = 12, Activation = Activation.Tanh)]
     public partial class F48x12Tanh { }
 

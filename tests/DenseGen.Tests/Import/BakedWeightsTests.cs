@@ -142,6 +142,49 @@ public class BakedWeightsTests
             Assert.True(((ITrainable<float>)expected).ParameterTensor(i).SequenceEqual(network.ParameterTensor(i)), network.ParameterTensorName(i) + " differs");
     }
 
+    /// <summary>
+    /// An nn.LeakyReLU(0.2) model bakes into layers of NegativeSlope = 0.2 through the generator's copy of the readers
+    /// (the LeakyRelu's alpha checked against the layer's own slope), and the same sizes at the default slope are one
+    /// DG0030 naming the alpha.
+    /// </summary>
+    [Theory]
+    [InlineData("leaky02.safetensors", "0.2")]
+    [InlineData("leaky02.opset17.onnx", "0.2")]
+    [InlineData("leaky02.opset17.onnx", "0.01")]
+    public void ALeakyReLUModelBakesIntoLayersOfItsSlope(string file, string slope)
+    {
+        const string source = """
+            using DenseGen;
+
+            [Dense(In = 5, Out = 7, Activation = Activation.LeakyReLU, NegativeSlope = SLOPE)] public partial class L0;
+            [Dense(In = 7, Out = 4, Activation = Activation.Tanh)] public partial class L2;
+            [Dense(In = 4, Out = 3)] public partial class L4;
+
+            [Sequential(MaxBatch = 4, Weights = "WEIGHTS")]
+            public partial class BakedLeaky
+            {
+                [TensorName("0")] public readonly L0 First = new();
+                [TensorName("2")] public readonly L2 Second = new();
+                [TensorName("4")] public readonly L4 Third = new();
+            }
+            """;
+        (GeneratorRunResult result, Compilation output) = RunSource(source.Replace("WEIGHTS", file).Replace("SLOPE", slope), [Fixture(file, file)]);
+        Assert.Null(result.Exception);
+        if (slope == "0.01")
+        {
+            Diagnostic error = Assert.Single(result.Diagnostics);
+            Assert.Equal("DG0030", error.Id);
+            Assert.Contains("(LeakyRelu) has alpha 0.2; DenseGen's leaky ReLU has slope 0.01", error.GetMessage(), StringComparison.Ordinal);
+            return;
+        }
+        Assert.Empty(result.Diagnostics);
+        var network = (ITrainable<float>)Activator.CreateInstance(Load(output).GetType("BakedLeaky", throwOnError: true)!)!;
+        var expected = new TorchLeaky02();
+        expected.Load(OnnxImportTests.Fixture("leaky02.safetensors"));
+        for (int i = 0; i < network.ParameterTensorCount; i++)
+            Assert.True(((ITrainable<float>)expected).ParameterTensor(i).SequenceEqual(network.ParameterTensor(i)), network.ParameterTensorName(i) + " differs");
+    }
+
     [Fact]
     public void TheGeneratedSourceIsTheSameOnEveryRun()
     {

@@ -108,3 +108,24 @@ public partial class TorchSiLU
     [TensorName("2")] public readonly M5x4SiLU Second = new();
     [TensorName("4")] public readonly M4x2 Third = new();
 }
+
+[Dense(In = 5, Out = 7, Activation = Activation.LeakyReLU, NegativeSlope = 0.2)] public partial class M5x7LeakyReLU02;
+[Dense(In = 5, Out = 7, Activation = Activation.LeakyReLU)] public partial class M5x7LeakyReLU;
+
+/// <summary>nn.Sequential(Linear(5, 7), LeakyReLU(0.2), Linear(7, 4), Tanh(), Linear(4, 3)), named as its state_dict() names it.</summary>
+[Sequential(MaxBatch = 8)]
+public partial class TorchLeaky02
+{
+    [TensorName("0")] public readonly M5x7LeakyReLU02 First = new();
+    [TensorName("2")] public readonly M7x4Tanh Second = new();
+    [TensorName("4")] public readonly M4x3 Third = new();
+}
+
+/// <summary>The same sizes with leaky ReLU's default slope, 0.01: it must refuse TorchLeaky02's files.</summary>
+[Sequential(MaxBatch = 8)]
+public partial class TorchLeakyDefault
+{
+    [TensorName("0")] public readonly M5x7LeakyReLU First = new();
+    [TensorName("2")] public readonly M7x4Tanh Second = new();
+    [TensorName("4")] public readonly M4x3 Third = new();
+}

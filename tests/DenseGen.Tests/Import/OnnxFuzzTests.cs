@@ -41,6 +41,7 @@ public sealed class OnnxFuzzTests : IDisposable
     [InlineData("matmul.opset9.onnx")]
     [InlineData(GodotForm)]
     [InlineData("silu.opset17.onnx")]
+    [InlineData("leaky02.opset17.onnx")]
     public void EveryMutantLoadsExactlyOrIsRefusedLeavingTheNetworkAsItWas(string seedFile)
     {
         byte[] seed = seedFile == GodotForm ? OnnxGraphTests.GodotFormModel() : File.ReadAllBytes(OnnxImportTests.Fixture(seedFile));
@@ -48,6 +49,7 @@ public sealed class OnnxFuzzTests : IDisposable
         {
             _ when seedFile.StartsWith("matmul", StringComparison.Ordinal) => Loader(new TorchMatMulNet(), n => n.LoadOnnx),
             _ when seedFile.StartsWith("silu", StringComparison.Ordinal) => Loader(new TorchSiLU(), n => n.LoadOnnx),
+            _ when seedFile.StartsWith("leaky02", StringComparison.Ordinal) => Loader(new TorchLeaky02(), n => n.LoadOnnx),
             _ => Loader(new TorchMlp(), n => n.LoadOnnx),
         };
         var layers = (System.Collections.Generic.IReadOnlyList<LayerDescription>)network.GetType().GetProperty("Architecture")!.GetValue(null)!;

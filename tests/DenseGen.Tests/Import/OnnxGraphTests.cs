@@ -520,10 +520,10 @@ public class OnnxGraphTests
         byte[] bytes = ModelWithInput(kind == "shape" ? ["batch", 2L, 3L] : ["batch", 5L], kind == "reversed" ? Enumerable.Reverse(nodes) : nodes);
         (string Name, int In, int Out, string Activation)[] dense = [("0", 5, 7, "ReLU"), ("2", 7, 4, "Tanh"), ("4", 4, 3, "None")];
         ExpectedLayer[] runtimeLayers = dense.Select(l => new ExpectedLayer(
-            l.Name, "Dense", $"Dense(In = {l.In}, Out = {l.Out}, Activation = {l.Activation})", l.In, l.Out, l.Activation,
+            l.Name, "Dense", $"Dense(In = {l.In}, Out = {l.Out}, Activation = {l.Activation})", l.In, l.Out, l.Activation, 0.01,
             [new ExpectedTensor("weight", [l.Out, l.In]), new ExpectedTensor("bias", [l.Out])])).ToArray();
         DenseGen.Generator.Formats.ExpectedLayer[] generatorLayers = dense.Select(l => new DenseGen.Generator.Formats.ExpectedLayer(
-            l.Name, "Dense", $"Dense(In = {l.In}, Out = {l.Out}, Activation = {l.Activation})", l.In, l.Out, l.Activation,
+            l.Name, "Dense", $"Dense(In = {l.In}, Out = {l.Out}, Activation = {l.Activation})", l.In, l.Out, l.Activation, 0.01,
             [new DenseGen.Generator.Formats.ExpectedTensor("weight", [l.Out, l.In]), new DenseGen.Generator.Formats.ExpectedTensor("bias", [l.Out])])).ToArray();
 
         (string? Error, double[][]? Tensors) Runtime()

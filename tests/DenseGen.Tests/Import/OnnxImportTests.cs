@@ -105,6 +105,50 @@ public class OnnxImportTests
         Assert.Contains("is followed by SiLU; the network's layer 0 ('0') has ELU", exception.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// PyTorch's nn.LeakyReLU(0.2) into layers of NegativeSlope = 0.2: its state dict and its LeakyRelu exports (alpha
+    /// 0.2) load the same weights and match PyTorch within the chain's bound; layers of the default slope refuse both
+    /// the exports (the alpha) and the weight file the 0.2 network saves (its architecture records the slope), and the
+    /// 0.2 network refuses the default one's file, each changing nothing.
+    /// </summary>
+    [Theory]
+    [InlineData("leaky02.opset13.onnx")]
+    [InlineData("leaky02.opset17.onnx")]
+    public void ALeakyReLUOfAnotherSlopeLoadsIntoLayersOfThatSlopeOnly(string model)
+    {
+        var fromStateDict = new TorchLeaky02();
+        fromStateDict.Load(Fixture("leaky02.safetensors"));
+        var network = new TorchLeaky02();
+        network.LoadOnnx(Fixture(model));
+        AssertSameParameters(fromStateDict, network);
+        AssertMatchesPyTorch(network, "leaky02", [ChainReference.Layer(network.First), ChainReference.Layer(network.Second), ChainReference.Layer(network.Third)]);
+
+        var defaultSlope = new TorchLeakyDefault();
+        (Action<string> loadOnnx, Func<float[][]> parameters) = Loader(defaultSlope);
+        float[][] before = parameters();
+        InvalidDataException onnx = Assert.Throws<InvalidDataException>(() => loadOnnx(Fixture(model)));
+        Assert.Contains("(LeakyRelu) has alpha 0.2; DenseGen's leaky ReLU has slope 0.01", onnx.Message, StringComparison.Ordinal);
+
+        string directory = Directory.CreateTempSubdirectory("densegen-leaky-").FullName;
+        try
+        {
+            string steep = Path.Combine(directory, "steep.safetensors"), shallow = Path.Combine(directory, "shallow.safetensors");
+            network.Save(steep);
+            InvalidDataException file = Assert.Throws<InvalidDataException>(() => defaultSlope.Load(steep));
+            Assert.Contains("NegativeSlope = 0.2", file.Message, StringComparison.Ordinal);
+            Assert.Equal(before, parameters());
+
+            defaultSlope.Save(shallow);
+            float[][] steepBefore = Loader(network).Parameters();
+            Assert.Throws<InvalidDataException>(() => network.Load(shallow));
+            Assert.Equal(steepBefore, Loader(network).Parameters());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     /// <summary>PyTorch's nn.ELU(): its state dict and its Elu exports load the same weights, and DenseGen's outputs and input gradients and PyTorch's lie within the chain's float bound.</summary>
     [Theory]
     [InlineData("elu.opset9.onnx")]

@@ -122,6 +122,8 @@ internal static class LayerChecks
     {
         int inputs = layer.InputSize, outputs = layer.OutputSize;
         Activation activation = layer.Activation;
+        // Leaky ReLU's slope, as the layer's attribute declares it (0.01 unless it says otherwise).
+        double slope = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<DenseAttribute>(layer.GetType())?.NegativeSlope ?? Activations.LeakyReLUNegativeSlope;
         var random = new Random(seed);
         T[] w = RandomValues<T>(random, inputs * outputs);
         T[] b = RandomValues<T>(random, outputs);
@@ -138,7 +140,7 @@ internal static class LayerChecks
         var y = new T[samples * outputs];
         layer.Forward(x, y);
         var (z, zScale) = Reference.Forward(Wide(w), Wide(b), Wide(x), inputs, outputs);
-        var expected = Array.ConvertAll(z, v => Reference.Activate(activation, v));
+        var expected = Array.ConvertAll(z, v => Reference.Activate(activation, v, slope));
         // z's error reaches y through |act′| ≤ Lipschitz (1 but for SiLU); Compare allows it once.
         double[] zError = Array.ConvertAll(zScale, scale => ErrorBound.Allowed<T>(inputs + 1, scale));
         var extra = new double[expected.Length];
@@ -154,7 +156,7 @@ internal static class LayerChecks
         double[] dzError = new double[dy.Length];
         for (int j = 0; j < dz.Length; j++)
         {
-            dz[j] = double.CreateChecked(dy[j]) * Reference.ActivationDerivative(activation, z[j], double.CreateChecked(y[j]));
+            dz[j] = double.CreateChecked(dy[j]) * Reference.ActivationDerivative(activation, z[j], double.CreateChecked(y[j]), slope);
             dzError[j] = Math.Abs(double.CreateChecked(dy[j])) * Reference.DerivativeError(activation, z[j], zError[j], u);
         }
         double[] Carried((double[] Value, double[] Scale) ofError) => ofError.Scale;

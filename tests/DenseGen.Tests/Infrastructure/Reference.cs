@@ -99,12 +99,12 @@ internal static class Reference
         return (dx, scale);
     }
 
-    /// <summary>The activation of a pre-activation value, from its textbook definition.</summary>
-    public static double Activate(Activation activation, double z) => activation switch
+    /// <summary>The activation of a pre-activation value, from its textbook definition; leaky ReLU's slope below 0 is <paramref name="negativeSlope"/>.</summary>
+    public static double Activate(Activation activation, double z, double negativeSlope = 0.01) => activation switch
     {
         Activation.None => z,
         Activation.ReLU => z > 0 ? z : 0,
-        Activation.LeakyReLU => z > 0 ? z : 0.01 * z,
+        Activation.LeakyReLU => z > 0 ? z : negativeSlope * z,
         Activation.Sigmoid => 1 / (1 + Math.Exp(-z)),
         Activation.Tanh => Math.Tanh(z),
         Activation.ELU => z > 0 ? z : ExpM1(z),
@@ -116,8 +116,8 @@ internal static class Reference
     /// The activation's derivative at the pre-activation <paramref name="z"/> whose activation is <paramref name="y"/>:
     /// from y for every activation a layer differentiates through its output, from z for SiLU, whose layers recompute z.
     /// </summary>
-    public static double ActivationDerivative(Activation activation, double z, double y) =>
-        activation == Activation.SiLU ? SiLUDerivative(z) : ActivationDerivative(activation, y);
+    public static double ActivationDerivative(Activation activation, double z, double y, double negativeSlope = 0.01) =>
+        activation == Activation.SiLU ? SiLUDerivative(z) : OutputDerivative(activation, y, negativeSlope);
 
     /// <summary>SiLU′(z) = σ(z)(1 + z(1 − σ(z))), with 1 − σ(z) as e^(−z)σ(z), which does not cancel.</summary>
     public static double SiLUDerivative(double z)
@@ -163,12 +163,15 @@ internal static class Reference
         return sum;
     }
 
-    /// <summary>The activation's derivative, written as a function of its output y.</summary>
-    public static double ActivationDerivative(Activation activation, double y) => activation switch
+    /// <summary>The activation's derivative, written as a function of its output y, leaky ReLU's of slope 0.01.</summary>
+    public static double ActivationDerivative(Activation activation, double y) => OutputDerivative(activation, y, 0.01);
+
+    /// <summary>The activation's derivative, written as a function of its output y; leaky ReLU's slope below 0 is <paramref name="negativeSlope"/>.</summary>
+    public static double OutputDerivative(Activation activation, double y, double negativeSlope) => activation switch
     {
         Activation.None => 1,
         Activation.ReLU => y > 0 ? 1 : 0,
-        Activation.LeakyReLU => y > 0 ? 1 : 0.01,
+        Activation.LeakyReLU => y > 0 ? 1 : negativeSlope,
         Activation.Sigmoid => y * (1 - y),
         Activation.Tanh => 1 - y * y,
         Activation.ELU => y > 0 ? 1 : y + 1,
@@ -176,19 +179,20 @@ internal static class Reference
     };
 
     /// <summary>
-    /// The activation's own rounding, in units of u relative to |y|. ReLU is exact. LeakyReLU multiplies by
-    /// 0.01 rounded to the element type (≤ u) and rounds the product (≤ u): 2. Sigmoid and tanh call the math
-    /// library's exp or tanh, within 2 ulps (≤ 4u) on the platforms .NET supports, and sigmoid adds two
-    /// correctly rounded operations whose errors the quotient carries (≤ 2u); 8 covers both. ELU's e^z − 1 is
-    /// DenseGen's own, within one ulp of exact for float (computed in double, rounded once) and a few ulps for double
-    /// (DeterministicMathTests), relative to |y| since it does not cancel near 0: 8 covers it too. SiLU's
-    /// z / (1 + e^(−z)): e^(−z) within 4u, so 1 + e^(−z) within 5u, and the quotient one u more: 6 ≤ 8.
+    /// The activation's own rounding, in units of u relative to |y| (an ulp is at most 2u|y|). ReLU is exact.
+    /// LeakyReLU multiplies by its slope rounded to the element type (≤ u) and rounds the product (≤ u): 2. Float
+    /// sigmoid, tanh, ELU and SiLU are DenseGen's vector functions, within 4, 5, 3 and 5 ulps (docs/math.md,
+    /// VectorTranscendentalsChecks): 8, 10, 6 and 10. Double ones call the math library's exp or tanh, within 2 ulps
+    /// (≤ 4u), sigmoid and SiLU adding two correctly rounded operations (≤ 2u), or DenseGen's own e^z − 1 (ELU, a few
+    /// ulps): within the same figures.
     /// </summary>
     public static double ActivationRounding(Activation activation) => activation switch
     {
         Activation.None or Activation.ReLU => 0,
         Activation.LeakyReLU => 2,
-        _ => 8,
+        Activation.Sigmoid => 8,
+        Activation.ELU => 6,
+        _ => 10,
     };
 }
 

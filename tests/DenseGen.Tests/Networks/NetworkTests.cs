@@ -550,7 +550,7 @@ public class NetworkTests
 /// </remarks>
 internal static class ChainReference
 {
-    public sealed record LayerValues(double[] Weights, double[] Bias, int In, int Out, Activation Activation);
+    public sealed record LayerValues(double[] Weights, double[] Bias, int In, int Out, Activation Activation, double NegativeSlope = 0.01);
 
     /// <summary>Values and error bounds of every quantity the tests compare, in double.</summary>
     public sealed record Chain(
@@ -567,7 +567,9 @@ internal static class ChainReference
                 IActivatedDenseLayer<T> activated => activated.Activation,
                 IFrozenDenseLayer<T> frozen => frozen.Activation,
                 _ => Activation.None,
-            });
+            },
+            // Leaky ReLU's slope, as the layer's attribute declares it.
+            System.Reflection.CustomAttributeExtensions.GetCustomAttribute<DenseAttribute>(layer.GetType())?.NegativeSlope ?? Activations.LeakyReLUNegativeSlope);
 
     public static void AssertForwardWithinBound<T>(T[] actual, T[] input, LayerValues[] layers) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -615,7 +617,7 @@ internal static class ChainReference
                     double zError = propagated + gamma * magnitude;
                     if (layer.Activation is Activation.ReLU or Activation.LeakyReLU)
                         Assert.True(Math.Abs(z) > zError, $"layer {l}: pre-activation {z:R} lies within its error bound {zError:E2} of the kink; pick another seed.");
-                    double value = Reference.Activate(layer.Activation, z);
+                    double value = Reference.Activate(layer.Activation, z, layer.NegativeSlope);
                     y[s * layer.Out + o] = value;
                     preActivations[l][s * layer.Out + o] = z;
                     preActivationErrors[l][s * layer.Out + o] = zError;
@@ -640,7 +642,7 @@ internal static class ChainReference
             var dzError = new double[g.Length];
             for (int j = 0; j < g.Length; j++)
             {
-                double derivative = Reference.ActivationDerivative(layer.Activation, preActivations[l][j], y[j]);
+                double derivative = Reference.ActivationDerivative(layer.Activation, preActivations[l][j], y[j], layer.NegativeSlope);
                 dz[j] = g[j] * derivative;
                 // Through the output, act′ moves with y's error; SiLU's, taken at the recomputed z, with z's (DerivativeError).
                 dzError[j] = gError[j] * Math.Abs(derivative) + (layer.Activation == Activation.SiLU

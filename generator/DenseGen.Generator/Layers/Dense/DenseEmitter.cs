@@ -183,7 +183,7 @@ internal static class DenseEmitter
         ActivationForward forward = spec.Deterministic ? activation.Deterministic : portable ? activation.Portable : activation.Full;
         if (forward.IsFused && portable)
             throw new System.InvalidOperationException($"The activation {activation.Name} is fused in portable or deterministic output, whose kernels fuse none");
-        if (forward.AfterProduct(t, "output") is { } afterProduct)
+        if (forward.AfterProduct(t, "output", spec.Activation.SlopeArgument(spec.Element)) is { } afterProduct)
             w.Line(afterProduct);
         w.Close();
         w.Line();
@@ -263,7 +263,8 @@ internal static class DenseEmitter
             {
                 case DerivativeSource.Output:
                     w.Line(spec.Activation.Row.Backward.StatementFromOutput(
-                        t, "output.Slice(first * OutputSize, count * OutputSize)", "outputGradient.Slice(first * OutputSize, count * OutputSize)", "dZ"));
+                        t, "output.Slice(first * OutputSize, count * OutputSize)", "outputGradient.Slice(first * OutputSize, count * OutputSize)", "dZ",
+                        spec.Activation.SlopeArgument(spec.Element)));
                     break;
                 default:
                     WriteRecomputedPreActivation(w, spec, storage, widths, portable);

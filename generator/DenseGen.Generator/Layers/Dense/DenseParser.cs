@@ -50,7 +50,7 @@ internal static class DenseParser
         int outputs = ReadSize(attribute, attributeSyntax, "Out", "outputs", name, diagnostics);
         ElementKind? element = ReadElementType(attribute, attributeSyntax, name, diagnostics);
         bool fullUnroll = ReadUnroll(attribute, attributeSyntax, name, diagnostics);
-        ActivationKind activation = ReadActivation(attribute, attributeSyntax, name, diagnostics);
+        ActivationKind activation = ReadNegativeSlope(ReadActivation(attribute, attributeSyntax, name, diagnostics), attribute, attributeSyntax, name, diagnostics);
         bool trainable = NamedArgument(attribute, "Trainable")?.Value is not false;
         bool deterministic = NamedArgument(attribute, "Deterministic")?.Value is true;
         bool bias = NamedArgument(attribute, "Bias")?.Value is not false;
@@ -153,6 +153,28 @@ internal static class DenseParser
             System.Convert.ToString(value.Value.Value, CultureInfo.InvariantCulture) ?? "",
             ActivationTable.NameList()));
         return ActivationKind.None;
+    }
+
+    /// <summary>
+    /// Leaky ReLU with the layer's <c>NegativeSlope</c>: a finite number greater than 0 (for which <c>y &gt; 0</c> exactly
+    /// when <c>z &gt; 0</c>, as the backward pass assumes), and given only with <c>Activation = LeakyReLU</c> (DG0035).
+    /// </summary>
+    private static ActivationKind ReadNegativeSlope(ActivationKind activation, AttributeData attribute, AttributeSyntax? syntax, string layerName, List<DiagnosticInfo> diagnostics)
+    {
+        if (NamedArgument(attribute, "NegativeSlope")?.Value is not double slope)
+            return activation;
+        string? problem = activation.Value != ActivationKind.LeakyReLUValue ? $" with Activation = {activation.Name}; only a LeakyReLU layer has a negative slope"
+            : !(slope > 0) || double.IsInfinity(slope) ? "; it must be a finite number greater than 0"
+            : null;
+        if (problem is null)
+            return ActivationKind.LeakyReLU(slope);
+        diagnostics.Add(DiagnosticInfo.Create(
+            DiagnosticDescriptors.InvalidNegativeSlope,
+            LocationInfo.From((SyntaxNode?)ArgumentSyntax(syntax, "NegativeSlope") ?? syntax),
+            layerName,
+            slope.ToString("R", CultureInfo.InvariantCulture),
+            problem));
+        return activation;
     }
 
     private static void CheckActivationWidth(

@@ -66,10 +66,11 @@ internal sealed record DenseSpec(
 
     /// <summary>
     /// How weight files record a dense layer: <c>Dense(In = 784, Out = 128, Activation = ReLU)</c>, with
-    /// <c>, Bias = false</c> for a bias-free one.
+    /// <c>, NegativeSlope = 0.2</c> for a leaky ReLU of another slope than 0.01 and <c>, Bias = false</c> for a bias-free
+    /// one.
     /// </summary>
     public static string ArchitectureOf(int inputs, int outputs, ActivationKind activation, bool bias) =>
-        string.Format(CultureInfo.InvariantCulture, "Dense(In = {0}, Out = {1}, Activation = {2}{3})", inputs, outputs, activation, bias ? "" : ", Bias = false");
+        string.Format(CultureInfo.InvariantCulture, "Dense(In = {0}, Out = {1}, Activation = {2}{3}{4})", inputs, outputs, activation, activation.ArchitectureSuffix, bias ? "" : ", Bias = false");
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
