@@ -38,8 +38,8 @@ public static class KernelChecks
             Each(NumericalTests.DeterministicFloatLayers, LayerChecks.CheckDeterministicOrder);
             Each(NumericalTests.DeterministicDoubleLayers, LayerChecks.CheckDeterministicOrder);
             // The float activations' vector functions, on this process's widest vectors: bounds and special values. Where
-            // deterministic mode is on (the arm64 program, whose deterministic test layers turn it on), the runtime's
-            // activations are the deterministic functions instead, which the digest checks.
+            // deterministic mode is on, the runtime's activations are the deterministic functions instead, which the
+            // digest checks.
             if (DeterministicMode.IsEnabled)
             {
                 Console.WriteLine("vector activations: not checked, deterministic mode is on in this process");
@@ -61,7 +61,11 @@ public static class KernelChecks
         }
         catch (Exception exception)
         {
-            Console.WriteLine($"FAILED after {checks} checks: {exception.Message}");
+            // The innermost exception with its stack: a reflection call wraps the one that says what failed.
+            Exception cause = exception;
+            while (cause.InnerException is { } inner)
+                cause = inner;
+            Console.WriteLine($"FAILED after {checks} checks: {cause}");
             return 1;
         }
         Console.WriteLine($"{checks} checks passed");

@@ -13,8 +13,7 @@ namespace DenseGen.Tests;
 /// each function's edges, and inputs given through the span methods in runs whose lengths leave a partial last vector.
 /// <see cref="VectorTranscendentalsTests"/> runs it in process (with the exponential itself, which is internal);
 /// <see cref="KernelChecks"/> in the child processes of <see cref="VectorPathTests"/>, whose
-/// <see cref="System.Numerics.Vector{T}"/> is 512 or 128 bits or software (not in the arm64 program under qemu, whose
-/// deterministic test layers turn deterministic mode on for the process).
+/// <see cref="System.Numerics.Vector{T}"/> is 512 or 128 bits or software, and in the arm64 program under qemu.
 /// </summary>
 /// <remarks>
 /// The bounds, in ulps of the result, follow from the steps each function takes (each IEEE operation rounds by at most

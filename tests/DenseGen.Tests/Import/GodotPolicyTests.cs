@@ -41,7 +41,7 @@ public partial class DefendTheGoalPolicy
 /// DenseGen the loaded network; on random batches of 1 and 64 both lie within the float bound of a double reference
 /// of the chain on the file's weights (the bound <see cref="OnnxRuntimeParityTests"/> uses).
 /// </summary>
-public class GodotPolicyTests
+public class GodotPolicyTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     public static TheoryData<string, int> Policies() => new()
     {
@@ -77,6 +77,7 @@ public class GodotPolicyTests
         ChainReference.Chain chain = ChainReference.Compute(ErrorBound.FloatRoundoff, LayerChecks.Wide(x), new double[batch * outputs], layers);
         ChainReference.AssertWithin(LayerChecks.Wide(reference), chain.Output, chain.OutputError, "ONNX Runtime output");
         ChainReference.AssertWithin(LayerChecks.Wide(y), chain.Output, chain.OutputError, "DenseGen output");
+        output.WriteLine($"{file}, batch {batch}: " + ChainReference.Parity(LayerChecks.Wide(y), LayerChecks.Wide(reference), chain.Output, chain.OutputError));
     }
 
     /// <summary>A network of other sizes refuses the policy, naming the node, and keeps its parameters.</summary>

@@ -13,12 +13,12 @@ namespace DenseGen.Tests.Import;
 /// The fixtures' ONNX files run in ONNX Runtime 1.31.1 and, imported, in DenseGen, on random batches of 1 and 64:
 /// both outputs must lie within the float bound of a double reference of the chain on the model's weights.
 /// </summary>
-public class OnnxRuntimeParityTests
+public class OnnxRuntimeParityTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     public static TheoryData<string, int> Models()
     {
         var data = new TheoryData<string, int>();
-        foreach (string model in new[] { "mlp.opset9.onnx", "mlp.opset13.onnx", "mlp.opset17.onnx", "mlp.helper.onnx", "matmul.opset9.onnx", "matmul.opset17.onnx", "elu.opset17.onnx", "silu.opset9.onnx", "silu.opset17.onnx" })
+        foreach (string model in new[] { "mlp.opset9.onnx", "mlp.opset13.onnx", "mlp.opset17.onnx", "mlp.helper.onnx", "matmul.opset9.onnx", "matmul.opset17.onnx", "elu.opset17.onnx", "silu.opset9.onnx", "silu.opset17.onnx", "leaky02.opset17.onnx" })
         {
             data.Add(model, 1);
             data.Add(model, 64);
@@ -49,6 +49,7 @@ public class OnnxRuntimeParityTests
         ChainReference.Chain chain = ChainReference.Compute(ErrorBound.FloatRoundoff, LayerChecks.Wide(x), dy, layers);
         ChainReference.AssertWithin(LayerChecks.Wide(reference), chain.Output, chain.OutputError, "ONNX Runtime output");
         ChainReference.AssertWithin(LayerChecks.Wide(y), chain.Output, chain.OutputError, "DenseGen output");
+        output.WriteLine($"{model}, batch {batch}: " + ChainReference.Parity(LayerChecks.Wide(y), LayerChecks.Wide(reference), chain.Output, chain.OutputError));
     }
 
     private static (ITrainableModule<float> Network, ChainReference.LayerValues[] Layers) Import(string model)
@@ -64,6 +65,12 @@ public class OnnxRuntimeParityTests
             var silu = new TorchSiLU();
             silu.LoadOnnx(OnnxImportTests.Fixture(model));
             return (silu, [ChainReference.Layer(silu.First), ChainReference.Layer(silu.Second), ChainReference.Layer(silu.Third)]);
+        }
+        if (model.StartsWith("leaky02", StringComparison.Ordinal))
+        {
+            var leaky = new TorchLeaky02();
+            leaky.LoadOnnx(OnnxImportTests.Fixture(model));
+            return (leaky, [ChainReference.Layer(leaky.First), ChainReference.Layer(leaky.Second), ChainReference.Layer(leaky.Third)]);
         }
         if (model.StartsWith("matmul", StringComparison.Ordinal))
         {
