@@ -7,6 +7,7 @@ using DenseGen.Generator.Determinism;
 using DenseGen.Generator.Layers;
 using DenseGen.Generator.Layers.Dense;
 using DenseGen.Generator.Model;
+using DenseGen.Generator.Models;
 using DenseGen.Generator.Networks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -53,6 +54,18 @@ public sealed class DenseGenerator : IIncrementalGenerator
 
         /// <summary>The network specs with their baked weights.</summary>
         public const string BakedNetworks = nameof(BakedNetworks);
+
+        /// <summary>The [OnnxModel] parser's output: spec and diagnostics per annotated class.</summary>
+        public const string ParseModel = nameof(ParseModel);
+
+        /// <summary>The valid [OnnxModel] declarations.</summary>
+        public const string ModelSpecs = nameof(ModelSpecs);
+
+        /// <summary>Each model with the file it names (compared by the file's length and hash, never its bytes).</summary>
+        public const string FoundModels = nameof(FoundModels);
+
+        /// <summary>The models with their compiled plans.</summary>
+        public const string PlannedModels = nameof(PlannedModels);
     }
 
     // The dense kind's transform and emitter, which tests may replace; every other kind runs its row of LayerKinds.
@@ -164,11 +177,48 @@ public sealed class DenseGenerator : IIncrementalGenerator
                 });
             });
 
+        // [OnnxModel] classes: the declaration, then the file it names, then the graph compiled to a plan; like a
+        // network's baked weights, the plan is redone only when the class or its own file changed.
+        (IncrementalValuesProvider<ParseResult<OnnxModelSpec>> models, IncrementalValuesProvider<OnnxModelSpec> modelSpecs) = RegisterPipeline(
+            context, target, OnnxModelParser.AttributeName, OnnxModelParser.Parse, OnnxModelEmitter.Emit, OnnxModelEmitter.HintName,
+            DiagnosticDescriptors.StructNetworkNeedsFullTarget, TrackingNames.ParseModel, TrackingNames.ModelSpecs,
+            prepare: specs => specs
+                .Combine(projectSettings)
+                .Select(static (pair, _) =>
+                {
+                    bool deterministic = pair.Left.Deterministic || pair.Right.Deterministic;
+                    return pair.Left with { Deterministic = deterministic, RequiresDeterministicMode = deterministic && !pair.Right.OptedOut };
+                })
+                .Combine(weightFiles)
+                .Select(static (pair, _) => OnnxModelRequest.Find(pair.Left, pair.Right))
+                .WithTrackingName(TrackingNames.FoundModels)
+                .Select(static (request, _) => request.Planned())
+                .WithTrackingName(TrackingNames.PlannedModels));
+        // A file that is missing or cannot be compiled is reported at the attribute's path, which only the parse result
+        // knows (the spec holds no locations, so moving the declaration leaves the plan cached).
+        context.RegisterSourceOutput(
+            modelSpecs.Where(static spec => spec.Problem is not null).Combine(models.Collect()),
+            static (output, pair) =>
+            {
+                OnnxModelSpec spec = pair.Left;
+                BakeProblem problem = spec.Problem!;
+                Location location = pair.Right.FirstOrDefault(result => result.Spec is { } parsed
+                    && parsed.TypeName == spec.TypeName && parsed.Namespace == spec.Namespace && parsed.ContainingTypes == spec.ContainingTypes)?.WeightsArgument?.ToLocation() ?? Location.None;
+                output.ReportDiagnostic(problem.Kind switch
+                {
+                    BakeProblemKind.NotFound => Diagnostic.Create(DiagnosticDescriptors.OnnxModelFileMissing, location, spec.TypeName, spec.Path, problem.Message),
+                    BakeProblemKind.Internal => Diagnostic.Create(DiagnosticDescriptors.InternalError, location, spec.TypeName, problem.Message),
+                    _ => Diagnostic.Create(DiagnosticDescriptors.OnnxModelNotCompiled, location, spec.TypeName, problem.Message),
+                });
+            });
+
         // The runtime's deterministic mode is one setting per process: an assembly with deterministic layers or networks,
         // or built with the project property, turns it on from a module initializer (full output; the portable output's
         // types ask from their entry points instead).
         IncrementalValueProvider<bool> hasDeterministicTypes = AnyOf(layerSpecResults.Select(specs => specs.Select(static (spec, _) => spec.Deterministic)))
             .Combine(networkSpecs.Select(static (spec, _) => spec.RequiresDeterministicMode).Collect())
+            .Select(static (pair, _) => pair.Left || pair.Right.Contains(true))
+            .Combine(modelSpecs.Select(static (spec, _) => spec.RequiresDeterministicMode).Collect())
             .Select(static (pair, _) => pair.Left || pair.Right.Contains(true));
         IncrementalValueProvider<(OutputMode Mode, string AssemblyName)> compilationFacts = target
             .Combine(context.CompilationProvider.Select(static (compilation, _) => compilation.AssemblyName ?? ""))

@@ -317,6 +317,33 @@ internal static class DiagnosticDescriptors
         isEnabledByDefault: true,
         customTags: NotConfigurable);
 
+    public static readonly DiagnosticDescriptor OnnxModelNotSupportedHere = new(
+        id: "DG0036",
+        title: "[OnnxModel] cannot be applied to this declaration",
+        messageFormat: "The model '{0}' cannot be generated: {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
+
+    public static readonly DiagnosticDescriptor OnnxModelFileMissing = new(
+        id: "DG0037",
+        title: "The ONNX model's file was not found",
+        messageFormat: "'{0}' is generated from '{1}', but {2}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
+
+    public static readonly DiagnosticDescriptor OnnxModelNotCompiled = new(
+        id: "DG0038",
+        title: "The ONNX model cannot be compiled",
+        messageFormat: "'{0}' cannot be generated from its ONNX model: {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "DG0010",
         title: "DenseGen failed unexpectedly",

@@ -545,7 +545,7 @@ internal static class NetworkEmitter
     private static string BakedNoun(TensorSpec tensor) => tensor.Property.ToLowerInvariant();
 
     /// <summary>Bytes as a C# string literal, byte 2i in the low half of character i; printable ASCII as itself, the rest escaped.</summary>
-    private static string BakedLiteral(System.ReadOnlySpan<byte> data, int offset, int count)
+    internal static string BakedLiteral(System.ReadOnlySpan<byte> data, int offset, int count)
     {
         var literal = new System.Text.StringBuilder(count * 3 + 2);
         literal.Append('"');

@@ -1,0 +1,327 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Security;
+using DenseGen.Generator.Layers;
+using DenseGen.Generator.Model;
+using DenseGen.Generator.Networks;
+using DenseGen.Generator.Shared;
+
+namespace DenseGen.Generator.Models;
+
+/// <summary>
+/// Writes an <c>[OnnxModel]</c> class from its plan: the size constants and constant outputs, a field per layer and per
+/// buffer, a constructor that copies the baked weights into the layers, and <c>Forward</c>, which checks every span, then
+/// runs the plan's steps on <c>MaxBatch</c> samples at a time. The layers themselves are nested types written by their
+/// kinds' own emitters (the rows of <see cref="LayerKinds"/>), appended to the same file.
+/// </summary>
+internal static class OnnxModelEmitter
+{
+    private const string Guard = GeneratedFile.Guard;
+    private const string ReadOnlySpan = "global::System.ReadOnlySpan", Span = "global::System.Span";
+    private const string BakedDataField = "__denseBaked", ValueField = "__denseValue", ConstantField = "__denseConstant";
+
+    /// <summary>The hint name, e.g. <c>App.Policy.OnnxModel.g.cs</c>.</summary>
+    public static string HintName(OnnxModelSpec spec) => GeneratedFile.HintName(spec.Namespace, spec.ContainingTypes, spec.TypeName, ".OnnxModel.g.cs");
+
+    public static string Emit(OnnxModelSpec spec, TargetInfo target)
+    {
+        ModelPlan plan = spec.Plan!;
+        var w = new IndentedWriter();
+        GeneratedFile.Open(w, spec.Namespace, spec.ContainingTypes);
+        string file = "<c>" + SecurityElement.Escape(spec.Path) + "</c>";
+        w.Line($"/// <summary>The network of {file}, compiled by DenseGen: {Describe(plan)}.</summary>");
+        w.Open($"partial class {spec.TypeName}");
+        WriteConstants(w, spec, plan);
+        WriteFields(w, plan);
+        WriteConstructor(w, spec, plan, file);
+        WriteForward(w, plan);
+        WriteChunk(w, spec, plan);
+        WriteBakedData(w, plan, file);
+        w.Close();
+        GeneratedFile.Close(w, spec.Namespace, spec.ContainingTypes);
+
+        // The layers, each by its kind's own emitter, as nested types of this class.
+        var source = new System.Text.StringBuilder(w.ToString());
+        foreach (ModelLayer layer in plan.Layers)
+        {
+            LayerKind kind = LayerKinds.All.First(k => k.Name == layer.Spec.Contract.Kind);
+            source.AppendLine().Append(kind.Emit(layer.Spec, target));
+        }
+        return source.ToString();
+    }
+
+    private static string Describe(ModelPlan plan) =>
+        string.Join(", then ", plan.Layers.Select(layer => layer.Spec.Contract.Kind + " " + layer.Spec.Contract.Description)) is { Length: > 0 } layers
+            ? SecurityElement.Escape(layers)!
+            : "no layers";
+
+    private static void WriteConstants(IndentedWriter w, OnnxModelSpec spec, ModelPlan plan)
+    {
+        foreach (ModelInput input in plan.Inputs)
+        {
+            w.Line($"/// <summary>Elements of one sample of the graph input <c>{Escape(input.GraphName)}</c>: the length of <c>{input.Parameter.TrimStart('@')}</c> per sample.</summary>");
+            GeneratedFile.Field(w);
+            w.Line($"public const int {input.SizeConstant} = {Number(plan.Values[input.Value].Width)};");
+            w.Line();
+        }
+        foreach (ModelOutput output in plan.Outputs)
+        {
+            w.Line($"/// <summary>Elements of one sample of the graph output <c>{Escape(output.GraphName)}</c>: the length of <c>{output.Parameter.TrimStart('@')}</c> per sample.</summary>");
+            GeneratedFile.Field(w);
+            w.Line($"public const int {output.SizeConstant} = {Number(plan.Values[output.Value].Width)};");
+            w.Line();
+        }
+        w.Line("/// <summary>The samples one pass computes: <c>Forward</c> takes any number, this many at a time, and the buffers hold this many.</summary>");
+        GeneratedFile.Field(w);
+        w.Line($"public const int MaxBatch = {Number(plan.MaxBatch)};");
+        w.Line();
+        foreach (ModelConstant constant in plan.Constants)
+        {
+            string type = constant.IsInteger ? "long" : "float";
+            w.Line($"/// <summary>The graph's constant output <c>{Escape(constant.GraphName)}</c>.</summary>");
+            if (constant.Values.Count == 1)
+            {
+                GeneratedFile.Field(w);
+                w.Line($"public const {type} {constant.Identifier} = {Literal(constant.Values[0], constant.IsInteger)};");
+            }
+            else
+            {
+                GeneratedFile.Member(w);
+                w.Line($"public static {ReadOnlySpan}<{type}> {constant.Identifier} => new {type}[] {{ {string.Join(", ", constant.Values.Select(v => Literal(v, constant.IsInteger)))} }};");
+            }
+            w.Line();
+        }
+    }
+
+    private static void WriteFields(IndentedWriter w, ModelPlan plan)
+    {
+        foreach (ModelLayer layer in plan.Layers)
+        {
+            w.Line($"/// <summary>{Escape(layer.Node)}: {Escape(layer.Spec.Contract.Description)}.</summary>");
+            GeneratedFile.Field(w);
+            w.Line($"private readonly {layer.Spec.TypeName} {layer.Field} = new {layer.Spec.TypeName}();");
+        }
+        var bound = new HashSet<int>(plan.Inputs.Select(i => i.Value).Concat(plan.Outputs.Select(o => o.Value)));
+        foreach (ModelValue value in plan.Values.Where(v => !bound.Contains(v.Id) && IsWritten(plan, v.Id)))
+        {
+            GeneratedFile.Field(w);
+            w.Line($"private readonly {Type(value)}[] {ValueField}{Number(value.Id)} = new {Type(value)}[{Number((long)plan.MaxBatch * value.Width)}];");
+        }
+        int index = 0;
+        foreach (BinaryStep step in plan.Steps.OfType<BinaryStep>())
+        {
+            foreach (Operand operand in new[] { step.Left, step.Right })
+            {
+                if (operand.Constant is { Count: > 1 } values)
+                {
+                    GeneratedFile.Field(w);
+                    w.Line($"private static readonly float[] {ConstantField}{Number(index)} = new float[] {{ {string.Join(", ", values.Select(FloatLiteral))} }};");
+                }
+                if (operand.Constant is not null)
+                    index++;
+            }
+        }
+        w.Line();
+    }
+
+    private static bool IsWritten(ModelPlan plan, int value) => plan.Steps.Any(step => step.Output == value);
+
+    private static void WriteConstructor(IndentedWriter w, OnnxModelSpec spec, ModelPlan plan, string file)
+    {
+        w.Line($"/// <summary>Creates the network with the weights of {file}, baked in at compile time.</summary>");
+        GeneratedFile.Member(w);
+        w.Open($"public {spec.TypeName}()");
+        int tensor = 0;
+        foreach (ModelLayer layer in plan.Layers)
+        {
+            foreach (TensorSpec table in layer.Spec.Contract.Tensors)
+                w.Line($"{GeneratedFile.CompilerServices}.NetworkFile.CopyBaked<float>(global::System.MemoryExtensions.AsSpan({BakedDataField}{Number(tensor++)}), this.{layer.Field}.{table.Property});");
+        }
+        w.Close();
+        w.Line();
+    }
+
+    private static void WriteForward(IndentedWriter w, ModelPlan plan)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// Computes the outputs of k samples, <see cref=\"MaxBatch\"/> at a time; every span holds k samples (k ≥ 1), and the");
+        w.Line("/// outputs are written only after every span is checked. Allocates nothing.");
+        w.Line("/// </summary>");
+        foreach (ModelInput input in plan.Inputs)
+            w.Line($"/// <param name=\"{input.Parameter.TrimStart('@')}\">The graph input <c>{Escape(input.GraphName)}</c>: <c>[k, {input.SizeConstant}]</c>.</param>");
+        foreach (ModelOutput output in plan.Outputs)
+            w.Line($"/// <param name=\"{output.Parameter.TrimStart('@')}\">Receives the graph output <c>{Escape(output.GraphName)}</c>: <c>[k, {output.SizeConstant}]</c>.</param>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span does not hold whole samples, the spans hold different numbers of samples, or an output overlaps another span.</exception>");
+        GeneratedFile.Member(w);
+        w.Open($"public void Forward({Parameters(plan)})");
+        ModelInput first = plan.Inputs[0];
+        string firstName = first.Parameter;
+        w.Line($"int __samples = {Guard}.SampleCount({firstName}.Length, {first.SizeConstant}, nameof({firstName}), nameof({first.SizeConstant}));");
+        foreach (ModelInput input in plan.Inputs.Skip(1))
+            w.Line($"{Guard}.RequireSamples({input.Parameter}.Length, __samples, {input.SizeConstant}, nameof({input.Parameter}), nameof({input.SizeConstant}));");
+        foreach (ModelOutput output in plan.Outputs)
+            w.Line($"{Guard}.RequireSamples({output.Parameter}.Length, __samples, {output.SizeConstant}, nameof({output.Parameter}), nameof({output.SizeConstant}));");
+        // Outputs may not overlap the inputs or each other: a step would overwrite what a later one reads.
+        for (int o = 0; o < plan.Outputs.Count; o++)
+        {
+            ModelOutput output = plan.Outputs[o];
+            bool integer = plan.Values[output.Value].IsInteger;
+            IEnumerable<string> others = plan.Inputs.Where(_ => !integer).Select(i => i.Parameter)
+                .Concat(plan.Outputs.Take(o).Where(p => plan.Values[p.Value].IsInteger == integer).Select(p => p.Parameter));
+            foreach (string other in others)
+                w.Line($"{Guard}.RequireDisjoint<{(integer ? "int" : "float")}>({output.Parameter}, nameof({output.Parameter}), {other}, nameof({other}));");
+        }
+        w.Line("for (int __first = 0; __first < __samples; __first += MaxBatch)");
+        w.Line($"    __denseForwardChunk(__first, global::System.Math.Min(MaxBatch, __samples - __first), {string.Join(", ", plan.Inputs.Select(i => i.Parameter).Concat(plan.Outputs.Select(o => o.Parameter)))});");
+        w.Close();
+        w.Line();
+    }
+
+    private static string Parameters(ModelPlan plan) =>
+        string.Join(", ", plan.Inputs.Select(i => $"{ReadOnlySpan}<float> {i.Parameter}")
+            .Concat(plan.Outputs.Select(o => $"{Span}<{Type(plan.Values[o.Value])}> {o.Parameter}")));
+
+    private static void WriteChunk(IndentedWriter w, OnnxModelSpec spec, ModelPlan plan)
+    {
+        GeneratedFile.Member(w);
+        w.Open($"private void __denseForwardChunk(int __first, int __count, {Parameters(plan)})");
+        foreach (ModelInput input in plan.Inputs)
+            w.Line($"{ReadOnlySpan}<float> __v{Number(input.Value)} = {input.Parameter}.Slice(__first * {input.SizeConstant}, __count * {input.SizeConstant});");
+        foreach (ModelOutput output in plan.Outputs)
+            w.Line($"{Span}<{Type(plan.Values[output.Value])}> __v{Number(output.Value)} = {output.Parameter}.Slice(__first * {output.SizeConstant}, __count * {output.SizeConstant});");
+        var bound = new HashSet<int>(plan.Inputs.Select(i => i.Value).Concat(plan.Outputs.Select(o => o.Value)));
+        foreach (ModelValue value in plan.Values.Where(v => !bound.Contains(v.Id) && IsWritten(plan, v.Id)))
+            w.Line($"{Span}<{Type(value)}> __v{Number(value.Id)} = global::System.MemoryExtensions.AsSpan({ValueField}{Number(value.Id)}, 0, __count * {Number(value.Width)});");
+        int constant = 0;
+        foreach (ModelStep step in plan.Steps)
+            WriteStep(w, spec, plan, step, ref constant);
+        w.Close();
+        w.Line();
+    }
+
+    private static void WriteStep(IndentedWriter w, OnnxModelSpec spec, ModelPlan plan, ModelStep step, ref int constant)
+    {
+        string output = "__v" + Number(step.Output);
+        int width = plan.Values[step.Output].Width;
+        string deterministicHelpers = GeneratedFile.CompilerServices + ".DeterministicActivations";
+        string ops = GeneratedFile.CompilerServices + ".ModelOps";
+        switch (step)
+        {
+            case LayerStep layer:
+                w.Line($"this.{plan.Layers[layer.Layer].Field}.Forward(__v{Number(layer.Input)}, {output});");
+                break;
+            case UnaryStep unary:
+                string input = "__v" + Number(unary.Input);
+                switch (unary.Op)
+                {
+                    case UnaryOp.Relu:
+                        w.Line($"{input}.CopyTo({output});");
+                        w.Line($"global::DenseGen.Activations.ReLU<float>({output});");
+                        break;
+                    case UnaryOp.LeakyRelu:
+                        w.Line($"{input}.CopyTo({output});");
+                        w.Line($"global::DenseGen.Activations.LeakyReLU<float>({output}, {FloatLiteral(unary.A)});");
+                        break;
+                    case UnaryOp.Sigmoid or UnaryOp.Tanh:
+                        w.Line($"{input}.CopyTo({output});");
+                        w.Line(spec.Deterministic ? $"{deterministicHelpers}.{unary.Op}({output});" : $"global::DenseGen.Activations.{unary.Op}<float>({output});");
+                        break;
+                    case UnaryOp.Elu:
+                        w.Line($"{(spec.Deterministic ? ops + ".DeterministicElu" : ops + ".Elu")}({input}, {output}, {FloatLiteral(unary.A)});");
+                        break;
+                    case UnaryOp.Exp or UnaryOp.Log:
+                        w.Line($"{ops}.{(spec.Deterministic ? "Deterministic" : "")}{unary.Op}({input}, {output});");
+                        break;
+                    case UnaryOp.Clip:
+                        w.Open($"for (int __i = 0; __i < {output}.Length; __i++)");
+                        w.Line($"float __x = {input}[__i];");
+                        w.Line($"{output}[__i] = __x < {FloatLiteral(unary.A)} ? {FloatLiteral(unary.A)} : __x > {FloatLiteral(unary.B)} ? {FloatLiteral(unary.B)} : __x;");
+                        w.Close();
+                        break;
+                }
+                break;
+            case BinaryStep binary:
+                string left = OperandExpression(binary.Left, width, ref constant), right = OperandExpression(binary.Right, width, ref constant);
+                string op = binary.Op switch { BinaryOp.Add => "+", BinaryOp.Sub => "-", BinaryOp.Mul => "*", _ => "/" };
+                w.Open($"for (int __i = 0; __i < {output}.Length; __i++)");
+                // The element's feature, for a constant of one value per feature.
+                if (binary.Left.Constant is { Count: > 1 } || binary.Right.Constant is { Count: > 1 })
+                    w.Line($"int __f = __i % {Number(width)};");
+                w.Line($"{output}[__i] = {left} {op} {right};");
+                w.Close();
+                break;
+            case ConcatStep concat:
+                int offset = 0;
+                w.Open("for (int __s = 0; __s < __count; __s++)");
+                foreach (int part in concat.Inputs)
+                {
+                    int partWidth = plan.Values[part].Width;
+                    w.Line($"__v{Number(part)}.Slice(__s * {Number(partWidth)}, {Number(partWidth)}).CopyTo({output}.Slice(__s * {Number(width)} + {Number(offset)}, {Number(partWidth)}));");
+                    offset += partWidth;
+                }
+                w.Close();
+                break;
+            case SliceStep slice:
+                int sourceWidth = plan.Values[slice.Input].Width;
+                w.Line("for (int __s = 0; __s < __count; __s++)");
+                w.Line($"    __v{Number(slice.Input)}.Slice(__s * {Number(sourceWidth)} + {Number(slice.Start)}, {Number(width)}).CopyTo({output}.Slice(__s * {Number(width)}, {Number(width)}));");
+                break;
+            case SoftmaxStep softmax:
+                w.Line($"{ops}.{(spec.Deterministic ? "Deterministic" : "")}Softmax(__v{Number(softmax.Input)}, {output}, {Number(softmax.Row)});");
+                break;
+            case ArgMaxStep argMax:
+                w.Line($"{ops}.ArgMax(__v{Number(argMax.Input)}, {output}, {Number(argMax.Row)});");
+                break;
+            case CopyStep copy:
+                w.Line($"__v{Number(copy.Input)}.CopyTo({output});");
+                break;
+        }
+    }
+
+    private static string OperandExpression(Operand operand, int width, ref int constant)
+    {
+        if (operand.Constant is not { } values)
+            return "__v" + Number(operand.Value) + "[__i]";
+        int index = constant++;
+        return values.Count == 1 ? Parenthesized(FloatLiteral(values[0])) : $"{ConstantField}{Number(index)}[__f]";
+    }
+
+    private static string Parenthesized(string literal) => literal.StartsWith("-", System.StringComparison.Ordinal) ? "(" + literal + ")" : literal;
+
+    private static void WriteBakedData(IndentedWriter w, ModelPlan plan, string file)
+    {
+        // Each tensor is a string constant, two bytes to a character, as networks bake theirs (NetworkEmitter).
+        int offset = 0, tensor = 0;
+        foreach (ModelLayer layer in plan.Layers)
+        {
+            foreach (TensorSpec table in layer.Spec.Contract.Tensors)
+            {
+                int bytes = table.Length * sizeof(float);
+                w.Line($"/// <summary>The {table.Property.ToLowerInvariant()} of <c>{layer.Field}</c> from {file}: little-endian float, two bytes to a character.</summary>");
+                GeneratedFile.Field(w);
+                w.Line($"private const string {BakedDataField}{Number(tensor++)} = {NetworkEmitter.BakedLiteral(plan.Weights.Span, offset, bytes)};");
+                w.Line();
+                offset += bytes;
+            }
+        }
+    }
+
+    private static string Type(ModelValue value) => value.IsInteger ? "int" : "float";
+
+    private static string Literal(double value, bool integer) => integer
+        ? ((long)value).ToString(CultureInfo.InvariantCulture) + "L"
+        : FloatLiteral((float)value);
+
+    /// <summary>A float as C# writes it exactly: <c>0.1f</c>, <c>float.PositiveInfinity</c>, <c>float.NaN</c>.</summary>
+    private static string FloatLiteral(float value) =>
+        float.IsNaN(value) ? "float.NaN"
+        : float.IsPositiveInfinity(value) ? "float.PositiveInfinity"
+        : float.IsNegativeInfinity(value) ? "float.NegativeInfinity"
+        : value == 0 && 1f / value < 0 ? "-0f"
+        : value.ToString("R", CultureInfo.InvariantCulture) + "f";
+
+    private static string Escape(string text) => SecurityElement.Escape(text) ?? "";
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,11 @@
+namespace DenseGen.Generator.Models;
+
+/// <summary>
+/// The members every <c>[OnnxModel]</c> class gets whatever its graph, besides <c>Forward</c> and the parameterless
+/// constructor (DG0031): the generated size constants and constant outputs may not take these names, nor names the
+/// class declares itself (<see cref="OnnxModelPlanner"/> refuses both, naming the graph name).
+/// </summary>
+internal static class OnnxModelMembers
+{
+    public static readonly string[] Fixed = ["MaxBatch", "Forward"];
+}

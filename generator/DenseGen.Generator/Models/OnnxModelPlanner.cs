@@ -1,0 +1,933 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using DenseGen.Generator.Formats;
+using DenseGen.Generator.Layers;
+using DenseGen.Generator.Layers.Dense;
+using DenseGen.Generator.Layers.Standardize;
+using DenseGen.Generator.Model;
+using DenseGen.Generator.Networks;
+
+namespace DenseGen.Generator.Models;
+
+/// <summary>
+/// Compiles an ONNX graph into a <see cref="ModelPlan"/>: the nodes the selected outputs need, each sample's shape of
+/// every value (the batch is the leading dimension of every graph input and never enters a plan), and steps in the
+/// graph's order. A <c>Gemm</c> or <c>MatMul</c> (with the <c>Add</c> of a bias) becomes a dense layer, taking with it the
+/// activation that alone reads its result (SiLU as <c>Mul(z, Sigmoid(z))</c>); <c>Sub</c> of a mean then <c>Div</c> by
+/// a positive std, then a symmetric <c>Clip</c>, becomes a standardizing layer. Either computes the same IEEE operations
+/// the nodes name, so fusing changes no rounding outside the matrix products. Everything else is a step of its own.
+/// </summary>
+/// <remarks>
+/// Every way a graph cannot be compiled is an <see cref="InvalidDataException"/> whose message names the node (the
+/// readers refuse malformed files the same way), which the generator reports at the attribute; the planner never
+/// recurses on the graph, so no file can make it overflow the stack.
+/// </remarks>
+internal sealed class OnnxModelPlanner
+{
+    /// <summary>The operators the planner compiles, as messages list them.</summary>
+    public static readonly string[] SupportedOps =
+    [
+        "Add", "ArgMax", "Clip", "Concat", "Div", "Elu", "Exp", "Flatten", "Gemm", "Identity", "LeakyRelu", "Log", "MatMul",
+        "Mul", "Relu", "Reshape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Unsqueeze",
+    ];
+
+    private readonly OnnxModelSpec _spec;
+    private readonly string _source;
+    private readonly OnnxGraph _graph;
+    private readonly long _opset;
+    private readonly HashSet<OnnxNode> _needed = new();
+    private readonly HashSet<OnnxNode> _done = new();
+    private readonly HashSet<string> _selected = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PlanValue> _values = new(StringComparer.Ordinal);
+    private readonly List<ModelValue> _modelValues = new();
+    private readonly List<ModelStep> _steps = new();
+    private readonly List<ModelLayer> _layers = new();
+    private readonly List<float> _weights = new();
+
+    /// <summary>A graph value as the planner sees it: where it is held and one sample's shape.</summary>
+    private sealed class PlanValue(int storage, int[] dims, bool isInteger)
+    {
+        public int Storage { get; } = storage;
+
+        public int[] Dims { get; } = dims;
+
+        public bool IsInteger { get; } = isInteger;
+
+        public int Width => Dims.Aggregate(1, (product, d) => product * d);
+
+        public string Shape => "[batch" + string.Concat(Dims.Select(d => ", " + d.ToString(CultureInfo.InvariantCulture))) + "]";
+    }
+
+    private OnnxModelPlanner(OnnxModelSpec spec, string source, OnnxModel model)
+    {
+        _spec = spec;
+        _source = source;
+        _graph = OnnxGraph.Build(model, source);
+        _opset = model.OpsetVersion;
+    }
+
+    /// <summary>The spec with its plan, or with the problem the generator reports at the attribute.</summary>
+    public static OnnxModelSpec Plan(OnnxModelSpec spec, WeightsText file)
+    {
+        try
+        {
+            OnnxModel model = OnnxModel.Parse(file.Bytes.ToArray(), file.Name, safetensorsAdvice: "[OnnxModel] reads ONNX files only");
+            return spec with { Plan = new OnnxModelPlanner(spec, file.Name, model).Build(model) };
+        }
+        catch (InvalidDataException exception)
+        {
+            return spec with { Problem = new BakeProblem(BakeProblemKind.Mismatch, exception.Message.TrimEnd('.')) };
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Never into the compiler: anything else is a bug in DenseGen, reported as DG0010.
+            return spec with { Problem = new BakeProblem(BakeProblemKind.Internal, "compiling the ONNX graph failed: " + exception.GetType().Name + ": " + exception.Message) };
+        }
+    }
+
+    private ModelPlan Build(OnnxModel model)
+    {
+        (List<string> computed, List<(string Name, OnnxTensor Value)> constants) = ClassifyOutputs(model);
+        List<string> selected = Select(model, computed, constants);
+        foreach (string name in selected)
+            _selected.Add(_graph.Resolve(name));
+        MarkNeeded();
+
+        int maxBatch = _spec.MaxBatch ?? SequentialDefaultMaxBatch;
+        var inputs = new List<(OnnxValueInfo Info, PlanValue Value)>();
+        bool fixedAtOne = true;
+        foreach (OnnxValueInfo input in _graph.DataInputs)
+        {
+            if (!IsRead(input.Name))
+                continue;
+            (PlanValue value, bool batchOfOne) = DeclareInput(input);
+            fixedAtOne &= batchOfOne;
+            inputs.Add((input, value));
+        }
+        if (inputs.Count == 0)
+            throw Invalid("its outputs read no graph input: [OnnxModel] computes outputs from inputs; the constant outputs need no model");
+        if (fixedAtOne)
+        {
+            if (_spec.MaxBatch is > 1)
+                throw Invalid($"every input it reads fixes its leading dimension at 1 ({string.Join(", ", inputs.Select(i => "'" + i.Info.Name + "' " + i.Info.ShapeText))}), so the model takes one sample at a time: remove MaxBatch = {_spec.MaxBatch}, or set it to 1");
+            maxBatch = 1;
+        }
+
+        foreach (OnnxNode node in _graph.Nodes)
+        {
+            if (_needed.Contains(node) && !_done.Contains(node))
+                Compile(node);
+        }
+
+        var outputs = new List<(string Name, PlanValue Value)>();
+        var bound = new HashSet<int>(inputs.Select(i => i.Value.Storage));
+        foreach (string name in selected)
+        {
+            PlanValue value = Lookup(_graph.Resolve(name), $"the output '{name}'");
+            if (!bound.Add(value.Storage))
+            {
+                // Already an input or another output: this output gets its own copy.
+                PlanValue copy = NewValue(value.Dims, value.IsInteger);
+                _steps.Add(new CopyStep(value.Storage, copy.Storage));
+                value = copy;
+                bound.Add(copy.Storage);
+            }
+            outputs.Add((name, value));
+        }
+
+        var modelInputs = inputs.Select(i => new ModelInput(i.Info.Name, ModelNames.Parameter(i.Info.Name), ModelNames.Pascal(i.Info.Name) + "Size", i.Value.Storage)).ToList();
+        var modelOutputs = outputs.Select(o => new ModelOutput(o.Name, ModelNames.Parameter(o.Name), ModelNames.Pascal(o.Name) + "Size", o.Value.Storage)).ToList();
+        var modelConstants = constants.Select(c => new ModelConstant(c.Name, ModelNames.Pascal(c.Name), c.Value.DataType == OnnxTensor.Int64, ConstantValues(c.Value))).ToList();
+        CheckNames(modelInputs, modelOutputs, modelConstants);
+        return new ModelPlan(
+            maxBatch,
+            modelInputs.ToEquatableArray(),
+            modelOutputs.ToEquatableArray(),
+            modelConstants.ToEquatableArray(),
+            _modelValues.ToEquatableArray(),
+            _steps.ToEquatableArray(),
+            _layers.ToEquatableArray(),
+            WeightBytes.Own(LittleEndianBytes(_weights)));
+    }
+
+    /// <summary>
+    /// Two graph names that map to one C# name, or a generated name that is the class's own member or one of the
+    /// generated members, are refused naming both: a parameter would be declared twice, or a member hidden.
+    /// </summary>
+    private void CheckNames(List<ModelInput> inputs, List<ModelOutput> outputs, List<ModelConstant> constants)
+    {
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach ((string graphName, string parameter) in inputs.Select(i => (i.GraphName, i.Parameter)).Concat(outputs.Select(o => (o.GraphName, o.Parameter))))
+        {
+            if (parameters.TryGetValue(parameter, out string? other))
+                throw Invalid($"the graph names '{other}' and '{graphName}' both become the parameter '{parameter}' of Forward; rename one in the export, or leave one out with Outputs");
+            parameters.Add(parameter, graphName);
+        }
+        var members = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string generated in OnnxModelMembers.Fixed)
+            members.Add(generated, "the generated member " + generated);
+        foreach ((string graphName, string member) in inputs.Select(i => (i.GraphName, i.SizeConstant))
+            .Concat(outputs.Select(o => (o.GraphName, o.SizeConstant)))
+            .Concat(constants.Select(c => (c.GraphName, c.Identifier))))
+        {
+            if (members.TryGetValue(member, out string? other))
+                throw Invalid($"the graph name '{graphName}' becomes the member '{member}', as {other} does; rename one in the export");
+            if (_spec.UserMembers.Contains(member))
+                throw Invalid($"the graph name '{graphName}' becomes the member '{member}', which '{_spec.TypeName}' declares itself; rename that member");
+            members.Add(member, $"the graph name '{graphName}'");
+        }
+    }
+
+    private static byte[] LittleEndianBytes(List<float> values)
+    {
+        byte[] bytes = MemoryMarshal.AsBytes(values.ToArray().AsSpan()).ToArray();
+        LittleEndian.SwapOnBigEndian(bytes, sizeof(float));
+        return bytes;
+    }
+
+    /// <summary>The runtime's <c>SequentialAttribute.DefaultMaxBatch</c>.</summary>
+    private const int SequentialDefaultMaxBatch = NetworkParser.DefaultMaxBatch;
+
+    // ---- outputs and the nodes they need ----
+
+    private (List<string> Computed, List<(string Name, OnnxTensor Value)> Constants) ClassifyOutputs(OnnxModel model)
+    {
+        var computed = new List<string>();
+        var constants = new List<(string, OnnxTensor)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (OnnxValueInfo output in model.Outputs)
+        {
+            if (!seen.Add(output.Name))
+                continue;
+            if (_graph.TryGetConstant(output.Name, out OnnxTensor constant))
+                constants.Add((output.Name, constant));
+            else if (!IsDataInput(_graph.Resolve(output.Name)))
+                computed.Add(output.Name);
+        }
+        return (computed, constants);
+    }
+
+    private List<string> Select(OnnxModel model, List<string> computed, List<(string Name, OnnxTensor Value)> constants)
+    {
+        if (_spec.Outputs is not { } wanted)
+        {
+            if (computed.Count == 0)
+                throw Invalid("it computes nothing: every graph output is a constant or a copy of an input");
+            return computed;
+        }
+        if (wanted.Count == 0)
+            throw Invalid("Outputs is empty: name at least one graph output, or remove Outputs to compute every one");
+        var selected = new List<string>();
+        foreach (string name in wanted)
+        {
+            if (selected.Contains(name))
+                throw Invalid($"Outputs names '{name}' twice");
+            if (computed.Contains(name))
+                selected.Add(name);
+            else if (constants.Any(c => c.Name == name))
+                throw Invalid($"the output '{name}' is a constant, which the class has as {ModelNames.Pascal(name)}; remove it from Outputs");
+            else if (model.Outputs.Any(o => o.Name == name))
+                throw Invalid($"the output '{name}' is a copy of the input '{_graph.Resolve(name)}'; remove it from Outputs");
+            else
+                throw Invalid($"the graph has no output '{name}'; its outputs are {string.Join(", ", model.Outputs.Select(o => "'" + o.Name + "'").Distinct())}");
+        }
+        // In the graph's order, whatever order Outputs lists them in.
+        return computed.Where(selected.Contains).ToList();
+    }
+
+    /// <summary>Every node the selected outputs need, found by walking producers back from them (with a worklist, not recursion).</summary>
+    private void MarkNeeded()
+    {
+        var work = new Stack<string>(_selected);
+        var visited = new HashSet<string>(StringComparer.Ordinal);
+        while (work.Count > 0)
+        {
+            string name = _graph.Resolve(work.Pop());
+            if (!visited.Add(name) || _graph.Producer(name) is not { } node || !_needed.Add(node))
+                continue;
+            foreach (string input in node.Inputs)
+            {
+                if (input.Length > 0)
+                    work.Push(input);
+            }
+        }
+    }
+
+    private bool IsRead(string input) =>
+        _selected.Contains(input) || _graph.Consumers(input).Any(_needed.Contains);
+
+    private bool IsDataInput(string name) => _graph.DataInputs.Any(input => input.Name == name);
+
+    private (PlanValue Value, bool BatchOfOne) DeclareInput(OnnxValueInfo input)
+    {
+        string what = $"the input '{input.Name}'";
+        if (input.ElementType != OnnxTensor.Float)
+            throw Invalid($"{what} is not a float32 tensor; [OnnxModel] takes float inputs");
+        if (input.Shape is not { Length: > 0 } shape)
+            throw Invalid($"{what} declares no shape ({input.ShapeText}); [OnnxModel] needs [batch, ...] with every other dimension known");
+        if (shape[0].IsKnown && shape[0].Value != 1)
+            throw Invalid($"{what} has the shape {input.ShapeText}, whose leading dimension is fixed at {shape[0]}; [OnnxModel] reads the leading dimension as the batch, which may be any size (a name) or 1");
+        var dims = new int[shape.Length - 1];
+        for (int i = 1; i < shape.Length; i++)
+        {
+            if (!shape[i].IsKnown || shape[i].Value < 1 || shape[i].Value > LayerLimits.MaxElements)
+                throw Invalid($"{what} has the shape {input.ShapeText}; every dimension after the batch must be a known positive size");
+            dims[i - 1] = (int)shape[i].Value;
+        }
+        PlanValue value = NewValue(dims, isInteger: false);
+        if (value.Width > LayerLimits.MaxElements / 64)
+            throw Invalid($"{what} has {value.Width} elements per sample, more than [OnnxModel] supports");
+        _values[input.Name] = value;
+        return (value, shape[0].IsKnown);
+    }
+
+    // ---- nodes ----
+
+    private void Compile(OnnxNode node)
+    {
+        if (node.Domain is not ("" or "ai.onnx"))
+            throw Unsupported(node, $"is of the domain '{node.Domain}'");
+        switch (node.OpType)
+        {
+            case "Gemm":
+                CompileGemm(node);
+                break;
+            case "MatMul":
+                CompileMatMul(node);
+                break;
+            case "Sub" when TryStandardize(node):
+                break;
+            case "Add" or "Sub" or "Mul" or "Div":
+                CompileBinary(node);
+                break;
+            case "Relu" or "Sigmoid" or "Tanh" or "Exp" or "Log" or "Elu" or "LeakyRelu" or "Clip":
+                CompileUnary(node);
+                break;
+            case "Flatten" or "Reshape" or "Squeeze" or "Unsqueeze":
+                CompileReshape(node);
+                break;
+            case "Concat":
+                CompileConcat(node);
+                break;
+            case "Slice":
+                CompileSlice(node);
+                break;
+            case "Softmax":
+                CompileSoftmax(node);
+                break;
+            case "ArgMax":
+                CompileArgMax(node);
+                break;
+            default:
+                throw Unsupported(node, "is not an operator [OnnxModel] compiles");
+        }
+        _done.Add(node);
+    }
+
+    private void CompileGemm(OnnxNode node)
+    {
+        ExpectInputs(node, 2, 3);
+        if (Int(node, "transA", 0) != 0)
+            throw Unsupported(node, "has transA = 1; [OnnxModel] compiles Gemm with transA = 0, the batch along the rows of A");
+        CheckUnitAttribute(node, "alpha");
+        CheckUnitAttribute(node, "beta");
+        PlanValue x = FlatInput(node, 0);
+        OnnxTensor b = Constant(node, 1, "its weight B");
+        bool transB = Int(node, "transB", 0) != 0;
+        if (b.Dims.Length != 2 || b.Dims[transB ? 1 : 0] != x.Width)
+            throw Unsupported(node, $"multiplies {x.Shape} by B of shape {b.Shape}{(transB ? " transposed" : "")}; B must be [{x.Width}, N] ([N, {x.Width}] with transB = 1)");
+        int outputs = (int)b.Dims[transB ? 0 : 1];
+        float[] weight = transB ? Floats(node, b) : Transpose(Floats(node, b), x.Width, outputs);
+        float[]? bias = null;
+        if (node.Inputs.Length > 2 && node.Inputs[2].Length > 0)
+            bias = BiasOf(node, Constant(node, 2, "its bias C"), outputs);
+        AddDense(node, x, weight, bias, outputs, node.Outputs[0]);
+    }
+
+    private void CompileMatMul(OnnxNode node)
+    {
+        ExpectInputs(node, 2, 2);
+        PlanValue x = FlatInput(node, 0);
+        OnnxTensor b = Constant(node, 1, "its second operand");
+        if (b.Dims.Length != 2 || b.Dims[0] != x.Width)
+            throw Unsupported(node, $"multiplies {x.Shape} by a constant of shape {b.Shape}; [OnnxModel] compiles a MatMul of [batch, K] by a constant [K, N]");
+        int outputs = (int)b.Dims[1];
+        float[] weight = Transpose(Floats(node, b), x.Width, outputs);
+        string result = node.Outputs[0];
+        float[]? bias = null;
+        // The bias PyTorch exports after a MatMul: an Add of a constant [N] that alone reads the product.
+        if (!_selected.Contains(_graph.Resolve(result)) && OnlyTaker(result) is { OpType: "Add" } add && add.Inputs.Length == 2)
+        {
+            int other = _graph.Resolve(add.Inputs[0]) == _graph.Resolve(result) ? 1 : 0;
+            if (_graph.TryGetConstant(add.Inputs[other], out OnnxTensor c) && IsPerFeature(c, outputs) && c.Floats is not null)
+            {
+                bias = BiasOf(add, c, outputs);
+                _done.Add(add);
+                result = add.Outputs[0];
+            }
+        }
+        AddDense(node, x, weight, bias, outputs, result);
+    }
+
+    /// <summary>A dense layer from <paramref name="x"/> to <paramref name="result"/>, taking the activation that alone reads it.</summary>
+    private void AddDense(OnnxNode node, PlanValue x, float[] weight, float[]? bias, int outputs, string result)
+    {
+        ActivationKind activation = ActivationKind.None;
+        if (!_selected.Contains(_graph.Resolve(result)) && LayerLimits.ActivationFitsScratch(outputs, sizeof(float)))
+        {
+            List<OnnxNode> takers = NeededTakers(result);
+            if (takers.Count == 1 && FusableActivation(takers[0]) is { } single)
+            {
+                activation = single;
+                _done.Add(takers[0]);
+                result = takers[0].Outputs[0];
+            }
+            else if (SiLUOf(result, takers) is { } mul)
+            {
+                activation = ActivationKind.FromValue(ActivationValue("SiLU"));
+                foreach (OnnxNode taker in takers)
+                    _done.Add(taker);
+                result = mul.Outputs[0];
+            }
+        }
+        if ((long)x.Width * outputs > LayerLimits.MaxElements)
+            throw Unsupported(node, $"has {x.Width} × {outputs} weights, more than one array holds");
+        int index = _layers.Count;
+        var layer = new DenseSpec(
+            Namespace: _spec.Namespace,
+            ContainingTypes: LayerContainers,
+            TypeName: "__DenseLayer" + index.ToString(CultureInfo.InvariantCulture),
+            IsStruct: false,
+            Element: ElementKind.Float32,
+            In: x.Width,
+            Out: outputs,
+            FullUnroll: false,
+            Activation: activation,
+            Trainable: false,
+            Deterministic: _spec.Deterministic,
+            RequiresDeterministicMode: _spec.RequiresDeterministicMode,
+            Bias: bias is not null);
+        _layers.Add(new ModelLayer("__denseLayer" + index.ToString(CultureInfo.InvariantCulture), layer, node.Describe()));
+        _weights.AddRange(weight);
+        if (bias is not null)
+            _weights.AddRange(bias);
+        PlanValue y = NewValue([outputs], isInteger: false);
+        _steps.Add(new LayerStep(index, x.Storage, y.Storage));
+        Define(result, y);
+    }
+
+    /// <summary>The activation a dense layer can take on from this node, or null.</summary>
+    private ActivationKind? FusableActivation(OnnxNode node)
+    {
+        switch (node.OpType)
+        {
+            case "Relu":
+                return ActivationKind.FromValue(ActivationValue("ReLU"));
+            case "Sigmoid":
+                return ActivationKind.FromValue(ActivationValue("Sigmoid"));
+            case "Tanh":
+                return ActivationKind.FromValue(ActivationValue("Tanh"));
+            case "Elu" when Float(node, "alpha", 1f) == 1f:
+                return ActivationKind.FromValue(ActivationValue("ELU"));
+            case "LeakyRelu":
+                float alpha = Float(node, "alpha", 0.01f);
+                return alpha > 0 && !float.IsInfinity(alpha) ? ActivationKind.LeakyReLU(alpha == 0.01f ? Definitions.ActivationTable.LeakyReLUSlope : alpha) : null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>SiLU written as <c>Mul(z, Sigmoid(z))</c>: the two nodes that read z, the sigmoid read by the Mul alone; the Mul, or null.</summary>
+    private OnnxNode? SiLUOf(string z, List<OnnxNode> takers)
+    {
+        if (takers.Count != 2)
+            return null;
+        OnnxNode? sigmoid = takers.FirstOrDefault(t => t.OpType == "Sigmoid");
+        OnnxNode? mul = takers.FirstOrDefault(t => t.OpType == "Mul");
+        if (sigmoid is null || mul is null || mul.Inputs.Length != 2 || _selected.Contains(_graph.Resolve(sigmoid.Outputs[0])))
+            return null;
+        string zName = _graph.Resolve(z), s = _graph.Resolve(sigmoid.Outputs[0]);
+        var operands = mul.Inputs.Select(_graph.Resolve).ToArray();
+        bool pattern = (operands[0] == zName && operands[1] == s) || (operands[0] == s && operands[1] == zName);
+        return pattern && NeededTakers(sigmoid.Outputs[0]).Count == 1 ? mul : null;
+    }
+
+    /// <summary>
+    /// ML-Agents' observation normalizer, <c>Clip(Div(Sub(x, mean), std), -c, c)</c> (the clip optional), as a
+    /// standardizing layer: the same subtraction, division and clamp in the same order. False, compiling nothing, for
+    /// any other Sub.
+    /// </summary>
+    private bool TryStandardize(OnnxNode sub)
+    {
+        if (sub.Inputs.Length != 2 || !_values.TryGetValue(_graph.Resolve(sub.Inputs[0]), out PlanValue? x) || x.IsInteger)
+            return false;
+        if (!_graph.TryGetConstant(sub.Inputs[1], out OnnxTensor mean) || !IsPerFeature(mean, x.Width) || mean.Floats is null)
+            return false;
+        if (_selected.Contains(_graph.Resolve(sub.Outputs[0])) || OnlyTaker(sub.Outputs[0]) is not { OpType: "Div" } div || div.Inputs.Length != 2
+            || _graph.Resolve(div.Inputs[0]) != _graph.Resolve(sub.Outputs[0]))
+            return false;
+        if (!_graph.TryGetConstant(div.Inputs[1], out OnnxTensor std) || !IsPerFeature(std, x.Width) || std.Floats is null || !std.Floats.All(s => s > 0 && !float.IsInfinity(s)))
+            return false;
+        string result = div.Outputs[0];
+        double clip = 0;
+        if (!_selected.Contains(_graph.Resolve(result)) && OnlyTaker(result) is { OpType: "Clip" } clipNode && ClipBounds(clipNode) is { } bounds
+            && bounds.Max > 0 && !float.IsInfinity(bounds.Max) && bounds.Min == -bounds.Max)
+        {
+            clip = bounds.Max;
+            _done.Add(clipNode);
+            result = clipNode.Outputs[0];
+        }
+        _done.Add(div);
+        int index = _layers.Count;
+        var layer = new StandardizeSpec(
+            Namespace: _spec.Namespace,
+            ContainingTypes: LayerContainers,
+            TypeName: "__DenseStandardize" + index.ToString(CultureInfo.InvariantCulture),
+            IsStruct: false,
+            Element: ElementKind.Float32,
+            Size: x.Width,
+            Clip: clip,
+            Deterministic: _spec.Deterministic,
+            RequiresDeterministicMode: _spec.RequiresDeterministicMode);
+        _layers.Add(new ModelLayer("__denseStandardize" + index.ToString(CultureInfo.InvariantCulture), layer, sub.Describe()));
+        _weights.AddRange(Broadcast(mean.Floats, x.Width));
+        _weights.AddRange(Broadcast(std.Floats, x.Width));
+        PlanValue y = NewValue(x.Dims, isInteger: false);
+        _steps.Add(new LayerStep(index, x.Storage, y.Storage));
+        Define(result, y);
+        return true;
+    }
+
+    private void CompileBinary(OnnxNode node)
+    {
+        ExpectInputs(node, 2, 2);
+        bool leftConstant = _graph.TryGetConstant(node.Inputs[0], out OnnxTensor leftTensor);
+        bool rightConstant = _graph.TryGetConstant(node.Inputs[1], out OnnxTensor rightTensor);
+        if (leftConstant && rightConstant)
+            throw Unsupported(node, "takes two constants; [OnnxModel] computes on values that depend on an input");
+        PlanValue shaped = leftConstant ? Input(node, 1) : Input(node, 0);
+        if (!leftConstant && !rightConstant)
+        {
+            PlanValue other = Input(node, 1);
+            if (!other.Dims.SequenceEqual(shaped.Dims))
+                throw Unsupported(node, $"takes {shaped.Shape} and {other.Shape}; [OnnxModel] broadcasts only constants, so values must have one shape");
+        }
+        if (shaped.IsInteger || (!leftConstant && !rightConstant && Input(node, 1).IsInteger))
+            throw Unsupported(node, "computes on integers; [OnnxModel] computes arithmetic on floats only");
+        Operand OperandOf(int index, bool constant, OnnxTensor tensor) =>
+            constant ? Operand.Const(BroadcastConstant(node, tensor, shaped)) : Operand.Of(Input(node, index).Storage);
+        var op = (BinaryOp)Enum.Parse(typeof(BinaryOp), node.OpType);
+        PlanValue y = NewValue(shaped.Dims, isInteger: false);
+        _steps.Add(new BinaryStep(op, OperandOf(0, leftConstant, leftTensor), OperandOf(1, rightConstant, rightTensor), y.Storage));
+        Define(node.Outputs[0], y);
+    }
+
+    private void CompileUnary(OnnxNode node)
+    {
+        PlanValue x = Input(node, 0);
+        if (x.IsInteger)
+            throw Unsupported(node, "computes on integers; [OnnxModel] computes on floats only");
+        UnaryStep step;
+        PlanValue y = NewValue(x.Dims, isInteger: false);
+        switch (node.OpType)
+        {
+            case "Clip":
+                (float min, float max) = ClipBounds(node) ?? throw Unsupported(node, "has bounds that are not constants");
+                step = new UnaryStep(UnaryOp.Clip, x.Storage, y.Storage, min, max);
+                break;
+            case "Elu":
+                step = new UnaryStep(UnaryOp.Elu, x.Storage, y.Storage, Float(node, "alpha", 1f));
+                break;
+            case "LeakyRelu":
+                step = new UnaryStep(UnaryOp.LeakyRelu, x.Storage, y.Storage, Float(node, "alpha", 0.01f));
+                break;
+            default:
+                ExpectInputs(node, 1, 1);
+                step = new UnaryStep((UnaryOp)Enum.Parse(typeof(UnaryOp), node.OpType), x.Storage, y.Storage);
+                break;
+        }
+        _steps.Add(step);
+        Define(node.Outputs[0], y);
+    }
+
+    /// <summary>Clip's bounds: attributes before opset 11, optional constant inputs from it; missing ones are ±∞.</summary>
+    private (float Min, float Max)? ClipBounds(OnnxNode node)
+    {
+        if (_opset < 11)
+            return (Float(node, "min", float.NegativeInfinity), Float(node, "max", float.PositiveInfinity));
+        float min = float.NegativeInfinity, max = float.PositiveInfinity;
+        for (int i = 1; i < node.Inputs.Length && i < 3; i++)
+        {
+            if (node.Inputs[i].Length == 0)
+                continue;
+            if (!_graph.TryGetConstant(node.Inputs[i], out OnnxTensor bound) || bound.Floats is not { Length: 1 } value)
+                return null;
+            if (i == 1)
+                min = value[0];
+            else
+                max = value[0];
+        }
+        return (min, max);
+    }
+
+    /// <summary>Ops that keep each sample's values in order and change only how the shape is written.</summary>
+    private void CompileReshape(OnnxNode node)
+    {
+        PlanValue x = Input(node, 0);
+        int[] dims;
+        switch (node.OpType)
+        {
+            case "Flatten":
+                int axis = (int)Int(node, "axis", 1);
+                if (axis != 1 && axis != -(x.Dims.Length + 1) + 1 && !(axis < 0 && axis + x.Dims.Length + 1 == 1))
+                    throw Unsupported(node, $"flattens at axis {axis}; [OnnxModel] flattens each sample (axis 1), keeping the batch");
+                dims = [x.Width];
+                break;
+            case "Reshape":
+                OnnxTensor shape = Constant(node, 1, "its shape");
+                if (shape.Longs is not { Length: > 0 } target || (target[0] != -1 && target[0] != 0))
+                    throw Unsupported(node, $"reshapes to {shape.Shape} {Format(shape.Longs)}; [OnnxModel] reshapes each sample, with -1 or 0 standing for the batch first");
+                dims = ReshapeDims(node, x, target);
+                break;
+            default:
+                long[] axes = node.Attributes.TryGetValue("axes", out OnnxAttribute? attribute) ? attribute.Ints
+                    : node.Inputs.Length > 1 && node.Inputs[1].Length > 0 ? Constant(node, 1, "its axes").Longs ?? []
+                    : [];
+                dims = node.OpType == "Squeeze" ? Squeeze(node, x, axes) : Unsqueeze(node, x, axes);
+                break;
+        }
+        Define(node.Outputs[0], new PlanValue(x.Storage, dims, x.IsInteger));
+    }
+
+    private int[] ReshapeDims(OnnxNode node, PlanValue x, long[] target)
+    {
+        var dims = new int[target.Length - 1];
+        long product = 1;
+        int inferred = -1;
+        for (int i = 1; i < target.Length; i++)
+        {
+            if (target[i] == -1 && inferred < 0)
+                inferred = i - 1;
+            else if (target[i] == 0 && i - 1 < x.Dims.Length)
+                dims[i - 1] = x.Dims[i - 1];
+            else if (target[i] > 0 && target[i] <= int.MaxValue)
+                dims[i - 1] = (int)target[i];
+            else
+                throw Unsupported(node, $"reshapes to {Format(target)}, which [OnnxModel] cannot read");
+            if (i - 1 != inferred)
+                product *= dims[i - 1];
+        }
+        if (inferred >= 0)
+        {
+            if (product == 0 || x.Width % product != 0)
+                throw Unsupported(node, $"reshapes {x.Shape} to {Format(target)}, which does not divide it");
+            dims[inferred] = (int)(x.Width / product);
+            product *= dims[inferred];
+        }
+        if (product != x.Width)
+            throw Unsupported(node, $"reshapes {x.Shape} to {Format(target)}: the batch would change, and [OnnxModel] keeps it");
+        return dims;
+    }
+
+    private int[] Squeeze(OnnxNode node, PlanValue x, long[] axes)
+    {
+        var dims = x.Dims.ToList();
+        var positions = axes.Length == 0
+            ? Enumerable.Range(1, x.Dims.Length).Where(a => x.Dims[a - 1] == 1).ToArray()
+            : axes.Select(a => Normalize(node, a, x.Dims.Length + 1)).ToArray();
+        foreach (int axis in positions.OrderByDescending(a => a))
+        {
+            if (axis == 0 || x.Dims[axis - 1] != 1)
+                throw Unsupported(node, $"squeezes axis {axis} of {x.Shape}; [OnnxModel] squeezes dimensions of size 1 after the batch");
+            dims.RemoveAt(axis - 1);
+        }
+        return dims.ToArray();
+    }
+
+    private int[] Unsqueeze(OnnxNode node, PlanValue x, long[] axes)
+    {
+        int rank = x.Dims.Length + 1 + axes.Length;
+        var dims = new List<int>(x.Dims);
+        foreach (int axis in axes.Select(a => Normalize(node, a, rank)).OrderBy(a => a))
+        {
+            if (axis == 0)
+                throw Unsupported(node, "inserts a dimension before the batch, which [OnnxModel] keeps first");
+            dims.Insert(Math.Min(axis - 1, dims.Count), 1);
+        }
+        return dims.ToArray();
+    }
+
+    private void CompileConcat(OnnxNode node)
+    {
+        if (node.Inputs.Length == 0)
+            throw Unsupported(node, "has no inputs");
+        PlanValue[] parts = Enumerable.Range(0, node.Inputs.Length).Select(i => Input(node, i)).ToArray();
+        int rank = parts[0].Dims.Length + 1;
+        int axis = Normalize(node, Int(node, "axis", 1), rank);
+        if (axis != rank - 1 && !(axis == 1 && parts.All(p => p.Dims.Length == 1)))
+        {
+            if (axis == 0)
+                throw Unsupported(node, "joins along the batch; [OnnxModel] joins each sample's features");
+            if (parts.Length > 1)
+                throw Unsupported(node, $"joins along axis {axis} of {parts[0].Shape}; [OnnxModel] joins along the last axis");
+        }
+        if (parts.Length == 1)
+        {
+            Define(node.Outputs[0], parts[0]);
+            return;
+        }
+        if (parts.Any(p => p.Dims.Length != parts[0].Dims.Length || !p.Dims.Take(p.Dims.Length - 1).SequenceEqual(parts[0].Dims.Take(parts[0].Dims.Length - 1)) || p.IsInteger != parts[0].IsInteger))
+            throw Unsupported(node, $"joins {string.Join(" and ", parts.Select(p => p.Shape))}, which differ in more than the joined axis");
+        if (parts[0].Dims.Length != 1)
+            throw Unsupported(node, $"joins {string.Join(" and ", parts.Select(p => p.Shape))}; [OnnxModel] joins one row of features per sample");
+        PlanValue y = NewValue([parts.Sum(p => p.Width)], parts[0].IsInteger);
+        _steps.Add(new ConcatStep(parts.Select(p => p.Storage).ToEquatableArray(), y.Storage));
+        Define(node.Outputs[0], y);
+    }
+
+    private void CompileSlice(OnnxNode node)
+    {
+        PlanValue x = Input(node, 0);
+        long[] starts, ends, axes, steps;
+        if (_opset < 10)
+        {
+            starts = Ints(node, "starts") ?? throw Unsupported(node, "has no starts");
+            ends = Ints(node, "ends") ?? throw Unsupported(node, "has no ends");
+            axes = Ints(node, "axes") ?? Enumerable.Range(0, starts.Length).Select(a => (long)a).ToArray();
+            steps = starts.Select(_ => 1L).ToArray();
+        }
+        else
+        {
+            ExpectInputs(node, 3, 5);
+            starts = LongsOf(node, 1, "its starts");
+            ends = LongsOf(node, 2, "its ends");
+            axes = node.Inputs.Length > 3 && node.Inputs[3].Length > 0 ? LongsOf(node, 3, "its axes") : Enumerable.Range(0, starts.Length).Select(a => (long)a).ToArray();
+            steps = node.Inputs.Length > 4 && node.Inputs[4].Length > 0 ? LongsOf(node, 4, "its steps") : starts.Select(_ => 1L).ToArray();
+        }
+        if (starts.Length != 1 || ends.Length != 1 || axes.Length != 1 || steps.Length != 1 || x.Dims.Length != 1
+            || Normalize(node, axes[0], 2) != 1 || steps[0] != 1)
+            throw Unsupported(node, $"slices {x.Shape} in a way [OnnxModel] does not: it slices one row of features per sample, step 1");
+        int width = x.Width;
+        long start = Clamp(starts[0] < 0 ? starts[0] + width : starts[0], width);
+        long end = Clamp(ends[0] < 0 ? ends[0] + width : ends[0], width);
+        if (end <= start)
+            throw Unsupported(node, $"slices nothing of {x.Shape} ({starts[0]} to {ends[0]})");
+        PlanValue y = NewValue([(int)(end - start)], x.IsInteger);
+        _steps.Add(new SliceStep(x.Storage, (int)start, y.Storage));
+        Define(node.Outputs[0], y);
+    }
+
+    private static long Clamp(long index, int width) => Math.Max(0, Math.Min(index, width));
+
+    private void CompileSoftmax(OnnxNode node)
+    {
+        PlanValue x = Input(node, 0);
+        int rank = x.Dims.Length + 1;
+        int axis = Normalize(node, Int(node, "axis", _opset < 13 ? 1 : -1), rank);
+        if (axis == 0)
+            throw Unsupported(node, "normalizes across the batch; [OnnxModel] normalizes within each sample");
+        // Before opset 13 the input is flattened to 2-D at the axis, and each row of what follows it is normalized;
+        // from 13, along the one axis, which is a row only when it is the last.
+        int row;
+        if (_opset < 13)
+            row = x.Dims.Skip(axis - 1).Aggregate(1, (p, d) => p * d);
+        else if (axis == rank - 1)
+            row = x.Dims[x.Dims.Length - 1];
+        else
+            throw Unsupported(node, $"normalizes along axis {axis} of {x.Shape}; [OnnxModel] normalizes along the last axis");
+        if (x.IsInteger)
+            throw Unsupported(node, "normalizes integers");
+        PlanValue y = NewValue(x.Dims, isInteger: false);
+        _steps.Add(new SoftmaxStep(x.Storage, row, y.Storage));
+        Define(node.Outputs[0], y);
+    }
+
+    private void CompileArgMax(OnnxNode node)
+    {
+        PlanValue x = Input(node, 0);
+        int rank = x.Dims.Length + 1;
+        int axis = Normalize(node, Int(node, "axis", 0), rank);
+        if (axis != rank - 1 || axis == 0)
+            throw Unsupported(node, $"takes the largest along axis {axis} of {x.Shape}; [OnnxModel] takes it along the last axis, within each sample");
+        if (Int(node, "select_last_index", 0) != 0)
+            throw Unsupported(node, "has select_last_index = 1; [OnnxModel] takes the first of equal values, ONNX's default");
+        if (x.IsInteger)
+            throw Unsupported(node, "compares integers");
+        int row = x.Dims[x.Dims.Length - 1];
+        int[] dims = Int(node, "keepdims", 1) != 0 ? [.. x.Dims.Take(x.Dims.Length - 1), 1] : x.Dims.Take(x.Dims.Length - 1).ToArray();
+        PlanValue y = NewValue(dims, isInteger: true);
+        _steps.Add(new ArgMaxStep(x.Storage, row, y.Storage));
+        Define(node.Outputs[0], y);
+    }
+
+    // ---- helpers ----
+
+    private EquatableArray<ContainingType> LayerContainers =>
+        _spec.ContainingTypes.Concat([new ContainingType("class", _spec.TypeName)]).ToEquatableArray();
+
+    private PlanValue NewValue(int[] dims, bool isInteger)
+    {
+        var value = new PlanValue(_modelValues.Count, dims, isInteger);
+        _modelValues.Add(new ModelValue(value.Storage, value.Width, isInteger));
+        return value;
+    }
+
+    private void Define(string name, PlanValue value) => _values[_graph.Resolve(name)] = value;
+
+    private PlanValue Lookup(string name, string what) =>
+        _values.TryGetValue(_graph.Resolve(name), out PlanValue? value) ? value
+        : _graph.TryGetConstant(name, out _) ? throw Invalid($"{what} is a constant where [OnnxModel] needs a value computed from an input")
+        : throw Invalid($"{what} ('{name}') is computed by nothing [OnnxModel] compiled");
+
+    private PlanValue Input(OnnxNode node, int index)
+    {
+        if (index >= node.Inputs.Length || node.Inputs[index].Length == 0)
+            throw Unsupported(node, $"has no input {index + 1}");
+        string name = node.Inputs[index];
+        if (_values.TryGetValue(_graph.Resolve(name), out PlanValue? value))
+            return value;
+        if (_graph.TryGetConstant(name, out _))
+            throw Unsupported(node, $"takes the constant '{name}' where [OnnxModel] needs a value computed from an input");
+        throw Unsupported(node, $"takes '{name}', which is computed by nothing [OnnxModel] compiled");
+    }
+
+    private PlanValue FlatInput(OnnxNode node, int index)
+    {
+        PlanValue x = Input(node, index);
+        if (x.Dims.Length != 1)
+            throw Unsupported(node, $"multiplies {x.Shape}; [OnnxModel] multiplies one row of features per sample ([batch, K])");
+        if (x.IsInteger)
+            throw Unsupported(node, "multiplies integers");
+        return x;
+    }
+
+    private OnnxTensor Constant(OnnxNode node, int index, string what)
+    {
+        if (index >= node.Inputs.Length || node.Inputs[index].Length == 0)
+            throw Unsupported(node, $"has no {what.Substring(4)}");
+        return _graph.TryGetConstant(node.Inputs[index], out OnnxTensor tensor) ? tensor
+            : throw Unsupported(node, $"computes {what} ('{node.Inputs[index]}') from the input; [OnnxModel] needs it constant");
+    }
+
+    private float[] Floats(OnnxNode node, OnnxTensor tensor) =>
+        tensor.Floats ?? throw Unsupported(node, $"takes '{tensor.Name}' of data type {tensor.DataType}; [OnnxModel] needs float32");
+
+    private long[] LongsOf(OnnxNode node, int index, string what) =>
+        Constant(node, index, what).Longs ?? throw Unsupported(node, $"has {what} not as int64");
+
+    private static bool IsPerFeature(OnnxTensor tensor, int width) =>
+        tensor.Dims.Aggregate(1L, (p, d) => p * d) == width && Enumerable.Reverse(tensor.Dims).Skip(1).All(d => d == 1);
+
+    private float[] BiasOf(OnnxNode node, OnnxTensor bias, int outputs)
+    {
+        float[] values = Floats(node, bias);
+        if (values.Length == 1)
+            return Enumerable.Repeat(values[0], outputs).ToArray();
+        if (!IsPerFeature(bias, outputs))
+            throw Unsupported(node, $"adds a bias of shape {bias.Shape} to {outputs} outputs; [OnnxModel] adds [{outputs}], [1, {outputs}] or one value");
+        return values;
+    }
+
+    /// <summary>A constant operand as the step repeats it per sample: one value, or one per element of the sample.</summary>
+    private float[] BroadcastConstant(OnnxNode node, OnnxTensor tensor, PlanValue shaped)
+    {
+        float[] values = Floats(node, tensor);
+        if (values.Length == 1)
+            return values;
+        // ONNX broadcasting aligns trailing dimensions: a constant whose shape, stripped of leading 1s, ends the sample's.
+        long[] dims = tensor.Dims.SkipWhile(d => d == 1).ToArray();
+        int[] sample = shaped.Dims;
+        if (dims.Length > sample.Length)
+            throw Unsupported(node, $"broadcasts the constant {tensor.Shape} against {shaped.Shape}, across the batch; [OnnxModel] applies constants to each sample alike");
+        int offset = sample.Length - dims.Length;
+        for (int i = 0; i < dims.Length; i++)
+        {
+            if (dims[i] != sample[offset + i] && dims[i] != 1)
+                throw Unsupported(node, $"broadcasts the constant {tensor.Shape} against {shaped.Shape}, which do not fit");
+        }
+        // Expand to one value per element of the sample (row-major), as the step reads it.
+        var expanded = new float[shaped.Width];
+        for (int flat = 0; flat < expanded.Length; flat++)
+        {
+            int rest = flat, source = 0, stride = 1;
+            for (int axis = sample.Length - 1; axis >= 0; axis--)
+            {
+                int index = rest % sample[axis];
+                rest /= sample[axis];
+                int constantAxis = axis - offset;
+                if (constantAxis >= 0)
+                {
+                    if (dims[constantAxis] != 1)
+                        source += index * stride;
+                    stride *= (int)dims[constantAxis];
+                }
+            }
+            expanded[flat] = values[source];
+        }
+        return expanded;
+    }
+
+    private static float[] Broadcast(float[] values, int width) => values.Length == width ? values : Enumerable.Repeat(values[0], width).ToArray();
+
+    private static float[] Transpose(float[] values, int rows, int columns)
+    {
+        // [rows, columns] to [columns, rows]: a MatMul's [K, N] weight to a dense layer's [Out, In].
+        var transposed = new float[values.Length];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+                transposed[c * rows + r] = values[r * columns + c];
+        }
+        return transposed;
+    }
+
+    private List<OnnxNode> NeededTakers(string name) => _graph.Consumers(name).Where(_needed.Contains).ToList();
+
+    private OnnxNode? OnlyTaker(string name) => NeededTakers(name) is { Count: 1 } takers ? takers[0] : null;
+
+    private void ExpectInputs(OnnxNode node, int least, int most)
+    {
+        if (node.Inputs.Length < least || node.Inputs.Length > most)
+            throw Unsupported(node, $"has {node.Inputs.Length} inputs; expected {(least == most ? least.ToString(CultureInfo.InvariantCulture) : least + " to " + most)}");
+    }
+
+    private void CheckUnitAttribute(OnnxNode node, string name)
+    {
+        float value = Float(node, name, 1f);
+        if (value != 1f)
+            throw Unsupported(node, $"has {name} = {value.ToString("R", CultureInfo.InvariantCulture)}; [OnnxModel] compiles Gemm with alpha and beta 1, as exporters write a linear layer");
+    }
+
+    private static float Float(OnnxNode node, string name, float fallback) =>
+        node.Attributes.TryGetValue(name, out OnnxAttribute? attribute) && attribute.Type == OnnxAttribute.FloatType ? attribute.F : fallback;
+
+    private static long Int(OnnxNode node, string name, long fallback) =>
+        node.Attributes.TryGetValue(name, out OnnxAttribute? attribute) && attribute.Type == OnnxAttribute.IntType ? attribute.I : fallback;
+
+    private static long[]? Ints(OnnxNode node, string name) =>
+        node.Attributes.TryGetValue(name, out OnnxAttribute? attribute) && attribute.Type == OnnxAttribute.IntsType ? attribute.Ints : null;
+
+    private int Normalize(OnnxNode node, long axis, int rank)
+    {
+        long normalized = axis < 0 ? axis + rank : axis;
+        if (normalized < 0 || normalized >= rank)
+            throw Unsupported(node, $"names axis {axis} of a rank-{rank} tensor");
+        return (int)normalized;
+    }
+
+    private static int ActivationValue(string name) => Definitions.ActivationTable.All.First(row => row.Name == name).Value;
+
+    private static EquatableArray<double> ConstantValues(OnnxTensor tensor) =>
+        (tensor.Floats?.Select(f => (double)f) ?? tensor.Longs?.Select(l => (double)l) ?? []).ToEquatableArray();
+
+    private static string Format(long[]? values) => values is null ? "" : "[" + string.Join(", ", values) + "]";
+
+    private InvalidDataException Invalid(string message) => new($"{_source}: {message}");
+
+    private InvalidDataException Unsupported(OnnxNode node, string problem) =>
+        new($"{_source}: {node.Describe()} {problem}. [OnnxModel] compiles {string.Join(", ", SupportedOps)}; docs/import.md lists what each may do");
+}

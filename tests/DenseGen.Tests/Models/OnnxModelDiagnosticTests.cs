@@ -1,0 +1,94 @@
+using System.Collections.Immutable;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using DenseGen.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Xunit;
+
+namespace DenseGen.Tests.Models;
+
+/// <summary>
+/// Each way an <c>[OnnxModel]</c> is refused, as a snapshot of its diagnostics: one error at the attribute's path (or the
+/// declaration) that names what is wrong, and nothing generated.
+/// </summary>
+public class OnnxModelDiagnosticTests
+{
+    /// <summary>obs [batch, 4] → Gemm 4→3 → Relu → output; <paramref name="extra"/> adds to it.</summary>
+    private static OnnxBuilder Policy(long opset = 13) => new OnnxBuilder(opset)
+        .Input("obs", "batch", 4L)
+        .Initializer("w", [3, 4], Enumerable.Range(0, 12).Select(i => i / 10f).ToArray())
+        .Initializer("b", [3], [0.1f, 0.2f, 0.3f])
+        .Node("Gemm", "dense", ["obs", "w", "b"], ["z"], ("transB", 1L))
+        .Node("Relu", "relu", ["z"], ["output"])
+        .Output("output", "batch", 3L);
+
+    [Fact]
+    public void AnUnsupportedOperatorIsNamed() =>
+        Verify(new OnnxBuilder().Input("obs", "batch", 4L).Node("Cos", "cosine", ["obs"], ["output"]).Output("output", "batch", 4L).Build(), "", ["DG0038"]);
+
+    [Fact]
+    public void AShapeThatNeedsTheBatchIsNamed() =>
+        Verify(new OnnxBuilder().Input("obs", "batch", 4L).Node("Flatten", "flat", ["obs"], ["output"], ("axis", 0L)).Output("output", 1L, "n").Build(), "", ["DG0038"]);
+
+    [Fact]
+    public void AMissingFileIsReportedAtThePath()
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation([ModelHarness.Declaration()]);
+        (GeneratorRunResult result, Compilation output) = GeneratorHarness.Run(compilation);
+        Check(result, output, ["DG0037"]);
+    }
+
+    [Fact]
+    public void AnUnknownOutputNameIsNamed() => Verify(Policy().Build(), ", Outputs = new[] { \"actions\" }", ["DG0038"]);
+
+    [Fact]
+    public void TwoGraphNamesOfOneParameterAreNamed() =>
+        Verify(new OnnxBuilder()
+            .Input("obs_0", "batch", 2L).Input("obs-0", "batch", 2L)
+            .Node("Add", "add", ["obs_0", "obs-0"], ["output"])
+            .Output("output", "batch", 2L).Build(), "", ["DG0038"]);
+
+    [Fact]
+    public void AGraphNameOfAMemberTheClassDeclaresIsNamed() =>
+        Verify(Policy().Build(), "", ["DG0038"], "namespace Test; public partial class Model { public const int OutputSize = 3; }");
+
+    [Fact]
+    public void AMalformedFileIsNamed() => Verify([0x08, 0x07, 0x12, 0xFF, 0x01], "", ["DG0038"]);
+
+    [Fact]
+    public void AClassThatIsNotPartialIsRefused() =>
+        VerifySource(Policy().Build(), """
+            using DenseGen;
+            namespace Test;
+            [OnnxModel("models/model.onnx")]
+            public class Model;
+            """, ["DG0036"]);
+
+    [Fact]
+    public void ALargerMaxBatchForAGraphOfOneSampleIsNamed() =>
+        Verify(new OnnxBuilder().Input("obs", 1L, 4L).Node("Relu", "relu", ["obs"], ["output"]).Output("output", 1L, 4L).Build(), ", MaxBatch = 8", ["DG0038"]);
+
+    private static void Verify(byte[] model, string arguments, string[] expected, string? extra = null, [CallerMemberName] string testMethod = "")
+    {
+        (GeneratorRunResult result, Compilation output) = extra is null
+            ? ModelHarness.Generate(model, ModelHarness.Declaration(arguments))
+            : ModelHarness.Generate(model, ModelHarness.Declaration(arguments), extra);
+        Check(result, output, expected, testMethod);
+    }
+
+    private static void VerifySource(byte[] model, string source, string[] expected, [CallerMemberName] string testMethod = "")
+    {
+        (GeneratorRunResult result, Compilation output) = ModelHarness.Generate(model, source);
+        Check(result, output, expected, testMethod);
+    }
+
+    private static void Check(GeneratorRunResult result, Compilation output, string[] expected, [CallerMemberName] string testMethod = "")
+    {
+        Assert.Null(result.Exception);
+        ImmutableArray<Diagnostic> diagnostics = GeneratorHarness.AllDiagnostics(result, output);
+        Assert.Equal(expected, diagnostics.Select(d => d.Id).Order());
+        Assert.DoesNotContain(result.GeneratedSources, s => s.HintName.EndsWith(".OnnxModel.g.cs", System.StringComparison.Ordinal));
+        Snapshot.VerifyText(DiagnosticTests.Format(diagnostics), nameof(OnnxModelDiagnosticTests), testMethod);
+    }
+}
