@@ -34,6 +34,13 @@ internal sealed class OnnxBuilder
         return this;
     }
 
+    /// <summary>An int64 graph output (an ArgMax's), its dimensions as for <see cref="Input"/>.</summary>
+    public OnnxBuilder Int64Output(string name, params object[]? dims)
+    {
+        _outputs.Add(ValueInfo(name, dims, elementType: 7));
+        return this;
+    }
+
     /// <summary>A float32 initializer stored as raw data.</summary>
     public OnnxBuilder Initializer(string name, long[] dims, float[] values)
     {
@@ -41,7 +48,22 @@ internal sealed class OnnxBuilder
         return this;
     }
 
-    /// <summary>A node of the default domain; attributes are <see cref="long"/> (int) or <see cref="float"/> values.</summary>
+    /// <summary>An int64 initializer stored as raw data (a Reshape's shape, a Slice's starts).</summary>
+    public OnnxBuilder Int64Initializer(string name, long[] dims, long[] values)
+    {
+        var tensor = new Message();
+        foreach (long dim in dims)
+            tensor.Varint(1, (ulong)dim);
+        tensor.Varint(2, 7); // INT64
+        tensor.String(8, name);
+        var raw = new byte[8 * values.Length];
+        for (int i = 0; i < values.Length; i++)
+            BitConverter.TryWriteBytes(raw.AsSpan(8 * i), values[i]);
+        _initializers.Add(tensor.Bytes(9, raw).ToArray());
+        return this;
+    }
+
+    /// <summary>A node of the default domain; attributes are <see cref="long"/> (int), <see cref="float"/> or <see cref="long"/>[] (ints) values.</summary>
     public OnnxBuilder Node(string opType, string name, string[] inputs, string[] outputs, params (string Name, object Value)[] attributes)
     {
         var node = new Message();
@@ -58,6 +80,11 @@ internal sealed class OnnxBuilder
             {
                 case float f: attribute.Fixed32(2, BitConverter.SingleToInt32Bits(f)).Varint(20, 1); break;
                 case long i: attribute.Varint(3, (ulong)i).Varint(20, 2); break;
+                case long[] ints:
+                    foreach (long i in ints)
+                        attribute.Varint(8, (ulong)i);
+                    attribute.Varint(20, 7);
+                    break;
                 default: throw new ArgumentException($"attribute {attributeName} is a {value.GetType().Name}");
             }
             node.Bytes(5, attribute.ToArray());
@@ -109,9 +136,9 @@ internal sealed class OnnxBuilder
         return tensor.Bytes(9, raw).ToArray();
     }
 
-    private static byte[] ValueInfo(string name, object[]? dims)
+    private static byte[] ValueInfo(string name, object[]? dims, ulong elementType = 1)
     {
-        var tensorType = new Message().Varint(1, 1); // elem_type FLOAT
+        var tensorType = new Message().Varint(1, elementType); // elem_type: 1 FLOAT, 7 INT64
         if (dims is not null)
         {
             var shape = new Message();

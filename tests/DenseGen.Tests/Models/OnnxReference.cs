@@ -23,6 +23,7 @@ namespace DenseGen.Tests.Models;
 /// <item>Relu, Clip: e(x) (1-Lipschitz, exact). LeakyRelu: e(x) + 2u|y|. Sigmoid: e(x)/4 + 10u|y|. Tanh, Elu: e(x) + 10u|y|
 /// (DenseGen's vector functions are within 4-5 ulps, 2u|y| each; ONNX Runtime's within as much). SiLU written as
 /// Mul(z, Sigmoid(z)) then gets (σ + |z|/4)e(z) + 11u|y|, which holds a fused SiLU's 1.1e(z) + 10u|y|.</item>
+/// <item>Elu computed as ONNX writes it, α(eˣ − 1), loses to cancellation near 0: 3uαeˣ more.</item>
 /// <item>Exp: |y|(e^e(x) − 1) + 4u|y|. Log: e(x)/(x − e(x)) + 4u|y| + 4u·|log| of the argument's ulp (x near 1).</item>
 /// <item>Softmax over a row: log yᵢ = xᵢ − log Σ e^xⱼ, whose derivative in xⱼ is δᵢⱼ − yⱼ, so moving the inputs within their
 /// bounds moves log yᵢ by at most L = e(xᵢ) + Σ wⱼe(xⱼ), wⱼ ≤ e^(xⱼ + e(xⱼ) − maxₖ(xₖ − e(xₖ))) the largest weight xⱼ can
@@ -242,7 +243,14 @@ internal sealed class OnnxReference
                 "Log" => (Math.Log(v), LogError(v, ev), 4.0),
                 _ => (Math.Min(Math.Max(v, min), max), ev, 0.0),
             };
-            e[i] = propagated + (ulps * U + D) * Math.Abs(y[i]) + (node.OpType == "Log" ? 4 * U * Math.Abs(Math.Log(Math.Abs(v))) : 0);
+            // Log of x near 1 and ELU as α(eˣ − 1) in float (ONNX's formula) lose to cancellation: absolute terms.
+            double cancellation = node.OpType switch
+            {
+                "Log" => 4 * U * Math.Abs(Math.Log(Math.Abs(v))),
+                "Elu" when v <= 0 => 3 * U * Float(node, "alpha", 1f) * Math.Exp(v),
+                _ => 0,
+            };
+            e[i] = propagated + (ulps * U + D) * Math.Abs(y[i]) + cancellation;
         }
         return new Tensor(y, e, x.Dims, false);
     }
