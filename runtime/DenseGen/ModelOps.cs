@@ -119,6 +119,53 @@ public static class ModelOps
         }
     }
 
+    /// <summary>
+    /// For each sample, <paramref name="samples"/> classes drawn from the softmax of its row of <paramref name="row"/>
+    /// unnormalized log probabilities, one uniform draw in [0, 1) each: the first class whose cumulative weight
+    /// <c>Σ e^(x − max)</c> exceeds the draw times the total. A class of log probability −∞ (a masked action) is never drawn.
+    /// </summary>
+    public static void Multinomial(ReadOnlySpan<float> logits, ReadOnlySpan<double> uniforms, Span<int> classes, int row, int samples) =>
+        Multinomial(logits, uniforms, classes, row, samples, DeterministicMode.IsEnabled);
+
+    /// <summary>Multinomial draws with DenseGen's own exp: the same classes on every machine for the same draws.</summary>
+    public static void DeterministicMultinomial(ReadOnlySpan<float> logits, ReadOnlySpan<double> uniforms, Span<int> classes, int row, int samples) =>
+        Multinomial(logits, uniforms, classes, row, samples, deterministic: true);
+
+    private static void Multinomial(ReadOnlySpan<float> logits, ReadOnlySpan<double> uniforms, Span<int> classes, int row, int samples, bool deterministic)
+    {
+        for (int sample = 0; sample * samples < classes.Length; sample++)
+        {
+            ReadOnlySpan<float> x = logits.Slice(sample * row, row);
+            float max = x[0];
+            for (int i = 1; i < row; i++)
+            {
+                if (x[i] > max)
+                    max = x[i];
+            }
+            double total = 0;
+            for (int i = 0; i < row; i++)
+                total += Weight(x[i], max, deterministic);
+            for (int draw = 0; draw < samples; draw++)
+            {
+                double target = uniforms[sample * samples + draw] * total, cumulative = 0;
+                int chosen = -1;
+                for (int i = 0; i < row; i++)
+                {
+                    double weight = Weight(x[i], max, deterministic);
+                    cumulative += weight;
+                    if (weight > 0)
+                        chosen = i; // the last class of positive weight, should rounding leave the target unreached
+                    if (cumulative > target && weight > 0)
+                        break;
+                }
+                classes[sample * samples + draw] = Math.Max(chosen, 0);
+            }
+        }
+    }
+
+    private static double Weight(float x, float max, bool deterministic) =>
+        float.IsNegativeInfinity(x) ? 0 : deterministic ? DeterministicMath.Exp((double)x - max) : Math.Exp((double)x - max);
+
 #if NET8_0_OR_GREATER
     private static float ExpOf(float x) => MathF.Exp(x);
 

@@ -19,7 +19,8 @@ internal static class OnnxModelEmitter
 {
     private const string Guard = GeneratedFile.Guard;
     private const string ReadOnlySpan = "global::System.ReadOnlySpan", Span = "global::System.Span";
-    private const string BakedDataField = "__denseBaked", ValueField = "__denseValue", ConstantField = "__denseConstant";
+    private const string BakedDataField = "__denseBaked", ValueField = "__denseValue", ConstantField = "__denseConstant", DrawsField = "__denseDraws";
+    private const string Random = OnnxModelMembers.RandomParameter;
 
     /// <summary>The hint name, e.g. <c>App.Policy.OnnxModel.g.cs</c>.</summary>
     public static string HintName(OnnxModelSpec spec) => GeneratedFile.HintName(spec.Namespace, spec.ContainingTypes, spec.TypeName, ".OnnxModel.g.cs");
@@ -108,6 +109,11 @@ internal static class OnnxModelEmitter
             GeneratedFile.Field(w);
             w.Line($"private readonly {Type(value)}[] {ValueField}{Number(value.Id)} = new {Type(value)}[{Number((long)plan.MaxBatch * value.Width)}];");
         }
+        foreach (MultinomialStep step in plan.Steps.OfType<MultinomialStep>())
+        {
+            GeneratedFile.Field(w);
+            w.Line($"private readonly double[] {DrawsField}{Number(step.Output)} = new double[{Number((long)plan.MaxBatch * step.Samples)}];");
+        }
         int index = 0;
         foreach (BinaryStep step in plan.Steps.OfType<BinaryStep>())
         {
@@ -152,9 +158,18 @@ internal static class OnnxModelEmitter
             w.Line($"/// <param name=\"{input.Parameter.TrimStart('@')}\">The graph input <c>{Escape(input.GraphName)}</c>: <c>[k, {input.SizeConstant}]</c>.</param>");
         foreach (ModelOutput output in plan.Outputs)
             w.Line($"/// <param name=\"{output.Parameter.TrimStart('@')}\">Receives the graph output <c>{Escape(output.GraphName)}</c>: <c>[k, {output.SizeConstant}]</c>.</param>");
+        if (plan.UsesRandom)
+            w.Line($"/// <param name=\"{Random}\">The generator of the random outputs' draws, taken sample by sample, then in the graph's order, then element by element: the same seed gives the same outputs whatever <see cref=\"MaxBatch\"/>.</param>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span does not hold whole samples, the spans hold different numbers of samples, or an output overlaps another span.</exception>");
+        if (plan.UsesRandom)
+            w.Line($"/// <exception cref=\"global::System.ArgumentNullException\"><paramref name=\"{Random}\"/> is null.</exception>");
         GeneratedFile.Member(w);
         w.Open($"public void Forward({Parameters(plan)})");
+        if (plan.UsesRandom)
+        {
+            w.Line($"if ({Random} is null)");
+            w.Line($"    throw new global::System.ArgumentNullException(nameof({Random}));");
+        }
         ModelInput first = plan.Inputs[0];
         string firstName = first.Parameter;
         w.Line($"int __samples = {Guard}.SampleCount({firstName}.Length, {first.SizeConstant}, nameof({firstName}), nameof({first.SizeConstant}));");
@@ -173,14 +188,18 @@ internal static class OnnxModelEmitter
                 w.Line($"{Guard}.RequireDisjoint<{(integer ? "int" : "float")}>({output.Parameter}, nameof({output.Parameter}), {other}, nameof({other}));");
         }
         w.Line("for (int __first = 0; __first < __samples; __first += MaxBatch)");
-        w.Line($"    __denseForwardChunk(__first, global::System.Math.Min(MaxBatch, __samples - __first), {string.Join(", ", plan.Inputs.Select(i => i.Parameter).Concat(plan.Outputs.Select(o => o.Parameter)))});");
+        w.Line($"    __denseForwardChunk(__first, global::System.Math.Min(MaxBatch, __samples - __first), {string.Join(", ", Arguments(plan))});");
         w.Close();
         w.Line();
     }
 
     private static string Parameters(ModelPlan plan) =>
         string.Join(", ", plan.Inputs.Select(i => $"{ReadOnlySpan}<float> {i.Parameter}")
-            .Concat(plan.Outputs.Select(o => $"{Span}<{Type(plan.Values[o.Value])}> {o.Parameter}")));
+            .Concat(plan.Outputs.Select(o => $"{Span}<{Type(plan.Values[o.Value])}> {o.Parameter}"))
+            .Concat(plan.UsesRandom ? [$"global::DenseGen.SeededRandom {Random}"] : []));
+
+    private static IEnumerable<string> Arguments(ModelPlan plan) =>
+        plan.Inputs.Select(i => i.Parameter).Concat(plan.Outputs.Select(o => o.Parameter)).Concat(plan.UsesRandom ? [Random] : []);
 
     private static void WriteChunk(IndentedWriter w, OnnxModelSpec spec, ModelPlan plan)
     {
@@ -193,11 +212,37 @@ internal static class OnnxModelEmitter
         var bound = new HashSet<int>(plan.Inputs.Select(i => i.Value).Concat(plan.Outputs.Select(o => o.Value)));
         foreach (ModelValue value in plan.Values.Where(v => !bound.Contains(v.Id) && IsWritten(plan, v.Id)))
             w.Line($"{Span}<{Type(value)}> __v{Number(value.Id)} = global::System.MemoryExtensions.AsSpan({ValueField}{Number(value.Id)}, 0, __count * {Number(value.Width)});");
+        foreach (MultinomialStep step in plan.Steps.OfType<MultinomialStep>())
+            w.Line($"{Span}<double> __d{Number(step.Output)} = global::System.MemoryExtensions.AsSpan({DrawsField}{Number(step.Output)}, 0, __count * {Number(step.Samples)});");
+        if (plan.UsesRandom)
+            WriteDraws(w, plan);
         int constant = 0;
         foreach (ModelStep step in plan.Steps)
             WriteStep(w, spec, plan, step, ref constant);
         w.Close();
         w.Line();
+    }
+
+    /// <summary>Every random step's draws for the chunk, sample by sample, then step by step, then element by element.</summary>
+    private static void WriteDraws(IndentedWriter w, ModelPlan plan)
+    {
+        w.Open("for (int __s = 0; __s < __count; __s++)");
+        foreach (ModelStep step in plan.Steps)
+        {
+            switch (step)
+            {
+                case RandomNormalStep normal:
+                    int width = plan.Values[normal.Output].Width;
+                    w.Line($"for (int __j = 0; __j < {Number(width)}; __j++)");
+                    w.Line($"    __v{Number(normal.Output)}[__s * {Number(width)} + __j] = {FloatLiteral(normal.Mean)} + {Parenthesized(FloatLiteral(normal.Scale))} * (float){Random}.NextGaussian();");
+                    break;
+                case MultinomialStep multinomial:
+                    w.Line($"for (int __j = 0; __j < {Number(multinomial.Samples)}; __j++)");
+                    w.Line($"    __d{Number(multinomial.Output)}[__s * {Number(multinomial.Samples)} + __j] = {Random}.NextDouble();");
+                    break;
+            }
+        }
+        w.Close();
     }
 
     private static void WriteStep(IndentedWriter w, OnnxModelSpec spec, ModelPlan plan, ModelStep step, ref int constant)
@@ -272,6 +317,11 @@ internal static class OnnxModelEmitter
                 break;
             case ArgMaxStep argMax:
                 w.Line($"{ops}.ArgMax(__v{Number(argMax.Input)}, {output}, {Number(argMax.Row)});");
+                break;
+            case RandomNormalStep:
+                break; // drawn before the steps
+            case MultinomialStep multinomial:
+                w.Line($"{ops}.{(spec.Deterministic ? "Deterministic" : "")}Multinomial(__v{Number(multinomial.Input)}, __d{Number(multinomial.Output)}, {output}, {Number(multinomial.Row)}, {Number(multinomial.Samples)});");
                 break;
             case CopyStep copy:
                 w.Line($"__v{Number(copy.Input)}.CopyTo({output});");

@@ -8,4 +8,7 @@ namespace DenseGen.Generator.Models;
 internal static class OnnxModelMembers
 {
     public static readonly string[] Fixed = ["MaxBatch", "Forward"];
+
+    /// <summary>The parameter of <c>Forward</c> that takes the random generator, when an output is drawn.</summary>
+    public const string RandomParameter = "random";
 }

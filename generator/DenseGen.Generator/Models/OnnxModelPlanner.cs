@@ -32,7 +32,8 @@ internal sealed class OnnxModelPlanner
     public static readonly string[] SupportedOps =
     [
         "Add", "ArgMax", "Clip", "Concat", "Div", "Elu", "Exp", "Flatten", "Gemm", "Identity", "LeakyRelu", "Log", "MatMul",
-        "Mul", "Relu", "Reshape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Unsqueeze",
+        "Mul", "Multinomial", "RandomNormalLike", "Relu", "Reshape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh",
+        "Unsqueeze",
     ];
 
     private readonly OnnxModelSpec _spec;
@@ -167,6 +168,8 @@ internal sealed class OnnxModelPlanner
                 throw Invalid($"the graph names '{other}' and '{graphName}' both become the parameter '{parameter}' of Forward; rename one in the export, or leave one out with Outputs");
             parameters.Add(parameter, graphName);
         }
+        if (_steps.Any(step => step is RandomNormalStep or MultinomialStep) && parameters.TryGetValue(OnnxModelMembers.RandomParameter, out string? named))
+            throw Invalid($"the graph name '{named}' becomes the parameter '{OnnxModelMembers.RandomParameter}' of Forward, which is the random generator's; rename it in the export");
         var members = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (string generated in OnnxModelMembers.Fixed)
             members.Add(generated, "the generated member " + generated);
@@ -321,6 +324,12 @@ internal sealed class OnnxModelPlanner
                 break;
             case "ArgMax":
                 CompileArgMax(node);
+                break;
+            case "RandomNormalLike":
+                CompileRandomNormal(node);
+                break;
+            case "Multinomial":
+                CompileMultinomial(node);
                 break;
             default:
                 throw Unsupported(node, "is not an operator [OnnxModel] compiles");
@@ -761,6 +770,36 @@ internal sealed class OnnxModelPlanner
         int[] dims = Int(node, "keepdims", 1) != 0 ? [.. x.Dims.Take(x.Dims.Length - 1), 1] : x.Dims.Take(x.Dims.Length - 1).ToArray();
         PlanValue y = NewValue(dims, isInteger: true);
         _steps.Add(new ArgMaxStep(x.Storage, row, y.Storage));
+        Define(node.Outputs[0], y);
+    }
+
+    /// <summary>Normal draws shaped like the input; the file's <c>seed</c>, if any, gives way to the caller's <c>SeededRandom</c>.</summary>
+    private void CompileRandomNormal(OnnxNode node)
+    {
+        ExpectInputs(node, 1, 1);
+        PlanValue like = Input(node, 0);
+        if (Int(node, "dtype", OnnxTensor.Float) != OnnxTensor.Float)
+            throw Unsupported(node, "draws another type than float; [OnnxModel] draws floats");
+        PlanValue y = NewValue(like.Dims, isInteger: false);
+        _steps.Add(new RandomNormalStep(Float(node, "mean", 0f), Float(node, "scale", 1f), y.Storage));
+        Define(node.Outputs[0], y);
+    }
+
+    /// <summary>Classes drawn from each sample's row of log probabilities, as int (int32 or int64 in the file).</summary>
+    private void CompileMultinomial(OnnxNode node)
+    {
+        ExpectInputs(node, 1, 1);
+        PlanValue x = Input(node, 0);
+        if (x.Dims.Length != 1 || x.IsInteger)
+            throw Unsupported(node, $"draws from {x.Shape}; [OnnxModel] draws from one row of float log probabilities per sample ([batch, classes])");
+        long dtype = Int(node, "dtype", 6);
+        if (dtype is not (6 or 7))
+            throw Unsupported(node, $"gives classes of data type {dtype}; [OnnxModel] gives int32 or int64 (as int)");
+        long samples = Int(node, "sample_size", 1);
+        if (samples < 1 || samples > 1 << 16)
+            throw Unsupported(node, $"draws {samples} samples; [OnnxModel] draws 1 to 65536");
+        PlanValue y = NewValue([(int)samples], isInteger: true);
+        _steps.Add(new MultinomialStep(x.Storage, x.Width, (int)samples, y.Storage));
         Define(node.Outputs[0], y);
     }
 

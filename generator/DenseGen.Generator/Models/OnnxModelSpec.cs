@@ -1,3 +1,4 @@
+using System.Linq;
 using DenseGen.Generator.Layers;
 using DenseGen.Generator.Model;
 using DenseGen.Generator.Networks;
@@ -51,7 +52,11 @@ internal sealed record ModelPlan(
     EquatableArray<ModelValue> Values,
     EquatableArray<ModelStep> Steps,
     EquatableArray<ModelLayer> Layers,
-    WeightBytes Weights);
+    WeightBytes Weights)
+{
+    /// <summary>Whether an output comes from a random op: then <c>Forward</c> takes a <c>SeededRandom</c> last.</summary>
+    public bool UsesRandom => Steps.Any(step => step is RandomNormalStep or MultinomialStep);
+}
 
 /// <summary>A value of one sample: <see cref="Width"/> floats (or ints, for an index), held where the plan binds it.</summary>
 internal sealed record ModelValue(int Id, int Width, bool IsInteger);
@@ -96,6 +101,19 @@ internal sealed record SoftmaxStep(int Input, int Row, int Output) : ModelStep(O
 
 /// <summary>The index of the largest of each run of <see cref="Row"/> elements (the first of equal ones), as an int.</summary>
 internal sealed record ArgMaxStep(int Input, int Row, int Output) : ModelStep(Output);
+
+/// <summary>
+/// Normal draws shaped like another value: <c>Mean + Scale · N(0, 1)</c> per element. The draws of every random step are
+/// taken before a chunk's steps run, sample by sample, then step by step, then element by element, so they do not
+/// depend on <c>MaxBatch</c>.
+/// </summary>
+internal sealed record RandomNormalStep(float Mean, float Scale, int Output) : ModelStep(Output);
+
+/// <summary>
+/// <see cref="Samples"/> classes drawn per sample from the softmax of each row of <see cref="Row"/> unnormalized log
+/// probabilities, from uniform draws taken as <see cref="RandomNormalStep"/>'s are.
+/// </summary>
+internal sealed record MultinomialStep(int Input, int Row, int Samples, int Output) : ModelStep(Output);
 
 /// <summary>A copy, where one value must be in two places (an output that is also another output or an input).</summary>
 internal sealed record CopyStep(int Input, int Output) : ModelStep(Output);

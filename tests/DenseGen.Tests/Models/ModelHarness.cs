@@ -29,11 +29,29 @@ internal static class ModelHarness
         public partial class Model;
         """;
 
+    /// <summary>The same declaration in C# 9, as Unity compiles it.</summary>
+    public static string Csharp9Declaration(string arguments = "") => $$"""
+        using DenseGen;
+
+        namespace Test
+        {
+            [OnnxModel("{{ModelName}}"{{arguments}})]
+            public partial class Model { }
+        }
+        """;
+
     /// <summary>Runs the generator on the declaration (plus <paramref name="extraSources"/>) and the file's bytes.</summary>
-    public static (GeneratorRunResult Result, Compilation Output) Generate(byte[] model, string declaration, params string[] extraSources)
+    public static (GeneratorRunResult Result, Compilation Output) Generate(byte[] model, string declaration, params string[] extraSources) =>
+        Generate(model, LanguageVersion.Latest, DocumentationMode.Parse, [declaration, .. extraSources]);
+
+    /// <summary>As above, for a language version (C# 9 gets the portable output, as Unity does) and with documentation comments checked or not.</summary>
+    public static (GeneratorRunResult Result, Compilation Output) Generate(byte[] model, LanguageVersion version, DocumentationMode documentation, string[] sources)
     {
-        CSharpCompilation compilation = GeneratorHarness.CreateCompilation([declaration, .. extraSources]);
-        GeneratorDriver driver = GeneratorHarness.CreateDriver()
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(sources, version, documentation: documentation);
+        // Deterministic models compute DenseGen's own functions whatever the process's mode; the test process keeps the
+        // mode off, so the generated module initializer must not ask for it.
+        var properties = new BuildProperties(System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("build_property.DenseGenRequireDeterministicMode", "false"));
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(parseOptions: GeneratorHarness.ParseOptions(version, documentation), buildProperties: properties)
             .AddAdditionalTexts([new BakedWeightsTests.WeightsAdditionalText("/project/obj/densegen/model.onnx.densegen-weights", ModelName, model)])
             .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
         return (driver.GetRunResult().Results.Single(), output);
