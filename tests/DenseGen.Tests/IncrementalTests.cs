@@ -303,7 +303,7 @@ public class IncrementalTests
 
     private static readonly Type[] ForbiddenTypes = [typeof(ISymbol), typeof(SyntaxNode), typeof(Location), typeof(Compilation), typeof(SemanticModel), typeof(SyntaxTree)];
 
-    private static void AssertPlainValues(object? value, string path, HashSet<object> seen)
+    internal static void AssertPlainValues(object? value, string path, HashSet<object> seen)
     {
         if (value is null || value is string || value.GetType().IsPrimitive || value.GetType().IsEnum)
             return;

@@ -46,7 +46,9 @@ internal static class OnnxMutator
 
     public static (byte[] Bytes, string Kind) Mutate(byte[] file, int index, int seed)
     {
-        var random = new Random(HashCode.Combine(seed, index, 17));
+        // Not HashCode.Combine, which .NET seeds afresh in every process: the same seed and index must give the same
+        // mutant in every run, so that a failure can be replayed.
+        var random = new Random(unchecked(seed * 1_000_003 + index * 7_919 + 17));
         string kind = Kinds[index % Kinds.Length];
         switch (kind)
         {

@@ -38,7 +38,9 @@ internal static class SafeTensorsMutator
     /// <summary>Mutant <paramref name="index"/> of <paramref name="file"/>, and the kind of mutation it is.</summary>
     public static (byte[] Bytes, string Kind) Mutate(byte[] file, int index, int seed)
     {
-        var random = new Random(HashCode.Combine(seed, index));
+        // Not HashCode.Combine, which .NET seeds afresh in every process: the same seed and index must give the same
+        // mutant in every run, so that a failure can be replayed.
+        var random = new Random(unchecked(seed * 1_000_003 + index * 7_919));
         string kind = Kinds[index % Kinds.Length];
         int headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(file);
         string header = Encoding.UTF8.GetString(file, 8, headerLength);

@@ -16,7 +16,7 @@ namespace DenseGen.Tests.Models;
 /// </summary>
 public class OnnxModelSnapshotTests
 {
-    private static byte[] Policy() => new OnnxBuilder()
+    internal static byte[] Policy() => new OnnxBuilder()
         .Input("obs_0", "batch", 3L)
         .Input("obs_1", "batch", 2L)
         .Input("action_masks", "batch", 2L)
