@@ -9,7 +9,7 @@ The outputs are committed, so the tests need neither PyTorch nor this script.
 
 Run with Debian's Python and packages (apt-get install python3-torch python3-onnx):
     /usr/bin/python3 tools/make-torch-fixtures.py            # every fixture
-    /usr/bin/python3 tools/make-torch-fixtures.py nobias     # only the named groups (mlp, nobias, elu, silu, leaky02), leaving the rest as committed
+    /usr/bin/python3 tools/make-torch-fixtures.py nobias     # only the named groups (mlp, nobias, elu, silu, leaky02, policy), leaving the rest as committed
 
 Each group seeds PyTorch itself, so writing one group alone gives the same files as writing them all.
 """
@@ -153,8 +153,47 @@ def leaky02():
         export(model, 5, "leaky02", opset)
 
 
+class GodotPolicy(torch.nn.Module):
+    """A policy in the form Godot RL Agents' exporter writes (its stable-baselines3 wrapper): the observation flattened
+    and joined by a one-input Concat, two tanh layers of 64, the action logits; and the recurrent-state input passed
+    through to an output unchanged."""
+
+    def __init__(self, observations, actions):
+        super().__init__()
+        self.flatten = torch.nn.Flatten()
+        self.policy_net = torch.nn.Sequential(torch.nn.Linear(observations, 64), torch.nn.Tanh(), torch.nn.Linear(64, 64),
+                                              torch.nn.Tanh())
+        self.action_net = torch.nn.Linear(64, actions)
+
+    def forward(self, obs, state_ins):
+        features = torch.cat([self.flatten(obs)], dim=1)
+        return self.action_net(self.policy_net(features)), state_ins
+
+
+def godot_policy():
+    """policy.opset9.onnx and policy.opset17.onnx: a Godot RL Agents-form policy of 10 observations and 3 actions,
+    exported as its exporter does (opset 9 there; 17 as a newer PyTorch would), with a batch of observations and the
+    actions PyTorch computes for them (policy.expected.safetensors: obs, output)."""
+    torch.manual_seed(2031)
+    model = GodotPolicy(10, 3).eval()
+    obs = torch.randn(7, 10)
+    with torch.no_grad():
+        output, _ = model(obs, torch.zeros(7))
+    write_safetensors(os.path.join(OUT, "policy.expected.safetensors"), {"obs": obs, "output": output},
+                      {"producer": "PyTorch " + torch.__version__})
+    for opset in (9, 17):
+        path = os.path.join(OUT, f"policy.opset{opset}.onnx")
+        torch.onnx.export(model, (torch.randn(1, 10), torch.zeros(1)), path, opset_version=opset,
+                          input_names=["obs", "state_ins"], output_names=["output", "state_outs"],
+                          dynamic_axes={"obs": {0: "batch_size"}, "state_ins": {0: "batch_size"},
+                                        "output": {0: "batch_size"}, "state_outs": {0: "batch_size"}})
+        onnx.checker.check_model(onnx.load(path))
+
+
 def main(groups):
     os.makedirs(OUT, exist_ok=True)
+    if "policy" in groups:
+        godot_policy()
     if "nobias" in groups:
         bias_free()
     if "elu" in groups:
@@ -187,4 +226,4 @@ def main(groups):
 
 if __name__ == "__main__":
     import sys
-    main(sys.argv[1:] or ["mlp", "nobias", "elu", "silu", "leaky02"])
+    main(sys.argv[1:] or ["mlp", "nobias", "elu", "silu", "leaky02", "policy"])

@@ -12,8 +12,8 @@ using Xunit.Abstractions;
 namespace DenseGen.Tests.Models;
 
 /// <summary>
-/// The policies ML-Agents and Godot RL Agents export (shared/external; see SOURCES.md there), compiled by
-/// <c>[OnnxModel]</c> in memory and run on random batches of 1 and 64 against ONNX Runtime running the file itself: both
+/// The policies ML-Agents and Godot RL Agents export (shared/external; see SOURCES.md there), and the project's own
+/// policy in Godot RL Agents' form, compiled by <c>[OnnxModel]</c> in memory and run on random batches of 1 and 64 against ONNX Runtime running the file itself: both
 /// within the float bound of a double evaluation of the graph (<see cref="OnnxReference"/>), which for outputs of
 /// magnitude ≤ 1 never exceeds 1e-5; ArgMax outputs equal wherever the top two scores are further apart than their bounds.
 /// </summary>
@@ -35,9 +35,21 @@ public class ExternalModelTests(ITestOutputHelper output)
 
     [ExternalModelTheory]
     [MemberData(nameof(Cases))]
-    public void AnExportCompilesAndMatchesOnnxRuntime(string file, string? selected, int batch)
+    public void AnExportCompilesAndMatchesOnnxRuntime(string file, string? selected, int batch) =>
+        CompileAndCompare(ExternalModels.Path(file), selected, batch);
+
+    /// <summary>The project's own Godot RL Agents-form policy (tools/make-torch-fixtures.py policy), as its exporter writes it (opset 9) and at opset 17.</summary>
+    [Theory]
+    [InlineData("policy.opset9.onnx", 1)]
+    [InlineData("policy.opset9.onnx", 64)]
+    [InlineData("policy.opset17.onnx", 1)]
+    [InlineData("policy.opset17.onnx", 64)]
+    public void TheProjectsGodotFormPolicyCompilesAndMatchesOnnxRuntime(string file, int batch) =>
+        CompileAndCompare(Import.OnnxImportTests.Fixture(file), null, batch);
+
+    private void CompileAndCompare(string path, string? selected, int batch)
     {
-        string path = ExternalModels.Path(file);
+        string file = Path.GetFileName(path);
         byte[] bytes = File.ReadAllBytes(path);
         using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
         using var session = new InferenceSession(path, options);
