@@ -181,7 +181,7 @@ public sealed class DenseGenerator : IIncrementalGenerator
         // network's baked weights, the plan is redone only when the class or its own file changed.
         (IncrementalValuesProvider<ParseResult<OnnxModelSpec>> models, IncrementalValuesProvider<OnnxModelSpec> modelSpecs) = RegisterPipeline(
             context, target, OnnxModelParser.AttributeName, OnnxModelParser.Parse, OnnxModelEmitter.Emit, OnnxModelEmitter.HintName,
-            DiagnosticDescriptors.StructNetworkNeedsFullTarget, TrackingNames.ParseModel, TrackingNames.ModelSpecs,
+            structNeedsFullTarget: null, TrackingNames.ParseModel, TrackingNames.ModelSpecs,
             prepare: specs => specs
                 .Combine(projectSettings)
                 .Select(static (pair, _) =>
@@ -272,7 +272,7 @@ public sealed class DenseGenerator : IIncrementalGenerator
         Func<GeneratorAttributeSyntaxContext, CancellationToken, ParseResult<TSpec>> parse,
         Func<TSpec, TargetInfo, string> emit,
         Func<TSpec, string> hintName,
-        DiagnosticDescriptor structNeedsFullTarget,
+        DiagnosticDescriptor? structNeedsFullTarget,
         string parseStep,
         string specStep,
         Func<IncrementalValuesProvider<TSpec>, IncrementalValuesProvider<TSpec>>? prepare)
@@ -301,6 +301,9 @@ public sealed class DenseGenerator : IIncrementalGenerator
             specs = prepare(specs);
         context.RegisterSourceOutput(specs.Combine(target), (output, pair) => EmitSafely(output, pair.Left, pair.Right, emit, hintName));
 
+        // Models are classes only (the attribute allows nothing else); layers and networks may be structs.
+        if (structNeedsFullTarget is null)
+            return (parsed, specs);
         IncrementalValuesProvider<(string Name, LocationInfo? Location)> structs = parsed
             .Where(static result => result.Spec is { IsStruct: true })
             .Select(static (result, _) => (result.Spec!.TypeName, result.StructDeclaration));

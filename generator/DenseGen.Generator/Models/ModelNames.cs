@@ -7,8 +7,8 @@ namespace DenseGen.Generator.Models;
 /// <summary>
 /// C# names for a graph's names: split at every character that is not a letter or a digit, the parts joined as
 /// camelCase for parameters (<c>obs_0</c> → <c>obs0</c>, <c>state_ins</c> → <c>stateIns</c>) and as PascalCase for
-/// members (<c>Obs0</c>, with <c>Size</c> after it for a size constant); a keyword gets <c>@</c>, a leading digit
-/// <c>_</c>, and a name with no letter or digit at all is <c>value</c>.
+/// members (<c>Obs0</c>, with <c>Size</c> after it for a size constant); a keyword gets <c>@</c> (a parameter
+/// <c>nameof</c> becomes <c>nameof_</c>), a leading digit <c>_</c>, and a name with no letter or digit at all is <c>value</c>.
 /// </summary>
 internal static class ModelNames
 {
@@ -16,6 +16,9 @@ internal static class ModelNames
     {
         string pascal = Pascal(graphName);
         string camel = char.ToLowerInvariant(pascal[0]) + pascal.Substring(1);
+        // A parameter named nameof would turn the generated nameof(...) checks into calls of it, @ or not.
+        if (camel == "nameof")
+            return "nameof_";
         return SyntaxFacts.GetKeywordKind(camel) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(camel) == SyntaxKind.VarKeyword
             ? "@" + camel
             : camel;

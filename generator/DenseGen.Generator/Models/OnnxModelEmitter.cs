@@ -80,16 +80,19 @@ internal static class OnnxModelEmitter
         foreach (ModelConstant constant in plan.Constants)
         {
             string type = constant.IsInteger ? "long" : "float";
+            IEnumerable<string> literals = constant.Longs is { } longs
+                ? longs.Select(v => v.ToString(CultureInfo.InvariantCulture) + "L")
+                : constant.Floats.Select(FloatLiteral);
             w.Line($"/// <summary>The graph's constant output <c>{Escape(constant.GraphName)}</c>.</summary>");
-            if (constant.Values.Count == 1)
+            if (constant.Count == 1)
             {
                 GeneratedFile.Field(w);
-                w.Line($"public const {type} {constant.Identifier} = {Literal(constant.Values[0], constant.IsInteger)};");
+                w.Line($"public const {type} {constant.Identifier} = {literals.Single()};");
             }
             else
             {
                 GeneratedFile.Member(w);
-                w.Line($"public static {ReadOnlySpan}<{type}> {constant.Identifier} => new {type}[] {{ {string.Join(", ", constant.Values.Select(v => Literal(v, constant.IsInteger)))} }};");
+                w.Line($"public static {ReadOnlySpan}<{type}> {constant.Identifier} => new {type}[] {{ {string.Join(", ", literals)} }};");
             }
             w.Line();
         }
@@ -103,8 +106,7 @@ internal static class OnnxModelEmitter
             GeneratedFile.Field(w);
             w.Line($"private readonly {layer.Spec.TypeName} {layer.Field} = new {layer.Spec.TypeName}();");
         }
-        var bound = new HashSet<int>(plan.Inputs.Select(i => i.Value).Concat(plan.Outputs.Select(o => o.Value)));
-        foreach (ModelValue value in plan.Values.Where(v => !bound.Contains(v.Id) && IsWritten(plan, v.Id)))
+        foreach (ModelValue value in plan.Buffered)
         {
             GeneratedFile.Field(w);
             w.Line($"private readonly {Type(value)}[] {ValueField}{Number(value.Id)} = new {Type(value)}[{Number((long)plan.MaxBatch * value.Width)}];");
@@ -131,13 +133,15 @@ internal static class OnnxModelEmitter
         w.Line();
     }
 
-    private static bool IsWritten(ModelPlan plan, int value) => plan.Steps.Any(step => step.Output == value);
-
     private static void WriteConstructor(IndentedWriter w, OnnxModelSpec spec, ModelPlan plan, string file)
     {
         w.Line($"/// <summary>Creates the network with the weights of {file}, baked in at compile time.</summary>");
         GeneratedFile.Member(w);
-        w.Open($"public {spec.TypeName}()");
+        w.Line($"public {spec.TypeName}() => LoadBakedWeights();");
+        w.Line();
+        w.Line($"/// <summary>Sets every layer's weights to the ones baked in from {file} at compile time; reads no file and allocates nothing. A constructor with parameters calls it (or chains to the parameterless one).</summary>");
+        GeneratedFile.Member(w);
+        w.Open("public void LoadBakedWeights()");
         int tensor = 0;
         foreach (ModelLayer layer in plan.Layers)
         {
@@ -209,8 +213,7 @@ internal static class OnnxModelEmitter
             w.Line($"{ReadOnlySpan}<float> __v{Number(input.Value)} = {input.Parameter}.Slice(__first * {input.SizeConstant}, __count * {input.SizeConstant});");
         foreach (ModelOutput output in plan.Outputs)
             w.Line($"{Span}<{Type(plan.Values[output.Value])}> __v{Number(output.Value)} = {output.Parameter}.Slice(__first * {output.SizeConstant}, __count * {output.SizeConstant});");
-        var bound = new HashSet<int>(plan.Inputs.Select(i => i.Value).Concat(plan.Outputs.Select(o => o.Value)));
-        foreach (ModelValue value in plan.Values.Where(v => !bound.Contains(v.Id) && IsWritten(plan, v.Id)))
+        foreach (ModelValue value in plan.Buffered)
             w.Line($"{Span}<{Type(value)}> __v{Number(value.Id)} = global::System.MemoryExtensions.AsSpan({ValueField}{Number(value.Id)}, 0, __count * {Number(value.Width)});");
         foreach (MultinomialStep step in plan.Steps.OfType<MultinomialStep>())
             w.Line($"{Span}<double> __d{Number(step.Output)} = global::System.MemoryExtensions.AsSpan({DrawsField}{Number(step.Output)}, 0, __count * {Number(step.Samples)});");
@@ -280,8 +283,10 @@ internal static class OnnxModelEmitter
                         break;
                     case UnaryOp.Clip:
                         w.Open($"for (int __i = 0; __i < {output}.Length; __i++)");
-                        w.Line($"float __x = {input}[__i];");
-                        w.Line($"{output}[__i] = __x < {FloatLiteral(unary.A)} ? {FloatLiteral(unary.A)} : __x > {FloatLiteral(unary.B)} ? {FloatLiteral(unary.B)} : __x;");
+                        // min(max(x, low), high), as ONNX defines Clip (high wins where low > high); a comparison with NaN
+                        // is false, so NaN passes through.
+                        w.Line($"float __x = {input}[__i] < {FloatLiteral(unary.A)} ? {FloatLiteral(unary.A)} : {input}[__i];");
+                        w.Line($"{output}[__i] = __x > {FloatLiteral(unary.B)} ? {FloatLiteral(unary.B)} : __x;");
                         w.Close();
                         break;
                 }
@@ -358,10 +363,6 @@ internal static class OnnxModelEmitter
     }
 
     private static string Type(ModelValue value) => value.IsInteger ? "int" : "float";
-
-    private static string Literal(double value, bool integer) => integer
-        ? ((long)value).ToString(CultureInfo.InvariantCulture) + "L"
-        : FloatLiteral((float)value);
 
     /// <summary>A float as C# writes it exactly: <c>0.1f</c>, <c>float.PositiveInfinity</c>, <c>float.NaN</c>.</summary>
     private static string FloatLiteral(float value) =>

@@ -18,8 +18,9 @@ namespace DenseGen.Generator.Models;
 /// every value (the batch is the leading dimension of every graph input and never enters a plan), and steps in the
 /// graph's order. A <c>Gemm</c> or <c>MatMul</c> (with the <c>Add</c> of a bias) becomes a dense layer, taking with it the
 /// activation that alone reads its result (SiLU as <c>Mul(z, Sigmoid(z))</c>); <c>Sub</c> of a mean then <c>Div</c> by
-/// a positive std, then a symmetric <c>Clip</c>, becomes a standardizing layer. Either computes the same IEEE operations
-/// the nodes name, so fusing changes no rounding outside the matrix products. Everything else is a step of its own.
+/// a positive std, then a symmetric <c>Clip</c>, becomes a standardizing layer. The normalizer, ReLU, leaky ReLU and the
+/// bias compute the IEEE operations the nodes name, in their order; a fused sigmoid, tanh, ELU or SiLU is the layer's
+/// vector function, within a few ulps of the nodes' (SiLU as z / (1 + e^−z)). Everything else is a step of its own.
 /// </summary>
 /// <remarks>
 /// Every way a graph cannot be compiled is an <see cref="InvalidDataException"/> whose message names the node (the
@@ -49,6 +50,9 @@ internal sealed class OnnxModelPlanner
     private readonly List<ModelLayer> _layers = new();
     private readonly List<float> _weights = new();
 
+    // Whether every input fixes the batch at 1; then ONNX counts the batch among a tensor's dimensions of size 1.
+    private bool _batchOfOne;
+
     /// <summary>A graph value as the planner sees it: where it is held and one sample's shape.</summary>
     private sealed class PlanValue(int storage, int[] dims, bool isInteger)
     {
@@ -58,6 +62,7 @@ internal sealed class OnnxModelPlanner
 
         public bool IsInteger { get; } = isInteger;
 
+        /// <summary>Elements of one sample; <see cref="NewValue"/> keeps it within <see cref="MaxWidth"/>, so the product does not overflow.</summary>
         public int Width => Dims.Aggregate(1, (product, d) => product * d);
 
         public string Shape => "[batch" + string.Concat(Dims.Select(d => ", " + d.ToString(CultureInfo.InvariantCulture))) + "]";
@@ -117,12 +122,16 @@ internal sealed class OnnxModelPlanner
                 throw Invalid($"every input it reads fixes its leading dimension at 1 ({string.Join(", ", inputs.Select(i => "'" + i.Info.Name + "' " + i.Info.ShapeText))}), so the model takes one sample at a time: remove MaxBatch = {_spec.MaxBatch}, or set it to 1");
             maxBatch = 1;
         }
+        _batchOfOne = fixedAtOne;
 
         foreach (OnnxNode node in _graph.Nodes)
         {
             if (_needed.Contains(node) && !_done.Contains(node))
                 Compile(node);
         }
+
+        if (_modelValues.FirstOrDefault(v => (long)maxBatch * v.Width > LayerLimits.MaxElements) is { } widest)
+            throw Invalid($"MaxBatch = {maxBatch} samples of a value of {widest.Width} elements would not fit one array; lower MaxBatch");
 
         var outputs = new List<(string Name, PlanValue Value)>();
         var bound = new HashSet<int>(inputs.Select(i => i.Value.Storage));
@@ -142,7 +151,7 @@ internal sealed class OnnxModelPlanner
 
         var modelInputs = inputs.Select(i => new ModelInput(i.Info.Name, ModelNames.Parameter(i.Info.Name), ModelNames.Pascal(i.Info.Name) + "Size", i.Value.Storage)).ToList();
         var modelOutputs = outputs.Select(o => new ModelOutput(o.Name, ModelNames.Parameter(o.Name), ModelNames.Pascal(o.Name) + "Size", o.Value.Storage)).ToList();
-        var modelConstants = constants.Select(c => new ModelConstant(c.Name, ModelNames.Pascal(c.Name), c.Value.DataType == OnnxTensor.Int64, ConstantValues(c.Value))).ToList();
+        var modelConstants = constants.Select(c => ConstantOf(c.Name, c.Value)).ToList();
         CheckNames(modelInputs, modelOutputs, modelConstants);
         return new ModelPlan(
             maxBatch,
@@ -181,8 +190,15 @@ internal sealed class OnnxModelPlanner
                 throw Invalid($"the graph name '{graphName}' becomes the member '{member}', as {other} does; rename one in the export");
             if (_spec.UserMembers.Contains(member))
                 throw Invalid($"the graph name '{graphName}' becomes the member '{member}', which '{_spec.TypeName}' declares itself; rename that member");
+            if (member == _spec.TypeName)
+                throw Invalid($"the graph name '{graphName}' becomes the member '{member}', the name of the class itself, which C# does not allow; rename the class");
             members.Add(member, $"the graph name '{graphName}'");
         }
+        if (OnnxModelMembers.Fixed.FirstOrDefault(_spec.UserMembers.Contains) is { } declared)
+            throw Invalid($"'{_spec.TypeName}' declares a member '{declared}', which the generated class has; rename it");
+        // A parameter of a member's name would hide the member inside Forward, which reads the size constants.
+        if (parameters.FirstOrDefault(p => members.ContainsKey(p.Key)) is { Key: not null } hiding)
+            throw Invalid($"the graph name '{hiding.Value}' becomes the parameter '{hiding.Key}', which is also the name of {members[hiding.Key]}; rename it in the export");
     }
 
     private static byte[] LittleEndianBytes(List<float> values)
@@ -282,17 +298,18 @@ internal sealed class OnnxModelPlanner
             dims[i - 1] = (int)shape[i].Value;
         }
         PlanValue value = NewValue(dims, isInteger: false);
-        if (value.Width > LayerLimits.MaxElements / 64)
-            throw Invalid($"{what} has {value.Width} elements per sample, more than [OnnxModel] supports");
         _values[input.Name] = value;
         return (value, shape[0].IsKnown);
     }
 
     // ---- nodes ----
 
+    /// <summary>Whether the node is of ONNX's own operators; an op of another domain that shares a name is someone else's.</summary>
+    private static bool IsDefaultDomain(OnnxNode node) => node.Domain is "" or "ai.onnx";
+
     private void Compile(OnnxNode node)
     {
-        if (node.Domain is not ("" or "ai.onnx"))
+        if (!IsDefaultDomain(node))
             throw Unsupported(node, $"is of the domain '{node.Domain}'");
         switch (node.OpType)
         {
@@ -350,6 +367,8 @@ internal sealed class OnnxModelPlanner
         if (b.Dims.Length != 2 || b.Dims[transB ? 1 : 0] != x.Width)
             throw Unsupported(node, $"multiplies {x.Shape} by B of shape {b.Shape}{(transB ? " transposed" : "")}; B must be [{x.Width}, N] ([N, {x.Width}] with transB = 1)");
         int outputs = (int)b.Dims[transB ? 0 : 1];
+        if (outputs < 1)
+            throw Unsupported(node, $"has B of shape {b.Shape}, which makes no outputs");
         float[] weight = transB ? Floats(node, b) : Transpose(Floats(node, b), x.Width, outputs);
         float[]? bias = null;
         if (node.Inputs.Length > 2 && node.Inputs[2].Length > 0)
@@ -365,11 +384,13 @@ internal sealed class OnnxModelPlanner
         if (b.Dims.Length != 2 || b.Dims[0] != x.Width)
             throw Unsupported(node, $"multiplies {x.Shape} by a constant of shape {b.Shape}; [OnnxModel] compiles a MatMul of [batch, K] by a constant [K, N]");
         int outputs = (int)b.Dims[1];
+        if (outputs < 1)
+            throw Unsupported(node, $"has a second operand of shape {b.Shape}, which makes no outputs");
         float[] weight = Transpose(Floats(node, b), x.Width, outputs);
         string result = node.Outputs[0];
         float[]? bias = null;
         // The bias PyTorch exports after a MatMul: an Add of a constant [N] that alone reads the product.
-        if (!_selected.Contains(_graph.Resolve(result)) && OnlyTaker(result) is { OpType: "Add" } add && add.Inputs.Length == 2)
+        if (!_selected.Contains(_graph.Resolve(result)) && OnlyTaker(result) is { OpType: "Add" } add && IsDefaultDomain(add) && add.Inputs.Length == 2)
         {
             int other = _graph.Resolve(add.Inputs[0]) == _graph.Resolve(result) ? 1 : 0;
             if (_graph.TryGetConstant(add.Inputs[other], out OnnxTensor c) && IsPerFeature(c, outputs) && c.Floats is not null)
@@ -432,6 +453,8 @@ internal sealed class OnnxModelPlanner
     /// <summary>The activation a dense layer can take on from this node, or null.</summary>
     private ActivationKind? FusableActivation(OnnxNode node)
     {
+        if (!IsDefaultDomain(node) || node.Inputs.Length != 1)
+            return null;
         switch (node.OpType)
         {
             case "Relu":
@@ -457,7 +480,8 @@ internal sealed class OnnxModelPlanner
             return null;
         OnnxNode? sigmoid = takers.FirstOrDefault(t => t.OpType == "Sigmoid");
         OnnxNode? mul = takers.FirstOrDefault(t => t.OpType == "Mul");
-        if (sigmoid is null || mul is null || mul.Inputs.Length != 2 || _selected.Contains(_graph.Resolve(sigmoid.Outputs[0])))
+        if (sigmoid is null || mul is null || !IsDefaultDomain(sigmoid) || !IsDefaultDomain(mul) || mul.Inputs.Length != 2
+            || _selected.Contains(_graph.Resolve(sigmoid.Outputs[0])))
             return null;
         string zName = _graph.Resolve(z), s = _graph.Resolve(sigmoid.Outputs[0]);
         var operands = mul.Inputs.Select(_graph.Resolve).ToArray();
@@ -474,16 +498,16 @@ internal sealed class OnnxModelPlanner
     {
         if (sub.Inputs.Length != 2 || !_values.TryGetValue(_graph.Resolve(sub.Inputs[0]), out PlanValue? x) || x.IsInteger)
             return false;
-        if (!_graph.TryGetConstant(sub.Inputs[1], out OnnxTensor mean) || !IsPerFeature(mean, x.Width) || mean.Floats is null)
+        if (!_graph.TryGetConstant(sub.Inputs[1], out OnnxTensor mean) || !LeavesShape(mean, x) || mean.Floats is null)
             return false;
-        if (_selected.Contains(_graph.Resolve(sub.Outputs[0])) || OnlyTaker(sub.Outputs[0]) is not { OpType: "Div" } div || div.Inputs.Length != 2
-            || _graph.Resolve(div.Inputs[0]) != _graph.Resolve(sub.Outputs[0]))
+        if (_selected.Contains(_graph.Resolve(sub.Outputs[0])) || OnlyTaker(sub.Outputs[0]) is not { OpType: "Div" } div || !IsDefaultDomain(div)
+            || div.Inputs.Length != 2 || _graph.Resolve(div.Inputs[0]) != _graph.Resolve(sub.Outputs[0]))
             return false;
-        if (!_graph.TryGetConstant(div.Inputs[1], out OnnxTensor std) || !IsPerFeature(std, x.Width) || std.Floats is null || !std.Floats.All(s => s > 0 && !float.IsInfinity(s)))
+        if (!_graph.TryGetConstant(div.Inputs[1], out OnnxTensor std) || !LeavesShape(std, x) || std.Floats is null || !std.Floats.All(s => s > 0 && !float.IsInfinity(s)))
             return false;
         string result = div.Outputs[0];
         double clip = 0;
-        if (!_selected.Contains(_graph.Resolve(result)) && OnlyTaker(result) is { OpType: "Clip" } clipNode && ClipBounds(clipNode) is { } bounds
+        if (!_selected.Contains(_graph.Resolve(result)) && OnlyTaker(result) is { OpType: "Clip" } clipNode && IsDefaultDomain(clipNode) && ClipBounds(clipNode) is { } bounds
             && bounds.Max > 0 && !float.IsInfinity(bounds.Max) && bounds.Min == -bounds.Max)
         {
             clip = bounds.Max;
@@ -545,13 +569,16 @@ internal sealed class OnnxModelPlanner
         switch (node.OpType)
         {
             case "Clip":
+                ExpectInputs(node, 1, 3);
                 (float min, float max) = ClipBounds(node) ?? throw Unsupported(node, "has bounds that are not constants");
                 step = new UnaryStep(UnaryOp.Clip, x.Storage, y.Storage, min, max);
                 break;
             case "Elu":
+                ExpectInputs(node, 1, 1);
                 step = new UnaryStep(UnaryOp.Elu, x.Storage, y.Storage, Float(node, "alpha", 1f));
                 break;
             case "LeakyRelu":
+                ExpectInputs(node, 1, 1);
                 step = new UnaryStep(UnaryOp.LeakyRelu, x.Storage, y.Storage, Float(node, "alpha", 0.01f));
                 break;
             default:
@@ -629,6 +656,9 @@ internal sealed class OnnxModelPlanner
                 throw Unsupported(node, $"reshapes to {Format(target)}, which [OnnxModel] cannot read");
             if (i - 1 != inferred)
                 product *= dims[i - 1];
+            // Every dimension is at least 1, so a product past the sample's size can only grow: refuse it before it can wrap.
+            if (product > x.Width)
+                throw Unsupported(node, $"reshapes {x.Shape} to {Format(target)}: the batch would change, and [OnnxModel] keeps it");
         }
         if (inferred >= 0)
         {
@@ -644,10 +674,14 @@ internal sealed class OnnxModelPlanner
 
     private int[] Squeeze(OnnxNode node, PlanValue x, long[] axes)
     {
+        if (axes.Length == 0 && _batchOfOne)
+            throw Unsupported(node, "squeezes every dimension of size 1, and the batch of one the inputs fix is one of them; give its axes");
         var dims = x.Dims.ToList();
         var positions = axes.Length == 0
             ? Enumerable.Range(1, x.Dims.Length).Where(a => x.Dims[a - 1] == 1).ToArray()
             : axes.Select(a => Normalize(node, a, x.Dims.Length + 1)).ToArray();
+        if (positions.Distinct().Count() != positions.Length)
+            throw Unsupported(node, $"names an axis twice ({Format(axes)})");
         foreach (int axis in positions.OrderByDescending(a => a))
         {
             if (axis == 0 || x.Dims[axis - 1] != 1)
@@ -661,6 +695,8 @@ internal sealed class OnnxModelPlanner
     {
         int rank = x.Dims.Length + 1 + axes.Length;
         var dims = new List<int>(x.Dims);
+        if (axes.Select(a => Normalize(node, a, rank)).Distinct().Count() != axes.Length)
+            throw Unsupported(node, $"names an axis twice ({Format(axes)})");
         foreach (int axis in axes.Select(a => Normalize(node, a, rank)).OrderBy(a => a))
         {
             if (axis == 0)
@@ -693,7 +729,10 @@ internal sealed class OnnxModelPlanner
             throw Unsupported(node, $"joins {string.Join(" and ", parts.Select(p => p.Shape))}, which differ in more than the joined axis");
         if (parts[0].Dims.Length != 1)
             throw Unsupported(node, $"joins {string.Join(" and ", parts.Select(p => p.Shape))}; [OnnxModel] joins one row of features per sample");
-        PlanValue y = NewValue([parts.Sum(p => p.Width)], parts[0].IsInteger);
+        long width = parts.Sum(p => (long)p.Width);
+        if (width > MaxWidth)
+            throw Unsupported(node, $"joins {width} elements per sample, more than [OnnxModel] supports");
+        PlanValue y = NewValue([(int)width], parts[0].IsInteger);
         _steps.Add(new ConcatStep(parts.Select(p => p.Storage).ToEquatableArray(), y.Storage));
         Define(node.Outputs[0], y);
     }
@@ -808,8 +847,22 @@ internal sealed class OnnxModelPlanner
     private EquatableArray<ContainingType> LayerContainers =>
         _spec.ContainingTypes.Concat([new ContainingType("class", _spec.TypeName)]).ToEquatableArray();
 
+    /// <summary>
+    /// The most elements one sample of a value may have: a 64th of an array's limit, so that a chunk of samples of it
+    /// fits one buffer at any sensible MaxBatch (checked again against the plan's MaxBatch) and a constant broadcast to it
+    /// stays a modest array.
+    /// </summary>
+    private const long MaxWidth = LayerLimits.MaxElements / 64;
+
     private PlanValue NewValue(int[] dims, bool isInteger)
     {
+        long width = 1;
+        foreach (int dimension in dims)
+        {
+            width *= dimension;
+            if (dimension < 1 || width > MaxWidth)
+                throw Invalid($"a value of shape [batch, {string.Join(", ", dims)}] would have {(dimension < 1 ? "no" : "more than " + MaxWidth.ToString("N0", CultureInfo.InvariantCulture))} elements per sample, which [OnnxModel] does not support");
+        }
         var value = new PlanValue(_modelValues.Count, dims, isInteger);
         _modelValues.Add(new ModelValue(value.Storage, value.Width, isInteger));
         return value;
@@ -858,6 +911,15 @@ internal sealed class OnnxModelPlanner
     private long[] LongsOf(OnnxNode node, int index, string what) =>
         Constant(node, index, what).Longs ?? throw Unsupported(node, $"has {what} not as int64");
 
+    /// <summary>
+    /// Whether a constant of one value per element of <paramref name="x"/>'s sample broadcasts onto x without changing
+    /// its shape: the same dimensions, but for leading 1s that do not reach past the batch.
+    /// </summary>
+    private static bool LeavesShape(OnnxTensor tensor, PlanValue x) =>
+        tensor.Dims.Length <= x.Dims.Length + 1
+        && tensor.Dims.SkipWhile(d => d == 1).SequenceEqual(x.Dims.SkipWhile(d => d == 1).Select(d => (long)d))
+        && tensor.Dims.Aggregate(1L, (p, d) => p * d) == x.Width;
+
     private static bool IsPerFeature(OnnxTensor tensor, int width) =>
         tensor.Dims.Aggregate(1L, (p, d) => p * d) == width && Enumerable.Reverse(tensor.Dims).Skip(1).All(d => d == 1);
 
@@ -880,7 +942,7 @@ internal sealed class OnnxModelPlanner
         // ONNX broadcasting aligns trailing dimensions: a constant whose shape, stripped of leading 1s, ends the sample's.
         long[] dims = tensor.Dims.SkipWhile(d => d == 1).ToArray();
         int[] sample = shaped.Dims;
-        if (dims.Length > sample.Length)
+        if (dims.Length > sample.Length || tensor.Dims.Length > sample.Length + 1)
             throw Unsupported(node, $"broadcasts the constant {tensor.Shape} against {shaped.Shape}, across the batch; [OnnxModel] applies constants to each sample alike");
         int offset = sample.Length - dims.Length;
         for (int i = 0; i < dims.Length; i++)
@@ -960,8 +1022,10 @@ internal sealed class OnnxModelPlanner
 
     private static int ActivationValue(string name) => Definitions.ActivationTable.All.First(row => row.Name == name).Value;
 
-    private static EquatableArray<double> ConstantValues(OnnxTensor tensor) =>
-        (tensor.Floats?.Select(f => (double)f) ?? tensor.Longs?.Select(l => (double)l) ?? []).ToEquatableArray();
+    private ModelConstant ConstantOf(string name, OnnxTensor tensor) =>
+        tensor.Floats is { } floats ? new ModelConstant(name, ModelNames.Pascal(name), floats.ToEquatableArray(), null)
+        : tensor.Longs is { } longs ? new ModelConstant(name, ModelNames.Pascal(name), EquatableArray<float>.Empty, longs.ToEquatableArray())
+        : throw Invalid($"the constant output '{name}' is of data type {tensor.DataType}; [OnnxModel] gives float32 and int64 constants");
 
     private static string Format(long[]? values) => values is null ? "" : "[" + string.Join(", ", values) + "]";
 

@@ -69,6 +69,25 @@ public class OnnxModelDiagnosticTests
     public void ALargerMaxBatchForAGraphOfOneSampleIsNamed() =>
         Verify(new OnnxBuilder().Input("obs", 1L, 4L).Node("Relu", "relu", ["obs"], ["output"]).Output("output", 1L, 4L).Build(), ", MaxBatch = 8", ["DG0038"]);
 
+    [Fact]
+    public void ASampleTooLargeToIndexIsRefused() =>
+        Verify(new OnnxBuilder().Input("obs", "batch", 65536L, 65536L).Node("Relu", "relu", ["obs"], ["output"]).Output("output", "batch", 65536L, 65536L).Build(), "", ["DG0038"]);
+
+    [Fact]
+    public void ASqueezeNamingAnAxisTwiceIsRefused() =>
+        Verify(new OnnxBuilder(opset: 11).Input("obs", "batch", 1L, 4L).Node("Squeeze", "squeeze", ["obs"], ["output"], ("axes", new long[] { 1, -2 })).Output("output", "batch", 4L).Build(), "", ["DG0038"]);
+
+    [Fact]
+    public void AConstantThatWouldWidenEachSampleIsRefused() =>
+        // A mean [3] against samples [3, 1] broadcasts to [3, 3]: not a normalizer, and not a shape [OnnxModel] keeps.
+        Verify(new OnnxBuilder()
+            .Input("obs", "batch", 3L, 1L)
+            .Initializer("mean", [3], [0.5f, 0.25f, 0f])
+            .Initializer("std", [3], [1f, 2f, 4f])
+            .Node("Sub", "sub", ["obs", "mean"], ["c"])
+            .Node("Div", "div", ["c", "std"], ["output"])
+            .Output("output", "batch", 3L, 3L).Build(), "", ["DG0038"]);
+
     private static void Verify(byte[] model, string arguments, string[] expected, string? extra = null, [CallerMemberName] string testMethod = "")
     {
         (GeneratorRunResult result, Compilation output) = extra is null

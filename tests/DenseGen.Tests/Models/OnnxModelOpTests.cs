@@ -63,6 +63,15 @@ public class OnnxModelOpTests(ITestOutputHelper output)
                 .Output("output", "batch", 21L).Build(),
             [("x", [3])], [("output", 21, false)]);
 
+        yield return new Case("Clip whose lower bound is above its upper one, which ONNX resolves to the upper",
+            new OnnxBuilder()
+                .Input("x", "batch", 3L)
+                .Initializer("low", [], [0.5f])
+                .Initializer("high", [], [-0.25f])
+                .Node("Clip", "clip", ["x", "low", "high"], ["output"])
+                .Output("output", "batch", 3L).Build(),
+            [("x", [3])], [("output", 3, false)]);
+
         yield return new Case("MatMul with and without a bias, its activation fused",
             new OnnxBuilder()
                 .Input("obs", "batch", 4L)
@@ -193,11 +202,34 @@ public class OnnxModelOpTests(ITestOutputHelper output)
                 continue;
             }
             double[] actual = LayerChecks.Wide((float[])results[o]);
-            double[] allowed = exact.Values.Select((v, j) => Math.Abs(v) <= 1 ? Math.Min(exact.Errors[j], 1e-5) : exact.Errors[j]).ToArray();
-            Networks.ChainReference.AssertWithin([.. theirs[o]], exact.Values, allowed, $"ONNX Runtime's {name}");
-            Networks.ChainReference.AssertWithin(actual, exact.Values, allowed, $"DenseGen's {name}");
-            output.WriteLine($"{name}: " + Networks.ChainReference.Parity(actual, [.. theirs[o]], exact.Values, allowed));
+            output.WriteLine($"{name}: " + OnnxReference.AssertBothWithin(actual, [.. theirs[o]], exact, name));
         }
+    }
+
+    [Fact]
+    public void ConstantOutputsKeepEveryBitOfTheirType()
+    {
+        byte[] model = new OnnxBuilder()
+            .Input("obs", "batch", 2L)
+            .Int64Initializer("largest", [1], [long.MaxValue])
+            .Int64Initializer("shape", [2], [long.MinValue, 9_007_199_254_740_993])
+            .Initializer("version", [1], [0.1f])
+            .Node("Relu", "relu", ["obs"], ["output"])
+            .Int64Output("largest", 1L)
+            .Int64Output("shape", 2L)
+            .Output("version", 1L)
+            .Output("output", "batch", 2L).Build();
+        const string runner = """
+            namespace Test;
+            public static class Runner
+            {
+                public static object[] Constants() => new object[] { Model.Largest, Model.Shape.ToArray(), Model.Version };
+            }
+            """;
+        object[] constants = (object[])ModelHarness.CompileAndLoad(model, ModelHarness.Declaration(), runner).GetType("Test.Runner")!.GetMethod("Constants")!.Invoke(null, null)!;
+        Assert.Equal(long.MaxValue, constants[0]);
+        Assert.Equal(new[] { long.MinValue, 9_007_199_254_740_993 }, constants[1]);
+        Assert.Equal(0.1f, constants[2]);
     }
 
     /// <summary>A class that calls the generated Forward with the test's arrays.</summary>

@@ -77,6 +77,18 @@ internal sealed class OnnxReference
     public Tensor this[string name] => _values.TryGetValue(_graph.Resolve(name), out Tensor? value) ? value
         : throw new KeyNotFoundException($"the reference did not compute '{name}'");
 
+    /// <summary>
+    /// Asserts that DenseGen's and ONNX Runtime's values of <paramref name="exact"/> both lie within its bound, capped at
+    /// 1e-5 for values of magnitude ≤ 1 (the ceiling for generated models); returns the parity line tests print.
+    /// </summary>
+    public static string AssertBothWithin(double[] ours, double[] theirs, Tensor exact, string what)
+    {
+        double[] allowed = exact.Values.Select((v, j) => Math.Abs(v) <= 1 ? Math.Min(exact.Errors[j], 1e-5) : exact.Errors[j]).ToArray();
+        Networks.ChainReference.AssertWithin(theirs, exact.Values, allowed, "ONNX Runtime's " + what);
+        Networks.ChainReference.AssertWithin(ours, exact.Values, allowed, "DenseGen's " + what);
+        return Networks.ChainReference.Parity(ours, theirs, exact.Values, allowed);
+    }
+
     /// <summary>Whether ArgMax of each sample's row of <paramref name="scores"/> is decided: the top two differ by more than both bounds.</summary>
     public static bool[] ArgMaxDecided(Tensor scores)
     {

@@ -79,7 +79,11 @@ namespace Test
 
         /// <summary>Creates the network with the weights of <c>models/model.onnx</c>, baked in at compile time.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        public Model()
+        public Model() => LoadBakedWeights();
+
+        /// <summary>Sets every layer's weights to the ones baked in from <c>models/model.onnx</c> at compile time; reads no file and allocates nothing. A constructor with parameters calls it (or chains to the parameterless one).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        public void LoadBakedWeights()
         {
             global::DenseGen.CompilerServices.NetworkFile.CopyBaked<float>(global::System.MemoryExtensions.AsSpan(__denseBaked0), this.__denseStandardize0.Mean);
             global::DenseGen.CompilerServices.NetworkFile.CopyBaked<float>(global::System.MemoryExtensions.AsSpan(__denseBaked1), this.__denseStandardize0.Std);
@@ -158,8 +162,8 @@ namespace Test
             this.__denseLayer2.Forward(__v5, __v6);
             for (int __i = 0; __i < __v7.Length; __i++)
             {
-                float __x = __v6[__i];
-                __v7[__i] = __x < -3f ? -3f : __x > 3f ? 3f : __x;
+                float __x = __v6[__i] < -3f ? -3f : __v6[__i];
+                __v7[__i] = __x > 3f ? 3f : __x;
             }
             for (int __i = 0; __i < __v8.Length; __i++)
             {
