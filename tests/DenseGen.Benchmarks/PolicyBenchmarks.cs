@@ -46,13 +46,7 @@ public class PolicyBenchmarks : IDisposable
         _policy = new GodotFormPolicy();
         _chunked = new GodotFormPolicyDefaultBatch();
 
-        using var options = new SessionOptions
-        {
-            IntraOpNumThreads = 1,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
+        using SessionOptions options = OrtMlp.OneThread();
         _session = new InferenceSession(Path.Combine(AppContext.BaseDirectory, "Models", "policy.onnx"), options);
         _obs = OrtValue.CreateTensorValueFromMemory(_observations, [Batch, GodotFormPolicy.ObsSize]);
         _state = OrtValue.CreateTensorValueFromMemory(new float[Batch], [Batch]);

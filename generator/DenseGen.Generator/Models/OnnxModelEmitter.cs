@@ -59,18 +59,13 @@ internal static class OnnxModelEmitter
 
     private static void WriteConstants(IndentedWriter w, OnnxModelSpec spec, ModelPlan plan)
     {
-        foreach (ModelInput input in plan.Inputs)
+        foreach ((string role, string graphName, string parameter, string constant, int value) in
+            plan.Inputs.Select(i => ("input", i.GraphName, i.Parameter, i.SizeConstant, i.Value))
+                .Concat(plan.Outputs.Select(o => ("output", o.GraphName, o.Parameter, o.SizeConstant, o.Value))))
         {
-            w.Line($"/// <summary>Elements of one sample of the graph input <c>{Escape(input.GraphName)}</c>: the length of <c>{input.Parameter.TrimStart('@')}</c> per sample.</summary>");
+            w.Line($"/// <summary>Elements of one sample of the graph {role} <c>{Escape(graphName)}</c>: the length of <c>{parameter.TrimStart('@')}</c> per sample.</summary>");
             GeneratedFile.Field(w);
-            w.Line($"public const int {input.SizeConstant} = {Number(plan.Values[input.Value].Width)};");
-            w.Line();
-        }
-        foreach (ModelOutput output in plan.Outputs)
-        {
-            w.Line($"/// <summary>Elements of one sample of the graph output <c>{Escape(output.GraphName)}</c>: the length of <c>{output.Parameter.TrimStart('@')}</c> per sample.</summary>");
-            GeneratedFile.Field(w);
-            w.Line($"public const int {output.SizeConstant} = {Number(plan.Values[output.Value].Width)};");
+            w.Line($"public const int {constant} = {Number(plan.Values[value].Width)};");
             w.Line();
         }
         w.Line("/// <summary>The samples one pass computes: <c>Forward</c> takes any number, this many at a time, and the buffers hold this many.</summary>");
@@ -116,18 +111,15 @@ internal static class OnnxModelEmitter
             GeneratedFile.Field(w);
             w.Line($"private readonly double[] {DrawsField}{Number(step.Output)} = new double[{Number((long)plan.MaxBatch * step.Samples)}];");
         }
-        int index = 0;
         foreach (BinaryStep step in plan.Steps.OfType<BinaryStep>())
         {
-            foreach (Operand operand in new[] { step.Left, step.Right })
+            foreach ((Operand operand, string side) in new[] { (step.Left, "Left"), (step.Right, "Right") })
             {
                 if (operand.Constant is { Count: > 1 } values)
                 {
                     GeneratedFile.Field(w);
-                    w.Line($"private static readonly float[] {ConstantField}{Number(index)} = new float[] {{ {string.Join(", ", values.Select(FloatLiteral))} }};");
+                    w.Line($"private static readonly float[] {ConstantName(step, side)} = new float[] {{ {string.Join(", ", values.Select(FloatLiteral))} }};");
                 }
-                if (operand.Constant is not null)
-                    index++;
             }
         }
         w.Line();
@@ -219,9 +211,8 @@ internal static class OnnxModelEmitter
             w.Line($"{Span}<double> __d{Number(step.Output)} = global::System.MemoryExtensions.AsSpan({DrawsField}{Number(step.Output)}, 0, __count * {Number(step.Samples)});");
         if (plan.UsesRandom)
             WriteDraws(w, plan);
-        int constant = 0;
         foreach (ModelStep step in plan.Steps)
-            WriteStep(w, spec, plan, step, ref constant);
+            WriteStep(w, spec, plan, step);
         w.Close();
         w.Line();
     }
@@ -248,7 +239,7 @@ internal static class OnnxModelEmitter
         w.Close();
     }
 
-    private static void WriteStep(IndentedWriter w, OnnxModelSpec spec, ModelPlan plan, ModelStep step, ref int constant)
+    private static void WriteStep(IndentedWriter w, OnnxModelSpec spec, ModelPlan plan, ModelStep step)
     {
         string output = "__v" + Number(step.Output);
         int width = plan.Values[step.Output].Width;
@@ -292,7 +283,7 @@ internal static class OnnxModelEmitter
                 }
                 break;
             case BinaryStep binary:
-                string left = OperandExpression(binary.Left, width, ref constant), right = OperandExpression(binary.Right, width, ref constant);
+                string left = OperandExpression(binary, binary.Left, "Left"), right = OperandExpression(binary, binary.Right, "Right");
                 string op = binary.Op switch { BinaryOp.Add => "+", BinaryOp.Sub => "-", BinaryOp.Mul => "*", _ => "/" };
                 w.Open($"for (int __i = 0; __i < {output}.Length; __i++)");
                 // The element's feature, for a constant of one value per feature.
@@ -334,13 +325,13 @@ internal static class OnnxModelEmitter
         }
     }
 
-    private static string OperandExpression(Operand operand, int width, ref int constant)
-    {
-        if (operand.Constant is not { } values)
-            return "__v" + Number(operand.Value) + "[__i]";
-        int index = constant++;
-        return values.Count == 1 ? Parenthesized(FloatLiteral(values[0])) : $"{ConstantField}{Number(index)}[__f]";
-    }
+    private static string OperandExpression(BinaryStep step, Operand operand, string side) =>
+        operand.Constant is not { } values ? "__v" + Number(operand.Value) + "[__i]"
+        : values.Count == 1 ? Parenthesized(FloatLiteral(values[0]))
+        : ConstantName(step, side) + "[__f]";
+
+    /// <summary>The static array of a binary step's constant operand of one value per element, named by the value the step writes.</summary>
+    private static string ConstantName(BinaryStep step, string side) => ConstantField + Number(step.Output) + side;
 
     private static string Parenthesized(string literal) => literal.StartsWith("-", System.StringComparison.Ordinal) ? "(" + literal + ")" : literal;
 

@@ -31,13 +31,7 @@ public sealed class OrtMlp : IDisposable
     {
         Input = new float[batch * 784];
         Output = new float[batch * 10];
-        using var options = new SessionOptions
-        {
-            IntraOpNumThreads = 1,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
+        using SessionOptions options = OneThread();
         _session = new InferenceSession(Path.Combine(AppContext.BaseDirectory, "Models", "mlp-784-128-10.onnx"), options);
         _inputValue = OrtValue.CreateTensorValueFromMemory(Input, [batch, 784]);
         _outputValue = OrtValue.CreateTensorValueFromMemory(Output, [batch, 10]);
@@ -45,6 +39,15 @@ public sealed class OrtMlp : IDisposable
         _binding.BindInput("input", _inputValue);
         _binding.BindOutput("logits", _outputValue);
     }
+
+    /// <summary>How every ONNX Runtime peer is set up (docs/performance.md): one thread, sequential execution, every graph optimization.</summary>
+    public static SessionOptions OneThread() => new()
+    {
+        IntraOpNumThreads = 1,
+        InterOpNumThreads = 1,
+        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+    };
 
     /// <summary>The bound input, <c>[batch, 784]</c>; write samples here before <see cref="Run"/>.</summary>
     public float[] Input { get; }
