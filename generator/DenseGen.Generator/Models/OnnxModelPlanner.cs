@@ -124,6 +124,9 @@ internal sealed class OnnxModelPlanner
         }
         _batchOfOne = fixedAtOne;
 
+        // Checked once for every node the outputs need, so that no fusion below can take someone else's op for ONNX's.
+        if (_graph.Nodes.FirstOrDefault(node => _needed.Contains(node) && node.Domain is not ("" or "ai.onnx")) is { } foreign)
+            throw Unsupported(foreign, $"is of the domain '{foreign.Domain}'");
         foreach (OnnxNode node in _graph.Nodes)
         {
             if (_needed.Contains(node) && !_done.Contains(node))
@@ -304,13 +307,9 @@ internal sealed class OnnxModelPlanner
 
     // ---- nodes ----
 
-    /// <summary>Whether the node is of ONNX's own operators; an op of another domain that shares a name is someone else's.</summary>
-    private static bool IsDefaultDomain(OnnxNode node) => node.Domain is "" or "ai.onnx";
-
+    /// <summary>Compiles one node of ONNX's own domain (<see cref="Build"/> refuses any other) that no fusion took.</summary>
     private void Compile(OnnxNode node)
     {
-        if (!IsDefaultDomain(node))
-            throw Unsupported(node, $"is of the domain '{node.Domain}'");
         switch (node.OpType)
         {
             case "Gemm":
@@ -390,7 +389,7 @@ internal sealed class OnnxModelPlanner
         string result = node.Outputs[0];
         float[]? bias = null;
         // The bias PyTorch exports after a MatMul: an Add of a constant [N] that alone reads the product.
-        if (!_selected.Contains(_graph.Resolve(result)) && OnlyTaker(result) is { OpType: "Add" } add && IsDefaultDomain(add) && add.Inputs.Length == 2)
+        if (!_selected.Contains(_graph.Resolve(result)) && OnlyTaker(result) is { OpType: "Add" } add && add.Inputs.Length == 2)
         {
             int other = _graph.Resolve(add.Inputs[0]) == _graph.Resolve(result) ? 1 : 0;
             if (_graph.TryGetConstant(add.Inputs[other], out OnnxTensor c) && IsPerFeature(c, outputs) && c.Floats is not null)
@@ -453,7 +452,7 @@ internal sealed class OnnxModelPlanner
     /// <summary>The activation a dense layer can take on from this node, or null.</summary>
     private ActivationKind? FusableActivation(OnnxNode node)
     {
-        if (!IsDefaultDomain(node) || node.Inputs.Length != 1)
+        if (node.Inputs.Length != 1)
             return null;
         switch (node.OpType)
         {
@@ -480,8 +479,7 @@ internal sealed class OnnxModelPlanner
             return null;
         OnnxNode? sigmoid = takers.FirstOrDefault(t => t.OpType == "Sigmoid");
         OnnxNode? mul = takers.FirstOrDefault(t => t.OpType == "Mul");
-        if (sigmoid is null || mul is null || !IsDefaultDomain(sigmoid) || !IsDefaultDomain(mul) || mul.Inputs.Length != 2
-            || _selected.Contains(_graph.Resolve(sigmoid.Outputs[0])))
+        if (sigmoid is null || mul is null || mul.Inputs.Length != 2 || _selected.Contains(_graph.Resolve(sigmoid.Outputs[0])))
             return null;
         string zName = _graph.Resolve(z), s = _graph.Resolve(sigmoid.Outputs[0]);
         var operands = mul.Inputs.Select(_graph.Resolve).ToArray();
@@ -500,14 +498,14 @@ internal sealed class OnnxModelPlanner
             return false;
         if (!_graph.TryGetConstant(sub.Inputs[1], out OnnxTensor mean) || !LeavesShape(mean, x) || mean.Floats is null)
             return false;
-        if (_selected.Contains(_graph.Resolve(sub.Outputs[0])) || OnlyTaker(sub.Outputs[0]) is not { OpType: "Div" } div || !IsDefaultDomain(div)
+        if (_selected.Contains(_graph.Resolve(sub.Outputs[0])) || OnlyTaker(sub.Outputs[0]) is not { OpType: "Div" } div
             || div.Inputs.Length != 2 || _graph.Resolve(div.Inputs[0]) != _graph.Resolve(sub.Outputs[0]))
             return false;
         if (!_graph.TryGetConstant(div.Inputs[1], out OnnxTensor std) || !LeavesShape(std, x) || std.Floats is null || !std.Floats.All(s => s > 0 && !float.IsInfinity(s)))
             return false;
         string result = div.Outputs[0];
         double clip = 0;
-        if (!_selected.Contains(_graph.Resolve(result)) && OnlyTaker(result) is { OpType: "Clip" } clipNode && IsDefaultDomain(clipNode) && ClipBounds(clipNode) is { } bounds
+        if (!_selected.Contains(_graph.Resolve(result)) && OnlyTaker(result) is { OpType: "Clip" } clipNode && ClipBounds(clipNode) is { } bounds
             && bounds.Max > 0 && !float.IsInfinity(bounds.Max) && bounds.Min == -bounds.Max)
         {
             clip = bounds.Max;

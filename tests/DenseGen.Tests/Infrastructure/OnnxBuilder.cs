@@ -93,6 +93,18 @@ internal sealed class OnnxBuilder
         return this;
     }
 
+    /// <summary>A node of another domain than ONNX's own (NodeProto.domain), without attributes.</summary>
+    public OnnxBuilder NodeOfDomain(string domain, string opType, string name, string[] inputs, string[] outputs)
+    {
+        var node = new Message();
+        foreach (string input in inputs)
+            node.String(1, input);
+        foreach (string output in outputs)
+            node.String(2, output);
+        _nodes.Add(node.String(3, name).String(4, opType).String(7, domain).ToArray());
+        return this;
+    }
+
     /// <summary>A <c>Constant</c> node whose <c>value</c> is a float32 tensor.</summary>
     public OnnxBuilder Constant(string name, string output, long[] dims, float[] values)
     {

@@ -70,6 +70,16 @@ public class OnnxModelDiagnosticTests
         Verify(new OnnxBuilder().Input("obs", 1L, 4L).Node("Relu", "relu", ["obs"], ["output"]).Output("output", 1L, 4L).Build(), ", MaxBatch = 8", ["DG0038"]);
 
     [Fact]
+    public void AnOperatorOfAnotherDomainIsNotFusedButNamed() =>
+        // A Relu of another domain after a dense layer is someone else's op: not fused as ONNX's Relu.
+        Verify(new OnnxBuilder()
+            .Input("obs", "batch", 4L)
+            .Initializer("w", [3, 4], Enumerable.Range(0, 12).Select(i => i / 10f).ToArray())
+            .Node("Gemm", "dense", ["obs", "w"], ["z"], ("transB", 1L))
+            .NodeOfDomain("com.example", "Relu", "custom", ["z"], ["output"])
+            .Output("output", "batch", 3L).Build(), "", ["DG0038"]);
+
+    [Fact]
     public void ASampleTooLargeToIndexIsRefused() =>
         Verify(new OnnxBuilder().Input("obs", "batch", 65536L, 65536L).Node("Relu", "relu", ["obs"], ["output"]).Output("output", "batch", 65536L, 65536L).Build(), "", ["DG0038"]);
 
