@@ -525,8 +525,9 @@ internal sealed class OnnxModelPlanner
             Deterministic: _spec.Deterministic,
             RequiresDeterministicMode: _spec.RequiresDeterministicMode);
         _layers.Add(new ModelLayer("__denseStandardize" + index.ToString(CultureInfo.InvariantCulture), layer, sub.Describe()));
-        _weights.AddRange(Broadcast(mean.Floats, x.Width));
-        _weights.AddRange(Broadcast(std.Floats, x.Width));
+        // LeavesShape holds them to one value per element of the sample.
+        _weights.AddRange(mean.Floats);
+        _weights.AddRange(std.Floats);
         PlanValue y = NewValue(x.Dims, isInteger: false);
         _steps.Add(new LayerStep(index, x.Storage, y.Storage));
         Define(result, y);
@@ -969,8 +970,6 @@ internal sealed class OnnxModelPlanner
         }
         return expanded;
     }
-
-    private static float[] Broadcast(float[] values, int width) => values.Length == width ? values : Enumerable.Repeat(values[0], width).ToArray();
 
     private static float[] Transpose(float[] values, int rows, int columns)
     {
