@@ -9,7 +9,7 @@ The outputs are committed, so the tests need neither PyTorch nor this script.
 
 Run with Debian's Python and packages (apt-get install python3-torch python3-onnx):
     /usr/bin/python3 tools/make-torch-fixtures.py            # every fixture
-    /usr/bin/python3 tools/make-torch-fixtures.py nobias     # only the named groups (mlp, nobias, elu, silu, leaky02, policy), leaving the rest as committed
+    /usr/bin/python3 tools/make-torch-fixtures.py nobias     # only the named groups (mlp, nobias, elu, silu, leaky02, policy, sample), leaving the rest as committed
 
 Each group seeds PyTorch itself, so writing one group alone gives the same files as writing them all.
 """
@@ -23,7 +23,8 @@ import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "DenseGen.Tests", "Fixtures", "torch")
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+OUT = os.path.join(ROOT, "tests", "DenseGen.Tests", "Fixtures", "torch")
 
 
 class MatMulLinear(torch.nn.Module):
@@ -190,8 +191,25 @@ def godot_policy():
         onnx.checker.check_model(onnx.load(path))
 
 
+def sample_policy():
+    """samples/GamePolicy/policy.onnx: the game-policy sample's model, a Godot RL Agents-form policy of 24 observations
+    (a car's ray casts and velocity, say) and 4 actions, exported at opset 17 as the exporter does for a newer PyTorch.
+    Its weights are a seeded initialization: the sample measures decisions, not driving."""
+    torch.manual_seed(2032)
+    model = GodotPolicy(24, 4).eval()
+    path = os.path.join(ROOT, "samples", "GamePolicy", "policy.onnx")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    torch.onnx.export(model, (torch.randn(1, 24), torch.zeros(1)), path, opset_version=17,
+                      input_names=["obs", "state_ins"], output_names=["output", "state_outs"],
+                      dynamic_axes={"obs": {0: "batch_size"}, "state_ins": {0: "batch_size"},
+                                    "output": {0: "batch_size"}, "state_outs": {0: "batch_size"}})
+    onnx.checker.check_model(onnx.load(path))
+
+
 def main(groups):
     os.makedirs(OUT, exist_ok=True)
+    if "sample" in groups:
+        sample_policy()
     if "policy" in groups:
         godot_policy()
     if "nobias" in groups:
@@ -226,4 +244,4 @@ def main(groups):
 
 if __name__ == "__main__":
     import sys
-    main(sys.argv[1:] or ["mlp", "nobias", "elu", "silu", "leaky02", "policy"])
+    main(sys.argv[1:] or ["mlp", "nobias", "elu", "silu", "leaky02", "policy", "sample"])
