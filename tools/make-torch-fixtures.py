@@ -9,7 +9,7 @@ The outputs are committed, so the tests need neither PyTorch nor this script.
 
 Run with Debian's Python and packages (apt-get install python3-torch python3-onnx):
     /usr/bin/python3 tools/make-torch-fixtures.py            # every fixture
-    /usr/bin/python3 tools/make-torch-fixtures.py nobias     # only the named groups (mlp, nobias, elu, silu, leaky02, policy, sample), leaving the rest as committed
+    /usr/bin/python3 tools/make-torch-fixtures.py nobias     # only the named groups (mlp, nobias, elu, silu, leaky02, policy, sample, shapes), leaving the rest as committed
 
 Each group seeds PyTorch itself, so writing one group alone gives the same files as writing them all.
 """
@@ -191,6 +191,43 @@ def godot_policy():
         onnx.checker.check_model(onnx.load(path))
 
 
+class ShapeChainPolicy(torch.nn.Module):
+    """A Godot RL Agents-form policy whose export computes shapes: the observation [batch, 3, 4] flattened by
+    obs.view(obs.size(0), -1) (Shape, Gather, Unsqueeze, Concat, Reshape), and the action distribution's standard
+    deviation as stable-baselines3 computes it, ones_like(mean) * exp(log_std) (Shape, ConstantOfShape, Exp, Mul), and as
+    exp(clamp(log_std)).expand_as(mean) (Clip, Exp, Shape, Expand)."""
+
+    def __init__(self):
+        super().__init__()
+        self.policy_net = torch.nn.Sequential(torch.nn.Linear(12, 16), torch.nn.Tanh())
+        self.action_net = torch.nn.Linear(16, 3)
+        self.log_std = torch.nn.Parameter(torch.randn(3) * 0.5)
+
+    def forward(self, obs, state_ins):
+        mean = self.action_net(self.policy_net(obs.view(obs.size(0), -1)))
+        std = torch.ones_like(mean) * self.log_std.exp()
+        clamped = self.log_std.clamp(-0.25, 0.25).exp().expand_as(mean)
+        return mean, std, clamped, state_ins
+
+
+def shape_chain():
+    """shapes.opset{9,13,17}.onnx: ShapeChainPolicy exported at each opset, and shapes.expected.safetensors (obs and
+    PyTorch's output, std and clamped for them)."""
+    torch.manual_seed(2033)
+    model = ShapeChainPolicy().eval()
+    obs = torch.randn(5, 3, 4)
+    with torch.no_grad():
+        output, std, clamped, _ = model(obs, torch.zeros(5))
+    write_safetensors(os.path.join(OUT, "shapes.expected.safetensors"), {"obs": obs, "output": output, "std": std, "clamped": clamped},
+                      {"producer": "PyTorch " + torch.__version__})
+    for opset in (9, 13, 17):
+        path = os.path.join(OUT, f"shapes.opset{opset}.onnx")
+        torch.onnx.export(model, (torch.randn(1, 3, 4), torch.zeros(1)), path, opset_version=opset,
+                          input_names=["obs", "state_ins"], output_names=["output", "std", "clamped", "state_outs"],
+                          dynamic_axes={name: {0: "batch_size"} for name in ("obs", "state_ins", "output", "std", "clamped", "state_outs")})
+        onnx.checker.check_model(onnx.load(path))
+
+
 def sample_policy():
     """samples/GamePolicy/policy.onnx: the game-policy sample's model, a Godot RL Agents-form policy of 24 observations
     (a car's ray casts and velocity, say) and 4 actions, exported at opset 17 as the exporter does for a newer PyTorch.
@@ -210,6 +247,8 @@ def main(groups):
     os.makedirs(OUT, exist_ok=True)
     if "sample" in groups:
         sample_policy()
+    if "shapes" in groups:
+        shape_chain()
     if "policy" in groups:
         godot_policy()
     if "nobias" in groups:
@@ -244,4 +283,4 @@ def main(groups):
 
 if __name__ == "__main__":
     import sys
-    main(sys.argv[1:] or ["mlp", "nobias", "elu", "silu", "leaky02", "policy", "sample"])
+    main(sys.argv[1:] or ["mlp", "nobias", "elu", "silu", "leaky02", "policy", "sample", "shapes"])

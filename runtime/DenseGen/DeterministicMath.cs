@@ -1,6 +1,12 @@
 using System;
 
+// The generator compiles this file too (see its project), in a namespace of its own so that an assembly that sees
+// the internals of both (the tests) finds one DeterministicMath in each.
+#if DENSEGEN_GENERATOR
+namespace DenseGen.Generator;
+#else
 namespace DenseGen;
+#endif
 
 /// <summary>
 /// The transcendental functions DenseGen needs (exp, exp − 1, log, tanh, the logistic sigmoid, integer powers) from

@@ -111,6 +111,14 @@ internal static class OnnxModelEmitter
             GeneratedFile.Field(w);
             w.Line($"private readonly double[] {DrawsField}{Number(step.Output)} = new double[{Number((long)plan.MaxBatch * step.Samples)}];");
         }
+        foreach (FillStep step in plan.Steps.OfType<FillStep>())
+        {
+            if (!IsUniform(step))
+            {
+                GeneratedFile.Field(w);
+                w.Line($"private static readonly float[] {FillName(step)} = new float[] {{ {string.Join(", ", step.Values.Select(FloatLiteral))} }};");
+            }
+        }
         foreach (BinaryStep step in plan.Steps.OfType<BinaryStep>())
         {
             foreach ((Operand operand, string side) in new[] { (step.Left, "Left"), (step.Right, "Right") })
@@ -322,8 +330,20 @@ internal static class OnnxModelEmitter
             case CopyStep copy:
                 w.Line($"__v{Number(copy.Input)}.CopyTo({output});");
                 break;
+            case FillStep fill when IsUniform(fill):
+                w.Line($"{output}.Fill({FloatLiteral(fill.Values[0])});");
+                break;
+            case FillStep fill:
+                w.Line("for (int __s = 0; __s < __count; __s++)");
+                w.Line($"    global::System.MemoryExtensions.AsSpan({FillName(fill)}).CopyTo({output}.Slice(__s * {Number(width)}, {Number(width)}));");
+                break;
         }
     }
+
+    private static bool IsUniform(FillStep step) => step.Values.All(v => FloatLiteral(v) == FloatLiteral(step.Values[0]));
+
+    /// <summary>The static array of a fill step's values, named by the value the step writes.</summary>
+    private static string FillName(FillStep step) => ConstantField + Number(step.Output) + "Fill";
 
     private static string OperandExpression(BinaryStep step, Operand operand, string side) =>
         operand.Constant is not { } values ? "__v" + Number(operand.Value) + "[__i]"

@@ -27,14 +27,14 @@ namespace DenseGen.Generator.Models;
 /// readers refuse malformed files the same way), which the generator reports at the attribute; the planner never
 /// recurses on the graph, so no file can make it overflow the stack.
 /// </remarks>
-internal sealed class OnnxModelPlanner
+internal sealed partial class OnnxModelPlanner
 {
     /// <summary>The operators the planner compiles, as messages list them.</summary>
     public static readonly string[] SupportedOps =
     [
-        "Add", "ArgMax", "Clip", "Concat", "Div", "Elu", "Exp", "Flatten", "Gemm", "Identity", "LeakyRelu", "Log", "MatMul",
-        "Mul", "Multinomial", "RandomNormalLike", "Relu", "Reshape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh",
-        "Unsqueeze",
+        "Add", "ArgMax", "Cast", "Clip", "Concat", "Constant", "ConstantOfShape", "Div", "Elu", "Exp", "Expand", "Flatten",
+        "Gather", "Gemm", "Identity", "LeakyRelu", "Log", "MatMul", "Mul", "Multinomial", "RandomNormalLike", "Relu", "Reshape",
+        "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
     ];
 
     private readonly OnnxModelSpec _spec;
@@ -310,6 +310,11 @@ internal sealed class OnnxModelPlanner
     /// <summary>Compiles one node of ONNX's own domain (<see cref="Build"/> refuses any other) that no fusion took.</summary>
     private void Compile(OnnxNode node)
     {
+        if (TryFold(node))
+        {
+            _done.Add(node);
+            return;
+        }
         switch (node.OpType)
         {
             case "Gemm":
@@ -326,7 +331,7 @@ internal sealed class OnnxModelPlanner
             case "Relu" or "Sigmoid" or "Tanh" or "Exp" or "Log" or "Elu" or "LeakyRelu" or "Clip":
                 CompileUnary(node);
                 break;
-            case "Flatten" or "Reshape" or "Squeeze" or "Unsqueeze":
+            case "Flatten" or "Reshape" or "Squeeze" or "Unsqueeze" or "Transpose":
                 CompileReshape(node);
                 break;
             case "Concat":
@@ -392,7 +397,7 @@ internal sealed class OnnxModelPlanner
         if (!_selected.Contains(_graph.Resolve(result)) && OnlyTaker(result) is { OpType: "Add" } add && add.Inputs.Length == 2)
         {
             int other = _graph.Resolve(add.Inputs[0]) == _graph.Resolve(result) ? 1 : 0;
-            if (_graph.TryGetConstant(add.Inputs[other], out OnnxTensor c) && IsPerFeature(c, outputs) && c.Floats is not null)
+            if (TryConstant(add.Inputs[other], out OnnxTensor c) && IsPerFeature(c, outputs) && c.Floats is not null)
             {
                 bias = BiasOf(add, c, outputs);
                 _done.Add(add);
@@ -496,12 +501,12 @@ internal sealed class OnnxModelPlanner
     {
         if (sub.Inputs.Length != 2 || !_values.TryGetValue(_graph.Resolve(sub.Inputs[0]), out PlanValue? x) || x.IsInteger)
             return false;
-        if (!_graph.TryGetConstant(sub.Inputs[1], out OnnxTensor mean) || !LeavesShape(mean, x) || mean.Floats is null)
+        if (!TryConstant(sub.Inputs[1], out OnnxTensor mean, perSample: true) || !LeavesShape(mean, x) || mean.Floats is null)
             return false;
         if (_selected.Contains(_graph.Resolve(sub.Outputs[0])) || OnlyTaker(sub.Outputs[0]) is not { OpType: "Div" } div
             || div.Inputs.Length != 2 || _graph.Resolve(div.Inputs[0]) != _graph.Resolve(sub.Outputs[0]))
             return false;
-        if (!_graph.TryGetConstant(div.Inputs[1], out OnnxTensor std) || !LeavesShape(std, x) || std.Floats is null || !std.Floats.All(s => s > 0 && !float.IsInfinity(s)))
+        if (!TryConstant(div.Inputs[1], out OnnxTensor std, perSample: true) || !LeavesShape(std, x) || std.Floats is null || !std.Floats.All(s => s > 0 && !float.IsInfinity(s)))
             return false;
         string result = div.Outputs[0];
         double clip = 0;
@@ -537,8 +542,8 @@ internal sealed class OnnxModelPlanner
     private void CompileBinary(OnnxNode node)
     {
         ExpectInputs(node, 2, 2);
-        bool leftConstant = _graph.TryGetConstant(node.Inputs[0], out OnnxTensor leftTensor);
-        bool rightConstant = _graph.TryGetConstant(node.Inputs[1], out OnnxTensor rightTensor);
+        bool leftConstant = TryConstant(node.Inputs[0], out OnnxTensor leftTensor, perSample: true);
+        bool rightConstant = TryConstant(node.Inputs[1], out OnnxTensor rightTensor, perSample: true);
         if (leftConstant && rightConstant)
             throw Unsupported(node, "takes two constants; [OnnxModel] computes on values that depend on an input");
         PlanValue shaped = leftConstant ? Input(node, 1) : Input(node, 0);
@@ -599,7 +604,7 @@ internal sealed class OnnxModelPlanner
         {
             if (node.Inputs[i].Length == 0)
                 continue;
-            if (!_graph.TryGetConstant(node.Inputs[i], out OnnxTensor bound) || bound.Floats is not { Length: 1 } value)
+            if (!TryConstant(node.Inputs[i], out OnnxTensor bound) || bound.Floats is not { Length: 1 } value)
                 return null;
             if (i == 1)
                 min = value[0];
@@ -623,10 +628,18 @@ internal sealed class OnnxModelPlanner
                 dims = [x.Width];
                 break;
             case "Reshape":
-                OnnxTensor shape = Constant(node, 1, "its shape");
-                if (shape.Longs is not { Length: > 0 } target || (target[0] != -1 && target[0] != 0))
-                    throw Unsupported(node, $"reshapes to {shape.Shape} {Format(shape.Longs)}; [OnnxModel] reshapes each sample, with -1 or 0 standing for the batch first");
+                ExpectInputs(node, 2, 2);
+                if (Known(node.Inputs[1]) is not { Longs: { Length: > 0 }, PerSample: false } shape || shape.Dims.Length != 1)
+                    throw Unsupported(node, $"reshapes to '{node.Inputs[1]}', which is not a one-dimensional int64 shape known at compile time");
+                (bool batchFirst, long[] rest) = BatchLeading(node, shape);
+                long[] target = batchFirst ? [0, .. rest] : rest;
+                // The batch first: -1 or 0 (ONNX's "as the input"), the batch itself from a shape subgraph, or 1 where the inputs fix it at 1.
+                if (target[0] != -1 && target[0] != 0 && !(target[0] == 1 && _batchOfOne))
+                    throw Unsupported(node, $"reshapes to {shape.Text}; [OnnxModel] reshapes each sample, with -1, 0 or the batch first");
                 dims = ReshapeDims(node, x, target);
+                break;
+            case "Transpose":
+                dims = TransposeDims(node, x);
                 break;
             default:
                 long[] axes = node.Attributes.TryGetValue("axes", out OnnxAttribute? attribute) ? attribute.Ints
@@ -636,6 +649,23 @@ internal sealed class OnnxModelPlanner
                 break;
         }
         Define(node.Outputs[0], new PlanValue(x.Storage, dims, x.IsInteger));
+    }
+
+    /// <summary>A transpose that keeps the batch first and every sample's values in order: it moves only dimensions of size 1.</summary>
+    private int[] TransposeDims(OnnxNode node, PlanValue x)
+    {
+        int rank = x.Dims.Length + 1;
+        long[] given = Ints(node, "perm") ?? Enumerable.Range(0, rank).Reverse().Select(a => (long)a).ToArray();
+        if (given.Length != rank)
+            throw Unsupported(node, $"has perm {Format(given)}, which is not a permutation of the axes of {x.Shape}");
+        int[] perm = given.Select(a => Normalize(node, a, rank)).ToArray();
+        if (perm.Distinct().Count() != rank)
+            throw Unsupported(node, $"has perm {Format(given)}, which is not a permutation of the axes of {x.Shape}");
+        int[] full = [1, .. x.Dims];
+        int[] moved = perm.Where(a => full[a] != 1 || a == 0).ToArray();
+        if (perm[0] != 0 || moved.Zip(moved.Skip(1), (p, q) => p < q).Any(inOrder => !inOrder))
+            throw Unsupported(node, $"transposes {x.Shape} by {Format(given)}, which reorders the batch or a sample's values; [OnnxModel] transposes only dimensions of size 1");
+        return perm.Skip(1).Select(a => full[a]).ToArray();
     }
 
     private int[] ReshapeDims(OnnxNode node, PlanValue x, long[] target)
@@ -871,7 +901,8 @@ internal sealed class OnnxModelPlanner
 
     private PlanValue Lookup(string name, string what) =>
         _values.TryGetValue(_graph.Resolve(name), out PlanValue? value) ? value
-        : _graph.TryGetConstant(name, out _) ? throw Invalid($"{what} is a constant where [OnnxModel] needs a value computed from an input")
+        : Filled(name) is { } filled ? filled
+        : TryConstant(name, out _) ? throw Invalid($"{what} is a constant where [OnnxModel] needs a value computed from an input")
         : throw Invalid($"{what} ('{name}') is computed by nothing [OnnxModel] compiled");
 
     private PlanValue Input(OnnxNode node, int index)
@@ -881,7 +912,9 @@ internal sealed class OnnxModelPlanner
         string name = node.Inputs[index];
         if (_values.TryGetValue(_graph.Resolve(name), out PlanValue? value))
             return value;
-        if (_graph.TryGetConstant(name, out _))
+        if (Filled(name) is { } filled)
+            return filled;
+        if (Known(name) is not null)
             throw Unsupported(node, $"takes the constant '{name}' where [OnnxModel] needs a value computed from an input");
         throw Unsupported(node, $"takes '{name}', which is computed by nothing [OnnxModel] compiled");
     }
@@ -900,7 +933,7 @@ internal sealed class OnnxModelPlanner
     {
         if (index >= node.Inputs.Length || node.Inputs[index].Length == 0)
             throw Unsupported(node, $"has no {what.Substring(4)}");
-        return _graph.TryGetConstant(node.Inputs[index], out OnnxTensor tensor) ? tensor
+        return TryConstant(node.Inputs[index], out OnnxTensor tensor) ? tensor
             : throw Unsupported(node, $"computes {what} ('{node.Inputs[index]}') from the input; [OnnxModel] needs it constant");
     }
 

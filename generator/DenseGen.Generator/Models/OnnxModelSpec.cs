@@ -125,6 +125,9 @@ internal sealed record RandomNormalStep(float Mean, float Scale, int Output) : M
 /// </summary>
 internal sealed record MultinomialStep(int Input, int Row, int Samples, int Output) : ModelStep(Output);
 
+/// <summary>The same values in every sample: a tensor known at compile time (<c>ConstantOfShape</c>, <c>Expand</c> to <c>[batch, …]</c>) that a step reads.</summary>
+internal sealed record FillStep(EquatableArray<float> Values, int Output) : ModelStep(Output);
+
 /// <summary>A copy, where one value must be in two places (an output that is also another output or an input).</summary>
 internal sealed record CopyStep(int Input, int Output) : ModelStep(Output);
 

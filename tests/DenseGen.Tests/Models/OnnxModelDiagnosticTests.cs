@@ -32,6 +32,35 @@ public class OnnxModelDiagnosticTests
         Verify(new OnnxBuilder().Input("obs", "batch", 4L).Node("Flatten", "flat", ["obs"], ["output"], ("axis", 0L)).Output("output", 1L, "n").Build(), "", ["DG0038"]);
 
     [Fact]
+    public void AShapeSubgraphThatMovesTheBatchIsNamed() =>
+        // obs.view(4, obs.size(0)): the batch taken from Shape and put second.
+        Verify(new OnnxBuilder(13)
+            .Input("obs", "batch", 4L)
+            .Int64Initializer("zero", [], [0]).Int64Initializer("axes", [1], [0]).Int64Initializer("four", [1], [4])
+            .Node("Shape", "shape", ["obs"], ["dims"])
+            .Node("Gather", "batch_size", ["dims", "zero"], ["n"])
+            .Node("Unsqueeze", "unsqueeze", ["n", "axes"], ["n1"])
+            .Node("Concat", "target", ["four", "n1"], ["shape4n"], ("axis", 0L))
+            .Node("Reshape", "swap", ["obs", "shape4n"], ["output"])
+            .Output("output", 4L, "batch").Build(), "", ["DG0038"]);
+
+    [Fact]
+    public void AnExpandOfAValueAcrossANewDimensionIsNamed() =>
+        Verify(new OnnxBuilder(13)
+            .Input("obs", "batch", 1L)
+            .Int64Initializer("shape", [2], [1, 4])
+            .Node("Expand", "widen", ["obs", "shape"], ["output"])
+            .Output("output", "batch", 4L).Build(), "", ["DG0038"]);
+
+    [Fact]
+    public void ATransposeThatReordersASamplesValuesIsNamed() =>
+        Verify(new OnnxBuilder(13)
+            .Input("obs", "batch", 2L, 3L)
+            .Node("Transpose", "swap", ["obs"], ["t"], ("perm", new long[] { 0, 2, 1 }))
+            .Node("Flatten", "flat", ["t"], ["output"])
+            .Output("output", "batch", 6L).Build(), "", ["DG0038"]);
+
+    [Fact]
     public void AMissingFileIsReportedAtThePath()
     {
         CSharpCompilation compilation = GeneratorHarness.CreateCompilation([ModelHarness.Declaration()]);

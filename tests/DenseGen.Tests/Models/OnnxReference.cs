@@ -33,7 +33,7 @@ namespace DenseGen.Tests.Models;
 /// two scores differ by more than both their bounds (<see cref="ArgMaxDecided"/>).</item>
 /// </list>
 /// </remarks>
-internal sealed class OnnxReference
+internal sealed partial class OnnxReference
 {
     private const double U = ErrorBound.FloatRoundoff, D = ErrorBound.DoubleRoundoff;
 
@@ -65,8 +65,10 @@ internal sealed class OnnxReference
         }
         foreach (OnnxNode node in _graph.Nodes)
         {
-            if (node.Inputs.Where(i => i.Length > 0).All(i => _values.ContainsKey(_graph.Resolve(i)) || _graph.TryGetConstant(i, out _)))
+            if (node.Inputs.Where(i => i.Length > 0).All(i => _values.ContainsKey(_graph.Resolve(i)) || KnownOf(i) is not null))
             {
+                if (EvaluateKnown(node))
+                    continue;
                 if (Evaluate(node) is { } result)
                     _values[_graph.Resolve(node.Outputs[0])] = result;
             }
@@ -75,7 +77,7 @@ internal sealed class OnnxReference
 
     /// <summary>The value a graph output (or any value) names.</summary>
     public Tensor this[string name] => _values.TryGetValue(_graph.Resolve(name), out Tensor? value) ? value
-        : throw new KeyNotFoundException($"the reference did not compute '{name}'");
+        : AsBatched(name) ?? throw new KeyNotFoundException($"the reference did not compute '{name}'");
 
     /// <summary>
     /// Asserts that DenseGen's and ONNX Runtime's values of <paramref name="exact"/> both lie within its bound, capped at
@@ -108,7 +110,8 @@ internal sealed class OnnxReference
         "MatMul" => MatMul(node),
         "Add" or "Sub" or "Mul" or "Div" => Binary(node),
         "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "Elu" or "Exp" or "Log" or "Clip" => Unary(node),
-        "Flatten" or "Reshape" or "Squeeze" or "Unsqueeze" => Reshaped(node),
+        "Flatten" or "Reshape" or "Squeeze" or "Unsqueeze" or "Transpose" => Reshaped(node),
+        "Expand" => Value(node.Inputs[0]), // of a value to its own shape: the planner refuses any other
         "Concat" => Concat(node),
         "Slice" => Slice(node),
         "Softmax" => Softmax(node),
@@ -116,7 +119,8 @@ internal sealed class OnnxReference
         _ => null, // random ops and anything else: not evaluated, nor what reads them
     };
 
-    private Tensor Value(string name) => _values[_graph.Resolve(name)];
+    private Tensor Value(string name) => _values.TryGetValue(_graph.Resolve(name), out Tensor? value) ? value
+        : AsBatched(name) ?? throw new KeyNotFoundException(name);
 
     private OnnxTensor Constant(string name) => _graph.TryGetConstant(name, out OnnxTensor t) ? t : throw new InvalidOperationException(name + " is not constant");
 
@@ -175,7 +179,7 @@ internal sealed class OnnxReference
     /// <summary>An operand as one value and bound per element of the result: a value as it is, a constant broadcast along trailing dimensions.</summary>
     private (double[] Values, double[] Errors) Operand(string name, Tensor shaped)
     {
-        if (!_graph.TryGetConstant(name, out OnnxTensor c))
+        if (KnownOf(name) is not { } c || AsBatched(name) is not null)
         {
             Tensor t = Value(name);
             return (t.Values, t.Errors);
@@ -183,6 +187,7 @@ internal sealed class OnnxReference
         long[] dims = c.Dims.SkipWhile(d => d == 1).ToArray();
         int width = shaped.Width, offset = shaped.Dims.Length - dims.Length;
         var values = new double[Batch * width];
+        var errors = new double[Batch * width];
         for (int flat = 0; flat < width; flat++)
         {
             int rest = flat, source = 0, stride = 1;
@@ -198,21 +203,31 @@ internal sealed class OnnxReference
                 }
             }
             for (int s = 0; s < Batch; s++)
-                values[s * width + flat] = c.Floats![c.Floats.Length == 1 ? 0 : source];
+            {
+                values[s * width + flat] = c.Values[c.Values.Length == 1 ? 0 : source];
+                errors[s * width + flat] = c.Errors[c.Values.Length == 1 ? 0 : source];
+            }
         }
-        return (values, new double[values.Length]);
+        return (values, errors);
     }
 
     private Tensor Binary(OnnxNode node)
     {
-        Tensor shaped = _graph.TryGetConstant(node.Inputs[0], out _) ? Value(node.Inputs[1]) : Value(node.Inputs[0]);
+        Tensor shaped = KnownOf(node.Inputs[0]) is not null && AsBatched(node.Inputs[0]) is null ? Value(node.Inputs[1]) : Value(node.Inputs[0]);
         (double[] a, double[] ea) = Operand(node.Inputs[0], shaped);
         (double[] b, double[] eb) = Operand(node.Inputs[1], shaped);
+        (double[] y, double[] e) = BinaryCore(node.OpType, a, ea, b, eb);
+        return new Tensor(y, e, shaped.Dims, false);
+    }
+
+    /// <summary>An arithmetic op on operands already broadcast to the result, element by element, with each element's bound.</summary>
+    private static (double[] Values, double[] Errors) BinaryCore(string op, double[] a, double[] ea, double[] b, double[] eb)
+    {
         var y = new double[a.Length];
         var e = new double[a.Length];
         for (int i = 0; i < y.Length; i++)
         {
-            (y[i], double propagated) = node.OpType switch
+            (y[i], double propagated) = op switch
             {
                 "Add" => (a[i] + b[i], ea[i] + eb[i]),
                 "Sub" => (a[i] - b[i], ea[i] + eb[i]),
@@ -222,11 +237,11 @@ internal sealed class OnnxReference
             // Exact operands (bound 0, as constants and masks are): the float operation rounds the exact result once, by
             // |fl(y) − y|, and that is all, since +, − and × of two floats are exact in double. A mask's 1 − m is then exact,
             // where u|y| at each step would make (1 − m)·1e8 off by 6.
-            e[i] = ea[i] == 0 && eb[i] == 0 && node.OpType != "Div"
+            e[i] = ea[i] == 0 && eb[i] == 0 && op != "Div"
                 ? Math.Abs((float)y[i] - y[i])
                 : propagated + (U + D) * Math.Abs(y[i]);
         }
-        return new Tensor(y, e, shaped.Dims, false);
+        return (y, e);
     }
 
     private static double DivisionError(double a, double ea, double b, double eb)
@@ -238,12 +253,19 @@ internal sealed class OnnxReference
     private Tensor Unary(OnnxNode node)
     {
         Tensor x = Value(node.Inputs[0]);
-        var y = new double[x.Values.Length];
-        var e = new double[x.Values.Length];
+        (double[] y, double[] e) = UnaryCore(node, x.Values, x.Errors);
+        return new Tensor(y, e, x.Dims, false);
+    }
+
+    /// <summary>An op of one operand, element by element, with each element's bound.</summary>
+    private (double[] Values, double[] Errors) UnaryCore(OnnxNode node, double[] xs, double[] es)
+    {
+        var y = new double[xs.Length];
+        var e = new double[xs.Length];
         (float min, float max) = node.OpType == "Clip" ? ClipBounds(node) : (0, 0);
         for (int i = 0; i < y.Length; i++)
         {
-            double v = x.Values[i], ev = x.Errors[i];
+            double v = xs[i], ev = es[i];
             (y[i], double propagated, double ulps) = node.OpType switch
             {
                 "Relu" => (Math.Max(v, 0), ev, 0.0),
@@ -264,7 +286,7 @@ internal sealed class OnnxReference
             };
             e[i] = propagated + (ulps * U + D) * Math.Abs(y[i]) + cancellation;
         }
-        return new Tensor(y, e, x.Dims, false);
+        return (y, e);
     }
 
     // An argument within its bound of 0 (a masked action's probability) has no bound: infinite, which fails any
@@ -285,7 +307,8 @@ internal sealed class OnnxReference
         Tensor x = Value(node.Inputs[0]);
         int[] dims = node.OpType switch
         {
-            "Reshape" => ReshapeDims(x, Constant(node.Inputs[1]).Longs!),
+            "Reshape" => ReshapeDims(x, ShapeOf(node.Inputs[1])),
+            "Transpose" => node.Attributes["perm"].Ints.Skip(1).Select(a => x.Dims[a - 1]).ToArray(),
             "Flatten" => [x.Width],
             _ => [.. x.Dims.Where(d => d != 1), .. (x.Dims.Length == 0 || node.OpType == "Unsqueeze" ? new[] { 1 } : [])],
         };
