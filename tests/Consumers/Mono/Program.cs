@@ -2,7 +2,8 @@
 // layers. Checks each layer's forward pass against plain loops in double (ReferenceChecks, shared with the other
 // consumers) and the network against its two layers called in order, to the bit, then times one sample's Forward.
 // Then trains a small network with the runtime's losses and optimizers (TrainingRun, shared with the Portable
-// library) and writes and reads its weight file. Exit code 0 only if every check holds.
+// library) and writes and reads its weight file, and checks a policy generated from its ONNX file by [OnnxModel]
+// against PyTorch's decisions (PolicyCheck, shared with the other consumers). Exit code 0 only if every check holds.
 using System;
 using System.Diagnostics;
 using System.IO;
@@ -88,6 +89,10 @@ finally
 {
     File.Delete(file);
 }
+
+// A policy generated whole from an ONNX file by [OnnxModel], in the portable output, against PyTorch (PolicyCheck,
+// shared with PackageConsumer).
+failures += PolicyCheck.Run();
 return failures == 0 ? 0 : 1;
 
 [Dense(In = 784, Out = 128, Activation = Activation.ReLU)]

@@ -3,6 +3,7 @@
 // layer's forward and input gradient against plain loops in double, a network's baked weights against its file, and a
 // policy generated from an ONNX file against PyTorch. Exit code 0 only if every value is within its bound.
 using System;
+using Consumers;
 using DenseGen;
 
 const int Samples = 3;
@@ -34,24 +35,8 @@ for (int t = 0; t < bakedParameters.ParameterTensorCount; t++)
 failures += differing;
 Console.WriteLine($"baked weights: {(differing == 0 ? "the same as the file's" : differing + " tensors differ from the file's")}");
 
-// A policy in Godot RL Agents' form (tools/make-torch-fixtures.py policy), generated whole from its ONNX file by
-// [OnnxModel] through the package's build files: its decisions for PyTorch's observations, within 1e-5 of PyTorch's
-// actions (the bound the tests hold generated models to for outputs of magnitude up to 1; they derive tighter ones).
-SafeTensorsFile expected = SafeTensorsFile.Read(System.IO.Path.Combine(AppContext.BaseDirectory, "policy.expected.safetensors"));
-int decisions = (int)expected.Tensors["obs"].Shape[0];
-float[] observations = new float[decisions * GodotPolicy.ObsSize], torchActions = new float[decisions * GodotPolicy.OutputSize];
-expected.CopyTo<float>("obs", observations);
-expected.CopyTo<float>("output", torchActions);
-float[] actions = new float[torchActions.Length];
-new GodotPolicy().Forward(observations, actions);
-int wrong = 0;
-for (int i = 0; i < actions.Length; i++)
-{
-    if (!(Math.Abs(actions[i] - torchActions[i]) <= 1e-5))
-        wrong++;
-}
-failures += wrong;
-Console.WriteLine($"[OnnxModel] policy: {(wrong == 0 ? $"{decisions} decisions match PyTorch's" : wrong + " actions differ from PyTorch's")}");
+// A policy generated whole from an ONNX file by [OnnxModel], against PyTorch (PolicyCheck, shared with the Mono program).
+failures += PolicyCheck.Run();
 return failures == 0 ? 0 : 1;
 
 [Dense(In = 37, Out = 11)]
@@ -69,7 +54,3 @@ partial class BakedMlp
     [TensorName("2")] public readonly Mlp2 Second = new();
     [TensorName("4")] public readonly Mlp4 Third = new();
 }
-
-// Godot RL Agents' exporter's form: obs and state_ins in, output and state_outs (state_ins passed through) out.
-[OnnxModel("policy.onnx")]
-partial class GodotPolicy;
