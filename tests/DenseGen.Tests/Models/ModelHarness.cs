@@ -45,12 +45,16 @@ internal static class ModelHarness
         Generate(model, LanguageVersion.Latest, DocumentationMode.Parse, [declaration, .. extraSources]);
 
     /// <summary>As above, for a language version (C# 9 gets the portable output, as Unity does) and with documentation comments checked or not.</summary>
-    public static (GeneratorRunResult Result, Compilation Output) Generate(byte[] model, LanguageVersion version, DocumentationMode documentation, string[] sources)
+    public static (GeneratorRunResult Result, Compilation Output) Generate(byte[] model, LanguageVersion version, DocumentationMode documentation, string[] sources,
+        System.Collections.Generic.IReadOnlyDictionary<string, string>? projectProperties = null)
     {
         CSharpCompilation compilation = GeneratorHarness.CreateCompilation(sources, version, documentation: documentation);
         // Deterministic models compute DenseGen's own functions whatever the process's mode; the test process keeps the
         // mode off, so the generated module initializer must not ask for it.
-        var properties = new BuildProperties(System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("build_property.DenseGenRequireDeterministicMode", "false"));
+        var all = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("build_property.DenseGenRequireDeterministicMode", "false");
+        foreach (System.Collections.Generic.KeyValuePair<string, string> property in projectProperties ?? new System.Collections.Generic.Dictionary<string, string>())
+            all = all.SetItem("build_property." + property.Key, property.Value);
+        var properties = new BuildProperties(all);
         GeneratorDriver driver = GeneratorHarness.CreateDriver(parseOptions: GeneratorHarness.ParseOptions(version, documentation), buildProperties: properties)
             .AddAdditionalTexts([new BakedWeightsTests.WeightsAdditionalText("/project/obj/densegen/model.onnx.densegen-weights", ModelName, model)])
             .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
