@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes the PyTorch fixtures that DenseGen's import tests read (tests/DenseGen.Tests/Fixtures/torch/).
 
-PyTorch builds two small multilayer perceptrons, exports each through torch.onnx.export at several opsets, writes
+PyTorch builds small multilayer perceptrons and game policies, exports each through torch.onnx.export at several opsets, writes
 the first's state_dict as safetensors (the format is an 8-byte length, a JSON header and raw little-endian data,
 written here by hand), and records inputs, outputs and input gradients. A third ONNX file of the first model's
 weights is written with onnx.helper in the forms other exporters use (transB = 0, float_data, Reshape, Identity).
@@ -9,7 +9,11 @@ The outputs are committed, so the tests need neither PyTorch nor this script.
 
 Run with Debian's Python and packages (apt-get install python3-torch python3-onnx):
     /usr/bin/python3 tools/make-torch-fixtures.py            # every fixture
-    /usr/bin/python3 tools/make-torch-fixtures.py nobias     # only the named groups (mlp, nobias, elu, silu, leaky02, policy, sample, shapes), leaving the rest as committed
+    /usr/bin/python3 tools/make-torch-fixtures.py nobias     # only the named groups, leaving the rest as committed
+
+Groups: mlp, nobias, elu, silu, leaky02, policy (Godot RL Agents' form), mlagents (Unity ML-Agents' form: continuous,
+discrete and hybrid heads, opsets 9, 13 and 17), policy650k (a Godot-form policy of 650k parameters), sample, shapes (a
+Godot-form policy whose export computes shapes).
 
 Each group seeds PyTorch itself, so writing one group alone gives the same files as writing them all.
 """
@@ -156,15 +160,17 @@ def leaky02():
 
 class GodotPolicy(torch.nn.Module):
     """A policy in the form Godot RL Agents' exporter writes (its stable-baselines3 wrapper): the observation flattened
-    and joined by a one-input Concat, two tanh layers of 64, the action logits; and the recurrent-state input passed
-    through to an output unchanged."""
+    and joined by a one-input Concat, tanh layers (two of 64 unless told), the action logits; and the recurrent-state
+    input passed through to an output unchanged."""
 
-    def __init__(self, observations, actions):
+    def __init__(self, observations, actions, hidden=(64, 64)):
         super().__init__()
         self.flatten = torch.nn.Flatten()
-        self.policy_net = torch.nn.Sequential(torch.nn.Linear(observations, 64), torch.nn.Tanh(), torch.nn.Linear(64, 64),
-                                              torch.nn.Tanh())
-        self.action_net = torch.nn.Linear(64, actions)
+        layers = []
+        for inputs, outputs in zip((observations,) + tuple(hidden[:-1]), hidden):
+            layers += [torch.nn.Linear(inputs, outputs), torch.nn.Tanh()]
+        self.policy_net = torch.nn.Sequential(*layers)
+        self.action_net = torch.nn.Linear(hidden[-1], actions)
 
     def forward(self, obs, state_ins):
         features = torch.cat([self.flatten(obs)], dim=1)
@@ -172,9 +178,9 @@ class GodotPolicy(torch.nn.Module):
 
 
 def godot_policy():
-    """policy.opset9.onnx and policy.opset17.onnx: a Godot RL Agents-form policy of 10 observations and 3 actions,
-    exported as its exporter does (opset 9 there; 17 as a newer PyTorch would), with a batch of observations and the
-    actions PyTorch computes for them (policy.expected.safetensors: obs, output)."""
+    """policy.opset9.onnx, policy.opset13.onnx and policy.opset17.onnx: a Godot RL Agents-form policy of 10 observations
+    and 3 actions, exported as its exporter does (opset 9 there; 13 and 17 as a newer PyTorch would), with a batch of
+    observations and the actions PyTorch computes for them (policy.expected.safetensors: obs, output)."""
     torch.manual_seed(2031)
     model = GodotPolicy(10, 3).eval()
     obs = torch.randn(7, 10)
@@ -182,7 +188,7 @@ def godot_policy():
         output, _ = model(obs, torch.zeros(7))
     write_safetensors(os.path.join(OUT, "policy.expected.safetensors"), {"obs": obs, "output": output},
                       {"producer": "PyTorch " + torch.__version__})
-    for opset in (9, 17):
+    for opset in (9, 13, 17):
         path = os.path.join(OUT, f"policy.opset{opset}.onnx")
         torch.onnx.export(model, (torch.randn(1, 10), torch.zeros(1)), path, opset_version=opset,
                           input_names=["obs", "state_ins"], output_names=["output", "state_outs"],
@@ -228,6 +234,162 @@ def shape_chain():
         onnx.checker.check_model(onnx.load(path))
 
 
+class MlAgentsPolicy(torch.nn.Module):
+    """A policy in the form Unity ML-Agents' exporter writes, written here from the graphs it produces (3DBall, Basic):
+    each observation input standardized or not, clip((x - mean) / std, -5, 5) with std precomputed; the inputs joined
+    by a Concat; Swish layers, z * sigmoid(z); a continuous head, mu and a state-independent log sigma (added to mu * 0,
+    as the exporter does), sampled as clip(mu + exp(log sigma) * N(0, 1), -3, 3) / 3 and deterministic as
+    clip(mu, -3, 3) / 3; and discrete branches, each its Slice of action_masks, logits masked as
+    logits * m - 1e8 * (1 - m), softmax, Multinomial of the probabilities and ArgMax of them, the branches joined by a
+    Concat. Outputs in the exporter's order, its constants (version_number 3, memory_size 0, the output shapes) as
+    parameters returned as they are."""
+
+    def __init__(self, observations, hidden, continuous, branches, normalize):
+        super().__init__()
+        self.normalize = normalize
+        for i, n in enumerate(observations):
+            self.register_buffer(f"mean_{i}", torch.randn(n) * 0.5 if normalize else torch.zeros(n))
+            self.register_buffer(f"std_{i}", torch.sqrt(torch.rand(n) * 3.5 + 0.5) if normalize else torch.ones(n))
+        layers = []
+        for inputs, outputs in zip((sum(observations),) + tuple(hidden[:-1]), hidden):
+            layers.append(torch.nn.Linear(inputs, outputs))
+        self.seq_layers = torch.nn.ModuleList(layers)
+        self.observations = observations
+        self.continuous = continuous
+        self.branches = branches
+        frozen = lambda *values: torch.nn.Parameter(torch.tensor(values, dtype=torch.float32), requires_grad=False)
+        self.version_number = frozen(3.0)
+        self.memory_size_vector = frozen(0.0)
+        if continuous:
+            self.mu = torch.nn.Linear(hidden[-1], continuous)
+            self.log_sigma = torch.nn.Parameter(torch.randn(1, continuous) * 0.3 - 0.5)
+            self.continuous_act_size_vector = frozen(float(continuous))
+        if branches:
+            self.branch_layers = torch.nn.ModuleList(torch.nn.Linear(hidden[-1], b) for b in branches)
+            self.discrete_act_size_vector = torch.nn.Parameter(torch.tensor([[float(b) for b in branches]]),
+                                                               requires_grad=False)
+
+    def deterministic(self, *inputs):
+        """The deterministic outputs: continuous actions, or discrete ones, or both in that order."""
+        outputs = self.forward(*inputs)
+        return tuple(o for name, o in zip(self.output_names(), outputs) if name.startswith("deterministic_"))
+
+    def output_names(self):
+        names = ["version_number", "memory_size"]
+        if self.continuous:
+            names += ["continuous_actions", "continuous_action_output_shape"]
+        if self.branches:
+            names += ["discrete_actions", "discrete_action_output_shape"]
+        if self.continuous:
+            names.append("deterministic_continuous_actions")
+        if self.branches:
+            names.append("deterministic_discrete_actions")
+        return names
+
+    def input_names(self):
+        return [f"obs_{i}" for i in range(len(self.observations))] + (["action_masks"] if self.branches else [])
+
+    def forward(self, *inputs):
+        encoded = []
+        for i in range(len(self.observations)):
+            x = inputs[i]
+            if self.normalize:
+                x = torch.clamp((x - getattr(self, f"mean_{i}")) / getattr(self, f"std_{i}"), -5, 5)
+            encoded.append(x)
+        h = torch.cat(encoded, dim=1)
+        for layer in self.seq_layers:
+            z = layer(h)
+            h = torch.mul(z, torch.sigmoid(z))
+        outputs = {"version_number": self.version_number, "memory_size": self.memory_size_vector}
+        if self.continuous:
+            mu = self.mu(h)
+            std = torch.exp(mu * 0 + self.log_sigma)
+            sampled = mu + torch.randn_like(mu) * std
+            outputs["continuous_actions"] = torch.clamp(sampled, -3, 3) / 3
+            outputs["continuous_action_output_shape"] = self.continuous_act_size_vector
+            outputs["deterministic_continuous_actions"] = torch.clamp(mu, -3, 3) / 3
+        if self.branches:
+            masks = inputs[len(self.observations)]
+            drawn, chosen, start = [], [], 0
+            for layer, size in zip(self.branch_layers, self.branches):
+                allow = masks[:, start:start + size]
+                start += size
+                block = -1 * allow + 1
+                probs = torch.softmax(layer(h) * allow - 1e8 * block, dim=-1)
+                drawn.append(torch.multinomial(probs, 1))
+                chosen.append(torch.argmax(probs, dim=1, keepdim=True))
+            outputs["discrete_actions"] = torch.cat(drawn, dim=1)
+            outputs["discrete_action_output_shape"] = self.discrete_act_size_vector
+            outputs["deterministic_discrete_actions"] = torch.cat(chosen, dim=1)
+        return tuple(outputs[name] for name in self.output_names())
+
+
+def mlagents_policies():
+    """ML-Agents-form policies (MlAgentsPolicy) exported at opsets 9 (ML-Agents' own), 13 and 17, each with an
+    <name>.expected.safetensors of a batch of inputs (obs_0, obs_1, action_masks) and the deterministic outputs PyTorch
+    computes for them (ArgMax classes as floats):
+      mlagents_continuous  obs_0 [8] standardized, Swish 64, 64, 2 continuous actions (3DBall's form, wider)
+      mlagents_discrete    obs_0 [20] and obs_1 [6] as they are, Swish 32, 32, one branch of 3 actions and its masks
+      mlagents_hybrid      obs_0 [5] and obs_1 [3] standardized, Swish 16, 16, 2 continuous actions and branches of 3
+                           and 2 actions (masks [5]: the second branch's Slice starts at 3)"""
+    variants = [
+        ("mlagents_continuous", 2033,
+         dict(observations=(8,), hidden=(64, 64), continuous=2, branches=(), normalize=True)),
+        ("mlagents_discrete", 2034,
+         dict(observations=(20, 6), hidden=(32, 32), continuous=0, branches=(3,), normalize=False)),
+        ("mlagents_hybrid", 2035,
+         dict(observations=(5, 3), hidden=(16, 16), continuous=2, branches=(3, 2), normalize=True)),
+    ]
+    for name, seed, shape in variants:
+        torch.manual_seed(seed)
+        model = MlAgentsPolicy(**shape).eval()
+        batch = 9
+        inputs = {f"obs_{i}": torch.randn(batch, n) * 2 for i, n in enumerate(shape["observations"])}
+        if shape["branches"]:
+            # Each branch keeps its first action and each other with probability 1/2.
+            masks = (torch.rand(batch, sum(shape["branches"])) < 0.5).to(torch.float32)
+            start = 0
+            for size in shape["branches"]:
+                masks[:, start] = 1
+                start += size
+            inputs["action_masks"] = masks
+        names = model.input_names()
+        with torch.no_grad():
+            results = model.deterministic(*(inputs[n] for n in names))
+        expected = dict(inputs)
+        for output, value in zip([n for n in model.output_names() if n.startswith("deterministic_")], results):
+            expected[output] = value.to(torch.float32)
+        write_safetensors(os.path.join(OUT, name + ".expected.safetensors"), expected,
+                          {"producer": "PyTorch " + torch.__version__})
+        example = tuple(torch.ones(1, inputs[n].shape[1]) for n in names)
+        outputs = model.output_names()
+        batched = [n for n in outputs if n.endswith("actions")]
+        for opset in (9, 13, 17):
+            path = os.path.join(OUT, f"{name}.opset{opset}.onnx")
+            torch.onnx.export(model, example, path, opset_version=opset, input_names=names, output_names=outputs,
+                              dynamic_axes={n: {0: "batch"} for n in names + batched})
+            onnx.checker.check_model(onnx.load(path))
+
+
+def large_policy():
+    """policy650k.opset17.onnx: a Godot RL Agents-form policy of 653,400 parameters (128 observations, three tanh layers
+    of 536, 16 actions) at opset 17, the size at which a game policy's baked weights start to cost build time; with a
+    batch of observations and PyTorch's actions (policy650k.expected.safetensors: obs, output)."""
+    torch.manual_seed(2036)
+    model = GodotPolicy(128, 16, hidden=(536, 536, 536)).eval()
+    obs = torch.randn(6, 128)
+    with torch.no_grad():
+        output, _ = model(obs, torch.zeros(6))
+    write_safetensors(os.path.join(OUT, "policy650k.expected.safetensors"), {"obs": obs, "output": output},
+                      {"producer": "PyTorch " + torch.__version__})
+    path = os.path.join(OUT, "policy650k.opset17.onnx")
+    torch.onnx.export(model, (torch.randn(1, 128), torch.zeros(1)), path, opset_version=17,
+                      input_names=["obs", "state_ins"], output_names=["output", "state_outs"],
+                      dynamic_axes={"obs": {0: "batch_size"}, "state_ins": {0: "batch_size"},
+                                    "output": {0: "batch_size"}, "state_outs": {0: "batch_size"}})
+    onnx.checker.check_model(onnx.load(path))
+
+
 def sample_policy():
     """samples/GamePolicy/policy.onnx: the game-policy sample's model, a Godot RL Agents-form policy of 24 observations
     (a car's ray casts and velocity, say) and 4 actions, exported at opset 17 as the exporter does for a newer PyTorch.
@@ -251,6 +413,10 @@ def main(groups):
         shape_chain()
     if "policy" in groups:
         godot_policy()
+    if "mlagents" in groups:
+        mlagents_policies()
+    if "policy650k" in groups:
+        large_policy()
     if "nobias" in groups:
         bias_free()
     if "elu" in groups:
@@ -283,4 +449,4 @@ def main(groups):
 
 if __name__ == "__main__":
     import sys
-    main(sys.argv[1:] or ["mlp", "nobias", "elu", "silu", "leaky02", "policy", "sample", "shapes"])
+    main(sys.argv[1:] or ["mlp", "nobias", "elu", "silu", "leaky02", "policy", "mlagents", "policy650k", "sample", "shapes"])

@@ -80,15 +80,16 @@ internal sealed partial class OnnxReference
         : AsBatched(name) ?? throw new KeyNotFoundException($"the reference did not compute '{name}'");
 
     /// <summary>
-    /// Asserts that DenseGen's and ONNX Runtime's values of <paramref name="exact"/> both lie within its bound, capped at
-    /// 1e-5 for values of magnitude ≤ 1 (the ceiling for generated models); returns the parity line tests print.
+    /// Asserts that DenseGen's and ONNX Runtime's (or another <paramref name="peer"/>'s) values of <paramref name="exact"/>
+    /// both lie within its bound, capped at 1e-5 for values of magnitude ≤ 1 (the ceiling for generated models);
+    /// returns the parity line tests print.
     /// </summary>
-    public static string AssertBothWithin(double[] ours, double[] theirs, Tensor exact, string what)
+    public static string AssertBothWithin(double[] ours, double[] theirs, Tensor exact, string what, string peer = "ONNX Runtime")
     {
         double[] allowed = exact.Values.Select((v, j) => Math.Abs(v) <= 1 ? Math.Min(exact.Errors[j], 1e-5) : exact.Errors[j]).ToArray();
-        Networks.ChainReference.AssertWithin(theirs, exact.Values, allowed, "ONNX Runtime's " + what);
+        Networks.ChainReference.AssertWithin(theirs, exact.Values, allowed, peer + "'s " + what);
         Networks.ChainReference.AssertWithin(ours, exact.Values, allowed, "DenseGen's " + what);
-        return Networks.ChainReference.Parity(ours, theirs, exact.Values, allowed);
+        return Networks.ChainReference.Parity(ours, theirs, exact.Values, allowed, peer);
     }
 
     /// <summary>Whether ArgMax of each sample's row of <paramref name="scores"/> is decided: the top two differ by more than both bounds.</summary>

@@ -17,7 +17,7 @@ namespace DenseGen.Tests.Models;
 /// </summary>
 public class SampledOutputTests(ITestOutputHelper output)
 {
-    private const int Draws = 100_000;
+    internal const int Draws = 100_000;
 
     [ExternalModelFact]
     public void ContinuousActionsFollowTheClippedNormalOfTheExport()
@@ -125,9 +125,9 @@ public class SampledOutputTests(ITestOutputHelper output)
         Assert.True(Math.Abs(variance - 4) <= 4 * 4 * Math.Sqrt(2.0 / values.Length));
     }
 
-    private static float[] Repeat(float[] sample, int count) => Enumerable.Range(0, count).SelectMany(_ => sample).ToArray();
+    internal static float[] Repeat(float[] sample, int count) => Enumerable.Range(0, count).SelectMany(_ => sample).ToArray();
 
-    private static void Invoke(byte[] file, string arguments, string call, float[][] inputs, object[] outputs, ulong seed)
+    internal static void Invoke(byte[] file, string arguments, string call, float[][] inputs, object[] outputs, ulong seed)
     {
         string runner = $$"""
             namespace Test;
@@ -149,7 +149,7 @@ public class SampledOutputTests(ITestOutputHelper output)
     /// The mean, variance and fourth central moment of clip(μ + σZ, −3, 3) / 3 for a standard normal Z: Simpson's rule over
     /// z in [−12, 12] (beyond it the density is below 1e-31), 24,000 intervals.
     /// </summary>
-    private static (double Mean, double Variance, double Fourth) ClippedNormalMoments(double mu, double sigma)
+    internal static (double Mean, double Variance, double Fourth) ClippedNormalMoments(double mu, double sigma)
     {
         double Action(double z) => Math.Clamp(mu + sigma * z, -3, 3) / 3;
         double Integral(Func<double, double> f)

@@ -714,7 +714,7 @@ internal static class ChainReference
     /// The largest difference between two outputs, and the largest share of its bound that <paramref name="actual"/>
     /// uses against the reference: the parity figures the import tests print.
     /// </summary>
-    public static string Parity(double[] actual, double[] other, double[] expected, double[] allowed)
+    public static string Parity(double[] actual, double[] other, double[] expected, double[] allowed, string peer = "ONNX Runtime")
     {
         double difference = 0, share = 0;
         for (int j = 0; j < actual.Length; j++)
@@ -724,7 +724,7 @@ internal static class ChainReference
             // An exact element (a ReLU's 0) has a bound of 0, which it meets only with no error at all.
             share = Math.Max(share, allowed[j] == 0 ? (error == 0 ? 0 : double.PositiveInfinity) : error / allowed[j]);
         }
-        return $"max |DenseGen − ONNX Runtime| {difference:E2}; DenseGen within {share:P1} of its bound against the double reference";
+        return $"max |DenseGen − {peer}| {difference:E2}; DenseGen within {share:P1} of its bound against the double reference";
     }
 
     public static void AssertWithin(double[] actual, double[] expected, double[] allowed, string what)
