@@ -26,6 +26,18 @@ internal sealed partial class OnnxModelPlanner
     // A per-sample known tensor turned into a value where a step needs one, once per name.
     private readonly Dictionary<string, PlanValue> _filled = new(StringComparer.Ordinal);
 
+    // Elements folded so far: a small file must not make the generator hold or write gigabytes.
+    private long _foldedElements;
+
+    /// <summary>The most elements of one known tensor: shapes and an exporter's constant branches are far smaller.</summary>
+    private const long MaxKnownElements = 1 << 20;
+
+    /// <summary>The most elements all known tensors of a model may hold together.</summary>
+    private const long MaxFoldedElements = 1 << 24;
+
+    /// <summary>The highest rank of a known tensor.</summary>
+    private const int MaxKnownRank = 16;
+
     /// <summary>Ops evaluated at compile time when their inputs are known.</summary>
     private static readonly HashSet<string> FoldableOps = new(StringComparer.Ordinal)
     {
@@ -59,6 +71,14 @@ internal sealed partial class OnnxModelPlanner
         return false;
     }
 
+    /// <summary>
+    /// Whether the known tensor <paramref name="name"/> holds, if it is the same in every sample, lines its batch up with
+    /// <paramref name="x"/>'s when broadcast against it: its rank must be x's (else ONNX would align the batch with one of
+    /// x's dimensions).
+    /// </summary>
+    private bool BatchAligned(string name, PlanValue x) =>
+        !_known.TryGetValue(_graph.Resolve(name), out KnownTensor? known) || !known.PerSample || known.Dims.Length == x.Dims.Length;
+
     /// <summary>Evaluates <paramref name="node"/> at compile time if it can be; false, having done nothing, if it needs a step.</summary>
     private bool TryFold(OnnxNode node)
     {
@@ -70,23 +90,59 @@ internal sealed partial class OnnxModelPlanner
             case "Shape":
                 result = FoldShape(node);
                 break;
-            case "Expand" when Known(node.Inputs[0]) is null:
+            case "Expand" when node.Inputs.Length == 2 && node.Inputs[0].Length > 0 && Known(node.Inputs[0]) is null:
                 return ExpandValue(node);
             default:
-                if (node.Inputs.Length == 0 || node.Inputs.Any(i => i.Length > 0 && Known(i) is null))
+                // A required input left out ("") is not known: the node is compiled, and refused, as a step.
+                if (node.Inputs.Length == 0 || node.Inputs.Select((input, i) => input.Length == 0 ? IsOptional(node, i) : Known(input) is not null).Any(ok => !ok))
                     return false;
-                result = Fold(node, node.Inputs.Select(i => Known(i)).ToArray());
+                KnownTensor?[] inputs = node.Inputs.Select(i => Known(i)).ToArray();
+                foreach (KnownTensor? input in inputs)
+                {
+                    if (input is not null)
+                        Count(node, input.Dims);
+                }
+                result = Fold(node, inputs);
                 break;
         }
         if (result is null)
             return false;
-        if (KnownTensor.Product(result.Dims) > MaxWidth)
-            throw Unsupported(node, $"makes a constant of {KnownTensor.Product(result.Dims)} elements{(result.PerSample ? " per sample" : "")}, more than [OnnxModel] supports");
+        _foldedElements += Count(node, result.Dims);
+        if (_foldedElements > MaxFoldedElements)
+            throw Unsupported(node, $"brings the constants evaluated at compile time past {MaxFoldedElements:N0} elements, more than [OnnxModel] supports");
         _known[_graph.Resolve(node.Outputs[0])] = result;
         return true;
     }
 
-    private KnownTensor? FoldShape(OnnxNode node)
+    /// <summary>Inputs ONNX lets a node leave out: Clip's bounds, Slice's axes and steps, Squeeze's and Unsqueeze's axes.</summary>
+    private static bool IsOptional(OnnxNode node, int index) => node.OpType switch
+    {
+        "Clip" or "Squeeze" => index >= 1,
+        "Slice" => index >= 3,
+        _ => false,
+    };
+
+    /// <summary>
+    /// The elements of a known tensor of <paramref name="dims"/>, refusing (before anything is allocated) a dimension
+    /// below 1, a product past <see cref="MaxKnownElements"/> and a rank past <see cref="MaxKnownRank"/>, so that no file
+    /// makes a fold overflow, run for ages over an empty tensor or hold gigabytes.
+    /// </summary>
+    private long Count(OnnxNode node, long[] dims)
+    {
+        if (dims.Length > MaxKnownRank)
+            throw Unsupported(node, $"makes a tensor of rank {dims.Length}; [OnnxModel] evaluates tensors of rank up to {MaxKnownRank} at compile time");
+        long count = 1;
+        foreach (long d in dims)
+        {
+            if (d < 1)
+                throw Unsupported(node, $"makes or takes a tensor of shape [{string.Join(", ", dims)}], which holds nothing; [OnnxModel] evaluates tensors with every dimension at least 1 at compile time");
+            if (d > MaxKnownElements || (count *= d) > MaxKnownElements)
+                throw Unsupported(node, $"makes or takes a tensor of shape [{string.Join(", ", dims)}], more than the {MaxKnownElements:N0} elements [OnnxModel] evaluates at compile time");
+        }
+        return count;
+    }
+
+    private KnownTensor FoldShape(OnnxNode node)
     {
         ExpectInputs(node, 1, 1);
         long[] dims;
@@ -138,8 +194,11 @@ internal sealed partial class OnnxModelPlanner
             case "Flatten":
                 if (x.PerSample)
                     return null;
-                int axis = Normalize(node, Int(node, "axis", 1), x.Dims.Length + 1);
-                return x.Reshaped([KnownTensor.Product(x.Dims.Take(axis).ToArray()), KnownTensor.Product(x.Dims.Skip(axis).ToArray())]);
+                // Flatten's axis lies in [-r, r]: the dimensions before it make the rows.
+                long given = Int(node, "axis", 1), axis = given < 0 ? given + x.Dims.Length : given;
+                if (axis < 0 || axis > x.Dims.Length)
+                    throw Unsupported(node, $"flattens at axis {given} of a rank-{x.Dims.Length} tensor");
+                return x.Reshaped([KnownTensor.Product(x.Dims.Take((int)axis).ToArray()), KnownTensor.Product(x.Dims.Skip((int)axis).ToArray())]);
             case "ConstantOfShape":
                 return FoldConstantOfShape(node, x);
             case "Expand":
@@ -162,8 +221,7 @@ internal sealed partial class OnnxModelPlanner
         long size = data.Dims[axis];
         long outer = KnownTensor.Product(data.Dims.Take(axis).ToArray()), inner = KnownTensor.Product(data.Dims.Skip(axis + 1).ToArray());
         long[] dims = [.. data.Dims.Take(axis), .. indices.Dims, .. data.Dims.Skip(axis + 1)];
-        if (KnownTensor.Product(dims) > MaxWidth)
-            throw Unsupported(node, "gathers more elements than [OnnxModel] supports");
+        Count(node, dims);
         var picked = new List<int>();
         for (long o = 0; o < outer; o++)
         {
@@ -179,14 +237,16 @@ internal sealed partial class OnnxModelPlanner
         return data.Pick(dims, picked.ToArray());
     }
 
-    private KnownTensor FoldSqueeze(OnnxNode node, KnownTensor x, KnownTensor?[] inputs)
+    private KnownTensor? FoldSqueeze(OnnxNode node, KnownTensor x, KnownTensor?[] inputs)
     {
         long[] axes = node.Attributes.TryGetValue("axes", out OnnxAttribute? attribute) ? attribute.Ints
             : inputs.Length > 1 && inputs[1] is { Longs: { } given, IsConstant: true } ? given
             : inputs.Length > 1 && inputs[1] is not null ? throw Unsupported(node, "has axes that are not int64 constants")
             : [];
         if (x.PerSample)
-            throw Unsupported(node, $"{(node.OpType == "Squeeze" ? "squeezes" : "unsqueezes")} a constant of every sample; [OnnxModel] reshapes those only by Reshape");
+            return null; // a step, on the filled value
+        if (node.OpType == "Unsqueeze" && axes.Length == 0)
+            throw Unsupported(node, "has no axes");
         var dims = x.Dims.ToList();
         if (node.OpType == "Squeeze")
         {
@@ -218,7 +278,13 @@ internal sealed partial class OnnxModelPlanner
             throw Unsupported(node, "joins constants whose shapes differ in more than the joined axis");
         long outer = KnownTensor.Product(first.Dims.Take(axis).ToArray());
         var dims = (long[])first.Dims.Clone();
-        dims[axis] = parts.Sum(p => p!.Dims[axis]);
+        dims[axis] = 0;
+        foreach (KnownTensor? part in parts)
+        {
+            dims[axis] += part!.Dims[axis];
+            Count(node, dims.Select(d => Math.Max(d, 1)).ToArray()); // each part's count is checked, so this sum cannot overflow
+        }
+        Count(node, dims);
         var floats = new List<float>();
         var longs = new List<long>();
         var batch = new List<bool>();
@@ -286,22 +352,26 @@ internal sealed partial class OnnxModelPlanner
                     throw Unsupported(node, "turns the batch size into a float; [OnnxModel] uses the batch only as a tensor's leading dimension");
                 return x.IsFloat ? x : KnownTensor.OfFloats(x.Dims, x.Longs!.Select(v => (float)v).ToArray(), x.PerSample);
             case 6 or OnnxTensor.Int64:
-                if (!x.IsFloat)
-                    return x;
-                // ONNX leaves the conversion of floats out of the integers' range undefined; truncation otherwise.
-                if (x.Floats!.Any(v => float.IsNaN(v) || Math.Abs(v) >= 9.2e18f))
-                    throw Unsupported(node, "casts a float that no integer holds");
-                return KnownTensor.OfLongs(x.Dims, x.Floats.Select(v => (long)v).ToArray(), null, x.PerSample);
+                // ONNX leaves a conversion out of the target's range undefined (runtimes differ): refused. Truncation otherwise.
+                double limit = to == 6 ? 2147483648.0 : 9223372036854775808.0;
+                if (x.IsFloat ? x.Floats!.Any(v => float.IsNaN(v) || Math.Abs((double)v) >= limit)
+                    : to == 6 && x.Longs!.Where((v, i) => x.Batch is null || !x.Batch[i]).Any(v => v < int.MinValue || v > int.MaxValue))
+                    throw Unsupported(node, $"casts a value that an {(to == 6 ? "int32" : "int64")} does not hold");
+                return x.IsFloat ? KnownTensor.OfLongs(x.Dims, x.Floats!.Select(v => (long)v).ToArray(), null, x.PerSample) : x;
             default:
                 throw Unsupported(node, $"casts to data type {to}; [OnnxModel] casts to float32, int32 and int64");
         }
     }
 
-    private KnownTensor FoldReshape(OnnxNode node, KnownTensor x, KnownTensor?[] inputs)
+    private KnownTensor? FoldReshape(OnnxNode node, KnownTensor x, KnownTensor?[] inputs)
     {
         ExpectInputs(node, 2, 2);
-        if (inputs[1] is not { Longs: { } target, IsConstant: true } || x.PerSample)
+        if (x.PerSample)
+            return null; // a step, on the filled value
+        if (inputs[1] is not { Longs: { } target, IsConstant: true })
             throw Unsupported(node, $"reshapes the constant {x.Text} to a shape [OnnxModel] does not read at compile time");
+        if (Int(node, "allowzero", 0) != 0 && target.Contains(0))
+            throw Unsupported(node, "has allowzero = 1 and a dimension of 0, which makes an empty tensor");
         long count = x.Count, product = 1;
         int inferred = -1;
         var dims = new long[target.Length];
@@ -315,7 +385,7 @@ internal sealed partial class OnnxModelPlanner
         }
         if (inferred >= 0)
             dims[inferred] = count / product;
-        if (KnownTensor.Product(dims) != count)
+        if (dims.Any(d => d < 1) || Count(node, dims) != count)
             throw Unsupported(node, $"reshapes a constant of {count} elements to {Format(target)}");
         return x.Reshaped(dims);
     }
@@ -326,12 +396,10 @@ internal sealed partial class OnnxModelPlanner
         if (shape.Longs is null || shape.PerSample || shape.Dims.Length != 1)
             throw Unsupported(node, $"takes the shape {shape.Text}; [OnnxModel] needs a one-dimensional int64 shape");
         (bool perSample, long[] dims) = BatchLeading(node, shape);
-        if (dims.Any(d => d < 1))
-            throw Unsupported(node, $"makes a tensor of shape {shape.Text}, which holds nothing");
-        if (KnownTensor.Product(dims) > MaxWidth)
-            throw Unsupported(node, $"makes a tensor of shape {shape.Text}, more elements than [OnnxModel] supports");
-        int count = (int)KnownTensor.Product(dims);
-        OnnxTensor? value = node.Attributes.TryGetValue("value", out OnnxAttribute? attribute) ? attribute.Tensor : null;
+        int count = (int)Count(node, dims);
+        if (node.Attributes.TryGetValue("value", out OnnxAttribute? attribute) && attribute.Type != OnnxAttribute.TensorType)
+            throw Unsupported(node, "has a value that is not a tensor");
+        OnnxTensor? value = attribute?.Tensor;
         if (value is null)
             return KnownTensor.OfFloats(dims, new float[count], perSample);
         if (value.Floats is { Length: 1 } f)
@@ -359,9 +427,10 @@ internal sealed partial class OnnxModelPlanner
         if (inputs[1] is not { Longs: { } } shape || shape.PerSample || shape.Dims.Length != 1)
             throw Unsupported(node, "expands to a shape that is not a one-dimensional int64 tensor");
         (bool batchLeading, long[] target) = BatchLeading(node, shape);
+        Count(node, target);
         // Broadcast as the full tensors are: a per-sample tensor is [1, …] here, and so is a target led by the batch.
         long[] full = batchLeading ? [1, .. target] : target;
-        KnownTensor result = Broadcast(node, x, KnownTensor.OfFloats(full, new float[KnownTensor.Product(full)]), keepLeft: true);
+        KnownTensor result = Broadcast(node, x, full, batchLeading, right: null);
         bool perSample = batchLeading || x.PerSample;
         if (!perSample)
             return result;
@@ -393,17 +462,22 @@ internal sealed partial class OnnxModelPlanner
             throw Unsupported(node, "computes on a float and an integer");
         if (left.NeedsBatch || right.NeedsBatch)
             throw Unsupported(node, "computes with the batch size; [OnnxModel] uses the batch only as a tensor's leading dimension");
-        return Broadcast(node, left, right, keepLeft: false);
+        return Broadcast(node, left, right.ToTensor("").Dims, right.PerSample, right);
     }
 
     /// <summary>
-    /// ONNX's multidirectional broadcasting of two known tensors (a per-sample one as <c>[1, …]</c>), computing the node's
-    /// op, or with <paramref name="keepLeft"/> the left operand's values alone (for Expand).
+    /// ONNX's multidirectional broadcasting of a known tensor and one of dimensions <paramref name="b"/> (a per-sample
+    /// one as <c>[1, …]</c>, its leading 1 standing for the batch), computing the node's op with <paramref name="right"/>,
+    /// or, without it, the left operand's values alone (for Expand).
     /// </summary>
-    private KnownTensor Broadcast(OnnxNode node, KnownTensor left, KnownTensor right, bool keepLeft)
+    private KnownTensor Broadcast(OnnxNode node, KnownTensor left, long[] b, bool rightPerSample, KnownTensor? right)
     {
-        long[] a = left.ToTensor("").Dims, b = right.ToTensor("").Dims;
+        long[] a = left.ToTensor("").Dims;
         int rank = Math.Max(a.Length, b.Length);
+        // The batch must stay the result's leading dimension: a per-sample operand's 1 may not align with another
+        // operand's dimension, nor may another operand add dimensions in front of it.
+        if ((left.PerSample && a.Length < rank) || (rightPerSample && b.Length < rank))
+            throw Unsupported(node, $"broadcasts [{string.Join(", ", a)}] against [{string.Join(", ", b)}] where one holds the batch first, which would no longer lead; [OnnxModel] keeps the batch first");
         long[] Pad(long[] d) => [.. Enumerable.Repeat(1L, rank - d.Length), .. d];
         long[] pa = Pad(a), pb = Pad(b);
         var dims = new long[rank];
@@ -411,11 +485,10 @@ internal sealed partial class OnnxModelPlanner
         {
             if (pa[i] != pb[i] && pa[i] != 1 && pb[i] != 1)
                 throw Unsupported(node, $"broadcasts [{string.Join(", ", a)}] against [{string.Join(", ", b)}], which do not fit");
-            dims[i] = Math.Max(pa[i], pb[i]);
+            dims[i] = pa[i] == 1 ? pb[i] : pa[i];
         }
-        long count = KnownTensor.Product(dims);
-        if (count > MaxWidth)
-            throw Unsupported(node, $"makes a constant of {count} elements, more than [OnnxModel] supports");
+        long count = Count(node, dims);
+        bool keepLeft = right is null;
         int Source(long flat, long[] padded)
         {
             long source = 0, stride = 1, rest = flat;
@@ -429,7 +502,7 @@ internal sealed partial class OnnxModelPlanner
             }
             return (int)source;
         }
-        bool perSample = left.PerSample || right.PerSample;
+        bool perSample = left.PerSample || rightPerSample;
         long[] resultDims = dims;
         if (perSample && !keepLeft)
         {
@@ -443,20 +516,27 @@ internal sealed partial class OnnxModelPlanner
         {
             var values = new float[count];
             for (int f = 0; f < count; f++)
-                values[f] = Arithmetic(node.OpType, left.Floats![Source(f, pa)], right.Floats![Source(f, pb)]);
+                values[f] = Arithmetic(node.OpType, left.Floats![Source(f, pa)], right!.Floats![Source(f, pb)]);
             return KnownTensor.OfFloats(resultDims, values, perSample);
         }
         var longs = new long[count];
         for (int f = 0; f < count; f++)
         {
-            long l = left.Longs![Source(f, pa)], r = right.Longs![Source(f, pb)];
-            longs[f] = node.OpType switch
+            long l = left.Longs![Source(f, pa)], r = right!.Longs![Source(f, pb)];
+            try
             {
-                "Add" => l + r,
-                "Sub" => l - r,
-                "Mul" => l * r,
-                _ => r == 0 ? throw Unsupported(node, "divides an integer by zero") : l / r,
-            };
+                longs[f] = node.OpType switch
+                {
+                    "Add" => checked(l + r),
+                    "Sub" => checked(l - r),
+                    "Mul" => checked(l * r),
+                    _ => r == 0 ? throw Unsupported(node, "divides an integer by zero") : l == long.MinValue && r == -1 ? throw new OverflowException() : l / r,
+                };
+            }
+            catch (OverflowException)
+            {
+                throw Unsupported(node, $"computes {l} {node.OpType} {r}, which overflows an int64");
+            }
         }
         return KnownTensor.OfLongs(resultDims, longs, null, perSample);
     }
@@ -472,12 +552,11 @@ internal sealed partial class OnnxModelPlanner
     private KnownTensor FoldUnary(OnnxNode node, KnownTensor x)
     {
         if (!x.IsFloat)
-            throw Unsupported(node, "computes on integers; [OnnxModel] computes arithmetic on floats only");
+            throw Unsupported(node, "computes a float function of integers");
         Func<float, float> f;
         switch (node.OpType)
         {
             case "Clip":
-                ExpectInputs(node, 1, 3);
                 (float min, float max) = ClipBounds(node) ?? throw Unsupported(node, "has bounds that are not constants");
                 // min(max(x, low), high) as the Clip step computes it: high wins where low > high, and NaN passes.
                 f = v =>

@@ -141,6 +141,7 @@ internal sealed partial class OnnxModelPlanner
         foreach (string name in selected)
         {
             PlanValue value = Lookup(_graph.Resolve(name), $"the output '{name}'");
+            CheckDeclaredShape(model.Outputs.First(o => o.Name == name), value);
             if (!bound.Add(value.Storage))
             {
                 // Already an input or another output: this output gets its own copy.
@@ -202,6 +203,23 @@ internal sealed partial class OnnxModelPlanner
         // A parameter of a member's name would hide the member inside Forward, which reads the size constants.
         if (parameters.FirstOrDefault(p => members.ContainsKey(p.Key)) is { Key: not null } hiding)
             throw Invalid($"the graph name '{hiding.Value}' becomes the parameter '{hiding.Key}', which is also the name of {members[hiding.Key]}; rename it in the export");
+    }
+
+    /// <summary>
+    /// An output's declared shape against the inferred one, in every dimension but the batch: a known size that differs
+    /// is refused (the file contradicts itself, or the inference is wrong), a symbolic one means nothing. A declared shape
+    /// of another rank (exporters write some outputs flatter or with more 1s) is held only to the same number of elements.
+    /// </summary>
+    private void CheckDeclaredShape(OnnxValueInfo output, PlanValue value)
+    {
+        if (output.Shape is not { Length: > 0 } declared)
+            return;
+        OnnxDimension[] sample = declared.Skip(1).ToArray();
+        bool differs = sample.Length == value.Dims.Length
+            ? sample.Where((d, i) => d.IsKnown && d.Value != value.Dims[i]).Any()
+            : sample.All(d => d.IsKnown) && sample.Aggregate(1L, (p, d) => p * Math.Max(d.Value, 0)) != value.Width;
+        if (differs)
+            throw Invalid($"the output '{output.Name}' is declared {output.ShapeText}, but its nodes compute {value.Shape}");
     }
 
     private static byte[] LittleEndianBytes(List<float> values)
@@ -352,6 +370,8 @@ internal sealed partial class OnnxModelPlanner
             case "Multinomial":
                 CompileMultinomial(node);
                 break;
+            case "Shape" or "Gather" or "Cast" or "ConstantOfShape" or "Expand":
+                throw Unsupported(node, "takes a value computed from an input, or misses an input; [OnnxModel] evaluates it only on shapes and constants, at compile time");
             default:
                 throw Unsupported(node, "is not an operator [OnnxModel] compiles");
         }
@@ -501,12 +521,12 @@ internal sealed partial class OnnxModelPlanner
     {
         if (sub.Inputs.Length != 2 || !_values.TryGetValue(_graph.Resolve(sub.Inputs[0]), out PlanValue? x) || x.IsInteger)
             return false;
-        if (!TryConstant(sub.Inputs[1], out OnnxTensor mean, perSample: true) || !LeavesShape(mean, x) || mean.Floats is null)
+        if (!TryConstant(sub.Inputs[1], out OnnxTensor mean, perSample: true) || !BatchAligned(sub.Inputs[1], x) || !LeavesShape(mean, x) || mean.Floats is null)
             return false;
         if (_selected.Contains(_graph.Resolve(sub.Outputs[0])) || OnlyTaker(sub.Outputs[0]) is not { OpType: "Div" } div
             || div.Inputs.Length != 2 || _graph.Resolve(div.Inputs[0]) != _graph.Resolve(sub.Outputs[0]))
             return false;
-        if (!TryConstant(div.Inputs[1], out OnnxTensor std, perSample: true) || !LeavesShape(std, x) || std.Floats is null || !std.Floats.All(s => s > 0 && !float.IsInfinity(s)))
+        if (!TryConstant(div.Inputs[1], out OnnxTensor std, perSample: true) || !BatchAligned(div.Inputs[1], x) || !LeavesShape(std, x) || std.Floats is null || !std.Floats.All(s => s > 0 && !float.IsInfinity(s)))
             return false;
         string result = div.Outputs[0];
         double clip = 0;
@@ -553,6 +573,8 @@ internal sealed partial class OnnxModelPlanner
             if (!other.Dims.SequenceEqual(shaped.Dims))
                 throw Unsupported(node, $"takes {shaped.Shape} and {other.Shape}; [OnnxModel] broadcasts only constants, so values must have one shape");
         }
+        if (!BatchAligned(node.Inputs[0], shaped) || !BatchAligned(node.Inputs[1], shaped))
+            throw Unsupported(node, $"broadcasts a tensor that holds the batch first against {shaped.Shape}, of another rank, which would move the batch; [OnnxModel] keeps the batch first");
         if (shaped.IsInteger || (!leftConstant && !rightConstant && Input(node, 1).IsInteger))
             throw Unsupported(node, "computes on integers; [OnnxModel] computes arithmetic on floats only");
         Operand OperandOf(int index, bool constant, OnnxTensor tensor) =>
@@ -632,6 +654,8 @@ internal sealed partial class OnnxModelPlanner
                 if (Known(node.Inputs[1]) is not { Longs: { Length: > 0 }, PerSample: false } shape || shape.Dims.Length != 1)
                     throw Unsupported(node, $"reshapes to '{node.Inputs[1]}', which is not a one-dimensional int64 shape known at compile time");
                 (bool batchFirst, long[] rest) = BatchLeading(node, shape);
+                if (Int(node, "allowzero", 0) != 0 && rest.Contains(0))
+                    throw Unsupported(node, "has allowzero = 1 and a dimension of 0, which makes an empty tensor");
                 long[] target = batchFirst ? [0, .. rest] : rest;
                 // The batch first: -1 or 0 (ONNX's "as the input"), the batch itself from a shape subgraph, or 1 where the inputs fix it at 1.
                 if (target[0] != -1 && target[0] != 0 && !(target[0] == 1 && _batchOfOne))

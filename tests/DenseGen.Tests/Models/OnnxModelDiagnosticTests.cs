@@ -61,6 +61,15 @@ public class OnnxModelDiagnosticTests
             .Output("output", "batch", 6L).Build(), "", ["DG0038"]);
 
     [Fact]
+    public void AnOutputDeclaredWithAnotherShapeIsNamed() =>
+        // The Gemm computes 3 outputs; the file declares 4.
+        Verify(new OnnxBuilder(13)
+            .Input("obs", "batch", 4L)
+            .Initializer("w", [3, 4], Enumerable.Range(0, 12).Select(i => i / 10f).ToArray())
+            .Node("Gemm", "dense", ["obs", "w"], ["output"], ("transB", 1L))
+            .Output("output", "batch", 4L).Build(), "", ["DG0038"]);
+
+    [Fact]
     public void AMissingFileIsReportedAtThePath()
     {
         CSharpCompilation compilation = GeneratorHarness.CreateCompilation([ModelHarness.Declaration()]);

@@ -91,30 +91,33 @@ public class ShapeSubgraphTests(ITestOutputHelper output)
         Assert.Equal(2, source.Split(".Forward(__v").Length - 1);
         Assert.Contains("AsSpan(__denseConstant3Fill).CopyTo(__v3", source);
         Assert.Contains("AsSpan(__denseConstant4Fill).CopyTo(__v4", source);
-        Assert.DoesNotContain("Shape", source.Substring(source.IndexOf("__denseForwardChunk(int", StringComparison.Ordinal)).Split("\n}")[0]);
     }
 
     /// <summary>
-    /// Smaller forms built by hand, each against the double reference: a transpose that moves a dimension of 1, a
-    /// ConstantOfShape of a constant shape added in, an int32 Cast in a shape chain, a Reshape of the batch fixed at 1.
+    /// Smaller forms built by hand: a transpose that moves a dimension of 1, an int32 Cast in a shape chain, a constant
+    /// expanded to every sample, and a Flatten of a constant at a negative axis (ONNX's range is [−r, r]: −1 keeps
+    /// [2, 3] as it is, which then broadcasts onto each sample).
     /// </summary>
     [Fact]
-    public void TransposesCastsAndConstantShapesCompile()
+    public void TransposesCastsExpandsAndConstantFlattensCompile()
     {
+        float[] offsets = [0.5f, -1.25f, 2f, 0.125f, -3f, 7f];
         byte[] model = new OnnxBuilder(13)
-            .Input("obs", "batch", 1L, 4L)
-            .Int64Initializer("zero", [], [0]).Int64Initializer("axes", [1], [0]).Int64Initializer("rest", [1], [-1]).Int64Initializer("four", [1], [4])
+            .Input("obs", "batch", 1L, 6L)
+            .Int64Initializer("zero", [], [0]).Int64Initializer("axes", [1], [0]).Int64Initializer("shape23", [2], [2, 3])
+            .Initializer("offsets", [2, 3], offsets)
             .Node("Transpose", "move", ["obs"], ["t"], ("perm", new long[] { 0, 2, 1 }))
             .Node("Shape", "shape", ["t"], ["dims"])
             .Node("Gather", "batch_size", ["dims", "zero"], ["n"])
             .Node("Cast", "to_int32", ["n"], ["n32"], ("to", 6L))
             .Node("Cast", "to_int64", ["n32"], ["n64"], ("to", 7L))
             .Node("Unsqueeze", "unsqueeze", ["n64", "axes"], ["n1"])
-            .Node("Concat", "target", ["n1", "rest"], ["flat"], ("axis", 0L))
-            .Node("Reshape", "flatten", ["t", "flat"], ["x"])
-            .Node("ConstantOfShape", "halves", ["four"], ["h"])
-            .Node("Add", "add", ["x", "h"], ["output"])
-            .Output("output", "batch", 4L).Build();
+            .Node("Concat", "target", ["n1", "shape23"], ["batch23"], ("axis", 0L))
+            .Node("Reshape", "split", ["t", "batch23"], ["x"])
+            .Node("Flatten", "keep", ["offsets"], ["o"], ("axis", -1L))
+            .Node("Expand", "every_sample", ["o", "batch23"], ["e"])
+            .Node("Add", "add", ["x", "e"], ["output"])
+            .Output("output", "batch", 2L, 3L).Build();
         const string runner = """
             namespace Test;
 
@@ -124,10 +127,40 @@ public class ShapeSubgraphTests(ITestOutputHelper output)
             }
             """;
         Assembly assembly = ModelHarness.CompileAndLoad(model, ModelHarness.Declaration(), runner);
-        float[] obs = LayerChecks.RandomValues<float>(new Random(5), 3 * 4), result = new float[3 * 4];
+        float[] obs = LayerChecks.RandomValues<float>(new Random(5), 3 * 6), result = new float[3 * 6];
         assembly.GetType("Test.Runner")!.GetMethod("Run")!.Invoke(null, [obs, result]);
-        // ConstantOfShape without a value fills zeros, so the output is the input in its order.
-        Assert.Equal(obs, result);
+        Assert.Equal(obs.Select((v, i) => v + offsets[i % 6]), result);
+    }
+
+    /// <summary>Small hand-built files that once made the compile-time evaluation throw, allocate without bound or loop for ages.</summary>
+    public static TheoryData<string, byte[]> HostileGraphs()
+    {
+        OnnxBuilder Start() => new OnnxBuilder(13).Input("obs", "batch", 4L);
+        return new TheoryData<string, byte[]>
+        {
+            { "an Exp of a left-out input", Start().Node("Exp", "e", [""], ["e"]).Node("Add", "add", ["obs", "e"], ["output"]).Output("output", "batch", 4L).Build() },
+            { "an Expand without inputs", Start().Node("Expand", "x", [], ["e"]).Node("Add", "add", ["obs", "e"], ["output"]).Output("output", "batch", 4L).Build() },
+            { "an Expand to [-1]", Start().Initializer("c", [1], [1f]).Int64Initializer("s", [1], [-1]).Node("Expand", "x", ["c", "s"], ["e"]).Node("Add", "add", ["obs", "e"], ["output"]).Output("output", "batch", 4L).Build() },
+            { "an Expand to 3e9 elements", Start().Initializer("c", [1], [1f]).Int64Initializer("s", [1], [3_000_000_000]).Node("Expand", "x", ["c", "s"], ["e"]).Node("Add", "add", ["obs", "e"], ["output"]).Output("output", "batch", 4L).Build() },
+            { "a ConstantOfShape whose size wraps", Start().Int64Initializer("s", [2], [4294967297, 4294967295]).Node("ConstantOfShape", "x", ["s"], ["e"]).Node("Add", "add", ["obs", "e"], ["output"]).Output("output", "batch", 4L).Build() },
+            { "a Reshape whose size wraps", Start().Initializer("c", [4], [1f, 2f, 3f, 4f]).Int64Initializer("s", [2], [4, 4611686018427387905]).Node("Reshape", "x", ["c", "s"], ["e"]).Node("Add", "add", ["obs", "e"], ["output"]).Output("output", "batch", 4L).Build() },
+            { "an int64 division that overflows", Start().Int64Initializer("a", [1], [long.MinValue]).Int64Initializer("b", [1], [-1]).Node("Div", "x", ["a", "b"], ["q"]).Node("Reshape", "r", ["obs", "q"], ["output"]).Output("output", "batch", 4L).Build() },
+            { "a broadcast of an empty constant", Start().Initializer("c", [0], []).Initializer("d", [1], [1f]).Node("Add", "x", ["c", "d"], ["e"]).Node("Add", "add", ["obs", "e"], ["output"]).Output("output", "batch", 4L).Build() },
+            { "a Gather over an empty tensor of huge claimed size", Start().Int64Initializer("c", [4611686018427387904, 0], []).Int64Initializer("i", [0], []).Node("Gather", "x", ["c", "i"], ["g"], ("axis", 1L)).Node("Reshape", "r", ["obs", "g"], ["output"]).Output("output", "batch", 4L).Build() },
+            // [batch, 1, 3] times ConstantOfShape([batch, 3]): ONNX would give [batch, batch, 3].
+            { "a per-sample constant whose batch would not lead", new OnnxBuilder(13).Input("obs", "batch", 1L, 3L).Node("Flatten", "f", ["obs"], ["y"]).Node("Shape", "s", ["y"], ["shape"]).Node("ConstantOfShape", "p", ["shape"], ["p"]).Node("Mul", "m", ["obs", "p"], ["output"]).Output("output", "batch", 1L, 3L).Build() },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(HostileGraphs))]
+    public void HostileShapeGraphsAreOneDiagnostic(string what, byte[] model)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        (GeneratorRunResult result, _) = ModelHarness.Generate(model, ModelHarness.Declaration());
+        Assert.Null(result.Exception);
+        Assert.True(result.Diagnostics is [{ Id: "DG0038" }], $"{what}: {string.Join("; ", result.Diagnostics)}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"{what}: {clock.Elapsed.TotalMilliseconds:F0} ms");
     }
 
     private static float[][] Run(byte[] model, float[] obs, int batch)
