@@ -211,6 +211,23 @@ public static class VectorMath
     public static Vector256<double> ReLU(Vector256<double> z) =>
         Vector256.ConditionalSelect(Vector256.LessThan(z, Vector256<double>.Zero), Vector256<double>.Zero, z);
 
+    // The kernels along the outputs (few inputs) store whole vectors of every width and element type.
+
+    /// <inheritdoc cref="ReLU(float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ReLU(Vector256<float> z) =>
+        Vector256.ConditionalSelect(Vector256.LessThan(z, Vector256<float>.Zero), Vector256<float>.Zero, z);
+
+    /// <inheritdoc cref="ReLU(float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<double> ReLU(Vector128<double> z) =>
+        Vector128.ConditionalSelect(Vector128.LessThan(z, Vector128<double>.Zero), Vector128<double>.Zero, z);
+
+    /// <inheritdoc cref="ReLU(float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> ReLU(Vector512<double> z) =>
+        Vector512.ConditionalSelect(Vector512.LessThan(z, Vector512<double>.Zero), Vector512<double>.Zero, z);
+
     /// <summary>
     /// Asks the processor to bring the cache line holding <paramref name="location"/> into every cache level ahead of its
     /// use (x64's <c>prefetcht0</c>; nothing where .NET has no prefetch instruction). A hint: it reads nothing, changes

@@ -25,6 +25,15 @@ public class AllocationTests
     [Fact]
     public void DoubleLayerAllocatesNothing() => AssertNoAllocation(new D64x32(), samples: 3);
 
+    [Fact]
+    public void LayerAlongTheOutputsAllocatesNothing()
+    {
+        // 130 samples take the forward kernel along the outputs (from 8, or 128 for rows of whole vectors), whose copy
+        // of Wᵀ is on the stack.
+        AssertNoAllocation(new F10x64(), samples: 130);
+        AssertNoAllocation(new F16x32(), samples: 130);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

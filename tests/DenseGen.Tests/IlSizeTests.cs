@@ -24,6 +24,9 @@ public class IlSizeTests(ITestOutputHelper output)
     [InlineData(16, 1024, "float")]
     [InlineData(301, 297, "double")]
     [InlineData(128, 10, "float")]
+    // The largest layers the kernel along the outputs takes, with its inputs spelled out (16) and looped (64).
+    [InlineData(16, 512, "float")]
+    [InlineData(64, 128, "float")]
     public void AutoKernelsStayWithinJitLimits(int inputs, int outputs, string element)
     {
         Type layer = CompileLayer(inputs, outputs, element, full: false);

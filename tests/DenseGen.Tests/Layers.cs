@@ -114,3 +114,14 @@ public static partial class Container
 [Dense(In = 6, Out = 5, ElementType = typeof(double), Activation = Activation.Sigmoid, Bias = false)] public partial class D6x5SigmoidNoBias;
 [Dense(In = 100, Out = 67, Deterministic = true, Bias = false)] public partial class DetF100x67NoBias;
 [Dense(In = 17, Out = 33, ElementType = typeof(double), Deterministic = true, Bias = false)] public partial class DetD17x33NoBias;
+
+// Layers with few inputs, whose batched forward runs along the outputs (AlongOutputsKernel): whole register tiles and a
+// remainder of vectors (64 outputs are 4, 8 or 16 vectors), a scalar tail of outputs, the fused ReLU at every float
+// and double width, no bias, and rows of whole 64-byte vectors (taken along the outputs only from a larger batch).
+[Dense(In = 10, Out = 64)] public partial class F10x64;
+[Dense(In = 12, Out = 23, Bias = false)] public partial class F12x23NoBias;
+[Dense(In = 15, Out = 40, Activation = Activation.ReLU)] public partial class F15x40ReLU;
+[Dense(In = 7, Out = 27, ElementType = typeof(double), Activation = Activation.ReLU)] public partial class D7x27ReLU;
+[Dense(In = 2, Out = 19, ElementType = typeof(double), Bias = false)] public partial struct SD2x19NoBias;
+[Dense(In = 16, Out = 32)] public partial class F16x32;
+[Dense(In = 8, Out = 16, ElementType = typeof(double))] public partial class D8x16;

@@ -12,7 +12,9 @@ namespace DenseGen.Tests;
 public class NumericalTests(ITestOutputHelper output)
 {
     // 3 and 4 samples are the forward and input-gradient tiles; 1, 2, 5 and 7 leave remainders after them.
-    public static readonly int[] BatchSizes = [1, 2, 3, 4, 5, 7, 64];
+    // 11 and 130 reach the kernel along the outputs (from 8 samples on, or 128 for rows of whole vectors) with samples
+    // left over after its register tiles of 2, 3 or 4.
+    public static readonly int[] BatchSizes = [1, 2, 3, 4, 5, 7, 11, 64, 130];
 
     public static readonly Func<IDenseLayer<float>>[] FloatLayers =
     [
@@ -22,7 +24,7 @@ public class NumericalTests(ITestOutputHelper output)
         () => new F8x3(), () => new F5x9(), () => new F1000x20(), () => new F20x12Full(),
         () => new DetF100x67(), () => new SDetF33x10(), () => new DetF784x128(), () => new DetF32x3(),
         () => new F17x33NoBias(), () => new F130x15NoBias(), () => new F20x12FullNoBias(), () => new SF3x5NoBias(),
-        () => new DetF100x67NoBias(),
+        () => new DetF100x67NoBias(), () => new F10x64(), () => new F12x23NoBias(), () => new F16x32(),
     ];
 
     public static readonly Func<IDenseLayer<double>>[] DoubleLayers =
@@ -30,7 +32,7 @@ public class NumericalTests(ITestOutputHelper output)
         () => new D1x1(), () => new D1x100(), () => new D100x1(), () => new D3x5(), () => new D17x33(),
         () => new D31x7(), () => new D64x32(), () => new D784x128(), () => new SD3x2(), () => new D130x15(),
         () => new D6x5(), () => new D41x10Full(), () => new DetD17x33(), () => new DetD64x20(),
-        () => new D41x10NoBias(), () => new DetD17x33NoBias(),
+        () => new D41x10NoBias(), () => new DetD17x33NoBias(), () => new SD2x19NoBias(), () => new D8x16(),
     ];
 
     public static readonly Func<IActivatedDenseLayer<float>>[] ActivatedFloatLayers =
@@ -41,6 +43,7 @@ public class NumericalTests(ITestOutputHelper output)
         () => new F48x12TanhNoBias(), () => new F17x33ReLUNoBias(),
         () => new F29x11ELU(), () => new SF4x3ELU(), () => new DetF37x21ELU(),
         () => new F29x11SiLU(), () => new F9x300SiLU(), () => new SF4x3SiLU(), () => new F17x33SiLUNoBias(), () => new DetF37x21SiLU(),
+        () => new F15x40ReLU(),
     ];
 
     public static readonly Func<IActivatedDenseLayer<double>>[] ActivatedDoubleLayers =
@@ -49,6 +52,7 @@ public class NumericalTests(ITestOutputHelper output)
         () => new D5x1100Tanh(), () => new SD3x2Sigmoid(), () => new DetD41x10Tanh(), () => new D6x5SigmoidNoBias(),
         () => new D19x9ELU(), () => new DetD19x9ELU(),
         () => new D19x9SiLU(), () => new D5x1100SiLU(), () => new DetD19x9SiLU(),
+        () => new D7x27ReLU(),
     ];
 
     /// <summary>The deterministic layers without an activation, whose bits <see cref="DeterministicOrder{T}"/> fixes.</summary>

@@ -94,10 +94,20 @@ namespace MyGame.Model
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
             ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                __DenseForwardVector128(ref x, ref y, ref w, samples);
+            if (samples >= 8)
+            {
+                if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseForwardAlongOutputsVector128(ref x, ref y, ref w, samples);
+                else
+                    __DenseForwardScalar(ref x, ref y, ref w, samples);
+            }
             else
-                __DenseForwardScalar(ref x, ref y, ref w, samples);
+            {
+                if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseForwardVector128(ref x, ref y, ref w, samples);
+                else
+                    __DenseForwardScalar(ref x, ref y, ref w, samples);
+            }
             global::DenseGen.Activations.Tanh<float>(output);
         }
 
@@ -840,6 +850,202 @@ namespace MyGame.Model
             global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 4) = tail4;
             global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 5) = tail5;
             global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 6) = tail6;
+        }
+
+        // Vector128 along the outputs, for batches of 8 or more samples: few inputs fill few vectors, many outputs fill many.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseForwardAlongOutputsVector128(ref float x, ref float y, ref float w, int samples)
+        {
+            // Wᵀ for the outputs that fill whole vectors: row i holds W[o, i] for o < 4.
+            global::System.Span<float> transposed = stackalloc float[28];
+            ref float wt = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(transposed);
+            for (int o = 0; o < 4; o++)
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 7);
+                ref float transposedColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, o);
+                for (int i = 0; i < 7; i++)
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref transposedColumn, i * 4) = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
+            }
+            ref float xs = ref x;
+            ref float ys = ref y;
+            int sample = 0;
+            for (; sample <= samples - 2; sample += 2)
+            {
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    {
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 7));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 4);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 1);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 7));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 8);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 7));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 12);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 7));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
+                        }
+                    }
+                    {
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 16);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 7));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 20);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 7));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 24);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 7));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
+                        }
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref ys, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5), 0);
+                }
+                for (int s = 0; s < 2; s++)
+                {
+                    ref float xt = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, s * 7);
+                    ref float yt = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, s * 5);
+                    for (int o = 4; o < 5; o++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 7);
+                        float sum = 0f;
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 0);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 1);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 2);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 3) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 3);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 4);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 5);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 6) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 6);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yt, o) = sum;
+                    }
+                }
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 14);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 10);
+            }
+            for (; sample < samples; sample++)
+            {
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    {
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 4);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 1);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 8);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 12);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                        }
+                    }
+                    {
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 16);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 20);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 24);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                        }
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref ys, 0);
+                }
+                for (int s = 0; s < 1; s++)
+                {
+                    ref float xt = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, s * 7);
+                    ref float yt = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, s * 5);
+                    for (int o = 4; o < 5; o++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 7);
+                        float sum = 0f;
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 0);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 1);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 2);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 3) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 3);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 4);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 5);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 6) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 6);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yt, o) = sum;
+                    }
+                }
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 7);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 5);
+            }
         }
 
         // Scalar, for hardware without accelerated vectors.

@@ -89,10 +89,20 @@ namespace MyGame.Model
             ref double y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
             ref double w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
             ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                __DenseForwardVector128(ref x, ref y, ref w, ref b, samples);
+            if (samples >= 8)
+            {
+                if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseForwardAlongOutputsVector128(ref x, ref y, ref w, ref b, samples);
+                else
+                    __DenseForwardScalar(ref x, ref y, ref w, ref b, samples);
+            }
             else
-                __DenseForwardScalar(ref x, ref y, ref w, ref b, samples);
+            {
+                if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseForwardVector128(ref x, ref y, ref w, ref b, samples);
+                else
+                    __DenseForwardScalar(ref x, ref y, ref w, ref b, samples);
+            }
         }
 
         /// <summary>
@@ -466,6 +476,98 @@ namespace MyGame.Model
                 tail2 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
             }
             global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 2) = tail2;
+        }
+
+        // Vector128 along the outputs, for batches of 8 or more samples: few inputs fill few vectors, many outputs fill many.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseForwardAlongOutputsVector128(ref double x, ref double y, ref double w, ref double b, int samples)
+        {
+            // Wᵀ for the outputs that fill whole vectors: row i holds W[o, i] for o < 2.
+            global::System.Span<double> transposed = stackalloc double[6];
+            ref double wt = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(transposed);
+            for (int o = 0; o < 2; o++)
+            {
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 3);
+                ref double transposedColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, o);
+                for (int i = 0; i < 3; i++)
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref transposedColumn, i * 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
+            }
+            ref double xs = ref x;
+            ref double ys = ref y;
+            int sample = 0;
+            for (; sample <= samples - 2; sample += 2)
+            {
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    {
+                        {
+                            ref double wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
+                            ref double xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 3));
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
+                        }
+                        {
+                            ref double wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 2);
+                            ref double xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 1);
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 3));
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
+                        }
+                        {
+                            ref double wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 4);
+                            ref double xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 3));
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
+                        }
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0 + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 0), ref ys, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0 + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 2), 0);
+                }
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4);
+            }
+            for (; sample < samples; sample++)
+            {
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    {
+                        {
+                            ref double wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
+                            ref double xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                        }
+                        {
+                            ref double wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 2);
+                            ref double xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 1);
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                        }
+                        {
+                            ref double wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 4);
+                            ref double xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                        }
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0 + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 0), ref ys, 0);
+                }
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 2);
+            }
         }
 
         // Scalar, for hardware without accelerated vectors.

@@ -94,14 +94,24 @@ namespace MyGame.Model
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
             ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
             ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                __DenseForwardVector512(ref x, ref y, ref w, ref b, samples);
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                __DenseForwardVector256(ref x, ref y, ref w, ref b, samples);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                __DenseForwardVector128(ref x, ref y, ref w, ref b, samples);
+            if (samples >= 8)
+            {
+                if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseForwardAlongOutputsVector128(ref x, ref y, ref w, ref b, samples);
+                else
+                    __DenseForwardScalar(ref x, ref y, ref w, ref b, samples);
+            }
             else
-                __DenseForwardScalar(ref x, ref y, ref w, ref b, samples);
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                    __DenseForwardVector512(ref x, ref y, ref w, ref b, samples);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                    __DenseForwardVector256(ref x, ref y, ref w, ref b, samples);
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseForwardVector128(ref x, ref y, ref w, ref b, samples);
+                else
+                    __DenseForwardScalar(ref x, ref y, ref w, ref b, samples);
+            }
         }
 
         /// <summary>
@@ -2134,6 +2144,178 @@ namespace MyGame.Model
                 }
                 dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
                 dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 20);
+            }
+        }
+
+        // Vector128 along the outputs, for batches of 8 or more samples: few inputs fill few vectors, many outputs fill many.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseForwardAlongOutputsVector128(ref float x, ref float y, ref float w, ref float b, int samples)
+        {
+            // Wᵀ for the outputs that fill whole vectors: row i holds W[o, i] for o < 4.
+            global::System.Span<float> transposed = stackalloc float[80];
+            ref float wt = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(transposed);
+            for (int o = 0; o < 4; o++)
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 20);
+                ref float transposedColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, o);
+                for (int i = 0; i < 20; i++)
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref transposedColumn, i * 4) = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
+            }
+            ref float xs = ref x;
+            ref float ys = ref y;
+            int sample = 0;
+            for (; sample <= samples - 2; sample += 2)
+            {
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (int i = 0; i < 20; i += 4)
+                    {
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, i * 4);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, i);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 20));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, (i + 1) * 4);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, i + 1);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 20));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, (i + 2) * 4);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, i + 2);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 20));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, (i + 3) * 4);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, i + 3);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 20));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
+                        }
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0 + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 0), ref ys, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0 + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 6), 0);
+                }
+                for (int s = 0; s < 2; s++)
+                {
+                    ref float xt = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, s * 20);
+                    ref float yt = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, s * 6);
+                    for (int o = 4; o < 6; o++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 20);
+                        float sum = 0f;
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 0);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 1);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 2);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 3) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 3);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 4);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 5);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 6) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 6);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 7) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 7);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 8);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 9) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 9);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 10) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 10);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 11) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 11);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 12);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 13) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 13);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 14) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 14);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 15) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 15);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 16);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 17);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 18);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 19);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yt, o) = sum + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    }
+                }
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 40);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 12);
+            }
+            for (; sample < samples; sample++)
+            {
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (int i = 0; i < 20; i += 4)
+                    {
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, i * 4);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, i);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, (i + 1) * 4);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, i + 1);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, (i + 2) * 4);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, i + 2);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, (i + 3) * 4);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, i + 3);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                        }
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0 + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 0), ref ys, 0);
+                }
+                for (int s = 0; s < 1; s++)
+                {
+                    ref float xt = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, s * 20);
+                    ref float yt = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, s * 6);
+                    for (int o = 4; o < 6; o++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 20);
+                        float sum = 0f;
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 0);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 1);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 2);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 3) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 3);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 4);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 5);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 6) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 6);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 7) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 7);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 8);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 9) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 9);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 10) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 10);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 11) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 11);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 12);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 13) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 13);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 14) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 14);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 15) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 15);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 16);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 17);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 18);
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 19) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xt, 19);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yt, o) = sum + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    }
+                }
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 20);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 6);
             }
         }
 

@@ -93,10 +93,20 @@ namespace MyGame.Model
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
             ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
             ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                __DenseForwardVector128(ref x, ref y, ref w, ref b, samples);
+            if (samples >= 8)
+            {
+                if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseForwardAlongOutputsVector128(ref x, ref y, ref w, ref b, samples);
+                else
+                    __DenseForwardScalar(ref x, ref y, ref w, ref b, samples);
+            }
             else
-                __DenseForwardScalar(ref x, ref y, ref w, ref b, samples);
+            {
+                if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseForwardVector128(ref x, ref y, ref w, ref b, samples);
+                else
+                    __DenseForwardScalar(ref x, ref y, ref w, ref b, samples);
+            }
             global::DenseGen.Activations.Tanh<float>(output);
         }
 
@@ -628,6 +638,134 @@ namespace MyGame.Model
                 tail4 += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
             }
             global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 4) = tail4;
+        }
+
+        // Vector128 along the outputs, for batches of 8 or more samples: few inputs fill few vectors, many outputs fill many.
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseForwardAlongOutputsVector128(ref float x, ref float y, ref float w, ref float b, int samples)
+        {
+            // Wᵀ for the outputs that fill whole vectors: row i holds W[o, i] for o < 4.
+            global::System.Span<float> transposed = stackalloc float[20];
+            ref float wt = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(transposed);
+            for (int o = 0; o < 4; o++)
+            {
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 5);
+                ref float transposedColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, o);
+                for (int i = 0; i < 5; i++)
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref transposedColumn, i * 4) = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
+            }
+            ref float xs = ref x;
+            ref float ys = ref y;
+            int sample = 0;
+            for (; sample <= samples - 2; sample += 2)
+            {
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    {
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 5));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 4);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 1);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 5));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 8);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 5));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 12);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 5));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
+                        }
+                    }
+                    {
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 16);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 5));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
+                        }
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0 + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 0), ref ys, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0 + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4), 0);
+                }
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 10);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 8);
+            }
+            for (; sample < samples; sample++)
+            {
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    {
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 4);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 1);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 8);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                        }
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 12);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                        }
+                    }
+                    {
+                        {
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 16);
+                            ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
+                        }
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0 + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 0), ref ys, 0);
+                }
+                xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 5);
+                ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4);
+            }
         }
 
         // Scalar, for hardware without accelerated vectors.

@@ -320,6 +320,18 @@ internal static class DenseEmitter
         if (spec.Bias)
             w.Line($"ref {t} {refPrefix}b = ref {KernelWriter.Marshal}.GetReference({bias});");
         string refs = $"ref {refPrefix}x, ref {refPrefix}y, ref {refPrefix}w" + (spec.Bias ? $", ref {refPrefix}b" : "");
+        if (AlongOutputsKernel.Applies(spec))
+        {
+            // Few inputs: from a batch large enough to repay copying Wᵀ, the kernel that vectorizes along the outputs (its
+            // vectors are as wide as the outputs allow, not the inputs); below that, the dot-product kernels.
+            w.Open($"if ({samples} >= {Number(AlongOutputsKernel.MinSamples(spec))})");
+            WriteDispatch(w, VectorWidth.ForOutputs(spec), AlongOutputsKernel.ForwardName, LoopKernels.ForwardName, $"({refs}, {samples});");
+            w.Close();
+            w.Open("else");
+            WriteDispatch(w, widths, VectorKernels.ForwardName, LoopKernels.ForwardName, $"({refs}, {samples});");
+            w.Close();
+            return;
+        }
         WriteDispatch(w, widths, VectorKernels.ForwardName, LoopKernels.ForwardName, $"({refs}, {samples});");
     }
 
@@ -487,6 +499,14 @@ internal static class DenseEmitter
                 Unrolling unrolling = KernelPlanner.Choose(spec, width, kind);
                 w.Line($"// {width.Name}, {unrolling switch { Unrolling.Full => "fully unrolled", Unrolling.Chunks => "rows looped, row vectors unrolled", _ => "rows and row vectors looped around unrolled tiles" }}.");
                 KernelPlanner.Write(kernels, width, kind, unrolling);
+            }
+        }
+        if (AlongOutputsKernel.Applies(spec))
+        {
+            foreach (VectorWidth width in VectorWidth.ForOutputs(spec))
+            {
+                w.Line($"// {width.Name} along the outputs, for batches of {Number(AlongOutputsKernel.MinSamples(spec))} or more samples: few inputs fill few vectors, many outputs fill many.");
+                AlongOutputsKernel.WriteForward(kernels, width);
             }
         }
         w.Line("// Scalar, for hardware without accelerated vectors.");

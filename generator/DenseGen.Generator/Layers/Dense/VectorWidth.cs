@@ -30,13 +30,18 @@ internal sealed class VectorWidth
     public string Type { get; }
 
     /// <summary>The widths, widest first, whose vectors fit in one input row: narrower rows gain nothing from them.</summary>
-    public static VectorWidth[] For(DenseSpec spec)
+    public static VectorWidth[] For(DenseSpec spec) => Fitting(spec.Element, spec.In);
+
+    /// <summary>The widths, widest first, whose vectors fit in one sample's outputs: those of a kernel vectorized along the outputs (<see cref="AlongOutputsKernel"/>).</summary>
+    public static VectorWidth[] ForOutputs(DenseSpec spec) => Fitting(spec.Element, spec.Out);
+
+    private static VectorWidth[] Fitting(ElementKind element, int length)
     {
         var widths = new System.Collections.Generic.List<VectorWidth>();
         foreach (int bits in new[] { 512, 256, 128 })
         {
-            var width = new VectorWidth(bits, spec.Element);
-            if (width.Lanes <= spec.In)
+            var width = new VectorWidth(bits, element);
+            if (width.Lanes <= length)
                 widths.Add(width);
         }
         return widths.ToArray();
