@@ -93,10 +93,10 @@ internal sealed partial class OnnxModelPlanner
             case "Expand" when node.Inputs.Length == 2 && node.Inputs[0].Length > 0 && Known(node.Inputs[0]) is null:
                 return ExpandValue(node);
             default:
-                // A required input left out ("") is not known: the node is compiled, and refused, as a step.
-                if (node.Inputs.Length == 0 || node.Inputs.Select((input, i) => input.Length == 0 ? IsOptional(node, i) : Known(input) is not null).Any(ok => !ok))
+                // Each input read once; a required input left out ("") is not known: the node is compiled, and refused, as a step.
+                KnownTensor?[] inputs = node.Inputs.Select(Known).ToArray();
+                if (inputs.Length == 0 || inputs.Where((input, i) => input is null && (node.Inputs[i].Length > 0 || !IsOptional(node, i))).Any())
                     return false;
-                KnownTensor?[] inputs = node.Inputs.Select(i => Known(i)).ToArray();
                 foreach (KnownTensor? input in inputs)
                 {
                     if (input is not null)
