@@ -14,13 +14,14 @@ namespace DenseGen.Generator.Models;
 /// </summary>
 internal sealed class KnownTensor
 {
-    private KnownTensor(long[] dims, bool perSample, float[]? floats, long[]? longs, bool[]? batch)
+    private KnownTensor(long[] dims, bool perSample, float[]? floats, long[]? longs, bool[]? batch, ElementSource[]? sources = null)
     {
         Dims = dims;
         PerSample = perSample;
         Floats = floats;
         Longs = longs;
         Batch = batch;
+        Sources = sources;
     }
 
     /// <summary>The dimensions; after the batch when <see cref="PerSample"/>.</summary>
@@ -37,6 +38,15 @@ internal sealed class KnownTensor
     /// <summary>For integer tensors, which elements stand for the batch size rather than <see cref="Longs"/>' value.</summary>
     public bool[]? Batch { get; }
 
+    /// <summary>
+    /// For float tensors, where each element comes from in the file (<c>LoadOnnx</c> folds it again from a newer one),
+    /// or null when none reads an initializer.
+    /// </summary>
+    public ElementSource[]? Sources { get; }
+
+    /// <summary>Where element <paramref name="flat"/> comes from in the file.</summary>
+    public ElementSource SourceOf(int flat) => Sources?[flat] ?? ElementSource.None;
+
     public bool IsFloat => Floats is not null;
 
     public int Count => Floats?.Length ?? Longs!.Length;
@@ -47,12 +57,13 @@ internal sealed class KnownTensor
     /// <summary>Whether the values are known whole: neither per sample nor standing for the batch.</summary>
     public bool IsConstant => !PerSample && !NeedsBatch;
 
-    public static KnownTensor Of(OnnxTensor tensor) =>
-        tensor.Floats is { } floats ? OfFloats(tensor.Dims, floats)
+    public static KnownTensor Of(OnnxTensor tensor, ElementSource[]? sources) =>
+        tensor.Floats is { } floats ? OfFloats(tensor.Dims, floats, sources: sources)
         : tensor.Longs is { } longs ? OfLongs(tensor.Dims, longs, null)
         : throw new InvalidOperationException("only float32 and int64 constants are read as known tensors");
 
-    public static KnownTensor OfFloats(long[] dims, float[] values, bool perSample = false) => new(dims, perSample, values, null, null);
+    public static KnownTensor OfFloats(long[] dims, float[] values, bool perSample = false, ElementSource[]? sources = null) =>
+        new(dims, perSample, values, null, null, sources is not null && sources.Any(s => !s.IsNone) ? sources : null);
 
     public static KnownTensor OfLongs(long[] dims, long[] values, bool[]? batch, bool perSample = false) => new(dims, perSample, null, values, batch);
 
@@ -61,14 +72,14 @@ internal sealed class KnownTensor
         new(name, IsFloat ? OnnxTensor.Float : OnnxTensor.Int64, PerSample ? [1, .. Dims] : Dims, Floats, Longs);
 
     /// <summary>These values as one sample's of <paramref name="dims"/>, the same in every sample.</summary>
-    public KnownTensor OfEverySample(long[] dims) => new(dims, true, Floats, Longs, Batch);
+    public KnownTensor OfEverySample(long[] dims) => new(dims, true, Floats, Longs, Batch, Sources);
 
     /// <summary>The same values under other dimensions of the same element count.</summary>
-    public KnownTensor Reshaped(long[] dims) => new(dims, PerSample, Floats, Longs, Batch);
+    public KnownTensor Reshaped(long[] dims) => new(dims, PerSample, Floats, Longs, Batch, Sources);
 
     /// <summary>The elements at <paramref name="indices"/> (flat, row-major), shaped as <paramref name="dims"/>.</summary>
     public KnownTensor Pick(long[] dims, int[] indices, bool perSample = false) =>
-        IsFloat ? OfFloats(dims, indices.Select(i => Floats![i]).ToArray(), perSample)
+        IsFloat ? OfFloats(dims, indices.Select(i => Floats![i]).ToArray(), perSample, Sources is null ? null : indices.Select(i => Sources[i]).ToArray())
         : OfLongs(dims, indices.Select(i => Longs![i]).ToArray(), Batch is null ? null : indices.Select(i => Batch[i]).ToArray(), perSample);
 
     public static long Product(long[] dims) => dims.Aggregate(1L, (p, d) => p * d);

@@ -19,6 +19,7 @@ internal static class OnnxModelEmitter
 {
     private const string Guard = GeneratedFile.Guard;
     private const string ReadOnlySpan = "global::System.ReadOnlySpan", Span = "global::System.Span";
+    private const string RecipeMethod = "__denseRecipe", SignatureField = "__denseSignature", SetLoadedMethod = "__denseSetLoaded";
     private const string BakedDataField = "__denseBaked", ValueField = "__denseValue", ConstantField = "__denseConstant", DrawsField = "__denseDraws";
     private const string Random = OnnxModelMembers.RandomParameter;
 
@@ -36,6 +37,7 @@ internal static class OnnxModelEmitter
         WriteConstants(w, spec, plan);
         WriteFields(w, plan);
         WriteConstructor(w, spec, plan, file);
+        WriteLoadOnnx(w, plan, file);
         WriteForward(w, plan);
         WriteChunk(w, spec, plan);
         WriteBakedData(w, plan, file);
@@ -111,27 +113,32 @@ internal static class OnnxModelEmitter
             GeneratedFile.Field(w);
             w.Line($"private readonly double[] {DrawsField}{Number(step.Output)} = new double[{Number((long)plan.MaxBatch * step.Samples)}];");
         }
+        // Constants LoadOnnx rewrites are the instance's own; the others are shared by every instance.
         foreach (FillStep step in plan.Steps.OfType<FillStep>())
         {
-            if (!IsUniform(step))
-            {
-                GeneratedFile.Field(w);
-                w.Line($"private static readonly float[] {FillName(step)} = new float[] {{ {string.Join(", ", step.Values.Select(FloatLiteral))} }};");
-            }
+            if (!IsUniform(plan, step))
+                WriteConstantArray(w, FillName(step), step.Values, IsLoaded(plan, step.Output, null));
         }
         foreach (BinaryStep step in plan.Steps.OfType<BinaryStep>())
         {
             foreach ((Operand operand, string side) in new[] { (step.Left, "Left"), (step.Right, "Right") })
             {
-                if (operand.Constant is { Count: > 1 } values)
-                {
-                    GeneratedFile.Field(w);
-                    w.Line($"private static readonly float[] {ConstantName(step, side)} = new float[] {{ {string.Join(", ", values.Select(FloatLiteral))} }};");
-                }
+                if (operand.Constant is { } values && (values.Count > 1 || IsLoaded(plan, step.Output, side)))
+                    WriteConstantArray(w, ConstantName(step, side), values, IsLoaded(plan, step.Output, side));
             }
         }
         w.Line();
     }
+
+    private static void WriteConstantArray(IndentedWriter w, string name, EquatableArray<float> values, bool loaded)
+    {
+        GeneratedFile.Field(w);
+        w.Line($"private {(loaded ? "" : "static ")}readonly float[] {name} = new float[] {{ {string.Join(", ", values.Select(FloatLiteral))} }};");
+    }
+
+    /// <summary>Whether <c>LoadOnnx</c> rewrites the constant of the step writing <paramref name="step"/> (its fill, or an operand).</summary>
+    private static bool IsLoaded(ModelPlan plan, int step, string? side) =>
+        plan.Recipe.Targets.Any(t => t.Layer < 0 && t.Step == step && t.Side == side);
 
     private static void WriteConstructor(IndentedWriter w, OnnxModelSpec spec, ModelPlan plan, string file)
     {
@@ -150,6 +157,83 @@ internal static class OnnxModelEmitter
         }
         w.Close();
         w.Line();
+    }
+
+    private static void WriteLoadOnnx(IndentedWriter w, ModelPlan plan, string file)
+    {
+        string files = GeneratedFile.CompilerServices + ".OnnxModelFile";
+        foreach ((string parameter, string doc, string read) in new[]
+        {
+            ("string path", "<param name=\"path\">The <c>.onnx</c> file to read.</param>", $"{files}.Read(path, {RecipeMethod}())"),
+            ("global::System.IO.Stream stream", "<param name=\"stream\">A stream holding the model, read to its end.</param>", $"{files}.Read(stream, {RecipeMethod}())"),
+            ("byte[] model", "<param name=\"model\">The model's bytes, such as a file's or an embedded resource's.</param>", $"{files}.Parse(model, \"the ONNX model\", {RecipeMethod}())"),
+        })
+        {
+            w.Line("/// <summary>");
+            w.Line($"/// Loads the weights of another export of the network compiled from {file}, such as a newer training run's: the same");
+            w.Line("/// nodes, ops, attributes and Constant values (names may differ). Every layer's weights and bias, every normalizer's mean");
+            w.Line("/// and standard deviation, and every constant the generator folded from the file's initializers (folded again, to the");
+            w.Line("/// same bits compiling the file would give) are replaced. The whole model is checked first; on any error this instance is");
+            w.Line("/// unchanged.");
+            w.Line("/// </summary>");
+            w.Line("/// " + doc);
+            w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The model is invalid, is not the compiled architecture (the message names the first difference), changes a value the compiled code holds as a constant (a clamp's bound, a constant output), or has a standard deviation that is not positive and finite.</exception>");
+            w.Line("/// <exception cref=\"global::System.IO.IOException\">The model could not be read.</exception>");
+            GeneratedFile.Member(w);
+            w.Line($"public void LoadOnnx({parameter}) => {SetLoadedMethod}({read});");
+            w.Line();
+        }
+
+        ModelRecipe recipe = plan.Recipe;
+        GeneratedFile.Member(w);
+        w.Open($"private void {SetLoadedMethod}(float[][] __arrays)");
+        for (int t = 0; t < recipe.Targets.Count; t++)
+        {
+            ModelTarget target = recipe.Targets[t];
+            string destination = target.Layer >= 0
+                ? $"this.{plan.Layers[target.Layer].Field}.{plan.Layers[target.Layer].Spec.Contract.Tensors[target.Tensor].Property}"
+                : $"global::System.MemoryExtensions.AsSpan(this.{(target.Side is null ? ConstantField + Number(target.Step) + "Fill" : ConstantField + Number(target.Step) + target.Side)})";
+            w.Line($"new {ReadOnlySpan}<float>(__arrays[{Number(t)}]).CopyTo({destination});");
+        }
+        w.Close();
+        w.Line();
+
+        w.Line("/// <summary>The architecture <c>LoadOnnx</c> accepts, one item per line, as <c>OnnxSignature</c> writes it.</summary>");
+        GeneratedFile.Field(w);
+        w.Line($"private const string {SignatureField} = {Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(recipe.Signature, quote: true)};");
+        w.Line();
+        w.Line("/// <summary>Where <c>LoadOnnx</c> takes each value from in a file of that architecture.</summary>");
+        GeneratedFile.Member(w);
+        w.Line($"private static {GeneratedFile.CompilerServices}.OnnxModelRecipe {RecipeMethod}() => new {GeneratedFile.CompilerServices}.OnnxModelRecipe(");
+        w.Indent();
+        w.Line(SignatureField + ",");
+        WriteArray(w, "int", recipe.Expressions.Select(v => Number(v)), ",");
+        WriteArray(w, "float", recipe.Constants.Select(FloatLiteral), ",");
+        WriteArray(w, "int", recipe.Targets.SelectMany(t => new[] { t.Length, t.Runs, t.MustBePositive ? 1 : 0 }).Select(v => Number(v)), ",");
+        WriteArray(w, "int", recipe.Runs.Select(v => Number(v)), ",");
+        WriteArray(w, "int", recipe.Pins.Select(v => Number(v)), ",");
+        WriteArray(w, "float", recipe.Pinned.Select(FloatLiteral), ",");
+        WriteArray(w, "string", recipe.Targets.Select(t => t.Description).Concat(recipe.PinDescriptions).Select(d => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(d, quote: true)), ");");
+        w.Unindent();
+        w.Line();
+    }
+
+    /// <summary>An array creation, sixteen elements to a line.</summary>
+    private static void WriteArray(IndentedWriter w, string type, IEnumerable<string> items, string end)
+    {
+        List<string> all = items.ToList();
+        if (all.Count == 0)
+        {
+            w.Line($"global::System.Array.Empty<{type}>(){end}");
+            return;
+        }
+        w.Line($"new {type}[]");
+        w.Line("{");
+        w.Indent();
+        for (int i = 0; i < all.Count; i += 16)
+            w.Line(string.Join(", ", all.Skip(i).Take(16)) + ",");
+        w.Unindent();
+        w.Line("}" + end);
     }
 
     private static void WriteForward(IndentedWriter w, ModelPlan plan)
@@ -291,7 +375,7 @@ internal static class OnnxModelEmitter
                 }
                 break;
             case BinaryStep binary:
-                string left = OperandExpression(binary, binary.Left, "Left"), right = OperandExpression(binary, binary.Right, "Right");
+                string left = OperandExpression(plan, binary, binary.Left, "Left"), right = OperandExpression(plan, binary, binary.Right, "Right");
                 string op = binary.Op switch { BinaryOp.Add => "+", BinaryOp.Sub => "-", BinaryOp.Mul => "*", _ => "/" };
                 w.Open($"for (int __i = 0; __i < {output}.Length; __i++)");
                 // The element's feature, for a constant of one value per feature.
@@ -330,7 +414,7 @@ internal static class OnnxModelEmitter
             case CopyStep copy:
                 w.Line($"__v{Number(copy.Input)}.CopyTo({output});");
                 break;
-            case FillStep fill when IsUniform(fill):
+            case FillStep fill when IsUniform(plan, fill):
                 w.Line($"{output}.Fill({FloatLiteral(fill.Values[0])});");
                 break;
             case FillStep fill:
@@ -340,15 +424,18 @@ internal static class OnnxModelEmitter
         }
     }
 
-    private static bool IsUniform(FillStep step) => step.Values.All(v => FloatLiteral(v) == FloatLiteral(step.Values[0]));
+    /// <summary>Whether a fill is one value written in the code: the same everywhere, and not rewritten by <c>LoadOnnx</c>.</summary>
+    private static bool IsUniform(ModelPlan plan, FillStep step) =>
+        !IsLoaded(plan, step.Output, null) && step.Values.All(v => FloatLiteral(v) == FloatLiteral(step.Values[0]));
 
     /// <summary>The static array of a fill step's values, named by the value the step writes.</summary>
     private static string FillName(FillStep step) => ConstantField + Number(step.Output) + "Fill";
 
-    private static string OperandExpression(BinaryStep step, Operand operand, string side) =>
+    private static string OperandExpression(ModelPlan plan, BinaryStep step, Operand operand, string side) =>
         operand.Constant is not { } values ? "__v" + Number(operand.Value) + "[__i]"
-        : values.Count == 1 ? Parenthesized(FloatLiteral(values[0]))
-        : ConstantName(step, side) + "[__f]";
+        : values.Count > 1 ? ConstantName(step, side) + "[__f]"
+        : IsLoaded(plan, step.Output, side) ? ConstantName(step, side) + "[0]"
+        : Parenthesized(FloatLiteral(values[0]));
 
     /// <summary>The static array of a binary step's constant operand of one value per element, named by the value the step writes.</summary>
     private static string ConstantName(BinaryStep step, string side) => ConstantField + Number(step.Output) + side;

@@ -7,7 +7,7 @@ namespace DenseGen.Generator.Models;
 /// </summary>
 internal static class OnnxModelMembers
 {
-    public static readonly string[] Fixed = ["MaxBatch", "Forward", "LoadBakedWeights"];
+    public static readonly string[] Fixed = ["MaxBatch", "Forward", "LoadBakedWeights", "LoadOnnx"];
 
     /// <summary>The parameter of <c>Forward</c> that takes the random generator, when an output is drawn.</summary>
     public const string RandomParameter = "random";

@@ -15,9 +15,11 @@ namespace DenseGen.Generator.Models;
 /// dimension of a tensor is refused, naming the node.
 /// </summary>
 /// <remarks>
-/// Transcendental functions are folded with the runtime's <see cref="DeterministicMath"/>, so the generated source is the
-/// same on every build machine (the C runtime's <c>exp</c> differs between them in the last bit); within an ulp of
-/// the exact value, as ONNX Runtime's own folding is.
+/// Floats are folded with <see cref="OnnxFold"/>, whose transcendental functions are the runtime's
+/// <see cref="DeterministicMath"/>, so the generated source is the same on every build machine (the C runtime's
+/// <c>exp</c> differs between them in the last bit), within an ulp of the exact value as ONNX Runtime's own folding is;
+/// and <c>LoadOnnx</c>, folding a newer file's initializers with the same code, gets what compiling that file would.
+/// Every folded float records where it comes from in the file (<see cref="KnownTensor.Sources"/>) for that purpose.
 /// </remarks>
 internal sealed partial class OnnxModelPlanner
 {
@@ -52,7 +54,10 @@ internal sealed partial class OnnxModelPlanner
             return null;
         if (_known.TryGetValue(_graph.Resolve(name), out KnownTensor? folded))
             return folded;
-        return _graph.TryGetConstant(name, out OnnxTensor tensor) && (tensor.Floats is not null || tensor.Longs is not null) ? KnownTensor.Of(tensor) : null;
+        if (!_graph.TryGetConstant(name, out OnnxTensor tensor) || (tensor.Floats is null && tensor.Longs is null))
+            return null;
+        Func<int, ElementSource>? sources = SourcesOf(tensor);
+        return KnownTensor.Of(tensor, sources is null ? null : Enumerable.Range(0, tensor.Floats!.Length).Select(sources).ToArray());
     }
 
     /// <summary>
@@ -66,6 +71,8 @@ internal sealed partial class OnnxModelPlanner
         if (name.Length > 0 && _known.TryGetValue(_graph.Resolve(name), out KnownTensor? known) && !known.NeedsBatch && (perSample || !known.PerSample))
         {
             tensor = known.ToTensor(name);
+            if (known.Sources is { } sources)
+                _foldedSources[tensor] = sources;
             return true;
         }
         return false;
@@ -286,6 +293,7 @@ internal sealed partial class OnnxModelPlanner
         }
         Count(node, dims);
         var floats = new List<float>();
+        var sources = new List<ElementSource>();
         var longs = new List<long>();
         var batch = new List<bool>();
         for (long o = 0; o < outer; o++)
@@ -297,7 +305,10 @@ internal sealed partial class OnnxModelPlanner
                 {
                     int flat = (int)(o * run + j);
                     if (part.IsFloat)
+                    {
                         floats.Add(part.Floats![flat]);
+                        sources.Add(part.SourceOf(flat));
+                    }
                     else
                     {
                         longs.Add(part.Longs![flat]);
@@ -306,7 +317,7 @@ internal sealed partial class OnnxModelPlanner
                 }
             }
         }
-        return first.IsFloat ? KnownTensor.OfFloats(dims, floats.ToArray()) : KnownTensor.OfLongs(dims, longs.ToArray(), batch.ToArray());
+        return first.IsFloat ? KnownTensor.OfFloats(dims, floats.ToArray(), sources: sources.ToArray()) : KnownTensor.OfLongs(dims, longs.ToArray(), batch.ToArray());
     }
 
     private KnownTensor FoldSlice(OnnxNode node, KnownTensor x, KnownTensor?[] inputs)
@@ -357,7 +368,14 @@ internal sealed partial class OnnxModelPlanner
                 if (x.IsFloat ? x.Floats!.Any(v => float.IsNaN(v) || Math.Abs((double)v) >= limit)
                     : to == 6 && x.Longs!.Where((v, i) => x.Batch is null || !x.Batch[i]).Any(v => v < int.MinValue || v > int.MaxValue))
                     throw Unsupported(node, $"casts a value that an {(to == 6 ? "int32" : "int64")} does not hold");
-                return x.IsFloat ? KnownTensor.OfLongs(x.Dims, x.Floats!.Select(v => (long)v).ToArray(), null, x.PerSample) : x;
+                if (x.IsFloat)
+                {
+                    // The integers become shapes and indices of the plan, so a newer file must hold the same floats.
+                    for (int i = 0; i < x.Count; i++)
+                        _recipe.Pin(x.SourceOf(i), x.Floats![i], $"the value {node.Describe()} casts to an integer (element {i})");
+                    return KnownTensor.OfLongs(x.Dims, x.Floats!.Select(v => (long)v).ToArray(), null, x.PerSample);
+                }
+                return x;
             default:
                 throw Unsupported(node, $"casts to data type {to}; [OnnxModel] casts to float32, int32 and int64");
         }
@@ -514,10 +532,16 @@ internal sealed partial class OnnxModelPlanner
             return left.Pick(dims, Enumerable.Range(0, (int)count).Select(f => Source(f, pa)).ToArray());
         if (left.IsFloat)
         {
+            int op = OnnxFold.Of(node.OpType);
             var values = new float[count];
+            var sources = new ElementSource[count];
             for (int f = 0; f < count; f++)
-                values[f] = Arithmetic(node.OpType, left.Floats![Source(f, pa)], right!.Floats![Source(f, pb)]);
-            return KnownTensor.OfFloats(resultDims, values, perSample);
+            {
+                int l = Source(f, pa), r = Source(f, pb);
+                values[f] = OnnxFold.Binary(op, left.Floats![l], right!.Floats![r]);
+                sources[f] = _recipe.Binary(op, left.SourceOf(l), left.Floats[l], right.SourceOf(r), right.Floats[r]);
+            }
+            return KnownTensor.OfFloats(resultDims, values, perSample, sources);
         }
         var longs = new long[count];
         for (int f = 0; f < count; f++)
@@ -541,48 +565,23 @@ internal sealed partial class OnnxModelPlanner
         return KnownTensor.OfLongs(resultDims, longs, null, perSample);
     }
 
-    private static float Arithmetic(string op, float l, float r) => op switch
-    {
-        "Add" => l + r,
-        "Sub" => l - r,
-        "Mul" => l * r,
-        _ => l / r,
-    };
-
     private KnownTensor FoldUnary(OnnxNode node, KnownTensor x)
     {
         if (!x.IsFloat)
             throw Unsupported(node, "computes a float function of integers");
-        Func<float, float> f;
-        switch (node.OpType)
-        {
-            case "Clip":
-                (float min, float max) = ClipBounds(node) ?? throw Unsupported(node, "has bounds that are not constants");
-                // min(max(x, low), high) as the Clip step computes it: high wins where low > high, and NaN passes.
-                f = v =>
-                {
-                    float low = v < min ? min : v;
-                    return low > max ? max : low;
-                };
-                break;
-            case "Exp":
-                f = DeterministicMath.Exp;
-                break;
-            case "Log":
-                f = DeterministicMath.Log;
-                break;
-            case "Sigmoid":
-                f = DeterministicMath.Sigmoid;
-                break;
-            case "Tanh":
-                f = DeterministicMath.Tanh;
-                break;
-            default: // Relu
-                f = v => v < 0 ? 0 : v;
-                break;
-        }
         ExpectInputs(node, 1, node.OpType == "Clip" ? 3 : 1);
-        return KnownTensor.OfFloats(x.Dims, x.Floats!.Select(f).ToArray(), x.PerSample);
+        float low = 0, high = 0;
+        if (node.OpType == "Clip")
+            (low, high) = ClipBounds(node) ?? throw Unsupported(node, "has bounds that are not constants");
+        int op = OnnxFold.Of(node.OpType);
+        var values = new float[x.Count];
+        var sources = new ElementSource[x.Count];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = OnnxFold.Unary(op, x.Floats![i], low, high);
+            sources[i] = _recipe.Unary(op, x.SourceOf(i), x.Floats[i], low, high);
+        }
+        return KnownTensor.OfFloats(x.Dims, values, x.PerSample, sources);
     }
 
     /// <summary>
@@ -600,6 +599,7 @@ internal sealed partial class OnnxModelPlanner
             throw Invalid($"'{name}' is an integer tensor the same in every sample, which [OnnxModel] computes only at compile time, as a shape");
         value = NewValue(known.Dims.Select(d => (int)d).ToArray(), isInteger: false);
         _steps.Add(new FillStep(known.Floats!.ToEquatableArray(), value.Storage));
+        _recipe.AddTarget(ModelTarget.OfStep(value.Storage, null, known.Count, $"the value '{name}' every sample is filled with"), known.SourceOf, i => known.Floats![i]);
         _filled[resolved] = value;
         return value;
     }

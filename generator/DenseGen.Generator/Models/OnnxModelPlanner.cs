@@ -50,6 +50,12 @@ internal sealed partial class OnnxModelPlanner
     private readonly List<ModelLayer> _layers = new();
     private readonly List<float> _weights = new();
 
+    // What LoadOnnx needs: the architecture, each initializer's slot in it, and where folded constants come from.
+    private readonly OnnxSignature _signature;
+    private readonly Dictionary<OnnxTensor, int> _slots = new();
+    private readonly Dictionary<OnnxTensor, ElementSource[]> _foldedSources = new();
+    private readonly LoadRecipe _recipe = new();
+
     // Whether every input fixes the batch at 1; then ONNX counts the batch among a tensor's dimensions of size 1.
     private bool _batchOfOne;
 
@@ -74,6 +80,9 @@ internal sealed partial class OnnxModelPlanner
         _source = source;
         _graph = OnnxGraph.Build(model, source);
         _opset = model.OpsetVersion;
+        _signature = OnnxSignature.Of(model);
+        for (int slot = 0; slot < _signature.Slots.Count; slot++)
+            _slots[_signature.Slots[slot]] = slot;
     }
 
     /// <summary>The spec with its plan, or with the problem the generator reports at the attribute.</summary>
@@ -165,7 +174,8 @@ internal sealed partial class OnnxModelPlanner
             _modelValues.ToEquatableArray(),
             _steps.ToEquatableArray(),
             _layers.ToEquatableArray(),
-            WeightBytes.Own(LittleEndianBytes(_weights)));
+            WeightBytes.Own(LittleEndianBytes(_weights)),
+            _recipe.Build(_signature.Text));
     }
 
     /// <summary>
@@ -394,10 +404,16 @@ internal sealed partial class OnnxModelPlanner
         if (outputs < 1)
             throw Unsupported(node, $"has B of shape {b.Shape}, which makes no outputs");
         float[] weight = transB ? Floats(node, b) : Transpose(Floats(node, b), x.Width, outputs);
+        Func<int, ElementSource>? weightSources = transB ? SourcesOf(b) : TransposedSources(b, x.Width, outputs);
         float[]? bias = null;
+        Func<int, ElementSource>? biasSources = null;
         if (node.Inputs.Length > 2 && node.Inputs[2].Length > 0)
-            bias = BiasOf(node, Constant(node, 2, "its bias C"), outputs);
-        AddDense(node, x, weight, bias, outputs, node.Outputs[0]);
+        {
+            OnnxTensor c = Constant(node, 2, "its bias C");
+            bias = BiasOf(node, c, outputs);
+            biasSources = BiasSources(c);
+        }
+        AddDense(node, x, (weight, weightSources), bias is null ? null : (bias, biasSources), outputs, node.Outputs[0]);
     }
 
     private void CompileMatMul(OnnxNode node)
@@ -413,6 +429,7 @@ internal sealed partial class OnnxModelPlanner
         float[] weight = Transpose(Floats(node, b), x.Width, outputs);
         string result = node.Outputs[0];
         float[]? bias = null;
+        Func<int, ElementSource>? biasSources = null;
         // The bias PyTorch exports after a MatMul: an Add of a constant [N] that alone reads the product.
         if (!_selected.Contains(_graph.Resolve(result)) && OnlyTaker(result) is { OpType: "Add" } add && add.Inputs.Length == 2)
         {
@@ -420,15 +437,17 @@ internal sealed partial class OnnxModelPlanner
             if (TryConstant(add.Inputs[other], out OnnxTensor c) && IsPerFeature(c, outputs) && c.Floats is not null)
             {
                 bias = BiasOf(add, c, outputs);
+                biasSources = BiasSources(c);
                 _done.Add(add);
                 result = add.Outputs[0];
             }
         }
-        AddDense(node, x, weight, bias, outputs, result);
+        AddDense(node, x, (weight, TransposedSources(b, x.Width, outputs)), bias is null ? null : (bias, biasSources), outputs, result);
     }
 
     /// <summary>A dense layer from <paramref name="x"/> to <paramref name="result"/>, taking the activation that alone reads it.</summary>
-    private void AddDense(OnnxNode node, PlanValue x, float[] weight, float[]? bias, int outputs, string result)
+    private void AddDense(OnnxNode node, PlanValue x, (float[] Values, Func<int, ElementSource>? Sources) weight,
+        (float[] Values, Func<int, ElementSource>? Sources)? bias, int outputs, string result)
     {
         ActivationKind activation = ActivationKind.None;
         if (!_selected.Contains(_graph.Resolve(result)) && LayerLimits.ActivationFitsScratch(outputs, sizeof(float)))
@@ -466,9 +485,16 @@ internal sealed partial class OnnxModelPlanner
             RequiresDeterministicMode: _spec.RequiresDeterministicMode,
             Bias: bias is not null);
         _layers.Add(new ModelLayer("__denseLayer" + index.ToString(CultureInfo.InvariantCulture), layer, node.Describe()));
-        _weights.AddRange(weight);
-        if (bias is not null)
-            _weights.AddRange(bias);
+        _weights.AddRange(weight.Values);
+        if (bias is { } b)
+        {
+            _weights.AddRange(b.Values);
+            AddLayerTargets(index, layer, node, weight, b);
+        }
+        else
+        {
+            AddLayerTargets(index, layer, node, weight);
+        }
         PlanValue y = NewValue([outputs], isInteger: false);
         _steps.Add(new LayerStep(index, x.Storage, y.Storage));
         Define(result, y);
@@ -553,6 +579,7 @@ internal sealed partial class OnnxModelPlanner
         // LeavesShape holds them to one value per element of the sample.
         _weights.AddRange(mean.Floats);
         _weights.AddRange(std.Floats);
+        AddLayerTargets(index, layer, sub, (mean.Floats, SourcesOf(mean)), (std.Floats, SourcesOf(std)));
         PlanValue y = NewValue(x.Dims, isInteger: false);
         _steps.Add(new LayerStep(index, x.Storage, y.Storage));
         Define(result, y);
@@ -577,11 +604,20 @@ internal sealed partial class OnnxModelPlanner
             throw Unsupported(node, $"broadcasts a tensor that holds the batch first against {shaped.Shape}, of another rank, which would move the batch; [OnnxModel] keeps the batch first");
         if (shaped.IsInteger || (!leftConstant && !rightConstant && Input(node, 1).IsInteger))
             throw Unsupported(node, "computes on integers; [OnnxModel] computes arithmetic on floats only");
-        Operand OperandOf(int index, bool constant, OnnxTensor tensor) =>
-            constant ? Operand.Const(BroadcastConstant(node, tensor, shaped)) : Operand.Of(Input(node, index).Storage);
         var op = (BinaryOp)Enum.Parse(typeof(BinaryOp), node.OpType);
         PlanValue y = NewValue(shaped.Dims, isInteger: false);
-        _steps.Add(new BinaryStep(op, OperandOf(0, leftConstant, leftTensor), OperandOf(1, rightConstant, rightTensor), y.Storage));
+        Operand OperandOf(int index, bool constant, OnnxTensor tensor, string side)
+        {
+            if (!constant)
+                return Operand.Of(Input(node, index).Storage);
+            (float[] values, int[] map) = BroadcastConstant(node, tensor, shaped);
+            if (SourcesOf(tensor) is { } sources)
+            {
+                _recipe.AddTarget(ModelTarget.OfStep(y.Storage, side, values.Length, $"the {side.ToLowerInvariant()} operand of {node.Describe()}"), i => sources(map[i]), i => values[i]);
+            }
+            return Operand.Const(values);
+        }
+        _steps.Add(new BinaryStep(op, OperandOf(0, leftConstant, leftTensor, "Left"), OperandOf(1, rightConstant, rightTensor, "Right"), y.Storage));
         Define(node.Outputs[0], y);
     }
 
@@ -628,6 +664,9 @@ internal sealed partial class OnnxModelPlanner
                 continue;
             if (!TryConstant(node.Inputs[i], out OnnxTensor bound) || bound.Floats is not { Length: 1 } value)
                 return null;
+            // The bounds are constants of the compiled code (and decide what it compiles to), so a newer file must keep them.
+            if (SourcesOf(bound) is { } source)
+                _recipe.Pin(source(0), value[0], $"the {(i == 1 ? "lower" : "upper")} bound of {node.Describe()}");
             if (i == 1)
                 min = value[0];
             else
@@ -989,12 +1028,15 @@ internal sealed partial class OnnxModelPlanner
         return values;
     }
 
-    /// <summary>A constant operand as the step repeats it per sample: one value, or one per element of the sample.</summary>
-    private float[] BroadcastConstant(OnnxNode node, OnnxTensor tensor, PlanValue shaped)
+    /// <summary>
+    /// A constant operand as the step repeats it per sample: one value, or one per element of the sample; with the
+    /// element of <paramref name="tensor"/> each comes from.
+    /// </summary>
+    private (float[] Values, int[] Map) BroadcastConstant(OnnxNode node, OnnxTensor tensor, PlanValue shaped)
     {
         float[] values = Floats(node, tensor);
         if (values.Length == 1)
-            return values;
+            return (values, [0]);
         // ONNX broadcasting aligns trailing dimensions: a constant whose shape, stripped of leading 1s, ends the sample's.
         long[] dims = tensor.Dims.SkipWhile(d => d == 1).ToArray();
         int[] sample = shaped.Dims;
@@ -1007,8 +1049,8 @@ internal sealed partial class OnnxModelPlanner
                 throw Unsupported(node, $"broadcasts the constant {tensor.Shape} against {shaped.Shape}, which do not fit");
         }
         // Expand to one value per element of the sample (row-major), as the step reads it.
-        var expanded = new float[shaped.Width];
-        for (int flat = 0; flat < expanded.Length; flat++)
+        var map = new int[shaped.Width];
+        for (int flat = 0; flat < map.Length; flat++)
         {
             int rest = flat, source = 0, stride = 1;
             for (int axis = sample.Length - 1; axis >= 0; axis--)
@@ -1023,9 +1065,9 @@ internal sealed partial class OnnxModelPlanner
                     stride *= (int)dims[constantAxis];
                 }
             }
-            expanded[flat] = values[source];
+            map[flat] = source;
         }
-        return expanded;
+        return (map.Select(i => values[i]).ToArray(), map);
     }
 
     private static float[] Transpose(float[] values, int rows, int columns)
@@ -1038,6 +1080,35 @@ internal sealed partial class OnnxModelPlanner
                 transposed[c * rows + r] = values[r * columns + c];
         }
         return transposed;
+    }
+
+    // ---- where baked values come from, for LoadOnnx ----
+
+    /// <summary>Where element i of a float constant the planner took comes from in the file, or null when none of it does.</summary>
+    private Func<int, ElementSource>? SourcesOf(OnnxTensor tensor) =>
+        tensor.Floats is null ? null
+        : _slots.TryGetValue(tensor, out int slot) ? i => new ElementSource(slot, i)
+        : _foldedSources.TryGetValue(tensor, out ElementSource[]? sources) ? i => sources[i]
+        : null;
+
+    /// <summary>The sources of a <c>[K, N]</c> constant as the dense layer's <c>[N, K]</c> weights hold it (see <see cref="Transpose"/>).</summary>
+    private Func<int, ElementSource>? TransposedSources(OnnxTensor tensor, int rows, int columns) =>
+        SourcesOf(tensor) is { } sources ? i => sources(i % rows * columns + i / rows) : null;
+
+    /// <summary>The sources of a bias as <see cref="BiasOf"/> repeats it.</summary>
+    private Func<int, ElementSource>? BiasSources(OnnxTensor bias) =>
+        SourcesOf(bias) is { } sources ? (bias.Floats!.Length == 1 ? _ => sources(0) : sources) : null;
+
+    /// <summary>The layer's tensors, in table order, as arrays LoadOnnx rewrites where they come from the file.</summary>
+    private void AddLayerTargets(int layer, LayerSpec spec, OnnxNode node, params (float[] Values, Func<int, ElementSource>? Sources)[] tensors)
+    {
+        for (int t = 0; t < tensors.Length; t++)
+        {
+            TensorSpec table = spec.Contract.Tensors[t];
+            float[] values = tensors[t].Values;
+            if (tensors[t].Sources is { } sources)
+                _recipe.AddTarget(ModelTarget.OfLayer(layer, t, table.Length, table.MustBePositive, $"the {table.Property.ToLowerInvariant()} of {node.Describe()}"), sources, i => values[i]);
+        }
     }
 
     private List<OnnxNode> NeededTakers(string name) => _graph.Consumers(name).Where(_needed.Contains).ToList();
@@ -1076,7 +1147,18 @@ internal sealed partial class OnnxModelPlanner
 
     private static int ActivationValue(string name) => Definitions.ActivationTable.All.First(row => row.Name == name).Value;
 
-    private ModelConstant ConstantOf(string name, OnnxTensor tensor) =>
+    private ModelConstant ConstantOf(string name, OnnxTensor tensor)
+    {
+        // The class has them as constants: a newer file must hold the same.
+        if (SourcesOf(tensor) is { } sources)
+        {
+            for (int i = 0; i < tensor.Floats!.Length; i++)
+                _recipe.Pin(sources(i), tensor.Floats[i], $"element {i} of the constant output '{name}'");
+        }
+        return ConstantTableOf(name, tensor);
+    }
+
+    private ModelConstant ConstantTableOf(string name, OnnxTensor tensor) =>
         tensor.Floats is { } floats ? new ModelConstant(name, ModelNames.Pascal(name), floats.ToEquatableArray(), null)
         : tensor.Longs is { } longs ? new ModelConstant(name, ModelNames.Pascal(name), EquatableArray<float>.Empty, longs.ToEquatableArray())
         : throw Invalid($"the constant output '{name}' is of data type {tensor.DataType}; [OnnxModel] gives float32 and int64 constants");

@@ -45,6 +45,7 @@ internal sealed record OnnxModelSpec(
 /// <param name="Values">Every value a step reads or writes, by <see cref="ModelValue.Id"/>.</param>
 /// <param name="Layers">The nested layer types, in the order their tensors lie in <see cref="Weights"/>.</param>
 /// <param name="Weights">Every layer's tensors in table order, little-endian floats.</param>
+/// <param name="Recipe">How <c>LoadOnnx</c> takes these values from another export of the same architecture.</param>
 internal sealed record ModelPlan(
     int MaxBatch,
     EquatableArray<ModelInput> Inputs,
@@ -53,7 +54,8 @@ internal sealed record ModelPlan(
     EquatableArray<ModelValue> Values,
     EquatableArray<ModelStep> Steps,
     EquatableArray<ModelLayer> Layers,
-    WeightBytes Weights)
+    WeightBytes Weights,
+    ModelRecipe Recipe)
 {
     /// <summary>The values the class keeps a buffer of: every one a step writes but the computed outputs, which <c>Forward</c>'s spans hold.</summary>
     public IEnumerable<ModelValue> Buffered =>
@@ -61,6 +63,38 @@ internal sealed record ModelPlan(
 
     /// <summary>Whether an output comes from a random op: then <c>Forward</c> takes a <c>SeededRandom</c> last.</summary>
     public bool UsesRandom => Steps.Any(step => step is RandomNormalStep or MultinomialStep);
+}
+
+/// <summary>
+/// What <c>LoadOnnx</c> follows (the runtime's <c>OnnxModelRecipe</c>, whose parameters document each array): the
+/// architecture's signature, the folded values, the arrays it rewrites as runs of copies, and the values pinned as
+/// compiled.
+/// </summary>
+internal sealed record ModelRecipe(
+    string Signature,
+    EquatableArray<int> Expressions,
+    EquatableArray<float> Constants,
+    EquatableArray<ModelTarget> Targets,
+    EquatableArray<int> Runs,
+    EquatableArray<int> Pins,
+    EquatableArray<float> Pinned,
+    EquatableArray<string> PinDescriptions);
+
+/// <summary>
+/// An array <c>LoadOnnx</c> rewrites: tensor <see cref="Tensor"/> of layer <see cref="Layer"/> (≥ 0), or else the
+/// constant of the step that writes value <see cref="Step"/>: its fill (<see cref="Side"/> null) or its
+/// <c>Left</c>/<c>Right</c> operand.
+/// </summary>
+/// <param name="MustBePositive">Whether a file's values must be positive and finite (a standard deviation the layer divides by).</param>
+/// <param name="Description">How messages name it.</param>
+/// <param name="Runs">How many of the recipe's runs write it.</param>
+internal sealed record ModelTarget(int Layer, int Tensor, int Step, string? Side, int Length, bool MustBePositive, string Description, int Runs = 0)
+{
+    public static ModelTarget OfLayer(int layer, int tensor, int length, bool mustBePositive, string description) =>
+        new(layer, tensor, -1, null, length, mustBePositive, description);
+
+    public static ModelTarget OfStep(int step, string? side, int length, string description) =>
+        new(-1, -1, step, side, length, false, description);
 }
 
 /// <summary>A value of one sample: <see cref="Width"/> floats (or ints, for an index), held where the plan binds it.</summary>

@@ -35,5 +35,11 @@ internal sealed class IndentedWriter
         Line("}" + suffix);
     }
 
+    /// <summary>Indents what follows one level without a brace (the arguments of a long call).</summary>
+    public void Indent() => _depth++;
+
+    /// <summary>Ends an <see cref="Indent"/>.</summary>
+    public void Unindent() => _depth--;
+
     public override string ToString() => _text.ToString();
 }

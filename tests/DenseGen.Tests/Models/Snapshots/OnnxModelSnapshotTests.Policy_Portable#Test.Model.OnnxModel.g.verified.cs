@@ -76,6 +76,12 @@ namespace Test
         private readonly float[] __denseValue15 = new float[32];
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly double[] __denseDraws16 = new double[16];
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private readonly float[] __denseConstant8Right = new float[] { 3f };
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private readonly float[] __denseConstant11Left = new float[] { 1f };
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private readonly float[] __denseConstant12Right = new float[] { 100000000f };
 
         /// <summary>Creates the network with the weights of <c>models/model.onnx</c>, baked in at compile time.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -92,6 +98,94 @@ namespace Test
             global::DenseGen.CompilerServices.NetworkFile.CopyBaked<float>(global::System.MemoryExtensions.AsSpan(__denseBaked4), this.__denseLayer2.Weights);
             global::DenseGen.CompilerServices.NetworkFile.CopyBaked<float>(global::System.MemoryExtensions.AsSpan(__denseBaked5), this.__denseLayer3.Weights);
         }
+
+        /// <summary>
+        /// Loads the weights of another export of the network compiled from <c>models/model.onnx</c>, such as a newer training run's: the same
+        /// nodes, ops, attributes and Constant values (names may differ). Every layer's weights and bias, every normalizer's mean
+        /// and standard deviation, and every constant the generator folded from the file's initializers (folded again, to the
+        /// same bits compiling the file would give) are replaced. The whole model is checked first; on any error this instance is
+        /// unchanged.
+        /// </summary>
+        /// <param name="path">The <c>.onnx</c> file to read.</param>
+        /// <exception cref="global::System.IO.InvalidDataException">The model is invalid, is not the compiled architecture (the message names the first difference), changes a value the compiled code holds as a constant (a clamp's bound, a constant output), or has a standard deviation that is not positive and finite.</exception>
+        /// <exception cref="global::System.IO.IOException">The model could not be read.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        public void LoadOnnx(string path) => __denseSetLoaded(global::DenseGen.CompilerServices.OnnxModelFile.Read(path, __denseRecipe()));
+
+        /// <summary>
+        /// Loads the weights of another export of the network compiled from <c>models/model.onnx</c>, such as a newer training run's: the same
+        /// nodes, ops, attributes and Constant values (names may differ). Every layer's weights and bias, every normalizer's mean
+        /// and standard deviation, and every constant the generator folded from the file's initializers (folded again, to the
+        /// same bits compiling the file would give) are replaced. The whole model is checked first; on any error this instance is
+        /// unchanged.
+        /// </summary>
+        /// <param name="stream">A stream holding the model, read to its end.</param>
+        /// <exception cref="global::System.IO.InvalidDataException">The model is invalid, is not the compiled architecture (the message names the first difference), changes a value the compiled code holds as a constant (a clamp's bound, a constant output), or has a standard deviation that is not positive and finite.</exception>
+        /// <exception cref="global::System.IO.IOException">The model could not be read.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        public void LoadOnnx(global::System.IO.Stream stream) => __denseSetLoaded(global::DenseGen.CompilerServices.OnnxModelFile.Read(stream, __denseRecipe()));
+
+        /// <summary>
+        /// Loads the weights of another export of the network compiled from <c>models/model.onnx</c>, such as a newer training run's: the same
+        /// nodes, ops, attributes and Constant values (names may differ). Every layer's weights and bias, every normalizer's mean
+        /// and standard deviation, and every constant the generator folded from the file's initializers (folded again, to the
+        /// same bits compiling the file would give) are replaced. The whole model is checked first; on any error this instance is
+        /// unchanged.
+        /// </summary>
+        /// <param name="model">The model's bytes, such as a file's or an embedded resource's.</param>
+        /// <exception cref="global::System.IO.InvalidDataException">The model is invalid, is not the compiled architecture (the message names the first difference), changes a value the compiled code holds as a constant (a clamp's bound, a constant output), or has a standard deviation that is not positive and finite.</exception>
+        /// <exception cref="global::System.IO.IOException">The model could not be read.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        public void LoadOnnx(byte[] model) => __denseSetLoaded(global::DenseGen.CompilerServices.OnnxModelFile.Parse(model, "the ONNX model", __denseRecipe()));
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private void __denseSetLoaded(float[][] __arrays)
+        {
+            new global::System.ReadOnlySpan<float>(__arrays[0]).CopyTo(this.__denseStandardize0.Mean);
+            new global::System.ReadOnlySpan<float>(__arrays[1]).CopyTo(this.__denseStandardize0.Std);
+            new global::System.ReadOnlySpan<float>(__arrays[2]).CopyTo(this.__denseLayer1.Weights);
+            new global::System.ReadOnlySpan<float>(__arrays[3]).CopyTo(this.__denseLayer1.Bias);
+            new global::System.ReadOnlySpan<float>(__arrays[4]).CopyTo(this.__denseLayer2.Weights);
+            new global::System.ReadOnlySpan<float>(__arrays[5]).CopyTo(global::System.MemoryExtensions.AsSpan(this.__denseConstant8Right));
+            new global::System.ReadOnlySpan<float>(__arrays[6]).CopyTo(this.__denseLayer3.Weights);
+            new global::System.ReadOnlySpan<float>(__arrays[7]).CopyTo(global::System.MemoryExtensions.AsSpan(this.__denseConstant11Left));
+            new global::System.ReadOnlySpan<float>(__arrays[8]).CopyTo(global::System.MemoryExtensions.AsSpan(this.__denseConstant12Right));
+        }
+
+        /// <summary>The architecture <c>LoadOnnx</c> accepts, one item per line, as <c>OnnxSignature</c> writes it.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private const string __denseSignature = "opset 13\nin0: type 1 [?, 3]\nin1: type 1 [?, 2]\nin2: type 1 [?, 2]\ninit0: type 1 [3]\nn0: Sub(in0, init0) -> out\ninit1: type 1 [3]\nn1: Div(n0.0, init1) -> out\nn2: Clip(n1.0, n3.0, n4.0) -> out\nn3: Constant() -> out value=type 1 [] = [-5]\nn4: Constant() -> out value=type 1 [] = [5]\nn5: Concat(n2.0, in1) -> out axis=1\ninit2: type 1 [4, 5]\ninit3: type 1 [4]\nn6: Gemm(n5.0, init2, init3) -> out transB=1\nn7: Sigmoid(n6.0) -> out\nn8: Mul(n6.0, n7.0) -> out\ninit4: type 1 [2, 4]\nn9: Gemm(n8.0, init4) -> out transB=1\nn10: Clip(n9.0, n11.0, n12.0) -> out\nn11: Constant() -> out value=type 1 [] = [-3]\nn12: Constant() -> out value=type 1 [] = [3]\ninit5: type 1 []\nn13: Div(n10.0, init5) -> out\ninit6: type 1 [2, 4]\nn14: Gemm(n8.0, init6) -> out transB=1\nn15: Mul(n14.0, in2) -> out\ninit7: type 1 []\nn16: Sub(init7, in2) -> out\ninit8: type 1 []\nn17: Mul(n16.0, init8) -> out\nn18: Sub(n15.0, n17.0) -> out\nn19: Softmax(n18.0) -> out axis=1\nn20: Log(n19.0) -> out\nn21: Multinomial(n20.0) -> out dtype=7 sample_size=1\nn22: ArgMax(n19.0) -> out axis=1 keepdims=1\nout0 = init9: type 1 [1]\ninit9: type 1 [1]\nout1 = n13.0: type 1 [?, 2]\nout2 = n21.0: type 7 [?, 1]\nout3 = n22.0: type 7 [?, 1]\n";
+
+        /// <summary>Where <c>LoadOnnx</c> takes each value from in a file of that architecture.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static global::DenseGen.CompilerServices.OnnxModelRecipe __denseRecipe() => new global::DenseGen.CompilerServices.OnnxModelRecipe(
+            __denseSignature,
+            global::System.Array.Empty<int>(),
+            global::System.Array.Empty<float>(),
+            new int[]
+            {
+                3, 1, 0, 3, 1, 1, 20, 1, 0, 4, 1, 0, 8, 1, 0, 1,
+                1, 0, 8, 1, 0, 1, 1, 0, 1, 1, 0,
+            },
+            new int[]
+            {
+                0, 1, 3, 0, 0, 0, 1, 0, 1, 3, 1, 0, 0, 1, 0, 1,
+                20, 2, 0, 0, 1, 0, 1, 4, 3, 0, 0, 1, 0, 1, 8, 4,
+                0, 0, 1, 0, 1, 1, 5, 0, 0, 0, 0, 1, 8, 6, 0, 0,
+                1, 0, 1, 1, 7, 0, 0, 0, 0, 1, 1, 8, 0, 0, 0,
+            },
+            new int[]
+            {
+                9, 0,
+            },
+            new float[]
+            {
+                3f,
+            },
+            new string[]
+            {
+                "the mean of node 'sub' (Sub)", "the std of node 'sub' (Sub)", "the weights of node 'hidden' (Gemm)", "the bias of node 'hidden' (Gemm)", "the weights of node 'mu' (Gemm)", "the right operand of node 'scale' (Div)", "the weights of node 'logits' (Gemm)", "the left operand of node 'inverse' (Sub)", "the right operand of node 'penalty' (Mul)", "element 0 of the constant output 'version_number'",
+            });
 
         /// <summary>
         /// Computes the outputs of k samples, <see cref="MaxBatch"/> at a time; every span holds k samples (k ≥ 1), and the
@@ -167,7 +261,7 @@ namespace Test
             }
             for (int __i = 0; __i < __v8.Length; __i++)
             {
-                __v8[__i] = __v7[__i] / 3f;
+                __v8[__i] = __v7[__i] / __denseConstant8Right[0];
             }
             this.__denseLayer3.Forward(__v5, __v9);
             for (int __i = 0; __i < __v10.Length; __i++)
@@ -176,11 +270,11 @@ namespace Test
             }
             for (int __i = 0; __i < __v11.Length; __i++)
             {
-                __v11[__i] = 1f - __v2[__i];
+                __v11[__i] = __denseConstant11Left[0] - __v2[__i];
             }
             for (int __i = 0; __i < __v12.Length; __i++)
             {
-                __v12[__i] = __v11[__i] * 100000000f;
+                __v12[__i] = __v11[__i] * __denseConstant12Right[0];
             }
             for (int __i = 0; __i < __v13.Length; __i++)
             {
