@@ -8,8 +8,9 @@ namespace Consumers
     /// A policy in Godot RL Agents' form (tools/make-torch-fixtures.py policy), generated whole from its ONNX file by
     /// [OnnxModel] through the package's build files, checked against PyTorch: its decisions for PyTorch's observations
     /// must be within 1e-5 of PyTorch's actions (the bound the tests hold generated models to for outputs of magnitude up
-    /// to 1; they derive tighter ones). A consumer that compiles this links the fixture policy.opset9.onnx as policy.onnx
-    /// and copies policy.expected.safetensors to its output.
+    /// to 1; they derive tighter ones); and loading the same file at run time with LoadOnnx must give the same bits. A
+    /// consumer that compiles this links the fixture policy.opset9.onnx as policy.onnx and copies it and
+    /// policy.expected.safetensors to its output.
     /// </summary>
     internal static class PolicyCheck
     {
@@ -30,7 +31,21 @@ namespace Consumers
                     wrong++;
             }
             Console.WriteLine($"[OnnxModel] policy: {(wrong == 0 ? $"{decisions} decisions match PyTorch's" : wrong + " actions differ from PyTorch's")}");
-            return wrong;
+
+            // LoadOnnx at run time, through the runtime's reader, of the file the generator baked at compile time: the
+            // architecture must match what the generator recorded, and the decisions must be the same bits.
+            var loaded = new GodotPolicy();
+            loaded.LoadOnnx(Path.Combine(AppContext.BaseDirectory, "policy.onnx"));
+            float[] again = new float[actions.Length];
+            loaded.Forward(observations, again);
+            int changed = 0;
+            for (int i = 0; i < again.Length; i++)
+            {
+                if (BitConverter.ToInt32(BitConverter.GetBytes(again[i]), 0) != BitConverter.ToInt32(BitConverter.GetBytes(actions[i]), 0))
+                    changed++;
+            }
+            Console.WriteLine($"[OnnxModel] LoadOnnx of the compiled file: {(changed == 0 ? "the same decisions, bit for bit" : changed + " actions changed")}");
+            return wrong + changed;
         }
     }
 
