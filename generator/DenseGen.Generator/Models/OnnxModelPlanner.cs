@@ -483,7 +483,8 @@ internal sealed partial class OnnxModelPlanner
             Trainable: false,
             Deterministic: _spec.Deterministic,
             RequiresDeterministicMode: _spec.RequiresDeterministicMode,
-            Bias: bias is not null);
+            Bias: bias is not null,
+            HasBackward: false);
         _layers.Add(new ModelLayer("__denseLayer" + index.ToString(CultureInfo.InvariantCulture), layer, node.Describe()));
         _weights.AddRange(weight.Values);
         if (bias is { } b)

@@ -52,7 +52,8 @@ internal static class DenseEmitter
         // A deterministic layer runs the element-by-element kernels, in their fixed-order form, in either output.
         bool elementKernels = portable || spec.Deterministic;
         WriteForward(w, spec, storage, widths, methodAttributes, elementKernels);
-        WriteBackward(w, spec, storage, widths, methodAttributes, elementKernels);
+        if (spec.HasBackward)
+            WriteBackward(w, spec, storage, widths, methodAttributes, elementKernels);
         if (spec.Trainable)
             LayerFrame.WriteZeroGradients(w, contract, methodAttributes);
         LayerFrame.WriteTensorMembers(w, spec, contract);
@@ -496,6 +497,8 @@ internal static class DenseEmitter
             {
                 if ((kind == KernelKind.WeightGradient || kind == KernelKind.OneSampleBackward) && !spec.Trainable)
                     continue;
+                if (kind == KernelKind.InputGradient && !spec.HasBackward)
+                    continue;
                 Unrolling unrolling = KernelPlanner.Choose(spec, width, kind);
                 w.Line($"// {width.Name}, {unrolling switch { Unrolling.Full => "fully unrolled", Unrolling.Chunks => "rows looped, row vectors unrolled", _ => "rows and row vectors looped around unrolled tiles" }}.");
                 KernelPlanner.Write(kernels, width, kind, unrolling);
@@ -513,7 +516,8 @@ internal static class DenseEmitter
         LoopKernels.WriteForward(kernels);
         if (spec.Trainable)
             LoopKernels.WriteWeightGradient(kernels);
-        LoopKernels.WriteInputGradient(kernels);
+        if (spec.HasBackward)
+            LoopKernels.WriteInputGradient(kernels);
         if (spec.Trainable)
             LoopKernels.WriteOneSampleBackward(kernels);
     }

@@ -7,6 +7,11 @@ namespace DenseGen.Generator.Layers.Dense;
 /// A fully connected layer as its <c>[Dense]</c> attribute declares it: everything its emitter needs, and nothing else.
 /// Never holds symbols, syntax, locations or the compilation.
 /// </summary>
+/// <param name="HasBackward">
+/// Whether the layer has <c>Backward</c> and the kernels it runs: false only for the frozen layers of an
+/// <c>[OnnxModel]</c> class, which is for inference, so that a large model does not compile input-gradient kernels no
+/// one calls (they were a third of the compiler's time on a 650k-parameter policy).
+/// </param>
 internal sealed record DenseSpec(
     string? Namespace,
     EquatableArray<ContainingType> ContainingTypes,
@@ -20,7 +25,8 @@ internal sealed record DenseSpec(
     bool Trainable = true,
     bool Deterministic = false,
     bool RequiresDeterministicMode = false,
-    bool Bias = true)
+    bool Bias = true,
+    bool HasBackward = true)
     : LayerSpec(Namespace, ContainingTypes, TypeName, IsStruct, Element, Trainable, Deterministic, RequiresDeterministicMode)
 {
     /// <summary>The kind's name, as weight files record it.</summary>

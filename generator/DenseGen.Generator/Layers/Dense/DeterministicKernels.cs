@@ -92,8 +92,11 @@ internal static class DeterministicKernels
         WriteForward(w, spec, vectorized, methodAttributes);
         w.Line();
         WriteLaneSum(w, spec, methodAttributes);
-        w.Line();
-        WriteBackward(w, spec, vectorized, methodAttributes);
+        if (spec.HasBackward)
+        {
+            w.Line();
+            WriteBackward(w, spec, vectorized, methodAttributes);
+        }
     }
 
     private static void WriteForward(IndentedWriter w, DenseSpec spec, bool vectorized, string? methodAttributes)

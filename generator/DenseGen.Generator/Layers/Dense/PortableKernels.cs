@@ -77,6 +77,8 @@ internal static class PortableKernels
         w.Close();
         w.Close();
         w.Close();
+        if (!spec.HasBackward)
+            return;
         w.Line();
 
         // A frozen layer has no gradients: its kernel is the dX part alone, and its inputGradient is never empty.

@@ -587,74 +587,6 @@ namespace Test
                 global::DenseGen.Activations.SiLU<float>(output);
             }
 
-            /// <summary>
-            /// Passes a batch's gradient back through the activation and the frozen layer: writes <c>∂L/∂X = dZ W</c>, with <c>dZ = dY ⊙ silu′</c> taken from <c>W x + b</c>, recomputed from <paramref name="input"/>.
-            /// The layer has no gradients of its own: it is not trained (<c>Trainable = false</c>).
-            /// </summary>
-            /// <param name="input">The batch given to <see cref="Forward"/>, <c>[k, InputSize]</c>.</param>
-            /// <param name="output">What <see cref="Forward"/> wrote for that batch, <c>[k, OutputSize]</c>: its length is checked, but the derivative is taken from <c>W x + b</c>, recomputed from <paramref name="input"/>.</param>
-            /// <param name="outputGradient"><c>∂L/∂Y</c>, <c>[k, OutputSize]</c>.</param>
-            /// <param name="inputGradient">Receives <c>∂L/∂X</c>, <c>[k, InputSize]</c>.</param>
-            /// <exception cref="global::System.ArgumentException">
-            /// A length does not match, or <paramref name="inputGradient"/> overlaps a span the call reads. Nothing is written when it is thrown.
-            /// </exception>
-            /// <remarks>Only reads the layer: several threads may call it at once. Allocates nothing.</remarks>
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
-            {
-                int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-                global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
-                global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-                global::DenseGen.CompilerServices.DenseGuard.RequireSamples(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
-                global::System.ReadOnlySpan<float> weights = __denseWeights.Span;
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), output, nameof(output));
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias.Span, nameof(Bias));
-
-                const int chunkSamples = 2048;
-                global::System.Span<float> scratch = stackalloc float[global::System.Math.Min(samples, chunkSamples) * OutputSize];
-                for (int first = 0; first < samples; first += chunkSamples)
-                {
-                    int count = global::System.Math.Min(chunkSamples, samples - first);
-                    global::System.Span<float> dZ = scratch.Slice(0, count * OutputSize);
-                    // z = W x + b for the chunk, recomputed: Forward keeps nothing, and this activation's derivative is a function of z.
-                    {
-                        global::System.ReadOnlySpan<float> chunkInput = input.Slice(first * InputSize, count * InputSize);
-                        global::System.ReadOnlySpan<float> recomputeBias = __denseBias.Span;
-                        ref float zx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(chunkInput);
-                        ref float zy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dZ);
-                        ref float zw = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-                        ref float zb = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recomputeBias);
-                        if (count >= 8)
-                        {
-                            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                                __DenseForwardAlongOutputsVector128(ref zx, ref zy, ref zw, ref zb, count);
-                            else
-                                __DenseForwardScalar(ref zx, ref zy, ref zw, ref zb, count);
-                        }
-                        else
-                        {
-                            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                                __DenseForwardVector128(ref zx, ref zy, ref zw, ref zb, count);
-                            else
-                                __DenseForwardScalar(ref zx, ref zy, ref zw, ref zb, count);
-                        }
-                    }
-                    global::DenseGen.Activations.SiLUBackward<float>(dZ, outputGradient.Slice(first * OutputSize, count * OutputSize), dZ);
-                    global::System.Span<float> chunkInputGradient = inputGradient.Slice(first * InputSize, count * InputSize);
-                    ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dZ);
-                    ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(chunkInputGradient);
-                    ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-                    if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                        __DenseInputGradientVector128(ref dy, ref w, ref dx, count);
-                    else
-                        __DenseInputGradientScalar(ref dy, ref w, ref dx, count);
-                }
-            }
-
 
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
             private static readonly global::DenseGen.TensorDescription[] __denseTensors = new global::DenseGen.TensorDescription[] { new global::DenseGen.TensorDescription("weight", new int[] { 4, 5 }, global::DenseGen.TensorRole.Parameter, 5, 4, false), new global::DenseGen.TensorDescription("bias", new int[] { 4 }, global::DenseGen.TensorRole.Parameter, 5, 4, true) };
@@ -786,174 +718,6 @@ namespace Test
                     }
                     xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 5);
                     ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4);
-                }
-            }
-
-            // Vector128, fully unrolled.
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void __DenseInputGradientVector128(ref float dy, ref float w, ref float dx, int samples)
-            {
-                ref float dys = ref dy;
-                ref float dxs = ref dx;
-                int sample = 0;
-                for (; sample <= samples - 3; sample += 3)
-                {
-                    ref float dyRow0 = ref dys;
-                    ref float dxRow0 = ref dxs;
-                    ref float dyRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 4);
-                    ref float dxRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 5);
-                    ref float dyRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 8);
-                    ref float dxRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 10);
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> d;
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0));
-                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0));
-                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        }
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5);
-                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> d;
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1));
-                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1));
-                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        }
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10);
-                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> d;
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 2));
-                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 2));
-                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        }
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15);
-                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> d;
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 3));
-                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 3));
-                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dxRow1, 0);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref dxRow2, 0);
-                    }
-                    float tail0_4 = 0f;
-                    float tail1_4 = 0f;
-                    float tail2_4 = 0f;
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
-                        float g0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0);
-                        tail0_4 += g0 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
-                        float g1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0);
-                        tail1_4 += g1 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
-                        float g2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0);
-                        tail2_4 += g2 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
-                    }
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5);
-                        float g0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1);
-                        tail0_4 += g0 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
-                        float g1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1);
-                        tail1_4 += g1 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
-                        float g2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1);
-                        tail2_4 += g2 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
-                    }
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10);
-                        float g0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2);
-                        tail0_4 += g0 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
-                        float g1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 2);
-                        tail1_4 += g1 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
-                        float g2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 2);
-                        tail2_4 += g2 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
-                    }
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15);
-                        float g0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3);
-                        tail0_4 += g0 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
-                        float g1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 3);
-                        tail1_4 += g1 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
-                        float g2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 3);
-                        tail2_4 += g2 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow0, 4) = tail0_4;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow1, 4) = tail1_4;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow2, 4) = tail2_4;
-                    dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 12);
-                    dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 15);
-                }
-                for (; sample < samples; sample++)
-                {
-                    ref float dyRow0 = ref dys;
-                    ref float dxRow0 = ref dxs;
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        }
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5);
-                            global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        }
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10);
-                            global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        }
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15);
-                            global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
-                    }
-                    float tail0_4 = 0f;
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
-                        float g0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0);
-                        tail0_4 += g0 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
-                    }
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5);
-                        float g0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1);
-                        tail0_4 += g0 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
-                    }
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10);
-                        float g0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2);
-                        tail0_4 += g0 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
-                    }
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15);
-                        float g0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3);
-                        tail0_4 += g0 * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow0, 4) = tail0_4;
-                    dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 4);
-                    dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 5);
                 }
             }
 
@@ -1105,26 +869,6 @@ namespace Test
                 }
             }
 
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void __DenseInputGradientScalar(ref float dy, ref float w, ref float dx, int samples)
-            {
-                for (int sample = 0; sample < samples; sample++)
-                {
-                    // dx = Wᵀ dy, summed over the rows of W so both walk memory in order.
-                    global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dx, 5).Clear();
-                    for (int o = 0; o < 4; o++)
-                    {
-                        float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 5);
-                        for (int i = 0; i < 5; i++)
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
-                    }
-                    dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 5);
-                    dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
-                }
-            }
-
         }
     }
 }
@@ -1210,38 +954,6 @@ namespace Test
                     __DenseForwardVector128(ref x, ref y, ref w, samples);
                 else
                     __DenseForwardScalar(ref x, ref y, ref w, samples);
-            }
-
-            /// <summary>
-            /// Passes a batch's gradient back through the frozen layer: writes <c>∂L/∂X = dY W</c>.
-            /// The layer has no gradients of its own: it is not trained (<c>Trainable = false</c>).
-            /// </summary>
-            /// <param name="input">The batch given to <see cref="Forward"/>, <c>[k, InputSize]</c>; only its length is used.</param>
-            /// <param name="outputGradient"><c>∂L/∂Y</c>, <c>[k, OutputSize]</c>.</param>
-            /// <param name="inputGradient">Receives <c>∂L/∂X</c>, <c>[k, InputSize]</c>.</param>
-            /// <exception cref="global::System.ArgumentException">
-            /// A length does not match, or <paramref name="inputGradient"/> overlaps a span the call reads. Nothing is written when it is thrown.
-            /// </exception>
-            /// <remarks>Only reads the layer: several threads may call it at once. Allocates nothing.</remarks>
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
-            {
-                int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-                global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-                global::DenseGen.CompilerServices.DenseGuard.RequireSamples(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
-                global::System.ReadOnlySpan<float> weights = __denseWeights.Span;
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
-
-                ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputGradient);
-                ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
-                ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-                if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                    __DenseInputGradientVector128(ref dy, ref w, ref dx, samples);
-                else
-                    __DenseInputGradientScalar(ref dy, ref w, ref dx, samples);
             }
 
 
@@ -1334,78 +1046,6 @@ namespace Test
                 }
             }
 
-            // Vector128, fully unrolled.
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void __DenseInputGradientVector128(ref float dy, ref float w, ref float dx, int samples)
-            {
-                ref float dys = ref dy;
-                ref float dxs = ref dx;
-                int sample = 0;
-                for (; sample <= samples - 3; sample += 3)
-                {
-                    ref float dyRow0 = ref dys;
-                    ref float dxRow0 = ref dxs;
-                    ref float dyRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2);
-                    ref float dxRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 4);
-                    ref float dyRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 4);
-                    ref float dxRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 8);
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> d;
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0));
-                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0));
-                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        }
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
-                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> d;
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1));
-                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1));
-                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dxRow1, 0);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref dxRow2, 0);
-                    }
-                    dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
-                    dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 12);
-                }
-                for (; sample < samples; sample++)
-                {
-                    ref float dyRow0 = ref dys;
-                    ref float dxRow0 = ref dxs;
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        }
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
-                            global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
-                    }
-                    dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2);
-                    dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 4);
-                }
-            }
-
             // Scalar, for hardware without accelerated vectors.
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -1423,26 +1063,6 @@ namespace Test
                     }
                     x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4);
                     y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 2);
-                }
-            }
-
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void __DenseInputGradientScalar(ref float dy, ref float w, ref float dx, int samples)
-            {
-                for (int sample = 0; sample < samples; sample++)
-                {
-                    // dx = Wᵀ dy, summed over the rows of W so both walk memory in order.
-                    global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dx, 4).Clear();
-                    for (int o = 0; o < 2; o++)
-                    {
-                        float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 4);
-                        for (int i = 0; i < 4; i++)
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
-                    }
-                    dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 4);
-                    dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
                 }
             }
 
@@ -1533,38 +1153,6 @@ namespace Test
                     __DenseForwardScalar(ref x, ref y, ref w, samples);
             }
 
-            /// <summary>
-            /// Passes a batch's gradient back through the frozen layer: writes <c>∂L/∂X = dY W</c>.
-            /// The layer has no gradients of its own: it is not trained (<c>Trainable = false</c>).
-            /// </summary>
-            /// <param name="input">The batch given to <see cref="Forward"/>, <c>[k, InputSize]</c>; only its length is used.</param>
-            /// <param name="outputGradient"><c>∂L/∂Y</c>, <c>[k, OutputSize]</c>.</param>
-            /// <param name="inputGradient">Receives <c>∂L/∂X</c>, <c>[k, InputSize]</c>.</param>
-            /// <exception cref="global::System.ArgumentException">
-            /// A length does not match, or <paramref name="inputGradient"/> overlaps a span the call reads. Nothing is written when it is thrown.
-            /// </exception>
-            /// <remarks>Only reads the layer: several threads may call it at once. Allocates nothing.</remarks>
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
-            {
-                int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-                global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-                global::DenseGen.CompilerServices.DenseGuard.RequireSamples(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
-                global::System.ReadOnlySpan<float> weights = __denseWeights.Span;
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
-
-                ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputGradient);
-                ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient);
-                ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-                if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                    __DenseInputGradientVector128(ref dy, ref w, ref dx, samples);
-                else
-                    __DenseInputGradientScalar(ref dy, ref w, ref dx, samples);
-            }
-
 
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
             private static readonly global::DenseGen.TensorDescription[] __denseTensors = new global::DenseGen.TensorDescription[] { new global::DenseGen.TensorDescription("weight", new int[] { 2, 4 }, global::DenseGen.TensorRole.Parameter, 4, 2, false) };
@@ -1655,78 +1243,6 @@ namespace Test
                 }
             }
 
-            // Vector128, fully unrolled.
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void __DenseInputGradientVector128(ref float dy, ref float w, ref float dx, int samples)
-            {
-                ref float dys = ref dy;
-                ref float dxs = ref dx;
-                int sample = 0;
-                for (; sample <= samples - 3; sample += 3)
-                {
-                    ref float dyRow0 = ref dys;
-                    ref float dxRow0 = ref dxs;
-                    ref float dyRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2);
-                    ref float dxRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 4);
-                    ref float dyRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 4);
-                    ref float dxRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 8);
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> d;
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0));
-                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0));
-                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        }
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
-                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> d;
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1));
-                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
-                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1));
-                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
-                        }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dxRow1, 0);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref dxRow2, 0);
-                    }
-                    dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 6);
-                    dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 12);
-                }
-                for (; sample < samples; sample++)
-                {
-                    ref float dyRow0 = ref dys;
-                    ref float dxRow0 = ref dxs;
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        }
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
-                            global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
-                        }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
-                    }
-                    dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2);
-                    dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 4);
-                }
-            }
-
             // Scalar, for hardware without accelerated vectors.
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -1744,26 +1260,6 @@ namespace Test
                     }
                     x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4);
                     y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 2);
-                }
-            }
-
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void __DenseInputGradientScalar(ref float dy, ref float w, ref float dx, int samples)
-            {
-                for (int sample = 0; sample < samples; sample++)
-                {
-                    // dx = Wᵀ dy, summed over the rows of W so both walk memory in order.
-                    global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dx, 4).Clear();
-                    for (int o = 0; o < 2; o++)
-                    {
-                        float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 4);
-                        for (int i = 0; i < 4; i++)
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
-                    }
-                    dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 4);
-                    dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 2);
                 }
             }
 

@@ -583,50 +583,6 @@ namespace Test
                 global::DenseGen.Activations.SiLU<float>(output);
             }
 
-            /// <summary>
-            /// Passes a batch's gradient back through the activation and the frozen layer: writes <c>∂L/∂X = dZ W</c>, with <c>dZ = dY ⊙ silu′</c> taken from <c>W x + b</c>, recomputed from <paramref name="input"/>.
-            /// The layer has no gradients of its own: it is not trained (<c>Trainable = false</c>).
-            /// </summary>
-            /// <param name="input">The batch given to <see cref="Forward"/>, <c>[k, InputSize]</c>.</param>
-            /// <param name="output">What <see cref="Forward"/> wrote for that batch, <c>[k, OutputSize]</c>: its length is checked, but the derivative is taken from <c>W x + b</c>, recomputed from <paramref name="input"/>.</param>
-            /// <param name="outputGradient"><c>∂L/∂Y</c>, <c>[k, OutputSize]</c>.</param>
-            /// <param name="inputGradient">Receives <c>∂L/∂X</c>, <c>[k, InputSize]</c>.</param>
-            /// <exception cref="global::System.ArgumentException">
-            /// A length does not match, or <paramref name="inputGradient"/> overlaps a span the call reads. Nothing is written when it is thrown.
-            /// </exception>
-            /// <remarks>Only reads the layer: several threads may call it at once. Allocates nothing.</remarks>
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
-            {
-                int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-                global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, samples, OutputSize, nameof(output), nameof(OutputSize));
-                global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-                global::DenseGen.CompilerServices.DenseGuard.RequireSamples(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
-                global::System.ReadOnlySpan<float> weights = __denseWeights;
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), output, nameof(output));
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBias, nameof(Bias));
-
-                const int chunkSamples = 2048;
-                global::System.Span<float> scratch = stackalloc float[global::System.Math.Min(samples, chunkSamples) * OutputSize];
-                for (int first = 0; first < samples; first += chunkSamples)
-                {
-                    int count = global::System.Math.Min(chunkSamples, samples - first);
-                    global::System.Span<float> dZ = scratch.Slice(0, count * OutputSize);
-                    // z = W x + b for the chunk, recomputed: Forward keeps nothing, and this activation's derivative is a function of z.
-                    {
-                        global::System.ReadOnlySpan<float> chunkInput = input.Slice(first * InputSize, count * InputSize);
-                        global::System.ReadOnlySpan<float> recomputeBias = __denseBias;
-                        __DenseForwardPortable(chunkInput, dZ, weights, recomputeBias, count);
-                    }
-                    global::DenseGen.Activations.SiLUBackward<float>(dZ, outputGradient.Slice(first * OutputSize, count * OutputSize), dZ);
-                    global::System.Span<float> chunkInputGradient = inputGradient.Slice(first * InputSize, count * InputSize);
-                    __DenseInputGradientPortable(dZ, weights, chunkInputGradient, count);
-                }
-            }
-
 
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
             private static readonly global::DenseGen.TensorDescription[] __denseTensors = new global::DenseGen.TensorDescription[] { new global::DenseGen.TensorDescription("weight", new int[] { 4, 5 }, global::DenseGen.TensorRole.Parameter, 5, 4, false), new global::DenseGen.TensorDescription("bias", new int[] { 4 }, global::DenseGen.TensorRole.Parameter, 5, 4, true) };
@@ -664,31 +620,6 @@ namespace Test
                         for (int i = vectorEnd; i < 5; i++)
                             sum += row[i] * x[i];
                         y[o] = sum + bias[o];
-                    }
-                }
-            }
-
-            // dX = dY W, for a frozen layer: rows of W are walked in order.
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            private static void __DenseInputGradientPortable(global::System.ReadOnlySpan<float> outputGradient, global::System.ReadOnlySpan<float> weights, global::System.Span<float> inputGradient, int samples)
-            {
-                int vectorEnd = global::System.Numerics.Vector.IsHardwareAccelerated ? 5 - 5 % global::System.Numerics.Vector<float>.Count : 0;
-                for (int sample = 0; sample < samples; sample++)
-                {
-                    global::System.ReadOnlySpan<float> dy = outputGradient.Slice(sample * 4, 4);
-                    global::System.Span<float> dx = inputGradient.Slice(sample * 5, 5);
-                    dx.Clear();
-                    global::System.Span<global::System.Numerics.Vector<float>> dxVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(dx.Slice(0, vectorEnd));
-                    for (int o = 0; o < 4; o++)
-                    {
-                        float g = dy[o];
-                        global::System.ReadOnlySpan<float> row = weights.Slice(o * 5, 5);
-                        var gs = new global::System.Numerics.Vector<float>(g);
-                        global::System.ReadOnlySpan<global::System.Numerics.Vector<float>> rowVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(row.Slice(0, vectorEnd));
-                        for (int v = 0; v < dxVectors.Length; v++)
-                            dxVectors[v] += gs * rowVectors[v];
-                        for (int i = vectorEnd; i < 5; i++)
-                            dx[i] += g * row[i];
                     }
                 }
             }
@@ -772,31 +703,6 @@ namespace Test
                 __DenseForwardPortable(input, output, weights, samples);
             }
 
-            /// <summary>
-            /// Passes a batch's gradient back through the frozen layer: writes <c>∂L/∂X = dY W</c>.
-            /// The layer has no gradients of its own: it is not trained (<c>Trainable = false</c>).
-            /// </summary>
-            /// <param name="input">The batch given to <see cref="Forward"/>, <c>[k, InputSize]</c>; only its length is used.</param>
-            /// <param name="outputGradient"><c>∂L/∂Y</c>, <c>[k, OutputSize]</c>.</param>
-            /// <param name="inputGradient">Receives <c>∂L/∂X</c>, <c>[k, InputSize]</c>.</param>
-            /// <exception cref="global::System.ArgumentException">
-            /// A length does not match, or <paramref name="inputGradient"/> overlaps a span the call reads. Nothing is written when it is thrown.
-            /// </exception>
-            /// <remarks>Only reads the layer: several threads may call it at once. Allocates nothing.</remarks>
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
-            {
-                int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-                global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-                global::DenseGen.CompilerServices.DenseGuard.RequireSamples(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
-                global::System.ReadOnlySpan<float> weights = __denseWeights;
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
-
-                __DenseInputGradientPortable(outputGradient, weights, inputGradient, samples);
-            }
-
 
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
             private static readonly global::DenseGen.TensorDescription[] __denseTensors = new global::DenseGen.TensorDescription[] { new global::DenseGen.TensorDescription("weight", new int[] { 2, 4 }, global::DenseGen.TensorRole.Parameter, 4, 2, false) };
@@ -834,31 +740,6 @@ namespace Test
                         for (int i = vectorEnd; i < 4; i++)
                             sum += row[i] * x[i];
                         y[o] = sum;
-                    }
-                }
-            }
-
-            // dX = dY W, for a frozen layer: rows of W are walked in order.
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            private static void __DenseInputGradientPortable(global::System.ReadOnlySpan<float> outputGradient, global::System.ReadOnlySpan<float> weights, global::System.Span<float> inputGradient, int samples)
-            {
-                int vectorEnd = global::System.Numerics.Vector.IsHardwareAccelerated ? 4 - 4 % global::System.Numerics.Vector<float>.Count : 0;
-                for (int sample = 0; sample < samples; sample++)
-                {
-                    global::System.ReadOnlySpan<float> dy = outputGradient.Slice(sample * 2, 2);
-                    global::System.Span<float> dx = inputGradient.Slice(sample * 4, 4);
-                    dx.Clear();
-                    global::System.Span<global::System.Numerics.Vector<float>> dxVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(dx.Slice(0, vectorEnd));
-                    for (int o = 0; o < 2; o++)
-                    {
-                        float g = dy[o];
-                        global::System.ReadOnlySpan<float> row = weights.Slice(o * 4, 4);
-                        var gs = new global::System.Numerics.Vector<float>(g);
-                        global::System.ReadOnlySpan<global::System.Numerics.Vector<float>> rowVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(row.Slice(0, vectorEnd));
-                        for (int v = 0; v < dxVectors.Length; v++)
-                            dxVectors[v] += gs * rowVectors[v];
-                        for (int i = vectorEnd; i < 4; i++)
-                            dx[i] += g * row[i];
                     }
                 }
             }
@@ -942,31 +823,6 @@ namespace Test
                 __DenseForwardPortable(input, output, weights, samples);
             }
 
-            /// <summary>
-            /// Passes a batch's gradient back through the frozen layer: writes <c>∂L/∂X = dY W</c>.
-            /// The layer has no gradients of its own: it is not trained (<c>Trainable = false</c>).
-            /// </summary>
-            /// <param name="input">The batch given to <see cref="Forward"/>, <c>[k, InputSize]</c>; only its length is used.</param>
-            /// <param name="outputGradient"><c>∂L/∂Y</c>, <c>[k, OutputSize]</c>.</param>
-            /// <param name="inputGradient">Receives <c>∂L/∂X</c>, <c>[k, InputSize]</c>.</param>
-            /// <exception cref="global::System.ArgumentException">
-            /// A length does not match, or <paramref name="inputGradient"/> overlaps a span the call reads. Nothing is written when it is thrown.
-            /// </exception>
-            /// <remarks>Only reads the layer: several threads may call it at once. Allocates nothing.</remarks>
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
-            {
-                int samples = global::DenseGen.CompilerServices.DenseGuard.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));
-                global::DenseGen.CompilerServices.DenseGuard.RequireSamples(outputGradient.Length, samples, OutputSize, nameof(outputGradient), nameof(OutputSize));
-                global::DenseGen.CompilerServices.DenseGuard.RequireSamples(inputGradient.Length, samples, InputSize, nameof(inputGradient), nameof(InputSize));
-                global::System.ReadOnlySpan<float> weights = __denseWeights;
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
-                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), weights, nameof(Weights));
-
-                __DenseInputGradientPortable(outputGradient, weights, inputGradient, samples);
-            }
-
 
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
             private static readonly global::DenseGen.TensorDescription[] __denseTensors = new global::DenseGen.TensorDescription[] { new global::DenseGen.TensorDescription("weight", new int[] { 2, 4 }, global::DenseGen.TensorRole.Parameter, 4, 2, false) };
@@ -1004,31 +860,6 @@ namespace Test
                         for (int i = vectorEnd; i < 4; i++)
                             sum += row[i] * x[i];
                         y[o] = sum;
-                    }
-                }
-            }
-
-            // dX = dY W, for a frozen layer: rows of W are walked in order.
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            private static void __DenseInputGradientPortable(global::System.ReadOnlySpan<float> outputGradient, global::System.ReadOnlySpan<float> weights, global::System.Span<float> inputGradient, int samples)
-            {
-                int vectorEnd = global::System.Numerics.Vector.IsHardwareAccelerated ? 4 - 4 % global::System.Numerics.Vector<float>.Count : 0;
-                for (int sample = 0; sample < samples; sample++)
-                {
-                    global::System.ReadOnlySpan<float> dy = outputGradient.Slice(sample * 2, 2);
-                    global::System.Span<float> dx = inputGradient.Slice(sample * 4, 4);
-                    dx.Clear();
-                    global::System.Span<global::System.Numerics.Vector<float>> dxVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(dx.Slice(0, vectorEnd));
-                    for (int o = 0; o < 2; o++)
-                    {
-                        float g = dy[o];
-                        global::System.ReadOnlySpan<float> row = weights.Slice(o * 4, 4);
-                        var gs = new global::System.Numerics.Vector<float>(g);
-                        global::System.ReadOnlySpan<global::System.Numerics.Vector<float>> rowVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(row.Slice(0, vectorEnd));
-                        for (int v = 0; v < dxVectors.Length; v++)
-                            dxVectors[v] += gs * rowVectors[v];
-                        for (int i = vectorEnd; i < 4; i++)
-                            dx[i] += g * row[i];
                     }
                 }
             }
