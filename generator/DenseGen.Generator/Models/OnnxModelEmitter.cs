@@ -444,7 +444,8 @@ internal static class OnnxModelEmitter
 
     private static void WriteBakedData(IndentedWriter w, ModelPlan plan, string file)
     {
-        // Each tensor is a string constant, two bytes to a character, as networks bake theirs (NetworkEmitter).
+        // Each tensor is a string literal returned by a static property, two bytes to a character, as networks bake theirs
+        // (NetworkEmitter.WriteBakedWeights says why a property and not a const).
         int offset = 0, tensor = 0;
         foreach (ModelLayer layer in plan.Layers)
         {
@@ -452,8 +453,8 @@ internal static class OnnxModelEmitter
             {
                 int bytes = table.Length * sizeof(float);
                 w.Line($"/// <summary>The {table.Property.ToLowerInvariant()} of <c>{layer.Field}</c> from {file}: little-endian float, two bytes to a character.</summary>");
-                GeneratedFile.Field(w);
-                w.Line($"private const string {BakedDataField}{Number(tensor++)} = {NetworkEmitter.BakedLiteral(plan.Weights.Span, offset, bytes)};");
+                GeneratedFile.Member(w);
+                w.Line($"private static string {BakedDataField}{Number(tensor++)} => {NetworkEmitter.BakedLiteral(plan.Weights.Span, offset, bytes)};");
                 w.Line();
                 offset += bytes;
             }

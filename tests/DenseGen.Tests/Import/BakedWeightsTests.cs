@@ -456,6 +456,49 @@ public class BakedWeightsTests
         AssertSteps(result, DenseGenerator.TrackingNames.BakedNetworks, IncrementalStepRunReason.Cached);
     }
 
+    /// <summary>
+    /// The baked literal holds every 16-bit value and reads back unchanged: each of the 65,536 characters, in order and
+    /// then in reverse (so lone surrogates of both halves, pairs in both orders, the characters that end a line, the quote
+    /// and the back slash all occur), compiled as a baked property and copied out with CopyBaked. The source goes through
+    /// strict UTF-8 and back first, as generated files written to disk do: a raw lone surrogate would not survive it. It
+    /// compiles without a diagnostic of any severity, and every character that need not be escaped is written as itself.
+    /// </summary>
+    [Fact]
+    public void TheBakedLiteralRoundTripsEvery16BitValue()
+    {
+        byte[] data = new byte[4 * 65536];
+        for (int c = 0; c < 65536; c++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(data.AsSpan(2 * c), (ushort)c);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(data.AsSpan(data.Length - 2 - 2 * c), (ushort)c);
+        }
+        string literal = Generator.Networks.NetworkEmitter.BakedLiteral(data, 0, data.Length);
+        foreach (char mustEscape in "\"\\\n\r\u0085\u2028\u2029\uD800\uDBFF\uDC00\uDFFF")
+            Assert.True(Generator.Networks.NetworkEmitter.MustEscape(mustEscape), $"U+{(int)mustEscape:X4} is not escaped");
+        int escaped = Enumerable.Range(0, 65536).Count(c => Generator.Networks.NetworkEmitter.MustEscape((char)c));
+        Assert.Equal(2 + 2 * (65536 + 5 * escaped), literal.Length);
+
+        string source = $$"""
+            public static class Baked
+            {
+                private static string Data => {{literal}};
+
+                public static byte[] Read()
+                {
+                    byte[] bytes = new byte[{{data.Length}}];
+                    global::DenseGen.CompilerServices.NetworkFile.CopyBaked<byte>(global::System.MemoryExtensions.AsSpan(Data), bytes);
+                    return bytes;
+                }
+            }
+            """;
+        var utf8 = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        source = utf8.GetString(utf8.GetBytes(source));
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(source);
+        Assert.Empty(compilation.GetDiagnostics());
+        byte[] read = (byte[])Load(compilation).GetType("Baked", throwOnError: true)!.GetMethod("Read")!.Invoke(null, null)!;
+        Assert.Equal(data, read);
+    }
+
     private static Assembly Load(Compilation output)
     {
         using var image = new MemoryStream();

@@ -287,28 +287,28 @@ namespace Test
         }
 
         /// <summary>The mean of <c>__denseStandardize0</c> from <c>models/model.onnx</c>: little-endian float, two bytes to a character.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private const string __denseBaked0 = "\u0000\u3F00\u0000\uBE80\u0000\u3F80";
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static string __denseBaked0 => "\u0000㼀\u0000뺀\u0000㾀";
 
         /// <summary>The std of <c>__denseStandardize0</c> from <c>models/model.onnx</c>: little-endian float, two bytes to a character.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private const string __denseBaked1 = "\u0000\u4000\u0000\u3F00\u0000\u3F80";
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static string __denseBaked1 => "\u0000䀀\u0000㼀\u0000㾀";
 
         /// <summary>The weights of <c>__denseLayer1</c> from <c>models/model.onnx</c>: little-endian float, two bytes to a character.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private const string __denseBaked2 = "\u0000\uBEC0\u0000\uBE80\u0000\uBE00\u0000\u0000\u0000\u3E00\u0000\u3E80\u0000\u3EC0\u0000\uBEC0\u0000\uBE80\u0000\uBE00\u0000\u0000\u0000\u3E00\u0000\u3E80\u0000\u3EC0\u0000\uBEC0\u0000\uBE80\u0000\uBE00\u0000\u0000\u0000\u3E00\u0000\u3E80";
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static string __denseBaked2 => "\u0000뻀\u0000뺀\u0000븀\u0000\u0000\u0000㸀\u0000㺀\u0000㻀\u0000뻀\u0000뺀\u0000븀\u0000\u0000\u0000㸀\u0000㺀\u0000㻀\u0000뻀\u0000뺀\u0000븀\u0000\u0000\u0000㸀\u0000㺀";
 
         /// <summary>The bias of <c>__denseLayer1</c> from <c>models/model.onnx</c>: little-endian float, two bytes to a character.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private const string __denseBaked3 = "\u0000\u3E00\u0000\uBE00\u0000\u3E80\u0000\u0000";
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static string __denseBaked3 => "\u0000㸀\u0000븀\u0000㺀\u0000\u0000";
 
         /// <summary>The weights of <c>__denseLayer2</c> from <c>models/model.onnx</c>: little-endian float, two bytes to a character.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private const string __denseBaked4 = "\u0000\u3F00\u0000\uBF00\u0000\u3E80\u0000\u3F80\u0000\uBF80\u0000\u3F40\u0000\u0000\u0000\u3F00";
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static string __denseBaked4 => "\u0000㼀\u0000뼀\u0000㺀\u0000㾀\u0000뾀\u0000㽀\u0000\u0000\u0000㼀";
 
         /// <summary>The weights of <c>__denseLayer3</c> from <c>models/model.onnx</c>: little-endian float, two bytes to a character.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private const string __denseBaked5 = "\u0000\u3F80\u0000\u3F00\u0000\uBE80\u0000\u0000\u0000\u3E80\u0000\uBF80\u0000\u3F00\u0000\u3F00";
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static string __denseBaked5 => "\u0000㾀\u0000㼀\u0000뺀\u0000\u0000\u0000㺀\u0000뾀\u0000㼀\u0000㼀";
 
     }
 }
