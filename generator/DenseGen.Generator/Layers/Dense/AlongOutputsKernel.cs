@@ -30,10 +30,8 @@ internal static class AlongOutputsKernel
 {
     /// <summary>
     /// The most inputs a layer may have for this kernel: a panel of <c>Wᵀ</c> (<see cref="TilePanel"/>) for this many
-    /// inputs, 256 bytes a row at the widest, is <see cref="MaxTransposedBytes"/>. Measured on the AVX-512 Xeon at batch
-    /// 1,024 (docs/performance.md): 64→64 ran in 51 µs against the dot-product kernels' 93 µs, 64→128 in 97 µs against
-    /// 176 µs, and 128→128, in panels, in 205 µs against 290 µs, where the dot products' final reductions cost as much as a
-    /// sixth of their multiply-adds.
+    /// inputs, 256 bytes a row at the widest, is <see cref="MaxTransposedBytes"/>. Up to there the dot-product kernels'
+    /// final reductions are a large share of their work, and this kernel was measured faster (docs/performance.md).
     /// </summary>
     public const int MaxInputs = 128;
 
@@ -56,9 +54,9 @@ internal static class AlongOutputsKernel
 
     /// <summary>
     /// Whether all of <c>Wᵀ</c> fits the stack buffer, copied once, with the samples in the outer loop; otherwise it is
-    /// copied a panel of <see cref="TilePanel"/> outputs at a time, each panel taken through every sample (the whole
-    /// <c>Wᵀ</c> of a 128 × 128 layer, 64 KiB, would not stay in L1 as the samples go by, and the layer ran 1.4× slower
-    /// with the samples outside). Small layers keep the samples outside: an 8→128 layer ran 1.14× slower in panels.
+    /// copied a panel of <see cref="TilePanel"/> outputs at a time, each panel taken through every sample, because a
+    /// larger <c>Wᵀ</c> (64 KiB for 128 × 128) does not stay in L1 while the samples' inputs stream by. Small layers keep
+    /// the samples outside, which writes each sample's outputs in one go and was faster for them (docs/design.md).
     /// </summary>
     private static bool TransposesWhole(DenseSpec spec) => (long)spec.In * spec.Out * spec.ElementSize <= MaxTransposedBytes;
 
