@@ -71,6 +71,10 @@ internal readonly struct Vector128Ops : IFloatVectorOps<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> PowerOfTwo(Vector128<float> n) =>
         Vector128.ShiftLeft((n + Vector128.Create(FloatVectorOps.RoundingShift)).AsInt32() + Vector128.Create(FloatVectorOps.ExponentBiasLessShiftBits), 23).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector128<float> ScaleByPowerOfTwo(Vector128<float> x, Vector128<float> n) =>
+        FloatVectorOps.ScaleInTwoFactors<Vector128<float>, Vector128Ops>(x, n);
 }
 
 /// <summary><see cref="IFloatVectorOps{TVector}"/> on <see cref="Vector256{T}"/>, with fused multiply-add where the processor has it.</summary>
@@ -131,6 +135,10 @@ internal readonly struct Vector256Ops : IFloatVectorOps<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> PowerOfTwo(Vector256<float> n) =>
         Vector256.ShiftLeft((n + Vector256.Create(FloatVectorOps.RoundingShift)).AsInt32() + Vector256.Create(FloatVectorOps.ExponentBiasLessShiftBits), 23).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> ScaleByPowerOfTwo(Vector256<float> x, Vector256<float> n) =>
+        FloatVectorOps.ScaleInTwoFactors<Vector256<float>, Vector256Ops>(x, n);
 }
 
 /// <summary><see cref="IFloatVectorOps{TVector}"/> on <see cref="Vector512{T}"/>, with fused multiply-add where the processor has it.</summary>
@@ -191,4 +199,8 @@ internal readonly struct Vector512Ops : IFloatVectorOps<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector512<float> PowerOfTwo(Vector512<float> n) =>
         Vector512.ShiftLeft((n + Vector512.Create(FloatVectorOps.RoundingShift)).AsInt32() + Vector512.Create(FloatVectorOps.ExponentBiasLessShiftBits), 23).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> ScaleByPowerOfTwo(Vector512<float> x, Vector512<float> n) =>
+        Avx512F.IsSupported ? Avx512F.Scale(x, n) : FloatVectorOps.ScaleInTwoFactors<Vector512<float>, Vector512Ops>(x, n);
 }

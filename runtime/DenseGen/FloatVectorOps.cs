@@ -57,6 +57,13 @@ internal interface IFloatVectorOps<TVector> where TVector : struct
     /// the float's bits as <see cref="FloatVectorOps.RoundingShift"/> says.
     /// </summary>
     TVector PowerOfTwo(TVector n);
+
+    /// <summary>
+    /// <c>x · 2ⁿ</c> for an integer n, held as a float, from −150 to 128, rounded once: results that overflow are ∞ and
+    /// results below the normal range round into the subnormals. AVX-512 has this as one instruction (<c>vscalefps</c>);
+    /// elsewhere it is <see cref="FloatVectorOps.ScaleInTwoFactors"/>, which gives the same bits.
+    /// </summary>
+    TVector ScaleByPowerOfTwo(TVector x, TVector n);
 }
 
 /// <summary>Constants the vector types' operations share.</summary>
@@ -72,6 +79,19 @@ internal static class FloatVectorOps
 
     /// <summary>What turns the bits of <c>n + RoundingShift</c> into n's biased float exponent, <c>n + 127</c>.</summary>
     public const int ExponentBiasLessShiftBits = 127 - 0x4B40_0000;
+
+    /// <summary>
+    /// <c>x · 2ⁿ</c> as <see cref="IFloatVectorOps{TVector}.ScaleByPowerOfTwo"/> describes it, for x of magnitude near 1:
+    /// 2ⁿ in two factors, each a normal float for every n from −150 to 128, so that the first product is exact and only
+    /// the second rounds.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static TVector ScaleInTwoFactors<TVector, TOps>(TVector x, TVector n) where TVector : struct where TOps : struct, IFloatVectorOps<TVector>
+    {
+        TOps o = default;
+        TVector half = o.Subtract(o.Add(o.Multiply(n, o.Create(0.5f)), o.Create(RoundingShift)), o.Create(RoundingShift));
+        return o.Multiply(o.Multiply(x, o.PowerOfTwo(half)), o.PowerOfTwo(o.Subtract(n, half)));
+    }
 }
 
 /// <summary><see cref="IFloatVectorOps{TVector}"/> on <see cref="Vector{T}"/>: what the .NET Standard builds have.</summary>
@@ -142,6 +162,10 @@ internal readonly struct VectorOps : IFloatVectorOps<Vector<float>>
         return Vector.AsVectorSingle(biased * new Vector<int>(1 << 23));
 #endif
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<float> ScaleByPowerOfTwo(Vector<float> x, Vector<float> n) =>
+        FloatVectorOps.ScaleInTwoFactors<Vector<float>, VectorOps>(x, n);
 }
 
 /// <summary>
@@ -207,4 +231,8 @@ internal readonly struct ScalarOps : IFloatVectorOps<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float PowerOfTwo(float n) => (float)BitConverter.Int64BitsToDouble((long)((int)n + 1023) << 52);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float ScaleByPowerOfTwo(float x, float n) =>
+        FloatVectorOps.ScaleInTwoFactors<float, ScalarOps>(x, n);
 }

@@ -239,4 +239,17 @@ public static class VectorMath
         if (Sse.IsSupported)
             Sse.Prefetch0(Unsafe.AsPointer(ref location));
     }
+
+    /// <summary>
+    /// The first element of <paramref name="buffer"/> that starts a 64-byte cache line: a kernel's <c>stackalloc</c> of 64
+    /// bytes more than it needs, read from here, loads whole Vector512s without splitting one across two lines (the
+    /// stack is aligned to 16 bytes only). Stack memory does not move, so the alignment holds for the buffer's lifetime.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe ref T CacheLineStart<T>(System.Span<T> buffer) where T : unmanaged
+    {
+        ref T start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
+        nuint misalignment = (nuint)Unsafe.AsPointer(ref start) % 64;
+        return ref Unsafe.AddByteOffset(ref start, (64 - misalignment) % 64);
+    }
 }

@@ -251,10 +251,9 @@ internal static class VectorTranscendentals
         TOps o = default;
         TVector clamped = o.Min(o.Max(x, o.Create(ExpLowest)), o.Create(ExpHighest));
         TVector p = ReducedExpM1<TVector, TOps>(clamped, out TVector n);
-        // 2ⁿ in two factors, each a normal float for every n of the clamped range (−150 to 128), so results that
-        // overflow become ∞ and results below the normal range round once into the subnormals.
-        TVector half = RoundToInteger<TVector, TOps>(o.Multiply(n, o.Create(0.5f)));
-        TVector result = o.Multiply(o.Multiply(o.Add(o.Create(1f), p), o.PowerOfTwo(half)), o.PowerOfTwo(o.Subtract(n, half)));
+        // n of the clamped range is −150 to 128: results that overflow become ∞ and results below the normal range round
+        // once into the subnormals.
+        TVector result = o.ScaleByPowerOfTwo(o.Add(o.Create(1f), p), n);
         return o.KeepNaN(x, result);
     }
 

@@ -857,15 +857,18 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardAlongOutputsVector128(ref float x, ref float y, ref float w, int samples)
         {
-            // Wᵀ for the outputs that fill whole vectors: row i holds W[o, i] for o < 4.
-            global::System.Span<float> transposed = stackalloc float[28];
-            ref float wt = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(transposed);
+            global::System.Span<float> transposed = stackalloc float[44];
+            ref float wt = ref global::DenseGen.CompilerServices.VectorMath.CacheLineStart(transposed);
+            // Wᵀ for the outputs that fill whole vectors, in panels of 12 outputs (the last may be narrower),
+            // each [InputSize, panel width], so that a register tile reads its panel from start to end.
             for (int o = 0; o < 4; o++)
             {
+                int start = o - o % 12;
+                int width = global::System.Math.Min(12, 4 - start);
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 7);
-                ref float transposedColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, o);
+                ref float transposedColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, start * 7 + (o - start));
                 for (int i = 0; i < 7; i++)
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref transposedColumn, i * 4) = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref transposedColumn, i * width) = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
             }
             ref float xs = ref x;
             ref float ys = ref y;
@@ -873,11 +876,12 @@ namespace MyGame.Model
             for (; sample <= samples - 2; sample += 2)
             {
                 {
+                    ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     {
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 0);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 0);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 7));
@@ -886,7 +890,7 @@ namespace MyGame.Model
                             a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 4);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 4);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 1);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 7));
@@ -895,7 +899,7 @@ namespace MyGame.Model
                             a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 8);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 8);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 7));
@@ -904,7 +908,7 @@ namespace MyGame.Model
                             a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 12);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 12);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 7));
@@ -915,7 +919,7 @@ namespace MyGame.Model
                     }
                     {
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 16);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 16);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 4);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 7));
@@ -924,7 +928,7 @@ namespace MyGame.Model
                             a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 20);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 20);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 5);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 7));
@@ -933,7 +937,7 @@ namespace MyGame.Model
                             a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 24);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 24);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 7));
@@ -969,31 +973,32 @@ namespace MyGame.Model
             for (; sample < samples; sample++)
             {
                 {
+                    ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     {
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 0);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 0);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
                             a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 4);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 4);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 1);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
                             a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 8);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 8);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
                             a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 12);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 12);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
@@ -1002,21 +1007,21 @@ namespace MyGame.Model
                     }
                     {
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 16);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 16);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 4);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
                             a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 20);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 20);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 5);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
                             a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 24);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 24);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);

@@ -448,15 +448,18 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardAlongOutputsVector128(ref float x, ref float y, ref float w, ref float b, int samples)
         {
-            // Wᵀ for the outputs that fill whole vectors: row i holds W[o, i] for o < 4.
-            global::System.Span<float> transposed = stackalloc float[20];
-            ref float wt = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(transposed);
+            global::System.Span<float> transposed = stackalloc float[36];
+            ref float wt = ref global::DenseGen.CompilerServices.VectorMath.CacheLineStart(transposed);
+            // Wᵀ for the outputs that fill whole vectors, in panels of 12 outputs (the last may be narrower),
+            // each [InputSize, panel width], so that a register tile reads its panel from start to end.
             for (int o = 0; o < 4; o++)
             {
+                int start = o - o % 12;
+                int width = global::System.Math.Min(12, 4 - start);
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 5);
-                ref float transposedColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, o);
+                ref float transposedColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, start * 5 + (o - start));
                 for (int i = 0; i < 5; i++)
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref transposedColumn, i * 4) = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref transposedColumn, i * width) = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
             }
             ref float xs = ref x;
             ref float ys = ref y;
@@ -464,11 +467,12 @@ namespace MyGame.Model
             for (; sample <= samples - 2; sample += 2)
             {
                 {
+                    ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     {
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 0);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 0);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 5));
@@ -477,7 +481,7 @@ namespace MyGame.Model
                             a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 4);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 4);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 1);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 5));
@@ -486,7 +490,7 @@ namespace MyGame.Model
                             a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 8);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 8);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 5));
@@ -495,7 +499,7 @@ namespace MyGame.Model
                             a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 12);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 12);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 5));
@@ -506,7 +510,7 @@ namespace MyGame.Model
                     }
                     {
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 16);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 16);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 4);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 5));
@@ -524,31 +528,32 @@ namespace MyGame.Model
             for (; sample < samples; sample++)
             {
                 {
+                    ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     {
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 0);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 0);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
                             a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 4);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 4);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 1);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
                             a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 8);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 8);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
                             a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 12);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 12);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 3);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
@@ -557,7 +562,7 @@ namespace MyGame.Model
                     }
                     {
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 16);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 16);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 4);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);

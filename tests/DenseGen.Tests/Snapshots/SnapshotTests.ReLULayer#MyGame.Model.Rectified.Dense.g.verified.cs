@@ -3143,15 +3143,18 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardAlongOutputsVector128(ref float x, ref float y, ref float w, ref float b, int samples)
         {
-            // Wᵀ for the outputs that fill whole vectors: row i holds W[o, i] for o < 4.
-            global::System.Span<float> transposed = stackalloc float[80];
-            ref float wt = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(transposed);
+            global::System.Span<float> transposed = stackalloc float[96];
+            ref float wt = ref global::DenseGen.CompilerServices.VectorMath.CacheLineStart(transposed);
+            // Wᵀ for the outputs that fill whole vectors, in panels of 12 outputs (the last may be narrower),
+            // each [InputSize, panel width], so that a register tile reads its panel from start to end.
             for (int o = 0; o < 4; o++)
             {
+                int start = o - o % 12;
+                int width = global::System.Math.Min(12, 4 - start);
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 20);
-                ref float transposedColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, o);
+                ref float transposedColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, start * 20 + (o - start));
                 for (int i = 0; i < 20; i++)
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref transposedColumn, i * 4) = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref transposedColumn, i * width) = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
             }
             ref float xs = ref x;
             ref float ys = ref y;
@@ -3159,12 +3162,13 @@ namespace MyGame.Model
             for (; sample <= samples - 2; sample += 2)
             {
                 {
+                    ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (int i = 0; i < 20; i += 4)
                     {
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, i * 4);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, i * 4);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, i);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 20));
@@ -3173,7 +3177,7 @@ namespace MyGame.Model
                             a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, (i + 1) * 4);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, (i + 1) * 4);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, i + 1);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 20));
@@ -3182,7 +3186,7 @@ namespace MyGame.Model
                             a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, (i + 2) * 4);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, (i + 2) * 4);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, i + 2);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 20));
@@ -3191,7 +3195,7 @@ namespace MyGame.Model
                             a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, (i + 3) * 4);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, (i + 3) * 4);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, i + 3);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 20));
@@ -3240,32 +3244,33 @@ namespace MyGame.Model
             for (; sample < samples; sample++)
             {
                 {
+                    ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (int i = 0; i < 20; i += 4)
                     {
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, i * 4);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, i * 4);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, i);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
                             a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, (i + 1) * 4);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, (i + 1) * 4);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, i + 1);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
                             a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, (i + 2) * 4);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, (i + 2) * 4);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, i + 2);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
                             a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
                         }
                         {
-                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, (i + 3) * 4);
+                            ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, (i + 3) * 4);
                             ref float xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, i + 3);
                             global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);

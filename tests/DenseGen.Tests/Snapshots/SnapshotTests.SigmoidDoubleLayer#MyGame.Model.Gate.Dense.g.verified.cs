@@ -503,15 +503,18 @@ namespace MyGame.Model
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void __DenseForwardAlongOutputsVector128(ref double x, ref double y, ref double w, ref double b, int samples)
         {
-            // Wᵀ for the outputs that fill whole vectors: row i holds W[o, i] for o < 2.
-            global::System.Span<double> transposed = stackalloc double[6];
-            ref double wt = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(transposed);
+            global::System.Span<double> transposed = stackalloc double[14];
+            ref double wt = ref global::DenseGen.CompilerServices.VectorMath.CacheLineStart(transposed);
+            // Wᵀ for the outputs that fill whole vectors, in panels of 6 outputs (the last may be narrower),
+            // each [InputSize, panel width], so that a register tile reads its panel from start to end.
             for (int o = 0; o < 2; o++)
             {
+                int start = o - o % 6;
+                int width = global::System.Math.Min(6, 2 - start);
                 ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 3);
-                ref double transposedColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, o);
+                ref double transposedColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, start * 3 + (o - start));
                 for (int i = 0; i < 3; i++)
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref transposedColumn, i * 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref transposedColumn, i * width) = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
             }
             ref double xs = ref x;
             ref double ys = ref y;
@@ -519,11 +522,12 @@ namespace MyGame.Model
             for (; sample <= samples - 2; sample += 2)
             {
                 {
+                    ref double wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
                     global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
                     {
                         {
-                            ref double wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
+                            ref double wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 0);
                             ref double xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 0);
                             global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 3));
@@ -532,7 +536,7 @@ namespace MyGame.Model
                             a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
                         }
                         {
-                            ref double wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 2);
+                            ref double wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 2);
                             ref double xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 1);
                             global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 3));
@@ -541,7 +545,7 @@ namespace MyGame.Model
                             a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x1, w0, a1_0);
                         }
                         {
-                            ref double wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 4);
+                            ref double wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 4);
                             ref double xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
                             global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 3));
@@ -559,24 +563,25 @@ namespace MyGame.Model
             for (; sample < samples; sample++)
             {
                 {
+                    ref double wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
                     global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
                     {
                         {
-                            ref double wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
+                            ref double wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 0);
                             ref double xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 0);
                             global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
                             a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
                         }
                         {
-                            ref double wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 2);
+                            ref double wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 2);
                             ref double xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 1);
                             global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
                             a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(x0, w0, a0_0);
                         }
                         {
-                            ref double wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 4);
+                            ref double wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 4);
                             ref double xi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
                             global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xi, 0));
                             global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);

@@ -29,27 +29,39 @@ namespace DenseGen.Generator.Layers.Dense;
 internal static class AlongOutputsKernel
 {
     /// <summary>
-    /// The most inputs a layer may have for this kernel: the widest measured (docs/performance.md, on the AVX-512 Xeon:
-    /// at batch 1,024, 64→64 ran in 51 µs against the dot-product kernels' 93 µs, 64→128 in 97 µs against 176 µs).
+    /// The most inputs a layer may have for this kernel: a panel of <c>Wᵀ</c> (<see cref="TilePanel"/>) for this many
+    /// inputs, 256 bytes a row at the widest, is <see cref="MaxTransposedBytes"/>. Up to there the dot-product kernels'
+    /// final reductions are a large share of their work, and this kernel was measured faster (docs/performance.md).
     /// </summary>
-    public const int MaxInputs = 64;
+    public const int MaxInputs = 128;
 
     /// <summary>The stack space <c>Wᵀ</c> may take, as the activations' scratch (<see cref="LayerLimits.ActivationScratchBytes"/>).</summary>
     public const int MaxTransposedBytes = LayerLimits.ActivationScratchBytes;
 
     /// <summary>
-    /// Whether a layer gets this kernel: few inputs and a transposed copy small enough for the stack. A row of whole
-    /// 64-byte vectors (16 floats, 8 doubles) already suits the dot-product kernels, which then lose only their final
-    /// reductions; such a layer takes this kernel only when its outputs are whole vectors too, so that no output is left
-    /// to a scalar dot product.
+    /// Whether a layer gets this kernel: few inputs, whatever the outputs (a <c>Wᵀ</c> too large for the stack is copied a
+    /// panel at a time). A row of whole 64-byte vectors (16 floats, 8 doubles) already suits the dot-product kernels, which
+    /// then lose only their final reductions; such a layer takes this kernel only when its outputs are whole vectors too,
+    /// so that no output is left to a scalar dot product.
     /// </summary>
     public static bool Applies(DenseSpec spec)
     {
         VectorWidth[] widths = VectorWidth.ForOutputs(spec);
-        if (spec.In > MaxInputs || (long)spec.In * spec.Out * spec.ElementSize > MaxTransposedBytes || widths.Length == 0)
+        if (spec.In > MaxInputs || widths.Length == 0)
             return false;
         return !RowsAreWholeVectors(spec) || spec.Out % widths[0].Lanes == 0;
     }
+
+    /// <summary>
+    /// Whether all of <c>Wᵀ</c> fits the stack buffer, copied once, with the samples in the outer loop; otherwise it is
+    /// copied a panel of <see cref="TilePanel"/> outputs at a time, each panel taken through every sample, because a
+    /// larger <c>Wᵀ</c> (64 KiB for 128 × 128) does not stay in L1 while the samples' inputs stream by. Small layers keep
+    /// the samples outside, which writes each sample's outputs in one go and was faster for them (docs/design.md).
+    /// </summary>
+    private static bool TransposesWhole(DenseSpec spec) => (long)spec.In * spec.Out * spec.ElementSize <= MaxTransposedBytes;
+
+    /// <summary>The outputs one register tile covers, the width of a panel of <c>Wᵀ</c>.</summary>
+    private static int TilePanel(VectorWidth v) => TileVectors(v) * v.Lanes;
 
     /// <summary>
     /// The batch from which copying <c>Wᵀ</c> (under a nanosecond per weight, a strided scalar copy) pays for itself;
@@ -81,52 +93,99 @@ internal static class AlongOutputsKernel
         DenseSpec spec = k.Spec;
         string t = k.T;
         int vectors = spec.Out / v.Lanes, vectorOutputs = vectors * v.Lanes;
-        int samplesPerTile = TileSamples(v);
+        int samplesPerTile = TileSamples(v), panel = TilePanel(v);
+        bool whole = TransposesWhole(spec);
         k.WriteAttributes();
         k.Open($"private static void {ForwardName(v)}(ref {t} x, ref {t} y, ref {t} w{k.BiasParameter}, int samples)");
-        k.Line($"// Wᵀ for the outputs that fill whole vectors: row i holds W[o, i] for o < {Number(vectorOutputs)}.");
-        k.Line($"global::System.Span<{t}> transposed = stackalloc {t}[{Number(spec.In * vectorOutputs)}];");
-        k.Line($"ref {t} wt = ref {Marshal}.GetReference(transposed);");
-        k.Open($"for (int o = 0; o < {Number(vectorOutputs)}; o++)");
-        k.Line($"ref {t} row = ref {Unsafe}.Add(ref w, o * {Number(spec.In)});");
-        k.Line($"ref {t} transposedColumn = ref {Unsafe}.Add(ref wt, o);");
-        k.Line($"for (int i = 0; i < {Number(spec.In)}; i++)");
-        k.Op($"    {Unsafe}.Add(ref transposedColumn, i * {Number(vectorOutputs)}) = {Unsafe}.Add(ref row, i);");
-        k.Close();
-        k.Line($"ref {t} xs = ref x;");
-        k.Line($"ref {t} ys = ref y;");
-        k.Line("int sample = 0;");
-        k.Open($"for (; sample <= samples - {Number(samplesPerTile)}; sample += {Number(samplesPerTile)})");
-        SampleTile(k, v, samplesPerTile);
-        k.Line($"xs = ref {Unsafe}.Add(ref xs, {Number(samplesPerTile * spec.In)});");
-        k.Line($"ys = ref {Unsafe}.Add(ref ys, {Number(samplesPerTile * spec.Out)});");
-        k.Close();
-        k.Open("for (; sample < samples; sample++)");
-        SampleTile(k, v, 1);
-        k.Line($"xs = ref {Unsafe}.Add(ref xs, {Number(spec.In)});");
-        k.Line($"ys = ref {Unsafe}.Add(ref ys, {Number(spec.Out)});");
-        k.Close();
+        int buffered = whole ? spec.In * vectorOutputs : spec.In * System.Math.Min(panel, vectorOutputs);
+        // A cache line more than Wᵀ needs, so that it starts on one and no vector load of it straddles two.
+        k.Line($"global::System.Span<{t}> transposed = stackalloc {t}[{Number(buffered + 64 / spec.ElementSize)}];");
+        k.Line($"ref {t} wt = ref global::DenseGen.CompilerServices.VectorMath.CacheLineStart(transposed);");
+        if (whole)
+        {
+            k.Line($"// Wᵀ for the outputs that fill whole vectors, in panels of {Number(panel)} outputs (the last may be narrower),");
+            k.Line("// each [InputSize, panel width], so that a register tile reads its panel from start to end.");
+            k.Open($"for (int o = 0; o < {Number(vectorOutputs)}; o++)");
+            k.Line($"int start = o - o % {Number(panel)};");
+            k.Line($"int width = global::System.Math.Min({Number(panel)}, {Number(vectorOutputs)} - start);");
+            k.Line($"ref {t} row = ref {Unsafe}.Add(ref w, o * {Number(spec.In)});");
+            k.Line($"ref {t} transposedColumn = ref {Unsafe}.Add(ref wt, start * {Number(spec.In)} + (o - start));");
+            k.Line($"for (int i = 0; i < {Number(spec.In)}; i++)");
+            k.Op($"    {Unsafe}.Add(ref transposedColumn, i * width) = {Unsafe}.Add(ref row, i);");
+            k.Close();
+            SampleLoops(k, samplesPerTile, samples =>
+            {
+                k.Tiles(vectors, TileVectors(v), v.Lanes, "c", "nuint", unroll: false, (c, count) =>
+                {
+                    k.Line($"ref {t} wp = ref {Unsafe}.Add(ref wt, {Scaled(c, 0, spec.In)});");
+                    Tile(k, v, samples, count, c);
+                });
+                if (vectorOutputs < spec.Out)
+                    OutputTail(k, samples, vectorOutputs);
+            });
+        }
+        else
+        {
+            // One panel of Wᵀ at a time, [InputSize, panel width], taken through every sample while it stays in L1.
+            k.Tiles(vectors, TileVectors(v), v.Lanes, "c", "nuint", unroll: false, (c, count) =>
+            {
+                int width = count * v.Lanes;
+                k.Line($"ref {t} rows = ref {Unsafe}.Add(ref w, {Scaled(c, 0, spec.In)});");
+                k.Open($"for (int o = 0; o < {Number(width)}; o++)");
+                k.Line($"ref {t} row = ref {Unsafe}.Add(ref rows, o * {Number(spec.In)});");
+                k.Line($"ref {t} transposedColumn = ref {Unsafe}.Add(ref wt, o);");
+                k.Line($"for (int i = 0; i < {Number(spec.In)}; i++)");
+                k.Op($"    {Unsafe}.Add(ref transposedColumn, i * {Number(width)}) = {Unsafe}.Add(ref row, i);");
+                k.Close();
+                k.Line($"ref {t} wp = ref wt;");
+                SampleLoops(k, samplesPerTile, samples => Tile(k, v, samples, count, c));
+            });
+            if (vectorOutputs < spec.Out)
+            {
+                k.Open("");
+                SampleLoops(k, 1, samples => OutputTail(k, samples, vectorOutputs));
+                k.Close();
+            }
+        }
         k.Close();
         k.Line("");
     }
 
-    /// <summary>All outputs of <paramref name="samples"/> samples at <c>xs</c>/<c>ys</c>: register tiles over the vectors of outputs, then the scalar tail.</summary>
-    private static void SampleTile(KernelWriter k, VectorWidth v, int samples)
+    /// <summary>
+    /// Loops over the samples at <c>x</c>/<c>y</c> through <c>xs</c>/<c>ys</c>: <paramref name="samplesPerTile"/> at a time,
+    /// then one at a time; <paramref name="body"/> writes the work on the samples at <c>xs</c>/<c>ys</c>.
+    /// </summary>
+    private static void SampleLoops(KernelWriter k, int samplesPerTile, System.Action<int> body)
     {
         DenseSpec spec = k.Spec;
-        int vectors = spec.Out / v.Lanes, vectorOutputs = vectors * v.Lanes;
-        // The groups of vectors are looped (constant trip count) and the inputs spelled out: In is small by definition,
-        // and each group's body is then In × (samples + vectors + samples · vectors) statements.
-        k.Tiles(vectors, TileVectors(v), v.Lanes, "c", "nuint", unroll: false, (c, count) => Tile(k, v, samples, count, c));
-        if (vectorOutputs < spec.Out)
-            OutputTail(k, samples, vectorOutputs);
+        string t = k.T;
+        k.Line($"ref {t} xs = ref x;");
+        k.Line($"ref {t} ys = ref y;");
+        k.Line("int sample = 0;");
+        if (samplesPerTile > 1)
+        {
+            k.Open($"for (; sample <= samples - {Number(samplesPerTile)}; sample += {Number(samplesPerTile)})");
+            body(samplesPerTile);
+            k.Line($"xs = ref {Unsafe}.Add(ref xs, {Number(samplesPerTile * spec.In)});");
+            k.Line($"ys = ref {Unsafe}.Add(ref ys, {Number(samplesPerTile * spec.Out)});");
+            k.Close();
+        }
+        k.Open("for (; sample < samples; sample++)");
+        body(1);
+        k.Line($"xs = ref {Unsafe}.Add(ref xs, {Number(spec.In)});");
+        k.Line($"ys = ref {Unsafe}.Add(ref ys, {Number(spec.Out)});");
+        k.Close();
     }
 
+    /// <summary>
+    /// One register tile: <paramref name="samples"/> samples at <c>xs</c>/<c>ys</c> × <paramref name="count"/> vectors of
+    /// outputs from <paramref name="c"/>, whose panel of <c>Wᵀ</c> starts at <c>wp</c>.
+    /// </summary>
     private static void Tile(KernelWriter k, VectorWidth v, int samples, int count, string c)
     {
         DenseSpec spec = k.Spec;
         string t = k.T;
-        int vectorOutputs = spec.Out / v.Lanes * v.Lanes;
+        int width = count * v.Lanes;
         for (int s = 0; s < samples; s++)
             for (int j = 0; j < count; j++)
                 k.Line($"{v.Type} a{s}_{j} = {v.Type}.Zero;");
@@ -137,13 +196,13 @@ internal static class AlongOutputsKernel
             for (int u = 0; u < inputs; u++)
             {
                 k.Open("");
-                k.Line($"ref {t} wi = ref {Unsafe}.Add(ref wt, {Scaled(i, u, vectorOutputs)});");
+                k.Line($"ref {t} wi = ref {Unsafe}.Add(ref wp, {Scaled(i, u, width)});");
                 k.Line($"ref {t} xi = ref {Unsafe}.Add(ref xs, {Plus(i, u)});");
                 for (int s = 0; s < samples; s++)
                     k.Op($"{v.Type} x{s} = {v.Static}.Create({Unsafe}.Add(ref xi, {Number(s * spec.In)}));");
                 for (int j = 0; j < count; j++)
                 {
-                    k.Op($"{v.Type} w{j} = {v.Static}.LoadUnsafe(ref wi, {Plus(c, j * v.Lanes)});");
+                    k.Op($"{v.Type} w{j} = {v.Static}.LoadUnsafe(ref wi, {Number(j * v.Lanes)});");
                     for (int s = 0; s < samples; s++)
                         k.Op($"a{s}_{j} = {MultiplyAdd}(x{s}, w{j}, a{s}_{j});");
                 }
