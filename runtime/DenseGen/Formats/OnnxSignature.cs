@@ -106,7 +106,8 @@ internal sealed class OnnxSignature
         for (int o = 0; o < model.Outputs.Count; o++)
         {
             OnnxValueInfo output = model.Outputs[o];
-            text.Append("out").Append(Number(o)).Append(" = ").Append(Reference(output.Name)).Append(": ").Append(ValueType(output)).Append('\n');
+            string reference = Reference(output.Name); // first: it may write the initializer's own line
+            text.Append("out").Append(Number(o)).Append(" = ").Append(reference).Append(": ").Append(ValueType(output)).Append('\n');
         }
         return new OnnxSignature(text.ToString(), slots);
     }
@@ -142,41 +143,64 @@ internal sealed class OnnxSignature
     {
         string head = "type " + Number(tensor.DataType) + " [" + string.Join(", ", tensor.Dims.Select(Number)) + "]";
         if (tensor.Longs is { } longs)
-            return head + " = " + Values(longs.Length, i => Number(longs[i]), i => unchecked((ulong)longs[i]));
+        {
+            byte[] bytes = new byte[8 * longs.Length];
+            for (int i = 0; i < longs.Length; i++)
+                Put(bytes, 8 * i, unchecked((ulong)longs[i]), 8);
+            return head + " = " + Values(longs.Length, i => Number(longs[i]), bytes);
+        }
         if (withFloats && tensor.Floats is { } floats)
         {
-            uint[] bits = System.Runtime.InteropServices.MemoryMarshal.Cast<float, uint>(floats.AsSpan()).ToArray();
-            return head + " = " + Values(floats.Length, i => floats[i].ToString("R", CultureInfo.InvariantCulture), i => bits[i]);
+            byte[] bytes = new byte[4 * floats.Length];
+            for (int i = 0; i < floats.Length; i++)
+                Put(bytes, 4 * i, unchecked((uint)Bits(floats[i])), 4);
+            return head + " = " + Values(floats.Length, i => Float(floats[i]), bytes);
         }
         return head;
     }
 
-    /// <summary>A few values as they are, more as their count and a 64-bit FNV-1a hash of their bits.</summary>
-    private static string Values(int count, Func<int, string> text, Func<int, ulong> bits)
+    /// <summary>A few values as they are, more as their count and the SHA-256 of their little-endian bytes.</summary>
+    private static string Values(int count, Func<int, string> text, byte[] bytes)
     {
         if (count <= MaxWrittenElements)
             return "[" + string.Join(", ", Enumerable.Range(0, count).Select(text)) + "]";
-        ulong hash = 14695981039346656037UL;
-        for (int i = 0; i < count; i++)
-        {
-            ulong value = bits(i);
-            for (int b = 0; b < 8; b++)
-            {
-                hash ^= (value >> (8 * b)) & 0xFF;
-                hash *= 1099511628211UL;
-            }
-        }
-        return Number(count) + " values, hash " + hash.ToString("x16", CultureInfo.InvariantCulture);
+        using var sha = System.Security.Cryptography.SHA256.Create();
+        return Number(count) + " values, SHA-256 " + string.Concat(sha.ComputeHash(bytes).Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
     }
 
-    private static string Attribute(OnnxAttribute attribute) => attribute.Type switch
+    /// <summary>
+    /// Every field the reader keeps of an attribute, whatever its declared type (the readers take a <c>Constant</c>'s
+    /// tensor and an op's ints by field), so that no value the compiled plan read can differ unseen.
+    /// </summary>
+    private static string Attribute(OnnxAttribute attribute)
     {
-        OnnxAttribute.FloatType => attribute.F.ToString("R", CultureInfo.InvariantCulture),
-        OnnxAttribute.IntType => Number(attribute.I),
-        OnnxAttribute.IntsType => "[" + string.Join(", ", attribute.Ints.Select(Number)) + "]",
-        OnnxAttribute.TensorType when attribute.Tensor is not null => Tensor(attribute.Tensor, withFloats: true),
-        _ => "type " + Number(attribute.Type),
-    };
+        var text = new StringBuilder("(type ").Append(Number(attribute.Type));
+        if (Bits(attribute.F) != 0)
+            text.Append(", f ").Append(Float(attribute.F));
+        if (attribute.I != 0)
+            text.Append(", i ").Append(Number(attribute.I));
+        if (attribute.Ints.Length > 0)
+            text.Append(", ints [").Append(string.Join(", ", attribute.Ints.Select(Number))).Append(']');
+        if (attribute.Tensor is not null)
+            text.Append(", tensor ").Append(Tensor(attribute.Tensor, withFloats: true));
+        return text.Append(')').ToString();
+    }
+
+    /// <summary>
+    /// A float by its bits, in hex: the runtimes format floats differently (.NET Framework and Mono write π as
+    /// <c>3.14159274</c>, .NET Core as <c>3.1415927</c>, and Mono <c>-0</c> as <c>0</c>), and the generator's text must be
+    /// the one the runtime writes for the same file wherever each runs.
+    /// </summary>
+    private static string Float(float value) => "0x" + Bits(value).ToString("x8", CultureInfo.InvariantCulture);
+
+    private static int Bits(float value) => BitConverter.ToInt32(BitConverter.GetBytes(value), 0);
+
+    /// <summary>Writes <paramref name="size"/> bytes of <paramref name="value"/>, least significant first, on any machine.</summary>
+    private static void Put(byte[] bytes, int at, ulong value, int size)
+    {
+        for (int b = 0; b < size; b++)
+            bytes[at + b] = (byte)(value >> (8 * b));
+    }
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 }
