@@ -36,6 +36,7 @@ internal sealed class LoadRecipe
     private readonly List<ModelTarget> _targets = new();
     private readonly List<int> _runs = new();
     private readonly List<(ElementSource Source, float Value, string What)> _pins = new();
+    private readonly HashSet<ElementSource> _pinned = new();
 
     /// <summary>The folded value of <paramref name="op"/> on one source, or <see cref="ElementSource.None"/> when it reads nothing of the file.</summary>
     public ElementSource Unary(int op, ElementSource x, float xValue, float low = 0, float high = 0) =>
@@ -48,7 +49,8 @@ internal sealed class LoadRecipe
     /// <summary>Requires the file to hold <paramref name="value"/> where <paramref name="source"/> reads, when it reads the file: the compiled code uses it as a constant.</summary>
     public void Pin(ElementSource source, float value, string what)
     {
-        if (!source.IsNone)
+        // Once per source: a clamp's bounds are read both where a normalizer might take the clamp and where it is compiled.
+        if (!source.IsNone && _pinned.Add(source))
             _pins.Add((source, value, what));
     }
 
@@ -78,16 +80,88 @@ internal sealed class LoadRecipe
 
     public bool HasTarget(Func<ModelTarget, bool> which) => _targets.Any(which);
 
-    /// <summary>The recipe: every expression folded on the way, each after those it reads.</summary>
-    public ModelRecipe Build(string signature) => new(
-        signature,
-        _expressions.SelectMany(e => new[] { e.Op, e.A, e.B }).ToEquatableArray(),
-        _expressions.SelectMany(e => new[] { e.X, e.Y }).ToEquatableArray(),
-        _targets.ToEquatableArray(),
-        _runs.ToEquatableArray(),
-        _pins.SelectMany(p => new[] { p.Source.Slot, p.Source.Index }).ToEquatableArray(),
-        _pins.Select(p => p.Value).ToEquatableArray(),
-        _pins.Select(p => p.What).ToEquatableArray());
+    /// <summary>
+    /// The recipe: the expressions something reads (a folded branch may compute values no array or pin reads), each
+    /// after those it reads, numbered in order; the runs written again under that numbering.
+    /// </summary>
+    public ModelRecipe Build(string signature)
+    {
+        var used = new bool[_expressions.Count];
+        ForEachElement(_runs, 0, _runs.Count, (_, source) =>
+        {
+            if (source.Slot == ElementSource.FoldedSlot)
+                used[source.Index] = true;
+        });
+        foreach ((ElementSource source, _, _) in _pins)
+        {
+            if (source.Slot == ElementSource.FoldedSlot)
+                used[source.Index] = true;
+        }
+        // An expression reads only earlier ones, so one pass from the end marks everything a used one reads.
+        for (int e = _expressions.Count - 1; e >= 0; e--)
+        {
+            (int op, int a, int b, _, _) = _expressions[e];
+            if (!used[e] || op is OnnxFold.Element or OnnxFold.Literal)
+                continue;
+            used[a] = true;
+            if (OnnxFold.IsBinary(op))
+                used[b] = true;
+        }
+        var number = new int[_expressions.Count];
+        var expressions = new List<int>();
+        var constants = new List<float>();
+        for (int e = 0; e < _expressions.Count; e++)
+        {
+            if (!used[e])
+                continue;
+            number[e] = expressions.Count / 3;
+            (int op, int a, int b, float x, float y) = _expressions[e];
+            bool readsExpressions = op is not (OnnxFold.Element or OnnxFold.Literal);
+            expressions.AddRange([op, readsExpressions ? number[a] : a, readsExpressions && OnnxFold.IsBinary(op) ? number[b] : b]);
+            constants.AddRange([x, y]);
+        }
+        ElementSource Renumbered(ElementSource source) =>
+            source.Slot == ElementSource.FoldedSlot ? ElementSource.Folded(number[source.Index]) : source;
+
+        // Each target's elements again, through a new run builder: a run of folded values may no longer step evenly.
+        var runs = new List<int>();
+        var targets = new List<ModelTarget>();
+        int at = 0;
+        foreach (ModelTarget target in _targets)
+        {
+            int first = runs.Count, end = at + target.Runs * RunBuilder.Ints;
+            var builder = new RunBuilder(runs, first);
+            ForEachElement(_runs, at, end, (element, source) => builder.Add(element, Renumbered(source)));
+            builder.Finish();
+            targets.Add(target with { Runs = (runs.Count - first) / RunBuilder.Ints });
+            at = end;
+        }
+        var pins = _pins.Select(p => (Source: Renumbered(p.Source), p.Value, p.What)).ToList();
+        return new ModelRecipe(
+            signature,
+            expressions.ToEquatableArray(),
+            constants.ToEquatableArray(),
+            targets.ToEquatableArray(),
+            runs.ToEquatableArray(),
+            pins.SelectMany(p => new[] { p.Source.Slot, p.Source.Index }).ToEquatableArray(),
+            pins.Select(p => p.Value).ToEquatableArray(),
+            pins.Select(p => p.What).ToEquatableArray());
+    }
+
+    /// <summary>Every element the runs in <c>[start, end)</c> of <paramref name="runs"/> write, in order, with its source.</summary>
+    private static void ForEachElement(List<int> runs, int start, int end, Action<int, ElementSource> visit)
+    {
+        for (int r = start; r < end; r += RunBuilder.Ints)
+        {
+            int first = runs[r], rows = runs[r + 1], columns = runs[r + 2], slot = runs[r + 3];
+            int from = runs[r + 4], rowStep = runs[r + 5], columnStep = runs[r + 6];
+            for (int row = 0; row < rows; row++)
+            {
+                for (int column = 0; column < columns; column++)
+                    visit(first + row * columns + column, new ElementSource(slot, from + row * rowStep + column * columnStep));
+            }
+        }
+    }
 
     private int Operand(ElementSource source, float value) =>
         source.IsNone ? Intern(OnnxFold.Literal, 0, 0, value, 0)

@@ -130,11 +130,25 @@ internal static class OnnxModelEmitter
         w.Line();
     }
 
+    /// <summary>
+    /// A constant the steps read: shared by every instance, or, where <c>LoadOnnx</c> rewrites it, the instance's own
+    /// array, which <c>LoadBakedWeights</c> sets from the shared compiled values.
+    /// </summary>
     private static void WriteConstantArray(IndentedWriter w, string name, EquatableArray<float> values, bool loaded)
     {
         GeneratedFile.Field(w);
-        w.Line($"private {(loaded ? "" : "static ")}readonly float[] {name} = new float[] {{ {string.Join(", ", values.Select(FloatLiteral))} }};");
+        w.Line($"private static readonly float[] {name}{(loaded ? BakedSuffix : "")} = new float[] {{ {string.Join(", ", values.Select(FloatLiteral))} }};");
+        if (loaded)
+        {
+            GeneratedFile.Field(w);
+            w.Line($"private readonly float[] {name} = new float[{Number(values.Count)}];");
+        }
     }
+
+    private const string BakedSuffix = "Baked";
+
+    /// <summary>The array of a constant <c>LoadOnnx</c> rewrites: a fill's, or a binary step's operand's.</summary>
+    private static string ConstantArrayName(ModelTarget target) => ConstantField + Number(target.Step) + (target.Side ?? "Fill");
 
     /// <summary>Whether <c>LoadOnnx</c> rewrites the constant of the step writing <paramref name="step"/> (its fill, or an operand).</summary>
     private static bool IsLoaded(ModelPlan plan, int step, string? side) =>
@@ -146,7 +160,7 @@ internal static class OnnxModelEmitter
         GeneratedFile.Member(w);
         w.Line($"public {spec.TypeName}() => LoadBakedWeights();");
         w.Line();
-        w.Line($"/// <summary>Sets every layer's weights to the ones baked in from {file} at compile time; reads no file and allocates nothing. A constructor with parameters calls it (or chains to the parameterless one).</summary>");
+        w.Line($"/// <summary>Sets every layer's weights, and every constant <c>LoadOnnx</c> rewrites, to the ones baked in from {file} at compile time; reads no file and allocates nothing. A constructor with parameters calls it (or chains to the parameterless one).</summary>");
         GeneratedFile.Member(w);
         w.Open("public void LoadBakedWeights()");
         int tensor = 0;
@@ -155,6 +169,8 @@ internal static class OnnxModelEmitter
             foreach (TensorSpec table in layer.Spec.Contract.Tensors)
                 w.Line($"{GeneratedFile.CompilerServices}.NetworkFile.CopyBaked<float>(global::System.MemoryExtensions.AsSpan({BakedDataField}{Number(tensor++)}), this.{layer.Field}.{table.Property});");
         }
+        foreach (ModelTarget target in plan.Recipe.Targets.Where(t => t.Layer < 0))
+            w.Line($"global::System.MemoryExtensions.AsSpan({ConstantArrayName(target)}{BakedSuffix}).CopyTo(this.{ConstantArrayName(target)});");
         w.Close();
         w.Line();
     }
@@ -192,7 +208,7 @@ internal static class OnnxModelEmitter
             ModelTarget target = recipe.Targets[t];
             string destination = target.Layer >= 0
                 ? $"this.{plan.Layers[target.Layer].Field}.{plan.Layers[target.Layer].Spec.Contract.Tensors[target.Tensor].Property}"
-                : $"global::System.MemoryExtensions.AsSpan(this.{(target.Side is null ? ConstantField + Number(target.Step) + "Fill" : ConstantField + Number(target.Step) + target.Side)})";
+                : $"global::System.MemoryExtensions.AsSpan(this.{ConstantArrayName(target)})";
             w.Line($"new {ReadOnlySpan}<float>(__arrays[{Number(t)}]).CopyTo({destination});");
         }
         w.Close();

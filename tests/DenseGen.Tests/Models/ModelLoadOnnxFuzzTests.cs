@@ -24,6 +24,9 @@ public sealed class ModelLoadOnnxFuzzTests(ITestOutputHelper output)
 
     private const int Seed = 2027, MutantsPerFile = 4_000;
 
+    /// <summary>Loaded mutants per file that are also compiled, to hold the reader to the generator (each compile takes a second or two).</summary>
+    private const int CompiledPerFile = 4;
+
     [Theory]
     [InlineData("mlagents_hybrid.opset17.onnx")]
     [InlineData("shapes.opset13.onnx")]
@@ -40,6 +43,7 @@ public sealed class ModelLoadOnnxFuzzTests(ITestOutputHelper output)
         int[][] before = Outputs(model);
 
         var refusedByKind = OnnxMutator.Kinds.ToDictionary(kind => kind, _ => 0);
+        var compileChecks = new System.Collections.Generic.List<(byte[] Mutant, string What)>();
         int accepted = 0;
         TimeSpan slowest = TimeSpan.Zero;
         for (int i = 0; i < MutantsPerFile; i++)
@@ -52,6 +56,8 @@ public sealed class ModelLoadOnnxFuzzTests(ITestOutputHelper output)
                 ModelLoadOnnxTests.Load(runner, model, mutant, "", 0);
                 clock.Stop();
                 accepted++;
+                if (kind != "float" && compileChecks.Count < CompiledPerFile)
+                    compileChecks.Add((mutant, what));
                 runner.GetMethod("SetLoaded")!.Invoke(null, [check, OnnxModelFile.Parse(mutant, "m", recipe)]);
                 Assert.True(Outputs(model).Zip(Outputs(check)).All(p => p.First.SequenceEqual(p.Second)), $"{what}: the model does not compute with the reader's values");
                 ModelLoadOnnxTests.Load(runner, model, seed, "", 0);
@@ -86,6 +92,20 @@ public sealed class ModelLoadOnnxFuzzTests(ITestOutputHelper output)
         // files by design: floats set to NaN or extremes, and unknown fields nested deep, which the reader skips unread.
         Assert.All(refusedByKind.Where(pair => pair.Key is not ("float" or "deep-nesting")), pair => Assert.True(pair.Value > 0, $"no {pair.Key} mutant was refused"));
         Assert.InRange(accepted, 50, MutantsPerFile - 1000);
+
+        // The check above holds LoadOnnx to the reader; this holds the reader to the generator. A mutant that loads
+        // although more than its weights changed must compute what compiling it computes, or be one the generator refuses.
+        foreach ((byte[] mutant, string what) in compileChecks)
+        {
+            (Microsoft.CodeAnalysis.GeneratorRunResult result, _) = ModelHarness.Generate(mutant, ModelHarness.Declaration());
+            if (result.Diagnostics.Any(d => d.Id == "DG0038"))
+                continue;
+            Type compiled = ModelLoadOnnxTests.Compile(mutant, form);
+            ModelLoadOnnxTests.Load(runner, check, mutant, "", 0);
+            int[][] expected = ModelLoadOnnxTests.Run(compiled, ModelLoadOnnxTests.Create(compiled), form, inputs).Select(ModelLoadOnnxTests.Bits).ToArray();
+            Assert.True(Outputs(check).Zip(expected).All(p => p.First.SequenceEqual(p.Second)), $"{what}: loaded, it computes otherwise than the class compiled from it");
+        }
+        output.WriteLine($"{file}: {compileChecks.Count} loaded mutants of other kinds than float compiled and compared");
 
         int[][] Outputs(object instance) => ModelLoadOnnxTests.Run(runner, instance, form, inputs).Select(ModelLoadOnnxTests.Bits).ToArray();
     }

@@ -90,6 +90,9 @@ public sealed class ModelLoadOnnxTests(ITestOutputHelper output)
         // The second export must have changed what the model computes, or the comparison above shows nothing.
         int changed = Enumerable.Range(0, form.Outputs.Length).Count(k => !Bits(before[k]).SequenceEqual(Bits(loaded[k])));
         Assert.True(changed > 0, "the rewritten initializers changed no output");
+        // LoadBakedWeights takes the model back to the compiled export, every constant the load rewrote included.
+        compiledFromFirst.GetMethod("Reset")!.Invoke(null, [model]);
+        Assert.True(Run(compiledFromFirst, model, form, inputs).Zip(before).All(p => Bits(p.First).SequenceEqual(Bits(p.Second))), "LoadBakedWeights after LoadOnnx does not give the compiled model back");
         output.WriteLine($"{file}: {samples} samples, every output bit-identical to the class compiled from the second export; {changed} of {form.Outputs.Length} outputs changed by the load");
     }
 
@@ -102,13 +105,42 @@ public sealed class ModelLoadOnnxTests(ITestOutputHelper output)
             initializer => initializer.Values.Select(v => v * 0.5f).ToArray());
         Assert.False(renamed.AsSpan().IndexOf("policy_net"u8) >= 0);
         Form form = FormOf("policy.opset9.onnx");
-        Type type = Compile(first, form);
+        Type type = Compile(first, form), compiledFromRenamed = Compile(renamed, form);
         object model = Create(type);
         (float[][] inputs, _) = Inputs(type, form, new Random(3));
         object[] before = Run(type, model, form, inputs);
         Load(type, model, renamed, "", 0);
         float[] halved = (float[])Run(type, model, form, inputs)[0];
         Assert.False(Bits(before[0]).SequenceEqual(Bits(halved)));
+        Assert.True(Bits(halved).SequenceEqual(Bits(Run(compiledFromRenamed, Create(compiledFromRenamed), form, inputs)[0])), "the renamed export computes otherwise than the class compiled from it");
+    }
+
+    /// <summary>A dense layer clamped by bounds stored as initializers (as an exporter's constant folding writes them).</summary>
+    internal static byte[] ClampedByInitializers(float high, float scale) => new OnnxBuilder()
+        .Input("x", "batch", 3L)
+        .Initializer("w", [2, 3], [0.5f * scale, -1f * scale, 0.25f * scale, 2f * scale, 1.5f * scale, -0.75f * scale])
+        .Initializer("b", [2], [0.125f, -0.5f])
+        .Initializer("low", [], [-1f])
+        .Initializer("high", [], [high])
+        .Node("Gemm", "dense", ["x", "w", "b"], ["z"], ("transB", 1L))
+        .Node("Clip", "clamp", ["z", "low", "high"], ["y"])
+        .Output("y", "batch", 2L)
+        .Build();
+
+    [Fact]
+    public void AClampBoundTheCodeHoldsMustStayAndTheWeightsBesideItLoad()
+    {
+        Form form = new(["x"], [("y", false)], false, []);
+        Type type = Compile(ClampedByInitializers(1f, 1f), form), rescaled = Compile(ClampedByInitializers(1f, 0.5f), form);
+        object model = Create(type);
+        (float[][] inputs, _) = Inputs(type, form, new Random(8));
+        object[] before = Run(type, model, form, inputs);
+        string message = Refused(type, model, ClampedByInitializers(2f, 1f));
+        Assert.Contains("the upper bound of node 'clamp' (Clip) is 2, but the compiled class holds 1 there", message);
+        output.WriteLine(message);
+        Assert.True(Bits(Run(type, model, form, inputs)[0]).SequenceEqual(Bits(before[0])), "a refused load changed the model");
+        Load(type, model, ClampedByInitializers(1f, 0.5f), "", 0);
+        Assert.True(Bits(Run(type, model, form, inputs)[0]).SequenceEqual(Bits(Run(rescaled, Create(rescaled), form, inputs)[0])), "the weights beside the bound did not load");
     }
 
     [Fact]
@@ -249,6 +281,8 @@ public sealed class ModelLoadOnnxTests(ITestOutputHelper output)
 
             public static object Recipe() =>
                 typeof(Model).GetMethod("__denseRecipe", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.Invoke(null, null)!;
+
+            public static void Reset(object model) => ((Model)model).LoadBakedWeights();
 
             public static void SetLoaded(object model, float[][] arrays) =>
                 typeof(Model).GetMethod("__denseSetLoaded", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.Invoke(model, new object[] { arrays });

@@ -77,17 +77,23 @@ namespace Test
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly double[] __denseDraws16 = new double[4];
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly float[] __denseConstant8Right = new float[] { 3f };
+        private static readonly float[] __denseConstant8RightBaked = new float[] { 3f };
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly float[] __denseConstant11Left = new float[] { 1f };
+        private readonly float[] __denseConstant8Right = new float[1];
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly float[] __denseConstant12Right = new float[] { 100000000f };
+        private static readonly float[] __denseConstant11LeftBaked = new float[] { 1f };
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private readonly float[] __denseConstant11Left = new float[1];
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private static readonly float[] __denseConstant12RightBaked = new float[] { 100000000f };
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private readonly float[] __denseConstant12Right = new float[1];
 
         /// <summary>Creates the network with the weights of <c>models/model.onnx</c>, baked in at compile time.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public Model() => LoadBakedWeights();
 
-        /// <summary>Sets every layer's weights to the ones baked in from <c>models/model.onnx</c> at compile time; reads no file and allocates nothing. A constructor with parameters calls it (or chains to the parameterless one).</summary>
+        /// <summary>Sets every layer's weights, and every constant <c>LoadOnnx</c> rewrites, to the ones baked in from <c>models/model.onnx</c> at compile time; reads no file and allocates nothing. A constructor with parameters calls it (or chains to the parameterless one).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void LoadBakedWeights()
         {
@@ -97,6 +103,9 @@ namespace Test
             global::DenseGen.CompilerServices.NetworkFile.CopyBaked<float>(global::System.MemoryExtensions.AsSpan(__denseBaked3), this.__denseLayer1.Bias);
             global::DenseGen.CompilerServices.NetworkFile.CopyBaked<float>(global::System.MemoryExtensions.AsSpan(__denseBaked4), this.__denseLayer2.Weights);
             global::DenseGen.CompilerServices.NetworkFile.CopyBaked<float>(global::System.MemoryExtensions.AsSpan(__denseBaked5), this.__denseLayer3.Weights);
+            global::System.MemoryExtensions.AsSpan(__denseConstant8RightBaked).CopyTo(this.__denseConstant8Right);
+            global::System.MemoryExtensions.AsSpan(__denseConstant11LeftBaked).CopyTo(this.__denseConstant11Left);
+            global::System.MemoryExtensions.AsSpan(__denseConstant12RightBaked).CopyTo(this.__denseConstant12Right);
         }
 
         /// <summary>
@@ -154,7 +163,7 @@ namespace Test
 
         /// <summary>The architecture <c>LoadOnnx</c> accepts, one item per line, as <c>OnnxSignature</c> writes it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private const string __denseSignature = "opset 13\nin0: type 1 [?, 3]\nin1: type 1 [?, 2]\nin2: type 1 [?, 2]\ninit0: type 1 [3]\nn0: Sub(in0, init0) -> out\ninit1: type 1 [3]\nn1: Div(n0.0, init1) -> out\nn2: Clip(n1.0, n3.0, n4.0) -> out\nn3: Constant() -> out value=type 1 [] = [-5]\nn4: Constant() -> out value=type 1 [] = [5]\nn5: Concat(n2.0, in1) -> out axis=1\ninit2: type 1 [4, 5]\ninit3: type 1 [4]\nn6: Gemm(n5.0, init2, init3) -> out transB=1\nn7: Sigmoid(n6.0) -> out\nn8: Mul(n6.0, n7.0) -> out\ninit4: type 1 [2, 4]\nn9: Gemm(n8.0, init4) -> out transB=1\nn10: Clip(n9.0, n11.0, n12.0) -> out\nn11: Constant() -> out value=type 1 [] = [-3]\nn12: Constant() -> out value=type 1 [] = [3]\ninit5: type 1 []\nn13: Div(n10.0, init5) -> out\ninit6: type 1 [2, 4]\nn14: Gemm(n8.0, init6) -> out transB=1\nn15: Mul(n14.0, in2) -> out\ninit7: type 1 []\nn16: Sub(init7, in2) -> out\ninit8: type 1 []\nn17: Mul(n16.0, init8) -> out\nn18: Sub(n15.0, n17.0) -> out\nn19: Softmax(n18.0) -> out axis=1\nn20: Log(n19.0) -> out\nn21: Multinomial(n20.0) -> out dtype=7 sample_size=1\nn22: ArgMax(n19.0) -> out axis=1 keepdims=1\nout0 = init9: type 1 [1]\ninit9: type 1 [1]\nout1 = n13.0: type 1 [?, 2]\nout2 = n21.0: type 7 [?, 1]\nout3 = n22.0: type 7 [?, 1]\n";
+        private const string __denseSignature = "opset 13\nin0: type 1 [?, 3]\nin1: type 1 [?, 2]\nin2: type 1 [?, 2]\ninit0: type 1 [3]\nn0: Sub(in0, init0) -> out\ninit1: type 1 [3]\nn1: Div(n0.0, init1) -> out\nn2: Clip(n1.0, n3.0, n4.0) -> out\nn3: Constant() -> out value=(type 4, tensor type 1 [] = [0xc0a00000])\nn4: Constant() -> out value=(type 4, tensor type 1 [] = [0x40a00000])\nn5: Concat(n2.0, in1) -> out axis=(type 2, i 1)\ninit2: type 1 [4, 5]\ninit3: type 1 [4]\nn6: Gemm(n5.0, init2, init3) -> out transB=(type 2, i 1)\nn7: Sigmoid(n6.0) -> out\nn8: Mul(n6.0, n7.0) -> out\ninit4: type 1 [2, 4]\nn9: Gemm(n8.0, init4) -> out transB=(type 2, i 1)\nn10: Clip(n9.0, n11.0, n12.0) -> out\nn11: Constant() -> out value=(type 4, tensor type 1 [] = [0xc0400000])\nn12: Constant() -> out value=(type 4, tensor type 1 [] = [0x40400000])\ninit5: type 1 []\nn13: Div(n10.0, init5) -> out\ninit6: type 1 [2, 4]\nn14: Gemm(n8.0, init6) -> out transB=(type 2, i 1)\nn15: Mul(n14.0, in2) -> out\ninit7: type 1 []\nn16: Sub(init7, in2) -> out\ninit8: type 1 []\nn17: Mul(n16.0, init8) -> out\nn18: Sub(n15.0, n17.0) -> out\nn19: Softmax(n18.0) -> out axis=(type 2, i 1)\nn20: Log(n19.0) -> out\nn21: Multinomial(n20.0) -> out dtype=(type 2, i 7) sample_size=(type 2, i 1)\nn22: ArgMax(n19.0) -> out axis=(type 2, i 1) keepdims=(type 2, i 1)\ninit9: type 1 [1]\nout0 = init9: type 1 [1]\nout1 = n13.0: type 1 [?, 2]\nout2 = n21.0: type 7 [?, 1]\nout3 = n22.0: type 7 [?, 1]\n";
 
         /// <summary>Where <c>LoadOnnx</c> takes each value from in a file of that architecture.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
