@@ -35,11 +35,11 @@ internal static class OnnxModelEmitter
         w.Line($"/// <summary>The network of {file}, compiled by DenseGen: {Describe(plan)}.</summary>");
         w.Open($"partial class {spec.TypeName}");
         WriteConstants(w, spec, plan);
-        WriteFields(w, plan);
+        WriteFields(w, plan, target.IsPortable);
         WriteConstructor(w, spec, plan, file);
         WriteLoadOnnx(w, plan, file);
         WriteForward(w, plan);
-        WriteChunk(w, spec, plan);
+        WriteChunk(w, spec, plan, target.IsPortable);
         WriteBakedData(w, plan, file);
         w.Close();
         GeneratedFile.Close(w, spec.Namespace, spec.ContainingTypes);
@@ -95,7 +95,7 @@ internal static class OnnxModelEmitter
         }
     }
 
-    private static void WriteFields(IndentedWriter w, ModelPlan plan)
+    private static void WriteFields(IndentedWriter w, ModelPlan plan, bool portable)
     {
         foreach (ModelLayer layer in plan.Layers)
         {
@@ -103,10 +103,15 @@ internal static class OnnxModelEmitter
             GeneratedFile.Field(w);
             w.Line($"private readonly {layer.Spec.TypeName} {layer.Field} = new {layer.Spec.TypeName}();");
         }
+        // Each buffer from a cache line, as a network's are, where the runtime can pin one (not the portable output's
+        // runtimes): a layer reads its input row once per tile of outputs, and a row that splits lines costs two loads each time.
         foreach (ModelValue value in plan.Buffered)
         {
             GeneratedFile.Field(w);
-            w.Line($"private readonly {Type(value)}[] {ValueField}{Number(value.Id)} = new {Type(value)}[{Number((long)plan.MaxBatch * value.Width)}];");
+            string length = Number((long)plan.MaxBatch * value.Width);
+            w.Line(portable
+                ? $"private readonly {Type(value)}[] {ValueField}{Number(value.Id)} = new {Type(value)}[{length}];"
+                : $"private readonly {GeneratedFile.CompilerServices}.AlignedArray<{Type(value)}> {ValueField}{Number(value.Id)} = new({length});");
         }
         foreach (MultinomialStep step in plan.Steps.OfType<MultinomialStep>())
         {
@@ -305,7 +310,7 @@ internal static class OnnxModelEmitter
     private static IEnumerable<string> Arguments(ModelPlan plan) =>
         plan.Inputs.Select(i => i.Parameter).Concat(plan.Outputs.Select(o => o.Parameter)).Concat(plan.UsesRandom ? [Random] : []);
 
-    private static void WriteChunk(IndentedWriter w, OnnxModelSpec spec, ModelPlan plan)
+    private static void WriteChunk(IndentedWriter w, OnnxModelSpec spec, ModelPlan plan, bool portable)
     {
         GeneratedFile.Member(w);
         w.Open($"private void __denseForwardChunk(int __first, int __count, {Parameters(plan)})");
@@ -314,7 +319,11 @@ internal static class OnnxModelEmitter
         foreach (ModelOutput output in plan.Outputs)
             w.Line($"{Span}<{Type(plan.Values[output.Value])}> __v{Number(output.Value)} = {output.Parameter}.Slice(__first * {output.SizeConstant}, __count * {output.SizeConstant});");
         foreach (ModelValue value in plan.Buffered)
-            w.Line($"{Span}<{Type(value)}> __v{Number(value.Id)} = global::System.MemoryExtensions.AsSpan({ValueField}{Number(value.Id)}, 0, __count * {Number(value.Width)});");
+        {
+            w.Line(portable
+                ? $"{Span}<{Type(value)}> __v{Number(value.Id)} = global::System.MemoryExtensions.AsSpan({ValueField}{Number(value.Id)}, 0, __count * {Number(value.Width)});"
+                : $"{Span}<{Type(value)}> __v{Number(value.Id)} = {ValueField}{Number(value.Id)}.Span.Slice(0, __count * {Number(value.Width)});");
+        }
         foreach (MultinomialStep step in plan.Steps.OfType<MultinomialStep>())
             w.Line($"{Span}<double> __d{Number(step.Output)} = global::System.MemoryExtensions.AsSpan({DrawsField}{Number(step.Output)}, 0, __count * {Number(step.Samples)});");
         if (plan.UsesRandom)

@@ -51,29 +51,29 @@ namespace Test
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly __DenseLayer3 __denseLayer3 = new __DenseLayer3();
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly float[] __denseValue3 = new float[48];
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseValue3 = new(48);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly float[] __denseValue4 = new float[80];
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseValue4 = new(80);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly float[] __denseValue5 = new float[64];
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseValue5 = new(64);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly float[] __denseValue6 = new float[32];
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseValue6 = new(32);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly float[] __denseValue7 = new float[32];
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseValue7 = new(32);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly float[] __denseValue9 = new float[32];
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseValue9 = new(32);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly float[] __denseValue10 = new float[32];
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseValue10 = new(32);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly float[] __denseValue11 = new float[32];
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseValue11 = new(32);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly float[] __denseValue12 = new float[32];
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseValue12 = new(32);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly float[] __denseValue13 = new float[32];
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseValue13 = new(32);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly float[] __denseValue14 = new float[32];
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseValue14 = new(32);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly float[] __denseValue15 = new float[32];
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseValue15 = new(32);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly double[] __denseDraws16 = new double[16];
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -237,18 +237,18 @@ namespace Test
             global::System.Span<float> __v8 = deterministicContinuousActions.Slice(__first * DeterministicContinuousActionsSize, __count * DeterministicContinuousActionsSize);
             global::System.Span<int> __v16 = discreteActions.Slice(__first * DiscreteActionsSize, __count * DiscreteActionsSize);
             global::System.Span<int> __v17 = deterministicDiscreteActions.Slice(__first * DeterministicDiscreteActionsSize, __count * DeterministicDiscreteActionsSize);
-            global::System.Span<float> __v3 = global::System.MemoryExtensions.AsSpan(__denseValue3, 0, __count * 3);
-            global::System.Span<float> __v4 = global::System.MemoryExtensions.AsSpan(__denseValue4, 0, __count * 5);
-            global::System.Span<float> __v5 = global::System.MemoryExtensions.AsSpan(__denseValue5, 0, __count * 4);
-            global::System.Span<float> __v6 = global::System.MemoryExtensions.AsSpan(__denseValue6, 0, __count * 2);
-            global::System.Span<float> __v7 = global::System.MemoryExtensions.AsSpan(__denseValue7, 0, __count * 2);
-            global::System.Span<float> __v9 = global::System.MemoryExtensions.AsSpan(__denseValue9, 0, __count * 2);
-            global::System.Span<float> __v10 = global::System.MemoryExtensions.AsSpan(__denseValue10, 0, __count * 2);
-            global::System.Span<float> __v11 = global::System.MemoryExtensions.AsSpan(__denseValue11, 0, __count * 2);
-            global::System.Span<float> __v12 = global::System.MemoryExtensions.AsSpan(__denseValue12, 0, __count * 2);
-            global::System.Span<float> __v13 = global::System.MemoryExtensions.AsSpan(__denseValue13, 0, __count * 2);
-            global::System.Span<float> __v14 = global::System.MemoryExtensions.AsSpan(__denseValue14, 0, __count * 2);
-            global::System.Span<float> __v15 = global::System.MemoryExtensions.AsSpan(__denseValue15, 0, __count * 2);
+            global::System.Span<float> __v3 = __denseValue3.Span.Slice(0, __count * 3);
+            global::System.Span<float> __v4 = __denseValue4.Span.Slice(0, __count * 5);
+            global::System.Span<float> __v5 = __denseValue5.Span.Slice(0, __count * 4);
+            global::System.Span<float> __v6 = __denseValue6.Span.Slice(0, __count * 2);
+            global::System.Span<float> __v7 = __denseValue7.Span.Slice(0, __count * 2);
+            global::System.Span<float> __v9 = __denseValue9.Span.Slice(0, __count * 2);
+            global::System.Span<float> __v10 = __denseValue10.Span.Slice(0, __count * 2);
+            global::System.Span<float> __v11 = __denseValue11.Span.Slice(0, __count * 2);
+            global::System.Span<float> __v12 = __denseValue12.Span.Slice(0, __count * 2);
+            global::System.Span<float> __v13 = __denseValue13.Span.Slice(0, __count * 2);
+            global::System.Span<float> __v14 = __denseValue14.Span.Slice(0, __count * 2);
+            global::System.Span<float> __v15 = __denseValue15.Span.Slice(0, __count * 2);
             global::System.Span<double> __d16 = global::System.MemoryExtensions.AsSpan(__denseDraws16, 0, __count * 1);
             for (int __s = 0; __s < __count; __s++)
             {
