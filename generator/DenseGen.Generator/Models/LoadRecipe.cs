@@ -78,8 +78,6 @@ internal sealed class LoadRecipe
         _targets.Add(target with { Runs = (_runs.Count - before) / RunBuilder.Ints });
     }
 
-    public bool HasTarget(Func<ModelTarget, bool> which) => _targets.Any(which);
-
     /// <summary>
     /// The recipe: the expressions something reads (a folded branch may compute values no array or pin reads), each
     /// after those it reads, numbered in order; the runs written again under that numbering.
