@@ -436,9 +436,10 @@ public class NetworkTests
         float[] x = LayerChecks.RandomValues<float>(random, 8 * 13), target = LayerChecks.RandomValues<float>(random, 8 * 3);
         float[] y = new float[8 * 3], dy = new float[8 * 3];
         float first = TrainClass(network, adam, x, target, y, dy, 5);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        float last = TrainClass(network, adam, x, target, y, dy, 1000);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // In a window, as the layers' allocation tests measure: the runtime may allocate once on this thread when it
+        // promotes a method the steps reach, which the full suite on two cores once caught inside a single measurement.
+        float last = 0;
+        AllocationTests.RequireAWindowWithoutAllocation(() => last = TrainClass(network, adam, x, target, y, dy, 1000));
         Assert.True(last < first, $"loss {first} → {last}");
     }
 
@@ -452,9 +453,8 @@ public class NetworkTests
         float[] x = LayerChecks.RandomValues<float>(random, 5 * 6), target = LayerChecks.RandomValues<float>(random, 5 * 2);
         float[] y = new float[5 * 2], dy = new float[5 * 2];
         float first = TrainStruct(ref network, sgd, x, target, y, dy, 5);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        float last = TrainStruct(ref network, sgd, x, target, y, dy, 1000);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        float last = 0;
+        AllocationTests.RequireAWindowWithoutAllocation(() => last = TrainStruct(ref network, sgd, x, target, y, dy, 1000));
         Assert.True(last < first, $"loss {first} → {last}");
     }
 
