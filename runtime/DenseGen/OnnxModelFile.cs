@@ -188,7 +188,7 @@ public static class OnnxModelFile
         }
     }
 
-    private static int Bits(float value) => BitConverter.ToInt32(BitConverter.GetBytes(value), 0);
+    private static int Bits(float value) => OnnxFold.Bits(value);
 
     private static string Text(float value) => value.ToString("R", CultureInfo.InvariantCulture);
 

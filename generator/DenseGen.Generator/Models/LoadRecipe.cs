@@ -177,7 +177,7 @@ internal sealed class LoadRecipe
         return id;
     }
 
-    private static int Bits(float value) => BitConverter.ToInt32(BitConverter.GetBytes(value), 0);
+    private static int Bits(float value) => OnnxFold.Bits(value);
 
     /// <summary>
     /// Compresses a target's sources into runs as they come: consecutive elements whose sources step evenly through one

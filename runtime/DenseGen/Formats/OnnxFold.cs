@@ -70,6 +70,23 @@ internal static class OnnxFold
         }
     }
 
+    /// <summary>
+    /// A float's bits, as folded values, pins and the signature compare them (NaNs and the two zeros told apart), without
+    /// the allocation of <c>BitConverter.GetBytes</c>; <c>SingleToInt32Bits</c> is not in .NET Standard 2.0, and the
+    /// generator compiles no unsafe code.
+    /// </summary>
+    public static int Bits(float value) => new FloatBits { Float = value }.Int;
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit)]
+    private struct FloatBits
+    {
+        [System.Runtime.InteropServices.FieldOffset(0)]
+        public float Float;
+
+        [System.Runtime.InteropServices.FieldOffset(0)]
+        public int Int;
+    }
+
     /// <summary>One IEEE operation on two floats.</summary>
     public static float Binary(int op, float l, float r) => op switch
     {

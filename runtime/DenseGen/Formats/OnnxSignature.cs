@@ -193,7 +193,7 @@ internal sealed class OnnxSignature
     /// </summary>
     private static string Float(float value) => "0x" + Bits(value).ToString("x8", CultureInfo.InvariantCulture);
 
-    private static int Bits(float value) => BitConverter.ToInt32(BitConverter.GetBytes(value), 0);
+    private static int Bits(float value) => OnnxFold.Bits(value);
 
     /// <summary>Writes <paramref name="size"/> bytes of <paramref name="value"/>, least significant first, on any machine.</summary>
     private static void Put(byte[] bytes, int at, ulong value, int size)
