@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Linq;
 using System.Security;
 using DenseGen.Generator.Layers;
+using DenseGen.Generator.Layers.Dense;
 using DenseGen.Generator.Model;
 using DenseGen.Generator.Networks;
 using DenseGen.Generator.Shared;
@@ -36,8 +37,8 @@ internal static class OnnxModelEmitter
         w.Open($"partial class {spec.TypeName}");
         WriteConstants(w, spec, plan);
         WriteFields(w, plan, target.IsPortable);
-        WriteConstructor(w, spec, plan, file);
-        WriteLoadOnnx(w, plan, file);
+        WriteConstructor(w, spec, plan, file, target.IsPortable);
+        WriteLoadOnnx(w, plan, file, target.IsPortable);
         WriteForward(w, plan);
         WriteChunk(w, spec, plan, target.IsPortable);
         WriteBakedData(w, plan, file);
@@ -159,7 +160,7 @@ internal static class OnnxModelEmitter
     private static bool IsLoaded(ModelPlan plan, int step, string? side) =>
         plan.Recipe.Targets.Any(t => t.Layer < 0 && t.Step == step && t.Side == side);
 
-    private static void WriteConstructor(IndentedWriter w, OnnxModelSpec spec, ModelPlan plan, string file)
+    private static void WriteConstructor(IndentedWriter w, OnnxModelSpec spec, ModelPlan plan, string file, bool portable)
     {
         w.Line($"/// <summary>Creates the network with the weights of {file}, baked in at compile time.</summary>");
         GeneratedFile.Member(w);
@@ -176,11 +177,22 @@ internal static class OnnxModelEmitter
         }
         foreach (ModelTarget target in plan.Recipe.Targets.Where(t => t.Layer < 0))
             w.Line($"global::System.MemoryExtensions.AsSpan({ConstantArrayName(target)}{BakedSuffix}).CopyTo(this.{ConstantArrayName(target)});");
+        WriteTransposeWeights(w, plan, portable);
         w.Close();
         w.Line();
     }
 
-    private static void WriteLoadOnnx(IndentedWriter w, ModelPlan plan, string file)
+    /// <summary>After the layers' weights are written: each layer that keeps a copy of <c>Wᵀ</c> rewrites it (<see cref="OneSampleKernel"/>).</summary>
+    private static void WriteTransposeWeights(IndentedWriter w, ModelPlan plan, bool portable)
+    {
+        foreach (ModelLayer layer in plan.Layers)
+        {
+            if (layer.Spec is DenseSpec dense && OneSampleKernel.Applies(dense, portable))
+                w.Line($"this.{layer.Field}.{OneSampleKernel.RefreshMethod}();");
+        }
+    }
+
+    private static void WriteLoadOnnx(IndentedWriter w, ModelPlan plan, string file, bool portable)
     {
         string files = GeneratedFile.CompilerServices + ".OnnxModelFile";
         foreach ((string parameter, string doc, string read) in new[]
@@ -216,6 +228,7 @@ internal static class OnnxModelEmitter
                 : $"global::System.MemoryExtensions.AsSpan(this.{ConstantArrayName(target)})";
             w.Line($"new {ReadOnlySpan}<float>(__arrays[{Number(t)}]).CopyTo({destination});");
         }
+        WriteTransposeWeights(w, plan, portable);
         w.Close();
         w.Line();
 

@@ -484,7 +484,8 @@ internal sealed partial class OnnxModelPlanner
             Deterministic: _spec.Deterministic,
             RequiresDeterministicMode: _spec.RequiresDeterministicMode,
             Bias: bias is not null,
-            HasBackward: false);
+            HasBackward: false,
+            KeepsTransposedWeights: true);
         _layers.Add(new ModelLayer("__denseLayer" + index.ToString(CultureInfo.InvariantCulture), layer, node.Describe()));
         _weights.AddRange(weight.Values);
         if (bias is { } b)

@@ -73,6 +73,10 @@ public sealed class ModelLoadOnnxTests(ITestOutputHelper output)
 
         (float[][] inputs, int samples) = Inputs(compiledFromFirst, form, new Random(5), samples: 64);
         object[] before = Run(compiledFromFirst, model, form, inputs);
+        // One sample runs other kernels than a batch: the layers' one-sample kernels read a copy of Wᵀ, which the load and
+        // LoadBakedWeights must rewrite along with the weights.
+        float[][] oneInput = FirstSample(compiledFromFirst, inputs);
+        object[] beforeOne = Run(compiledFromFirst, model, form, oneInput);
         string path = Path.Combine(Path.GetTempPath(), $"densegen-load-{Guid.NewGuid():N}.onnx");
         try
         {
@@ -85,14 +89,20 @@ public sealed class ModelLoadOnnxTests(ITestOutputHelper output)
         }
         object[] loaded = Run(compiledFromFirst, model, form, inputs), expected = Run(compiledFromSecond, reference, form, inputs);
 
+        object[] loadedOne = Run(compiledFromFirst, model, form, oneInput), expectedOne = Run(compiledFromSecond, reference, form, oneInput);
+
         for (int k = 0; k < form.Outputs.Length; k++)
+        {
             Assert.True(Bits(loaded[k]).SequenceEqual(Bits(expected[k])), $"{form.Outputs[k].Name}: after LoadOnnx it differs from the class compiled from the second export");
+            Assert.True(Bits(loadedOne[k]).SequenceEqual(Bits(expectedOne[k])), $"{form.Outputs[k].Name}, one sample: after LoadOnnx it differs from the class compiled from the second export");
+        }
         // The second export must have changed what the model computes, or the comparison above shows nothing.
         int changed = Enumerable.Range(0, form.Outputs.Length).Count(k => !Bits(before[k]).SequenceEqual(Bits(loaded[k])));
         Assert.True(changed > 0, "the rewritten initializers changed no output");
         // LoadBakedWeights takes the model back to the compiled export, every constant the load rewrote included.
         compiledFromFirst.GetMethod("Reset")!.Invoke(null, [model]);
         Assert.True(Run(compiledFromFirst, model, form, inputs).Zip(before).All(p => Bits(p.First).SequenceEqual(Bits(p.Second))), "LoadBakedWeights after LoadOnnx does not give the compiled model back");
+        Assert.True(Run(compiledFromFirst, model, form, oneInput).Zip(beforeOne).All(p => Bits(p.First).SequenceEqual(Bits(p.Second))), "LoadBakedWeights after LoadOnnx does not give the compiled model back for one sample");
         output.WriteLine($"{file}: {samples} samples, every output bit-identical to the class compiled from the second export; {changed} of {form.Outputs.Length} outputs changed by the load");
     }
 
@@ -230,6 +240,13 @@ public sealed class ModelLoadOnnxTests(ITestOutputHelper output)
         object[] outputs = form.Outputs.Select((o, k) => o.Integer ? new int[samples * sizes[k]] : (object)new float[samples * sizes[k]]).ToArray();
         runner.GetMethod("Run")!.Invoke(null, [model, inputs, outputs, 12345UL]);
         return outputs;
+    }
+
+    /// <summary>The first sample of every input.</summary>
+    internal static float[][] FirstSample(Type runner, float[][] inputs)
+    {
+        var sizes = (int[])runner.GetMethod("InputSizes")!.Invoke(null, null)!;
+        return inputs.Select((input, k) => input.AsSpan(0, sizes[k]).ToArray()).ToArray();
     }
 
     internal static void Load(Type runner, object model, byte[] bytes, string path, int how)

@@ -38,10 +38,12 @@ internal static class DenseEmitter
         string t = spec.ElementKeyword;
         string layerInterface = !spec.Trainable ? "IFrozenDenseLayer" : spec.HasActivation ? "IActivatedDenseLayer" : "IDenseLayer";
         w.Open($"partial {(spec.IsStruct ? "struct" : "class")} {spec.TypeName} : global::DenseGen.{layerInterface}<{t}>");
-        WriteConstants(w, spec);
+        WriteConstants(w, spec, portable);
         LayerContract contract = spec.Contract;
         LayerStorage storage = LayerFrame.StorageFor(spec, portable);
         LayerFrame.WriteStorage(w, spec, contract, storage);
+        if (OneSampleKernel.Applies(spec, portable))
+            OneSampleKernel.WriteStorage(w, spec);
         LayerFrame.WriteSpanProperties(w, spec, contract, storage);
         if (!spec.Bias)
             WriteEmptyBias(w, spec);
@@ -69,7 +71,7 @@ internal static class DenseEmitter
         return w.ToString();
     }
 
-    private static void WriteConstants(IndentedWriter w, DenseSpec spec)
+    private static void WriteConstants(IndentedWriter w, DenseSpec spec, bool portable)
     {
         w.Line("/// <summary>Number of inputs per sample: the length of <c>x</c>.</summary>");
         GeneratedFile.Field(w);
@@ -98,7 +100,7 @@ internal static class DenseEmitter
         w.Line("/// <c>const ulong fits = Budget - (ulong)StorageBytes;</c> fails to compile (CS0220) when the layer is larger than <c>Budget</c>.");
         w.Line("/// </summary>");
         GeneratedFile.Field(w);
-        w.Line($"public const long StorageBytes = {Number(spec.Contract.StorageBytes(spec.ElementSize))};");
+        w.Line($"public const long StorageBytes = {Number(spec.Contract.StorageBytes(spec.ElementSize) + OneSampleKernel.TransposedBytes(spec, portable))};");
         w.Line();
         GeneratedFile.Member(w);
         w.Line("int global::DenseGen.IModuleShape.InputSize => InputSize;");
@@ -321,6 +323,23 @@ internal static class DenseEmitter
         if (spec.Bias)
             w.Line($"ref {t} {refPrefix}b = ref {KernelWriter.Marshal}.GetReference({bias});");
         string refs = $"ref {refPrefix}x, ref {refPrefix}y, ref {refPrefix}w" + (spec.Bias ? $", ref {refPrefix}b" : "");
+        bool oneSample = OneSampleKernel.Applies(spec, portable);
+        if (oneSample)
+        {
+            // A sample or two: along the outputs, from the layer's copy of Wᵀ.
+            w.Open($"if ({samples} <= {Number(OneSampleKernel.MaxSamples)})");
+            OneSampleKernel.WriteCall(w, spec, refs, samples, refPrefix);
+            w.Close();
+            w.Open("else");
+        }
+        WriteBatchKernelCall(w, spec, widths, refs, samples);
+        if (oneSample)
+            w.Close();
+    }
+
+    /// <summary>The forward kernels' dispatch for any number of samples (<see cref="WriteForwardKernelCall"/>).</summary>
+    private static void WriteBatchKernelCall(IndentedWriter w, DenseSpec spec, VectorWidth[] widths, string refs, string samples)
+    {
         if (AlongOutputsKernel.Applies(spec))
         {
             // Few inputs: from a batch large enough to repay copying Wᵀ, the kernel that vectorizes along the outputs (its
@@ -510,6 +529,14 @@ internal static class DenseEmitter
             {
                 w.Line($"// {width.Name} along the outputs, for batches of {Number(AlongOutputsKernel.MinSamples(spec))} or more samples: few inputs fill few vectors, many outputs fill many.");
                 AlongOutputsKernel.WriteForward(kernels, width);
+            }
+        }
+        if (OneSampleKernel.Applies(spec, portable: false))
+        {
+            foreach (VectorWidth width in VectorWidth.ForOutputs(spec))
+            {
+                w.Line($"// {width.Name} along the outputs from the copy of Wᵀ, for up to {Number(OneSampleKernel.MaxSamples)} samples.");
+                OneSampleKernel.WriteForward(kernels, width);
             }
         }
         w.Line("// Scalar, for hardware without accelerated vectors.");

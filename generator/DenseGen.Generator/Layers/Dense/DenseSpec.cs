@@ -12,6 +12,10 @@ namespace DenseGen.Generator.Layers.Dense;
 /// <c>[OnnxModel]</c> class, which is for inference, so that a large model does not compile input-gradient kernels no
 /// one calls (they were a third of the compiler's time on a 650k-parameter policy).
 /// </param>
+/// <param name="KeepsTransposedWeights">
+/// Whether the layer keeps a copy of <c>Wᵀ</c> for its one-sample kernel (<see cref="OneSampleKernel"/>): only for the
+/// layers of an <c>[OnnxModel]</c> class, whose weights change only through the class's loads, which refresh the copy.
+/// </param>
 internal sealed record DenseSpec(
     string? Namespace,
     EquatableArray<ContainingType> ContainingTypes,
@@ -26,7 +30,8 @@ internal sealed record DenseSpec(
     bool Deterministic = false,
     bool RequiresDeterministicMode = false,
     bool Bias = true,
-    bool HasBackward = true)
+    bool HasBackward = true,
+    bool KeepsTransposedWeights = false)
     : LayerSpec(Namespace, ContainingTypes, TypeName, IsStruct, Element, Trainable, Deterministic, RequiresDeterministicMode)
 {
     /// <summary>The kind's name, as weight files record it.</summary>
