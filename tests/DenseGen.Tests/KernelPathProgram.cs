@@ -51,7 +51,7 @@ public static class KernelPathProgram
         }
 
         Console.WriteLine("active kernels: " + KernelChecks.ActiveKernels());
-        return KernelChecks.Run();
+        return KernelChecks.Run(Models.OneSampleModelChecks.Run);
     }
 
     private static int CheckPortable(string library)

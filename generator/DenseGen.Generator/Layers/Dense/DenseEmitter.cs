@@ -96,7 +96,10 @@ internal static class DenseEmitter
         w.Line(spec.Trainable
             ? "/// Bytes of parameters and gradients together: the size of a struct layer, and of a class layer's data (its"
             : "/// Bytes of the parameters (a frozen layer keeps no gradients): the size of a struct layer, and of a class layer's data (its");
-        w.Line("/// object and array headers aside). A build can check a memory budget at compile time, e.g.");
+        if (OneSampleKernel.TransposedBytes(spec, portable) > 0)
+            w.Line("/// object and array headers aside), and the copy of <c>Wᵀ</c> its one-sample kernel reads. A build can check a memory budget at compile time, e.g.");
+        else
+            w.Line("/// object and array headers aside). A build can check a memory budget at compile time, e.g.");
         w.Line("/// <c>const ulong fits = Budget - (ulong)StorageBytes;</c> fails to compile (CS0220) when the layer is larger than <c>Budget</c>.");
         w.Line("/// </summary>");
         GeneratedFile.Field(w);

@@ -11,8 +11,8 @@ namespace DenseGen.Generator.Layers.Dense;
 /// <para>
 /// One sample's dot-product kernel ends every four rows in a horizontal sum, whose shuffles and adds wait on the rows'
 /// last multiply-adds: a large share of the time of a layer of 128 inputs, and nearly all of a layer of 8
-/// (docs/performance.md). Here each input is broadcast and multiplied into whole vectors of outputs, reading <c>Wᵀ</c>
-/// from start to end once, and no horizontal sum is left. Even and odd inputs go into two sets of accumulators, so that
+/// (docs/performance.md). Here each input is broadcast and multiplied into whole vectors of outputs, one row of
+/// <c>Wᵀ</c> after another (the whole of it in order when the outputs fit one tile), and no horizontal sum is left. Even and odd inputs go into two sets of accumulators, so that
 /// two chains of multiply-adds overlap; each output is their sum, then the bias, then the fused activation.
 /// </para>
 /// <para>
@@ -20,18 +20,22 @@ namespace DenseGen.Generator.Layers.Dense;
 /// layer of an <c>[OnnxModel]</c> class is private to it and its weights change only through the class's
 /// <c>LoadBakedWeights</c> and <c>LoadOnnx</c>, which call <see cref="RefreshMethod"/> after writing them; a declared
 /// layer's weights change through training steps and direct writes to <c>Weights</c>, so it never gets this kernel.
-/// The copy doubles the layer's storage (<c>StorageBytes</c> counts it).
+/// The copy adds the weights' bytes to the layer's storage (<c>StorageBytes</c> counts it).
 /// </para>
 /// <para>
 /// Only the order of the additions inside each dot product differs from the other kernels, which the float error bound
-/// of a dot product covers. Outputs past the last whole vector are scalar dot products over the rows of <c>W</c>.
+/// of a dot product covers; so one or two samples (a batch of them, or the last chunk of a larger one) may differ from
+/// the same samples in a larger batch in the last bits, as the batched kernels already differ from each other.
+/// Outputs past the last whole vector at a narrower width than <see cref="Applies"/> sizes for are scalar dot products
+/// over the rows of <c>W</c>.
 /// </para>
 /// </remarks>
 internal static class OneSampleKernel
 {
     /// <summary>
-    /// The most samples one call runs through this kernel: below the dot-product kernels' smallest tile of samples (three
-    /// at Vector256, four at Vector512), those kernels run one sample at a time too.
+    /// The most samples one call runs through this kernel, one after the other: the dot-product kernels' tiles of samples
+    /// (four at Vector512, three at Vector256, two at Vector128) begin to share each weight load between samples from
+    /// there, which this kernel does not.
     /// </summary>
     public const int MaxSamples = 2;
 
@@ -43,10 +47,17 @@ internal static class OneSampleKernel
 
     /// <summary>
     /// Whether a layer gets this kernel and the copy: a class layer that asks for it (<see cref="DenseSpec.KeepsTransposedWeights"/>),
-    /// in full output and not deterministic (those run the element-by-element kernels), with at least one whole vector of outputs.
+    /// in full output and not deterministic (those run the element-by-element kernels), whose outputs are at least
+    /// <see cref="MinOutputBytes"/> of whole 64-byte vectors. With a remainder of outputs, or one or two vectors of them, the
+    /// scalar tail or the short multiply-add chains made the kernel several times slower than the dot products
+    /// (docs/performance.md).
     /// </summary>
     public static bool Applies(DenseSpec spec, bool portable) =>
-        spec.KeepsTransposedWeights && !spec.IsStruct && !portable && !spec.Deterministic && VectorWidth.ForOutputs(spec).Length > 0;
+        spec.KeepsTransposedWeights && !spec.IsStruct && !portable && !spec.Deterministic
+        && (long)spec.Out * spec.ElementSize % 64 == 0 && (long)spec.Out * spec.ElementSize >= MinOutputBytes;
+
+    /// <summary>The least output a layer needs for this kernel: four Vector512s (64 floats), so that even a tile at the widest vectors has four pairs of chains.</summary>
+    public const int MinOutputBytes = 256;
 
     /// <summary>The bytes the copy adds to the layer's storage.</summary>
     public static long TransposedBytes(DenseSpec spec, bool portable) => Applies(spec, portable) ? (long)spec.WeightCount * spec.ElementSize : 0;

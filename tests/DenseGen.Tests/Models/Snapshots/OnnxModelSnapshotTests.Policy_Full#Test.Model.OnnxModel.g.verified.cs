@@ -106,7 +106,6 @@ namespace Test
             global::System.MemoryExtensions.AsSpan(__denseConstant8RightBaked).CopyTo(this.__denseConstant8Right);
             global::System.MemoryExtensions.AsSpan(__denseConstant11LeftBaked).CopyTo(this.__denseConstant11Left);
             global::System.MemoryExtensions.AsSpan(__denseConstant12RightBaked).CopyTo(this.__denseConstant12Right);
-            this.__denseLayer1.__DenseTransposeWeights();
         }
 
         /// <summary>
@@ -160,7 +159,6 @@ namespace Test
             new global::System.ReadOnlySpan<float>(__arrays[6]).CopyTo(this.__denseLayer3.Weights);
             new global::System.ReadOnlySpan<float>(__arrays[7]).CopyTo(global::System.MemoryExtensions.AsSpan(this.__denseConstant11Left));
             new global::System.ReadOnlySpan<float>(__arrays[8]).CopyTo(global::System.MemoryExtensions.AsSpan(this.__denseConstant12Right));
-            this.__denseLayer1.__DenseTransposeWeights();
         }
 
         /// <summary>The architecture <c>LoadOnnx</c> accepts, one item per line, as <c>OnnxSignature</c> writes it.</summary>
@@ -529,7 +527,7 @@ namespace Test
             /// <c>const ulong fits = Budget - (ulong)StorageBytes;</c> fails to compile (CS0220) when the layer is larger than <c>Budget</c>.
             /// </summary>
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-            public const long StorageBytes = 176;
+            public const long StorageBytes = 96;
 
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
             int global::DenseGen.IModuleShape.InputSize => InputSize;
@@ -545,21 +543,6 @@ namespace Test
             private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeights = new(20);
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
             private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseBias = new(4);
-
-            /// <summary><c>Wᵀ</c>, <c>[InputSize, OutputSize]</c>: what the one-sample kernel reads, rewritten from <c>Weights</c> by __DenseTransposeWeights.</summary>
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-            private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeightsTransposed = new(20);
-
-            /// <summary>Rewrites the copy of <c>Wᵀ</c> from <c>Weights</c>; the model class calls it after every write of the weights.</summary>
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            internal void __DenseTransposeWeights()
-            {
-                global::System.ReadOnlySpan<float> weights = Weights;
-                global::System.Span<float> transposed = __denseWeightsTransposed.Span;
-                for (int o = 0; o < 4; o++)
-                    for (int i = 0; i < 5; i++)
-                        transposed[i * 4 + o] = weights[o * 5 + i];
-            }
 
             /// <summary>The weight matrix <c>W</c>, <c>[OutputSize, InputSize]</c> row-major: <c>W[o, i]</c> is element <c>o * InputSize + i</c>. Starts at zero; initialize it before training.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -596,30 +579,19 @@ namespace Test
                 ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
                 ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
                 ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
-                if (samples <= 2)
+                if (samples >= 8)
                 {
-                    ref float wt = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__denseWeightsTransposed.Span);
                     if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                        __DenseForwardOneSampleVector128(ref x, ref y, ref w, ref b, ref wt, samples);
+                        __DenseForwardAlongOutputsVector128(ref x, ref y, ref w, ref b, samples);
                     else
                         __DenseForwardScalar(ref x, ref y, ref w, ref b, samples);
                 }
                 else
                 {
-                    if (samples >= 8)
-                    {
-                        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                            __DenseForwardAlongOutputsVector128(ref x, ref y, ref w, ref b, samples);
-                        else
-                            __DenseForwardScalar(ref x, ref y, ref w, ref b, samples);
-                    }
+                    if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        __DenseForwardVector128(ref x, ref y, ref w, ref b, samples);
                     else
-                    {
-                        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                            __DenseForwardVector128(ref x, ref y, ref w, ref b, samples);
-                        else
-                            __DenseForwardScalar(ref x, ref y, ref w, ref b, samples);
-                    }
+                        __DenseForwardScalar(ref x, ref y, ref w, ref b, samples);
                 }
                 global::DenseGen.Activations.SiLU<float>(output);
             }
@@ -888,43 +860,6 @@ namespace Test
                     }
                     xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 5);
                     ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4);
-                }
-            }
-
-            // Vector128 along the outputs from the copy of Wᵀ, for up to 2 samples.
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void __DenseForwardOneSampleVector128(ref float x, ref float y, ref float w, ref float b, ref float wt, int samples)
-            {
-                for (int sample = 0; sample < samples; sample++)
-                {
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> even0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> odd0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        ref float panel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wt, 0);
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref panel, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> xeven = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0));
-                            even0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(xeven, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), even0);
-                            global::System.Runtime.Intrinsics.Vector128<float> xodd = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1));
-                            odd0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(xodd, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), odd0);
-                        }
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref panel, 8);
-                            global::System.Runtime.Intrinsics.Vector128<float> xeven = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2));
-                            even0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(xeven, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), even0);
-                            global::System.Runtime.Intrinsics.Vector128<float> xodd = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3));
-                            odd0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(xodd, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), odd0);
-                        }
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref panel, 16);
-                            global::System.Runtime.Intrinsics.Vector128<float> xeven = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4));
-                            even0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(xeven, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), even0);
-                        }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((even0 + odd0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 0), ref y, 0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 5);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 4);
                 }
             }
 
