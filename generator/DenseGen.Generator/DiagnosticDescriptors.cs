@@ -344,6 +344,15 @@ internal static class DiagnosticDescriptors
         isEnabledByDefault: true,
         customTags: NotConfigurable);
 
+    public static readonly DiagnosticDescriptor RecurrentLayerInNetwork = new(
+        id: "DG0039",
+        title: "A recurrent layer cannot be a field of a network yet",
+        messageFormat: "The field '{0}' of network '{1}' is a {2} layer ({3}), which cannot be part of a [Sequential] network yet; call its Step or Forward directly",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "DG0010",
         title: "DenseGen failed unexpectedly",

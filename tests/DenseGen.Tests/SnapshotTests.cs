@@ -310,6 +310,38 @@ public class SnapshotTests
         """, version: LanguageVersion.CSharp9);
 
     [Fact]
+    public void LstmLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Audio;
+
+        // A guitar-amp model's recurrent layer, as GuitarML's Proteus has it.
+        [Lstm(In = 1, Hidden = 40)]
+        public partial class AmpLstm;
+        """);
+
+    [Fact]
+    public void GruStructDoubleLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Audio;
+
+        [Gru(In = 2, Hidden = 6, Layers = 2, MaxBatch = 3, ElementType = typeof(double))]
+        public partial struct Stacked;
+        """);
+
+    [Fact]
+    public void PortableDeterministicGruLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Audio
+        {
+            [Gru(In = 1, Hidden = 8, Deterministic = true)]
+            public partial class AmpGru { }
+        }
+        """, version: LanguageVersion.CSharp9);
+
+    [Fact]
     public void StandardizeLayer() => Verify("""
         using DenseGen;
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using DenseGen.Generator.Layers.Dense;
+using DenseGen.Generator.Layers.Recurrent;
 using DenseGen.Generator.Layers.Standardize;
 using Microsoft.CodeAnalysis;
 
@@ -16,7 +17,11 @@ internal static class LayerKinds
 
     public static readonly LayerKind Standardize = LayerKind.Create<StandardizeSpec>(StandardizeSpec.KindName, "DenseGen.StandardizeAttribute", StandardizeParser.Read, StandardizeEmitter.Emit);
 
-    public static readonly ImmutableArray<LayerKind> All = ImmutableArray.Create(Dense, Standardize);
+    public static readonly LayerKind Lstm = LayerKind.Create<RecurrentSpec>(RecurrentSpec.LstmKindName, "DenseGen.LstmAttribute", RecurrentParser.ReadLstm, RecurrentEmitter.Emit);
+
+    public static readonly LayerKind Gru = LayerKind.Create<RecurrentSpec>(RecurrentSpec.GruKindName, "DenseGen.GruAttribute", RecurrentParser.ReadGru, RecurrentEmitter.Emit);
+
+    public static readonly ImmutableArray<LayerKind> All = ImmutableArray.Create(Dense, Standardize, Lstm, Gru);
 
     /// <summary>The kind whose attribute <paramref name="type"/> carries, with that attribute; null for a type that is no layer.</summary>
     public static (LayerKind Kind, AttributeData Attribute)? Of(ITypeSymbol type)

@@ -222,7 +222,15 @@ internal static class NetworkParser
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassLayerFieldNotInitialized, location, field.Name, network, field.Type.Name));
             if (isStruct && field.IsReadOnly)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReadOnlyStructLayerField, location, field.Name, network, field.Type.Name));
-            layers.Add(ReadLayer(field, kind.Kind, kind.Attribute, isStruct, location, cancellationToken));
+            FieldLayer layer = ReadLayer(field, kind.Kind, kind.Attribute, isStruct, location, cancellationToken);
+            if (layer.Layer is { Contract: var contract } && (contract.Input.PerTimeStep || contract.Output.PerTimeStep))
+            {
+                // A layer of sequences has no Forward of one sample, which the network's code would call; until networks
+                // chain time steps, the field is reported and the network left ungenerated, as for an invalid layer.
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RecurrentLayerInNetwork, location, field.Name, network, contract.Kind, contract.Description));
+                layer = new FieldLayer(field, null, layer.Element, location);
+            }
+            layers.Add(layer);
         }
         return layers;
     }

@@ -37,7 +37,7 @@ public class RecurrentReferenceTests(ITestOutputHelper output)
     /// swapped gate or a wrong formula produces. Gradients, which sum 200 steps of such terms, are compared relative to the
     /// tensor's largest magnitude with 1e-4 (PyTorch's own float32/float64 gap: at most 1.2e-6).
     /// </summary>
-    private const double FloatTolerance = 1e-5, FloatGradientTolerance = 1e-4;
+    internal const double FloatTolerance = 1e-5, FloatGradientTolerance = 1e-4;
 
     /// <summary>RTNeural's tests compare its outputs with PyTorch's float32 ones within this absolute tolerance.</summary>
     private const double RtNeuralTolerance = 1e-6;

@@ -1,0 +1,318 @@
+using System.Globalization;
+using DenseGen.Generator.Model;
+using DenseGen.Generator.Shared;
+
+namespace DenseGen.Generator.Layers.Recurrent;
+
+/// <summary>
+/// Turns a <see cref="RecurrentSpec"/> into the source of the layer's partial type: constants, the tensors (through the
+/// shared frame), the running state and its scratch, <c>ResetState</c>, <c>Step</c> and <c>Forward</c>. Pure: the same
+/// spec always gives byte-identical text.
+/// </summary>
+/// <remarks>
+/// The step is written element by element with every size a constant, in one fixed order of operations in every output
+/// mode (PyTorch's: each product sum from zero, then its bias, the input and recurrent halves added; an LSTM's
+/// <c>c' = f·c + i·g</c>, a GRU's <c>h' = n + z·(h − n)</c>); the gates' sigmoid and tanh are the runtime's span functions,
+/// DenseGen's own in a deterministic layer.
+/// </remarks>
+internal static class RecurrentEmitter
+{
+    private const string Span = "global::System.Span";
+    private const string ReadOnlySpan = "global::System.ReadOnlySpan";
+    private const string Guard = GeneratedFile.Guard;
+    private const string HiddenField = "__denseHiddenState", CellField = "__denseCellState", ScratchField = "__denseScratch";
+
+    public static string Emit(RecurrentSpec spec, TargetInfo target)
+    {
+        bool portable = target.IsPortable;
+        var w = new IndentedWriter();
+        GeneratedFile.Open(w, spec.Namespace, spec.ContainingTypes);
+        string t = spec.ElementKeyword;
+        w.Open($"partial {(spec.IsStruct ? "struct" : "class")} {spec.TypeName} : global::DenseGen.IParameterTensors<{t}>");
+        LayerContract contract = spec.Contract;
+        WriteConstants(w, spec, contract);
+        LayerStorage storage = LayerFrame.StorageFor(spec, portable);
+        LayerFrame.WriteStorage(w, spec, contract, storage);
+        WriteStateStorage(w, spec, storage);
+        LayerFrame.WriteSpanProperties(w, spec, contract, storage);
+        WriteStateProperties(w, spec, storage);
+        string? methodAttributes = portable ? null : KernelWriterAttributes(target);
+        WriteResetState(w, spec, storage, methodAttributes);
+        WriteStep(w, spec, storage, methodAttributes);
+        WriteForward(w, spec, storage, methodAttributes);
+        WriteCellStep(w, spec, storage, methodAttributes);
+        LayerFrame.WriteTensorMembers(w, spec, contract);
+        w.Close();
+        GeneratedFile.Close(w, spec.Namespace, spec.ContainingTypes);
+        return w.ToString();
+    }
+
+    private static string KernelWriterAttributes(TargetInfo target) => Dense.KernelWriter.MethodAttributes(target.AllowsUnsafe);
+
+    private static void WriteConstants(IndentedWriter w, RecurrentSpec spec, LayerContract contract)
+    {
+        Constant(w, "Inputs per time step of each stream: the length of <c>x</c>.", "int", "InputSize", Number(spec.In));
+        Constant(w, "Hidden units per layer: the output per time step of each stream.", "int", "HiddenSize", Number(spec.Hidden));
+        Constant(w, "Stacked layers: layer k &gt; 0 reads layer k − 1's output at the same time step.", "int", "Layers", Number(spec.Layers));
+        Constant(w, "Streams the layer keeps state for: <see cref=\"Step\"/> and <see cref=\"Forward\"/> take up to this many at once.", "int", "MaxBatch", Number(spec.MaxBatch));
+        Constant(w, "Number of parameters: every layer's weights and biases (the initial state is state, not counted).", "long", "ParameterCount", Number(contract.ParameterCount));
+        Constant(w,
+            "Bytes of the tensors, the running state of every stream and the step's scratch: the size of a struct layer, and of a class layer's data (its object and array headers aside).",
+            "long", "StorageBytes", Number(contract.StorageBytes(spec.ElementSize)));
+    }
+
+    private static void Constant(IndentedWriter w, string summary, string type, string name, string value)
+    {
+        w.Line($"/// <summary>{summary}</summary>");
+        GeneratedFile.Field(w);
+        w.Line($"public const {type} {name} = {value};");
+        w.Line();
+    }
+
+    /// <summary>The running state (<c>[Layers, MaxBatch, Hidden]</c> each) and the step's scratch, stored as the tensors are.</summary>
+    private static void WriteStateStorage(IndentedWriter w, RecurrentSpec spec, LayerStorage storage)
+    {
+        string t = spec.ElementKeyword;
+        var buffers = new System.Collections.Generic.List<(string Field, long Length)> { (HiddenField, spec.StateLength) };
+        if (spec.HasCell)
+            buffers.Add((CellField, spec.StateLength));
+        buffers.Add((ScratchField, spec.ScratchLength));
+        foreach ((string field, long length) in buffers)
+        {
+            GeneratedFile.Field(w);
+            w.Line(storage switch
+            {
+                LayerStorage.Inline => $"private {BufferType(length)} {field};",
+                LayerStorage.AlignedArrays => $"private readonly {GeneratedFile.CompilerServices}.AlignedArray<{t}> {field} = new({Number(length)});",
+                _ => $"private readonly {t}[] {field} = new {t}[{Number(length)}];",
+            });
+        }
+        w.Line();
+        if (storage != LayerStorage.Inline)
+            return;
+        var written = new System.Collections.Generic.HashSet<long>();
+        foreach ((_, long length) in buffers)
+        {
+            if (!written.Add(length))
+                continue;
+            GeneratedFile.Member(w);
+            w.Line($"[global::System.Runtime.CompilerServices.InlineArray({Number(length)})]");
+            w.Open($"private struct {BufferType(length)}");
+            w.Line($"private {t} __element;");
+            w.Close();
+            w.Line();
+        }
+    }
+
+    private static string BufferType(long length) => "__DenseBuffer" + Number(length) + "Storage";
+
+    private static void WriteStateProperties(IndentedWriter w, RecurrentSpec spec, LayerStorage storage)
+    {
+        StateProperty(w, spec, "HiddenState", LayerFrame.SpanOf(HiddenField, storage), "hidden state <c>h</c>, which is also each layer's output");
+        if (spec.HasCell)
+            StateProperty(w, spec, "CellState", LayerFrame.SpanOf(CellField, storage), "cell state <c>c</c>");
+    }
+
+    private static void StateProperty(IndentedWriter w, RecurrentSpec spec, string name, string field, string what)
+    {
+        w.Line($"/// <summary>");
+        w.Line($"/// The running {what} of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> (PyTorch's <c>h_0</c> layout):");
+        w.Line("/// stream s of layer k starts at <c>(k * MaxBatch + s) * HiddenSize</c>. <see cref=\"Step\"/> and <see cref=\"Forward\"/> start");
+        w.Line("/// from it and leave the last step's state in it; read or write it to carry a stream's state elsewhere. Neither saved nor");
+        w.Line("/// trained; zero when the layer is created, and set from the initial state by <see cref=\"ResetState\"/>.");
+        w.Line("/// </summary>");
+        GeneratedFile.Member(w);
+        if (spec.IsStruct)
+            w.Line("[global::System.Diagnostics.CodeAnalysis.UnscopedRef]");
+        w.Line($"public {Span}<{spec.ElementKeyword}> {name} => {field};");
+        w.Line();
+    }
+
+    private static void WriteResetState(IndentedWriter w, RecurrentSpec spec, LayerStorage storage, string? methodAttributes)
+    {
+        w.Line("/// <summary>Sets every stream's running state to the initial state (<see cref=\"InitialHiddenState\"/>" + (spec.HasCell ? " and <see cref=\"InitialCellState\"/>" : "") + "), as at the start of a sequence.</summary>");
+        GeneratedFile.Method(w, methodAttributes);
+        w.Open("public void ResetState()");
+        w.Open($"for (int layer = 0; layer < {Number(spec.Layers)}; layer++)");
+        w.Open($"for (int stream = 0; stream < {Number(spec.MaxBatch)}; stream++)");
+        w.Line($"int start = (layer * {Number(spec.MaxBatch)} + stream) * {Number(spec.Hidden)};");
+        w.Line($"InitialHiddenState.Slice(layer * {Number(spec.Hidden)}, {Number(spec.Hidden)}).CopyTo(HiddenState.Slice(start, {Number(spec.Hidden)}));");
+        if (spec.HasCell)
+            w.Line($"InitialCellState.Slice(layer * {Number(spec.Hidden)}, {Number(spec.Hidden)}).CopyTo(CellState.Slice(start, {Number(spec.Hidden)}));");
+        w.Close();
+        w.Close();
+        w.Close();
+        w.Line();
+    }
+
+    private static void WriteStep(IndentedWriter w, RecurrentSpec spec, LayerStorage storage, string? methodAttributes)
+    {
+        string t = spec.ElementKeyword;
+        w.Line("/// <summary>");
+        w.Line("/// Advances the first <c>k = input.Length / InputSize</c> streams one time step: <paramref name=\"output\"/> receives each");
+        w.Line("/// stream's new hidden state of the last layer. The other streams' state is unchanged.");
+        w.Line("/// </summary>");
+        w.Line("/// <param name=\"input\"><c>[k, InputSize]</c>, <c>1 ≤ k ≤ MaxBatch</c>.</param>");
+        w.Line("/// <param name=\"output\">Receives <c>[k, HiddenSize]</c>.</param>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">The spans do not hold whole streams, hold different numbers of them or more than");
+        w.Line("/// <see cref=\"MaxBatch\"/>, or <paramref name=\"output\"/> overlaps the input or the layer's memory. Nothing is written when it is thrown.</exception>");
+        w.Line("/// <remarks>Writes the layer's state: one thread at a time. Allocates nothing.</remarks>");
+        GeneratedFile.Method(w, methodAttributes);
+        w.Open($"public void Step({ReadOnlySpan}<{t}> input, {Span}<{t}> output)");
+        w.Line($"int streams = {Guard}.SampleCount(input.Length, InputSize, nameof(input), nameof(InputSize));");
+        WriteRequireStreams(w, "streams", "input");
+        w.Line($"{Guard}.RequireSamples(output.Length, streams, HiddenSize, nameof(output), nameof(HiddenSize));");
+        WriteDisjoint(w, spec, storage);
+        w.Line($"for (int stream = 0; stream < streams; stream++)");
+        w.Line($"    __DenseCellStep(input.Slice(stream * {Number(spec.In)}, {Number(spec.In)}), output.Slice(stream * {Number(spec.Hidden)}, {Number(spec.Hidden)}), stream);");
+        w.Close();
+        w.Line();
+    }
+
+    private static void WriteForward(IndentedWriter w, RecurrentSpec spec, LayerStorage storage, string? methodAttributes)
+    {
+        string t = spec.ElementKeyword;
+        w.Line("/// <summary>");
+        w.Line("/// Runs sequences of <paramref name=\"steps\"/> time steps through the first <c>k</c> streams, PyTorch's <c>batch_first</c>");
+        w.Line("/// layout: starts from each stream's running state and leaves the last step's state there.");
+        w.Line("/// </summary>");
+        w.Line("/// <param name=\"input\"><c>[k, steps, InputSize]</c>, <c>1 ≤ k ≤ MaxBatch</c>.</param>");
+        w.Line("/// <param name=\"output\">Receives <c>[k, steps, HiddenSize]</c>: the last layer's hidden state after every step.</param>");
+        w.Line("/// <param name=\"steps\">Time steps per stream, at least 1.</param>");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"steps\"/> is less than 1.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">The spans do not hold whole sequences, hold different numbers of them or more than");
+        w.Line("/// <see cref=\"MaxBatch\"/>, or <paramref name=\"output\"/> overlaps the input or the layer's memory. Nothing is written when it is thrown.</exception>");
+        w.Line("/// <remarks>Writes the layer's state: one thread at a time. Allocates nothing.</remarks>");
+        GeneratedFile.Method(w, methodAttributes);
+        w.Open($"public void Forward({ReadOnlySpan}<{t}> input, {Span}<{t}> output, int steps)");
+        w.Line("if (steps < 1)");
+        w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, \"A sequence has at least one time step.\");");
+        w.Line("long stepInputs = (long)steps * InputSize;");
+        w.Line("if (input.Length == 0 || input.Length % stepInputs != 0)");
+        w.Line("    throw new global::System.ArgumentException($\"input holds {input.Length} elements, not a positive whole number of sequences of {steps} steps × InputSize ({InputSize}).\", nameof(input));");
+        w.Line("int streams = (int)(input.Length / stepInputs);");
+        WriteRequireStreams(w, "streams", "input");
+        w.Line("if (output.Length != (long)streams * steps * HiddenSize)");
+        w.Line("    throw new global::System.ArgumentException($\"output holds {output.Length} elements; {streams} sequences of {steps} steps × HiddenSize ({HiddenSize}) need {(long)streams * steps * HiddenSize}.\", nameof(output));");
+        WriteDisjoint(w, spec, storage);
+        w.Open("for (int step = 0; step < steps; step++)");
+        w.Open("for (int stream = 0; stream < streams; stream++)");
+        w.Line("int at = stream * steps + step;");
+        w.Line($"__DenseCellStep(input.Slice(at * {Number(spec.In)}, {Number(spec.In)}), output.Slice(at * {Number(spec.Hidden)}, {Number(spec.Hidden)}), stream);");
+        w.Close();
+        w.Close();
+        w.Close();
+        w.Line();
+    }
+
+    private static void WriteRequireStreams(IndentedWriter w, string streams, string parameter)
+    {
+        w.Line($"if ({streams} > MaxBatch)");
+        w.Line($"    throw new global::System.ArgumentException($\"{parameter} holds {{{streams}}} streams, more than MaxBatch ({{MaxBatch}}).\", nameof({parameter}));");
+    }
+
+    /// <summary>The output must overlap nothing the step reads or writes: the input, the tensors, the state and the scratch; the input must not be the state.</summary>
+    private static void WriteDisjoint(IndentedWriter w, RecurrentSpec spec, LayerStorage storage)
+    {
+        string t = spec.ElementKeyword;
+        w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), input, nameof(input));");
+        LayerFrame.WriteDisjointFromTensors(w, spec, spec.Contract, storage, "output", gradients: false);
+        foreach (string span in new[] { "output", "input" })
+        {
+            w.Line($"{Guard}.RequireDisjoint<{t}>({span}, nameof({span}), {LayerFrame.SpanOf(HiddenField, storage)}, nameof(HiddenState));");
+            if (spec.HasCell)
+                w.Line($"{Guard}.RequireDisjoint<{t}>({span}, nameof({span}), {LayerFrame.SpanOf(CellField, storage)}, nameof(CellState));");
+        }
+    }
+
+    /// <summary>One time step of one stream through every layer, element by element (see the class remarks for the order).</summary>
+    private static void WriteCellStep(IndentedWriter w, RecurrentSpec spec, LayerStorage storage, string? methodAttributes)
+    {
+        string t = spec.ElementKeyword;
+        int h = spec.Hidden, rows = spec.GateRows;
+        GeneratedFile.Method(w, methodAttributes);
+        w.Open($"private void __DenseCellStep({ReadOnlySpan}<{t}> x, {Span}<{t}> y, int stream)");
+        w.Line($"{Span}<{t}> scratch = {LayerFrame.SpanOf(ScratchField, storage)};");
+        w.Line($"{Span}<{t}> gates = scratch.Slice(0, {Number(rows)});");
+        w.Line($"{Span}<{t}> other = scratch.Slice({Number(rows)});");
+        // A struct layer's state is a span of the layer itself, which a local initialized from a parameter could outlive.
+        w.Line($"{(spec.IsStruct ? "scoped " : "")}{ReadOnlySpan}<{t}> layerInput = x;");
+        for (int layer = 0; layer < spec.Layers; layer++)
+        {
+            string k = Number(layer);
+            int inputs = spec.InputsOf(layer);
+            w.Open("");
+            w.Line($"int at = ({k} * {Number(spec.MaxBatch)} + stream) * {Number(h)};");
+            w.Line($"{Span}<{t}> h = HiddenState.Slice(at, {Number(h)});");
+            if (spec.HasCell)
+                w.Line($"{Span}<{t}> c = CellState.Slice(at, {Number(h)});");
+            w.Line($"{ReadOnlySpan}<{t}> inputWeights = WeightIhL{k}, recurrentWeights = WeightHhL{k}, inputBias = BiasIhL{k}, recurrentBias = BiasHhL{k};");
+            if (spec.HasCell)
+            {
+                // gates = (W_ih x + b_ih) + (W_hh h + b_hh), rows i, f, g, o.
+                w.Open($"for (int row = 0; row < {Number(rows)}; row++)");
+                WriteAffine(w, spec, "fromInput", "inputWeights", "layerInput", inputs, "inputBias");
+                WriteAffine(w, spec, "fromState", "recurrentWeights", "h", h, "recurrentBias");
+                w.Line($"gates[row] = {Round(spec, "fromInput + fromState")};");
+                w.Close();
+                w.Line($"{Sigmoid(spec)}(gates.Slice(0, {Number(2 * h)}));");
+                w.Line($"{Tanh(spec)}(gates.Slice({Number(2 * h)}, {Number(h)}));");
+                w.Line($"{Sigmoid(spec)}(gates.Slice({Number(3 * h)}, {Number(h)}));");
+                w.Open($"for (int j = 0; j < {Number(h)}; j++)");
+                w.Line($"c[j] = {Round(spec, $"{Round(spec, $"gates[{Number(h)} + j] * c[j]")} + {Round(spec, $"gates[j] * gates[{Number(2 * h)} + j]")}")};");
+                w.Line("other[j] = c[j];");
+                w.Close();
+                w.Line($"{Tanh(spec)}(other.Slice(0, {Number(h)}));");
+                w.Line($"for (int j = 0; j < {Number(h)}; j++)");
+                w.Line($"    h[j] = {Round(spec, $"gates[{Number(3 * h)} + j] * other[j]")};");
+            }
+            else
+            {
+                // gates = W_ih x + b_ih and other = W_hh h + b_hh, rows r, z, n; r and z from their sum.
+                w.Open($"for (int row = 0; row < {Number(rows)}; row++)");
+                WriteAffine(w, spec, "fromInput", "inputWeights", "layerInput", inputs, "inputBias");
+                WriteAffine(w, spec, "fromState", "recurrentWeights", "h", h, "recurrentBias");
+                w.Line("gates[row] = fromInput;");
+                w.Line("other[row] = fromState;");
+                w.Close();
+                w.Line($"for (int row = 0; row < {Number(2 * h)}; row++)");
+                w.Line($"    gates[row] = {Round(spec, "gates[row] + other[row]")};");
+                w.Line($"{Sigmoid(spec)}(gates.Slice(0, {Number(2 * h)}));");
+                w.Line($"for (int j = 0; j < {Number(h)}; j++)");
+                w.Line($"    gates[{Number(2 * h)} + j] = {Round(spec, $"gates[{Number(2 * h)} + j] + {Round(spec, $"gates[j] * other[{Number(2 * h)} + j]")}")};");
+                w.Line($"{Tanh(spec)}(gates.Slice({Number(2 * h)}, {Number(h)}));");
+                w.Open($"for (int j = 0; j < {Number(h)}; j++)");
+                w.Line($"{t} n = gates[{Number(2 * h)} + j];");
+                w.Line($"h[j] = {Round(spec, $"n + {Round(spec, $"gates[{Number(h)} + j] * {Round(spec, "(h[j] - n)")}")}")};");
+                w.Close();
+            }
+            w.Line("layerInput = h;");
+            w.Close();
+        }
+        w.Line("layerInput.CopyTo(y);");
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary><c>{name} = Σ weights[row, i] · vector[i] + bias[row]</c>: the products summed from zero in input order, then the bias.</summary>
+    private static void WriteAffine(IndentedWriter w, RecurrentSpec spec, string name, string weights, string vector, int columns, string bias)
+    {
+        string t = spec.ElementKeyword;
+        w.Line($"{t} {name} = {(spec.Element == ElementKind.Float64 ? "0d" : "0f")};");
+        w.Line($"{ReadOnlySpan}<{t}> {name}Row = {weights}.Slice(row * {Number(columns)}, {Number(columns)});");
+        w.Line($"for (int i = 0; i < {Number(columns)}; i++)");
+        w.Line($"    {name} = {Round(spec, $"{name} + {Round(spec, $"{name}Row[i] * {vector}[i]")}")};");
+        w.Line($"{name} = {Round(spec, $"{name} + {bias}[row]")};");
+    }
+
+    /// <summary>An arithmetic step, explicitly rounded to the element type in a deterministic layer (for runtimes that keep intermediates wider).</summary>
+    private static string Round(RecurrentSpec spec, string expression) => spec.Deterministic ? $"({spec.ElementKeyword})({expression})" : expression;
+
+    private static string Sigmoid(RecurrentSpec spec) => spec.Deterministic ? GeneratedFile.CompilerServices + ".DeterministicActivations.Sigmoid" : $"global::DenseGen.Activations.Sigmoid<{spec.ElementKeyword}>";
+
+    private static string Tanh(RecurrentSpec spec) => spec.Deterministic ? GeneratedFile.CompilerServices + ".DeterministicActivations.Tanh" : $"global::DenseGen.Activations.Tanh<{spec.ElementKeyword}>";
+
+    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,58 @@
+using System;
+
+namespace DenseGen;
+
+/// <summary>
+/// Marks a <c>partial</c> class or struct as a gated recurrent unit layer with PyTorch's <c>nn.GRU</c> semantics
+/// (gates r, z, n; <c>n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))</c>, <c>h' = (1 − z) ⊙ n + z ⊙ h</c>; two biases),
+/// whose sizes are compile-time constants. The DenseGen source generator adds its tensors, named and shaped as PyTorch's
+/// state dict (<c>weight_ih_l0</c> <c>[3·Hidden, In]</c>, <c>weight_hh_l0</c> <c>[3·Hidden, Hidden]</c>, <c>bias_ih_l0</c>,
+/// <c>bias_hh_l0</c>, then the same for each further layer), its initial state, the running state of
+/// <see cref="MaxBatch"/> streams, and <c>Step</c>, <c>Forward</c> and <c>ResetState</c>.
+/// </summary>
+/// <example>
+/// <code>
+/// [Gru(In = 1, Hidden = 40)]
+/// public partial class AmpModel;
+///
+/// var layer = new AmpModel();
+/// trained.WeightIhL0.CopyTo(layer.WeightIhL0);   // and WeightHhL0, BiasIhL0, BiasHhL0
+/// Span&lt;float&gt; input = stackalloc float[AmpModel.InputSize], hidden = stackalloc float[AmpModel.HiddenSize];
+/// foreach (float sample in audio)
+/// {
+///     input[0] = sample;
+///     layer.Step(input, hidden);   // one time step of one stream
+/// }
+/// </code>
+/// </example>
+/// <remarks>
+/// The annotated type and every type containing it must be <c>partial</c> and non-generic. The layer is for inference:
+/// it has no gradients and no <c>Backward</c> yet. A struct layer holds its tensors and state inline.
+/// </remarks>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, AllowMultiple = false, Inherited = false)]
+public sealed class GruAttribute : Attribute
+{
+    /// <summary>Inputs per time step (PyTorch's <c>input_size</c>). Required; at least 1.</summary>
+    public int In { get; set; }
+
+    /// <summary>Hidden units per layer (PyTorch's <c>hidden_size</c>): the output per time step. Required; at least 1.</summary>
+    public int Hidden { get; set; }
+
+    /// <summary>Stacked layers (PyTorch's <c>num_layers</c>): layer k &gt; 0 reads layer k − 1's output at the same time step. Default 1.</summary>
+    public int Layers { get; set; } = 1;
+
+    /// <summary>
+    /// Independent streams the layer keeps state for (the batch of PyTorch's <c>h_0</c>, <c>[Layers, batch, Hidden]</c>):
+    /// <c>Step</c> and <c>Forward</c> take up to this many at once. Default 1.
+    /// </summary>
+    public int MaxBatch { get; set; } = 1;
+
+    /// <summary>Element type of tensors, state, inputs and outputs: <c>typeof(float)</c> (the default) or <c>typeof(double)</c>.</summary>
+    public Type ElementType { get; set; } = typeof(float);
+
+    /// <summary>
+    /// Whether the layer promises the same bits on every machine and runtime (default <c>false</c>): every sum in a fixed
+    /// order, every step rounded explicitly, and DenseGen's own sigmoid and tanh (docs/determinism.md).
+    /// </summary>
+    public bool Deterministic { get; set; }
+}

@@ -1,0 +1,197 @@
+using System;
+using System.Linq;
+using System.Numerics;
+using Xunit;
+
+namespace DenseGen.Tests.RecurrentLayers;
+
+/// <summary>
+/// What <c>Step</c>, <c>Forward</c>, the running state and <c>ResetState</c> promise, on every storage and element type:
+/// a sequence through <c>Forward</c> is the same bits as its steps through <c>Step</c>; streams are independent of each
+/// other and of how many run at once; a step of the first k streams leaves the others' state alone; <c>ResetState</c>
+/// restores the initial state; bad arguments change nothing. The numbers themselves are checked against PyTorch's
+/// (<see cref="RtNeuralReferenceTests"/>).
+/// </summary>
+public sealed class RecurrentLayerTests
+{
+    public static TheoryData<string> FloatLayers => new() { "StreamsLstm", "StreamsGru", "StreamsLstmDeterministic", "StreamsGruDeterministic" };
+
+    public static TheoryData<string> DoubleLayers => new() { "StreamsLstmStruct", "StreamsGruStruct" };
+
+    private static RecurrentUnderTest<float> Float(string name) => name switch
+    {
+        "StreamsLstm" => new StreamsLstmUnderTest(),
+        "StreamsGru" => new StreamsGruUnderTest(),
+        "StreamsLstmDeterministic" => new StreamsLstmDeterministicUnderTest(),
+        "StreamsGruDeterministic" => new StreamsGruDeterministicUnderTest(),
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
+    private static RecurrentUnderTest<double> Double(string name) => name switch
+    {
+        "StreamsLstmStruct" => new StreamsLstmStructUnderTest(),
+        "StreamsGruStruct" => new StreamsGruStructUnderTest(),
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
+    [Theory, MemberData(nameof(FloatLayers))]
+    public void FloatLayersKeepTheirPromises(string name) => Promises(() => Float(name));
+
+    [Theory, MemberData(nameof(DoubleLayers))]
+    public void DoubleLayersKeepTheirPromises(string name) => Promises(() => Double(name));
+
+    [Theory, MemberData(nameof(FloatLayers))]
+    public void BadArgumentsChangeNothing(string name)
+    {
+        RecurrentUnderTest<float> layer = Float(name);
+        Randomize(layer, new Random(3));
+        int i = layer.InputSize, h = layer.HiddenSize, m = layer.MaxBatch;
+        float[] hidden = layer.HiddenState.ToArray(), cell = layer.CellState.ToArray();
+        var output = new float[(m + 1) * 2 * h];
+        output.AsSpan().Fill(7f);
+        Assert.Throws<ArgumentException>(() => layer.Step(new float[i + 1], new float[h]));                  // not whole streams
+        Assert.Throws<ArgumentException>(() => layer.Step(new float[(m + 1) * i], new float[(m + 1) * h]));  // more than MaxBatch
+        Assert.Throws<ArgumentException>(() => layer.Step(new float[2 * i], new float[h]));                  // output for one stream of two
+        Assert.Throws<ArgumentException>(() => layer.Step(new float[0], new float[0]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => layer.Forward(new float[i], new float[h], 0));
+        Assert.Throws<ArgumentException>(() => layer.Forward(new float[3 * i], new float[3 * h], 2));         // 3 steps are not sequences of 2
+        Assert.Throws<ArgumentException>(() => layer.Forward(new float[(m + 1) * 2 * i], output, 2));
+        Assert.Throws<ArgumentException>(() => layer.Forward(new float[2 * i], new float[2 * h + 1], 2));
+        var shared = new float[i + h];
+        Assert.Throws<ArgumentException>(() => layer.Step(shared.AsSpan(0, i), shared.AsSpan(i - 1 > 0 ? i - 1 : 0, h)));
+        Assert.Throws<ArgumentException>(() => layer.Step(new float[i], layer.HiddenState.Slice(0, h)));
+        Assert.Throws<ArgumentException>(() => layer.Step(layer.HiddenState.Slice(0, i), new float[h]));
+        Assert.Throws<ArgumentException>(() => layer.Step(new float[i], layer.Tensors.ParameterTensor(0).Slice(0, h)));
+        Assert.True(layer.HiddenState.SequenceEqual(hidden), "a refused call changed the hidden state");
+        Assert.True(layer.CellState.SequenceEqual(cell), "a refused call changed the cell state");
+        Assert.All(output, v => Assert.Equal(7f, v));
+    }
+
+    [Fact]
+    public void StepAllocatesNothing()
+    {
+        var layer = new StreamsLstm();
+        var input = new float[StreamsLstm.InputSize * StreamsLstm.MaxBatch];
+        var output = new float[StreamsLstm.HiddenSize * StreamsLstm.MaxBatch];
+        var gru = new StreamsGru();
+        for (int i = 0; i < 100; i++)
+        {
+            layer.Step(input, output);
+            gru.Step(input, output);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100_000; i++)
+        {
+            layer.Step(input.AsSpan(0, StreamsLstm.InputSize), output.AsSpan(0, StreamsLstm.HiddenSize));
+            gru.Step(input, output);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void TheTensorTableIsPyTorchsStateDictThenTheInitialState()
+    {
+        IParameterTensors<float> lstm = new StreamsLstm();
+        string[] names = Enumerable.Range(0, lstm.ParameterTensorCount).Select(lstm.ParameterTensorName).ToArray();
+        Assert.Equal(
+            ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1", "initial_hidden", "initial_cell"],
+            names);
+        Assert.Equal([20, 3], lstm.DescribeParameterTensor(0).Shape.ToArray());
+        Assert.Equal([20, 5], lstm.DescribeParameterTensor(4).Shape.ToArray());
+        Assert.Equal([2, 5], lstm.DescribeParameterTensor(8).Shape.ToArray());
+        Assert.Equal(TensorRole.State, lstm.DescribeParameterTensor(9).Role);
+        IParameterTensors<float> gru = new StreamsGru();
+        Assert.Equal([15, 3], gru.DescribeParameterTensor(0).Shape.ToArray());
+        Assert.Equal(9, gru.ParameterTensorCount);
+        // Layer 0: 15 × 3 + 15 × 5 + 2 × 15; layer 1: 15 × 5 + 15 × 5 + 2 × 15. The initial state is not a parameter.
+        Assert.Equal(150 + 180, StreamsGru.ParameterCount);
+        Assert.Equal(200 + 240, StreamsLstm.ParameterCount);
+    }
+
+    private static void Promises<T>(Func<RecurrentUnderTest<T>> create) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const int Steps = 7;
+        RecurrentUnderTest<T> layer = create();
+        var random = new Random(11);
+        Randomize(layer, random);
+        int i = layer.InputSize, h = layer.HiddenSize, m = layer.MaxBatch;
+        T[] input = Values<T>(random, m * Steps * i);
+
+        // Forward over every stream from the initial state.
+        layer.ResetState();
+        var sequence = new T[m * Steps * h];
+        layer.Forward(input, sequence, Steps);
+        T[] finalHidden = layer.HiddenState.ToArray(), finalCell = layer.CellState.ToArray();
+
+        // The same, step by step through Step, gathering each step's inputs of every stream.
+        RecurrentUnderTest<T> stepped = create();
+        stepped.CopyTensorsFrom(layer);
+        stepped.ResetState();
+        var stepInput = new T[m * i];
+        var stepOutput = new T[m * h];
+        for (int t = 0; t < Steps; t++)
+        {
+            for (int s = 0; s < m; s++)
+                input.AsSpan((s * Steps + t) * i, i).CopyTo(stepInput.AsSpan(s * i));
+            stepped.Step(stepInput, stepOutput);
+            for (int s = 0; s < m; s++)
+                Assert.True(stepOutput.AsSpan(s * h, h).SequenceEqual(sequence.AsSpan((s * Steps + t) * h, h)), $"{layer}: step {t} of stream {s} differs between Step and Forward");
+        }
+        Assert.True(stepped.HiddenState.SequenceEqual(finalHidden), $"{layer}: the final hidden state differs between Step and Forward");
+        Assert.True(stepped.CellState.SequenceEqual(finalCell), $"{layer}: the final cell state differs between Step and Forward");
+        // The state is not the zero state, or the comparisons above show little.
+        Assert.Contains(finalHidden, v => v != T.Zero);
+
+        // Each stream alone, in stream 0 of a fresh layer whose initial state is the same, gives its sequence again.
+        for (int s = 0; s < m; s++)
+        {
+            RecurrentUnderTest<T> alone = create();
+            alone.CopyTensorsFrom(layer);
+            alone.ResetState();
+            var one = new T[Steps * h];
+            alone.Forward(input.AsSpan(s * Steps * i, Steps * i), one, Steps);
+            Assert.True(one.AsSpan().SequenceEqual(sequence.AsSpan(s * Steps * h, Steps * h)), $"{layer}: stream {s} alone differs from stream {s} among {m}");
+        }
+
+        // A step of the first stream leaves the others' state as it was.
+        T[] hiddenBefore = layer.HiddenState.ToArray(), cellBefore = layer.CellState.ToArray();
+        layer.Step(input.AsSpan(0, i), new T[h]);
+        for (int k = 0; k < layer.Layers; k++)
+        {
+            for (int s = 0; s < m; s++)
+            {
+                int at = (k * m + s) * h;
+                bool same = layer.HiddenState.Slice(at, h).SequenceEqual(hiddenBefore.AsSpan(at, h));
+                Assert.True(s == 0 ? !same : same, $"{layer}: after a step of stream 0, layer {k}'s stream {s} state {(same ? "did not change" : "changed")}");
+                if (layer.HasCell && s > 0)
+                    Assert.True(layer.CellState.Slice(at, h).SequenceEqual(cellBefore.AsSpan(at, h)), $"{layer}: stream {s}'s cell state changed");
+            }
+        }
+
+        // ResetState gives every stream of every layer the initial state.
+        layer.ResetState();
+        for (int k = 0; k < layer.Layers; k++)
+        {
+            for (int s = 0; s < m; s++)
+            {
+                Assert.True(layer.HiddenState.Slice((k * m + s) * h, h).SequenceEqual(layer.InitialHiddenState.Slice(k * h, h)), $"{layer}: ResetState, hidden state of layer {k}, stream {s}");
+                if (layer.HasCell)
+                    Assert.True(layer.CellState.Slice((k * m + s) * h, h).SequenceEqual(layer.InitialCellState.Slice(k * h, h)), $"{layer}: ResetState, cell state of layer {k}, stream {s}");
+            }
+        }
+    }
+
+    /// <summary>Every tensor random in [−0.5, 0.5), the initial state included, so that every term of the step shows.</summary>
+    private static void Randomize<T>(RecurrentUnderTest<T> layer, Random random) where T : unmanaged
+    {
+        for (int t = 0; t < layer.Tensors.ParameterTensorCount; t++)
+        {
+            Span<T> tensor = layer.Tensors.ParameterTensor(t);
+            for (int j = 0; j < tensor.Length; j++)
+                tensor[j] = (T)Convert.ChangeType(random.NextDouble() - 0.5, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    private static T[] Values<T>(Random random, int count) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Enumerable.Range(0, count).Select(_ => T.CreateChecked(2 * random.NextDouble() - 1)).ToArray();
+}
