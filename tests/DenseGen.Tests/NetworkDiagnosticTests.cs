@@ -383,6 +383,36 @@ public class NetworkDiagnosticTests
         }
         """, ["DG0015", "DG0028"], LanguageVersion.CSharp9, layers: false);
 
+    [Fact]
+    public void RecurrentLayerFieldIsRefusedUntilNetworksChainTimeSteps() => Verify("""
+        using DenseGen;
+
+        [Lstm(In = 1, Hidden = 8)] public sealed partial class Memory;
+        [Dense(In = 8, Out = 1)] public sealed partial class Head;
+
+        [Sequential]
+        public sealed partial class Amp
+        {
+            public readonly Memory Memory = new();
+            public readonly Head Head = new();
+        }
+        """, ["DG0039"], layers: false);
+
+    [Fact]
+    public void RecurrentLayersCheckTheirSizesAndMembers() => Verify("""
+        using DenseGen;
+
+        [Gru(In = 0, Hidden = 8)] public sealed partial class NoInputs;
+        [Lstm(In = 1, Hidden = 8, Layers = 0)] public sealed partial class NoLayers;
+        [Lstm(In = 1, Hidden = 8, MaxBatch = -1)] public sealed partial class NoStreams;
+
+        [Gru(In = 1, Hidden = 4)]
+        public sealed partial class Clash
+        {
+            public void ResetState() { }
+        }
+        """, ["DG0003", "DG0003", "DG0003", "DG0033"], layers: false);
+
     private static void Verify(string source, string[] expectedIds, LanguageVersion version = LanguageVersion.Latest, bool layers = true, [CallerMemberName] string testMethod = "")
     {
         CSharpCompilation compilation = GeneratorHarness.CreateCompilation(layers ? [Layers, source] : [source], version);
