@@ -72,48 +72,44 @@ internal static class LayerFrame
     /// line in full output (where the weights fall against 64-byte lines otherwise moves a one-sample call by a tenth or
     /// more from one allocation to the next); struct layers keep them inline, packed, so the value is its data.
     /// </summary>
-    public static void WriteStorage(IndentedWriter w, LayerSpec spec, LayerContract contract, LayerStorage storage)
+    public static void WriteStorage(IndentedWriter w, LayerSpec spec, LayerContract contract, LayerStorage storage) =>
+        WriteBuffers(w, spec, storage, contract.Tensors.Select(tensor => (tensor.Field, tensor.StorageType, (long)tensor.Length))
+            .Concat(contract.TrainedTensors.Select(tensor => (tensor.GradientField, tensor.StorageType, (long)tensor.Length))).ToList());
+
+    /// <summary>
+    /// Buffers a kind keeps beside its tensors (a recurrent layer's running state), stored as the tensors are: a field
+    /// each, an inline array in a struct layer (one type per length, <c>__DenseBuffer{length}Storage</c>).
+    /// </summary>
+    public static void WriteOwnBuffers(IndentedWriter w, LayerSpec spec, LayerStorage storage, IReadOnlyList<(string Field, long Length)> buffers) =>
+        WriteBuffers(w, spec, storage, buffers.Select(buffer => (buffer.Field, "__DenseBuffer" + Number(buffer.Length) + "Storage", buffer.Length)).ToList());
+
+    // One field per buffer in the storage's form, then, for inline storage, each inline-array type once.
+    private static void WriteBuffers(IndentedWriter w, LayerSpec spec, LayerStorage storage, List<(string Field, string StorageType, long Length)> buffers)
     {
         string t = spec.ElementKeyword;
-        IEnumerable<(string Field, TensorSpec Tensor)> fields = contract.Tensors.Select(tensor => (tensor.Field, tensor))
-            .Concat(contract.TrainedTensors.Select(tensor => (tensor.GradientField, tensor)));
-        switch (storage)
+        foreach ((string field, string storageType, long length) in buffers)
         {
-            case LayerStorage.Inline:
-                // Inline arrays keep a struct layer's tensors inside the value: one stack-allocatable value with no
+            GeneratedFile.Field(w);
+            w.Line(storage switch
+            {
+                // Inline arrays keep a struct layer's buffers inside the value: one stack-allocatable value with no
                 // indirection on the hot path.
-                foreach ((string field, TensorSpec tensor) in fields)
-                {
-                    GeneratedFile.Field(w);
-                    w.Line($"private {tensor.StorageType} {field};");
-                }
-                w.Line();
-                foreach (TensorSpec tensor in contract.Tensors.GroupBy(tensor => tensor.StorageType).Select(group => group.First()))
-                    WriteInlineArray(w, tensor.StorageType, t, tensor.Length);
-                break;
-            case LayerStorage.AlignedArrays:
+                LayerStorage.Inline => $"private {storageType} {field};",
                 // Each buffer starts on a cache line, wherever the layer is allocated: where the weights fall against
                 // 64-byte lines otherwise moves a one-sample call by a tenth or more from one allocation to the next.
-                foreach ((string field, TensorSpec tensor) in fields)
-                {
-                    GeneratedFile.Field(w);
-                    w.Line($"private readonly {GeneratedFile.CompilerServices}.AlignedArray<{t}> {field} = new({Number(tensor.Length)});");
-                }
-                w.Line();
-                break;
-            default:
+                LayerStorage.AlignedArrays => $"private readonly {GeneratedFile.CompilerServices}.AlignedArray<{t}> {field} = new({Number(length)});",
                 // Portable output: one array per buffer, allocated with the layer.
-                foreach ((string field, TensorSpec tensor) in fields)
-                {
-                    GeneratedFile.Field(w);
-                    w.Line($"private readonly {t}[] {field} = new {t}[{Number(tensor.Length)}];");
-                }
-                w.Line();
-                break;
+                _ => $"private readonly {t}[] {field} = new {t}[{Number(length)}];",
+            });
         }
+        w.Line();
+        if (storage != LayerStorage.Inline)
+            return;
+        foreach ((string _, string storageType, long length) in buffers.GroupBy(buffer => buffer.StorageType).Select(group => group.First()))
+            WriteInlineArray(w, storageType, t, length);
     }
 
-    private static void WriteInlineArray(IndentedWriter w, string name, string elementType, int length)
+    private static void WriteInlineArray(IndentedWriter w, string name, string elementType, long length)
     {
         GeneratedFile.Member(w);
         w.Line($"[global::System.Runtime.CompilerServices.InlineArray({Number(length)})]");

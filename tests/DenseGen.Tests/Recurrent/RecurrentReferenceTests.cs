@@ -1,8 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text.Json;
 using DenseGen.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -39,8 +39,6 @@ public class RecurrentReferenceTests(ITestOutputHelper output)
     /// </summary>
     internal const double FloatTolerance = 1e-5, FloatGradientTolerance = 1e-4;
 
-    /// <summary>RTNeural's tests compare its outputs with PyTorch's float32 ones within this absolute tolerance.</summary>
-    private const double RtNeuralTolerance = 1e-6;
 
     public static TheoryData<string> Cases() =>
         [.. Directory.GetFiles(FixtureFolder, "*.safetensors").Select(f => Path.GetFileName(f)[..^".safetensors".Length]).Order(StringComparer.Ordinal)];
@@ -96,14 +94,14 @@ public class RecurrentReferenceTests(ITestOutputHelper output)
     [InlineData("lstm")]
     public void StreamingMatchesRtNeural(string kind)
     {
-        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(ExternalModels.Path($"rtneural/{kind}_torch.json")));
+        Dictionary<string, double[]> tensors = RtNeuralData.StateDict(kind);
         RecurrentKind recurrent = kind == "gru" ? RecurrentKind.Gru : RecurrentKind.Lstm;
-        RecurrentReference first = FromJson(json.RootElement, recurrent, kind, 1, 8, 1);
-        RecurrentReference second = FromJson(json.RootElement, recurrent, kind + "2", 8, 8, 3);
-        double[] dense = Flatten(json.RootElement.GetProperty("dense.weight"));
-        double bias = Flatten(json.RootElement.GetProperty("dense.bias"))[0];
-        double[] inputs = ReadColumn(ExternalModels.Path($"rtneural/{kind}_torch_x_python.csv"));
-        double[] expected = ReadColumn(ExternalModels.Path($"rtneural/{kind}_torch_y_python.csv"));
+        RecurrentReference first = FromStateDict(tensors, recurrent, kind, 1, 8, 1);
+        RecurrentReference second = FromStateDict(tensors, recurrent, kind + "2", 8, 8, 3);
+        double[] dense = tensors["dense.weight"];
+        double bias = tensors["dense.bias"][0];
+        double[] inputs = RtNeuralData.Inputs(kind);
+        double[] expected = RtNeuralData.Outputs(kind);
         Assert.Equal(1000, inputs.Length);
         Assert.Equal(inputs.Length, expected.Length);
 
@@ -118,7 +116,7 @@ public class RecurrentReferenceTests(ITestOutputHelper output)
             for (int j = 0; j < dense.Length; j++)
                 y += dense[j] * b.Output[j];
             error = Math.Max(error, Math.Abs(y - expected[t]));
-            Assert.True(Math.Abs(y - expected[t]) <= RtNeuralTolerance, $"step {t}: {y} against RTNeural's {expected[t]}");
+            Assert.True(Math.Abs(y - expected[t]) <= RtNeuralData.Tolerance, $"step {t}: {y} against RTNeural's {expected[t]}");
         }
         output.WriteLine($"{kind}: max absolute error against RTNeural's data {error:G3}");
     }
@@ -214,7 +212,7 @@ public class RecurrentReferenceTests(ITestOutputHelper output)
         return worst;
     }
 
-    private static RecurrentReference FromJson(JsonElement root, RecurrentKind kind, string prefix, int inputs, int hidden, int layers)
+    private static RecurrentReference FromStateDict(Dictionary<string, double[]> tensors, RecurrentKind kind, string prefix, int inputs, int hidden, int layers)
     {
         var reference = new RecurrentReference(kind, inputs, hidden, layers);
         for (int k = 0; k < layers; k++)
@@ -228,16 +226,9 @@ public class RecurrentReferenceTests(ITestOutputHelper output)
 
         void Load(double[] destination, string name)
         {
-            double[] values = Flatten(root.GetProperty(name));
+            double[] values = tensors[name];
             Assert.Equal(destination.Length, values.Length);
             values.CopyTo(destination, 0);
         }
     }
-
-    /// <summary>A JSON number or nested array of numbers, row-major.</summary>
-    private static double[] Flatten(JsonElement element) =>
-        element.ValueKind == JsonValueKind.Array ? [.. element.EnumerateArray().SelectMany(Flatten)] : [element.GetDouble()];
-
-    private static double[] ReadColumn(string path) =>
-        [.. File.ReadAllLines(path).Where(l => l.Length > 0).Select(l => double.Parse(l, CultureInfo.InvariantCulture))];
 }

@@ -19,33 +19,20 @@ namespace DenseGen.Tests.RecurrentLayers;
 /// </summary>
 public sealed class PyTorchFixtureTests(ITestOutputHelper output)
 {
-    private delegate void ForwardFunction(ReadOnlySpan<float> input, Span<float> output, int steps);
-
-    private delegate Span<float> StateFunction();
-
-    private sealed record Layer(IParameterTensors<float> Tensors, int MaxBatch, StateFunction Hidden, StateFunction? Cell, ForwardFunction Forward);
-
-    private static Layer Create(string shape) => shape switch
+    // The declared layer (RecurrentLayers.cs) of each fixture shape.
+    private static RecurrentUnderTest<float> Create(string shape) => RecurrentLayersUnderTest.Float(shape switch
     {
-        "lstm_in1_h8_l1" => Of(new FixtureLstm1x8(), l => l.HiddenState, l => l.CellState, (l, x, y, t) => l.Forward(x, y, t), FixtureLstm1x8.MaxBatch),
-        "lstm_in1_h8_l2" => Of(new FixtureLstm1x8x2(), l => l.HiddenState, l => l.CellState, (l, x, y, t) => l.Forward(x, y, t), FixtureLstm1x8x2.MaxBatch),
-        "lstm_in3_h40_l1" => Of(new FixtureLstm3x40(), l => l.HiddenState, l => l.CellState, (l, x, y, t) => l.Forward(x, y, t), FixtureLstm3x40.MaxBatch),
-        "lstm_in3_h40_l2" => Of(new FixtureLstm3x40x2(), l => l.HiddenState, l => l.CellState, (l, x, y, t) => l.Forward(x, y, t), FixtureLstm3x40x2.MaxBatch),
-        "lstm_in2_h64_l1" => Of(new FixtureLstm2x64(), l => l.HiddenState, l => l.CellState, (l, x, y, t) => l.Forward(x, y, t), FixtureLstm2x64.MaxBatch),
-        "gru_in1_h8_l1" => Of(new FixtureGru1x8(), l => l.HiddenState, null, (l, x, y, t) => l.Forward(x, y, t), FixtureGru1x8.MaxBatch),
-        "gru_in1_h8_l2" => Of(new FixtureGru1x8x2(), l => l.HiddenState, null, (l, x, y, t) => l.Forward(x, y, t), FixtureGru1x8x2.MaxBatch),
-        "gru_in3_h40_l2" => Of(new FixtureGru3x40x2(), l => l.HiddenState, null, (l, x, y, t) => l.Forward(x, y, t), FixtureGru3x40x2.MaxBatch),
-        "gru_in2_h64_l1" => Of(new FixtureGru2x64(), l => l.HiddenState, null, (l, x, y, t) => l.Forward(x, y, t), FixtureGru2x64.MaxBatch),
+        "lstm_in1_h8_l1" => nameof(FixtureLstm1x8),
+        "lstm_in1_h8_l2" => nameof(FixtureLstm1x8x2),
+        "lstm_in3_h40_l1" => nameof(FixtureLstm3x40),
+        "lstm_in3_h40_l2" => nameof(FixtureLstm3x40x2),
+        "lstm_in2_h64_l1" => nameof(FixtureLstm2x64),
+        "gru_in1_h8_l1" => nameof(FixtureGru1x8),
+        "gru_in1_h8_l2" => nameof(FixtureGru1x8x2),
+        "gru_in3_h40_l2" => nameof(FixtureGru3x40x2),
+        "gru_in2_h64_l1" => nameof(FixtureGru2x64),
         _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, "no layer is declared for this fixture's shape"),
-    };
-
-    private delegate Span<float> StateOf<TLayer>(TLayer layer);
-
-    private delegate void ForwardOf<TLayer>(TLayer layer, ReadOnlySpan<float> input, Span<float> output, int steps);
-
-    private static Layer Of<TLayer>(TLayer layer, StateOf<TLayer> hidden, StateOf<TLayer>? cell, ForwardOf<TLayer> forward, int maxBatch)
-        where TLayer : IParameterTensors<float> =>
-        new(layer, maxBatch, () => hidden(layer), cell is null ? null : () => cell(layer), (x, y, t) => forward(layer, x, y, t));
+    });
 
     public static TheoryData<string> Cases()
     {
@@ -63,7 +50,7 @@ public sealed class PyTorchFixtureTests(ITestOutputHelper output)
         SafeTensorsFile file = SafeTensorsFile.Read(Path.Combine(Folder, name + ".safetensors"));
         int Meta(string key) => int.Parse(file.Metadata[key], CultureInfo.InvariantCulture);
         int hidden = Meta("hidden_size"), layers = Meta("num_layers"), streams = Meta("streams"), steps = Meta("steps");
-        Layer layer = Create($"{file.Metadata["kind"]}_in{Meta("input_size")}_h{hidden}_l{layers}");
+        RecurrentUnderTest<float> layer = Create($"{file.Metadata["kind"]}_in{Meta("input_size")}_h{hidden}_l{layers}");
         for (int i = 0; i < layer.Tensors.ParameterTensorCount; i++)
         {
             string tensor = layer.Tensors.ParameterTensorName(i);
@@ -71,18 +58,18 @@ public sealed class PyTorchFixtureTests(ITestOutputHelper output)
                 file.CopyTo<float>(tensor, layer.Tensors.ParameterTensor(i));
         }
         // PyTorch's h0 is [layers, streams, H]; the layer's state is [layers, MaxBatch, H], of which the first streams run.
-        WriteState(Get<float>(file, "h0"), layer.Hidden(), layers, streams, layer.MaxBatch, hidden);
-        if (layer.Cell is not null)
-            WriteState(Get<float>(file, "c0"), layer.Cell(), layers, streams, layer.MaxBatch, hidden);
+        WriteState(Get<float>(file, "h0"), layer.HiddenState, layers, streams, layer.MaxBatch, hidden);
+        if (layer.HasCell)
+            WriteState(Get<float>(file, "c0"), layer.CellState, layers, streams, layer.MaxBatch, hidden);
 
         float[] x = Get<float>(file, "x");
         var y = new float[streams * steps * hidden];
         layer.Forward(x, y, steps);
 
         double worst = Compare(Get<double>(file, "f64.output"), y.Select(v => (double)v).ToArray(), "output");
-        worst = Math.Max(worst, Compare(Get<double>(file, "f64.h_n"), ReadState(layer.Hidden(), layers, streams, layer.MaxBatch, hidden), "h_n"));
-        if (layer.Cell is not null)
-            worst = Math.Max(worst, Compare(Get<double>(file, "f64.c_n"), ReadState(layer.Cell(), layers, streams, layer.MaxBatch, hidden), "c_n"));
+        worst = Math.Max(worst, Compare(Get<double>(file, "f64.h_n"), ReadState(layer.HiddenState, layers, streams, layer.MaxBatch, hidden), "h_n"));
+        if (layer.HasCell)
+            worst = Math.Max(worst, Compare(Get<double>(file, "f64.c_n"), ReadState(layer.CellState, layers, streams, layer.MaxBatch, hidden), "c_n"));
         output.WriteLine($"{name}: max |DenseGen − PyTorch float64| {worst:G3} over the output and final state");
     }
 

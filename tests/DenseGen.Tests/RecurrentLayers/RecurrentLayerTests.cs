@@ -18,21 +18,9 @@ public sealed class RecurrentLayerTests
 
     public static TheoryData<string> DoubleLayers => new() { "StreamsLstmStruct", "StreamsGruStruct" };
 
-    private static RecurrentUnderTest<float> Float(string name) => name switch
-    {
-        "StreamsLstm" => new StreamsLstmUnderTest(),
-        "StreamsGru" => new StreamsGruUnderTest(),
-        "StreamsLstmDeterministic" => new StreamsLstmDeterministicUnderTest(),
-        "StreamsGruDeterministic" => new StreamsGruDeterministicUnderTest(),
-        _ => throw new ArgumentOutOfRangeException(nameof(name)),
-    };
+    private static RecurrentUnderTest<float> Float(string name) => RecurrentLayersUnderTest.Float(name);
 
-    private static RecurrentUnderTest<double> Double(string name) => name switch
-    {
-        "StreamsLstmStruct" => new StreamsLstmStructUnderTest(),
-        "StreamsGruStruct" => new StreamsGruStructUnderTest(),
-        _ => throw new ArgumentOutOfRangeException(nameof(name)),
-    };
+    private static RecurrentUnderTest<double> Double(string name) => RecurrentLayersUnderTest.Double(name);
 
     [Theory, MemberData(nameof(FloatLayers))]
     public void FloatLayersKeepTheirPromises(string name) => Promises(() => Float(name));

@@ -72,39 +72,12 @@ internal static class RecurrentEmitter
     /// <summary>The running state (<c>[Layers, MaxBatch, Hidden]</c> each) and the step's scratch, stored as the tensors are.</summary>
     private static void WriteStateStorage(IndentedWriter w, RecurrentSpec spec, LayerStorage storage)
     {
-        string t = spec.ElementKeyword;
         var buffers = new System.Collections.Generic.List<(string Field, long Length)> { (HiddenField, spec.StateLength) };
         if (spec.HasCell)
             buffers.Add((CellField, spec.StateLength));
         buffers.Add((ScratchField, spec.ScratchLength));
-        foreach ((string field, long length) in buffers)
-        {
-            GeneratedFile.Field(w);
-            w.Line(storage switch
-            {
-                LayerStorage.Inline => $"private {BufferType(length)} {field};",
-                LayerStorage.AlignedArrays => $"private readonly {GeneratedFile.CompilerServices}.AlignedArray<{t}> {field} = new({Number(length)});",
-                _ => $"private readonly {t}[] {field} = new {t}[{Number(length)}];",
-            });
-        }
-        w.Line();
-        if (storage != LayerStorage.Inline)
-            return;
-        var written = new System.Collections.Generic.HashSet<long>();
-        foreach ((_, long length) in buffers)
-        {
-            if (!written.Add(length))
-                continue;
-            GeneratedFile.Member(w);
-            w.Line($"[global::System.Runtime.CompilerServices.InlineArray({Number(length)})]");
-            w.Open($"private struct {BufferType(length)}");
-            w.Line($"private {t} __element;");
-            w.Close();
-            w.Line();
-        }
+        LayerFrame.WriteOwnBuffers(w, spec, storage, buffers);
     }
-
-    private static string BufferType(long length) => "__DenseBuffer" + Number(length) + "Storage";
 
     private static void WriteStateProperties(IndentedWriter w, RecurrentSpec spec, LayerStorage storage)
     {
