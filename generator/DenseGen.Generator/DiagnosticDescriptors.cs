@@ -71,7 +71,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LargeStructLayer = new(
         id: "DG0007",
         title: "Large struct layer may overflow the stack",
-        messageFormat: "The struct layer '{0}' holds {1} bytes of parameters and gradients; a local or copy of it can overflow the stack (1 MiB on Windows' main thread). Declare it as a class, or keep it only in fields of a class or in arrays.",
+        messageFormat: "The struct layer '{0}' holds {1} bytes of parameters, gradients and state; a local or copy of it can overflow the stack (1 MiB on Windows' main thread). Declare it as a class, or keep it only in fields of a class or in arrays.",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true);
@@ -79,7 +79,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor StructLayerTooLarge = new(
         id: "DG0008",
         title: "Struct layer too large for inline storage",
-        messageFormat: "The struct layer '{0}' needs {1} bytes for its weights alone, more than the {2} bytes DenseGen stores inline; declare it as a class, which keeps large buffers in arrays",
+        messageFormat: "The struct layer '{0}' needs {1} bytes in one of its buffers (its largest tensor, or a recurrent layer's state and kept history), more than the {2} bytes DenseGen stores inline; declare it as a class, which keeps large buffers in arrays",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
@@ -352,6 +352,14 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
         customTags: NotConfigurable);
+
+    public static readonly DiagnosticDescriptor FrozenRecurrentTrainingOption = new(
+        id: "DG0040",
+        title: "A frozen recurrent layer does not use its training options",
+        messageFormat: "'{0}' sets {1}, which only a trainable layer uses, but it is frozen (Trainable = false); remove {1} or make the layer trainable",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "DG0010",

@@ -6,12 +6,14 @@ namespace DenseGen;
 /// <summary>
 /// What an optimizer updates: the parameter tensors of <see cref="IParameterTensors{T}"/>, each with a gradient of the
 /// same length, in a fixed order. Trainable layers list their weights and bias; networks list those of each trainable
-/// layer, in layer order (as PyTorch's <c>parameters()</c> does). Frozen layers are not listed.
+/// layer, in layer order (as PyTorch's <c>parameters()</c> does). Frozen layers are not listed. A layer that saves a
+/// tensor it does not train (a recurrent layer's initial state, unless it learns it) lists it with an empty gradient,
+/// and optimizers leave it alone.
 /// </summary>
 /// <typeparam name="T">The element type, <see cref="float"/> or <see cref="double"/>.</typeparam>
 public interface ITrainable<T> : IParameterTensors<T> where T : unmanaged
 {
-    /// <summary>The accumulated gradient of tensor <paramref name="index"/>, as long as the tensor.</summary>
+    /// <summary>The accumulated gradient of tensor <paramref name="index"/>, as long as the tensor; empty for a tensor the model does not train.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not in <c>[0, ParameterTensorCount)</c>.</exception>
     [UnscopedRef]
     Span<T> GradientTensor(int index);

@@ -8,11 +8,12 @@ namespace DenseGen;
 /// compile-time constants. The DenseGen source generator adds its tensors, named and shaped as PyTorch's state dict
 /// (<c>weight_ih_l0</c> <c>[4·Hidden, In]</c>, <c>weight_hh_l0</c> <c>[4·Hidden, Hidden]</c>, <c>bias_ih_l0</c>,
 /// <c>bias_hh_l0</c>, then the same for each further layer), its initial state, the running state of
-/// <see cref="MaxBatch"/> streams, and <c>Step</c>, <c>Forward</c> and <c>ResetState</c>.
+/// <see cref="MaxBatch"/> streams, and <c>Step</c>, <c>Forward</c> and <c>ResetState</c>; a trainable layer (the default)
+/// also gets <c>Backward</c> through time, its gradients and <c>ZeroGradients</c>.
 /// </summary>
 /// <example>
 /// <code>
-/// [Lstm(In = 1, Hidden = 40)]
+/// [Lstm(In = 1, Hidden = 40, Trainable = false)]   // inference only
 /// public partial class AmpModel;
 ///
 /// var layer = new AmpModel();
@@ -26,8 +27,8 @@ namespace DenseGen;
 /// </code>
 /// </example>
 /// <remarks>
-/// The annotated type and every type containing it must be <c>partial</c> and non-generic. The layer is for inference:
-/// it has no gradients and no <c>Backward</c> yet. A struct layer holds its tensors and state inline.
+/// The annotated type and every type containing it must be <c>partial</c> and non-generic. A struct layer holds its
+/// tensors, state, gradients and kept history inline.
 /// </remarks>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, AllowMultiple = false, Inherited = false)]
 public sealed class LstmAttribute : Attribute
@@ -46,6 +47,25 @@ public sealed class LstmAttribute : Attribute
     /// <c>Step</c> and <c>Forward</c> take up to this many at once. Default 1.
     /// </summary>
     public int MaxBatch { get; set; } = 1;
+
+    /// <summary>
+    /// Whether the layer learns (the default): it keeps what <c>Forward</c> computed over up to <see cref="MaxSteps"/>
+    /// steps and gets <c>Backward</c>, gradients and <c>ZeroGradients</c>. A frozen layer (<c>Trainable = false</c>) keeps
+    /// nothing, takes sequences of any length, and is the smallest and fastest for inference.
+    /// </summary>
+    public bool Trainable { get; set; } = true;
+
+    /// <summary>
+    /// The longest sequence a trainable layer's <c>Forward</c> takes, in time steps: it keeps every step's gates and state
+    /// for <c>Backward</c>, which <c>StorageBytes</c> counts. Default 1; at least 1. Not used by a frozen layer.
+    /// </summary>
+    public int MaxSteps { get; set; } = 1;
+
+    /// <summary>
+    /// Whether a trainable layer also learns its initial state (<c>InitialHiddenState</c> and <c>InitialCellState</c>), as Neural Amp Modeler's models do:
+    /// it then has gradients optimizers update. Default <c>false</c>: the initial state is saved and loaded but not trained.
+    /// </summary>
+    public bool TrainInitialState { get; set; }
 
     /// <summary>Element type of tensors, state, inputs and outputs: <c>typeof(float)</c> (the default) or <c>typeof(double)</c>.</summary>
     public Type ElementType { get; set; } = typeof(float);

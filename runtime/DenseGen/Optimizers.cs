@@ -42,6 +42,10 @@ public abstract partial class Optimizer<T>
 {
     private readonly ITrainable<T>? _model;
     private readonly Type _modelType;
+    private readonly int _modelTensorCount;
+
+    // The model's indices of the tensors it trains; the arrays below describe those, in the same order.
+    private readonly int[] _tensorIndices;
     private readonly string[] _tensorNames;
     private readonly int[] _tensorOffsets;
     private readonly int[] _tensorLengths;
@@ -56,34 +60,48 @@ public abstract partial class Optimizer<T>
         _modelType = model.GetType();
         // A boxed struct is a copy: stepping it would change nothing the caller sees, so struct models are stepped by ref.
         _model = _modelType.IsValueType ? null : model;
+        // A tensor the model saves but does not train (a recurrent layer's initial state, unless it learns it) gives an
+        // empty gradient: the optimizer keeps no state for it and never writes it.
         int count = model.ParameterTensorCount;
-        if (count <= 0)
+        var trained = new List<int>(count);
+        for (int i = 0; i < count; i++)
+        {
+            int gradientLength = model.GradientTensor(i).Length;
+            if (gradientLength == 0)
+                continue;
+            if (gradientLength != model.ParameterTensor(i).Length)
+                throw new ArgumentException($"{_modelType.Name} gives tensor '{model.ParameterTensorName(i)}' a gradient of {gradientLength} elements for its {model.ParameterTensor(i).Length}.", nameof(model));
+            trained.Add(i);
+        }
+        if (trained.Count == 0)
             throw new ArgumentException($"{_modelType.Name} has no parameter tensors to optimize (are all its layers frozen?).", nameof(model));
-        _tensorNames = new string[count];
-        _tensorOffsets = new int[count];
-        _tensorLengths = new int[count];
+        _modelTensorCount = count;
+        _tensorIndices = trained.ToArray();
+        _tensorNames = new string[trained.Count];
+        _tensorOffsets = new int[trained.Count];
+        _tensorLengths = new int[trained.Count];
         // Each tensor's state starts on a cache line, as the generated layers' parameters do, so the update's vectors
         // never straddle two lines.
         int line = CacheLine / ElementSize;
         int total = 0, padded = 0;
-        for (int i = 0; i < count; i++)
+        for (int j = 0; j < trained.Count; j++)
         {
-            _tensorNames[i] = model.ParameterTensorName(i);
-            _tensorLengths[i] = model.ParameterTensor(i).Length;
-            _tensorOffsets[i] = padded;
-            if (_tensorLengths[i] > MaxArrayLength - line - padded)
+            _tensorNames[j] = model.ParameterTensorName(trained[j]);
+            _tensorLengths[j] = model.ParameterTensor(trained[j]).Length;
+            _tensorOffsets[j] = padded;
+            if (_tensorLengths[j] > MaxArrayLength - line - padded)
                 throw new ArgumentException($"{_modelType.Name} has more parameters than one array of optimizer state can hold.", nameof(model));
-            total += _tensorLengths[i];
-            padded += (_tensorLengths[i] + line - 1) / line * line;
+            total += _tensorLengths[j];
+            padded += (_tensorLengths[j] + line - 1) / line * line;
         }
-        _tensorShapes = new int[count][];
-        for (int i = 0; i < count; i++)
+        _tensorShapes = new int[trained.Count][];
+        for (int j = 0; j < trained.Count; j++)
         {
             // The state keeps each tensor's shape (as PyTorch's optimizers keep it), from the model's own table.
-            TensorDescription description = model.DescribeParameterTensor(i);
-            if (description.Length != _tensorLengths[i])
-                throw new ArgumentException($"{_modelType.Name} describes tensor '{_tensorNames[i]}' as {description.Length} elements but gives a span of {_tensorLengths[i]}.", nameof(model));
-            _tensorShapes[i] = description.ShapeArray();
+            TensorDescription description = model.DescribeParameterTensor(trained[j]);
+            if (description.Length != _tensorLengths[j])
+                throw new ArgumentException($"{_modelType.Name} describes tensor '{_tensorNames[j]}' as {description.Length} elements but gives a span of {_tensorLengths[j]}.", nameof(model));
+            _tensorShapes[j] = description.ShapeArray();
         }
         ParameterCount = total;
         StateLength = padded;
@@ -132,16 +150,17 @@ public abstract partial class Optimizer<T>
     private void Apply<TModel>(ref TModel model) where TModel : ITrainable<T>
     {
         // Checked before anything is written, so a mismatched model is left as it was.
-        if (model.ParameterTensorCount != _tensorLengths.Length)
-            throw new ArgumentException($"the model has {model.ParameterTensorCount} parameter tensors; this optimizer was created for {_tensorLengths.Length}.", nameof(model));
-        for (int i = 0; i < _tensorLengths.Length; i++)
+        if (model.ParameterTensorCount != _modelTensorCount)
+            throw new ArgumentException($"the model has {model.ParameterTensorCount} parameter tensors; this optimizer was created for {_modelTensorCount}.", nameof(model));
+        for (int j = 0; j < _tensorIndices.Length; j++)
         {
-            if (model.ParameterTensor(i).Length != _tensorLengths[i] || model.GradientTensor(i).Length != _tensorLengths[i])
-                throw new ArgumentException($"tensor {i} ({_tensorNames[i]}) of the model differs in length from the one this optimizer was created for.", nameof(model));
+            int i = _tensorIndices[j];
+            if (model.ParameterTensor(i).Length != _tensorLengths[j] || model.GradientTensor(i).Length != _tensorLengths[j])
+                throw new ArgumentException($"tensor {i} ({_tensorNames[j]}) of the model differs in length from the one this optimizer was created for.", nameof(model));
         }
         Steps++;
-        for (int i = 0; i < _tensorLengths.Length; i++)
-            Update(model.ParameterTensor(i), model.GradientTensor(i), _tensorOffsets[i]);
+        for (int j = 0; j < _tensorIndices.Length; j++)
+            Update(model.ParameterTensor(_tensorIndices[j]), model.GradientTensor(_tensorIndices[j]), _tensorOffsets[j]);
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using DenseGen.Generator;
 using DenseGen.Generator.Layers.Dense;
+using DenseGen.Generator.Layers.Recurrent;
 using DenseGen.Generator.Layers.Standardize;
 using DenseGen.Generator.Model;
 using DenseGen.Generator.Networks;
@@ -41,6 +42,10 @@ public class GeneratedMembersTests
         [Dense(In = 2, Out = 1)] public partial class Head;
         [Standardize(Size = 5, Clip = 5)] public partial class Norm;
         [Standardize(Size = 3, ElementType = typeof(double), Deterministic = true)] public partial struct NormValue;
+        [Lstm(In = 2, Hidden = 3, Layers = 2, MaxSteps = 4)] public partial class Memory;
+        [Lstm(In = 2, Hidden = 3, Trainable = false)] public partial class FrozenMemory;
+        [Gru(In = 2, Hidden = 3, MaxBatch = 2, TrainInitialState = true, ElementType = typeof(double))] public partial struct LearnedStart;
+        [Gru(In = 1, Hidden = 2, Trainable = false)] public partial struct FrozenGru;
 
         [Sequential(MaxBatch = 2)] public partial class Trained { public readonly L0 A = new(); public readonly L2 B = new(); public readonly L4 C = new(); }
         [Sequential] public partial struct Stacked { public PreciseTanh A; public PreciseOut B; }
@@ -65,6 +70,8 @@ public class GeneratedMembersTests
         [Dense(In = 3, Out = 2, Activation = Activation.ReLU, Trainable = false)] public partial class FrozenReLU { }
         [Dense(In = 2, Out = 2, Trainable = false)] public partial class FrozenOut { }
         [Standardize(Size = 3, Clip = 2)] public partial class Norm { }
+        [Lstm(In = 2, Hidden = 3, MaxSteps = 2)] public partial class Memory { }
+        [Gru(In = 2, Hidden = 3, Trainable = false)] public partial class FrozenGru { }
 
         [Sequential(MaxBatch = 2)] public partial class Trained { public readonly Plain A = new Plain(); public readonly Squashed B = new Squashed(); }
         [Sequential] public partial class Deployed { public readonly FrozenReLU A = new FrozenReLU(); public readonly FrozenOut B = new FrozenOut(); }
@@ -98,6 +105,10 @@ public class GeneratedMembersTests
             ["Norm"] = StandardizeMembers.For(f),
             ["NormValue"] = StandardizeMembers.For(d),
             ["Normalized"] = Network(f, trainable: true),
+            ["Memory"] = Recurrent(RecurrentCell.Lstm, f, layers: 2, trainable: true),
+            ["FrozenMemory"] = Recurrent(RecurrentCell.Lstm, f, layers: 1, trainable: false),
+            ["LearnedStart"] = Recurrent(RecurrentCell.Gru, d, layers: 1, trainable: true, trainInitialState: true),
+            ["FrozenGru"] = Recurrent(RecurrentCell.Gru, f, layers: 1, trainable: false),
         });
     }
 
@@ -114,8 +125,14 @@ public class GeneratedMembersTests
             ["Norm"] = StandardizeMembers.For(f),
             ["Trained"] = Network(f, trainable: true),
             ["Deployed"] = Network(f, trainable: false),
+            ["Memory"] = Recurrent(RecurrentCell.Lstm, f, layers: 1, trainable: true),
+            ["FrozenGru"] = Recurrent(RecurrentCell.Gru, f, layers: 1, trainable: false),
         });
     }
+
+    // The list depends on the cell, the element type, the layers and the training options, not on the sizes.
+    private static IReadOnlyList<GeneratedMember> Recurrent(RecurrentCell cell, ElementKind element, int layers, bool trainable, bool trainInitialState = false) =>
+        RecurrentMembers.For(new RecurrentSpec(null, EquatableArray<ContainingType>.Empty, "T", false, element, cell, 1, 1, layers, 1, trainable, 1, trainInitialState));
 
     private static void AssertMembers(string source, LanguageVersion version, AdditionalText[] files, Dictionary<string, IReadOnlyList<GeneratedMember>> expected)
     {

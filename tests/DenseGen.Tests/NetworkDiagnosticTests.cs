@@ -413,6 +413,23 @@ public class NetworkDiagnosticTests
         }
         """, ["DG0003", "DG0003", "DG0003", "DG0033"], layers: false);
 
+    /// <summary>
+    /// MaxSteps is a size (DG0003 below 1); a frozen layer's MaxSteps and TrainInitialState would be ignored, so each is
+    /// DG0040 (TrainInitialState = false asks for nothing and passes); a struct layer whose kept history passes 1 MiB gets the size warning (DG0007), and one
+    /// whose history passes what DenseGen stores inline is refused (DG0008).
+    /// </summary>
+    [Fact]
+    public void RecurrentTrainingOptionsAreChecked() => Verify("""
+        using DenseGen;
+
+        [Lstm(In = 1, Hidden = 8, MaxSteps = 0)] public sealed partial class NoSteps;
+        [Gru(In = 1, Hidden = 8, Trainable = false, MaxSteps = 64, TrainInitialState = true)] public sealed partial class Frozen;
+        [Gru(In = 1, Hidden = 8, Trainable = false, TrainInitialState = false)] public sealed partial class FrozenSaysNo;   // no warning: it asks for nothing
+        [Lstm(In = 1, Hidden = 64, MaxSteps = 1000)] public partial struct LongHistory;
+        [Lstm(In = 1, Hidden = 64, MaxSteps = 1000)] public sealed partial class LongHistoryClass;
+        [Lstm(In = 1, Hidden = 64, MaxSteps = 20000)] public partial struct TooLongToInline;
+        """, ["DG0003", "DG0040", "DG0040", "DG0007", "DG0008"], layers: false);
+
     private static void Verify(string source, string[] expectedIds, LanguageVersion version = LanguageVersion.Latest, bool layers = true, [CallerMemberName] string testMethod = "")
     {
         CSharpCompilation compilation = GeneratorHarness.CreateCompilation(layers ? [Layers, source] : [source], version);

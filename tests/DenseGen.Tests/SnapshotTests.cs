@@ -315,8 +315,8 @@ public class SnapshotTests
 
         namespace MyGame.Audio;
 
-        // A guitar-amp model's recurrent layer, as GuitarML's Proteus has it.
-        [Lstm(In = 1, Hidden = 40)]
+        // A guitar-amp model's recurrent layer, as GuitarML's Proteus has it, for inference only.
+        [Lstm(In = 1, Hidden = 40, Trainable = false)]
         public partial class AmpLstm;
         """);
 
@@ -326,7 +326,7 @@ public class SnapshotTests
 
         namespace MyGame.Audio;
 
-        [Gru(In = 2, Hidden = 6, Layers = 2, MaxBatch = 3, ElementType = typeof(double))]
+        [Gru(In = 2, Hidden = 6, Layers = 2, MaxBatch = 3, MaxSteps = 4, TrainInitialState = true, ElementType = typeof(double))]
         public partial struct Stacked;
         """);
 
@@ -340,6 +340,16 @@ public class SnapshotTests
             public partial class AmpGru { }
         }
         """, version: LanguageVersion.CSharp9);
+
+    [Fact]
+    public void TrainableLstmLayer() => Verify("""
+        using DenseGen;
+
+        namespace MyGame.Audio;
+
+        [Lstm(In = 1, Hidden = 12, MaxSteps = 256)]
+        public partial class LearnedAmp;
+        """);
 
     [Fact]
     public void StandardizeLayer() => Verify("""

@@ -167,13 +167,12 @@ internal static class LayerFrame
     /// <summary>
     /// The runtime's <c>IParameterTensors&lt;T&gt;</c> (the tensor table by name, which initializers and weight files
     /// take) and, for a layer that learns, <c>ITrainable&lt;T&gt;</c> (each tensor's gradient, which optimizers take):
-    /// explicit, so the layer's own surface stays its kind's. A layer that learns lists the tensors it trains, which must
-    /// then be its whole table; one that does not lists its whole table.
+    /// explicit, so the layer's own surface stays its kind's. Every layer lists its whole table; a layer that learns gives
+    /// a tensor it does not train (a recurrent layer's initial state, unless it learns it) an empty gradient, which
+    /// optimizers skip.
     /// </summary>
     public static void WriteTensorMembers(IndentedWriter w, LayerSpec spec, LayerContract contract)
     {
-        if (contract.Trainable && contract.TrainedTensors.Count != contract.Tensors.Count)
-            throw new System.InvalidOperationException($"the {contract.Kind} layer trains {contract.TrainedTensors.Count} of its {contract.Tensors.Count} tensors; a learning layer's tensor list is the tensors it trains");
         string t = spec.ElementKeyword;
         string tensorsInterface = $"global::DenseGen.IParameterTensors<{t}>";
         string unscoped = spec.IsStruct ? "[global::System.Diagnostics.CodeAnalysis.UnscopedRef] " : "";
@@ -199,7 +198,7 @@ internal static class LayerFrame
             return;
         w.Line();
         GeneratedFile.Member(w);
-        w.Line($"{unscoped}{Span}<{t}> global::DenseGen.ITrainable<{t}>.GradientTensor(int index) => index switch {{ {Cases(tensors, tensor => tensor.GradientProperty!)}{outOfRange} }};");
+        w.Line($"{unscoped}{Span}<{t}> global::DenseGen.ITrainable<{t}>.GradientTensor(int index) => index switch {{ {Cases(tensors, tensor => tensor.GradientProperty ?? "default")}{outOfRange} }};");
     }
 
     /// <summary>The cases of a one-line switch over tensor indices: <c>0 => Weights, 1 => Bias, </c>.</summary>

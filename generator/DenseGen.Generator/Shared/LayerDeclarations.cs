@@ -113,12 +113,13 @@ internal static class LayerDeclarations
         if (!spec.IsStruct)
             return;
         Layers.LayerContract contract = spec.Contract;
-        long largestTensorBytes = contract.Tensors.Max(tensor => (long)tensor.Length) * spec.ElementSize;
-        if (largestTensorBytes > Layers.LayerLimits.MaxInlineBufferBytes)
+        // The kind's own buffers are counted together: they are a few inline arrays of which none is larger than the sum.
+        long largestBufferBytes = System.Math.Max(contract.Tensors.Max(tensor => (long)tensor.Length), contract.OwnBufferLength) * spec.ElementSize;
+        if (largestBufferBytes > Layers.LayerLimits.MaxInlineBufferBytes)
         {
             diagnostics.Add(DiagnosticInfo.Create(
                 DiagnosticDescriptors.StructLayerTooLarge, typeLocation, spec.TypeName,
-                largestTensorBytes.ToString("N0", CultureInfo.InvariantCulture),
+                largestBufferBytes.ToString("N0", CultureInfo.InvariantCulture),
                 Layers.LayerLimits.MaxInlineBufferBytes.ToString("N0", CultureInfo.InvariantCulture)));
             return;
         }

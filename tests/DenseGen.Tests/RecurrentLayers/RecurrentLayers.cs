@@ -1,47 +1,54 @@
 namespace DenseGen.Tests.RecurrentLayers;
 
 // The shapes of RTNeural's reference models: a layer 1 → 8, then three stacked layers 8 → 8, then Dense 8 → 1.
-[Lstm(In = 1, Hidden = 8)]
+[Lstm(In = 1, Hidden = 8, Trainable = false)]
 public partial class RtLstmFirst;
 
-[Lstm(In = 8, Hidden = 8, Layers = 3)]
+[Lstm(In = 8, Hidden = 8, Layers = 3, Trainable = false)]
 public partial class RtLstmStack;
 
-[Gru(In = 1, Hidden = 8)]
+[Gru(In = 1, Hidden = 8, Trainable = false)]
 public partial class RtGruFirst;
 
-[Gru(In = 8, Hidden = 8, Layers = 3)]
+[Gru(In = 8, Hidden = 8, Layers = 3, Trainable = false)]
 public partial class RtGruStack;
 
 [Dense(In = 8, Out = 1, Trainable = false)]
 public partial class RtDenseOut;
 
 // Several streams, struct and double storage, deterministic kernels.
-[Lstm(In = 3, Hidden = 5, Layers = 2, MaxBatch = 4)]
+[Lstm(In = 3, Hidden = 5, Layers = 2, MaxBatch = 4, MaxSteps = 7)]
 public partial class StreamsLstm;
 
-[Gru(In = 3, Hidden = 5, Layers = 2, MaxBatch = 4)]
+[Gru(In = 3, Hidden = 5, Layers = 2, MaxBatch = 4, MaxSteps = 7)]
 public partial class StreamsGru;
 
-[Lstm(In = 3, Hidden = 5, Layers = 2, MaxBatch = 4, ElementType = typeof(double))]
+[Lstm(In = 3, Hidden = 5, Layers = 2, MaxBatch = 4, MaxSteps = 7, TrainInitialState = true, ElementType = typeof(double))]
 public partial struct StreamsLstmStruct;
 
-[Gru(In = 3, Hidden = 5, Layers = 2, MaxBatch = 4, ElementType = typeof(double))]
+[Gru(In = 3, Hidden = 5, Layers = 2, MaxBatch = 4, MaxSteps = 7, TrainInitialState = true, ElementType = typeof(double))]
 public partial struct StreamsGruStruct;
 
-[Lstm(In = 3, Hidden = 5, Layers = 2, MaxBatch = 4, Deterministic = true)]
+[Lstm(In = 3, Hidden = 5, Layers = 2, MaxBatch = 4, MaxSteps = 7, Deterministic = true)]
 public partial class StreamsLstmDeterministic;
 
-[Gru(In = 3, Hidden = 5, Layers = 2, MaxBatch = 4, Deterministic = true)]
+[Gru(In = 3, Hidden = 5, Layers = 2, MaxBatch = 4, MaxSteps = 7, Deterministic = true)]
 public partial class StreamsGruDeterministic;
 
 // The shapes of the PyTorch fixtures (tests/DenseGen.Tests/Fixtures/recurrent), up to 5 streams each.
-[Lstm(In = 1, Hidden = 8, MaxBatch = 5)] public partial class FixtureLstm1x8;
-[Lstm(In = 1, Hidden = 8, Layers = 2, MaxBatch = 5)] public partial class FixtureLstm1x8x2;
-[Lstm(In = 3, Hidden = 40, MaxBatch = 5)] public partial class FixtureLstm3x40;
-[Lstm(In = 3, Hidden = 40, Layers = 2, MaxBatch = 5)] public partial class FixtureLstm3x40x2;
-[Lstm(In = 2, Hidden = 64, MaxBatch = 5)] public partial class FixtureLstm2x64;
-[Gru(In = 1, Hidden = 8, MaxBatch = 5)] public partial class FixtureGru1x8;
-[Gru(In = 1, Hidden = 8, Layers = 2, MaxBatch = 5)] public partial class FixtureGru1x8x2;
-[Gru(In = 3, Hidden = 40, Layers = 2, MaxBatch = 5)] public partial class FixtureGru3x40x2;
-[Gru(In = 2, Hidden = 64, MaxBatch = 5)] public partial class FixtureGru2x64;
+[Lstm(In = 1, Hidden = 8, MaxBatch = 5, MaxSteps = 200)] public partial class FixtureLstm1x8;
+[Lstm(In = 1, Hidden = 8, Layers = 2, MaxBatch = 5, MaxSteps = 200)] public partial class FixtureLstm1x8x2;
+[Lstm(In = 3, Hidden = 40, MaxBatch = 5, MaxSteps = 200)] public partial class FixtureLstm3x40;
+[Lstm(In = 3, Hidden = 40, Layers = 2, MaxBatch = 5, MaxSteps = 200)] public partial class FixtureLstm3x40x2;
+[Lstm(In = 2, Hidden = 64, MaxBatch = 5, MaxSteps = 200)] public partial class FixtureLstm2x64;
+[Gru(In = 1, Hidden = 8, MaxBatch = 5, MaxSteps = 200)] public partial class FixtureGru1x8;
+[Gru(In = 1, Hidden = 8, Layers = 2, MaxBatch = 5, MaxSteps = 200)] public partial class FixtureGru1x8x2;
+[Gru(In = 3, Hidden = 40, Layers = 2, MaxBatch = 5, MaxSteps = 200)] public partial class FixtureGru3x40x2;
+[Gru(In = 2, Hidden = 64, MaxBatch = 5, MaxSteps = 200)] public partial class FixtureGru2x64;
+
+// Double layers for the gradients: two fixture shapes against PyTorch's float64 gradients, and 50 steps for finite
+// differences, with the initial state trained.
+[Lstm(In = 1, Hidden = 8, Layers = 2, MaxBatch = 5, MaxSteps = 200, ElementType = typeof(double))] public partial class FixtureLstm1x8x2Double;
+[Gru(In = 1, Hidden = 8, Layers = 2, MaxBatch = 5, MaxSteps = 200, ElementType = typeof(double))] public partial class FixtureGru1x8x2Double;
+[Lstm(In = 2, Hidden = 4, Layers = 2, MaxBatch = 2, MaxSteps = 50, TrainInitialState = true, ElementType = typeof(double))] public partial class FiniteLstm;
+[Gru(In = 2, Hidden = 4, Layers = 2, MaxBatch = 2, MaxSteps = 50, TrainInitialState = true, ElementType = typeof(double))] public partial class FiniteGru;

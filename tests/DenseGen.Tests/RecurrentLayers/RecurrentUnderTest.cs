@@ -17,17 +17,23 @@ public sealed class RecurrentUnderTest<T> where T : unmanaged
 
     public delegate void ForwardFunction(ReadOnlySpan<T> input, Span<T> output, int steps);
 
+    public delegate void BackwardFunction(ReadOnlySpan<T> input, ReadOnlySpan<T> outputGradient, Span<T> inputGradient);
+
+    /// <summary>A trainable layer's Backward, its state gradients and ZeroGradients.</summary>
+    public sealed record Training(BackwardFunction Backward, SpanOf HiddenGradients, SpanOf? CellGradients, Action ZeroGradients);
+
     private readonly SpanOf _hidden;
     private readonly SpanOf? _cell;
     private readonly StepFunction _step;
     private readonly ForwardFunction _forward;
     private readonly Action _reset;
+    private readonly Training? _training;
 
-    public RecurrentUnderTest(string name, IParameterTensors<T> tensors, SpanOf hidden, SpanOf? cell, StepFunction step, ForwardFunction forward, Action reset)
+    public RecurrentUnderTest(string name, IParameterTensors<T> tensors, SpanOf hidden, SpanOf? cell, StepFunction step, ForwardFunction forward, Action reset, Training? training = null)
     {
         Name = name;
         Tensors = tensors;
-        (_hidden, _cell, _step, _forward, _reset) = (hidden, cell, step, forward, reset);
+        (_hidden, _cell, _step, _forward, _reset, _training) = (hidden, cell, step, forward, reset, training);
         int[] initial = tensors.DescribeParameterTensor(IndexOf("initial_hidden")).Shape.ToArray();
         (Layers, HiddenSize) = (initial[0], initial[1]);
         InputSize = tensors.DescribeParameterTensor(0).Shape.ToArray()[1];
@@ -52,6 +58,25 @@ public sealed class RecurrentUnderTest<T> where T : unmanaged
 
     public void ResetState() => _reset();
 
+    /// <summary>The layer's tensors and gradients as optimizers see them; throws for a frozen layer.</summary>
+    public ITrainable<T> Trainable => (ITrainable<T>)Tensors;
+
+    public void Backward(ReadOnlySpan<T> input, ReadOnlySpan<T> outputGradient, Span<T> inputGradient) => TrainingOrThrow.Backward(input, outputGradient, inputGradient);
+
+    public Span<T> HiddenStateGradients => TrainingOrThrow.HiddenGradients();
+
+    public Span<T> CellStateGradients => TrainingOrThrow.CellGradients is { } cell ? cell() : default;
+
+    public void ZeroGradients() => TrainingOrThrow.ZeroGradients();
+
+    /// <summary>The gradient of tensor <paramref name="name"/> (empty for one the layer does not train).</summary>
+    public Span<T> GradientOf(string name) => Trainable.GradientTensor(IndexOf(name));
+
+    /// <summary>The values of tensor <paramref name="name"/>.</summary>
+    public Span<T> TensorOf(string name) => Tensors.ParameterTensor(IndexOf(name));
+
+    private Training TrainingOrThrow => _training ?? throw new InvalidOperationException($"{Name} is frozen");
+
     /// <summary>Copies every tensor of <paramref name="source"/> (same type) into this layer.</summary>
     public void CopyTensorsFrom(RecurrentUnderTest<T> source)
     {
@@ -59,7 +84,7 @@ public sealed class RecurrentUnderTest<T> where T : unmanaged
             source.Tensors.ParameterTensor(i).CopyTo(Tensors.ParameterTensor(i));
     }
 
-    private int IndexOf(string tensor) => Enumerable.Range(0, Tensors.ParameterTensorCount).Single(i => Tensors.ParameterTensorName(i) == tensor);
+    public int IndexOf(string tensor) => Enumerable.Range(0, Tensors.ParameterTensorCount).Single(i => Tensors.ParameterTensorName(i) == tensor);
 
     public override string ToString() => Name;
 
@@ -67,7 +92,7 @@ public sealed class RecurrentUnderTest<T> where T : unmanaged
     /// A struct layer in a field of a class, whose tensor table reaches the field through a constrained call: the
     /// struct's own <c>IParameterTensors</c>, cast to the interface, would box a copy and hand out spans of that.
     /// </summary>
-    public sealed class Box<TLayer> : IParameterTensors<T> where TLayer : struct, IParameterTensors<T>
+    public sealed class Box<TLayer> : ITrainable<T> where TLayer : struct, ITrainable<T>
     {
         public TLayer Layer;
 
@@ -78,6 +103,8 @@ public sealed class RecurrentUnderTest<T> where T : unmanaged
         public TensorDescription DescribeParameterTensor(int index) => Layer.DescribeParameterTensor(index);
 
         public Span<T> ParameterTensor(int index) => Layer.ParameterTensor(index);
+
+        public Span<T> GradientTensor(int index) => Layer.GradientTensor(index);
     }
 }
 
@@ -88,19 +115,19 @@ internal static class RecurrentLayersUnderTest
     {
         switch (name)
         {
-            case nameof(StreamsLstm): { var l = new StreamsLstm(); return new(name, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState); }
-            case nameof(StreamsGru): { var l = new StreamsGru(); return new(name, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState); }
-            case nameof(StreamsLstmDeterministic): { var l = new StreamsLstmDeterministic(); return new(name, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState); }
-            case nameof(StreamsGruDeterministic): { var l = new StreamsGruDeterministic(); return new(name, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState); }
-            case nameof(FixtureLstm1x8): { var l = new FixtureLstm1x8(); return new(name, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState); }
-            case nameof(FixtureLstm1x8x2): { var l = new FixtureLstm1x8x2(); return new(name, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState); }
-            case nameof(FixtureLstm3x40): { var l = new FixtureLstm3x40(); return new(name, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState); }
-            case nameof(FixtureLstm3x40x2): { var l = new FixtureLstm3x40x2(); return new(name, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState); }
-            case nameof(FixtureLstm2x64): { var l = new FixtureLstm2x64(); return new(name, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState); }
-            case nameof(FixtureGru1x8): { var l = new FixtureGru1x8(); return new(name, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState); }
-            case nameof(FixtureGru1x8x2): { var l = new FixtureGru1x8x2(); return new(name, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState); }
-            case nameof(FixtureGru3x40x2): { var l = new FixtureGru3x40x2(); return new(name, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState); }
-            case nameof(FixtureGru2x64): { var l = new FixtureGru2x64(); return new(name, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState); }
+            case nameof(StreamsLstm): { var l = new StreamsLstm(); return new(name, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, () => l.CellStateGradients, l.ZeroGradients)); }
+            case nameof(StreamsGru): { var l = new StreamsGru(); return new(name, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, null, l.ZeroGradients)); }
+            case nameof(StreamsLstmDeterministic): { var l = new StreamsLstmDeterministic(); return new(name, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, () => l.CellStateGradients, l.ZeroGradients)); }
+            case nameof(StreamsGruDeterministic): { var l = new StreamsGruDeterministic(); return new(name, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, null, l.ZeroGradients)); }
+            case nameof(FixtureLstm1x8): { var l = new FixtureLstm1x8(); return new(name, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, () => l.CellStateGradients, l.ZeroGradients)); }
+            case nameof(FixtureLstm1x8x2): { var l = new FixtureLstm1x8x2(); return new(name, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, () => l.CellStateGradients, l.ZeroGradients)); }
+            case nameof(FixtureLstm3x40): { var l = new FixtureLstm3x40(); return new(name, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, () => l.CellStateGradients, l.ZeroGradients)); }
+            case nameof(FixtureLstm3x40x2): { var l = new FixtureLstm3x40x2(); return new(name, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, () => l.CellStateGradients, l.ZeroGradients)); }
+            case nameof(FixtureLstm2x64): { var l = new FixtureLstm2x64(); return new(name, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, () => l.CellStateGradients, l.ZeroGradients)); }
+            case nameof(FixtureGru1x8): { var l = new FixtureGru1x8(); return new(name, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, null, l.ZeroGradients)); }
+            case nameof(FixtureGru1x8x2): { var l = new FixtureGru1x8x2(); return new(name, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, null, l.ZeroGradients)); }
+            case nameof(FixtureGru3x40x2): { var l = new FixtureGru3x40x2(); return new(name, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, null, l.ZeroGradients)); }
+            case nameof(FixtureGru2x64): { var l = new FixtureGru2x64(); return new(name, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, null, l.ZeroGradients)); }
             default: throw new ArgumentOutOfRangeException(nameof(name), name, "no such float recurrent layer is declared");
         }
     }
@@ -112,13 +139,19 @@ internal static class RecurrentLayersUnderTest
             case nameof(StreamsLstmStruct):
             {
                 var box = new RecurrentUnderTest<double>.Box<StreamsLstmStruct>();
-                return new(name, box, () => box.Layer.HiddenState, () => box.Layer.CellState, (x, y) => box.Layer.Step(x, y), (x, y, t) => box.Layer.Forward(x, y, t), () => box.Layer.ResetState());
+                return new(name, box, () => box.Layer.HiddenState, () => box.Layer.CellState, (x, y) => box.Layer.Step(x, y), (x, y, t) => box.Layer.Forward(x, y, t), () => box.Layer.ResetState(),
+                    new((x, dy, dx) => box.Layer.Backward(x, dy, dx), () => box.Layer.HiddenStateGradients, () => box.Layer.CellStateGradients, () => box.Layer.ZeroGradients()));
             }
             case nameof(StreamsGruStruct):
             {
                 var box = new RecurrentUnderTest<double>.Box<StreamsGruStruct>();
-                return new(name, box, () => box.Layer.HiddenState, null, (x, y) => box.Layer.Step(x, y), (x, y, t) => box.Layer.Forward(x, y, t), () => box.Layer.ResetState());
+                return new(name, box, () => box.Layer.HiddenState, null, (x, y) => box.Layer.Step(x, y), (x, y, t) => box.Layer.Forward(x, y, t), () => box.Layer.ResetState(),
+                    new((x, dy, dx) => box.Layer.Backward(x, dy, dx), () => box.Layer.HiddenStateGradients, null, () => box.Layer.ZeroGradients()));
             }
+            case nameof(FixtureLstm1x8x2Double): { var l = new FixtureLstm1x8x2Double(); return new(name, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, () => l.CellStateGradients, l.ZeroGradients)); }
+            case nameof(FixtureGru1x8x2Double): { var l = new FixtureGru1x8x2Double(); return new(name, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, null, l.ZeroGradients)); }
+            case nameof(FiniteLstm): { var l = new FiniteLstm(); return new(name, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, () => l.CellStateGradients, l.ZeroGradients)); }
+            case nameof(FiniteGru): { var l = new FiniteGru(); return new(name, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, null, l.ZeroGradients)); }
             default:
                 throw new ArgumentOutOfRangeException(nameof(name), name, "no such double recurrent layer is declared");
         }

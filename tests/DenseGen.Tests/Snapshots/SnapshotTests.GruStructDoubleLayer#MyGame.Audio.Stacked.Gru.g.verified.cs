@@ -3,7 +3,7 @@
 
 namespace MyGame.Audio
 {
-    partial struct Stacked : global::DenseGen.IParameterTensors<double>
+    partial struct Stacked : global::DenseGen.ITrainable<double>
     {
         /// <summary>Inputs per time step of each stream: the length of <c>x</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -21,13 +21,17 @@ namespace MyGame.Audio
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int MaxBatch = 3;
 
+        /// <summary>The longest sequence <see cref="Forward"/> takes, in time steps: every step is kept for <see cref="Backward"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        public const int MaxSteps = 4;
+
         /// <summary>Number of parameters: every layer's weights and biases (the initial state is state, not counted).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long ParameterCount = 432;
 
-        /// <summary>Bytes of the tensors, the running state of every stream and the step's scratch: the size of a struct layer, and of a class layer's data (its object and array headers aside).</summary>
+        /// <summary>Bytes of the tensors and their gradients, the running state of every stream, what Forward keeps of every step for Backward, and the scratch: the size of a struct layer, and of a class layer's data (its object and array headers aside).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        public const long StorageBytes = 4128;
+        public const long StorageBytes = 14928;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private __DenseTensor36Storage __denseWeightIhL0;
@@ -47,6 +51,24 @@ namespace MyGame.Audio
         private __DenseTensor18Storage __denseBiasHhL1;
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private __DenseTensor12Storage __denseInitialHiddenState;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private __DenseTensor36Storage __denseWeightIhL0Gradients;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private __DenseTensor108Storage __denseWeightHhL0Gradients;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private __DenseTensor18Storage __denseBiasIhL0Gradients;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private __DenseTensor18Storage __denseBiasHhL0Gradients;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private __DenseTensor108Storage __denseWeightIhL1Gradients;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private __DenseTensor108Storage __denseWeightHhL1Gradients;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private __DenseTensor18Storage __denseBiasIhL1Gradients;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private __DenseTensor18Storage __denseBiasHhL1Gradients;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private __DenseTensor12Storage __denseInitialHiddenStateGradients;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.InlineArray(36)]
@@ -80,6 +102,18 @@ namespace MyGame.Audio
         private __DenseBuffer36Storage __denseHiddenState;
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private __DenseBuffer36Storage __denseScratch;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private __DenseBuffer180Storage __denseHistoryHidden;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private __DenseBuffer432Storage __denseHistoryGates;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private __DenseBuffer144Storage __denseHistoryExtra;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private __DenseBuffer36Storage __denseHiddenStateGradients;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private __DenseBuffer42Storage __denseGradientScratch;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private __DenseBuffer72Storage __denseLayerGradients;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.InlineArray(36)]
@@ -87,6 +121,44 @@ namespace MyGame.Audio
         {
             private double __element;
         }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.InlineArray(180)]
+        private struct __DenseBuffer180Storage
+        {
+            private double __element;
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.InlineArray(432)]
+        private struct __DenseBuffer432Storage
+        {
+            private double __element;
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.InlineArray(144)]
+        private struct __DenseBuffer144Storage
+        {
+            private double __element;
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.InlineArray(42)]
+        private struct __DenseBuffer42Storage
+        {
+            private double __element;
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.InlineArray(72)]
+        private struct __DenseBuffer72Storage
+        {
+            private double __element;
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private int __denseKeptStreams, __denseKeptSteps;
 
         /// <summary>The input weights of layer 0, <c>[3·HiddenSize, InputSize]</c> row-major, gate blocks in PyTorch's order (r, z, n): <c>weight_ih_l0</c>. Starts at zero.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -128,10 +200,55 @@ namespace MyGame.Audio
         [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
         public global::System.Span<double> BiasHhL1 => __denseBiasHhL1;
 
-        /// <summary>The initial hidden state <c>h</c> of each layer, <c>[Layers, HiddenSize]</c>: state, saved and loaded as <c>initial_hidden</c>, never trained. Every stream starts from it, and <see cref="ResetState"/> restores it. Zero unless set or loaded.</summary>
+        /// <summary>The initial hidden state <c>h</c> of each layer, <c>[Layers, HiddenSize]</c>: state, saved and loaded as <c>initial_hidden</c>, trained (<c>TrainInitialState</c>). Every stream starts from it, and <see cref="ResetState"/> restores it. Zero unless set or loaded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
         public global::System.Span<double> InitialHiddenState => __denseInitialHiddenState;
+
+        /// <summary><c>∂L/∂WeightIhL0</c> summed over every stream and step given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="WeightIhL0"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
+        public global::System.Span<double> WeightIhL0Gradients => __denseWeightIhL0Gradients;
+
+        /// <summary><c>∂L/∂WeightHhL0</c> summed over every stream and step given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="WeightHhL0"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
+        public global::System.Span<double> WeightHhL0Gradients => __denseWeightHhL0Gradients;
+
+        /// <summary><c>∂L/∂BiasIhL0</c> summed over every stream and step given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="BiasIhL0"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
+        public global::System.Span<double> BiasIhL0Gradients => __denseBiasIhL0Gradients;
+
+        /// <summary><c>∂L/∂BiasHhL0</c> summed over every stream and step given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="BiasHhL0"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
+        public global::System.Span<double> BiasHhL0Gradients => __denseBiasHhL0Gradients;
+
+        /// <summary><c>∂L/∂WeightIhL1</c> summed over every stream and step given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="WeightIhL1"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
+        public global::System.Span<double> WeightIhL1Gradients => __denseWeightIhL1Gradients;
+
+        /// <summary><c>∂L/∂WeightHhL1</c> summed over every stream and step given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="WeightHhL1"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
+        public global::System.Span<double> WeightHhL1Gradients => __denseWeightHhL1Gradients;
+
+        /// <summary><c>∂L/∂BiasIhL1</c> summed over every stream and step given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="BiasIhL1"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
+        public global::System.Span<double> BiasIhL1Gradients => __denseBiasIhL1Gradients;
+
+        /// <summary><c>∂L/∂BiasHhL1</c> summed over every stream and step given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="BiasHhL1"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
+        public global::System.Span<double> BiasHhL1Gradients => __denseBiasHhL1Gradients;
+
+        /// <summary><c>∂L/∂InitialHiddenState</c>: the gradient of each stream's state before the Forward that <see cref="Backward"/> went through, summed over the streams (the state every stream starts from after <see cref="ResetState"/>), since the last <see cref="ZeroGradients"/>; laid out like <see cref="InitialHiddenState"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
+        public global::System.Span<double> InitialHiddenStateGradients => __denseInitialHiddenStateGradients;
 
         /// <summary>
         /// The running hidden state <c>h</c>, which is also each layer's output of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> (PyTorch's <c>h_0</c> layout):
@@ -142,6 +259,15 @@ namespace MyGame.Audio
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
         public global::System.Span<double> HiddenState => __denseHiddenState;
+
+        /// <summary>
+        /// <c>∂L/∂hidden state</c> before the last <see cref="Forward"/> of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> like
+        /// <see cref="HiddenState"/>: <see cref="Backward"/> writes it (does not add to it) for the streams that Forward ran, and
+        /// leaves the others. Pass it on to whatever produced that state.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
+        public global::System.Span<double> HiddenStateGradients => __denseHiddenStateGradients;
 
         /// <summary>Sets every stream's running state to the initial state (<see cref="InitialHiddenState"/>), as at the start of a sequence.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -188,7 +314,7 @@ namespace MyGame.Audio
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseHiddenState, nameof(HiddenState));
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), __denseHiddenState, nameof(HiddenState));
             for (int stream = 0; stream < streams; stream++)
-                __DenseCellStep(input.Slice(stream * 2, 2), output.Slice(stream * 6, 6), stream);
+                __DenseCellStep(input.Slice(stream * 2, 2), output.Slice(stream * 6, 6), stream, -1);
         }
 
         /// <summary>
@@ -197,17 +323,19 @@ namespace MyGame.Audio
         /// </summary>
         /// <param name="input"><c>[k, steps, InputSize]</c>, <c>1 ≤ k ≤ MaxBatch</c>.</param>
         /// <param name="output">Receives <c>[k, steps, HiddenSize]</c>: the last layer's hidden state after every step.</param>
-        /// <param name="steps">Time steps per stream, at least 1.</param>
-        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="steps"/> is less than 1.</exception>
+        /// <param name="steps">Time steps per stream, from 1 to <see cref="MaxSteps"/>.</param>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="steps"/> is less than 1 or more than <see cref="MaxSteps"/>.</exception>
         /// <exception cref="global::System.ArgumentException">The spans do not hold whole sequences, hold different numbers of them or more than
         /// <see cref="MaxBatch"/>, or <paramref name="output"/> overlaps the input or the layer's memory. Nothing is written when it is thrown.</exception>
-        /// <remarks>Writes the layer's state: one thread at a time. Allocates nothing.</remarks>
+        /// <remarks>Writes the layer's state and keeps every step for <see cref="Backward"/>: one thread at a time. Allocates nothing.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Forward(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, int steps)
         {
             if (steps < 1)
                 throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, "A sequence has at least one time step.");
+            if (steps > MaxSteps)
+                throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, $"A trainable layer keeps at most MaxSteps ({MaxSteps}) steps for Backward; raise MaxSteps, or run longer sequences with Step.");
             long stepInputs = (long)steps * InputSize;
             if (input.Length == 0 || input.Length % stepInputs != 0)
                 throw new global::System.ArgumentException($"input holds {input.Length} elements, not a positive whole number of sequences of {steps} steps × InputSize ({InputSize}).", nameof(input));
@@ -228,28 +356,36 @@ namespace MyGame.Audio
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseInitialHiddenState, nameof(InitialHiddenState));
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseHiddenState, nameof(HiddenState));
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), __denseHiddenState, nameof(HiddenState));
+            __denseKeptStreams = streams;
+            __denseKeptSteps = steps;
             for (int step = 0; step < steps; step++)
             {
                 for (int stream = 0; stream < streams; stream++)
                 {
                     int at = stream * steps + step;
-                    __DenseCellStep(input.Slice(at * 2, 2), output.Slice(at * 6, 6), stream);
+                    __DenseCellStep(input.Slice(at * 2, 2), output.Slice(at * 6, 6), stream, step);
                 }
             }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void __DenseCellStep(global::System.ReadOnlySpan<double> x, global::System.Span<double> y, int stream)
+        private void __DenseCellStep(global::System.ReadOnlySpan<double> x, global::System.Span<double> y, int stream, int step)
         {
             global::System.Span<double> scratch = __denseScratch;
             global::System.Span<double> gates = scratch.Slice(0, 18);
             global::System.Span<double> other = scratch.Slice(18);
+            global::System.Span<double> historyHidden = __denseHistoryHidden, historyGates = __denseHistoryGates, historyExtra = __denseHistoryExtra;
             scoped global::System.ReadOnlySpan<double> layerInput = x;
             {
                 int at = (0 * 3 + stream) * 6;
                 global::System.Span<double> h = HiddenState.Slice(at, 6);
                 global::System.ReadOnlySpan<double> inputWeights = WeightIhL0, recurrentWeights = WeightHhL0, inputBias = BiasIhL0, recurrentBias = BiasHhL0;
+                if (step >= 0)
+                {
+                    int kept = ((0 * 3 + stream) * 5 + step) * 6;
+                    h.CopyTo(historyHidden.Slice(kept, 6));
+                }
                 for (int row = 0; row < 18; row++)
                 {
                     double fromInput = 0d;
@@ -276,12 +412,24 @@ namespace MyGame.Audio
                     double n = gates[12 + j];
                     h[j] = n + gates[6 + j] * (h[j] - n);
                 }
+                if (step >= 0)
+                {
+                    int kept = (0 * 3 + stream) * 4 + step;
+                    gates.CopyTo(historyGates.Slice(kept * 18, 18));
+                    other.Slice(12, 6).CopyTo(historyExtra.Slice(kept * 6, 6));
+                    h.CopyTo(historyHidden.Slice(((0 * 3 + stream) * 5 + step + 1) * 6, 6));
+                }
                 layerInput = h;
             }
             {
                 int at = (1 * 3 + stream) * 6;
                 global::System.Span<double> h = HiddenState.Slice(at, 6);
                 global::System.ReadOnlySpan<double> inputWeights = WeightIhL1, recurrentWeights = WeightHhL1, inputBias = BiasIhL1, recurrentBias = BiasHhL1;
+                if (step >= 0)
+                {
+                    int kept = ((1 * 3 + stream) * 5 + step) * 6;
+                    h.CopyTo(historyHidden.Slice(kept, 6));
+                }
                 for (int row = 0; row < 18; row++)
                 {
                     double fromInput = 0d;
@@ -308,11 +456,247 @@ namespace MyGame.Audio
                     double n = gates[12 + j];
                     h[j] = n + gates[6 + j] * (h[j] - n);
                 }
+                if (step >= 0)
+                {
+                    int kept = (1 * 3 + stream) * 4 + step;
+                    gates.CopyTo(historyGates.Slice(kept * 18, 18));
+                    other.Slice(12, 6).CopyTo(historyExtra.Slice(kept * 6, 6));
+                    h.CopyTo(historyHidden.Slice(((1 * 3 + stream) * 5 + step + 1) * 6, 6));
+                }
                 layerInput = h;
             }
             layerInput.CopyTo(y);
         }
 
+        /// <summary>
+        /// Back-propagates through time over the last <see cref="Forward"/>: adds every weight's and bias's gradient
+        /// (and the initial state's, summed over the streams), writes the input's gradient into <paramref name="inputGradient"/> unless it is
+        /// empty, and writes the gradient of the state that Forward started from into <see cref="HiddenStateGradients"/>.
+        /// </summary>
+        /// <param name="input">The input given to that Forward, <c>[k, steps, InputSize]</c>.</param>
+        /// <param name="outputGradient"><c>∂L/∂output</c> for what that Forward wrote, <c>[k, steps, HiddenSize]</c>.</param>
+        /// <param name="inputGradient">Receives <c>∂L/∂input</c>, <c>[k, steps, InputSize]</c>; pass an empty span to skip it.</param>
+        /// <exception cref="global::System.InvalidOperationException">No Forward has run on the layer.</exception>
+        /// <exception cref="global::System.ArgumentException">
+        /// A length differs from that Forward's streams and steps, or a span overlaps one that the call writes. Nothing is written when it is thrown.
+        /// </exception>
+        /// <remarks>
+        /// The gradients are those of the weights as they were during that Forward: step an optimizer after Backward, not between.
+        /// Gradients accumulate across calls until <see cref="ZeroGradients"/>. The gradient reaching the state after the last
+        /// step is taken as zero (the loss is on the outputs). Writes the gradients: one thread at a time. Allocates nothing.
+        /// </remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public void Backward(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> outputGradient, global::System.Span<double> inputGradient)
+        {
+            int streams = __denseKeptStreams, steps = __denseKeptSteps;
+            if (steps == 0)
+                throw new global::System.InvalidOperationException("Backward goes back through the last Forward, and the layer has run none.");
+            long inputs = (long)streams * steps * InputSize, outputs = (long)streams * steps * HiddenSize;
+            if (input.Length != inputs)
+                throw new global::System.ArgumentException($"input holds {input.Length} elements; the last Forward took {streams} sequences of {steps} steps × InputSize ({InputSize}), {inputs}.", nameof(input));
+            if (outputGradient.Length != outputs)
+                throw new global::System.ArgumentException($"outputGradient holds {outputGradient.Length} elements; the last Forward wrote {streams} sequences of {steps} steps × HiddenSize ({HiddenSize}), {outputs}.", nameof(outputGradient));
+            if (inputGradient.Length != 0 && inputGradient.Length != inputs)
+                throw new global::System.ArgumentException($"inputGradient holds {inputGradient.Length} elements; it must be empty or hold {inputs}, as input does.", nameof(inputGradient));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseWeightIhL0, nameof(WeightIhL0));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseWeightHhL0, nameof(WeightHhL0));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseBiasIhL0, nameof(BiasIhL0));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseBiasHhL0, nameof(BiasHhL0));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseWeightIhL1, nameof(WeightIhL1));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseWeightHhL1, nameof(WeightHhL1));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseBiasIhL1, nameof(BiasIhL1));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseBiasHhL1, nameof(BiasHhL1));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseInitialHiddenState, nameof(InitialHiddenState));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseWeightIhL0Gradients, nameof(WeightIhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseWeightHhL0Gradients, nameof(WeightHhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseBiasIhL0Gradients, nameof(BiasIhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseBiasHhL0Gradients, nameof(BiasHhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseWeightIhL1Gradients, nameof(WeightIhL1Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseWeightHhL1Gradients, nameof(WeightHhL1Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseBiasIhL1Gradients, nameof(BiasIhL1Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseBiasHhL1Gradients, nameof(BiasHhL1Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseInitialHiddenStateGradients, nameof(InitialHiddenStateGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(inputGradient, nameof(inputGradient), __denseHiddenStateGradients, nameof(HiddenStateGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), __denseWeightIhL0Gradients, nameof(WeightIhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), __denseWeightHhL0Gradients, nameof(WeightHhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), __denseBiasIhL0Gradients, nameof(BiasIhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), __denseBiasHhL0Gradients, nameof(BiasHhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), __denseWeightIhL1Gradients, nameof(WeightIhL1Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), __denseWeightHhL1Gradients, nameof(WeightHhL1Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), __denseBiasIhL1Gradients, nameof(BiasIhL1Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), __denseBiasHhL1Gradients, nameof(BiasHhL1Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), __denseInitialHiddenStateGradients, nameof(InitialHiddenStateGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), __denseHiddenStateGradients, nameof(HiddenStateGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), __denseWeightIhL0Gradients, nameof(WeightIhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), __denseWeightHhL0Gradients, nameof(WeightHhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), __denseBiasIhL0Gradients, nameof(BiasIhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), __denseBiasHhL0Gradients, nameof(BiasHhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), __denseWeightIhL1Gradients, nameof(WeightIhL1Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), __denseWeightHhL1Gradients, nameof(WeightHhL1Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), __denseBiasIhL1Gradients, nameof(BiasIhL1Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), __denseBiasHhL1Gradients, nameof(BiasHhL1Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), __denseInitialHiddenStateGradients, nameof(InitialHiddenStateGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(outputGradient, nameof(outputGradient), __denseHiddenStateGradients, nameof(HiddenStateGradients));
+
+            {
+                global::System.ReadOnlySpan<double> inputWeights = WeightIhL1, recurrentWeights = WeightHhL1;
+                global::System.Span<double> inputWeightGradients = WeightIhL1Gradients, recurrentWeightGradients = WeightHhL1Gradients, inputBiasGradients = BiasIhL1Gradients, recurrentBiasGradients = BiasHhL1Gradients;
+                global::System.Span<double> scratch = __denseGradientScratch;
+                global::System.ReadOnlySpan<double> historyHidden = __denseHistoryHidden, historyGates = __denseHistoryGates, historyExtra = __denseHistoryExtra;
+                global::System.Span<double> between = __denseLayerGradients;
+                global::System.Span<double> fromInput = scratch.Slice(0, 18);
+                global::System.Span<double> fromState = scratch.Slice(18, 18);
+                global::System.Span<double> direct = scratch.Slice(36, 6);
+                for (int stream = 0; stream < streams; stream++)
+                {
+                    global::System.Span<double> hiddenGradient = HiddenStateGradients.Slice((1 * 3 + stream) * 6, 6);
+                    hiddenGradient.Clear();
+                    for (int step = steps - 1; step >= 0; step--)
+                    {
+                        int at = stream * steps + step;
+                        int kept = (1 * 3 + stream) * 4 + step;
+                        global::System.ReadOnlySpan<double> gates = historyGates.Slice(kept * 18, 18);
+                        global::System.ReadOnlySpan<double> extra = historyExtra.Slice(kept * 6, 6);
+                        global::System.ReadOnlySpan<double> previous = historyHidden.Slice(((1 * 3 + stream) * 5 + step) * 6, 6);
+                        global::System.ReadOnlySpan<double> x = historyHidden.Slice(((0 * 3 + stream) * 5 + step + 1) * 6, 6);
+                        global::System.ReadOnlySpan<double> outputStepGradient = outputGradient.Slice(at * 6, 6);
+                        for (int j = 0; j < 6; j++)
+                        {
+                            double dh = outputStepGradient[j] + hiddenGradient[j];
+                            double resetGate = gates[j], updateGate = gates[6 + j], newGate = gates[12 + j], recurrentNew = extra[j];
+                            double dNew = dh * (1d - updateGate) * (1d - newGate * newGate);
+                            double dUpdate = dh * (previous[j] - newGate);
+                            direct[j] = dh * updateGate;
+                            double dReset = dNew * recurrentNew * resetGate * (1d - resetGate);
+                            fromInput[j] = dReset;
+                            fromState[j] = dReset;
+                            double dUpdateInput = dUpdate * updateGate * (1d - updateGate);
+                            fromInput[6 + j] = dUpdateInput;
+                            fromState[6 + j] = dUpdateInput;
+                            fromInput[12 + j] = dNew;
+                            fromState[12 + j] = dNew * resetGate;
+                        }
+                        for (int row = 0; row < 18; row++)
+                        {
+                            inputBiasGradients[row] = inputBiasGradients[row] + fromInput[row];
+                            recurrentBiasGradients[row] = recurrentBiasGradients[row] + fromState[row];
+                            global::System.Span<double> inputRow = inputWeightGradients.Slice(row * 6, 6), recurrentRow = recurrentWeightGradients.Slice(row * 6, 6);
+                            for (int i = 0; i < 6; i++)
+                                inputRow[i] = inputRow[i] + fromInput[row] * x[i];
+                            for (int i = 0; i < 6; i++)
+                                recurrentRow[i] = recurrentRow[i] + fromState[row] * previous[i];
+                        }
+                        __DenseTransposedProduct(inputWeights, fromInput, between.Slice(at * 6, 6), 6);
+                        direct.CopyTo(hiddenGradient);
+                        for (int row = 0; row < 18; row++)
+                        {
+                            global::System.ReadOnlySpan<double> weightRow = recurrentWeights.Slice(row * 6, 6);
+                            for (int i = 0; i < 6; i++)
+                                hiddenGradient[i] = hiddenGradient[i] + weightRow[i] * fromState[row];
+                        }
+                    }
+                    for (int j = 0; j < 6; j++)
+                    {
+                        InitialHiddenStateGradients[1 * 6 + j] = InitialHiddenStateGradients[1 * 6 + j] + hiddenGradient[j];
+                    }
+                }
+            }
+            {
+                global::System.ReadOnlySpan<double> inputWeights = WeightIhL0, recurrentWeights = WeightHhL0;
+                global::System.Span<double> inputWeightGradients = WeightIhL0Gradients, recurrentWeightGradients = WeightHhL0Gradients, inputBiasGradients = BiasIhL0Gradients, recurrentBiasGradients = BiasHhL0Gradients;
+                global::System.Span<double> scratch = __denseGradientScratch;
+                global::System.ReadOnlySpan<double> historyHidden = __denseHistoryHidden, historyGates = __denseHistoryGates, historyExtra = __denseHistoryExtra;
+                global::System.Span<double> between = __denseLayerGradients;
+                global::System.Span<double> fromInput = scratch.Slice(0, 18);
+                global::System.Span<double> fromState = scratch.Slice(18, 18);
+                global::System.Span<double> direct = scratch.Slice(36, 6);
+                for (int stream = 0; stream < streams; stream++)
+                {
+                    global::System.Span<double> hiddenGradient = HiddenStateGradients.Slice((0 * 3 + stream) * 6, 6);
+                    hiddenGradient.Clear();
+                    for (int step = steps - 1; step >= 0; step--)
+                    {
+                        int at = stream * steps + step;
+                        int kept = (0 * 3 + stream) * 4 + step;
+                        global::System.ReadOnlySpan<double> gates = historyGates.Slice(kept * 18, 18);
+                        global::System.ReadOnlySpan<double> extra = historyExtra.Slice(kept * 6, 6);
+                        global::System.ReadOnlySpan<double> previous = historyHidden.Slice(((0 * 3 + stream) * 5 + step) * 6, 6);
+                        global::System.ReadOnlySpan<double> x = input.Slice(at * 2, 2);
+                        global::System.ReadOnlySpan<double> outputStepGradient = between.Slice(at * 6, 6);
+                        for (int j = 0; j < 6; j++)
+                        {
+                            double dh = outputStepGradient[j] + hiddenGradient[j];
+                            double resetGate = gates[j], updateGate = gates[6 + j], newGate = gates[12 + j], recurrentNew = extra[j];
+                            double dNew = dh * (1d - updateGate) * (1d - newGate * newGate);
+                            double dUpdate = dh * (previous[j] - newGate);
+                            direct[j] = dh * updateGate;
+                            double dReset = dNew * recurrentNew * resetGate * (1d - resetGate);
+                            fromInput[j] = dReset;
+                            fromState[j] = dReset;
+                            double dUpdateInput = dUpdate * updateGate * (1d - updateGate);
+                            fromInput[6 + j] = dUpdateInput;
+                            fromState[6 + j] = dUpdateInput;
+                            fromInput[12 + j] = dNew;
+                            fromState[12 + j] = dNew * resetGate;
+                        }
+                        for (int row = 0; row < 18; row++)
+                        {
+                            inputBiasGradients[row] = inputBiasGradients[row] + fromInput[row];
+                            recurrentBiasGradients[row] = recurrentBiasGradients[row] + fromState[row];
+                            global::System.Span<double> inputRow = inputWeightGradients.Slice(row * 2, 2), recurrentRow = recurrentWeightGradients.Slice(row * 6, 6);
+                            for (int i = 0; i < 2; i++)
+                                inputRow[i] = inputRow[i] + fromInput[row] * x[i];
+                            for (int i = 0; i < 6; i++)
+                                recurrentRow[i] = recurrentRow[i] + fromState[row] * previous[i];
+                        }
+                        if (inputGradient.Length != 0)
+                            __DenseTransposedProduct(inputWeights, fromInput, inputGradient.Slice(at * 2, 2), 2);
+                        direct.CopyTo(hiddenGradient);
+                        for (int row = 0; row < 18; row++)
+                        {
+                            global::System.ReadOnlySpan<double> weightRow = recurrentWeights.Slice(row * 6, 6);
+                            for (int i = 0; i < 6; i++)
+                                hiddenGradient[i] = hiddenGradient[i] + weightRow[i] * fromState[row];
+                        }
+                    }
+                    for (int j = 0; j < 6; j++)
+                    {
+                        InitialHiddenStateGradients[0 * 6 + j] = InitialHiddenStateGradients[0 * 6 + j] + hiddenGradient[j];
+                    }
+                }
+            }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static void __DenseTransposedProduct(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> target, int columns)
+        {
+            target.Clear();
+            for (int row = 0; row < 18; row++)
+            {
+                global::System.ReadOnlySpan<double> weightRow = weights.Slice(row * columns, columns);
+                for (int i = 0; i < columns; i++)
+                    target[i] = target[i] + weightRow[i] * gradient[row];
+            }
+        }
+
+        /// <summary>Sets <see cref="WeightIhL0Gradients"/> and <see cref="WeightHhL0Gradients"/> and <see cref="BiasIhL0Gradients"/> and <see cref="BiasHhL0Gradients"/> and <see cref="WeightIhL1Gradients"/> and <see cref="WeightHhL1Gradients"/> and <see cref="BiasIhL1Gradients"/> and <see cref="BiasHhL1Gradients"/> and <see cref="InitialHiddenStateGradients"/> to zero, typically before each batch.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public void ZeroGradients()
+        {
+            WeightIhL0Gradients.Clear();
+            WeightHhL0Gradients.Clear();
+            BiasIhL0Gradients.Clear();
+            BiasHhL0Gradients.Clear();
+            WeightIhL1Gradients.Clear();
+            WeightHhL1Gradients.Clear();
+            BiasIhL1Gradients.Clear();
+            BiasHhL1Gradients.Clear();
+            InitialHiddenStateGradients.Clear();
+        }
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private static readonly global::DenseGen.TensorDescription[] __denseTensors = new global::DenseGen.TensorDescription[] { new global::DenseGen.TensorDescription("weight_ih_l0", new int[] { 18, 2 }, global::DenseGen.TensorRole.Parameter, 6, 18, false), new global::DenseGen.TensorDescription("weight_hh_l0", new int[] { 18, 6 }, global::DenseGen.TensorRole.Parameter, 6, 18, false), new global::DenseGen.TensorDescription("bias_ih_l0", new int[] { 18 }, global::DenseGen.TensorRole.Parameter, 6, 18, true), new global::DenseGen.TensorDescription("bias_hh_l0", new int[] { 18 }, global::DenseGen.TensorRole.Parameter, 6, 18, true), new global::DenseGen.TensorDescription("weight_ih_l1", new int[] { 18, 6 }, global::DenseGen.TensorRole.Parameter, 6, 18, false), new global::DenseGen.TensorDescription("weight_hh_l1", new int[] { 18, 6 }, global::DenseGen.TensorRole.Parameter, 6, 18, false), new global::DenseGen.TensorDescription("bias_ih_l1", new int[] { 18 }, global::DenseGen.TensorRole.Parameter, 6, 18, true), new global::DenseGen.TensorDescription("bias_hh_l1", new int[] { 18 }, global::DenseGen.TensorRole.Parameter, 6, 18, true), new global::DenseGen.TensorDescription("initial_hidden", new int[] { 2, 6 }, global::DenseGen.TensorRole.State, 6, 6, false) };
@@ -328,5 +712,8 @@ namespace MyGame.Audio
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Diagnostics.CodeAnalysis.UnscopedRef] global::System.Span<double> global::DenseGen.IParameterTensors<double>.ParameterTensor(int index) => index switch { 0 => WeightIhL0, 1 => WeightHhL0, 2 => BiasIhL0, 3 => BiasHhL0, 4 => WeightIhL1, 5 => WeightHhL1, 6 => BiasIhL1, 7 => BiasHhL1, 8 => InitialHiddenState, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 9) };
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Diagnostics.CodeAnalysis.UnscopedRef] global::System.Span<double> global::DenseGen.ITrainable<double>.GradientTensor(int index) => index switch { 0 => WeightIhL0Gradients, 1 => WeightHhL0Gradients, 2 => BiasIhL0Gradients, 3 => BiasHhL0Gradients, 4 => WeightIhL1Gradients, 5 => WeightHhL1Gradients, 6 => BiasIhL1Gradients, 7 => BiasHhL1Gradients, 8 => InitialHiddenStateGradients, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 9) };
     }
 }

@@ -65,11 +65,11 @@ namespace MyGame.Audio
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<float> BiasHhL0 => __denseBiasHhL0.Span;
 
-        /// <summary>The initial hidden state <c>h</c> of each layer, <c>[Layers, HiddenSize]</c>: state, saved and loaded as <c>initial_hidden</c>, never trained. Every stream starts from it, and <see cref="ResetState"/> restores it. Zero unless set or loaded.</summary>
+        /// <summary>The initial hidden state <c>h</c> of each layer, <c>[Layers, HiddenSize]</c>: state, saved and loaded as <c>initial_hidden</c>, not trained. Every stream starts from it, and <see cref="ResetState"/> restores it. Zero unless set or loaded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<float> InitialHiddenState => __denseInitialHiddenState.Span;
 
-        /// <summary>The initial cell state <c>c</c> of each layer, <c>[Layers, HiddenSize]</c>: state, saved and loaded as <c>initial_cell</c>, never trained. Every stream starts from it, and <see cref="ResetState"/> restores it. Zero unless set or loaded.</summary>
+        /// <summary>The initial cell state <c>c</c> of each layer, <c>[Layers, HiddenSize]</c>: state, saved and loaded as <c>initial_cell</c>, not trained. Every stream starts from it, and <see cref="ResetState"/> restores it. Zero unless set or loaded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<float> InitialCellState => __denseInitialCellState.Span;
 

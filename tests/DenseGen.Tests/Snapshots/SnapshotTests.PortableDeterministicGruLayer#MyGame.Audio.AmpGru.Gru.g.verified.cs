@@ -3,7 +3,7 @@
 
 namespace MyGame.Audio
 {
-    partial class AmpGru : global::DenseGen.IParameterTensors<float>
+    partial class AmpGru : global::DenseGen.ITrainable<float>
     {
         /// <summary>Inputs per time step of each stream: the length of <c>x</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -21,13 +21,17 @@ namespace MyGame.Audio
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const int MaxBatch = 1;
 
+        /// <summary>The longest sequence <see cref="Forward"/> takes, in time steps: every step is kept for <see cref="Backward"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        public const int MaxSteps = 1;
+
         /// <summary>Number of parameters: every layer's weights and biases (the initial state is state, not counted).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         public const long ParameterCount = 264;
 
-        /// <summary>Bytes of the tensors, the running state of every stream and the step's scratch: the size of a struct layer, and of a class layer's data (its object and array headers aside).</summary>
+        /// <summary>Bytes of the tensors and their gradients, the running state of every stream, what Forward keeps of every step for Backward, and the scratch: the size of a struct layer, and of a class layer's data (its object and array headers aside).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        public const long StorageBytes = 1312;
+        public const long StorageBytes = 2816;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly float[] __denseWeightIhL0 = new float[24];
@@ -39,11 +43,32 @@ namespace MyGame.Audio
         private readonly float[] __denseBiasHhL0 = new float[24];
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly float[] __denseInitialHiddenState = new float[8];
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private readonly float[] __denseWeightIhL0Gradients = new float[24];
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private readonly float[] __denseWeightHhL0Gradients = new float[192];
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private readonly float[] __denseBiasIhL0Gradients = new float[24];
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private readonly float[] __denseBiasHhL0Gradients = new float[24];
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly float[] __denseHiddenState = new float[8];
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly float[] __denseScratch = new float[48];
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private readonly float[] __denseHistoryHidden = new float[16];
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private readonly float[] __denseHistoryGates = new float[24];
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private readonly float[] __denseHistoryExtra = new float[8];
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private readonly float[] __denseHiddenStateGradients = new float[8];
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private readonly float[] __denseGradientScratch = new float[56];
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private int __denseKeptStreams, __denseKeptSteps;
 
         /// <summary>The input weights of layer 0, <c>[3·HiddenSize, InputSize]</c> row-major, gate blocks in PyTorch's order (r, z, n): <c>weight_ih_l0</c>. Starts at zero.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -61,9 +86,25 @@ namespace MyGame.Audio
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<float> BiasHhL0 => __denseBiasHhL0;
 
-        /// <summary>The initial hidden state <c>h</c> of each layer, <c>[Layers, HiddenSize]</c>: state, saved and loaded as <c>initial_hidden</c>, never trained. Every stream starts from it, and <see cref="ResetState"/> restores it. Zero unless set or loaded.</summary>
+        /// <summary>The initial hidden state <c>h</c> of each layer, <c>[Layers, HiddenSize]</c>: state, saved and loaded as <c>initial_hidden</c>, not trained. Every stream starts from it, and <see cref="ResetState"/> restores it. Zero unless set or loaded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<float> InitialHiddenState => __denseInitialHiddenState;
+
+        /// <summary><c>∂L/∂WeightIhL0</c> summed over every stream and step given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="WeightIhL0"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        public global::System.Span<float> WeightIhL0Gradients => __denseWeightIhL0Gradients;
+
+        /// <summary><c>∂L/∂WeightHhL0</c> summed over every stream and step given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="WeightHhL0"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        public global::System.Span<float> WeightHhL0Gradients => __denseWeightHhL0Gradients;
+
+        /// <summary><c>∂L/∂BiasIhL0</c> summed over every stream and step given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="BiasIhL0"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        public global::System.Span<float> BiasIhL0Gradients => __denseBiasIhL0Gradients;
+
+        /// <summary><c>∂L/∂BiasHhL0</c> summed over every stream and step given to <see cref="Backward"/> since the last <see cref="ZeroGradients"/>; laid out like <see cref="BiasHhL0"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        public global::System.Span<float> BiasHhL0Gradients => __denseBiasHhL0Gradients;
 
         /// <summary>
         /// The running hidden state <c>h</c>, which is also each layer's output of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> (PyTorch's <c>h_0</c> layout):
@@ -73,6 +114,14 @@ namespace MyGame.Audio
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<float> HiddenState => __denseHiddenState;
+
+        /// <summary>
+        /// <c>∂L/∂hidden state</c> before the last <see cref="Forward"/> of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> like
+        /// <see cref="HiddenState"/>: <see cref="Backward"/> writes it (does not add to it) for the streams that Forward ran, and
+        /// leaves the others. Pass it on to whatever produced that state.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        public global::System.Span<float> HiddenStateGradients => __denseHiddenStateGradients;
 
         /// <summary>Sets every stream's running state to the initial state (<see cref="InitialHiddenState"/>), as at the start of a sequence.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -113,7 +162,7 @@ namespace MyGame.Audio
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseHiddenState, nameof(HiddenState));
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), __denseHiddenState, nameof(HiddenState));
             for (int stream = 0; stream < streams; stream++)
-                __DenseCellStep(input.Slice(stream * 1, 1), output.Slice(stream * 8, 8), stream);
+                __DenseCellStep(input.Slice(stream * 1, 1), output.Slice(stream * 8, 8), stream, -1);
         }
 
         /// <summary>
@@ -122,16 +171,18 @@ namespace MyGame.Audio
         /// </summary>
         /// <param name="input"><c>[k, steps, InputSize]</c>, <c>1 ≤ k ≤ MaxBatch</c>.</param>
         /// <param name="output">Receives <c>[k, steps, HiddenSize]</c>: the last layer's hidden state after every step.</param>
-        /// <param name="steps">Time steps per stream, at least 1.</param>
-        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="steps"/> is less than 1.</exception>
+        /// <param name="steps">Time steps per stream, from 1 to <see cref="MaxSteps"/>.</param>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="steps"/> is less than 1 or more than <see cref="MaxSteps"/>.</exception>
         /// <exception cref="global::System.ArgumentException">The spans do not hold whole sequences, hold different numbers of them or more than
         /// <see cref="MaxBatch"/>, or <paramref name="output"/> overlaps the input or the layer's memory. Nothing is written when it is thrown.</exception>
-        /// <remarks>Writes the layer's state: one thread at a time. Allocates nothing.</remarks>
+        /// <remarks>Writes the layer's state and keeps every step for <see cref="Backward"/>: one thread at a time. Allocates nothing.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int steps)
         {
             if (steps < 1)
                 throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, "A sequence has at least one time step.");
+            if (steps > MaxSteps)
+                throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, $"A trainable layer keeps at most MaxSteps ({MaxSteps}) steps for Backward; raise MaxSteps, or run longer sequences with Step.");
             long stepInputs = (long)steps * InputSize;
             if (input.Length == 0 || input.Length % stepInputs != 0)
                 throw new global::System.ArgumentException($"input holds {input.Length} elements, not a positive whole number of sequences of {steps} steps × InputSize ({InputSize}).", nameof(input));
@@ -148,27 +199,35 @@ namespace MyGame.Audio
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseInitialHiddenState, nameof(InitialHiddenState));
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), __denseHiddenState, nameof(HiddenState));
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), __denseHiddenState, nameof(HiddenState));
+            __denseKeptStreams = streams;
+            __denseKeptSteps = steps;
             for (int step = 0; step < steps; step++)
             {
                 for (int stream = 0; stream < streams; stream++)
                 {
                     int at = stream * steps + step;
-                    __DenseCellStep(input.Slice(at * 1, 1), output.Slice(at * 8, 8), stream);
+                    __DenseCellStep(input.Slice(at * 1, 1), output.Slice(at * 8, 8), stream, step);
                 }
             }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private void __DenseCellStep(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int stream)
+        private void __DenseCellStep(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int stream, int step)
         {
             global::System.Span<float> scratch = __denseScratch;
             global::System.Span<float> gates = scratch.Slice(0, 24);
             global::System.Span<float> other = scratch.Slice(24);
+            global::System.Span<float> historyHidden = __denseHistoryHidden, historyGates = __denseHistoryGates, historyExtra = __denseHistoryExtra;
             global::System.ReadOnlySpan<float> layerInput = x;
             {
                 int at = (0 * 1 + stream) * 8;
                 global::System.Span<float> h = HiddenState.Slice(at, 8);
                 global::System.ReadOnlySpan<float> inputWeights = WeightIhL0, recurrentWeights = WeightHhL0, inputBias = BiasIhL0, recurrentBias = BiasHhL0;
+                if (step >= 0)
+                {
+                    int kept = ((0 * 1 + stream) * 2 + step) * 8;
+                    h.CopyTo(historyHidden.Slice(kept, 8));
+                }
                 for (int row = 0; row < 24; row++)
                 {
                     float fromInput = 0f;
@@ -195,11 +254,153 @@ namespace MyGame.Audio
                     float n = gates[16 + j];
                     h[j] = (float)(n + (float)(gates[8 + j] * (float)((h[j] - n))));
                 }
+                if (step >= 0)
+                {
+                    int kept = (0 * 1 + stream) * 1 + step;
+                    gates.CopyTo(historyGates.Slice(kept * 24, 24));
+                    other.Slice(16, 8).CopyTo(historyExtra.Slice(kept * 8, 8));
+                    h.CopyTo(historyHidden.Slice(((0 * 1 + stream) * 2 + step + 1) * 8, 8));
+                }
                 layerInput = h;
             }
             layerInput.CopyTo(y);
         }
 
+        /// <summary>
+        /// Back-propagates through time over the last <see cref="Forward"/>: adds every weight's and bias's gradient
+        /// writes the input's gradient into <paramref name="inputGradient"/> unless it is
+        /// empty, and writes the gradient of the state that Forward started from into <see cref="HiddenStateGradients"/>.
+        /// </summary>
+        /// <param name="input">The input given to that Forward, <c>[k, steps, InputSize]</c>.</param>
+        /// <param name="outputGradient"><c>∂L/∂output</c> for what that Forward wrote, <c>[k, steps, HiddenSize]</c>.</param>
+        /// <param name="inputGradient">Receives <c>∂L/∂input</c>, <c>[k, steps, InputSize]</c>; pass an empty span to skip it.</param>
+        /// <exception cref="global::System.InvalidOperationException">No Forward has run on the layer.</exception>
+        /// <exception cref="global::System.ArgumentException">
+        /// A length differs from that Forward's streams and steps, or a span overlaps one that the call writes. Nothing is written when it is thrown.
+        /// </exception>
+        /// <remarks>
+        /// The gradients are those of the weights as they were during that Forward: step an optimizer after Backward, not between.
+        /// Gradients accumulate across calls until <see cref="ZeroGradients"/>. The gradient reaching the state after the last
+        /// step is taken as zero (the loss is on the outputs). Writes the gradients: one thread at a time. Allocates nothing.
+        /// </remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
+        {
+            int streams = __denseKeptStreams, steps = __denseKeptSteps;
+            if (steps == 0)
+                throw new global::System.InvalidOperationException("Backward goes back through the last Forward, and the layer has run none.");
+            long inputs = (long)streams * steps * InputSize, outputs = (long)streams * steps * HiddenSize;
+            if (input.Length != inputs)
+                throw new global::System.ArgumentException($"input holds {input.Length} elements; the last Forward took {streams} sequences of {steps} steps × InputSize ({InputSize}), {inputs}.", nameof(input));
+            if (outputGradient.Length != outputs)
+                throw new global::System.ArgumentException($"outputGradient holds {outputGradient.Length} elements; the last Forward wrote {streams} sequences of {steps} steps × HiddenSize ({HiddenSize}), {outputs}.", nameof(outputGradient));
+            if (inputGradient.Length != 0 && inputGradient.Length != inputs)
+                throw new global::System.ArgumentException($"inputGradient holds {inputGradient.Length} elements; it must be empty or hold {inputs}, as input does.", nameof(inputGradient));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), input, nameof(input));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseWeightIhL0, nameof(WeightIhL0));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseWeightHhL0, nameof(WeightHhL0));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBiasIhL0, nameof(BiasIhL0));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBiasHhL0, nameof(BiasHhL0));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseInitialHiddenState, nameof(InitialHiddenState));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseWeightIhL0Gradients, nameof(WeightIhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseWeightHhL0Gradients, nameof(WeightHhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBiasIhL0Gradients, nameof(BiasIhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseBiasHhL0Gradients, nameof(BiasHhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), __denseHiddenStateGradients, nameof(HiddenStateGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), __denseWeightIhL0Gradients, nameof(WeightIhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), __denseWeightHhL0Gradients, nameof(WeightHhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), __denseBiasIhL0Gradients, nameof(BiasIhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), __denseBiasHhL0Gradients, nameof(BiasHhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), __denseHiddenStateGradients, nameof(HiddenStateGradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), __denseWeightIhL0Gradients, nameof(WeightIhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), __denseWeightHhL0Gradients, nameof(WeightHhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), __denseBiasIhL0Gradients, nameof(BiasIhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), __denseBiasHhL0Gradients, nameof(BiasHhL0Gradients));
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), __denseHiddenStateGradients, nameof(HiddenStateGradients));
+
+            {
+                global::System.ReadOnlySpan<float> inputWeights = WeightIhL0, recurrentWeights = WeightHhL0;
+                global::System.Span<float> inputWeightGradients = WeightIhL0Gradients, recurrentWeightGradients = WeightHhL0Gradients, inputBiasGradients = BiasIhL0Gradients, recurrentBiasGradients = BiasHhL0Gradients;
+                global::System.Span<float> scratch = __denseGradientScratch;
+                global::System.ReadOnlySpan<float> historyHidden = __denseHistoryHidden, historyGates = __denseHistoryGates, historyExtra = __denseHistoryExtra;
+                global::System.Span<float> fromInput = scratch.Slice(0, 24);
+                global::System.Span<float> fromState = scratch.Slice(24, 24);
+                global::System.Span<float> direct = scratch.Slice(48, 8);
+                for (int stream = 0; stream < streams; stream++)
+                {
+                    global::System.Span<float> hiddenGradient = HiddenStateGradients.Slice((0 * 1 + stream) * 8, 8);
+                    hiddenGradient.Clear();
+                    for (int step = steps - 1; step >= 0; step--)
+                    {
+                        int at = stream * steps + step;
+                        int kept = (0 * 1 + stream) * 1 + step;
+                        global::System.ReadOnlySpan<float> gates = historyGates.Slice(kept * 24, 24);
+                        global::System.ReadOnlySpan<float> extra = historyExtra.Slice(kept * 8, 8);
+                        global::System.ReadOnlySpan<float> previous = historyHidden.Slice(((0 * 1 + stream) * 2 + step) * 8, 8);
+                        global::System.ReadOnlySpan<float> x = input.Slice(at * 1, 1);
+                        global::System.ReadOnlySpan<float> outputStepGradient = outputGradient.Slice(at * 8, 8);
+                        for (int j = 0; j < 8; j++)
+                        {
+                            float dh = (float)(outputStepGradient[j] + hiddenGradient[j]);
+                            float resetGate = gates[j], updateGate = gates[8 + j], newGate = gates[16 + j], recurrentNew = extra[j];
+                            float dNew = (float)((float)(dh * (float)(1f - updateGate)) * (float)(1f - (float)(newGate * newGate)));
+                            float dUpdate = (float)(dh * (float)(previous[j] - newGate));
+                            direct[j] = (float)(dh * updateGate);
+                            float dReset = (float)((float)(dNew * recurrentNew) * (float)(resetGate * (float)(1f - resetGate)));
+                            fromInput[j] = dReset;
+                            fromState[j] = dReset;
+                            float dUpdateInput = (float)(dUpdate * (float)(updateGate * (float)(1f - updateGate)));
+                            fromInput[8 + j] = dUpdateInput;
+                            fromState[8 + j] = dUpdateInput;
+                            fromInput[16 + j] = dNew;
+                            fromState[16 + j] = (float)(dNew * resetGate);
+                        }
+                        for (int row = 0; row < 24; row++)
+                        {
+                            inputBiasGradients[row] = (float)(inputBiasGradients[row] + fromInput[row]);
+                            recurrentBiasGradients[row] = (float)(recurrentBiasGradients[row] + fromState[row]);
+                            global::System.Span<float> inputRow = inputWeightGradients.Slice(row * 1, 1), recurrentRow = recurrentWeightGradients.Slice(row * 8, 8);
+                            for (int i = 0; i < 1; i++)
+                                inputRow[i] = (float)(inputRow[i] + (float)(fromInput[row] * x[i]));
+                            for (int i = 0; i < 8; i++)
+                                recurrentRow[i] = (float)(recurrentRow[i] + (float)(fromState[row] * previous[i]));
+                        }
+                        if (inputGradient.Length != 0)
+                            __DenseTransposedProduct(inputWeights, fromInput, inputGradient.Slice(at * 1, 1), 1);
+                        direct.CopyTo(hiddenGradient);
+                        for (int row = 0; row < 24; row++)
+                        {
+                            global::System.ReadOnlySpan<float> weightRow = recurrentWeights.Slice(row * 8, 8);
+                            for (int i = 0; i < 8; i++)
+                                hiddenGradient[i] = (float)(hiddenGradient[i] + (float)(weightRow[i] * fromState[row]));
+                        }
+                    }
+                }
+            }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static void __DenseTransposedProduct(global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> target, int columns)
+        {
+            target.Clear();
+            for (int row = 0; row < 24; row++)
+            {
+                global::System.ReadOnlySpan<float> weightRow = weights.Slice(row * columns, columns);
+                for (int i = 0; i < columns; i++)
+                    target[i] = (float)(target[i] + (float)(weightRow[i] * gradient[row]));
+            }
+        }
+
+        /// <summary>Sets <see cref="WeightIhL0Gradients"/> and <see cref="WeightHhL0Gradients"/> and <see cref="BiasIhL0Gradients"/> and <see cref="BiasHhL0Gradients"/> to zero, typically before each batch.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        public void ZeroGradients()
+        {
+            WeightIhL0Gradients.Clear();
+            WeightHhL0Gradients.Clear();
+            BiasIhL0Gradients.Clear();
+            BiasHhL0Gradients.Clear();
+        }
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private static readonly global::DenseGen.TensorDescription[] __denseTensors = new global::DenseGen.TensorDescription[] { new global::DenseGen.TensorDescription("weight_ih_l0", new int[] { 24, 1 }, global::DenseGen.TensorRole.Parameter, 8, 24, false), new global::DenseGen.TensorDescription("weight_hh_l0", new int[] { 24, 8 }, global::DenseGen.TensorRole.Parameter, 8, 24, false), new global::DenseGen.TensorDescription("bias_ih_l0", new int[] { 24 }, global::DenseGen.TensorRole.Parameter, 8, 24, true), new global::DenseGen.TensorDescription("bias_hh_l0", new int[] { 24 }, global::DenseGen.TensorRole.Parameter, 8, 24, true), new global::DenseGen.TensorDescription("initial_hidden", new int[] { 1, 8 }, global::DenseGen.TensorRole.State, 8, 8, false) };
@@ -215,5 +416,8 @@ namespace MyGame.Audio
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         global::System.Span<float> global::DenseGen.IParameterTensors<float>.ParameterTensor(int index) => index switch { 0 => WeightIhL0, 1 => WeightHhL0, 2 => BiasIhL0, 3 => BiasHhL0, 4 => InitialHiddenState, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 5) };
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        global::System.Span<float> global::DenseGen.ITrainable<float>.GradientTensor(int index) => index switch { 0 => WeightIhL0Gradients, 1 => WeightHhL0Gradients, 2 => BiasIhL0Gradients, 3 => BiasHhL0Gradients, 4 => default, _ => throw global::DenseGen.CompilerServices.DenseGuard.TensorIndexOutOfRange(index, 5) };
     }
 }

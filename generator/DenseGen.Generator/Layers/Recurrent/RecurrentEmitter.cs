@@ -6,8 +6,9 @@ namespace DenseGen.Generator.Layers.Recurrent;
 
 /// <summary>
 /// Turns a <see cref="RecurrentSpec"/> into the source of the layer's partial type: constants, the tensors (through the
-/// shared frame), the running state and its scratch, <c>ResetState</c>, <c>Step</c> and <c>Forward</c>. Pure: the same
-/// spec always gives byte-identical text.
+/// shared frame), the running state and its scratch, <c>ResetState</c>, <c>Step</c> and <c>Forward</c>, and for a trainable
+/// layer the history Forward keeps, the gradients and <c>Backward</c> (<see cref="RecurrentBackward"/>). Pure: the same spec
+/// always gives byte-identical text.
 /// </summary>
 /// <remarks>
 /// The step is written element by element with every size a constant, in one fixed order of operations in every output
@@ -17,10 +18,17 @@ namespace DenseGen.Generator.Layers.Recurrent;
 /// </remarks>
 internal static class RecurrentEmitter
 {
-    private const string Span = "global::System.Span";
-    private const string ReadOnlySpan = "global::System.ReadOnlySpan";
-    private const string Guard = GeneratedFile.Guard;
-    private const string HiddenField = "__denseHiddenState", CellField = "__denseCellState", ScratchField = "__denseScratch";
+    internal const string Span = "global::System.Span";
+    internal const string ReadOnlySpan = "global::System.ReadOnlySpan";
+    internal const string Guard = GeneratedFile.Guard;
+    internal const string HiddenField = "__denseHiddenState", CellField = "__denseCellState", ScratchField = "__denseScratch";
+
+    // A trainable layer's buffers: what Forward keeps of every step (RecurrentSpec.HistoryLengthPerStream), the running
+    // state's gradients, Backward's scratch and the gradient between stacked layers; and the last Forward's extent.
+    internal const string HistoryHiddenField = "__denseHistoryHidden", HistoryCellField = "__denseHistoryCell", HistoryGatesField = "__denseHistoryGates",
+        HistoryExtraField = "__denseHistoryExtra", HiddenGradientsField = "__denseHiddenStateGradients", CellGradientsField = "__denseCellStateGradients",
+        GradientScratchField = "__denseGradientScratch", LayerGradientsField = "__denseLayerGradients", KeptStreamsField = "__denseKeptStreams",
+        KeptStepsField = "__denseKeptSteps";
 
     public static string Emit(RecurrentSpec spec, TargetInfo target)
     {
@@ -28,7 +36,7 @@ internal static class RecurrentEmitter
         var w = new IndentedWriter();
         GeneratedFile.Open(w, spec.Namespace, spec.ContainingTypes);
         string t = spec.ElementKeyword;
-        w.Open($"partial {(spec.IsStruct ? "struct" : "class")} {spec.TypeName} : global::DenseGen.IParameterTensors<{t}>");
+        w.Open($"partial {(spec.IsStruct ? "struct" : "class")} {spec.TypeName} : global::DenseGen.{(spec.Trainable ? "ITrainable" : "IParameterTensors")}<{t}>");
         LayerContract contract = spec.Contract;
         WriteConstants(w, spec, contract);
         LayerStorage storage = LayerFrame.StorageFor(spec, portable);
@@ -41,6 +49,11 @@ internal static class RecurrentEmitter
         WriteStep(w, spec, storage, methodAttributes);
         WriteForward(w, spec, storage, methodAttributes);
         WriteCellStep(w, spec, storage, methodAttributes);
+        if (spec.Trainable)
+        {
+            RecurrentBackward.Write(w, spec, storage, methodAttributes);
+            LayerFrame.WriteZeroGradients(w, contract, methodAttributes);
+        }
         LayerFrame.WriteTensorMembers(w, spec, contract);
         w.Close();
         GeneratedFile.Close(w, spec.Namespace, spec.ContainingTypes);
@@ -55,9 +68,13 @@ internal static class RecurrentEmitter
         Constant(w, "Hidden units per layer: the output per time step of each stream.", "int", "HiddenSize", Number(spec.Hidden));
         Constant(w, "Stacked layers: layer k &gt; 0 reads layer k − 1's output at the same time step.", "int", "Layers", Number(spec.Layers));
         Constant(w, "Streams the layer keeps state for: <see cref=\"Step\"/> and <see cref=\"Forward\"/> take up to this many at once.", "int", "MaxBatch", Number(spec.MaxBatch));
+        if (spec.Trainable)
+            Constant(w, "The longest sequence <see cref=\"Forward\"/> takes, in time steps: every step is kept for <see cref=\"Backward\"/>.", "int", "MaxSteps", Number(spec.MaxSteps));
         Constant(w, "Number of parameters: every layer's weights and biases (the initial state is state, not counted).", "long", "ParameterCount", Number(contract.ParameterCount));
         Constant(w,
-            "Bytes of the tensors, the running state of every stream and the step's scratch: the size of a struct layer, and of a class layer's data (its object and array headers aside).",
+            spec.Trainable
+                ? "Bytes of the tensors and their gradients, the running state of every stream, what Forward keeps of every step for Backward, and the scratch: the size of a struct layer, and of a class layer's data (its object and array headers aside)."
+                : "Bytes of the tensors, the running state of every stream and the step's scratch: the size of a struct layer, and of a class layer's data (its object and array headers aside).",
             "long", "StorageBytes", Number(contract.StorageBytes(spec.ElementSize)));
     }
 
@@ -76,7 +93,29 @@ internal static class RecurrentEmitter
         if (spec.HasCell)
             buffers.Add((CellField, spec.StateLength));
         buffers.Add((ScratchField, spec.ScratchLength));
+        if (spec.Trainable)
+        {
+            long streams = (long)spec.Layers * spec.MaxBatch;
+            buffers.Add((HistoryHiddenField, streams * (spec.MaxSteps + 1L) * spec.Hidden));
+            if (spec.HasCell)
+                buffers.Add((HistoryCellField, streams * (spec.MaxSteps + 1L) * spec.Hidden));
+            buffers.Add((HistoryGatesField, streams * spec.MaxSteps * spec.GateRows));
+            buffers.Add((HistoryExtraField, streams * spec.MaxSteps * spec.Hidden));
+            buffers.Add((HiddenGradientsField, spec.StateLength));
+            if (spec.HasCell)
+                buffers.Add((CellGradientsField, spec.StateLength));
+            buffers.Add((GradientScratchField, spec.GradientScratchLength));
+            if (spec.Layers > 1)
+                buffers.Add((LayerGradientsField, (long)spec.MaxBatch * spec.MaxSteps * spec.Hidden));
+        }
         LayerFrame.WriteOwnBuffers(w, spec, storage, buffers);
+        if (spec.Trainable)
+        {
+            // The extent of the last Forward, which Backward goes back through; 0 steps before any.
+            GeneratedFile.Field(w);
+            w.Line($"private int {KeptStreamsField}, {KeptStepsField};");
+            w.Line();
+        }
     }
 
     private static void WriteStateProperties(IndentedWriter w, RecurrentSpec spec, LayerStorage storage)
@@ -84,6 +123,25 @@ internal static class RecurrentEmitter
         StateProperty(w, spec, "HiddenState", LayerFrame.SpanOf(HiddenField, storage), "hidden state <c>h</c>, which is also each layer's output");
         if (spec.HasCell)
             StateProperty(w, spec, "CellState", LayerFrame.SpanOf(CellField, storage), "cell state <c>c</c>");
+        if (!spec.Trainable)
+            return;
+        StateGradientProperty(w, spec, "HiddenStateGradients", LayerFrame.SpanOf(HiddenGradientsField, storage), "hidden state");
+        if (spec.HasCell)
+            StateGradientProperty(w, spec, "CellStateGradients", LayerFrame.SpanOf(CellGradientsField, storage), "cell state");
+    }
+
+    private static void StateGradientProperty(IndentedWriter w, RecurrentSpec spec, string name, string field, string what)
+    {
+        w.Line("/// <summary>");
+        w.Line($"/// <c>∂L/∂{what}</c> before the last <see cref=\"Forward\"/> of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> like");
+        w.Line($"/// <see cref=\"{(name == "HiddenStateGradients" ? "HiddenState" : "CellState")}\"/>: <see cref=\"Backward\"/> writes it (does not add to it) for the streams that Forward ran, and");
+        w.Line("/// leaves the others. Pass it on to whatever produced that state.");
+        w.Line("/// </summary>");
+        GeneratedFile.Member(w);
+        if (spec.IsStruct)
+            w.Line("[global::System.Diagnostics.CodeAnalysis.UnscopedRef]");
+        w.Line($"public {Span}<{spec.ElementKeyword}> {name} => {field};");
+        w.Line();
     }
 
     private static void StateProperty(IndentedWriter w, RecurrentSpec spec, string name, string field, string what)
@@ -137,7 +195,7 @@ internal static class RecurrentEmitter
         w.Line($"{Guard}.RequireSamples(output.Length, streams, HiddenSize, nameof(output), nameof(HiddenSize));");
         WriteDisjoint(w, spec, storage);
         w.Line($"for (int stream = 0; stream < streams; stream++)");
-        w.Line($"    __DenseCellStep(input.Slice(stream * {Number(spec.In)}, {Number(spec.In)}), output.Slice(stream * {Number(spec.Hidden)}, {Number(spec.Hidden)}), stream);");
+        w.Line($"    __DenseCellStep(input.Slice(stream * {Number(spec.In)}, {Number(spec.In)}), output.Slice(stream * {Number(spec.Hidden)}, {Number(spec.Hidden)}), stream{(spec.Trainable ? ", -1" : "")});");
         w.Close();
         w.Line();
     }
@@ -151,15 +209,30 @@ internal static class RecurrentEmitter
         w.Line("/// </summary>");
         w.Line("/// <param name=\"input\"><c>[k, steps, InputSize]</c>, <c>1 ≤ k ≤ MaxBatch</c>.</param>");
         w.Line("/// <param name=\"output\">Receives <c>[k, steps, HiddenSize]</c>: the last layer's hidden state after every step.</param>");
-        w.Line("/// <param name=\"steps\">Time steps per stream, at least 1.</param>");
-        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"steps\"/> is less than 1.</exception>");
+        if (spec.Trainable)
+        {
+            w.Line("/// <param name=\"steps\">Time steps per stream, from 1 to <see cref=\"MaxSteps\"/>.</param>");
+            w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"steps\"/> is less than 1 or more than <see cref=\"MaxSteps\"/>.</exception>");
+        }
+        else
+        {
+            w.Line("/// <param name=\"steps\">Time steps per stream, at least 1.</param>");
+            w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"steps\"/> is less than 1.</exception>");
+        }
         w.Line("/// <exception cref=\"global::System.ArgumentException\">The spans do not hold whole sequences, hold different numbers of them or more than");
         w.Line("/// <see cref=\"MaxBatch\"/>, or <paramref name=\"output\"/> overlaps the input or the layer's memory. Nothing is written when it is thrown.</exception>");
-        w.Line("/// <remarks>Writes the layer's state: one thread at a time. Allocates nothing.</remarks>");
+        w.Line(spec.Trainable
+            ? "/// <remarks>Writes the layer's state and keeps every step for <see cref=\"Backward\"/>: one thread at a time. Allocates nothing.</remarks>"
+            : "/// <remarks>Writes the layer's state: one thread at a time. Allocates nothing.</remarks>");
         GeneratedFile.Method(w, methodAttributes);
         w.Open($"public void Forward({ReadOnlySpan}<{t}> input, {Span}<{t}> output, int steps)");
         w.Line("if (steps < 1)");
         w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, \"A sequence has at least one time step.\");");
+        if (spec.Trainable)
+        {
+            w.Line("if (steps > MaxSteps)");
+            w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, $\"A trainable layer keeps at most MaxSteps ({MaxSteps}) steps for Backward; raise MaxSteps, or run longer sequences with Step.\");");
+        }
         w.Line("long stepInputs = (long)steps * InputSize;");
         w.Line("if (input.Length == 0 || input.Length % stepInputs != 0)");
         w.Line("    throw new global::System.ArgumentException($\"input holds {input.Length} elements, not a positive whole number of sequences of {steps} steps × InputSize ({InputSize}).\", nameof(input));");
@@ -168,10 +241,15 @@ internal static class RecurrentEmitter
         w.Line("if (output.Length != (long)streams * steps * HiddenSize)");
         w.Line("    throw new global::System.ArgumentException($\"output holds {output.Length} elements; {streams} sequences of {steps} steps × HiddenSize ({HiddenSize}) need {(long)streams * steps * HiddenSize}.\", nameof(output));");
         WriteDisjoint(w, spec, storage);
+        if (spec.Trainable)
+        {
+            w.Line($"{KeptStreamsField} = streams;");
+            w.Line($"{KeptStepsField} = steps;");
+        }
         w.Open("for (int step = 0; step < steps; step++)");
         w.Open("for (int stream = 0; stream < streams; stream++)");
         w.Line("int at = stream * steps + step;");
-        w.Line($"__DenseCellStep(input.Slice(at * {Number(spec.In)}, {Number(spec.In)}), output.Slice(at * {Number(spec.Hidden)}, {Number(spec.Hidden)}), stream);");
+        w.Line($"__DenseCellStep(input.Slice(at * {Number(spec.In)}, {Number(spec.In)}), output.Slice(at * {Number(spec.Hidden)}, {Number(spec.Hidden)}), stream{(spec.Trainable ? ", step" : "")});");
         w.Close();
         w.Close();
         w.Close();
@@ -198,16 +276,25 @@ internal static class RecurrentEmitter
         }
     }
 
-    /// <summary>One time step of one stream through every layer, element by element (see the class remarks for the order).</summary>
+    /// <summary>
+    /// One time step of one stream through every layer, element by element (see the class remarks for the order). A
+    /// trainable layer's Forward passes the step's index, and the step keeps what Backward needs; <c>Step</c> passes −1.
+    /// </summary>
     private static void WriteCellStep(IndentedWriter w, RecurrentSpec spec, LayerStorage storage, string? methodAttributes)
     {
         string t = spec.ElementKeyword;
         int h = spec.Hidden, rows = spec.GateRows;
         GeneratedFile.Method(w, methodAttributes);
-        w.Open($"private void __DenseCellStep({ReadOnlySpan}<{t}> x, {Span}<{t}> y, int stream)");
+        w.Open($"private void __DenseCellStep({ReadOnlySpan}<{t}> x, {Span}<{t}> y, int stream{(spec.Trainable ? ", int step" : "")})");
         w.Line($"{Span}<{t}> scratch = {LayerFrame.SpanOf(ScratchField, storage)};");
         w.Line($"{Span}<{t}> gates = scratch.Slice(0, {Number(rows)});");
         w.Line($"{Span}<{t}> other = scratch.Slice({Number(rows)});");
+        if (spec.Trainable)
+        {
+            w.Line($"{Span}<{t}> historyHidden = {LayerFrame.SpanOf(HistoryHiddenField, storage)}, historyGates = {LayerFrame.SpanOf(HistoryGatesField, storage)}, historyExtra = {LayerFrame.SpanOf(HistoryExtraField, storage)};");
+            if (spec.HasCell)
+                w.Line($"{Span}<{t}> historyCell = {LayerFrame.SpanOf(HistoryCellField, storage)};");
+        }
         // A struct layer's state is a span of the layer itself, which a local initialized from a parameter could outlive.
         w.Line($"{(spec.IsStruct ? "scoped " : "")}{ReadOnlySpan}<{t}> layerInput = x;");
         for (int layer = 0; layer < spec.Layers; layer++)
@@ -220,6 +307,8 @@ internal static class RecurrentEmitter
             if (spec.HasCell)
                 w.Line($"{Span}<{t}> c = CellState.Slice(at, {Number(h)});");
             w.Line($"{ReadOnlySpan}<{t}> inputWeights = WeightIhL{k}, recurrentWeights = WeightHhL{k}, inputBias = BiasIhL{k}, recurrentBias = BiasHhL{k};");
+            if (spec.Trainable)
+                WriteKeepStateBefore(w, spec, k);
             if (spec.HasCell)
             {
                 // gates = (W_ih x + b_ih) + (W_hh h + b_hh), rows i, f, g, o.
@@ -259,6 +348,8 @@ internal static class RecurrentEmitter
                 w.Line($"h[j] = {Round(spec, $"n + {Round(spec, $"gates[{Number(h)} + j] * {Round(spec, "(h[j] - n)")}")}")};");
                 w.Close();
             }
+            if (spec.Trainable)
+                WriteKeepStep(w, spec, k);
             w.Line("layerInput = h;");
             w.Close();
         }
@@ -266,6 +357,44 @@ internal static class RecurrentEmitter
         w.Close();
         w.Line();
     }
+
+    /// <summary>Keeps the state a step starts from: at <c>step</c> of the layer's history (<see cref="HistoryIndex"/>).</summary>
+    private static void WriteKeepStateBefore(IndentedWriter w, RecurrentSpec spec, string layer)
+    {
+        string h = Number(spec.Hidden);
+        w.Open("if (step >= 0)");
+        w.Line($"int kept = {HistoryIndex(spec, layer, "stream", "step")};");
+        w.Line($"h.CopyTo(historyHidden.Slice(kept, {h}));");
+        if (spec.HasCell)
+            w.Line($"c.CopyTo(historyCell.Slice(kept, {h}));");
+        w.Close();
+    }
+
+    /// <summary>
+    /// Keeps what the step computed: its activated gates, its <c>tanh(c')</c> (LSTM) or <c>W_hn h + b_hn</c> (GRU), and the
+    /// new hidden state after the one it started from, which the layer above read as its input.
+    /// </summary>
+    private static void WriteKeepStep(IndentedWriter w, RecurrentSpec spec, string layer)
+    {
+        string h = Number(spec.Hidden), rows = Number(spec.GateRows);
+        w.Open("if (step >= 0)");
+        w.Line($"int kept = {StepIndex(spec, layer, "stream", "step")};");
+        w.Line($"gates.CopyTo(historyGates.Slice(kept * {rows}, {rows}));");
+        w.Line($"other.Slice({(spec.HasCell ? "0" : Number(2 * spec.Hidden))}, {h}).CopyTo(historyExtra.Slice(kept * {h}, {h}));");
+        w.Line($"h.CopyTo(historyHidden.Slice({HistoryIndex(spec, layer, "stream", "step + 1")}, {h}));");
+        w.Close();
+    }
+
+    /// <summary>
+    /// Where the hidden (or cell) state before step <paramref name="step"/> of a layer and stream starts in the kept
+    /// history, <c>[Layers, MaxBatch, MaxSteps + 1, Hidden]</c>; index <c>steps</c> holds the state after the last step.
+    /// </summary>
+    internal static string HistoryIndex(RecurrentSpec spec, string layer, string stream, string step) =>
+        $"(({layer} * {Number(spec.MaxBatch)} + {stream}) * {Number(spec.MaxSteps + 1)} + {step}) * {Number(spec.Hidden)}";
+
+    /// <summary>The index of step <paramref name="step"/> of a layer and stream among the kept steps, <c>[Layers, MaxBatch, MaxSteps]</c>.</summary>
+    internal static string StepIndex(RecurrentSpec spec, string layer, string stream, string step) =>
+        $"({layer} * {Number(spec.MaxBatch)} + {stream}) * {Number(spec.MaxSteps)} + {step}";
 
     /// <summary><c>{name} = Σ weights[row, i] · vector[i] + bias[row]</c>: the products summed from zero in input order, then the bias.</summary>
     private static void WriteAffine(IndentedWriter w, RecurrentSpec spec, string name, string weights, string vector, int columns, string bias)
@@ -279,13 +408,13 @@ internal static class RecurrentEmitter
     }
 
     /// <summary>An arithmetic step, explicitly rounded to the element type in a deterministic layer (for runtimes that keep intermediates wider).</summary>
-    private static string Round(RecurrentSpec spec, string expression) => spec.Deterministic ? $"({spec.ElementKeyword})({expression})" : expression;
+    internal static string Round(RecurrentSpec spec, string expression) => spec.Deterministic ? $"({spec.ElementKeyword})({expression})" : expression;
 
-    private static string Sigmoid(RecurrentSpec spec) => spec.Deterministic ? GeneratedFile.CompilerServices + ".DeterministicActivations.Sigmoid" : $"global::DenseGen.Activations.Sigmoid<{spec.ElementKeyword}>";
+    internal static string Sigmoid(RecurrentSpec spec) => spec.Deterministic ? GeneratedFile.CompilerServices + ".DeterministicActivations.Sigmoid" : $"global::DenseGen.Activations.Sigmoid<{spec.ElementKeyword}>";
 
-    private static string Tanh(RecurrentSpec spec) => spec.Deterministic ? GeneratedFile.CompilerServices + ".DeterministicActivations.Tanh" : $"global::DenseGen.Activations.Tanh<{spec.ElementKeyword}>";
+    internal static string Tanh(RecurrentSpec spec) => spec.Deterministic ? GeneratedFile.CompilerServices + ".DeterministicActivations.Tanh" : $"global::DenseGen.Activations.Tanh<{spec.ElementKeyword}>";
 
-    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+    internal static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+    internal static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -23,14 +23,28 @@ internal static class RecurrentMembers
             GeneratedMember.Constant("ParameterCount"),
             GeneratedMember.Constant("StorageBytes"),
         };
+        if (spec.Trainable)
+            members.Add(GeneratedMember.Constant("MaxSteps"));
         foreach (TensorSpec tensor in spec.Contract.Tensors)
+        {
             members.Add(GeneratedMember.Property(tensor.Property));
+            if (tensor.Trained)
+                members.Add(GeneratedMember.Property(tensor.GradientProperty!));
+        }
         members.Add(GeneratedMember.Property("HiddenState"));
         if (spec.HasCell)
             members.Add(GeneratedMember.Property("CellState"));
         members.Add(GeneratedMember.Method("ResetState"));
         members.Add(GeneratedMember.Method("Step", readOnlySpan, span));
         members.Add(GeneratedMember.Method("Forward", readOnlySpan, span, "int"));
+        if (spec.Trainable)
+        {
+            members.Add(GeneratedMember.Property("HiddenStateGradients"));
+            if (spec.HasCell)
+                members.Add(GeneratedMember.Property("CellStateGradients"));
+            members.Add(GeneratedMember.Method("Backward", readOnlySpan, readOnlySpan, span));
+            members.Add(GeneratedMember.Method("ZeroGradients"));
+        }
         return members;
     }
 }

@@ -39,13 +39,35 @@ internal static class RecurrentParser
         int hidden = LayerDeclarations.ReadSize(attribute, syntax, "Hidden", "hidden units", example, name, diagnostics);
         int layers = ReadOptionalSize(attribute, syntax, "Layers", "layers", example, name, diagnostics);
         int maxBatch = ReadOptionalSize(attribute, syntax, "MaxBatch", "streams", example, name, diagnostics);
+        int maxSteps = ReadOptionalSize(attribute, syntax, "MaxSteps", "time steps", example, name, diagnostics);
         ElementKind? element = LayerDeclarations.ReadElementType(attribute, syntax, name, diagnostics);
         bool deterministic = AttributeArguments.Named(attribute, "Deterministic")?.Value is true;
+        bool trainable = AttributeArguments.Named(attribute, "Trainable")?.Value is not false;
+        bool trainInitialState = AttributeArguments.Named(attribute, "TrainInitialState")?.Value is true;
+        if (!trainable)
+        {
+            // A frozen layer keeps no history and learns nothing: these would be silently ignored.
+            foreach (string option in new[] { "MaxSteps", "TrainInitialState" })
+            {
+                TypedConstant? value = AttributeArguments.Named(attribute, option);
+                if (value is not null && value.Value.Value is not false)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.FrozenRecurrentTrainingOption,
+                        LocationInfo.From((SyntaxNode?)AttributeArguments.Syntax(syntax, option) ?? syntax),
+                        name,
+                        option));
+                }
+            }
+            maxSteps = 1;
+            trainInitialState = false;
+        }
         int gates = cell == RecurrentCell.Lstm ? 4 : 3;
-        if (inputs > 0 && hidden > 0 && layers > 0 && maxBatch > 0 && !FitsArrays(attribute, syntax, gates, inputs, hidden, layers, maxBatch, example, name, diagnostics))
+        bool sized = inputs > 0 && hidden > 0 && layers > 0 && maxBatch > 0 && maxSteps > 0;
+        if (sized && !FitsArrays(attribute, syntax, gates, inputs, hidden, layers, maxBatch, trainable ? maxSteps : 0, example, name, diagnostics))
             hidden = 0;
 
-        RecurrentSpec? candidate = element is ElementKind valid && inputs > 0 && hidden > 0 && layers > 0 && maxBatch > 0
+        RecurrentSpec? candidate = element is ElementKind valid && sized && hidden > 0
             ? new RecurrentSpec(
                 Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
                 ContainingTypes: containingTypes,
@@ -57,6 +79,9 @@ internal static class RecurrentParser
                 Hidden: hidden,
                 Layers: layers,
                 MaxBatch: maxBatch,
+                Trainable: trainable,
+                MaxSteps: maxSteps,
+                TrainInitialState: trainInitialState,
                 Deterministic: deterministic)
             : null;
         if (candidate is not null)
@@ -75,17 +100,22 @@ internal static class RecurrentParser
     private static int ReadOptionalSize(AttributeData attribute, AttributeSyntax? syntax, string property, string noun, string example, string name, List<DiagnosticInfo> diagnostics) =>
         AttributeArguments.Named(attribute, property) is null ? 1 : LayerDeclarations.ReadSize(attribute, syntax, property, noun, example, name, diagnostics);
 
-    /// <summary>Whether every tensor and the running state fit what an array holds; DG0003 at <c>Hidden</c>, which sizes them all, if not.</summary>
+    /// <summary>
+    /// Whether every tensor, the running state and a trainable layer's kept history (<paramref name="maxSteps"/> steps; 0
+    /// when frozen) fit what an array holds; DG0003 at <c>Hidden</c>, which sizes them all, if not.
+    /// </summary>
     private static bool FitsArrays(
-        AttributeData attribute, AttributeSyntax? syntax, int gates, int inputs, int hidden, int layers, int maxBatch, string example, string name,
+        AttributeData attribute, AttributeSyntax? syntax, int gates, int inputs, int hidden, int layers, int maxBatch, int maxSteps, string example, string name,
         List<DiagnosticInfo> diagnostics)
     {
         long largestTensor = (long)gates * hidden * System.Math.Max(inputs, hidden);
         long state = (long)layers * maxBatch * hidden;
-        long largest = System.Math.Max(largestTensor, state);
+        // The history of one kind (the gates, or the states) of every layer and stream; the gradient between layers is smaller.
+        long history = maxSteps == 0 ? 0 : (long)layers * maxBatch * (maxSteps + 1L) * gates * hidden;
+        long largest = System.Math.Max(System.Math.Max(largestTensor, state), history);
         if (largest <= Layers.LayerLimits.MaxElements)
             return true;
-        string problem = string.Format(CultureInfo.InvariantCulture, "{0:N0} (its largest tensor or state would hold {1:N0} elements, more than the {2:N0} a .NET array or span can index)",
+        string problem = string.Format(CultureInfo.InvariantCulture, "{0:N0} (its largest tensor, state or kept history would hold {1:N0} elements, more than the {2:N0} a .NET array or span can index)",
             hidden, largest, Layers.LayerLimits.MaxElements);
         LayerDeclarations.ReportSize(attribute, syntax, "Hidden", "hidden units", example, name, problem, diagnostics);
         return false;

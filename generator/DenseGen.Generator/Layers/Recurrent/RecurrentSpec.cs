@@ -23,6 +23,9 @@ internal enum RecurrentCell
 /// <param name="Hidden">Hidden units per layer: the output per time step.</param>
 /// <param name="Layers">Stacked layers, as PyTorch's <c>num_layers</c>.</param>
 /// <param name="MaxBatch">Streams the layer keeps state for.</param>
+/// <param name="Trainable">Whether it learns: keeps every step of a Forward for Backward, and has gradients.</param>
+/// <param name="MaxSteps">The longest sequence a trainable layer keeps; 1 for a frozen one, which keeps none.</param>
+/// <param name="TrainInitialState">Whether a trainable layer also learns its initial state.</param>
 internal sealed record RecurrentSpec(
     string? Namespace,
     EquatableArray<ContainingType> ContainingTypes,
@@ -34,9 +37,12 @@ internal sealed record RecurrentSpec(
     int Hidden,
     int Layers,
     int MaxBatch,
+    bool Trainable = false,
+    int MaxSteps = 1,
+    bool TrainInitialState = false,
     bool Deterministic = false,
     bool RequiresDeterministicMode = false)
-    : LayerSpec(Namespace, ContainingTypes, TypeName, IsStruct, Element, Trainable: false, Deterministic, RequiresDeterministicMode)
+    : LayerSpec(Namespace, ContainingTypes, TypeName, IsStruct, Element, Trainable, Deterministic, RequiresDeterministicMode)
 {
     public const string LstmKindName = "Lstm", GruKindName = "Gru";
 
@@ -63,6 +69,30 @@ internal sealed record RecurrentSpec(
     /// gate needs <c>W_hn h + b_hn</c> alone), for an LSTM <c>tanh(c')</c>.
     /// </summary>
     public int ScratchLength => GateRows + (HasCell ? Hidden : GateRows);
+
+    /// <summary>
+    /// Elements a trainable layer keeps of one stream and layer over a Forward: each step's activated gates and its
+    /// <c>tanh(c')</c> (LSTM) or <c>W_hn h + b_hn</c> (GRU), <see cref="MaxSteps"/> × (<see cref="GateRows"/> +
+    /// <see cref="Hidden"/>); and the hidden (and cell) state before each step and after the last, (<see cref="MaxSteps"/> + 1)
+    /// × <see cref="Hidden"/> each.
+    /// </summary>
+    public long HistoryLengthPerStream => (long)MaxSteps * (GateRows + Hidden) + (MaxSteps + 1L) * Hidden * (HasCell ? 2 : 1);
+
+    /// <summary>
+    /// Elements of a trainable layer's buffers for Backward: the kept history of every layer and stream, the gradients of
+    /// the running state (<c>[Layers, MaxBatch, Hidden]</c> each), the step's gradient scratch (<see cref="GradientScratchLength"/>),
+    /// and between stacked layers the gradient of a layer's output at every step (<c>[MaxBatch, MaxSteps, Hidden]</c>). 0 when frozen.
+    /// </summary>
+    public long TrainingBufferLength =>
+        !Trainable ? 0
+        : (long)Layers * MaxBatch * HistoryLengthPerStream + StateLength * (HasCell ? 2 : 1) + GradientScratchLength
+          + (Layers > 1 ? (long)MaxBatch * MaxSteps * Hidden : 0);
+
+    /// <summary>
+    /// Elements of Backward's scratch for one step of one stream: the gates' pre-activation gradients from the input side
+    /// and, apart for a GRU (whose new gate differs), the recurrent side; and the hidden state's gradient.
+    /// </summary>
+    public int GradientScratchLength => 2 * GateRows + Hidden;
 
     /// <summary>
     /// PyTorch's state dict, layer by layer: <c>weight_ih_l{k}</c> <c>[Gates·Hidden, inputs]</c>, <c>weight_hh_l{k}</c>
@@ -97,9 +127,9 @@ internal sealed record RecurrentSpec(
                 Input: new LayerShape(In, PerTimeStep: true),
                 Output: new LayerShape(Hidden, PerTimeStep: true),
                 Tensors: tensors.ToEquatableArray(),
-                Keeps: BackwardNeeds.Nothing,
-                OwnBufferLength: StateLength * (HasCell ? 2 : 1) + ScratchLength,
-                Trainable: false,
+                Keeps: Trainable ? BackwardNeeds.OwnBuffer : BackwardNeeds.Nothing,
+                OwnBufferLength: StateLength * (HasCell ? 2 : 1) + ScratchLength + TrainingBufferLength,
+                Trainable: Trainable,
                 Deterministic: Deterministic);
         }
     }
@@ -107,12 +137,23 @@ internal sealed record RecurrentSpec(
     private string GateNames => HasCell ? "i, f, g, o" : "r, z, n";
 
     private TensorSpec Parameter(string name, string property, EquatableArray<int> shape, bool isBias, string summary) =>
-        new(name, property, null, "Tensor" + Number(shape.Count == 1 ? shape[0] : shape[0] * shape[1]), shape, Hidden, GateRows, isBias, TensorRole.Parameter, summary, null);
+        new(name, property, Trainable ? property + "Gradients" : null, "Tensor" + Number(shape.Count == 1 ? shape[0] : shape[0] * shape[1]), shape, Hidden, GateRows, isBias,
+            TensorRole.Parameter, summary, Trainable ? GradientSummary(property) : null);
 
-    private TensorSpec InitialState(string name, string property, string what) =>
-        new(name, property, null, "Tensor" + Number(Layers * Hidden), EquatableArray.Create(Layers, Hidden), Hidden, Hidden, IsBias: false, TensorRole.State,
-            $"The initial {what} of each layer, <c>[Layers, HiddenSize]</c>: state, saved and loaded as <c>{name}</c>, never trained. Every stream starts from it, and <see cref=\"ResetState\"/> restores it. Zero unless set or loaded.",
-            null);
+    private TensorSpec InitialState(string name, string property, string what)
+    {
+        bool trained = Trainable && TrainInitialState;
+        string training = trained ? "trained (<c>TrainInitialState</c>)" : "not trained";
+        return new(name, property, trained ? property + "Gradients" : null, "Tensor" + Number(Layers * Hidden), EquatableArray.Create(Layers, Hidden), Hidden, Hidden,
+            IsBias: false, TensorRole.State,
+            $"The initial {what} of each layer, <c>[Layers, HiddenSize]</c>: state, saved and loaded as <c>{name}</c>, {training}. Every stream starts from it, and <see cref=\"ResetState\"/> restores it. Zero unless set or loaded.",
+            trained
+                ? $"<c>∂L/∂{property}</c>: the gradient of each stream's state before the Forward that <see cref=\"Backward\"/> went through, summed over the streams (the state every stream starts from after <see cref=\"ResetState\"/>), since the last <see cref=\"ZeroGradients\"/>; laid out like <see cref=\"{property}\"/>."
+                : null);
+    }
+
+    private static string GradientSummary(string property) =>
+        $"<c>∂L/∂{property}</c> summed over every stream and step given to <see cref=\"Backward\"/> since the last <see cref=\"ZeroGradients\"/>; laid out like <see cref=\"{property}\"/>.";
 
     /// <summary>How weight files record a recurrent layer: <c>Lstm(In = 1, Hidden = 40, Layers = 1)</c>.</summary>
     public static string ArchitectureOf(string kind, int inputs, int hidden, int layers) =>
