@@ -432,15 +432,28 @@ internal sealed class RecurrentErrorBound
     /// </summary>
     private (double[] State, double[] Injected, double[] Ih, double[] Hh) Sensitivity(int k, int s, int t, RecurrentReference.StepRecord record, ReadOnlySpan<double> lambda)
     {
-        int h = _hidden, inputs = Model.LayerInput(k), gates = Model.Gates, rows = gates * h, d = _d;
-        int width = inputs + d;
-        double[] wIh = Model.WeightIh[k], wHh = Model.WeightHh[k], g = record.Gates;
+        int h = _hidden, inputs = Model.LayerInput(k);
         // v's bounds: x (the layer below's h, or exact), h and, for an LSTM, c before the step.
-        var bv = new double[width];
+        var bv = new double[inputs + _d];
         InputBound(k, s, t).CopyTo(bv, 0);
         HiddenBound(k, s, t).CopyTo(bv, inputs);
         if (Lstm && t > 0)
             _cBound[k][s][t - 1].CopyTo(bv, inputs + h);
+        (double[][] state, double[][] injected, double[][] dIh, double[][] dHh) = BackwardSensitivity(k, record, lambda);
+        double[] Apply(double[][] rows) => Array.ConvertAll(rows, row => AbsDot(row, bv));
+        return (Apply(state), k > 0 ? Apply(injected) : new double[h], Apply(dIh), Apply(dHh));
+    }
+
+    /// <summary>
+    /// ∂/∂v, v = (x, h, c) the forward step's inputs ([x, h] for a GRU), of the backward step's results from λ: the adjoint
+    /// of the state it started from ([d] rows), W_ihᵀ d_ih ([inputs] rows: the layer below's share, or the input's
+    /// gradient), d_ih and d_hh ([gates·hidden] rows each).
+    /// </summary>
+    internal (double[][] State, double[][] Injected, double[][] Ih, double[][] Hh) BackwardSensitivity(int k, RecurrentReference.StepRecord record, ReadOnlySpan<double> lambda)
+    {
+        int h = _hidden, inputs = Model.LayerInput(k), gates = Model.Gates, rows = gates * h, d = _d;
+        int width = inputs + d;
+        double[] wIh = Model.WeightIh[k], wHh = Model.WeightHh[k], g = record.Gates;
 
         // ∂(gate row r)/∂v = act′ · [W_ih[r], W_hh[r], 0].
         double[] Gate(int r, double slope)
@@ -530,23 +543,19 @@ internal sealed class RecurrentErrorBound
             }
             state[q] = row;
         }
-        var injected = new double[h];
-        if (k > 0)
+        var injected = new double[inputs][];
+        for (int q = 0; q < inputs; q++)
         {
             var row = new double[width];
-            for (int q = 0; q < h; q++)
+            for (int rr = 0; rr < rows; rr++)
             {
-                Array.Clear(row);
-                for (int rr = 0; rr < rows; rr++)
-                {
-                    double w = wIh[rr * inputs + q];
-                    for (int p = 0; p < width; p++)
-                        row[p] += w * dIh[rr][p];
-                }
-                injected[q] = AbsDot(row, bv);
+                double w = wIh[rr * inputs + q];
+                for (int p = 0; p < width; p++)
+                    row[p] += w * dIh[rr][p];
             }
+            injected[q] = row;
         }
-        return (Array.ConvertAll(state, row => AbsDot(row, bv)), injected, Array.ConvertAll(dIh, row => AbsDot(row, bv)), Array.ConvertAll(dHh, row => AbsDot(row, bv)));
+        return (state, injected, dIh, dHh);
     }
 
     private static double AbsDot(double[] row, double[] bound)
