@@ -36,6 +36,14 @@ namespace DenseGen.Tests.Recurrent;
 /// γ_n/u ≤ n/(1 − n·2⁻²⁴) for every u ≤ 2⁻²⁴, and a result in the subnormals adds at most half the subnormal spacing
 /// η, where η/u ≤ 2⁻¹²⁵ for float and double; both are folded into β, which therefore serves either precision.
 /// </para>
+/// <para>
+/// Use: <c>var bound = RecurrentErrorBound.Forward(reference, x, streams, steps, h0, c0)</c>; a layer's output i at unit
+/// roundoff u and PyTorch's float64 one differ by at most (u + 2⁻⁵³)·<c>bound.Output[i]</c> (likewise <c>HN</c>,
+/// <c>CN</c>). For the gradients of a loss whose gradient with respect to the output is <c>dOutput</c>,
+/// <c>var g = bound.Backward(dOutput)</c>: a gradient computed at u is within u·<c>g.Coefficient</c> of the exact one
+/// (<c>g.Value</c> is the reference's, itself within 2⁻⁵³·<c>g.Coefficient</c>), element by element in the layout of
+/// <see cref="RecurrentReference.Gradients"/>.
+/// </para>
 /// </remarks>
 internal sealed class RecurrentErrorBound
 {
@@ -90,9 +98,6 @@ internal sealed class RecurrentErrorBound
 
     /// <summary>γ_n/u for any u ≤ 2⁻²⁴.</summary>
     internal static double Gamma(int n) => n / (1 - n * ErrorBound.FloatRoundoff);
-
-    /// <summary>Each element of <paramref name="coefficients"/> times <paramref name="roundoff"/>: the bound at that unit roundoff.</summary>
-    public static double[] Times(double[] coefficients, double roundoff) => Array.ConvertAll(coefficients, c => c * roundoff);
 
     /// <summary>
     /// Runs the reference forward from <paramref name="x"/> ([streams, steps, in]) and the initial state (null: zero),
