@@ -13,76 +13,183 @@ namespace DenseGen.Tests.Recurrent;
 /// <see cref="RecurrentReference"/> against PyTorch 1.13 (tests/DenseGen.Tests/Fixtures/recurrent, written by
 /// tools/make-recurrent-fixtures.py) and against RTNeural's reference data (shared/external/rtneural): the outputs, final
 /// states and gradients of nn.LSTM and nn.GRU stacks, so that the reference can stand for PyTorch when the recurrent
-/// layers are checked.
+/// layers are checked. PyTorch's results must lie within the error bounds of <see cref="RecurrentErrorBound"/>, element
+/// by element (docs/math.md derives them), and those bounds must be far below what a mistake does.
 /// </summary>
 public class RecurrentReferenceTests(ITestOutputHelper output)
 {
-    /// <summary>
-    /// PyTorch's float64 results and the reference are the same formulas in double from the same (float32) weights and
-    /// inputs; they differ only in the order of the sums and in exp/tanh's last bits, which the contracting recurrence does
-    /// not amplify. Relative to the largest magnitude in the tensor (at least 1), so values near zero are not held to
-    /// digits they cannot have.
-    /// </summary>
-    private const double DoubleTolerance = 1e-12;
+    private const double FloatU = ErrorBound.FloatRoundoff, DoubleU = ErrorBound.DoubleRoundoff;
+
+    public static TheoryData<string> Cases() => [.. RecurrentFixture.Names()];
 
     /// <summary>
-    /// PyTorch's float32 results against the double reference: not a rigorous bound but an estimate with a wide margin.
-    /// One step's pre-activation is a float32 sum of n = in + hidden + 2 terms, off by at most γ_n Σ|w·v| ≈ n·2⁻²⁴·Σ|w·v|;
-    /// with PyTorch's initialization (|w| ≤ 1/√hidden), |h| &lt; 1 and inputs from N(0, 1) that is at most ~4e-5 for the
-    /// widest case (n = 68, Σ|w·v| ≲ 9), and rounding errors of random sign add up as √n rather than n (~5e-6). Through the
-    /// gates (σ' ≤ 1/4, tanh' ≤ 1) and the recurrence, an error is scaled by the step's Jacobian, whose norm stays below 1
-    /// for these networks (the forget gate and z average ~1/2 and the activations saturate), so errors do not grow over the
-    /// 200 steps: PyTorch's own float32 results differ from its float64 ones by at most 1.5e-7 in every fixture. 1e-5
-    /// (absolute, on values of magnitude ≤ 1.2) is a hundred times that and still a thousand times smaller than what a
-    /// swapped gate or a wrong formula produces. Gradients, which sum 200 steps of such terms, are compared relative to the
-    /// tensor's largest magnitude with 1e-4 (PyTorch's own float32/float64 gap: at most 1.2e-6).
+    /// PyTorch's float64 results and the reference are two double evaluations of the same formulas from the same (float32)
+    /// weights and inputs, each within u·β of the exact values (<see cref="RecurrentErrorBound"/>, u = 2⁻⁵³): they differ by
+    /// at most 2u·β, element by element.
     /// </summary>
-    internal const double FloatTolerance = 1e-5, FloatGradientTolerance = 1e-4;
-
-
-    public static TheoryData<string> Cases() =>
-        [.. Directory.GetFiles(FixtureFolder, "*.safetensors").Select(f => Path.GetFileName(f)[..^".safetensors".Length]).Order(StringComparer.Ordinal)];
-
-    private static string FixtureFolder => Path.Combine(Repository.Root(), "tests", "DenseGen.Tests", "Fixtures", "recurrent");
-
     [Theory]
     [MemberData(nameof(Cases))]
     public void ForwardMatchesPyTorchFloat64(string name)
     {
-        Fixture fixture = Fixture.Read(name);
-        RecurrentReference.Pass pass = fixture.Forward();
-        double error = 0;
-        foreach (string tensor in fixture.States("output"))
-            error = Math.Max(error, Check(fixture.Get("f64." + tensor), Result(pass, tensor), DoubleTolerance, relative: true, tensor));
-        output.WriteLine($"{name}: max relative error against PyTorch float64 {error:G3}");
+        RecurrentFixture fixture = RecurrentFixture.Read(name);
+        RecurrentErrorBound bound = fixture.Bound();
+        double worst = 0;
+        foreach (string tensor in fixture.Results)
+            worst = Math.Max(worst, RecurrentFixture.AssertWithin(fixture.Get("f64." + tensor), Result(bound.Pass, tensor), Coefficient(bound, tensor), 2 * DoubleU, tensor, fixture.ResultShape(tensor), "reference", "PyTorch float64"));
+        output.WriteLine($"{name}: largest |reference − PyTorch float64| is {worst:P2} of its bound");
     }
 
+    /// <summary>
+    /// PyTorch's float32 results within (2⁻²⁴ + 2⁻⁵³)·β of the reference: PyTorch computes each step with the operations
+    /// the bound counts (docs/math.md), in float32, and the reference is off by its own 2⁻⁵³·β.
+    /// </summary>
     [Theory]
     [MemberData(nameof(Cases))]
     public void ForwardMatchesPyTorchFloat32(string name)
     {
-        Fixture fixture = Fixture.Read(name);
-        RecurrentReference.Pass pass = fixture.Forward();
-        double error = 0;
-        foreach (string tensor in fixture.States("output"))
-            error = Math.Max(error, Check(fixture.Get(tensor), Result(pass, tensor), FloatTolerance, relative: false, tensor));
-        output.WriteLine($"{name}: max absolute error against PyTorch float32 {error:G3}");
+        RecurrentFixture fixture = RecurrentFixture.Read(name);
+        RecurrentErrorBound bound = fixture.Bound();
+        double worst = 0, error = 0, largest = 0;
+        foreach (string tensor in fixture.Results)
+        {
+            double[] expected = fixture.Get(tensor), actual = Result(bound.Pass, tensor), coefficient = Coefficient(bound, tensor);
+            worst = Math.Max(worst, RecurrentFixture.AssertWithin(expected, actual, coefficient, FloatU + DoubleU, tensor, fixture.ResultShape(tensor), "reference", "PyTorch float32"));
+            error = Math.Max(error, expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max());
+            largest = Math.Max(largest, (FloatU + DoubleU) * coefficient.Max());
+        }
+        output.WriteLine($"{name}: largest |reference − PyTorch float32| is {worst:P2} of its bound; largest difference {error:G3}, largest bound {largest:G3}");
     }
 
+    /// <summary>
+    /// Every gradient (weights, biases, the input, the initial state) of the loss sum(output ⊙ r) within the backward
+    /// bound of <see cref="RecurrentErrorBound.Backward"/>: 2·2⁻⁵³·β of PyTorch's float64 gradients and (2⁻²⁴ + 2⁻⁵³)·β
+    /// of its float32 ones.
+    /// </summary>
     [Theory]
     [MemberData(nameof(Cases))]
     public void GradientsMatchPyTorch(string name)
     {
-        Fixture fixture = Fixture.Read(name);
-        RecurrentReference.Pass pass = fixture.Forward();
-        RecurrentReference.Gradients gradients = fixture.Reference.Backward(pass, fixture.Get("r"));
-        double wide = 0, narrow = 0;
+        RecurrentFixture fixture = RecurrentFixture.Read(name);
+        RecurrentErrorBound bound = fixture.Bound();
+        RecurrentErrorBound.GradientBound backward = bound.Backward(fixture.Get("r"));
+        RecurrentReference.Gradients gradients = fixture.Reference.Backward(bound.Pass, fixture.Get("r"));
+        var coefficients = Named(fixture, backward.Coefficient).ToDictionary(c => c.Name, c => c.Values);
+        double wide = 0, narrow = 0, relative = 0;
         foreach ((string tensor, double[] value) in Named(fixture, gradients))
         {
-            wide = Math.Max(wide, Check(fixture.Get("f64.grad." + tensor), value, DoubleTolerance, relative: true, "grad." + tensor));
-            narrow = Math.Max(narrow, Check(fixture.Get("grad." + tensor), value, FloatGradientTolerance, relative: true, "grad." + tensor));
+            double[] coefficient = coefficients[tensor];
+            int[] shape = fixture.TensorShape("grad." + tensor);
+            wide = Math.Max(wide, RecurrentFixture.AssertWithin(fixture.Get("f64.grad." + tensor), value, coefficient, 2 * DoubleU, "grad." + tensor, shape, "reference", "PyTorch float64"));
+            narrow = Math.Max(narrow, RecurrentFixture.AssertWithin(fixture.Get("grad." + tensor), value, coefficient, FloatU + DoubleU, "grad." + tensor, shape, "reference", "PyTorch float32"));
+            relative = Math.Max(relative, (FloatU + DoubleU) * coefficient.Max() / Math.Max(1, value.Max(Math.Abs)));
         }
-        output.WriteLine($"{name}: max relative gradient error against PyTorch float64 {wide:G3}, float32 {narrow:G3}");
+        output.WriteLine($"{name}: largest |reference − PyTorch| gradient is {wide:P2} of its bound in float64, {narrow:P2} in float32; " +
+            $"the largest float bound is {relative:G3} of its tensor's largest magnitude (at least 1)");
+    }
+
+    /// <summary>
+    /// The bounds' Jacobians are the reference's: the gradients <see cref="RecurrentErrorBound.Backward"/> computes by
+    /// transposing them agree with the reference's own backward pass, two double evaluations, within 2·2⁻⁵³·β.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void TheBoundsLinearizeTheReference(string name)
+    {
+        RecurrentFixture fixture = RecurrentFixture.Read(name);
+        RecurrentErrorBound bound = fixture.Bound();
+        RecurrentErrorBound.GradientBound backward = bound.Backward(fixture.Get("r"));
+        RecurrentReference.Gradients gradients = fixture.Reference.Backward(bound.Pass, fixture.Get("r"));
+        var values = Named(fixture, backward.Value).ToDictionary(c => c.Name, c => c.Values);
+        var coefficients = Named(fixture, backward.Coefficient).ToDictionary(c => c.Name, c => c.Values);
+        double worst = 0;
+        foreach ((string tensor, double[] value) in Named(fixture, gradients))
+            worst = Math.Max(worst, RecurrentFixture.AssertWithin(value, values[tensor], coefficients[tensor], 2 * DoubleU, "grad." + tensor, fixture.TensorShape("grad." + tensor), "bound's adjoint", "reference"));
+        output.WriteLine($"{name}: largest |adjoint − reference| gradient is {worst:P2} of its bound");
+    }
+
+    /// <summary>
+    /// The backward bound's signed sensitivities (how a backward step's results move with the forward step's x, h and c)
+    /// are the derivatives of the reference's backward pass: central differences of one step's gradients of h₀, c₀, x and
+    /// the biases with respect to x, h₀ and c₀, for a small LSTM and GRU with weights up to 0.8. A difference's truncation
+    /// (ε²/6 times a third derivative, here below 10) and rounding (about 10⁻¹⁶/ε) stay below 3·10⁻⁹ at ε = 10⁻⁵.
+    /// </summary>
+    [Theory]
+    [InlineData("lstm")]
+    [InlineData("gru")]
+    public void TheBackwardSensitivitiesAreDerivatives(string name)
+    {
+        RecurrentKind kind = name == "lstm" ? RecurrentKind.Lstm : RecurrentKind.Gru;
+        const int inputs = 3, hidden = 4;
+        const double step = 1e-5, tolerance = 1e-8;
+        var random = new Random(5);
+        void Fill(double[] values, double scale)
+        {
+            for (int i = 0; i < values.Length; i++)
+                values[i] = (2 * random.NextDouble() - 1) * scale;
+        }
+        var model = new RecurrentReference(kind, inputs, hidden, 1);
+        Fill(model.WeightIh[0], 0.8);
+        Fill(model.WeightHh[0], 0.8);
+        Fill(model.BiasIh[0], 0.5);
+        Fill(model.BiasHh[0], 0.5);
+        bool lstm = kind == RecurrentKind.Lstm;
+        var v = new double[inputs + (lstm ? 2 : 1) * hidden];
+        Fill(v, 0.9);
+        var r = new double[hidden];
+        Fill(r, 1);
+
+        double[] x = v[..inputs], h0 = v[inputs..(inputs + hidden)];
+        double[]? c0 = lstm ? v[(inputs + hidden)..] : null;
+        RecurrentErrorBound bound = RecurrentErrorBound.Forward(model, x, 1, 1, h0, c0);
+        var lambda = new double[(lstm ? 2 : 1) * hidden];
+        r.CopyTo(lambda, 0);
+        (double[][] state, double[][] injected, double[][] ih, double[][] hh) = bound.BackwardSensitivity(0, bound.Pass.Records[0][0][0], lambda);
+        double[][] analytic = [.. state, .. injected, .. ih, .. hh];
+
+        // The same results, in the same order, from the reference's backward pass at v.
+        double[] Results(double[] at)
+        {
+            RecurrentReference.Pass pass = model.Forward(at[..inputs], 1, 1, at[inputs..(inputs + hidden)], lstm ? at[(inputs + hidden)..] : null);
+            RecurrentReference.Gradients g = model.Backward(pass, r);
+            return [.. g.H0, .. g.C0 ?? [], .. g.X, .. g.BiasIh[0], .. g.BiasHh[0]];
+        }
+        double worst = 0;
+        for (int p = 0; p < v.Length; p++)
+        {
+            double[] up = (double[])v.Clone(), down = (double[])v.Clone();
+            up[p] += step;
+            down[p] -= step;
+            double[] above = Results(up), below = Results(down);
+            Assert.Equal(analytic.Length, above.Length);
+            for (int i = 0; i < above.Length; i++)
+            {
+                double difference = (above[i] - below[i]) / (2 * step), error = Math.Abs(difference - analytic[i][p]);
+                Assert.True(error <= tolerance, $"result {i}, input {p}: sensitivity {analytic[i][p]:R}, central difference {difference:R}");
+                worst = Math.Max(worst, error);
+            }
+        }
+        output.WriteLine($"{kind}: largest |sensitivity − central difference| {worst:G3}");
+    }
+
+    /// <summary>
+    /// The bound is far below what a mistake does: 10⁻⁴ added to one bias of the last layer (the cell input's of its first
+    /// unit, or the new gate's) moves some output of every fixture past the float bound.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void OneBiasOffBy1e4BreaksTheBound(string name)
+    {
+        RecurrentFixture fixture = RecurrentFixture.Read(name);
+        RecurrentErrorBound bound = fixture.Bound();
+        RecurrentReference model = fixture.Reference;
+        model.BiasIh[model.Layers - 1][2 * model.HiddenSize] += 1e-4;
+        RecurrentReference.Pass planted = fixture.Forward();
+        double[] expected = fixture.Get("f64.output");
+        double worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+            worst = Math.Max(worst, Math.Abs(planted.Output[i] - expected[i]) / ((FloatU + DoubleU) * bound.Output[i]));
+        Assert.True(worst > 1, $"the planted bias moved no output past its bound (largest {worst:P1} of it)");
+        output.WriteLine($"{name}: the planted bias moves an output to {worst:F1} times its bound");
     }
 
     /// <summary>
@@ -121,57 +228,6 @@ public class RecurrentReferenceTests(ITestOutputHelper output)
         output.WriteLine($"{kind}: max absolute error against RTNeural's data {error:G3}");
     }
 
-    /// <summary>A fixture file: the model it describes, its inputs and PyTorch's results.</summary>
-    private sealed class Fixture
-    {
-        private readonly SafeTensorsFile _file;
-
-        private Fixture(SafeTensorsFile file, RecurrentReference reference)
-        {
-            _file = file;
-            Reference = reference;
-        }
-
-        public RecurrentReference Reference { get; }
-
-        public int Streams => int.Parse(_file.Metadata["streams"], CultureInfo.InvariantCulture);
-
-        public int Steps => int.Parse(_file.Metadata["steps"], CultureInfo.InvariantCulture);
-
-        public bool Lstm => Reference.Kind == RecurrentKind.Lstm;
-
-        public static Fixture Read(string name)
-        {
-            SafeTensorsFile file = SafeTensorsFile.Read(Path.Combine(FixtureFolder, name + ".safetensors"));
-            int Meta(string key) => int.Parse(file.Metadata[key], CultureInfo.InvariantCulture);
-            var kind = file.Metadata["kind"] == "lstm" ? RecurrentKind.Lstm : RecurrentKind.Gru;
-            var reference = new RecurrentReference(kind, Meta("input_size"), Meta("hidden_size"), Meta("num_layers"));
-            var fixture = new Fixture(file, reference);
-            for (int k = 0; k < reference.Layers; k++)
-            {
-                file.CopyTo<double>($"weight_ih_l{k}", reference.WeightIh[k]);
-                file.CopyTo<double>($"weight_hh_l{k}", reference.WeightHh[k]);
-                file.CopyTo<double>($"bias_ih_l{k}", reference.BiasIh[k]);
-                file.CopyTo<double>($"bias_hh_l{k}", reference.BiasHh[k]);
-            }
-            return fixture;
-        }
-
-        public RecurrentReference.Pass Forward() =>
-            Reference.Forward(Get("x"), Streams, Steps, Get("h0"), Lstm ? Get("c0") : null);
-
-        /// <summary>The result tensors' names: <paramref name="first"/>, h_n and, for an LSTM, c_n.</summary>
-        public string[] States(string first) => Lstm ? [first, "h_n", "c_n"] : [first, "h_n"];
-
-        public double[] Get(string name)
-        {
-            long length = _file.Tensors[name].Shape.Aggregate(1L, (product, d) => product * d);
-            var values = new double[length];
-            _file.CopyTo<double>(name, values);
-            return values;
-        }
-    }
-
     private static double[] Result(RecurrentReference.Pass pass, string name) => name switch
     {
         "output" => pass.Output,
@@ -180,7 +236,16 @@ public class RecurrentReferenceTests(ITestOutputHelper output)
         _ => throw new ArgumentException(name),
     };
 
-    private static (string, double[])[] Named(Fixture fixture, RecurrentReference.Gradients gradients)
+    private static double[] Coefficient(RecurrentErrorBound bound, string name) => name switch
+    {
+        "output" => bound.Output,
+        "h_n" => bound.HN,
+        "c_n" => bound.CN!,
+        _ => throw new ArgumentException(name),
+    };
+
+    /// <summary>The gradients by their fixture names (weight_ih_l0, …, x, h0, c0).</summary>
+    private static (string Name, double[] Values)[] Named(RecurrentFixture fixture, RecurrentReference.Gradients gradients)
     {
         var named = Enumerable.Range(0, fixture.Reference.Layers).SelectMany(k => new[]
         {
@@ -192,24 +257,6 @@ public class RecurrentReferenceTests(ITestOutputHelper output)
         if (gradients.C0 is not null)
             named.Add(("c0", gradients.C0));
         return [.. named];
-    }
-
-    /// <summary>
-    /// Asserts every element within <paramref name="tolerance"/>, absolute or relative to the tensor's largest magnitude
-    /// (at least 1), and returns the largest error on that scale.
-    /// </summary>
-    private static double Check(double[] expected, double[] actual, double tolerance, bool relative, string name)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        double scale = relative ? Math.Max(1, expected.Max(Math.Abs)) : 1;
-        double worst = 0;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double error = Math.Abs(actual[i] - expected[i]) / scale;
-            Assert.True(error <= tolerance, $"{name}[{i}]: {actual[i]} against PyTorch's {expected[i]} ({error:G3} > {tolerance:G3})");
-            worst = Math.Max(worst, error);
-        }
-        return worst;
     }
 
     private static RecurrentReference FromStateDict(Dictionary<string, double[]> tensors, RecurrentKind kind, string prefix, int inputs, int hidden, int layers)

@@ -1,9 +1,8 @@
 using System;
-using System.Collections.Generic;
-using System.Globalization;
-using System.IO;
 using System.Linq;
+using System.Numerics;
 using DenseGen.Tests.Infrastructure;
+using DenseGen.Tests.Recurrent;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -13,14 +12,14 @@ namespace DenseGen.Tests.RecurrentLayers;
 /// The generated layers on PyTorch 1.13's own results (tests/DenseGen.Tests/Fixtures/recurrent, written by
 /// tools/make-recurrent-fixtures.py): each case's weights loaded by their state-dict names, its nonzero initial state
 /// written into <c>HiddenState</c>/<c>CellState</c>, its sequences of 1 or 200 steps for 1 or 5 streams run through
-/// <c>Forward</c>; every output and the final state against PyTorch's float64 results, within the tolerance
-/// <see cref="Recurrent.RecurrentReferenceTests"/> justifies for float32 (PyTorch's own float32 results stay within
-/// 1.5e-7 of its float64 ones).
+/// <c>Forward</c>; every output and the final state against PyTorch's float64 results, within the error bound
+/// <see cref="RecurrentErrorBound"/> computes alongside the double reference (docs/math.md): u·β for the layer, at its
+/// unit roundoff u, plus 2⁻⁵³·β for PyTorch's own float64 evaluation.
 /// </summary>
 public sealed class PyTorchFixtureTests(ITestOutputHelper output)
 {
-    // The declared layer (RecurrentLayers.cs) of each fixture shape.
-    private static RecurrentUnderTest<float> Create(string shape) => RecurrentLayersUnderTest.Float(shape switch
+    // The declared float layer (RecurrentLayers.cs) of each fixture shape.
+    private static RecurrentUnderTest<float> CreateFloat(string shape) => RecurrentLayersUnderTest.Float(shape switch
     {
         "lstm_in1_h8_l1" => nameof(FixtureLstm1x8),
         "lstm_in1_h8_l2" => nameof(FixtureLstm1x8x2),
@@ -34,78 +33,86 @@ public sealed class PyTorchFixtureTests(ITestOutputHelper output)
         _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, "no layer is declared for this fixture's shape"),
     });
 
-    public static TheoryData<string> Cases()
+    // The declared double layer (FixtureDoubleLayers.cs) of each fixture shape.
+    private static RecurrentUnderTest<double> CreateDouble(string shape)
     {
-        var cases = new TheoryData<string>();
-        foreach (string file in Directory.GetFiles(Folder, "*.safetensors").Select(path => Path.GetFileNameWithoutExtension(path)).Order(StringComparer.Ordinal))
-            cases.Add(file);
-        return cases;
+        switch (shape)
+        {
+            case "lstm_in1_h8_l1": { var l = new FixtureLstm1x8Double(); return new(shape, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState); }
+            case "lstm_in1_h8_l2": { var l = new FixtureLstm1x8x2Double(); return new(shape, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState); }
+            case "lstm_in3_h40_l1": { var l = new FixtureLstm3x40Double(); return new(shape, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState); }
+            case "lstm_in3_h40_l2": { var l = new FixtureLstm3x40x2Double(); return new(shape, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState); }
+            case "lstm_in2_h64_l1": { var l = new FixtureLstm2x64Double(); return new(shape, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState); }
+            case "gru_in1_h8_l1": { var l = new FixtureGru1x8Double(); return new(shape, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState); }
+            case "gru_in1_h8_l2": { var l = new FixtureGru1x8x2Double(); return new(shape, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState); }
+            case "gru_in3_h40_l2": { var l = new FixtureGru3x40x2Double(); return new(shape, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState); }
+            case "gru_in2_h64_l1": { var l = new FixtureGru2x64Double(); return new(shape, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState); }
+            default: throw new ArgumentOutOfRangeException(nameof(shape), shape, "no double layer is declared for this fixture's shape");
+        }
     }
 
-    private static string Folder => Path.Combine(Repository.Root(), "tests", "DenseGen.Tests", "Fixtures", "recurrent");
+    public static TheoryData<string> Cases() => [.. RecurrentFixture.Names()];
 
     [Theory, MemberData(nameof(Cases))]
     public void ForwardMatchesPyTorch(string name)
     {
-        SafeTensorsFile file = SafeTensorsFile.Read(Path.Combine(Folder, name + ".safetensors"));
-        int Meta(string key) => int.Parse(file.Metadata[key], CultureInfo.InvariantCulture);
-        int hidden = Meta("hidden_size"), layers = Meta("num_layers"), streams = Meta("streams"), steps = Meta("steps");
-        RecurrentUnderTest<float> layer = Create($"{file.Metadata["kind"]}_in{Meta("input_size")}_h{hidden}_l{layers}");
+        RecurrentFixture fixture = RecurrentFixture.Read(name);
+        Check(fixture, CreateFloat(fixture.Shape), ErrorBound.FloatRoundoff, "float");
+    }
+
+    [Theory, MemberData(nameof(Cases))]
+    public void DoubleForwardMatchesPyTorch(string name)
+    {
+        RecurrentFixture fixture = RecurrentFixture.Read(name);
+        Check(fixture, CreateDouble(fixture.Shape), ErrorBound.DoubleRoundoff, "double");
+    }
+
+    /// <summary>Loads the fixture into <paramref name="layer"/>, runs its sequences and checks every result within (u + 2⁻⁵³)·β of PyTorch's float64 one.</summary>
+    private void Check<T>(RecurrentFixture fixture, RecurrentUnderTest<T> layer, double roundoff, string type) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int hidden = fixture.Reference.HiddenSize, layers = fixture.Reference.Layers, streams = fixture.Streams, steps = fixture.Steps;
         for (int i = 0; i < layer.Tensors.ParameterTensorCount; i++)
         {
             string tensor = layer.Tensors.ParameterTensorName(i);
             if (!tensor.StartsWith("initial_", StringComparison.Ordinal))
-                file.CopyTo<float>(tensor, layer.Tensors.ParameterTensor(i));
+                fixture.File.CopyTo<T>(tensor, layer.Tensors.ParameterTensor(i));
         }
         // PyTorch's h0 is [layers, streams, H]; the layer's state is [layers, MaxBatch, H], of which the first streams run.
-        WriteState(Get<float>(file, "h0"), layer.HiddenState, layers, streams, layer.MaxBatch, hidden);
+        WriteState(fixture.Get<T>("h0"), layer.HiddenState, layers, streams, layer.MaxBatch, hidden);
         if (layer.HasCell)
-            WriteState(Get<float>(file, "c0"), layer.CellState, layers, streams, layer.MaxBatch, hidden);
+            WriteState(fixture.Get<T>("c0"), layer.CellState, layers, streams, layer.MaxBatch, hidden);
 
-        float[] x = Get<float>(file, "x");
-        var y = new float[streams * steps * hidden];
+        T[] x = fixture.Get<T>("x");
+        var y = new T[streams * steps * hidden];
         layer.Forward(x, y, steps);
 
-        double worst = Compare(Get<double>(file, "f64.output"), y.Select(v => (double)v).ToArray(), "output");
-        worst = Math.Max(worst, Compare(Get<double>(file, "f64.h_n"), ReadState(layer.HiddenState, layers, streams, layer.MaxBatch, hidden), "h_n"));
+        RecurrentErrorBound bound = fixture.Bound();
+        double allowed = roundoff + ErrorBound.DoubleRoundoff;
+        string actual = $"DenseGen {type}";
+        double worst = RecurrentFixture.AssertWithin(fixture.Get("f64.output"), Wide(y), bound.Output, allowed, "output", fixture.ResultShape("output"), actual, "PyTorch float64");
+        worst = Math.Max(worst, RecurrentFixture.AssertWithin(fixture.Get("f64.h_n"), ReadState(layer.HiddenState, layers, streams, layer.MaxBatch, hidden), bound.HN, allowed, "h_n", fixture.ResultShape("h_n"), actual, "PyTorch float64"));
         if (layer.HasCell)
-            worst = Math.Max(worst, Compare(Get<double>(file, "f64.c_n"), ReadState(layer.CellState, layers, streams, layer.MaxBatch, hidden), "c_n"));
-        output.WriteLine($"{name}: max |DenseGen − PyTorch float64| {worst:G3} over the output and final state");
+            worst = Math.Max(worst, RecurrentFixture.AssertWithin(fixture.Get("f64.c_n"), ReadState(layer.CellState, layers, streams, layer.MaxBatch, hidden), bound.CN!, allowed, "c_n", fixture.ResultShape("c_n"), actual, "PyTorch float64"));
+        output.WriteLine($"{fixture.Name} ({type}): largest |DenseGen − PyTorch float64| over the output and final state is {worst:P2} of its bound");
     }
 
-    private static double Compare(double[] expected, double[] actual, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        double worst = 0;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double error = Math.Abs(actual[i] - expected[i]);
-            worst = Math.Max(worst, error);
-            Assert.True(error <= Recurrent.RecurrentReferenceTests.FloatTolerance, $"{what}[{i}]: {actual[i]:R}, PyTorch {expected[i]:R}");
-        }
-        return worst;
-    }
+    private static double[] Wide<T>(T[] values) where T : unmanaged, IFloatingPointIeee754<T> => values.Select(double.CreateChecked).ToArray();
 
-    private static void WriteState(float[] source, Span<float> state, int layers, int streams, int maxBatch, int hidden)
+    private static void WriteState<T>(T[] source, Span<T> state, int layers, int streams, int maxBatch, int hidden) where T : unmanaged
     {
         for (int k = 0; k < layers; k++)
             source.AsSpan(k * streams * hidden, streams * hidden).CopyTo(state.Slice(k * maxBatch * hidden));
     }
 
-    private static double[] ReadState(Span<float> state, int layers, int streams, int maxBatch, int hidden)
+    private static double[] ReadState<T>(Span<T> state, int layers, int streams, int maxBatch, int hidden) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var values = new List<double>();
+        var values = new double[layers * streams * hidden];
         for (int k = 0; k < layers; k++)
-            foreach (float v in state.Slice(k * maxBatch * hidden, streams * hidden))
-                values.Add(v);
-        return values.ToArray();
-    }
-
-    private static T[] Get<T>(SafeTensorsFile file, string name) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-    {
-        long length = file.Tensors[name].Shape.Aggregate(1L, (product, d) => product * d);
-        var values = new T[length];
-        file.CopyTo<T>(name, values);
+        {
+            Span<T> block = state.Slice(k * maxBatch * hidden, streams * hidden);
+            for (int i = 0; i < block.Length; i++)
+                values[k * streams * hidden + i] = double.CreateChecked(block[i]);
+        }
         return values;
     }
 }
