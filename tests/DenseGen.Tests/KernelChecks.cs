@@ -5,8 +5,8 @@ using DenseGen.Tests.Infrastructure;
 namespace DenseGen.Tests;
 
 /// <summary>
-/// The numerical checks of every test layer (float and double, with and without an activation, and the standardizing
-/// layers) at every batch size, against the double reference, on whichever kernels the process runs: the child
+/// The numerical checks of every test layer (float and double, with and without an activation, the standardizing and the
+/// recurrent layers) at every batch size, against the double reference, on whichever kernels the process runs: the child
 /// processes of <see cref="VectorPathTests"/> run them with vector instructions disabled, and the arm64 consumer
 /// (tests/Consumers/Arm64) under qemu. Returns 0 when every check passes.
 /// </summary>
@@ -61,6 +61,13 @@ public static class KernelChecks
             Console.WriteLine("standardize digest: " + digest);
             if (digest != Standardize.StandardizeChecks.ExpectedDigest)
                 throw new InvalidOperationException($"the deterministic standardizing layers' digest is {digest}, not the committed {Standardize.StandardizeChecks.ExpectedDigest}");
+            checks++;
+            // Recurrent layers: Forward and Backward through time against the double reference, and the deterministic ones' digest.
+            checks += RecurrentLayers.RecurrentChecks.RunAll();
+            string recurrentDigest = RecurrentLayers.RecurrentChecks.Digest();
+            Console.WriteLine("recurrent digest: " + recurrentDigest);
+            if (recurrentDigest != RecurrentLayers.RecurrentChecks.ExpectedDigest)
+                throw new InvalidOperationException($"the deterministic recurrent layers' digest is {recurrentDigest}, not the committed {RecurrentLayers.RecurrentChecks.ExpectedDigest}");
             checks++;
         }
         catch (Exception exception)

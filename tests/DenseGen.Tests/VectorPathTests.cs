@@ -44,8 +44,9 @@ public class VectorPathTests
         Assert.Contains("active kernels: " + expected, output, StringComparison.Ordinal);
         Assert.True(exitCode == 0, output);
         Assert.Contains("checks passed", output, StringComparison.Ordinal);
-        // The deterministic standardizing layers give the same bits on this path as on the widest.
+        // The deterministic standardizing and recurrent layers give the same bits on this path as on the widest.
         Assert.Contains("standardize digest: " + Standardize.StandardizeChecks.ExpectedDigest, output, StringComparison.Ordinal);
+        Assert.Contains("recurrent digest: " + RecurrentLayers.RecurrentChecks.ExpectedDigest, output, StringComparison.Ordinal);
     }
 
     private static readonly string[] Order = ["Scalar", "Vector128", "Vector256", "Vector512"];

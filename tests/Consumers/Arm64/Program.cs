@@ -1,9 +1,9 @@
 // The numerical checks of the test suite's kernel paths, built against the DenseGen package and run on arm64 under
 // qemu (see Arm64.csproj): every test layer, float and double, with and without an activation, at every batch size,
-// against the double reference within the float error bound, and the standardizing layers against their IEEE bits, with
-// the deterministic ones' digest equal to x64's. Exit code 0 only if every check passes and, given
-// "--expect <kernels>", the layers ran the kernels named (Vector128 or Scalar on arm64). With "--deterministic-digest",
-// checks the runtime's deterministic mode instead.
+// against the double reference within the float error bound, the standardizing layers against their IEEE bits and the
+// recurrent layers through time against their bound, the deterministic ones of both with the digests x64 gives. Exit
+// code 0 only if every check passes and, given "--expect <kernels>", the layers ran the kernels named (Vector128 or
+// Scalar on arm64). With "--deterministic-digest", checks the runtime's deterministic mode instead.
 using System;
 using System.Runtime.InteropServices;
 using DenseGen.Tests;

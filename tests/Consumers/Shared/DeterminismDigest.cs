@@ -1,6 +1,7 @@
 // What the runtime computes in deterministic mode, folded into one digest that must be the same on every machine:
-// the activations, both losses and 300 Adam steps, on inputs from DenseGen's own seeded generator, and 25 training
-// steps of a network of deterministic layers (full output on .NET 8+, portable output on Mono), as the SHA-256 of the
+// the activations, both losses and 300 Adam steps, on inputs from DenseGen's own seeded generator, 25 training steps of
+// a network of deterministic layers, and 10 of a deterministic LSTM and GRU through time (full output on .NET 8+,
+// portable output on Mono), as the SHA-256 of the
 // values' bytes. The test suite (DeterministicRuntimeTests, at each x64 instruction set; PortableConsumerTests), the
 // arm64 program under qemu, the NativeAOT programs and the Mono program all compute it with the DenseGen.Deterministic
 // switch on and compare it with Expected. C# 9 and .NET Standard 2.0 APIs.
@@ -30,10 +31,16 @@ namespace Consumers
         public readonly DeterministicFourth Fourth = new DeterministicFourth();
     }
 
+    [Lstm(In = 3, Hidden = 7, Layers = 2, MaxBatch = 3, MaxSteps = 6, TrainInitialState = true, Deterministic = true)]
+    public partial class DeterministicLstm { }
+
+    [Gru(In = 3, Hidden = 7, Layers = 2, MaxBatch = 3, MaxSteps = 6, Deterministic = true)]
+    public partial class DeterministicGru { }
+
     public static class DeterminismDigest
     {
         /// <summary>The committed digest; a change to DenseGen's deterministic functions changes it, and must say why.</summary>
-        public const string Expected = "944c94c2cc4de9c39a488e183d527baf952cc9e56d0f6c79f8b02aee5a1485f9";
+        public const string Expected = "2c2a2b970436827514f3f1df9a575c0ffda2f4c6c3a05c749832a7faf54dfb58";
 
         /// <summary>Computes the digest; the caller has turned the switch on before DenseGen read it.</summary>
         public static string Compute()
@@ -133,7 +140,56 @@ namespace Consumers
             {
                 foreach (float v in parameters.ParameterTensor(t)) Add(v);
             }
+
+            // The recurrent layers: 10 Adam steps of 3 streams × 6 steps each, from the initial state (which the LSTM learns);
+            // then 4 time steps through Step. Their sigmoid and tanh are DenseGen's own, every operation rounded explicitly.
+            AddRecurrent(new DeterministicLstm(), new DeterministicGru(), random, Add);
             return hash.Finish();
+        }
+
+        private delegate void SequenceForward(ReadOnlySpan<float> input, Span<float> output, int steps);
+
+        private delegate void SequenceBackward(ReadOnlySpan<float> input, ReadOnlySpan<float> outputGradient, Span<float> inputGradient);
+
+        private delegate void TimeStep(ReadOnlySpan<float> input, Span<float> output);
+
+        private static void AddRecurrent(DeterministicLstm lstm, DeterministicGru gru, SeededRandom random, Action<double> add)
+        {
+            AddRecurrent(lstm, lstm.ResetState, lstm.ZeroGradients, lstm.Forward, lstm.Backward, lstm.Step, random, add);
+            AddRecurrent(gru, gru.ResetState, gru.ZeroGradients, gru.Forward, gru.Backward, gru.Step, random, add);
+        }
+
+        private static void AddRecurrent(
+            ITrainable<float> layer, Action resetState, Action zeroGradients, SequenceForward forward, SequenceBackward backward, TimeStep step,
+            SeededRandom random, Action<double> add)
+        {
+            const int Streams = 3, Steps = 6, In = 3, Hidden = 7;
+            Initializer.Initialize(layer, Initialization.PyTorchDefault, seed: 5);
+            var adam = new Adam<float>(layer, learningRate: 0.01);
+            float[] x = new float[Streams * Steps * In], y = new float[Streams * Steps * Hidden], dy = new float[y.Length], dx = new float[x.Length];
+            for (int i = 0; i < x.Length; i++) x[i] = (float)(random.NextDouble() * 2 - 1);
+            for (int i = 0; i < dy.Length; i++) dy[i] = (float)(random.NextDouble() * 2 - 1);
+            for (int iteration = 0; iteration < 10; iteration++)
+            {
+                zeroGradients();
+                resetState();
+                forward(x, y, Steps);
+                backward(x, dy, dx);
+                adam.Step();
+            }
+            foreach (float v in y) add(v);
+            foreach (float v in dx) add(v);
+            for (int t = 0; t < layer.ParameterTensorCount; t++)
+            {
+                foreach (float v in layer.ParameterTensor(t)) add(v);
+                foreach (float v in layer.GradientTensor(t)) add(v);
+            }
+            float[] output = new float[Streams * Hidden];
+            for (int t = 0; t < 4; t++)
+            {
+                step(x.AsSpan(t * Streams * In, Streams * In), output);
+                foreach (float v in output) add(v);
+            }
         }
 
         private sealed class Parameters : ITrainable<float>

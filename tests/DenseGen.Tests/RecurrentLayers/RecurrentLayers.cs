@@ -46,9 +46,7 @@ public partial class StreamsGruDeterministic;
 [Gru(In = 3, Hidden = 40, Layers = 2, MaxBatch = 5, MaxSteps = 200)] public partial class FixtureGru3x40x2;
 [Gru(In = 2, Hidden = 64, MaxBatch = 5, MaxSteps = 200)] public partial class FixtureGru2x64;
 
-// Double layers for the gradients: two fixture shapes against PyTorch's float64 gradients, and 50 steps for finite
-// differences, with the initial state trained.
-[Lstm(In = 1, Hidden = 8, Layers = 2, MaxBatch = 5, MaxSteps = 200, ElementType = typeof(double))] public partial class FixtureLstm1x8x2Double;
-[Gru(In = 1, Hidden = 8, Layers = 2, MaxBatch = 5, MaxSteps = 200, ElementType = typeof(double))] public partial class FixtureGru1x8x2Double;
+// Double layers for finite differences through 50 steps, with the initial state trained (the fixtures' double layers
+// are in FixtureDoubleLayers.cs).
 [Lstm(In = 2, Hidden = 4, Layers = 2, MaxBatch = 2, MaxSteps = 50, TrainInitialState = true, ElementType = typeof(double))] public partial class FiniteLstm;
 [Gru(In = 2, Hidden = 4, Layers = 2, MaxBatch = 2, MaxSteps = 50, TrainInitialState = true, ElementType = typeof(double))] public partial class FiniteGru;

@@ -11,106 +11,12 @@ using Xunit.Abstractions;
 namespace DenseGen.Tests.RecurrentLayers;
 
 /// <summary>
-/// Backward through time of the generated recurrent layers: every gradient against PyTorch 1.13's (the fixtures of
-/// tools/make-recurrent-fixtures.py, loss <c>Σ r ⊙ output</c>), against central finite differences through 50 steps in
-/// double, and what <c>Backward</c>, <c>ZeroGradients</c>, the state gradients and optimizers promise.
+/// Backward through time of the generated recurrent layers: against central finite differences through 50 steps in
+/// double, and what <c>Backward</c>, <c>ZeroGradients</c>, the state gradients and optimizers promise (PyTorch's own
+/// gradients: <see cref="PyTorchFixtureTests"/>).
 /// </summary>
 public sealed class RecurrentTrainingTests(ITestOutputHelper output)
 {
-    private static string Folder => Path.Combine(Repository.Root(), "tests", "DenseGen.Tests", "Fixtures", "recurrent");
-
-    public static TheoryData<string> Cases()
-    {
-        var cases = new TheoryData<string>();
-        foreach (string file in Directory.GetFiles(Folder, "*.safetensors").Select(path => Path.GetFileNameWithoutExtension(path)).Order(StringComparer.Ordinal))
-            cases.Add(file);
-        return cases;
-    }
-
-    private static string FloatLayerFor(string shape) => shape switch
-    {
-        "lstm_in1_h8_l1" => nameof(FixtureLstm1x8),
-        "lstm_in1_h8_l2" => nameof(FixtureLstm1x8x2),
-        "lstm_in3_h40_l1" => nameof(FixtureLstm3x40),
-        "lstm_in3_h40_l2" => nameof(FixtureLstm3x40x2),
-        "lstm_in2_h64_l1" => nameof(FixtureLstm2x64),
-        "gru_in1_h8_l1" => nameof(FixtureGru1x8),
-        "gru_in1_h8_l2" => nameof(FixtureGru1x8x2),
-        "gru_in3_h40_l2" => nameof(FixtureGru3x40x2),
-        "gru_in2_h64_l1" => nameof(FixtureGru2x64),
-        _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, "no layer is declared for this fixture's shape"),
-    };
-
-    /// <summary>
-    /// Float layers: gradients within <see cref="Recurrent.RecurrentReferenceTests.FloatGradientTolerance"/> of PyTorch's
-    /// float64 ones, relative to each tensor's largest magnitude (the tolerance the reference tests justify for float32).
-    /// </summary>
-    [Theory, MemberData(nameof(Cases))]
-    public void FloatGradientsMatchPyTorch(string name)
-    {
-        SafeTensorsFile file = SafeTensorsFile.Read(Path.Combine(Folder, name + ".safetensors"));
-        RecurrentUnderTest<float> layer = RecurrentLayersUnderTest.Float(FloatLayerFor(Shape(file)));
-        double worst = CompareWithPyTorch(file, layer, Recurrent.RecurrentReferenceTests.FloatGradientTolerance);
-        output.WriteLine($"{name}: largest gradient error {worst:G3} of the tensor's largest magnitude");
-    }
-
-    /// <summary>
-    /// Double layers of two stacked, five-stream fixtures: the float tolerance scaled by the ratio of the unit roundoffs
-    /// (2⁻⁵³ / 2⁻²⁴), since to first order every rounding error, and so the bound, is proportional to it.
-    /// </summary>
-    [Theory]
-    [InlineData("lstm_in1_h8_l2_s5_t200", nameof(FixtureLstm1x8x2Double))]
-    [InlineData("gru_in1_h8_l2_s5_t200", nameof(FixtureGru1x8x2Double))]
-    public void DoubleGradientsMatchPyTorch(string name, string layerName)
-    {
-        SafeTensorsFile file = SafeTensorsFile.Read(Path.Combine(Folder, name + ".safetensors"));
-        RecurrentUnderTest<double> layer = RecurrentLayersUnderTest.Double(layerName);
-        double tolerance = Recurrent.RecurrentReferenceTests.FloatGradientTolerance * Math.ScaleB(1, -53) / Math.ScaleB(1, -24);
-        double worst = CompareWithPyTorch(file, layer, tolerance);
-        output.WriteLine($"{name}: largest gradient error {worst:G3} of the tensor's largest magnitude (tolerance {tolerance:G3})");
-    }
-
-    private static string Shape(SafeTensorsFile file) =>
-        $"{file.Metadata["kind"]}_in{file.Metadata["input_size"]}_h{file.Metadata["hidden_size"]}_l{file.Metadata["num_layers"]}";
-
-    /// <summary>
-    /// Loads the fixture's weights and initial state, runs Forward and Backward with <c>∂L/∂output = r</c>, and compares every
-    /// parameter's, the input's and the initial state's gradient with PyTorch's float64 ones; returns the largest error.
-    /// </summary>
-    private static double CompareWithPyTorch<T>(SafeTensorsFile file, RecurrentUnderTest<T> layer, double tolerance)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int Meta(string key) => int.Parse(file.Metadata[key], CultureInfo.InvariantCulture);
-        int hidden = Meta("hidden_size"), layers = Meta("num_layers"), streams = Meta("streams"), steps = Meta("steps");
-        for (int i = 0; i < layer.Tensors.ParameterTensorCount; i++)
-        {
-            string tensor = layer.Tensors.ParameterTensorName(i);
-            if (!tensor.StartsWith("initial_", StringComparison.Ordinal))
-                file.CopyTo<T>(tensor, layer.Tensors.ParameterTensor(i));
-        }
-        WriteState(Get<T>(file, "h0"), layer.HiddenState, layers, streams, layer.MaxBatch, hidden);
-        if (layer.HasCell)
-            WriteState(Get<T>(file, "c0"), layer.CellState, layers, streams, layer.MaxBatch, hidden);
-        T[] x = Get<T>(file, "x");
-        var y = new T[streams * steps * hidden];
-        layer.Forward(x, y, steps);
-        var dx = new T[x.Length];
-        layer.Backward(x, Get<T>(file, "r"), dx);
-
-        double worst = 0;
-        for (int i = 0; i < layer.Tensors.ParameterTensorCount; i++)
-        {
-            string tensor = layer.Tensors.ParameterTensorName(i);
-            if (!tensor.StartsWith("initial_", StringComparison.Ordinal))
-                worst = Math.Max(worst, Compare(Get<double>(file, "f64.grad." + tensor), Doubles(layer.GradientOf(tensor)), tolerance, tensor));
-        }
-        worst = Math.Max(worst, Compare(Get<double>(file, "f64.grad.x"), Doubles(dx), tolerance, "x"));
-        worst = Math.Max(worst, Compare(Get<double>(file, "f64.grad.h0"), ReadState(layer.HiddenStateGradients, layers, streams, layer.MaxBatch, hidden), tolerance, "h0"));
-        if (layer.HasCell)
-            worst = Math.Max(worst, Compare(Get<double>(file, "f64.grad.c0"), ReadState(layer.CellStateGradients, layers, streams, layer.MaxBatch, hidden), tolerance, "c0"));
-        return worst;
-    }
-
     /// <summary>
     /// Central differences through 50 steps of two streams in double, every parameter, initial-state and input element:
     /// the loss is <c>Σ r ⊙ output</c> from the initial state (ResetState). With ε = 1e-5 the difference's truncation error
@@ -493,51 +399,6 @@ public sealed class RecurrentTrainingTests(ITestOutputHelper output)
 
     private static T[] Values<T>(Random random, int count) where T : unmanaged, IFloatingPointIeee754<T> =>
         Enumerable.Range(0, count).Select(_ => T.CreateChecked(2 * random.NextDouble() - 1)).ToArray();
-
-    private static double[] Doubles<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var result = new double[values.Length];
-        for (int i = 0; i < values.Length; i++)
-            result[i] = double.CreateChecked(values[i]);
-        return result;
-    }
-
-    /// <summary>Every element within <paramref name="tolerance"/> of PyTorch, relative to the tensor's largest magnitude (at least 1); returns the largest error on that scale.</summary>
-    private static double Compare(double[] expected, double[] actual, double tolerance, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        double scale = Math.Max(1, expected.Max(Math.Abs)), worst = 0;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double error = Math.Abs(actual[i] - expected[i]) / scale;
-            worst = Math.Max(worst, error);
-            Assert.True(error <= tolerance, $"∂L/∂{what}[{i}]: {actual[i]:R}, PyTorch {expected[i]:R} (scale {scale:G3})");
-        }
-        return worst;
-    }
-
-    private static void WriteState<T>(T[] source, Span<T> state, int layers, int streams, int maxBatch, int hidden)
-    {
-        for (int k = 0; k < layers; k++)
-            source.AsSpan(k * streams * hidden, streams * hidden).CopyTo(state.Slice(k * maxBatch * hidden));
-    }
-
-    private static double[] ReadState<T>(Span<T> state, int layers, int streams, int maxBatch, int hidden) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var values = new List<double>();
-        for (int k = 0; k < layers; k++)
-            foreach (T v in state.Slice(k * maxBatch * hidden, streams * hidden))
-                values.Add(double.CreateChecked(v));
-        return values.ToArray();
-    }
-
-    private static T[] Get<T>(SafeTensorsFile file, string name) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        long length = file.Tensors[name].Shape.Aggregate(1L, (product, d) => product * d);
-        var values = new T[length];
-        file.CopyTo<T>(name, values);
-        return values;
-    }
 }
 
 [Lstm(In = 1, Hidden = 12, MaxBatch = 16, MaxSteps = 12)]
