@@ -11,10 +11,10 @@ using DenseGen.Samples.AmpModel;
 const int Streams = AmpLstm.MaxBatch;   // excerpts per batch, trained side by side as independent streams
 const int Steps = AmpLstm.MaxSteps;     // time steps per excerpt that backpropagation goes through
 const int WarmUpSteps = 50;             // steps run before those to give the state a history: the effect forgets
-                                        // in a few samples (its filter's time constant is 4), so 50 is ample
+                                        // within a few samples (its filter's time constant is 3.8), so 50 is ample
 const int Iterations = 2500;            // the run's length, about 20 s on one core; the time limit below only
 var trainingTimeLimit = TimeSpan.FromSeconds(60);   // stops a much slower machine, at a worse but printed result
-const double LearningRate = 0.01;       // 0.005 and 0.002 learn the same, only slower
+const double LearningRate = 0.01;       // 0.005 and 0.002 learn too, only slower
 const double MaxTestEsr = 0.01;
 
 float[] trainingInput = Audio.Generate(seconds: 20, seed: 1);
@@ -72,10 +72,10 @@ while (iteration < Iterations && clock.Elapsed < trainingTimeLimit)
     lstmAdam.Step();
     headAdam.Step();
 
-    // The training error as an error-to-signal ratio: the batch's squared error over its target's energy.
+    // The training error as an error-to-signal ratio: the batches' mean squared error over their targets' mean square.
     lossSum += loss;
     foreach (float y in target)
-        targetEnergySum += y * y / target.Length;
+        targetEnergySum += (double)y * y / target.Length;
     if (iteration % 250 == 0)
     {
         Console.WriteLine($"iteration {iteration,5}   training ESR {lossSum / targetEnergySum:F5}   {clock.Elapsed.TotalSeconds,5:F1} s");
