@@ -129,7 +129,7 @@ Console.WriteLine($"Deployed model: {DeployedLstm.StorageBytes + DeployedHead.St
 Console.WriteLine($"Held-out audio ({testInput.Length / (double)Audio.SampleRate:F0} s, another seed), streamed one sample at a time through the frozen copy:");
 Console.WriteLine($"  error-to-signal ratio Σ(y − ŷ)² / Σy² = {esr:F5} ({10 * Math.Log10(esr):F1} dB; the target is at most {MaxTestEsr})");
 Console.WriteLine($"  {samplesPerSecond / 1e6:F2} million samples per second, {allocated} bytes allocated: one core runs {samplesPerSecond / Audio.SampleRate:F0} such models at {Audio.SampleRate / 1000} kHz");
-Console.WriteLine("  (a rough figure from one pass on this machine, not a benchmark: the kernels of recurrent layers are not yet vectorized)");
+Console.WriteLine("  (a rough figure from one pass on this machine, not a benchmark: the recurrent step's per-call work is not yet tuned)");
 
 // A model that learned the effect reaches an ESR near 0.0001 (−40 dB); above 0.01 it did not, and the exit code says
 // so to scripts (CI runs this sample). Allocation in the audio loop would be a bug in the generated code.

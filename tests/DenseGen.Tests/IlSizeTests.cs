@@ -45,9 +45,27 @@ public class IlSizeTests(ITestOutputHelper output)
         AssertWithinJitLimits(layer, $"deterministic {inputs}x{outputs} {element}", "__DenseForwardPortable");
     }
 
-    private void AssertWithinJitLimits(Type layer, string shape, string expectedKernel)
+    /// <summary>
+    /// Recurrent layers: the step and Backward through time of three stacked layers of 256 (each layer's code written out
+    /// once), and the gates' kernels in their nested classes, deterministic (element by element) or not.
+    /// </summary>
+    [Theory]
+    [InlineData("Lstm", false, "__DenseForwardVector")]
+    [InlineData("Gru", false, "__DenseForwardVector")]
+    [InlineData("Lstm", true, "__DenseCellStep")]
+    [InlineData("Gru", true, "__DenseCellStep")]
+    public void RecurrentLayersStayWithinJitLimits(string kind, bool deterministic, string expectedKernel)
     {
-        MethodInfo[] methods = layer.GetMethods(BindingFlags.DeclaredOnly | BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)
+        Assembly assembly = GeneratorHarness.CompileAndLoad(
+            $"[DenseGen.{kind}(In = 64, Hidden = 256, Layers = 3, MaxBatch = 4, MaxSteps = 64, TrainInitialState = true, Deterministic = {(deterministic ? "true" : "false")})] public partial class Measured;");
+        Type layer = assembly.GetType("Measured")!;
+        AssertWithinJitLimits(layer, $"{kind} 64 → 256 × 3{(deterministic ? ", deterministic" : "")}", expectedKernel, layer.GetNestedTypes(BindingFlags.NonPublic));
+    }
+
+    private void AssertWithinJitLimits(Type layer, string shape, string expectedKernel, Type[]? nested = null)
+    {
+        MethodInfo[] methods = new[] { layer }.Concat(nested ?? [])
+            .SelectMany(type => type.GetMethods(BindingFlags.DeclaredOnly | BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic))
             .Where(m => m.GetMethodBody() is not null)
             .ToArray();
         Assert.Contains(methods, m => m.Name.StartsWith(expectedKernel, StringComparison.Ordinal));

@@ -374,7 +374,8 @@ namespace MyGame.Audio
         {
             global::System.Span<double> scratch = __denseScratch;
             global::System.Span<double> gates = scratch.Slice(0, 18);
-            global::System.Span<double> other = scratch.Slice(18);
+            global::System.Span<double> recurrent = scratch.Slice(18, 18);
+            global::System.Span<double> other = recurrent;
             global::System.Span<double> historyHidden = __denseHistoryHidden, historyGates = __denseHistoryGates, historyExtra = __denseHistoryExtra;
             scoped global::System.ReadOnlySpan<double> layerInput = x;
             {
@@ -386,21 +387,16 @@ namespace MyGame.Audio
                     int kept = ((0 * 3 + stream) * 5 + step) * 6;
                     h.CopyTo(historyHidden.Slice(kept, 6));
                 }
-                for (int row = 0; row < 18; row++)
-                {
-                    double fromInput = 0d;
-                    global::System.ReadOnlySpan<double> fromInputRow = inputWeights.Slice(row * 2, 2);
-                    for (int i = 0; i < 2; i++)
-                        fromInput = fromInput + fromInputRow[i] * layerInput[i];
-                    fromInput = fromInput + inputBias[row];
-                    double fromState = 0d;
-                    global::System.ReadOnlySpan<double> fromStateRow = recurrentWeights.Slice(row * 6, 6);
-                    for (int i = 0; i < 6; i++)
-                        fromState = fromState + fromStateRow[i] * h[i];
-                    fromState = fromState + recurrentBias[row];
-                    gates[row] = fromInput;
-                    other[row] = fromState;
-                }
+                if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseGates2.__DenseForwardVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputBias), 1);
+                else
+                    __DenseGates2.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputBias), 1);
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                    __DenseGates6.__DenseForwardVector256(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(other), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseGates6.__DenseForwardVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(other), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
+                else
+                    __DenseGates6.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(other), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
                 for (int row = 0; row < 12; row++)
                     gates[row] = gates[row] + other[row];
                 global::DenseGen.Activations.Sigmoid<double>(gates.Slice(0, 12));
@@ -430,21 +426,18 @@ namespace MyGame.Audio
                     int kept = ((1 * 3 + stream) * 5 + step) * 6;
                     h.CopyTo(historyHidden.Slice(kept, 6));
                 }
-                for (int row = 0; row < 18; row++)
-                {
-                    double fromInput = 0d;
-                    global::System.ReadOnlySpan<double> fromInputRow = inputWeights.Slice(row * 6, 6);
-                    for (int i = 0; i < 6; i++)
-                        fromInput = fromInput + fromInputRow[i] * layerInput[i];
-                    fromInput = fromInput + inputBias[row];
-                    double fromState = 0d;
-                    global::System.ReadOnlySpan<double> fromStateRow = recurrentWeights.Slice(row * 6, 6);
-                    for (int i = 0; i < 6; i++)
-                        fromState = fromState + fromStateRow[i] * h[i];
-                    fromState = fromState + recurrentBias[row];
-                    gates[row] = fromInput;
-                    other[row] = fromState;
-                }
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                    __DenseGates6.__DenseForwardVector256(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputBias), 1);
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseGates6.__DenseForwardVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputBias), 1);
+                else
+                    __DenseGates6.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputBias), 1);
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                    __DenseGates6.__DenseForwardVector256(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(other), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseGates6.__DenseForwardVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(other), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
+                else
+                    __DenseGates6.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(other), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
                 for (int row = 0; row < 12; row++)
                     gates[row] = gates[row] + other[row];
                 global::DenseGen.Activations.Sigmoid<double>(gates.Slice(0, 12));
@@ -468,6 +461,806 @@ namespace MyGame.Audio
             layerInput.CopyTo(y);
         }
 
+
+        /// <summary>The gates' products <c>W x + b</c> for weights of 2 columns: the dense layers' forward kernels.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static class __DenseGates2
+        {
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseForwardVector128(ref double x, ref double y, ref double w, ref double b, int samples)
+            {
+                ref double xs = ref x;
+                ref double ys = ref y;
+                int sample = 0;
+                for (; sample <= samples - 2; sample += 2)
+                {
+                    bool prefetchNext = sample + 4 <= samples;
+                    {
+                        if (prefetchNext)
+                        {
+                            ref double nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 4);
+                            global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, 0));
+                        }
+                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2);
+                        ref double w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
+                        ref double w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6);
+                        ref double x0 = ref xs;
+                        ref double x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 18));
+                    }
+                    {
+                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
+                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10);
+                        ref double w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12);
+                        ref double w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14);
+                        ref double x0 = ref xs;
+                        ref double x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 22));
+                    }
+                    {
+                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
+                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 18);
+                        ref double w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
+                        ref double w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 22);
+                        ref double x0 = ref xs;
+                        ref double x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 8)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 8)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 26));
+                    }
+                    {
+                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 24);
+                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 26);
+                        ref double w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 28);
+                        ref double w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 30);
+                        ref double x0 = ref xs;
+                        ref double x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 12)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 12));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 12)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 30));
+                    }
+                    {
+                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32);
+                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 34);
+                        ref double x0 = ref xs;
+                        ref double x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        }
+                        double sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 16) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 16);
+                        double sum0_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_1);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 17) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 17);
+                        double sum1_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_0);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 34) = sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 16);
+                        double sum1_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_1);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 35) = sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 17);
+                    }
+                    xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 4);
+                    ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 36);
+                }
+                for (; sample < samples; sample++)
+                {
+                    {
+                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2);
+                        ref double w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
+                        ref double w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6);
+                        ref double x0 = ref xs;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 0));
+                    }
+                    {
+                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
+                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10);
+                        ref double w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12);
+                        ref double w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14);
+                        ref double x0 = ref xs;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 4));
+                    }
+                    {
+                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
+                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 18);
+                        ref double w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
+                        ref double w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 22);
+                        ref double x0 = ref xs;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 8)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 8));
+                    }
+                    {
+                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 24);
+                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 26);
+                        ref double w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 28);
+                        ref double w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 30);
+                        ref double x0 = ref xs;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 12)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 12));
+                    }
+                    {
+                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32);
+                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 34);
+                        ref double x0 = ref xs;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        }
+                        double sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 16) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 16);
+                        double sum0_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_1);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 17) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 17);
+                    }
+                    xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
+                    ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 18);
+                }
+            }
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseForwardScalar(ref double x, ref double y, ref double w, ref double b, int samples)
+            {
+                for (int sample = 0; sample < samples; sample++)
+                {
+                    for (int o = 0; o < 18; o++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 2);
+                        double sum = 0d;
+                        for (int i = 0; i < 2; i++)
+                            sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref y, o) = sum + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 18);
+                }
+            }
+
+        }
+
+        /// <summary>The gates' products <c>W x + b</c> for weights of 6 columns: the dense layers' forward kernels.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static class __DenseGates6
+        {
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseForwardVector256(ref double x, ref double y, ref double w, ref double b, int samples)
+            {
+                ref double xs = ref x;
+                ref double ys = ref y;
+                int sample = 0;
+                for (; sample <= samples - 3; sample += 3)
+                {
+                    bool prefetchNext = sample + 6 <= samples;
+                    for (int o = 0; o < 16; o += 4)
+                    {
+                        if (prefetchNext)
+                        {
+                            ref double nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 18);
+                            global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 2 + 0, 16)));
+                        }
+                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 6);
+                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 6);
+                        ref double w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 6);
+                        ref double w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 6);
+                        ref double x0 = ref xs;
+                        ref double x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                        ref double x2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 12);
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a2_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a2_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a2_2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a2_3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<double> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector256<double> x1v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, 0);
+                            global::System.Runtime.Intrinsics.Vector256<double> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, 0);
+                            global::System.Runtime.Intrinsics.Vector256<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 0);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 0);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                            a2_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                        }
+                        double sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                        double sum0_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_1);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                        double sum0_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_2);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                        double sum0_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_3);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                        double sum1_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_0);
+                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 4);
+                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 18) = sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                        double sum1_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_1);
+                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 4);
+                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 19) = sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                        double sum1_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_2);
+                        sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 4);
+                        sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 20) = sum1_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                        double sum1_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_3);
+                        sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 4);
+                        sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 21) = sum1_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                        double sum2_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_0);
+                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 4);
+                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 36) = sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                        double sum2_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_1);
+                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 4);
+                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 37) = sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                        double sum2_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_2);
+                        sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 4);
+                        sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 38) = sum2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                        double sum2_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_3);
+                        sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 4);
+                        sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 39) = sum2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                    }
+                    {
+                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 96);
+                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 102);
+                        ref double x0 = ref xs;
+                        ref double x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                        ref double x2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 12);
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a2_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a2_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<double> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector256<double> x1v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, 0);
+                            global::System.Runtime.Intrinsics.Vector256<double> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, 0);
+                            global::System.Runtime.Intrinsics.Vector256<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                        }
+                        double sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 16) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 16);
+                        double sum0_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_1);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 17) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 17);
+                        double sum1_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_0);
+                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 4);
+                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 34) = sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 16);
+                        double sum1_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_1);
+                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 4);
+                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 35) = sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 17);
+                        double sum2_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_0);
+                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 4);
+                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 52) = sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 16);
+                        double sum2_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_1);
+                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 4);
+                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 53) = sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 17);
+                    }
+                    xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 18);
+                    ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 54);
+                }
+                for (; sample < samples; sample++)
+                {
+                    for (int o = 0; o < 16; o += 4)
+                    {
+                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 6);
+                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 6);
+                        ref double w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 6);
+                        ref double w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 6);
+                        ref double x0 = ref xs;
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<double> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector256<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 0);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 0);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        }
+                        double sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                        double sum0_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_1);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                        double sum0_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_2);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                        double sum0_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_3);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                    }
+                    {
+                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 96);
+                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 102);
+                        ref double x0 = ref xs;
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<double> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector256<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                        }
+                        double sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 16) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 16);
+                        double sum0_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_1);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 17) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 17);
+                    }
+                    xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                    ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 18);
+                }
+            }
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseForwardVector128(ref double x, ref double y, ref double w, ref double b, int samples)
+            {
+                ref double xs = ref x;
+                ref double ys = ref y;
+                int sample = 0;
+                for (; sample <= samples - 2; sample += 2)
+                {
+                    bool prefetchNext = sample + 4 <= samples;
+                    for (int o = 0; o < 16; o += 4)
+                    {
+                        if (prefetchNext)
+                        {
+                            ref double nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 12);
+                            global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 2 + 0, 8)));
+                        }
+                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 6);
+                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 6);
+                        ref double w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 6);
+                        ref double w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 6);
+                        ref double x0 = ref xs;
+                        ref double x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 2);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 2);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 2);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 2);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 4);
+                            global::System.Runtime.Intrinsics.Vector128<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 4);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 4);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 18));
+                    }
+                    {
+                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 96);
+                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 102);
+                        ref double x0 = ref xs;
+                        ref double x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 2);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 2);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 4);
+                            global::System.Runtime.Intrinsics.Vector128<double> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                        }
+                        double sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 16) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 16);
+                        double sum0_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_1);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 17) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 17);
+                        double sum1_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_0);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 34) = sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 16);
+                        double sum1_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a1_1);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 35) = sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 17);
+                    }
+                    xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 12);
+                    ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 36);
+                }
+                for (; sample < samples; sample++)
+                {
+                    for (int o = 0; o < 16; o += 4)
+                    {
+                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 6);
+                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 6);
+                        ref double w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 6);
+                        ref double w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 6);
+                        ref double x0 = ref xs;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> b0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> b0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> b0_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> b0_3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> xe = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> xo = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 2);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), xe, a0_0);
+                            b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 2), xo, b0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), xe, a0_1);
+                            b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 2), xo, b0_1);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0), xe, a0_2);
+                            b0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 2), xo, b0_2);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0), xe, a0_3);
+                            b0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 2), xo, b0_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128<double> xl = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), xl, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), xl, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 4), xl, a0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 4), xl, a0_3);
+                        a0_0 += b0_0;
+                        a0_1 += b0_1;
+                        a0_2 += b0_2;
+                        a0_3 += b0_3;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
+                    }
+                    {
+                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 96);
+                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 102);
+                        ref double x0 = ref xs;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> b0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> b0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> xe = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> xo = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 2);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), xe, a0_0);
+                            b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 2), xo, b0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), xe, a0_1);
+                            b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 2), xo, b0_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128<double> xl = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), xl, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), xl, a0_1);
+                        a0_0 += b0_0;
+                        a0_1 += b0_1;
+                        double sum0_0 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_0);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 16) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 16);
+                        double sum0_1 = global::System.Runtime.Intrinsics.Vector128.Sum(a0_1);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 17) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 17);
+                    }
+                    xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                    ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 18);
+                }
+            }
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseForwardScalar(ref double x, ref double y, ref double w, ref double b, int samples)
+            {
+                for (int sample = 0; sample < samples; sample++)
+                {
+                    for (int o = 0; o < 18; o++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 6);
+                        double sum = 0d;
+                        for (int i = 0; i < 6; i++)
+                            sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref y, o) = sum + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 6);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 18);
+                }
+            }
+
+        }
         /// <summary>
         /// Back-propagates through time over the last <see cref="Forward"/>: adds every weight's and bias's gradient
         /// (and the initial state's, summed over the streams), writes the input's gradient into <paramref name="inputGradient"/> unless it is

@@ -27,7 +27,7 @@ namespace MyGame.Audio
 
         /// <summary>Bytes of the tensors, the running state of every stream and the step's scratch: the size of a struct layer, and of a class layer's data (its object and array headers aside).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        public const long StorageBytes = 28960;
+        public const long StorageBytes = 29600;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeightIhL0 = new(160);
@@ -47,7 +47,7 @@ namespace MyGame.Audio
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseCellState = new(40);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseScratch = new(200);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseScratch = new(360);
 
         /// <summary>The input weights of layer 0, <c>[4·HiddenSize, InputSize]</c> row-major, gate blocks in PyTorch's order (i, f, g, o): <c>weight_ih_l0</c>. Starts at zero.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
@@ -191,27 +191,25 @@ namespace MyGame.Audio
         {
             global::System.Span<float> scratch = __denseScratch.Span;
             global::System.Span<float> gates = scratch.Slice(0, 160);
-            global::System.Span<float> other = scratch.Slice(160);
+            global::System.Span<float> recurrent = scratch.Slice(160, 160);
+            global::System.Span<float> other = scratch.Slice(320, 40);
             global::System.ReadOnlySpan<float> layerInput = x;
             {
                 int at = (0 * 1 + stream) * 40;
                 global::System.Span<float> h = HiddenState.Slice(at, 40);
                 global::System.Span<float> c = CellState.Slice(at, 40);
                 global::System.ReadOnlySpan<float> inputWeights = WeightIhL0, recurrentWeights = WeightHhL0, inputBias = BiasIhL0, recurrentBias = BiasHhL0;
+                __DenseGates1.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputBias), 1);
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                    __DenseGates40.__DenseForwardVector512(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrent), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                    __DenseGates40.__DenseForwardVector256(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrent), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseGates40.__DenseForwardVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrent), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
+                else
+                    __DenseGates40.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrent), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
                 for (int row = 0; row < 160; row++)
-                {
-                    float fromInput = 0f;
-                    global::System.ReadOnlySpan<float> fromInputRow = inputWeights.Slice(row * 1, 1);
-                    for (int i = 0; i < 1; i++)
-                        fromInput = fromInput + fromInputRow[i] * layerInput[i];
-                    fromInput = fromInput + inputBias[row];
-                    float fromState = 0f;
-                    global::System.ReadOnlySpan<float> fromStateRow = recurrentWeights.Slice(row * 40, 40);
-                    for (int i = 0; i < 40; i++)
-                        fromState = fromState + fromStateRow[i] * h[i];
-                    fromState = fromState + recurrentBias[row];
-                    gates[row] = fromInput + fromState;
-                }
+                    gates[row] += recurrent[row];
                 global::DenseGen.Activations.Sigmoid<float>(gates.Slice(0, 80));
                 global::DenseGen.Activations.Tanh<float>(gates.Slice(80, 40));
                 global::DenseGen.Activations.Sigmoid<float>(gates.Slice(120, 40));
@@ -228,6 +226,899 @@ namespace MyGame.Audio
             layerInput.CopyTo(y);
         }
 
+
+        /// <summary>The gates' products <c>W x + b</c> for weights of 1 columns: the dense layers' forward kernels.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static class __DenseGates1
+        {
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseForwardScalar(ref float x, ref float y, ref float w, ref float b, int samples)
+            {
+                for (int sample = 0; sample < samples; sample++)
+                {
+                    for (int o = 0; o < 160; o++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 1);
+                        float sum = 0f;
+                        for (int i = 0; i < 1; i++)
+                            sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref y, o) = sum + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 160);
+                }
+            }
+
+        }
+
+        /// <summary>The gates' products <c>W x + b</c> for weights of 40 columns: the dense layers' forward kernels.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static class __DenseGates40
+        {
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseForwardVector512(ref float x, ref float y, ref float w, ref float b, int samples)
+            {
+                ref float xs = ref x;
+                ref float ys = ref y;
+                int sample = 0;
+                for (; sample <= samples - 4; sample += 4)
+                {
+                    bool prefetchNext = sample + 8 <= samples;
+                    for (int o = 0; o < 160; o += 4)
+                    {
+                        if (prefetchNext)
+                        {
+                            ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 160);
+                            global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 4 + 0, 144)));
+                        }
+                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 40);
+                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 40);
+                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 40);
+                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 40);
+                        ref float x0 = ref xs;
+                        ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 40);
+                        ref float x2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 80);
+                        ref float x3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 120);
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a1_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a2_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a3_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a3_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a3_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a3_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> x0v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector512<float> x1v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, 0);
+                            global::System.Runtime.Intrinsics.Vector512<float> x2v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, 0);
+                            global::System.Runtime.Intrinsics.Vector512<float> x3v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x3, 0);
+                            global::System.Runtime.Intrinsics.Vector512<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                            a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_0);
+                            wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                            a3_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_1);
+                            wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                            a3_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_2);
+                            wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                            a2_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                            a3_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> x0v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, 16);
+                            global::System.Runtime.Intrinsics.Vector512<float> x1v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, 16);
+                            global::System.Runtime.Intrinsics.Vector512<float> x2v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x2, 16);
+                            global::System.Runtime.Intrinsics.Vector512<float> x3v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x3, 16);
+                            global::System.Runtime.Intrinsics.Vector512<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 16);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                            a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_0);
+                            wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 16);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                            a3_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_1);
+                            wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 16);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                            a3_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_2);
+                            wv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 16);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                            a2_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                            a3_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x3v, a3_3);
+                        }
+                        float sum0_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_0);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 32);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 33);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 34);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 35);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 36);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 37);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 38);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                        float sum0_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_1);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 32);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 33);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 34);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 35);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 36);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 37);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 38);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                        float sum0_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_2);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 32);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 33);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 34);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 35);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 36);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 37);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 38);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                        float sum0_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_3);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 32);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 33);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 34);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 35);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 36);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 37);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 38);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                        float sum1_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a1_0);
+                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 32);
+                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 33);
+                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 34);
+                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 35);
+                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 36);
+                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 37);
+                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 38);
+                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 160) = sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                        float sum1_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a1_1);
+                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 32);
+                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 33);
+                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 34);
+                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 35);
+                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 36);
+                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 37);
+                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 38);
+                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 161) = sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                        float sum1_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a1_2);
+                        sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 32);
+                        sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 33);
+                        sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 34);
+                        sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 35);
+                        sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 36);
+                        sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 37);
+                        sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 38);
+                        sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 162) = sum1_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                        float sum1_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a1_3);
+                        sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 32);
+                        sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 33);
+                        sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 34);
+                        sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 35);
+                        sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 36);
+                        sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 37);
+                        sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 38);
+                        sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 163) = sum1_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                        float sum2_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a2_0);
+                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 32);
+                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 33);
+                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 34);
+                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 35);
+                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 36);
+                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 37);
+                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 38);
+                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 320) = sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                        float sum2_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a2_1);
+                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 32);
+                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 33);
+                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 34);
+                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 35);
+                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 36);
+                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 37);
+                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 38);
+                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 321) = sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                        float sum2_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a2_2);
+                        sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 32);
+                        sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 33);
+                        sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 34);
+                        sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 35);
+                        sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 36);
+                        sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 37);
+                        sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 38);
+                        sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 322) = sum2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                        float sum2_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a2_3);
+                        sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 32);
+                        sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 33);
+                        sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 34);
+                        sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 35);
+                        sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 36);
+                        sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 37);
+                        sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 38);
+                        sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 323) = sum2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                        float sum3_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a3_0);
+                        sum3_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 32);
+                        sum3_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 33);
+                        sum3_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 34);
+                        sum3_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 35);
+                        sum3_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 36);
+                        sum3_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 37);
+                        sum3_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 38);
+                        sum3_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 480) = sum3_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                        float sum3_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a3_1);
+                        sum3_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 32);
+                        sum3_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 33);
+                        sum3_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 34);
+                        sum3_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 35);
+                        sum3_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 36);
+                        sum3_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 37);
+                        sum3_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 38);
+                        sum3_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 481) = sum3_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                        float sum3_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a3_2);
+                        sum3_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 32);
+                        sum3_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 33);
+                        sum3_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 34);
+                        sum3_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 35);
+                        sum3_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 36);
+                        sum3_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 37);
+                        sum3_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 38);
+                        sum3_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 482) = sum3_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                        float sum3_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a3_3);
+                        sum3_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 32);
+                        sum3_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 33);
+                        sum3_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 34);
+                        sum3_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 35);
+                        sum3_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 36);
+                        sum3_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 37);
+                        sum3_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 38);
+                        sum3_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 483) = sum3_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                    }
+                    xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 160);
+                    ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 640);
+                }
+                for (; sample < samples; sample++)
+                {
+                    for (int o = 0; o < 160; o += 4)
+                    {
+                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 40);
+                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 40);
+                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 40);
+                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 40);
+                        ref float x0 = ref xs;
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> b0_0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> b0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> b0_2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector512<float> b0_3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> xe = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector512<float> xo = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, 16);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0), xe, a0_0);
+                            b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 16), xo, b0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0), xe, a0_1);
+                            b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 16), xo, b0_1);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0), xe, a0_2);
+                            b0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 16), xo, b0_2);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0), xe, a0_3);
+                            b0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 16), xo, b0_3);
+                        }
+                        a0_0 += b0_0;
+                        a0_1 += b0_1;
+                        a0_2 += b0_2;
+                        a0_3 += b0_3;
+                        float sum0_0 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_0);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 32);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 33);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 34);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 35);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 36);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 37);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 38);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                        float sum0_1 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_1);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 32);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 33);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 34);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 35);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 36);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 37);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 38);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                        float sum0_2 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_2);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 32);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 33);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 34);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 35);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 36);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 37);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 38);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                        float sum0_3 = global::System.Runtime.Intrinsics.Vector512.Sum(a0_3);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 32) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 32);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 33) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 33);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 34) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 34);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 35) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 35);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 36) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 36);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 37) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 37);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 38) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 38);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 39) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 39);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                    }
+                    xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 40);
+                    ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 160);
+                }
+            }
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseForwardVector256(ref float x, ref float y, ref float w, ref float b, int samples)
+            {
+                ref float xs = ref x;
+                ref float ys = ref y;
+                int sample = 0;
+                for (; sample <= samples - 3; sample += 3)
+                {
+                    bool prefetchNext = sample + 6 <= samples;
+                    for (int o = 0; o < 160; o += 4)
+                    {
+                        if (prefetchNext)
+                        {
+                            ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 120);
+                            global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 4 + 0, 112)));
+                        }
+                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 40);
+                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 40);
+                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 40);
+                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 40);
+                        ref float x0 = ref xs;
+                        ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 40);
+                        ref float x2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 80);
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a2_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a2_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector256<float> x1v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, 0);
+                            global::System.Runtime.Intrinsics.Vector256<float> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, 0);
+                            global::System.Runtime.Intrinsics.Vector256<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 0);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 0);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                            a2_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 8);
+                            global::System.Runtime.Intrinsics.Vector256<float> x1v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, 8);
+                            global::System.Runtime.Intrinsics.Vector256<float> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, 8);
+                            global::System.Runtime.Intrinsics.Vector256<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 8);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 8);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                            a2_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 16);
+                            global::System.Runtime.Intrinsics.Vector256<float> x1v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, 16);
+                            global::System.Runtime.Intrinsics.Vector256<float> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, 16);
+                            global::System.Runtime.Intrinsics.Vector256<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 16);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 16);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 16);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 16);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                            a2_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 24);
+                            global::System.Runtime.Intrinsics.Vector256<float> x1v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, 24);
+                            global::System.Runtime.Intrinsics.Vector256<float> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, 24);
+                            global::System.Runtime.Intrinsics.Vector256<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 24);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 24);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 24);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 24);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                            a2_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 32);
+                            global::System.Runtime.Intrinsics.Vector256<float> x1v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, 32);
+                            global::System.Runtime.Intrinsics.Vector256<float> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, 32);
+                            global::System.Runtime.Intrinsics.Vector256<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 32);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 32);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 32);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 32);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                            a2_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 160));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a2_0, a2_1, a2_2, a2_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 320));
+                    }
+                    xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 120);
+                    ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 480);
+                }
+                for (; sample < samples; sample++)
+                {
+                    for (int o = 0; o < 160; o += 4)
+                    {
+                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 40);
+                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 40);
+                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 40);
+                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 40);
+                        ref float x0 = ref xs;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> b0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> b0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> b0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> b0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> xe = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector256<float> xo = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 8);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), xe, a0_0);
+                            b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), xo, b0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), xe, a0_1);
+                            b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8), xo, b0_1);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 0), xe, a0_2);
+                            b0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 8), xo, b0_2);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 0), xe, a0_3);
+                            b0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 8), xo, b0_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> xe = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 16);
+                            global::System.Runtime.Intrinsics.Vector256<float> xo = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 24);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 16), xe, a0_0);
+                            b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 24), xo, b0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 16), xe, a0_1);
+                            b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 24), xo, b0_1);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 16), xe, a0_2);
+                            b0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 24), xo, b0_2);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 16), xe, a0_3);
+                            b0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 24), xo, b0_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<float> xl = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 32);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 32), xl, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 32), xl, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 32), xl, a0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 32), xl, a0_3);
+                        a0_0 += b0_0;
+                        a0_1 += b0_1;
+                        a0_2 += b0_2;
+                        a0_3 += b0_3;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
+                    }
+                    xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 40);
+                    ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 160);
+                }
+            }
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseForwardVector128(ref float x, ref float y, ref float w, ref float b, int samples)
+            {
+                ref float xs = ref x;
+                ref float ys = ref y;
+                int sample = 0;
+                for (; sample <= samples - 2; sample += 2)
+                {
+                    bool prefetchNext = sample + 4 <= samples;
+                    for (int o = 0; o < 160; o += 4)
+                    {
+                        if (prefetchNext)
+                        {
+                            ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 80);
+                            global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 4 + 0, 64)));
+                        }
+                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 40);
+                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 40);
+                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 40);
+                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 40);
+                        ref float x0 = ref xs;
+                        ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 40);
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 4);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 4);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 8);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 8);
+                            global::System.Runtime.Intrinsics.Vector128<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 8);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 8);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 12);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 12);
+                            global::System.Runtime.Intrinsics.Vector128<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 12);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 12);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 16);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 16);
+                            global::System.Runtime.Intrinsics.Vector128<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 16);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 16);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 20);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 20);
+                            global::System.Runtime.Intrinsics.Vector128<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 20);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 20);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 20);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 20);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 24);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 24);
+                            global::System.Runtime.Intrinsics.Vector128<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 24);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 24);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 24);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 24);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 28);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 28);
+                            global::System.Runtime.Intrinsics.Vector128<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 28);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 28);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 28);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 28);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 32);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 32);
+                            global::System.Runtime.Intrinsics.Vector128<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 32);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 32);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 32);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 32);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 36);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 36);
+                            global::System.Runtime.Intrinsics.Vector128<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 36);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 36);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 36);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 36);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 160));
+                    }
+                    xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 80);
+                    ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 320);
+                }
+                for (; sample < samples; sample++)
+                {
+                    for (int o = 0; o < 160; o += 4)
+                    {
+                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 40);
+                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 40);
+                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 40);
+                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 40);
+                        ref float x0 = ref xs;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> xe = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> xo = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), xe, a0_0);
+                            b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), xo, b0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), xe, a0_1);
+                            b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), xo, b0_1);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0), xe, a0_2);
+                            b0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 4), xo, b0_2);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0), xe, a0_3);
+                            b0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 4), xo, b0_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> xe = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 8);
+                            global::System.Runtime.Intrinsics.Vector128<float> xo = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 12);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), xe, a0_0);
+                            b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12), xo, b0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8), xe, a0_1);
+                            b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12), xo, b0_1);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 8), xe, a0_2);
+                            b0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 12), xo, b0_2);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 8), xe, a0_3);
+                            b0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 12), xo, b0_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> xe = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 16);
+                            global::System.Runtime.Intrinsics.Vector128<float> xo = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 20);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16), xe, a0_0);
+                            b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 20), xo, b0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16), xe, a0_1);
+                            b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 20), xo, b0_1);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 16), xe, a0_2);
+                            b0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 20), xo, b0_2);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 16), xe, a0_3);
+                            b0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 20), xo, b0_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> xe = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 24);
+                            global::System.Runtime.Intrinsics.Vector128<float> xo = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 28);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 24), xe, a0_0);
+                            b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 28), xo, b0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 24), xe, a0_1);
+                            b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 28), xo, b0_1);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 24), xe, a0_2);
+                            b0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 28), xo, b0_2);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 24), xe, a0_3);
+                            b0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 28), xo, b0_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> xe = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 32);
+                            global::System.Runtime.Intrinsics.Vector128<float> xo = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 36);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 32), xe, a0_0);
+                            b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 36), xo, b0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 32), xe, a0_1);
+                            b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 36), xo, b0_1);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 32), xe, a0_2);
+                            b0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 36), xo, b0_2);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 32), xe, a0_3);
+                            b0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 36), xo, b0_3);
+                        }
+                        a0_0 += b0_0;
+                        a0_1 += b0_1;
+                        a0_2 += b0_2;
+                        a0_3 += b0_3;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
+                    }
+                    xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 40);
+                    ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 160);
+                }
+            }
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseForwardScalar(ref float x, ref float y, ref float w, ref float b, int samples)
+            {
+                for (int sample = 0; sample < samples; sample++)
+                {
+                    for (int o = 0; o < 160; o++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 40);
+                        float sum = 0f;
+                        for (int i = 0; i < 40; i++)
+                            sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref y, o) = sum + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 40);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 160);
+                }
+            }
+
+        }
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private static readonly global::DenseGen.TensorDescription[] __denseTensors = new global::DenseGen.TensorDescription[] { new global::DenseGen.TensorDescription("weight_ih_l0", new int[] { 160, 1 }, global::DenseGen.TensorRole.Parameter, 40, 160, false), new global::DenseGen.TensorDescription("weight_hh_l0", new int[] { 160, 40 }, global::DenseGen.TensorRole.Parameter, 40, 160, false), new global::DenseGen.TensorDescription("bias_ih_l0", new int[] { 160 }, global::DenseGen.TensorRole.Parameter, 40, 160, true), new global::DenseGen.TensorDescription("bias_hh_l0", new int[] { 160 }, global::DenseGen.TensorRole.Parameter, 40, 160, true), new global::DenseGen.TensorDescription("initial_hidden", new int[] { 1, 40 }, global::DenseGen.TensorRole.State, 40, 40, false), new global::DenseGen.TensorDescription("initial_cell", new int[] { 1, 40 }, global::DenseGen.TensorRole.State, 40, 40, false) };

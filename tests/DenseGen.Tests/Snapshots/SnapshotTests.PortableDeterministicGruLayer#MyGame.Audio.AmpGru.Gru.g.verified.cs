@@ -216,7 +216,8 @@ namespace MyGame.Audio
         {
             global::System.Span<float> scratch = __denseScratch;
             global::System.Span<float> gates = scratch.Slice(0, 24);
-            global::System.Span<float> other = scratch.Slice(24);
+            global::System.Span<float> recurrent = scratch.Slice(24, 24);
+            global::System.Span<float> other = recurrent;
             global::System.Span<float> historyHidden = __denseHistoryHidden, historyGates = __denseHistoryGates, historyExtra = __denseHistoryExtra;
             global::System.ReadOnlySpan<float> layerInput = x;
             {

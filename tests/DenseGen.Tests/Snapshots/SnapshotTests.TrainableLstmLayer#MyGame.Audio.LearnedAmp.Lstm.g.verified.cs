@@ -31,7 +31,7 @@ namespace MyGame.Audio
 
         /// <summary>Bytes of the tensors and their gradients, the running state of every stream, what Forward keeps of every step for Backward, and the scratch: the size of a struct layer, and of a class layer's data (its object and array headers aside).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        public const long StorageBytes = 92832;
+        public const long StorageBytes = 93024;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeightIhL0 = new(48);
@@ -59,7 +59,7 @@ namespace MyGame.Audio
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseCellState = new(12);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseScratch = new(60);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseScratch = new(108);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseHistoryHidden = new(3084);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -256,7 +256,8 @@ namespace MyGame.Audio
         {
             global::System.Span<float> scratch = __denseScratch.Span;
             global::System.Span<float> gates = scratch.Slice(0, 48);
-            global::System.Span<float> other = scratch.Slice(48);
+            global::System.Span<float> recurrent = scratch.Slice(48, 48);
+            global::System.Span<float> other = scratch.Slice(96, 12);
             global::System.Span<float> historyHidden = __denseHistoryHidden.Span, historyGates = __denseHistoryGates.Span, historyExtra = __denseHistoryExtra.Span;
             global::System.Span<float> historyCell = __denseHistoryCell.Span;
             global::System.ReadOnlySpan<float> layerInput = x;
@@ -271,20 +272,15 @@ namespace MyGame.Audio
                     h.CopyTo(historyHidden.Slice(kept, 12));
                     c.CopyTo(historyCell.Slice(kept, 12));
                 }
+                __DenseGates1.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputBias), 1);
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                    __DenseGates12.__DenseForwardVector256(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrent), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseGates12.__DenseForwardVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrent), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
+                else
+                    __DenseGates12.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrent), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
                 for (int row = 0; row < 48; row++)
-                {
-                    float fromInput = 0f;
-                    global::System.ReadOnlySpan<float> fromInputRow = inputWeights.Slice(row * 1, 1);
-                    for (int i = 0; i < 1; i++)
-                        fromInput = fromInput + fromInputRow[i] * layerInput[i];
-                    fromInput = fromInput + inputBias[row];
-                    float fromState = 0f;
-                    global::System.ReadOnlySpan<float> fromStateRow = recurrentWeights.Slice(row * 12, 12);
-                    for (int i = 0; i < 12; i++)
-                        fromState = fromState + fromStateRow[i] * h[i];
-                    fromState = fromState + recurrentBias[row];
-                    gates[row] = fromInput + fromState;
-                }
+                    gates[row] += recurrent[row];
                 global::DenseGen.Activations.Sigmoid<float>(gates.Slice(0, 24));
                 global::DenseGen.Activations.Tanh<float>(gates.Slice(24, 12));
                 global::DenseGen.Activations.Sigmoid<float>(gates.Slice(36, 12));
@@ -308,6 +304,378 @@ namespace MyGame.Audio
             layerInput.CopyTo(y);
         }
 
+
+        /// <summary>The gates' products <c>W x + b</c> for weights of 1 columns: the dense layers' forward kernels.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static class __DenseGates1
+        {
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseForwardScalar(ref float x, ref float y, ref float w, ref float b, int samples)
+            {
+                for (int sample = 0; sample < samples; sample++)
+                {
+                    for (int o = 0; o < 48; o++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 1);
+                        float sum = 0f;
+                        for (int i = 0; i < 1; i++)
+                            sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref y, o) = sum + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48);
+                }
+            }
+
+        }
+
+        /// <summary>The gates' products <c>W x + b</c> for weights of 12 columns: the dense layers' forward kernels.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static class __DenseGates12
+        {
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseForwardVector256(ref float x, ref float y, ref float w, ref float b, int samples)
+            {
+                ref float xs = ref x;
+                ref float ys = ref y;
+                int sample = 0;
+                for (; sample <= samples - 3; sample += 3)
+                {
+                    bool prefetchNext = sample + 6 <= samples;
+                    for (int o = 0; o < 48; o += 4)
+                    {
+                        if (prefetchNext)
+                        {
+                            ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 36);
+                            global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 4 + 0, 32)));
+                        }
+                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 12);
+                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 12);
+                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 12);
+                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 12);
+                        ref float x0 = ref xs;
+                        ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 12);
+                        ref float x2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 24);
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a2_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a2_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector256<float> x1v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, 0);
+                            global::System.Runtime.Intrinsics.Vector256<float> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, 0);
+                            global::System.Runtime.Intrinsics.Vector256<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 0);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_2);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 0);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                            a2_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_3);
+                        }
+                        float sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 8);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 9);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 10) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 10);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 11) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 11);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                        float sum0_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_1);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 8) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 8);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 9) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 9);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 10) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 10);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 11) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 11);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                        float sum0_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_2);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 8) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 8);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 9) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 9);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 10) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 10);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 11) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 11);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                        float sum0_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_3);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 8) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 8);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 9) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 9);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 10) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 10);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 11) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 11);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                        float sum1_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_0);
+                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 8);
+                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 9);
+                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 10) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 10);
+                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 11) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 11);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 48) = sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                        float sum1_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_1);
+                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 8) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 8);
+                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 9) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 9);
+                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 10) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 10);
+                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 11) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 11);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 49) = sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                        float sum1_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_2);
+                        sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 8) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 8);
+                        sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 9) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 9);
+                        sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 10) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 10);
+                        sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 11) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 11);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 50) = sum1_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                        float sum1_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_3);
+                        sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 8) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 8);
+                        sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 9) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 9);
+                        sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 10) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 10);
+                        sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 11) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 11);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 51) = sum1_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                        float sum2_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_0);
+                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 8);
+                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 9);
+                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 10) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 10);
+                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 11) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 11);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 96) = sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                        float sum2_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_1);
+                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 8) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 8);
+                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 9) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 9);
+                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 10) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 10);
+                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 11) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 11);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 97) = sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                        float sum2_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_2);
+                        sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 8) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 8);
+                        sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 9) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 9);
+                        sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 10) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 10);
+                        sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 11) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 11);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 98) = sum2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                        float sum2_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_3);
+                        sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 8) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 8);
+                        sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 9) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 9);
+                        sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 10) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 10);
+                        sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 11) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 11);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 99) = sum2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                    }
+                    xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 36);
+                    ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 144);
+                }
+                for (; sample < samples; sample++)
+                {
+                    for (int o = 0; o < 48; o += 4)
+                    {
+                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 12);
+                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 12);
+                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 12);
+                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 12);
+                        ref float x0 = ref xs;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector256<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 0);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 0);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                        }
+                        float sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 8);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 9);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 10) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 10);
+                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 11) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 11);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                        float sum0_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_1);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 8) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 8);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 9) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 9);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 10) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 10);
+                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 11) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 11);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
+                        float sum0_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_2);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 8) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 8);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 9) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 9);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 10) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 10);
+                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 11) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 11);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
+                        float sum0_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_3);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 8) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 8);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 9) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 9);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 10) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 10);
+                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 11) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 11);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
+                    }
+                    xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 12);
+                    ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 48);
+                }
+            }
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseForwardVector128(ref float x, ref float y, ref float w, ref float b, int samples)
+            {
+                ref float xs = ref x;
+                ref float ys = ref y;
+                int sample = 0;
+                for (; sample <= samples - 2; sample += 2)
+                {
+                    bool prefetchNext = sample + 4 <= samples;
+                    for (int o = 0; o < 48; o += 4)
+                    {
+                        if (prefetchNext)
+                        {
+                            ref float nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 24);
+                            global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 4 + 0, 16)));
+                        }
+                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 12);
+                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 12);
+                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 12);
+                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 12);
+                        ref float x0 = ref xs;
+                        ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 4);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 4);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 8);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, 8);
+                            global::System.Runtime.Intrinsics.Vector128<float> wv;
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 8);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
+                            wv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 8);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
+                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a1_0, a1_1, a1_2, a1_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 48));
+                    }
+                    xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 24);
+                    ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 96);
+                }
+                for (; sample < samples; sample++)
+                {
+                    for (int o = 0; o < 48; o += 4)
+                    {
+                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 12);
+                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 12);
+                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 12);
+                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 12);
+                        ref float x0 = ref xs;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> xe = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> xo = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 4);
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), xe, a0_0);
+                            b0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), xo, b0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), xe, a0_1);
+                            b0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), xo, b0_1);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 0), xe, a0_2);
+                            b0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 4), xo, b0_2);
+                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 0), xe, a0_3);
+                            b0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 4), xo, b0_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128<float> xl = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, 8);
+                        a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), xl, a0_0);
+                        a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8), xl, a0_1);
+                        a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, 8), xl, a0_2);
+                        a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, 8), xl, a0_3);
+                        a0_0 += b0_0;
+                        a0_1 += b0_1;
+                        a0_2 += b0_2;
+                        a0_3 += b0_3;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.SumEach(a0_0, a0_1, a0_2, a0_3) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o));
+                    }
+                    xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 12);
+                    ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 48);
+                }
+            }
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseForwardScalar(ref float x, ref float y, ref float w, ref float b, int samples)
+            {
+                for (int sample = 0; sample < samples; sample++)
+                {
+                    for (int o = 0; o < 48; o++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 12);
+                        float sum = 0f;
+                        for (int i = 0; i < 12; i++)
+                            sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref y, o) = sum + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 12);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48);
+                }
+            }
+
+        }
         /// <summary>
         /// Back-propagates through time over the last <see cref="Forward"/>: adds every weight's and bias's gradient
         /// writes the input's gradient into <paramref name="inputGradient"/> unless it is

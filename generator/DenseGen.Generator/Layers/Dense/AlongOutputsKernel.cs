@@ -96,7 +96,7 @@ internal static class AlongOutputsKernel
         int samplesPerTile = TileSamples(v), panel = TilePanel(v);
         bool whole = TransposesWhole(spec);
         k.WriteAttributes();
-        k.Open($"private static void {ForwardName(v)}(ref {t} x, ref {t} y, ref {t} w{k.BiasParameter}, int samples)");
+        k.Open($"{k.Modifiers} void {ForwardName(v)}(ref {t} x, ref {t} y, ref {t} w{k.BiasParameter}, int samples)");
         int buffered = whole ? spec.In * vectorOutputs : spec.In * System.Math.Min(panel, vectorOutputs);
         // A cache line more than Wᵀ needs, so that it starts on one and no vector load of it straddles two.
         k.Line($"global::System.Span<{t}> transposed = stackalloc {t}[{Number(buffered + 64 / spec.ElementSize)}];");

@@ -47,6 +47,12 @@ internal sealed class KernelWriter
     public static string MethodAttributes(bool skipLocalsInit) =>
         skipLocalsInit ? AggressiveOptimization + " [global::System.Runtime.CompilerServices.SkipLocalsInit]" : AggressiveOptimization;
 
+    /// <summary>
+    /// The kernels' modifiers: <c>private static</c> in a dense layer; <c>internal static</c> where another kind keeps them
+    /// in a nested class of its own, one per matrix shape, and calls them from outside it.
+    /// </summary>
+    public string Modifiers { get; init; } = "private static";
+
     /// <summary>This writer's <see cref="MethodAttributes(bool)"/>.</summary>
     public string Attributes { get; }
 

@@ -21,7 +21,7 @@ internal static class LoopKernels
         DenseSpec spec = k.Spec;
         string t = k.T, inputs = Number(spec.In), outputs = Number(spec.Out);
         k.WriteAttributes();
-        k.Open($"private static void {ForwardName}(ref {t} x, ref {t} y, ref {t} w{k.BiasParameter}, int samples)");
+        k.Open($"{k.Modifiers} void {ForwardName}(ref {t} x, ref {t} y, ref {t} w{k.BiasParameter}, int samples)");
         k.Open("for (int sample = 0; sample < samples; sample++)");
         k.Open($"for (int o = 0; o < {outputs}; o++)");
         k.Line($"ref {t} row = ref {Unsafe}.Add(ref w, o * {inputs});");
@@ -42,7 +42,7 @@ internal static class LoopKernels
         DenseSpec spec = k.Spec;
         string t = k.T, inputs = Number(spec.In), outputs = Number(spec.Out);
         k.WriteAttributes();
-        k.Open($"private static void {WeightGradientName}(ref {t} x, ref {t} dy, ref {t} dw, int samples)");
+        k.Open($"{k.Modifiers} void {WeightGradientName}(ref {t} x, ref {t} dy, ref {t} dw, int samples)");
         k.Open("for (int sample = 0; sample < samples; sample++)");
         k.Open($"for (int o = 0; o < {outputs}; o++)");
         k.Line($"{t} g = {Unsafe}.Add(ref dy, o);");
@@ -62,7 +62,7 @@ internal static class LoopKernels
         DenseSpec spec = k.Spec;
         string t = k.T, inputs = Number(spec.In), outputs = Number(spec.Out);
         k.WriteAttributes();
-        k.Open($"private static void {InputGradientName}(ref {t} dy, ref {t} w, ref {t} dx, int samples)");
+        k.Open($"{k.Modifiers} void {InputGradientName}(ref {t} dy, ref {t} w, ref {t} dx, int samples)");
         k.Open("for (int sample = 0; sample < samples; sample++)");
         k.Line("// dx = Wᵀ dy, summed over the rows of W so both walk memory in order.");
         k.Op($"{Marshal}.CreateSpan(ref dx, {inputs}).Clear();");
@@ -84,7 +84,7 @@ internal static class LoopKernels
     {
         string t = k.T;
         GeneratedFile.Member(k.Writer);
-        k.Open($"private static void {OneSampleBackwardName}(ref {t} x, ref {t} dy, ref {t} w, ref {t} dw, ref {t} dx)");
+        k.Open($"{k.Modifiers} void {OneSampleBackwardName}(ref {t} x, ref {t} dy, ref {t} w, ref {t} dw, ref {t} dx)");
         k.Line($"{WeightGradientName}(ref x, ref dy, ref dw, 1);");
         k.Line($"{InputGradientName}(ref dy, ref w, ref dx, 1);");
         k.Close();

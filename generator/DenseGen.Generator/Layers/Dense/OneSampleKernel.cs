@@ -115,7 +115,7 @@ internal static class OneSampleKernel
         string t = k.T;
         int vectors = spec.Out / v.Lanes, vectorOutputs = vectors * v.Lanes;
         k.WriteAttributes();
-        k.Open($"private static void {ForwardName(v)}(ref {t} x, ref {t} y, ref {t} w{k.BiasParameter}, ref {t} wt, int samples)");
+        k.Open($"{k.Modifiers} void {ForwardName(v)}(ref {t} x, ref {t} y, ref {t} w{k.BiasParameter}, ref {t} wt, int samples)");
         k.Open("for (int sample = 0; sample < samples; sample++)");
         k.Tiles(vectors, TileVectors(v), v.Lanes, "c", "nuint", unroll: false, (c, count) => Tile(k, v, c, count));
         if (vectorOutputs < spec.Out)

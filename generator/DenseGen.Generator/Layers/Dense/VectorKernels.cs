@@ -63,7 +63,7 @@ internal static class VectorKernels
         string t = k.T;
         int samplesPerTile = ForwardSamples(v);
         k.WriteAttributes();
-        k.Open($"private static void {ForwardName(v)}(ref {t} x, ref {t} y, ref {t} w{k.BiasParameter}, int samples)");
+        k.Open($"{k.Modifiers} void {ForwardName(v)}(ref {t} x, ref {t} y, ref {t} w{k.BiasParameter}, int samples)");
         k.Line($"ref {t} xs = ref x;");
         k.Line($"ref {t} ys = ref y;");
         k.Line("int sample = 0;");
@@ -227,7 +227,7 @@ internal static class VectorKernels
         DenseSpec spec = k.Spec;
         string t = k.T;
         k.WriteAttributes();
-        k.Open($"private static void {WeightGradientName(v)}(ref {t} x, ref {t} dy, ref {t} dw, int samples)");
+        k.Open($"{k.Modifiers} void {WeightGradientName(v)}(ref {t} x, ref {t} dy, ref {t} dw, int samples)");
         k.Tiles(spec.Out, GradientRows, 1, "o", "int", unrolling == Unrolling.Full,
             (o, rows) => WeightGradientRows(k, v, unrolling, rows, o));
         k.Close();
@@ -297,7 +297,7 @@ internal static class VectorKernels
         DenseSpec spec = k.Spec;
         string t = k.T;
         k.WriteAttributes();
-        k.Open($"private static void {InputGradientName(v)}(ref {t} dy, ref {t} w, ref {t} dx, int samples)");
+        k.Open($"{k.Modifiers} void {InputGradientName(v)}(ref {t} dy, ref {t} w, ref {t} dx, int samples)");
         k.Line($"ref {t} dys = ref dy;");
         k.Line($"ref {t} dxs = ref dx;");
         k.Line("int sample = 0;");
@@ -399,7 +399,7 @@ internal static class VectorKernels
         string t = k.T;
         int chunks = spec.In / v.Lanes, tail = spec.In % v.Lanes, vectorEnd = chunks * v.Lanes;
         k.WriteAttributes();
-        k.Open($"private static void {OneSampleBackwardName(v)}(ref {t} x, ref {t} dy, ref {t} w, ref {t} dw, ref {t} dx)");
+        k.Open($"{k.Modifiers} void {OneSampleBackwardName(v)}(ref {t} x, ref {t} dy, ref {t} w, ref {t} dw, ref {t} dx)");
         k.Tiles(chunks, OneSampleBackwardChunks(v), v.Lanes, "c", "nuint", unrolling >= Unrolling.Chunks, (c, count) =>
         {
             for (int j = 0; j < count; j++)

@@ -11,10 +11,11 @@ namespace DenseGen.Generator.Layers.Recurrent;
 /// always gives byte-identical text.
 /// </summary>
 /// <remarks>
-/// The step is written element by element with every size a constant, in one fixed order of operations in every output
-/// mode (PyTorch's: each product sum from zero, then its bias, the input and recurrent halves added; an LSTM's
-/// <c>c' = f·c + i·g</c>, a GRU's <c>h' = n + z·(h − n)</c>); the gates' sigmoid and tanh are the runtime's span functions,
-/// DenseGen's own in a deterministic layer.
+/// The step follows PyTorch's order: each half of the gates (<c>W_ih x + b_ih</c>, <c>W_hh h + b_hh</c>) on its own, then
+/// the halves added; an LSTM's <c>c' = f·c + i·g</c>, a GRU's <c>h' = n + z·(h − n)</c>. The halves are the dense layers'
+/// vector kernels in the full output (<see cref="RecurrentKernels"/>); a deterministic layer and the portable output write
+/// them element by element, each product sum from zero then its bias, every size a constant, and a deterministic layer
+/// rounds every step. The gates' sigmoid and tanh are the runtime's span functions, DenseGen's own in a deterministic layer.
 /// </remarks>
 internal static class RecurrentEmitter
 {
@@ -48,7 +49,9 @@ internal static class RecurrentEmitter
         WriteResetState(w, spec, storage, methodAttributes);
         WriteStep(w, spec, storage, methodAttributes);
         WriteForward(w, spec, storage, methodAttributes);
-        WriteCellStep(w, spec, storage, methodAttributes);
+        WriteCellStep(w, spec, storage, methodAttributes, portable);
+        if (RecurrentKernels.Applies(spec, portable))
+            RecurrentKernels.WriteClasses(w, spec, target.AllowsUnsafe);
         if (spec.Trainable)
         {
             RecurrentBackward.Write(w, spec, storage, methodAttributes);
@@ -280,15 +283,18 @@ internal static class RecurrentEmitter
     /// One time step of one stream through every layer, element by element (see the class remarks for the order). A
     /// trainable layer's Forward passes the step's index, and the step keeps what Backward needs; <c>Step</c> passes −1.
     /// </summary>
-    private static void WriteCellStep(IndentedWriter w, RecurrentSpec spec, LayerStorage storage, string? methodAttributes)
+    private static void WriteCellStep(IndentedWriter w, RecurrentSpec spec, LayerStorage storage, string? methodAttributes, bool portable)
     {
+        bool vectorKernels = RecurrentKernels.Applies(spec, portable);
         string t = spec.ElementKeyword;
         int h = spec.Hidden, rows = spec.GateRows;
         GeneratedFile.Method(w, methodAttributes);
         w.Open($"private void __DenseCellStep({ReadOnlySpan}<{t}> x, {Span}<{t}> y, int stream{(spec.Trainable ? ", int step" : "")})");
         w.Line($"{Span}<{t}> scratch = {LayerFrame.SpanOf(ScratchField, storage)};");
         w.Line($"{Span}<{t}> gates = scratch.Slice(0, {Number(rows)});");
-        w.Line($"{Span}<{t}> other = scratch.Slice({Number(rows)});");
+        // Gates, then their recurrent half (for a GRU, which needs it alone, `other`), then for an LSTM tanh(c') (`other`).
+        w.Line($"{Span}<{t}> recurrent = scratch.Slice({Number(rows)}, {Number(rows)});");
+        w.Line(spec.HasCell ? $"{Span}<{t}> other = scratch.Slice({Number(2 * rows)}, {Number(h)});" : $"{Span}<{t}> other = recurrent;");
         if (spec.Trainable)
         {
             w.Line($"{Span}<{t}> historyHidden = {LayerFrame.SpanOf(HistoryHiddenField, storage)}, historyGates = {LayerFrame.SpanOf(HistoryGatesField, storage)}, historyExtra = {LayerFrame.SpanOf(HistoryExtraField, storage)};");
@@ -312,11 +318,21 @@ internal static class RecurrentEmitter
             if (spec.HasCell)
             {
                 // gates = (W_ih x + b_ih) + (W_hh h + b_hh), rows i, f, g, o.
-                w.Open($"for (int row = 0; row < {Number(rows)}; row++)");
-                WriteAffine(w, spec, "fromInput", "inputWeights", "layerInput", inputs, "inputBias");
-                WriteAffine(w, spec, "fromState", "recurrentWeights", "h", h, "recurrentBias");
-                w.Line($"gates[row] = {Round(spec, "fromInput + fromState")};");
-                w.Close();
+                if (vectorKernels)
+                {
+                    RecurrentKernels.WriteCall(w, spec, inputs, "layerInput", "gates", "inputWeights", "inputBias");
+                    RecurrentKernels.WriteCall(w, spec, h, "h", "recurrent", "recurrentWeights", "recurrentBias");
+                    w.Line($"for (int row = 0; row < {Number(rows)}; row++)");
+                    w.Line("    gates[row] += recurrent[row];");
+                }
+                else
+                {
+                    w.Open($"for (int row = 0; row < {Number(rows)}; row++)");
+                    WriteAffine(w, spec, "fromInput", "inputWeights", "layerInput", inputs, "inputBias");
+                    WriteAffine(w, spec, "fromState", "recurrentWeights", "h", h, "recurrentBias");
+                    w.Line($"gates[row] = {Round(spec, "fromInput + fromState")};");
+                    w.Close();
+                }
                 w.Line($"{Sigmoid(spec)}(gates.Slice(0, {Number(2 * h)}));");
                 w.Line($"{Tanh(spec)}(gates.Slice({Number(2 * h)}, {Number(h)}));");
                 w.Line($"{Sigmoid(spec)}(gates.Slice({Number(3 * h)}, {Number(h)}));");
@@ -331,12 +347,20 @@ internal static class RecurrentEmitter
             else
             {
                 // gates = W_ih x + b_ih and other = W_hh h + b_hh, rows r, z, n; r and z from their sum.
-                w.Open($"for (int row = 0; row < {Number(rows)}; row++)");
-                WriteAffine(w, spec, "fromInput", "inputWeights", "layerInput", inputs, "inputBias");
-                WriteAffine(w, spec, "fromState", "recurrentWeights", "h", h, "recurrentBias");
-                w.Line("gates[row] = fromInput;");
-                w.Line("other[row] = fromState;");
-                w.Close();
+                if (vectorKernels)
+                {
+                    RecurrentKernels.WriteCall(w, spec, inputs, "layerInput", "gates", "inputWeights", "inputBias");
+                    RecurrentKernels.WriteCall(w, spec, h, "h", "other", "recurrentWeights", "recurrentBias");
+                }
+                else
+                {
+                    w.Open($"for (int row = 0; row < {Number(rows)}; row++)");
+                    WriteAffine(w, spec, "fromInput", "inputWeights", "layerInput", inputs, "inputBias");
+                    WriteAffine(w, spec, "fromState", "recurrentWeights", "h", h, "recurrentBias");
+                    w.Line("gates[row] = fromInput;");
+                    w.Line("other[row] = fromState;");
+                    w.Close();
+                }
                 w.Line($"for (int row = 0; row < {Number(2 * h)}; row++)");
                 w.Line($"    gates[row] = {Round(spec, "gates[row] + other[row]")};");
                 w.Line($"{Sigmoid(spec)}(gates.Slice(0, {Number(2 * h)}));");

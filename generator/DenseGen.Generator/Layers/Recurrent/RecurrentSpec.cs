@@ -65,10 +65,10 @@ internal sealed record RecurrentSpec(
     public long StateLength => (long)Layers * MaxBatch * Hidden;
 
     /// <summary>
-    /// Elements of the step's scratch: the gates of one stream and layer, and for a GRU its recurrent half apart (the new
-    /// gate needs <c>W_hn h + b_hn</c> alone), for an LSTM <c>tanh(c')</c>.
+    /// Elements of the step's scratch: the gates of one stream and layer, their recurrent half apart (which a GRU's new
+    /// gate needs alone, and the vector kernels write separately), and for an LSTM <c>tanh(c')</c>.
     /// </summary>
-    public int ScratchLength => GateRows + (HasCell ? Hidden : GateRows);
+    public int ScratchLength => 2 * GateRows + (HasCell ? Hidden : 0);
 
     /// <summary>
     /// Elements a trainable layer keeps of one stream and layer over a Forward: each step's activated gates and its

@@ -1,0 +1,57 @@
+using System.Collections.Generic;
+using System.Linq;
+using DenseGen.Generator.Layers.Dense;
+using DenseGen.Generator.Model;
+using DenseGen.Generator.Shared;
+
+namespace DenseGen.Generator.Layers.Recurrent;
+
+/// <summary>
+/// The gates' matrix-vector products of a recurrent layer's step, <c>W_ih x + b_ih</c> and <c>W_hh h + b_hh</c>, through the
+/// dense layers' vector kernels: each is a dense layer of <c>Gates·Hidden</c> outputs, so the kernels tuned for those
+/// (4-row tiles, FMA, every size a constant) serve it unchanged. They live in a nested class per number of columns
+/// (<c>In</c>, and <c>Hidden</c> for the recurrent weights and the layers above the first), since the dense kernels'
+/// names are fixed. The full output's non-deterministic layers use them; a deterministic layer keeps its fixed scalar
+/// order, and the portable output its scalar loops.
+/// </summary>
+internal static class RecurrentKernels
+{
+    public static bool Applies(RecurrentSpec spec, bool portable) => !portable && !spec.Deterministic;
+
+    /// <summary>The nested class of the kernels for weights of <paramref name="columns"/> columns.</summary>
+    public static string ClassName(int columns) => "__DenseGates" + columns.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The column counts the layer's weights have: its input's, and the hidden state's.</summary>
+    private static IEnumerable<int> Columns(RecurrentSpec spec) => new[] { spec.In, spec.Hidden }.Distinct();
+
+    /// <summary>The gates' product as a dense layer: <paramref name="columns"/> inputs, <c>Gates·Hidden</c> outputs, a bias, no activation.</summary>
+    private static DenseSpec AsDense(RecurrentSpec spec, int columns) =>
+        new(null, EquatableArray<ContainingType>.Empty, ClassName(columns), IsStruct: false, spec.Element, In: columns, Out: spec.GateRows, FullUnroll: false,
+            Trainable: false, HasBackward: false);
+
+    public static void WriteClasses(IndentedWriter w, RecurrentSpec spec, bool skipLocalsInit)
+    {
+        foreach (int columns in Columns(spec))
+        {
+            DenseSpec dense = AsDense(spec, columns);
+            var kernels = new KernelWriter(w, dense, skipLocalsInit) { Modifiers = "internal static" };
+            w.Line();
+            w.Line($"/// <summary>The gates' products <c>W x + b</c> for weights of {columns} columns: the dense layers' forward kernels.</summary>");
+            GeneratedFile.Member(w);
+            w.Open($"private static class {ClassName(columns)}");
+            foreach (VectorWidth width in VectorWidth.For(dense))
+                KernelPlanner.Write(kernels, width, KernelKind.Forward, KernelPlanner.Choose(dense, width, KernelKind.Forward));
+            LoopKernels.WriteForward(kernels);
+            w.Close();
+        }
+    }
+
+    /// <summary><c>{y} = {weights} {x} + {bias}</c> for one sample, through the widest kernel the hardware accelerates.</summary>
+    public static void WriteCall(IndentedWriter w, RecurrentSpec spec, int columns, string x, string y, string weights, string bias)
+    {
+        string m = KernelWriter.Marshal, cls = ClassName(columns);
+        DenseSpec dense = AsDense(spec, columns);
+        string arguments = $"(ref {m}.GetReference({x}), ref {m}.GetReference({y}), ref {m}.GetReference({weights}), ref {m}.GetReference({bias}), 1);";
+        LayerFrame.WriteDispatch(w, VectorWidth.For(dense).Select(width => (width.Static, cls + "." + VectorKernels.ForwardName(width))).ToArray(), cls + "." + LoopKernels.ForwardName, arguments);
+    }
+}
