@@ -41,8 +41,11 @@ IConfig config = DefaultConfig.Instance
     .AddColumn(StatisticColumn.Median)
     .AddColumn(LimitColumn.Rate, LimitColumn.OfLimit)
     .HideColumns(Column.Error, Column.StdDev);
-foreach (Summary summary in BenchmarkSwitcher.FromAssembly(typeof(LayerBenchmarks<>).Assembly).Run(args, config))
+Summary[] summaries = BenchmarkSwitcher.FromAssembly(typeof(LayerBenchmarks<>).Assembly).Run(args, config).ToArray();
+foreach (Summary summary in summaries)
 {
     if (summary.BenchmarksCases.Any(c => c.Descriptor.Type == typeof(LimitBenchmarks)))
         TargetTable.Print(summary);
 }
+// One summary per size of the generic class: one table over all of them.
+RecurrentStepTable.Print(summaries);

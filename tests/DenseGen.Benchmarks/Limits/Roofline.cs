@@ -118,7 +118,9 @@ public static class Roofline
 
     /// <summary>
     /// Reads <paramref name="weights"/> once, as the widest vectors, into eight independent sums: the least a
-    /// one-sample forward pass must do. The length must be a multiple of 128.
+    /// one-sample forward pass must do. Any length: whole blocks of eight vectors, then up to seven single vectors, then
+    /// the last vector's worth ending at the end (overlapping the one before it), each into a sum of its own, or single
+    /// floats when the whole span is shorter than one vector; a multiple of 128 floats reads only whole blocks.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static float Read(ReadOnlySpan<float> weights)
@@ -128,27 +130,72 @@ public static class Roofline
         if (Vector512.IsHardwareAccelerated)
         {
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-            for (nuint i = 0; i < length; i += 128)
+            nuint i = 0;
+            for (; i + 128 <= length; i += 128)
             {
                 a0 += Vector512.LoadUnsafe(ref w, i); a1 += Vector512.LoadUnsafe(ref w, i + 16);
                 a2 += Vector512.LoadUnsafe(ref w, i + 32); a3 += Vector512.LoadUnsafe(ref w, i + 48);
                 a4 += Vector512.LoadUnsafe(ref w, i + 64); a5 += Vector512.LoadUnsafe(ref w, i + 80);
                 a6 += Vector512.LoadUnsafe(ref w, i + 96); a7 += Vector512.LoadUnsafe(ref w, i + 112);
             }
+            if (i < length)
+            {
+                if (length < 16)
+                    return ReadScalars(weights);
+                // Up to seven whole vectors left, each into a sum of its own, then the last vector's worth into the eighth.
+                nuint rest = (length - i) / 16;
+                if (rest > 0) a0 += Vector512.LoadUnsafe(ref w, i);
+                if (rest > 1) a1 += Vector512.LoadUnsafe(ref w, i + 16);
+                if (rest > 2) a2 += Vector512.LoadUnsafe(ref w, i + 32);
+                if (rest > 3) a3 += Vector512.LoadUnsafe(ref w, i + 48);
+                if (rest > 4) a4 += Vector512.LoadUnsafe(ref w, i + 64);
+                if (rest > 5) a5 += Vector512.LoadUnsafe(ref w, i + 80);
+                if (rest > 6) a6 += Vector512.LoadUnsafe(ref w, i + 96);
+                i += rest * 16;
+                if (i < length)
+                    a7 += Vector512.LoadUnsafe(ref w, length - 16);
+            }
             return Vector512.Sum(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)));
         }
         else
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-            for (nuint i = 0; i < length; i += 64)
+            nuint i = 0;
+            for (; i + 64 <= length; i += 64)
             {
                 a0 += Vector256.LoadUnsafe(ref w, i); a1 += Vector256.LoadUnsafe(ref w, i + 8);
                 a2 += Vector256.LoadUnsafe(ref w, i + 16); a3 += Vector256.LoadUnsafe(ref w, i + 24);
                 a4 += Vector256.LoadUnsafe(ref w, i + 32); a5 += Vector256.LoadUnsafe(ref w, i + 40);
                 a6 += Vector256.LoadUnsafe(ref w, i + 48); a7 += Vector256.LoadUnsafe(ref w, i + 56);
             }
+            if (i < length)
+            {
+                if (length < 8)
+                    return ReadScalars(weights);
+                // Up to seven whole vectors left, each into a sum of its own, then the last vector's worth into the eighth.
+                nuint rest = (length - i) / 8;
+                if (rest > 0) a0 += Vector256.LoadUnsafe(ref w, i);
+                if (rest > 1) a1 += Vector256.LoadUnsafe(ref w, i + 8);
+                if (rest > 2) a2 += Vector256.LoadUnsafe(ref w, i + 16);
+                if (rest > 3) a3 += Vector256.LoadUnsafe(ref w, i + 24);
+                if (rest > 4) a4 += Vector256.LoadUnsafe(ref w, i + 32);
+                if (rest > 5) a5 += Vector256.LoadUnsafe(ref w, i + 40);
+                if (rest > 6) a6 += Vector256.LoadUnsafe(ref w, i + 48);
+                i += rest * 8;
+                if (i < length)
+                    a7 += Vector256.LoadUnsafe(ref w, length - 8);
+            }
             return Vector256.Sum(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)));
         }
+    }
+
+    /// <summary>The spans shorter than one vector: <see cref="Read"/> float by float.</summary>
+    private static float ReadScalars(ReadOnlySpan<float> weights)
+    {
+        float sum = 0;
+        foreach (float weight in weights)
+            sum += weight;
+        return sum;
     }
 
     /// <summary>
