@@ -7,19 +7,19 @@ namespace DenseGen.Benchmarks;
 // The guitar-amp shapes RecurrentStepBenchmarks streams (In, Hidden): one recurrent layer, then a dense Hidden → 1 head,
 // the sizes RTNeural's benchmarks use. Structs, so that the generic benchmark class is specialized for each and calls the
 // layers directly, as user code calls a layer it declares.
-[Lstm(In = 1, Hidden = 8)] public partial struct LstmIn1Hidden8 : IRecurrentCell;
-[Lstm(In = 1, Hidden = 16)] public partial struct LstmIn1Hidden16 : IRecurrentCell;
-[Lstm(In = 1, Hidden = 40)] public partial struct LstmIn1Hidden40 : IRecurrentCell;
-[Lstm(In = 3, Hidden = 40)] public partial struct LstmIn3Hidden40 : IRecurrentCell;
-[Lstm(In = 1, Hidden = 64)] public partial struct LstmIn1Hidden64 : IRecurrentCell;
-[Lstm(In = 1, Hidden = 80)] public partial struct LstmIn1Hidden80 : IRecurrentCell;
+[Lstm(In = 1, Hidden = 8, Trainable = false)] public partial struct LstmIn1Hidden8 : IRecurrentCell;
+[Lstm(In = 1, Hidden = 16, Trainable = false)] public partial struct LstmIn1Hidden16 : IRecurrentCell;
+[Lstm(In = 1, Hidden = 40, Trainable = false)] public partial struct LstmIn1Hidden40 : IRecurrentCell;
+[Lstm(In = 3, Hidden = 40, Trainable = false)] public partial struct LstmIn3Hidden40 : IRecurrentCell;
+[Lstm(In = 1, Hidden = 64, Trainable = false)] public partial struct LstmIn1Hidden64 : IRecurrentCell;
+[Lstm(In = 1, Hidden = 80, Trainable = false)] public partial struct LstmIn1Hidden80 : IRecurrentCell;
 
-[Gru(In = 1, Hidden = 8)] public partial struct GruIn1Hidden8 : IRecurrentCell;
-[Gru(In = 1, Hidden = 16)] public partial struct GruIn1Hidden16 : IRecurrentCell;
-[Gru(In = 1, Hidden = 40)] public partial struct GruIn1Hidden40 : IRecurrentCell;
-[Gru(In = 3, Hidden = 40)] public partial struct GruIn3Hidden40 : IRecurrentCell;
-[Gru(In = 1, Hidden = 64)] public partial struct GruIn1Hidden64 : IRecurrentCell;
-[Gru(In = 1, Hidden = 80)] public partial struct GruIn1Hidden80 : IRecurrentCell;
+[Gru(In = 1, Hidden = 8, Trainable = false)] public partial struct GruIn1Hidden8 : IRecurrentCell;
+[Gru(In = 1, Hidden = 16, Trainable = false)] public partial struct GruIn1Hidden16 : IRecurrentCell;
+[Gru(In = 1, Hidden = 40, Trainable = false)] public partial struct GruIn1Hidden40 : IRecurrentCell;
+[Gru(In = 3, Hidden = 40, Trainable = false)] public partial struct GruIn3Hidden40 : IRecurrentCell;
+[Gru(In = 1, Hidden = 64, Trainable = false)] public partial struct GruIn1Hidden64 : IRecurrentCell;
+[Gru(In = 1, Hidden = 80, Trainable = false)] public partial struct GruIn1Hidden80 : IRecurrentCell;
 
 // The heads: frozen (inference only, no gradient storage), as a shipped amp model is.
 [Dense(In = 8, Out = 1, Trainable = false)] public partial struct AmpHead8;
