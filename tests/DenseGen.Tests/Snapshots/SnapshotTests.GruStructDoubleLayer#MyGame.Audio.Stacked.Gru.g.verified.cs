@@ -391,9 +391,7 @@ namespace MyGame.Audio
                     __DenseGates2.__DenseForwardVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputBias), 1);
                 else
                     __DenseGates2.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputBias), 1);
-                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                    __DenseGates6.__DenseForwardVector256(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(other), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                     __DenseGates6.__DenseForwardVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(other), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
                 else
                     __DenseGates6.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(other), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
@@ -426,15 +424,11 @@ namespace MyGame.Audio
                     int kept = ((1 * 3 + stream) * 5 + step) * 6;
                     h.CopyTo(historyHidden.Slice(kept, 6));
                 }
-                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                    __DenseGates6.__DenseForwardVector256(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputBias), 1);
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                     __DenseGates6.__DenseForwardVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputBias), 1);
                 else
                     __DenseGates6.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputBias), 1);
-                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                    __DenseGates6.__DenseForwardVector256(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(other), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                     __DenseGates6.__DenseForwardVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(other), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
                 else
                     __DenseGates6.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(other), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
@@ -800,237 +794,6 @@ namespace MyGame.Audio
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private static class __DenseGates6
         {
-            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            internal static void __DenseForwardVector256(ref double x, ref double y, ref double w, ref double b, int samples)
-            {
-                ref double xs = ref x;
-                ref double ys = ref y;
-                int sample = 0;
-                for (; sample <= samples - 3; sample += 3)
-                {
-                    bool prefetchNext = sample + 6 <= samples;
-                    for (int o = 0; o < 16; o += 4)
-                    {
-                        if (prefetchNext)
-                        {
-                            ref double nextInputs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 18);
-                            global::DenseGen.CompilerServices.VectorMath.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref nextInputs, global::System.Math.Min(o * 2 + 0, 16)));
-                        }
-                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 6);
-                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 6);
-                        ref double w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 6);
-                        ref double w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 6);
-                        ref double x0 = ref xs;
-                        ref double x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
-                        ref double x2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 12);
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a2_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a2_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a2_2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a2_3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        {
-                            global::System.Runtime.Intrinsics.Vector256<double> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 0);
-                            global::System.Runtime.Intrinsics.Vector256<double> x1v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, 0);
-                            global::System.Runtime.Intrinsics.Vector256<double> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, 0);
-                            global::System.Runtime.Intrinsics.Vector256<double> wv;
-                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
-                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
-                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                            a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
-                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 0);
-                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_2);
-                            a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_2);
-                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 0);
-                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                            a1_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_3);
-                            a2_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_3);
-                        }
-                        double sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
-                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
-                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                        double sum0_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_1);
-                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
-                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
-                        double sum0_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_2);
-                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
-                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
-                        double sum0_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_3);
-                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
-                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
-                        double sum1_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_0);
-                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 4);
-                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 18) = sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                        double sum1_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_1);
-                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 4);
-                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 19) = sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
-                        double sum1_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_2);
-                        sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 4);
-                        sum1_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 20) = sum1_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
-                        double sum1_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_3);
-                        sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 4);
-                        sum1_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 21) = sum1_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
-                        double sum2_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_0);
-                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 4);
-                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 36) = sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                        double sum2_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_1);
-                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 4);
-                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 37) = sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
-                        double sum2_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_2);
-                        sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 4);
-                        sum2_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 38) = sum2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
-                        double sum2_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_3);
-                        sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 4);
-                        sum2_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 39) = sum2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
-                    }
-                    {
-                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 96);
-                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 102);
-                        ref double x0 = ref xs;
-                        ref double x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
-                        ref double x2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 12);
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a2_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a2_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        {
-                            global::System.Runtime.Intrinsics.Vector256<double> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 0);
-                            global::System.Runtime.Intrinsics.Vector256<double> x1v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, 0);
-                            global::System.Runtime.Intrinsics.Vector256<double> x2v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x2, 0);
-                            global::System.Runtime.Intrinsics.Vector256<double> wv;
-                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_0);
-                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_0);
-                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
-                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x1v, a1_1);
-                            a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x2v, a2_1);
-                        }
-                        double sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
-                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
-                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 16) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 16);
-                        double sum0_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_1);
-                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
-                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 17) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 17);
-                        double sum1_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_0);
-                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 4);
-                        sum1_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 34) = sum1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 16);
-                        double sum1_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a1_1);
-                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 4);
-                        sum1_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 35) = sum1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 17);
-                        double sum2_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_0);
-                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 4);
-                        sum2_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 52) = sum2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 16);
-                        double sum2_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a2_1);
-                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 4);
-                        sum2_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 53) = sum2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 17);
-                    }
-                    xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 18);
-                    ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 54);
-                }
-                for (; sample < samples; sample++)
-                {
-                    for (int o = 0; o < 16; o += 4)
-                    {
-                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 6);
-                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 1) * 6);
-                        ref double w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 2) * 6);
-                        ref double w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (o + 3) * 6);
-                        ref double x0 = ref xs;
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        {
-                            global::System.Runtime.Intrinsics.Vector256<double> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 0);
-                            global::System.Runtime.Intrinsics.Vector256<double> wv;
-                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
-                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, 0);
-                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_2);
-                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, 0);
-                            a0_3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_3);
-                        }
-                        double sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
-                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
-                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o);
-                        double sum0_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_1);
-                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
-                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 1) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 1);
-                        double sum0_2 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_2);
-                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
-                        sum0_2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 2) = sum0_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 2);
-                        double sum0_3 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_3);
-                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
-                        sum0_3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, o + 3) = sum0_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, o + 3);
-                    }
-                    {
-                        ref double w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 96);
-                        ref double w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 102);
-                        ref double x0 = ref xs;
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        {
-                            global::System.Runtime.Intrinsics.Vector256<double> x0v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, 0);
-                            global::System.Runtime.Intrinsics.Vector256<double> wv;
-                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
-                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_0);
-                            wv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
-                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(wv, x0v, a0_1);
-                        }
-                        double sum0_0 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_0);
-                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
-                        sum0_0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 16) = sum0_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 16);
-                        double sum0_1 = global::System.Runtime.Intrinsics.Vector256.Sum(a0_1);
-                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 4);
-                        sum0_1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 17) = sum0_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 17);
-                    }
-                    xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
-                    ys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ys, 18);
-                }
-            }
-
             [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             internal static void __DenseForwardVector128(ref double x, ref double y, ref double w, ref double b, int samples)

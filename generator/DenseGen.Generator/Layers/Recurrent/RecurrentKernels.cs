@@ -24,6 +24,18 @@ internal static class RecurrentKernels
     /// <summary>The column counts the layer's weights have: its input's, and the hidden state's.</summary>
     private static IEnumerable<int> Columns(RecurrentSpec spec) => new[] { spec.In, spec.Hidden }.Distinct();
 
+    /// <summary>
+    /// The vector widths of the kernels for <paramref name="dense"/>, widest first: those whose vectors divide a row
+    /// exactly where any does (a row of 40 floats is five 256-bit vectors, where 512-bit ones leave a tail that costs
+    /// more than the vectors save), else every width that fits.
+    /// </summary>
+    private static VectorWidth[] Widths(DenseSpec dense)
+    {
+        VectorWidth[] fitting = VectorWidth.For(dense);
+        VectorWidth[] dividing = fitting.Where(width => dense.In % width.Lanes == 0).ToArray();
+        return dividing.Length > 0 ? dividing : fitting;
+    }
+
     /// <summary>The gates' product as a dense layer: <paramref name="columns"/> inputs, <c>Gates·Hidden</c> outputs, a bias, no activation.</summary>
     private static DenseSpec AsDense(RecurrentSpec spec, int columns) =>
         new(null, EquatableArray<ContainingType>.Empty, ClassName(columns), IsStruct: false, spec.Element, In: columns, Out: spec.GateRows, FullUnroll: false,
@@ -39,7 +51,7 @@ internal static class RecurrentKernels
             w.Line($"/// <summary>The gates' products <c>W x + b</c> for weights of {columns} columns: the dense layers' forward kernels.</summary>");
             GeneratedFile.Member(w);
             w.Open($"private static class {ClassName(columns)}");
-            foreach (VectorWidth width in VectorWidth.For(dense))
+            foreach (VectorWidth width in Widths(dense))
                 KernelPlanner.Write(kernels, width, KernelKind.Forward, KernelPlanner.Choose(dense, width, KernelKind.Forward));
             LoopKernels.WriteForward(kernels);
             w.Close();
@@ -52,6 +64,6 @@ internal static class RecurrentKernels
         string m = KernelWriter.Marshal, cls = ClassName(columns);
         DenseSpec dense = AsDense(spec, columns);
         string arguments = $"(ref {m}.GetReference({x}), ref {m}.GetReference({y}), ref {m}.GetReference({weights}), ref {m}.GetReference({bias}), 1);";
-        LayerFrame.WriteDispatch(w, VectorWidth.For(dense).Select(width => (width.Static, cls + "." + VectorKernels.ForwardName(width))).ToArray(), cls + "." + LoopKernels.ForwardName, arguments);
+        LayerFrame.WriteDispatch(w, Widths(dense).Select(width => (width.Static, cls + "." + VectorKernels.ForwardName(width))).ToArray(), cls + "." + LoopKernels.ForwardName, arguments);
     }
 }
