@@ -171,16 +171,7 @@ public class FiniteDifferenceTests
         }
     }
 
-    private static double Central(Span<double> values, int index, Func<double> loss)
-    {
-        double original = values[index];
-        values[index] = original + Step;
-        double plus = loss();
-        values[index] = original - Step;
-        double minus = loss();
-        values[index] = original;
-        return (plus - minus) / (2 * Step);
-    }
+    private static double Central(Span<double> values, int index, Func<double> loss) => CentralDifference.Of(values, index, Step, loss);
 
     private static double Loss(Network network, double[] x, double[] c)
     {

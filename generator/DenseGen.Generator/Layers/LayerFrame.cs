@@ -131,7 +131,8 @@ internal static class LayerFrame
     /// <summary>An expression for a storage field as a span (inline arrays and arrays convert implicitly).</summary>
     public static string SpanOf(string field, LayerStorage storage) => storage == LayerStorage.AlignedArrays ? field + ".Span" : field;
 
-    private static void WriteSpanProperty(IndentedWriter w, LayerSpec spec, string name, string field, string summary)
+    /// <summary>A public span property over a storage field (<see cref="SpanOf"/>), <c>[UnscopedRef]</c> in a struct layer.</summary>
+    public static void WriteSpanProperty(IndentedWriter w, LayerSpec spec, string name, string field, string summary)
     {
         w.Line($"/// <summary>{summary}</summary>");
         GeneratedFile.Member(w);

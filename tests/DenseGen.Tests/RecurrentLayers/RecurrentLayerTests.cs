@@ -32,7 +32,7 @@ public sealed class RecurrentLayerTests
     public void BadArgumentsChangeNothing(string name)
     {
         RecurrentUnderTest<float> layer = Float(name);
-        Randomize(layer, new Random(3));
+        layer.Randomize(new Random(3));
         int i = layer.InputSize, h = layer.HiddenSize, m = layer.MaxBatch;
         float[] hidden = layer.HiddenState.ToArray(), cell = layer.CellState.ToArray();
         var output = new float[(m + 1) * 2 * h];
@@ -101,9 +101,9 @@ public sealed class RecurrentLayerTests
         const int Steps = 7;
         RecurrentUnderTest<T> layer = create();
         var random = new Random(11);
-        Randomize(layer, random);
+        layer.Randomize(random);
         int i = layer.InputSize, h = layer.HiddenSize, m = layer.MaxBatch;
-        T[] input = Values<T>(random, m * Steps * i);
+        T[] input = RecurrentUnderTest<T>.RandomValues(random, m * Steps * i);
 
         // Forward over every stream from the initial state.
         layer.ResetState();
@@ -169,17 +169,5 @@ public sealed class RecurrentLayerTests
         }
     }
 
-    /// <summary>Every tensor random in [−0.5, 0.5), the initial state included, so that every term of the step shows.</summary>
-    private static void Randomize<T>(RecurrentUnderTest<T> layer, Random random) where T : unmanaged
-    {
-        for (int t = 0; t < layer.Tensors.ParameterTensorCount; t++)
-        {
-            Span<T> tensor = layer.Tensors.ParameterTensor(t);
-            for (int j = 0; j < tensor.Length; j++)
-                tensor[j] = (T)Convert.ChangeType(random.NextDouble() - 0.5, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
-        }
-    }
 
-    private static T[] Values<T>(Random random, int count) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Enumerable.Range(0, count).Select(_ => T.CreateChecked(2 * random.NextDouble() - 1)).ToArray();
 }

@@ -33,14 +33,9 @@ public sealed class RecurrentTrainingTests(ITestOutputHelper output)
         const double Epsilon = 1e-5, Tolerance = 1e-6;
         RecurrentUnderTest<double> layer = RecurrentLayersUnderTest.Double(name);
         var random = new Random(25);
-        for (int i = 0; i < layer.Tensors.ParameterTensorCount; i++)
-        {
-            Span<double> tensor = layer.Tensors.ParameterTensor(i);
-            for (int j = 0; j < tensor.Length; j++)
-                tensor[j] = random.NextDouble() - 0.5;
-        }
-        double[] x = Values(random, Streams * Steps * layer.InputSize);
-        double[] r = Values(random, Streams * Steps * layer.HiddenSize);
+        layer.Randomize(random);
+        double[] x = RecurrentUnderTest<double>.RandomValues(random, Streams * Steps * layer.InputSize);
+        double[] r = RecurrentUnderTest<double>.RandomValues(random, Streams * Steps * layer.HiddenSize);
         var y = new double[r.Length];
         double Loss()
         {
@@ -61,15 +56,7 @@ public sealed class RecurrentTrainingTests(ITestOutputHelper output)
             Assert.Equal(values.Length, analytic.Length);
             var numeric = new double[values.Length];
             for (int j = 0; j < values.Length; j++)
-            {
-                double saved = values[j];
-                values[j] = saved + Epsilon;
-                double up = Loss();
-                values[j] = saved - Epsilon;
-                double down = Loss();
-                values[j] = saved;
-                numeric[j] = (up - down) / (2 * Epsilon);
-            }
+                numeric[j] = CentralDifference.Of(values, j, Epsilon, Loss);
             double scale = Math.Max(1, numeric.Max(Math.Abs));
             for (int j = 0; j < values.Length; j++)
             {
@@ -100,9 +87,9 @@ public sealed class RecurrentTrainingTests(ITestOutputHelper output)
         const double Epsilon = 1e-6;
         RecurrentUnderTest<double> layer = RecurrentLayersUnderTest.Double(nameof(StreamsLstmStruct));
         var random = new Random(7);
-        Randomize(layer, random);
-        double[] x = Values(random, 3 * Steps * layer.InputSize), r = Values(random, 3 * Steps * layer.HiddenSize);
-        double[] start = Values(random, layer.HiddenState.Length), startCell = Values(random, layer.CellState.Length);
+        layer.Randomize(random);
+        double[] x = RecurrentUnderTest<double>.RandomValues(random, 3 * Steps * layer.InputSize), r = RecurrentUnderTest<double>.RandomValues(random, 3 * Steps * layer.HiddenSize);
+        double[] start = RecurrentUnderTest<double>.RandomValues(random, layer.HiddenState.Length), startCell = RecurrentUnderTest<double>.RandomValues(random, layer.CellState.Length);
         var y = new double[r.Length];
         double Loss()
         {
@@ -122,13 +109,7 @@ public sealed class RecurrentTrainingTests(ITestOutputHelper output)
                 for (int s = 0; s < layer.MaxBatch; s++)
                 {
                     int at = (k * layer.MaxBatch + s) * layer.HiddenSize + 1;
-                    double saved = state[at];
-                    state[at] = saved + Epsilon;
-                    double up = Loss();
-                    state[at] = saved - Epsilon;
-                    double down = Loss();
-                    state[at] = saved;
-                    double numeric = (up - down) / (2 * Epsilon);
+                    double numeric = CentralDifference.Of(state, at, Epsilon, Loss);
                     if (s < 3)
                         Assert.True(Math.Abs(numeric - gradients[at]) <= 1e-6 * Math.Max(1, Math.Abs(numeric)), $"{what} layer {k} stream {s}: {gradients[at]:R}, central difference {numeric:R}");
                     else
@@ -157,8 +138,8 @@ public sealed class RecurrentTrainingTests(ITestOutputHelper output)
         const int Steps = 7, Streams = 3;
         var random = new Random(11);
         RecurrentUnderTest<T> layer = create();
-        Randomize(layer, random);
-        T[] x = Values<T>(random, Streams * Steps * layer.InputSize), dy = Values<T>(random, Streams * Steps * layer.HiddenSize);
+        layer.Randomize(random);
+        T[] x = RecurrentUnderTest<T>.RandomValues(random, Streams * Steps * layer.InputSize), dy = RecurrentUnderTest<T>.RandomValues(random, Streams * Steps * layer.HiddenSize);
         var y = new T[dy.Length];
         var dx = new T[x.Length];
 
@@ -288,7 +269,7 @@ public sealed class RecurrentTrainingTests(ITestOutputHelper output)
                 for (int j = 0; j < trainable.ParameterTensor(i).Length; j++)
                     trainable.ParameterTensor(i)[j] = (float)(random.NextDouble() - 0.5);
         var adam = new Adam<float>(frozenStart, learningRate: 0.01, weightDecay: 0.1);
-        float[] x = Values<float>(random, 4 * StreamsGru.InputSize), dy = Values<float>(random, 4 * StreamsGru.HiddenSize), y = new float[dy.Length];
+        float[] x = RecurrentUnderTest<float>.RandomValues(random, 4 * StreamsGru.InputSize), dy = RecurrentUnderTest<float>.RandomValues(random, 4 * StreamsGru.HiddenSize), y = new float[dy.Length];
         float[] weightsBefore = frozenStart.WeightHhL0.ToArray();
         frozenStart.ResetState();
         frozenStart.Forward(x, y, 4);
@@ -303,10 +284,10 @@ public sealed class RecurrentTrainingTests(ITestOutputHelper output)
             for (int j = 0; j < learning.Layer.WeightHhL0.Length; j++)
                 learning.Layer.WeightHhL0[j] = random.NextDouble() - 0.5;
         var sgd = new Sgd<double>(learning.Layer, learningRate: 0.1);
-        double[] sequence = Values<double>(random, 4 * StreamsGruStruct.InputSize);
+        double[] sequence = RecurrentUnderTest<double>.RandomValues(random, 4 * StreamsGruStruct.InputSize);
         learning.Layer.ResetState();
         learning.Layer.Forward(sequence, new double[4 * StreamsGruStruct.HiddenSize], 4);
-        learning.Layer.Backward(sequence, Values<double>(random, 4 * StreamsGruStruct.HiddenSize), default);
+        learning.Layer.Backward(sequence, RecurrentUnderTest<double>.RandomValues(random, 4 * StreamsGruStruct.HiddenSize), default);
         double[] expected = learning.Layer.InitialHiddenState.ToArray().Zip(learning.Layer.InitialHiddenStateGradients.ToArray(), (v, g) => v - 0.1 * g).ToArray();
         Assert.Contains(learning.Layer.InitialHiddenStateGradients.ToArray(), g => g != 0);
         sgd.Step(ref learning.Layer);
@@ -385,20 +366,8 @@ public sealed class RecurrentTrainingTests(ITestOutputHelper output)
     private static T[][] Gradients<T>(RecurrentUnderTest<T> layer) where T : unmanaged =>
         Enumerable.Range(0, layer.Tensors.ParameterTensorCount).Select(i => layer.Trainable.GradientTensor(i).ToArray()).ToArray();
 
-    private static void Randomize<T>(RecurrentUnderTest<T> layer, Random random) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < layer.Tensors.ParameterTensorCount; i++)
-        {
-            Span<T> tensor = layer.Tensors.ParameterTensor(i);
-            for (int j = 0; j < tensor.Length; j++)
-                tensor[j] = T.CreateChecked(random.NextDouble() - 0.5);
-        }
-    }
 
-    private static double[] Values(Random random, int count) => Enumerable.Range(0, count).Select(_ => 2 * random.NextDouble() - 1).ToArray();
 
-    private static T[] Values<T>(Random random, int count) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Enumerable.Range(0, count).Select(_ => T.CreateChecked(2 * random.NextDouble() - 1)).ToArray();
 }
 
 [Lstm(In = 1, Hidden = 12, MaxBatch = 16, MaxSteps = 12)]

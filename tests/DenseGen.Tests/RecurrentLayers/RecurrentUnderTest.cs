@@ -77,6 +77,26 @@ public sealed class RecurrentUnderTest<T> where T : unmanaged
 
     private Training TrainingOrThrow => _training ?? throw new InvalidOperationException($"{Name} is frozen");
 
+    /// <summary>Every tensor random in [−0.5, 0.5), the initial state included, so that every term of the step shows.</summary>
+    public void Randomize(Random random)
+    {
+        for (int t = 0; t < Tensors.ParameterTensorCount; t++)
+        {
+            Span<T> tensor = Tensors.ParameterTensor(t);
+            for (int j = 0; j < tensor.Length; j++)
+                tensor[j] = (T)Convert.ChangeType(random.NextDouble() - 0.5, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary><paramref name="count"/> values random in [−1, 1).</summary>
+    public static T[] RandomValues(Random random, int count)
+    {
+        var values = new T[count];
+        for (int i = 0; i < count; i++)
+            values[i] = (T)Convert.ChangeType(2 * random.NextDouble() - 1, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+        return values;
+    }
+
     /// <summary>Copies every tensor of <paramref name="source"/> (same type) into this layer.</summary>
     public void CopyTensorsFrom(RecurrentUnderTest<T> source)
     {

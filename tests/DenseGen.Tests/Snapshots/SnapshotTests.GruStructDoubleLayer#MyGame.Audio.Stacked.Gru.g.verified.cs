@@ -250,21 +250,12 @@ namespace MyGame.Audio
         [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
         public global::System.Span<double> InitialHiddenStateGradients => __denseInitialHiddenStateGradients;
 
-        /// <summary>
-        /// The running hidden state <c>h</c>, which is also each layer's output of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> (PyTorch's <c>h_0</c> layout):
-        /// stream s of layer k starts at <c>(k * MaxBatch + s) * HiddenSize</c>. <see cref="Step"/> and <see cref="Forward"/> start
-        /// from it and leave the last step's state in it; read or write it to carry a stream's state elsewhere. Neither saved nor
-        /// trained; zero when the layer is created, and set from the initial state by <see cref="ResetState"/>.
-        /// </summary>
+        /// <summary>The running hidden state <c>h</c>, which is also each layer's output of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> (PyTorch's <c>h_0</c> layout): stream s of layer k starts at <c>(k * MaxBatch + s) * HiddenSize</c>. <see cref="Step"/> and <see cref="Forward"/> start from it and leave the last step's state in it; read or write it to carry a stream's state elsewhere. Neither saved nor trained; zero when the layer is created, and set from the initial state by <see cref="ResetState"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
         public global::System.Span<double> HiddenState => __denseHiddenState;
 
-        /// <summary>
-        /// <c>∂L/∂hidden state</c> before the last <see cref="Forward"/> of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> like
-        /// <see cref="HiddenState"/>: <see cref="Backward"/> writes it (does not add to it) for the streams that Forward ran, and
-        /// leaves the others. Pass it on to whatever produced that state.
-        /// </summary>
+        /// <summary><c>∂L/∂hidden state</c> before the last <see cref="Forward"/> of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> like <see cref="HiddenState"/>: <see cref="Backward"/> writes it (does not add to it) for the streams that Forward ran, and leaves the others. Pass it on to whatever produced that state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
         public global::System.Span<double> HiddenStateGradients => __denseHiddenStateGradients;
@@ -382,9 +373,9 @@ namespace MyGame.Audio
                 int at = (0 * 3 + stream) * 6;
                 global::System.Span<double> h = HiddenState.Slice(at, 6);
                 global::System.ReadOnlySpan<double> inputWeights = WeightIhL0, recurrentWeights = WeightHhL0, inputBias = BiasIhL0, recurrentBias = BiasHhL0;
-                if (step >= 0)
+                if (step == 0)
                 {
-                    int kept = ((0 * 3 + stream) * 5 + step) * 6;
+                    int kept = ((0 * 3 + stream) * 5 + 0) * 6;
                     h.CopyTo(historyHidden.Slice(kept, 6));
                 }
                 if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
@@ -411,7 +402,8 @@ namespace MyGame.Audio
                     int kept = (0 * 3 + stream) * 4 + step;
                     gates.CopyTo(historyGates.Slice(kept * 18, 18));
                     other.Slice(12, 6).CopyTo(historyExtra.Slice(kept * 6, 6));
-                    h.CopyTo(historyHidden.Slice(((0 * 3 + stream) * 5 + step + 1) * 6, 6));
+                    int after = ((0 * 3 + stream) * 5 + step + 1) * 6;
+                    h.CopyTo(historyHidden.Slice(after, 6));
                 }
                 layerInput = h;
             }
@@ -419,9 +411,9 @@ namespace MyGame.Audio
                 int at = (1 * 3 + stream) * 6;
                 global::System.Span<double> h = HiddenState.Slice(at, 6);
                 global::System.ReadOnlySpan<double> inputWeights = WeightIhL1, recurrentWeights = WeightHhL1, inputBias = BiasIhL1, recurrentBias = BiasHhL1;
-                if (step >= 0)
+                if (step == 0)
                 {
-                    int kept = ((1 * 3 + stream) * 5 + step) * 6;
+                    int kept = ((1 * 3 + stream) * 5 + 0) * 6;
                     h.CopyTo(historyHidden.Slice(kept, 6));
                 }
                 if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
@@ -448,7 +440,8 @@ namespace MyGame.Audio
                     int kept = (1 * 3 + stream) * 4 + step;
                     gates.CopyTo(historyGates.Slice(kept * 18, 18));
                     other.Slice(12, 6).CopyTo(historyExtra.Slice(kept * 6, 6));
-                    h.CopyTo(historyHidden.Slice(((1 * 3 + stream) * 5 + step + 1) * 6, 6));
+                    int after = ((1 * 3 + stream) * 5 + step + 1) * 6;
+                    h.CopyTo(historyHidden.Slice(after, 6));
                 }
                 layerInput = h;
             }

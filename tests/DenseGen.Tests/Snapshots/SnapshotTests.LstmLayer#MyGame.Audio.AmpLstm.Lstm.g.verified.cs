@@ -73,21 +73,11 @@ namespace MyGame.Audio
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<float> InitialCellState => __denseInitialCellState.Span;
 
-        /// <summary>
-        /// The running hidden state <c>h</c>, which is also each layer's output of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> (PyTorch's <c>h_0</c> layout):
-        /// stream s of layer k starts at <c>(k * MaxBatch + s) * HiddenSize</c>. <see cref="Step"/> and <see cref="Forward"/> start
-        /// from it and leave the last step's state in it; read or write it to carry a stream's state elsewhere. Neither saved nor
-        /// trained; zero when the layer is created, and set from the initial state by <see cref="ResetState"/>.
-        /// </summary>
+        /// <summary>The running hidden state <c>h</c>, which is also each layer's output of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> (PyTorch's <c>h_0</c> layout): stream s of layer k starts at <c>(k * MaxBatch + s) * HiddenSize</c>. <see cref="Step"/> and <see cref="Forward"/> start from it and leave the last step's state in it; read or write it to carry a stream's state elsewhere. Neither saved nor trained; zero when the layer is created, and set from the initial state by <see cref="ResetState"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<float> HiddenState => __denseHiddenState.Span;
 
-        /// <summary>
-        /// The running cell state <c>c</c> of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> (PyTorch's <c>h_0</c> layout):
-        /// stream s of layer k starts at <c>(k * MaxBatch + s) * HiddenSize</c>. <see cref="Step"/> and <see cref="Forward"/> start
-        /// from it and leave the last step's state in it; read or write it to carry a stream's state elsewhere. Neither saved nor
-        /// trained; zero when the layer is created, and set from the initial state by <see cref="ResetState"/>.
-        /// </summary>
+        /// <summary>The running cell state <c>c</c> of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> (PyTorch's <c>h_0</c> layout): stream s of layer k starts at <c>(k * MaxBatch + s) * HiddenSize</c>. <see cref="Step"/> and <see cref="Forward"/> start from it and leave the last step's state in it; read or write it to carry a stream's state elsewhere. Neither saved nor trained; zero when the layer is created, and set from the initial state by <see cref="ResetState"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<float> CellState => __denseCellState.Span;
 

@@ -106,20 +106,11 @@ namespace MyGame.Audio
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<float> BiasHhL0Gradients => __denseBiasHhL0Gradients;
 
-        /// <summary>
-        /// The running hidden state <c>h</c>, which is also each layer's output of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> (PyTorch's <c>h_0</c> layout):
-        /// stream s of layer k starts at <c>(k * MaxBatch + s) * HiddenSize</c>. <see cref="Step"/> and <see cref="Forward"/> start
-        /// from it and leave the last step's state in it; read or write it to carry a stream's state elsewhere. Neither saved nor
-        /// trained; zero when the layer is created, and set from the initial state by <see cref="ResetState"/>.
-        /// </summary>
+        /// <summary>The running hidden state <c>h</c>, which is also each layer's output of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> (PyTorch's <c>h_0</c> layout): stream s of layer k starts at <c>(k * MaxBatch + s) * HiddenSize</c>. <see cref="Step"/> and <see cref="Forward"/> start from it and leave the last step's state in it; read or write it to carry a stream's state elsewhere. Neither saved nor trained; zero when the layer is created, and set from the initial state by <see cref="ResetState"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<float> HiddenState => __denseHiddenState;
 
-        /// <summary>
-        /// <c>∂L/∂hidden state</c> before the last <see cref="Forward"/> of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> like
-        /// <see cref="HiddenState"/>: <see cref="Backward"/> writes it (does not add to it) for the streams that Forward ran, and
-        /// leaves the others. Pass it on to whatever produced that state.
-        /// </summary>
+        /// <summary><c>∂L/∂hidden state</c> before the last <see cref="Forward"/> of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> like <see cref="HiddenState"/>: <see cref="Backward"/> writes it (does not add to it) for the streams that Forward ran, and leaves the others. Pass it on to whatever produced that state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<float> HiddenStateGradients => __denseHiddenStateGradients;
 
@@ -224,9 +215,9 @@ namespace MyGame.Audio
                 int at = (0 * 1 + stream) * 8;
                 global::System.Span<float> h = HiddenState.Slice(at, 8);
                 global::System.ReadOnlySpan<float> inputWeights = WeightIhL0, recurrentWeights = WeightHhL0, inputBias = BiasIhL0, recurrentBias = BiasHhL0;
-                if (step >= 0)
+                if (step == 0)
                 {
-                    int kept = ((0 * 1 + stream) * 2 + step) * 8;
+                    int kept = ((0 * 1 + stream) * 2 + 0) * 8;
                     h.CopyTo(historyHidden.Slice(kept, 8));
                 }
                 for (int row = 0; row < 24; row++)
@@ -260,7 +251,8 @@ namespace MyGame.Audio
                     int kept = (0 * 1 + stream) * 1 + step;
                     gates.CopyTo(historyGates.Slice(kept * 24, 24));
                     other.Slice(16, 8).CopyTo(historyExtra.Slice(kept * 8, 8));
-                    h.CopyTo(historyHidden.Slice(((0 * 1 + stream) * 2 + step + 1) * 8, 8));
+                    int after = ((0 * 1 + stream) * 2 + step + 1) * 8;
+                    h.CopyTo(historyHidden.Slice(after, 8));
                 }
                 layerInput = h;
             }

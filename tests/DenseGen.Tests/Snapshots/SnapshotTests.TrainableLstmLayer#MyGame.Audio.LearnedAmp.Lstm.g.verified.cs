@@ -118,37 +118,19 @@ namespace MyGame.Audio
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<float> BiasHhL0Gradients => __denseBiasHhL0Gradients.Span;
 
-        /// <summary>
-        /// The running hidden state <c>h</c>, which is also each layer's output of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> (PyTorch's <c>h_0</c> layout):
-        /// stream s of layer k starts at <c>(k * MaxBatch + s) * HiddenSize</c>. <see cref="Step"/> and <see cref="Forward"/> start
-        /// from it and leave the last step's state in it; read or write it to carry a stream's state elsewhere. Neither saved nor
-        /// trained; zero when the layer is created, and set from the initial state by <see cref="ResetState"/>.
-        /// </summary>
+        /// <summary>The running hidden state <c>h</c>, which is also each layer's output of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> (PyTorch's <c>h_0</c> layout): stream s of layer k starts at <c>(k * MaxBatch + s) * HiddenSize</c>. <see cref="Step"/> and <see cref="Forward"/> start from it and leave the last step's state in it; read or write it to carry a stream's state elsewhere. Neither saved nor trained; zero when the layer is created, and set from the initial state by <see cref="ResetState"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<float> HiddenState => __denseHiddenState.Span;
 
-        /// <summary>
-        /// The running cell state <c>c</c> of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> (PyTorch's <c>h_0</c> layout):
-        /// stream s of layer k starts at <c>(k * MaxBatch + s) * HiddenSize</c>. <see cref="Step"/> and <see cref="Forward"/> start
-        /// from it and leave the last step's state in it; read or write it to carry a stream's state elsewhere. Neither saved nor
-        /// trained; zero when the layer is created, and set from the initial state by <see cref="ResetState"/>.
-        /// </summary>
+        /// <summary>The running cell state <c>c</c> of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> (PyTorch's <c>h_0</c> layout): stream s of layer k starts at <c>(k * MaxBatch + s) * HiddenSize</c>. <see cref="Step"/> and <see cref="Forward"/> start from it and leave the last step's state in it; read or write it to carry a stream's state elsewhere. Neither saved nor trained; zero when the layer is created, and set from the initial state by <see cref="ResetState"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<float> CellState => __denseCellState.Span;
 
-        /// <summary>
-        /// <c>∂L/∂hidden state</c> before the last <see cref="Forward"/> of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> like
-        /// <see cref="HiddenState"/>: <see cref="Backward"/> writes it (does not add to it) for the streams that Forward ran, and
-        /// leaves the others. Pass it on to whatever produced that state.
-        /// </summary>
+        /// <summary><c>∂L/∂hidden state</c> before the last <see cref="Forward"/> of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> like <see cref="HiddenState"/>: <see cref="Backward"/> writes it (does not add to it) for the streams that Forward ran, and leaves the others. Pass it on to whatever produced that state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<float> HiddenStateGradients => __denseHiddenStateGradients.Span;
 
-        /// <summary>
-        /// <c>∂L/∂cell state</c> before the last <see cref="Forward"/> of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> like
-        /// <see cref="CellState"/>: <see cref="Backward"/> writes it (does not add to it) for the streams that Forward ran, and
-        /// leaves the others. Pass it on to whatever produced that state.
-        /// </summary>
+        /// <summary><c>∂L/∂cell state</c> before the last <see cref="Forward"/> of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> like <see cref="CellState"/>: <see cref="Backward"/> writes it (does not add to it) for the streams that Forward ran, and leaves the others. Pass it on to whatever produced that state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::System.Span<float> CellStateGradients => __denseCellStateGradients.Span;
 
@@ -266,9 +248,9 @@ namespace MyGame.Audio
                 global::System.Span<float> h = HiddenState.Slice(at, 12);
                 global::System.Span<float> c = CellState.Slice(at, 12);
                 global::System.ReadOnlySpan<float> inputWeights = WeightIhL0, recurrentWeights = WeightHhL0, inputBias = BiasIhL0, recurrentBias = BiasHhL0;
-                if (step >= 0)
+                if (step == 0)
                 {
-                    int kept = ((0 * 1 + stream) * 257 + step) * 12;
+                    int kept = ((0 * 1 + stream) * 257 + 0) * 12;
                     h.CopyTo(historyHidden.Slice(kept, 12));
                     c.CopyTo(historyCell.Slice(kept, 12));
                 }
@@ -295,7 +277,9 @@ namespace MyGame.Audio
                     int kept = (0 * 1 + stream) * 256 + step;
                     gates.CopyTo(historyGates.Slice(kept * 48, 48));
                     other.Slice(0, 12).CopyTo(historyExtra.Slice(kept * 12, 12));
-                    h.CopyTo(historyHidden.Slice(((0 * 1 + stream) * 257 + step + 1) * 12, 12));
+                    int after = ((0 * 1 + stream) * 257 + step + 1) * 12;
+                    h.CopyTo(historyHidden.Slice(after, 12));
+                    c.CopyTo(historyCell.Slice(after, 12));
                 }
                 layerInput = h;
             }

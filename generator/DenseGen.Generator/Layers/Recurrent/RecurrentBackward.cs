@@ -1,12 +1,13 @@
 using DenseGen.Generator.Model;
 using DenseGen.Generator.Shared;
 using static DenseGen.Generator.Layers.Recurrent.RecurrentEmitter;
+using static DenseGen.Generator.Layers.Recurrent.RecurrentSpec;
 
 namespace DenseGen.Generator.Layers.Recurrent;
 
 /// <summary>
 /// Writes a trainable recurrent layer's <c>Backward</c>: back-propagation through time over the last <c>Forward</c>, from
-/// what it kept of every step (<see cref="RecurrentSpec.HistoryLengthPerStream"/>). Pure: the same spec always gives
+/// what it kept of every step (<see cref="RecurrentSpec.OwnBuffers"/>). Pure: the same spec always gives
 /// byte-identical text.
 /// </summary>
 /// <remarks>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using DenseGen.Generator.Model;
 using DenseGen.Generator.Shared;
+using static DenseGen.Generator.Layers.Recurrent.RecurrentSpec;
 
 namespace DenseGen.Generator.Layers.Recurrent;
 
@@ -22,14 +23,8 @@ internal static class RecurrentEmitter
     internal const string Span = "global::System.Span";
     internal const string ReadOnlySpan = "global::System.ReadOnlySpan";
     internal const string Guard = GeneratedFile.Guard;
-    internal const string HiddenField = "__denseHiddenState", CellField = "__denseCellState", ScratchField = "__denseScratch";
-
-    // A trainable layer's buffers: what Forward keeps of every step (RecurrentSpec.HistoryLengthPerStream), the running
-    // state's gradients, Backward's scratch and the gradient between stacked layers; and the last Forward's extent.
-    internal const string HistoryHiddenField = "__denseHistoryHidden", HistoryCellField = "__denseHistoryCell", HistoryGatesField = "__denseHistoryGates",
-        HistoryExtraField = "__denseHistoryExtra", HiddenGradientsField = "__denseHiddenStateGradients", CellGradientsField = "__denseCellStateGradients",
-        GradientScratchField = "__denseGradientScratch", LayerGradientsField = "__denseLayerGradients", KeptStreamsField = "__denseKeptStreams",
-        KeptStepsField = "__denseKeptSteps";
+    // The extent of the last Forward, which a trainable layer's Backward goes back through.
+    internal const string KeptStreamsField = "__denseKeptStreams", KeptStepsField = "__denseKeptSteps";
 
     public static string Emit(RecurrentSpec spec, TargetInfo target)
     {
@@ -89,29 +84,10 @@ internal static class RecurrentEmitter
         w.Line();
     }
 
-    /// <summary>The running state (<c>[Layers, MaxBatch, Hidden]</c> each) and the step's scratch, stored as the tensors are.</summary>
+    /// <summary>The layer's own buffers (<see cref="RecurrentSpec.OwnBuffers"/>), stored as the tensors are, and a trainable layer's last Forward's extent.</summary>
     private static void WriteStateStorage(IndentedWriter w, RecurrentSpec spec, LayerStorage storage)
     {
-        var buffers = new System.Collections.Generic.List<(string Field, long Length)> { (HiddenField, spec.StateLength) };
-        if (spec.HasCell)
-            buffers.Add((CellField, spec.StateLength));
-        buffers.Add((ScratchField, spec.ScratchLength));
-        if (spec.Trainable)
-        {
-            long streams = (long)spec.Layers * spec.MaxBatch;
-            buffers.Add((HistoryHiddenField, streams * (spec.MaxSteps + 1L) * spec.Hidden));
-            if (spec.HasCell)
-                buffers.Add((HistoryCellField, streams * (spec.MaxSteps + 1L) * spec.Hidden));
-            buffers.Add((HistoryGatesField, streams * spec.MaxSteps * spec.GateRows));
-            buffers.Add((HistoryExtraField, streams * spec.MaxSteps * spec.Hidden));
-            buffers.Add((HiddenGradientsField, spec.StateLength));
-            if (spec.HasCell)
-                buffers.Add((CellGradientsField, spec.StateLength));
-            buffers.Add((GradientScratchField, spec.GradientScratchLength));
-            if (spec.Layers > 1)
-                buffers.Add((LayerGradientsField, (long)spec.MaxBatch * spec.MaxSteps * spec.Hidden));
-        }
-        LayerFrame.WriteOwnBuffers(w, spec, storage, buffers);
+        LayerFrame.WriteOwnBuffers(w, spec, storage, spec.OwnBuffers);
         if (spec.Trainable)
         {
             // The extent of the last Forward, which Backward goes back through; 0 steps before any.
@@ -123,44 +99,26 @@ internal static class RecurrentEmitter
 
     private static void WriteStateProperties(IndentedWriter w, RecurrentSpec spec, LayerStorage storage)
     {
-        StateProperty(w, spec, "HiddenState", LayerFrame.SpanOf(HiddenField, storage), "hidden state <c>h</c>, which is also each layer's output");
+        LayerFrame.WriteSpanProperty(w, spec, "HiddenState", LayerFrame.SpanOf(HiddenField, storage), StateSummary("hidden state <c>h</c>, which is also each layer's output"));
         if (spec.HasCell)
-            StateProperty(w, spec, "CellState", LayerFrame.SpanOf(CellField, storage), "cell state <c>c</c>");
+            LayerFrame.WriteSpanProperty(w, spec, "CellState", LayerFrame.SpanOf(CellField, storage), StateSummary("cell state <c>c</c>"));
         if (!spec.Trainable)
             return;
-        StateGradientProperty(w, spec, "HiddenStateGradients", LayerFrame.SpanOf(HiddenGradientsField, storage), "hidden state");
+        LayerFrame.WriteSpanProperty(w, spec, "HiddenStateGradients", LayerFrame.SpanOf(HiddenGradientsField, storage), StateGradientSummary("hidden state", "HiddenState"));
         if (spec.HasCell)
-            StateGradientProperty(w, spec, "CellStateGradients", LayerFrame.SpanOf(CellGradientsField, storage), "cell state");
+            LayerFrame.WriteSpanProperty(w, spec, "CellStateGradients", LayerFrame.SpanOf(CellGradientsField, storage), StateGradientSummary("cell state", "CellState"));
     }
 
-    private static void StateGradientProperty(IndentedWriter w, RecurrentSpec spec, string name, string field, string what)
-    {
-        w.Line("/// <summary>");
-        w.Line($"/// <c>∂L/∂{what}</c> before the last <see cref=\"Forward\"/> of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> like");
-        w.Line($"/// <see cref=\"{(name == "HiddenStateGradients" ? "HiddenState" : "CellState")}\"/>: <see cref=\"Backward\"/> writes it (does not add to it) for the streams that Forward ran, and");
-        w.Line("/// leaves the others. Pass it on to whatever produced that state.");
-        w.Line("/// </summary>");
-        GeneratedFile.Member(w);
-        if (spec.IsStruct)
-            w.Line("[global::System.Diagnostics.CodeAnalysis.UnscopedRef]");
-        w.Line($"public {Span}<{spec.ElementKeyword}> {name} => {field};");
-        w.Line();
-    }
+    private static string StateSummary(string what) =>
+        $"The running {what} of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> (PyTorch's <c>h_0</c> layout): "
+        + "stream s of layer k starts at <c>(k * MaxBatch + s) * HiddenSize</c>. <see cref=\"Step\"/> and <see cref=\"Forward\"/> start "
+        + "from it and leave the last step's state in it; read or write it to carry a stream's state elsewhere. Neither saved nor "
+        + "trained; zero when the layer is created, and set from the initial state by <see cref=\"ResetState\"/>.";
 
-    private static void StateProperty(IndentedWriter w, RecurrentSpec spec, string name, string field, string what)
-    {
-        w.Line($"/// <summary>");
-        w.Line($"/// The running {what} of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> (PyTorch's <c>h_0</c> layout):");
-        w.Line("/// stream s of layer k starts at <c>(k * MaxBatch + s) * HiddenSize</c>. <see cref=\"Step\"/> and <see cref=\"Forward\"/> start");
-        w.Line("/// from it and leave the last step's state in it; read or write it to carry a stream's state elsewhere. Neither saved nor");
-        w.Line("/// trained; zero when the layer is created, and set from the initial state by <see cref=\"ResetState\"/>.");
-        w.Line("/// </summary>");
-        GeneratedFile.Member(w);
-        if (spec.IsStruct)
-            w.Line("[global::System.Diagnostics.CodeAnalysis.UnscopedRef]");
-        w.Line($"public {Span}<{spec.ElementKeyword}> {name} => {field};");
-        w.Line();
-    }
+    private static string StateGradientSummary(string what, string state) =>
+        $"<c>∂L/∂{what}</c> before the last <see cref=\"Forward\"/> of every layer and stream, <c>[Layers, MaxBatch, HiddenSize]</c> like "
+        + $"<see cref=\"{state}\"/>: <see cref=\"Backward\"/> writes it (does not add to it) for the streams that Forward ran, and "
+        + "leaves the others. Pass it on to whatever produced that state.";
 
     private static void WriteResetState(IndentedWriter w, RecurrentSpec spec, LayerStorage storage, string? methodAttributes)
     {
@@ -314,7 +272,7 @@ internal static class RecurrentEmitter
                 w.Line($"{Span}<{t}> c = CellState.Slice(at, {Number(h)});");
             w.Line($"{ReadOnlySpan}<{t}> inputWeights = WeightIhL{k}, recurrentWeights = WeightHhL{k}, inputBias = BiasIhL{k}, recurrentBias = BiasHhL{k};");
             if (spec.Trainable)
-                WriteKeepStateBefore(w, spec, k);
+                WriteKeepFirstState(w, spec, k);
             if (spec.HasCell)
             {
                 // gates = (W_ih x + b_ih) + (W_hh h + b_hh), rows i, f, g, o.
@@ -382,12 +340,13 @@ internal static class RecurrentEmitter
         w.Line();
     }
 
-    /// <summary>Keeps the state a step starts from: at <c>step</c> of the layer's history (<see cref="HistoryIndex"/>).</summary>
-    private static void WriteKeepStateBefore(IndentedWriter w, RecurrentSpec spec, string layer)
+    /// <summary>Keeps the state the first step starts from, at 0 of the layer's history (<see cref="HistoryIndex"/>).</summary>
+    private static void WriteKeepFirstState(IndentedWriter w, RecurrentSpec spec, string layer)
     {
         string h = Number(spec.Hidden);
-        w.Open("if (step >= 0)");
-        w.Line($"int kept = {HistoryIndex(spec, layer, "stream", "step")};");
+        // Later steps start from what the step before kept after it (WriteKeepStep).
+        w.Open("if (step == 0)");
+        w.Line($"int kept = {HistoryIndex(spec, layer, "stream", "0")};");
         w.Line($"h.CopyTo(historyHidden.Slice(kept, {h}));");
         if (spec.HasCell)
             w.Line($"c.CopyTo(historyCell.Slice(kept, {h}));");
@@ -396,7 +355,7 @@ internal static class RecurrentEmitter
 
     /// <summary>
     /// Keeps what the step computed: its activated gates, its <c>tanh(c')</c> (LSTM) or <c>W_hn h + b_hn</c> (GRU), and the
-    /// new hidden state after the one it started from, which the layer above read as its input.
+    /// new state after the one it started from: the next step's starting state, and the layer above's input.
     /// </summary>
     private static void WriteKeepStep(IndentedWriter w, RecurrentSpec spec, string layer)
     {
@@ -405,7 +364,10 @@ internal static class RecurrentEmitter
         w.Line($"int kept = {StepIndex(spec, layer, "stream", "step")};");
         w.Line($"gates.CopyTo(historyGates.Slice(kept * {rows}, {rows}));");
         w.Line($"other.Slice({(spec.HasCell ? "0" : Number(2 * spec.Hidden))}, {h}).CopyTo(historyExtra.Slice(kept * {h}, {h}));");
-        w.Line($"h.CopyTo(historyHidden.Slice({HistoryIndex(spec, layer, "stream", "step + 1")}, {h}));");
+        w.Line($"int after = {HistoryIndex(spec, layer, "stream", "step + 1")};");
+        w.Line($"h.CopyTo(historyHidden.Slice(after, {h}));");
+        if (spec.HasCell)
+            w.Line($"c.CopyTo(historyCell.Slice(after, {h}));");
         w.Close();
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using DenseGen.Generator.Model;
 
 namespace DenseGen.Generator.Layers.Recurrent;
@@ -61,38 +62,54 @@ internal sealed record RecurrentSpec(
     /// <summary>Inputs of layer <paramref name="layer"/>: <see cref="In"/> for the first, <see cref="Hidden"/> above it.</summary>
     public int InputsOf(int layer) => layer == 0 ? In : Hidden;
 
-    /// <summary>Elements of one running state (hidden or cell) of every layer and stream: <c>[Layers, MaxBatch, Hidden]</c>.</summary>
-    public long StateLength => (long)Layers * MaxBatch * Hidden;
+    // The layer's own buffers, each a field the emitter writes in the tensors' storage form. The running state and the
+    // step's scratch; and for a trainable layer what Forward keeps of every step, the running state's gradients,
+    // Backward's scratch and the gradient between stacked layers.
+    public const string HiddenField = "__denseHiddenState", CellField = "__denseCellState", ScratchField = "__denseScratch",
+        HistoryHiddenField = "__denseHistoryHidden", HistoryCellField = "__denseHistoryCell", HistoryGatesField = "__denseHistoryGates",
+        HistoryExtraField = "__denseHistoryExtra", HiddenGradientsField = "__denseHiddenStateGradients", CellGradientsField = "__denseCellStateGradients",
+        GradientScratchField = "__denseGradientScratch", LayerGradientsField = "__denseLayerGradients";
 
     /// <summary>
-    /// Elements of the step's scratch: the gates of one stream and layer, their recurrent half apart (which a GRU's new
-    /// gate needs alone, and the vector kernels write separately), and for an LSTM <c>tanh(c')</c>.
+    /// Every buffer the layer keeps beside its tensors, with its length in elements; the contract's
+    /// <see cref="LayerContract.OwnBufferLength"/> is their sum.
+    /// <list type="bullet">
+    /// <item>The running hidden (and cell) state, <c>[Layers, MaxBatch, Hidden]</c> each, and the step's scratch: the gates, their
+    /// recurrent half apart (which a GRU's new gate needs alone, and the vector kernels write separately), and for an
+    /// LSTM <c>tanh(c')</c>.</item>
+    /// <item>A trainable layer's history, for every layer and stream: the hidden (and cell) state before the first step and after
+    /// every step, <c>[MaxSteps + 1, Hidden]</c>; each step's activated gates, <c>[MaxSteps, Gates·Hidden]</c>; and its
+    /// <c>tanh(c')</c> (LSTM) or <c>W_hn h + b_hn</c> (GRU), <c>[MaxSteps, Hidden]</c>.</item>
+    /// <item>Its gradients of the running state, <c>[Layers, MaxBatch, Hidden]</c> each; Backward's scratch for a step (the gates'
+    /// pre-activation gradients from the input side and, apart for a GRU, the recurrent side, and the hidden state's
+    /// gradient); and between stacked layers the gradient of a layer's output at every step, <c>[MaxBatch, MaxSteps, Hidden]</c>.</item>
+    /// </list>
     /// </summary>
-    public int ScratchLength => 2 * GateRows + (HasCell ? Hidden : 0);
-
-    /// <summary>
-    /// Elements a trainable layer keeps of one stream and layer over a Forward: each step's activated gates and its
-    /// <c>tanh(c')</c> (LSTM) or <c>W_hn h + b_hn</c> (GRU), <see cref="MaxSteps"/> × (<see cref="GateRows"/> +
-    /// <see cref="Hidden"/>); and the hidden (and cell) state before each step and after the last, (<see cref="MaxSteps"/> + 1)
-    /// × <see cref="Hidden"/> each.
-    /// </summary>
-    public long HistoryLengthPerStream => (long)MaxSteps * (GateRows + Hidden) + (MaxSteps + 1L) * Hidden * (HasCell ? 2 : 1);
-
-    /// <summary>
-    /// Elements of a trainable layer's buffers for Backward: the kept history of every layer and stream, the gradients of
-    /// the running state (<c>[Layers, MaxBatch, Hidden]</c> each), the step's gradient scratch (<see cref="GradientScratchLength"/>),
-    /// and between stacked layers the gradient of a layer's output at every step (<c>[MaxBatch, MaxSteps, Hidden]</c>). 0 when frozen.
-    /// </summary>
-    public long TrainingBufferLength =>
-        !Trainable ? 0
-        : (long)Layers * MaxBatch * HistoryLengthPerStream + StateLength * (HasCell ? 2 : 1) + GradientScratchLength
-          + (Layers > 1 ? (long)MaxBatch * MaxSteps * Hidden : 0);
-
-    /// <summary>
-    /// Elements of Backward's scratch for one step of one stream: the gates' pre-activation gradients from the input side
-    /// and, apart for a GRU (whose new gate differs), the recurrent side; and the hidden state's gradient.
-    /// </summary>
-    public int GradientScratchLength => 2 * GateRows + Hidden;
+    public IReadOnlyList<(string Field, long Length)> OwnBuffers
+    {
+        get
+        {
+            long state = (long)Layers * MaxBatch * Hidden, streams = (long)Layers * MaxBatch;
+            var buffers = new List<(string Field, long Length)> { (HiddenField, state) };
+            if (HasCell)
+                buffers.Add((CellField, state));
+            buffers.Add((ScratchField, 2 * GateRows + (HasCell ? Hidden : 0)));
+            if (!Trainable)
+                return buffers;
+            buffers.Add((HistoryHiddenField, streams * (MaxSteps + 1L) * Hidden));
+            if (HasCell)
+                buffers.Add((HistoryCellField, streams * (MaxSteps + 1L) * Hidden));
+            buffers.Add((HistoryGatesField, streams * MaxSteps * GateRows));
+            buffers.Add((HistoryExtraField, streams * MaxSteps * Hidden));
+            buffers.Add((HiddenGradientsField, state));
+            if (HasCell)
+                buffers.Add((CellGradientsField, state));
+            buffers.Add((GradientScratchField, 2 * GateRows + Hidden));
+            if (Layers > 1)
+                buffers.Add((LayerGradientsField, (long)MaxBatch * MaxSteps * Hidden));
+            return buffers;
+        }
+    }
 
     /// <summary>
     /// PyTorch's state dict, layer by layer: <c>weight_ih_l{k}</c> <c>[Gates·Hidden, inputs]</c>, <c>weight_hh_l{k}</c>
@@ -128,7 +145,7 @@ internal sealed record RecurrentSpec(
                 Output: new LayerShape(Hidden, PerTimeStep: true),
                 Tensors: tensors.ToEquatableArray(),
                 Keeps: Trainable ? BackwardNeeds.OwnBuffer : BackwardNeeds.Nothing,
-                OwnBufferLength: StateLength * (HasCell ? 2 : 1) + ScratchLength + TrainingBufferLength,
+                OwnBufferLength: OwnBuffers.Sum(buffer => buffer.Length),
                 Trainable: Trainable,
                 Deterministic: Deterministic);
         }
