@@ -332,12 +332,25 @@ public class OptimizerTests
         }
     }
 
-    /// <summary>A model of one parameter tensor named "w".</summary>
-    private sealed class OneTensor(int length) : ITrainable<float>
+    /// <summary>
+    /// A gradient shorter than its tensor is refused when the optimizer is created (an empty one means "not trained"),
+    /// and a model that trains nothing is refused as a frozen one is.
+    /// </summary>
+    [Fact]
+    public void GradientsThatDoNotMatchTheirTensorsAreRefused()
+    {
+        var wrong = new OneTensor(8, gradientLength: 7);
+        Assert.Contains("gradient of 7 elements", Assert.Throws<ArgumentException>(() => new Adam<float>(wrong)).Message, StringComparison.Ordinal);
+        var untrained = new OneTensor(8, gradientLength: 0);
+        Assert.Contains("no parameter tensors to optimize", Assert.Throws<ArgumentException>(() => new Sgd<float>(untrained, 0.1)).Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A model of one parameter tensor named "w", with a gradient as long as it unless told otherwise.</summary>
+    private sealed class OneTensor(int length, int? gradientLength = null) : ITrainable<float>
     {
         public float[] Parameters { get; } = new float[length];
 
-        public float[] Gradients { get; } = new float[length];
+        public float[] Gradients { get; } = new float[gradientLength ?? length];
 
         public int ParameterTensorCount => 1;
 
