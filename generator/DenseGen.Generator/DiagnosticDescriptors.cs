@@ -344,10 +344,19 @@ internal static class DiagnosticDescriptors
         isEnabledByDefault: true,
         customTags: NotConfigurable);
 
-    public static readonly DiagnosticDescriptor RecurrentLayerInNetwork = new(
+    public static readonly DiagnosticDescriptor NetworkStreamsDoNotFit = new(
         id: "DG0039",
-        title: "A recurrent layer cannot be a field of a network yet",
-        messageFormat: "The field '{0}' of network '{1}' is a {2} layer ({3}), which cannot be part of a [Sequential] network yet; call its Step or Forward directly",
+        title: "A network's MaxBatch or MaxSteps does not fit its recurrent layers",
+        messageFormat: "The network '{0}' {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        customTags: NotConfigurable);
+
+    public static readonly DiagnosticDescriptor FrozenRecurrentBlocksGradient = new(
+        id: "DG0041",
+        title: "A frozen recurrent layer cannot pass the gradient back",
+        messageFormat: "The field '{0}' of network '{1}' is a frozen {2} layer after the trainable field '{3}': a frozen recurrent layer keeps no time steps to go back through, so no gradient reaches '{3}'; make '{0}' trainable, or freeze the layers before it",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,

@@ -67,6 +67,69 @@ public static class DenseGuard
             ThrowNoForward(samples, lastForwardSamples, maxBatch);
     }
 
+    /// <summary>
+    /// Returns the number of streams in <paramref name="length"/> elements of sequences of <paramref name="steps"/> time
+    /// steps of <paramref name="stepSize"/> each (<c>[streams, steps, stepSize]</c>), or throws: a network of sequences
+    /// keeps state for at most <paramref name="maxStreams"/> streams, and refuses more rather than running them in chunks.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="steps"/> is less than 1.</exception>
+    /// <exception cref="ArgumentException">The length is not a positive whole number of such sequences, or they are more than <paramref name="maxStreams"/>.</exception>
+    public static int StreamCount(int length, int steps, int stepSize, int maxStreams, string paramName, string sizeName)
+    {
+        if (steps < 1)
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, "A sequence has at least one time step.");
+        long sequence = (long)steps * stepSize;
+        if (length == 0 || length % sequence != 0)
+        {
+            throw new ArgumentException(string.Format(CultureInfo.InvariantCulture,
+                "{0} has length {1}; expected a positive multiple of {2} time step{3} × {4} ({5}): one or more streams' whole sequences.",
+                paramName, length, steps, steps == 1 ? "" : "s", sizeName, stepSize), paramName);
+        }
+        long streams = length / sequence;
+        if (streams > maxStreams)
+        {
+            throw new ArgumentException(string.Format(CultureInfo.InvariantCulture,
+                "{0} holds {1} streams, more than MaxBatch ({2}), the streams the network's recurrent layers keep state for.",
+                paramName, streams, maxStreams), paramName);
+        }
+        return (int)streams;
+    }
+
+    /// <summary>Throws unless a trainable network of sequences can keep <paramref name="steps"/> time steps for <c>Backward</c>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="steps"/> is more than <paramref name="maxSteps"/>.</exception>
+    public static void RequireKeptSteps(int steps, int maxSteps)
+    {
+        if (steps > maxSteps)
+        {
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, string.Format(CultureInfo.InvariantCulture,
+                "A trainable network keeps at most MaxSteps ({0}) time steps for Backward; raise MaxSteps on its trainable recurrent layers, or run longer sequences with Step.",
+                maxSteps));
+        }
+    }
+
+    /// <summary>
+    /// Returns the rows (streams × steps) of the last <c>Forward</c> of a network of sequences, which <c>Backward</c> goes
+    /// back through, or throws unless <paramref name="length"/> is that Forward's input length.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No complete Forward has run since the network was created or its last <c>Step</c>.</exception>
+    /// <exception cref="ArgumentException">The length is not that of the last Forward's input.</exception>
+    public static int RequireSequenceForward(int length, int stepSize, int lastStreams, int lastSteps, string paramName, string sizeName)
+    {
+        if (lastStreams == 0)
+        {
+            throw new InvalidOperationException(
+                "Backward goes back through the time steps of the last Forward, and no complete Forward has run since the network was created or its last Step; call Forward(input, output, steps) first.");
+        }
+        long rows = (long)lastStreams * lastSteps;
+        if (length != rows * stepSize)
+        {
+            throw new ArgumentException(string.Format(CultureInfo.InvariantCulture,
+                "{0} has length {1}; the last Forward ran {2} stream{3} × {4} time step{5} × {6} ({7}) = {8}, which Backward goes back through.",
+                paramName, length, lastStreams, lastStreams == 1 ? "" : "s", lastSteps, lastSteps == 1 ? "" : "s", sizeName, stepSize, rows * stepSize), paramName);
+        }
+        return (int)rows;
+    }
+
     /// <summary>Throws unless a scratch span has at least <paramref name="required"/> elements.</summary>
     /// <exception cref="ArgumentException">It is shorter.</exception>
     public static void RequireScratch(int length, int required, string paramName)

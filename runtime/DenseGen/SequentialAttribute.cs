@@ -42,9 +42,20 @@ public sealed class SequentialAttribute : Attribute
     /// The most samples one <c>Backward</c> takes, and the chunk size of <c>Forward</c>: the network's buffers hold the
     /// activations of this many samples, which the generated <c>StorageBytes</c> counts. At least 1; the default is
     /// <see cref="DefaultMaxBatch"/>. Raise it to train on larger batches in one <c>Backward</c>; lower it to 1 to keep a
-    /// struct network of one-sample inference as small as it can be.
+    /// struct network of one-sample inference as small as it can be. In a network with <c>[Lstm]</c> or <c>[Gru]</c> fields
+    /// it counts streams (a sample is one stream's whole sequence, and the recurrent layers keep state for that many): unless
+    /// given, the network takes its recurrent fields' <c>MaxBatch</c>; given, it must equal theirs (DG0039).
     /// </summary>
     public int MaxBatch { get; set; } = DefaultMaxBatch;
+
+    /// <summary>
+    /// For a network with <c>[Lstm]</c> or <c>[Gru]</c> fields: the most time steps one <c>Forward(input, output, steps)</c>
+    /// of a trainable network takes (its buffers keep every step of every layer for <c>Backward</c>), and the chunk of time
+    /// a frozen network's <c>Forward</c> runs its layers on. At least 1. Unless given, a network takes its trainable
+    /// recurrent fields' <c>MaxSteps</c> (1 when none trains); given, it must equal theirs (DG0039). A network without a
+    /// recurrent field has no time steps and refuses it (DG0039).
+    /// </summary>
+    public int MaxSteps { get; set; } = 1;
 
     /// <summary>
     /// A weight file (<c>.safetensors</c> or <c>.onnx</c>) whose weights the network starts with, compiled into the

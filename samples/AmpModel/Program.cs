@@ -8,8 +8,8 @@ using System.Diagnostics;
 using DenseGen;
 using DenseGen.Samples.AmpModel;
 
-const int Streams = AmpLstm.MaxBatch;   // excerpts per batch, trained side by side as independent streams
-const int Steps = AmpLstm.MaxSteps;     // time steps per excerpt that backpropagation goes through
+const int Streams = AmpNet.MaxBatch;    // excerpts per batch, trained side by side as independent streams
+const int Steps = AmpNet.MaxSteps;      // time steps per excerpt that backpropagation goes through
 const int WarmUpSteps = 50;             // steps run before those to give the state a history: the effect forgets
                                         // within a few samples (its filter's time constant is 3.8), so 50 is ample
 const int Iterations = 2500;            // the run's length, about 20 s on one core; the time limit below only
@@ -22,22 +22,17 @@ float[] trainingTarget = Audio.ApplyEffect(trainingInput);
 float[] testInput = Audio.Generate(seconds: 5, seed: 2);
 float[] testTarget = Audio.ApplyEffect(testInput);
 
-var lstm = new AmpLstm();
-var head = new AmpHead();
-Initializer.Initialize(lstm, Initialization.PyTorchDefault, seed: 1);
-Initializer.Initialize(head, Initialization.PyTorchDefault, seed: 2);
-var lstmAdam = new Adam<float>(lstm, LearningRate);
-var headAdam = new Adam<float>(head, LearningRate);
+var model = new AmpNet();
+model.Initialize(seed: 1);   // PyTorch's defaults: the LSTM's parameters from ±1/√16, the head's from ±1/√16
+var adam = new Adam<float>(model, LearningRate);
 
 // Every buffer is allocated once, in PyTorch's batch_first layout: [stream, step, feature].
 var warmUpInput = new float[Streams * WarmUpSteps];
-var warmUpHidden = new float[Streams * WarmUpSteps * AmpLstm.HiddenSize];
+var warmUpOutput = new float[Streams * WarmUpSteps];
 var input = new float[Streams * Steps];
 var target = new float[Streams * Steps];
-var hidden = new float[Streams * Steps * AmpLstm.HiddenSize];
 var prediction = new float[Streams * Steps];
 var predictionGradient = new float[Streams * Steps];
-var hiddenGradient = new float[Streams * Steps * AmpLstm.HiddenSize];
 var pick = new SeededRandom(3);
 
 Console.WriteLine($"Training an LSTM (1 → {AmpLstm.HiddenSize}) and a dense head ({AmpHead.InputSize} → 1) to imitate tanh drive + one-pole low-pass,");
@@ -59,18 +54,14 @@ while (iteration < Iterations && clock.Elapsed < trainingTimeLimit)
     // Truncated backpropagation through time: each excerpt starts from the zero state and runs its warm-up steps
     // forward only (the next Forward replaces the history they kept, and their outputs are not scored), so that the
     // trained steps start from a state that has heard the audio before them, as it will when it streams.
-    lstm.ResetState();
-    lstm.Forward(warmUpInput, warmUpHidden, WarmUpSteps);
-    lstm.Forward(input, hidden, Steps);
-    head.Forward(hidden, prediction);   // the head maps each step's 16 hidden values to one output sample
+    model.ResetState();
+    model.Forward(warmUpInput, warmUpOutput, WarmUpSteps);
+    model.Forward(input, prediction, Steps);   // the head maps each step's 16 hidden values to one output sample
     float loss = Losses.MeanSquaredError<float>(prediction, target, predictionGradient);
 
-    lstm.ZeroGradients();
-    head.ZeroGradients();
-    head.Backward(hidden, predictionGradient, hiddenGradient);
-    lstm.Backward(input, hiddenGradient, default);   // through the Steps steps; the audio needs no gradient
-    lstmAdam.Step();
-    headAdam.Step();
+    model.ZeroGradients();
+    model.Backward(input, predictionGradient, default);   // through the Steps steps; the audio needs no gradient
+    adam.Step();
 
     // The training error as an error-to-signal ratio: the batches' mean squared error over their targets' mean square.
     lossSum += loss;
@@ -85,30 +76,27 @@ while (iteration < Iterations && clock.Elapsed < trainingTimeLimit)
 clock.Stop();
 Console.WriteLine($"Trained {iteration} iterations in {clock.Elapsed.TotalSeconds:F1} s{(iteration < Iterations ? " (stopped by the time limit)" : "")}.");
 
-// Deployment: a layer declared Trainable = false keeps no history and no gradients, and streams for ever. It has the
-// same tensors, in PyTorch's names and layout, so copying them is all it takes.
-var deployedLstm = new DeployedLstm();
-lstm.WeightIhL0.CopyTo(deployedLstm.WeightIhL0);
-lstm.WeightHhL0.CopyTo(deployedLstm.WeightHhL0);
-lstm.BiasIhL0.CopyTo(deployedLstm.BiasIhL0);
-lstm.BiasHhL0.CopyTo(deployedLstm.BiasHhL0);
-var deployedHead = new DeployedHead();
-head.Weights.CopyTo(deployedHead.Weights);
-head.Bias.CopyTo(deployedHead.Bias);
+// Deployment: a network of layers declared Trainable = false keeps no history and no gradients, and streams for ever.
+// It has the same tensors under the same names (memory.weight_ih_l0, …, head.bias, PyTorch's), so it loads the file
+// the trained network saves.
+string weightsFile = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"amp-model-{Environment.ProcessId}.safetensors");
+model.Save(weightsFile);
+var deployed = new DeployedNet();
+deployed.Load(weightsFile);
+System.IO.File.Delete(weightsFile);
 
 // Stream the held-out audio through it one sample at a time, as an audio callback would. Nothing in this loop
 // allocates: the spans are on the stack and the layers' state is inside them.
 var testOutput = new float[testInput.Length];
-Span<float> sample = stackalloc float[1], hiddenState = stackalloc float[DeployedLstm.HiddenSize], outputSample = stackalloc float[1];
-deployedLstm.ResetState();
+Span<float> sample = stackalloc float[1], outputSample = stackalloc float[1];
+deployed.ResetState();
 var streamClock = new Stopwatch();   // created before the count starts: StartNew would allocate inside it
 long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
 streamClock.Start();
 for (int n = 0; n < testInput.Length; n++)
 {
     sample[0] = testInput[n];
-    deployedLstm.Step(sample, hiddenState);
-    deployedHead.Forward(hiddenState, outputSample);
+    deployed.Step(sample, outputSample);   // the LSTM's step, then the head on its new hidden state
     testOutput[n] = outputSample[0];
 }
 streamClock.Stop();
@@ -125,7 +113,7 @@ double esr = errorEnergy / signalEnergy;
 double samplesPerSecond = testInput.Length / streamClock.Elapsed.TotalSeconds;
 
 Console.WriteLine();
-Console.WriteLine($"Deployed model: {DeployedLstm.StorageBytes + DeployedHead.StorageBytes:N0} bytes (the trained pair with its history and gradients: {AmpLstm.StorageBytes + AmpHead.StorageBytes:N0}).");
+Console.WriteLine($"Deployed model: {DeployedNet.StorageBytes:N0} bytes (the trained network with its history and gradients: {AmpNet.StorageBytes:N0}).");
 Console.WriteLine($"Held-out audio ({testInput.Length / (double)Audio.SampleRate:F0} s, another seed), streamed one sample at a time through the frozen copy:");
 Console.WriteLine($"  error-to-signal ratio Σ(y − ŷ)² / Σy² = {esr:F5} ({10 * Math.Log10(esr):F1} dB; the target is at most {MaxTestEsr})");
 Console.WriteLine($"  {samplesPerSecond / 1e6:F2} million samples per second, {allocated} bytes allocated: one core runs {samplesPerSecond / Audio.SampleRate:F0} such models at {Audio.SampleRate / 1000} kHz");
@@ -158,3 +146,19 @@ partial class DeployedLstm;
 
 [Dense(In = 16, Out = 1, Trainable = false)]
 partial class DeployedHead;
+
+/// <summary>The trained network: the LSTM, then the head at every time step; its streams and steps are the LSTM's.</summary>
+[Sequential]
+partial class AmpNet
+{
+    public readonly AmpLstm Memory = new();
+    public readonly AmpHead Head = new();
+}
+
+/// <summary>The deployed network: the frozen layers under the same field names, so it loads what AmpNet saves.</summary>
+[Sequential]
+partial class DeployedNet
+{
+    public readonly DeployedLstm Memory = new();
+    public readonly DeployedHead Head = new();
+}

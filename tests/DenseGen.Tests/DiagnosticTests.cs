@@ -322,7 +322,7 @@ public class DiagnosticTests
             .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
             .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
             .ToArray();
-        Assert.Equal(40, descriptors.Length);
+        Assert.Equal(41, descriptors.Length);
         foreach (DiagnosticDescriptor descriptor in descriptors)
         {
             bool notConfigurable = descriptor.CustomTags.Contains(WellKnownDiagnosticTags.NotConfigurable);

@@ -52,6 +52,12 @@ public class GeneratedMembersTests
         [Sequential(MaxBatch = 3)] public partial class Deployed { public readonly FrozenReLU A = new(); public FrozenValue B; }
         [Sequential] public partial class FineTuned { public readonly FrozenReLU A = new(); public readonly Head B = new(); }
         [Sequential] public partial class Normalized { public readonly Norm A = new(); public readonly L0 B = new(); }
+        [Dense(In = 3, Out = 2)] public partial class MemoryIn;
+        [Dense(In = 3, Out = 1, Trainable = false)] public partial class FrozenHead;
+        [Dense(In = 3, Out = 2, ElementType = typeof(double))] public partial struct LearnedIn;
+        [Sequential] public partial class Remembers { public readonly MemoryIn A = new(); public readonly Memory B = new(); public readonly Plain C = new(); }
+        [Sequential(MaxSteps = 8)] public partial class Streams { public readonly FrozenMemory A = new(); public readonly FrozenHead B = new(); }
+        [Sequential] public partial struct Started { public LearnedIn A; public LearnedStart B; }
         [Sequential(Weights = "mlp.safetensors")]
         public partial class Baked
         {
@@ -75,11 +81,13 @@ public class GeneratedMembersTests
 
         [Sequential(MaxBatch = 2)] public partial class Trained { public readonly Plain A = new Plain(); public readonly Squashed B = new Squashed(); }
         [Sequential] public partial class Deployed { public readonly FrozenReLU A = new FrozenReLU(); public readonly FrozenOut B = new FrozenOut(); }
+        [Sequential] public partial class Remembers { public readonly Memory A = new Memory(); public readonly Plain B = new Plain(); }
         """;
 
     private static IReadOnlyList<GeneratedMember> Layer(ElementKind element, bool activated, bool trainable) => DenseMembers.For(element, activated, trainable);
 
-    private static IReadOnlyList<GeneratedMember> Network(ElementKind element, bool trainable, bool baked = false) => NetworkMembers.For(element, trainable, baked);
+    private static IReadOnlyList<GeneratedMember> Network(ElementKind element, bool trainable, bool baked = false, bool sequences = false) =>
+        NetworkMembers.For(element, trainable, baked, sequences);
 
     [Fact]
     public void TheListsAreExactlyWhatTheFullOutputDeclares()
@@ -109,6 +117,12 @@ public class GeneratedMembersTests
             ["FrozenMemory"] = Recurrent(RecurrentCell.Lstm, f, layers: 1, trainable: false),
             ["LearnedStart"] = Recurrent(RecurrentCell.Gru, d, layers: 1, trainable: true, trainInitialState: true),
             ["FrozenGru"] = Recurrent(RecurrentCell.Gru, f, layers: 1, trainable: false),
+            ["MemoryIn"] = Layer(f, activated: false, trainable: true),
+            ["FrozenHead"] = Layer(f, activated: false, trainable: false),
+            ["LearnedIn"] = Layer(d, activated: false, trainable: true),
+            ["Remembers"] = Network(f, trainable: true, sequences: true),
+            ["Streams"] = Network(f, trainable: false, sequences: true),
+            ["Started"] = Network(d, trainable: true, sequences: true),
         });
     }
 
@@ -127,6 +141,7 @@ public class GeneratedMembersTests
             ["Deployed"] = Network(f, trainable: false),
             ["Memory"] = Recurrent(RecurrentCell.Lstm, f, layers: 1, trainable: true),
             ["FrozenGru"] = Recurrent(RecurrentCell.Gru, f, layers: 1, trainable: false),
+            ["Remembers"] = Network(f, trainable: true, sequences: true),
         });
     }
 

@@ -383,20 +383,41 @@ public class NetworkDiagnosticTests
         }
         """, ["DG0015", "DG0028"], LanguageVersion.CSharp9, layers: false);
 
+    /// <summary>
+    /// A network of sequences runs its recurrent fields' streams and steps: a MaxBatch or MaxSteps it sets that differs from
+    /// theirs, fields that differ from each other, MaxSteps below 1 or on a network with no recurrent field are DG0039; a
+    /// size per time step chains only with the same size.
+    /// </summary>
     [Fact]
-    public void RecurrentLayerFieldIsRefusedUntilNetworksChainTimeSteps() => Verify("""
+    public void StreamsAndStepsMustFitTheRecurrentFields() => Verify("""
         using DenseGen;
 
-        [Lstm(In = 1, Hidden = 8)] public sealed partial class Memory;
+        [Lstm(In = 1, Hidden = 8, MaxBatch = 4, MaxSteps = 32)] public sealed partial class Memory;
+        [Gru(In = 8, Hidden = 8, MaxBatch = 2, MaxSteps = 32)] public sealed partial class Other;
+        [Lstm(In = 1, Hidden = 8, Trainable = false)] public sealed partial class FrozenMemory;
+        [Dense(In = 1, Out = 8)] public sealed partial class Feature;
+        [Dense(In = 8, Out = 1)] public sealed partial class Head;
+        [Dense(In = 5, Out = 1)] public sealed partial class NarrowHead;
+
+        [Sequential(MaxBatch = 8)] public sealed partial class MoreStreams { public readonly Memory Memory = new(); public readonly Head Head = new(); }
+        [Sequential(MaxSteps = 16)] public sealed partial class FewerSteps { public readonly Memory Memory = new(); public readonly Head Head = new(); }
+        [Sequential] public sealed partial class FieldsDiffer { public readonly Memory Memory = new(); public readonly Other Other = new(); public readonly Head Head = new(); }
+        [Sequential(MaxSteps = 0)] public sealed partial class NoSteps { public readonly FrozenMemory Memory = new(); public readonly Head Head = new(); }
+        [Sequential(MaxSteps = 4)] public sealed partial class NoRecurrentField { public readonly Feature Feature = new(); public readonly Head Head = new(); }
+        [Sequential] public sealed partial class DoesNotChain { public readonly FrozenMemory Memory = new(); public readonly NarrowHead Head = new(); }
+        """, ["DG0039", "DG0039", "DG0039", "DG0039", "DG0039", "DG0018"], layers: false);
+
+    /// <summary>A frozen recurrent layer after a trainable one would stop the gradient: DG0041.</summary>
+    [Fact]
+    public void FrozenRecurrentLayerAfterATrainableOneIsRefused() => Verify("""
+        using DenseGen;
+
+        [Dense(In = 1, Out = 8)] public sealed partial class Feature;
+        [Lstm(In = 8, Hidden = 8, Trainable = false)] public sealed partial class FrozenMemory;
         [Dense(In = 8, Out = 1)] public sealed partial class Head;
 
-        [Sequential]
-        public sealed partial class Amp
-        {
-            public readonly Memory Memory = new();
-            public readonly Head Head = new();
-        }
-        """, ["DG0039"], layers: false);
+        [Sequential] public sealed partial class Blocked { public readonly Feature Feature = new(); public readonly FrozenMemory Memory = new(); public readonly Head Head = new(); }
+        """, ["DG0041"], layers: false);
 
     [Fact]
     public void RecurrentLayersCheckTheirSizesAndMembers() => Verify("""

@@ -420,7 +420,39 @@ public class SnapshotTests
         [Dense(In = 6, Out = 5, Activation = Activation.ReLU, Trainable = false)] public partial class FrozenHidden;
         [Dense(In = 5, Out = 2, Trainable = false)] public partial class FrozenOutput;
         [Standardize(Size = 6, Clip = 5)] public partial class Observations;
+        [Lstm(In = 5, Hidden = 4, MaxBatch = 2, MaxSteps = 32)] public partial class Memory;
+        [Dense(In = 4, Out = 2)] public partial class Head;
+        [Gru(In = 5, Hidden = 4, MaxBatch = 2, Trainable = false)] public partial class FrozenMemory;
+        [Dense(In = 4, Out = 2, Trainable = false)] public partial class FrozenHead;
         """;
+
+    /// <summary>A network of sequences: dense layers at every time step around a trainable LSTM, whose streams and steps it takes.</summary>
+    [Fact]
+    public void SequenceNetwork() => VerifyNetwork("""
+        namespace MyGame.Model;
+
+        [DenseGen.Sequential]
+        public partial class Net
+        {
+            public readonly Hidden Hidden = new();
+            [DenseGen.TensorName("rec")] public readonly Memory Memory = new();
+            public readonly Head Head = new();
+        }
+        """);
+
+    /// <summary>A frozen network of sequences runs a sequence longer than MaxSteps in chunks of it.</summary>
+    [Fact]
+    public void FrozenSequenceNetwork() => VerifyNetwork("""
+        namespace MyGame.Model;
+
+        [DenseGen.Sequential(MaxSteps = 16)]
+        public partial class Net
+        {
+            public readonly FrozenHidden Hidden = new();
+            public readonly FrozenMemory Memory = new();
+            public readonly FrozenHead Head = new();
+        }
+        """);
 
     [Fact]
     public void ClassNetwork() => VerifyNetwork("""

@@ -132,6 +132,8 @@ internal sealed record TensorSpec(
 /// <param name="Trainable">Whether it learns: has gradients, <c>ZeroGradients</c> and <c>ITrainable</c>.</param>
 /// <param name="Deterministic">Whether it is deterministic by its own attribute.</param>
 /// <param name="Activation">The activation the ONNX mapping and the architecture record expect; None for kinds without one.</param>
+/// <param name="Streams">For a layer that keeps state per stream (a recurrent one), how many streams and steps it holds; null otherwise.</param>
+/// <param name="FieldBytes">Bytes of the layer's other fields (a trainable recurrent layer's counts of the Forward it keeps), which <see cref="StorageBytes"/> counts too.</param>
 internal sealed record LayerContract(
     string Kind,
     string Architecture,
@@ -143,7 +145,9 @@ internal sealed record LayerContract(
     long OwnBufferLength,
     bool Trainable,
     bool Deterministic,
-    ActivationKind Activation = default)
+    ActivationKind Activation = default,
+    StreamState? Streams = null,
+    int FieldBytes = 0)
 {
     /// <summary>The tensors optimizers update, in table order.</summary>
     public EquatableArray<TensorSpec> TrainedTensors => Tensors.Where(tensor => tensor.Trained).ToEquatableArray();
@@ -151,7 +155,16 @@ internal sealed record LayerContract(
     /// <summary>Elements of its parameters (not state): what <c>ParameterCount</c> counts.</summary>
     public long ParameterCount => Tensors.Where(tensor => tensor.Role == TensorRole.Parameter).Sum(tensor => (long)tensor.Length);
 
-    /// <summary>Bytes of all it holds: every tensor, every gradient, and its own buffer.</summary>
+    /// <summary>Bytes of all it holds: every tensor, every gradient, its own buffer and its other fields.</summary>
     public long StorageBytes(int elementSize) =>
-        (Tensors.Sum(tensor => (long)tensor.Length) + Tensors.Where(tensor => tensor.Trained).Sum(tensor => (long)tensor.Length) + OwnBufferLength) * elementSize;
+        (Tensors.Sum(tensor => (long)tensor.Length) + Tensors.Where(tensor => tensor.Trained).Sum(tensor => (long)tensor.Length) + OwnBufferLength) * elementSize + FieldBytes;
 }
+
+/// <summary>
+/// What a layer that keeps state per stream holds, which a network of it must match: a sample of such a network is one
+/// stream's whole sequence.
+/// </summary>
+/// <param name="MaxBatch">Streams it keeps state for.</param>
+/// <param name="MaxSteps">Time steps a trainable layer keeps for <c>Backward</c>; 1 for a frozen one, which takes any number.</param>
+/// <param name="StateProperties">The span properties of its running state (<c>HiddenState</c>), which a network's output must not overlap.</param>
+internal sealed record StreamState(int MaxBatch, int MaxSteps, EquatableArray<string> StateProperties);

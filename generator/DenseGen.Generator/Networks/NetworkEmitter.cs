@@ -13,7 +13,7 @@ namespace DenseGen.Generator.Networks;
 /// Turns a <see cref="NetworkSpec"/> into the source of the network's partial type: constants, buffers, and the
 /// methods that drive the layers' own generated kernels in order. Pure: the same spec gives byte-identical text.
 /// </summary>
-internal static class NetworkEmitter
+internal static partial class NetworkEmitter
 {
     private const string Span = "global::System.Span";
     private const string ReadOnlySpan = "global::System.ReadOnlySpan";
@@ -21,6 +21,7 @@ internal static class NetworkEmitter
     private const string BuffersField = "__denseBuffers";
     private const string BufferStorageType = "__DenseBufferStorage";
     private const string ForwardSamplesField = "__denseForwardSamples";
+    private const string ForwardStepsField = "__denseForwardSteps";
     private const string LayersField = "__denseLayers";
     private const string SetParametersMethod = "__DenseSetParameters";
     private const string BakedDataField = "__denseBaked";
@@ -36,14 +37,22 @@ internal static class NetworkEmitter
         GeneratedFile.Open(w, spec.Namespace, spec.ContainingTypes);
 
         string t = spec.ElementKeyword;
-        string interfaces = spec.IsTrainable
+        // A network of sequences takes a sample as a stream's whole sequence, which the one-sample module interfaces
+        // (and the training helpers built on them) do not describe: it offers its shape, and optimizers its tensors.
+        string interfaces = spec.IsSequence
+            ? spec.IsTrainable ? $"global::DenseGen.IModuleShape, global::DenseGen.ITrainable<{t}>" : "global::DenseGen.IModuleShape"
+            : spec.IsTrainable
             ? $"global::DenseGen.ITrainableModule<{t}>, global::DenseGen.ITrainable<{t}>"
             : $"global::DenseGen.IForwardModule<{t}>";
         w.Open($"partial {(spec.IsStruct ? "struct" : "class")} {spec.TypeName} : {interfaces}");
         var context = new Context(w, spec, NetworkLayout.Of(spec), portable ? null : KernelWriter.MethodAttributes(skipLocalsInit: false), portable);
         WriteConstants(context);
         WriteBuffers(context);
-        if (spec.IsTrainable)
+        if (spec.IsSequence)
+        {
+            WriteSequenceMembers(context);
+        }
+        else if (spec.IsTrainable)
         {
             WriteTrainingForward(context);
             WriteBackward(context);
@@ -106,12 +115,23 @@ internal static class NetworkEmitter
         GeneratedFile.Field(w);
         w.Line($"public const int OutputSize = {Number(spec.Last.Out)};");
         w.Line();
-        w.Line(spec.IsTrainable
+        w.Line(spec.IsSequence
+            ? "/// <summary>The most streams one call takes: its recurrent layers keep state for this many.</summary>"
+            : spec.IsTrainable
             ? "/// <summary>The most samples one <see cref=\"Backward\"/> takes; <see cref=\"Forward\"/> runs larger batches in chunks of this many.</summary>"
             : "/// <summary>The chunk size of <c>Forward</c>: the network's buffers hold this many samples.</summary>");
         GeneratedFile.Field(w);
         w.Line($"public const int MaxBatch = {Number(spec.MaxBatch)};");
         w.Line();
+        if (spec.IsSequence)
+        {
+            w.Line(spec.IsTrainable
+                ? "/// <summary>The most time steps one <c>Forward(input, output, steps)</c> takes: the network keeps every step of every layer for <see cref=\"Backward\"/>.</summary>"
+                : "/// <summary>The time steps <c>Forward(input, output, steps)</c> runs its layers on at a time; it takes sequences of any length.</summary>");
+            GeneratedFile.Field(w);
+            w.Line($"public const int MaxSteps = {Number(spec.MaxSteps)};");
+            w.Line();
+        }
         w.Line("/// <summary>Number of layers.</summary>");
         GeneratedFile.Field(w);
         w.Line($"public const int LayerCount = {Number(spec.Layers.Count)};");
@@ -176,10 +196,18 @@ internal static class NetworkEmitter
         }
         if (c.Spec.IsTrainable)
         {
-            w.Line("// Samples of the last complete Forward: Backward needs its activations.");
+            w.Line(c.Spec.IsSequence
+                ? "// Streams and time steps of the last complete Forward: Backward needs its activations."
+                : "// Samples of the last complete Forward: Backward needs its activations.");
             GeneratedFile.Field(w);
             w.Line($"private int {ForwardSamplesField};");
             w.Line();
+            if (c.Spec.IsSequence)
+            {
+                GeneratedFile.Field(w);
+                w.Line($"private int {ForwardStepsField};");
+                w.Line();
+            }
         }
     }
 
@@ -288,7 +316,6 @@ internal static class NetworkEmitter
     {
         IndentedWriter w = c.W;
         NetworkSpec spec = c.Spec;
-        int count = spec.Layers.Count, firstTrainable = spec.FirstTrainable;
         w.Line("/// <summary>");
         w.Line("/// Back-propagates the samples of the last <see cref=\"Forward\"/> through every layer,");
         w.Line("/// last to first: adds each trainable layer's <c>∂L/∂W</c> and <c>∂L/∂b</c> to its gradients, through the activations,");
@@ -313,6 +340,20 @@ internal static class NetworkEmitter
         WriteDisjointFromLayers(c, "inputGradient");
         WriteDisjointFromGradients(c, "input", spec.First);
         WriteDisjointFromGradients(c, "outputGradient", spec.Last);
+        WriteBackwardThroughLayers(c);
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>
+    /// The body of Backward after its checks: each layer's Backward, last to first, on <c>samples</c> rows, the gradient
+    /// between layers ping-ponging through the buffers.
+    /// </summary>
+    private static void WriteBackwardThroughLayers(Context c)
+    {
+        IndentedWriter w = c.W;
+        NetworkSpec spec = c.Spec;
+        int count = spec.Layers.Count, firstTrainable = spec.FirstTrainable;
         WriteBuffersLocal(c);
         w.Line();
         for (int i = count - 1; i > firstTrainable; i--)
@@ -324,14 +365,15 @@ internal static class NetworkEmitter
         else
         {
             WriteLayerBackward(c, firstTrainable, $"inputGradient.IsEmpty ? default({Span}<{c.T}>) : {GradientSlice(c, firstTrainable - 1)}");
-            w.Line("// The layers before the first trainable one learn nothing; they run only to give the caller ∂L/∂X.");
-            w.Open("if (!inputGradient.IsEmpty)");
-            for (int i = firstTrainable - 1; i >= 0; i--)
-                WriteLayerBackward(c, i, i == 0 ? "inputGradient" : GradientSlice(c, i - 1));
-            w.Close();
+            if (!BlocksInputGradient(spec))
+            {
+                w.Line("// The layers before the first trainable one learn nothing; they run only to give the caller ∂L/∂X.");
+                w.Open("if (!inputGradient.IsEmpty)");
+                for (int i = firstTrainable - 1; i >= 0; i--)
+                    WriteLayerBackward(c, i, i == 0 ? "inputGradient" : GradientSlice(c, i - 1));
+                w.Close();
+            }
         }
-        w.Close();
-        w.Line();
     }
 
     private static void WriteLayerBackward(Context c, int index, string inputGradient)

@@ -14,7 +14,8 @@ internal static class NetworkMembers
     /// <param name="element">The layers' element type.</param>
     /// <param name="trainable">Whether any layer trains (then the network has Backward and ZeroGradients).</param>
     /// <param name="baked">Whether the network names a weight file (then it has LoadBakedWeights).</param>
-    public static IReadOnlyList<GeneratedMember> For(ElementKind element, bool trainable, bool baked)
+    /// <param name="sequences">Whether a layer is recurrent (then the network runs time steps: Step, Forward of steps, ResetState).</param>
+    public static IReadOnlyList<GeneratedMember> For(ElementKind element, bool trainable, bool baked, bool sequences = false)
     {
         string t = element.Keyword();
         string readOnlySpan = $"global::System.ReadOnlySpan<{t}>", span = $"global::System.Span<{t}>";
@@ -27,7 +28,6 @@ internal static class NetworkMembers
             GeneratedMember.Constant("ParameterCount"),
             GeneratedMember.Constant("ParameterBytes"),
             GeneratedMember.Constant("StorageBytes"),
-            GeneratedMember.Method("Forward", readOnlySpan, span),
             GeneratedMember.Method("Initialize", "ulong", "global::DenseGen.Initialization"),
             GeneratedMember.Property("Architecture"),
             GeneratedMember.Method("Save", "string"),
@@ -36,12 +36,23 @@ internal static class NetworkMembers
             GeneratedMember.Method("LoadOnnx", "global::System.IO.Stream"),
             GeneratedMember.Method("LoadOnnx", "byte[]"),
         };
+        if (sequences)
+        {
+            members.Add(GeneratedMember.Constant("MaxSteps"));
+            members.Add(GeneratedMember.Method("Step", readOnlySpan, span));
+            members.Add(GeneratedMember.Method("Forward", readOnlySpan, span, "int"));
+            members.Add(GeneratedMember.Method("ResetState"));
+        }
+        else
+        {
+            members.Add(GeneratedMember.Method("Forward", readOnlySpan, span));
+        }
         if (trainable)
         {
             members.Add(GeneratedMember.Method("Backward", readOnlySpan, readOnlySpan, span));
             members.Add(GeneratedMember.Method("ZeroGradients"));
         }
-        else
+        else if (!sequences)
         {
             members.Add(GeneratedMember.Constant("ForwardScratchLength"));
             members.Add(GeneratedMember.Method("Forward", readOnlySpan, span, span));

@@ -38,7 +38,8 @@ internal static class NetworkParser
         CheckPartial(type, declaration, diagnostics);
         EquatableArray<ContainingType> containingTypes = Declarations.ContainingTypes(declaration);
         var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
-        int maxBatch = ReadMaxBatch(attribute, attributeSyntax, name, diagnostics);
+        int? givenMaxBatch = ReadPositive(attribute, attributeSyntax, "MaxBatch", name, diagnostics);
+        int? givenMaxSteps = ReadPositive(attribute, attributeSyntax, "MaxSteps", name, diagnostics);
         string? weights = AttributeArguments.Named(attribute, "Weights")?.Value as string;
         LocationInfo? weightsArgument = weights is null ? null : LocationInfo.From((SyntaxNode?)AttributeArguments.Syntax(attributeSyntax, "Weights") ?? attributeSyntax);
         if (weights is not null)
@@ -56,10 +57,13 @@ internal static class NetworkParser
         CheckTensorNames(fields, name, diagnostics);
         ElementKind? element = CheckElementTypes(fields, diagnostics);
         CheckChain(fields, diagnostics);
+        (int maxBatch, int maxSteps) = StreamsAndSteps(fields, givenMaxBatch, givenMaxSteps, name, attributeSyntax, diagnostics);
+        CheckGradientPath(fields, name, diagnostics);
         if (element is not null)
         {
             bool trainable = fields.Any(f => f.Layer is { Trainable: true });
-            MemberCollisions.Report(type, "network", NetworkMembers.For(element.Value, trainable, baked: weights is not null), diagnostics);
+            bool sequences = fields.Any(f => f.Layer?.Contract.Streams is not null);
+            MemberCollisions.Report(type, "network", NetworkMembers.For(element.Value, trainable, baked: weights is not null, sequences), diagnostics);
         }
 
         bool valid = !diagnostics.Any(IsError) && fields.Count > 0 && fields.All(f => f.Layer is not null) && element is not null;
@@ -74,7 +78,8 @@ internal static class NetworkParser
             Element: element!.Value,
             MaxBatch: maxBatch,
             Layers: fields.Select(f => f.Layer!).ToEquatableArray(),
-            Weights: weights);
+            Weights: weights,
+            MaxSteps: maxSteps);
         long bufferElements = NetworkLayout.Of(spec).Length;
         if (bufferElements > LayerLimits.MaxElements)
         {
@@ -128,6 +133,9 @@ internal static class NetworkParser
         public LocationInfo? Location { get; }
 
         public string TypeName => Field.Type.Name;
+
+        /// <summary>The streams and steps of a valid recurrent layer.</summary>
+        public StreamState Streams => Layer!.Contract.Streams!;
     }
 
     private static bool IsError(DiagnosticInfo diagnostic) => diagnostic.Descriptor.DefaultSeverity == DiagnosticSeverity.Error;
@@ -164,18 +172,89 @@ internal static class NetworkParser
     /// <summary>The runtime's <c>SequentialAttribute.DefaultMaxBatch</c>, which a test holds equal to this.</summary>
     public const int DefaultMaxBatch = 16;
 
-    private static int ReadMaxBatch(AttributeData attribute, AttributeSyntax? syntax, string name, List<DiagnosticInfo> diagnostics)
+    /// <summary>The attribute's <c>MaxBatch</c> or <c>MaxSteps</c>, or null when it does not set it; below 1 is DG0025 or DG0039 and reads as 1.</summary>
+    private static int? ReadPositive(AttributeData attribute, AttributeSyntax? syntax, string property, string name, List<DiagnosticInfo> diagnostics)
     {
-        TypedConstant? value = AttributeArguments.Named(attribute, "MaxBatch");
-        if (value?.Value is not int maxBatch)
-            return DefaultMaxBatch;
-        if (maxBatch >= 1)
-            return maxBatch;
-        diagnostics.Add(DiagnosticInfo.Create(
-            DiagnosticDescriptors.InvalidMaxBatch,
-            LocationInfo.From((SyntaxNode?)AttributeArguments.Syntax(syntax, "MaxBatch") ?? syntax),
-            name, Number(maxBatch), "must be at least 1"));
+        TypedConstant? value = AttributeArguments.Named(attribute, property);
+        if (value?.Value is not int given)
+            return null;
+        if (given >= 1)
+            return given;
+        LocationInfo? location = LocationInfo.From((SyntaxNode?)AttributeArguments.Syntax(syntax, property) ?? syntax);
+        diagnostics.Add(property == "MaxBatch"
+            ? DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMaxBatch, location, name, Number(given), "must be at least 1")
+            : DiagnosticInfo.Create(DiagnosticDescriptors.NetworkStreamsDoNotFit, location, name, "has MaxSteps = " + Number(given) + ", but a sequence has at least one time step; set it to 1 or more"));
         return 1;
+    }
+
+    /// <summary>
+    /// The network's streams and steps. Its recurrent fields keep state for their own <c>MaxBatch</c> streams and history
+    /// for their own <c>MaxSteps</c> steps (the trainable ones), which the network's buffers must match: a value the
+    /// attribute leaves unset is taken from them, and one it sets, or a field's that differs from another's, is DG0039 at
+    /// the field that differs. A network without recurrent fields has no steps, so its <c>MaxSteps</c> is DG0039 too.
+    /// </summary>
+    private static (int MaxBatch, int MaxSteps) StreamsAndSteps(
+        List<FieldLayer> fields, int? givenMaxBatch, int? givenMaxSteps, string network, AttributeSyntax? syntax, List<DiagnosticInfo> diagnostics)
+    {
+        List<FieldLayer> recurrent = fields.Where(f => f.Layer?.Contract.Streams is not null).ToList();
+        if (recurrent.Count == 0)
+        {
+            if (givenMaxSteps is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.NetworkStreamsDoNotFit, LocationInfo.From((SyntaxNode?)AttributeArguments.Syntax(syntax, "MaxSteps") ?? syntax), network,
+                    "sets MaxSteps, but has no recurrent field ([Lstm] or [Gru]) whose time steps it would count; remove it"));
+            }
+            return (givenMaxBatch ?? DefaultMaxBatch, 1);
+        }
+        int maxBatch = Agree(recurrent, field => field.Streams.MaxBatch, givenMaxBatch, "MaxBatch", "streams it keeps state for", network, diagnostics);
+        List<FieldLayer> trained = recurrent.Where(f => f.Layer!.Trainable).ToList();
+        int maxSteps = trained.Count == 0
+            ? givenMaxSteps ?? 1
+            : Agree(trained, field => field.Streams.MaxSteps, givenMaxSteps, "MaxSteps", "steps it keeps for Backward", network, diagnostics);
+        return (maxBatch, maxSteps);
+    }
+
+    /// <summary>The value every field has, or the network gives; DG0039 at each field whose own differs.</summary>
+    private static int Agree(
+        List<FieldLayer> fields, System.Func<FieldLayer, int> valueOf, int? given, string property, string meaning, string network, List<DiagnosticInfo> diagnostics)
+    {
+        int agreed = given ?? valueOf(fields[0]);
+        foreach (FieldLayer field in fields)
+        {
+            int own = valueOf(field);
+            if (own == agreed)
+                continue;
+            string other = given is not null
+                ? "the network sets " + property + " = " + Number(agreed)
+                : "the field '" + fields[0].Field.Name + "' has " + property + " = " + Number(agreed);
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.NetworkStreamsDoNotFit, field.Location, network,
+                "runs its recurrent field '" + field.Field.Name + "' (" + field.TypeName + ", " + property + " = " + Number(own) + ", the " + meaning + "), but "
+                + other + "; give the layers the same " + property + (given is not null ? ", or leave the network's unset to take theirs" : "")));
+        }
+        return agreed;
+    }
+
+    /// <summary>
+    /// DG0041 at a frozen recurrent field after a trainable one: a frozen recurrent layer keeps no steps to go back
+    /// through, so no gradient could reach the trainable layer before it.
+    /// </summary>
+    private static void CheckGradientPath(List<FieldLayer> fields, string network, List<DiagnosticInfo> diagnostics)
+    {
+        FieldLayer? trainable = null;
+        foreach (FieldLayer field in fields)
+        {
+            if (field.Layer is not { } layer)
+                continue;
+            if (trainable is not null && !layer.Trainable && layer.Contract.Streams is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.FrozenRecurrentBlocksGradient, field.Location, field.Field.Name, network, layer.Contract.Kind, trainable.Field.Name));
+            }
+            if (layer.Trainable)
+                trainable ??= field;
+        }
     }
 
     /// <summary>
@@ -222,15 +301,7 @@ internal static class NetworkParser
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassLayerFieldNotInitialized, location, field.Name, network, field.Type.Name));
             if (isStruct && field.IsReadOnly)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReadOnlyStructLayerField, location, field.Name, network, field.Type.Name));
-            FieldLayer layer = ReadLayer(field, kind.Kind, kind.Attribute, isStruct, location, cancellationToken);
-            if (layer.Layer is { Contract: var contract } && (contract.Input.PerTimeStep || contract.Output.PerTimeStep))
-            {
-                // A layer of sequences has no Forward of one sample, which the network's code would call; until networks
-                // chain time steps, the field is reported and the network left ungenerated, as for an invalid layer.
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RecurrentLayerInNetwork, location, field.Name, network, contract.Kind, contract.Description));
-                layer = new FieldLayer(field, null, layer.Element, location);
-            }
-            layers.Add(layer);
+            layers.Add(ReadLayer(field, kind.Kind, kind.Attribute, isStruct, location, cancellationToken));
         }
         return layers;
     }
@@ -353,11 +424,15 @@ internal static class NetworkParser
             // An invalid layer has its own diagnostic; comparing with its sizes would only cascade.
             if (fields[i - 1].Layer is not { } previous || fields[i].Layer is not { } current)
                 continue;
-            if (!previous.Contract.Output.Chains(current.Contract.Input))
+            // In a network of sequences the other layers apply at every time step, so a size per step chains with a flat one.
+            bool sequences = fields.Any(f => f.Layer?.Contract.Streams is not null);
+            LayerShape output = sequences ? previous.Contract.Output with { PerTimeStep = false } : previous.Contract.Output;
+            LayerShape input = sequences ? current.Contract.Input with { PerTimeStep = false } : current.Contract.Input;
+            if (!output.Chains(input))
             {
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.LayerSizesDoNotChain, fields[i].Location,
-                    current.FieldName, fields[i].TypeName, current.Contract.Input.ToString(), previous.FieldName, fields[i - 1].TypeName, previous.Contract.Output.ToString()));
+                    current.FieldName, fields[i].TypeName, input.ToString(), previous.FieldName, fields[i - 1].TypeName, output.ToString()));
             }
         }
     }

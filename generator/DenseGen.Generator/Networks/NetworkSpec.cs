@@ -53,10 +53,22 @@ internal sealed record NetworkSpec(
     string? Weights = null,
     BakedWeights? Baked = null,
     BakeProblem? BakeProblem = null,
-    bool RequiresDeterministicMode = false) : IGeneratedTypeSpec
+    bool RequiresDeterministicMode = false,
+    int MaxSteps = 1) : IGeneratedTypeSpec
 {
+    // MaxSteps: for a network of sequences, the steps one Forward keeps (trainable) or runs at a time (frozen).
+
     // RequiresDeterministicMode: whether the portable output's entry points turn the runtime's deterministic mode on
     // (every layer deterministic, unless the project opted out; see DeterministicModeRequirement).
+
+    /// <summary>
+    /// Whether a layer keeps state per stream (a recurrent one): then a sample is one stream's whole sequence, every other
+    /// layer applies at each time step, and the network runs <c>Step</c> and <c>Forward(input, output, steps)</c>.
+    /// </summary>
+    public bool IsSequence => Layers.Any(layer => layer.Contract.Streams is not null);
+
+    /// <summary>Rows of one layer's output the buffers hold: <see cref="MaxBatch"/> samples, or for a network of sequences every step of <see cref="MaxSteps"/> of each stream.</summary>
+    public long Rows => (long)MaxBatch * (IsSequence ? MaxSteps : 1);
 
     /// <summary>Whether every layer is deterministic by its own attribute.</summary>
     public bool HasOnlyDeterministicLayers => Layers.All(layer => layer.Deterministic);

@@ -55,6 +55,15 @@ public sealed class RecurrentLayerTests
         Assert.All(output, v => Assert.Equal(7f, v));
     }
 
+    /// <summary>StorageBytes is a struct layer's size: its tensors, gradients, state, history and the counts of the Forward it keeps.</summary>
+    [Fact]
+    public void StorageBytesIsAStructLayersSize()
+    {
+        Assert.Equal(StreamsLstmStruct.StorageBytes, System.Runtime.CompilerServices.Unsafe.SizeOf<StreamsLstmStruct>());
+        Assert.Equal(StreamsGruStruct.StorageBytes, System.Runtime.CompilerServices.Unsafe.SizeOf<StreamsGruStruct>());
+        Assert.Equal(SeqLstmStruct.StorageBytes, System.Runtime.CompilerServices.Unsafe.SizeOf<SeqLstmStruct>());
+    }
+
     [Fact]
     public void StepAllocatesNothing()
     {

@@ -31,7 +31,7 @@ namespace MyGame.Audio
 
         /// <summary>Bytes of the tensors and their gradients, the running state of every stream, what Forward keeps of every step for Backward, and the scratch: the size of a struct layer, and of a class layer's data (its object and array headers aside).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        public const long StorageBytes = 93024;
+        public const long StorageBytes = 93032;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeightIhL0 = new(48);

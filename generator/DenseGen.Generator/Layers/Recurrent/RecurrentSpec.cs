@@ -147,7 +147,9 @@ internal sealed record RecurrentSpec(
                 Keeps: Trainable ? BackwardNeeds.OwnBuffer : BackwardNeeds.Nothing,
                 OwnBufferLength: OwnBuffers.Sum(buffer => buffer.Length),
                 Trainable: Trainable,
-                Deterministic: Deterministic);
+                Deterministic: Deterministic,
+                Streams: new StreamState(MaxBatch, MaxSteps, HasCell ? EquatableArray.Create("HiddenState", "CellState") : EquatableArray.Create("HiddenState")),
+                FieldBytes: Trainable ? 2 * sizeof(int) : 0);
         }
     }
 
