@@ -61,6 +61,14 @@ internal readonly struct ExpectedTensor
         }
     }
 
+    /// <summary>
+    /// Whether a file may leave the tensor out: a recurrent layer's initial state (<c>initial_hidden</c>,
+    /// <c>initial_cell</c>) is DenseGen's own tensor, which PyTorch's <c>nn.LSTM</c> and <c>nn.GRU</c> state dicts do not
+    /// have (they start from zeros), so one missing reads as zeros.
+    /// </summary>
+    public static bool MayBeAbsent(string kind, string name) =>
+        (kind == "Lstm" || kind == "Gru") && name.StartsWith("initial_", StringComparison.Ordinal);
+
     /// <summary>Elements: the product of the shape.</summary>
     public long Length
     {

@@ -19,7 +19,8 @@ namespace DenseGen.Formats;
 /// as F32 or F64, with values its table allows (a standard deviation greater than 0); the architecture DenseGen records
 /// in the metadata, when there is one, the same as the network's (a file written by PyTorch has none and is checked by
 /// names and shapes alone); and, when strict, no tensor the network does not have, as PyTorch's
-/// <c>load_state_dict(strict=True)</c>.
+/// <c>load_state_dict(strict=True)</c>. A recurrent layer's initial state, which PyTorch's modules do not have, may be
+/// left out and reads as zeros.
 /// </summary>
 internal static class SafeTensorsLayers
 {
@@ -37,8 +38,11 @@ internal static class SafeTensorsLayers
         {
             foreach (ExpectedTensor tensor in layer.Tensors)
             {
-                file.Require(layer.Name + "." + tensor.Name, tensor.Shape);
-                expected.Add(layer.Name + "." + tensor.Name);
+                string name = layer.Name + "." + tensor.Name;
+                if (!file.Tensors.ContainsKey(name) && ExpectedTensor.MayBeAbsent(layer.Kind, tensor.Name))
+                    continue;
+                file.Require(name, tensor.Shape);
+                expected.Add(name);
             }
         }
         if (strict)
@@ -58,6 +62,8 @@ internal static class SafeTensorsLayers
             {
                 string name = layer.Name + "." + layer.Tensors[i].Name;
                 tensors[i] = new double[layer.Tensors[i].Length];
+                if (!expected.Contains(name))
+                    continue;   // an initial state the file leaves out: zeros, where PyTorch starts
                 file.CopyTo(name, tensors[i].AsSpan());
                 // Values a layer cannot compute with (a standard deviation ≤ 0 or NaN) are refused here, before any
                 // caller writes a layer, so a refused file leaves the network as it was.

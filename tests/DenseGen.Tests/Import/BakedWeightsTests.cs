@@ -82,6 +82,54 @@ public class BakedWeightsTests
         Assert.True(((ITrainable<float>)expected).ParameterTensor(0).SequenceEqual(trainable.ParameterTensor(0)));
     }
 
+    /// <summary>
+    /// A PyTorch module's state dict with a GRU (tools/make-sequence-network-fixtures.py) bakes into a network of
+    /// sequences by its names, without the initial state PyTorch's modules do not have (it starts at zero), and gives
+    /// the bits Load of the same file gives.
+    /// </summary>
+    [Fact]
+    public void ARecurrentModulesStateDictBakesIn()
+    {
+        const string source = """
+            using DenseGen;
+
+            [Dense(In = 3, Out = 6, Trainable = false)] public partial class Features;
+            [Gru(In = 6, Hidden = 8, MaxBatch = 2, Trainable = false)] public partial class Rec;
+            [Dense(In = 8, Out = 2, Trainable = false)] public partial class Head;
+
+            [Sequential(MaxSteps = 20, Weights = "network_gru.safetensors")]
+            public partial class Baked
+            {
+                public readonly Features Features = new();
+                public readonly Rec Rec = new();
+                public readonly Head Head = new();
+            }
+            """;
+        string path = Path.Combine(DenseGen.Tests.Recurrent.RecurrentFixture.Folder, "network_gru.safetensors");
+        (GeneratorRunResult result, Compilation output) = RunSource(source, [new WeightsAdditionalText("/project/obj/densegen/network_gru.densegen-weights", "network_gru.safetensors", File.ReadAllBytes(path))]);
+        Assert.Null(result.Exception);
+        Assert.Empty(result.Diagnostics);
+        Type type = Load(output).GetType("Baked", throwOnError: true)!;
+        object baked = Activator.CreateInstance(type)!;
+        var loaded = new DenseGen.Tests.RecurrentLayers.TorchGruNetFloat();
+        loaded.Load(path);
+        var x = new float[2 * 20 * 3];
+        for (int i = 0; i < x.Length; i++)
+            x[i] = (float)Math.Sin(i);
+        var y = new float[2 * 20 * 2];
+        var forward = type.GetMethod("Forward", [typeof(ReadOnlySpan<float>), typeof(Span<float>), typeof(int)])!;
+        // Reflection cannot pass spans; the delegate takes them.
+        var run = (ForwardSteps)Delegate.CreateDelegate(typeof(ForwardSteps), baked, forward);
+        run(x, y, 20);
+        var expected = new float[y.Length];
+        loaded.Forward(x, expected, 20);
+        // The same declarations compile to the same code: the same weights give the same bits.
+        Assert.Equal(expected, y);
+        Assert.Contains(y, value => value != 0);
+    }
+
+    private delegate void ForwardSteps(ReadOnlySpan<float> input, Span<float> output, int steps);
+
     /// <summary>An nn.SiLU() model's Sigmoid-and-Mul export bakes in through the generator's copy of the ONNX mapping.</summary>
     [Fact]
     public void ASiLUModelBakesIn()

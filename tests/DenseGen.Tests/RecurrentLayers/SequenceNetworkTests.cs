@@ -320,6 +320,50 @@ public sealed class SequenceNetworkTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// PyTorch's own modules (tools/make-sequence-network-fixtures.py) load by their state dicts' names, which have no
+    /// initial state (it reads as zeros, where PyTorch starts), and compute PyTorch's float64 outputs. Both evaluate the
+    /// same function in double, differing only in the order of each sum: within n·2⁻⁵³·Σ|terms| per product (n ≤ 24
+    /// terms here, each of order 1) carried through 20 steps of a recurrence whose gates' derivatives are at most 1, about
+    /// 1e-13; 1e-10 of the outputs' scale leaves a wide margin, while a tensor loaded under the wrong name moves the
+    /// outputs by tenths.
+    /// </summary>
+    [Theory]
+    [InlineData("network_lstm")]
+    [InlineData("network_gru")]
+    public void PyTorchModulesLoadByTheirStateDictNames(string name)
+    {
+        string path = Path.Combine(Recurrent.RecurrentFixture.Folder, name + ".safetensors");
+        SafeTensorsFile file = SafeTensorsFile.Read(Path.Combine(Recurrent.RecurrentFixture.Folder, name + ".io.safetensors"));
+        var x = new double[file.Tensors["x"].Shape.Aggregate(1L, (a, b) => a * b)];
+        var expected = new double[file.Tensors["f64.output"].Shape.Aggregate(1L, (a, b) => a * b)];
+        file.CopyTo<double>("x", x);
+        file.CopyTo<double>("f64.output", expected);
+        int steps = (int)file.Tensors["x"].Shape[1];
+        var y = new double[expected.Length];
+        if (name == "network_lstm")
+        {
+            var network = new TorchLstmNet();
+            network.Rec.InitialHiddenState.Fill(1);
+            network.Load(path);
+            Assert.All(network.Rec.InitialHiddenState.ToArray(), value => Assert.Equal(0.0, value));
+            network.ResetState();
+            network.Forward(x, y, steps);
+        }
+        else
+        {
+            var network = new TorchGruNet();
+            network.Load(path);
+            network.ResetState();
+            network.Forward(x, y, steps);
+        }
+        double scale = expected.Max(Math.Abs), worst = 0;
+        for (int i = 0; i < y.Length; i++)
+            worst = Math.Max(worst, Math.Abs(y[i] - expected[i]) / scale);
+        output.WriteLine($"{name}: largest difference {worst:G3} of the outputs' scale ({scale:G3})");
+        Assert.True(worst <= 1e-10, $"{name}: {worst} of the outputs' scale");
+    }
+
     /// <summary>Initialize draws every recurrent parameter from ±1/√Hidden, as <c>nn.LSTM</c> and <c>nn.GRU</c> do, and leaves the initial state zero.</summary>
     [Fact]
     public void InitializeDrawsRecurrentParametersAsPyTorch()

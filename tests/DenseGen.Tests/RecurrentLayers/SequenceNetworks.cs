@@ -57,3 +57,41 @@ public partial class FrozenFeatureNet
     public readonly FeatureGru Features = new();
     public readonly FeatureHead Head = new();
 }
+
+// The PyTorch modules of tools/make-sequence-network-fixtures.py, in double: their state dicts load by the fields' names.
+[Dense(In = 2, Out = 8, Activation = Activation.Tanh, Trainable = false, ElementType = typeof(double))] public partial class TorchLstmFeatures;
+[Lstm(In = 8, Hidden = 16, Layers = 2, MaxBatch = 3, Trainable = false, ElementType = typeof(double))] public partial class TorchLstmRec;
+[Dense(In = 16, Out = 1, Trainable = false, ElementType = typeof(double))] public partial class TorchLstmHead;
+
+[Sequential(MaxSteps = 20)]
+public partial class TorchLstmNet
+{
+    public readonly TorchLstmFeatures Features = new();
+    public readonly TorchLstmRec Rec = new();
+    public readonly TorchLstmHead Head = new();
+}
+
+[Dense(In = 3, Out = 6, Trainable = false, ElementType = typeof(double))] public partial class TorchGruFeatures;
+[Gru(In = 6, Hidden = 8, MaxBatch = 2, Trainable = false, ElementType = typeof(double))] public partial class TorchGruRec;
+[Dense(In = 8, Out = 2, Trainable = false, ElementType = typeof(double))] public partial class TorchGruHead;
+
+[Sequential(MaxSteps = 20)]
+public partial class TorchGruNet
+{
+    public readonly TorchGruFeatures Features = new();
+    public readonly TorchGruRec Rec = new();
+    public readonly TorchGruHead Head = new();
+}
+
+// The GRU module in float, as BakedWeightsTests bakes it: the same declarations, so the same code and the same bits.
+[Dense(In = 3, Out = 6, Trainable = false)] public partial class TorchGruFeaturesFloat;
+[Gru(In = 6, Hidden = 8, MaxBatch = 2, Trainable = false)] public partial class TorchGruRecFloat;
+[Dense(In = 8, Out = 2, Trainable = false)] public partial class TorchGruHeadFloat;
+
+[Sequential(MaxSteps = 20)]
+public partial class TorchGruNetFloat
+{
+    public readonly TorchGruFeaturesFloat Features = new();
+    public readonly TorchGruRecFloat Rec = new();
+    public readonly TorchGruHeadFloat Head = new();
+}
