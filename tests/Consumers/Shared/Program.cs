@@ -1,7 +1,7 @@
 // A user program of the DenseGen package, built by the PackageConsumer project (the SDK's compiler) and the
 // OlderCompiler project (Roslyn 4.14, C# 13, from the Microsoft.Net.Compilers.Toolset package): checks a generated
-// layer's forward and input gradient against plain loops in double, a network's baked weights against its file, and a
-// policy generated from an ONNX file against PyTorch. Exit code 0 only if every value is within its bound.
+// layer's forward and input gradient against plain loops in double, a network's baked weights against its file, a
+// policy generated from an ONNX file against PyTorch, and a network of sequences baked, stepped and trained. Exit code 0 only if every value is within its bound.
 using System;
 using Consumers;
 using DenseGen;
@@ -37,6 +37,9 @@ Console.WriteLine($"baked weights: {(differing == 0 ? "the same as the file's" :
 
 // A policy generated whole from an ONNX file by [OnnxModel], against PyTorch (PolicyCheck, shared with the Mono program).
 failures += PolicyCheck.Run();
+
+// A network of sequences: baked from a PyTorch module's state dict, stepped, and trained (SequenceCheck).
+failures += SequenceCheck.Run();
 return failures == 0 ? 0 : 1;
 
 [Dense(In = 37, Out = 11)]
