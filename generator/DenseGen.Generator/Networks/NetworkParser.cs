@@ -419,13 +419,13 @@ internal static class NetworkParser
 
     private static void CheckChain(List<FieldLayer> fields, List<DiagnosticInfo> diagnostics)
     {
+        // In a network of sequences the other layers apply at every time step, so a size per step chains with a flat one.
+        bool sequences = fields.Any(f => f.Layer?.Contract.Streams is not null);
         for (int i = 1; i < fields.Count; i++)
         {
             // An invalid layer has its own diagnostic; comparing with its sizes would only cascade.
             if (fields[i - 1].Layer is not { } previous || fields[i].Layer is not { } current)
                 continue;
-            // In a network of sequences the other layers apply at every time step, so a size per step chains with a flat one.
-            bool sequences = fields.Any(f => f.Layer?.Contract.Streams is not null);
             LayerShape output = sequences ? previous.Contract.Output with { PerTimeStep = false } : previous.Contract.Output;
             LayerShape input = sequences ? current.Contract.Input with { PerTimeStep = false } : current.Contract.Input;
             if (!output.Chains(input))
