@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the sequence-network fixtures (tests/DenseGen.Tests/Fixtures/recurrent/network_*): PyTorch modules that
+"""Writes the sequence-network fixtures (tests/DenseGen.Tests/Fixtures/sequence-networks/): PyTorch modules that
 chain a dense layer, a recurrent one and a dense head, as a [Sequential] network with recurrent fields does, for the
 tests that load a PyTorch model by its state dict's names. The outputs are committed, so the tests need neither PyTorch
 nor this script.
@@ -23,7 +23,7 @@ import os
 import torch
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-OUT = os.path.join(ROOT, "tests", "DenseGen.Tests", "Fixtures", "recurrent")
+OUT = os.path.join(ROOT, "tests", "DenseGen.Tests", "Fixtures", "sequence-networks")
 OPSET = 14
 
 # The writer of the recurrent-layer fixtures, shared rather than repeated.

@@ -61,5 +61,6 @@ public class GeneratedCodeAttributeTests
     }
 
     private static bool IsLayer(Type type) =>
-        type.GetCustomAttribute<DenseAttribute>() is not null || type.GetCustomAttribute<StandardizeAttribute>() is not null;
+        type.GetCustomAttribute<DenseAttribute>() is not null || type.GetCustomAttribute<StandardizeAttribute>() is not null
+        || type.GetCustomAttribute<LstmAttribute>() is not null || type.GetCustomAttribute<GruAttribute>() is not null;
 }

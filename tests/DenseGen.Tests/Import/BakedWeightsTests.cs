@@ -105,7 +105,7 @@ public class BakedWeightsTests
                 public readonly Head Head = new();
             }
             """;
-        string path = Path.Combine(DenseGen.Tests.Recurrent.RecurrentFixture.Folder, "network_gru.safetensors");
+        string path = Path.Combine(DenseGen.Tests.RecurrentLayers.SequenceNetworkTests.FixtureFolder, "network_gru.safetensors");
         (GeneratorRunResult result, Compilation output) = RunSource(source, [new WeightsAdditionalText("/project/obj/densegen/network_gru.densegen-weights", "network_gru.safetensors", File.ReadAllBytes(path))]);
         Assert.Null(result.Exception);
         Assert.Empty(result.Diagnostics);

@@ -16,6 +16,9 @@ public sealed class SequenceNetworkTests(ITestOutputHelper output)
 {
     private const int Streams = 3, Steps = 9;
 
+    /// <summary>The PyTorch modules of tools/make-sequence-network-fixtures.py.</summary>
+    public static string FixtureFolder => Path.Combine(Repository.Root(), "tests", "DenseGen.Tests", "Fixtures", "sequence-networks");
+
     private static void CopyTensors<T>(IParameterTensors<T> from, IParameterTensors<T> to) where T : unmanaged
     {
         Assert.Equal(from.ParameterTensorCount, to.ParameterTensorCount);
@@ -333,8 +336,8 @@ public sealed class SequenceNetworkTests(ITestOutputHelper output)
     [InlineData("network_gru")]
     public void PyTorchModulesLoadByTheirStateDictNames(string name)
     {
-        string path = Path.Combine(Recurrent.RecurrentFixture.Folder, name + ".safetensors");
-        SafeTensorsFile file = SafeTensorsFile.Read(Path.Combine(Recurrent.RecurrentFixture.Folder, name + ".io.safetensors"));
+        string path = Path.Combine(FixtureFolder, name + ".safetensors");
+        SafeTensorsFile file = SafeTensorsFile.Read(Path.Combine(FixtureFolder, name + ".io.safetensors"));
         var x = new double[file.Tensors["x"].Shape.Aggregate(1L, (a, b) => a * b)];
         var expected = new double[file.Tensors["f64.output"].Shape.Aggregate(1L, (a, b) => a * b)];
         file.CopyTo<double>("x", x);
