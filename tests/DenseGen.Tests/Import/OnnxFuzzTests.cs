@@ -110,6 +110,61 @@ public sealed class OnnxFuzzTests : IDisposable
         Assert.InRange(accepted, 50, MutantsPerFile - 1000);
     }
 
+    /// <summary>
+    /// PyTorch's LSTM and GRU exports (a stacked GRU with its Slices and Concat of states), through <c>ReadOnnx</c> into
+    /// the layer: each mutant either gives tensors that the layer then holds, or is refused with
+    /// <see cref="InvalidDataException"/> starting with the file's name before anything is copied.
+    /// </summary>
+    [Theory]
+    [InlineData("lstm_in3_h40_l1_s1_t200")]
+    [InlineData("gru_in3_h40_l2_s1_t200")]
+    [InlineData("gru_in1_h8_l1_s1_t1")]
+    public void EveryRecurrentMutantLoadsOrIsRefusedLeavingTheLayerAsItWas(string name)
+    {
+        var fixture = DenseGen.Tests.Recurrent.RecurrentFixture.Read(name);
+        IParameterTensors<float> layer = OnnxRecurrentImportTests.LayerFor(fixture.Shape);
+        LayerDescription[] layers = OnnxRecurrentImportTests.Describe(layer, fixture);
+        byte[] seed = File.ReadAllBytes(Path.Combine(DenseGen.Tests.Recurrent.RecurrentFixture.Folder, name + ".onnx"));
+        string path = Path.Combine(_directory, "mutant.onnx");
+        void Load()
+        {
+            float[][] tensors = NetworkFile.ReadOnnx<float>(path, layers);
+            for (int t = 0; t < tensors.Length; t++)
+                tensors[t].CopyTo(layer.ParameterTensor(t));
+        }
+        File.WriteAllBytes(path, seed);
+        Load(); // the seed loads: every refusal below is the mutation's doing
+        float[][] before = [.. Enumerable.Range(0, layer.ParameterTensorCount).Select(t => layer.ParameterTensor(t).ToArray())];
+
+        var refusedByKind = OnnxMutator.Kinds.ToDictionary(kind => kind, _ => 0);
+        int accepted = 0;
+        for (int i = 0; i < MutantsPerFile; i++)
+        {
+            (byte[] mutant, string kind) = OnnxMutator.Mutate(seed, i, Seed);
+            File.WriteAllBytes(path, mutant);
+            string what = $"{name} mutant {i} ({kind})";
+            try
+            {
+                Load();
+                accepted++;
+                for (int t = 0; t < before.Length; t++)
+                    before[t].CopyTo(layer.ParameterTensor(t));
+            }
+            catch (InvalidDataException exception)
+            {
+                refusedByKind[kind]++;
+                Assert.True(exception.Message.StartsWith("mutant.onnx: ", StringComparison.Ordinal), $"{what}: {exception.Message}");
+                Assert.True(Enumerable.Range(0, before.Length).All(t => layer.ParameterTensor(t).SequenceEqual(before[t])), $"{what} changed the layer: {exception.Message}");
+            }
+            catch (Exception exception)
+            {
+                Assert.Fail($"{what} threw {exception.GetType().Name}, not InvalidDataException: {exception}");
+            }
+        }
+        Assert.All(refusedByKind.Where(pair => pair.Key is not ("float" or "deep-nesting")), pair => Assert.True(pair.Value > 0, $"no {pair.Key} mutant was refused"));
+        Assert.InRange(accepted, 50, MutantsPerFile - 1000);
+    }
+
     private static float[][] Parameters(ITrainable<float> network) =>
         Enumerable.Range(0, network.ParameterTensorCount).Select(i => network.ParameterTensor(i).ToArray()).ToArray();
 
