@@ -60,6 +60,16 @@ public class OnnxModelDiagnosticTests
             .Node("Flatten", "flat", ["t"], ["output"])
             .Output("output", "batch", 6L).Build(), "", ["DG0038"]);
 
+    /// <summary>A recurrent node, which LoadOnnx of a network reads but [OnnxModel] does not compile yet, is refused by name.</summary>
+    [Fact]
+    public void ARecurrentNodeIsNamed() =>
+        Verify(new OnnxBuilder(14)
+            .Input("obs", "batch", 1L, 2L)
+            .Initializer("W", [1, 12, 2], new float[24])
+            .Initializer("R", [1, 12, 3], new float[36])
+            .Node("GRU", "memory", ["obs", "W", "R"], ["y"], ("hidden_size", 3L), ("linear_before_reset", 1L))
+            .Output("y", "batch", 1L, 1L, 3L).Build(), "", ["DG0038"]);
+
     [Fact]
     public void AnOutputDeclaredWithAnotherShapeIsNamed() =>
         // The Gemm computes 3 outputs; the file declares 4.
