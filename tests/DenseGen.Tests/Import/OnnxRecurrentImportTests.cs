@@ -152,6 +152,7 @@ public sealed class OnnxRecurrentImportTests
         { "gru_in1_h8_l2_s5_t200", "final state used", "takes the final state 'yh0'" },
         { "lstm_in1_h8_l1_s1_t200", "no Squeeze", "is not followed by a Squeeze of its direction axis" },
         { "lstm_in1_h8_l1_s1_t200", "Transpose not undone", "its output is not turned back" },
+        { "gru_in1_h8_l2_s5_t200", "Squeeze of axis 0", "node 'squeeze0' (Squeeze) does not squeeze exactly the direction axis (axes = [1])" },
     };
 
     [Theory, MemberData(nameof(Refusals))]
@@ -167,6 +168,32 @@ public sealed class OnnxRecurrentImportTests
 
         // The unchanged model loads: the refusal is the change's doing.
         NetworkFile.ParseOnnx<float>(RecurrentOnnx.Build(fixture, new RecurrentOnnx.Options()), "built.onnx", Describe(layer, fixture));
+    }
+
+    [Fact]
+    public void AGraphInputOfOtherWidthIsRefused()
+    {
+        RecurrentFixture fixture = RecurrentFixture.Read("lstm_in1_h8_l1_s1_t200");
+        byte[] model = RecurrentOnnx.Build(fixture, RecurrentOnnx.Change("input of 2 per step", fixture));
+        InvalidDataException refused = Assert.Throws<InvalidDataException>(() => NetworkFile.ParseOnnx<float>(model, "built.onnx", Describe(LayerFor(fixture.Shape), fixture)));
+        Assert.Equal("built.onnx: the graph input 'x' has shape [1, steps, 2], 2 values per time step; the network's layer 0 ('rec') takes 1.", refused.Message);
+    }
+
+    /// <summary>Opset 11's form, Squeeze with its axes as an attribute, read as opset 14's; and into a double layer, exactly.</summary>
+    [Fact]
+    public void AnOlderOpsetAndDoubleLayersReadTheSameValues()
+    {
+        RecurrentFixture fixture = RecurrentFixture.Read("gru_in1_h8_l2_s5_t200");
+        LayerDescription[] layers = Describe(LayerFor(fixture.Shape), fixture);
+        float[][] current = NetworkFile.ParseOnnx<float>(RecurrentOnnx.Build(fixture, new RecurrentOnnx.Options()), "built.onnx", layers);
+        float[][] older = NetworkFile.ParseOnnx<float>(RecurrentOnnx.Build(fixture, new RecurrentOnnx.Options { Opset = 11 }), "built.onnx", layers);
+        double[][] wide = NetworkFile.ParseOnnx<double>(RecurrentOnnx.Build(fixture, new RecurrentOnnx.Options()), "built.onnx", layers);
+        Assert.Equal(current.Length, older.Length);
+        for (int t = 0; t < current.Length; t++)
+        {
+            Assert.Equal(current[t], older[t]);
+            Assert.Equal(current[t].Select(v => (double)v), wide[t]);
+        }
     }
 
     [Fact]
@@ -225,6 +252,11 @@ internal static class RecurrentOnnx
         public bool FinalStateUsed { get; init; }
         public bool NoSqueeze { get; init; }
         public bool TransposeNotUndone { get; init; }
+        /// <summary>The default opset's version: before 13, Squeeze takes its axes as an attribute.</summary>
+        public long Opset { get; init; } = 14;
+        public long SqueezeAxis { get; init; } = 1;
+        /// <summary>The last dimension the graph input declares, when not the layer's input size.</summary>
+        public long? DeclaredInputs { get; init; }
     }
 
     /// <summary>The options that make one of <see cref="OnnxRecurrentImportTests.Refusals"/>' changes.</summary>
@@ -248,6 +280,8 @@ internal static class RecurrentOnnx
         "final state used" => new() { FinalStateUsed = true },
         "no Squeeze" => new() { NoSqueeze = true },
         "Transpose not undone" => new() { TransposeNotUndone = true },
+        "input of 2 per step" => new() { DeclaredInputs = 2 },
+        "Squeeze of axis 0" => new() { Opset = 11, SqueezeAxis = 0 },
         _ => throw new ArgumentOutOfRangeException(nameof(change), change, null),
     };
 
@@ -264,8 +298,9 @@ internal static class RecurrentOnnx
             return [.. onnxFromTorch.SelectMany(g => torch.Skip(g * block).Take(block))];
         }
 
-        var builder = new OnnxBuilder(opset: 14);
-        builder.Input("x", options.BatchFirst ? [1L, "steps", (long)r.InputSize] : ["steps", 1L, (long)r.InputSize]);
+        var builder = new OnnxBuilder(opset: options.Opset);
+        long declared = options.DeclaredInputs ?? r.InputSize;
+        builder.Input("x", options.BatchFirst ? [1L, "steps", declared] : ["steps", 1L, declared]);
         string current = "x";
         if (options.BatchFirst)
         {
@@ -342,6 +377,8 @@ internal static class RecurrentOnnx
             string squeezed = !options.BatchFirst && k == layers - 1 ? "output" : $"s{n}";
             if (options.NoSqueeze)
                 squeezed = outputs[0];
+            else if (options.Opset < 13)
+                builder.Node("Squeeze", "squeeze" + n, [outputs[0]], [squeezed], ("axes", new long[] { options.SqueezeAxis }));
             else
                 builder.Node("Squeeze", "squeeze" + n, [outputs[0], "axis1"], [squeezed]);
             current = squeezed;
