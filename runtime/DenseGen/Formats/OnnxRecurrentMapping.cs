@@ -53,10 +53,10 @@ internal sealed class OnnxRecurrentMapping : OnnxLayerMapping
     /// For each of PyTorch's gate blocks, in its order, the ONNX block that holds it: LSTM i, f, g, o from ONNX's
     /// i (0), f (2), c (3), o (1); GRU r, z, n from ONNX's r (1), z (0), h (2).
     /// </summary>
-    private int[] OnnxBlockOf => _lstm ? new[] { 0, 2, 3, 1 } : new[] { 1, 0, 2 };
+    private int[] OnnxBlockOf => BlocksOf(_lstm);
 
-    /// <summary>The activations ONNX applies when a node names none, which are the ones PyTorch's cells apply.</summary>
-    private string[] DefaultActivations => _lstm ? new[] { "Sigmoid", "Tanh", "Tanh" } : new[] { "Sigmoid", "Tanh" };
+    /// <summary>For each of PyTorch's gate blocks, in its order, the ONNX block that holds it (see <see cref="OnnxBlockOf"/>).</summary>
+    public static int[] BlocksOf(bool lstm) => lstm ? new[] { 0, 2, 3, 1 } : new[] { 1, 0, 2 };
 
     /// <summary>Whether a graph input feeds only recurrent nodes' initial states, directly or through a Slice each: it is set aside as the network's input is chosen.</summary>
     public static bool FeedsOnlyInitialStates(OnnxGraph graph, string input)
@@ -153,10 +153,6 @@ internal sealed class OnnxRecurrentMapping : OnnxLayerMapping
         if (node.Inputs[0] != chain.Current)
             throw chain.Invalid($"{describe} must take the output so far as its input X");
         string Optional(int i) => i < node.Inputs.Length ? node.Inputs[i] : "";
-        if (Optional(4).Length > 0)
-            throw chain.Invalid($"{describe} takes sequence_lens '{Optional(4)}'; DenseGen runs every stream for the same number of steps, and reads no sequence_lens");
-        if (_lstm && Optional(7).Length > 0)
-            throw chain.Invalid($"{describe} takes the peephole weights P '{Optional(7)}'; PyTorch's LSTM, which DenseGen's is, has none");
 
         float[] w = Weights(chain, node, node.Inputs[1], "W", rows, inputs, ofLayer);
         float[] r = Weights(chain, node, node.Inputs[2], "R", rows, hidden, ofLayer);
@@ -186,48 +182,66 @@ internal sealed class OnnxRecurrentMapping : OnnxLayerMapping
     /// <summary>Refuses every attribute whose value PyTorch's layers do not compute, and any attribute the op does not have.</summary>
     private void CheckAttributes(OnnxChain chain, OnnxNode node, int hidden, string ofLayer)
     {
+        if (Problem(node, _lstm, hidden, ofLayer) is { } problem)
+            throw chain.Invalid(problem);
+    }
+
+    /// <summary>
+    /// What an <c>LSTM</c> or <c>GRU</c> node computes that PyTorch's cells (and DenseGen's) do not, naming the node, or null:
+    /// the attributes, then a <c>sequence_lens</c> or peephole input. <c>[OnnxModel]</c> refuses with the same words.
+    /// </summary>
+    public static string? Problem(OnnxNode node, bool lstm, int hidden, string ofLayer)
+    {
         string describe = node.Describe();
+        string op = lstm ? "LSTM" : "GRU";
+        string[] defaults = lstm ? new[] { "Sigmoid", "Tanh", "Tanh" } : new[] { "Sigmoid", "Tanh" };
         foreach (OnnxAttribute attribute in node.Attributes.Values.OrderBy(a => a.Name, StringComparer.Ordinal))
         {
             switch (attribute.Name)
             {
                 case "hidden_size":
                     if (attribute.I != hidden)
-                        throw chain.Invalid($"{describe} has hidden_size {Number(attribute.I)}; {ofLayer} has Hidden = {Number(hidden)}");
+                        return $"{describe} has hidden_size {Number(attribute.I)}; {ofLayer} has Hidden = {Number(hidden)}";
                     break;
                 case "direction":
                     if (attribute.S != "forward")
-                        throw chain.Invalid($"{describe} has direction '{attribute.S}'; DenseGen reads forward recurrent layers only");
+                        return $"{describe} has direction '{attribute.S}'; DenseGen reads forward recurrent layers only";
                     break;
                 case "activations":
-                    if (!attribute.Strings.SequenceEqual(DefaultActivations))
-                        throw chain.Invalid($"{describe} has activations [{string.Join(", ", attribute.Strings)}]; DenseGen reads {OpType}'s default activations [{string.Join(", ", DefaultActivations)}], which PyTorch's are");
+                    if (!attribute.Strings.SequenceEqual(defaults))
+                        return $"{describe} has activations [{string.Join(", ", attribute.Strings)}]; DenseGen reads {op}'s default activations [{string.Join(", ", defaults)}], which PyTorch's are";
                     break;
                 case "activation_alpha":
                 case "activation_beta":
                     if (attribute.Floats.Length > 0)
-                        throw chain.Invalid($"{describe} sets {attribute.Name}, which DenseGen's activations (the defaults, Sigmoid and Tanh) do not take");
+                        return $"{describe} sets {attribute.Name}, which DenseGen's activations (the defaults, Sigmoid and Tanh) do not take";
                     break;
                 case "clip":
-                    throw chain.Invalid($"{describe} clips its gates' inputs (clip = {attribute.F.ToString("R", CultureInfo.InvariantCulture)}); PyTorch's cells, which DenseGen's are, do not");
-                case "input_forget" when _lstm:
+                    return $"{describe} clips its gates' inputs (clip = {attribute.F.ToString("R", CultureInfo.InvariantCulture)}); PyTorch's cells, which DenseGen's are, do not";
+                case "input_forget" when lstm:
                     if (attribute.I != 0)
-                        throw chain.Invalid($"{describe} couples its input and forget gates (input_forget = {Number(attribute.I)}); PyTorch's LSTM, which DenseGen's is, does not");
+                        return $"{describe} couples its input and forget gates (input_forget = {Number(attribute.I)}); PyTorch's LSTM, which DenseGen's is, does not";
                     break;
-                case "linear_before_reset" when !_lstm:
+                case "linear_before_reset" when !lstm:
                     if (attribute.I != 1)
-                        throw chain.Invalid(LinearBeforeReset(describe, attribute.I));
+                        return LinearBeforeReset(describe, attribute.I);
                     break;
                 case "layout":
                     if (attribute.I != 0)
-                        throw chain.Invalid($"{describe} has layout {Number(attribute.I)} (batch-major inputs and states); DenseGen reads layout 0, as torch.onnx.export writes it");
+                        return $"{describe} has layout {Number(attribute.I)} (batch-major inputs and states); DenseGen reads layout 0, as torch.onnx.export writes it";
                     break;
                 default:
-                    throw chain.Invalid($"{describe} has the attribute '{attribute.Name}', which DenseGen does not read for {OpType}");
+                    return $"{describe} has the attribute '{attribute.Name}', which DenseGen does not read for {op}";
             }
         }
-        if (!_lstm && !node.Attributes.ContainsKey("linear_before_reset"))
-            throw chain.Invalid(LinearBeforeReset(describe, 0));
+        if (!lstm && !node.Attributes.ContainsKey("linear_before_reset"))
+            return LinearBeforeReset(describe, 0);
+        string Optional(int i) => i < node.Inputs.Length ? node.Inputs[i] : "";
+        if (Optional(4).Length > 0)
+            return $"{describe} takes sequence_lens '{Optional(4)}'; DenseGen runs every stream for the same number of steps, and reads no sequence_lens";
+        if (lstm && Optional(7).Length > 0)
+            return $"{describe} takes the peephole weights P '{Optional(7)}'; PyTorch's LSTM, which DenseGen's is, has none";
+        return null;
     }
 
     private static string LinearBeforeReset(string describe, long value) =>

@@ -285,6 +285,64 @@ internal static class RecurrentOnnx
         _ => throw new ArgumentOutOfRangeException(nameof(change), change, null),
     };
 
+    /// <summary>
+    /// One time step of the fixture's layer in the form ML-Agents' memory policies take (for <c>[OnnxModel]</c>): inputs
+    /// <c>x</c> <c>[batch, 1, In]</c> and each layer's state <c>h{k}</c> (and <c>c{k}</c>) <c>[batch, 1, H]</c>, turned
+    /// time-major by a Transpose; outputs <c>output</c> (the last layer's Y, squeezed and turned back) and each layer's
+    /// <c>hn{k}</c> (and <c>cn{k}</c>), <c>[batch, 1, H]</c>. Opset 14, Squeeze's axes as an input.
+    /// </summary>
+    public static byte[] BuildStep(RecurrentFixture fixture)
+    {
+        RecurrentReference r = fixture.Reference;
+        bool lstm = fixture.Lstm;
+        int hidden = r.HiddenSize, gates = lstm ? 4 : 3, rows = gates * hidden;
+        int[] onnxFromTorch = lstm ? [0, 3, 1, 2] : [1, 0, 2];
+        float[] Onnx(float[] torch)
+        {
+            int block = torch.Length / gates;
+            return [.. onnxFromTorch.SelectMany(g => torch.Skip(g * block).Take(block))];
+        }
+        long[] swap = [1, 0, 2];
+        var builder = new OnnxBuilder(opset: 14).Int64Initializer("axis1", [1], [1]);
+        builder.Input("x", "batch", 1L, (long)r.InputSize);
+        builder.Node("Transpose", "x_t", ["x"], ["x_tm"], ("perm", swap));
+        string current = "x_tm";
+        string[] states = lstm ? ["h", "c"] : ["h"];
+        for (int k = 0; k < r.Layers; k++)
+        {
+            string n = k.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            foreach (string state in states)
+            {
+                builder.Input(state + n, "batch", 1L, (long)hidden);
+                builder.Node("Transpose", $"{state}{n}_t", [state + n], [$"{state}{n}_tm"], ("perm", swap));
+            }
+            int inputs = k == 0 ? r.InputSize : hidden;
+            builder.Initializer("W" + n, [1, rows, inputs], Onnx(fixture.Get<float>("weight_ih_l" + n)));
+            builder.Initializer("R" + n, [1, rows, hidden], Onnx(fixture.Get<float>("weight_hh_l" + n)));
+            builder.Initializer("B" + n, [1, 2 * rows], [.. Onnx(fixture.Get<float>("bias_ih_l" + n)), .. Onnx(fixture.Get<float>("bias_hh_l" + n))]);
+            string[] nodeInputs = [current, "W" + n, "R" + n, "B" + n, "", .. states.Select(state => $"{state}{n}_tm")];
+            string[] outputs = [$"y{n}", $"yh{n}", .. lstm ? new[] { $"yc{n}" } : []];
+            var attributes = new List<(string Name, object Value)> { ("hidden_size", (long)hidden) };
+            if (!lstm)
+                attributes.Add(("linear_before_reset", 1L));
+            builder.Node(lstm ? "LSTM" : "GRU", "rec" + n, nodeInputs, outputs, [.. attributes]);
+            builder.Node("Squeeze", "squeeze" + n, [outputs[0], "axis1"], ["s" + n]);
+            current = "s" + n;
+            foreach ((string state, string value) in states.Zip(outputs.Skip(1)))
+            {
+                builder.Node("Transpose", $"{state}n{n}_t", [value], [$"{state}n{n}"], ("perm", swap));
+            }
+        }
+        builder.Node("Transpose", "output_t", [current], ["output"], ("perm", swap));
+        builder.Output("output", "batch", 1L, (long)hidden);
+        for (int k = 0; k < r.Layers; k++)
+        {
+            foreach (string state in states)
+                builder.Output($"{state}n{k}", "batch", 1L, (long)hidden);
+        }
+        return builder.Build();
+    }
+
     public static byte[] Build(RecurrentFixture fixture, Options options)
     {
         RecurrentReference r = fixture.Reference;
