@@ -380,6 +380,23 @@ internal static class OnnxModelEmitter
             case LayerStep layer:
                 w.Line($"this.{plan.Layers[layer.Layer].Field}.Forward(__v{Number(layer.Input)}, {output});");
                 break;
+            case RecurrentStep recurrent:
+                // The chunk's samples are the layer's streams: their state in, one step, the new hidden state out.
+                string field = "this." + plan.Layers[recurrent.Layer].Field;
+                w.Line(recurrent.Hidden >= 0
+                    ? $"__v{Number(recurrent.Hidden)}.CopyTo({field}.HiddenState);"
+                    : $"{field}.HiddenState.Slice(0, {output}.Length).Clear();");
+                if (((Layers.Recurrent.RecurrentSpec)plan.Layers[recurrent.Layer].Spec).HasCell)
+                {
+                    w.Line(recurrent.Cell >= 0
+                        ? $"__v{Number(recurrent.Cell)}.CopyTo({field}.CellState);"
+                        : $"{field}.CellState.Slice(0, {output}.Length).Clear();");
+                }
+                w.Line($"{field}.Step(__v{Number(recurrent.Input)}, {output});");
+                break;
+            case CellStateStep cell:
+                w.Line($"this.{plan.Layers[cell.Layer].Field}.CellState.Slice(0, {output}.Length).CopyTo({output});");
+                break;
             case UnaryStep unary:
                 string input = "__v" + Number(unary.Input);
                 switch (unary.Op)

@@ -33,7 +33,7 @@ internal sealed partial class OnnxModelPlanner
     public static readonly string[] SupportedOps =
     [
         "Add", "ArgMax", "Cast", "Clip", "Concat", "Constant", "ConstantOfShape", "Div", "Elu", "Exp", "Expand", "Flatten",
-        "Gather", "Gemm", "Identity", "LeakyRelu", "Log", "MatMul", "Mul", "Multinomial", "RandomNormalLike", "Relu", "Reshape",
+        "Gather", "Gemm", "GRU", "Identity", "LeakyRelu", "Log", "LSTM", "MatMul", "Mul", "Multinomial", "RandomNormalLike", "Relu", "Reshape",
         "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
     ];
 
@@ -59,9 +59,18 @@ internal sealed partial class OnnxModelPlanner
     // Whether every input fixes the batch at 1; then ONNX counts the batch among a tensor's dimensions of size 1.
     private bool _batchOfOne;
 
-    /// <summary>A graph value as the planner sees it: where it is held and one sample's shape.</summary>
-    private sealed class PlanValue(int storage, int[] dims, bool isInteger)
+    // Samples per chunk, which a recurrent node's nested layer keeps state for.
+    private int _maxBatch;
+
+    /// <summary>
+    /// A graph value as the planner sees it: where it is held and one sample's shape. Its ONNX shape has the batch at
+    /// <see cref="BatchAxis"/>, every dimension before it of size 1 (a recurrent node's time-major <c>[1, batch, H]</c>), so
+    /// it lies in memory as <c>[batch, ...Dims]</c> whatever that axis.
+    /// </summary>
+    private sealed class PlanValue(int storage, int[] dims, bool isInteger, int batchAxis = 0)
     {
+        public int BatchAxis { get; } = batchAxis;
+
         public int Storage { get; } = storage;
 
         public int[] Dims { get; } = dims;
@@ -71,7 +80,7 @@ internal sealed partial class OnnxModelPlanner
         /// <summary>Elements of one sample; <see cref="NewValue"/> keeps it within <see cref="MaxWidth"/>, so the product does not overflow.</summary>
         public int Width => Dims.Aggregate(1, (product, d) => product * d);
 
-        public string Shape => "[batch" + string.Concat(Dims.Select(d => ", " + d.ToString(CultureInfo.InvariantCulture))) + "]";
+        public string Shape => "[" + string.Join(", ", Dims.Take(BatchAxis).Select(d => d.ToString(CultureInfo.InvariantCulture)).Concat(["batch"]).Concat(Dims.Skip(BatchAxis).Select(d => d.ToString(CultureInfo.InvariantCulture)))) + "]";
     }
 
     private OnnxModelPlanner(OnnxModelSpec spec, string source, OnnxModel model)
@@ -113,6 +122,7 @@ internal sealed partial class OnnxModelPlanner
         MarkNeeded();
 
         int maxBatch = _spec.MaxBatch ?? SequentialDefaultMaxBatch;
+        _maxBatch = maxBatch;
         var inputs = new List<(OnnxValueInfo Info, PlanValue Value)>();
         bool fixedAtOne = true;
         foreach (OnnxValueInfo input in _graph.DataInputs)
@@ -130,6 +140,7 @@ internal sealed partial class OnnxModelPlanner
             if (_spec.MaxBatch is > 1)
                 throw Invalid($"every input it reads fixes its leading dimension at 1 ({string.Join(", ", inputs.Select(i => "'" + i.Info.Name + "' " + i.Info.ShapeText))}), so the model takes one sample at a time: remove MaxBatch = {_spec.MaxBatch}, or set it to 1");
             maxBatch = 1;
+            _maxBatch = 1;
         }
         _batchOfOne = fixedAtOne;
 
@@ -379,6 +390,9 @@ internal sealed partial class OnnxModelPlanner
                 break;
             case "Multinomial":
                 CompileMultinomial(node);
+                break;
+            case "LSTM" or "GRU":
+                CompileRecurrent(node);
                 break;
             case "Shape" or "Gather" or "Cast" or "ConstantOfShape" or "Expand":
                 throw Unsupported(node, "takes a value computed from an input, or misses an input; [OnnxModel] evaluates it only on shapes and constants, at compile time");
@@ -682,6 +696,9 @@ internal sealed partial class OnnxModelPlanner
     {
         PlanValue x = Input(node, 0);
         int[] dims;
+        int batchAxis = 0;
+        if (x.BatchAxis != 0 && node.OpType is not ("Transpose" or "Squeeze"))
+            throw Unsupported(node, $"reshapes {x.Shape}, whose batch is not first; [OnnxModel] moves it back with a Transpose first");
         switch (node.OpType)
         {
             case "Flatten":
@@ -704,20 +721,24 @@ internal sealed partial class OnnxModelPlanner
                 dims = ReshapeDims(node, x, target);
                 break;
             case "Transpose":
-                dims = TransposeDims(node, x);
+                (dims, batchAxis) = TransposeDims(node, x);
                 break;
             default:
                 long[] axes = node.Attributes.TryGetValue("axes", out OnnxAttribute? attribute) ? attribute.Ints
                     : node.Inputs.Length > 1 && node.Inputs[1].Length > 0 ? Constant(node, 1, "its axes").Longs ?? []
                     : [];
-                dims = node.OpType == "Squeeze" ? Squeeze(node, x, axes) : Unsqueeze(node, x, axes);
+                (dims, batchAxis) = node.OpType == "Squeeze" ? Squeeze(node, x, axes) : (Unsqueeze(node, x, axes), 0);
                 break;
         }
-        Define(node.Outputs[0], new PlanValue(x.Storage, dims, x.IsInteger));
+        Define(node.Outputs[0], new PlanValue(x.Storage, dims, x.IsInteger, batchAxis));
     }
 
-    /// <summary>A transpose that keeps the batch first and every sample's values in order: it moves only dimensions of size 1.</summary>
-    private int[] TransposeDims(OnnxNode node, PlanValue x)
+    /// <summary>
+    /// A transpose that keeps every sample's values in order: it moves only dimensions of size 1, and the batch only
+    /// past them (a recurrent node's <c>[batch, 1, H]</c> ↔ <c>[1, batch, H]</c>, the same values in memory). Returns the
+    /// sample's dimensions and the batch's new axis.
+    /// </summary>
+    private (int[] Dims, int BatchAxis) TransposeDims(OnnxNode node, PlanValue x)
     {
         int rank = x.Dims.Length + 1;
         long[] given = Ints(node, "perm") ?? Enumerable.Range(0, rank).Reverse().Select(a => (long)a).ToArray();
@@ -726,11 +747,15 @@ internal sealed partial class OnnxModelPlanner
         int[] perm = given.Select(a => Normalize(node, a, rank)).ToArray();
         if (perm.Distinct().Count() != rank)
             throw Unsupported(node, $"has perm {Format(given)}, which is not a permutation of the axes of {x.Shape}");
-        int[] full = [1, .. x.Dims];
-        int[] moved = perm.Where(a => full[a] != 1 || a == 0).ToArray();
-        if (perm[0] != 0 || moved.Zip(moved.Skip(1), (p, q) => p < q).Any(inOrder => !inOrder))
+        // The ONNX shape, the batch as -1 at its axis.
+        int[] full = [.. x.Dims.Take(x.BatchAxis), -1, .. x.Dims.Skip(x.BatchAxis)];
+        int[] moved = perm.Where(a => full[a] != 1).ToArray();
+        if (moved.Zip(moved.Skip(1), (p, q) => p < q).Any(inOrder => !inOrder))
             throw Unsupported(node, $"transposes {x.Shape} by {Format(given)}, which reorders the batch or a sample's values; [OnnxModel] transposes only dimensions of size 1");
-        return perm.Skip(1).Select(a => full[a]).ToArray();
+        int batchAxis = Array.IndexOf(perm, x.BatchAxis);
+        if (batchAxis != 0 && _batchOfOne)
+            throw Unsupported(node, $"transposes {x.Shape} by {Format(given)}, moving the batch of one the inputs fix; [OnnxModel] keeps it first there");
+        return (perm.Where(a => a != x.BatchAxis).Select(a => full[a]).ToArray(), batchAxis);
     }
 
     private int[] ReshapeDims(OnnxNode node, PlanValue x, long[] target)
@@ -766,11 +791,12 @@ internal sealed partial class OnnxModelPlanner
         return dims;
     }
 
-    private int[] Squeeze(OnnxNode node, PlanValue x, long[] axes)
+    private (int[] Dims, int BatchAxis) Squeeze(OnnxNode node, PlanValue x, long[] axes)
     {
-        if (axes.Length == 0 && _batchOfOne)
-            throw Unsupported(node, "squeezes every dimension of size 1, and the batch of one the inputs fix is one of them; give its axes");
+        if (axes.Length == 0 && (_batchOfOne || x.BatchAxis != 0))
+            throw Unsupported(node, "squeezes every dimension of size 1, and the batch may be one of them; give its axes");
         var dims = x.Dims.ToList();
+        int batchAxis = x.BatchAxis;
         var positions = axes.Length == 0
             ? Enumerable.Range(1, x.Dims.Length).Where(a => x.Dims[a - 1] == 1).ToArray()
             : axes.Select(a => Normalize(node, a, x.Dims.Length + 1)).ToArray();
@@ -778,11 +804,15 @@ internal sealed partial class OnnxModelPlanner
             throw Unsupported(node, $"names an axis twice ({Format(axes)})");
         foreach (int axis in positions.OrderByDescending(a => a))
         {
-            if (axis == 0 || x.Dims[axis - 1] != 1)
-                throw Unsupported(node, $"squeezes axis {axis} of {x.Shape}; [OnnxModel] squeezes dimensions of size 1 after the batch");
-            dims.RemoveAt(axis - 1);
+            // Axis a of the ONNX shape is the sample's dimension a before the batch, a − 1 after it.
+            int dim = axis < x.BatchAxis ? axis : axis - 1;
+            if (axis == x.BatchAxis || x.Dims[dim] != 1)
+                throw Unsupported(node, $"squeezes axis {axis} of {x.Shape}; [OnnxModel] squeezes dimensions of size 1 besides the batch");
+            dims.RemoveAt(dim);
+            if (axis < x.BatchAxis)
+                batchAxis--;
         }
-        return dims.ToArray();
+        return (dims.ToArray(), batchAxis);
     }
 
     private int[] Unsqueeze(OnnxNode node, PlanValue x, long[] axes)
@@ -806,6 +836,11 @@ internal sealed partial class OnnxModelPlanner
             throw Unsupported(node, "has no inputs");
         PlanValue[] parts = Enumerable.Range(0, node.Inputs.Length).Select(i => Input(node, i)).ToArray();
         int rank = parts[0].Dims.Length + 1;
+        if (parts.Any(p => p.BatchAxis != 0))
+        {
+            CompileTimeMajorConcat(node, parts, rank);
+            return;
+        }
         int axis = Normalize(node, Int(node, "axis", 1), rank);
         if (axis != rank - 1 && !(axis == 1 && parts.All(p => p.Dims.Length == 1)))
         {
@@ -850,15 +885,18 @@ internal sealed partial class OnnxModelPlanner
             axes = node.Inputs.Length > 3 && node.Inputs[3].Length > 0 ? LongsOf(node, 3, "its axes") : Enumerable.Range(0, starts.Length).Select(a => (long)a).ToArray();
             steps = node.Inputs.Length > 4 && node.Inputs[4].Length > 0 ? LongsOf(node, 4, "its steps") : starts.Select(_ => 1L).ToArray();
         }
-        if (starts.Length != 1 || ends.Length != 1 || axes.Length != 1 || steps.Length != 1 || x.Dims.Length != 1
-            || Normalize(node, axes[0], 2) != 1 || steps[0] != 1)
+        // One row of features per sample: every dimension but the last of size 1 (a time-major [1, batch, H] is one too).
+        int rank = x.Dims.Length + 1;
+        bool oneRow = x.Dims.Take(x.Dims.Length - 1).All(d => d == 1) && (x.BatchAxis == 0 || x.BatchAxis < rank - 1);
+        if (starts.Length != 1 || ends.Length != 1 || axes.Length != 1 || steps.Length != 1 || !oneRow
+            || Normalize(node, axes[0], rank) != rank - 1 || (x.BatchAxis == 0 && x.Dims.Length != 1) || steps[0] != 1)
             throw Unsupported(node, $"slices {x.Shape} in a way [OnnxModel] does not: it slices one row of features per sample, step 1");
         int width = x.Width;
         long start = Clamp(starts[0] < 0 ? starts[0] + width : starts[0], width);
         long end = Clamp(ends[0] < 0 ? ends[0] + width : ends[0], width);
         if (end <= start)
             throw Unsupported(node, $"slices nothing of {x.Shape} ({starts[0]} to {ends[0]})");
-        PlanValue y = NewValue([(int)(end - start)], x.IsInteger);
+        PlanValue y = NewValue([.. x.Dims.Take(x.Dims.Length - 1), (int)(end - start)], x.IsInteger, x.BatchAxis);
         _steps.Add(new SliceStep(x.Storage, (int)start, y.Storage));
         Define(node.Outputs[0], y);
     }
@@ -948,7 +986,7 @@ internal sealed partial class OnnxModelPlanner
     /// </summary>
     private const long MaxWidth = LayerLimits.MaxElements / 64;
 
-    private PlanValue NewValue(int[] dims, bool isInteger)
+    private PlanValue NewValue(int[] dims, bool isInteger, int batchAxis = 0)
     {
         long width = 1;
         foreach (int dimension in dims)
@@ -957,7 +995,7 @@ internal sealed partial class OnnxModelPlanner
             if (dimension < 1 || width > MaxWidth)
                 throw Invalid($"a value of shape [batch, {string.Join(", ", dims)}] would have {(dimension < 1 ? "no" : "more than " + MaxWidth.ToString("N0", CultureInfo.InvariantCulture))} elements per sample, which [OnnxModel] does not support");
         }
-        var value = new PlanValue(_modelValues.Count, dims, isInteger);
+        var value = new PlanValue(_modelValues.Count, dims, isInteger, batchAxis);
         _modelValues.Add(new ModelValue(value.Storage, value.Width, isInteger));
         return value;
     }
@@ -976,7 +1014,12 @@ internal sealed partial class OnnxModelPlanner
             throw Unsupported(node, $"has no input {index + 1}");
         string name = node.Inputs[index];
         if (_values.TryGetValue(_graph.Resolve(name), out PlanValue? value))
+        {
+            // Only the ops that know where the batch is take a value whose batch is not first.
+            if (value.BatchAxis != 0 && node.OpType is not ("Transpose" or "Squeeze" or "Slice" or "Concat" or "LSTM" or "GRU"))
+                throw Unsupported(node, $"takes '{name}' of shape {value.Shape}, whose batch is not first; [OnnxModel] moves it back with a Transpose first");
             return value;
+        }
         if (Filled(name) is { } filled)
             return filled;
         if (Known(name) is not null)

@@ -126,6 +126,15 @@ internal abstract record ModelStep(int Output);
 /// <summary>A nested layer's <c>Forward</c>.</summary>
 internal sealed record LayerStep(int Layer, int Input, int Output) : ModelStep(Output);
 
+/// <summary>
+/// A nested recurrent layer's <c>Step</c> over the chunk's samples as streams, from the state in values
+/// <see cref="Hidden"/> and <see cref="Cell"/> (each <c>[1, batch, H]</c>; -1: zero), writing the new hidden state.
+/// </summary>
+internal sealed record RecurrentStep(int Layer, int Input, int Hidden, int Cell, int Output) : ModelStep(Output);
+
+/// <summary>The cell state a nested LSTM's last <see cref="RecurrentStep"/> left, each sample's.</summary>
+internal sealed record CellStateStep(int Layer, int Output) : ModelStep(Output);
+
 /// <summary>An operation on each element alone.</summary>
 /// <param name="A">The operation's first parameter: Clip's lower bound, Elu's alpha, LeakyRelu's alpha.</param>
 /// <param name="B">Its second: Clip's upper bound.</param>

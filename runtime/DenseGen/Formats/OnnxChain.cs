@@ -26,6 +26,7 @@ internal sealed class OnnxChain
     private readonly OnnxGraph _graph;
     private readonly IReadOnlyList<string> _imported;
     private readonly HashSet<OnnxNode> _taken = new();
+    private readonly HashSet<string> _setAside = new(System.StringComparer.Ordinal);
 
     /// <param name="graph">The folded graph.</param>
     /// <param name="source">The file's name, for messages.</param>
@@ -88,6 +89,35 @@ internal sealed class OnnxChain
         foreach (OnnxNode node in nodes)
             _taken.Add(node);
         Take(last);
+    }
+
+    /// <summary>The folded graph the walk goes along, for a mapping that reads nodes beside the chain (a recurrent node's state).</summary>
+    public OnnxGraph Graph => _graph;
+
+    /// <summary>
+    /// Takes <paramref name="node"/> beside the chain without moving along it: a node that computes a value the layer
+    /// sets aside (a recurrent node's final state on its way to a graph output, a slice of its initial state from a
+    /// graph input).
+    /// </summary>
+    public void TakeBeside(OnnxNode node) => _taken.Add(node);
+
+    /// <summary>Records a value the layers set aside: a graph output that is one of their final states, not the chain's end.</summary>
+    public void SetAside(string value) => _setAside.Add(value);
+
+    /// <summary>Whether a layer set <paramref name="value"/> aside (<see cref="SetAside"/>).</summary>
+    public bool IsSetAside(string value) => _setAside.Contains(value);
+
+    /// <summary>
+    /// Moves past <paramref name="node"/> (which takes <see cref="Current"/>) along its first output, whatever its other
+    /// outputs: a recurrent node's sequence, whose final states (outputs 1 and 2) its mapping reads beside the chain.
+    /// </summary>
+    /// <exception cref="InvalidDataException">It has no first output.</exception>
+    public void TakeAlongFirstOutput(OnnxNode node)
+    {
+        if (node.Outputs.Length == 0 || node.Outputs[0].Length == 0)
+            throw Invalid($"{node.Describe()} has no first output, the sequence the next layer takes");
+        _taken.Add(node);
+        Current = node.Outputs[0];
     }
 
     /// <summary>Whether the walk has taken <paramref name="node"/>.</summary>

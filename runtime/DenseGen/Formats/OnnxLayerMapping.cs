@@ -23,6 +23,12 @@ internal abstract class OnnxLayerMapping
     /// <summary>The ops it reads, as the message that refuses an unknown op lists them.</summary>
     public abstract IReadOnlyList<string> Ops { get; }
 
+    /// <summary>
+    /// Whether the kind's input and output are per time step (a recurrent layer's <c>[streams, steps, In]</c>): the
+    /// graph input's last dimension is then the layer's input size, and the others are streams and steps.
+    /// </summary>
+    public virtual bool PerTimeStep => false;
+
     /// <summary>Whether a layer of this kind may start at <paramref name="node"/> (a layer the network lacks, when the network's layers are all read).</summary>
     public abstract bool StartsLayer(OnnxNode node);
 

@@ -11,10 +11,13 @@ namespace DenseGen.Generator.Formats;
 namespace DenseGen.Formats;
 #endif
 
-/// <summary>An attribute of a node: the kinds a multilayer perceptron's nodes use (a float, an int, ints, and a tensor, a Constant's value).</summary>
+/// <summary>
+/// An attribute of a node: the kinds the imported nodes use (a float, an int, ints, a tensor (a Constant's value), and a
+/// string or strings, which a recurrent node's direction and activations are).
+/// </summary>
 internal sealed class OnnxAttribute
 {
-    public OnnxAttribute(string name, int type, float f, long i, long[] ints, OnnxTensor? tensor)
+    public OnnxAttribute(string name, int type, float f, long i, long[] ints, OnnxTensor? tensor, string s, string[] strings, float[] floats)
     {
         Name = name;
         Type = type;
@@ -22,9 +25,12 @@ internal sealed class OnnxAttribute
         I = i;
         Ints = ints;
         Tensor = tensor;
+        S = s;
+        Strings = strings;
+        Floats = floats;
     }
 
-    public const int FloatType = 1, IntType = 2, TensorType = 4, IntsType = 7;
+    public const int FloatType = 1, IntType = 2, StringType = 3, TensorType = 4, FloatsType = 6, IntsType = 7, StringsType = 8;
 
     public string Name { get; }
 
@@ -38,6 +44,15 @@ internal sealed class OnnxAttribute
     public long[] Ints { get; }
 
     public OnnxTensor? Tensor { get; }
+
+    /// <summary>A string attribute's value (UTF-8 bytes read as text), or empty.</summary>
+    public string S { get; }
+
+    /// <summary>A strings attribute's values, or none.</summary>
+    public string[] Strings { get; }
+
+    /// <summary>A floats attribute's values, or none.</summary>
+    public float[] Floats { get; }
 }
 
 /// <summary>A node of the graph.</summary>
@@ -481,6 +496,9 @@ internal sealed class OnnxModel
         float f = 0;
         long i = 0;
         var ints = new List<long>();
+        var floats = new List<float>();
+        var strings = new List<string>();
+        string s = "";
         OnnxTensor? tensor = null;
         while (!attribute.AtEnd)
         {
@@ -507,15 +525,26 @@ internal sealed class OnnxModel
                     attribute.RequireWire(wire, WireType.LengthDelimited, "a tensor attribute");
                     tensor = ReadTensor(attribute.ReadMessage("a tensor attribute"));
                     break;
+                case 4:
+                    attribute.RequireWire(wire, WireType.LengthDelimited, "a string attribute");
+                    s = attribute.ReadString();
+                    break;
+                case 7:
+                    attribute.ReadFloats(wire, floats);
+                    break;
                 case 8:
                     attribute.ReadInt64s(wire, ints);
+                    break;
+                case 9:
+                    attribute.RequireWire(wire, WireType.LengthDelimited, "a strings attribute");
+                    strings.Add(attribute.ReadString());
                     break;
                 default:
                     attribute.Skip(wire);
                     break;
             }
         }
-        return new OnnxAttribute(name, type, f, i, ints.ToArray(), tensor);
+        return new OnnxAttribute(name, type, f, i, ints.ToArray(), tensor, s, strings.ToArray(), floats.ToArray());
     }
 
     private static OnnxTensor ReadTensor(ProtoReader tensor)

@@ -183,6 +183,13 @@ internal sealed class OnnxSignature
             text.Append(", ints [").Append(string.Join(", ", attribute.Ints.Select(Number))).Append(']');
         if (attribute.Tensor is not null)
             text.Append(", tensor ").Append(Tensor(attribute.Tensor, withFloats: true));
+        if (attribute.Floats.Length > 0)
+            text.Append(", floats [").Append(string.Join(", ", attribute.Floats.Select(Float))).Append(']');
+        // Strings as JSON writes them, so that a quote or separator inside one cannot make two lists read alike.
+        if (attribute.S.Length > 0)
+            text.Append(", s ").Append(Quote(attribute.S));
+        if (attribute.Strings.Length > 0)
+            text.Append(", strings [").Append(string.Join(", ", attribute.Strings.Select(Quote))).Append(']');
         return text.Append(')').ToString();
     }
 
@@ -203,4 +210,11 @@ internal sealed class OnnxSignature
     }
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Quote(string value)
+    {
+        var json = new StringBuilder();
+        JsonWriter.AppendString(json, value);
+        return json.ToString();
+    }
 }

@@ -287,7 +287,7 @@ public class OnnxGraphTests
         // An Add after a Gemm: a Gemm's bias is its third input.
         { "add after gemm", "node 'add' (Add) is not the bias of a MatMul just before it" },
         // An op of the default domain that no layer kind maps.
-        { "softmax", "node 'softmax' (Softmax) is not an operator DenseGen imports (Gemm, MatMul, Add, Mul, Relu, LeakyRelu, Sigmoid, Tanh, Elu, Concat, Flatten, Identity, Reshape)" },
+        { "softmax", "node 'softmax' (Softmax) is not an operator DenseGen imports (Gemm, MatMul, Add, Mul, Relu, LeakyRelu, Sigmoid, Tanh, Elu, LSTM, Squeeze, Transpose, GRU, Concat, Flatten, Identity, Reshape)" },
     };
 
     /// <summary>The walk hands each layer to its kind's mapping and refuses a chain of other layers, naming the node, and changes nothing.</summary>

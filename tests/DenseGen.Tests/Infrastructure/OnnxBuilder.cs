@@ -63,7 +63,10 @@ internal sealed class OnnxBuilder
         return this;
     }
 
-    /// <summary>A node of the default domain; attributes are <see cref="long"/> (int), <see cref="float"/> or <see cref="long"/>[] (ints) values.</summary>
+    /// <summary>
+    /// A node of the default domain; attributes are <see cref="long"/> (int), <see cref="float"/>, <see cref="long"/>[]
+    /// (ints), <see cref="float"/>[] (floats), <see cref="string"/> or <see cref="string"/>[] (strings) values.
+    /// </summary>
     public OnnxBuilder Node(string opType, string name, string[] inputs, string[] outputs, params (string Name, object Value)[] attributes)
     {
         var node = new Message();
@@ -84,6 +87,17 @@ internal sealed class OnnxBuilder
                     foreach (long i in ints)
                         attribute.Varint(8, (ulong)i);
                     attribute.Varint(20, 7);
+                    break;
+                case float[] floats:
+                    foreach (float f in floats)
+                        attribute.Fixed32(7, BitConverter.SingleToInt32Bits(f));
+                    attribute.Varint(20, 6);
+                    break;
+                case string text: attribute.String(4, text).Varint(20, 3); break;
+                case string[] texts:
+                    foreach (string text in texts)
+                        attribute.String(9, text);
+                    attribute.Varint(20, 8);
                     break;
                 default: throw new ArgumentException($"attribute {attributeName} is a {value.GetType().Name}");
             }

@@ -31,13 +31,16 @@ public sealed class ModelLoadOnnxTests(ITestOutputHelper output)
         "mlagents_hybrid" => new(["obs_0", "obs_1", "action_masks"],
             [("continuous_actions", false), ("discrete_actions", true), ("deterministic_continuous_actions", false), ("deterministic_discrete_actions", true)], true, [3, 2]),
         "built" => new(["obs_0", "obs_1", "action_masks"], [("deterministic_continuous_actions", false), ("discrete_actions", true), ("deterministic_discrete_actions", true)], true, [2]),
+        "mlagents_Hallway" => new(["obs_0", "obs_1", "action_masks", "recurrent_in"], [("discrete_actions", true), ("recurrent_out", false)], true, [5]),
         _ => throw new ArgumentException("not a model these tests know: " + file),
     };
 
     /// <summary>Not a file: <see cref="OnnxModelSnapshotTests.Policy"/>, whose clamp divisor and mask constants are scalar initializers.</summary>
     internal const string Built = "built";
 
-    internal static byte[] Bytes(string file) => file == Built ? OnnxModelSnapshotTests.Policy() : File.ReadAllBytes(OnnxImportTests.Fixture(file));
+    internal static byte[] Bytes(string file) => file == Built ? OnnxModelSnapshotTests.Policy()
+        : file.StartsWith("mlagents_Hallway", StringComparison.Ordinal) ? File.ReadAllBytes(ExternalModels.Path(file))
+        : File.ReadAllBytes(OnnxImportTests.Fixture(file));
 
     /// <summary>How the test calls LoadOnnx: 0 bytes, 1 a path, 2 a stream.</summary>
     public static TheoryData<string, int> Files() => new()
@@ -54,6 +57,10 @@ public sealed class ModelLoadOnnxTests(ITestOutputHelper output)
         { "policy650k.opset17.onnx", 0 },
         { Built, 2 },
     };
+
+    /// <summary>ML-Agents' memory policy: its LSTM's W, R and B, reordered into the nested layer's PyTorch order, reloaded from a retrained file.</summary>
+    [ExternalModelFact]
+    public void LoadingAnotherMemoryPolicyComputesWhatCompilingItComputes() => LoadingAnotherExportComputesWhatCompilingItComputes("mlagents_Hallway.onnx", 0);
 
     [Theory]
     [MemberData(nameof(Files))]

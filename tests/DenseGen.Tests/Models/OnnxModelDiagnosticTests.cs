@@ -60,6 +60,30 @@ public class OnnxModelDiagnosticTests
             .Node("Flatten", "flat", ["t"], ["output"])
             .Output("output", "batch", 6L).Build(), "", ["DG0038"]);
 
+    /// <summary>A recurrent node whose X is not one time step of each sample (batch-first, which ONNX reads as a sequence over the batch) is refused by name.</summary>
+    [Fact]
+    public void ARecurrentNodeIsNamed() =>
+        Verify(new OnnxBuilder(14)
+            .Input("obs", "batch", 1L, 2L)
+            .Initializer("W", [1, 12, 2], new float[24])
+            .Initializer("R", [1, 12, 3], new float[36])
+            .Node("GRU", "memory", ["obs", "W", "R"], ["y"], ("hidden_size", 3L), ("linear_before_reset", 1L))
+            .Output("y", "batch", 1L, 1L, 3L).Build(), "", ["DG0038"]);
+
+    /// <summary>A recurrent node with an attribute PyTorch's cells do not compute is refused naming the node and the attribute, as LoadOnnx refuses it.</summary>
+    [Fact]
+    public void ARecurrentNodeWithAnUnsupportedAttributeIsNamed() =>
+        Verify(new OnnxBuilder(14)
+            .Input("obs", "batch", 1L, 2L)
+            .Initializer("W", [1, 9, 2], new float[18])
+            .Initializer("R", [1, 9, 3], new float[27])
+            .Int64Initializer("axis1", [1], [1])
+            .Node("Transpose", "time_major", ["obs"], ["x"], ("perm", new long[] { 1, 0, 2 }))
+            .Node("GRU", "memory", ["x", "W", "R"], ["y"], ("hidden_size", 3L), ("linear_before_reset", 0L))
+            .Node("Squeeze", "squeeze", ["y", "axis1"], ["s"])
+            .Node("Transpose", "batch_major", ["s"], ["output"], ("perm", new long[] { 1, 0, 2 }))
+            .Output("output", "batch", 1L, 3L).Build(), "", ["DG0038"]);
+
     [Fact]
     public void AnOutputDeclaredWithAnotherShapeIsNamed() =>
         // The Gemm computes 3 outputs; the file declares 4.

@@ -29,6 +29,10 @@ namespace DenseGen.Tests.Models;
 /// bounds moves log yᵢ by at most L = e(xᵢ) + Σ wⱼe(xⱼ), wⱼ ≤ e^(xⱼ + e(xⱼ) − maxₖ(xₖ − e(xₖ))) the largest weight xⱼ can
 /// take there (a masked logit's is 0 however large its bound): yᵢ by yᵢ(e^L − 1). The float evaluation's exps (2 ulps),
 /// sum (γ(n)) and division add (n + 6)u·yᵢ.</item>
+/// <item>LSTM of one step (PyTorch's cell, ONNX's gate order i, o, f, c): each gate's pre-activation a as a product of
+/// In + H + 2 terms, γ(In + H + 2)·(Σ|w|(|x| + e(x)) + Σ|r|(|h| + e(h)) + |b|) + Σ|w|e(x) + Σ|r|e(h); σ and tanh as above;
+/// c' = f·c + i·g with |f|e(c) + |c|e(f) + e(f)e(c) + |i|e(g) + |g|e(i) + e(i)e(g) + 3u(|f·c| + |i·g|) (two products and a
+/// sum, fused or not); h' = o·tanh(c') with |o|e(t) + |t|e(o) + e(o)e(t) + u|h'|.</item>
 /// <item>Concat, Slice, reshapes: the elements and their bounds move unchanged. ArgMax: an index, exact where the top
 /// two scores differ by more than both their bounds (<see cref="ArgMaxDecided"/>).</item>
 /// </list>
@@ -117,6 +121,7 @@ internal sealed partial class OnnxReference
         "Slice" => Slice(node),
         "Softmax" => Softmax(node),
         "ArgMax" => ArgMax(node),
+        "LSTM" => Lstm(node),
         _ => null, // random ops and anything else: not evaluated, nor what reads them
     };
 
@@ -172,6 +177,72 @@ internal sealed partial class OnnxReference
             }
         }
         return new Tensor(y, e, [n], false);
+    }
+
+    /// <summary>One time step of an LSTM (the only kind of recurrent node the tested exports have) from its initial state inputs, Y and Y_h alike.</summary>
+    private Tensor Lstm(OnnxNode node)
+    {
+        Tensor x = Value(node.Inputs[0]);
+        OnnxTensor w = Constant(node.Inputs[1]), r = Constant(node.Inputs[2]);
+        int hidden = (int)r.Dims[2], inputs = (int)w.Dims[2], rows = 4 * hidden;
+        Assert.Equal(inputs, x.Width);
+        float[]? b = node.Inputs.Length > 3 && node.Inputs[3].Length > 0 ? Constant(node.Inputs[3]).Floats : null;
+        Tensor? h0 = node.Inputs.Length > 5 && node.Inputs[5].Length > 0 ? Value(node.Inputs[5]) : null;
+        Tensor? c0 = node.Inputs.Length > 6 && node.Inputs[6].Length > 0 ? Value(node.Inputs[6]) : null;
+        double gamma = ErrorBound.Gamma(inputs + hidden + 2, U) + ErrorBound.Gamma(inputs + hidden + 2, D), round = U + D;
+        var h = new double[Batch * hidden];
+        var eh = new double[Batch * hidden];
+        var c = new double[Batch * hidden];
+        var ec = new double[Batch * hidden];
+        var a = new double[rows];
+        var ea = new double[rows];
+        for (int s = 0; s < Batch; s++)
+        {
+            for (int j = 0; j < rows; j++)
+            {
+                double wb = b is null ? 0 : b[j], rb = b is null ? 0 : b[rows + j];
+                double sum = wb + rb, magnitude = Math.Abs(wb) + Math.Abs(rb), propagated = 0;
+                for (int i = 0; i < inputs; i++)
+                {
+                    double wi = w.Floats![j * inputs + i], xi = x.Values[s * inputs + i], ei = x.Errors[s * inputs + i];
+                    sum += wi * xi;
+                    magnitude += Math.Abs(wi) * (Math.Abs(xi) + ei);
+                    propagated += Math.Abs(wi) * ei;
+                }
+                for (int k = 0; k < hidden; k++)
+                {
+                    double rk = r.Floats![j * hidden + k], hk = h0?.Values[s * hidden + k] ?? 0, ek = h0?.Errors[s * hidden + k] ?? 0;
+                    sum += rk * hk;
+                    magnitude += Math.Abs(rk) * (Math.Abs(hk) + ek);
+                    propagated += Math.Abs(rk) * ek;
+                }
+                a[j] = sum;
+                ea[j] = propagated + gamma * magnitude;
+            }
+            for (int k = 0; k < hidden; k++)
+            {
+                // ONNX's blocks: i, o, f, c.
+                double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
+                double gi = Sigmoid(a[k]), go = Sigmoid(a[hidden + k]), gf = Sigmoid(a[2 * hidden + k]), gg = Math.Tanh(a[3 * hidden + k]);
+                double ei = ea[k] / 4 + 10 * round * gi, eo = ea[hidden + k] / 4 + 10 * round * go, ef = ea[2 * hidden + k] / 4 + 10 * round * gf;
+                double eg = ea[3 * hidden + k] + 10 * round * Math.Abs(gg);
+                double cPrevious = c0?.Values[s * hidden + k] ?? 0, ePrevious = c0?.Errors[s * hidden + k] ?? 0;
+                double cNew = gf * cPrevious + gi * gg;
+                double eNew = gf * ePrevious + Math.Abs(cPrevious) * ef + ef * ePrevious + gi * eg + Math.Abs(gg) * ei + ei * eg
+                    + 3 * round * (Math.Abs(gf * cPrevious) + Math.Abs(gi * gg));
+                double t = Math.Tanh(cNew), et = eNew + 10 * round * Math.Abs(t);
+                c[s * hidden + k] = cNew;
+                ec[s * hidden + k] = eNew;
+                h[s * hidden + k] = go * t;
+                eh[s * hidden + k] = go * et + Math.Abs(t) * eo + eo * et + round * Math.Abs(go * t);
+            }
+        }
+        // Y [1, 1, batch, H] and Y_h [1, batch, H] are the same values with one step; Y_c its own.
+        if (node.Outputs.Length > 1 && node.Outputs[1].Length > 0)
+            _values[_graph.Resolve(node.Outputs[1])] = new Tensor(h, eh, [1, hidden], false);
+        if (node.Outputs.Length > 2 && node.Outputs[2].Length > 0)
+            _values[_graph.Resolve(node.Outputs[2])] = new Tensor(c, ec, [1, hidden], false);
+        return new Tensor(h, eh, [1, 1, hidden], false);
     }
 
     private static double[] PerFeature(OnnxTensor tensor, int n) =>
@@ -309,6 +380,9 @@ internal sealed partial class OnnxReference
         int[] dims = node.OpType switch
         {
             "Reshape" => ReshapeDims(x, ShapeOf(node.Inputs[1])),
+            // A transpose that moves the batch past dimensions of size 1 (a recurrent node's time-major [1, batch, H])
+            // keeps every value in place; the planner refuses any other that moves it.
+            "Transpose" when node.Attributes["perm"].Ints[0] != 0 => x.Dims,
             "Transpose" => node.Attributes["perm"].Ints.Skip(1).Select(a => x.Dims[a - 1]).ToArray(),
             "Flatten" => [x.Width],
             _ => [.. x.Dims.Where(d => d != 1), .. (x.Dims.Length == 0 || node.OpType == "Unsqueeze" ? new[] { 1 } : [])],
