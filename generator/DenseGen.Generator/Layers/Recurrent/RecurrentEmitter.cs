@@ -258,9 +258,9 @@ internal static class RecurrentEmitter
         // Gates, then their recurrent half (for a GRU, which needs it alone, `other`), then for an LSTM tanh(c') (`other`).
         w.Line($"{Span}<{t}> recurrent = scratch.Slice({Number(rows)}, {Number(rows)});");
         w.Line(spec.HasCell ? $"{Span}<{t}> other = scratch.Slice({Number(2 * rows)}, {Number(h)});" : $"{Span}<{t}> other = recurrent;");
-        // The fused step's new hidden state, until every block has read the old one; a GRU's kept W_hn h + b_hn is after it.
-        if (fused)
-            w.Line(spec.HasCell ? $"{Span}<{t}> next = recurrent.Slice(0, {Number(h)});" : $"{Span}<{t}> next = recurrent.Slice(0, {Number(h)}), extra = recurrent.Slice({Number(2 * h)}, {Number(h)});");
+        // Where the fused step leaves a GRU's W_hn h + b_hn, as the span path does.
+        if (fused && !spec.HasCell)
+            w.Line($"{Span}<{t}> extra = recurrent.Slice({Number(2 * h)}, {Number(h)});");
         if (spec.Trainable)
         {
             w.Line($"{Span}<{t}> historyHidden = {LayerFrame.SpanOf(HistoryHiddenField, storage)}, historyGates = {LayerFrame.SpanOf(HistoryGatesField, storage)}, historyExtra = {LayerFrame.SpanOf(HistoryExtraField, storage)};");
@@ -286,8 +286,8 @@ internal static class RecurrentEmitter
                 string m = Dense.KernelWriter.Marshal;
                 string arguments = $"ref {m}.GetReference(layerInput), ref {m}.GetReference(h), {(spec.HasCell ? $"ref {m}.GetReference(c), " : "")}"
                     + $"ref {m}.GetReference(inputWeights), ref {m}.GetReference(recurrentWeights), ref {m}.GetReference(inputBias), ref {m}.GetReference(recurrentBias), "
-                    + $"ref {m}.GetReference(next), ref {m}.GetReference(gates), ref {m}.GetReference({(spec.HasCell ? "other" : "extra")}), {(spec.Trainable ? "step >= 0" : "false")}";
-                RecurrentStepKernel.WriteCall(w, spec, inputs, arguments, "next.CopyTo(h);", () => WriteGates(w, spec, inputs, vectorKernels));
+                    + $"ref {m}.GetReference(gates), ref {m}.GetReference({(spec.HasCell ? "other" : "extra")}), {(spec.Trainable ? "step >= 0" : "false")}";
+                RecurrentStepKernel.WriteCall(w, spec, inputs, arguments, () => WriteGates(w, spec, inputs, vectorKernels));
             }
             else
             {
