@@ -232,6 +232,14 @@ internal static class RecurrentEmitter
     {
         string t = spec.ElementKeyword;
         w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), input, nameof(input));");
+        if (storage == LayerStorage.Inline)
+        {
+            // A struct layer's buffers all lie inside the value: two checks against the whole of it settle the usual case,
+            // where neither span is inside the layer, and only a span that is goes through the checks that name the buffer.
+            const string marshal = "global::System.Runtime.InteropServices.MemoryMarshal", unsafeClass = "global::System.Runtime.CompilerServices.Unsafe";
+            w.Line($"global::System.ReadOnlySpan<byte> layerBytes = {marshal}.CreateReadOnlySpan(ref {unsafeClass}.As<{spec.TypeName}, byte>(ref this), {unsafeClass}.SizeOf<{spec.TypeName}>());");
+            w.Open($"if (global::System.MemoryExtensions.Overlaps({marshal}.AsBytes(output), layerBytes) || global::System.MemoryExtensions.Overlaps({marshal}.AsBytes(input), layerBytes))");
+        }
         LayerFrame.WriteDisjointFromTensors(w, spec, spec.Contract, storage, "output", gradients: false);
         foreach (string span in new[] { "output", "input" })
         {
@@ -239,6 +247,8 @@ internal static class RecurrentEmitter
             if (spec.HasCell)
                 w.Line($"{Guard}.RequireDisjoint<{t}>({span}, nameof({span}), {LayerFrame.SpanOf(CellField, storage)}, nameof(CellState));");
         }
+        if (storage == LayerStorage.Inline)
+            w.Close();
     }
 
     /// <summary>
