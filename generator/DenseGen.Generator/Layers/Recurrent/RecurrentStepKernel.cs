@@ -107,6 +107,12 @@ internal static class RecurrentStepKernel
             w.Line($"{v} xb = {s}.Create(x);");
         for (int i = input.VectorColumns; i < inputs; i++)
             w.Line($"float x{i} = {U}.Add(ref x, {Number(i)});");
+        if (input.RowsInQuads)
+        {
+            w.Line($"{V128}<float> xq = {V128}.Create({string.Join(", ", Enumerable.Range(0, 4).Select(i => i < inputs ? $"x{i}" : "0f"))});");
+            if (inputs < 4)
+                w.Line($"{V128}<float> xm = {V128}.AsSingle({V128}.Create({string.Join(", ", Enumerable.Range(0, 4).Select(i => i < inputs ? "0xFFFFFFFFu" : "0u"))}));");
+        }
         // Each gate's rows in order, as the weights lie, their sums kept in gates (the GRU's W_hn h + b_hn in extra); then
         // the state, a block at a time, in place (every read of the old state is over).
         for (int gate = 0; gate < spec.Gates; gate++)
@@ -183,7 +189,7 @@ internal static class RecurrentStepKernel
         if (inputs == 1)
             w.Line($"{z} = {VM}.MultiplyAdd({s}.LoadUnsafe(ref wx{gate}, {Number(first)}), xb, {z});");
         else
-            w.Line($"{z} += {Combine(width, Enumerable.Range(0, lanes / 4).Select(tile => InputTile(w, width, input, $"wx{gate}", first + 4 * tile, $"{z}i{tile}")).ToList())};");
+            w.Line($"{z} += {Combine(width, Enumerable.Range(0, lanes / 4).Select(tile => InputTile(w, width, input, $"wx{gate}", first + 4 * tile, $"{z}i{tile}", gate == spec.Gates - 1 && tile == lanes / 4 - 1, h - lanes)).ToList())};");
         string hidden = Combine(width, Enumerable.Range(0, lanes / 4).Select(tile => HiddenTile(w, spec, width, stateInRegisters, $"wh{gate}", first + 4 * tile, $"{z}h{tile}")).ToList());
         w.Line(separate ? $"r{gate} += {hidden};" : $"{z} += {hidden};");
     }
@@ -211,13 +217,16 @@ internal static class RecurrentStepKernel
         public int Lanes { get; }
 
         public int VectorColumns { get; }
+
+        /// <summary>Two to four inputs, fewer than a vector's lanes: each row's weights read as one Vector128.</summary>
+        public bool RowsInQuads => Inputs >= 2 && Inputs <= 4 && Inputs < Lanes;
     }
 
     /// <summary>
     /// Rows <paramref name="row"/> to +3 of <c>W_ih x</c> (relative to the block's first row, <c>wx</c>) into a Vector128
     /// named <paramref name="name"/>: whole vectors of columns, then the rest as scalars.
     /// </summary>
-    private static string InputTile(IndentedWriter w, VectorWidth width, InputPart input, string wx, int row, string name)
+    private static string InputTile(IndentedWriter w, VectorWidth width, InputPart input, string wx, int row, string name, bool lastTile, int lastBlock)
     {
         string v = width.Type, s = width.Static;
         int vectors = input.VectorColumns / input.Lanes;
@@ -231,6 +240,23 @@ internal static class RecurrentStepKernel
             rest.Add(terms.Count == 0 ? "0f" : string.Join(" + ", terms));
         }
         string scalars = $"{V128}.Create({string.Join(", ", rest)})";
+        if (input.RowsInQuads)
+        {
+            // Each row's weights as one Vector128 (lanes past the row masked off), times [x, 0…]: a tile is four loads,
+            // multiplies and a SumEach, where one product at a time took three times the instructions. The matrix's last
+            // row would read past its end, so that one row, in the last block, is summed one product at a time.
+            for (int k = 0; k < 4; k++)
+            {
+                int start = (row + k) * input.Inputs;
+                string load = $"({V128}.LoadUnsafe(ref {wx}, {Number(start)}){(input.Inputs < 4 ? " & xm" : "")}) * xq";
+                if (lastTile && k == 3)
+                    w.Line($"{V128}<float> {name}p{k} = j != {Number(lastBlock)} ? {load} : {V128}.CreateScalar({rest[k]});");
+                else
+                    w.Line($"{V128}<float> {name}p{k} = {load};");
+            }
+            w.Line($"{V128}<float> {name} = {VM}.SumEach({name}p0, {name}p1, {name}p2, {name}p3);");
+            return name;
+        }
         if (vectors == 0)
         {
             w.Line($"{V128}<float> {name} = {scalars};");
