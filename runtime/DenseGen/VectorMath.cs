@@ -228,6 +228,41 @@ public static class VectorMath
     public static Vector512<double> ReLU(Vector512<double> z) =>
         Vector512.ConditionalSelect(Vector512.LessThan(z, Vector512<double>.Zero), Vector512<double>.Zero, z);
 
+    // The recurrent layers' gates, fused into their step: the same vector functions Activations.Sigmoid and Activations.Tanh
+    // apply to float spans, one register at a time. Deterministic mode's bits come from DeterministicActivations instead,
+    // so a caller checks VectorActivationsAllowed first.
+
+    /// <summary>
+    /// Whether the vector <see cref="Sigmoid(Vector128{float})"/> and <see cref="Tanh(Vector128{float})"/> give what
+    /// <see cref="Activations.Sigmoid{T}"/> and <see cref="Activations.Tanh{T}"/> give for float: everywhere except in
+    /// deterministic mode (<see cref="DeterministicMode"/>), where those use DenseGen's own scalar functions.
+    /// </summary>
+    public static bool VectorActivationsAllowed => !DeterministicMode.IsEnabled;
+
+    /// <summary>Returns <c>1 / (1 + e^(−z))</c> lane by lane, as <see cref="Activations.Sigmoid{T}"/> computes it for float.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sigmoid(Vector128<float> z) => VectorTranscendentals.SigmoidOf<Vector128<float>, Vector128Ops>(z);
+
+    /// <inheritdoc cref="Sigmoid(Vector128{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Sigmoid(Vector256<float> z) => VectorTranscendentals.SigmoidOf<Vector256<float>, Vector256Ops>(z);
+
+    /// <inheritdoc cref="Sigmoid(Vector128{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Sigmoid(Vector512<float> z) => VectorTranscendentals.SigmoidOf<Vector512<float>, Vector512Ops>(z);
+
+    /// <summary>Returns <c>tanh z</c> lane by lane, as <see cref="Activations.Tanh{T}"/> computes it for float.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Tanh(Vector128<float> z) => VectorTranscendentals.TanhOf<Vector128<float>, Vector128Ops>(z);
+
+    /// <inheritdoc cref="Tanh(Vector128{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Tanh(Vector256<float> z) => VectorTranscendentals.TanhOf<Vector256<float>, Vector256Ops>(z);
+
+    /// <inheritdoc cref="Tanh(Vector128{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Tanh(Vector512<float> z) => VectorTranscendentals.TanhOf<Vector512<float>, Vector512Ops>(z);
+
     /// <summary>
     /// Asks the processor to bring the cache line holding <paramref name="location"/> into every cache level ahead of its
     /// use (x64's <c>prefetcht0</c>; nothing where .NET has no prefetch instruction). A hint: it reads nothing, changes

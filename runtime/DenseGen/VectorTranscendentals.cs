@@ -106,6 +106,16 @@ internal static class VectorTranscendentals
         return sum;
     }
 
+    /// <summary>σ of one vector, lane by lane: the same function <see cref="Sigmoid"/> applies to a span.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TVector SigmoidOf<TVector, TOps>(TVector z) where TVector : struct where TOps : struct, IFloatVectorOps<TVector> =>
+        default(SigmoidFunction).Invoke<TVector, TOps>(z);
+
+    /// <summary>tanh of one vector, lane by lane: the same function <see cref="Tanh"/> applies to a span.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TVector TanhOf<TVector, TOps>(TVector z) where TVector : struct where TOps : struct, IFloatVectorOps<TVector> =>
+        default(TanhFunction).Invoke<TVector, TOps>(z);
+
     /// <summary>A function of one vector, written once for every vector type.</summary>
     private interface IFunction
     {

@@ -293,17 +293,21 @@ namespace MyGame.Audio
                 throw new global::System.ArgumentException($"input holds {streams} streams, more than MaxBatch ({MaxBatch}).", nameof(input));
             global::DenseGen.CompilerServices.DenseGuard.RequireSamples(output.Length, streams, HiddenSize, nameof(output), nameof(HiddenSize));
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), input, nameof(input));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightIhL0, nameof(WeightIhL0));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightHhL0, nameof(WeightHhL0));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasIhL0, nameof(BiasIhL0));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasHhL0, nameof(BiasHhL0));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightIhL1, nameof(WeightIhL1));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightHhL1, nameof(WeightHhL1));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasIhL1, nameof(BiasIhL1));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasHhL1, nameof(BiasHhL1));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseInitialHiddenState, nameof(InitialHiddenState));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseHiddenState, nameof(HiddenState));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), __denseHiddenState, nameof(HiddenState));
+            global::System.ReadOnlySpan<byte> layerBytes = global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.As<Stacked, byte>(ref this), global::System.Runtime.CompilerServices.Unsafe.SizeOf<Stacked>());
+            if (global::System.MemoryExtensions.Overlaps(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(output), layerBytes) || global::System.MemoryExtensions.Overlaps(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(input), layerBytes))
+            {
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightIhL0, nameof(WeightIhL0));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightHhL0, nameof(WeightHhL0));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasIhL0, nameof(BiasIhL0));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasHhL0, nameof(BiasHhL0));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightIhL1, nameof(WeightIhL1));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightHhL1, nameof(WeightHhL1));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasIhL1, nameof(BiasIhL1));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasHhL1, nameof(BiasHhL1));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseInitialHiddenState, nameof(InitialHiddenState));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseHiddenState, nameof(HiddenState));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), __denseHiddenState, nameof(HiddenState));
+            }
             for (int stream = 0; stream < streams; stream++)
                 __DenseCellStep(input.Slice(stream * 2, 2), output.Slice(stream * 6, 6), stream, -1);
         }
@@ -336,17 +340,21 @@ namespace MyGame.Audio
             if (output.Length != (long)streams * steps * HiddenSize)
                 throw new global::System.ArgumentException($"output holds {output.Length} elements; {streams} sequences of {steps} steps × HiddenSize ({HiddenSize}) need {(long)streams * steps * HiddenSize}.", nameof(output));
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), input, nameof(input));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightIhL0, nameof(WeightIhL0));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightHhL0, nameof(WeightHhL0));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasIhL0, nameof(BiasIhL0));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasHhL0, nameof(BiasHhL0));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightIhL1, nameof(WeightIhL1));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightHhL1, nameof(WeightHhL1));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasIhL1, nameof(BiasIhL1));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasHhL1, nameof(BiasHhL1));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseInitialHiddenState, nameof(InitialHiddenState));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseHiddenState, nameof(HiddenState));
-            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), __denseHiddenState, nameof(HiddenState));
+            global::System.ReadOnlySpan<byte> layerBytes = global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.As<Stacked, byte>(ref this), global::System.Runtime.CompilerServices.Unsafe.SizeOf<Stacked>());
+            if (global::System.MemoryExtensions.Overlaps(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(output), layerBytes) || global::System.MemoryExtensions.Overlaps(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(input), layerBytes))
+            {
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightIhL0, nameof(WeightIhL0));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightHhL0, nameof(WeightHhL0));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasIhL0, nameof(BiasIhL0));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasHhL0, nameof(BiasHhL0));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightIhL1, nameof(WeightIhL1));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseWeightHhL1, nameof(WeightHhL1));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasIhL1, nameof(BiasIhL1));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseBiasHhL1, nameof(BiasHhL1));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseInitialHiddenState, nameof(InitialHiddenState));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(output, nameof(output), __denseHiddenState, nameof(HiddenState));
+                global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<double>(input, nameof(input), __denseHiddenState, nameof(HiddenState));
+            }
             __denseKeptStreams = streams;
             __denseKeptSteps = steps;
             for (int step = 0; step < steps; step++)

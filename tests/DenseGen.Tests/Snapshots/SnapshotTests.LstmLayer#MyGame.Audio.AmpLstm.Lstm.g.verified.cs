@@ -189,31 +189,495 @@ namespace MyGame.Audio
                 global::System.Span<float> h = HiddenState.Slice(at, 40);
                 global::System.Span<float> c = CellState.Slice(at, 40);
                 global::System.ReadOnlySpan<float> inputWeights = WeightIhL0, recurrentWeights = WeightHhL0, inputBias = BiasIhL0, recurrentBias = BiasHhL0;
-                __DenseGates1.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputBias), 1);
-                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                    __DenseGates40.__DenseForwardVector256(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrent), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                    __DenseGates40.__DenseForwardVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrent), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
+                if (global::DenseGen.CompilerServices.VectorMath.VectorActivationsAllowed && global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                    __DenseLayerStep1Vector256(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputBias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(other), false);
+                else if (global::DenseGen.CompilerServices.VectorMath.VectorActivationsAllowed && global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseLayerStep1Vector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputBias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(other), false);
                 else
-                    __DenseGates40.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrent), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
-                for (int row = 0; row < 160; row++)
-                    gates[row] += recurrent[row];
-                global::DenseGen.Activations.Sigmoid<float>(gates.Slice(0, 80));
-                global::DenseGen.Activations.Tanh<float>(gates.Slice(80, 40));
-                global::DenseGen.Activations.Sigmoid<float>(gates.Slice(120, 40));
-                for (int j = 0; j < 40; j++)
                 {
-                    c[j] = gates[40 + j] * c[j] + gates[j] * gates[80 + j];
-                    other[j] = c[j];
+                    __DenseGates1.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputBias), 1);
+                    if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                        __DenseGates40.__DenseForwardVector256(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrent), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
+                    else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        __DenseGates40.__DenseForwardVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrent), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
+                    else
+                        __DenseGates40.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrent), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
+                    for (int row = 0; row < 160; row++)
+                        gates[row] += recurrent[row];
+                    global::DenseGen.Activations.Sigmoid<float>(gates.Slice(0, 80));
+                    global::DenseGen.Activations.Tanh<float>(gates.Slice(80, 40));
+                    global::DenseGen.Activations.Sigmoid<float>(gates.Slice(120, 40));
+                    for (int j = 0; j < 40; j++)
+                    {
+                        c[j] = gates[40 + j] * c[j] + gates[j] * gates[80 + j];
+                        other[j] = c[j];
+                    }
+                    global::DenseGen.Activations.Tanh<float>(other.Slice(0, 40));
+                    for (int j = 0; j < 40; j++)
+                        h[j] = gates[120 + j] * other[j];
                 }
-                global::DenseGen.Activations.Tanh<float>(other.Slice(0, 40));
-                for (int j = 0; j < 40; j++)
-                    h[j] = gates[120 + j] * other[j];
                 layerInput = h;
             }
             layerInput.CopyTo(y);
         }
 
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseLayerStep1Vector256(ref float x, ref float h, ref float c, ref float inputWeights, ref float recurrentWeights, ref float inputBias, ref float recurrentBias, ref float gates, ref float extra, bool keep)
+        {
+            global::System.Runtime.Intrinsics.Vector256<float> h0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h, 0);
+            global::System.Runtime.Intrinsics.Vector256<float> h1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h, 8);
+            global::System.Runtime.Intrinsics.Vector256<float> h2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h, 16);
+            global::System.Runtime.Intrinsics.Vector256<float> h3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h, 24);
+            global::System.Runtime.Intrinsics.Vector256<float> h4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h, 32);
+            global::System.Runtime.Intrinsics.Vector256<float> xb = global::System.Runtime.Intrinsics.Vector256.Create(x);
+            for (nuint j = 0; j < 40; j += 8)
+            {
+                ref float wx0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputWeights, j * 1);
+                ref float wh0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref recurrentWeights, j * 40);
+                global::System.Runtime.Intrinsics.Vector256<float> z0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref inputBias, j + 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref recurrentBias, j + 0);
+                z0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wx0, 0), xb, z0);
+                global::System.Runtime.Intrinsics.Vector256<float> z0h0a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 0) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z0h0b0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 8) * h1;
+                z0h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 16), h2, z0h0a0);
+                z0h0b0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 24), h3, z0h0b0);
+                z0h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 32), h4, z0h0a0);
+                z0h0a0 += z0h0b0;
+                global::System.Runtime.Intrinsics.Vector256<float> z0h0a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 40) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z0h0b1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 48) * h1;
+                z0h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 56), h2, z0h0a1);
+                z0h0b1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 64), h3, z0h0b1);
+                z0h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 72), h4, z0h0a1);
+                z0h0a1 += z0h0b1;
+                global::System.Runtime.Intrinsics.Vector256<float> z0h0a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 80) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z0h0b2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 88) * h1;
+                z0h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 96), h2, z0h0a2);
+                z0h0b2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 104), h3, z0h0b2);
+                z0h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 112), h4, z0h0a2);
+                z0h0a2 += z0h0b2;
+                global::System.Runtime.Intrinsics.Vector256<float> z0h0a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 120) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z0h0b3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 128) * h1;
+                z0h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 136), h2, z0h0a3);
+                z0h0b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 144), h3, z0h0b3);
+                z0h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 152), h4, z0h0a3);
+                z0h0a3 += z0h0b3;
+                global::System.Runtime.Intrinsics.Vector128<float> z0h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z0h0a0, z0h0a1, z0h0a2, z0h0a3);
+                global::System.Runtime.Intrinsics.Vector256<float> z0h1a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 160) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z0h1b0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 168) * h1;
+                z0h1a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 176), h2, z0h1a0);
+                z0h1b0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 184), h3, z0h1b0);
+                z0h1a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 192), h4, z0h1a0);
+                z0h1a0 += z0h1b0;
+                global::System.Runtime.Intrinsics.Vector256<float> z0h1a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 200) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z0h1b1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 208) * h1;
+                z0h1a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 216), h2, z0h1a1);
+                z0h1b1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 224), h3, z0h1b1);
+                z0h1a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 232), h4, z0h1a1);
+                z0h1a1 += z0h1b1;
+                global::System.Runtime.Intrinsics.Vector256<float> z0h1a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 240) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z0h1b2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 248) * h1;
+                z0h1a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 256), h2, z0h1a2);
+                z0h1b2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 264), h3, z0h1b2);
+                z0h1a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 272), h4, z0h1a2);
+                z0h1a2 += z0h1b2;
+                global::System.Runtime.Intrinsics.Vector256<float> z0h1a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 280) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z0h1b3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 288) * h1;
+                z0h1a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 296), h2, z0h1a3);
+                z0h1b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 304), h3, z0h1b3);
+                z0h1a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 312), h4, z0h1a3);
+                z0h1a3 += z0h1b3;
+                global::System.Runtime.Intrinsics.Vector128<float> z0h1 = global::DenseGen.CompilerServices.VectorMath.SumEach(z0h1a0, z0h1a1, z0h1a2, z0h1a3);
+                z0 += global::System.Runtime.Intrinsics.Vector256.Create(z0h0, z0h1);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z0, ref gates, j + 0);
+            }
+            for (nuint j = 0; j < 40; j += 8)
+            {
+                ref float wx1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputWeights, j * 1);
+                ref float wh1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref recurrentWeights, j * 40);
+                global::System.Runtime.Intrinsics.Vector256<float> z1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref inputBias, j + 40) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref recurrentBias, j + 40);
+                z1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wx1, 40), xb, z1);
+                global::System.Runtime.Intrinsics.Vector256<float> z1h0a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1600) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z1h0b0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1608) * h1;
+                z1h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1616), h2, z1h0a0);
+                z1h0b0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1624), h3, z1h0b0);
+                z1h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1632), h4, z1h0a0);
+                z1h0a0 += z1h0b0;
+                global::System.Runtime.Intrinsics.Vector256<float> z1h0a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1640) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z1h0b1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1648) * h1;
+                z1h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1656), h2, z1h0a1);
+                z1h0b1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1664), h3, z1h0b1);
+                z1h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1672), h4, z1h0a1);
+                z1h0a1 += z1h0b1;
+                global::System.Runtime.Intrinsics.Vector256<float> z1h0a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1680) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z1h0b2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1688) * h1;
+                z1h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1696), h2, z1h0a2);
+                z1h0b2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1704), h3, z1h0b2);
+                z1h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1712), h4, z1h0a2);
+                z1h0a2 += z1h0b2;
+                global::System.Runtime.Intrinsics.Vector256<float> z1h0a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1720) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z1h0b3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1728) * h1;
+                z1h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1736), h2, z1h0a3);
+                z1h0b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1744), h3, z1h0b3);
+                z1h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1752), h4, z1h0a3);
+                z1h0a3 += z1h0b3;
+                global::System.Runtime.Intrinsics.Vector128<float> z1h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z1h0a0, z1h0a1, z1h0a2, z1h0a3);
+                global::System.Runtime.Intrinsics.Vector256<float> z1h1a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1760) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z1h1b0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1768) * h1;
+                z1h1a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1776), h2, z1h1a0);
+                z1h1b0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1784), h3, z1h1b0);
+                z1h1a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1792), h4, z1h1a0);
+                z1h1a0 += z1h1b0;
+                global::System.Runtime.Intrinsics.Vector256<float> z1h1a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1800) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z1h1b1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1808) * h1;
+                z1h1a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1816), h2, z1h1a1);
+                z1h1b1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1824), h3, z1h1b1);
+                z1h1a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1832), h4, z1h1a1);
+                z1h1a1 += z1h1b1;
+                global::System.Runtime.Intrinsics.Vector256<float> z1h1a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1840) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z1h1b2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1848) * h1;
+                z1h1a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1856), h2, z1h1a2);
+                z1h1b2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1864), h3, z1h1b2);
+                z1h1a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1872), h4, z1h1a2);
+                z1h1a2 += z1h1b2;
+                global::System.Runtime.Intrinsics.Vector256<float> z1h1a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1880) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z1h1b3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1888) * h1;
+                z1h1a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1896), h2, z1h1a3);
+                z1h1b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1904), h3, z1h1b3);
+                z1h1a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1912), h4, z1h1a3);
+                z1h1a3 += z1h1b3;
+                global::System.Runtime.Intrinsics.Vector128<float> z1h1 = global::DenseGen.CompilerServices.VectorMath.SumEach(z1h1a0, z1h1a1, z1h1a2, z1h1a3);
+                z1 += global::System.Runtime.Intrinsics.Vector256.Create(z1h0, z1h1);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z1, ref gates, j + 40);
+            }
+            for (nuint j = 0; j < 40; j += 8)
+            {
+                ref float wx2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputWeights, j * 1);
+                ref float wh2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref recurrentWeights, j * 40);
+                global::System.Runtime.Intrinsics.Vector256<float> z2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref inputBias, j + 80) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref recurrentBias, j + 80);
+                z2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wx2, 80), xb, z2);
+                global::System.Runtime.Intrinsics.Vector256<float> z2h0a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3200) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z2h0b0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3208) * h1;
+                z2h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3216), h2, z2h0a0);
+                z2h0b0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3224), h3, z2h0b0);
+                z2h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3232), h4, z2h0a0);
+                z2h0a0 += z2h0b0;
+                global::System.Runtime.Intrinsics.Vector256<float> z2h0a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3240) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z2h0b1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3248) * h1;
+                z2h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3256), h2, z2h0a1);
+                z2h0b1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3264), h3, z2h0b1);
+                z2h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3272), h4, z2h0a1);
+                z2h0a1 += z2h0b1;
+                global::System.Runtime.Intrinsics.Vector256<float> z2h0a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3280) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z2h0b2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3288) * h1;
+                z2h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3296), h2, z2h0a2);
+                z2h0b2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3304), h3, z2h0b2);
+                z2h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3312), h4, z2h0a2);
+                z2h0a2 += z2h0b2;
+                global::System.Runtime.Intrinsics.Vector256<float> z2h0a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3320) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z2h0b3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3328) * h1;
+                z2h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3336), h2, z2h0a3);
+                z2h0b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3344), h3, z2h0b3);
+                z2h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3352), h4, z2h0a3);
+                z2h0a3 += z2h0b3;
+                global::System.Runtime.Intrinsics.Vector128<float> z2h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z2h0a0, z2h0a1, z2h0a2, z2h0a3);
+                global::System.Runtime.Intrinsics.Vector256<float> z2h1a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3360) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z2h1b0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3368) * h1;
+                z2h1a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3376), h2, z2h1a0);
+                z2h1b0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3384), h3, z2h1b0);
+                z2h1a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3392), h4, z2h1a0);
+                z2h1a0 += z2h1b0;
+                global::System.Runtime.Intrinsics.Vector256<float> z2h1a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3400) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z2h1b1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3408) * h1;
+                z2h1a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3416), h2, z2h1a1);
+                z2h1b1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3424), h3, z2h1b1);
+                z2h1a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3432), h4, z2h1a1);
+                z2h1a1 += z2h1b1;
+                global::System.Runtime.Intrinsics.Vector256<float> z2h1a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3440) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z2h1b2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3448) * h1;
+                z2h1a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3456), h2, z2h1a2);
+                z2h1b2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3464), h3, z2h1b2);
+                z2h1a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3472), h4, z2h1a2);
+                z2h1a2 += z2h1b2;
+                global::System.Runtime.Intrinsics.Vector256<float> z2h1a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3480) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z2h1b3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3488) * h1;
+                z2h1a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3496), h2, z2h1a3);
+                z2h1b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3504), h3, z2h1b3);
+                z2h1a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3512), h4, z2h1a3);
+                z2h1a3 += z2h1b3;
+                global::System.Runtime.Intrinsics.Vector128<float> z2h1 = global::DenseGen.CompilerServices.VectorMath.SumEach(z2h1a0, z2h1a1, z2h1a2, z2h1a3);
+                z2 += global::System.Runtime.Intrinsics.Vector256.Create(z2h0, z2h1);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z2, ref gates, j + 80);
+            }
+            for (nuint j = 0; j < 40; j += 8)
+            {
+                ref float wx3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputWeights, j * 1);
+                ref float wh3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref recurrentWeights, j * 40);
+                global::System.Runtime.Intrinsics.Vector256<float> z3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref inputBias, j + 120) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref recurrentBias, j + 120);
+                z3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wx3, 120), xb, z3);
+                global::System.Runtime.Intrinsics.Vector256<float> z3h0a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4800) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z3h0b0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4808) * h1;
+                z3h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4816), h2, z3h0a0);
+                z3h0b0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4824), h3, z3h0b0);
+                z3h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4832), h4, z3h0a0);
+                z3h0a0 += z3h0b0;
+                global::System.Runtime.Intrinsics.Vector256<float> z3h0a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4840) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z3h0b1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4848) * h1;
+                z3h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4856), h2, z3h0a1);
+                z3h0b1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4864), h3, z3h0b1);
+                z3h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4872), h4, z3h0a1);
+                z3h0a1 += z3h0b1;
+                global::System.Runtime.Intrinsics.Vector256<float> z3h0a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4880) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z3h0b2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4888) * h1;
+                z3h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4896), h2, z3h0a2);
+                z3h0b2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4904), h3, z3h0b2);
+                z3h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4912), h4, z3h0a2);
+                z3h0a2 += z3h0b2;
+                global::System.Runtime.Intrinsics.Vector256<float> z3h0a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4920) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z3h0b3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4928) * h1;
+                z3h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4936), h2, z3h0a3);
+                z3h0b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4944), h3, z3h0b3);
+                z3h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4952), h4, z3h0a3);
+                z3h0a3 += z3h0b3;
+                global::System.Runtime.Intrinsics.Vector128<float> z3h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z3h0a0, z3h0a1, z3h0a2, z3h0a3);
+                global::System.Runtime.Intrinsics.Vector256<float> z3h1a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4960) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z3h1b0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4968) * h1;
+                z3h1a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4976), h2, z3h1a0);
+                z3h1b0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4984), h3, z3h1b0);
+                z3h1a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4992), h4, z3h1a0);
+                z3h1a0 += z3h1b0;
+                global::System.Runtime.Intrinsics.Vector256<float> z3h1a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 5000) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z3h1b1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 5008) * h1;
+                z3h1a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 5016), h2, z3h1a1);
+                z3h1b1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 5024), h3, z3h1b1);
+                z3h1a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 5032), h4, z3h1a1);
+                z3h1a1 += z3h1b1;
+                global::System.Runtime.Intrinsics.Vector256<float> z3h1a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 5040) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z3h1b2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 5048) * h1;
+                z3h1a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 5056), h2, z3h1a2);
+                z3h1b2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 5064), h3, z3h1b2);
+                z3h1a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 5072), h4, z3h1a2);
+                z3h1a2 += z3h1b2;
+                global::System.Runtime.Intrinsics.Vector256<float> z3h1a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 5080) * h0;
+                global::System.Runtime.Intrinsics.Vector256<float> z3h1b3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 5088) * h1;
+                z3h1a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 5096), h2, z3h1a3);
+                z3h1b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 5104), h3, z3h1b3);
+                z3h1a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 5112), h4, z3h1a3);
+                z3h1a3 += z3h1b3;
+                global::System.Runtime.Intrinsics.Vector128<float> z3h1 = global::DenseGen.CompilerServices.VectorMath.SumEach(z3h1a0, z3h1a1, z3h1a2, z3h1a3);
+                z3 += global::System.Runtime.Intrinsics.Vector256.Create(z3h0, z3h1);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z3, ref gates, j + 120);
+            }
+            for (nuint j = 0; j < 40; j += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> z0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gates, j + 0);
+                global::System.Runtime.Intrinsics.Vector256<float> z1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gates, j + 40);
+                global::System.Runtime.Intrinsics.Vector256<float> z2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gates, j + 80);
+                global::System.Runtime.Intrinsics.Vector256<float> z3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gates, j + 120);
+                global::System.Runtime.Intrinsics.Vector256<float> ig = global::DenseGen.CompilerServices.VectorMath.Sigmoid(z0);
+                global::System.Runtime.Intrinsics.Vector256<float> fg = global::DenseGen.CompilerServices.VectorMath.Sigmoid(z1);
+                global::System.Runtime.Intrinsics.Vector256<float> gg = global::DenseGen.CompilerServices.VectorMath.Tanh(z2);
+                global::System.Runtime.Intrinsics.Vector256<float> og = global::DenseGen.CompilerServices.VectorMath.Sigmoid(z3);
+                global::System.Runtime.Intrinsics.Vector256<float> cell = fg * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, j) + ig * gg;
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cell, ref c, j);
+                global::System.Runtime.Intrinsics.Vector256<float> squashed = global::DenseGen.CompilerServices.VectorMath.Tanh(cell);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(og * squashed, ref h, j);
+                if (keep)
+                {
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(ig, ref gates, j);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(fg, ref gates, j + 40);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gg, ref gates, j + 80);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(og, ref gates, j + 120);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(squashed, ref extra, j);
+                }
+            }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseLayerStep1Vector128(ref float x, ref float h, ref float c, ref float inputWeights, ref float recurrentWeights, ref float inputBias, ref float recurrentBias, ref float gates, ref float extra, bool keep)
+        {
+            global::System.Runtime.Intrinsics.Vector128<float> xb = global::System.Runtime.Intrinsics.Vector128.Create(x);
+            for (nuint j = 0; j < 40; j += 4)
+            {
+                ref float wx0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputWeights, j * 1);
+                ref float wh0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref recurrentWeights, j * 40);
+                global::System.Runtime.Intrinsics.Vector128<float> z0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref inputBias, j + 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref recurrentBias, j + 0);
+                z0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wx0, 0), xb, z0);
+                global::System.Runtime.Intrinsics.Vector128<float> z0h0a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> z0h0b0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                ref float z0h0w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh0, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> z0h0a1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> z0h0b1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                ref float z0h0w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh0, 40);
+                global::System.Runtime.Intrinsics.Vector128<float> z0h0a2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> z0h0b2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                ref float z0h0w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh0, 80);
+                global::System.Runtime.Intrinsics.Vector128<float> z0h0a3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> z0h0b3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                ref float z0h0w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh0, 120);
+                for (nuint i = 0; i < 40; i += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> ha = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> hb = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, i + 4);
+                    z0h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z0h0w0, i), ha, z0h0a0);
+                    z0h0b0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z0h0w0, i + 4), hb, z0h0b0);
+                    z0h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z0h0w1, i), ha, z0h0a1);
+                    z0h0b1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z0h0w1, i + 4), hb, z0h0b1);
+                    z0h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z0h0w2, i), ha, z0h0a2);
+                    z0h0b2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z0h0w2, i + 4), hb, z0h0b2);
+                    z0h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z0h0w3, i), ha, z0h0a3);
+                    z0h0b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z0h0w3, i + 4), hb, z0h0b3);
+                }
+                z0h0a0 += z0h0b0;
+                z0h0a1 += z0h0b1;
+                z0h0a2 += z0h0b2;
+                z0h0a3 += z0h0b3;
+                global::System.Runtime.Intrinsics.Vector128<float> z0h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z0h0a0, z0h0a1, z0h0a2, z0h0a3);
+                z0 += z0h0;
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z0, ref gates, j + 0);
+            }
+            for (nuint j = 0; j < 40; j += 4)
+            {
+                ref float wx1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputWeights, j * 1);
+                ref float wh1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref recurrentWeights, j * 40);
+                global::System.Runtime.Intrinsics.Vector128<float> z1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref inputBias, j + 40) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref recurrentBias, j + 40);
+                z1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wx1, 40), xb, z1);
+                global::System.Runtime.Intrinsics.Vector128<float> z1h0a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> z1h0b0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                ref float z1h0w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh1, 1600);
+                global::System.Runtime.Intrinsics.Vector128<float> z1h0a1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> z1h0b1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                ref float z1h0w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh1, 1640);
+                global::System.Runtime.Intrinsics.Vector128<float> z1h0a2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> z1h0b2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                ref float z1h0w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh1, 1680);
+                global::System.Runtime.Intrinsics.Vector128<float> z1h0a3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> z1h0b3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                ref float z1h0w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh1, 1720);
+                for (nuint i = 0; i < 40; i += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> ha = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> hb = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, i + 4);
+                    z1h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z1h0w0, i), ha, z1h0a0);
+                    z1h0b0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z1h0w0, i + 4), hb, z1h0b0);
+                    z1h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z1h0w1, i), ha, z1h0a1);
+                    z1h0b1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z1h0w1, i + 4), hb, z1h0b1);
+                    z1h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z1h0w2, i), ha, z1h0a2);
+                    z1h0b2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z1h0w2, i + 4), hb, z1h0b2);
+                    z1h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z1h0w3, i), ha, z1h0a3);
+                    z1h0b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z1h0w3, i + 4), hb, z1h0b3);
+                }
+                z1h0a0 += z1h0b0;
+                z1h0a1 += z1h0b1;
+                z1h0a2 += z1h0b2;
+                z1h0a3 += z1h0b3;
+                global::System.Runtime.Intrinsics.Vector128<float> z1h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z1h0a0, z1h0a1, z1h0a2, z1h0a3);
+                z1 += z1h0;
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z1, ref gates, j + 40);
+            }
+            for (nuint j = 0; j < 40; j += 4)
+            {
+                ref float wx2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputWeights, j * 1);
+                ref float wh2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref recurrentWeights, j * 40);
+                global::System.Runtime.Intrinsics.Vector128<float> z2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref inputBias, j + 80) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref recurrentBias, j + 80);
+                z2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wx2, 80), xb, z2);
+                global::System.Runtime.Intrinsics.Vector128<float> z2h0a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> z2h0b0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                ref float z2h0w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh2, 3200);
+                global::System.Runtime.Intrinsics.Vector128<float> z2h0a1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> z2h0b1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                ref float z2h0w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh2, 3240);
+                global::System.Runtime.Intrinsics.Vector128<float> z2h0a2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> z2h0b2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                ref float z2h0w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh2, 3280);
+                global::System.Runtime.Intrinsics.Vector128<float> z2h0a3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> z2h0b3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                ref float z2h0w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh2, 3320);
+                for (nuint i = 0; i < 40; i += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> ha = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> hb = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, i + 4);
+                    z2h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z2h0w0, i), ha, z2h0a0);
+                    z2h0b0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z2h0w0, i + 4), hb, z2h0b0);
+                    z2h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z2h0w1, i), ha, z2h0a1);
+                    z2h0b1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z2h0w1, i + 4), hb, z2h0b1);
+                    z2h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z2h0w2, i), ha, z2h0a2);
+                    z2h0b2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z2h0w2, i + 4), hb, z2h0b2);
+                    z2h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z2h0w3, i), ha, z2h0a3);
+                    z2h0b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z2h0w3, i + 4), hb, z2h0b3);
+                }
+                z2h0a0 += z2h0b0;
+                z2h0a1 += z2h0b1;
+                z2h0a2 += z2h0b2;
+                z2h0a3 += z2h0b3;
+                global::System.Runtime.Intrinsics.Vector128<float> z2h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z2h0a0, z2h0a1, z2h0a2, z2h0a3);
+                z2 += z2h0;
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z2, ref gates, j + 80);
+            }
+            for (nuint j = 0; j < 40; j += 4)
+            {
+                ref float wx3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputWeights, j * 1);
+                ref float wh3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref recurrentWeights, j * 40);
+                global::System.Runtime.Intrinsics.Vector128<float> z3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref inputBias, j + 120) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref recurrentBias, j + 120);
+                z3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wx3, 120), xb, z3);
+                global::System.Runtime.Intrinsics.Vector128<float> z3h0a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> z3h0b0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                ref float z3h0w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh3, 4800);
+                global::System.Runtime.Intrinsics.Vector128<float> z3h0a1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> z3h0b1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                ref float z3h0w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh3, 4840);
+                global::System.Runtime.Intrinsics.Vector128<float> z3h0a2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> z3h0b2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                ref float z3h0w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh3, 4880);
+                global::System.Runtime.Intrinsics.Vector128<float> z3h0a3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> z3h0b3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                ref float z3h0w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh3, 4920);
+                for (nuint i = 0; i < 40; i += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> ha = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> hb = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, i + 4);
+                    z3h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z3h0w0, i), ha, z3h0a0);
+                    z3h0b0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z3h0w0, i + 4), hb, z3h0b0);
+                    z3h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z3h0w1, i), ha, z3h0a1);
+                    z3h0b1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z3h0w1, i + 4), hb, z3h0b1);
+                    z3h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z3h0w2, i), ha, z3h0a2);
+                    z3h0b2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z3h0w2, i + 4), hb, z3h0b2);
+                    z3h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z3h0w3, i), ha, z3h0a3);
+                    z3h0b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z3h0w3, i + 4), hb, z3h0b3);
+                }
+                z3h0a0 += z3h0b0;
+                z3h0a1 += z3h0b1;
+                z3h0a2 += z3h0b2;
+                z3h0a3 += z3h0b3;
+                global::System.Runtime.Intrinsics.Vector128<float> z3h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z3h0a0, z3h0a1, z3h0a2, z3h0a3);
+                z3 += z3h0;
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z3, ref gates, j + 120);
+            }
+            for (nuint j = 0; j < 40; j += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> z0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gates, j + 0);
+                global::System.Runtime.Intrinsics.Vector128<float> z1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gates, j + 40);
+                global::System.Runtime.Intrinsics.Vector128<float> z2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gates, j + 80);
+                global::System.Runtime.Intrinsics.Vector128<float> z3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gates, j + 120);
+                global::System.Runtime.Intrinsics.Vector128<float> ig = global::DenseGen.CompilerServices.VectorMath.Sigmoid(z0);
+                global::System.Runtime.Intrinsics.Vector128<float> fg = global::DenseGen.CompilerServices.VectorMath.Sigmoid(z1);
+                global::System.Runtime.Intrinsics.Vector128<float> gg = global::DenseGen.CompilerServices.VectorMath.Tanh(z2);
+                global::System.Runtime.Intrinsics.Vector128<float> og = global::DenseGen.CompilerServices.VectorMath.Sigmoid(z3);
+                global::System.Runtime.Intrinsics.Vector128<float> cell = fg * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, j) + ig * gg;
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cell, ref c, j);
+                global::System.Runtime.Intrinsics.Vector128<float> squashed = global::DenseGen.CompilerServices.VectorMath.Tanh(cell);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(og * squashed, ref h, j);
+                if (keep)
+                {
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(ig, ref gates, j);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(fg, ref gates, j + 40);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gg, ref gates, j + 80);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(og, ref gates, j + 120);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(squashed, ref extra, j);
+                }
+            }
+        }
 
         /// <summary>The gates' products <c>W x + b</c> for weights of 1 columns: the dense layers' forward kernels.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]

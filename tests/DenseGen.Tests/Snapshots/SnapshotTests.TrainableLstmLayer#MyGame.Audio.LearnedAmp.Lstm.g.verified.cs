@@ -254,24 +254,29 @@ namespace MyGame.Audio
                     h.CopyTo(historyHidden.Slice(kept, 12));
                     c.CopyTo(historyCell.Slice(kept, 12));
                 }
-                __DenseGates1.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputBias), 1);
-                if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                    __DenseGates12.__DenseForwardVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrent), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
+                if (global::DenseGen.CompilerServices.VectorMath.VectorActivationsAllowed && global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                    __DenseLayerStep1Vector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputBias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(other), step >= 0);
                 else
-                    __DenseGates12.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrent), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
-                for (int row = 0; row < 48; row++)
-                    gates[row] += recurrent[row];
-                global::DenseGen.Activations.Sigmoid<float>(gates.Slice(0, 24));
-                global::DenseGen.Activations.Tanh<float>(gates.Slice(24, 12));
-                global::DenseGen.Activations.Sigmoid<float>(gates.Slice(36, 12));
-                for (int j = 0; j < 12; j++)
                 {
-                    c[j] = gates[12 + j] * c[j] + gates[j] * gates[24 + j];
-                    other[j] = c[j];
+                    __DenseGates1.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputBias), 1);
+                    if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        __DenseGates12.__DenseForwardVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrent), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
+                    else
+                        __DenseGates12.__DenseForwardScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrent), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentBias), 1);
+                    for (int row = 0; row < 48; row++)
+                        gates[row] += recurrent[row];
+                    global::DenseGen.Activations.Sigmoid<float>(gates.Slice(0, 24));
+                    global::DenseGen.Activations.Tanh<float>(gates.Slice(24, 12));
+                    global::DenseGen.Activations.Sigmoid<float>(gates.Slice(36, 12));
+                    for (int j = 0; j < 12; j++)
+                    {
+                        c[j] = gates[12 + j] * c[j] + gates[j] * gates[24 + j];
+                        other[j] = c[j];
+                    }
+                    global::DenseGen.Activations.Tanh<float>(other.Slice(0, 12));
+                    for (int j = 0; j < 12; j++)
+                        h[j] = gates[36 + j] * other[j];
                 }
-                global::DenseGen.Activations.Tanh<float>(other.Slice(0, 12));
-                for (int j = 0; j < 12; j++)
-                    h[j] = gates[36 + j] * other[j];
                 if (step >= 0)
                 {
                     int kept = (0 * 1 + stream) * 256 + step;
@@ -286,6 +291,127 @@ namespace MyGame.Audio
             layerInput.CopyTo(y);
         }
 
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void __DenseLayerStep1Vector128(ref float x, ref float h, ref float c, ref float inputWeights, ref float recurrentWeights, ref float inputBias, ref float recurrentBias, ref float gates, ref float extra, bool keep)
+        {
+            global::System.Runtime.Intrinsics.Vector128<float> h0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, 0);
+            global::System.Runtime.Intrinsics.Vector128<float> h1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, 4);
+            global::System.Runtime.Intrinsics.Vector128<float> h2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, 8);
+            global::System.Runtime.Intrinsics.Vector128<float> xb = global::System.Runtime.Intrinsics.Vector128.Create(x);
+            for (nuint j = 0; j < 12; j += 4)
+            {
+                ref float wx0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputWeights, j * 1);
+                ref float wh0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref recurrentWeights, j * 12);
+                global::System.Runtime.Intrinsics.Vector128<float> z0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref inputBias, j + 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref recurrentBias, j + 0);
+                z0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wx0, 0), xb, z0);
+                global::System.Runtime.Intrinsics.Vector128<float> z0h0a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh0, 0) * h0;
+                z0h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh0, 4), h1, z0h0a0);
+                z0h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh0, 8), h2, z0h0a0);
+                global::System.Runtime.Intrinsics.Vector128<float> z0h0a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh0, 12) * h0;
+                z0h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh0, 16), h1, z0h0a1);
+                z0h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh0, 20), h2, z0h0a1);
+                global::System.Runtime.Intrinsics.Vector128<float> z0h0a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh0, 24) * h0;
+                z0h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh0, 28), h1, z0h0a2);
+                z0h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh0, 32), h2, z0h0a2);
+                global::System.Runtime.Intrinsics.Vector128<float> z0h0a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh0, 36) * h0;
+                z0h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh0, 40), h1, z0h0a3);
+                z0h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh0, 44), h2, z0h0a3);
+                global::System.Runtime.Intrinsics.Vector128<float> z0h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z0h0a0, z0h0a1, z0h0a2, z0h0a3);
+                z0 += z0h0;
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z0, ref gates, j + 0);
+            }
+            for (nuint j = 0; j < 12; j += 4)
+            {
+                ref float wx1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputWeights, j * 1);
+                ref float wh1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref recurrentWeights, j * 12);
+                global::System.Runtime.Intrinsics.Vector128<float> z1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref inputBias, j + 12) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref recurrentBias, j + 12);
+                z1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wx1, 12), xb, z1);
+                global::System.Runtime.Intrinsics.Vector128<float> z1h0a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh1, 144) * h0;
+                z1h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh1, 148), h1, z1h0a0);
+                z1h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh1, 152), h2, z1h0a0);
+                global::System.Runtime.Intrinsics.Vector128<float> z1h0a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh1, 156) * h0;
+                z1h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh1, 160), h1, z1h0a1);
+                z1h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh1, 164), h2, z1h0a1);
+                global::System.Runtime.Intrinsics.Vector128<float> z1h0a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh1, 168) * h0;
+                z1h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh1, 172), h1, z1h0a2);
+                z1h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh1, 176), h2, z1h0a2);
+                global::System.Runtime.Intrinsics.Vector128<float> z1h0a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh1, 180) * h0;
+                z1h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh1, 184), h1, z1h0a3);
+                z1h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh1, 188), h2, z1h0a3);
+                global::System.Runtime.Intrinsics.Vector128<float> z1h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z1h0a0, z1h0a1, z1h0a2, z1h0a3);
+                z1 += z1h0;
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z1, ref gates, j + 12);
+            }
+            for (nuint j = 0; j < 12; j += 4)
+            {
+                ref float wx2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputWeights, j * 1);
+                ref float wh2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref recurrentWeights, j * 12);
+                global::System.Runtime.Intrinsics.Vector128<float> z2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref inputBias, j + 24) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref recurrentBias, j + 24);
+                z2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wx2, 24), xb, z2);
+                global::System.Runtime.Intrinsics.Vector128<float> z2h0a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh2, 288) * h0;
+                z2h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh2, 292), h1, z2h0a0);
+                z2h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh2, 296), h2, z2h0a0);
+                global::System.Runtime.Intrinsics.Vector128<float> z2h0a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh2, 300) * h0;
+                z2h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh2, 304), h1, z2h0a1);
+                z2h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh2, 308), h2, z2h0a1);
+                global::System.Runtime.Intrinsics.Vector128<float> z2h0a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh2, 312) * h0;
+                z2h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh2, 316), h1, z2h0a2);
+                z2h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh2, 320), h2, z2h0a2);
+                global::System.Runtime.Intrinsics.Vector128<float> z2h0a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh2, 324) * h0;
+                z2h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh2, 328), h1, z2h0a3);
+                z2h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh2, 332), h2, z2h0a3);
+                global::System.Runtime.Intrinsics.Vector128<float> z2h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z2h0a0, z2h0a1, z2h0a2, z2h0a3);
+                z2 += z2h0;
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z2, ref gates, j + 24);
+            }
+            for (nuint j = 0; j < 12; j += 4)
+            {
+                ref float wx3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputWeights, j * 1);
+                ref float wh3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref recurrentWeights, j * 12);
+                global::System.Runtime.Intrinsics.Vector128<float> z3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref inputBias, j + 36) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref recurrentBias, j + 36);
+                z3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wx3, 36), xb, z3);
+                global::System.Runtime.Intrinsics.Vector128<float> z3h0a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh3, 432) * h0;
+                z3h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh3, 436), h1, z3h0a0);
+                z3h0a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh3, 440), h2, z3h0a0);
+                global::System.Runtime.Intrinsics.Vector128<float> z3h0a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh3, 444) * h0;
+                z3h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh3, 448), h1, z3h0a1);
+                z3h0a1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh3, 452), h2, z3h0a1);
+                global::System.Runtime.Intrinsics.Vector128<float> z3h0a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh3, 456) * h0;
+                z3h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh3, 460), h1, z3h0a2);
+                z3h0a2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh3, 464), h2, z3h0a2);
+                global::System.Runtime.Intrinsics.Vector128<float> z3h0a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh3, 468) * h0;
+                z3h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh3, 472), h1, z3h0a3);
+                z3h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh3, 476), h2, z3h0a3);
+                global::System.Runtime.Intrinsics.Vector128<float> z3h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z3h0a0, z3h0a1, z3h0a2, z3h0a3);
+                z3 += z3h0;
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z3, ref gates, j + 36);
+            }
+            for (nuint j = 0; j < 12; j += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> z0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gates, j + 0);
+                global::System.Runtime.Intrinsics.Vector128<float> z1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gates, j + 12);
+                global::System.Runtime.Intrinsics.Vector128<float> z2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gates, j + 24);
+                global::System.Runtime.Intrinsics.Vector128<float> z3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gates, j + 36);
+                global::System.Runtime.Intrinsics.Vector128<float> ig = global::DenseGen.CompilerServices.VectorMath.Sigmoid(z0);
+                global::System.Runtime.Intrinsics.Vector128<float> fg = global::DenseGen.CompilerServices.VectorMath.Sigmoid(z1);
+                global::System.Runtime.Intrinsics.Vector128<float> gg = global::DenseGen.CompilerServices.VectorMath.Tanh(z2);
+                global::System.Runtime.Intrinsics.Vector128<float> og = global::DenseGen.CompilerServices.VectorMath.Sigmoid(z3);
+                global::System.Runtime.Intrinsics.Vector128<float> cell = fg * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, j) + ig * gg;
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cell, ref c, j);
+                global::System.Runtime.Intrinsics.Vector128<float> squashed = global::DenseGen.CompilerServices.VectorMath.Tanh(cell);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(og * squashed, ref h, j);
+                if (keep)
+                {
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(ig, ref gates, j);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(fg, ref gates, j + 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gg, ref gates, j + 24);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(og, ref gates, j + 36);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(squashed, ref extra, j);
+                }
+            }
+        }
 
         /// <summary>The gates' products <c>W x + b</c> for weights of 1 columns: the dense layers' forward kernels.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]

@@ -13,10 +13,12 @@ namespace DenseGen.Generator.Layers.Recurrent;
 /// </summary>
 /// <remarks>
 /// The step follows PyTorch's order: each half of the gates (<c>W_ih x + b_ih</c>, <c>W_hh h + b_hh</c>) on its own, then
-/// the halves added; an LSTM's <c>c' = f·c + i·g</c>, a GRU's <c>h' = n + z·(h − n)</c>. The halves are the dense layers'
-/// vector kernels in the full output (<see cref="RecurrentKernels"/>); a deterministic layer and the portable output write
-/// them element by element, each product sum from zero then its bias, every size a constant, and a deterministic layer
-/// rounds every step. The gates' sigmoid and tanh are the runtime's span functions, DenseGen's own in a deterministic layer.
+/// the halves added; an LSTM's <c>c' = f·c + i·g</c>, a GRU's <c>h' = n + z·(h − n)</c>. In the full output a float
+/// layer's step is one fused vector kernel per layer (<see cref="RecurrentStepKernel"/>) where Hidden is a multiple of 4 and
+/// the process is not in deterministic mode; otherwise the halves are the dense layers' vector kernels
+/// (<see cref="RecurrentKernels"/>) and the gates' sigmoid and tanh the runtime's span functions. A deterministic layer and
+/// the portable output write the halves element by element, each product sum from zero then its bias, every size a
+/// constant, and a deterministic layer rounds every step with DenseGen's own sigmoid and tanh.
 /// </remarks>
 internal static class RecurrentEmitter
 {
@@ -45,6 +47,8 @@ internal static class RecurrentEmitter
         WriteStep(w, spec, storage, methodAttributes);
         WriteForward(w, spec, storage, methodAttributes);
         WriteCellStep(w, spec, storage, methodAttributes, portable);
+        if (RecurrentStepKernel.Applies(spec, portable))
+            RecurrentStepKernel.WriteMethods(w, spec, methodAttributes);
         if (RecurrentKernels.Applies(spec, portable))
             RecurrentKernels.WriteClasses(w, spec, target.AllowsUnsafe);
         if (spec.Trainable)
@@ -228,6 +232,14 @@ internal static class RecurrentEmitter
     {
         string t = spec.ElementKeyword;
         w.Line($"{Guard}.RequireDisjoint<{t}>(output, nameof(output), input, nameof(input));");
+        if (storage == LayerStorage.Inline)
+        {
+            // A struct layer's buffers all lie inside the value: two checks against the whole of it settle the usual case,
+            // where neither span is inside the layer, and only a span that is goes through the checks that name the buffer.
+            const string marshal = "global::System.Runtime.InteropServices.MemoryMarshal", unsafeClass = "global::System.Runtime.CompilerServices.Unsafe";
+            w.Line($"global::System.ReadOnlySpan<byte> layerBytes = {marshal}.CreateReadOnlySpan(ref {unsafeClass}.As<{spec.TypeName}, byte>(ref this), {unsafeClass}.SizeOf<{spec.TypeName}>());");
+            w.Open($"if (global::System.MemoryExtensions.Overlaps({marshal}.AsBytes(output), layerBytes) || global::System.MemoryExtensions.Overlaps({marshal}.AsBytes(input), layerBytes))");
+        }
         LayerFrame.WriteDisjointFromTensors(w, spec, spec.Contract, storage, "output", gradients: false);
         foreach (string span in new[] { "output", "input" })
         {
@@ -235,15 +247,18 @@ internal static class RecurrentEmitter
             if (spec.HasCell)
                 w.Line($"{Guard}.RequireDisjoint<{t}>({span}, nameof({span}), {LayerFrame.SpanOf(CellField, storage)}, nameof(CellState));");
         }
+        if (storage == LayerStorage.Inline)
+            w.Close();
     }
 
     /// <summary>
-    /// One time step of one stream through every layer, element by element (see the class remarks for the order). A
+    /// One time step of one stream through every layer (see the class remarks for the order and the kernels). A
     /// trainable layer's Forward passes the step's index, and the step keeps what Backward needs; <c>Step</c> passes −1.
     /// </summary>
     private static void WriteCellStep(IndentedWriter w, RecurrentSpec spec, LayerStorage storage, string? methodAttributes, bool portable)
     {
         bool vectorKernels = RecurrentKernels.Applies(spec, portable);
+        bool fused = RecurrentStepKernel.Applies(spec, portable);
         string t = spec.ElementKeyword;
         int h = spec.Hidden, rows = spec.GateRows;
         GeneratedFile.Method(w, methodAttributes);
@@ -253,6 +268,9 @@ internal static class RecurrentEmitter
         // Gates, then their recurrent half (for a GRU, which needs it alone, `other`), then for an LSTM tanh(c') (`other`).
         w.Line($"{Span}<{t}> recurrent = scratch.Slice({Number(rows)}, {Number(rows)});");
         w.Line(spec.HasCell ? $"{Span}<{t}> other = scratch.Slice({Number(2 * rows)}, {Number(h)});" : $"{Span}<{t}> other = recurrent;");
+        // Where the fused step leaves a GRU's W_hn h + b_hn, as the span path does.
+        if (fused && !spec.HasCell)
+            w.Line($"{Span}<{t}> extra = recurrent.Slice({Number(2 * h)}, {Number(h)});");
         if (spec.Trainable)
         {
             w.Line($"{Span}<{t}> historyHidden = {LayerFrame.SpanOf(HistoryHiddenField, storage)}, historyGates = {LayerFrame.SpanOf(HistoryGatesField, storage)}, historyExtra = {LayerFrame.SpanOf(HistoryExtraField, storage)};");
@@ -273,6 +291,34 @@ internal static class RecurrentEmitter
             w.Line($"{ReadOnlySpan}<{t}> inputWeights = WeightIhL{k}, recurrentWeights = WeightHhL{k}, inputBias = BiasIhL{k}, recurrentBias = BiasHhL{k};");
             if (spec.Trainable)
                 WriteKeepFirstState(w, spec, k);
+            if (fused)
+            {
+                string m = Dense.KernelWriter.Marshal;
+                string arguments = $"ref {m}.GetReference(layerInput), ref {m}.GetReference(h), {(spec.HasCell ? $"ref {m}.GetReference(c), " : "")}"
+                    + $"ref {m}.GetReference(inputWeights), ref {m}.GetReference(recurrentWeights), ref {m}.GetReference(inputBias), ref {m}.GetReference(recurrentBias), "
+                    + $"ref {m}.GetReference(gates), ref {m}.GetReference({(spec.HasCell ? "other" : "extra")}), {(spec.Trainable ? "step >= 0" : "false")}";
+                RecurrentStepKernel.WriteCall(w, spec, inputs, arguments, () => WriteGates(w, spec, inputs, vectorKernels));
+            }
+            else
+            {
+                WriteGates(w, spec, inputs, vectorKernels);
+            }
+            if (spec.Trainable)
+                WriteKeepStep(w, spec, k);
+            w.Line("layerInput = h;");
+            w.Close();
+        }
+        w.Line("layerInput.CopyTo(y);");
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>The step of one layer through the gates' dense kernels (or scalar loops) and the span activations.</summary>
+    private static void WriteGates(IndentedWriter w, RecurrentSpec spec, int inputs, bool vectorKernels)
+    {
+        string t = spec.ElementKeyword;
+        int h = spec.Hidden, rows = spec.GateRows;
+        {
             if (spec.HasCell)
             {
                 // gates = (W_ih x + b_ih) + (W_hh h + b_hh), rows i, f, g, o.
@@ -330,14 +376,7 @@ internal static class RecurrentEmitter
                 w.Line($"h[j] = {Round(spec, $"n + {Round(spec, $"gates[{Number(h)} + j] * {Round(spec, "(h[j] - n)")}")}")};");
                 w.Close();
             }
-            if (spec.Trainable)
-                WriteKeepStep(w, spec, k);
-            w.Line("layerInput = h;");
-            w.Close();
         }
-        w.Line("layerInput.CopyTo(y);");
-        w.Close();
-        w.Line();
     }
 
     /// <summary>Keeps the state the first step starts from, at 0 of the layer's history (<see cref="HistoryIndex"/>).</summary>

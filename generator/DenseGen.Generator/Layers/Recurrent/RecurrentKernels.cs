@@ -11,8 +11,9 @@ namespace DenseGen.Generator.Layers.Recurrent;
 /// dense layers' vector kernels: each is a dense layer of <c>Gates·Hidden</c> outputs, so the kernels tuned for those
 /// (4-row tiles, FMA, every size a constant) serve it unchanged. They live in a nested class per number of columns
 /// (<c>In</c>, and <c>Hidden</c> for the recurrent weights and the layers above the first), since the dense kernels'
-/// names are fixed. The full output's non-deterministic layers use them; a deterministic layer keeps its fixed scalar
-/// order, and the portable output its scalar loops.
+/// names are fixed. The full output's non-deterministic layers use them where the fused step kernel does not apply
+/// (<see cref="RecurrentStepKernel"/>: double layers, Hidden not a multiple of 4, deterministic mode); a deterministic
+/// layer keeps its fixed scalar order, and the portable output its scalar loops.
 /// </summary>
 internal static class RecurrentKernels
 {

@@ -1,0 +1,342 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using DenseGen.Generator.Layers.Dense;
+using DenseGen.Generator.Model;
+using DenseGen.Generator.Shared;
+
+namespace DenseGen.Generator.Layers.Recurrent;
+
+/// <summary>
+/// One layer's time step for one stream in one method, in vectors: each gate's rows (the weights' row dot products, four
+/// rows reduced into a Vector128 at a time, both biases and the input's part), then, a vector of hidden units at a time,
+/// the gates' sigmoid and tanh and the new state. At small sizes most of the step's time went to the calls and passes
+/// between those parts (two dense kernels, four span activations, scalar loops); here there are none.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The full output's float layers that are not deterministic use it, at the widest accelerated width whose lanes divide
+/// <c>Hidden</c> (so a vector never straddles two gates), when the runtime's vector activations are the ones
+/// <c>Activations.Sigmoid</c> and <c>Tanh</c> would use (not in deterministic mode); otherwise the step falls back to the
+/// gates' dense kernels and span activations (<see cref="RecurrentEmitter"/>). The sums are PyTorch's up to rounding:
+/// the two biases are added first, then the input's part, then the hidden state's (the error bound covers any order).
+/// </para>
+/// <para>
+/// The gates' sums go through scratch, gate by gate in the order the weights lie, before any state is computed: measured
+/// on Zen 4, that beats computing each block of hidden units from its four gates' rows at once by 10–30% (rows from four
+/// places at a time, and a longer chain of dependent work per block), and it lets the new state be written in place.
+/// The activated gates and what Backward needs besides (LSTM <c>tanh c'</c>, GRU <c>W_hn h + b_hn</c>) go where the span
+/// path leaves them, when <c>keep</c>, so what a trainable Forward keeps is the same either way.
+/// </para>
+/// </remarks>
+internal static class RecurrentStepKernel
+{
+    private const string VM = KernelWriter.VectorMath;
+    private const string U = KernelWriter.Unsafe;
+    private const string V128 = "global::System.Runtime.Intrinsics.Vector128";
+    private const string V256 = "global::System.Runtime.Intrinsics.Vector256";
+
+    // Rows of the hidden state's weights longer than this many vectors are summed in a loop rather than written out.
+    private const int UnrolledRowVectors = 8;
+
+    /// <summary>
+    /// Whether the layer's step has the fused kernel: float, full output, not deterministic, Hidden a multiple of 4, and
+    /// each layer's weights at most <see cref="MaxWeightBytes"/>.
+    /// </summary>
+    public static bool Applies(RecurrentSpec spec, bool portable) =>
+        RecurrentKernels.Applies(spec, portable) && spec.Element == ElementKind.Float32 && Widths(spec).Length > 0
+        && Inputs(spec).All(inputs => 4L * spec.GateRows * (inputs + spec.Hidden) <= MaxWeightBytes);
+
+    // Measured on Zen 4 (BenchmarkDotNet, one stream): LSTM 1→80 (104 KiB of weights, read from L2) took 1.9–2.6 µs a step
+    // through this kernel against 1.5 µs through the gates' dense kernels, while up to 78 KiB (GRU 1→80) it was the faster.
+    // Larger layers keep the dense kernels until that is understood.
+    private const long MaxWeightBytes = 96 * 1024;
+
+    /// <summary>The widths, widest first, whose lanes divide Hidden.</summary>
+    public static VectorWidth[] Widths(RecurrentSpec spec) =>
+        VectorWidthsFor(spec.Element).Where(width => spec.Hidden % width.Lanes == 0).ToArray();
+
+    private static IEnumerable<VectorWidth> VectorWidthsFor(ElementKind element)
+    {
+        // VectorWidth's widths that fit a row of 16 floats: 512, 256 and 128 bits.
+        var spec = new DenseSpec(null, EquatableArray<ContainingType>.Empty, "W", false, element, In: 16, Out: 1, FullUnroll: false, Trainable: false, HasBackward: false);
+        return VectorWidth.For(spec);
+    }
+
+    /// <summary>Whether the kernel keeps the whole hidden state in registers: rows of at most <see cref="UnrolledRowVectors"/> vectors.</summary>
+    private static bool StateInRegisters(RecurrentSpec spec, VectorWidth width) => spec.Hidden / width.Lanes <= UnrolledRowVectors;
+
+    public static string Name(int inputs, VectorWidth width) => "__DenseLayerStep" + Number(inputs) + width.Name;
+
+    /// <summary>The input counts the layers have: In for the first, Hidden for those above it.</summary>
+    public static IEnumerable<int> Inputs(RecurrentSpec spec) =>
+        Enumerable.Range(0, spec.Layers).Select(spec.InputsOf).Distinct();
+
+    /// <summary>The call of one layer's kernel through the widest accelerated width; else <paramref name="fallback"/> (the span path) writes the step.</summary>
+    public static void WriteCall(IndentedWriter w, RecurrentSpec spec, int inputs, string arguments, System.Action fallback)
+    {
+        VectorWidth[] widths = Widths(spec);
+        for (int i = 0; i < widths.Length; i++)
+        {
+            w.Line($"{(i == 0 ? "if" : "else if")} ({VM}.VectorActivationsAllowed && {widths[i].Static}.IsHardwareAccelerated)");
+            w.Line($"    {Name(inputs, widths[i])}({arguments});");
+        }
+        w.Open("else");
+        fallback();
+        w.Close();
+    }
+
+    public static void WriteMethods(IndentedWriter w, RecurrentSpec spec, string? methodAttributes)
+    {
+        foreach (int inputs in Inputs(spec))
+        {
+            foreach (VectorWidth width in Widths(spec))
+                WriteMethod(w, spec, inputs, width, methodAttributes);
+        }
+    }
+
+    private static void WriteMethod(IndentedWriter w, RecurrentSpec spec, int inputs, VectorWidth width, string? methodAttributes)
+    {
+        int h = spec.Hidden, lanes = width.Lanes;
+        string v = width.Type, s = width.Static;
+        w.Line();
+        GeneratedFile.Method(w, methodAttributes);
+        w.Open($"private static void {Name(inputs, width)}(ref float x, ref float h, {(spec.HasCell ? "ref float c, " : "")}ref float inputWeights, ref float recurrentWeights, "
+            + "ref float inputBias, ref float recurrentBias, ref float gates, ref float extra, bool keep)");
+        // The hidden state in registers when its row is short; a longer row is read in its loop.
+        int rowVectors = h / lanes;
+        bool stateInRegisters = StateInRegisters(spec, width);
+        if (stateInRegisters)
+        {
+            for (int i = 0; i < rowVectors; i++)
+                w.Line($"{v} h{i} = {s}.LoadUnsafe(ref h, {Number(i * lanes)});");
+        }
+        var input = new InputPart(inputs, lanes);
+        if (inputs == 1)
+            w.Line($"{v} xb = {s}.Create(x);");
+        for (int i = input.VectorColumns; i < inputs; i++)
+            w.Line($"float x{i} = {U}.Add(ref x, {Number(i)});");
+        if (input.RowsInQuads)
+        {
+            w.Line($"{V128}<float> xq = {V128}.Create({string.Join(", ", Enumerable.Range(0, 4).Select(i => i < inputs ? $"x{i}" : "0f"))});");
+            if (inputs < 4)
+                w.Line($"{V128}<float> xm = {V128}.AsSingle({V128}.Create({string.Join(", ", Enumerable.Range(0, 4).Select(i => i < inputs ? "0xFFFFFFFFu" : "0u"))}));");
+        }
+        // Each gate's rows in order, as the weights lie, their sums kept in gates (the GRU's W_hn h + b_hn in extra); then
+        // the state, a block at a time, in place (every read of the old state is over).
+        for (int gate = 0; gate < spec.Gates; gate++)
+        {
+            w.Open($"for (nuint j = 0; j < {Number(h)}; j += {Number(lanes)})");
+            WriteGateSums(w, spec, width, input, stateInRegisters, gate);
+            w.Line($"{s}.StoreUnsafe(z{gate}, ref gates, j + {Number(gate * h)});");
+            if (!spec.HasCell && gate == 2)
+                w.Line($"{s}.StoreUnsafe(r2, ref extra, j);");
+            w.Close();
+        }
+        w.Open($"for (nuint j = 0; j < {Number(h)}; j += {Number(lanes)})");
+        for (int gate = 0; gate < spec.Gates; gate++)
+            w.Line($"{v} z{gate} = {s}.LoadUnsafe(ref gates, j + {Number(gate * h)});");
+        if (!spec.HasCell)
+            w.Line($"{v} r2 = {s}.LoadUnsafe(ref extra, j);");
+        if (spec.HasCell)
+        {
+            w.Line($"{v} ig = {VM}.Sigmoid(z0);");
+            w.Line($"{v} fg = {VM}.Sigmoid(z1);");
+            w.Line($"{v} gg = {VM}.Tanh(z2);");
+            w.Line($"{v} og = {VM}.Sigmoid(z3);");
+            w.Line($"{v} cell = fg * {s}.LoadUnsafe(ref c, j) + ig * gg;");
+            w.Line($"{s}.StoreUnsafe(cell, ref c, j);");
+            w.Line($"{v} squashed = {VM}.Tanh(cell);");
+            w.Line($"{s}.StoreUnsafe(og * squashed, ref h, j);");
+            w.Open("if (keep)");
+            w.Line($"{s}.StoreUnsafe(ig, ref gates, j);");
+            w.Line($"{s}.StoreUnsafe(fg, ref gates, j + {Number(h)});");
+            w.Line($"{s}.StoreUnsafe(gg, ref gates, j + {Number(2 * h)});");
+            w.Line($"{s}.StoreUnsafe(og, ref gates, j + {Number(3 * h)});");
+            w.Line($"{s}.StoreUnsafe(squashed, ref extra, j);");
+            w.Close();
+        }
+        else
+        {
+            w.Line($"{v} rg = {VM}.Sigmoid(z0);");
+            w.Line($"{v} ug = {VM}.Sigmoid(z1);");
+            w.Line($"{v} ng = {VM}.Tanh(z2 + rg * r2);");
+            w.Line($"{s}.StoreUnsafe(ng + ug * ({s}.LoadUnsafe(ref h, j) - ng), ref h, j);");
+            w.Open("if (keep)");
+            w.Line($"{s}.StoreUnsafe(rg, ref gates, j);");
+            w.Line($"{s}.StoreUnsafe(ug, ref gates, j + {Number(h)});");
+            w.Line($"{s}.StoreUnsafe(ng, ref gates, j + {Number(2 * h)});");
+            w.Line($"{s}.StoreUnsafe(r2, ref extra, j);");
+            w.Close();
+        }
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>
+    /// <c>z{gate} = (b_ih + b_hh) + W_ih x + W_hh h</c> for the block of rows <c>gate·Hidden + j</c>; the GRU's n keeps
+    /// <c>W_in x + b_in</c> (z2) and <c>W_hn h + b_hn</c> (r2) apart.
+    /// </summary>
+    private static void WriteGateSums(IndentedWriter w, RecurrentSpec spec, VectorWidth width, InputPart input, bool stateInRegisters, int gate)
+    {
+        int h = spec.Hidden, lanes = width.Lanes, inputs = input.Inputs;
+        string v = width.Type, s = width.Static;
+        int first = gate * h;
+        bool separate = !spec.HasCell && gate == 2;
+        string z = "z" + Number(gate);
+        w.Line($"ref float wx{gate} = ref {U}.Add(ref inputWeights, j * {Number(inputs)});");
+        w.Line($"ref float wh{gate} = ref {U}.Add(ref recurrentWeights, j * {Number(h)});");
+        if (separate)
+        {
+            w.Line($"{v} {z} = {s}.LoadUnsafe(ref inputBias, j + {Number(first)});");
+            w.Line($"{v} r{gate} = {s}.LoadUnsafe(ref recurrentBias, j + {Number(first)});");
+        }
+        else
+        {
+            w.Line($"{v} {z} = {s}.LoadUnsafe(ref inputBias, j + {Number(first)}) + {s}.LoadUnsafe(ref recurrentBias, j + {Number(first)});");
+        }
+        if (inputs == 1)
+            w.Line($"{z} = {VM}.MultiplyAdd({s}.LoadUnsafe(ref wx{gate}, {Number(first)}), xb, {z});");
+        else
+            w.Line($"{z} += {Combine(width, Enumerable.Range(0, lanes / 4).Select(tile => InputTile(w, width, input, $"wx{gate}", first + 4 * tile, $"{z}i{tile}", gate == spec.Gates - 1 && tile == lanes / 4 - 1, h - lanes)).ToList())};");
+        string hidden = Combine(width, Enumerable.Range(0, lanes / 4).Select(tile => HiddenTile(w, spec, width, stateInRegisters, $"wh{gate}", first + 4 * tile, $"{z}h{tile}")).ToList());
+        w.Line(separate ? $"r{gate} += {hidden};" : $"{z} += {hidden};");
+    }
+
+    /// <summary>A vector of <c>lanes</c> row sums from <c>lanes / 4</c> Vector128s of four.</summary>
+    private static string Combine(VectorWidth width, IReadOnlyList<string> quarters) => width.Bits switch
+    {
+        128 => quarters[0],
+        256 => $"{V256}.Create({quarters[0]}, {quarters[1]})",
+        _ => $"global::System.Runtime.Intrinsics.Vector512.Create({V256}.Create({quarters[0]}, {quarters[1]}), {V256}.Create({quarters[2]}, {quarters[3]}))",
+    };
+
+    /// <summary>The columns of the input's weights taken in vectors (whole vectors only), and the rest one by one.</summary>
+    private sealed class InputPart
+    {
+        public InputPart(int inputs, int lanes)
+        {
+            Inputs = inputs;
+            Lanes = lanes;
+            VectorColumns = inputs == 1 ? 1 : inputs / lanes * lanes;
+        }
+
+        public int Inputs { get; }
+
+        public int Lanes { get; }
+
+        public int VectorColumns { get; }
+
+        /// <summary>Two to four inputs, fewer than a vector's lanes: each row's weights read as one Vector128.</summary>
+        public bool RowsInQuads => Inputs >= 2 && Inputs <= 4 && Inputs < Lanes;
+    }
+
+    /// <summary>
+    /// Rows <paramref name="row"/> to +3 of <c>W_ih x</c> (relative to the block's first row, <c>wx</c>) into a Vector128
+    /// named <paramref name="name"/>: whole vectors of columns, then the rest as scalars.
+    /// </summary>
+    private static string InputTile(IndentedWriter w, VectorWidth width, InputPart input, string wx, int row, string name, bool lastTile, int lastBlock)
+    {
+        string v = width.Type, s = width.Static;
+        int vectors = input.VectorColumns / input.Lanes;
+        var rest = new List<string>();
+        for (int k = 0; k < 4; k++)
+        {
+            int start = (row + k) * input.Inputs;
+            var terms = new List<string>();
+            for (int i = input.VectorColumns; i < input.Inputs; i++)
+                terms.Add($"{U}.Add(ref {wx}, {Number(start + i)}) * x{i}");
+            rest.Add(terms.Count == 0 ? "0f" : string.Join(" + ", terms));
+        }
+        string scalars = $"{V128}.Create({string.Join(", ", rest)})";
+        if (input.RowsInQuads)
+        {
+            // Each row's weights as one Vector128 (lanes past the row masked off), times [x, 0…]: a tile is four loads,
+            // multiplies and a SumEach, where one product at a time took three times the instructions. The matrix's last
+            // row would read past its end, so that one row, in the last block, is summed one product at a time.
+            for (int k = 0; k < 4; k++)
+            {
+                int start = (row + k) * input.Inputs;
+                string load = $"({V128}.LoadUnsafe(ref {wx}, {Number(start)}){(input.Inputs < 4 ? " & xm" : "")}) * xq";
+                if (lastTile && k == 3)
+                    w.Line($"{V128}<float> {name}p{k} = j != {Number(lastBlock)} ? {load} : {V128}.CreateScalar({rest[k]});");
+                else
+                    w.Line($"{V128}<float> {name}p{k} = {load};");
+            }
+            w.Line($"{V128}<float> {name} = {VM}.SumEach({name}p0, {name}p1, {name}p2, {name}p3);");
+            return name;
+        }
+        if (vectors == 0)
+        {
+            w.Line($"{V128}<float> {name} = {scalars};");
+            return name;
+        }
+        for (int k = 0; k < 4; k++)
+        {
+            int start = (row + k) * input.Inputs;
+            w.Line($"{v} {name}a{k} = {s}.LoadUnsafe(ref {wx}, {Number(start)}) * {s}.LoadUnsafe(ref x, 0);");
+            for (int i = 1; i < vectors; i++)
+                w.Line($"{name}a{k} = {VM}.MultiplyAdd({s}.LoadUnsafe(ref {wx}, {Number(start + i * input.Lanes)}), {s}.LoadUnsafe(ref x, {Number(i * input.Lanes)}), {name}a{k});");
+        }
+        string sum = $"{VM}.SumEach({name}a0, {name}a1, {name}a2, {name}a3)";
+        w.Line($"{V128}<float> {name} = {(input.VectorColumns == input.Inputs ? sum : sum + " + " + scalars)};");
+        return name;
+    }
+
+    /// <summary>
+    /// Rows <paramref name="row"/> to +3 of <c>W_hh h</c> (relative to the block's first row, <c>wh</c>) into a Vector128
+    /// named <paramref name="name"/>. Two accumulators per row once a row is four vectors or more, so that the
+    /// multiply-adds of one row do not wait on each other.
+    /// </summary>
+    private static string HiddenTile(IndentedWriter w, RecurrentSpec spec, VectorWidth width, bool stateInRegisters, string wh, int row, string name)
+    {
+        string v = width.Type, s = width.Static;
+        int h = spec.Hidden, lanes = width.Lanes, vectors = h / lanes;
+        if (stateInRegisters)
+        {
+            bool split = vectors >= 4;
+            for (int k = 0; k < 4; k++)
+            {
+                int start = (row + k) * h;
+                w.Line($"{v} {name}a{k} = {s}.LoadUnsafe(ref {wh}, {Number(start)}) * h0;");
+                if (split)
+                    w.Line($"{v} {name}b{k} = {s}.LoadUnsafe(ref {wh}, {Number(start + lanes)}) * h1;");
+                for (int i = split ? 2 : 1; i < vectors; i++)
+                {
+                    string acc = split && i % 2 == 1 ? $"{name}b{k}" : $"{name}a{k}";
+                    w.Line($"{acc} = {VM}.MultiplyAdd({s}.LoadUnsafe(ref {wh}, {Number(start + i * lanes)}), h{i}, {acc});");
+                }
+                if (split)
+                    w.Line($"{name}a{k} += {name}b{k};");
+            }
+        }
+        else
+        {
+            for (int k = 0; k < 4; k++)
+            {
+                w.Line($"{v} {name}a{k} = {v}.Zero;");
+                w.Line($"{v} {name}b{k} = {v}.Zero;");
+                w.Line($"ref float {name}w{k} = ref {U}.Add(ref {wh}, {Number((row + k) * h)});");
+            }
+            // Rows of an even number of vectors (Hidden > 8 vectors: always, for the widths that divide it into blocks of 4).
+            int step = vectors % 2 == 0 ? 2 * lanes : lanes;
+            w.Open($"for (nuint i = 0; i < {Number(h)}; i += {Number(step)})");
+            w.Line($"{v} ha = {s}.LoadUnsafe(ref h, i);");
+            if (vectors % 2 == 0)
+                w.Line($"{v} hb = {s}.LoadUnsafe(ref h, i + {Number(lanes)});");
+            for (int k = 0; k < 4; k++)
+            {
+                w.Line($"{name}a{k} = {VM}.MultiplyAdd({s}.LoadUnsafe(ref {name}w{k}, i), ha, {name}a{k});");
+                if (vectors % 2 == 0)
+                    w.Line($"{name}b{k} = {VM}.MultiplyAdd({s}.LoadUnsafe(ref {name}w{k}, i + {Number(lanes)}), hb, {name}b{k});");
+            }
+            w.Close();
+            for (int k = 0; k < 4; k++)
+                w.Line($"{name}a{k} += {name}b{k};");
+        }
+        w.Line($"{V128}<float> {name} = {VM}.SumEach({name}a0, {name}a1, {name}a2, {name}a3);");
+        return name;
+    }
+
+    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
