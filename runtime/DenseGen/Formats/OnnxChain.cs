@@ -27,18 +27,32 @@ internal sealed class OnnxChain
     private readonly IReadOnlyList<string> _imported;
     private readonly HashSet<OnnxNode> _taken = new();
     private readonly HashSet<string> _setAside = new(System.StringComparer.Ordinal);
+    private readonly HashSet<string> _reached = new(System.StringComparer.Ordinal);
+    private readonly IReadOnlyDictionary<string, OnnxShapeComputedState> _shapeComputedStates;
+    private readonly HashSet<OnnxNode> _beside = new();
 
     /// <param name="graph">The folded graph.</param>
     /// <param name="source">The file's name, for messages.</param>
     /// <param name="input">The graph's data input.</param>
     /// <param name="mappedOps">Every op a kind's mapping reads: the walk refuses any other (but the pass-through ops) where it reaches it.</param>
-    public OnnxChain(OnnxGraph graph, string source, string input, IReadOnlyList<string> mappedOps)
+    /// <param name="shapeComputedStates">
+    /// Initial states computed from a chain value's shape (<see cref="OnnxShapeComputedState.Find"/>), by
+    /// the value they fill: their nodes take chain values beside the chain, so the walk does not count them as takers.
+    /// </param>
+    public OnnxChain(OnnxGraph graph, string source, string input, IReadOnlyList<string> mappedOps, IReadOnlyDictionary<string, OnnxShapeComputedState>? shapeComputedStates = null)
     {
         _graph = graph;
         _imported = mappedOps.Concat(PassThroughOps).Distinct().ToArray();
+        _shapeComputedStates = shapeComputedStates ?? new Dictionary<string, OnnxShapeComputedState>();
+        foreach (OnnxShapeComputedState state in _shapeComputedStates.Values)
+        {
+            foreach (OnnxNode node in state.Nodes)
+                _beside.Add(node);
+        }
         Source = source;
         Input = input;
         Current = input;
+        _reached.Add(input);
     }
 
     /// <summary>The file's name, with which every message starts.</summary>
@@ -48,7 +62,24 @@ internal sealed class OnnxChain
     public string Input { get; }
 
     /// <summary>The value the walk has reached: the output of the last node taken.</summary>
-    public string Current { get; private set; }
+    public string Current
+    {
+        get => _current;
+        private set
+        {
+            _current = value;
+            _reached.Add(value);
+        }
+    }
+
+    private string _current = "";
+
+    /// <summary>Whether the walk has reached <paramref name="value"/> (its input, or a node's output it moved along).</summary>
+    public bool Reached(string value) => _reached.Contains(_graph.Resolve(value));
+
+    /// <summary>The initial state computed from a chain value's shape that fills <paramref name="value"/>, or null.</summary>
+    public OnnxShapeComputedState? ShapeComputedState(string value) =>
+        _shapeComputedStates.TryGetValue(_graph.Resolve(value), out OnnxShapeComputedState? state) ? state : null;
 
     /// <summary>The node that takes <see cref="Current"/>, or null at the end of the chain.</summary>
     /// <exception cref="InvalidDataException">Two nodes take it, or it is an op DenseGen does not import.</exception>
@@ -56,7 +87,7 @@ internal sealed class OnnxChain
     {
         get
         {
-            IReadOnlyList<OnnxNode> takers = _graph.Consumers(Current);
+            IReadOnlyList<OnnxNode> takers = Consumers(Current);
             if (takers.Count > 1)
                 throw Invalid($"'{Current}' is taken by {takers[0].Describe()} and {takers[1].Describe()}; DenseGen imports a chain of layers, each taking the one before");
             if (takers.Count == 0)
@@ -72,7 +103,7 @@ internal sealed class OnnxChain
     /// Every node that takes <see cref="Current"/>, for the one pattern in which a value is taken twice: an activation
     /// written as several ops (SiLU as <c>Mul(z, Sigmoid(z))</c>), which a mapping reads with <see cref="TakePattern"/>.
     /// </summary>
-    public IReadOnlyList<OnnxNode> Takers => _graph.Consumers(Current);
+    public IReadOnlyList<OnnxNode> Takers => Consumers(Current);
 
     /// <summary>
     /// The one node that takes <see cref="Current"/>, or null when none or several do: a look ahead that refuses nothing,
@@ -81,7 +112,14 @@ internal sealed class OnnxChain
     public OnnxNode? Only => Takers is { Count: 1 } takers ? takers[0] : null;
 
     /// <summary>The nodes that take <paramref name="value"/>.</summary>
-    public IReadOnlyList<OnnxNode> TakersOf(string value) => _graph.Consumers(value);
+    public IReadOnlyList<OnnxNode> TakersOf(string value) => Consumers(value);
+
+    /// <summary>The nodes that take <paramref name="value"/>, but those of a shape-computed initial state, which take it beside the chain.</summary>
+    private IReadOnlyList<OnnxNode> Consumers(string value)
+    {
+        IReadOnlyList<OnnxNode> takers = _graph.Consumers(value);
+        return _beside.Count == 0 || !takers.Any(_beside.Contains) ? takers : takers.Where(node => !_beside.Contains(node)).ToArray();
+    }
 
     /// <summary>Moves past a pattern of nodes that together compute one value, <paramref name="last"/>'s one output.</summary>
     public void TakePattern(IEnumerable<OnnxNode> nodes, OnnxNode last)

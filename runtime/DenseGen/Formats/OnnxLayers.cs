@@ -69,7 +69,9 @@ internal static class OnnxLayers
             throw Invalid(source, $"the graph has {dataInputs.Count} inputs besides its weights{besides} ({string.Join(", ", dataInputs.Select(v => "'" + v.Name + "'"))}); a network takes one");
         }
 
-        var chain = new OnnxChain(graph, source, dataInputs[0].Name, Mappings.SelectMany(mapping => mapping.Ops).ToArray());
+        // torch.onnx.export's zero state of a module called without h0 is computed from the input's shape: its Shape
+        // takes a chain value beside the chain, and the recurrent mapping reads the state as zero.
+        var chain = new OnnxChain(graph, source, dataInputs[0].Name, Mappings.SelectMany(mapping => mapping.Ops).ToArray(), OnnxShapeComputedState.Find(graph));
         var result = new List<double[][]>(layers.Count);
         for (int i = 0; i < layers.Count; i++)
         {

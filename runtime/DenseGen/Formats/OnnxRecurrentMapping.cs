@@ -277,7 +277,8 @@ internal sealed class OnnxRecurrentMapping : OnnxLayerMapping
 
     /// <summary>
     /// An initial state input: absent (zero), a constant <c>[1, 1, Hidden]</c> (layer <paramref name="k"/>'s row of the
-    /// layer's initial state), or a graph input or a <c>Slice</c> of one (the caller's; zero here).
+    /// layer's initial state), a graph input or a <c>Slice</c> of one (the caller's; zero here), or a zero state computed
+    /// from the input's shape or a <c>Slice</c> of one (<see cref="OnnxShapeComputedState"/>; zero).
     /// </summary>
     private static void ReadInitialState(OnnxChain chain, OnnxNode node, int input, string role, double[] initial, int k, int hidden, string ofLayer)
     {
@@ -296,14 +297,46 @@ internal sealed class OnnxRecurrentMapping : OnnxLayerMapping
         }
         if (IsGraphInput(graph, value, chain.Input))
             return;
-        if (graph.Producer(value) is { OpType: "Slice" } slice && slice.Inputs.Length >= 1 && IsGraphInput(graph, slice.Inputs[0], chain.Input)
+        if (chain.ShapeComputedState(value) is { } whole)
+        {
+            TakeShapeComputedState(chain, node, role, value, whole);
+            return;
+        }
+        if (graph.Producer(value) is { OpType: "Slice" } slice && slice.Inputs.Length >= 1
             && slice.Inputs.Skip(1).All(bound => bound.Length == 0 || graph.TryGetConstant(bound, out OnnxTensor _)))
         {
-            chain.TakeBeside(slice);
-            return;
+            if (IsGraphInput(graph, slice.Inputs[0], chain.Input))
+            {
+                chain.TakeBeside(slice);
+                return;
+            }
+            // A stacked export slices each layer's row out of one state computed for all of them.
+            if (chain.ShapeComputedState(slice.Inputs[0]) is { } sliced)
+            {
+                TakeShapeComputedState(chain, node, role, value, sliced);
+                chain.TakeBeside(slice);
+                return;
+            }
         }
         string from = graph.Producer(value) is { } producer ? "computed by " + producer.Describe() : "not a constant or graph input";
         throw chain.Invalid($"{node.Describe()} takes its {role} from '{value}', {from}; DenseGen reads an initial state that is a constant or comes from a graph input");
+    }
+
+    /// <summary>
+    /// Takes a state computed from a chain value's shape (a module called without <c>h0</c>), which leaves the layer's row
+    /// zero, as the module starts: refused, naming the node, when its fill is not zero or its shape is not the chain's.
+    /// </summary>
+    private static void TakeShapeComputedState(OnnxChain chain, OnnxNode node, string role, string value, OnnxShapeComputedState state)
+    {
+        if (!state.IsZero)
+            throw chain.Invalid($"{node.Describe()} takes its {role} from '{value}', which {state.Fill.Describe()} fills with {state.ValueText}; DenseGen reads a state computed from the input's shape only when it is zero, as torch.onnx.export writes a module called without h0");
+        foreach (OnnxNode shape in state.Shapes)
+        {
+            if (!chain.Reached(shape.Inputs[0]))
+                throw chain.Invalid($"{shape.Describe()} takes the shape of '{shape.Inputs[0]}' for the {role} of {node.Describe()}; DenseGen reads a state computed from the shape of a value on the chain of layers only");
+        }
+        foreach (OnnxNode computing in state.Nodes)
+            chain.TakeBeside(computing);
     }
 
     private static bool IsGraphInput(OnnxGraph graph, string value, string networkInput) =>

@@ -128,6 +128,49 @@ public class BakedWeightsTests
         Assert.Contains(y, value => value != 0);
     }
 
+    /// <summary>
+    /// The same module's <c>torch.onnx.export</c> (its zero state computed from the input's shape) bakes into the same
+    /// network: its Forward gives the bits of the network loaded from the module's state dict.
+    /// </summary>
+    [Fact]
+    public void ARecurrentModulesOnnxExportBakesIn()
+    {
+        const string source = """
+            using DenseGen;
+
+            [Dense(In = 3, Out = 6, Trainable = false)] public partial class Features;
+            [Gru(In = 6, Hidden = 8, MaxBatch = 2, Trainable = false)] public partial class Rec;
+            [Dense(In = 8, Out = 2, Trainable = false)] public partial class Head;
+
+            [Sequential(MaxSteps = 20, Weights = "network_gru.onnx")]
+            public partial class Baked
+            {
+                public readonly Features Features = new();
+                public readonly Rec Rec = new();
+                public readonly Head Head = new();
+            }
+            """;
+        string folder = DenseGen.Tests.RecurrentLayers.SequenceNetworkTests.FixtureFolder;
+        (GeneratorRunResult result, Compilation output) = RunSource(source, [new WeightsAdditionalText("/project/obj/densegen/network_gru.densegen-weights", "network_gru.onnx", File.ReadAllBytes(Path.Combine(folder, "network_gru.onnx")))]);
+        Assert.Null(result.Exception);
+        Assert.Empty(result.Diagnostics);
+        Type type = Load(output).GetType("Baked", throwOnError: true)!;
+        object baked = Activator.CreateInstance(type)!;
+        var loaded = new DenseGen.Tests.RecurrentLayers.TorchGruNetFloat();
+        loaded.Load(Path.Combine(folder, "network_gru.safetensors"));
+        var x = new float[2 * 20 * 3];
+        for (int i = 0; i < x.Length; i++)
+            x[i] = (float)Math.Sin(i);
+        var y = new float[2 * 20 * 2];
+        var forward = type.GetMethod("Forward", [typeof(ReadOnlySpan<float>), typeof(Span<float>), typeof(int)])!;
+        var run = (ForwardSteps)Delegate.CreateDelegate(typeof(ForwardSteps), baked, forward);
+        run(x, y, 20);
+        var expected = new float[y.Length];
+        loaded.Forward(x, expected, 20);
+        Assert.Equal(expected, y);
+        Assert.Contains(y, value => value != 0);
+    }
+
     private delegate void ForwardSteps(ReadOnlySpan<float> input, Span<float> output, int steps);
 
     /// <summary>An nn.SiLU() model's Sigmoid-and-Mul export bakes in through the generator's copy of the ONNX mapping.</summary>

@@ -15,7 +15,7 @@ namespace DenseGen.Tests.Import;
 /// holds exactly the weights the reader returns for it, or is refused with <see cref="InvalidDataException"/> whose
 /// message starts with the file's name, and the network is unchanged. No other exception type may escape; none may
 /// take 100 ms. Another 12,000 mutants of PyTorch's LSTM and GRU exports go through <c>ReadOnnx</c> into a recurrent
-/// layer the same way.
+/// layer the same way, and 8,000 of two PyTorch modules of dense and recurrent layers through a sequence network's <c>LoadOnnx</c>.
 /// </summary>
 public sealed class OnnxFuzzTests : IDisposable
 {
@@ -174,6 +174,87 @@ public sealed class OnnxFuzzTests : IDisposable
                 elapsed = clock.Elapsed < elapsed ? clock.Elapsed : elapsed;
                 for (int t = 0; t < before.Length; t++)
                     before[t].CopyTo(layer.ParameterTensor(t));
+            }
+            if (elapsed > slowest)
+                slowest = elapsed;
+        }
+        Assert.True(slowest < Budget, $"the slowest mutant took {slowest.TotalMilliseconds:F1} ms");
+        Assert.All(refusedByKind.Where(pair => pair.Key is not ("float" or "deep-nesting")), pair => Assert.True(pair.Value > 0, $"no {pair.Key} mutant was refused"));
+        Assert.InRange(accepted, 50, MutantsPerFile - 1000);
+    }
+
+    /// <summary>
+    /// PyTorch modules of dense and recurrent layers exported whole (the recurrent node's zero state computed from the
+    /// input's shape, the dense layers as MatMul and Add on three-dimensional data), through the sequence network's
+    /// <c>LoadOnnx</c>: each mutant either loads, and the network then holds exactly what the reader returns for it, or is
+    /// refused with <see cref="InvalidDataException"/> naming the model, and the network is unchanged.
+    /// </summary>
+    [Theory]
+    [InlineData("network_lstm")]
+    [InlineData("network_gru")]
+    public void EverySequenceNetworkMutantLoadsOrIsRefusedLeavingTheNetworkAsItWas(string name)
+    {
+        byte[] seed = File.ReadAllBytes(Path.Combine(DenseGen.Tests.RecurrentLayers.SequenceNetworkTests.FixtureFolder, name + ".onnx"));
+        IParameterTensors<double>[] fields;
+        Action<byte[]> load;
+        if (name == "network_lstm")
+        {
+            var network = new DenseGen.Tests.RecurrentLayers.TorchLstmNet();
+            (fields, load) = ([network.Features, network.Rec, network.Head], network.LoadOnnx);
+        }
+        else
+        {
+            var network = new DenseGen.Tests.RecurrentLayers.TorchGruNet();
+            (fields, load) = ([network.Features, network.Rec, network.Head], network.LoadOnnx);
+        }
+        double[][] Snapshot() => [.. fields.SelectMany(field => Enumerable.Range(0, field.ParameterTensorCount).Select(t => field.ParameterTensor(t).ToArray()))];
+        void Restore(double[][] tensors)
+        {
+            int i = 0;
+            foreach (IParameterTensors<double> field in fields)
+            {
+                for (int t = 0; t < field.ParameterTensorCount; t++)
+                    tensors[i++].CopyTo(field.ParameterTensor(t));
+            }
+        }
+        load(seed); // the seed loads: every refusal below is the mutation's doing
+        double[][] before = Snapshot();
+
+        var refusedByKind = OnnxMutator.Kinds.ToDictionary(kind => kind, _ => 0);
+        int accepted = 0;
+        TimeSpan slowest = TimeSpan.Zero;
+        for (int i = 0; i < MutantsPerFile; i++)
+        {
+            (byte[] mutant, string kind) = OnnxMutator.Mutate(seed, i, Seed);
+            string what = $"{name} mutant {i} ({kind})";
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                load(mutant);
+                clock.Stop();
+                accepted++;
+                Restore(before);
+            }
+            catch (InvalidDataException exception)
+            {
+                clock.Stop();
+                refusedByKind[kind]++;
+                Assert.True(exception.Message.StartsWith("the ONNX model: ", StringComparison.Ordinal), $"{what}: {exception.Message}");
+                double[][] after = Snapshot();
+                Assert.True(Enumerable.Range(0, before.Length).All(t => after[t].SequenceEqual(before[t])), $"{what} changed the network: {exception.Message}");
+            }
+            catch (Exception exception)
+            {
+                Assert.Fail($"{what} threw {exception.GetType().Name}, not InvalidDataException: {exception}");
+            }
+            TimeSpan elapsed = clock.Elapsed;
+            if (elapsed >= Budget)
+            {
+                // Timed again, as above: one descheduling on the shared cores can cost more than the whole load.
+                clock.Restart();
+                try { load(mutant); } catch (InvalidDataException) { }
+                elapsed = clock.Elapsed < elapsed ? clock.Elapsed : elapsed;
+                Restore(before);
             }
             if (elapsed > slowest)
                 slowest = elapsed;

@@ -128,6 +128,28 @@ public sealed class OnnxRecurrentImportTests
     private static float[] FirstStream(float[] state, int layers, int streams, int hidden) =>
         [.. Enumerable.Range(0, layers).SelectMany(k => state.Skip(k * streams * hidden).Take(hidden))];
 
+    /// <summary>
+    /// A zero state computed from the input's shape (a module called without h0) reads as zero, with the same weights
+    /// as the export that takes h0 as a graph input, whether the ConstantOfShape sets its value to 0 or leaves it out.
+    /// </summary>
+    [Theory]
+    [InlineData("lstm_in1_h8_l2_s5_t200", "zero")]
+    [InlineData("gru_in1_h8_l2_s5_t200", "zero by default")]
+    [InlineData("lstm_in3_h40_l2_s5_t1", "zero by default")]
+    public void AShapeComputedZeroStateReadsAsZero(string name, string form)
+    {
+        RecurrentFixture fixture = RecurrentFixture.Read(name);
+        IParameterTensors<float> layer = LayerFor(fixture.Shape);
+        float[][] fromInputs = NetworkFile.ParseOnnx<float>(RecurrentOnnx.Build(fixture, new RecurrentOnnx.Options()), "built.onnx", Describe(layer, fixture));
+        float[][] shaped = NetworkFile.ParseOnnx<float>(RecurrentOnnx.Build(fixture, new RecurrentOnnx.Options { ShapeComputedStates = form }), "built.onnx", Describe(layer, fixture));
+        for (int t = 0; t < shaped.Length; t++)
+        {
+            Assert.True(fromInputs[t].SequenceEqual(shaped[t]), $"{name}: {layer.ParameterTensorName(t)} differs");
+            if (layer.ParameterTensorName(t).StartsWith("initial_", StringComparison.Ordinal))
+                Assert.All(shaped[t], value => Assert.Equal(0f, value));
+        }
+    }
+
     public static TheoryData<string, string, string> Refusals() => new()
     {
         { "gru_in1_h8_l2_s5_t200", "linear_before_reset = 0", "has linear_before_reset 0" },
@@ -149,6 +171,9 @@ public sealed class OnnxRecurrentImportTests
         { "gru_in1_h8_l2_s5_t200", "unknown attribute", "has the attribute 'colour'" },
         { "lstm_in1_h8_l1_s1_t200", "initial_h of 2 streams", "starts every stream from one state, [1, 1, 8]" },
         { "lstm_in1_h8_l1_s1_t200", "initial_h computed", "takes its initial_h from 'h_computed', computed by node 'make_h' (Sigmoid)" },
+        { "lstm_in1_h8_l2_s5_t200", "zero state filled with 1", "takes its initial_h from 'h0_0', which node 'zeros' (ConstantOfShape) fills with 1" },
+        { "gru_in1_h8_l2_s5_t200", "zero state of a computed value's shape", "node 'state_shape' (Shape) takes the shape of 'h_computed' for the initial_h of node 'rec0' (GRU)" },
+        { "lstm_in1_h8_l1_s1_t200", "zero state's shape negated", "node 'state_shape' (Shape)" },
         { "gru_in1_h8_l2_s5_t200", "final state used", "takes the final state 'yh0'" },
         { "lstm_in1_h8_l1_s1_t200", "no Squeeze", "is not followed by a Squeeze of its direction axis" },
         { "lstm_in1_h8_l1_s1_t200", "Transpose not undone", "its output is not turned back" },
@@ -249,6 +274,12 @@ internal static class RecurrentOnnx
         public (int Position, string Name)[] Inputs { get; init; } = [];
         public bool InitialStateOfTwoStreams { get; init; }
         public bool ComputedInitialState { get; init; }
+        /// <summary>
+        /// The initial states computed from the input's shape, as torch.onnx.export writes a module called without h0
+        /// (<c>Shape → Gather → Unsqueeze → Concat → ConstantOfShape</c>, sliced per layer): "zero", "zero by default" (no
+        /// value attribute), or a refused form ("fill 1", "shape of a computed value", "shape through Neg"); null for none.
+        /// </summary>
+        public string? ShapeComputedStates { get; init; }
         public bool FinalStateUsed { get; init; }
         public bool NoSqueeze { get; init; }
         public bool TransposeNotUndone { get; init; }
@@ -277,6 +308,9 @@ internal static class RecurrentOnnx
         "sequence_lens" => new() { Inputs = [(4, "lens")] },
         "initial_h of 2 streams" => new() { ConstantStates = true, InitialStateOfTwoStreams = true },
         "initial_h computed" => new() { ConstantStates = true, ComputedInitialState = true },
+        "zero state filled with 1" => new() { ShapeComputedStates = "fill 1" },
+        "zero state of a computed value's shape" => new() { ShapeComputedStates = "shape of a computed value" },
+        "zero state's shape negated" => new() { ShapeComputedStates = "shape through Neg" },
         "final state used" => new() { FinalStateUsed = true },
         "no Squeeze" => new() { NoSqueeze = true },
         "Transpose not undone" => new() { TransposeNotUndone = true },
@@ -367,10 +401,35 @@ internal static class RecurrentOnnx
         }
         builder.Int64Initializer("axis1", [1], [1]);
         float[] h0 = fixture.Get<float>("h0"), c0 = lstm ? fixture.Get<float>("c0") : [];
-        if (!options.ConstantStates)
+        string? shaped = options.ShapeComputedStates;
+        if (!options.ConstantStates && shaped is null)
             builder.Input("h0", (long)layers, 1L, (long)hidden);
-        if (!options.ConstantStates && lstm)
+        if (!options.ConstantStates && shaped is null && lstm)
             builder.Input("c0", (long)layers, 1L, (long)hidden);
+        if (shaped is not null)
+        {
+            // torch.onnx.export's zero state of a module called without h0: [layers, batch, hidden] from x's batch size.
+            string of = "x";
+            if (shaped == "shape of a computed value")
+            {
+                builder.Initializer("h_raw", [1, 1, hidden], new float[hidden]);
+                builder.Node("Sigmoid", "make_h", ["h_raw"], ["h_computed"]);
+                of = "h_computed";
+            }
+            builder.Node("Shape", "state_shape", [of], ["x_shape"]);
+            builder.Int64Initializer("batch_axis", [], [options.BatchFirst ? 0 : 1]).Int64Initializer("axis0", [1], [0]);
+            builder.Node("Gather", "state_batch", ["x_shape", "batch_axis"], ["batch"], ("axis", 0L));
+            string batch = "batch";
+            if (shaped == "shape through Neg")
+            {
+                builder.Node("Neg", "negate", ["batch"], ["batch_negated"]);
+                batch = "batch_negated";
+            }
+            builder.Node("Unsqueeze", "state_unsqueeze", [batch, "axis0"], ["batch1"]);
+            builder.Int64Initializer("state_layers", [1], [layers]).Int64Initializer("state_hidden", [1], [hidden]);
+            builder.Node("Concat", "state_dims", ["state_layers", "batch1", "state_hidden"], ["state_dims"], ("axis", 0L));
+            builder.ConstantOfShape("zeros", "state_dims", "zeros", shaped switch { "zero by default" => null, "fill 1" => 1f, _ => 0f });
+        }
         if (options.ComputedInitialState)
         {
             builder.Initializer("h_raw", [1, 1, hidden], new float[hidden]);
@@ -401,7 +460,7 @@ internal static class RecurrentOnnx
                 {
                     // A Slice of the graph input, as torch.onnx.export takes each stacked layer's.
                     builder.Int64Initializer($"start_{s}{n}", [1], [k]).Int64Initializer($"end_{s}{n}", [1], [k + 1]).Int64Initializer($"axes_{s}{n}", [1], [0]);
-                    builder.Node("Slice", $"slice_{s}{n}", [$"{s}0", $"start_{s}{n}", $"end_{s}{n}", $"axes_{s}{n}"], [$"{s}0_{n}"]);
+                    builder.Node("Slice", $"slice_{s}{n}", [shaped is null ? $"{s}0" : "zeros", $"start_{s}{n}", $"end_{s}{n}", $"axes_{s}{n}"], [$"{s}0_{n}"]);
                     stateInputs.Add($"{s}0_{n}");
                 }
             }

@@ -127,6 +127,16 @@ internal sealed class OnnxBuilder
         return this;
     }
 
+    /// <summary>A <c>ConstantOfShape</c> node filling with a float32 <paramref name="value"/>, or with ONNX's default (a float zero) when it is null.</summary>
+    public OnnxBuilder ConstantOfShape(string name, string shape, string output, float? value)
+    {
+        var node = new Message().String(1, shape).String(2, output).String(3, name).String(4, "ConstantOfShape");
+        if (value is { } fill)
+            node.Bytes(5, new Message().String(1, "value").Bytes(5, Tensor("", [1], [fill])).Varint(20, 4).ToArray());
+        _nodes.Add(node.ToArray());
+        return this;
+    }
+
     /// <summary>The model's bytes: IR version 8, the default opset, the graph as added.</summary>
     public byte[] Build()
     {

@@ -367,6 +367,40 @@ public sealed class SequenceNetworkTests(ITestOutputHelper output)
         Assert.True(worst <= 1e-10, $"{name}: {worst} of the outputs' scale");
     }
 
+    /// <summary>
+    /// The same modules' <c>torch.onnx.export</c> (MatMul and Add for the dense layers on three-dimensional data, the
+    /// recurrent node between Transposes and Squeezes) load through the network's <c>LoadOnnx</c> to the same tensors as
+    /// their state dicts, bit for bit.
+    /// </summary>
+    [Theory]
+    [InlineData("network_lstm")]
+    [InlineData("network_gru")]
+    public void PyTorchModulesLoadFromTheirOnnxExports(string name)
+    {
+        string onnx = Path.Combine(FixtureFolder, name + ".onnx"), state = Path.Combine(FixtureFolder, name + ".safetensors");
+        (IParameterTensors<double> FromOnnx, IParameterTensors<double> FromState)[] layers;
+        if (name == "network_lstm")
+        {
+            var (fromOnnx, fromState) = (new TorchLstmNet(), new TorchLstmNet());
+            fromOnnx.Rec.InitialHiddenState.Fill(1);
+            fromOnnx.LoadOnnx(onnx);
+            fromState.Load(state);
+            layers = [(fromOnnx.Features, fromState.Features), (fromOnnx.Rec, fromState.Rec), (fromOnnx.Head, fromState.Head)];
+        }
+        else
+        {
+            var (fromOnnx, fromState) = (new TorchGruNet(), new TorchGruNet());
+            fromOnnx.LoadOnnx(File.ReadAllBytes(onnx));
+            fromState.Load(state);
+            layers = [(fromOnnx.Features, fromState.Features), (fromOnnx.Rec, fromState.Rec), (fromOnnx.Head, fromState.Head)];
+        }
+        foreach ((IParameterTensors<double> fromOnnx, IParameterTensors<double> fromState) in layers)
+        {
+            for (int i = 0; i < fromState.ParameterTensorCount; i++)
+                Assert.True(fromOnnx.ParameterTensor(i).SequenceEqual(fromState.ParameterTensor(i)), $"{name}: {fromState.ParameterTensorName(i)} differs");
+        }
+    }
+
     /// <summary>Initialize draws every recurrent parameter from ±1/√Hidden, as <c>nn.LSTM</c> and <c>nn.GRU</c> do, and leaves the initial state zero.</summary>
     [Fact]
     public void InitializeDrawsRecurrentParametersAsPyTorch()
