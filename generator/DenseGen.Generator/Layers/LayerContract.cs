@@ -166,5 +166,6 @@ internal sealed record LayerContract(
 /// </summary>
 /// <param name="MaxBatch">Streams it keeps state for.</param>
 /// <param name="MaxSteps">Time steps a trainable layer keeps for <c>Backward</c>; 1 for a frozen one, which takes any number.</param>
-/// <param name="StateProperties">The span properties of its running state (<c>HiddenState</c>), which a network's output must not overlap.</param>
-internal sealed record StreamState(int MaxBatch, int MaxSteps, EquatableArray<string> StateProperties);
+/// <param name="StateProperties">The span properties of its running state (<c>HiddenState</c>), which a network's input and output must not overlap.</param>
+/// <param name="StateGradientProperties">The span properties its Backward writes besides the tensors' gradients (<c>HiddenStateGradients</c>); empty for a frozen layer.</param>
+internal sealed record StreamState(int MaxBatch, int MaxSteps, EquatableArray<string> StateProperties, EquatableArray<string> StateGradientProperties);

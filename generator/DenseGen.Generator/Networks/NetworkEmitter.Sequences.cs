@@ -34,12 +34,17 @@ internal static partial class NetworkEmitter
     private static bool BlocksInputGradient(NetworkSpec spec) =>
         spec.Layers.Take(System.Math.Max(spec.FirstTrainable, 0)).Any(layer => !layer.Trainable && layer.Contract.Streams is not null);
 
-    /// <summary>Rejects <paramref name="span"/> if it overlaps the running state of any recurrent layer.</summary>
-    private static void WriteDisjointFromState(Context c, string span)
+    /// <summary>
+    /// Rejects <paramref name="span"/> if it overlaps the running state of any recurrent layer (or, for
+    /// <paramref name="gradients"/>, the state gradients their Backward writes). The network checks every layer's, not
+    /// only the first's: a later layer's state changes while the call still reads the input (a longer sequence's chunks,
+    /// Backward's earlier layers), and a refused call must leave the kept Forward as it was.
+    /// </summary>
+    private static void WriteDisjointFromState(Context c, string span, bool gradients = false)
     {
         foreach (NetworkLayer layer in c.Spec.Layers.Where(layer => layer.Contract.Streams is not null))
         {
-            foreach (string state in layer.Contract.Streams!.StateProperties)
+            foreach (string state in gradients ? layer.Contract.Streams!.StateGradientProperties : layer.Contract.Streams!.StateProperties)
                 WriteDisjoint(c, span, layer, state);
         }
     }
@@ -76,6 +81,7 @@ internal static partial class NetworkEmitter
         w.Line($"{Guard}.RequireDisjoint<{c.T}>(output, nameof(output), input, nameof(input));");
         WriteDisjointFromLayers(c, "output");
         WriteDisjointFromState(c, "output");
+        WriteDisjointFromState(c, "input");
         if (spec.IsTrainable)
         {
             w.Line("// The step overwrites the activations Backward would go back through.");
@@ -125,6 +131,7 @@ internal static partial class NetworkEmitter
         w.Line($"{Guard}.RequireDisjoint<{c.T}>(output, nameof(output), input, nameof(input));");
         WriteDisjointFromLayers(c, "output");
         WriteDisjointFromState(c, "output");
+        WriteDisjointFromState(c, "input");
         WriteBuffersLocal(c);
         if (spec.IsTrainable)
             WriteKeptSteps(c);
@@ -238,9 +245,12 @@ internal static partial class NetworkEmitter
             w.Line($"{Guard}.RequireDisjoint<{c.T}>(inputGradient, nameof(inputGradient), outputGradient, nameof(outputGradient));");
             WriteDisjointFromLayers(c, "inputGradient");
             WriteDisjointFromState(c, "inputGradient");
+            WriteDisjointFromState(c, "inputGradient", gradients: true);
         }
         WriteDisjointFromGradients(c, "input", spec.First);
         WriteDisjointFromGradients(c, "outputGradient", spec.Last);
+        WriteDisjointFromState(c, "input", gradients: true);
+        WriteDisjointFromState(c, "outputGradient", gradients: true);
         WriteBackwardThroughLayers(c);
         w.Close();
         w.Line();

@@ -254,6 +254,38 @@ public sealed class SequenceNetworkTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Spans over any recurrent layer's running state, or over the state gradients its Backward writes, are refused
+    /// before anything changes (not only the first layer's, which that layer would catch itself): the last Forward stays
+    /// the one Backward goes back through, and the gradients stay as they were.
+    /// </summary>
+    [Fact]
+    public void SpansOverAnyRecurrentLayersStateAreRefused()
+    {
+        SequenceNet network = RandomNetwork(21);
+        var random = new Random(22);
+        double[] x = RecurrentUnderTest<double>.RandomValues(random, SequenceNet.InputSize);
+        double[] r = RecurrentUnderTest<double>.RandomValues(random, SequenceNet.OutputSize);
+        var y = new double[SequenceNet.OutputSize];
+        network.Forward(x, y, 1);
+        ITrainable<double> trainable = network;
+        double[] gradient = trainable.GradientTensor(0).ToArray();
+        double[] gruState = network.Gru.HiddenState.ToArray();
+
+        Assert.Throws<ArgumentException>(() => network.Forward(network.Gru.HiddenState[..SequenceNet.InputSize], new double[SequenceNet.OutputSize], 1));
+        Assert.Throws<ArgumentException>(() => network.Step(network.Gru.HiddenState[..SequenceNet.InputSize], new double[SequenceNet.OutputSize]));
+        Assert.Throws<ArgumentException>(() => network.Backward(x, r, network.Memory.HiddenStateGradients[..SequenceNet.InputSize]));
+        Assert.Throws<ArgumentException>(() => network.Backward(x, network.Gru.HiddenStateGradients[..SequenceNet.OutputSize], default));
+        Assert.Equal(gruState, network.Gru.HiddenState.ToArray());
+        Assert.Equal(gradient, trainable.GradientTensor(0).ToArray());
+        // The refused calls left the Forward above to go back through.
+        network.Backward(x, r, default);
+
+        // An input over a later layer's state gradients: Backward would overwrite it before the first layer reads it.
+        network.Forward(network.Memory.CellStateGradients[..SequenceNet.InputSize], y, 1);
+        Assert.Throws<ArgumentException>(() => network.Backward(network.Memory.CellStateGradients[..SequenceNet.InputSize], r, default));
+    }
+
+    /// <summary>
     /// A frozen recurrent layer before the trainable head: the head learns what it would alone, and the input's gradient,
     /// which could not pass the frozen layer, is refused with a message that says why.
     /// </summary>

@@ -76,6 +76,7 @@ namespace MyGame.Model
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Head.Weights, "Head.Weights");
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Head.Bias, "Head.Bias");
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Memory.HiddenState, "Memory.HiddenState");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), this.Memory.HiddenState, "Memory.HiddenState");
             global::System.Span<float> buffers = __denseBuffers.Span;
             this.Hidden.Forward(input, buffers.Slice(0, streams * 5));
             this.Memory.Step(buffers.Slice(0, streams * 5), buffers.Slice(160, streams * 4));
@@ -110,6 +111,7 @@ namespace MyGame.Model
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Head.Weights, "Head.Weights");
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Head.Bias, "Head.Bias");
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Memory.HiddenState, "Memory.HiddenState");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), this.Memory.HiddenState, "Memory.HiddenState");
             global::System.Span<float> buffers = __denseBuffers.Span;
             if (steps <= MaxSteps)
             {

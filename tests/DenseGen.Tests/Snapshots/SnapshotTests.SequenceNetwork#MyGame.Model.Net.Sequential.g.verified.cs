@@ -94,6 +94,8 @@ namespace MyGame.Model
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Head.BiasGradients, "Head.BiasGradients");
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Memory.HiddenState, "Memory.HiddenState");
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Memory.CellState, "Memory.CellState");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), this.Memory.HiddenState, "Memory.HiddenState");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), this.Memory.CellState, "Memory.CellState");
             // The step overwrites the activations Backward would go back through.
             __denseForwardSamples = 0;
             global::System.Span<float> buffers = __denseBuffers.Span;
@@ -141,6 +143,8 @@ namespace MyGame.Model
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Head.BiasGradients, "Head.BiasGradients");
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Memory.HiddenState, "Memory.HiddenState");
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(output, nameof(output), this.Memory.CellState, "Memory.CellState");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), this.Memory.HiddenState, "Memory.HiddenState");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), this.Memory.CellState, "Memory.CellState");
             global::System.Span<float> buffers = __denseBuffers.Span;
             // Until this call completes, its activations are not a whole Forward Backward could use.
             __denseForwardSamples = 0;
@@ -193,10 +197,16 @@ namespace MyGame.Model
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Head.BiasGradients, "Head.BiasGradients");
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Memory.HiddenState, "Memory.HiddenState");
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Memory.CellState, "Memory.CellState");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Memory.HiddenStateGradients, "Memory.HiddenStateGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(inputGradient, nameof(inputGradient), this.Memory.CellStateGradients, "Memory.CellStateGradients");
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), this.Hidden.WeightGradients, "Hidden.WeightGradients");
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), this.Hidden.BiasGradients, "Hidden.BiasGradients");
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), this.Head.WeightGradients, "Head.WeightGradients");
             global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), this.Head.BiasGradients, "Head.BiasGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), this.Memory.HiddenStateGradients, "Memory.HiddenStateGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(input, nameof(input), this.Memory.CellStateGradients, "Memory.CellStateGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), this.Memory.HiddenStateGradients, "Memory.HiddenStateGradients");
+            global::DenseGen.CompilerServices.DenseGuard.RequireDisjoint<float>(outputGradient, nameof(outputGradient), this.Memory.CellStateGradients, "Memory.CellStateGradients");
             global::System.Span<float> buffers = __denseBuffers.Span;
 
             // Head: 4 → 2

@@ -148,7 +148,11 @@ internal sealed record RecurrentSpec(
                 OwnBufferLength: OwnBuffers.Sum(buffer => buffer.Length),
                 Trainable: Trainable,
                 Deterministic: Deterministic,
-                Streams: new StreamState(MaxBatch, MaxSteps, HasCell ? EquatableArray.Create("HiddenState", "CellState") : EquatableArray.Create("HiddenState")),
+                Streams: new StreamState(
+                    MaxBatch, MaxSteps,
+                    HasCell ? EquatableArray.Create("HiddenState", "CellState") : EquatableArray.Create("HiddenState"),
+                    !Trainable ? EquatableArray<string>.Empty
+                    : HasCell ? EquatableArray.Create("HiddenStateGradients", "CellStateGradients") : EquatableArray.Create("HiddenStateGradients")),
                 FieldBytes: Trainable ? 2 * sizeof(int) : 0);
         }
     }
