@@ -104,6 +104,21 @@ public sealed class RecurrentUnderTest<T> where T : unmanaged
             source.Tensors.ParameterTensor(i).CopyTo(Tensors.ParameterTensor(i));
     }
 
+    /// <summary>
+    /// A class layer of another assembly (one compiled in memory, say) through reflection: its members are the generated
+    /// ones, bound as delegates, so the checks call them as they call a declared layer's.
+    /// </summary>
+    public static RecurrentUnderTest<T> Reflect(object layer)
+    {
+        Type type = layer.GetType();
+        TDelegate Bind<TDelegate>(string method) where TDelegate : Delegate => type.GetMethod(method)!.CreateDelegate<TDelegate>(layer);
+        SpanOf? SpanIfAny(string property) => type.GetProperty(property) is { } found ? found.GetMethod!.CreateDelegate<SpanOf>(layer) : null;
+        Training? training = type.GetMethod("Backward") is null ? null
+            : new(Bind<BackwardFunction>("Backward"), SpanIfAny("HiddenStateGradients")!, SpanIfAny("CellStateGradients"), Bind<Action>("ZeroGradients"));
+        return new(type.Name, (IParameterTensors<T>)layer, SpanIfAny("HiddenState")!, SpanIfAny("CellState"), Bind<StepFunction>("Step"), Bind<ForwardFunction>("Forward"),
+            Bind<Action>("ResetState"), training);
+    }
+
     public int IndexOf(string tensor) => Enumerable.Range(0, Tensors.ParameterTensorCount).Single(i => Tensors.ParameterTensorName(i) == tensor);
 
     public override string ToString() => Name;

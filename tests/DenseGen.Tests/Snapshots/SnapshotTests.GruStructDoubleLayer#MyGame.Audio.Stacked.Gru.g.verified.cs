@@ -31,7 +31,7 @@ namespace MyGame.Audio
 
         /// <summary>Bytes of the tensors and their gradients, the running state of every stream, what Forward keeps of every step for Backward, and the scratch: the size of a struct layer, and of a class layer's data (its object and array headers aside).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        public const long StorageBytes = 14936;
+        public const long StorageBytes = 18632;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private __DenseTensor36Storage __denseWeightIhL0;
@@ -111,7 +111,9 @@ namespace MyGame.Audio
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private __DenseBuffer36Storage __denseHiddenStateGradients;
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private __DenseBuffer42Storage __denseGradientScratch;
+        private __DenseBuffer432Storage __denseGateGradients;
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private __DenseBuffer72Storage __denseStepGradients;
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private __DenseBuffer72Storage __denseLayerGradients;
 
@@ -139,13 +141,6 @@ namespace MyGame.Audio
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.InlineArray(144)]
         private struct __DenseBuffer144Storage
-        {
-            private double __element;
-        }
-
-        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        [global::System.Runtime.CompilerServices.InlineArray(42)]
-        private struct __DenseBuffer42Storage
         {
             private double __element;
         }
@@ -457,7 +452,7 @@ namespace MyGame.Audio
         }
 
 
-        /// <summary>The gates' products <c>W x + b</c> for weights of 2 columns: the dense layers' forward kernels.</summary>
+        /// <summary>The gates' products for weights of 2 columns: <c>W x + b</c>, the weights' gradients and the input's, the dense layers' kernels.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private static class __DenseGates2
         {
@@ -789,9 +784,535 @@ namespace MyGame.Audio
                 }
             }
 
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseWeightGradientVector128(ref double x, ref double dy, ref double dw, int samples)
+            {
+                {
+                    ref double g0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                    ref double g1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 2);
+                    ref double g2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 4);
+                    ref double g3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 6);
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 0);
+                        ref double xs = ref x;
+                        ref double dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
+                        for (int s = 0; s < samples; s++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                            a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                            xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
+                            dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 18);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 0);
+                    }
+                }
+                {
+                    ref double g0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 8);
+                    ref double g1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 10);
+                    ref double g2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 12);
+                    ref double g3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 14);
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 0);
+                        ref double xs = ref x;
+                        ref double dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
+                        for (int s = 0; s < samples; s++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                            a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                            xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
+                            dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 18);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 0);
+                    }
+                }
+                {
+                    ref double g0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 16);
+                    ref double g1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 18);
+                    ref double g2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 20);
+                    ref double g3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 22);
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 0);
+                        ref double xs = ref x;
+                        ref double dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 8);
+                        for (int s = 0; s < samples; s++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                            a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                            xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
+                            dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 18);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 0);
+                    }
+                }
+                {
+                    ref double g0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 24);
+                    ref double g1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 26);
+                    ref double g2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 28);
+                    ref double g3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 30);
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 0);
+                        ref double xs = ref x;
+                        ref double dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 12);
+                        for (int s = 0; s < samples; s++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                            a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                            xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
+                            dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 18);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 0);
+                    }
+                }
+                {
+                    ref double g0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 32);
+                    ref double g1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 34);
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 0);
+                        ref double xs = ref x;
+                        ref double dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 16);
+                        for (int s = 0; s < samples; s++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                            xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 2);
+                            dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 18);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 0);
+                    }
+                }
+            }
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseInputGradientVector128(ref double dy, ref double w, ref double dx, int samples)
+            {
+                ref double dys = ref dy;
+                ref double dxs = ref dx;
+                int sample = 0;
+                for (; sample <= samples - 3; sample += 3)
+                {
+                    ref double dyRow0 = ref dys;
+                    ref double dxRow0 = ref dxs;
+                    ref double dyRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 18);
+                    ref double dxRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 2);
+                    ref double dyRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 36);
+                    ref double dxRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 4);
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 0));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 0));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 1));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 1));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 2));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 2));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6);
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 3));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 3));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 4));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 4));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 4));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10);
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 5));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 5));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 5));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12);
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 6));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 6));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 6));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14);
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 7));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 7));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 7));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 8));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 8));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 8));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 18);
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 9));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 9));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 9));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 10));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 10));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 10));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 22);
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 11));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 11));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 11));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 24);
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 12));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 12));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 12));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 26);
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 13));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 13));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 13));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 28);
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 14));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 14));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 14));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 30);
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 15));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 15));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 15));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32);
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 16));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 16));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 16));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 34);
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 17));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, 17));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, 17));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dxRow1, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref dxRow2, 0);
+                    }
+                    dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 54);
+                    dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 6);
+                }
+                for (; sample < samples; sample++)
+                {
+                    ref double dyRow0 = ref dys;
+                    ref double dxRow0 = ref dxs;
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 0));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 1));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4);
+                            global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 2));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6);
+                            global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 3));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);
+                            global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 4));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10);
+                            global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 5));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12);
+                            global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 6));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14);
+                            global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 7));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
+                            global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 8));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 18);
+                            global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 9));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20);
+                            global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 10));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 22);
+                            global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 11));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 24);
+                            global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 12));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 26);
+                            global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 13));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 28);
+                            global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 14));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 30);
+                            global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 15));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32);
+                            global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 16));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        }
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 34);
+                            global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, 17));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
+                    }
+                    dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 18);
+                    dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 2);
+                }
+            }
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseWeightGradientScalar(ref double x, ref double dy, ref double dw, int samples)
+            {
+                for (int sample = 0; sample < samples; sample++)
+                {
+                    for (int o = 0; o < 18; o++)
+                    {
+                        double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                        ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 2);
+                        for (int i = 0; i < 2; i++)
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
+                    dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 18);
+                }
+            }
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseInputGradientScalar(ref double dy, ref double w, ref double dx, int samples)
+            {
+                for (int sample = 0; sample < samples; sample++)
+                {
+                    // dx = Wᵀ dy, summed over the rows of W so both walk memory in order.
+                    global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dx, 2).Clear();
+                    for (int o = 0; o < 18; o++)
+                    {
+                        double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 2);
+                        for (int i = 0; i < 2; i++)
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
+                    }
+                    dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 2);
+                    dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 18);
+                }
+            }
+
         }
 
-        /// <summary>The gates' products <c>W x + b</c> for weights of 6 columns: the dense layers' forward kernels.</summary>
+        /// <summary>The gates' products for weights of 6 columns: <c>W x + b</c>, the weights' gradients and the input's, the dense layers' kernels.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private static class __DenseGates6
         {
@@ -1024,6 +1545,474 @@ namespace MyGame.Audio
                 }
             }
 
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseWeightGradientVector128(ref double x, ref double dy, ref double dw, int samples)
+            {
+                {
+                    ref double g0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 0);
+                    ref double g1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 6);
+                    ref double g2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 12);
+                    ref double g3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 18);
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 2);
+                        ref double xs = ref x;
+                        ref double dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
+                        for (int s = 0; s < samples; s++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a0_1);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a1_1);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                            a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a2_1);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                            a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                            a3_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a3_1);
+                            xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                            dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 18);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref g2, 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_1, ref g3, 2);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 4);
+                        ref double xs = ref x;
+                        ref double dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 0);
+                        for (int s = 0; s < samples; s++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 4);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                            a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                            xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                            dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 18);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 4);
+                    }
+                }
+                {
+                    ref double g0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 24);
+                    ref double g1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 30);
+                    ref double g2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 36);
+                    ref double g3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 42);
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 2);
+                        ref double xs = ref x;
+                        ref double dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
+                        for (int s = 0; s < samples; s++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a0_1);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a1_1);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                            a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a2_1);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                            a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                            a3_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a3_1);
+                            xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                            dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 18);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref g2, 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_1, ref g3, 2);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 4);
+                        ref double xs = ref x;
+                        ref double dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 4);
+                        for (int s = 0; s < samples; s++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 4);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                            a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                            xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                            dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 18);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 4);
+                    }
+                }
+                {
+                    ref double g0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 48);
+                    ref double g1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 54);
+                    ref double g2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 60);
+                    ref double g3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 66);
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 2);
+                        ref double xs = ref x;
+                        ref double dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 8);
+                        for (int s = 0; s < samples; s++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a0_1);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a1_1);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                            a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a2_1);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                            a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                            a3_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a3_1);
+                            xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                            dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 18);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref g2, 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_1, ref g3, 2);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 4);
+                        ref double xs = ref x;
+                        ref double dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 8);
+                        for (int s = 0; s < samples; s++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 4);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                            a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                            xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                            dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 18);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 4);
+                    }
+                }
+                {
+                    ref double g0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 72);
+                    ref double g1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 78);
+                    ref double g2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 84);
+                    ref double g3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 90);
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 2);
+                        ref double xs = ref x;
+                        ref double dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 12);
+                        for (int s = 0; s < samples; s++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a0_1);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a1_1);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                            a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a2_1);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                            a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                            a3_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a3_1);
+                            xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                            dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 18);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref g2, 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_1, ref g3, 2);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 4);
+                        ref double xs = ref x;
+                        ref double dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 12);
+                        for (int s = 0; s < samples; s++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 4);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                            a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                            xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                            dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 18);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 4);
+                    }
+                }
+                {
+                    ref double g0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 96);
+                    ref double g1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, 102);
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 2);
+                        ref double xs = ref x;
+                        ref double dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 16);
+                        for (int s = 0; s < samples; s++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a0_1);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a1_1);
+                            xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                            dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 18);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, 2);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 4);
+                        ref double xs = ref x;
+                        ref double dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 16);
+                        for (int s = 0; s < samples; s++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 4);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                            xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 6);
+                            dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 18);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 4);
+                    }
+                }
+            }
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseInputGradientVector128(ref double dy, ref double w, ref double dx, int samples)
+            {
+                ref double dys = ref dy;
+                ref double dxs = ref dx;
+                int sample = 0;
+                for (; sample <= samples - 3; sample += 3)
+                {
+                    ref double dyRow0 = ref dys;
+                    ref double dxRow0 = ref dxs;
+                    ref double dyRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 18);
+                    ref double dxRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 6);
+                    ref double dyRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 36);
+                    ref double dxRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 12);
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int o = 0; o < 18; o += 1)
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 6);
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                            global::System.Runtime.Intrinsics.Vector128<double> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a0_2);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a1_2);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                            a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
+                            a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a2_2);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxRow0, 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dxRow0, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dxRow1, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref dxRow1, 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref dxRow1, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref dxRow2, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref dxRow2, 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref dxRow2, 4);
+                    }
+                    dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 54);
+                    dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 18);
+                }
+                for (; sample < samples; sample++)
+                {
+                    ref double dyRow0 = ref dys;
+                    ref double dxRow0 = ref dxs;
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int o = 0; o < 18; o += 1)
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 6);
+                            global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), a0_1);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_2);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxRow0, 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dxRow0, 4);
+                    }
+                    dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 18);
+                    dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 6);
+                }
+            }
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseWeightGradientScalar(ref double x, ref double dy, ref double dw, int samples)
+            {
+                for (int sample = 0; sample < samples; sample++)
+                {
+                    for (int o = 0; o < 18; o++)
+                    {
+                        double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                        ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 6);
+                        for (int i = 0; i < 6; i++)
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 6);
+                    dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 18);
+                }
+            }
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseInputGradientScalar(ref double dy, ref double w, ref double dx, int samples)
+            {
+                for (int sample = 0; sample < samples; sample++)
+                {
+                    // dx = Wᵀ dy, summed over the rows of W so both walk memory in order.
+                    global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dx, 6).Clear();
+                    for (int o = 0; o < 18; o++)
+                    {
+                        double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 6);
+                        for (int i = 0; i < 6; i++)
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
+                    }
+                    dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 6);
+                    dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 18);
+                }
+            }
+
         }
         /// <summary>
         /// Back-propagates through time over the last <see cref="Forward"/>: adds every weight's and bias's gradient
@@ -1101,25 +2090,25 @@ namespace MyGame.Audio
             {
                 global::System.ReadOnlySpan<double> inputWeights = WeightIhL1, recurrentWeights = WeightHhL1;
                 global::System.Span<double> inputWeightGradients = WeightIhL1Gradients, recurrentWeightGradients = WeightHhL1Gradients, inputBiasGradients = BiasIhL1Gradients, recurrentBiasGradients = BiasHhL1Gradients;
-                global::System.Span<double> scratch = __denseGradientScratch;
                 global::System.ReadOnlySpan<double> historyHidden = __denseHistoryHidden, historyGates = __denseHistoryGates, historyExtra = __denseHistoryExtra;
                 global::System.Span<double> between = __denseLayerGradients;
-                global::System.Span<double> fromInput = scratch.Slice(0, 18);
-                global::System.Span<double> fromState = scratch.Slice(18, 18);
-                global::System.Span<double> direct = scratch.Slice(36, 6);
-                for (int stream = 0; stream < streams; stream++)
+                global::System.Span<double> gateGradients = __denseGateGradients, stepGradients = __denseStepGradients;
+                global::System.Span<double> hiddenGradients = HiddenStateGradients.Slice(1 * 3 * 6, streams * 6);
+                hiddenGradients.Clear();
+                for (int step = steps - 1; step >= 0; step--)
                 {
-                    global::System.Span<double> hiddenGradient = HiddenStateGradients.Slice((1 * 3 + stream) * 6, 6);
-                    hiddenGradient.Clear();
-                    for (int step = steps - 1; step >= 0; step--)
+                    for (int stream = 0; stream < streams; stream++)
                     {
                         int at = stream * steps + step;
                         int kept = (1 * 3 + stream) * 4 + step;
                         global::System.ReadOnlySpan<double> gates = historyGates.Slice(kept * 18, 18);
                         global::System.ReadOnlySpan<double> extra = historyExtra.Slice(kept * 6, 6);
                         global::System.ReadOnlySpan<double> previous = historyHidden.Slice(((1 * 3 + stream) * 5 + step) * 6, 6);
-                        global::System.ReadOnlySpan<double> x = historyHidden.Slice(((0 * 3 + stream) * 5 + step + 1) * 6, 6);
                         global::System.ReadOnlySpan<double> outputStepGradient = outputGradient.Slice(at * 6, 6);
+                        global::System.Span<double> hiddenGradient = hiddenGradients.Slice(stream * 6, 6);
+                        global::System.Span<double> fromInput = gateGradients.Slice((stream * 4 + step) * 18, 18);
+                        global::System.Span<double> fromState = gateGradients.Slice(((3 + stream) * 4 + step) * 18, 18);
+                        global::System.Span<double> direct = stepGradients.Slice(3 * 18 + stream * 6, 6);
                         for (int j = 0; j < 6; j++)
                         {
                             double dh = outputStepGradient[j] + hiddenGradient[j];
@@ -1136,53 +2125,66 @@ namespace MyGame.Audio
                             fromInput[12 + j] = dNew;
                             fromState[12 + j] = dNew * resetGate;
                         }
-                        for (int row = 0; row < 18; row++)
-                        {
-                            inputBiasGradients[row] = inputBiasGradients[row] + fromInput[row];
-                            recurrentBiasGradients[row] = recurrentBiasGradients[row] + fromState[row];
-                            global::System.Span<double> inputRow = inputWeightGradients.Slice(row * 6, 6), recurrentRow = recurrentWeightGradients.Slice(row * 6, 6);
-                            for (int i = 0; i < 6; i++)
-                                inputRow[i] = inputRow[i] + fromInput[row] * x[i];
-                            for (int i = 0; i < 6; i++)
-                                recurrentRow[i] = recurrentRow[i] + fromState[row] * previous[i];
-                        }
-                        __DenseTransposedProduct(inputWeights, fromInput, between.Slice(at * 6, 6), 6);
-                        direct.CopyTo(hiddenGradient);
-                        for (int row = 0; row < 18; row++)
-                        {
-                            global::System.ReadOnlySpan<double> weightRow = recurrentWeights.Slice(row * 6, 6);
-                            for (int i = 0; i < 6; i++)
-                                hiddenGradient[i] = hiddenGradient[i] + weightRow[i] * fromState[row];
-                        }
+                        fromState.CopyTo(stepGradients.Slice(stream * 18, 18));
                     }
+                    if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        __DenseGates6.__DenseInputGradientVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients.Slice(0, streams * 18)), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hiddenGradients), streams);
+                    else
+                        __DenseGates6.__DenseInputGradientScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients.Slice(0, streams * 18)), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hiddenGradients), streams);
+                    for (int i = 0; i < streams * 6; i++)
+                        hiddenGradients[i] += stepGradients[3 * 18 + i];
+                }
+                for (int stream = 0; stream < streams; stream++)
+                {
                     for (int j = 0; j < 6; j++)
                     {
-                        InitialHiddenStateGradients[1 * 6 + j] = InitialHiddenStateGradients[1 * 6 + j] + hiddenGradient[j];
+                        InitialHiddenStateGradients[1 * 6 + j] += hiddenGradients[stream * 6 + j];
                     }
+                }
+                for (int stream = 0; stream < streams; stream++)
+                {
+                    global::System.ReadOnlySpan<double> inputSide = gateGradients.Slice(stream * 4 * 18, steps * 18);
+                    global::System.ReadOnlySpan<double> stateSide = gateGradients.Slice((3 + stream) * 4 * 18, steps * 18);
+                    global::System.ReadOnlySpan<double> layerInput = historyHidden.Slice(((0 * 3 + stream) * 5 + 1) * 6, steps * 6);
+                    global::System.ReadOnlySpan<double> previousStates = historyHidden.Slice(((1 * 3 + stream) * 5 + 0) * 6, steps * 6);
+                    if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        __DenseGates6.__DenseWeightGradientVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputSide), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeightGradients), steps);
+                    else
+                        __DenseGates6.__DenseWeightGradientScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputSide), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeightGradients), steps);
+                    if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        __DenseGates6.__DenseWeightGradientVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(previousStates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stateSide), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeightGradients), steps);
+                    else
+                        __DenseGates6.__DenseWeightGradientScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(previousStates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stateSide), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeightGradients), steps);
+                    __DenseAddGateSums(inputSide, inputBiasGradients, steps);
+                    __DenseAddGateSums(stateSide, recurrentBiasGradients, steps);
+                    if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        __DenseGates6.__DenseInputGradientVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputSide), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(between.Slice(stream * steps * 6, steps * 6)), steps);
+                    else
+                        __DenseGates6.__DenseInputGradientScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputSide), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(between.Slice(stream * steps * 6, steps * 6)), steps);
                 }
             }
             {
                 global::System.ReadOnlySpan<double> inputWeights = WeightIhL0, recurrentWeights = WeightHhL0;
                 global::System.Span<double> inputWeightGradients = WeightIhL0Gradients, recurrentWeightGradients = WeightHhL0Gradients, inputBiasGradients = BiasIhL0Gradients, recurrentBiasGradients = BiasHhL0Gradients;
-                global::System.Span<double> scratch = __denseGradientScratch;
                 global::System.ReadOnlySpan<double> historyHidden = __denseHistoryHidden, historyGates = __denseHistoryGates, historyExtra = __denseHistoryExtra;
                 global::System.Span<double> between = __denseLayerGradients;
-                global::System.Span<double> fromInput = scratch.Slice(0, 18);
-                global::System.Span<double> fromState = scratch.Slice(18, 18);
-                global::System.Span<double> direct = scratch.Slice(36, 6);
-                for (int stream = 0; stream < streams; stream++)
+                global::System.Span<double> gateGradients = __denseGateGradients, stepGradients = __denseStepGradients;
+                global::System.Span<double> hiddenGradients = HiddenStateGradients.Slice(0 * 3 * 6, streams * 6);
+                hiddenGradients.Clear();
+                for (int step = steps - 1; step >= 0; step--)
                 {
-                    global::System.Span<double> hiddenGradient = HiddenStateGradients.Slice((0 * 3 + stream) * 6, 6);
-                    hiddenGradient.Clear();
-                    for (int step = steps - 1; step >= 0; step--)
+                    for (int stream = 0; stream < streams; stream++)
                     {
                         int at = stream * steps + step;
                         int kept = (0 * 3 + stream) * 4 + step;
                         global::System.ReadOnlySpan<double> gates = historyGates.Slice(kept * 18, 18);
                         global::System.ReadOnlySpan<double> extra = historyExtra.Slice(kept * 6, 6);
                         global::System.ReadOnlySpan<double> previous = historyHidden.Slice(((0 * 3 + stream) * 5 + step) * 6, 6);
-                        global::System.ReadOnlySpan<double> x = input.Slice(at * 2, 2);
                         global::System.ReadOnlySpan<double> outputStepGradient = between.Slice(at * 6, 6);
+                        global::System.Span<double> hiddenGradient = hiddenGradients.Slice(stream * 6, 6);
+                        global::System.Span<double> fromInput = gateGradients.Slice((stream * 4 + step) * 18, 18);
+                        global::System.Span<double> fromState = gateGradients.Slice(((3 + stream) * 4 + step) * 18, 18);
+                        global::System.Span<double> direct = stepGradients.Slice(3 * 18 + stream * 6, 6);
                         for (int j = 0; j < 6; j++)
                         {
                             double dh = outputStepGradient[j] + hiddenGradient[j];
@@ -1199,43 +2201,57 @@ namespace MyGame.Audio
                             fromInput[12 + j] = dNew;
                             fromState[12 + j] = dNew * resetGate;
                         }
-                        for (int row = 0; row < 18; row++)
-                        {
-                            inputBiasGradients[row] = inputBiasGradients[row] + fromInput[row];
-                            recurrentBiasGradients[row] = recurrentBiasGradients[row] + fromState[row];
-                            global::System.Span<double> inputRow = inputWeightGradients.Slice(row * 2, 2), recurrentRow = recurrentWeightGradients.Slice(row * 6, 6);
-                            for (int i = 0; i < 2; i++)
-                                inputRow[i] = inputRow[i] + fromInput[row] * x[i];
-                            for (int i = 0; i < 6; i++)
-                                recurrentRow[i] = recurrentRow[i] + fromState[row] * previous[i];
-                        }
-                        if (inputGradient.Length != 0)
-                            __DenseTransposedProduct(inputWeights, fromInput, inputGradient.Slice(at * 2, 2), 2);
-                        direct.CopyTo(hiddenGradient);
-                        for (int row = 0; row < 18; row++)
-                        {
-                            global::System.ReadOnlySpan<double> weightRow = recurrentWeights.Slice(row * 6, 6);
-                            for (int i = 0; i < 6; i++)
-                                hiddenGradient[i] = hiddenGradient[i] + weightRow[i] * fromState[row];
-                        }
+                        fromState.CopyTo(stepGradients.Slice(stream * 18, 18));
                     }
+                    if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        __DenseGates6.__DenseInputGradientVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients.Slice(0, streams * 18)), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hiddenGradients), streams);
+                    else
+                        __DenseGates6.__DenseInputGradientScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients.Slice(0, streams * 18)), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hiddenGradients), streams);
+                    for (int i = 0; i < streams * 6; i++)
+                        hiddenGradients[i] += stepGradients[3 * 18 + i];
+                }
+                for (int stream = 0; stream < streams; stream++)
+                {
                     for (int j = 0; j < 6; j++)
                     {
-                        InitialHiddenStateGradients[0 * 6 + j] = InitialHiddenStateGradients[0 * 6 + j] + hiddenGradient[j];
+                        InitialHiddenStateGradients[0 * 6 + j] += hiddenGradients[stream * 6 + j];
+                    }
+                }
+                for (int stream = 0; stream < streams; stream++)
+                {
+                    global::System.ReadOnlySpan<double> inputSide = gateGradients.Slice(stream * 4 * 18, steps * 18);
+                    global::System.ReadOnlySpan<double> stateSide = gateGradients.Slice((3 + stream) * 4 * 18, steps * 18);
+                    global::System.ReadOnlySpan<double> layerInput = input.Slice(stream * steps * 2, steps * 2);
+                    global::System.ReadOnlySpan<double> previousStates = historyHidden.Slice(((0 * 3 + stream) * 5 + 0) * 6, steps * 6);
+                    if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        __DenseGates2.__DenseWeightGradientVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputSide), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeightGradients), steps);
+                    else
+                        __DenseGates2.__DenseWeightGradientScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputSide), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeightGradients), steps);
+                    if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        __DenseGates6.__DenseWeightGradientVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(previousStates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stateSide), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeightGradients), steps);
+                    else
+                        __DenseGates6.__DenseWeightGradientScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(previousStates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stateSide), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeightGradients), steps);
+                    __DenseAddGateSums(inputSide, inputBiasGradients, steps);
+                    __DenseAddGateSums(stateSide, recurrentBiasGradients, steps);
+                    if (inputGradient.Length != 0)
+                    {
+                        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                            __DenseGates2.__DenseInputGradientVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputSide), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient.Slice(stream * steps * 2, steps * 2)), steps);
+                        else
+                            __DenseGates2.__DenseInputGradientScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputSide), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient.Slice(stream * steps * 2, steps * 2)), steps);
                     }
                 }
             }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private static void __DenseTransposedProduct(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> target, int columns)
+        private static void __DenseAddGateSums(global::System.ReadOnlySpan<double> gradients, global::System.Span<double> sums, int samples)
         {
-            target.Clear();
-            for (int row = 0; row < 18; row++)
+            for (int sample = 0; sample < samples; sample++)
             {
-                global::System.ReadOnlySpan<double> weightRow = weights.Slice(row * columns, columns);
-                for (int i = 0; i < columns; i++)
-                    target[i] = target[i] + weightRow[i] * gradient[row];
+                global::System.ReadOnlySpan<double> row = gradients.Slice(sample * 18, 18);
+                for (int i = 0; i < 18; i++)
+                    sums[i] += row[i];
             }
         }
 

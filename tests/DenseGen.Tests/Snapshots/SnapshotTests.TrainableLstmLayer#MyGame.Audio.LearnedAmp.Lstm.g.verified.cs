@@ -31,7 +31,7 @@ namespace MyGame.Audio
 
         /// <summary>Bytes of the tensors and their gradients, the running state of every stream, what Forward keeps of every step for Backward, and the scratch: the size of a struct layer, and of a class layer's data (its object and array headers aside).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        public const long StorageBytes = 93032;
+        public const long StorageBytes = 141944;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeightIhL0 = new(48);
@@ -73,7 +73,9 @@ namespace MyGame.Audio
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseCellStateGradients = new(12);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseGradientScratch = new(108);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseGateGradients = new(12288);
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseStepGradients = new(48);
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private int __denseKeptStreams, __denseKeptSteps;
@@ -413,7 +415,7 @@ namespace MyGame.Audio
             }
         }
 
-        /// <summary>The gates' products <c>W x + b</c> for weights of 1 columns: the dense layers' forward kernels.</summary>
+        /// <summary>The gates' products for weights of 1 columns: <c>W x + b</c>, the weights' gradients and the input's, the dense layers' kernels.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private static class __DenseGates1
         {
@@ -436,9 +438,47 @@ namespace MyGame.Audio
                 }
             }
 
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseWeightGradientScalar(ref float x, ref float dy, ref float dw, int samples)
+            {
+                for (int sample = 0; sample < samples; sample++)
+                {
+                    for (int o = 0; o < 48; o++)
+                    {
+                        float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 1);
+                        for (int i = 0; i < 1; i++)
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1);
+                    dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 48);
+                }
+            }
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseInputGradientScalar(ref float dy, ref float w, ref float dx, int samples)
+            {
+                for (int sample = 0; sample < samples; sample++)
+                {
+                    // dx = Wᵀ dy, summed over the rows of W so both walk memory in order.
+                    global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dx, 1).Clear();
+                    for (int o = 0; o < 48; o++)
+                    {
+                        float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 1);
+                        for (int i = 0; i < 1; i++)
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
+                    }
+                    dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 1);
+                    dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 48);
+                }
+            }
+
         }
 
-        /// <summary>The gates' products <c>W x + b</c> for weights of 12 columns: the dense layers' forward kernels.</summary>
+        /// <summary>The gates' products for weights of 12 columns: <c>W x + b</c>, the weights' gradients and the input's, the dense layers' kernels.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private static class __DenseGates12
         {
@@ -594,6 +634,207 @@ namespace MyGame.Audio
                 }
             }
 
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseWeightGradientVector128(ref float x, ref float dy, ref float dw, int samples)
+            {
+                for (int o = 0; o < 48; o += 4)
+                {
+                    ref float g0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 12);
+                    ref float g1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, (o + 1) * 12);
+                    ref float g2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, (o + 2) * 12);
+                    ref float g3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, (o + 3) * 12);
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> a3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 4);
+                        ref float xs = ref x;
+                        ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                        for (int s = 0; s < samples; s++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a0_1);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a1_1);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                            a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a2_1);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                            a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                            a3_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x1, a3_1);
+                            xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 12);
+                            dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 48);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref g0, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref g1, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref g2, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_1, ref g3, 4);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g0, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g1, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g2, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> a3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref g3, 8);
+                        ref float xs = ref x;
+                        ref float dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                        for (int s = 0; s < samples; s++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xs, 8);
+                            global::System.Runtime.Intrinsics.Vector128<float> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 0));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a0_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 1));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a1_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 2));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a2_0);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 3));
+                            a3_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, x0, a3_0);
+                            xs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, 12);
+                            dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 48);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref g0, 8);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref g1, 8);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref g2, 8);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3_0, ref g3, 8);
+                    }
+                }
+            }
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseInputGradientVector128(ref float dy, ref float w, ref float dx, int samples)
+            {
+                ref float dys = ref dy;
+                ref float dxs = ref dx;
+                int sample = 0;
+                for (; sample <= samples - 3; sample += 3)
+                {
+                    ref float dyRow0 = ref dys;
+                    ref float dxRow0 = ref dxs;
+                    ref float dyRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 48);
+                    ref float dxRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 12);
+                    ref float dyRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 96);
+                    ref float dxRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 24);
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int o = 0; o < 48; o += 1)
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 12);
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                            global::System.Runtime.Intrinsics.Vector128<float> d;
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a0_1);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a0_2);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow1, o));
+                            a1_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a1_0);
+                            a1_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a1_1);
+                            a1_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a1_2);
+                            d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow2, o));
+                            a2_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w0, a2_0);
+                            a2_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w1, a2_1);
+                            a2_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, w2, a2_2);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxRow0, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dxRow0, 8);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dxRow1, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref dxRow1, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref dxRow1, 8);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref dxRow2, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref dxRow2, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref dxRow2, 8);
+                    }
+                    dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 144);
+                    dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 36);
+                }
+                for (; sample < samples; sample++)
+                {
+                    ref float dyRow0 = ref dys;
+                    ref float dxRow0 = ref dxs;
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int o = 0; o < 48; o += 1)
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 12);
+                            global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow0, o));
+                            a0_0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), a0_0);
+                            a0_1 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), a0_1);
+                            a0_2 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), a0_2);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxRow0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxRow0, 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dxRow0, 8);
+                    }
+                    dys = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dys, 48);
+                    dxs = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dxs, 12);
+                }
+            }
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseWeightGradientScalar(ref float x, ref float dy, ref float dw, int samples)
+            {
+                for (int sample = 0; sample < samples; sample++)
+                {
+                    for (int o = 0; o < 48; o++)
+                    {
+                        float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, o * 12);
+                        for (int i = 0; i < 12; i++)
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 12);
+                    dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 48);
+                }
+            }
+
+            [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            internal static void __DenseInputGradientScalar(ref float dy, ref float w, ref float dx, int samples)
+            {
+                for (int sample = 0; sample < samples; sample++)
+                {
+                    // dx = Wᵀ dy, summed over the rows of W so both walk memory in order.
+                    global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dx, 12).Clear();
+                    for (int o = 0; o < 48; o++)
+                    {
+                        float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, o);
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, o * 12);
+                        for (int i = 0; i < 12; i++)
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) += g * global::System.Runtime.CompilerServices.Unsafe.Add(ref row, i);
+                    }
+                    dx = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, 12);
+                    dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, 48);
+                }
+            }
+
         }
         /// <summary>
         /// Back-propagates through time over the last <see cref="Forward"/>: adds every weight's and bias's gradient
@@ -657,18 +898,16 @@ namespace MyGame.Audio
             {
                 global::System.ReadOnlySpan<float> inputWeights = WeightIhL0, recurrentWeights = WeightHhL0;
                 global::System.Span<float> inputWeightGradients = WeightIhL0Gradients, recurrentWeightGradients = WeightHhL0Gradients, inputBiasGradients = BiasIhL0Gradients, recurrentBiasGradients = BiasHhL0Gradients;
-                global::System.Span<float> scratch = __denseGradientScratch.Span;
                 global::System.ReadOnlySpan<float> historyHidden = __denseHistoryHidden.Span, historyGates = __denseHistoryGates.Span, historyExtra = __denseHistoryExtra.Span;
                 global::System.ReadOnlySpan<float> historyCell = __denseHistoryCell.Span;
-                global::System.Span<float> fromInput = scratch.Slice(0, 48);
-                global::System.Span<float> fromState = fromInput;
-                for (int stream = 0; stream < streams; stream++)
+                global::System.Span<float> gateGradients = __denseGateGradients.Span, stepGradients = __denseStepGradients.Span;
+                global::System.Span<float> hiddenGradients = HiddenStateGradients.Slice(0 * 1 * 12, streams * 12);
+                hiddenGradients.Clear();
+                global::System.Span<float> cellGradients = CellStateGradients.Slice(0 * 1 * 12, streams * 12);
+                cellGradients.Clear();
+                for (int step = steps - 1; step >= 0; step--)
                 {
-                    global::System.Span<float> hiddenGradient = HiddenStateGradients.Slice((0 * 1 + stream) * 12, 12);
-                    hiddenGradient.Clear();
-                    global::System.Span<float> cellGradient = CellStateGradients.Slice((0 * 1 + stream) * 12, 12);
-                    cellGradient.Clear();
-                    for (int step = steps - 1; step >= 0; step--)
+                    for (int stream = 0; stream < streams; stream++)
                     {
                         int at = stream * steps + step;
                         int kept = (0 * 1 + stream) * 256 + step;
@@ -676,8 +915,11 @@ namespace MyGame.Audio
                         global::System.ReadOnlySpan<float> extra = historyExtra.Slice(kept * 12, 12);
                         global::System.ReadOnlySpan<float> previous = historyHidden.Slice(((0 * 1 + stream) * 257 + step) * 12, 12);
                         global::System.ReadOnlySpan<float> previousCell = historyCell.Slice(((0 * 1 + stream) * 257 + step) * 12, 12);
-                        global::System.ReadOnlySpan<float> x = input.Slice(at * 1, 1);
                         global::System.ReadOnlySpan<float> outputStepGradient = outputGradient.Slice(at * 12, 12);
+                        global::System.Span<float> hiddenGradient = hiddenGradients.Slice(stream * 12, 12);
+                        global::System.Span<float> cellGradient = cellGradients.Slice(stream * 12, 12);
+                        global::System.Span<float> fromInput = gateGradients.Slice((stream * 256 + step) * 48, 48);
+                        global::System.Span<float> fromState = fromInput;
                         for (int j = 0; j < 12; j++)
                         {
                             float dh = outputStepGradient[j] + hiddenGradient[j];
@@ -689,39 +931,42 @@ namespace MyGame.Audio
                             fromInput[36 + j] = dh * squashedCell * outputGate * (1f - outputGate);
                             cellGradient[j] = dc * forgetGate;
                         }
-                        for (int row = 0; row < 48; row++)
-                        {
-                            inputBiasGradients[row] = inputBiasGradients[row] + fromInput[row];
-                            recurrentBiasGradients[row] = recurrentBiasGradients[row] + fromState[row];
-                            global::System.Span<float> inputRow = inputWeightGradients.Slice(row * 1, 1), recurrentRow = recurrentWeightGradients.Slice(row * 12, 12);
-                            for (int i = 0; i < 1; i++)
-                                inputRow[i] = inputRow[i] + fromInput[row] * x[i];
-                            for (int i = 0; i < 12; i++)
-                                recurrentRow[i] = recurrentRow[i] + fromState[row] * previous[i];
-                        }
-                        if (inputGradient.Length != 0)
-                            __DenseTransposedProduct(inputWeights, fromInput, inputGradient.Slice(at * 1, 1), 1);
-                        hiddenGradient.Clear();
-                        for (int row = 0; row < 48; row++)
-                        {
-                            global::System.ReadOnlySpan<float> weightRow = recurrentWeights.Slice(row * 12, 12);
-                            for (int i = 0; i < 12; i++)
-                                hiddenGradient[i] = hiddenGradient[i] + weightRow[i] * fromState[row];
-                        }
+                        fromState.CopyTo(stepGradients.Slice(stream * 48, 48));
+                    }
+                    if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        __DenseGates12.__DenseInputGradientVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients.Slice(0, streams * 48)), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hiddenGradients), streams);
+                    else
+                        __DenseGates12.__DenseInputGradientScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients.Slice(0, streams * 48)), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hiddenGradients), streams);
+                }
+                for (int stream = 0; stream < streams; stream++)
+                {
+                    global::System.ReadOnlySpan<float> inputSide = gateGradients.Slice(stream * 256 * 48, steps * 48);
+                    global::System.ReadOnlySpan<float> stateSide = inputSide;
+                    global::System.ReadOnlySpan<float> layerInput = input.Slice(stream * steps * 1, steps * 1);
+                    global::System.ReadOnlySpan<float> previousStates = historyHidden.Slice(((0 * 1 + stream) * 257 + 0) * 12, steps * 12);
+                    __DenseGates1.__DenseWeightGradientScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerInput), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputSide), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeightGradients), steps);
+                    if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                        __DenseGates12.__DenseWeightGradientVector128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(previousStates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stateSide), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeightGradients), steps);
+                    else
+                        __DenseGates12.__DenseWeightGradientScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(previousStates), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stateSide), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(recurrentWeightGradients), steps);
+                    __DenseAddGateSums(inputSide, inputBiasGradients, steps);
+                    __DenseAddGateSums(stateSide, recurrentBiasGradients, steps);
+                    if (inputGradient.Length != 0)
+                    {
+                        __DenseGates1.__DenseInputGradientScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputSide), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradient.Slice(stream * steps * 1, steps * 1)), steps);
                     }
                 }
             }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private static void __DenseTransposedProduct(global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> target, int columns)
+        private static void __DenseAddGateSums(global::System.ReadOnlySpan<float> gradients, global::System.Span<float> sums, int samples)
         {
-            target.Clear();
-            for (int row = 0; row < 48; row++)
+            for (int sample = 0; sample < samples; sample++)
             {
-                global::System.ReadOnlySpan<float> weightRow = weights.Slice(row * columns, columns);
-                for (int i = 0; i < columns; i++)
-                    target[i] = target[i] + weightRow[i] * gradient[row];
+                global::System.ReadOnlySpan<float> row = gradients.Slice(sample * 48, 48);
+                for (int i = 0; i < 48; i++)
+                    sums[i] += row[i];
             }
         }
 

@@ -11,7 +11,9 @@ namespace DenseGen.Generator.Layers.Recurrent;
 /// byte-identical text.
 /// </summary>
 /// <remarks>
-/// The layers are taken from the top down, each stream from its last step back to its first. A step's gradient of the
+/// This is a deterministic layer's order; the others take every stream of a step at once and the weights' gradients over
+/// whole sequences (<see cref="RecurrentBatchedBackward"/>), from the same gate gradients. The layers are taken from the
+/// top down, each stream from its last step back to its first. A step's gradient of the
 /// hidden state is the output's gradient plus what the next step passed back (the <c>HiddenStateGradients</c> of that
 /// stream, which therefore end as the gradient of the state before the Forward); the gates' pre-activation gradients come
 /// from the kept gates, element by element; then the weights' and biases' gradients are added, and the input's and the
@@ -21,7 +23,7 @@ namespace DenseGen.Generator.Layers.Recurrent;
 /// </remarks>
 internal static class RecurrentBackward
 {
-    public static void Write(IndentedWriter w, RecurrentSpec spec, LayerStorage storage, string? methodAttributes)
+    public static void Write(IndentedWriter w, RecurrentSpec spec, LayerStorage storage, string? methodAttributes, bool portable)
     {
         string t = spec.ElementKeyword;
         WriteDocs(w, spec);
@@ -40,10 +42,18 @@ internal static class RecurrentBackward
         WriteDisjoint(w, spec, storage);
         w.Line();
         for (int layer = spec.Layers - 1; layer >= 0; layer--)
-            WriteLayer(w, spec, storage, layer);
+        {
+            if (spec.BatchedBackward)
+                RecurrentBatchedBackward.WriteLayer(w, spec, storage, layer, portable);
+            else
+                WriteLayer(w, spec, storage, layer);
+        }
         w.Close();
         w.Line();
-        WriteTransposedProduct(w, spec);
+        if (spec.BatchedBackward)
+            RecurrentBatchedBackward.WriteHelpers(w, spec, portable);
+        else
+            WriteTransposedProduct(w, spec);
         w.Line();
     }
 
@@ -171,7 +181,7 @@ internal static class RecurrentBackward
     /// <c>dh = dY + dh_next</c>, <c>dc = dc_next + dh·o·(1 − tanh²c')</c>, then each gate's through its activation's
     /// derivative; the cell state's gradient passed back is <c>dc·f</c>.
     /// </summary>
-    private static void WriteLstmGates(IndentedWriter w, RecurrentSpec spec)
+    internal static void WriteLstmGates(IndentedWriter w, RecurrentSpec spec)
     {
         string t = spec.ElementKeyword, one = One(spec);
         int h = spec.Hidden;
@@ -192,7 +202,7 @@ internal static class RecurrentBackward
     /// <c>h' = n + z·(h − n)</c>, <c>dn = dh·(1 − z)</c>, <c>dz = dh·(h − n)</c>, and <c>dh·z</c> passed straight back; the new
     /// gate's pre-activation gradient reaches <c>W_in</c> as it is and <c>W_hn</c> times <c>r</c>.
     /// </summary>
-    private static void WriteGruGates(IndentedWriter w, RecurrentSpec spec)
+    internal static void WriteGruGates(IndentedWriter w, RecurrentSpec spec)
     {
         string t = spec.ElementKeyword, one = One(spec);
         int h = spec.Hidden;

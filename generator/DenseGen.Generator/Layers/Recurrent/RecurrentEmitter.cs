@@ -53,7 +53,7 @@ internal static class RecurrentEmitter
             RecurrentKernels.WriteClasses(w, spec, target.AllowsUnsafe);
         if (spec.Trainable)
         {
-            RecurrentBackward.Write(w, spec, storage, methodAttributes);
+            RecurrentBackward.Write(w, spec, storage, methodAttributes, portable);
             LayerFrame.WriteZeroGradients(w, contract, methodAttributes);
         }
         LayerFrame.WriteTensorMembers(w, spec, contract);

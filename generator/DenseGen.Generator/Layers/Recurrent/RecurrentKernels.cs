@@ -49,22 +49,45 @@ internal static class RecurrentKernels
             DenseSpec dense = AsDense(spec, columns);
             var kernels = new KernelWriter(w, dense, skipLocalsInit) { Modifiers = "internal static" };
             w.Line();
-            w.Line($"/// <summary>The gates' products <c>W x + b</c> for weights of {columns} columns: the dense layers' forward kernels.</summary>");
+            w.Line(spec.BatchedBackward
+                ? $"/// <summary>The gates' products for weights of {columns} columns: <c>W x + b</c>, the weights' gradients and the input's, the dense layers' kernels.</summary>"
+                : $"/// <summary>The gates' products <c>W x + b</c> for weights of {columns} columns: the dense layers' forward kernels.</summary>");
             GeneratedFile.Member(w);
             w.Open($"private static class {ClassName(columns)}");
             foreach (VectorWidth width in Widths(dense))
                 KernelPlanner.Write(kernels, width, KernelKind.Forward, KernelPlanner.Choose(dense, width, KernelKind.Forward));
             LoopKernels.WriteForward(kernels);
+            if (spec.BatchedBackward)
+            {
+                foreach (KernelKind kind in new[] { KernelKind.WeightGradient, KernelKind.InputGradient })
+                {
+                    foreach (VectorWidth width in Widths(dense))
+                        KernelPlanner.Write(kernels, width, kind, KernelPlanner.Choose(dense, width, kind));
+                }
+                LoopKernels.WriteWeightGradient(kernels);
+                LoopKernels.WriteInputGradient(kernels);
+            }
             w.Close();
         }
     }
 
     /// <summary><c>{y} = {weights} {x} + {bias}</c> for one sample, through the widest kernel the hardware accelerates.</summary>
-    public static void WriteCall(IndentedWriter w, RecurrentSpec spec, int columns, string x, string y, string weights, string bias)
+    public static void WriteCall(IndentedWriter w, RecurrentSpec spec, int columns, string x, string y, string weights, string bias) =>
+        WriteDispatch(w, spec, columns, VectorKernels.ForwardName, LoopKernels.ForwardName, $"{Ref(x)}, {Ref(y)}, {Ref(weights)}, {Ref(bias)}, 1");
+
+    /// <summary><c>{weightGradients} += Σ {gradients}[s] ⊗ {x}[s]</c> over <paramref name="samples"/> rows, in row order.</summary>
+    public static void WriteWeightGradientCall(IndentedWriter w, RecurrentSpec spec, int columns, string x, string gradients, string weightGradients, string samples) =>
+        WriteDispatch(w, spec, columns, VectorKernels.WeightGradientName, LoopKernels.WeightGradientName, $"{Ref(x)}, {Ref(gradients)}, {Ref(weightGradients)}, {samples}");
+
+    /// <summary><c>{target}[s] = {weights}ᵀ {gradients}[s]</c> for <paramref name="samples"/> rows, each summed over the weights' rows in order.</summary>
+    public static void WriteInputGradientCall(IndentedWriter w, RecurrentSpec spec, int columns, string gradients, string weights, string target, string samples) =>
+        WriteDispatch(w, spec, columns, VectorKernels.InputGradientName, LoopKernels.InputGradientName, $"{Ref(gradients)}, {Ref(weights)}, {Ref(target)}, {samples}");
+
+    private static string Ref(string span) => $"ref {KernelWriter.Marshal}.GetReference({span})";
+
+    private static void WriteDispatch(IndentedWriter w, RecurrentSpec spec, int columns, System.Func<VectorWidth, string> vectorName, string scalarName, string arguments)
     {
-        string m = KernelWriter.Marshal, cls = ClassName(columns);
-        DenseSpec dense = AsDense(spec, columns);
-        string arguments = $"(ref {m}.GetReference({x}), ref {m}.GetReference({y}), ref {m}.GetReference({weights}), ref {m}.GetReference({bias}), 1);";
-        LayerFrame.WriteDispatch(w, Widths(dense).Select(width => (width.Static, cls + "." + VectorKernels.ForwardName(width))).ToArray(), cls + "." + LoopKernels.ForwardName, arguments);
+        string cls = ClassName(columns);
+        LayerFrame.WriteDispatch(w, Widths(AsDense(spec, columns)).Select(width => (width.Static, cls + "." + vectorName(width))).ToArray(), cls + "." + scalarName, $"({arguments});");
     }
 }

@@ -68,7 +68,14 @@ internal sealed record RecurrentSpec(
     public const string HiddenField = "__denseHiddenState", CellField = "__denseCellState", ScratchField = "__denseScratch",
         HistoryHiddenField = "__denseHistoryHidden", HistoryCellField = "__denseHistoryCell", HistoryGatesField = "__denseHistoryGates",
         HistoryExtraField = "__denseHistoryExtra", HiddenGradientsField = "__denseHiddenStateGradients", CellGradientsField = "__denseCellStateGradients",
-        GradientScratchField = "__denseGradientScratch", LayerGradientsField = "__denseLayerGradients";
+        GradientScratchField = "__denseGradientScratch", LayerGradientsField = "__denseLayerGradients",
+        GateGradientsField = "__denseGateGradients", StepGradientsField = "__denseStepGradients";
+
+    /// <summary>
+    /// Whether <c>Backward</c> takes every stream of a step at once (<see cref="RecurrentBatchedBackward"/>): a trainable layer
+    /// that is not deterministic. A deterministic layer keeps its fixed order, one stream and step at a time.
+    /// </summary>
+    public bool BatchedBackward => Trainable && !Deterministic;
 
     /// <summary>
     /// Every buffer the layer keeps beside its tensors, with its length in elements; the contract's
@@ -80,9 +87,14 @@ internal sealed record RecurrentSpec(
     /// <item>A trainable layer's history, for every layer and stream: the hidden (and cell) state before the first step and after
     /// every step, <c>[MaxSteps + 1, Hidden]</c>; each step's activated gates, <c>[MaxSteps, Gates·Hidden]</c>; and its
     /// <c>tanh(c')</c> (LSTM) or <c>W_hn h + b_hn</c> (GRU), <c>[MaxSteps, Hidden]</c>.</item>
-    /// <item>Its gradients of the running state, <c>[Layers, MaxBatch, Hidden]</c> each; Backward's scratch for a step (the gates'
-    /// pre-activation gradients from the input side and, apart for a GRU, the recurrent side, and the hidden state's
-    /// gradient); and between stacked layers the gradient of a layer's output at every step, <c>[MaxBatch, MaxSteps, Hidden]</c>.</item>
+    /// <item>Its gradients of the running state, <c>[Layers, MaxBatch, Hidden]</c> each; Backward's scratch; and between stacked
+    /// layers the gradient of a layer's output at every step, <c>[MaxBatch, MaxSteps, Hidden]</c>. The scratch of a deterministic
+    /// layer is one step's (the gates' pre-activation gradients from the input side and, apart for a GRU, the recurrent side,
+    /// and the hidden state's gradient). A batched Backward (<see cref="BatchedBackward"/>) keeps the gates' pre-activation
+    /// gradients of every stream and step of a layer, <c>[MaxBatch, MaxSteps, Gates·Hidden]</c> (a GRU's recurrent side apart,
+    /// as many again), for the weights' gradients and the input's taken over whole sequences at the end; and one step's of
+    /// every stream side by side, <c>[MaxBatch, Gates·Hidden]</c>, with a GRU's direct part of the state's gradient
+    /// <c>[MaxBatch, Hidden]</c>, for the state's gradient taken over the streams at once.</item>
     /// </list>
     /// </summary>
     public IReadOnlyList<(string Field, long Length)> OwnBuffers
@@ -104,7 +116,15 @@ internal sealed record RecurrentSpec(
             buffers.Add((HiddenGradientsField, state));
             if (HasCell)
                 buffers.Add((CellGradientsField, state));
-            buffers.Add((GradientScratchField, 2 * GateRows + Hidden));
+            if (BatchedBackward)
+            {
+                buffers.Add((GateGradientsField, (HasCell ? 1L : 2L) * MaxBatch * MaxSteps * GateRows));
+                buffers.Add((StepGradientsField, (long)MaxBatch * (GateRows + (HasCell ? 0 : Hidden))));
+            }
+            else
+            {
+                buffers.Add((GradientScratchField, 2 * GateRows + Hidden));
+            }
             if (Layers > 1)
                 buffers.Add((LayerGradientsField, (long)MaxBatch * MaxSteps * Hidden));
             return buffers;
