@@ -159,7 +159,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LayerSizesDoNotChain = new(
         id: "DG0018",
         title: "A layer's input size differs from the previous layer's output size",
-        messageFormat: "The layer '{0}' ({1}) takes {2} inputs per sample, but the layer before it, '{3}' ({4}), gives {5} outputs; change In of {1} or Out of {4} so they agree",
+        messageFormat: "The layer '{0}' ({1}) takes {2} inputs per sample, but the layer before it, '{3}' ({4}), gives {5} outputs; change {6} of {1} or {7} of {4} so they agree",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,

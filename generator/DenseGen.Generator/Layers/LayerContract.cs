@@ -11,9 +11,10 @@ namespace DenseGen.Generator.Layers;
 /// <param name="Size">Elements per sample (per time step, for a sequence).</param>
 /// <param name="Channels">For an image shape, <c>C</c>; 0 for a flat one.</param>
 /// <param name="PerTimeStep">Whether the layer reads or writes a sequence of <see cref="Size"/> elements per time step.</param>
-internal sealed record LayerShape(int Size, int Channels = 0, int Height = 0, int Width = 0, bool PerTimeStep = false)
+/// <param name="SizeProperty">The attribute property that sets the size (<c>In</c>, <c>Out</c>, <c>Hidden</c>, ...), which diagnostics name.</param>
+internal sealed record LayerShape(int Size, int Channels = 0, int Height = 0, int Width = 0, bool PerTimeStep = false, string SizeProperty = "")
 {
-    public static LayerShape Flat(int size) => new(size);
+    public static LayerShape Flat(int size, string sizeProperty) => new(size, SizeProperty: sizeProperty);
 
     /// <summary>Whether a layer producing this shape can feed one that takes <paramref name="next"/>.</summary>
     public bool Chains(LayerShape next) =>

@@ -432,7 +432,8 @@ internal static class NetworkParser
             {
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.LayerSizesDoNotChain, fields[i].Location,
-                    current.FieldName, fields[i].TypeName, input.ToString(), previous.FieldName, fields[i - 1].TypeName, output.ToString()));
+                    current.FieldName, fields[i].TypeName, input.ToString(), previous.FieldName, fields[i - 1].TypeName, output.ToString(),
+                    input.SizeProperty, output.SizeProperty));
             }
         }
     }

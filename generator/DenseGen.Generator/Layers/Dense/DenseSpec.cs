@@ -48,8 +48,8 @@ internal sealed record DenseSpec(
         Kind: KindName,
         Architecture: ArchitectureOf(In, Out, Activation, Bias),
         Description: $"{Number(In)} → {Number(Out)}{(HasActivation ? ", " + Activation : "")}{(Bias ? "" : ", no bias")}{(Trainable ? "" : ", frozen")}",
-        Input: LayerShape.Flat(In),
-        Output: LayerShape.Flat(Out),
+        Input: LayerShape.Flat(In, "In"),
+        Output: LayerShape.Flat(Out, "Out"),
         Tensors: Bias ? EquatableArray.Create(WeightTensor, BiasTensor) : EquatableArray.Create(WeightTensor),
         // Every activated layer's Backward takes its output back (the one signature of IActivatedDenseLayer); SiLU's checks
         // it and recomputes W x + b instead, since its derivative is not a function of the output.

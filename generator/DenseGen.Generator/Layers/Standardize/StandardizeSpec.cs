@@ -45,8 +45,8 @@ internal sealed record StandardizeSpec(
         Kind: KindName,
         Architecture: ArchitectureOf(Size, Clip),
         Description: $"(x − μ) / σ of {Number(Size)}{(Clamps ? " clipped to ±" + Clip.ToString("R", CultureInfo.InvariantCulture) : "")}",
-        Input: LayerShape.Flat(Size),
-        Output: LayerShape.Flat(Size),
+        Input: LayerShape.Flat(Size, "Size"),
+        Output: LayerShape.Flat(Size, "Size"),
         Tensors: EquatableArray.Create(
             new TensorSpec(
                 "mean", "Mean", null, "Statistics", EquatableArray.Create(Size), Size, Size, IsBias: false, TensorRole.State,
