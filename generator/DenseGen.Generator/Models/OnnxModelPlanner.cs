@@ -405,6 +405,9 @@ internal sealed partial class OnnxModelPlanner
             case "LSTM" or "GRU":
                 CompileRecurrent(node);
                 break;
+            case "Gather" when node.Inputs.Length > 0 && _values.ContainsKey(_graph.Resolve(node.Inputs[0])):
+                CompileGather(node);
+                break;
             case "Shape" or "Gather" or "Cast" or "ConstantOfShape" or "Expand":
                 throw Unsupported(node, "takes a value computed from an input, or misses an input; [OnnxModel] evaluates it only on shapes and constants, at compile time");
             default:
@@ -920,6 +923,33 @@ internal sealed partial class OnnxModelPlanner
 
     private static long Clamp(long index, int width) => Math.Max(0, Math.Min(index, width));
 
+    /// <summary>
+    /// A Gather of one constant index of each sample (a sequence's last step, as PyTorch exports <c>out[:, -1]</c>) along
+    /// an axis that only dimensions of size 1 precede in the sample: one range of each sample's values, as a Slice takes
+    /// it, the dimension dropped (a scalar index) or kept as 1 (an index of shape [1]).
+    /// </summary>
+    private void CompileGather(OnnxNode node)
+    {
+        ExpectInputs(node, 2, 2);
+        PlanValue x = Input(node, 0);
+        int rank = x.Dims.Length + 1;
+        int axis = Normalize(node, Int(node, "axis", 0), rank);
+        if (!TryConstant(node.Inputs[1], out OnnxTensor indices) || indices.Longs is not { Length: 1 } index || indices.Dims.Length > 1)
+            throw Unsupported(node, $"gathers from {x.Shape} by '{node.Inputs[1]}', which is not one constant int64 index; [OnnxModel] gathers one index known at compile time");
+        int dim = axis < x.BatchAxis ? axis : axis - 1;
+        if (axis == x.BatchAxis || !x.Dims.Take(dim).All(d => d == 1))
+            throw Unsupported(node, $"gathers along axis {axis} of {x.Shape}; [OnnxModel] gathers along an axis other than the batch's that only dimensions of size 1 precede in each sample");
+        int size = x.Dims[dim];
+        long at = index[0] < 0 ? index[0] + size : index[0];
+        if (at < 0 || at >= size)
+            throw Unsupported(node, $"gathers index {index[0]} of a dimension of {size}");
+        bool scalar = indices.Dims.Length == 0;
+        int[] dims = scalar ? x.Dims.Where((_, d) => d != dim).ToArray() : x.Dims.Select((d, j) => j == dim ? 1 : d).ToArray();
+        PlanValue y = NewValue(dims, x.IsInteger, scalar && axis < x.BatchAxis ? x.BatchAxis - 1 : x.BatchAxis);
+        _steps.Add(new SliceStep(x.Storage, (int)at * (x.Width / size), y.Storage));
+        Define(node.Outputs[0], y);
+    }
+
     private void CompileSoftmax(OnnxNode node)
     {
         PlanValue x = Input(node, 0);
@@ -1033,7 +1063,7 @@ internal sealed partial class OnnxModelPlanner
         if (_values.TryGetValue(_graph.Resolve(name), out PlanValue? value))
         {
             // Only the ops that know where the batch is take a value whose batch is not first.
-            if (value.BatchAxis != 0 && node.OpType is not ("Transpose" or "Squeeze" or "Slice" or "Concat" or "LSTM" or "GRU"))
+            if (value.BatchAxis != 0 && node.OpType is not ("Transpose" or "Squeeze" or "Slice" or "Gather" or "Concat" or "LSTM" or "GRU"))
                 throw Unsupported(node, $"takes '{name}' of shape {value.Shape}, whose batch is not first; [OnnxModel] moves it back with a Transpose first");
             return value;
         }

@@ -296,6 +296,8 @@ internal static class RecurrentOnnx
         /// stream of dynamic steps (null).
         /// </summary>
         public long? Steps { get; init; }
+        /// <summary>A graph output <c>last</c> besides: the batch-first output's last step, a Gather of index −1 along axis 1 (PyTorch's <c>out[:, -1]</c>).</summary>
+        public bool LastStep { get; init; }
     }
 
     /// <summary>The options that make one of <see cref="OnnxRecurrentImportTests.Refusals"/>' changes.</summary>
@@ -515,6 +517,12 @@ internal static class RecurrentOnnx
             current = "output";
         }
         builder.Output(current, null);
+        if (options.LastStep)
+        {
+            builder.Int64Initializer("last_index", [], [-1]);
+            builder.Node("Gather", "last_step", [current, "last_index"], ["last"], ("axis", 1L));
+            builder.Output("last", null);
+        }
         // The final hidden state of every layer as one graph output, as torch.onnx.export writes h_n.
         string[] finals = [.. Enumerable.Range(0, layers).Select(k => "yh" + k.ToString(System.Globalization.CultureInfo.InvariantCulture))];
         if (options.FinalStateUsed)

@@ -194,6 +194,29 @@ public class RecurrentSequenceModelTests(ITestOutputHelper output)
         output.WriteLine($"{name}, constant initial states: largest |DenseGen − PyTorch float64| is {worst:P2} of its bound");
     }
 
+    /// <summary>
+    /// The last step of the batch-first output, a Gather of index −1 along the steps (PyTorch's <c>out[:, -1]</c>, which a
+    /// head usually reads), is each stream's last row of the output: within the bound of PyTorch's float64 last step.
+    /// </summary>
+    [Theory]
+    [InlineData("lstm_in1_h8_l2_s5_t200")]
+    [InlineData("gru_in1_h8_l2_s5_t200")]
+    public void TheLastStepIsGathered(string name)
+    {
+        var fixture = RecurrentFixture.Read(name);
+        int hidden = fixture.Reference.HiddenSize, streams = fixture.Streams, steps = fixture.Steps;
+        byte[] file = RecurrentOnnx.Build(fixture, new RecurrentOnnx.Options { Steps = steps, ShapeComputedStates = "zero", LastStep = true });
+        var result = new float[streams * hidden];
+        SampledOutputTests.Invoke(file, ", MaxBatch = 2, Outputs = new[] { \"last\" }", "m.Forward(i[0], (float[])o[0])", [fixture.Get<float>("x")], [result], 0);
+
+        var zero = new double[fixture.Reference.Layers * streams * hidden];
+        RecurrentErrorBound bound = RecurrentErrorBound.Forward(fixture.Reference, fixture.Get("x"), streams, steps, zero, fixture.Lstm ? zero : null);
+        double[] Last(double[] all) => [.. Enumerable.Range(0, streams).SelectMany(s => all.Skip((s * steps + steps - 1) * hidden).Take(hidden))];
+        double worst = RecurrentFixture.AssertWithin(Last(bound.Pass.Output), LayerChecks.Wide(result), Last(bound.Output), ErrorBound.FloatRoundoff + ErrorBound.DoubleRoundoff,
+            "last", [streams, hidden], "[OnnxModel]", "float64 reference from zero");
+        output.WriteLine($"{name}, last step: largest |DenseGen − reference| is {worst:P2} of its bound");
+    }
+
     /// <summary>PyTorch's <c>[layers, streams, H]</c> (or a bound of that shape) as <c>[streams, layers, H]</c>.</summary>
     private static T[] BatchMajor<T>(T[] state, int layers, int streams, int hidden)
     {
