@@ -770,7 +770,7 @@ internal sealed partial class OnnxModelPlanner
             throw Unsupported(node, $"transposes {x.Shape} by {Format(given)}, which reorders a sample's values; [OnnxModel] moves only the batch and dimensions of size 1");
         int batchAxis = Array.IndexOf(perm, x.BatchAxis);
         if (batchAxis != 0 && _batchOfOne)
-            throw Unsupported(node, $"transposes {x.Shape} by {Format(given)}, moving the batch of one the inputs fix; [OnnxModel] keeps it first there");
+            throw Unsupported(node, $"transposes {x.Shape} by {Format(given)}, moving the batch of one the inputs fix; [OnnxModel] keeps it first there, and moves it (as a recurrent node's time-major input needs) only where the inputs' batch is dynamic: export with a dynamic axis 0");
         return (perm.Where(a => a != x.BatchAxis).Select(a => full[a]).ToArray(), batchAxis);
     }
 

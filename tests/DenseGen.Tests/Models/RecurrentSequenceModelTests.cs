@@ -122,6 +122,30 @@ public class RecurrentSequenceModelTests(ITestOutputHelper output)
         Assert.Contains("node '/layer/LSTM' (LSTM) runs a constant number of time steps", message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// An export whose inputs fix the batch at 1 (torch.onnx.export without dynamic axes) cannot move it behind the steps:
+    /// refused naming the Transpose, and saying to export the batch dynamic.
+    /// </summary>
+    [Fact]
+    public void ABatchOfOneFixedIsRefusedNamingTheTranspose()
+    {
+        byte[] file = new OnnxBuilder(14)
+            .Input("x", 1L, 5L, 2L)
+            .Initializer("W", [1, 9, 2], new float[18])
+            .Initializer("R", [1, 9, 3], new float[27])
+            .Int64Initializer("axis1", [1], [1])
+            .Node("Transpose", "time_major", ["x"], ["xt"], ("perm", new long[] { 1, 0, 2 }))
+            .Node("GRU", "memory", ["xt", "W", "R"], ["y"], ("hidden_size", 3L), ("linear_before_reset", 1L))
+            .Node("Squeeze", "squeeze", ["y", "axis1"], ["s"])
+            .Node("Transpose", "batch_major", ["s"], ["output"], ("perm", new long[] { 1, 0, 2 }))
+            .Output("output", 1L, 5L, 3L).Build();
+        Diagnostic error = Assert.Single(ModelHarness.Generate(file, ModelHarness.Declaration()).Result.Diagnostics);
+        Assert.Equal("DG0038", error.Id);
+        string message = error.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains("node 'time_major' (Transpose) transposes [batch, 5, 2] by [1, 0, 2], moving the batch of one the inputs fix", message, StringComparison.Ordinal);
+        Assert.Contains("export with a dynamic axis 0", message, StringComparison.Ordinal);
+    }
+
     /// <summary>A recurrent node given the batch first (no Transpose to time-major) reads it as the steps: refused naming the node.</summary>
     [Fact]
     public void ABatchNotSecondIsRefusedNamingTheNode()
