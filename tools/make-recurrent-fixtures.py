@@ -15,6 +15,12 @@ metadata names the case's shape (kind, input_size, hidden_size, num_layers, stre
 Each one-stream case is also exported with torch.onnx.export (opset 14) as <case>.onnx: inputs x [1, steps, input]
 (steps dynamic), initial_h and, for an LSTM, initial_c [layers, 1, hidden]; outputs output, h_n and, for an LSTM, c_n.
 
+Each case of 200 steps is also exported for [OnnxModel], which compiles a constant number of steps and reads a graph
+input's leading dimension as the batch, as onnxmodel/<case>.onnx: the module BatchMajor below, traced on the case's
+values, with inputs x [batch, 200, input] (the steps fixed, the batch dynamic), initial_h and, for an LSTM, initial_c
+[batch, layers, hidden] (each stream's state, turned time-major by a Transpose before the layer), and outputs output
+[batch, 200, hidden], h_n and c_n [batch, layers, hidden].
+
 Run with Debian's Python and packages (apt-get install python3-torch python3-onnx):
     /usr/bin/python3 tools/make-recurrent-fixtures.py                    # every case
     /usr/bin/python3 tools/make-recurrent-fixtures.py gru_in1_h8_l2_s5_t200  # only the named cases
@@ -93,6 +99,23 @@ class Recurrent(torch.nn.Module):
         return output, h_n, c_n
 
 
+class BatchMajor(torch.nn.Module):
+    """The layer as [OnnxModel] compiles it: every input and output led by the batch (a sample is one stream's whole
+    sequence), the states [batch, layers, hidden] turned to and from PyTorch's [layers, batch, hidden]."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x, h0, c0=None):
+        h0 = h0.transpose(0, 1)
+        if c0 is None:
+            output, h_n = self.layer(x, h0)
+            return output, h_n.transpose(0, 1)
+        output, (h_n, c_n) = self.layer(x, (h0, c0.transpose(0, 1)))
+        return output, h_n.transpose(0, 1), c_n.transpose(0, 1)
+
+
 def run(model, x, states, r):
     """Forward and backward of L = sum(output * r): the results and the gradients of the weights, x and the states."""
     x = x.clone().requires_grad_(True)
@@ -142,6 +165,16 @@ def write_case(kind, inputs, hidden, layers, streams, steps, seed):
         output_names = ["output", "h_n"] + (["c_n"] if kind == "lstm" else [])
         torch.onnx.export(model, (x, *states), path, opset_version=OPSET, input_names=input_names,
                           output_names=output_names, dynamic_axes={"x": {1: "steps"}, "output": {1: "steps"}})
+        onnx.checker.check_model(onnx.load(path))
+
+    if steps > 1:
+        os.makedirs(os.path.join(OUT, "onnxmodel"), exist_ok=True)
+        path = os.path.join(OUT, "onnxmodel", name + ".onnx")
+        input_names = ["x", "initial_h"] + (["initial_c"] if kind == "lstm" else [])
+        output_names = ["output", "h_n"] + (["c_n"] if kind == "lstm" else [])
+        batch_major = [s.transpose(0, 1).contiguous() for s in states]
+        torch.onnx.export(BatchMajor(model.layer), (x, *batch_major), path, opset_version=OPSET, input_names=input_names,
+                          output_names=output_names, dynamic_axes={n: {0: "batch"} for n in input_names + output_names})
         onnx.checker.check_model(onnx.load(path))
 
 

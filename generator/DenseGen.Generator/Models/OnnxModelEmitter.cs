@@ -381,18 +381,31 @@ internal static class OnnxModelEmitter
                 w.Line($"this.{plan.Layers[layer.Layer].Field}.Forward(__v{Number(layer.Input)}, {output});");
                 break;
             case RecurrentStep recurrent:
-                // The chunk's samples are the layer's streams: their state in, one step, the new hidden state out.
+                // The chunk's samples are the layer's streams: their state in, the steps, the hidden state after each out.
                 string field = "this." + plan.Layers[recurrent.Layer].Field;
-                w.Line(recurrent.Hidden >= 0
-                    ? $"__v{Number(recurrent.Hidden)}.CopyTo({field}.HiddenState);"
-                    : $"{field}.HiddenState.Slice(0, {output}.Length).Clear();");
-                if (((Layers.Recurrent.RecurrentSpec)plan.Layers[recurrent.Layer].Spec).HasCell)
+                // Each stream's state is one row of H, as many as the output has steps of them.
+                string stateLength = recurrent.Steps == 1 ? output + ".Length" : $"{output}.Length / {Number(recurrent.Steps)}";
+                bool hasCell = ((Layers.Recurrent.RecurrentSpec)plan.Layers[recurrent.Layer].Spec).HasCell;
+                if (recurrent.FromInitial)
                 {
-                    w.Line(recurrent.Cell >= 0
-                        ? $"__v{Number(recurrent.Cell)}.CopyTo({field}.CellState);"
-                        : $"{field}.CellState.Slice(0, {output}.Length).Clear();");
+                    // A constant initial state, the layer's own: every stream starts from it.
+                    w.Line($"{field}.ResetState();");
                 }
-                w.Line($"{field}.Step(__v{Number(recurrent.Input)}, {output});");
+                else
+                {
+                    w.Line(recurrent.Hidden >= 0
+                        ? $"__v{Number(recurrent.Hidden)}.CopyTo({field}.HiddenState);"
+                        : $"{field}.HiddenState.Slice(0, {stateLength}).Clear();");
+                    if (hasCell)
+                    {
+                        w.Line(recurrent.Cell >= 0
+                            ? $"__v{Number(recurrent.Cell)}.CopyTo({field}.CellState);"
+                            : $"{field}.CellState.Slice(0, {stateLength}).Clear();");
+                    }
+                }
+                w.Line(recurrent.Steps == 1
+                    ? $"{field}.Step(__v{Number(recurrent.Input)}, {output});"
+                    : $"{field}.Forward(__v{Number(recurrent.Input)}, {output}, {Number(recurrent.Steps)});");
                 break;
             case CellStateStep cell:
                 w.Line($"this.{plan.Layers[cell.Layer].Field}.CellState.Slice(0, {output}.Length).CopyTo({output});");

@@ -64,8 +64,9 @@ internal sealed partial class OnnxModelPlanner
 
     /// <summary>
     /// A graph value as the planner sees it: where it is held and one sample's shape. Its ONNX shape has the batch at
-    /// <see cref="BatchAxis"/>, every dimension before it of size 1 (a recurrent node's time-major <c>[1, batch, H]</c>), so
-    /// it lies in memory as <c>[batch, ...Dims]</c> whatever that axis.
+    /// <see cref="BatchAxis"/> (a recurrent node's time-major <c>[steps, batch, In]</c> has it second), but the class
+    /// holds every value sample by sample, <c>[batch, ...Dims]</c>, whatever that axis: moving the batch moves nothing,
+    /// and only ops that know where the batch is take a value whose batch is not first.
     /// </summary>
     private sealed class PlanValue(int storage, int[] dims, bool isInteger, int batchAxis = 0)
     {
@@ -147,6 +148,7 @@ internal sealed partial class OnnxModelPlanner
         // Checked once for every node the outputs need, so that no fusion below can take someone else's op for ONNX's.
         if (_graph.Nodes.FirstOrDefault(node => _needed.Contains(node) && node.Domain is not ("" or "ai.onnx")) is { } foreign)
             throw Unsupported(foreign, $"is of the domain '{foreign.Domain}'");
+        SetAsideShapeComputedStates();
         foreach (OnnxNode node in _graph.Nodes)
         {
             if (_needed.Contains(node) && !_done.Contains(node))
@@ -161,6 +163,9 @@ internal sealed partial class OnnxModelPlanner
         foreach (string name in selected)
         {
             PlanValue value = Lookup(_graph.Resolve(name), $"the output '{name}'");
+            // Forward writes each sample's values together, which is ONNX's layout only while nothing larger than 1 precedes the batch.
+            if (value.Dims.Take(value.BatchAxis).Any(d => d != 1))
+                throw Invalid($"the output '{name}' is {value.Shape}, the batch behind a dimension larger than 1, and [OnnxModel] writes each sample's values together: transpose it to [batch, …] in the export (as a batch_first module's output is)");
             CheckDeclaredShape(model.Outputs.First(o => o.Name == name), value);
             if (!bound.Add(value.Storage))
             {
@@ -336,7 +341,13 @@ internal sealed partial class OnnxModelPlanner
         for (int i = 1; i < shape.Length; i++)
         {
             if (!shape[i].IsKnown || shape[i].Value < 1 || shape[i].Value > LayerLimits.MaxElements)
-                throw Invalid($"{what} has the shape {input.ShapeText}; every dimension after the batch must be a known positive size");
+            {
+                // A dynamic sequence length is the usual cause where the graph runs a recurrent node: say which and what to do.
+                string recurrent = _graph.Nodes.FirstOrDefault(n => _needed.Contains(n) && n.OpType is "LSTM" or "GRU") is { } node
+                    ? $"; {node.Describe()} runs a constant number of time steps, so export the model with a fixed sequence length (no dynamic axis but the batch)"
+                    : "";
+                throw Invalid($"{what} has the shape {input.ShapeText}; every dimension after the batch must be a known positive size{recurrent}");
+            }
             dims[i - 1] = (int)shape[i].Value;
         }
         PlanValue value = NewValue(dims, isInteger: false);
@@ -393,6 +404,9 @@ internal sealed partial class OnnxModelPlanner
                 break;
             case "LSTM" or "GRU":
                 CompileRecurrent(node);
+                break;
+            case "Gather" when node.Inputs.Length > 0 && _values.ContainsKey(_graph.Resolve(node.Inputs[0])):
+                CompileGather(node);
                 break;
             case "Shape" or "Gather" or "Cast" or "ConstantOfShape" or "Expand":
                 throw Unsupported(node, "takes a value computed from an input, or misses an input; [OnnxModel] evaluates it only on shapes and constants, at compile time");
@@ -561,7 +575,8 @@ internal sealed partial class OnnxModelPlanner
     /// </summary>
     private bool TryStandardize(OnnxNode sub)
     {
-        if (sub.Inputs.Length != 2 || !_values.TryGetValue(_graph.Resolve(sub.Inputs[0]), out PlanValue? x) || x.IsInteger)
+        // A value whose batch is not first broadcasts against a constant in ONNX's layout, not its own: left to CompileBinary to refuse.
+        if (sub.Inputs.Length != 2 || !_values.TryGetValue(_graph.Resolve(sub.Inputs[0]), out PlanValue? x) || x.IsInteger || x.BatchAxis != 0)
             return false;
         if (!TryConstant(sub.Inputs[1], out OnnxTensor mean, perSample: true) || !BatchAligned(sub.Inputs[1], x) || !LeavesShape(mean, x) || mean.Floats is null)
             return false;
@@ -734,9 +749,9 @@ internal sealed partial class OnnxModelPlanner
     }
 
     /// <summary>
-    /// A transpose that keeps every sample's values in order: it moves only dimensions of size 1, and the batch only
-    /// past them (a recurrent node's <c>[batch, 1, H]</c> ↔ <c>[1, batch, H]</c>, the same values in memory). Returns the
-    /// sample's dimensions and the batch's new axis.
+    /// A transpose that keeps every sample's values in order: it moves only dimensions of size 1, and the batch (a
+    /// recurrent node's <c>[batch, steps, H]</c> ↔ <c>[steps, batch, H]</c>, the same values in memory, since values are
+    /// held sample by sample). Returns the sample's dimensions and the batch's new axis.
     /// </summary>
     private (int[] Dims, int BatchAxis) TransposeDims(OnnxNode node, PlanValue x)
     {
@@ -747,14 +762,15 @@ internal sealed partial class OnnxModelPlanner
         int[] perm = given.Select(a => Normalize(node, a, rank)).ToArray();
         if (perm.Distinct().Count() != rank)
             throw Unsupported(node, $"has perm {Format(given)}, which is not a permutation of the axes of {x.Shape}");
-        // The ONNX shape, the batch as -1 at its axis.
+        // The ONNX shape, the batch as -1 at its axis. Values are held sample by sample whatever the batch's axis, so the
+        // batch may move anywhere; a sample's dimensions larger than 1 must keep their order.
         int[] full = [.. x.Dims.Take(x.BatchAxis), -1, .. x.Dims.Skip(x.BatchAxis)];
-        int[] moved = perm.Where(a => full[a] != 1).ToArray();
+        int[] moved = perm.Where(a => a != x.BatchAxis && full[a] != 1).ToArray();
         if (moved.Zip(moved.Skip(1), (p, q) => p < q).Any(inOrder => !inOrder))
-            throw Unsupported(node, $"transposes {x.Shape} by {Format(given)}, which reorders the batch or a sample's values; [OnnxModel] transposes only dimensions of size 1");
+            throw Unsupported(node, $"transposes {x.Shape} by {Format(given)}, which reorders a sample's values; [OnnxModel] moves only the batch and dimensions of size 1");
         int batchAxis = Array.IndexOf(perm, x.BatchAxis);
         if (batchAxis != 0 && _batchOfOne)
-            throw Unsupported(node, $"transposes {x.Shape} by {Format(given)}, moving the batch of one the inputs fix; [OnnxModel] keeps it first there");
+            throw Unsupported(node, $"transposes {x.Shape} by {Format(given)}, moving the batch of one the inputs fix; [OnnxModel] keeps it first there, and moves it (as a recurrent node's time-major input needs) only where the inputs' batch is dynamic: export with a dynamic axis 0");
         return (perm.Where(a => a != x.BatchAxis).Select(a => full[a]).ToArray(), batchAxis);
     }
 
@@ -885,23 +901,54 @@ internal sealed partial class OnnxModelPlanner
             axes = node.Inputs.Length > 3 && node.Inputs[3].Length > 0 ? LongsOf(node, 3, "its axes") : Enumerable.Range(0, starts.Length).Select(a => (long)a).ToArray();
             steps = node.Inputs.Length > 4 && node.Inputs[4].Length > 0 ? LongsOf(node, 4, "its steps") : starts.Select(_ => 1L).ToArray();
         }
-        // One row of features per sample: every dimension but the last of size 1 (a time-major [1, batch, H] is one too).
+        // One range of each sample's values, which lie sample by sample: one axis, step 1, that only dimensions of size 1
+        // precede in the sample (a row of features; a stacked layer's row of a time-major [layers, batch, H] state).
         int rank = x.Dims.Length + 1;
-        bool oneRow = x.Dims.Take(x.Dims.Length - 1).All(d => d == 1) && (x.BatchAxis == 0 || x.BatchAxis < rank - 1);
-        if (starts.Length != 1 || ends.Length != 1 || axes.Length != 1 || steps.Length != 1 || !oneRow
-            || Normalize(node, axes[0], rank) != rank - 1 || (x.BatchAxis == 0 && x.Dims.Length != 1) || steps[0] != 1)
+        int axis = axes.Length == 1 ? Normalize(node, axes[0], rank) : -1;
+        int dim = axis < x.BatchAxis ? axis : axis - 1;
+        if (starts.Length != 1 || ends.Length != 1 || axes.Length != 1 || steps.Length != 1 || steps[0] != 1
+            || axis == x.BatchAxis || !x.Dims.Take(dim).All(d => d == 1))
             throw Unsupported(node, $"slices {x.Shape} in a way [OnnxModel] does not: it slices one row of features per sample, step 1");
-        int width = x.Width;
-        long start = Clamp(starts[0] < 0 ? starts[0] + width : starts[0], width);
-        long end = Clamp(ends[0] < 0 ? ends[0] + width : ends[0], width);
+        int size = x.Dims[dim], stride = x.Width / size;
+        long start = Clamp(starts[0] < 0 ? starts[0] + size : starts[0], size);
+        long end = Clamp(ends[0] < 0 ? ends[0] + size : ends[0], size);
         if (end <= start)
             throw Unsupported(node, $"slices nothing of {x.Shape} ({starts[0]} to {ends[0]})");
-        PlanValue y = NewValue([.. x.Dims.Take(x.Dims.Length - 1), (int)(end - start)], x.IsInteger, x.BatchAxis);
-        _steps.Add(new SliceStep(x.Storage, (int)start, y.Storage));
+        int[] dims = x.Dims.ToArray();
+        dims[dim] = (int)(end - start);
+        PlanValue y = NewValue(dims, x.IsInteger, x.BatchAxis);
+        _steps.Add(new SliceStep(x.Storage, (int)start * stride, y.Storage));
         Define(node.Outputs[0], y);
     }
 
     private static long Clamp(long index, int width) => Math.Max(0, Math.Min(index, width));
+
+    /// <summary>
+    /// A Gather of one constant index of each sample (a sequence's last step, as PyTorch exports <c>out[:, -1]</c>) along
+    /// an axis that only dimensions of size 1 precede in the sample: one range of each sample's values, as a Slice takes
+    /// it, the dimension dropped (a scalar index) or kept as 1 (an index of shape [1]).
+    /// </summary>
+    private void CompileGather(OnnxNode node)
+    {
+        ExpectInputs(node, 2, 2);
+        PlanValue x = Input(node, 0);
+        int rank = x.Dims.Length + 1;
+        int axis = Normalize(node, Int(node, "axis", 0), rank);
+        if (!TryConstant(node.Inputs[1], out OnnxTensor indices) || indices.Longs is not { Length: 1 } index || indices.Dims.Length > 1)
+            throw Unsupported(node, $"gathers from {x.Shape} by '{node.Inputs[1]}', which is not one constant int64 index; [OnnxModel] gathers one index known at compile time");
+        int dim = axis < x.BatchAxis ? axis : axis - 1;
+        if (axis == x.BatchAxis || !x.Dims.Take(dim).All(d => d == 1))
+            throw Unsupported(node, $"gathers along axis {axis} of {x.Shape}; [OnnxModel] gathers along an axis other than the batch's that only dimensions of size 1 precede in each sample");
+        int size = x.Dims[dim];
+        long at = index[0] < 0 ? index[0] + size : index[0];
+        if (at < 0 || at >= size)
+            throw Unsupported(node, $"gathers index {index[0]} of a dimension of {size}");
+        bool scalar = indices.Dims.Length == 0;
+        int[] dims = scalar ? x.Dims.Where((_, d) => d != dim).ToArray() : x.Dims.Select((d, j) => j == dim ? 1 : d).ToArray();
+        PlanValue y = NewValue(dims, x.IsInteger, scalar && axis < x.BatchAxis ? x.BatchAxis - 1 : x.BatchAxis);
+        _steps.Add(new SliceStep(x.Storage, (int)at * (x.Width / size), y.Storage));
+        Define(node.Outputs[0], y);
+    }
 
     private void CompileSoftmax(OnnxNode node)
     {
@@ -1016,7 +1063,7 @@ internal sealed partial class OnnxModelPlanner
         if (_values.TryGetValue(_graph.Resolve(name), out PlanValue? value))
         {
             // Only the ops that know where the batch is take a value whose batch is not first.
-            if (value.BatchAxis != 0 && node.OpType is not ("Transpose" or "Squeeze" or "Slice" or "Concat" or "LSTM" or "GRU"))
+            if (value.BatchAxis != 0 && node.OpType is not ("Transpose" or "Squeeze" or "Slice" or "Gather" or "Concat" or "LSTM" or "GRU"))
                 throw Unsupported(node, $"takes '{name}' of shape {value.Shape}, whose batch is not first; [OnnxModel] moves it back with a Transpose first");
             return value;
         }

@@ -127,10 +127,13 @@ internal abstract record ModelStep(int Output);
 internal sealed record LayerStep(int Layer, int Input, int Output) : ModelStep(Output);
 
 /// <summary>
-/// A nested recurrent layer's <c>Step</c> over the chunk's samples as streams, from the state in values
-/// <see cref="Hidden"/> and <see cref="Cell"/> (each <c>[1, batch, H]</c>; -1: zero), writing the new hidden state.
+/// A nested recurrent layer run over the chunk's samples as streams, each sample one stream's whole sequence of
+/// <see cref="Steps"/> time steps: its state set from values <see cref="Hidden"/> and <see cref="Cell"/> (each
+/// <c>[1, batch, H]</c>), or zero (-1), or the layer's constant initial state (<see cref="FromInitial"/>), then its
+/// <c>Step</c> (one step) or <c>Forward</c> (more), writing the hidden state after every step. The values are held sample
+/// by sample, so the input is the layer's <c>[streams, steps, In]</c> and the output its <c>[streams, steps, H]</c> as they lie.
 /// </summary>
-internal sealed record RecurrentStep(int Layer, int Input, int Hidden, int Cell, int Output) : ModelStep(Output);
+internal sealed record RecurrentStep(int Layer, int Input, int Hidden, int Cell, int Output, int Steps = 1, bool FromInitial = false) : ModelStep(Output);
 
 /// <summary>The cell state a nested LSTM's last <see cref="RecurrentStep"/> left, each sample's.</summary>
 internal sealed record CellStateStep(int Layer, int Output) : ModelStep(Output);

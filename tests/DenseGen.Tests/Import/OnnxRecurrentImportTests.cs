@@ -24,7 +24,10 @@ public sealed class OnnxRecurrentImportTests
         [.. Directory.GetFiles(RecurrentFixture.Folder, "*.onnx").Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal)];
 
     /// <summary>The declared float layer of a fixture's shape (RecurrentLayers.cs).</summary>
-    internal static IParameterTensors<float> LayerFor(string shape) => RecurrentLayersUnderTest.Float(shape switch
+    internal static IParameterTensors<float> LayerFor(string shape) => RecurrentLayersUnderTest.Float(LayerName(shape)).Tensors;
+
+    /// <summary>The name of the declared float layer of a fixture's shape, for <see cref="RecurrentLayersUnderTest.Float"/>.</summary>
+    internal static string LayerName(string shape) => shape switch
     {
         "lstm_in1_h8_l1" => nameof(FixtureLstm1x8),
         "lstm_in1_h8_l2" => nameof(FixtureLstm1x8x2),
@@ -36,7 +39,7 @@ public sealed class OnnxRecurrentImportTests
         "gru_in3_h40_l2" => nameof(FixtureGru3x40x2),
         "gru_in2_h64_l1" => nameof(FixtureGru2x64),
         _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, "no layer is declared for this fixture's shape"),
-    }).Tensors;
+    };
 
     /// <summary>A network of one recurrent layer, as a generated network describes its layers: the layer's own tensor table under the prefix <c>rec</c>.</summary>
     internal static LayerDescription[] Describe(IParameterTensors<float> layer, RecurrentFixture fixture)
@@ -288,6 +291,13 @@ internal static class RecurrentOnnx
         public long SqueezeAxis { get; init; } = 1;
         /// <summary>The last dimension the graph input declares, when not the layer's input size.</summary>
         public long? DeclaredInputs { get; init; }
+        /// <summary>
+        /// A fixed number of time steps and a dynamic batch, as <c>[OnnxModel]</c> compiles a sequence, rather than one
+        /// stream of dynamic steps (null).
+        /// </summary>
+        public long? Steps { get; init; }
+        /// <summary>A graph output <c>last</c> besides: the batch-first output's last step, a Gather of index −1 along axis 1 (PyTorch's <c>out[:, -1]</c>).</summary>
+        public bool LastStep { get; init; }
     }
 
     /// <summary>The options that make one of <see cref="OnnxRecurrentImportTests.Refusals"/>' changes.</summary>
@@ -392,7 +402,8 @@ internal static class RecurrentOnnx
 
         var builder = new OnnxBuilder(opset: options.Opset);
         long declared = options.DeclaredInputs ?? r.InputSize;
-        builder.Input("x", options.BatchFirst ? [1L, "steps", declared] : ["steps", 1L, declared]);
+        object batchDim = options.Steps is null ? 1L : "batch", stepsDim = options.Steps is { } fixedSteps ? fixedSteps : "steps";
+        builder.Input("x", options.BatchFirst ? [batchDim, stepsDim, declared] : [stepsDim, batchDim, declared]);
         string current = "x";
         if (options.BatchFirst)
         {
@@ -506,6 +517,12 @@ internal static class RecurrentOnnx
             current = "output";
         }
         builder.Output(current, null);
+        if (options.LastStep)
+        {
+            builder.Int64Initializer("last_index", [], [-1]);
+            builder.Node("Gather", "last_step", [current, "last_index"], ["last"], ("axis", 1L));
+            builder.Output("last", null);
+        }
         // The final hidden state of every layer as one graph output, as torch.onnx.export writes h_n.
         string[] finals = [.. Enumerable.Range(0, layers).Select(k => "yh" + k.ToString(System.Globalization.CultureInfo.InvariantCulture))];
         if (options.FinalStateUsed)

@@ -32,6 +32,8 @@ public sealed class ModelLoadOnnxTests(ITestOutputHelper output)
             [("continuous_actions", false), ("discrete_actions", true), ("deterministic_continuous_actions", false), ("deterministic_discrete_actions", true)], true, [3, 2]),
         "built" => new(["obs_0", "obs_1", "action_masks"], [("deterministic_continuous_actions", false), ("discrete_actions", true), ("deterministic_discrete_actions", true)], true, [2]),
         "mlagents_Hallway" => new(["obs_0", "obs_1", "action_masks", "recurrent_in"], [("discrete_actions", true), ("recurrent_out", false)], true, [5]),
+        "lstm_in1_h8_l2_s5_t200" => new(["x", "initial_h", "initial_c"], [("output", false), ("h_n", false), ("c_n", false)], false, []),
+        "gru_in3_h40_l2_s1_t200" => new(["x", "initial_h"], [("output", false), ("h_n", false)], false, []),
         _ => throw new ArgumentException("not a model these tests know: " + file),
     };
 
@@ -40,6 +42,8 @@ public sealed class ModelLoadOnnxTests(ITestOutputHelper output)
 
     internal static byte[] Bytes(string file) => file == Built ? OnnxModelSnapshotTests.Policy()
         : file.StartsWith("mlagents_Hallway", StringComparison.Ordinal) ? File.ReadAllBytes(ExternalModels.Path(file))
+        : file.StartsWith("lstm_", StringComparison.Ordinal) || file.StartsWith("gru_", StringComparison.Ordinal)
+            ? File.ReadAllBytes(Path.Combine(Recurrent.RecurrentFixture.Folder, "onnxmodel", file))
         : File.ReadAllBytes(OnnxImportTests.Fixture(file));
 
     /// <summary>How the test calls LoadOnnx: 0 bytes, 1 a path, 2 a stream.</summary>
@@ -56,6 +60,9 @@ public sealed class ModelLoadOnnxTests(ITestOutputHelper output)
         { "mlagents_hybrid.opset17.onnx", 0 },
         { "policy650k.opset17.onnx", 0 },
         { Built, 2 },
+        // PyTorch's exports of whole sequences (200 steps, stacked; see RecurrentSequenceModelTests): W, R and B reordered.
+        { "lstm_in1_h8_l2_s5_t200.onnx", 1 },
+        { "gru_in3_h40_l2_s1_t200.onnx", 0 },
     };
 
     /// <summary>ML-Agents' memory policy: its LSTM's W, R and B, reordered into the nested layer's PyTorch order, reloaded from a retrained file.</summary>

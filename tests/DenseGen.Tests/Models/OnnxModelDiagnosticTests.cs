@@ -60,7 +60,7 @@ public class OnnxModelDiagnosticTests
             .Node("Flatten", "flat", ["t"], ["output"])
             .Output("output", "batch", 6L).Build(), "", ["DG0038"]);
 
-    /// <summary>A recurrent node whose X is not one time step of each sample (batch-first, which ONNX reads as a sequence over the batch) is refused by name.</summary>
+    /// <summary>A recurrent node whose X has the batch first rather than second (batch-first, which ONNX reads as a sequence over the batch) is refused by name.</summary>
     [Fact]
     public void ARecurrentNodeIsNamed() =>
         Verify(new OnnxBuilder(14)
