@@ -31,7 +31,7 @@ namespace MyGame.Audio
 
         /// <summary>Bytes of the tensors and their gradients, the running state of every stream, what Forward keeps of every step for Backward, and the scratch: the size of a struct layer, and of a class layer's data (its object and array headers aside).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        public const long StorageBytes = 18632;
+        public const long StorageBytes = 18640;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private __DenseTensor36Storage __denseWeightIhL0;
@@ -101,7 +101,7 @@ namespace MyGame.Audio
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private __DenseBuffer36Storage __denseHiddenState;
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private __DenseBuffer36Storage __denseScratch;
+        private __DenseBuffer37Storage __denseScratch;
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private __DenseBuffer180Storage __denseHistoryHidden;
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -120,6 +120,13 @@ namespace MyGame.Audio
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         [global::System.Runtime.CompilerServices.InlineArray(36)]
         private struct __DenseBuffer36Storage
+        {
+            private double __element;
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.InlineArray(37)]
+        private struct __DenseBuffer37Storage
         {
             private double __element;
         }
@@ -2250,7 +2257,10 @@ namespace MyGame.Audio
             for (int sample = 0; sample < samples; sample++)
             {
                 global::System.ReadOnlySpan<double> row = gradients.Slice(sample * 18, 18);
-                for (int i = 0; i < 18; i++)
+                int i = 0;
+                for (; i <= 18 - global::System.Numerics.Vector<double>.Count; i += global::System.Numerics.Vector<double>.Count)
+                    (new global::System.Numerics.Vector<double>(sums.Slice(i)) + new global::System.Numerics.Vector<double>(row.Slice(i))).CopyTo(sums.Slice(i));
+                for (; i < 18; i++)
                     sums[i] += row[i];
             }
         }

@@ -27,7 +27,7 @@ namespace MyGame.Audio
 
         /// <summary>Bytes of the tensors, the running state of every stream and the step's scratch: the size of a struct layer, and of a class layer's data (its object and array headers aside).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        public const long StorageBytes = 29600;
+        public const long StorageBytes = 29604;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeightIhL0 = new(160);
@@ -47,7 +47,7 @@ namespace MyGame.Audio
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseCellState = new(40);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseScratch = new(360);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseScratch = new(361);
 
         /// <summary>The input weights of layer 0, <c>[4·HiddenSize, InputSize]</c> row-major, gate blocks in PyTorch's order (i, f, g, o): <c>weight_ih_l0</c>. Starts at zero.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]

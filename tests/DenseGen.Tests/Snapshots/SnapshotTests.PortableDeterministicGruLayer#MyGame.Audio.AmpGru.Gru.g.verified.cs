@@ -31,7 +31,7 @@ namespace MyGame.Audio
 
         /// <summary>Bytes of the tensors and their gradients, the running state of every stream, what Forward keeps of every step for Backward, and the scratch: the size of a struct layer, and of a class layer's data (its object and array headers aside).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        public const long StorageBytes = 2824;
+        public const long StorageBytes = 2828;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly float[] __denseWeightIhL0 = new float[24];
@@ -55,7 +55,7 @@ namespace MyGame.Audio
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly float[] __denseHiddenState = new float[8];
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly float[] __denseScratch = new float[48];
+        private readonly float[] __denseScratch = new float[49];
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly float[] __denseHistoryHidden = new float[16];
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]

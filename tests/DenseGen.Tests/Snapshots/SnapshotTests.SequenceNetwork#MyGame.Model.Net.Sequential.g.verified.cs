@@ -39,7 +39,7 @@ namespace MyGame.Model
         /// classes, object and array headers come on top.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        public const long StorageBytes = 18408;
+        public const long StorageBytes = 18412;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")] [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         int global::DenseGen.IModuleShape.InputSize => InputSize;

@@ -31,7 +31,7 @@ namespace MyGame.Audio
 
         /// <summary>Bytes of the tensors and their gradients, the running state of every stream, what Forward keeps of every step for Backward, and the scratch: the size of a struct layer, and of a class layer's data (its object and array headers aside).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        public const long StorageBytes = 141944;
+        public const long StorageBytes = 141948;
 
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseWeightIhL0 = new(48);
@@ -59,7 +59,7 @@ namespace MyGame.Audio
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseCellState = new(12);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
-        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseScratch = new(108);
+        private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseScratch = new(109);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
         private readonly global::DenseGen.CompilerServices.AlignedArray<float> __denseHistoryHidden = new(3084);
         [global::System.CodeDom.Compiler.GeneratedCode("DenseGen.Generator", "{version}")]
@@ -965,7 +965,10 @@ namespace MyGame.Audio
             for (int sample = 0; sample < samples; sample++)
             {
                 global::System.ReadOnlySpan<float> row = gradients.Slice(sample * 48, 48);
-                for (int i = 0; i < 48; i++)
+                int i = 0;
+                for (; i <= 48 - global::System.Numerics.Vector<float>.Count; i += global::System.Numerics.Vector<float>.Count)
+                    (new global::System.Numerics.Vector<float>(sums.Slice(i)) + new global::System.Numerics.Vector<float>(row.Slice(i))).CopyTo(sums.Slice(i));
+                for (; i < 48; i++)
                     sums[i] += row[i];
             }
         }

@@ -138,7 +138,15 @@ internal static class RecurrentBatchedBackward
         w.Open($"private static void __DenseAddGateSums({ReadOnlySpan}<{t}> gradients, {Span}<{t}> sums, int samples)");
         w.Open("for (int sample = 0; sample < samples; sample++)");
         w.Line($"{ReadOnlySpan}<{t}> row = gradients.Slice(sample * {rows}, {rows});");
-        w.Line($"for (int i = 0; i < {rows}; i++)");
+        w.Line("int i = 0;");
+        if (!portable)
+        {
+            // Lane by lane the same additions in the same order as the loop below.
+            const string vector = "global::System.Numerics.Vector";
+            w.Line($"for (; i <= {rows} - {vector}<{t}>.Count; i += {vector}<{t}>.Count)");
+            w.Line($"    (new {vector}<{t}>(sums.Slice(i)) + new {vector}<{t}>(row.Slice(i))).CopyTo(sums.Slice(i));");
+        }
+        w.Line($"for (; i < {rows}; i++)");
         w.Line("    sums[i] += row[i];");
         w.Close();
         w.Close();

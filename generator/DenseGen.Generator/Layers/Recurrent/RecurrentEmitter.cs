@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq;
 using DenseGen.Generator.Model;
 using DenseGen.Generator.Shared;
 using static DenseGen.Generator.Layers.Recurrent.RecurrentSpec;
@@ -264,6 +265,13 @@ internal static class RecurrentEmitter
         GeneratedFile.Method(w, methodAttributes);
         w.Open($"private void __DenseCellStep({ReadOnlySpan}<{t}> x, {Span}<{t}> y, int stream{(spec.Trainable ? ", int step" : "")})");
         w.Line($"{Span}<{t}> scratch = {LayerFrame.SpanOf(ScratchField, storage)};");
+        if (fused && RecurrentStepKernel.WalksBothWays(spec))
+        {
+            // Each call walks the weights the other way from the last, starting with the gate that call read last.
+            w.Line($"ref {t} direction = ref scratch[{Number(spec.OwnBuffers.Single(b => b.Field == ScratchField).Length - 1)}];");
+            w.Line("bool reverse = direction != 0f;");
+            w.Line("direction = reverse ? 0f : 1f;");
+        }
         w.Line($"{Span}<{t}> gates = scratch.Slice(0, {Number(rows)});");
         // Gates, then their recurrent half (for a GRU, which needs it alone, `other`), then for an LSTM tanh(c') (`other`).
         w.Line($"{Span}<{t}> recurrent = scratch.Slice({Number(rows)}, {Number(rows)});");
@@ -296,7 +304,7 @@ internal static class RecurrentEmitter
                 string m = Dense.KernelWriter.Marshal;
                 string arguments = $"ref {m}.GetReference(layerInput), ref {m}.GetReference(h), {(spec.HasCell ? $"ref {m}.GetReference(c), " : "")}"
                     + $"ref {m}.GetReference(inputWeights), ref {m}.GetReference(recurrentWeights), ref {m}.GetReference(inputBias), ref {m}.GetReference(recurrentBias), "
-                    + $"ref {m}.GetReference(gates), ref {m}.GetReference({(spec.HasCell ? "other" : "extra")}), {(spec.Trainable ? "step >= 0" : "false")}";
+                    + $"ref {m}.GetReference(gates), ref {m}.GetReference({(spec.HasCell ? "other" : "extra")}), {(spec.Trainable ? "step >= 0" : "false")}{(RecurrentStepKernel.WalksBothWays(spec, inputs) ? ", reverse" : "")}";
                 RecurrentStepKernel.WriteCall(w, spec, inputs, arguments, () => WriteGates(w, spec, inputs, vectorKernels));
             }
             else

@@ -82,8 +82,8 @@ internal sealed record RecurrentSpec(
     /// <see cref="LayerContract.OwnBufferLength"/> is their sum.
     /// <list type="bullet">
     /// <item>The running hidden (and cell) state, <c>[Layers, MaxBatch, Hidden]</c> each, and the step's scratch: the gates, their
-    /// recurrent half apart (which a GRU's new gate needs alone, and the vector kernels write separately), and for an
-    /// LSTM <c>tanh(c')</c>.</item>
+    /// recurrent half apart (which a GRU's new gate needs alone, and the vector kernels write separately), for an
+    /// LSTM <c>tanh(c')</c>, and last the direction of the fused step kernel's next walk over the weights.</item>
     /// <item>A trainable layer's history, for every layer and stream: the hidden (and cell) state before the first step and after
     /// every step, <c>[MaxSteps + 1, Hidden]</c>; each step's activated gates, <c>[MaxSteps, Gates·Hidden]</c>; and its
     /// <c>tanh(c')</c> (LSTM) or <c>W_hn h + b_hn</c> (GRU), <c>[MaxSteps, Hidden]</c>.</item>
@@ -105,7 +105,8 @@ internal sealed record RecurrentSpec(
             var buffers = new List<(string Field, long Length)> { (HiddenField, state) };
             if (HasCell)
                 buffers.Add((CellField, state));
-            buffers.Add((ScratchField, 2 * GateRows + (HasCell ? Hidden : 0)));
+            // The last element is the direction the fused step kernel walks the weights in next (RecurrentStepKernel).
+            buffers.Add((ScratchField, 2 * GateRows + (HasCell ? Hidden : 0) + 1));
             if (!Trainable)
                 return buffers;
             buffers.Add((HistoryHiddenField, streams * (MaxSteps + 1L) * Hidden));

@@ -28,6 +28,11 @@ namespace DenseGen.Generator.Layers.Recurrent;
 /// The activated gates and what Backward needs besides (LSTM <c>tanh c'</c>, GRU <c>W_hn h + b_hn</c>) go where the span
 /// path leaves them, when <c>keep</c>, so what a trainable Forward keeps is the same either way.
 /// </para>
+/// <para>
+/// Weights larger than L1 are walked gate by gate, each call in the other order from the call before (the layer keeps the
+/// direction in its scratch): they are then read from L2 only in part, the gate the last call read last still being in L1
+/// when this call starts with it. A row's sum is the same whichever order the gates take, so the bits do not depend on it.
+/// </para>
 /// </remarks>
 internal static class RecurrentStepKernel
 {
@@ -47,10 +52,9 @@ internal static class RecurrentStepKernel
         RecurrentKernels.Applies(spec, portable) && spec.Element == ElementKind.Float32 && Widths(spec).Length > 0
         && Inputs(spec).All(inputs => 4L * spec.GateRows * (inputs + spec.Hidden) <= MaxWeightBytes);
 
-    // Measured on Zen 4 (BenchmarkDotNet, one stream): LSTM 1→80 (104 KiB of weights, read from L2) took 1.9–2.6 µs a step
-    // through this kernel against 1.5 µs through the gates' dense kernels, while up to 78 KiB (GRU 1→80) it was the faster.
-    // Larger layers keep the dense kernels until that is understood.
-    private const long MaxWeightBytes = 96 * 1024;
+    // The largest layers measured (docs/performance.md): up to 128 KiB of weights this kernel, walking them both ways, is
+    // the faster (walking one way, it was the slower above 96 KiB). Larger layers keep the dense kernels until measured.
+    private const long MaxWeightBytes = 128 * 1024;
 
     /// <summary>The widths, widest first, whose lanes divide Hidden.</summary>
     public static VectorWidth[] Widths(RecurrentSpec spec) =>
@@ -99,39 +103,33 @@ internal static class RecurrentStepKernel
     {
         int h = spec.Hidden, lanes = width.Lanes;
         string v = width.Type, s = width.Static;
+        bool walksBothWays = WalksBothWays(spec, inputs);
         w.Line();
         GeneratedFile.Method(w, methodAttributes);
         w.Open($"private static void {Name(inputs, width)}(ref float x, ref float h, {(spec.HasCell ? "ref float c, " : "")}ref float inputWeights, ref float recurrentWeights, "
-            + "ref float inputBias, ref float recurrentBias, ref float gates, ref float extra, bool keep)");
-        // The hidden state in registers when its row is short; a longer row is read in its loop.
-        int rowVectors = h / lanes;
-        bool stateInRegisters = StateInRegisters(spec, width);
-        if (stateInRegisters)
-        {
-            for (int i = 0; i < rowVectors; i++)
-                w.Line($"{v} h{i} = {s}.LoadUnsafe(ref h, {Number(i * lanes)});");
-        }
+            + $"ref float inputBias, ref float recurrentBias, ref float gates, ref float extra, bool keep{(walksBothWays ? ", bool reverse" : "")})");
         var input = new InputPart(inputs, lanes);
-        if (inputs == 1)
-            w.Line($"{v} xb = {s}.Create(x);");
-        for (int i = input.VectorColumns; i < inputs; i++)
-            w.Line($"float x{i} = {U}.Add(ref x, {Number(i)});");
-        if (input.RowsInQuads)
+        bool stateInRegisters = StateInRegisters(spec, width);
+        // Each gate's rows, their sums kept in gates (the GRU's W_hn h + b_hn in extra); then the state, a block at a time,
+        // in place (every read of the old state is over). Weights larger than L1 are walked gate by gate, one method each,
+        // in order or (reverse) from the last gate back.
+        if (walksBothWays)
         {
-            w.Line($"{V128}<float> xq = {V128}.Create({string.Join(", ", Enumerable.Range(0, 4).Select(i => i < inputs ? $"x{i}" : "0f"))});");
-            if (inputs < 4)
-                w.Line($"{V128}<float> xm = {V128}.AsSingle({V128}.Create({string.Join(", ", Enumerable.Range(0, 4).Select(i => i < inputs ? "0xFFFFFFFFu" : "0u"))}));");
-        }
-        // Each gate's rows in order, as the weights lie, their sums kept in gates (the GRU's W_hn h + b_hn in extra); then
-        // the state, a block at a time, in place (every read of the old state is over).
-        for (int gate = 0; gate < spec.Gates; gate++)
-        {
-            w.Open($"for (nuint j = 0; j < {Number(h)}; j += {Number(lanes)})");
-            WriteGateSums(w, spec, width, input, stateInRegisters, gate);
-            w.Line($"{s}.StoreUnsafe(z{gate}, ref gates, j + {Number(gate * h)});");
-            if (!spec.HasCell && gate == 2)
-                w.Line($"{s}.StoreUnsafe(r2, ref extra, j);");
+            const string arguments = "ref x, ref h, ref inputWeights, ref recurrentWeights, ref inputBias, ref recurrentBias, ref gates, ref extra";
+            w.Open("if (!reverse)");
+            for (int gate = 0; gate < spec.Gates; gate++)
+                w.Line($"{GateName(inputs, gate, width, reverse: false)}({arguments});");
             w.Close();
+            w.Open("else");
+            for (int gate = spec.Gates - 1; gate >= 0; gate--)
+                w.Line($"{GateName(inputs, gate, width, reverse: true)}({arguments});");
+            w.Close();
+        }
+        else
+        {
+            WriteOperands(w, spec, width, input, stateInRegisters);
+            for (int gate = 0; gate < spec.Gates; gate++)
+                WriteGateBlocks(w, spec, width, input, stateInRegisters, gate, reverse: false);
         }
         w.Open($"for (nuint j = 0; j < {Number(h)}; j += {Number(lanes)})");
         for (int gate = 0; gate < spec.Gates; gate++)
@@ -170,6 +168,77 @@ internal static class RecurrentStepKernel
             w.Close();
         }
         w.Close();
+        w.Close();
+        if (!walksBothWays)
+            return;
+        foreach (bool reverse in new[] { false, true })
+        {
+            for (int gate = 0; gate < spec.Gates; gate++)
+            {
+                w.Line();
+                GeneratedFile.Method(w, methodAttributes);
+                w.Open($"private static void {GateName(inputs, gate, width, reverse)}(ref float x, ref float h, ref float inputWeights, ref float recurrentWeights, "
+                    + "ref float inputBias, ref float recurrentBias, ref float gates, ref float extra)");
+                WriteOperands(w, spec, width, input, stateInRegisters);
+                WriteGateBlocks(w, spec, width, input, stateInRegisters, gate, reverse);
+                w.Close();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether the kernel for layers of <paramref name="inputs"/> inputs walks the weights the other way on every other
+    /// call (see the class remarks): where they are more than L1 holds (32 KiB on the x64 and arm64 cores this project
+    /// measures), so that the rows the last call read last are still there.
+    /// </summary>
+    public static bool WalksBothWays(RecurrentSpec spec, int inputs) => 4L * spec.GateRows * (inputs + spec.Hidden) > 32 * 1024;
+
+    /// <summary>Whether any layer's kernel walks both ways, so the step keeps a direction.</summary>
+    public static bool WalksBothWays(RecurrentSpec spec) => Inputs(spec).Any(inputs => WalksBothWays(spec, inputs));
+
+    private static string GateName(int inputs, int gate, VectorWidth width, bool reverse) =>
+        "__DenseGateSums" + Number(inputs) + "Gate" + Number(gate) + (reverse ? "Reversed" : "") + width.Name;
+
+    /// <summary>The operands every gate's rows read: the hidden state in registers when its row is short (a longer row is read in its loop), and the input.</summary>
+    private static void WriteOperands(IndentedWriter w, RecurrentSpec spec, VectorWidth width, InputPart input, bool stateInRegisters)
+    {
+        int lanes = width.Lanes, inputs = input.Inputs;
+        string v = width.Type, s = width.Static;
+        if (stateInRegisters)
+        {
+            for (int i = 0; i < spec.Hidden / lanes; i++)
+                w.Line($"{v} h{i} = {s}.LoadUnsafe(ref h, {Number(i * lanes)});");
+        }
+        if (inputs == 1)
+            w.Line($"{v} xb = {s}.Create(x);");
+        for (int i = input.VectorColumns; i < inputs; i++)
+            w.Line($"float x{i} = {U}.Add(ref x, {Number(i)});");
+        if (input.RowsInQuads)
+        {
+            w.Line($"{V128}<float> xq = {V128}.Create({string.Join(", ", Enumerable.Range(0, 4).Select(i => i < inputs ? $"x{i}" : "0f"))});");
+            if (inputs < 4)
+                w.Line($"{V128}<float> xm = {V128}.AsSingle({V128}.Create({string.Join(", ", Enumerable.Range(0, 4).Select(i => i < inputs ? "0xFFFFFFFFu" : "0u"))}));");
+        }
+    }
+
+    /// <summary>The sums of one gate's rows, a block of <c>lanes</c> rows at a time, first block first or (reverse) last first.</summary>
+    private static void WriteGateBlocks(IndentedWriter w, RecurrentSpec spec, VectorWidth width, InputPart input, bool stateInRegisters, int gate, bool reverse)
+    {
+        int h = spec.Hidden, lanes = width.Lanes;
+        string s = width.Static;
+        if (reverse)
+        {
+            w.Open($"for (nuint block = 0; block < {Number(h)}; block += {Number(lanes)})");
+            w.Line($"nuint j = {Number(h - lanes)} - block;");
+        }
+        else
+        {
+            w.Open($"for (nuint j = 0; j < {Number(h)}; j += {Number(lanes)})");
+        }
+        WriteGateSums(w, spec, width, input, stateInRegisters, gate);
+        w.Line($"{s}.StoreUnsafe(z{gate}, ref gates, j + {Number(gate * h)});");
+        if (!spec.HasCell && gate == 2)
+            w.Line($"{s}.StoreUnsafe(r2, ref extra, j);");
         w.Close();
     }
 
