@@ -331,8 +331,8 @@ namespace MyGame.Audio
                         global::System.ReadOnlySpan<float> gates = historyGates.Slice(kept * 24, 24);
                         global::System.ReadOnlySpan<float> extra = historyExtra.Slice(kept * 8, 8);
                         global::System.ReadOnlySpan<float> previous = historyHidden.Slice(((0 * 1 + stream) * 2 + step) * 8, 8);
-                        global::System.ReadOnlySpan<float> x = input.Slice(at * 1, 1);
                         global::System.ReadOnlySpan<float> outputStepGradient = outputGradient.Slice(at * 8, 8);
+                        global::System.ReadOnlySpan<float> x = input.Slice(at * 1, 1);
                         for (int j = 0; j < 8; j++)
                         {
                             float dh = (float)(outputStepGradient[j] + hiddenGradient[j]);

@@ -107,7 +107,6 @@ internal static class RecurrentBackward
     {
         string t = spec.ElementKeyword, k = Number(layer), h = Number(spec.Hidden), rows = Number(spec.GateRows);
         int inputs = spec.InputsOf(layer);
-        bool top = layer == spec.Layers - 1;
         w.Open("");
         w.Line($"{ReadOnlySpan}<{t}> inputWeights = WeightIhL{k}, recurrentWeights = WeightHhL{k};");
         w.Line($"{Span}<{t}> inputWeightGradients = WeightIhL{k}Gradients, recurrentWeightGradients = WeightHhL{k}Gradients, inputBiasGradients = BiasIhL{k}Gradients, recurrentBiasGradients = BiasHhL{k}Gradients;");
@@ -131,22 +130,10 @@ internal static class RecurrentBackward
             w.Line("cellGradient.Clear();");
         }
         w.Open("for (int step = steps - 1; step >= 0; step--)");
-        w.Line("int at = stream * steps + step;");
-        w.Line($"int kept = {StepIndex(spec, k, "stream", "step")};");
-        w.Line($"{ReadOnlySpan}<{t}> gates = historyGates.Slice(kept * {rows}, {rows});");
-        w.Line($"{ReadOnlySpan}<{t}> extra = historyExtra.Slice(kept * {h}, {h});");
-        w.Line($"{ReadOnlySpan}<{t}> previous = historyHidden.Slice({HistoryIndex(spec, k, "stream", "step")}, {h});");
-        if (spec.HasCell)
-            w.Line($"{ReadOnlySpan}<{t}> previousCell = historyCell.Slice({HistoryIndex(spec, k, "stream", "step")}, {h});");
+        WriteKeptStep(w, spec, layer);
         w.Line(layer == 0
             ? $"{ReadOnlySpan}<{t}> x = input.Slice(at * {Number(spec.In)}, {Number(spec.In)});"
             : $"{ReadOnlySpan}<{t}> x = historyHidden.Slice({HistoryIndex(spec, Number(layer - 1), "stream", "step + 1")}, {h});");
-        // Above the first layer, the output's gradient is what the layer above wrote as its input's, and this layer's
-        // input gradient replaces it once the element loop has read it.
-        const string between = "between";
-        w.Line(top
-            ? $"{ReadOnlySpan}<{t}> outputStepGradient = outputGradient.Slice(at * {h}, {h});"
-            : $"{ReadOnlySpan}<{t}> outputStepGradient = {between}.Slice(at * {h}, {h});");
         if (spec.HasCell)
             WriteLstmGates(w, spec);
         else
@@ -159,7 +146,7 @@ internal static class RecurrentBackward
         }
         else
         {
-            w.Line($"__DenseTransposedProduct(inputWeights, fromInput, {between}.Slice(at * {h}, {h}), {Number(inputs)});");
+            w.Line($"__DenseTransposedProduct(inputWeights, fromInput, between.Slice(at * {h}, {h}), {Number(inputs)});");
         }
         w.Line(spec.HasCell ? "hiddenGradient.Clear();" : "direct.CopyTo(hiddenGradient);");
         WriteAddTransposedProduct(w, spec, "recurrentWeights", "fromState", "hiddenGradient", spec.Hidden);
@@ -174,6 +161,26 @@ internal static class RecurrentBackward
         }
         w.Close();
         w.Close();
+    }
+
+    /// <summary>
+    /// What the gate gradients of one stream's step read (<c>stream</c> and <c>step</c> in scope): its kept gates, its
+    /// <c>tanh c'</c> or <c>W_hn h + b_hn</c>, the state it started from, and its output's gradient. Above the first layer,
+    /// that gradient is what the layer above wrote as its input's, which this layer's input gradient replaces once read.
+    /// </summary>
+    internal static void WriteKeptStep(IndentedWriter w, RecurrentSpec spec, int layer)
+    {
+        string t = spec.ElementKeyword, k = Number(layer), h = Number(spec.Hidden), rows = Number(spec.GateRows);
+        w.Line("int at = stream * steps + step;");
+        w.Line($"int kept = {StepIndex(spec, k, "stream", "step")};");
+        w.Line($"{ReadOnlySpan}<{t}> gates = historyGates.Slice(kept * {rows}, {rows});");
+        w.Line($"{ReadOnlySpan}<{t}> extra = historyExtra.Slice(kept * {h}, {h});");
+        w.Line($"{ReadOnlySpan}<{t}> previous = historyHidden.Slice({HistoryIndex(spec, k, "stream", "step")}, {h});");
+        if (spec.HasCell)
+            w.Line($"{ReadOnlySpan}<{t}> previousCell = historyCell.Slice({HistoryIndex(spec, k, "stream", "step")}, {h});");
+        w.Line(layer == spec.Layers - 1
+            ? $"{ReadOnlySpan}<{t}> outputStepGradient = outputGradient.Slice(at * {h}, {h});"
+            : $"{ReadOnlySpan}<{t}> outputStepGradient = between.Slice(at * {h}, {h});");
     }
 
     /// <summary>

@@ -33,7 +33,6 @@ internal static class RecurrentBatchedBackward
         string t = spec.ElementKeyword, k = Number(layer), h = Number(spec.Hidden), rows = Number(spec.GateRows);
         string maxBatch = Number(spec.MaxBatch), maxSteps = Number(spec.MaxSteps);
         int inputs = spec.InputsOf(layer);
-        bool top = layer == spec.Layers - 1;
         w.Open("");
         w.Line($"{ReadOnlySpan}<{t}> inputWeights = WeightIhL{k}, recurrentWeights = WeightHhL{k};");
         w.Line($"{Span}<{t}> inputWeightGradients = WeightIhL{k}Gradients, recurrentWeightGradients = WeightHhL{k}Gradients, inputBiasGradients = BiasIhL{k}Gradients, recurrentBiasGradients = BiasHhL{k}Gradients;");
@@ -55,16 +54,7 @@ internal static class RecurrentBatchedBackward
 
         w.Open("for (int step = steps - 1; step >= 0; step--)");
         w.Open("for (int stream = 0; stream < streams; stream++)");
-        w.Line("int at = stream * steps + step;");
-        w.Line($"int kept = {StepIndex(spec, k, "stream", "step")};");
-        w.Line($"{ReadOnlySpan}<{t}> gates = historyGates.Slice(kept * {rows}, {rows});");
-        w.Line($"{ReadOnlySpan}<{t}> extra = historyExtra.Slice(kept * {h}, {h});");
-        w.Line($"{ReadOnlySpan}<{t}> previous = historyHidden.Slice({HistoryIndex(spec, k, "stream", "step")}, {h});");
-        if (spec.HasCell)
-            w.Line($"{ReadOnlySpan}<{t}> previousCell = historyCell.Slice({HistoryIndex(spec, k, "stream", "step")}, {h});");
-        w.Line(top
-            ? $"{ReadOnlySpan}<{t}> outputStepGradient = outputGradient.Slice(at * {h}, {h});"
-            : $"{ReadOnlySpan}<{t}> outputStepGradient = between.Slice(at * {h}, {h});");
+        RecurrentBackward.WriteKeptStep(w, spec, layer);
         w.Line($"{Span}<{t}> hiddenGradient = hiddenGradients.Slice(stream * {h}, {h});");
         if (spec.HasCell)
             w.Line($"{Span}<{t}> cellGradient = cellGradients.Slice(stream * {h}, {h});");
