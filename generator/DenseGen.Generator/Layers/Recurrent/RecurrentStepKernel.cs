@@ -31,7 +31,8 @@ namespace DenseGen.Generator.Layers.Recurrent;
 /// <para>
 /// Weights larger than L1 are walked gate by gate, each call in the other order from the call before (the layer keeps the
 /// direction in its scratch): they are then read from L2 only in part, the gate the last call read last still being in L1
-/// when this call starts with it. A row's sum is the same whichever order the gates take, so the bits do not depend on it.
+/// when this call starts with it. (In a stack of layers the layer above was read last, so there the walk saves little.)
+/// A row's sum is the same whichever order the gates take, so the bits do not depend on it.
 /// </para>
 /// </remarks>
 internal static class RecurrentStepKernel
