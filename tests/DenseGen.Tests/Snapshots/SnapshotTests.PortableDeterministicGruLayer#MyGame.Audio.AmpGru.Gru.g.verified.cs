@@ -315,8 +315,8 @@ namespace MyGame.Audio
             {
                 global::System.ReadOnlySpan<float> inputWeights = WeightIhL0, recurrentWeights = WeightHhL0;
                 global::System.Span<float> inputWeightGradients = WeightIhL0Gradients, recurrentWeightGradients = WeightHhL0Gradients, inputBiasGradients = BiasIhL0Gradients, recurrentBiasGradients = BiasHhL0Gradients;
-                global::System.Span<float> scratch = __denseGradientScratch;
                 global::System.ReadOnlySpan<float> historyHidden = __denseHistoryHidden, historyGates = __denseHistoryGates, historyExtra = __denseHistoryExtra;
+                global::System.Span<float> scratch = __denseGradientScratch;
                 global::System.Span<float> fromInput = scratch.Slice(0, 24);
                 global::System.Span<float> fromState = scratch.Slice(24, 24);
                 global::System.Span<float> direct = scratch.Slice(48, 8);

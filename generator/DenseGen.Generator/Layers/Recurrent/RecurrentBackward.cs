@@ -108,14 +108,8 @@ internal static class RecurrentBackward
         string t = spec.ElementKeyword, k = Number(layer), h = Number(spec.Hidden), rows = Number(spec.GateRows);
         int inputs = spec.InputsOf(layer);
         w.Open("");
-        w.Line($"{ReadOnlySpan}<{t}> inputWeights = WeightIhL{k}, recurrentWeights = WeightHhL{k};");
-        w.Line($"{Span}<{t}> inputWeightGradients = WeightIhL{k}Gradients, recurrentWeightGradients = WeightHhL{k}Gradients, inputBiasGradients = BiasIhL{k}Gradients, recurrentBiasGradients = BiasHhL{k}Gradients;");
+        WriteLayerSpans(w, spec, storage, layer);
         w.Line($"{Span}<{t}> scratch = {LayerFrame.SpanOf(GradientScratchField, storage)};");
-        w.Line($"{ReadOnlySpan}<{t}> historyHidden = {LayerFrame.SpanOf(HistoryHiddenField, storage)}, historyGates = {LayerFrame.SpanOf(HistoryGatesField, storage)}, historyExtra = {LayerFrame.SpanOf(HistoryExtraField, storage)};");
-        if (spec.HasCell)
-            w.Line($"{ReadOnlySpan}<{t}> historyCell = {LayerFrame.SpanOf(HistoryCellField, storage)};");
-        if (spec.Layers > 1)   // read by the layers below the top, written by those above the first
-            w.Line($"{Span}<{t}> between = {LayerFrame.SpanOf(LayerGradientsField, storage)};");
         // For an LSTM both weights see the same pre-activation gradients; a GRU's new gate sees r ⊙ its gradient on the recurrent side.
         w.Line($"{Span}<{t}> fromInput = scratch.Slice(0, {rows});");
         w.Line($"{Span}<{t}> fromState = {(spec.HasCell ? "fromInput" : $"scratch.Slice({rows}, {rows})")};");
@@ -161,6 +155,23 @@ internal static class RecurrentBackward
         }
         w.Close();
         w.Close();
+    }
+
+    /// <summary>
+    /// The spans one layer's Backward works on, in either order: its weights and their gradients, the history Forward kept,
+    /// and between stacked layers the gradient of a layer's output (read by the layers below the top, written by those
+    /// above the first).
+    /// </summary>
+    internal static void WriteLayerSpans(IndentedWriter w, RecurrentSpec spec, LayerStorage storage, int layer)
+    {
+        string t = spec.ElementKeyword, k = Number(layer);
+        w.Line($"{ReadOnlySpan}<{t}> inputWeights = WeightIhL{k}, recurrentWeights = WeightHhL{k};");
+        w.Line($"{Span}<{t}> inputWeightGradients = WeightIhL{k}Gradients, recurrentWeightGradients = WeightHhL{k}Gradients, inputBiasGradients = BiasIhL{k}Gradients, recurrentBiasGradients = BiasHhL{k}Gradients;");
+        w.Line($"{ReadOnlySpan}<{t}> historyHidden = {LayerFrame.SpanOf(HistoryHiddenField, storage)}, historyGates = {LayerFrame.SpanOf(HistoryGatesField, storage)}, historyExtra = {LayerFrame.SpanOf(HistoryExtraField, storage)};");
+        if (spec.HasCell)
+            w.Line($"{ReadOnlySpan}<{t}> historyCell = {LayerFrame.SpanOf(HistoryCellField, storage)};");
+        if (spec.Layers > 1)
+            w.Line($"{Span}<{t}> between = {LayerFrame.SpanOf(LayerGradientsField, storage)};");
     }
 
     /// <summary>

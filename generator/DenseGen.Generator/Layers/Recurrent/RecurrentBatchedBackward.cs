@@ -34,13 +34,7 @@ internal static class RecurrentBatchedBackward
         string maxBatch = Number(spec.MaxBatch), maxSteps = Number(spec.MaxSteps);
         int inputs = spec.InputsOf(layer);
         w.Open("");
-        w.Line($"{ReadOnlySpan}<{t}> inputWeights = WeightIhL{k}, recurrentWeights = WeightHhL{k};");
-        w.Line($"{Span}<{t}> inputWeightGradients = WeightIhL{k}Gradients, recurrentWeightGradients = WeightHhL{k}Gradients, inputBiasGradients = BiasIhL{k}Gradients, recurrentBiasGradients = BiasHhL{k}Gradients;");
-        w.Line($"{ReadOnlySpan}<{t}> historyHidden = {LayerFrame.SpanOf(HistoryHiddenField, storage)}, historyGates = {LayerFrame.SpanOf(HistoryGatesField, storage)}, historyExtra = {LayerFrame.SpanOf(HistoryExtraField, storage)};");
-        if (spec.HasCell)
-            w.Line($"{ReadOnlySpan}<{t}> historyCell = {LayerFrame.SpanOf(HistoryCellField, storage)};");
-        if (spec.Layers > 1)   // read by the layers below the top, written by those above the first
-            w.Line($"{Span}<{t}> between = {LayerFrame.SpanOf(LayerGradientsField, storage)};");
+        RecurrentBackward.WriteLayerSpans(w, spec, storage, layer);
         // Every stream's and step's gate gradients, [MaxBatch, MaxSteps, rows] (a GRU's recurrent side after them); and the
         // step's recurrent side of every stream side by side, [MaxBatch, rows] (a GRU's direct part of the state's gradient after).
         w.Line($"{Span}<{t}> gateGradients = {LayerFrame.SpanOf(GateGradientsField, storage)}, stepGradients = {LayerFrame.SpanOf(StepGradientsField, storage)};");
