@@ -83,66 +83,24 @@ public class BakedWeightsTests
     }
 
     /// <summary>
-    /// A PyTorch module's state dict with a GRU (tools/make-sequence-network-fixtures.py) bakes into a network of
-    /// sequences by its names, without the initial state PyTorch's modules do not have (it starts at zero), and gives
-    /// the bits Load of the same file gives.
+    /// A PyTorch module with a GRU (tools/make-sequence-network-fixtures.py) bakes into a network of sequences from its
+    /// state dict by its names, without the initial state PyTorch's modules do not have (it starts at zero), and from its
+    /// <c>torch.onnx.export</c> (its zero state computed from the input's shape): Forward gives the bits of the network
+    /// loaded from the state dict.
     /// </summary>
-    [Fact]
-    public void ARecurrentModulesStateDictBakesIn()
+    [Theory]
+    [InlineData("network_gru.safetensors")]
+    [InlineData("network_gru.onnx")]
+    public void ARecurrentModuleBakesIn(string file)
     {
-        const string source = """
+        string source = $$"""
             using DenseGen;
 
             [Dense(In = 3, Out = 6, Trainable = false)] public partial class Features;
             [Gru(In = 6, Hidden = 8, MaxBatch = 2, Trainable = false)] public partial class Rec;
             [Dense(In = 8, Out = 2, Trainable = false)] public partial class Head;
 
-            [Sequential(MaxSteps = 20, Weights = "network_gru.safetensors")]
-            public partial class Baked
-            {
-                public readonly Features Features = new();
-                public readonly Rec Rec = new();
-                public readonly Head Head = new();
-            }
-            """;
-        string path = Path.Combine(DenseGen.Tests.RecurrentLayers.SequenceNetworkTests.FixtureFolder, "network_gru.safetensors");
-        (GeneratorRunResult result, Compilation output) = RunSource(source, [new WeightsAdditionalText("/project/obj/densegen/network_gru.densegen-weights", "network_gru.safetensors", File.ReadAllBytes(path))]);
-        Assert.Null(result.Exception);
-        Assert.Empty(result.Diagnostics);
-        Type type = Load(output).GetType("Baked", throwOnError: true)!;
-        object baked = Activator.CreateInstance(type)!;
-        var loaded = new DenseGen.Tests.RecurrentLayers.TorchGruNetFloat();
-        loaded.Load(path);
-        var x = new float[2 * 20 * 3];
-        for (int i = 0; i < x.Length; i++)
-            x[i] = (float)Math.Sin(i);
-        var y = new float[2 * 20 * 2];
-        var forward = type.GetMethod("Forward", [typeof(ReadOnlySpan<float>), typeof(Span<float>), typeof(int)])!;
-        // Reflection cannot pass spans; the delegate takes them.
-        var run = (ForwardSteps)Delegate.CreateDelegate(typeof(ForwardSteps), baked, forward);
-        run(x, y, 20);
-        var expected = new float[y.Length];
-        loaded.Forward(x, expected, 20);
-        // The same declarations compile to the same code: the same weights give the same bits.
-        Assert.Equal(expected, y);
-        Assert.Contains(y, value => value != 0);
-    }
-
-    /// <summary>
-    /// The same module's <c>torch.onnx.export</c> (its zero state computed from the input's shape) bakes into the same
-    /// network: its Forward gives the bits of the network loaded from the module's state dict.
-    /// </summary>
-    [Fact]
-    public void ARecurrentModulesOnnxExportBakesIn()
-    {
-        const string source = """
-            using DenseGen;
-
-            [Dense(In = 3, Out = 6, Trainable = false)] public partial class Features;
-            [Gru(In = 6, Hidden = 8, MaxBatch = 2, Trainable = false)] public partial class Rec;
-            [Dense(In = 8, Out = 2, Trainable = false)] public partial class Head;
-
-            [Sequential(MaxSteps = 20, Weights = "network_gru.onnx")]
+            [Sequential(MaxSteps = 20, Weights = "{{file}}")]
             public partial class Baked
             {
                 public readonly Features Features = new();
@@ -151,7 +109,7 @@ public class BakedWeightsTests
             }
             """;
         string folder = DenseGen.Tests.RecurrentLayers.SequenceNetworkTests.FixtureFolder;
-        (GeneratorRunResult result, Compilation output) = RunSource(source, [new WeightsAdditionalText("/project/obj/densegen/network_gru.densegen-weights", "network_gru.onnx", File.ReadAllBytes(Path.Combine(folder, "network_gru.onnx")))]);
+        (GeneratorRunResult result, Compilation output) = RunSource(source, [new WeightsAdditionalText("/project/obj/densegen/network_gru.densegen-weights", file, File.ReadAllBytes(Path.Combine(folder, file)))]);
         Assert.Null(result.Exception);
         Assert.Empty(result.Diagnostics);
         Type type = Load(output).GetType("Baked", throwOnError: true)!;
@@ -163,10 +121,12 @@ public class BakedWeightsTests
             x[i] = (float)Math.Sin(i);
         var y = new float[2 * 20 * 2];
         var forward = type.GetMethod("Forward", [typeof(ReadOnlySpan<float>), typeof(Span<float>), typeof(int)])!;
+        // Reflection cannot pass spans; the delegate takes them.
         var run = (ForwardSteps)Delegate.CreateDelegate(typeof(ForwardSteps), baked, forward);
         run(x, y, 20);
         var expected = new float[y.Length];
         loaded.Forward(x, expected, 20);
+        // The same declarations compile to the same code: the same weights give the same bits.
         Assert.Equal(expected, y);
         Assert.Contains(y, value => value != 0);
     }

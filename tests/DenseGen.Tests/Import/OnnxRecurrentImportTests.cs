@@ -24,22 +24,7 @@ public sealed class OnnxRecurrentImportTests
         [.. Directory.GetFiles(RecurrentFixture.Folder, "*.onnx").Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal)];
 
     /// <summary>The declared float layer of a fixture's shape (RecurrentLayers.cs).</summary>
-    internal static IParameterTensors<float> LayerFor(string shape) => RecurrentLayersUnderTest.Float(LayerName(shape)).Tensors;
-
-    /// <summary>The name of the declared float layer of a fixture's shape, for <see cref="RecurrentLayersUnderTest.Float"/>.</summary>
-    internal static string LayerName(string shape) => shape switch
-    {
-        "lstm_in1_h8_l1" => nameof(FixtureLstm1x8),
-        "lstm_in1_h8_l2" => nameof(FixtureLstm1x8x2),
-        "lstm_in3_h40_l1" => nameof(FixtureLstm3x40),
-        "lstm_in3_h40_l2" => nameof(FixtureLstm3x40x2),
-        "lstm_in2_h64_l1" => nameof(FixtureLstm2x64),
-        "gru_in1_h8_l1" => nameof(FixtureGru1x8),
-        "gru_in1_h8_l2" => nameof(FixtureGru1x8x2),
-        "gru_in3_h40_l2" => nameof(FixtureGru3x40x2),
-        "gru_in2_h64_l1" => nameof(FixtureGru2x64),
-        _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, "no layer is declared for this fixture's shape"),
-    };
+    internal static IParameterTensors<float> LayerFor(string shape) => RecurrentLayersUnderTest.Float(RecurrentLayersUnderTest.FixtureLayerName(shape)).Tensors;
 
     /// <summary>A network of one recurrent layer, as a generated network describes its layers: the layer's own tensor table under the prefix <c>rec</c>.</summary>
     internal static LayerDescription[] Describe(IParameterTensors<float> layer, RecurrentFixture fixture)

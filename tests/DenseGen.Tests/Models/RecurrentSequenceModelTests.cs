@@ -73,7 +73,7 @@ public class RecurrentSequenceModelTests(ITestOutputHelper output)
         int hidden = fixture.Reference.HiddenSize, layers = fixture.Reference.Layers, steps = fixture.Steps;
         string[] states = fixture.Lstm ? ["h0", "c0"] : ["h0"];
 
-        RecurrentUnderTest<float> layer = RecurrentLayersUnderTest.Float(OnnxRecurrentImportTests.LayerName(fixture.Shape));
+        RecurrentUnderTest<float> layer = RecurrentLayersUnderTest.Float(RecurrentLayersUnderTest.FixtureLayerName(fixture.Shape));
         float[][] tensors = NetworkFile.ReadOnnx<float>(Path.Combine(RecurrentFixture.Folder, name + ".onnx"), OnnxRecurrentImportTests.Describe(layer.Tensors, fixture));
         for (int t = 0; t < tensors.Length; t++)
             tensors[t].CopyTo(layer.Tensors.ParameterTensor(t));
@@ -115,9 +115,7 @@ public class RecurrentSequenceModelTests(ITestOutputHelper output)
     public void ASymbolicStepCountIsRefusedNamingTheNode()
     {
         byte[] file = File.ReadAllBytes(Path.Combine(RecurrentFixture.Folder, "lstm_in1_h8_l1_s1_t200.onnx"));
-        Diagnostic error = Assert.Single(ModelHarness.Generate(file, ModelHarness.Declaration()).Result.Diagnostics);
-        Assert.Equal("DG0038", error.Id);
-        string message = error.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        string message = RefusalOf(file);
         Assert.Contains("the input 'x' has the shape [1, steps, 1]", message, StringComparison.Ordinal);
         Assert.Contains("node '/layer/LSTM' (LSTM) runs a constant number of time steps", message, StringComparison.Ordinal);
     }
@@ -139,9 +137,7 @@ public class RecurrentSequenceModelTests(ITestOutputHelper output)
             .Node("Squeeze", "squeeze", ["y", "axis1"], ["s"])
             .Node("Transpose", "batch_major", ["s"], ["output"], ("perm", new long[] { 1, 0, 2 }))
             .Output("output", 1L, 5L, 3L).Build();
-        Diagnostic error = Assert.Single(ModelHarness.Generate(file, ModelHarness.Declaration()).Result.Diagnostics);
-        Assert.Equal("DG0038", error.Id);
-        string message = error.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        string message = RefusalOf(file);
         Assert.Contains("node 'time_major' (Transpose) transposes [batch, 5, 2] by [1, 0, 2], moving the batch of one the inputs fix", message, StringComparison.Ordinal);
         Assert.Contains("export with a dynamic axis 0", message, StringComparison.Ordinal);
     }
@@ -156,9 +152,7 @@ public class RecurrentSequenceModelTests(ITestOutputHelper output)
             .Initializer("R", [1, 12, 3], new float[36])
             .Node("GRU", "memory", ["x", "W", "R"], ["y"], ("hidden_size", 3L), ("linear_before_reset", 1L))
             .Output("y", "batch", 1L, 5L, 3L).Build();
-        Diagnostic error = Assert.Single(ModelHarness.Generate(file, ModelHarness.Declaration()).Result.Diagnostics);
-        Assert.Equal("DG0038", error.Id);
-        string message = error.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        string message = RefusalOf(file);
         Assert.Contains("node 'memory' (GRU) takes X of shape [batch, 5, 2]", message, StringComparison.Ordinal);
         Assert.Contains("X time-major [steps, batch, In] with the batch second", message, StringComparison.Ordinal);
     }
@@ -251,5 +245,13 @@ public class RecurrentSequenceModelTests(ITestOutputHelper output)
                 Array.Copy(state, (k * streams + s) * hidden, result, (s * layers + k) * hidden, hidden);
         }
         return result;
+    }
+
+    /// <summary>The message of the one diagnostic compiling <paramref name="file"/> gives, which must be DG0038 (a graph [OnnxModel] does not compile).</summary>
+    private static string RefusalOf(byte[] file)
+    {
+        Diagnostic error = Assert.Single(ModelHarness.Generate(file, ModelHarness.Declaration()).Result.Diagnostics);
+        Assert.Equal("DG0038", error.Id);
+        return error.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
     }
 }

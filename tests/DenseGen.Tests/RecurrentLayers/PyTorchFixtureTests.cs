@@ -19,19 +19,7 @@ namespace DenseGen.Tests.RecurrentLayers;
 public sealed class PyTorchFixtureTests(ITestOutputHelper output)
 {
     // The declared float layer (RecurrentLayers.cs) of each fixture shape.
-    private static RecurrentUnderTest<float> CreateFloat(string shape) => RecurrentLayersUnderTest.Float(shape switch
-    {
-        "lstm_in1_h8_l1" => nameof(FixtureLstm1x8),
-        "lstm_in1_h8_l2" => nameof(FixtureLstm1x8x2),
-        "lstm_in3_h40_l1" => nameof(FixtureLstm3x40),
-        "lstm_in3_h40_l2" => nameof(FixtureLstm3x40x2),
-        "lstm_in2_h64_l1" => nameof(FixtureLstm2x64),
-        "gru_in1_h8_l1" => nameof(FixtureGru1x8),
-        "gru_in1_h8_l2" => nameof(FixtureGru1x8x2),
-        "gru_in3_h40_l2" => nameof(FixtureGru3x40x2),
-        "gru_in2_h64_l1" => nameof(FixtureGru2x64),
-        _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, "no layer is declared for this fixture's shape"),
-    });
+    private static RecurrentUnderTest<float> CreateFloat(string shape) => RecurrentLayersUnderTest.Float(RecurrentLayersUnderTest.FixtureLayerName(shape));
 
     // The declared double layer (FixtureDoubleLayers.cs) of each fixture shape.
     private static RecurrentUnderTest<double> CreateDouble(string shape) => RecurrentLayersUnderTest.Double(shape switch

@@ -146,6 +146,21 @@ public sealed class RecurrentUnderTest<T> where T : unmanaged
 /// <summary>The declared recurrent layers (RecurrentLayers.cs) behind <see cref="RecurrentUnderTest{T}"/>.</summary>
 internal static class RecurrentLayersUnderTest
 {
+    /// <summary>The declared float layer (RecurrentLayers.cs) of a PyTorch fixture's shape, <c>lstm_in1_h8_l1</c> and the like.</summary>
+    public static string FixtureLayerName(string shape) => shape switch
+    {
+        "lstm_in1_h8_l1" => nameof(FixtureLstm1x8),
+        "lstm_in1_h8_l2" => nameof(FixtureLstm1x8x2),
+        "lstm_in3_h40_l1" => nameof(FixtureLstm3x40),
+        "lstm_in3_h40_l2" => nameof(FixtureLstm3x40x2),
+        "lstm_in2_h64_l1" => nameof(FixtureLstm2x64),
+        "gru_in1_h8_l1" => nameof(FixtureGru1x8),
+        "gru_in1_h8_l2" => nameof(FixtureGru1x8x2),
+        "gru_in3_h40_l2" => nameof(FixtureGru3x40x2),
+        "gru_in2_h64_l1" => nameof(FixtureGru2x64),
+        _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, "no layer is declared for this fixture's shape"),
+    };
+
     public static RecurrentUnderTest<float> Float(string name)
     {
         switch (name)
