@@ -49,6 +49,19 @@ internal static partial class NetworkEmitter
         }
     }
 
+    /// <summary>
+    /// Step's and Forward's checks once the streams are counted: <c>output</c> holds <paramref name="rows"/> rows and overlaps
+    /// neither the input nor any layer's storage or state, and the input is no layer's state.
+    /// </summary>
+    private static void WriteOutputChecks(Context c, string rows)
+    {
+        c.W.Line($"{Guard}.RequireSamples(output.Length, {rows}, OutputSize, nameof(output), nameof(OutputSize));");
+        c.W.Line($"{Guard}.RequireDisjoint<{c.T}>(output, nameof(output), input, nameof(input));");
+        WriteDisjointFromLayers(c, "output");
+        WriteDisjointFromState(c, "output");
+        WriteDisjointFromState(c, "input");
+    }
+
     /// <summary>One layer's call on <c>samples</c> rows of <c>steps</c> time steps: a recurrent layer runs the steps, any other each row.</summary>
     private static string SequenceCall(NetworkLayer layer, string input, string output) =>
         layer.Contract.Streams is not null
@@ -77,11 +90,7 @@ internal static partial class NetworkEmitter
         w.Open($"public void Step({ReadOnlySpan}<{c.T}> input, {Span}<{c.T}> output)");
         WriteRequireDeterministicMode(c);
         w.Line($"int streams = {Guard}.StreamCount(input.Length, 1, InputSize, MaxBatch, nameof(input), nameof(InputSize));");
-        w.Line($"{Guard}.RequireSamples(output.Length, streams, OutputSize, nameof(output), nameof(OutputSize));");
-        w.Line($"{Guard}.RequireDisjoint<{c.T}>(output, nameof(output), input, nameof(input));");
-        WriteDisjointFromLayers(c, "output");
-        WriteDisjointFromState(c, "output");
-        WriteDisjointFromState(c, "input");
+        WriteOutputChecks(c, "streams");
         if (spec.IsTrainable)
         {
             w.Line("// The step overwrites the activations Backward would go back through.");
@@ -127,11 +136,7 @@ internal static partial class NetworkEmitter
         w.Line($"int streams = {Guard}.StreamCount(input.Length, steps, InputSize, MaxBatch, nameof(input), nameof(InputSize));");
         if (spec.IsTrainable)
             w.Line($"{Guard}.RequireKeptSteps(steps, MaxSteps);");
-        w.Line($"{Guard}.RequireSamples(output.Length, streams * steps, OutputSize, nameof(output), nameof(OutputSize));");
-        w.Line($"{Guard}.RequireDisjoint<{c.T}>(output, nameof(output), input, nameof(input));");
-        WriteDisjointFromLayers(c, "output");
-        WriteDisjointFromState(c, "output");
-        WriteDisjointFromState(c, "input");
+        WriteOutputChecks(c, "streams * steps");
         WriteBuffersLocal(c);
         if (spec.IsTrainable)
             WriteKeptSteps(c);
