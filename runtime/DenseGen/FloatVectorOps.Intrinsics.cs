@@ -74,7 +74,13 @@ internal readonly struct Vector128Ops : IFloatVectorOps<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> ScaleByPowerOfTwo(Vector128<float> x, Vector128<float> n) =>
-        FloatVectorOps.ScaleInTwoFactors<Vector128<float>, Vector128Ops>(x, n);
+        Avx512F.VL.IsSupported ? Avx512F.VL.Scale(x, n) : FloatVectorOps.ScaleInTwoFactors<Vector128<float>, Vector128Ops>(x, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector128<float> RoundToInteger(Vector128<float> x) =>
+        Sse41.IsSupported ? Sse41.RoundToNearestInteger(x)
+        : AdvSimd.IsSupported ? AdvSimd.RoundToNearest(x)
+        : FloatVectorOps.RoundByShift<Vector128<float>, Vector128Ops>(x);
 }
 
 /// <summary><see cref="IFloatVectorOps{TVector}"/> on <see cref="Vector256{T}"/>, with fused multiply-add where the processor has it.</summary>
@@ -138,7 +144,11 @@ internal readonly struct Vector256Ops : IFloatVectorOps<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> ScaleByPowerOfTwo(Vector256<float> x, Vector256<float> n) =>
-        FloatVectorOps.ScaleInTwoFactors<Vector256<float>, Vector256Ops>(x, n);
+        Avx512F.VL.IsSupported ? Avx512F.VL.Scale(x, n) : FloatVectorOps.ScaleInTwoFactors<Vector256<float>, Vector256Ops>(x, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> RoundToInteger(Vector256<float> x) =>
+        Avx.IsSupported ? Avx.RoundToNearestInteger(x) : FloatVectorOps.RoundByShift<Vector256<float>, Vector256Ops>(x);
 }
 
 /// <summary><see cref="IFloatVectorOps{TVector}"/> on <see cref="Vector512{T}"/>, with fused multiply-add where the processor has it.</summary>
@@ -203,4 +213,9 @@ internal readonly struct Vector512Ops : IFloatVectorOps<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector512<float> ScaleByPowerOfTwo(Vector512<float> x, Vector512<float> n) =>
         Avx512F.IsSupported ? Avx512F.Scale(x, n) : FloatVectorOps.ScaleInTwoFactors<Vector512<float>, Vector512Ops>(x, n);
+
+    // RoundScale with control 0: to an integer (no fraction bits kept), to nearest with ties to even.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> RoundToInteger(Vector512<float> x) =>
+        Avx512F.IsSupported ? Avx512F.RoundScale(x, 0) : FloatVectorOps.RoundByShift<Vector512<float>, Vector512Ops>(x);
 }

@@ -64,6 +64,12 @@ internal interface IFloatVectorOps<TVector> where TVector : struct
     /// elsewhere it is <see cref="FloatVectorOps.ScaleInTwoFactors"/>, which gives the same bits.
     /// </summary>
     TVector ScaleByPowerOfTwo(TVector x, TVector n);
+
+    /// <summary>
+    /// x rounded to the nearest integer, ties to even, for |x| below 2²²: the processor's rounding instruction where it
+    /// has one, else <see cref="FloatVectorOps.RoundByShift"/>, which gives the same bits.
+    /// </summary>
+    TVector RoundToInteger(TVector x);
 }
 
 /// <summary>Constants the vector types' operations share.</summary>
@@ -81,6 +87,17 @@ internal static class FloatVectorOps
     public const int ExponentBiasLessShiftBits = 127 - 0x4B40_0000;
 
     /// <summary>
+    /// x rounded to the nearest integer (ties to even), for |x| below 2²², without a rounding instruction, which the .NET
+    /// Standard vectors do not have (<see cref="RoundingShift"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector RoundByShift<TVector, TOps>(TVector x) where TVector : struct where TOps : struct, IFloatVectorOps<TVector>
+    {
+        TOps o = default;
+        return o.Subtract(o.Add(x, o.Create(RoundingShift)), o.Create(RoundingShift));
+    }
+
+    /// <summary>
     /// <c>x · 2ⁿ</c> as <see cref="IFloatVectorOps{TVector}.ScaleByPowerOfTwo"/> describes it, for x of magnitude near 1:
     /// 2ⁿ in two factors, each a normal float for every n from −150 to 128, so that the first product is exact and only
     /// the second rounds.
@@ -89,7 +106,7 @@ internal static class FloatVectorOps
     public static TVector ScaleInTwoFactors<TVector, TOps>(TVector x, TVector n) where TVector : struct where TOps : struct, IFloatVectorOps<TVector>
     {
         TOps o = default;
-        TVector half = o.Subtract(o.Add(o.Multiply(n, o.Create(0.5f)), o.Create(RoundingShift)), o.Create(RoundingShift));
+        TVector half = o.RoundToInteger(o.Multiply(n, o.Create(0.5f)));
         return o.Multiply(o.Multiply(x, o.PowerOfTwo(half)), o.PowerOfTwo(o.Subtract(n, half)));
     }
 }
@@ -166,6 +183,9 @@ internal readonly struct VectorOps : IFloatVectorOps<Vector<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector<float> ScaleByPowerOfTwo(Vector<float> x, Vector<float> n) =>
         FloatVectorOps.ScaleInTwoFactors<Vector<float>, VectorOps>(x, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<float> RoundToInteger(Vector<float> x) => FloatVectorOps.RoundByShift<Vector<float>, VectorOps>(x);
 }
 
 /// <summary>
@@ -235,4 +255,7 @@ internal readonly struct ScalarOps : IFloatVectorOps<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float ScaleByPowerOfTwo(float x, float n) =>
         FloatVectorOps.ScaleInTwoFactors<float, ScalarOps>(x, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float RoundToInteger(float x) => FloatVectorOps.RoundByShift<float, ScalarOps>(x);
 }

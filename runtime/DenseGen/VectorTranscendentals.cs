@@ -133,7 +133,7 @@ internal static class VectorTranscendentals
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public TVector Invoke<TVector, TOps>(TVector z) where TVector : struct where TOps : struct, IFloatVectorOps<TVector> =>
-            SigmoidAndComplement<TVector, TOps>(z, out _);
+            default(TOps).KeepNaN(z, SigmoidAndComplement<TVector, TOps>(z, out _));
     }
 
     private readonly struct TanhFunction : IFunction
@@ -144,9 +144,11 @@ internal static class VectorTranscendentals
         {
             // tanh a = (e^2a − 1) / (e^2a + 1) for a = |z|, with e^2a − 1 taken without cancellation, so small inputs keep
             // their relative accuracy; the sign goes back on as a bit.
+            // n is taken from a · 2 log₂e rather than from 2a, so that it does not wait for the sum: the products are the
+            // same real number, rounded the same way.
             TOps o = default;
             TVector a = o.Min(o.Abs(z), o.Create(TanhSaturation));
-            TVector e = ExpM1OfSmall<TVector, TOps>(o.Add(a, a));
+            TVector e = ExpM1OfSmall<TVector, TOps>(o.Add(a, a), o.RoundToInteger(o.Multiply(a, o.Create(2f * Log2E))));
             TVector magnitude = o.Divide(e, o.Add(e, o.Create(2f)));
             return o.KeepNaN(z, o.WithSignOf(magnitude, z));
         }
@@ -160,7 +162,8 @@ internal static class VectorTranscendentals
         {
             // e^z − 1 of min(z, 0): positive lanes take z itself, and the clamps keep them inside ExpM1OfSmall's range.
             TOps o = default;
-            TVector negative = ExpM1OfSmall<TVector, TOps>(o.Max(o.Min(z, o.Create(0f)), o.Create(ExpM1Lowest)));
+            TVector clamped = o.Max(o.Min(z, o.Create(0f)), o.Create(ExpM1Lowest));
+            TVector negative = ExpM1OfSmall<TVector, TOps>(clamped, NearestMultipleOfLn2<TVector, TOps>(clamped));
             // Selected below 0 rather than above it, so that −0 stays −0.
             return o.KeepNaN(z, o.Select(o.LessThan(z, o.Create(0f)), negative, z));
         }
@@ -260,7 +263,8 @@ internal static class VectorTranscendentals
     {
         TOps o = default;
         TVector clamped = o.Min(o.Max(x, o.Create(ExpLowest)), o.Create(ExpHighest));
-        TVector p = ReducedExpM1<TVector, TOps>(clamped, out TVector n);
+        TVector n = NearestMultipleOfLn2<TVector, TOps>(clamped);
+        TVector p = ReducedExpM1<TVector, TOps>(clamped, n);
         // n of the clamped range is −150 to 128: results that overflow become ∞ and results below the normal range round
         // once into the subnormals.
         TVector result = o.ScaleByPowerOfTwo(o.Add(o.Create(1f), p), n);
@@ -270,14 +274,18 @@ internal static class VectorTranscendentals
     /// <summary>
     /// σ(z) and 1 − σ(z), each from <c>e = e^(−|z|)</c>, which cannot overflow: one of them is <c>1 / (1 + e)</c> and
     /// the other <c>e / (1 + e)</c>, so neither is formed by a subtraction that cancels, and both keep their relative
-    /// accuracy into the subnormals (SiLU of −95 is −5·10⁻⁴⁰, not −0).
+    /// accuracy into the subnormals (SiLU of −95 is −5·10⁻⁴⁰, not −0). A NaN z gives a number here: the callers put
+    /// NaN back, once.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVector SigmoidAndComplement<TVector, TOps>(TVector z, out TVector complement)
         where TVector : struct where TOps : struct, IFloatVectorOps<TVector>
     {
+        // −|z| with the sign bit set rather than by a subtraction, and only the low clamp: the exponent is never above 0.
         TOps o = default;
-        TVector e = Exp<TVector, TOps>(o.Subtract(o.Create(0f), o.Abs(z)));
+        TVector x = o.Max(o.WithSignOf(o.Abs(z), o.Create(-0f)), o.Create(ExpLowest));
+        TVector n = NearestMultipleOfLn2<TVector, TOps>(x);
+        TVector e = o.ScaleByPowerOfTwo(o.Add(o.Create(1f), ReducedExpM1<TVector, TOps>(x, n)), n);
         TVector large = o.Divide(o.Create(1f), o.Add(o.Create(1f), e));
         TVector small = o.Multiply(e, large);
         TVector nonNegative = o.GreaterThanOrEqual(z, o.Create(0f));
@@ -287,46 +295,47 @@ internal static class VectorTranscendentals
 
     /// <summary>
     /// e^x − 1 for x from −18 to 20 (the callers clamp into it, which keeps 2ⁿ one normal float): <c>2ⁿ p + (2ⁿ − 1)</c>
-    /// with <c>p = e^r − 1</c>. For |x| ≤ ln 2 / 2, n = 0 and the result is <c>p</c> itself, which keeps small inputs'
+    /// with <c>p = e^r − 1</c>, n being x / ln 2 rounded (<see cref="NearestMultipleOfLn2"/>). For |x| ≤ ln 2 / 2, n = 0 and the result is <c>p</c> itself, which keeps small inputs'
     /// relative accuracy; elsewhere <c>2ⁿ − 1</c> and <c>2ⁿ p</c> are exact and the sum rounds once without cancelling.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVector ExpM1OfSmall<TVector, TOps>(TVector x) where TVector : struct where TOps : struct, IFloatVectorOps<TVector>
+    private static TVector ExpM1OfSmall<TVector, TOps>(TVector x, TVector n) where TVector : struct where TOps : struct, IFloatVectorOps<TVector>
     {
         TOps o = default;
-        TVector p = ReducedExpM1<TVector, TOps>(x, out TVector n);
+        TVector p = ReducedExpM1<TVector, TOps>(x, n);
         TVector scale = o.PowerOfTwo(n);
         return o.MultiplyAdd(scale, p, o.Subtract(scale, o.Create(1f)));
     }
 
-    /// <summary>
-    /// Splits x into <c>n ln 2 + r</c> with n an integer (as a float) and |r| ≤ ln 2 / 2, and returns <c>e^r − 1</c> by its
-    /// Taylor series to r⁸ (the first term left out, r⁹/9!, is below 2⁻³¹ of the result), as <c>r + r² q(r)</c> in Horner
-    /// form so that no term cancels.
-    /// </summary>
+    /// <summary>The integer n nearest <c>x / ln 2</c>, as a float: the exponent of <see cref="ReducedExpM1"/>'s split.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVector ReducedExpM1<TVector, TOps>(TVector x, out TVector n) where TVector : struct where TOps : struct, IFloatVectorOps<TVector>
+    private static TVector NearestMultipleOfLn2<TVector, TOps>(TVector x) where TVector : struct where TOps : struct, IFloatVectorOps<TVector>
     {
         TOps o = default;
-        n = RoundToInteger<TVector, TOps>(o.Multiply(x, o.Create(Log2E)));
+        return o.RoundToInteger(o.Multiply(x, o.Create(Log2E)));
+    }
+
+    /// <summary>
+    /// Splits x into <c>n ln 2 + r</c>, n from <see cref="NearestMultipleOfLn2"/> and |r| ≤ ln 2 / 2, and returns
+    /// <c>e^r − 1</c> by its Taylor series to r⁸ (the first term left out, r⁹/9!, is below 2⁻³¹ of the result), as
+    /// <c>r + r² q(r)</c> so that no term cancels. q's seven terms are summed in Estrin's form, pairs first, then pairs of
+    /// pairs by r², r⁴: four multiply-adds deep where Horner's form is six, and every partial sum is positive (the
+    /// coefficients are, and each pair's first term outweighs its second for |r| ≤ ln 2 / 2), so none cancels either.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector ReducedExpM1<TVector, TOps>(TVector x, TVector n) where TVector : struct where TOps : struct, IFloatVectorOps<TVector>
+    {
+        TOps o = default;
         // n · Ln2High is exact, so fused or not, x − n · Ln2High rounds the same (not at all: the two are close).
         TVector r = o.MultiplyAdd(n, o.Create(-Ln2High), x);
         r = o.MultiplyAdd(n, o.Create(-Ln2Low), r);
-        TVector q = o.MultiplyAdd(o.Create(1f / 40320f), r, o.Create(1f / 5040f));
-        q = o.MultiplyAdd(q, r, o.Create(1f / 720f));
-        q = o.MultiplyAdd(q, r, o.Create(1f / 120f));
-        q = o.MultiplyAdd(q, r, o.Create(1f / 24f));
-        q = o.MultiplyAdd(q, r, o.Create(1f / 6f));
-        q = o.MultiplyAdd(q, r, o.Create(0.5f));
-        return o.MultiplyAdd(o.Multiply(r, r), q, r);
-    }
-
-    /// <summary>x rounded to the nearest integer (ties to even), for |x| below 2²².</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVector RoundToInteger<TVector, TOps>(TVector x) where TVector : struct where TOps : struct, IFloatVectorOps<TVector>
-    {
-        TOps o = default;
-        // Without a rounding instruction, which the .NET Standard vectors do not have (FloatVectorOps.RoundingShift).
-        return o.Subtract(o.Add(x, o.Create(FloatVectorOps.RoundingShift)), o.Create(FloatVectorOps.RoundingShift));
+        TVector r2 = o.Multiply(r, r);
+        TVector q01 = o.MultiplyAdd(o.Create(1f / 6f), r, o.Create(0.5f));
+        TVector q23 = o.MultiplyAdd(o.Create(1f / 120f), r, o.Create(1f / 24f));
+        TVector q45 = o.MultiplyAdd(o.Create(1f / 5040f), r, o.Create(1f / 720f));
+        TVector q0123 = o.MultiplyAdd(q23, r2, q01);
+        TVector q456 = o.MultiplyAdd(o.Create(1f / 40320f), r2, q45);
+        TVector q = o.MultiplyAdd(q456, o.Multiply(r2, r2), q0123);
+        return o.MultiplyAdd(r2, q, r);
     }
 }
