@@ -262,7 +262,6 @@ namespace MyGame.Audio
                 z0h0b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 144), h3, z0h0b3);
                 z0h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 152), h4, z0h0a3);
                 z0h0a3 += z0h0b3;
-                global::System.Runtime.Intrinsics.Vector128<float> z0h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z0h0a0, z0h0a1, z0h0a2, z0h0a3);
                 global::System.Runtime.Intrinsics.Vector256<float> z0h1a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 160) * h0;
                 global::System.Runtime.Intrinsics.Vector256<float> z0h1b0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 168) * h1;
                 z0h1a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 176), h2, z0h1a0);
@@ -287,8 +286,7 @@ namespace MyGame.Audio
                 z0h1b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 304), h3, z0h1b3);
                 z0h1a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 312), h4, z0h1a3);
                 z0h1a3 += z0h1b3;
-                global::System.Runtime.Intrinsics.Vector128<float> z0h1 = global::DenseGen.CompilerServices.VectorMath.SumEach(z0h1a0, z0h1a1, z0h1a2, z0h1a3);
-                z0 += global::System.Runtime.Intrinsics.Vector256.Create(z0h0, z0h1);
+                z0 += global::System.Runtime.Intrinsics.Vector256.Create(global::DenseGen.CompilerServices.VectorMath.SumEach(z0h0a0, z0h0a1, z0h0a2, z0h0a3), global::DenseGen.CompilerServices.VectorMath.SumEach(z0h1a0, z0h1a1, z0h1a2, z0h1a3));
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z0, ref gates, j + 0);
             }
             for (nuint j = 0; j < 40; j += 8)
@@ -321,7 +319,6 @@ namespace MyGame.Audio
                 z1h0b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1744), h3, z1h0b3);
                 z1h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1752), h4, z1h0a3);
                 z1h0a3 += z1h0b3;
-                global::System.Runtime.Intrinsics.Vector128<float> z1h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z1h0a0, z1h0a1, z1h0a2, z1h0a3);
                 global::System.Runtime.Intrinsics.Vector256<float> z1h1a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1760) * h0;
                 global::System.Runtime.Intrinsics.Vector256<float> z1h1b0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1768) * h1;
                 z1h1a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1776), h2, z1h1a0);
@@ -346,8 +343,7 @@ namespace MyGame.Audio
                 z1h1b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1904), h3, z1h1b3);
                 z1h1a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1912), h4, z1h1a3);
                 z1h1a3 += z1h1b3;
-                global::System.Runtime.Intrinsics.Vector128<float> z1h1 = global::DenseGen.CompilerServices.VectorMath.SumEach(z1h1a0, z1h1a1, z1h1a2, z1h1a3);
-                z1 += global::System.Runtime.Intrinsics.Vector256.Create(z1h0, z1h1);
+                z1 += global::System.Runtime.Intrinsics.Vector256.Create(global::DenseGen.CompilerServices.VectorMath.SumEach(z1h0a0, z1h0a1, z1h0a2, z1h0a3), global::DenseGen.CompilerServices.VectorMath.SumEach(z1h1a0, z1h1a1, z1h1a2, z1h1a3));
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z1, ref gates, j + 40);
             }
             for (nuint j = 0; j < 40; j += 8)
@@ -380,7 +376,6 @@ namespace MyGame.Audio
                 z2h0b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3344), h3, z2h0b3);
                 z2h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3352), h4, z2h0a3);
                 z2h0a3 += z2h0b3;
-                global::System.Runtime.Intrinsics.Vector128<float> z2h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z2h0a0, z2h0a1, z2h0a2, z2h0a3);
                 global::System.Runtime.Intrinsics.Vector256<float> z2h1a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3360) * h0;
                 global::System.Runtime.Intrinsics.Vector256<float> z2h1b0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3368) * h1;
                 z2h1a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3376), h2, z2h1a0);
@@ -405,8 +400,7 @@ namespace MyGame.Audio
                 z2h1b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3504), h3, z2h1b3);
                 z2h1a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3512), h4, z2h1a3);
                 z2h1a3 += z2h1b3;
-                global::System.Runtime.Intrinsics.Vector128<float> z2h1 = global::DenseGen.CompilerServices.VectorMath.SumEach(z2h1a0, z2h1a1, z2h1a2, z2h1a3);
-                z2 += global::System.Runtime.Intrinsics.Vector256.Create(z2h0, z2h1);
+                z2 += global::System.Runtime.Intrinsics.Vector256.Create(global::DenseGen.CompilerServices.VectorMath.SumEach(z2h0a0, z2h0a1, z2h0a2, z2h0a3), global::DenseGen.CompilerServices.VectorMath.SumEach(z2h1a0, z2h1a1, z2h1a2, z2h1a3));
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z2, ref gates, j + 80);
             }
             for (nuint j = 0; j < 40; j += 8)
@@ -439,7 +433,6 @@ namespace MyGame.Audio
                 z3h0b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4944), h3, z3h0b3);
                 z3h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4952), h4, z3h0a3);
                 z3h0a3 += z3h0b3;
-                global::System.Runtime.Intrinsics.Vector128<float> z3h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z3h0a0, z3h0a1, z3h0a2, z3h0a3);
                 global::System.Runtime.Intrinsics.Vector256<float> z3h1a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4960) * h0;
                 global::System.Runtime.Intrinsics.Vector256<float> z3h1b0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4968) * h1;
                 z3h1a0 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 4976), h2, z3h1a0);
@@ -464,8 +457,7 @@ namespace MyGame.Audio
                 z3h1b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 5104), h3, z3h1b3);
                 z3h1a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 5112), h4, z3h1a3);
                 z3h1a3 += z3h1b3;
-                global::System.Runtime.Intrinsics.Vector128<float> z3h1 = global::DenseGen.CompilerServices.VectorMath.SumEach(z3h1a0, z3h1a1, z3h1a2, z3h1a3);
-                z3 += global::System.Runtime.Intrinsics.Vector256.Create(z3h0, z3h1);
+                z3 += global::System.Runtime.Intrinsics.Vector256.Create(global::DenseGen.CompilerServices.VectorMath.SumEach(z3h0a0, z3h0a1, z3h0a2, z3h0a3), global::DenseGen.CompilerServices.VectorMath.SumEach(z3h1a0, z3h1a1, z3h1a2, z3h1a3));
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z3, ref gates, j + 120);
             }
             for (nuint j = 0; j < 40; j += 8)
@@ -477,17 +469,21 @@ namespace MyGame.Audio
                 global::System.Runtime.Intrinsics.Vector256<float> ig = global::DenseGen.CompilerServices.VectorMath.Sigmoid(z0);
                 global::System.Runtime.Intrinsics.Vector256<float> fg = global::DenseGen.CompilerServices.VectorMath.Sigmoid(z1);
                 global::System.Runtime.Intrinsics.Vector256<float> gg = global::DenseGen.CompilerServices.VectorMath.Tanh(z2);
-                global::System.Runtime.Intrinsics.Vector256<float> og = global::DenseGen.CompilerServices.VectorMath.Sigmoid(z3);
-                global::System.Runtime.Intrinsics.Vector256<float> cell = fg * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, j) + ig * gg;
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cell, ref c, j);
-                global::System.Runtime.Intrinsics.Vector256<float> squashed = global::DenseGen.CompilerServices.VectorMath.Tanh(cell);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(og * squashed, ref h, j);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(fg * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, j) + ig * gg, ref c, j);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.Sigmoid(z3), ref gates, j + 120);
                 if (keep)
                 {
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(ig, ref gates, j);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(fg, ref gates, j + 40);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gg, ref gates, j + 80);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(og, ref gates, j + 120);
+                }
+            }
+            for (nuint j = 0; j < 40; j += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> squashed = global::DenseGen.CompilerServices.VectorMath.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gates, j + 120) * squashed, ref h, j);
+                if (keep)
+                {
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(squashed, ref extra, j);
                 }
             }
@@ -533,8 +529,7 @@ namespace MyGame.Audio
                 z0h0a1 += z0h0b1;
                 z0h0a2 += z0h0b2;
                 z0h0a3 += z0h0b3;
-                global::System.Runtime.Intrinsics.Vector128<float> z0h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z0h0a0, z0h0a1, z0h0a2, z0h0a3);
-                z0 += z0h0;
+                z0 += global::DenseGen.CompilerServices.VectorMath.SumEach(z0h0a0, z0h0a1, z0h0a2, z0h0a3);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z0, ref gates, j + 0);
             }
             for (nuint j = 0; j < 40; j += 4)
@@ -572,8 +567,7 @@ namespace MyGame.Audio
                 z1h0a1 += z1h0b1;
                 z1h0a2 += z1h0b2;
                 z1h0a3 += z1h0b3;
-                global::System.Runtime.Intrinsics.Vector128<float> z1h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z1h0a0, z1h0a1, z1h0a2, z1h0a3);
-                z1 += z1h0;
+                z1 += global::DenseGen.CompilerServices.VectorMath.SumEach(z1h0a0, z1h0a1, z1h0a2, z1h0a3);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z1, ref gates, j + 40);
             }
             for (nuint j = 0; j < 40; j += 4)
@@ -611,8 +605,7 @@ namespace MyGame.Audio
                 z2h0a1 += z2h0b1;
                 z2h0a2 += z2h0b2;
                 z2h0a3 += z2h0b3;
-                global::System.Runtime.Intrinsics.Vector128<float> z2h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z2h0a0, z2h0a1, z2h0a2, z2h0a3);
-                z2 += z2h0;
+                z2 += global::DenseGen.CompilerServices.VectorMath.SumEach(z2h0a0, z2h0a1, z2h0a2, z2h0a3);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z2, ref gates, j + 80);
             }
             for (nuint j = 0; j < 40; j += 4)
@@ -650,8 +643,7 @@ namespace MyGame.Audio
                 z3h0a1 += z3h0b1;
                 z3h0a2 += z3h0b2;
                 z3h0a3 += z3h0b3;
-                global::System.Runtime.Intrinsics.Vector128<float> z3h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z3h0a0, z3h0a1, z3h0a2, z3h0a3);
-                z3 += z3h0;
+                z3 += global::DenseGen.CompilerServices.VectorMath.SumEach(z3h0a0, z3h0a1, z3h0a2, z3h0a3);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z3, ref gates, j + 120);
             }
             for (nuint j = 0; j < 40; j += 4)
@@ -663,17 +655,21 @@ namespace MyGame.Audio
                 global::System.Runtime.Intrinsics.Vector128<float> ig = global::DenseGen.CompilerServices.VectorMath.Sigmoid(z0);
                 global::System.Runtime.Intrinsics.Vector128<float> fg = global::DenseGen.CompilerServices.VectorMath.Sigmoid(z1);
                 global::System.Runtime.Intrinsics.Vector128<float> gg = global::DenseGen.CompilerServices.VectorMath.Tanh(z2);
-                global::System.Runtime.Intrinsics.Vector128<float> og = global::DenseGen.CompilerServices.VectorMath.Sigmoid(z3);
-                global::System.Runtime.Intrinsics.Vector128<float> cell = fg * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, j) + ig * gg;
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cell, ref c, j);
-                global::System.Runtime.Intrinsics.Vector128<float> squashed = global::DenseGen.CompilerServices.VectorMath.Tanh(cell);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(og * squashed, ref h, j);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(fg * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, j) + ig * gg, ref c, j);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.Sigmoid(z3), ref gates, j + 120);
                 if (keep)
                 {
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(ig, ref gates, j);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(fg, ref gates, j + 40);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gg, ref gates, j + 80);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(og, ref gates, j + 120);
+                }
+            }
+            for (nuint j = 0; j < 40; j += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> squashed = global::DenseGen.CompilerServices.VectorMath.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gates, j + 120) * squashed, ref h, j);
+                if (keep)
+                {
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(squashed, ref extra, j);
                 }
             }

@@ -320,8 +320,7 @@ namespace MyGame.Audio
                 global::System.Runtime.Intrinsics.Vector128<float> z0h0a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh0, 36) * h0;
                 z0h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh0, 40), h1, z0h0a3);
                 z0h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh0, 44), h2, z0h0a3);
-                global::System.Runtime.Intrinsics.Vector128<float> z0h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z0h0a0, z0h0a1, z0h0a2, z0h0a3);
-                z0 += z0h0;
+                z0 += global::DenseGen.CompilerServices.VectorMath.SumEach(z0h0a0, z0h0a1, z0h0a2, z0h0a3);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z0, ref gates, j + 0);
             }
             for (nuint j = 0; j < 12; j += 4)
@@ -342,8 +341,7 @@ namespace MyGame.Audio
                 global::System.Runtime.Intrinsics.Vector128<float> z1h0a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh1, 180) * h0;
                 z1h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh1, 184), h1, z1h0a3);
                 z1h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh1, 188), h2, z1h0a3);
-                global::System.Runtime.Intrinsics.Vector128<float> z1h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z1h0a0, z1h0a1, z1h0a2, z1h0a3);
-                z1 += z1h0;
+                z1 += global::DenseGen.CompilerServices.VectorMath.SumEach(z1h0a0, z1h0a1, z1h0a2, z1h0a3);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z1, ref gates, j + 12);
             }
             for (nuint j = 0; j < 12; j += 4)
@@ -364,8 +362,7 @@ namespace MyGame.Audio
                 global::System.Runtime.Intrinsics.Vector128<float> z2h0a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh2, 324) * h0;
                 z2h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh2, 328), h1, z2h0a3);
                 z2h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh2, 332), h2, z2h0a3);
-                global::System.Runtime.Intrinsics.Vector128<float> z2h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z2h0a0, z2h0a1, z2h0a2, z2h0a3);
-                z2 += z2h0;
+                z2 += global::DenseGen.CompilerServices.VectorMath.SumEach(z2h0a0, z2h0a1, z2h0a2, z2h0a3);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z2, ref gates, j + 24);
             }
             for (nuint j = 0; j < 12; j += 4)
@@ -386,8 +383,7 @@ namespace MyGame.Audio
                 global::System.Runtime.Intrinsics.Vector128<float> z3h0a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh3, 468) * h0;
                 z3h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh3, 472), h1, z3h0a3);
                 z3h0a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh3, 476), h2, z3h0a3);
-                global::System.Runtime.Intrinsics.Vector128<float> z3h0 = global::DenseGen.CompilerServices.VectorMath.SumEach(z3h0a0, z3h0a1, z3h0a2, z3h0a3);
-                z3 += z3h0;
+                z3 += global::DenseGen.CompilerServices.VectorMath.SumEach(z3h0a0, z3h0a1, z3h0a2, z3h0a3);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z3, ref gates, j + 36);
             }
             for (nuint j = 0; j < 12; j += 4)
@@ -399,17 +395,21 @@ namespace MyGame.Audio
                 global::System.Runtime.Intrinsics.Vector128<float> ig = global::DenseGen.CompilerServices.VectorMath.Sigmoid(z0);
                 global::System.Runtime.Intrinsics.Vector128<float> fg = global::DenseGen.CompilerServices.VectorMath.Sigmoid(z1);
                 global::System.Runtime.Intrinsics.Vector128<float> gg = global::DenseGen.CompilerServices.VectorMath.Tanh(z2);
-                global::System.Runtime.Intrinsics.Vector128<float> og = global::DenseGen.CompilerServices.VectorMath.Sigmoid(z3);
-                global::System.Runtime.Intrinsics.Vector128<float> cell = fg * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, j) + ig * gg;
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cell, ref c, j);
-                global::System.Runtime.Intrinsics.Vector128<float> squashed = global::DenseGen.CompilerServices.VectorMath.Tanh(cell);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(og * squashed, ref h, j);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(fg * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, j) + ig * gg, ref c, j);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::DenseGen.CompilerServices.VectorMath.Sigmoid(z3), ref gates, j + 36);
                 if (keep)
                 {
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(ig, ref gates, j);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(fg, ref gates, j + 12);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gg, ref gates, j + 24);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(og, ref gates, j + 36);
+                }
+            }
+            for (nuint j = 0; j < 12; j += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> squashed = global::DenseGen.CompilerServices.VectorMath.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gates, j + 36) * squashed, ref h, j);
+                if (keep)
+                {
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(squashed, ref extra, j);
                 }
             }

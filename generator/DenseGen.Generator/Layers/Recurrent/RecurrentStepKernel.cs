@@ -9,8 +9,9 @@ namespace DenseGen.Generator.Layers.Recurrent;
 
 /// <summary>
 /// One layer's time step for one stream in one method, in vectors: each gate's rows (the weights' row dot products, four
-/// rows reduced into a Vector128 at a time, both biases and the input's part), then, a vector of hidden units at a time,
-/// the gates' sigmoid and tanh and the new state. At small sizes most of the step's time went to the calls and passes
+/// rows reduced into a Vector128 at a time, sixteen into a Vector512 where the vectors are 512 bits; both biases and the
+/// input's part), then, a vector of hidden units at a time, the gates' sigmoid and tanh and the new state (in two loops
+/// where there is more than one vector, so that independent blocks' activations overlap). At small sizes most of the step's time went to the calls and passes
 /// between those parts (two dense kernels, four span activations, scalar loops); here there are none.
 /// </summary>
 /// <remarks>
@@ -132,43 +133,10 @@ internal static class RecurrentStepKernel
             for (int gate = 0; gate < spec.Gates; gate++)
                 WriteGateBlocks(w, spec, width, input, stateInRegisters, gate, reverse: false);
         }
-        w.Open($"for (nuint j = 0; j < {Number(h)}; j += {Number(lanes)})");
-        for (int gate = 0; gate < spec.Gates; gate++)
-            w.Line($"{v} z{gate} = {s}.LoadUnsafe(ref gates, j + {Number(gate * h)});");
-        if (!spec.HasCell)
-            w.Line($"{v} r2 = {s}.LoadUnsafe(ref extra, j);");
-        if (spec.HasCell)
-        {
-            w.Line($"{v} ig = {VM}.Sigmoid(z0);");
-            w.Line($"{v} fg = {VM}.Sigmoid(z1);");
-            w.Line($"{v} gg = {VM}.Tanh(z2);");
-            w.Line($"{v} og = {VM}.Sigmoid(z3);");
-            w.Line($"{v} cell = fg * {s}.LoadUnsafe(ref c, j) + ig * gg;");
-            w.Line($"{s}.StoreUnsafe(cell, ref c, j);");
-            w.Line($"{v} squashed = {VM}.Tanh(cell);");
-            w.Line($"{s}.StoreUnsafe(og * squashed, ref h, j);");
-            w.Open("if (keep)");
-            w.Line($"{s}.StoreUnsafe(ig, ref gates, j);");
-            w.Line($"{s}.StoreUnsafe(fg, ref gates, j + {Number(h)});");
-            w.Line($"{s}.StoreUnsafe(gg, ref gates, j + {Number(2 * h)});");
-            w.Line($"{s}.StoreUnsafe(og, ref gates, j + {Number(3 * h)});");
-            w.Line($"{s}.StoreUnsafe(squashed, ref extra, j);");
-            w.Close();
-        }
+        if (h / lanes <= 1)
+            WriteStateInOnePass(w, spec, width);
         else
-        {
-            w.Line($"{v} rg = {VM}.Sigmoid(z0);");
-            w.Line($"{v} ug = {VM}.Sigmoid(z1);");
-            w.Line($"{v} ng = {VM}.Tanh(z2 + rg * r2);");
-            w.Line($"{s}.StoreUnsafe(ng + ug * ({s}.LoadUnsafe(ref h, j) - ng), ref h, j);");
-            w.Open("if (keep)");
-            w.Line($"{s}.StoreUnsafe(rg, ref gates, j);");
-            w.Line($"{s}.StoreUnsafe(ug, ref gates, j + {Number(h)});");
-            w.Line($"{s}.StoreUnsafe(ng, ref gates, j + {Number(2 * h)});");
-            w.Line($"{s}.StoreUnsafe(r2, ref extra, j);");
-            w.Close();
-        }
-        w.Close();
+            WriteStateInTwoPasses(w, spec, width);
         w.Close();
         if (!walksBothWays)
             return;
@@ -185,6 +153,107 @@ internal static class RecurrentStepKernel
                 w.Close();
             }
         }
+    }
+
+    /// <summary>
+    /// The new state from the gates' sums, a block of hidden units at a time, in one loop: the gates' activations, which
+    /// do not depend on each other, then the cell's or the candidate's tanh and the new hidden state.
+    /// </summary>
+    private static void WriteStateInOnePass(IndentedWriter w, RecurrentSpec spec, VectorWidth width)
+    {
+        int h = spec.Hidden, lanes = width.Lanes;
+        string v = width.Type, s = width.Static;
+        w.Open($"for (nuint j = 0; j < {Number(h)}; j += {Number(lanes)})");
+        for (int gate = 0; gate < spec.Gates; gate++)
+            w.Line($"{v} z{gate} = {s}.LoadUnsafe(ref gates, j + {Number(gate * h)});");
+        if (spec.HasCell)
+        {
+            w.Line($"{v} ig = {VM}.Sigmoid(z0);");
+            w.Line($"{v} fg = {VM}.Sigmoid(z1);");
+            w.Line($"{v} gg = {VM}.Tanh(z2);");
+            w.Line($"{v} og = {VM}.Sigmoid(z3);");
+            w.Line($"{v} cell = fg * {s}.LoadUnsafe(ref c, j) + ig * gg;");
+            w.Line($"{s}.StoreUnsafe(cell, ref c, j);");
+            w.Line($"{v} squashed = {VM}.Tanh(cell);");
+            w.Line($"{s}.StoreUnsafe(og * squashed, ref h, j);");
+            w.Open("if (keep)");
+            WriteStores(w, width, ("ig", "gates", 0), ("fg", "gates", h), ("gg", "gates", 2 * h), ("og", "gates", 3 * h), ("squashed", "extra", 0));
+            w.Close();
+        }
+        else
+        {
+            w.Line($"{v} rg = {VM}.Sigmoid(z0);");
+            w.Line($"{v} ug = {VM}.Sigmoid(z1);");
+            w.Line($"{v} ng = {VM}.Tanh(z2 + rg * {s}.LoadUnsafe(ref extra, j));");
+            w.Line($"{s}.StoreUnsafe(ng + ug * ({s}.LoadUnsafe(ref h, j) - ng), ref h, j);");
+            w.Open("if (keep)");
+            WriteStores(w, width, ("rg", "gates", 0), ("ug", "gates", h), ("ng", "gates", 2 * h));
+            w.Close();
+        }
+        w.Close();
+    }
+
+    /// <summary>
+    /// The new state from the gates' sums, a block of hidden units at a time, in two loops: first every block's gate
+    /// activations (and the LSTM's cell, the GRU's candidate sum), then every block's tanh and new hidden state. In one
+    /// loop each block is two activations deep, one after the other, and the processor has too few blocks in flight to
+    /// overlap them; in two, each loop's blocks are independent of each other.
+    /// </summary>
+    private static void WriteStateInTwoPasses(IndentedWriter w, RecurrentSpec spec, VectorWidth width)
+    {
+        int h = spec.Hidden, lanes = width.Lanes;
+        string v = width.Type, s = width.Static;
+        string loop = $"for (nuint j = 0; j < {Number(h)}; j += {Number(lanes)})";
+        // The activated gates stay in gates (the last gate's slot holds what the second loop reads: the LSTM's output gate,
+        // the GRU's candidate sum before its tanh), so a kept step needs no stores besides.
+        w.Open(loop);
+        for (int gate = 0; gate < spec.Gates; gate++)
+            w.Line($"{v} z{gate} = {s}.LoadUnsafe(ref gates, j + {Number(gate * h)});");
+        if (spec.HasCell)
+        {
+            w.Line($"{v} ig = {VM}.Sigmoid(z0);");
+            w.Line($"{v} fg = {VM}.Sigmoid(z1);");
+            w.Line($"{v} gg = {VM}.Tanh(z2);");
+            w.Line($"{s}.StoreUnsafe(fg * {s}.LoadUnsafe(ref c, j) + ig * gg, ref c, j);");
+            WriteStores(w, width, ($"{VM}.Sigmoid(z3)", "gates", 3 * h));
+            w.Open("if (keep)");
+            WriteStores(w, width, ("ig", "gates", 0), ("fg", "gates", h), ("gg", "gates", 2 * h));
+            w.Close();
+        }
+        else
+        {
+            w.Line($"{v} rg = {VM}.Sigmoid(z0);");
+            WriteStores(w, width, ($"{VM}.Sigmoid(z1)", "gates", h), ($"z2 + rg * {s}.LoadUnsafe(ref extra, j)", "gates", 2 * h));
+            w.Open("if (keep)");
+            WriteStores(w, width, ("rg", "gates", 0));
+            w.Close();
+        }
+        w.Close();
+        w.Open(loop);
+        if (spec.HasCell)
+        {
+            w.Line($"{v} squashed = {VM}.Tanh({s}.LoadUnsafe(ref c, j));");
+            w.Line($"{s}.StoreUnsafe({s}.LoadUnsafe(ref gates, j + {Number(3 * h)}) * squashed, ref h, j);");
+            w.Open("if (keep)");
+            WriteStores(w, width, ("squashed", "extra", 0));
+            w.Close();
+        }
+        else
+        {
+            w.Line($"{v} ng = {VM}.Tanh({s}.LoadUnsafe(ref gates, j + {Number(2 * h)}));");
+            w.Line($"{s}.StoreUnsafe(ng + {s}.LoadUnsafe(ref gates, j + {Number(h)}) * ({s}.LoadUnsafe(ref h, j) - ng), ref h, j);");
+            w.Open("if (keep)");
+            WriteStores(w, width, ("ng", "gates", 2 * h));
+            w.Close();
+        }
+        w.Close();
+    }
+
+    /// <summary>Stores each value at its buffer's element <c>j + offset</c>.</summary>
+    private static void WriteStores(IndentedWriter w, VectorWidth width, params (string Value, string Buffer, int Offset)[] stores)
+    {
+        foreach ((string value, string buffer, int offset) in stores)
+            w.Line($"{width.Static}.StoreUnsafe({value}, ref {buffer}, {(offset == 0 ? "j" : "j + " + Number(offset))});");
     }
 
     /// <summary>
@@ -269,7 +338,12 @@ internal static class RecurrentStepKernel
             w.Line($"{z} = {VM}.MultiplyAdd({s}.LoadUnsafe(ref wx{gate}, {Number(first)}), xb, {z});");
         else
             w.Line($"{z} += {Combine(width, Enumerable.Range(0, lanes / 4).Select(tile => InputTile(w, width, input, $"wx{gate}", first + 4 * tile, $"{z}i{tile}", gate == spec.Gates - 1 && tile == lanes / 4 - 1, h - lanes)).ToList())};");
-        string hidden = Combine(width, Enumerable.Range(0, lanes / 4).Select(tile => HiddenTile(w, spec, width, stateInRegisters, $"wh{gate}", first + 4 * tile, $"{z}h{tile}")).ToList());
+        List<string[]> tiles = Enumerable.Range(0, lanes / 4).Select(tile => HiddenTile(w, spec, width, stateInRegisters, $"wh{gate}", first + 4 * tile, $"{z}h{tile}")).ToList();
+        // Sixteen rows' sums in one shuffle tree where the vectors are 512 bits (the same additions in the same order as
+        // four SumEach of four, in a third of the instructions); else four rows at a time.
+        string hidden = width.Bits == 512
+            ? $"{VM}.SumEach({string.Join(", ", tiles.SelectMany(tile => tile))})"
+            : Combine(width, tiles.Select(tile => $"{VM}.SumEach({string.Join(", ", tile)})").ToList());
         w.Line(separate ? $"r{gate} += {hidden};" : $"{z} += {hidden};");
     }
 
@@ -354,11 +428,12 @@ internal static class RecurrentStepKernel
     }
 
     /// <summary>
-    /// Rows <paramref name="row"/> to +3 of <c>W_hh h</c> (relative to the block's first row, <c>wh</c>) into a Vector128
-    /// named <paramref name="name"/>. Two accumulators per row once a row is four vectors or more, so that the
-    /// multiply-adds of one row do not wait on each other.
+    /// Rows <paramref name="row"/> to +3 of <c>W_hh h</c> (relative to the block's first row, <c>wh</c>): each row's
+    /// products summed into one vector, whose lanes the caller then adds. Returns the four vectors' names. Two
+    /// accumulators per row once a row is four vectors or more, so that the multiply-adds of one row do not wait on each
+    /// other.
     /// </summary>
-    private static string HiddenTile(IndentedWriter w, RecurrentSpec spec, VectorWidth width, bool stateInRegisters, string wh, int row, string name)
+    private static string[] HiddenTile(IndentedWriter w, RecurrentSpec spec, VectorWidth width, bool stateInRegisters, string wh, int row, string name)
     {
         string v = width.Type, s = width.Static;
         int h = spec.Hidden, lanes = width.Lanes, vectors = h / lanes;
@@ -404,8 +479,7 @@ internal static class RecurrentStepKernel
             for (int k = 0; k < 4; k++)
                 w.Line($"{name}a{k} += {name}b{k};");
         }
-        w.Line($"{V128}<float> {name} = {VM}.SumEach({name}a0, {name}a1, {name}a2, {name}a3);");
-        return name;
+        return Enumerable.Range(0, 4).Select(k => $"{name}a{k}").ToArray();
     }
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
