@@ -286,7 +286,7 @@ namespace MyGame.Audio
                 z0h1b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 304), h3, z0h1b3);
                 z0h1a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh0, 312), h4, z0h1a3);
                 z0h1a3 += z0h1b3;
-                z0 += global::System.Runtime.Intrinsics.Vector256.Create(global::DenseGen.CompilerServices.VectorMath.SumEach(z0h0a0, z0h0a1, z0h0a2, z0h0a3), global::DenseGen.CompilerServices.VectorMath.SumEach(z0h1a0, z0h1a1, z0h1a2, z0h1a3));
+                z0 += global::DenseGen.CompilerServices.VectorMath.SumEach(z0h0a0, z0h0a1, z0h0a2, z0h0a3, z0h1a0, z0h1a1, z0h1a2, z0h1a3);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z0, ref gates, j + 0);
             }
             for (nuint j = 0; j < 40; j += 8)
@@ -343,7 +343,7 @@ namespace MyGame.Audio
                 z1h1b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1904), h3, z1h1b3);
                 z1h1a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh1, 1912), h4, z1h1a3);
                 z1h1a3 += z1h1b3;
-                z1 += global::System.Runtime.Intrinsics.Vector256.Create(global::DenseGen.CompilerServices.VectorMath.SumEach(z1h0a0, z1h0a1, z1h0a2, z1h0a3), global::DenseGen.CompilerServices.VectorMath.SumEach(z1h1a0, z1h1a1, z1h1a2, z1h1a3));
+                z1 += global::DenseGen.CompilerServices.VectorMath.SumEach(z1h0a0, z1h0a1, z1h0a2, z1h0a3, z1h1a0, z1h1a1, z1h1a2, z1h1a3);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z1, ref gates, j + 40);
             }
             for (nuint j = 0; j < 40; j += 8)
@@ -400,7 +400,7 @@ namespace MyGame.Audio
                 z2h1b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3504), h3, z2h1b3);
                 z2h1a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh2, 3512), h4, z2h1a3);
                 z2h1a3 += z2h1b3;
-                z2 += global::System.Runtime.Intrinsics.Vector256.Create(global::DenseGen.CompilerServices.VectorMath.SumEach(z2h0a0, z2h0a1, z2h0a2, z2h0a3), global::DenseGen.CompilerServices.VectorMath.SumEach(z2h1a0, z2h1a1, z2h1a2, z2h1a3));
+                z2 += global::DenseGen.CompilerServices.VectorMath.SumEach(z2h0a0, z2h0a1, z2h0a2, z2h0a3, z2h1a0, z2h1a1, z2h1a2, z2h1a3);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z2, ref gates, j + 80);
             }
             for (nuint j = 0; j < 40; j += 8)
@@ -457,7 +457,7 @@ namespace MyGame.Audio
                 z3h1b3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 5104), h3, z3h1b3);
                 z3h1a3 = global::DenseGen.CompilerServices.VectorMath.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh3, 5112), h4, z3h1a3);
                 z3h1a3 += z3h1b3;
-                z3 += global::System.Runtime.Intrinsics.Vector256.Create(global::DenseGen.CompilerServices.VectorMath.SumEach(z3h0a0, z3h0a1, z3h0a2, z3h0a3), global::DenseGen.CompilerServices.VectorMath.SumEach(z3h1a0, z3h1a1, z3h1a2, z3h1a3));
+                z3 += global::DenseGen.CompilerServices.VectorMath.SumEach(z3h0a0, z3h0a1, z3h0a2, z3h0a3, z3h1a0, z3h1a1, z3h1a2, z3h1a3);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z3, ref gates, j + 120);
             }
             for (nuint j = 0; j < 40; j += 8)

@@ -8,9 +8,8 @@ using DenseGen.Generator.Shared;
 namespace DenseGen.Generator.Layers.Recurrent;
 
 /// <summary>
-/// One layer's time step for one stream in one method, in vectors: each gate's rows (the weights' row dot products, four
-/// rows reduced into a Vector128 at a time, sixteen into a Vector512 where the vectors are 512 bits; both biases and the
-/// input's part), then, a vector of hidden units at a time, the gates' sigmoid and tanh and the new state (in two loops
+/// One layer's time step for one stream in one method, in vectors: each gate's rows (the weights' row dot products, a
+/// vector of rows reduced at a time by one shuffle tree; both biases and the input's part), then, a vector of hidden units at a time, the gates' sigmoid and tanh and the new state (in two loops
 /// where there is more than one vector, so that independent blocks' activations overlap). At small sizes most of the step's time went to the calls and passes
 /// between those parts (two dense kernels, four span activations, scalar loops); here there are none.
 /// </summary>
@@ -339,11 +338,9 @@ internal static class RecurrentStepKernel
         else
             w.Line($"{z} += {Combine(width, Enumerable.Range(0, lanes / 4).Select(tile => InputTile(w, width, input, $"wx{gate}", first + 4 * tile, $"{z}i{tile}", gate == spec.Gates - 1 && tile == lanes / 4 - 1, h - lanes)).ToList())};");
         List<string[]> tiles = Enumerable.Range(0, lanes / 4).Select(tile => HiddenTile(w, spec, width, stateInRegisters, $"wh{gate}", first + 4 * tile, $"{z}h{tile}")).ToList();
-        // Sixteen rows' sums in one shuffle tree where the vectors are 512 bits (the same additions in the same order as
-        // four SumEach of four, in a third of the instructions); else four rows at a time.
-        string hidden = width.Bits == 512
-            ? $"{VM}.SumEach({string.Join(", ", tiles.SelectMany(tile => tile))})"
-            : Combine(width, tiles.Select(tile => $"{VM}.SumEach({string.Join(", ", tile)})").ToList());
+        // A block's rows summed in one shuffle tree where the vectors are 256 or 512 bits (eight or sixteen rows, in half
+        // or a third of the instructions of reductions four rows at a time); Vector128 blocks are four rows.
+        string hidden = $"{VM}.SumEach({string.Join(", ", tiles.SelectMany(tile => tile))})";
         w.Line(separate ? $"r{gate} += {hidden};" : $"{z} += {hidden};");
     }
 
