@@ -148,9 +148,14 @@ internal static class VectorTranscendentals
             // same real number, rounded the same way.
             TOps o = default;
             TVector a = o.Min(o.Abs(z), o.Create(TanhSaturation));
-            TVector e = ExpM1OfSmall<TVector, TOps>(o.Add(a, a), o.RoundToInteger(o.Multiply(a, o.Create(2f * Log2E))));
-            TVector magnitude = o.Divide(e, o.Add(e, o.Create(2f)));
-            return o.KeepNaN(z, o.WithSignOf(magnitude, z));
+            TVector n = o.RoundToInteger(o.Multiply(a, o.Create(2f * Log2E)));
+            TVector p = ReducedExpM1<TVector, TOps>(o.Add(a, a), n);
+            // e^2a − 1 and e^2a + 1 both from p, side by side (each 2ⁿ p + (2ⁿ ∓ 1), see ExpM1OfSmall), rather than the
+            // second from the first; the sign goes on the numerator, so the quotient is the result.
+            TVector scale = o.PowerOfTwo(n), one = o.Create(1f);
+            TVector numerator = o.WithSignOf(o.MultiplyAdd(scale, p, o.Subtract(scale, one)), z);
+            TVector denominator = o.MultiplyAdd(scale, p, o.Add(scale, one));
+            return o.KeepNaN(z, o.Divide(numerator, denominator));
         }
     }
 
@@ -286,11 +291,12 @@ internal static class VectorTranscendentals
         TVector x = o.Max(o.WithSignOf(o.Abs(z), o.Create(-0f)), o.Create(ExpLowest));
         TVector n = NearestMultipleOfLn2<TVector, TOps>(x);
         TVector e = o.ScaleByPowerOfTwo(o.Add(o.Create(1f), ReducedExpM1<TVector, TOps>(x, n)), n);
-        TVector large = o.Divide(o.Create(1f), o.Add(o.Create(1f), e));
-        TVector small = o.Multiply(e, large);
+        // Each a single division, its numerator chosen while 1 + e is computed: e / (1 + e) rounds once, where
+        // e · (1 / (1 + e)) rounded twice and waited for a product after the division.
+        TVector one = o.Create(1f), denominator = o.Add(one, e);
         TVector nonNegative = o.GreaterThanOrEqual(z, o.Create(0f));
-        complement = o.Select(nonNegative, small, large);
-        return o.Select(nonNegative, large, small);
+        complement = o.Divide(o.Select(nonNegative, e, one), denominator);
+        return o.Divide(o.Select(nonNegative, one, e), denominator);
     }
 
     /// <summary>
