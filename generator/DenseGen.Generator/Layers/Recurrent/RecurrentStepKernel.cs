@@ -126,14 +126,25 @@ internal static class RecurrentStepKernel
                 w.Line($"{GateName(inputs, gate, width, reverse: true)}({arguments});");
             w.Close();
         }
+        else if (h == lanes)
+        {
+            // One block: the sums stay in registers for the state (a store and a load fewer on the step's critical path).
+            WriteOperands(w, spec, width, input, stateInRegisters);
+            w.Line("nuint j = 0;");
+            for (int gate = 0; gate < spec.Gates; gate++)
+                WriteGateSums(w, spec, width, input, stateInRegisters, gate);
+            if (!spec.HasCell)
+                w.Line($"{width.Static}.StoreUnsafe(r2, ref extra);");
+        }
         else
         {
             WriteOperands(w, spec, width, input, stateInRegisters);
             for (int gate = 0; gate < spec.Gates; gate++)
                 WriteGateBlocks(w, spec, width, input, stateInRegisters, gate, reverse: false);
         }
-        if (h / lanes <= 1)
-            WriteStateInOnePass(w, spec, width);
+        bool sumsInRegisters = !walksBothWays && h == lanes;
+        if (h == lanes)
+            WriteStateInOnePass(w, spec, width, sumsInRegisters);
         else
             WriteStateInTwoPasses(w, spec, width);
         w.Close();
@@ -155,16 +166,23 @@ internal static class RecurrentStepKernel
     }
 
     /// <summary>
-    /// The new state from the gates' sums, a block of hidden units at a time, in one loop: the gates' activations, which
-    /// do not depend on each other, then the cell's or the candidate's tanh and the new hidden state.
+    /// The new state from the gates' sums when Hidden is one vector: the gates' activations, which do not depend on each
+    /// other, then the cell's or the candidate's tanh and the new hidden state. The sums are read from gates (and the
+    /// GRU's <c>W_hn h + b_hn</c> from extra) unless <paramref name="sumsInRegisters"/>, where they are z0… and r2.
     /// </summary>
-    private static void WriteStateInOnePass(IndentedWriter w, RecurrentSpec spec, VectorWidth width)
+    private static void WriteStateInOnePass(IndentedWriter w, RecurrentSpec spec, VectorWidth width, bool sumsInRegisters)
     {
-        int h = spec.Hidden, lanes = width.Lanes;
+        int h = spec.Hidden;
         string v = width.Type, s = width.Static;
-        w.Open($"for (nuint j = 0; j < {Number(h)}; j += {Number(lanes)})");
-        for (int gate = 0; gate < spec.Gates; gate++)
-            w.Line($"{v} z{gate} = {s}.LoadUnsafe(ref gates, j + {Number(gate * h)});");
+        if (!sumsInRegisters)
+        {
+            w.Open("");
+            w.Line("nuint j = 0;");
+            for (int gate = 0; gate < spec.Gates; gate++)
+                w.Line($"{v} z{gate} = {s}.LoadUnsafe(ref gates, {Number(gate * h)});");
+            if (!spec.HasCell)
+                w.Line($"{v} r2 = {s}.LoadUnsafe(ref extra);");
+        }
         if (spec.HasCell)
         {
             w.Line($"{v} ig = {VM}.Sigmoid(z0);");
@@ -183,13 +201,14 @@ internal static class RecurrentStepKernel
         {
             w.Line($"{v} rg = {VM}.Sigmoid(z0);");
             w.Line($"{v} ug = {VM}.Sigmoid(z1);");
-            w.Line($"{v} ng = {VM}.Tanh(z2 + rg * {s}.LoadUnsafe(ref extra, j));");
+            w.Line($"{v} ng = {VM}.Tanh(z2 + rg * r2);");
             w.Line($"{s}.StoreUnsafe(ng + ug * ({s}.LoadUnsafe(ref h, j) - ng), ref h, j);");
             w.Open("if (keep)");
             WriteStores(w, width, ("rg", "gates", 0), ("ug", "gates", h), ("ng", "gates", 2 * h));
             w.Close();
         }
-        w.Close();
+        if (!sumsInRegisters)
+            w.Close();
     }
 
     /// <summary>
