@@ -447,7 +447,8 @@ internal static class RecurrentStepKernel
     /// Rows <paramref name="row"/> to +3 of <c>W_hh h</c> (relative to the block's first row, <c>wh</c>): each row's
     /// products summed into one vector, whose lanes the caller then adds. Returns the four vectors' names. Two
     /// accumulators per row once a row is four vectors or more, so that the multiply-adds of one row do not wait on each
-    /// other.
+    /// other; with the state in registers the four rows' multiply-adds are written column by column, so that no
+    /// instruction waits on the one before it (each accumulator's order is unchanged, and with it the bits).
     /// </summary>
     private static string[] HiddenTile(IndentedWriter w, RecurrentSpec spec, VectorWidth width, bool stateInRegisters, string wh, int row, string name)
     {
@@ -462,14 +463,18 @@ internal static class RecurrentStepKernel
                 w.Line($"{v} {name}a{k} = {s}.LoadUnsafe(ref {wh}, {Number(start)}) * h0;");
                 if (split)
                     w.Line($"{v} {name}b{k} = {s}.LoadUnsafe(ref {wh}, {Number(start + lanes)}) * h1;");
-                for (int i = split ? 2 : 1; i < vectors; i++)
+            }
+            for (int i = split ? 2 : 1; i < vectors; i++)
+            {
+                for (int k = 0; k < 4; k++)
                 {
+                    int start = (row + k) * h;
                     string acc = split && i % 2 == 1 ? $"{name}b{k}" : $"{name}a{k}";
                     w.Line($"{acc} = {VM}.MultiplyAdd({s}.LoadUnsafe(ref {wh}, {Number(start + i * lanes)}), h{i}, {acc});");
                 }
-                if (split)
-                    w.Line($"{name}a{k} += {name}b{k};");
             }
+            for (int k = 0; k < 4 && split; k++)
+                w.Line($"{name}a{k} += {name}b{k};");
         }
         else
         {
