@@ -143,15 +143,15 @@ internal static class VectorTranscendentals
         public TVector Invoke<TVector, TOps>(TVector z) where TVector : struct where TOps : struct, IFloatVectorOps<TVector>
         {
             // tanh a = (e^2a − 1) / (e^2a + 1) for a = |z|, with e^2a − 1 taken without cancellation, so small inputs keep
-            // their relative accuracy; the sign goes back on as a bit.
-            // n is taken from a · 2 log₂e rather than from 2a, so that it does not wait for the sum: the products are the
-            // same real number, rounded the same way.
+            // their relative accuracy. n is taken from a · 2 log₂e rather than from 2a, so that it does not wait for the
+            // sum: the products are the same real number, rounded the same way.
             TOps o = default;
             TVector a = o.Min(o.Abs(z), o.Create(TanhSaturation));
             TVector n = o.RoundToInteger(o.Multiply(a, o.Create(2f * Log2E)));
             TVector p = ReducedExpM1<TVector, TOps>(o.Add(a, a), n);
             // e^2a − 1 and e^2a + 1 both from p, side by side (each 2ⁿ p + (2ⁿ ∓ 1), see ExpM1OfSmall), rather than the
-            // second from the first; the sign goes on the numerator, so the quotient is the result.
+            // second from the first; the sign goes on the numerator as a bit, so the quotient is the result. 2ⁿ + 1 rounds
+            // for n above 23 (a above 8.1, where tanh is within 2⁻²² of 1): about half an ulp, inside the bound.
             TVector scale = o.PowerOfTwo(n), one = o.Create(1f);
             TVector numerator = o.WithSignOf(o.MultiplyAdd(scale, p, o.Subtract(scale, one)), z);
             TVector denominator = o.MultiplyAdd(scale, p, o.Add(scale, one));
@@ -301,8 +301,9 @@ internal static class VectorTranscendentals
 
     /// <summary>
     /// e^x − 1 for x from −18 to 20 (the callers clamp into it, which keeps 2ⁿ one normal float): <c>2ⁿ p + (2ⁿ − 1)</c>
-    /// with <c>p = e^r − 1</c>, n being x / ln 2 rounded (<see cref="NearestMultipleOfLn2"/>). For |x| ≤ ln 2 / 2, n = 0 and the result is <c>p</c> itself, which keeps small inputs'
-    /// relative accuracy; elsewhere <c>2ⁿ − 1</c> and <c>2ⁿ p</c> are exact and the sum rounds once without cancelling.
+    /// with <c>p = e^r − 1</c>, n being x / ln 2 rounded (<see cref="NearestMultipleOfLn2"/>). For |x| ≤ ln 2 / 2, n = 0
+    /// and the result is <c>p</c> itself, which keeps small inputs' relative accuracy; elsewhere <c>2ⁿ − 1</c> and
+    /// <c>2ⁿ p</c> are exact and the sum rounds once without cancelling.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVector ExpM1OfSmall<TVector, TOps>(TVector x, TVector n) where TVector : struct where TOps : struct, IFloatVectorOps<TVector>

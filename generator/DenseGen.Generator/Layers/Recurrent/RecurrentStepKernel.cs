@@ -9,8 +9,9 @@ namespace DenseGen.Generator.Layers.Recurrent;
 
 /// <summary>
 /// One layer's time step for one stream in one method, in vectors: each gate's rows (the weights' row dot products, a
-/// vector of rows reduced at a time by one shuffle tree; both biases and the input's part), then, a vector of hidden units at a time, the gates' sigmoid and tanh and the new state (in two loops
-/// where there is more than one vector, so that independent blocks' activations overlap). At small sizes most of the step's time went to the calls and passes
+/// vector of rows reduced at a time by one shuffle tree; both biases and the input's part), then, a vector of hidden
+/// units at a time, the gates' sigmoid and tanh and the new state (in two loops where Hidden is more than one vector, so
+/// that independent blocks' activations overlap). At small sizes most of the step's time went to the calls and passes
 /// between those parts (two dense kernels, four span activations, scalar loops); here there are none.
 /// </summary>
 /// <remarks>
