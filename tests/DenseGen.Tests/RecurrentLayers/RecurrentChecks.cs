@@ -23,7 +23,8 @@ internal static class RecurrentChecks
 
     private const int Streams = 3, Steps = 7;
 
-    private static readonly string[] FloatLayers = [nameof(StreamsLstm), nameof(StreamsGru), nameof(StreamsLstmDeterministic), nameof(StreamsGruDeterministic)];
+    private static readonly string[] FloatLayers =
+        [nameof(StreamsLstm), nameof(StreamsGru), nameof(StreamsLstmDeterministic), nameof(StreamsGruDeterministic), nameof(WideInputLstm), nameof(WideInputGru)];
 
     private static readonly string[] DoubleLayers = [nameof(StreamsLstmStruct), nameof(StreamsGruStruct)];
 
