@@ -104,7 +104,6 @@ internal static class RecurrentStepKernel
     private static void WriteMethod(IndentedWriter w, RecurrentSpec spec, int inputs, VectorWidth width, string? methodAttributes)
     {
         int h = spec.Hidden, lanes = width.Lanes;
-        string v = width.Type, s = width.Static;
         bool walksBothWays = WalksBothWays(spec, inputs);
         w.Line();
         GeneratedFile.Method(w, methodAttributes);
@@ -112,9 +111,9 @@ internal static class RecurrentStepKernel
             + $"ref float inputBias, ref float recurrentBias, ref float gates, ref float extra, bool keep{(walksBothWays ? ", bool reverse" : "")})");
         var input = new InputPart(inputs, lanes);
         bool stateInRegisters = StateInRegisters(spec, width);
-        // Each gate's rows, their sums kept in gates (the GRU's W_hn h + b_hn in extra); then the state, a block at a time,
-        // in place (every read of the old state is over). Weights larger than L1 are walked gate by gate, one method each,
-        // in order or (reverse) from the last gate back.
+        // Each gate's rows, their sums kept in gates (the GRU's W_hn h + b_hn in extra), or in registers where Hidden is one
+        // vector and the weights fit L1; then the state, in place (every read of the old state is over). Weights larger
+        // than L1 are walked gate by gate, one method each, in order or (reverse) from the last gate back.
         if (walksBothWays)
         {
             const string arguments = "ref x, ref h, ref inputWeights, ref recurrentWeights, ref inputBias, ref recurrentBias, ref gates, ref extra";
@@ -143,9 +142,8 @@ internal static class RecurrentStepKernel
             for (int gate = 0; gate < spec.Gates; gate++)
                 WriteGateBlocks(w, spec, width, input, stateInRegisters, gate, reverse: false);
         }
-        bool sumsInRegisters = !walksBothWays && h == lanes;
         if (h == lanes)
-            WriteStateInOnePass(w, spec, width, sumsInRegisters);
+            WriteStateInOnePass(w, spec, width, sumsInRegisters: !walksBothWays);
         else
             WriteStateInTwoPasses(w, spec, width);
         w.Close();
@@ -223,8 +221,8 @@ internal static class RecurrentStepKernel
         int h = spec.Hidden, lanes = width.Lanes;
         string v = width.Type, s = width.Static;
         string loop = $"for (nuint j = 0; j < {Number(h)}; j += {Number(lanes)})";
-        // The activated gates stay in gates (the last gate's slot holds what the second loop reads: the LSTM's output gate,
-        // the GRU's candidate sum before its tanh), so a kept step needs no stores besides.
+        // What the second loop reads goes back into gates whether or not the step is kept: the LSTM's output gate, the GRU's
+        // update gate and its candidate's sum before the tanh. The other activated gates are stored only for a kept step.
         w.Open(loop);
         for (int gate = 0; gate < spec.Gates; gate++)
             w.Line($"{v} z{gate} = {s}.LoadUnsafe(ref gates, j + {Number(gate * h)});");
