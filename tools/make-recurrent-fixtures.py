@@ -21,6 +21,13 @@ values, with inputs x [batch, 200, input] (the steps fixed, the batch dynamic), 
 [batch, layers, hidden] (each stream's state, turned time-major by a Transpose before the layer), and outputs output
 [batch, 200, hidden], h_n and c_n [batch, layers, hidden].
 
+The cases with a head (heads/<name>.safetensors and .onnx, HEAD_CASES below) are the models amp and effect users
+export: the layer (zero initial state, batch_first) with a Linear applied at every step after it, exported as PyTorch
+writes them (a MatMul of [batch, steps, hidden] and an Add of the bias), then a skip connection adding the input or a
+tanh. One is exported with the batch dynamic, one with torch.onnx.export's defaults (every dimension fixed, the batch
+at 1). Each .safetensors holds the layer's state dict, head.weight and head.bias, h0 (and c0) of zeros, x, and the
+model's output y computed in float64 as f64.y; its metadata adds head ("residual" or "tanh").
+
 Run with Debian's Python and packages (apt-get install python3-torch python3-onnx):
     /usr/bin/python3 tools/make-recurrent-fixtures.py                    # every case
     /usr/bin/python3 tools/make-recurrent-fixtures.py gru_in1_h8_l2_s5_t200  # only the named cases
@@ -54,6 +61,12 @@ CASES = [
     ("gru", 3, 40, 2, 1, 200, 3008),
     ("gru", 2, 64, 1, 5, 1, 3009),
     ("gru", 2, 64, 1, 1, 200, 3010),
+]
+
+# (kind, input size, hidden size, head outputs, head, streams, steps, batch dynamic, seed).
+HEAD_CASES = [
+    ("lstm", 1, 16, 1, "residual", 3, 100, True, 3011),
+    ("gru", 2, 8, 3, "tanh", 1, 100, False, 3012),
 ]
 
 
@@ -178,12 +191,59 @@ def write_case(kind, inputs, hidden, layers, streams, steps, seed):
         onnx.checker.check_model(onnx.load(path))
 
 
+class WithHead(torch.nn.Module):
+    """A recurrent layer from a zero state, then a Linear at every step, then the input added (the skip connection of
+    amp models, whose head has as many outputs as inputs) or a tanh."""
+
+    def __init__(self, kind, inputs, hidden, outputs, head):
+        super().__init__()
+        cls = torch.nn.LSTM if kind == "lstm" else torch.nn.GRU
+        self.rec = cls(inputs, hidden, batch_first=True)
+        self.head = torch.nn.Linear(hidden, outputs)
+        self.kind = head
+
+    def forward(self, x):
+        y = self.head(self.rec(x)[0])
+        return y + x if self.kind == "residual" else torch.tanh(y)
+
+
+def head_case_name(kind, inputs, hidden, outputs, head, streams, steps, dynamic):
+    return f"{kind}_in{inputs}_h{hidden}_{head}{outputs}_s{streams}_t{steps}" + ("" if dynamic else "_fixed")
+
+
+def write_head_case(kind, inputs, hidden, outputs, head, streams, steps, dynamic, seed):
+    name = head_case_name(kind, inputs, hidden, outputs, head, streams, steps, dynamic)
+    torch.manual_seed(seed)
+    model = WithHead(kind, inputs, hidden, outputs, head)
+    x = torch.randn(streams, steps, inputs)
+    tensors = {n: p.detach().clone() for n, p in model.rec.state_dict().items()}
+    tensors.update({"head.weight": model.head.weight.detach().clone(), "head.bias": model.head.bias.detach().clone(), "x": x})
+    for state in ["h0", "c0"] if kind == "lstm" else ["h0"]:
+        tensors[state] = torch.zeros(1, streams, hidden)
+    wide = WithHead(kind, inputs, hidden, outputs, head)
+    wide.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        tensors["f64.y"] = wide.double()(x.double())
+    metadata = {"producer": "PyTorch " + torch.__version__, "kind": kind, "input_size": str(inputs),
+                "hidden_size": str(hidden), "num_layers": "1", "streams": str(streams), "steps": str(steps), "head": head}
+    folder = os.path.join(OUT, "heads")
+    os.makedirs(folder, exist_ok=True)
+    write_safetensors(os.path.join(folder, name + ".safetensors"), tensors, metadata)
+    path = os.path.join(folder, name + ".onnx")
+    torch.onnx.export(model, (x,), path, opset_version=OPSET, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}} if dynamic else None)
+    onnx.checker.check_model(onnx.load(path))
+
+
 def main(names):
     torch.set_num_threads(1)
     os.makedirs(OUT, exist_ok=True)
     for case in CASES:
         if not names or case_name(*case[:6]) in names:
             write_case(*case)
+    for case in HEAD_CASES:
+        if not names or head_case_name(*case[:8]) in names:
+            write_head_case(*case)
 
 
 if __name__ == "__main__":

@@ -161,17 +161,10 @@ internal sealed partial class OnnxModelPlanner
         }
         else
         {
+            // The batch at its axis: 1 where the inputs fix it, else a dimension only the call knows.
             PlanValue x = Input(node, 0);
-            if (_batchOfOne)
-            {
-                dims = [1, .. x.Dims.Select(d => (long)d)];
-                batch = new bool[dims.Length];
-            }
-            else
-            {
-                dims = [0, .. x.Dims.Select(d => (long)d)];
-                batch = dims.Select((_, i) => i == 0).ToArray();
-            }
+            dims = [.. x.Dims.Take(x.BatchAxis).Select(d => (long)d), _batchOfOne ? 1 : 0, .. x.Dims.Skip(x.BatchAxis).Select(d => (long)d)];
+            batch = dims.Select((_, i) => !_batchOfOne && i == x.BatchAxis).ToArray();
         }
         // From opset 15, start and end select a range of the dimensions, clamped as Slice's are.
         long start = Int(node, "start", 0), end = Int(node, "end", dims.Length);

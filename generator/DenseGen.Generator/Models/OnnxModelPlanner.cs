@@ -441,20 +441,30 @@ internal sealed partial class OnnxModelPlanner
             bias = BiasOf(node, c, outputs);
             biasSources = BiasSources(c);
         }
-        AddDense(node, x, (weight, weightSources), bias is null ? null : (bias, biasSources), outputs, node.Outputs[0]);
+        AddDense(node, x, x.Width, (weight, weightSources), bias is null ? null : (bias, biasSources), outputs, node.Outputs[0]);
     }
 
+    /// <summary>
+    /// A MatMul by a constant <c>[K, N]</c>: of each sample's row <c>[batch, K]</c>, or of every row of a sample
+    /// <c>[batch, …, K]</c> (a linear layer applied at every time step of a recurrent node's output, wherever the batch
+    /// stands before the last axis): a dense layer of K inputs run on every row, since values are held sample by sample.
+    /// </summary>
     private void CompileMatMul(OnnxNode node)
     {
         ExpectInputs(node, 2, 2);
-        PlanValue x = FlatInput(node, 0);
+        PlanValue x = Input(node, 0);
+        if (x.IsInteger)
+            throw Unsupported(node, "multiplies integers");
+        if (x.BatchAxis == x.Dims.Length)
+            throw Unsupported(node, $"multiplies {x.Shape}, whose last axis is the batch; [OnnxModel] multiplies each sample's rows of features ([batch, K] or [batch, …, K])");
+        int inputs = x.Dims[x.Dims.Length - 1];
         OnnxTensor b = Constant(node, 1, "its second operand");
-        if (b.Dims.Length != 2 || b.Dims[0] != x.Width)
-            throw Unsupported(node, $"multiplies {x.Shape} by a constant of shape {b.Shape}; [OnnxModel] compiles a MatMul of [batch, K] by a constant [K, N]");
+        if (b.Dims.Length != 2 || b.Dims[0] != inputs)
+            throw Unsupported(node, $"multiplies {x.Shape} by a constant of shape {b.Shape}; [OnnxModel] compiles a MatMul of [batch, K] (or [batch, …, K]) by a constant [K, N]");
         int outputs = (int)b.Dims[1];
         if (outputs < 1)
             throw Unsupported(node, $"has a second operand of shape {b.Shape}, which makes no outputs");
-        float[] weight = Transpose(Floats(node, b), x.Width, outputs);
+        float[] weight = Transpose(Floats(node, b), inputs, outputs);
         string result = node.Outputs[0];
         float[]? bias = null;
         Func<int, ElementSource>? biasSources = null;
@@ -470,11 +480,15 @@ internal sealed partial class OnnxModelPlanner
                 result = add.Outputs[0];
             }
         }
-        AddDense(node, x, (weight, TransposedSources(b, x.Width, outputs)), bias is null ? null : (bias, biasSources), outputs, result);
+        AddDense(node, x, inputs, (weight, TransposedSources(b, inputs, outputs)), bias is null ? null : (bias, biasSources), outputs, result);
     }
 
-    /// <summary>A dense layer from <paramref name="x"/> to <paramref name="result"/>, taking the activation that alone reads it.</summary>
-    private void AddDense(OnnxNode node, PlanValue x, (float[] Values, Func<int, ElementSource>? Sources) weight,
+    /// <summary>
+    /// A dense layer of <paramref name="inputs"/> to <paramref name="outputs"/> from <paramref name="x"/> to
+    /// <paramref name="result"/>, run on each of x's rows of <paramref name="inputs"/> (one per sample, or a sample's
+    /// every row), taking the activation that alone reads it.
+    /// </summary>
+    private void AddDense(OnnxNode node, PlanValue x, int inputs, (float[] Values, Func<int, ElementSource>? Sources) weight,
         (float[] Values, Func<int, ElementSource>? Sources)? bias, int outputs, string result)
     {
         ActivationKind activation = ActivationKind.None;
@@ -495,8 +509,8 @@ internal sealed partial class OnnxModelPlanner
                 result = mul.Outputs[0];
             }
         }
-        if ((long)x.Width * outputs > LayerLimits.MaxElements)
-            throw Unsupported(node, $"has {x.Width} × {outputs} weights, more than one array holds");
+        if ((long)inputs * outputs > LayerLimits.MaxElements)
+            throw Unsupported(node, $"has {inputs} × {outputs} weights, more than one array holds");
         int index = _layers.Count;
         var layer = new DenseSpec(
             Namespace: _spec.Namespace,
@@ -504,7 +518,7 @@ internal sealed partial class OnnxModelPlanner
             TypeName: "__DenseLayer" + index.ToString(CultureInfo.InvariantCulture),
             IsStruct: false,
             Element: ElementKind.Float32,
-            In: x.Width,
+            In: inputs,
             Out: outputs,
             FullUnroll: false,
             Activation: activation,
@@ -525,7 +539,8 @@ internal sealed partial class OnnxModelPlanner
         {
             AddLayerTargets(index, layer, node, weight);
         }
-        PlanValue y = NewValue([outputs], isInteger: false);
+        // The rows keep their shape and the batch its axis: [batch, …, K] → [batch, …, N].
+        PlanValue y = NewValue([.. x.Dims.Take(x.Dims.Length - 1), outputs], isInteger: false, x.BatchAxis);
         _steps.Add(new LayerStep(index, x.Storage, y.Storage));
         Define(result, y);
     }
@@ -769,8 +784,6 @@ internal sealed partial class OnnxModelPlanner
         if (moved.Zip(moved.Skip(1), (p, q) => p < q).Any(inOrder => !inOrder))
             throw Unsupported(node, $"transposes {x.Shape} by {Format(given)}, which reorders a sample's values; [OnnxModel] moves only the batch and dimensions of size 1");
         int batchAxis = Array.IndexOf(perm, x.BatchAxis);
-        if (batchAxis != 0 && _batchOfOne)
-            throw Unsupported(node, $"transposes {x.Shape} by {Format(given)}, moving the batch of one the inputs fix; [OnnxModel] keeps it first there, and moves it (as a recurrent node's time-major input needs) only where the inputs' batch is dynamic: export with a dynamic axis 0");
         return (perm.Where(a => a != x.BatchAxis).Select(a => full[a]).ToArray(), batchAxis);
     }
 
@@ -1063,7 +1076,7 @@ internal sealed partial class OnnxModelPlanner
         if (_values.TryGetValue(_graph.Resolve(name), out PlanValue? value))
         {
             // Only the ops that know where the batch is take a value whose batch is not first.
-            if (value.BatchAxis != 0 && node.OpType is not ("Transpose" or "Squeeze" or "Slice" or "Gather" or "Concat" or "LSTM" or "GRU"))
+            if (value.BatchAxis != 0 && node.OpType is not ("Transpose" or "Squeeze" or "Slice" or "Gather" or "Concat" or "LSTM" or "GRU" or "MatMul" or "Shape"))
                 throw Unsupported(node, $"takes '{name}' of shape {value.Shape}, whose batch is not first; [OnnxModel] moves it back with a Transpose first");
             return value;
         }
@@ -1077,7 +1090,7 @@ internal sealed partial class OnnxModelPlanner
     private PlanValue FlatInput(OnnxNode node, int index)
     {
         PlanValue x = Input(node, index);
-        if (x.Dims.Length != 1)
+        if (x.Dims.Length != 1 || x.BatchAxis != 0)
             throw Unsupported(node, $"multiplies {x.Shape}; [OnnxModel] multiplies one row of features per sample ([batch, K])");
         if (x.IsInteger)
             throw Unsupported(node, "multiplies integers");

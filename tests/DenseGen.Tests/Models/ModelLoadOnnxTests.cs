@@ -34,6 +34,7 @@ public sealed class ModelLoadOnnxTests(ITestOutputHelper output)
         "mlagents_Hallway" => new(["obs_0", "obs_1", "action_masks", "recurrent_in"], [("discrete_actions", true), ("recurrent_out", false)], true, [5]),
         "lstm_in1_h8_l2_s5_t200" => new(["x", "initial_h", "initial_c"], [("output", false), ("h_n", false), ("c_n", false)], false, []),
         "gru_in3_h40_l2_s1_t200" => new(["x", "initial_h"], [("output", false), ("h_n", false)], false, []),
+        "lstm_in1_h16_residual1_s3_t100" or "gru_in2_h8_tanh3_s1_t100_fixed" => new(["x"], [("y", false)], false, []),
         _ => throw new ArgumentException("not a model these tests know: " + file),
     };
 
@@ -43,7 +44,7 @@ public sealed class ModelLoadOnnxTests(ITestOutputHelper output)
     internal static byte[] Bytes(string file) => file == Built ? OnnxModelSnapshotTests.Policy()
         : file.StartsWith("mlagents_Hallway", StringComparison.Ordinal) ? File.ReadAllBytes(ExternalModels.Path(file))
         : file.StartsWith("lstm_", StringComparison.Ordinal) || file.StartsWith("gru_", StringComparison.Ordinal)
-            ? File.ReadAllBytes(Path.Combine(Recurrent.RecurrentFixture.Folder, "onnxmodel", file))
+            ? File.ReadAllBytes(Path.Combine(Recurrent.RecurrentFixture.Folder, file.Contains("_residual") || file.Contains("_tanh") ? "heads" : "onnxmodel", file))
         : File.ReadAllBytes(OnnxImportTests.Fixture(file));
 
     /// <summary>How the test calls LoadOnnx: 0 bytes, 1 a path, 2 a stream.</summary>
@@ -63,6 +64,9 @@ public sealed class ModelLoadOnnxTests(ITestOutputHelper output)
         // PyTorch's exports of whole sequences (200 steps, stacked; see RecurrentSequenceModelTests): W, R and B reordered.
         { "lstm_in1_h8_l2_s5_t200.onnx", 1 },
         { "gru_in3_h40_l2_s1_t200.onnx", 0 },
+        // A layer with a Linear at every step (MatMul of [batch, steps, H]), as amp models export; one with the batch fixed at 1.
+        { "lstm_in1_h16_residual1_s3_t100.onnx", 2 },
+        { "gru_in2_h8_tanh3_s1_t100_fixed.onnx", 1 },
     };
 
     /// <summary>ML-Agents' memory policy: its LSTM's W, R and B, reordered into the nested layer's PyTorch order, reloaded from a retrained file.</summary>

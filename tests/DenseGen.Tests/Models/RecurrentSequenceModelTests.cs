@@ -120,26 +120,68 @@ public class RecurrentSequenceModelTests(ITestOutputHelper output)
         Assert.Contains("node '/layer/LSTM' (LSTM) runs a constant number of time steps", message, StringComparison.Ordinal);
     }
 
+    /// <summary>The exports of a recurrent layer with a head at every step (tests/DenseGen.Tests/Fixtures/recurrent/heads).</summary>
+    public static TheoryData<string> HeadExports() =>
+        [.. Directory.GetFiles(Path.Combine(RecurrentFixture.Folder, "heads"), "*.onnx").Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal)];
+
     /// <summary>
-    /// An export whose inputs fix the batch at 1 (torch.onnx.export without dynamic axes) cannot move it behind the steps:
-    /// refused naming the Transpose, and saying to export the batch dynamic.
+    /// The models amp and effect users export, as PyTorch 1.13 writes them: a layer from a zero state, a Linear at every
+    /// step (a MatMul of <c>[batch, steps, H]</c>, the bias's Add), then a skip connection adding the input or a tanh; one
+    /// with the batch dynamic (three streams, two chunks at MaxBatch 2), one with <c>torch.onnx.export</c>'s defaults (the
+    /// batch fixed at 1, so the Transposes to and from time-major move a batch of one). Each output is within the bound of
+    /// PyTorch's float64 result, propagated from the layer's (<see cref="RecurrentErrorBound"/>, β per hidden element)
+    /// through the head: z = W h + b is off by at most (u + u₆₄)·Σⱼ|Wₖⱼ|βⱼ from the layer's error, plus its own sum of
+    /// H + 1 terms, γ_{H+1}·(Σⱼ|Wₖⱼhⱼ| + |bₖ|) in float and in double; the skip connection adds one rounding, u·|y|, and the
+    /// tanh, whose slope is at most 1, its own rounding (<see cref="Reference.ActivationRounding"/>).
     /// </summary>
+    [Theory, MemberData(nameof(HeadExports))]
+    public void LayersWithAHeadAtEveryStepMatchPyTorch(string name)
+    {
+        var fixture = RecurrentFixture.Read(Path.Combine("heads", name));
+        int inputs = fixture.Reference.InputSize, hidden = fixture.Reference.HiddenSize, streams = fixture.Streams, steps = fixture.Steps;
+        double[] weight = fixture.Get("head.weight"), bias = fixture.Get("head.bias");
+        int outputs = bias.Length;
+        bool residual = fixture.File.Metadata["head"] == "residual";
+        float[] x = fixture.Get<float>("x"), y = new float[streams * steps * outputs];
+        string options = name.EndsWith("_fixed", StringComparison.Ordinal) ? "" : ", MaxBatch = 2";
+        SampledOutputTests.Invoke(File.ReadAllBytes(Path.Combine(RecurrentFixture.Folder, "heads", name + ".onnx")), options, "m.Forward(i[0], (float[])o[0])", [x], [y], 0);
+
+        RecurrentErrorBound layer = fixture.Bound();
+        (double[] z, double[] scale) = Reference.Forward(weight, bias, layer.Pass.Output, hidden, outputs);
+        double[] expected = fixture.Get("f64.y"), coefficient = new double[expected.Length];
+        double u = ErrorBound.FloatRoundoff, allowed = u + ErrorBound.DoubleRoundoff;
+        for (int row = 0; row < streams * steps; row++)
+        {
+            for (int k = 0; k < outputs; k++)
+            {
+                int i = row * outputs + k;
+                double propagated = 0;
+                for (int j = 0; j < hidden; j++)
+                    propagated += Math.Abs(weight[k * hidden + j]) * layer.Output[row * hidden + j];
+                double zError = allowed * propagated + ErrorBound.Allowed<float>(hidden + 1, scale[i]);
+                Assert.Equal(residual ? z[i] + x[row * inputs + k] : Math.Tanh(z[i]), expected[i], 1e-12);
+                double own = residual ? u * Math.Abs(expected[i]) : Reference.ActivationRounding(Activation.Tanh) * u * Math.Abs(expected[i]);
+                // AssertWithin multiplies the coefficient by the roundoff it is given: 1 here, the bound already in units.
+                coefficient[i] = zError + own;
+            }
+        }
+        double worst = RecurrentFixture.AssertWithin(expected, LayerChecks.Wide(y), coefficient, 1, "y", [streams, steps, outputs], "[OnnxModel]", "PyTorch float64");
+        Assert.Contains(y, v => Math.Abs(v) > 0.01f);
+        output.WriteLine($"{name} under [OnnxModel]: largest |DenseGen − PyTorch float64| is {worst:P2} of its bound");
+    }
+
+    /// <summary>A MatMul whose rows would run along the batch (the batch moved last by a Transpose) is refused naming it.</summary>
     [Fact]
-    public void ABatchOfOneFixedIsRefusedNamingTheTranspose()
+    public void AMatMulAlongTheBatchIsRefusedNamingIt()
     {
         byte[] file = new OnnxBuilder(14)
-            .Input("x", 1L, 5L, 2L)
-            .Initializer("W", [1, 9, 2], new float[18])
-            .Initializer("R", [1, 9, 3], new float[27])
-            .Int64Initializer("axis1", [1], [1])
-            .Node("Transpose", "time_major", ["x"], ["xt"], ("perm", new long[] { 1, 0, 2 }))
-            .Node("GRU", "memory", ["xt", "W", "R"], ["y"], ("hidden_size", 3L), ("linear_before_reset", 1L))
-            .Node("Squeeze", "squeeze", ["y", "axis1"], ["s"])
-            .Node("Transpose", "batch_major", ["s"], ["output"], ("perm", new long[] { 1, 0, 2 }))
-            .Output("output", 1L, 5L, 3L).Build();
+            .Input("x", "batch", 5L, 2L)
+            .Initializer("W", [3, 4], new float[12])
+            .Node("Transpose", "batch_last", ["x"], ["xt"], ("perm", new long[] { 1, 2, 0 }))
+            .Node("MatMul", "head", ["xt", "W"], ["y"])
+            .Output("y", 5L, 2L, 4L).Build();
         string message = RefusalOf(file);
-        Assert.Contains("node 'time_major' (Transpose) transposes [batch, 5, 2] by [1, 0, 2], moving the batch of one the inputs fix", message, StringComparison.Ordinal);
-        Assert.Contains("export with a dynamic axis 0", message, StringComparison.Ordinal);
+        Assert.Contains("node 'head' (MatMul) multiplies [5, 2, batch], whose last axis is the batch", message, StringComparison.Ordinal);
     }
 
     /// <summary>A recurrent node given the batch first (no Transpose to time-major) reads it as the steps: refused naming the node.</summary>

@@ -41,6 +41,7 @@ internal sealed class RecurrentFixture
     /// <summary>The declared layer's shape: <c>lstm_in3_h40_l2</c>.</summary>
     public string Shape => $"{File.Metadata["kind"]}_in{Reference.InputSize}_h{Reference.HiddenSize}_l{Reference.Layers}";
 
+    /// <summary>The fixture <paramref name="name"/>, a path from <see cref="Folder"/> without its extension.</summary>
     public static RecurrentFixture Read(string name)
     {
         SafeTensorsFile file = SafeTensorsFile.Read(Path.Combine(Folder, name + ".safetensors"));
