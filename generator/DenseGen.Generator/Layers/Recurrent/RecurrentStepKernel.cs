@@ -300,6 +300,13 @@ internal static class RecurrentStepKernel
             w.Line($"{v} xb = {s}.Create(x);");
         for (int i = input.VectorColumns; i < inputs; i++)
             w.Line($"float x{i} = {U}.Add(ref x, {Number(i)});");
+        if (input.RowsInVectors)
+        {
+            // The input repeated across a block's weights read as whole vectors: lane l of pattern k multiplies weight
+            // k·lanes + l of the block, column (k·lanes + l) mod inputs. With two inputs every pattern is the same.
+            for (int k = 0; k < input.Patterns; k++)
+                w.Line($"{v} xp{k} = {s}.Create({string.Join(", ", Enumerable.Range(0, lanes).Select(l => "x" + Number((k * lanes + l) % inputs)))});");
+        }
         if (input.RowsInQuads)
         {
             w.Line($"{V128}<float> xq = {V128}.Create({string.Join(", ", Enumerable.Range(0, 4).Select(i => i < inputs ? $"x{i}" : "0f"))});");
@@ -352,9 +359,21 @@ internal static class RecurrentStepKernel
             w.Line($"{v} {z} = {s}.LoadUnsafe(ref inputBias, j + {Number(first)}) + {s}.LoadUnsafe(ref recurrentBias, j + {Number(first)});");
         }
         if (inputs == 1)
+        {
             w.Line($"{z} = {VM}.MultiplyAdd({s}.LoadUnsafe(ref wx{gate}, {Number(first)}), xb, {z});");
+        }
+        else if (input.RowsInVectors)
+        {
+            // The block's weights are inputs·lanes floats in a row: whole vectors times the repeated input, each row's
+            // products then summed in one vector (as RowsInQuads sums them, so the bits are the same).
+            IEnumerable<string> products = Enumerable.Range(0, inputs)
+                .Select(k => $"{s}.LoadUnsafe(ref wx{gate}, {Number(first * inputs + k * lanes)}) * xp{k % input.Patterns}");
+            w.Line($"{z} += {VM}.SumEach{(inputs == 2 ? "Pair" : "Triple")}({string.Join(", ", products)});");
+        }
         else
+        {
             w.Line($"{z} += {Combine(width, Enumerable.Range(0, lanes / 4).Select(tile => InputTile(w, width, input, $"wx{gate}", first + 4 * tile, $"{z}i{tile}", gate == spec.Gates - 1 && tile == lanes / 4 - 1, h - lanes)).ToList())};");
+        }
         List<string[]> tiles = Enumerable.Range(0, lanes / 4).Select(tile => HiddenTile(w, spec, width, stateInRegisters, $"wh{gate}", first + 4 * tile, $"{z}h{tile}")).ToList();
         // A block's rows summed in one shuffle tree where the vectors are 256 or 512 bits (eight or sixteen rows, in half
         // or a third of the instructions of reductions four rows at a time); Vector128 blocks are four rows.
@@ -386,8 +405,18 @@ internal static class RecurrentStepKernel
 
         public int VectorColumns { get; }
 
-        /// <summary>Two to four inputs, fewer than a vector's lanes: each row's weights read as one Vector128.</summary>
-        public bool RowsInQuads => Inputs >= 2 && Inputs <= 4 && Inputs < Lanes;
+        /// <summary>
+        /// Two or three inputs in vectors of eight or sixteen lanes: a block's weights read as whole vectors and each row's
+        /// products gathered by <c>VectorMath.SumEachPair</c>/<c>SumEachTriple</c>, a third of the instructions of
+        /// <see cref="RowsInQuads"/>.
+        /// </summary>
+        public bool RowsInVectors => (Inputs == 2 || Inputs == 3) && Lanes >= 8;
+
+        /// <summary>The distinct input patterns <see cref="RowsInVectors"/> multiplies by: with two inputs, one.</summary>
+        public int Patterns => Inputs == 2 ? 1 : Inputs;
+
+        /// <summary>Two to four inputs, fewer than a vector's lanes (and not <see cref="RowsInVectors"/>): each row's weights read as one Vector128.</summary>
+        public bool RowsInQuads => Inputs >= 2 && Inputs <= 4 && Inputs < Lanes && !RowsInVectors;
     }
 
     /// <summary>
