@@ -316,7 +316,26 @@ internal static class RecurrentEmitter
             w.Line("layerInput = h;");
             w.Close();
         }
-        w.Line("layerInput.CopyTo(y);");
+        if (fused && RecurrentStepKernel.StoresHalves512(spec))
+        {
+            // The kernel stored the state in 256-bit halves, which a 512-bit load (Span.CopyTo's, or the next layer's)
+            // cannot take from the store buffer: it would wait for both stores to reach the cache. Each pair of halves is
+            // read as it was stored and written as one 512-bit vector, which any later load can take.
+            string m = Dense.KernelWriter.Marshal, v256 = "global::System.Runtime.Intrinsics.Vector256", v512 = "global::System.Runtime.Intrinsics.Vector512";
+            w.Open($"if ({v512}.IsHardwareAccelerated)");
+            w.Line($"ref float state = ref {m}.GetReference(layerInput);");
+            w.Line($"ref float output = ref {m}.GetReference(y);");
+            w.Line($"for (nuint j = 0; j < {Number(h)}; j += 16)");
+            w.Line($"    {v512}.StoreUnsafe({v512}.Create({v256}.LoadUnsafe(ref state, j), {v256}.LoadUnsafe(ref state, j + 8)), ref output, j);");
+            w.Close();
+            w.Open("else");
+            w.Line("layerInput.CopyTo(y);");
+            w.Close();
+        }
+        else
+        {
+            w.Line("layerInput.CopyTo(y);");
+        }
         w.Close();
         w.Line();
     }

@@ -58,9 +58,26 @@ internal static class RecurrentStepKernel
     // the faster (walking one way, it was the slower above 96 KiB). Larger layers keep the dense kernels until measured.
     private const long MaxWeightBytes = 128 * 1024;
 
-    /// <summary>The widths, widest first, whose lanes divide Hidden.</summary>
+    /// <summary>
+    /// The widths, widest first, whose lanes divide Hidden; 512 bits only from Hidden <see cref="MinHiddenAt512Bits"/>.
+    /// </summary>
+    /// <remarks>
+    /// Below it a row is one to three 512-bit vectors, and the step is bound by its rows' reductions rather than by reading
+    /// the weights: Zen 4 runs 512-bit shuffles at half the rate of 256-bit ones, so the 256-bit kernel was the faster there
+    /// (Hidden 16: LSTM 94 → 84 ns, GRU 75 → 65 ns a step; docs/performance.md), while at Hidden 64 and 80, bound by
+    /// reading the weights from L2, 512 bits were 6–10% faster.
+    /// </remarks>
     public static VectorWidth[] Widths(RecurrentSpec spec) =>
-        VectorWidthsFor(spec.Element).Where(width => spec.Hidden % width.Lanes == 0).ToArray();
+        VectorWidthsFor(spec.Element).Where(width => spec.Hidden % width.Lanes == 0 && (width.Bits < 512 || spec.Hidden >= MinHiddenAt512Bits)).ToArray();
+
+    private const int MinHiddenAt512Bits = 64;
+
+    /// <summary>
+    /// Whether the state is stored in 256-bit vectors where the processor may read it in 512-bit ones: float, Hidden a
+    /// multiple of 16 below <see cref="MinHiddenAt512Bits"/>.
+    /// </summary>
+    public static bool StoresHalves512(RecurrentSpec spec) =>
+        spec.Element == ElementKind.Float32 && spec.Hidden % 16 == 0 && spec.Hidden < MinHiddenAt512Bits;
 
     private static IEnumerable<VectorWidth> VectorWidthsFor(ElementKind element)
     {
