@@ -200,11 +200,11 @@ class WithHead(torch.nn.Module):
         cls = torch.nn.LSTM if kind == "lstm" else torch.nn.GRU
         self.rec = cls(inputs, hidden, batch_first=True)
         self.head = torch.nn.Linear(hidden, outputs)
-        self.kind = head
+        self.head_kind = head
 
     def forward(self, x):
         y = self.head(self.rec(x)[0])
-        return y + x if self.kind == "residual" else torch.tanh(y)
+        return y + x if self.head_kind == "residual" else torch.tanh(y)
 
 
 def head_case_name(kind, inputs, hidden, outputs, head, streams, steps, dynamic):

@@ -154,7 +154,11 @@ public static class VectorMath
     /// Returns the sums of the pairs the lanes of two vectors make read one after another (<c>v = a ‖ b</c>): lane r is
     /// <c>v[2r] + v[2r + 1]</c>, the products of one row of two weights with its input.
     /// </summary>
-    /// <remarks>A row's sum is the one <see cref="SumEach(Vector128{float}, Vector128{float}, Vector128{float}, Vector128{float})"/> gives for the row held in one vector, its other lanes zero.</remarks>
+    /// <remarks>
+    /// A row's sum is the one <see cref="SumEach(Vector128{float}, Vector128{float}, Vector128{float}, Vector128{float})"/>
+    /// gives for the row held in one vector, its other lanes zero (but for the sign of a zero: products that are all −0
+    /// sum to −0 here, to +0 there).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> SumEachPair(Vector256<float> a, Vector256<float> b)
     {
@@ -184,7 +188,7 @@ public static class VectorMath
     /// </summary>
     /// <remarks>
     /// A row's sum is the one <see cref="SumEach(Vector128{float}, Vector128{float}, Vector128{float}, Vector128{float})"/>
-    /// gives for the row held in one vector, its fourth lane zero. Three is prime to the lanes, so the first terms of
+    /// gives for the row held in one vector, its fourth lane zero (but for the sign of a zero sum). Three is prime to the lanes, so the first terms of
     /// the rows lie in distinct lanes of a, b and c: two blends put them in one vector and one permute in order, and
     /// likewise the second and third terms (nine instructions, where summing the rows four at a time takes about thirty).
     /// </remarks>

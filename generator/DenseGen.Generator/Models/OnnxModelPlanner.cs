@@ -1090,7 +1090,7 @@ internal sealed partial class OnnxModelPlanner
     private PlanValue FlatInput(OnnxNode node, int index)
     {
         PlanValue x = Input(node, index);
-        if (x.Dims.Length != 1 || x.BatchAxis != 0)
+        if (x.Dims.Length != 1)
             throw Unsupported(node, $"multiplies {x.Shape}; [OnnxModel] multiplies one row of features per sample ([batch, K])");
         if (x.IsInteger)
             throw Unsupported(node, "multiplies integers");

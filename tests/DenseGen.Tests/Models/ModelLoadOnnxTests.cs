@@ -44,7 +44,8 @@ public sealed class ModelLoadOnnxTests(ITestOutputHelper output)
     internal static byte[] Bytes(string file) => file == Built ? OnnxModelSnapshotTests.Policy()
         : file.StartsWith("mlagents_Hallway", StringComparison.Ordinal) ? File.ReadAllBytes(ExternalModels.Path(file))
         : file.StartsWith("lstm_", StringComparison.Ordinal) || file.StartsWith("gru_", StringComparison.Ordinal)
-            ? File.ReadAllBytes(Path.Combine(Recurrent.RecurrentFixture.Folder, file.Contains("_residual") || file.Contains("_tanh") ? "heads" : "onnxmodel", file))
+            ? File.ReadAllBytes(File.Exists(Path.Combine(Recurrent.RecurrentFixture.Folder, "heads", file))
+                ? Path.Combine(Recurrent.RecurrentFixture.Folder, "heads", file) : Path.Combine(Recurrent.RecurrentFixture.Folder, "onnxmodel", file))
         : File.ReadAllBytes(OnnxImportTests.Fixture(file));
 
     /// <summary>How the test calls LoadOnnx: 0 bytes, 1 a path, 2 a stream.</summary>

@@ -74,6 +74,8 @@ public sealed class RecurrentLayerTests
     [InlineData(nameof(FixtureGru3x40x2))]   // the layer above walks both ways, the first does not
     [InlineData(nameof(WideInputLstm))]      // the first layer walks both ways, the one above does not
     [InlineData(nameof(WideInputGru))]
+    [InlineData(nameof(WideInputLstm8))]     // the first layer walks both ways with its state one vector
+    [InlineData(nameof(WideInputGru8))]
     public void TheOrderTheGatesAreWalkedInDoesNotChangeTheBits(string name)
     {
         Assert.Contains(Type.GetType("DenseGen.Tests.RecurrentLayers." + name)!.GetMethods(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static),

@@ -35,15 +35,21 @@ public partial class StreamsLstmDeterministic;
 [Gru(In = 3, Hidden = 5, Layers = 2, MaxBatch = 4, MaxSteps = 7, Deterministic = true)]
 public partial class StreamsGruDeterministic;
 
-// Float layers of the fused step's rarer paths, in the numerical checks every kernel path runs (RecurrentChecks): 200
-// inputs make the first layer's weights larger than L1, so it walks its gates both ways; Hidden 16 is one Vector512 of
-// gate rows (the state read back from the gates' buffer where the layer walks, kept in registers where it does not),
-// two Vector256s and four Vector128s.
+// Float layers of the fused step's rarer paths, in the numerical checks every kernel path runs (RecurrentChecks): wide
+// inputs make the first layer's weights larger than L1, so it walks its gates both ways. Hidden 16 is two Vector256s of
+// gate rows (the step's kernel below Hidden 64) or four Vector128s; Hidden 8 is one Vector256 (the state read back from
+// the gates' buffer where the layer walks, kept in registers where it does not) or two Vector128s.
 [Lstm(In = 200, Hidden = 16, Layers = 2, MaxBatch = 4, MaxSteps = 7)]
 public partial class WideInputLstm;
 
 [Gru(In = 200, Hidden = 16, Layers = 2, MaxBatch = 4, MaxSteps = 7)]
 public partial class WideInputGru;
+
+[Lstm(In = 340, Hidden = 8, Layers = 2, MaxBatch = 4, MaxSteps = 7)]
+public partial class WideInputLstm8;
+
+[Gru(In = 340, Hidden = 8, Layers = 2, MaxBatch = 4, MaxSteps = 7)]
+public partial class WideInputGru8;
 
 // The shapes of the PyTorch fixtures (tests/DenseGen.Tests/Fixtures/recurrent), up to 5 streams each.
 [Lstm(In = 1, Hidden = 8, MaxBatch = 5, MaxSteps = 200)] public partial class FixtureLstm1x8;

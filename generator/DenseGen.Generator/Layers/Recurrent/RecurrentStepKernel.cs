@@ -17,7 +17,8 @@ namespace DenseGen.Generator.Layers.Recurrent;
 /// <remarks>
 /// <para>
 /// The full output's float layers that are not deterministic use it, at the widest accelerated width whose lanes divide
-/// <c>Hidden</c> (so a vector never straddles two gates), when the runtime's vector activations are the ones
+/// <c>Hidden</c> (so a vector never straddles two gates; 512 bits only from Hidden 64, see <see cref="Widths"/>), when
+/// the runtime's vector activations are the ones
 /// <c>Activations.Sigmoid</c> and <c>Tanh</c> would use (not in deterministic mode); otherwise the step falls back to the
 /// gates' dense kernels and span activations (<see cref="RecurrentEmitter"/>). The sums are PyTorch's up to rounding:
 /// the two biases are added first, then the input's part, then the hidden state's (the error bound covers any order).
@@ -64,7 +65,8 @@ internal static class RecurrentStepKernel
     /// <remarks>
     /// Below it a row is one to three 512-bit vectors, and the step is bound by its rows' reductions rather than by reading
     /// the weights: Zen 4 runs 512-bit shuffles at half the rate of 256-bit ones, so the 256-bit kernel was the faster there
-    /// (Hidden 16: LSTM 94 → 84 ns, GRU 75 → 65 ns a step; docs/performance.md), while at Hidden 64 and 80, bound by
+    /// (measured at Hidden 16: LSTM 94 → 84 ns, GRU 75 → 65 ns a step; docs/performance.md; 32 and 48 take the same
+    /// kernels unmeasured), while at Hidden 64 and 80, bound by
     /// reading the weights from L2, 512 bits were 6–12% faster.
     /// </remarks>
     public static VectorWidth[] Widths(RecurrentSpec spec) =>
