@@ -63,7 +63,7 @@ public static class KernelChecks
                 throw new InvalidOperationException($"the deterministic standardizing layers' digest is {digest}, not the committed {Standardize.StandardizeChecks.ExpectedDigest}");
             checks++;
             // The recurrent step's row sums of two and three inputs, against one vector's sum of each row, to the bit.
-            checks += TileReductionTests.CheckRowsOfTwoAndThree();
+            checks += RowSumChecks.Run();
             // Recurrent layers: Forward and Backward through time against the double reference, and the deterministic ones' digest.
             checks += RecurrentLayers.RecurrentChecks.RunAll();
             string recurrentDigest = RecurrentLayers.RecurrentChecks.Digest();
