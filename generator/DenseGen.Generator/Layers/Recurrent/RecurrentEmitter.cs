@@ -318,9 +318,9 @@ internal static class RecurrentEmitter
         }
         if (fused && RecurrentStepKernel.StoresHalves512(spec))
         {
-            // The kernel stored the state in 256-bit halves, which a 512-bit load (Span.CopyTo's, or the next layer's)
-            // cannot take from the store buffer: it would wait for both stores to reach the cache. Each pair of halves is
-            // read as it was stored and written as one 512-bit vector, which any later load can take.
+            // The kernel stored the state in 256-bit halves, which a 512-bit load (Span.CopyTo's, or the caller's, such as
+            // a dense head's) cannot take from the store buffer: it would wait for both stores to reach the cache. Each
+            // pair of halves is read as it was stored and written as one 512-bit vector, which any later load can take.
             string m = Dense.KernelWriter.Marshal, v256 = "global::System.Runtime.Intrinsics.Vector256", v512 = "global::System.Runtime.Intrinsics.Vector512";
             w.Open($"if ({v512}.IsHardwareAccelerated)");
             w.Line($"ref float state = ref {m}.GetReference(layerInput);");

@@ -66,11 +66,12 @@ internal static class RecurrentStepKernel
     /// Below it a row is one to three 512-bit vectors, and the step is bound by its rows' reductions rather than by reading
     /// the weights: Zen 4 runs 512-bit shuffles at half the rate of 256-bit ones, so the 256-bit kernel was the faster there
     /// (measured at Hidden 16: LSTM 94 → 84 ns, GRU 75 → 65 ns a step; docs/performance.md; 32 and 48 take the same
-    /// kernels unmeasured), while at Hidden 64 and 80, bound by
-    /// reading the weights from L2, 512 bits were 6–12% faster.
+    /// kernels unmeasured), while at Hidden 64 and 80, bound by reading the weights from L2, 512 bits were 6–12% faster.
     /// </remarks>
     public static VectorWidth[] Widths(RecurrentSpec spec) =>
-        VectorWidthsFor(spec.Element).Where(width => spec.Hidden % width.Lanes == 0 && (width.Bits < 512 || spec.Hidden >= MinHiddenAt512Bits)).ToArray();
+        VectorWidthsFor(spec.Element)
+            .Where(width => spec.Hidden % width.Lanes == 0 && (width.Bits < 512 || spec.Hidden >= MinHiddenAt512Bits))
+            .ToArray();
 
     private const int MinHiddenAt512Bits = 64;
 
