@@ -44,9 +44,15 @@ public sealed class ModelLoadOnnxTests(ITestOutputHelper output)
     internal static byte[] Bytes(string file) => file == Built ? OnnxModelSnapshotTests.Policy()
         : file.StartsWith("mlagents_Hallway", StringComparison.Ordinal) ? File.ReadAllBytes(ExternalModels.Path(file))
         : file.StartsWith("lstm_", StringComparison.Ordinal) || file.StartsWith("gru_", StringComparison.Ordinal)
-            ? File.ReadAllBytes(File.Exists(Path.Combine(Recurrent.RecurrentFixture.Folder, "heads", file))
-                ? Path.Combine(Recurrent.RecurrentFixture.Folder, "heads", file) : Path.Combine(Recurrent.RecurrentFixture.Folder, "onnxmodel", file))
+            ? File.ReadAllBytes(RecurrentExport(file))
         : File.ReadAllBytes(OnnxImportTests.Fixture(file));
+
+    /// <summary>A recurrent fixture's export for [OnnxModel]: a layer with a head at every step, else a layer alone.</summary>
+    private static string RecurrentExport(string file)
+    {
+        string head = Path.Combine(Recurrent.RecurrentFixture.Folder, "heads", file);
+        return File.Exists(head) ? head : Path.Combine(Recurrent.RecurrentFixture.Folder, "onnxmodel", file);
+    }
 
     /// <summary>How the test calls LoadOnnx: 0 bytes, 1 a path, 2 a stream.</summary>
     public static TheoryData<string, int> Files() => new()

@@ -76,11 +76,12 @@ internal static class RecurrentStepKernel
     private const int MinHiddenAt512Bits = 64;
 
     /// <summary>
-    /// Whether the state is stored in 256-bit vectors where the processor may read it in 512-bit ones: float, Hidden a
-    /// multiple of 16 below <see cref="MinHiddenAt512Bits"/>.
+    /// Whether the state is stored in 256-bit vectors where the processor may read it in 512-bit ones: Hidden would fill
+    /// whole 512-bit vectors, but <see cref="Widths"/> leaves that width out.
     /// </summary>
     public static bool StoresHalves512(RecurrentSpec spec) =>
-        spec.Element == ElementKind.Float32 && spec.Hidden % 16 == 0 && spec.Hidden < MinHiddenAt512Bits;
+        VectorWidthsFor(spec.Element).Any(width => width.Bits == 512 && spec.Hidden % width.Lanes == 0)
+        && Widths(spec).All(width => width.Bits < 512);
 
     private static IEnumerable<VectorWidth> VectorWidthsFor(ElementKind element)
     {
