@@ -24,7 +24,8 @@ internal static class RecurrentChecks
     private const int Streams = 3, Steps = 7;
 
     private static readonly string[] FloatLayers =
-        [nameof(StreamsLstm), nameof(StreamsGru), nameof(StreamsLstmDeterministic), nameof(StreamsGruDeterministic), nameof(WideInputLstm), nameof(WideInputGru), nameof(WideInputLstm8), nameof(WideInputGru8)];
+        [nameof(StreamsLstm), nameof(StreamsGru), nameof(StreamsLstmDeterministic), nameof(StreamsGruDeterministic), nameof(WideInputLstm), nameof(WideInputGru), nameof(WideInputLstm8), nameof(WideInputGru8),
+         nameof(FusedLstmStruct), nameof(FusedGruStruct)];
 
     private static readonly string[] DoubleLayers = [nameof(StreamsLstmStruct), nameof(StreamsGruStruct)];
 

@@ -14,7 +14,7 @@ namespace DenseGen.Tests.RecurrentLayers;
 /// </summary>
 public sealed class RecurrentLayerTests
 {
-    public static TheoryData<string> FloatLayers => new() { "StreamsLstm", "StreamsGru", "StreamsLstmDeterministic", "StreamsGruDeterministic" };
+    public static TheoryData<string> FloatLayers => new() { "StreamsLstm", "StreamsGru", "StreamsLstmDeterministic", "StreamsGruDeterministic", "FusedLstmStruct", "FusedGruStruct" };
 
     public static TheoryData<string> DoubleLayers => new() { "StreamsLstmStruct", "StreamsGruStruct" };
 
@@ -62,6 +62,8 @@ public sealed class RecurrentLayerTests
         Assert.Equal(StreamsLstmStruct.StorageBytes, System.Runtime.CompilerServices.Unsafe.SizeOf<StreamsLstmStruct>());
         Assert.Equal(StreamsGruStruct.StorageBytes, System.Runtime.CompilerServices.Unsafe.SizeOf<StreamsGruStruct>());
         Assert.Equal(SeqLstmStruct.StorageBytes, System.Runtime.CompilerServices.Unsafe.SizeOf<SeqLstmStruct>());
+        Assert.Equal(FusedLstmStruct.StorageBytes, System.Runtime.CompilerServices.Unsafe.SizeOf<FusedLstmStruct>());
+        Assert.Equal(FusedGruStruct.StorageBytes, System.Runtime.CompilerServices.Unsafe.SizeOf<FusedGruStruct>());
     }
 
     /// <summary>
@@ -99,26 +101,34 @@ public sealed class RecurrentLayerTests
         Assert.True(layer.CellState.SequenceEqual(shifted.CellState), $"{name}: the cell states differ");
     }
 
+    /// <summary>
+    /// 100,000 steps allocate nothing, on the span path (Hidden 5), the fused kernel (the float structs) and the fused
+    /// kernel that walks its gates both ways (Hidden 64).
+    /// </summary>
     [Fact]
     public void StepAllocatesNothing()
     {
         var layer = new StreamsLstm();
         var input = new float[StreamsLstm.InputSize * StreamsLstm.MaxBatch];
-        var output = new float[StreamsLstm.HiddenSize * StreamsLstm.MaxBatch];
+        var output = new float[64 * StreamsLstm.MaxBatch];
         var gru = new StreamsGru();
-        for (int i = 0; i < 100; i++)
+        var fused = new RecurrentUnderTest<float>.Box<FusedGruStruct>();
+        var walking = new FixtureLstm2x64();
+        // The float structs (in the promises above too) and the walking layer do take those kernels.
+        foreach ((Type type, string kernel) in new[] { (typeof(FusedLstmStruct), "__DenseLayerStep"), (typeof(FusedGruStruct), "__DenseLayerStep"), (typeof(FixtureLstm2x64), "__DenseGateSums") })
+            Assert.Contains(type.GetMethods(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static), method => method.Name.StartsWith(kernel, StringComparison.Ordinal));
+        void Steps(int count)
         {
-            layer.Step(input, output);
-            gru.Step(input, output);
-        }
-        AllocationTests.RequireAWindowWithoutAllocation(() =>
-        {
-            for (int i = 0; i < 100_000; i++)
+            for (int i = 0; i < count; i++)
             {
                 layer.Step(input.AsSpan(0, StreamsLstm.InputSize), output.AsSpan(0, StreamsLstm.HiddenSize));
-                gru.Step(input, output);
+                gru.Step(input, output.AsSpan(0, StreamsGru.HiddenSize * StreamsGru.MaxBatch));
+                fused.Layer.Step(input, output.AsSpan(0, FusedGruStruct.HiddenSize * FusedGruStruct.MaxBatch));
+                walking.Step(input.AsSpan(0, FixtureLstm2x64.InputSize), output.AsSpan(0, FixtureLstm2x64.HiddenSize));
             }
-        });
+        }
+        Steps(100);
+        AllocationTests.RequireAWindowWithoutAllocation(() => Steps(100_000));
     }
 
     [Fact]
@@ -186,18 +196,21 @@ public sealed class RecurrentLayerTests
             Assert.True(one.AsSpan().SequenceEqual(sequence.AsSpan(s * Steps * h, Steps * h)), $"{layer}: stream {s} alone differs from stream {s} among {m}");
         }
 
-        // A step of the first stream leaves the others' state as it was.
-        T[] hiddenBefore = layer.HiddenState.ToArray(), cellBefore = layer.CellState.ToArray();
-        layer.Step(input.AsSpan(0, i), new T[h]);
-        for (int k = 0; k < layer.Layers; k++)
+        // A step of the first k streams leaves the others' state as it was: one stream, then all but the last.
+        foreach (int k in new[] { 1, m - 1 })
         {
-            for (int s = 0; s < m; s++)
+            T[] hiddenBefore = layer.HiddenState.ToArray(), cellBefore = layer.CellState.ToArray();
+            layer.Step(input.AsSpan(0, k * i), new T[k * h]);
+            for (int l = 0; l < layer.Layers; l++)
             {
-                int at = (k * m + s) * h;
-                bool same = layer.HiddenState.Slice(at, h).SequenceEqual(hiddenBefore.AsSpan(at, h));
-                Assert.True(s == 0 ? !same : same, $"{layer}: after a step of stream 0, layer {k}'s stream {s} state {(same ? "did not change" : "changed")}");
-                if (layer.HasCell && s > 0)
-                    Assert.True(layer.CellState.Slice(at, h).SequenceEqual(cellBefore.AsSpan(at, h)), $"{layer}: stream {s}'s cell state changed");
+                for (int s = 0; s < m; s++)
+                {
+                    int at = (l * m + s) * h;
+                    bool same = layer.HiddenState.Slice(at, h).SequenceEqual(hiddenBefore.AsSpan(at, h));
+                    Assert.True(s < k ? !same : same, $"{layer}: after a step of {k} streams, layer {l}'s stream {s} state {(same ? "did not change" : "changed")}");
+                    if (layer.HasCell && s >= k)
+                        Assert.True(layer.CellState.Slice(at, h).SequenceEqual(cellBefore.AsSpan(at, h)), $"{layer}: after a step of {k} streams, stream {s}'s cell state changed");
+                }
             }
         }
 

@@ -169,6 +169,18 @@ internal static class RecurrentLayersUnderTest
             case nameof(StreamsGru): { var l = new StreamsGru(); return new(name, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, null, l.ZeroGradients)); }
             case nameof(StreamsLstmDeterministic): { var l = new StreamsLstmDeterministic(); return new(name, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, () => l.CellStateGradients, l.ZeroGradients)); }
             case nameof(StreamsGruDeterministic): { var l = new StreamsGruDeterministic(); return new(name, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, null, l.ZeroGradients)); }
+            case nameof(FusedLstmStruct):
+            {
+                var box = new RecurrentUnderTest<float>.Box<FusedLstmStruct>();
+                return new(name, box, () => box.Layer.HiddenState, () => box.Layer.CellState, (x, y) => box.Layer.Step(x, y), (x, y, t) => box.Layer.Forward(x, y, t), () => box.Layer.ResetState(),
+                    new((x, dy, dx) => box.Layer.Backward(x, dy, dx), () => box.Layer.HiddenStateGradients, () => box.Layer.CellStateGradients, () => box.Layer.ZeroGradients()));
+            }
+            case nameof(FusedGruStruct):
+            {
+                var box = new RecurrentUnderTest<float>.Box<FusedGruStruct>();
+                return new(name, box, () => box.Layer.HiddenState, null, (x, y) => box.Layer.Step(x, y), (x, y, t) => box.Layer.Forward(x, y, t), () => box.Layer.ResetState(),
+                    new((x, dy, dx) => box.Layer.Backward(x, dy, dx), () => box.Layer.HiddenStateGradients, null, () => box.Layer.ZeroGradients()));
+            }
             case nameof(WideInputLstm): { var l = new WideInputLstm(); return new(name, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, () => l.CellStateGradients, l.ZeroGradients)); }
             case nameof(WideInputGru): { var l = new WideInputGru(); return new(name, l, () => l.HiddenState, null, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, null, l.ZeroGradients)); }
             case nameof(WideInputLstm8): { var l = new WideInputLstm8(); return new(name, l, () => l.HiddenState, () => l.CellState, l.Step, l.Forward, l.ResetState, new(l.Backward, () => l.HiddenStateGradients, () => l.CellStateGradients, l.ZeroGradients)); }
