@@ -47,19 +47,26 @@ public class IlSizeTests(ITestOutputHelper output)
 
     /// <summary>
     /// Recurrent layers: the step and Backward through time of three stacked layers of 256 (each layer's code written out
-    /// once), and the gates' kernels in their nested classes, deterministic (element by element) or not.
+    /// once), and the gates' kernels in their nested classes, deterministic (element by element) or not; and the fused
+    /// step's kernels at the sizes that write the most of them out: a row of six 256-bit vectors kept in registers
+    /// (Hidden 48, under two input counts), the gates' methods of a layer that walks its weights both ways (Hidden 80),
+    /// and the state in one vector (Hidden 8).
     /// </summary>
     [Theory]
-    [InlineData("Lstm", false, "__DenseForwardVector")]
-    [InlineData("Gru", false, "__DenseForwardVector")]
-    [InlineData("Lstm", true, "__DenseCellStep")]
-    [InlineData("Gru", true, "__DenseCellStep")]
-    public void RecurrentLayersStayWithinJitLimits(string kind, bool deterministic, string expectedKernel)
+    [InlineData("Lstm", "In = 64, Hidden = 256, Layers = 3", false, "__DenseForwardVector")]
+    [InlineData("Gru", "In = 64, Hidden = 256, Layers = 3", false, "__DenseForwardVector")]
+    [InlineData("Lstm", "In = 64, Hidden = 256, Layers = 3", true, "__DenseCellStep")]
+    [InlineData("Gru", "In = 64, Hidden = 256, Layers = 3", true, "__DenseCellStep")]
+    [InlineData("Lstm", "In = 3, Hidden = 48, Layers = 2", false, "__DenseLayerStep")]
+    [InlineData("Gru", "In = 3, Hidden = 48, Layers = 2", false, "__DenseLayerStep")]
+    [InlineData("Lstm", "In = 1, Hidden = 80", false, "__DenseGateSums")]
+    [InlineData("Gru", "In = 2, Hidden = 8", false, "__DenseLayerStep")]
+    public void RecurrentLayersStayWithinJitLimits(string kind, string sizes, bool deterministic, string expectedKernel)
     {
         Assembly assembly = GeneratorHarness.CompileAndLoad(
-            $"[DenseGen.{kind}(In = 64, Hidden = 256, Layers = 3, MaxBatch = 4, MaxSteps = 64, TrainInitialState = true, Deterministic = {(deterministic ? "true" : "false")})] public partial class Measured;");
+            $"[DenseGen.{kind}({sizes}, MaxBatch = 4, MaxSteps = 64, TrainInitialState = true, Deterministic = {(deterministic ? "true" : "false")})] public partial class Measured;");
         Type layer = assembly.GetType("Measured")!;
-        AssertWithinJitLimits(layer, $"{kind} 64 → 256 × 3{(deterministic ? ", deterministic" : "")}", expectedKernel, layer.GetNestedTypes(BindingFlags.NonPublic));
+        AssertWithinJitLimits(layer, $"{kind} {sizes}{(deterministic ? ", deterministic" : "")}", expectedKernel, layer.GetNestedTypes(BindingFlags.NonPublic));
     }
 
     private void AssertWithinJitLimits(Type layer, string shape, string expectedKernel, Type[]? nested = null)

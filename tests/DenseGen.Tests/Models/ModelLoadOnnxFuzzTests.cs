@@ -10,10 +10,11 @@ using Xunit.Abstractions;
 namespace DenseGen.Tests.Models;
 
 /// <summary>
-/// Mutation fuzzing of an <c>[OnnxModel]</c> class's <c>LoadOnnx</c>: 12,000 mutants (<see cref="OnnxMutator"/>, from a
-/// fixed seed) of three models it was compiled from: ML-Agents' hybrid head (two normalizers, a mask, constant outputs),
-/// the shapes export (a standard deviation folded from an initializer), and a built policy whose clamp divisor and mask
-/// constants are scalar initializers. Each mutant either loads, and the model then computes exactly what a model given
+/// Mutation fuzzing of an <c>[OnnxModel]</c> class's <c>LoadOnnx</c>: 16,000 mutants (<see cref="OnnxMutator"/>, from a
+/// fixed seed) of four models it was compiled from: ML-Agents' hybrid head (two normalizers, a mask, constant outputs),
+/// the shapes export (a standard deviation folded from an initializer), a built policy whose clamp divisor and mask
+/// constants are scalar initializers, and PyTorch's export of an LSTM with a linear head at every step (its <c>W</c>,
+/// <c>R</c> and <c>B</c> reordered into PyTorch's gate order as they load). Each mutant either loads, and the model then computes exactly what a model given
 /// the reader's arrays for that file computes, or is refused with <see cref="InvalidDataException"/> whose message
 /// starts with the source's name, and the model computes what it did before. No other exception type may escape; no
 /// load may take 100 ms.
@@ -31,6 +32,7 @@ public sealed class ModelLoadOnnxFuzzTests(ITestOutputHelper output)
     [InlineData("mlagents_hybrid.opset17.onnx")]
     [InlineData("shapes.opset13.onnx")]
     [InlineData(ModelLoadOnnxTests.Built)]
+    [InlineData("lstm_in1_h16_residual1_s3_t100.onnx")]
     public void EveryMutantLoadsExactlyOrIsRefusedLeavingTheModelAsItWas(string file)
     {
         byte[] seed = ModelLoadOnnxTests.Bytes(file);
