@@ -34,7 +34,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InvalidSize = new(
         id: "DG0003",
-        title: "[Dense] sizes must be positive",
+        title: "Layer sizes must be positive",
         messageFormat: "The layer '{0}' needs {1} set to a positive number of {2}, but it is {3}; write for example {4}",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,

@@ -12,7 +12,7 @@ const int Streams = AmpNet.MaxBatch;    // excerpts per batch, trained side by s
 const int Steps = AmpNet.MaxSteps;      // time steps per excerpt that backpropagation goes through
 const int WarmUpSteps = 50;             // steps run before those to give the state a history: the effect forgets
                                         // within a few samples (its filter's time constant is 3.8), so 50 is ample
-const int Iterations = 2500;            // the run's length, about 20 s on one core; the time limit below only
+const int Iterations = 2500;            // the run's length, about 2 s on one core; the time limit below only
 var trainingTimeLimit = TimeSpan.FromSeconds(60);   // stops a much slower machine, at a worse but printed result
 const double LearningRate = 0.01;       // 0.005 and 0.002 learn too, only slower
 const double MaxTestEsr = 0.01;
@@ -117,7 +117,7 @@ Console.WriteLine($"Deployed model: {DeployedNet.StorageBytes:N0} bytes (the tra
 Console.WriteLine($"Held-out audio ({testInput.Length / (double)Audio.SampleRate:F0} s, another seed), streamed one sample at a time through the frozen copy:");
 Console.WriteLine($"  error-to-signal ratio Σ(y − ŷ)² / Σy² = {esr:F5} ({10 * Math.Log10(esr):F1} dB; the target is at most {MaxTestEsr})");
 Console.WriteLine($"  {samplesPerSecond / 1e6:F2} million samples per second, {allocated} bytes allocated: one core runs {samplesPerSecond / Audio.SampleRate:F0} such models at {Audio.SampleRate / 1000} kHz");
-Console.WriteLine("  (a rough figure from one pass on this machine, not a benchmark: the recurrent step's per-call work is not yet tuned)");
+Console.WriteLine("  (a rough figure from one pass on this machine, not a benchmark: docs/performance.md times the step with BenchmarkDotNet)");
 
 // A model that learned the effect reaches an ESR near 0.0001 (−40 dB); above 0.01 it did not, and the exit code says
 // so to scripts (CI runs this sample). Allocation in the audio loop would be a bug in the generated code.
