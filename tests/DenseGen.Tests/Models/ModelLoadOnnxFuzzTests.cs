@@ -14,10 +14,10 @@ namespace DenseGen.Tests.Models;
 /// fixed seed) of four models it was compiled from: ML-Agents' hybrid head (two normalizers, a mask, constant outputs),
 /// the shapes export (a standard deviation folded from an initializer), a built policy whose clamp divisor and mask
 /// constants are scalar initializers, and PyTorch's export of an LSTM with a linear head at every step (its <c>W</c>,
-/// <c>R</c> and <c>B</c> reordered into PyTorch's gate order as they load). Each mutant either loads, and the model then computes exactly what a model given
-/// the reader's arrays for that file computes, or is refused with <see cref="InvalidDataException"/> whose message
-/// starts with the source's name, and the model computes what it did before. No other exception type may escape; no
-/// load may take 100 ms.
+/// <c>R</c> and <c>B</c> reordered into PyTorch's gate order as they load). Each mutant either loads, and the model
+/// then computes exactly what a model given the reader's arrays for that file computes, or is refused with
+/// <see cref="InvalidDataException"/> whose message starts with the source's name, and the model computes what it did
+/// before. No other exception type may escape; no load may take 100 ms.
 /// </summary>
 public sealed class ModelLoadOnnxFuzzTests(ITestOutputHelper output)
 {

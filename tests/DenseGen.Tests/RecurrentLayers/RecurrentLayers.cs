@@ -29,8 +29,9 @@ public partial struct StreamsLstmStruct;
 [Gru(In = 3, Hidden = 5, Layers = 2, MaxBatch = 4, MaxSteps = 7, TrainInitialState = true, ElementType = typeof(double))]
 public partial struct StreamsGruStruct;
 
-// Float structs on the fused step kernel (Hidden a multiple of 4, which 5 is not): the layer an amp plugin declares, in
-// the same promises as the layers above. Hidden 8 is one Vector256 of gate rows, 16 two.
+// Float structs on the fused step kernel (Hidden a multiple of 4, which 5 is not), in the same promises as the layers
+// above: a struct layer's storage is inline, so its kernels read it through the struct's own references. Hidden 8 is
+// one Vector256 of gate rows, 16 two.
 [Lstm(In = 3, Hidden = 8, Layers = 2, MaxBatch = 4, MaxSteps = 7)]
 public partial struct FusedLstmStruct;
 
