@@ -198,7 +198,7 @@ public sealed class RecurrentLayerTests
         }
 
         // A step of the first k streams leaves the others' state as it was: one stream, then all but the last.
-        foreach (int k in new[] { 1, m - 1 })
+        foreach (int k in new[] { 1, m - 1 }.Where(k => k >= 1).Distinct())
         {
             T[] hiddenBefore = layer.HiddenState.ToArray(), cellBefore = layer.CellState.ToArray();
             layer.Step(input.AsSpan(0, k * i), new T[k * h]);
