@@ -56,7 +56,8 @@ public class DiagnosticsDocTests
         Assert.Contains(id, reported);
         // Each line the example marks with the id raises it: at least as many reports as marked lines.
         int marked = bad.Split('\n').Count(line => Regex.IsMatch(line, $@"//\s*{id}\b"));
-        Assert.True(reported.Count(reportedId => reportedId == id) >= marked, $"{id}: {marked} lines are marked with it, {reported.Count(reportedId => reportedId == id)} reports");
+        int reports = reported.Count(reportedId => reportedId == id);
+        Assert.True(reports >= marked, $"{id}: {marked} lines are marked with it, {reports} reports");
     }
 
     [Fact]

@@ -80,8 +80,7 @@ public sealed class RecurrentLayerTests
     [InlineData(nameof(WideInputGru8))]
     public void TheOrderTheGatesAreWalkedInDoesNotChangeTheBits(string name)
     {
-        Assert.Contains(Type.GetType("DenseGen.Tests.RecurrentLayers." + name)!.GetMethods(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static),
-            method => method.Name.StartsWith("__DenseGateSums", StringComparison.Ordinal));
+        AssertHasKernel(Type.GetType("DenseGen.Tests.RecurrentLayers." + name)!, "__DenseGateSums");
         RecurrentUnderTest<float> layer = RecurrentLayersUnderTest.Float(name), shifted = RecurrentLayersUnderTest.Float(name);
         var random = new Random(3);
         layer.Randomize(random);
@@ -116,8 +115,9 @@ public sealed class RecurrentLayerTests
         var walking = new FixtureLstm2x64();
         // The float structs (in the promises above too) and the walking layer have those kernels; PyTorchFixtureTests and
         // the kernel checks hold what they compute.
-        foreach ((Type type, string kernel) in new[] { (typeof(FusedLstmStruct), "__DenseLayerStep"), (typeof(FusedGruStruct), "__DenseLayerStep"), (typeof(FixtureLstm2x64), "__DenseGateSums") })
-            Assert.Contains(type.GetMethods(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static), method => method.Name.StartsWith(kernel, StringComparison.Ordinal));
+        AssertHasKernel(typeof(FusedLstmStruct), "__DenseLayerStep");
+        AssertHasKernel(typeof(FusedGruStruct), "__DenseLayerStep");
+        AssertHasKernel(typeof(FixtureLstm2x64), "__DenseGateSums");
         void Steps(int count)
         {
             for (int i = 0; i < count; i++)
@@ -131,6 +131,10 @@ public sealed class RecurrentLayerTests
         Steps(100);
         AllocationTests.RequireAWindowWithoutAllocation(() => Steps(100_000));
     }
+
+    /// <summary>The layer has a generated kernel method whose name starts with <paramref name="prefix"/>.</summary>
+    private static void AssertHasKernel(Type layer, string prefix) =>
+        Assert.Contains(layer.GetMethods(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static), method => method.Name.StartsWith(prefix, StringComparison.Ordinal));
 
     [Fact]
     public void TheTensorTableIsPyTorchsStateDictThenTheInitialState()

@@ -316,7 +316,8 @@ internal static class RecurrentEmitter
             w.Line("layerInput = h;");
             w.Close();
         }
-        if (fused && RecurrentStepKernel.StoresHalves512(spec))
+        bool joinHalves = fused && RecurrentStepKernel.StoresHalves512(spec);
+        if (joinHalves)
         {
             // The kernel stored the state in 256-bit halves, which a 512-bit load (Span.CopyTo's, or the caller's, such as
             // a dense head's) cannot take from the store buffer: it would wait for both stores to reach the cache. Each
@@ -329,13 +330,10 @@ internal static class RecurrentEmitter
             w.Line($"    {v512}.StoreUnsafe({v512}.Create({v256}.LoadUnsafe(ref state, j), {v256}.LoadUnsafe(ref state, j + 8)), ref output, j);");
             w.Close();
             w.Open("else");
-            w.Line("layerInput.CopyTo(y);");
+        }
+        w.Line("layerInput.CopyTo(y);");
+        if (joinHalves)
             w.Close();
-        }
-        else
-        {
-            w.Line("layerInput.CopyTo(y);");
-        }
         w.Close();
         w.Line();
     }
