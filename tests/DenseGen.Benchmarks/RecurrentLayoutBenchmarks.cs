@@ -143,7 +143,7 @@ public class RecurrentLayoutBenchmarks<TCell> : IDisposable where TCell : struct
     private void TransposedStep256(float x, bool activate)
     {
         int hidden = _hiddenSize, rows = 4 * hidden;
-        ref float h = ref At(_h), c = ref At(_c), gates = ref At(_gates), bias = ref At(_bias), wih = ref At(_inputWeights), transposed = ref At(_transposed);
+        ref float h = ref At(_h), gates = ref At(_gates), bias = ref At(_bias), wih = ref At(_inputWeights), transposed = ref At(_transposed);
         Vector256<float> xb = Vector256.Create(x);
         for (int r = 0; r < rows; r += 32)
         {
@@ -177,17 +177,38 @@ public class RecurrentLayoutBenchmarks<TCell> : IDisposable where TCell : struct
                 Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref gates, (nuint)j), Vector256.LoadUnsafe(ref gates, (nuint)(hidden + j)), Vector256.LoadUnsafe(ref gates, (nuint)(2 * hidden + j)) * Vector256.LoadUnsafe(ref gates, (nuint)(3 * hidden + j))).StoreUnsafe(ref h, (nuint)j);
             return;
         }
-        for (int j = 0; j < hidden; j += 8)
-        {
-            Vector256<float> input = VectorMath.Sigmoid(Vector256.LoadUnsafe(ref gates, (nuint)j));
-            Vector256<float> forget = VectorMath.Sigmoid(Vector256.LoadUnsafe(ref gates, (nuint)(hidden + j)));
-            Vector256<float> candidate = VectorMath.Tanh(Vector256.LoadUnsafe(ref gates, (nuint)(2 * hidden + j)));
-            (forget * Vector256.LoadUnsafe(ref c, (nuint)j) + input * candidate).StoreUnsafe(ref c, (nuint)j);
-            VectorMath.Sigmoid(Vector256.LoadUnsafe(ref gates, (nuint)(3 * hidden + j))).StoreUnsafe(ref gates, (nuint)(3 * hidden + j));
-        }
-        for (int j = 0; j < hidden; j += 8)
-            (Vector256.LoadUnsafe(ref gates, (nuint)(3 * hidden + j)) * VectorMath.Tanh(Vector256.LoadUnsafe(ref c, (nuint)j))).StoreUnsafe(ref h, (nuint)j);
+        StateFrom256(0);
     }
+
+    /// <summary>
+    /// LSTM's cell and hidden state from the gates' sums for units <paramref name="first"/> on, 8 at a time in two passes
+    /// (first every block's gates and cell, then every block's tanh and h, so that independent blocks overlap).
+    /// </summary>
+    private void StateFrom256(int first)
+    {
+        for (int j = first; j < _hiddenSize; j += 8)
+            CellOf8(j);
+        for (int j = first; j < _hiddenSize; j += 8)
+            HiddenOf8(j);
+    }
+
+    /// <summary>Units j to j + 7: the input, forget and candidate gates, the new cell, and the output gate kept for <see cref="HiddenOf8"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CellOf8(int j)
+    {
+        int hidden = _hiddenSize;
+        ref float c = ref At(_c), gates = ref At(_gates);
+        Vector256<float> input = VectorMath.Sigmoid(Vector256.LoadUnsafe(ref gates, (nuint)j));
+        Vector256<float> forget = VectorMath.Sigmoid(Vector256.LoadUnsafe(ref gates, (nuint)(hidden + j)));
+        Vector256<float> candidate = VectorMath.Tanh(Vector256.LoadUnsafe(ref gates, (nuint)(2 * hidden + j)));
+        (forget * Vector256.LoadUnsafe(ref c, (nuint)j) + input * candidate).StoreUnsafe(ref c, (nuint)j);
+        VectorMath.Sigmoid(Vector256.LoadUnsafe(ref gates, (nuint)(3 * hidden + j))).StoreUnsafe(ref gates, (nuint)(3 * hidden + j));
+    }
+
+    /// <summary>Units j to j + 7 of the new hidden state: the output gate times tanh of the cell.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void HiddenOf8(int j) =>
+        (Vector256.LoadUnsafe(ref At(_gates), (nuint)(3 * _hiddenSize + j)) * VectorMath.Tanh(Vector256.LoadUnsafe(ref At(_c), (nuint)j))).StoreUnsafe(ref At(_h), (nuint)j);
 
     /// <summary>The same at 512 bits: 64 rows at a time, then 32 where the rows are not a multiple of 64.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -234,29 +255,22 @@ public class RecurrentLayoutBenchmarks<TCell> : IDisposable where TCell : struct
             (a0 + b0).StoreUnsafe(ref gates, (nuint)r);
             (a1 + b1).StoreUnsafe(ref gates, (nuint)(r + 16));
         }
-        // The state 16 units at a time where Hidden allows, then 8.
-        int j0 = 0;
-        for (; j0 + 16 <= hidden; j0 += 16)
+        // The state 16 units at a time where Hidden allows, the rest 8 at a time, in the same two passes.
+        int whole = hidden / 16 * 16;
+        for (int j = 0; j < whole; j += 16)
         {
-            Vector512<float> input = VectorMath.Sigmoid(Vector512.LoadUnsafe(ref gates, (nuint)j0));
-            Vector512<float> forget = VectorMath.Sigmoid(Vector512.LoadUnsafe(ref gates, (nuint)(hidden + j0)));
-            Vector512<float> candidate = VectorMath.Tanh(Vector512.LoadUnsafe(ref gates, (nuint)(2 * hidden + j0)));
-            (forget * Vector512.LoadUnsafe(ref c, (nuint)j0) + input * candidate).StoreUnsafe(ref c, (nuint)j0);
-            VectorMath.Sigmoid(Vector512.LoadUnsafe(ref gates, (nuint)(3 * hidden + j0))).StoreUnsafe(ref gates, (nuint)(3 * hidden + j0));
+            Vector512<float> input = VectorMath.Sigmoid(Vector512.LoadUnsafe(ref gates, (nuint)j));
+            Vector512<float> forget = VectorMath.Sigmoid(Vector512.LoadUnsafe(ref gates, (nuint)(hidden + j)));
+            Vector512<float> candidate = VectorMath.Tanh(Vector512.LoadUnsafe(ref gates, (nuint)(2 * hidden + j)));
+            (forget * Vector512.LoadUnsafe(ref c, (nuint)j) + input * candidate).StoreUnsafe(ref c, (nuint)j);
+            VectorMath.Sigmoid(Vector512.LoadUnsafe(ref gates, (nuint)(3 * hidden + j))).StoreUnsafe(ref gates, (nuint)(3 * hidden + j));
         }
-        for (int j = j0; j < hidden; j += 8)
-        {
-            Vector256<float> input = VectorMath.Sigmoid(Vector256.LoadUnsafe(ref gates, (nuint)j));
-            Vector256<float> forget = VectorMath.Sigmoid(Vector256.LoadUnsafe(ref gates, (nuint)(hidden + j)));
-            Vector256<float> candidate = VectorMath.Tanh(Vector256.LoadUnsafe(ref gates, (nuint)(2 * hidden + j)));
-            (forget * Vector256.LoadUnsafe(ref c, (nuint)j) + input * candidate).StoreUnsafe(ref c, (nuint)j);
-            VectorMath.Sigmoid(Vector256.LoadUnsafe(ref gates, (nuint)(3 * hidden + j))).StoreUnsafe(ref gates, (nuint)(3 * hidden + j));
-        }
-        int j1 = 0;
-        for (; j1 + 16 <= hidden; j1 += 16)
-            (Vector512.LoadUnsafe(ref gates, (nuint)(3 * hidden + j1)) * VectorMath.Tanh(Vector512.LoadUnsafe(ref c, (nuint)j1))).StoreUnsafe(ref h, (nuint)j1);
-        for (; j1 < hidden; j1 += 8)
-            (Vector256.LoadUnsafe(ref gates, (nuint)(3 * hidden + j1)) * VectorMath.Tanh(Vector256.LoadUnsafe(ref c, (nuint)j1))).StoreUnsafe(ref h, (nuint)j1);
+        for (int j = whole; j < hidden; j += 8)
+            CellOf8(j);
+        for (int j = 0; j < whole; j += 16)
+            (Vector512.LoadUnsafe(ref gates, (nuint)(3 * hidden + j)) * VectorMath.Tanh(Vector512.LoadUnsafe(ref c, (nuint)j))).StoreUnsafe(ref h, (nuint)j);
+        for (int j = whole; j < hidden; j += 8)
+            HiddenOf8(j);
     }
 
     [GlobalCleanup]
